@@ -1,0 +1,193 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { UsageError } from './errors.js';
+
+/**
+ * The one configuration schema. Every option of every command can be set
+ * here; command-line flags override the file; defaults make the demo run
+ * with no file at all. Parsed once, at the CLI, reporting every problem.
+ */
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
+
+const orderColumns = z
+  .object({
+    order_id: z.string().default('order_id'),
+    customer_id: z.string().default('customer_id'),
+    order_ts: z.string().default('order_ts'),
+    amount: z.string().default('amount'),
+    currency: z.string().default('currency'),
+    category: z.string().default('category'),
+    channel: z.string().default('channel'),
+    discount_used: z.string().default('discount_used'),
+  })
+  .strict()
+  .prefault({});
+
+const customerColumns = z
+  .object({
+    customer_id: z.string().default('customer_id'),
+    signup_date: z.string().default('signup_date'),
+    birth_date: z.string().default('birth_date'),
+    country: z.string().default('country'),
+    acquisition_channel: z.string().default('acquisition_channel'),
+  })
+  .strict()
+  .prefault({});
+
+const ticketColumns = z
+  .object({
+    ticket_id: z.string().default('ticket_id'),
+    customer_id: z.string().default('customer_id'),
+    opened_ts: z.string().default('opened_ts'),
+    kind: z.string().default('kind'),
+    resolved: z.string().default('resolved'),
+  })
+  .strict()
+  .prefault({});
+
+const probability = z.number().min(0).max(1);
+
+export const configSchema = z
+  .object({
+    orders: z.array(z.string().min(1)).default([]),
+    customers: z.array(z.string().min(1)).default([]),
+    tickets: z.array(z.string().min(1)).default([]),
+    asOf: isoDate.optional(),
+    horizonDays: z.number().int().min(7).max(730).default(90),
+    db: z.string().min(1).default('data/fidelio.duckdb'),
+    out: z.string().min(1).default('data/out'),
+    models: z.string().min(1).default('models'),
+    timezone: z.string().min(1).default('UTC'),
+    currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD').default('USD'),
+    /** CSV of currency,rate: amounts in that currency are multiplied by rate into `currency`. */
+    exchangeRates: z.string().optional(),
+    csv: z
+      .object({
+        delimiter: z.string().length(1, 'a single character').default(','),
+      })
+      .strict()
+      .prefault({}),
+    columns: z
+      .object({ orders: orderColumns, customers: customerColumns, tickets: ticketColumns })
+      .strict()
+      .prefault({}),
+    duckdb: z
+      .object({
+        threads: z.number().int().min(1).max(256).optional(),
+        memoryLimit: z
+          .string()
+          .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size such as 4GB')
+          .optional(),
+      })
+      .strict()
+      .prefault({}),
+    scoring: z
+      .object({
+        /** churn_probability at or above which churn_risk is medium / high. */
+        mediumRisk: probability.default(0.35),
+        highRisk: probability.default(0.65),
+        /** Annual discount rate for predicted_clv_12m. */
+        annualDiscountRate: z.number().min(0).max(1).default(0.1),
+        /** Weight of predicted 12-month CLV in the value score; the rest is historic value. */
+        predictedWeight: probability.default(0.5),
+        vip: z
+          .object({
+            rule: z.enum(['pareto', 'top_share']).default('pareto'),
+            /** pareto: the smallest top group carrying this share of the value score. */
+            valueShare: probability.default(0.8),
+            /** pareto: never more than this share of customers; top_share: exactly this share. */
+            maxCustomerShare: probability.default(0.2),
+          })
+          .strict()
+          .prefault({}),
+        /** Days without an order after which a customer counts as lapsed (win_back). */
+        lapsedDays: z.number().int().min(1).default(365),
+        /** Days since the first order under which a customer counts as new (nurture). */
+        newDays: z.number().int().min(1).default(90),
+      })
+      .strict()
+      .prefault({}),
+    demo: z
+      .object({
+        customers: z.number().int().min(50).max(5_000_000).default(5000),
+        seed: z.number().int().default(42),
+        months: z.number().int().min(6).max(120).default(30),
+      })
+      .strict()
+      .prefault({}),
+    seed: z.number().int().default(42),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.scoring.mediumRisk >= c.scoring.highRisk) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scoring', 'mediumRisk'],
+        message: `must be below scoring.highRisk (${c.scoring.highRisk})`,
+      });
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** Turns zod's issues into "key: expected ..., found ..." lines. */
+function describeIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const key = issue.path.length ? issue.path.join('.') : '(top level)';
+    if (issue.code === 'unrecognized_keys') {
+      return `${key === '(top level)' ? '' : key + ': '}unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    }
+    return `${key}: ${issue.message}`;
+  });
+}
+
+function readConfigFile(path: string): unknown {
+  if (!existsSync(path)) throw new UsageError(`config file ${path} does not exist`);
+  const text = readFileSync(path, 'utf8');
+  try {
+    const ext = extname(path).toLowerCase();
+    return ext === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new UsageError(`config file ${path} is not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
+  }
+}
+
+/** Deep merge of plain objects; arrays and scalars from `over` replace. */
+function merge(base: unknown, over: unknown): unknown {
+  if (over === undefined) return base;
+  if (isPlainObject(base) && isPlainObject(over)) {
+    const out: Record<string, unknown> = { ...base };
+    for (const [k, v] of Object.entries(over)) out[k] = merge(base[k], v);
+    return out;
+  }
+  return over;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Builds the configuration from an optional file and the command line's
+ * overrides (flags win). Throws a UsageError listing every problem.
+ */
+export function loadConfig(file: string | undefined, overrides: ConfigInput = {}): Config {
+  const fromFile = file ? readConfigFile(file) : {};
+  const merged = merge(fromFile ?? {}, stripUndefined(overrides));
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) {
+    throw new UsageError(`invalid configuration${file ? ` (${file} and flags)` : ''}`, describeIssues(parsed.error));
+  }
+  return parsed.data;
+}
+
+function stripUndefined(value: unknown): unknown {
+  if (!isPlainObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = stripUndefined(v);
+  return out;
+}

@@ -1,0 +1,128 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { DataError, UsageError } from '../errors.js';
+
+export type Params = DuckDBValue[] | Record<string, DuckDBValue>;
+export type Row = Record<string, unknown>;
+
+export interface DatabaseOptions {
+  threads?: number;
+  memoryLimit?: string;
+  readOnly?: boolean;
+  /** Session time zone: naive timestamps are read in it and dates are taken in it. */
+  timezone?: string;
+}
+
+/**
+ * A thin wrapper over one embedded DuckDB database and one connection.
+ * Values always travel as bound parameters; identifiers through `ident()`.
+ * Rows come back as plain JS values (BIGINT as number, DATE/TIMESTAMP as
+ * ISO strings) so that callers never handle DuckDB's value classes.
+ */
+export class Database {
+  private constructor(
+    readonly path: string,
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+  ) {}
+
+  static async open(path: string, options: DatabaseOptions = {}): Promise<Database> {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const settings: Record<string, string> = {};
+    if (options.threads) settings.threads = String(options.threads);
+    if (options.memoryLimit) settings.memory_limit = options.memoryLimit;
+    if (options.readOnly) settings.access_mode = 'READ_ONLY';
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path, settings);
+    } catch (err) {
+      throw new DataError(describeOpenError(path, err as Error));
+    }
+    const connection = await instance.connect();
+    const db = new Database(path, instance, connection);
+    try {
+      // Set on the connection: the time-zone extension loads after the instance's own settings.
+      await db.run(`SET TimeZone = ${literal(options.timezone ?? 'UTC')}`);
+    } catch (err) {
+      db.close();
+      throw new UsageError(`timezone "${options.timezone}" is not a time zone DuckDB knows (use an IANA name such as Europe/Madrid): ${(err as Error).message}`);
+    }
+    return db;
+  }
+
+  /** Runs one or more statements, discarding results. */
+  async run(sql: string, params?: Params): Promise<void> {
+    await this.connection.run(sql, params);
+  }
+
+  async all<T extends Row = Row>(sql: string, params?: Params): Promise<T[]> {
+    const reader = await this.connection.runAndReadAll(sql, params);
+    return reader.getRowObjectsJS().map((row) => normalizeRow(row) as T);
+  }
+
+  async one<T extends Row = Row>(sql: string, params?: Params): Promise<T | undefined> {
+    return (await this.all<T>(sql, params))[0];
+  }
+
+  /** The first column of the first row. */
+  async value<T = unknown>(sql: string, params?: Params): Promise<T> {
+    const row = await this.one(sql, params);
+    return (row ? Object.values(row)[0] : undefined) as T;
+  }
+
+  /** Runs `body` in a transaction: committed if it returns, rolled back if it throws. */
+  async transaction<T>(body: () => Promise<T>): Promise<T> {
+    await this.run('BEGIN TRANSACTION');
+    try {
+      const result = await body();
+      await this.run('COMMIT');
+      return result;
+    } catch (err) {
+      await this.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+/** Quotes an identifier for SQL (column and table names never travel as values). */
+export function ident(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** Quotes a string literal, for the few places DuckDB takes no parameter (file paths in COPY, table functions' options). */
+export function literal(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+function normalizeRow(row: Record<string, unknown>): Row {
+  const out: Row = {};
+  for (const [k, v] of Object.entries(row)) out[k] = normalizeValue(v);
+  return out;
+}
+
+function normalizeValue(v: unknown): unknown {
+  if (typeof v === 'bigint') return Number(v);
+  if (v instanceof Date) {
+    const iso = v.toISOString();
+    return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso;
+  }
+  if (Array.isArray(v)) return v.map(normalizeValue);
+  return v;
+}
+
+function describeOpenError(path: string, err: Error): string {
+  const msg = err.message;
+  if (/lock/i.test(msg)) {
+    return `database ${path} is locked by another process (another fidelio run, or a BI tool holding it open): ${msg}. BI tools should read the published copy in the output folder instead.`;
+  }
+  if (/not a valid DuckDB database|Invalid Input Error|unable to open|Serialization|IO Error/i.test(msg)) {
+    return `cannot open ${path} as a DuckDB database: ${msg}. Point --db at a fidelio database or a new path.`;
+  }
+  return `cannot open database ${path}: ${msg}`;
+}

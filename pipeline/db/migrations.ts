@@ -1,0 +1,94 @@
+import type { Database } from './Database.js';
+
+/**
+ * Versioned schema migrations. A database file records the versions it has
+ * applied; opening an older file applies the missing ones in order, each in
+ * its own transaction. Never edit a released migration: add the next one.
+ *
+ * Only the stores that outlive a run live here (inputs, rejects, runs,
+ * history). Derived tables (features, scores, KPIs) are rebuilt by their
+ * stage with CREATE OR REPLACE.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'inputs, rejected rows and runs',
+    sql: `
+      CREATE TABLE orders (
+        order_id VARCHAR NOT NULL,
+        customer_id VARCHAR NOT NULL,
+        order_ts TIMESTAMPTZ NOT NULL,
+        order_date DATE NOT NULL,
+        amount DECIMAL(18, 2) NOT NULL,
+        amount_original DECIMAL(18, 2),
+        currency VARCHAR,
+        category VARCHAR,
+        channel VARCHAR,
+        discount_used BOOLEAN,
+        source_file VARCHAR,
+        source_line BIGINT,
+        loaded_run VARCHAR
+      );
+      CREATE TABLE customers (
+        customer_id VARCHAR NOT NULL,
+        signup_date DATE,
+        birth_date DATE,
+        country VARCHAR,
+        acquisition_channel VARCHAR,
+        source_file VARCHAR,
+        source_line BIGINT,
+        loaded_run VARCHAR
+      );
+      CREATE TABLE tickets (
+        ticket_id VARCHAR NOT NULL,
+        customer_id VARCHAR NOT NULL,
+        opened_ts TIMESTAMPTZ NOT NULL,
+        opened_date DATE NOT NULL,
+        kind VARCHAR,
+        resolved BOOLEAN,
+        source_file VARCHAR,
+        source_line BIGINT,
+        loaded_run VARCHAR
+      );
+      CREATE TABLE rejected_rows (
+        run_id VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        file VARCHAR NOT NULL,
+        line BIGINT,
+        raw VARCHAR,
+        reason VARCHAR NOT NULL
+      );
+      CREATE TABLE runs (
+        run_id VARCHAR PRIMARY KEY,
+        started_at TIMESTAMPTZ NOT NULL,
+        finished_at TIMESTAMPTZ,
+        as_of DATE,
+        outcome VARCHAR NOT NULL,
+        error VARCHAR,
+        manifest JSON
+      );
+    `,
+  },
+];
+
+export async function migrate(db: Database): Promise<{ from: number; to: number }> {
+  await db.run(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
+  const from = (await db.value<number | null>('SELECT max(version) FROM schema_migrations')) ?? 0;
+  let to = from;
+  for (const m of migrations) {
+    if (m.version <= from) continue;
+    await db.transaction(async () => {
+      await db.run(m.sql);
+      await db.run('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+    });
+    to = m.version;
+  }
+  return { from, to };
+}

@@ -1,0 +1,214 @@
+import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
+import { ident, literal, type Database } from '../db/Database.js';
+import type { InputFormat } from './resolveInputs.js';
+
+/** The longest line a reader accepts as a row; longer lines are rejected with their reason. */
+export const MAX_ROW_BYTES = 1 << 20;
+/** Lines are read whole up to this size for the rejected-rows table. */
+const MAX_RAW_LINE_BYTES = 16 << 20;
+/** A delimiter no text file uses, so that DuckDB reads each physical line as one value. */
+const UNIT_SEPARATOR = String.fromCharCode(31);
+
+export interface StagedFile {
+  /** Rows read from the file (blank lines and the header excluded). */
+  rowsRead: number;
+  /** False when the reader's records could not be matched one-to-one to lines (multi-line quoted fields). */
+  exactLines: boolean;
+}
+
+export interface EncodingReject {
+  line: number;
+  raw: string;
+}
+
+/**
+ * Loads one file into the temp table `stage` with one row per data record:
+ * line (1-based physical line, or Parquet row), raw (the line's text),
+ * structural_error (why the record could not be split into columns) and
+ * every canonical column as text. `columnMap` maps canonical names to the
+ * file's names; canonical columns absent from the file are NULL.
+ */
+export async function stageFile(
+  db: Database,
+  path: string,
+  format: InputFormat,
+  columnMap: Map<string, string | undefined>,
+  header: string[],
+  delimiter: string,
+): Promise<StagedFile> {
+  await db.run('DROP TABLE IF EXISTS stage');
+  if (format === 'parquet') return stageParquet(db, path, columnMap);
+
+  // DuckDB's CSV reader stops at invalid UTF-8; blank such lines in a copy and reject them here.
+  const { path: readable, rejects, cleanup } = await withoutInvalidUtf8(path);
+  try {
+    await db.run('DROP TABLE IF EXISTS stage_lines');
+    // A table keeps the reader's (file) order, so rowid numbers the physical lines.
+    await db.run(`CREATE TEMP TABLE stage_lines_read AS
+      SELECT raw FROM read_csv(${literal(readable)}, header = false, columns = {'raw': 'VARCHAR'},
+        delim = ${literal(UNIT_SEPARATOR)}, quote = '', escape = '', auto_detect = false,
+        max_line_size = ${MAX_RAW_LINE_BYTES}, buffer_size = ${2 * MAX_RAW_LINE_BYTES})`);
+    await db.run(`CREATE TEMP TABLE stage_lines AS SELECT rowid + 1 AS line, raw FROM stage_lines_read;
+      DROP TABLE stage_lines_read`);
+    const staged =
+      format === 'csv'
+        ? await stageCsv(db, readable, columnMap, header, delimiter)
+        : await stageJsonLines(db, columnMap);
+    for (const r of rejects) {
+      await db.run(`INSERT INTO stage (line, raw, structural_error) VALUES ($1, $2, 'invalid UTF-8 bytes in the line')`, [r.line, r.raw]);
+    }
+    return { rowsRead: staged.rowsRead + rejects.length, exactLines: staged.exactLines };
+  } finally {
+    await db.run('DROP TABLE IF EXISTS stage_lines');
+    cleanup();
+  }
+}
+
+function canonicalSelect(columnMap: Map<string, string | undefined>, source: (name: string) => string): string {
+  return [...columnMap.entries()]
+    .map(([canonical, actual]) => `${actual === undefined ? 'CAST(NULL AS VARCHAR)' : `CAST(${source(actual)} AS VARCHAR)`} AS ${ident(canonical)}`)
+    .join(', ');
+}
+
+async function stageParquet(db: Database, path: string, columnMap: Map<string, string | undefined>): Promise<StagedFile> {
+  await db.run(`CREATE TEMP TABLE stage AS
+    SELECT file_row_number + 1 AS line, CAST(to_json(t) AS VARCHAR) AS raw, CAST(NULL AS VARCHAR) AS structural_error,
+      ${canonicalSelect(columnMap, (c) => `t.${ident(c)}`)}
+    FROM read_parquet(${literal(path)}, file_row_number = true) t`);
+  return { rowsRead: await db.value<number>('SELECT count(*) FROM stage'), exactLines: true };
+}
+
+async function stageJsonLines(db: Database, columnMap: Map<string, string | undefined>): Promise<StagedFile> {
+  const valid = `json_valid(raw) AND json_type(raw) = 'OBJECT'`;
+  const select = canonicalSelect(columnMap, (c) => `CASE WHEN ${valid} THEN json_extract_string(raw, ${literal(`$."${c}"`)}) END`);
+  await db.run(`CREATE TEMP TABLE stage AS
+    SELECT line, raw,
+      CASE WHEN NOT (${valid}) THEN 'not a valid JSON object' END AS structural_error,
+      ${select}
+    FROM stage_lines WHERE raw IS NOT NULL AND trim(raw) <> ''`);
+  return { rowsRead: await db.value<number>('SELECT count(*) FROM stage'), exactLines: true };
+}
+
+/**
+ * CSV is read twice: once typed by DuckDB's reader (all columns as text, its
+ * rejects table catching short, long and badly quoted rows) and once as raw
+ * lines. The reader's records, in file order, are matched to the data lines
+ * that it did not reject, which gives every row its line number and text.
+ */
+async function stageCsv(
+  db: Database,
+  path: string,
+  columnMap: Map<string, string | undefined>,
+  header: string[],
+  delimiter: string,
+): Promise<StagedFile> {
+  const columns = `{${header.map((h) => `${literal(h)}: 'VARCHAR'`).join(', ')}}`;
+  await db.run('DROP TABLE IF EXISTS stage_records');
+  await db.run(`CREATE TEMP TABLE stage_records AS
+    SELECT * FROM read_csv(${literal(path)}, header = true, columns = ${columns}, delim = ${literal(delimiter)},
+      quote = '"', escape = '"', auto_detect = false, store_rejects = true,
+      rejects_table = 'stage_reject_errors', rejects_scan = 'stage_reject_scans',
+      max_line_size = ${MAX_ROW_BYTES})`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE stage_bad AS
+    SELECT line, first(csv_line ORDER BY column_idx) AS csv_line,
+      -- the reader may report one line several times; its first error names the problem
+      first(CASE error_type
+        WHEN 'MISSING COLUMNS' THEN 'too few columns: expected ' || ${header.length}
+        WHEN 'TOO MANY COLUMNS' THEN 'too many columns: expected ' || ${header.length} || ', found ' || coalesce(regexp_extract(error_message, 'Found: (\\d+)', 1), '?')
+        WHEN 'UNQUOTED VALUE' THEN 'malformed quoting'
+        WHEN 'LINE SIZE OVER MAXIMUM' THEN 'line longer than ${MAX_ROW_BYTES} bytes'
+        WHEN 'INVALID ENCODING' THEN 'invalid UTF-8 bytes in the line'
+        ELSE lower(error_type) END ORDER BY column_idx) AS reason
+    FROM stage_reject_errors GROUP BY line`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE stage_data_lines AS
+    SELECT line, raw, row_number() OVER (ORDER BY line) AS k
+    FROM stage_lines
+    WHERE line > 1 AND raw IS NOT NULL AND line NOT IN (SELECT line FROM stage_bad)`);
+  const records = await db.value<number>('SELECT count(*) FROM stage_records');
+  const dataLines = await db.value<number>('SELECT count(*) FROM stage_data_lines');
+  const exactLines = records === dataLines;
+  const reconstructed = `concat_ws(${literal(delimiter)}, ${header.map((h) => `r.${ident(h)}`).join(', ')})`;
+  await db.run(`CREATE TEMP TABLE stage AS
+    SELECT ${exactLines ? 'd.line' : 'CAST(NULL AS BIGINT)'} AS line,
+      ${exactLines ? 'd.raw' : reconstructed} AS raw,
+      CAST(NULL AS VARCHAR) AS structural_error,
+      ${canonicalSelect(columnMap, (c) => `r.${ident(c)}`)}
+    FROM (SELECT rowid + 1 AS k, * FROM stage_records) r
+    ${exactLines ? 'JOIN stage_data_lines d USING (k)' : ''}
+    UNION ALL BY NAME
+    SELECT line, csv_line AS raw, reason AS structural_error FROM stage_bad`);
+  await db.run('DROP TABLE IF EXISTS stage_records; DROP TABLE IF EXISTS stage_bad; DROP TABLE IF EXISTS stage_data_lines; DROP TABLE IF EXISTS stage_reject_errors; DROP TABLE IF EXISTS stage_reject_scans');
+  return { rowsRead: records + (await db.value<number>('SELECT count(*) FROM stage WHERE structural_error IS NOT NULL')), exactLines };
+}
+
+/**
+ * Streams the file and checks each line for valid UTF-8 (a C++ check per
+ * chunk, not per line, unless a chunk fails). Returns the original path
+ * when the file is clean, otherwise a temporary copy with the bad lines
+ * blanked (line numbers keep) and those lines as rejects.
+ */
+async function withoutInvalidUtf8(path: string): Promise<{ path: string; rejects: EncodingReject[]; cleanup: () => void }> {
+  const rejects: EncodingReject[] = [];
+  const badLines = new Set<number>();
+  let carry = Buffer.alloc(0);
+  let lineNo = 0;
+  const scan = (buf: Buffer, final: boolean): Buffer => {
+    const end = final ? buf.length : buf.lastIndexOf(0x0a) + 1;
+    const whole = buf.subarray(0, end);
+    if (!isUtf8(whole)) {
+      let start = 0;
+      while (start < whole.length) {
+        let nl = whole.indexOf(0x0a, start);
+        if (nl === -1) nl = whole.length;
+        lineNo++;
+        const line = whole.subarray(start, nl);
+        if (!isUtf8(line)) {
+          badLines.add(lineNo);
+          rejects.push({ line: lineNo, raw: line.toString('utf8').replace(/\r$/, '') });
+        }
+        start = nl + 1;
+      }
+    } else {
+      for (let i = whole.indexOf(0x0a); i !== -1; i = whole.indexOf(0x0a, i + 1)) lineNo++;
+      if (final && whole.length > 0 && whole[whole.length - 1] !== 0x0a) lineNo++;
+    }
+    return buf.subarray(end);
+  };
+  for await (const chunk of createReadStream(path)) {
+    carry = scan(Buffer.concat([carry, chunk as Buffer]), false);
+  }
+  if (carry.length) scan(carry, true);
+  if (badLines.size === 0) return { path, rejects, cleanup: () => undefined };
+
+  const dir = mkdtempSync(join(tmpdir(), 'fidelio-utf8-'));
+  const copy = join(dir, 'clean' + path.slice(path.lastIndexOf('.')));
+  const out = createWriteStream(copy);
+  let n = 0;
+  let rest = Buffer.alloc(0);
+  const writeLines = (buf: Buffer, final: boolean): Buffer => {
+    let start = 0;
+    for (;;) {
+      const nl = buf.indexOf(0x0a, start);
+      if (nl === -1) break;
+      n++;
+      out.write(badLines.has(n) ? Buffer.from('\n') : buf.subarray(start, nl + 1));
+      start = nl + 1;
+    }
+    const tail = buf.subarray(start);
+    if (final && tail.length) {
+      n++;
+      out.write(badLines.has(n) ? Buffer.from('\n') : tail);
+      return Buffer.alloc(0);
+    }
+    return tail;
+  };
+  for await (const chunk of createReadStream(path)) rest = writeLines(Buffer.concat([rest, chunk as Buffer]), false);
+  writeLines(rest, true);
+  out.end();
+  await finished(out);
+  return { path: copy, rejects, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}

@@ -1,0 +1,108 @@
+import { ident, type Database } from '../db/Database.js';
+import type { ColumnSpec, InputSpec } from './specs.js';
+
+export interface ValidationContext {
+  /** The moment of the run: a timestamp after it is a clock or export error. */
+  runTime: Date;
+  /** The currency amounts are kept in; other currencies need a rate in `fx`. */
+  currency: string;
+}
+
+const show = (col: string) => `'''' || left(${col}, 60) || ''''`;
+
+/** The SQL expression that turns a staged text column into its type (NULL when it cannot). */
+export function typedExpr(c: ColumnSpec): string {
+  const v = `trim(${ident(c.name)})`;
+  switch (c.type) {
+    case 'text':
+      return `NULLIF(${v}, '')`;
+    case 'timestamp':
+      return `TRY_CAST(NULLIF(${v}, '') AS TIMESTAMPTZ)`;
+    case 'date':
+      return `TRY_CAST(NULLIF(${v}, '') AS DATE)`;
+    case 'decimal':
+      return `TRY_CAST(NULLIF(${v}, '') AS DECIMAL(18, 2))`;
+    case 'boolean':
+      return `CASE WHEN lower(${v}) IN ('true', 't', '1', 'yes', 'y') THEN true
+                   WHEN lower(${v}) IN ('false', 'f', '0', 'no', 'n') THEN false END`;
+  }
+}
+
+/** Why a staged column's value is unusable, or NULL when it is fine. */
+function columnProblem(c: ColumnSpec): string {
+  const raw = ident(c.name);
+  const blank = `(${raw} IS NULL OR trim(${raw}) = '')`;
+  const unparsed = `(NOT ${blank} AND ${typedExpr(c)} IS NULL)`;
+  const name = c.name;
+  const parts: string[] = [];
+  if (c.required) parts.push(`WHEN ${blank} THEN 'missing ${name}'`);
+  switch (c.type) {
+    case 'timestamp':
+      parts.push(`WHEN ${unparsed} THEN '${name} ' || ${show(raw)} || ' is not an ISO 8601 date or timestamp'`);
+      break;
+    case 'date':
+      parts.push(`WHEN ${unparsed} THEN '${name} ' || ${show(raw)} || ' is not an ISO 8601 date'`);
+      break;
+    case 'decimal':
+      parts.push(`WHEN ${unparsed} AND regexp_matches(trim(${raw}), '^-?[0-9]+,[0-9]+$')
+        THEN '${name} ' || ${show(raw)} || ' uses a decimal comma; expected a decimal point'`);
+      parts.push(`WHEN ${unparsed} THEN '${name} ' || ${show(raw)} || ' is not a number'`);
+      break;
+    case 'boolean':
+      parts.push(`WHEN ${unparsed} THEN '${name} ' || ${show(raw)} || ' is not a boolean (true/false, 1/0, yes/no)'`);
+      break;
+    case 'text':
+      break;
+  }
+  return parts.length ? `CASE ${parts.join(' ')} END` : 'NULL';
+}
+
+/**
+ * Types and checks the staged rows into temp table `checked`: typed
+ * columns, `reason` (every problem of the line, joined; NULL when the row is
+ * usable) and `status`: 'ok', 'rejected' or 'duplicate' (an exact repeat of
+ * an earlier line of the same file). A repeated key with other values in the
+ * same file is rejected, naming the first line.
+ */
+export async function validateStage(db: Database, spec: InputSpec, ctx: ValidationContext): Promise<void> {
+  const problems = spec.columns.map(columnProblem);
+  if (spec.timestamp) {
+    const ts = spec.timestamp.column;
+    const typed = typedExpr(spec.columns.find((c) => c.name === ts)!);
+    problems.push(`CASE WHEN ${typed} > CAST($run_time AS TIMESTAMPTZ) THEN '${ts} ' || ${show(ident(ts))} || ' is after the time of the run (' || $run_time || '); a clock or export error?' END`);
+  }
+  if (spec.kind === 'orders') {
+    problems.push(`CASE WHEN upper(NULLIF(trim(currency), '')) <> $currency AND upper(trim(currency)) NOT IN (SELECT currency FROM fx)
+      THEN 'currency ' || ${show('trim(currency)')} || ' is not ' || $currency || ' and no exchange rate was given for it (config exchangeRates)' END`);
+  }
+  const typedCols = spec.columns.map((c) => `${typedExpr(c)} AS ${ident(c.name)}`).join(',\n      ');
+  const key = ident(spec.key);
+  const sameValues = spec.columns.map((c) => `a.${ident(c.name)} IS NOT DISTINCT FROM b.${ident(c.name)}`).join(' AND ');
+  await db.run('DROP TABLE IF EXISTS checked_raw; DROP TABLE IF EXISTS checked');
+  await db.run(
+    `CREATE TEMP TABLE checked_raw AS
+    SELECT line, raw,
+      -- a line that could not be split into columns has only that problem
+      coalesce(structural_error, NULLIF(concat_ws('; ', ${problems.join(', ')}), '')) AS reason,
+      ${typedCols}
+    FROM stage`,
+    { run_time: ctx.runTime.toISOString().replace(/\.\d{3}Z$/, 'Z'), currency: ctx.currency },
+  );
+  // The first usable line of each key wins; later lines are exact duplicates or conflicts.
+  await db.run(`CREATE TEMP TABLE checked AS
+    WITH firsts AS (
+      SELECT rowid AS seq, * FROM checked_raw WHERE reason IS NULL
+      QUALIFY row_number() OVER (PARTITION BY ${key} ORDER BY seq) = 1
+    )
+    SELECT a.* EXCLUDE (reason, seq),
+      CASE WHEN a.reason IS NOT NULL THEN a.reason
+           WHEN b.seq <> a.seq AND NOT (${sameValues})
+             THEN '${spec.key} ' || ${show(`a.${key}`)} || ' already appears at line ' || coalesce(CAST(b.line AS VARCHAR), '?') || ' of this file with different values'
+      END AS reason,
+      CASE WHEN a.reason IS NOT NULL THEN 'rejected'
+           WHEN b.seq = a.seq THEN 'ok'
+           WHEN ${sameValues} THEN 'duplicate'
+           ELSE 'rejected' END AS status
+    FROM (SELECT rowid AS seq, * FROM checked_raw) a LEFT JOIN firsts b ON a.${key} = b.${key} AND a.reason IS NULL`);
+  await db.run('DROP TABLE checked_raw');
+}

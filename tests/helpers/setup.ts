@@ -1,0 +1,2 @@
+// Tests never depend on the machine's timezone.
+process.env.TZ = 'UTC';
