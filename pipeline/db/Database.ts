@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBDateValue, DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { DataError, UsageError } from '../errors.js';
 
 export type Params = DuckDBValue[] | Record<string, DuckDBValue>;
@@ -88,6 +88,18 @@ export class Database {
     this.connection.closeSync();
     this.instance.closeSync();
   }
+}
+
+/** A calendar date (YYYY-MM-DD) as a bound DATE parameter. */
+export function dateParam(isoDate: string): DuckDBDateValue {
+  const ms = Date.parse(`${isoDate}T00:00:00Z`);
+  if (Number.isNaN(ms)) throw new Error(`not a date: ${isoDate}`);
+  return new DuckDBDateValue(ms / 86_400_000);
+}
+
+/** Adds days to an ISO date. */
+export function addDays(isoDate: string, days: number): string {
+  return new Date(Date.parse(`${isoDate}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }
 
 /** Quotes an identifier for SQL (column and table names never travel as values). */

@@ -1,0 +1,70 @@
+import { groupSummaries, type CustomerSummary } from './summary.js';
+import { hyp2f1, lbeta, lgamma, logAddExp } from './special.js';
+import { fitPositive, type FitReport } from './fitReport.js';
+
+/**
+ * BG/NBD (Fader, Hardie & Lee 2005, "Counting your customers the easy
+ * way"): purchases while active are Poisson with a gamma(r, alpha)
+ * heterogeneous rate; after each purchase a customer drops out with a
+ * beta(a, b) heterogeneous probability.
+ */
+export interface BgNbdParams {
+  r: number;
+  alpha: number;
+  a: number;
+  b: number;
+}
+
+/**
+ * Log-likelihood of one customer (x repeat purchases, the last at t_x,
+ * observed for T): still active at T, or (x > 0) dropped out right after
+ * the last purchase, where B(a+1, b+x-1) / B(a, b+x) = a / (b+x-1).
+ */
+export function bgnbdLogLik(p: BgNbdParams, x: number, t_x: number, T: number): number {
+  const { r, alpha, a, b } = p;
+  const common = lgamma(r + x) - lgamma(r) + r * Math.log(alpha) + lbeta(a, b + x) - lbeta(a, b);
+  const active = -(r + x) * Math.log(alpha + T);
+  if (x === 0) return common + active;
+  const droppedOut = Math.log(a) - Math.log(b + x - 1) - (r + x) * Math.log(alpha + t_x);
+  return common + logAddExp(active, droppedOut);
+}
+
+export function fitBgNbd(rows: readonly CustomerSummary[]): { params: BgNbdParams; report: FitReport } {
+  const g = groupSummaries(rows);
+  const logLik = ([r, alpha, a, b]: number[]) => {
+    const p = { r: r!, alpha: alpha!, a: a!, b: b! };
+    let s = 0;
+    for (let i = 0; i < g.w.length; i++) s += g.w[i]! * bgnbdLogLik(p, g.x[i]!, g.t_x[i]!, g.T[i]!);
+    return s;
+  };
+  const meanT = g.T.reduce((s, v, i) => s + v * g.w[i]!, 0) / g.w.reduce((s, v) => s + v, 0);
+  const { params, report } = fitPositive(logLik, [
+    [1, Math.max(1, meanT / 4), 1, 1],
+    [0.5, Math.max(1, meanT / 8), 0.5, 2],
+    [2, Math.max(1, meanT / 2), 2, 4],
+  ]);
+  return { params: { r: params[0]!, alpha: params[1]!, a: params[2]!, b: params[3]! }, report };
+}
+
+/** P(still active at T | x, t_x, T). */
+export function bgnbdPAlive(p: BgNbdParams, x: number, t_x: number, T: number): number {
+  if (x === 0) return 1;
+  const odds = (p.a / (p.b + x - 1)) * Math.exp((p.r + x) * (Math.log(p.alpha + T) - Math.log(p.alpha + t_x)));
+  return 1 / (1 + odds);
+}
+
+/** Expected purchases in (T, T + t] for a customer with history (x, t_x, T). */
+export function bgnbdConditionalExpected(p: BgNbdParams, t: number, x: number, t_x: number, T: number): number {
+  const { r, alpha, a, b } = p;
+  const ratio = Math.exp((r + x) * (Math.log(alpha + T) - Math.log(alpha + T + t)));
+  const f = hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t));
+  const numerator = ((a + b + x - 1) / (a - 1)) * (1 - ratio * f);
+  const denominator = x > 0 ? 1 + (a / (b + x - 1)) * Math.exp((r + x) * (Math.log(alpha + T) - Math.log(alpha + t_x))) : 1;
+  return numerator / denominator;
+}
+
+/** Expected purchases in (0, t] for a customer just acquired. */
+export function bgnbdExpected(p: BgNbdParams, t: number): number {
+  const { r, alpha, a, b } = p;
+  return ((a + b - 1) / (a - 1)) * (1 - Math.pow(alpha / (alpha + t), r) * hyp2f1(r, b, a + b - 1, t / (alpha + t)));
+}

@@ -1,0 +1,47 @@
+import { gradient, hessian, invert, nelderMead, type MinimizeResult } from './optimize.js';
+
+/** What a fit reports besides its parameters: a fit never throws on convergence trouble. */
+export interface FitReport {
+  log_likelihood: number;
+  converged: boolean;
+  iterations: number;
+  gradient_norm: number;
+  /** Standard errors of the parameters (natural scale, delta method from the log-scale Hessian); null when the Hessian is singular. */
+  standard_errors: number[] | null;
+  warnings: string[];
+}
+
+/**
+ * Maximises a log-likelihood over positive parameters: minimises -LL over
+ * log-parameters from several starts (the best wins), and reports
+ * convergence, the gradient norm at the optimum and standard errors.
+ */
+export function fitPositive(logLik: (params: number[]) => number, starts: number[][]): { params: number[]; report: FitReport } {
+  const objective = (logParams: number[]) => -logLik(logParams.map(Math.exp));
+  let best: MinimizeResult | null = null;
+  for (const start of starts) {
+    const result = nelderMead(objective, start.map(Math.log), { restarts: 3 });
+    if (!best || result.value < best.value) best = result;
+  }
+  const result = best!;
+  const params = result.x.map(Math.exp);
+  // Standard errors on the natural scale: the Hessian of -LL in the parameters themselves.
+  const natural = (p: number[]) => -logLik(p);
+  const covariance = invert(hessian(natural, params, 1e-5 * Math.max(1e-3, Math.min(...params))));
+  const standardErrors = covariance ? covariance.map((row, i) => Math.sqrt(Math.max(0, row[i]!))) : null;
+  const warnings = [...result.warnings];
+  const gradNorm = Math.hypot(...gradient(objective, result.x));
+  if (gradNorm > 1e-2) warnings.push(`gradient norm ${gradNorm.toExponential(2)} at the optimum is large`);
+  if (!covariance) warnings.push('the Hessian is singular: no standard errors');
+  return {
+    params,
+    report: {
+      log_likelihood: -result.value,
+      converged: result.converged && gradNorm <= 1e-2,
+      iterations: result.iterations,
+      gradient_norm: gradNorm,
+      standard_errors: standardErrors,
+      warnings,
+    },
+  };
+}

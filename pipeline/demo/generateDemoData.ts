@@ -1,0 +1,164 @@
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { Random } from './random.js';
+
+export interface DemoOptions {
+  customers: number;
+  seed: number;
+  /** Months of history, ending at `endDate`. */
+  months: number;
+  /** The last day of the history (fixed so that the demo is the same on every day it runs). */
+  endDate?: string;
+  /** Append a few malformed order lines, so that rejected rows have something to show. */
+  withBadRows?: boolean;
+}
+
+export interface DemoFiles {
+  orders: string;
+  customers: string;
+  tickets: string;
+  /** The truth behind the data, for tests: customers simulated as gone by the end. */
+  stats: { customers: number; orders: number; refunds: number; tickets: number; badRows: number; endDate: string };
+}
+
+const DAY_MS = 86_400_000;
+/** Relative purchase intensity by calendar month, January first: a retail year with a strong Q4. */
+const SEASON = [0.85, 0.8, 0.95, 1, 1, 0.95, 0.9, 0.95, 1, 1.05, 1.4, 1.6];
+const SEASON_MAX = Math.max(...SEASON);
+const CATEGORIES = ['books', 'music', 'electronics', 'home', 'fashion', 'toys'] as const;
+const CHANNELS = ['web', 'app', 'store'] as const;
+const COUNTRIES = ['ES', 'FR', 'DE', 'IT', 'PT', 'GB', 'US', 'MX'] as const;
+const ACQUISITION = ['organic', 'paid_search', 'social', 'referral', 'email'] as const;
+
+/** Buffered line writer: one syscall per ~1 MB, not per row. */
+class LineWriter {
+  private readonly fd: number;
+  private parts: string[] = [];
+  private size = 0;
+  constructor(path: string, header: string) {
+    this.fd = openSync(path, 'w');
+    this.line(header);
+  }
+  line(text: string): void {
+    this.parts.push(text);
+    this.size += text.length + 1;
+    if (this.size > 1 << 20) this.flush();
+  }
+  private flush(): void {
+    if (this.parts.length) writeSync(this.fd, this.parts.join('\n') + '\n');
+    this.parts = [];
+    this.size = 0;
+  }
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+  }
+}
+
+const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const isoTs = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+
+/**
+ * Writes a seeded, realistic order history into `dir`: customers acquired
+ * over the period, each with a gamma-distributed purchase rate and spend
+ * level, a small high-value group, a Q4 season, customers who drift (their
+ * rate decays) and customers who leave (a chance after every order,
+ * higher after an unresolved complaint), refunds as negative rows, discount
+ * use, categories and channels, support tickets, and a customers file.
+ */
+export function generateDemoData(dir: string, options: DemoOptions): DemoFiles {
+  mkdirSync(dir, { recursive: true });
+  const rng = new Random(options.seed);
+  const end = Date.parse(`${options.endDate ?? '2026-09-30'}T23:59:59Z`);
+  const start = end - options.months * 30.44 * DAY_MS;
+  const files = { orders: join(dir, 'orders.csv'), customers: join(dir, 'customers.csv'), tickets: join(dir, 'tickets.csv') };
+  const orders = new LineWriter(files.orders, 'order_id,customer_id,order_ts,amount,currency,category,channel,discount_used');
+  const customers = new LineWriter(files.customers, 'customer_id,signup_date,birth_date,country,acquisition_channel');
+  const tickets = new LineWriter(files.tickets, 'ticket_id,customer_id,opened_ts,kind,resolved');
+  let orderNo = 0;
+  let refundNo = 0;
+  let ticketNo = 0;
+  const width = String(options.customers).length;
+
+  for (let i = 1; i <= options.customers; i++) {
+    const id = `C${String(i).padStart(width, '0')}`;
+    const vip = rng.bernoulli(0.04);
+    // Acquisition leans towards later months: the business grows.
+    const firstAt = start + (end - 30 * DAY_MS - start) * Math.pow(rng.uniform(), 0.8);
+    const rate = rng.gamma(1.3, 1 / 55) * (vip ? 2.5 : 1); // orders per day
+    const drift = rng.bernoulli(0.25) ? rng.gamma(2, 1 / 400) : 0; // per-day decay of the rate
+    const dropout = vip ? rng.beta(1, 14) : rng.beta(1.2, 6); // chance of leaving after each order
+    const spendLevel = rng.gamma(3, 15) * (vip ? 2.5 : 1);
+    const favourite = rng.int(CATEGORIES.length);
+    const channelWeights = [rng.uniform() + 0.3, rng.uniform(), rng.uniform() * 0.6];
+    const discountTaste = rng.beta(1, 3);
+    const signup = firstAt - rng.int(60) * DAY_MS;
+    const birthYear = 1950 + rng.int(55);
+    customers.line(
+      [id, isoDate(signup), `${birthYear}-${String(1 + rng.int(12)).padStart(2, '0')}-${String(1 + rng.int(28)).padStart(2, '0')}`,
+        rng.pick(COUNTRIES), rng.pick(ACQUISITION)].join(','),
+    );
+
+    let t = firstAt;
+    let leaveBoost = 0;
+    for (;;) {
+      const month = new Date(t).getUTCMonth();
+      const amount = Math.max(1, rng.gamma(8, spendLevel / 8) * (month >= 10 ? 1.15 : 1));
+      const orderId = `O${String(++orderNo).padStart(8, '0')}`;
+      const category = rng.bernoulli(0.6) ? CATEGORIES[favourite]! : rng.pick(CATEGORIES);
+      orders.line(
+        [orderId, id, isoTs(t + rng.int(DAY_MS)), amount.toFixed(2), 'USD', category, rng.pick(CHANNELS, channelWeights),
+          rng.bernoulli(discountTaste) ? 'true' : 'false'].join(','),
+      );
+      if (rng.bernoulli(0.05)) {
+        const at = t + (3 + rng.int(28)) * DAY_MS;
+        if (at <= end) {
+          const refunded = rng.bernoulli(0.6) ? amount : amount / 2;
+          orders.line([`R${String(++refundNo).padStart(7, '0')}`, id, isoTs(at), (-refunded).toFixed(2), 'USD', category, 'web', 'false'].join(','));
+        }
+      }
+      if (rng.bernoulli(0.07)) {
+        const complaint = rng.bernoulli(0.55);
+        const resolved = rng.bernoulli(complaint ? 0.6 : 0.9);
+        const at = t + (1 + rng.int(10)) * DAY_MS;
+        if (at <= end) {
+          tickets.line([`T${String(++ticketNo).padStart(7, '0')}`, id, isoTs(at), complaint ? 'complaint' : rng.pick(['question', 'delivery']), resolved].join(','));
+          if (complaint && !resolved) leaveBoost += 0.3;
+        }
+      }
+      if (rng.bernoulli(Math.min(0.95, dropout + leaveBoost))) break;
+      // Next order: a seasonal Poisson process by thinning, slowing for drifting customers.
+      let next = t;
+      for (;;) {
+        const current = rate * Math.exp(-drift * ((next - firstAt) / DAY_MS));
+        next += rng.exponential(current * SEASON_MAX) * DAY_MS;
+        if (next > end || rng.uniform() < SEASON[new Date(next).getUTCMonth()]! / SEASON_MAX) break;
+      }
+      if (next > end) break;
+      t = next;
+    }
+  }
+
+  let badRows = 0;
+  if (options.withBadRows) {
+    // Lines a real export produces now and then; each is rejected with its reason.
+    const bad = [
+      'B0000001,C1,2025-03-01T10:00:00Z,"12,50",USD,books,web,false',
+      'B0000002,,2025-03-02T10:00:00Z,20.00,USD,books,web,false',
+      'B0000003,C2,03/04/2025,20.00,USD,books,web,false',
+      'B0000004,C3,2031-01-01T00:00:00Z,20.00,USD,books,web,false',
+      'B0000005,C4,2025-03-05T10:00:00Z,twenty,USD,books,web,false',
+      'B0000006,C5,2025-03-06T10:00:00Z,20.00,USD,books',
+      'B0000007,C6,2025-03-07T10:00:00Z,20.00,EUR,books,web,false',
+    ];
+    for (const line of bad) orders.line(line);
+    badRows = bad.length;
+  }
+  orders.close();
+  customers.close();
+  tickets.close();
+  return {
+    ...files,
+    stats: { customers: options.customers, orders: orderNo, refunds: refundNo, tickets: ticketNo, badRows, endDate: isoDate(end) },
+  };
+}

@@ -1,0 +1,74 @@
+import { addDays, dateParam, type Database } from '../db/Database.js';
+import { readSql } from '../db/sqlFile.js';
+
+/**
+ * Builds `customer_features`: one row per customer known at `asOf`, from
+ * rows dated on or before it (see customer_features.sql for every column).
+ */
+export async function buildFeatures(db: Database, asOf: string): Promise<number> {
+  await db.run(`CREATE OR REPLACE TABLE customer_features AS ${readSql('features/customer_features.sql')}`, {
+    as_of: dateParam(asOf),
+  });
+  return db.value<number>('SELECT count(*) FROM customer_features');
+}
+
+export interface SnapshotOptions {
+  asOf: string;
+  horizonDays: number;
+  /** Training cutoffs before the holdout one. */
+  count: number;
+  spacingDays: number;
+}
+
+export interface SnapshotPlan {
+  /** The cutoff whose labels end at as-of: held out to backtest models trained on the earlier ones. */
+  holdoutCutoff: string;
+  trainCutoffs: string[];
+}
+
+/**
+ * The cutoffs for labelled snapshots. The holdout cutoff is as_of - horizon
+ * (its labels are the latest full horizon); training cutoffs step back from
+ * holdout - horizon so that no training label overlaps the holdout period.
+ * Cutoffs before the first order are dropped.
+ */
+export function planSnapshots(options: SnapshotOptions, firstOrderDate: string): SnapshotPlan {
+  const holdoutCutoff = addDays(options.asOf, -options.horizonDays);
+  const trainCutoffs: string[] = [];
+  for (let i = 0; i < options.count; i++) {
+    const cutoff = addDays(holdoutCutoff, -options.horizonDays - i * options.spacingDays);
+    if (cutoff <= firstOrderDate) break;
+    trainCutoffs.push(cutoff);
+  }
+  return { holdoutCutoff, trainCutoffs };
+}
+
+/**
+ * Builds `training_snapshots`: the features as of each cutoff joined with
+ * the labels over (cutoff, cutoff + horizon]: future_orders (purchases),
+ * future_spend (net) and churned (no purchase). `split` is 'train' or
+ * 'holdout'. Labels use later rows by design; features never do.
+ */
+export async function buildSnapshots(db: Database, plan: SnapshotPlan, horizonDays: number): Promise<number> {
+  const features = readSql('features/customer_features.sql');
+  await db.run('DROP TABLE IF EXISTS training_snapshots');
+  const cutoffs = [...plan.trainCutoffs.map((c) => ({ c, split: 'train' })), { c: plan.holdoutCutoff, split: 'holdout' }];
+  for (const [i, { c, split }] of cutoffs.entries()) {
+    const select = `SELECT f.*, CAST($split AS VARCHAR) AS split,
+        coalesce(l.future_orders, 0) AS future_orders,
+        coalesce(l.future_spend, 0) AS future_spend,
+        coalesce(l.future_orders, 0) = 0 AS churned
+      FROM (${features}) f
+      LEFT JOIN (
+        SELECT customer_id,
+          count(*) FILTER (WHERE amount >= 0) AS future_orders,
+          sum(amount) AS future_spend
+        FROM orders
+        WHERE order_date > $as_of AND order_date <= $as_of + $horizon
+        GROUP BY customer_id
+      ) l USING (customer_id)`;
+    const params = { as_of: dateParam(c), horizon: horizonDays, split };
+    await db.run(i === 0 ? `CREATE TABLE training_snapshots AS ${select}` : `INSERT INTO training_snapshots ${select}`, params);
+  }
+  return db.value<number>('SELECT count(*) FROM training_snapshots');
+}

@@ -1,0 +1,149 @@
+-- customer_features: one row per customer known at $as_of (a DATE), built only
+-- from rows dated on or before $as_of, so a feature as of D never sees later
+-- data (point-in-time safe: every source below filters on its date <= $as_of).
+-- A customer is known at $as_of once they have an order dated on or before it.
+-- Amounts are in the configured currency; days are calendar days.
+--
+-- Columns:
+--   customer_id, as_of
+--   first_order_date, last_order_date   first and last purchase day (amount >= 0)
+--   recency_days          days from the last purchase to as_of
+--   tenure_days           days from the first purchase to as_of
+--   orders_count          purchases (rows with amount >= 0)
+--   purchase_days         distinct days with a purchase (the BTYD "frequency" + 1)
+--   net_spend             purchases minus refunds, to date
+--   gross_spend           purchases only
+--   avg_order_value       gross_spend / orders_count
+--   max_order_value       largest purchase
+--   gap_mean_days, gap_std_days   mean and standard deviation of days between
+--                         distinct purchase days (NULL with fewer than 2 / 3 days)
+--   days_overdue          recency_days - gap_mean_days: how late the next
+--                         purchase is by the customer's own rhythm (NULL if no gap)
+--   overdue_ratio         recency_days / gap_mean_days (NULL if no gap)
+--   orders_30d/90d/180d/365d, spend_30d/90d/180d/365d   purchases and net spend
+--                         in the last N days, (as_of - N, as_of]
+--   orders_prev_90d, spend_prev_90d   the same for the 90 days before those
+--   trend_90d             log((spend_90d + 1) / (spend_prev_90d + 1)): > 0 growing
+--   mom_spend_change      (spend_30d - spend_prev_30d) / spend_prev_30d (NULL if no spend before)
+--   yoy_spend_change      (spend_365d - spend_prev_365d) / spend_prev_365d (NULL if no spend before)
+--   refund_count, refunded_value   refunds (amount < 0) and their absolute total
+--   refund_rate           refund_count / orders_count
+--   discount_share        share of purchases with discount_used (NULL if never recorded)
+--   category_count        distinct categories bought
+--   preferred_channel     the channel with most purchases (ties: alphabetical; NULL if never recorded)
+--   tickets_365d          support contacts opened in the last 365 days (0 without a tickets input)
+--   complaints_90d, complaints_365d   tickets of kind 'complaint' in the window (0 without tickets)
+--   unresolved_complaints complaints not marked resolved, to date (0 without tickets)
+--   days_since_last_complaint   NULL when none
+--   age_years             from the customers input's birth_date (NULL without it)
+--   signup_tenure_days    days since signup_date (NULL without it)
+--   country               from the customers input (NULL without it)
+WITH o AS (
+  SELECT customer_id, order_date, amount, category, channel, discount_used
+  FROM orders WHERE order_date <= $as_of
+),
+purchases AS (SELECT * FROM o WHERE amount >= 0),
+known AS (
+  SELECT customer_id, min(order_date) AS first_order_date, max(order_date) AS last_order_date
+  FROM purchases GROUP BY customer_id
+),
+days AS (
+  SELECT DISTINCT customer_id, order_date FROM purchases
+),
+gaps AS (
+  SELECT customer_id, order_date - lag(order_date) OVER (PARTITION BY customer_id ORDER BY order_date) AS gap
+  FROM days
+),
+gap_stats AS (
+  SELECT customer_id, count(*) + 1 AS purchase_days, avg(gap) AS gap_mean_days, stddev_samp(gap) AS gap_std_days
+  FROM gaps GROUP BY customer_id
+),
+money AS (
+  SELECT customer_id,
+    count(*) FILTER (WHERE amount >= 0) AS orders_count,
+    coalesce(sum(amount), 0) AS net_spend,
+    coalesce(sum(amount) FILTER (WHERE amount >= 0), 0) AS gross_spend,
+    max(amount) AS max_order_value,
+    count(*) FILTER (WHERE amount < 0) AS refund_count,
+    coalesce(-sum(amount) FILTER (WHERE amount < 0), 0) AS refunded_value,
+    avg(CASE WHEN discount_used THEN 1.0 WHEN NOT discount_used THEN 0.0 END) FILTER (WHERE amount >= 0) AS discount_share,
+    count(DISTINCT category) AS category_count,
+    count(*) FILTER (WHERE amount >= 0 AND order_date > $as_of - 30) AS orders_30d,
+    count(*) FILTER (WHERE amount >= 0 AND order_date > $as_of - 90) AS orders_90d,
+    count(*) FILTER (WHERE amount >= 0 AND order_date > $as_of - 180) AS orders_180d,
+    count(*) FILTER (WHERE amount >= 0 AND order_date > $as_of - 365) AS orders_365d,
+    coalesce(sum(amount) FILTER (WHERE order_date > $as_of - 30), 0) AS spend_30d,
+    coalesce(sum(amount) FILTER (WHERE order_date > $as_of - 90), 0) AS spend_90d,
+    coalesce(sum(amount) FILTER (WHERE order_date > $as_of - 180), 0) AS spend_180d,
+    coalesce(sum(amount) FILTER (WHERE order_date > $as_of - 365), 0) AS spend_365d,
+    count(*) FILTER (WHERE amount >= 0 AND order_date > $as_of - 180 AND order_date <= $as_of - 90) AS orders_prev_90d,
+    coalesce(sum(amount) FILTER (WHERE order_date > $as_of - 60 AND order_date <= $as_of - 30), 0) AS spend_prev_30d,
+    coalesce(sum(amount) FILTER (WHERE order_date > $as_of - 180 AND order_date <= $as_of - 90), 0) AS spend_prev_90d,
+    coalesce(sum(amount) FILTER (WHERE order_date > $as_of - 730 AND order_date <= $as_of - 365), 0) AS spend_prev_365d
+  FROM o GROUP BY customer_id
+),
+channel AS (
+  SELECT customer_id, arg_max(channel, n ORDER BY channel DESC) AS preferred_channel FROM (
+    SELECT customer_id, channel, count(*) AS n FROM purchases WHERE channel IS NOT NULL GROUP BY ALL
+  ) GROUP BY customer_id
+),
+t AS (
+  SELECT customer_id,
+    count(*) FILTER (WHERE opened_date > $as_of - 365) AS tickets_365d,
+    count(*) FILTER (WHERE kind = 'complaint' AND opened_date > $as_of - 90) AS complaints_90d,
+    count(*) FILTER (WHERE kind = 'complaint' AND opened_date > $as_of - 365) AS complaints_365d,
+    count(*) FILTER (WHERE kind = 'complaint' AND resolved IS DISTINCT FROM true) AS unresolved_complaints,
+    $as_of - max(opened_date) FILTER (WHERE kind = 'complaint') AS days_since_last_complaint
+  FROM tickets WHERE opened_date <= $as_of GROUP BY customer_id
+),
+c AS (
+  SELECT customer_id,
+    CASE WHEN birth_date <= $as_of THEN date_diff('year', birth_date, $as_of) - CASE WHEN strftime(birth_date, '%m%d') > strftime($as_of, '%m%d') THEN 1 ELSE 0 END END AS age_years,
+    CASE WHEN signup_date <= $as_of THEN $as_of - signup_date END AS signup_tenure_days,
+    country
+  FROM customers
+)
+SELECT
+  k.customer_id,
+  CAST($as_of AS DATE) AS as_of,
+  k.first_order_date,
+  k.last_order_date,
+  $as_of - k.last_order_date AS recency_days,
+  $as_of - k.first_order_date AS tenure_days,
+  m.orders_count,
+  coalesce(g.purchase_days, 1) AS purchase_days,
+  m.net_spend,
+  m.gross_spend,
+  round(m.gross_spend / m.orders_count, 2) AS avg_order_value,
+  m.max_order_value,
+  g.gap_mean_days,
+  g.gap_std_days,
+  ($as_of - k.last_order_date) - g.gap_mean_days AS days_overdue,
+  ($as_of - k.last_order_date) / nullif(g.gap_mean_days, 0) AS overdue_ratio,
+  m.orders_30d, m.orders_90d, m.orders_180d, m.orders_365d,
+  m.spend_30d, m.spend_90d, m.spend_180d, m.spend_365d,
+  m.orders_prev_90d, m.spend_prev_90d,
+  ln((greatest(m.spend_90d, 0) + 1) / (greatest(m.spend_prev_90d, 0) + 1)) AS trend_90d,
+  (m.spend_30d - m.spend_prev_30d) / nullif(m.spend_prev_30d, 0) AS mom_spend_change,
+  (m.spend_365d - m.spend_prev_365d) / nullif(m.spend_prev_365d, 0) AS yoy_spend_change,
+  m.refund_count,
+  m.refunded_value,
+  m.refund_count / m.orders_count AS refund_rate,
+  m.discount_share,
+  m.category_count,
+  ch.preferred_channel,
+  coalesce(t.tickets_365d, 0) AS tickets_365d,
+  coalesce(t.complaints_90d, 0) AS complaints_90d,
+  coalesce(t.complaints_365d, 0) AS complaints_365d,
+  coalesce(t.unresolved_complaints, 0) AS unresolved_complaints,
+  t.days_since_last_complaint,
+  c.age_years,
+  c.signup_tenure_days,
+  c.country
+FROM known k
+JOIN money m USING (customer_id)
+LEFT JOIN gap_stats g USING (customer_id)
+LEFT JOIN channel ch USING (customer_id)
+LEFT JOIN t USING (customer_id)
+LEFT JOIN c USING (customer_id)
+ORDER BY k.customer_id

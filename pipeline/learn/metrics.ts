@@ -1,0 +1,144 @@
+/**
+ * Model metrics on plain arrays. Each is the textbook definition; ties are
+ * handled by average ranks so that a constant score has AUC 0.5.
+ */
+
+/** Average ranks (1-based) of `values`, ties sharing the mean of their positions. */
+export function averageRanks(values: ArrayLike<number>): Float64Array {
+  const n = values.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a]! - values[b]!);
+  const ranks = new Float64Array(n);
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j + 1 < n && values[order[j + 1]!] === values[order[i]!]) j++;
+    const rank = (i + j) / 2 + 1;
+    for (let k = i; k <= j; k++) ranks[order[k]!] = rank;
+    i = j + 1;
+  }
+  return ranks;
+}
+
+/** Area under the ROC curve of `score` for `label` (1 positive, 0 negative); NaN with one class only. */
+export function auc(score: ArrayLike<number>, label: ArrayLike<number>): number {
+  const ranks = averageRanks(score);
+  let pos = 0;
+  let rankSum = 0;
+  for (let i = 0; i < label.length; i++) {
+    if (label[i]) {
+      pos++;
+      rankSum += ranks[i]!;
+    }
+  }
+  const neg = label.length - pos;
+  if (pos === 0 || neg === 0) return NaN;
+  return (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
+}
+
+/** Average precision (area under the precision-recall curve, step-wise), ties broken pessimistically. */
+export function averagePrecision(score: ArrayLike<number>, label: ArrayLike<number>): number {
+  const order = Array.from({ length: score.length }, (_, i) => i).sort((a, b) => score[b]! - score[a]! || label[a]! - label[b]!);
+  const positives = Array.from(label).reduce((s, v) => s + (v ? 1 : 0), 0);
+  if (positives === 0) return NaN;
+  let tp = 0;
+  let sum = 0;
+  order.forEach((idx, k) => {
+    if (label[idx]) {
+      tp++;
+      sum += tp / (k + 1);
+    }
+  });
+  return sum / positives;
+}
+
+export function brier(prob: ArrayLike<number>, label: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < prob.length; i++) s += (prob[i]! - label[i]!) ** 2;
+  return s / prob.length;
+}
+
+export function logLoss(prob: ArrayLike<number>, label: ArrayLike<number>): number {
+  const eps = 1e-15;
+  let s = 0;
+  for (let i = 0; i < prob.length; i++) {
+    const p = Math.min(1 - eps, Math.max(eps, prob[i]!));
+    s -= label[i] ? Math.log(p) : Math.log(1 - p);
+  }
+  return s / prob.length;
+}
+
+export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  const n = x.length;
+  let mx = 0;
+  let my = 0;
+  for (let i = 0; i < n; i++) {
+    mx += x[i]!;
+    my += y[i]!;
+  }
+  mx /= n;
+  my /= n;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    const dx = x[i]! - mx;
+    const dy = y[i]! - my;
+    sxy += dx * dy;
+    sxx += dx * dx;
+    syy += dy * dy;
+  }
+  return sxy / Math.sqrt(sxx * syy);
+}
+
+export function spearman(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  return pearson(averageRanks(x), averageRanks(y));
+}
+
+export function mae(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += Math.abs(x[i]! - y[i]!);
+  return s / x.length;
+}
+
+/** Gini of `actual` ordered by `predicted`, over the Gini of the perfect order: 1 perfect, 0 random. */
+export function normalizedGini(predicted: ArrayLike<number>, actual: ArrayLike<number>): number {
+  const gini = (by: ArrayLike<number>) => {
+    const n = actual.length;
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => by[b]! - by[a]! || a - b);
+    const total = order.reduce((s, i) => s + actual[i]!, 0);
+    let cum = 0;
+    let g = 0;
+    for (let k = 0; k < n; k++) {
+      cum += actual[order[k]!]!;
+      g += cum / total - (k + 1) / n;
+    }
+    return g / n;
+  };
+  return gini(predicted) / gini(actual);
+}
+
+/**
+ * Customers ranked by prediction into ten groups; per group, the absolute
+ * error of the predicted total against the actual total, relative to the
+ * actual, averaged over groups with a positive actual total.
+ */
+export function decileMape(predicted: ArrayLike<number>, actual: ArrayLike<number>): number {
+  const n = predicted.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => predicted[b]! - predicted[a]! || a - b);
+  let sum = 0;
+  let groups = 0;
+  for (let d = 0; d < 10; d++) {
+    const from = Math.floor((d * n) / 10);
+    const to = Math.floor(((d + 1) * n) / 10);
+    let p = 0;
+    let a = 0;
+    for (let k = from; k < to; k++) {
+      p += predicted[order[k]!]!;
+      a += actual[order[k]!]!;
+    }
+    if (a > 0) {
+      sum += Math.abs(p - a) / a;
+      groups++;
+    }
+  }
+  return groups ? sum / groups : NaN;
+}

@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+import { literal, type Database } from '../db/Database.js';
+
+/**
+ * The recency-frequency table: the classic first churn model of retail
+ * analytics, learnt from labelled snapshots. Customers are put in cells by
+ * recency and by number of purchase days; each cell's churn rate, mean
+ * future purchases and mean future spend per unit of past order value are
+ * its predictions, shrunk towards the recency row's values when a cell is
+ * small. It is the baseline every learnt model must beat, and the scorer
+ * until one does.
+ */
+export const RECENCY_EDGES = [7, 14, 30, 60, 90, 120, 180, 270, 365, 540, 730] as const;
+export const FREQUENCY_EDGES = [2, 3, 4, 6, 10] as const;
+/** Pseudo-count of the shrinkage towards the recency row. */
+const PRIOR_WEIGHT = 20;
+
+const bucket = (column: string, edges: readonly number[]) =>
+  `CASE ${edges.map((e, i) => `WHEN ${column} < ${e} THEN ${i}`).join(' ')} ELSE ${edges.length} END`;
+
+export const recencyBucket = (column = 'recency_days') => bucket(column, RECENCY_EDGES);
+export const frequencyBucket = (column = 'purchase_days') => bucket(column, FREQUENCY_EDGES);
+
+export interface RfCell {
+  r: number;
+  f: number;
+  n: number;
+  churn_rate: number;
+  purchases: number;
+  /** Future spend per unit of the customer's average order value. */
+  spend_per_aov: number;
+}
+
+/** Learns the table from `training_snapshots` rows whose split is in `splits`. */
+export async function trainRfTable(db: Database, splits: string[]): Promise<{ cells: RfCell[]; version: string }> {
+  const rows = await db.all<{ r: number; f: number; n: number; churned: number; purchases: number; spend_ratio: number }>(
+    `SELECT ${recencyBucket()} AS r, ${frequencyBucket()} AS f, count(*) AS n,
+       sum(CASE WHEN churned THEN 1 ELSE 0 END) AS churned,
+       sum(future_orders) AS purchases,
+       sum(CAST(future_spend AS DOUBLE) / greatest(CAST(avg_order_value AS DOUBLE), 1)) AS spend_ratio
+     FROM training_snapshots WHERE split IN (${splits.map(literal).join(', ')}) GROUP BY ALL ORDER BY r, f`,
+  );
+  const byR = new Map<number, { n: number; churned: number; purchases: number; spend: number }>();
+  for (const row of rows) {
+    const acc = byR.get(row.r) ?? { n: 0, churned: 0, purchases: 0, spend: 0 };
+    acc.n += row.n;
+    acc.churned += row.churned;
+    acc.purchases += row.purchases;
+    acc.spend += row.spend_ratio;
+    byR.set(row.r, acc);
+  }
+  const cells: RfCell[] = [];
+  for (let r = 0; r <= RECENCY_EDGES.length; r++) {
+    const prior = byR.get(r);
+    for (let f = 0; f <= FREQUENCY_EDGES.length; f++) {
+      const cell = rows.find((row) => row.r === r && row.f === f);
+      const n = cell?.n ?? 0;
+      const shrink = (sum: number, priorSum: number, priorN: number) =>
+        priorN > 0 ? (sum + (PRIOR_WEIGHT * priorSum) / priorN) / (n + PRIOR_WEIGHT) : n > 0 ? sum / n : NaN;
+      cells.push({
+        r,
+        f,
+        n,
+        churn_rate: shrink(cell?.churned ?? 0, prior?.churned ?? 0, prior?.n ?? 0),
+        purchases: shrink(cell?.purchases ?? 0, prior?.purchases ?? 0, prior?.n ?? 0),
+        spend_per_aov: shrink(cell?.spend_ratio ?? 0, prior?.spend ?? 0, prior?.n ?? 0),
+      });
+    }
+  }
+  fillEmptyRows(cells);
+  const version = 'rf-table-' + createHash('sha256').update(JSON.stringify(cells)).digest('hex').slice(0, 12);
+  return { cells, version };
+}
+
+/** A recency row with no training customer takes the nearest learnt row's values. */
+function fillEmptyRows(cells: RfCell[]): void {
+  const learnt = cells.filter((c) => !Number.isNaN(c.churn_rate));
+  if (learnt.length === 0) throw new Error('the recency-frequency table has no training rows');
+  for (const c of cells) {
+    if (!Number.isNaN(c.churn_rate)) continue;
+    const near = learnt.reduce((best, x) =>
+      Math.abs(x.r - c.r) * 10 + Math.abs(x.f - c.f) < Math.abs(best.r - c.r) * 10 + Math.abs(best.f - c.f) ? x : best);
+    c.churn_rate = near.churn_rate;
+    c.purchases = near.purchases;
+    c.spend_per_aov = near.spend_per_aov;
+  }
+}
+
+/**
+ * Applies the table to every row of `source` (a features table or query
+ * with recency_days, purchase_days, avg_order_value), creating `target`
+ * with customer_id, churn_probability, expected_purchases, predicted_value.
+ */
+export async function applyRfTable(db: Database, cells: RfCell[], source: string, target: string): Promise<void> {
+  await db.run('CREATE OR REPLACE TEMP TABLE rf_cells (r INTEGER, f INTEGER, churn_rate DOUBLE, purchases DOUBLE, spend_per_aov DOUBLE)');
+  await db.run(
+    `INSERT INTO rf_cells SELECT * FROM (VALUES ${cells.map(() => '(?, ?, ?, ?, ?)').join(', ')})`,
+    cells.flatMap((c) => [c.r, c.f, c.churn_rate, c.purchases, c.spend_per_aov]),
+  );
+  await db.run(`CREATE OR REPLACE TABLE ${target} AS
+    SELECT s.customer_id, c.churn_rate AS churn_probability, c.purchases AS expected_purchases,
+      c.spend_per_aov * greatest(CAST(s.avg_order_value AS DOUBLE), 1) AS predicted_value
+    FROM ${source} s JOIN rf_cells c ON c.r = ${recencyBucket('s.recency_days')} AND c.f = ${frequencyBucket('s.purchase_days')}`);
+}

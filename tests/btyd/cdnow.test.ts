@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { bgnbdConditionalExpected, bgnbdExpected, bgnbdLogLik, bgnbdPAlive, fitBgNbd } from '../../pipeline/btyd/bgnbd.js';
+import { fitGammaGamma, gammaGammaExpectedSpend } from '../../pipeline/btyd/gammaGamma.js';
+
+// The published CDNOW sample summary (see tests/fixtures/cdnow/README.md).
+const rows = readFileSync(new URL('../fixtures/cdnow/cdnow_customers_summary_with_transactions.csv', import.meta.url), 'utf8')
+  .trim().split('\n').slice(1).map((line) => {
+    const [id, x, t_x, T, zbar] = line.split(',').map(Number);
+    return { id: id!, x: x!, t_x: t_x!, T: T!, mean_repeat_value: zbar! };
+  });
+
+describe('BG/NBD on CDNOW', () => {
+  const published = { r: 0.2426, alpha: 4.4135, a: 0.7929, b: 2.4258 };
+
+  test('the published parameters give the published log-likelihood', () => {
+    const ll = rows.reduce((s, c) => s + bgnbdLogLik(published, c.x, c.t_x, c.T), 0);
+    expect(ll).toBeCloseTo(-9582.43, 0);
+  });
+
+  test('the fit reproduces Fader, Hardie & Lee (2005)', () => {
+    const { params, report } = fitBgNbd(rows);
+    expect(params.r).toBeCloseTo(0.2426, 3);
+    expect(params.alpha).toBeCloseTo(4.4135, 2);
+    expect(params.a).toBeCloseTo(0.7929, 3);
+    expect(params.b).toBeCloseTo(2.4258, 2);
+    expect(report.log_likelihood).toBeCloseTo(-9582.43, 1);
+    expect(report.converged).toBe(true);
+    expect(report.gradient_norm).toBeLessThan(1e-2);
+  });
+
+  test('per-customer figures match the published check values', () => {
+    expect(bgnbdConditionalExpected(published, 39, 2, 30.43, 38.86)).toBeCloseTo(1.2259, 3);
+    expect(bgnbdPAlive(published, 2, 30.43, 38.86)).toBeCloseTo(0.7266, 3);
+    expect(bgnbdPAlive(published, rows[1]!.x, rows[1]!.t_x, rows[1]!.T)).toBeCloseTo(0.2122, 3);
+    expect(bgnbdPAlive(published, rows[2]!.x, rows[2]!.t_x, rows[2]!.T)).toBe(1);
+    const expected = [1, 3, 32, 78].map((t) => bgnbdExpected(published, t));
+    expect(expected[0]).toBeCloseTo(0.0532, 3);
+    expect(expected[1]).toBeCloseTo(0.1506, 3);
+    expect(expected[2]).toBeCloseTo(1.0437, 3);
+    expect(expected[3]).toBeCloseTo(1.8576, 3);
+  });
+});
+
+describe('Gamma-Gamma on CDNOW repeaters', () => {
+  test('the fit reproduces Fader & Hardie (2013)', () => {
+    const { params, report } = fitGammaGamma(rows);
+    expect(rows.filter((r) => r.x > 0)).toHaveLength(946);
+    expect(params.p).toBeCloseTo(6.2488, 2);
+    expect(params.q).toBeCloseTo(3.7446, 2);
+    expect(params.gamma).toBeCloseTo(15.4477, 1);
+    expect(report.log_likelihood).toBeCloseTo(-4055.92, 1);
+  });
+
+  test('conditional expected spend of customers 1..10 matches the published values', () => {
+    const published = { p: 6.2488, q: 3.7446, gamma: 15.4477 };
+    const spend = rows.slice(0, 10).map((c) => gammaGammaExpectedSpend(published, c.x, c.mean_repeat_value));
+    const expected = [24.65, 18.91, 35.17, 35.17, 35.17, 71.46, 18.91, 35.17, 27.28, 35.17];
+    spend.forEach((s, i) => expect(s).toBeCloseTo(expected[i]!, 1));
+  });
+});
