@@ -29,14 +29,33 @@ export function bgnbdLogLik(p: BgNbdParams, x: number, t_x: number, T: number): 
   return common + logAddExp(active, droppedOut);
 }
 
+/**
+ * Total log-likelihood of grouped customers. The terms that depend on x
+ * alone (the gamma functions) are summed once per distinct x, so each
+ * evaluation costs a few logarithms per group, not six log-gammas.
+ */
+export function bgnbdTotalLogLik(p: BgNbdParams, g: ReturnType<typeof groupSummaries>): number {
+  const { r, alpha, a, b } = p;
+  const byX = new Map<number, number>();
+  let total = 0;
+  let weight = 0;
+  for (let i = 0; i < g.w.length; i++) {
+    const x = g.x[i]!;
+    const w = g.w[i]!;
+    byX.set(x, (byX.get(x) ?? 0) + w);
+    weight += w;
+    const active = -(r + x) * Math.log(alpha + g.T[i]!);
+    const term = x === 0 ? active : logAddExp(active, Math.log(a) - Math.log(b + x - 1) - (r + x) * Math.log(alpha + g.t_x[i]!));
+    total += w * term;
+  }
+  total += weight * (r * Math.log(alpha) - lgamma(r) + lgamma(a + b) - lgamma(b));
+  for (const [x, w] of byX) total += w * (lgamma(r + x) + lgamma(b + x) - lgamma(a + b + x));
+  return total;
+}
+
 export function fitBgNbd(rows: readonly CustomerSummary[]): { params: BgNbdParams; report: FitReport } {
   const g = groupSummaries(rows);
-  const logLik = ([r, alpha, a, b]: number[]) => {
-    const p = { r: r!, alpha: alpha!, a: a!, b: b! };
-    let s = 0;
-    for (let i = 0; i < g.w.length; i++) s += g.w[i]! * bgnbdLogLik(p, g.x[i]!, g.t_x[i]!, g.T[i]!);
-    return s;
-  };
+  const logLik = ([r, alpha, a, b]: number[]) => bgnbdTotalLogLik({ r: r!, alpha: alpha!, a: a!, b: b! }, g);
   const meanT = g.T.reduce((s, v, i) => s + v * g.w[i]!, 0) / g.w.reduce((s, v) => s + v, 0);
   const { params, report } = fitPositive(logLik, [
     [1, Math.max(1, meanT / 4), 1, 1],

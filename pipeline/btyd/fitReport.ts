@@ -18,12 +18,13 @@ export interface FitReport {
  */
 export function fitPositive(logLik: (params: number[]) => number, starts: number[][]): { params: number[]; report: FitReport } {
   const objective = (logParams: number[]) => -logLik(logParams.map(Math.exp));
+  // A short search from each start; the best one is then run to convergence.
   let best: MinimizeResult | null = null;
   for (const start of starts) {
-    const result = nelderMead(objective, start.map(Math.log), { restarts: 3 });
+    const result = nelderMead(objective, start.map(Math.log), { restarts: 0, maxIterations: 300, tolerance: 1e-8 });
     if (!best || result.value < best.value) best = result;
   }
-  const result = best!;
+  const result = nelderMead(objective, best!.x, { restarts: 3 });
   const params = result.x.map(Math.exp);
   // Standard errors on the natural scale: the Hessian of -LL in the parameters themselves.
   const natural = (p: number[]) => -logLik(p);

@@ -71,6 +71,51 @@ export class Database {
     return (row ? Object.values(row)[0] : undefined) as T;
   }
 
+  /**
+   * A query's result as columns of numbers (DOUBLE, INTEGER, BIGINT and
+   * DECIMAL become Float64Array; NULL becomes NaN) or strings, for code
+   * that works on whole columns rather than row objects.
+   */
+  async columns(sql: string, params?: Params): Promise<Record<string, Float64Array | (string | null)[]>> {
+    const reader = await this.connection.runAndReadAll(sql, params);
+    const raw = reader.getColumnsObjectJS();
+    const out: Record<string, Float64Array | (string | null)[]> = {};
+    for (const [name, values] of Object.entries(raw)) {
+      const sample = values.find((v) => v !== null && v !== undefined);
+      if (typeof sample === 'number' || typeof sample === 'bigint' || (sample === undefined && values.length === 0)) {
+        out[name] = Float64Array.from(values, (v) => (v === null || v === undefined ? NaN : Number(v)));
+      } else {
+        out[name] = values.map((v) => (v === null || v === undefined ? null : String(normalizeValue(v))));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Appends whole columns to an existing table through DuckDB's appender
+   * (never row-by-row INSERTs). Columns are given in the table's order.
+   */
+  async appendColumns(table: string, columns: (Float64Array | readonly (string | null)[])[]): Promise<void> {
+    const appender = await this.connection.createAppender(table);
+    try {
+      const n = columns[0]?.length ?? 0;
+      for (let i = 0; i < n; i++) {
+        for (const col of columns) {
+          const v = col[i];
+          if (typeof v === 'number') {
+            if (Number.isNaN(v)) appender.appendNull();
+            else appender.appendDouble(v);
+          } else if (v === null || v === undefined) appender.appendNull();
+          else appender.appendVarchar(v);
+        }
+        appender.endRow();
+      }
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
+    }
+  }
+
   /** Runs `body` in a transaction: committed if it returns, rolled back if it throws. */
   async transaction<T>(body: () => Promise<T>): Promise<T> {
     await this.run('BEGIN TRANSACTION');

@@ -84,10 +84,10 @@ export function generateDemoData(dir: string, options: DemoOptions): DemoFiles {
     const id = `C${String(i).padStart(width, '0')}`;
     const vip = rng.bernoulli(0.04);
     // Acquisition leans towards later months: the business grows.
-    const firstAt = start + (end - 30 * DAY_MS - start) * Math.pow(rng.uniform(), 0.8);
-    const rate = rng.gamma(1.3, 1 / 55) * (vip ? 2.5 : 1); // orders per day
+    const firstAt = start + (end - start) * Math.pow(rng.uniform(), 0.8);
+    const rate = rng.gamma(1.5, 1 / 50) * (vip ? 2.5 : 1); // orders per day
     const drift = rng.bernoulli(0.25) ? rng.gamma(2, 1 / 400) : 0; // per-day decay of the rate
-    const dropout = vip ? rng.beta(1, 14) : rng.beta(1.2, 6); // chance of leaving after each order
+    const dropout = vip ? rng.beta(1, 16) : rng.beta(1.2, 8); // chance of leaving after each order
     const spendLevel = rng.gamma(3, 15) * (vip ? 2.5 : 1);
     const favourite = rng.int(CATEGORIES.length);
     const channelWeights = [rng.uniform() + 0.3, rng.uniform(), rng.uniform() * 0.6];
@@ -107,7 +107,7 @@ export function generateDemoData(dir: string, options: DemoOptions): DemoFiles {
       const orderId = `O${String(++orderNo).padStart(8, '0')}`;
       const category = rng.bernoulli(0.6) ? CATEGORIES[favourite]! : rng.pick(CATEGORIES);
       orders.line(
-        [orderId, id, isoTs(t + rng.int(DAY_MS)), amount.toFixed(2), 'USD', category, rng.pick(CHANNELS, channelWeights),
+        [orderId, id, isoTs(Math.floor(t / DAY_MS) * DAY_MS + rng.int(DAY_MS)), amount.toFixed(2), 'USD', category, rng.pick(CHANNELS, channelWeights),
           rng.bernoulli(discountTaste) ? 'true' : 'false'].join(','),
       );
       if (rng.bernoulli(0.05)) {

@@ -82,14 +82,15 @@ async function stageParquet(db: Database, path: string, columnMap: Map<string, s
   return { rowsRead: await db.value<number>('SELECT count(*) FROM stage'), exactLines: true };
 }
 
-async function stageJsonLines(db: Database, columnMap: Map<string, string | undefined>): Promise<StagedFile> {
-  const valid = `json_valid(raw) AND json_type(raw) = 'OBJECT'`;
-  const select = canonicalSelect(columnMap, (c) => `CASE WHEN ${valid} THEN json_extract_string(raw, ${literal(`$."${c}"`)}) END`);
+async function stageJsonLines(db: Database, columns: Map<string, string | undefined>): Promise<StagedFile> {
+  // CASE does not short-circuit json_extract on bad rows: extract from '{}' for lines that are not objects.
+  const select = canonicalSelect(columns, (c) => `json_extract_string(doc, ${literal(`$."${c}"`)})`);
   await db.run(`CREATE TEMP TABLE stage AS
-    SELECT line, raw,
-      CASE WHEN NOT (${valid}) THEN 'not a valid JSON object' END AS structural_error,
-      ${select}
-    FROM stage_lines WHERE raw IS NOT NULL AND trim(raw) <> ''`);
+    SELECT line, raw, CASE WHEN NOT is_object THEN 'not a valid JSON object' END AS structural_error, ${select}
+    FROM (
+      SELECT line, raw, is_object, CASE WHEN is_object THEN raw ELSE '{}' END AS doc
+      FROM (SELECT line, raw, coalesce(json_valid(raw), false) AND starts_with(ltrim(raw), '{') AS is_object
+            FROM stage_lines WHERE raw IS NOT NULL AND trim(raw) <> ''))`);
   return { rowsRead: await db.value<number>('SELECT count(*) FROM stage'), exactLines: true };
 }
 
@@ -154,7 +155,7 @@ async function stageCsv(
 async function withoutInvalidUtf8(path: string): Promise<{ path: string; rejects: EncodingReject[]; cleanup: () => void }> {
   const rejects: EncodingReject[] = [];
   const badLines = new Set<number>();
-  let carry = Buffer.alloc(0);
+  let carry: Buffer = Buffer.alloc(0);
   let lineNo = 0;
   const scan = (buf: Buffer, final: boolean): Buffer => {
     const end = final ? buf.length : buf.lastIndexOf(0x0a) + 1;
@@ -188,7 +189,7 @@ async function withoutInvalidUtf8(path: string): Promise<{ path: string; rejects
   const copy = join(dir, 'clean' + path.slice(path.lastIndexOf('.')));
   const out = createWriteStream(copy);
   let n = 0;
-  let rest = Buffer.alloc(0);
+  let rest: Buffer = Buffer.alloc(0);
   const writeLines = (buf: Buffer, final: boolean): Buffer => {
     let start = 0;
     for (;;) {

@@ -75,6 +75,10 @@ export async function validateStage(db: Database, spec: InputSpec, ctx: Validati
     problems.push(`CASE WHEN upper(NULLIF(trim(currency), '')) <> $currency AND upper(trim(currency)) NOT IN (SELECT currency FROM fx)
       THEN 'currency ' || ${show('trim(currency)')} || ' is not ' || $currency || ' and no exchange rate was given for it (config exchangeRates)' END`);
   }
+  // Bind only the parameters this kind's checks use: DuckDB rejects unused ones.
+  const params: Record<string, string> = {};
+  if (spec.timestamp) params.run_time = ctx.runTime.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  if (spec.kind === 'orders') params.currency = ctx.currency;
   const typedCols = spec.columns.map((c) => `${typedExpr(c)} AS ${ident(c.name)}`).join(',\n      ');
   const key = ident(spec.key);
   const sameValues = spec.columns.map((c) => `a.${ident(c.name)} IS NOT DISTINCT FROM b.${ident(c.name)}`).join(' AND ');
@@ -86,7 +90,7 @@ export async function validateStage(db: Database, spec: InputSpec, ctx: Validati
       coalesce(structural_error, NULLIF(concat_ws('; ', ${problems.join(', ')}), '')) AS reason,
       ${typedCols}
     FROM stage`,
-    { run_time: ctx.runTime.toISOString().replace(/\.\d{3}Z$/, 'Z'), currency: ctx.currency },
+    params,
   );
   // The first usable line of each key wins; later lines are exact duplicates or conflicts.
   await db.run(`CREATE TEMP TABLE checked AS

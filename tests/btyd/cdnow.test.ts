@@ -59,3 +59,13 @@ describe('Gamma-Gamma on CDNOW repeaters', () => {
     spend.forEach((s, i) => expect(s).toBeCloseTo(expected[i]!, 1));
   });
 });
+
+describe('BG/NBD grouped likelihood', () => {
+  test('equals the sum of the per-customer log-likelihoods', async () => {
+    const { groupSummaries } = await import('../../pipeline/btyd/summary.js');
+    const { bgnbdTotalLogLik } = await import('../../pipeline/btyd/bgnbd.js');
+    const p = { r: 0.3, alpha: 5, a: 0.9, b: 2.1 };
+    const direct = rows.reduce((s, c) => s + bgnbdLogLik(p, c.x, c.t_x, c.T), 0);
+    expect(bgnbdTotalLogLik(p, groupSummaries(rows))).toBeCloseTo(direct, 6);
+  });
+});

@@ -1,0 +1,82 @@
+import { existsSync } from 'node:fs';
+import { Database, dateParam, literal } from '../db/Database.js';
+import { InputError, UsageError } from '../errors.js';
+import { purchaseMetrics, rounded } from '../learn/backtest.js';
+import { bgnbdConditionalExpected, fitBgNbd } from './bgnbd.js';
+import { fitGammaGamma } from './gammaGamma.js';
+import { summarySql } from './summary.js';
+
+export interface BtydCommandOptions {
+  transactions: string;
+  calibrationEnd: string;
+  holdoutEnd?: string;
+  timeUnit: 'day' | 'week';
+  model: 'bgnbd' | 'pareto' | 'gg' | 'all';
+}
+
+const isoDate = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * `fidelio btyd`: fits the probabilistic models on a transaction log
+ * (customer_id, date, amount) in the literature's conventions and returns
+ * one JSON-ready object, with holdout accuracy when a holdout end is given.
+ */
+export async function runBtydCommand(o: BtydCommandOptions): Promise<Record<string, unknown>> {
+  const problems: string[] = [];
+  if (!isoDate.test(o.calibrationEnd)) problems.push(`--calibration-end: expected YYYY-MM-DD, got "${o.calibrationEnd}"`);
+  if (o.holdoutEnd !== undefined && !isoDate.test(o.holdoutEnd)) problems.push(`--holdout-end: expected YYYY-MM-DD, got "${o.holdoutEnd}"`);
+  if (o.holdoutEnd && o.holdoutEnd <= o.calibrationEnd) problems.push('--holdout-end must be after --calibration-end');
+  if (problems.length) throw new UsageError('invalid btyd options', problems);
+  if (!existsSync(o.transactions)) throw new InputError(`transactions file ${o.transactions} does not exist`);
+  if (o.model === 'pareto') throw new UsageError('--model pareto: the Pareto/NBD model is not available in this version; use bgnbd, gg or all');
+
+  const db = await Database.open(':memory:');
+  try {
+    try {
+      await db.run(`CREATE TABLE tx AS
+        SELECT CAST(customer_id AS VARCHAR) AS customer_id,
+          coalesce(TRY_CAST(CAST(date AS VARCHAR) AS DATE), CAST(TRY_STRPTIME(CAST(date AS VARCHAR), '%Y%m%d') AS DATE)) AS day,
+          CAST(amount AS DOUBLE) AS amount
+        FROM read_csv(${literal(o.transactions)}, header = true, all_varchar = true)`);
+    } catch (err) {
+      throw new InputError(`${o.transactions} cannot be read as a CSV with customer_id,date,amount: ${(err as Error).message}`);
+    }
+    const bad = await db.value<number>('SELECT count(*) FROM tx WHERE day IS NULL OR customer_id IS NULL OR amount IS NULL');
+    if (bad > 0) throw new InputError(`${o.transactions}: ${bad} row(s) have a missing customer_id, an unreadable date or a non-numeric amount`);
+    const unitDays = o.timeUnit === 'week' ? 7 : 1;
+    const cols = await db.columns(summarySql('tx'), { calibration_end: dateParam(o.calibrationEnd), unit_days: unitDays });
+    const x = cols.x as Float64Array;
+    const rows = Array.from(x, (_, i) => ({
+      x: x[i]!,
+      t_x: (cols.t_x as Float64Array)[i]!,
+      T: (cols.T as Float64Array)[i]!,
+      mean_repeat_value: (cols.mean_repeat_value as Float64Array)[i]!,
+    }));
+    if (rows.length === 0) throw new InputError(`${o.transactions}: no transaction on or before ${o.calibrationEnd}`);
+
+    const result: Record<string, unknown> = { customers: rows.length, time_unit: o.timeUnit, calibration_end: o.calibrationEnd };
+    let bg: ReturnType<typeof fitBgNbd> | undefined;
+    if (o.model === 'bgnbd' || o.model === 'all') {
+      bg = fitBgNbd(rows);
+      result.bgnbd = { ...bg.params, ...bg.report };
+    }
+    if (o.model === 'gg' || o.model === 'all') {
+      const gg = fitGammaGamma(rows);
+      result.gamma_gamma = { ...gg.params, ...gg.report, customers: rows.filter((r) => r.x > 0).length };
+    }
+    if (o.holdoutEnd && bg) {
+      const actual = (await db.columns(
+        `SELECT s.customer_id, CAST(count(DISTINCT t.day) AS DOUBLE) AS n
+         FROM (${summarySql('tx')}) s LEFT JOIN tx t ON t.customer_id = s.customer_id AND t.day > $calibration_end AND t.day <= $holdout_end
+         GROUP BY s.customer_id ORDER BY s.customer_id`,
+        { calibration_end: dateParam(o.calibrationEnd), unit_days: unitDays, holdout_end: dateParam(o.holdoutEnd) },
+      )).n as Float64Array;
+      const span = (Date.parse(o.holdoutEnd) - Date.parse(o.calibrationEnd)) / 86_400_000 / unitDays;
+      const predicted = Float64Array.from(rows, (r) => bgnbdConditionalExpected(bg!.params, span, r.x, r.t_x, r.T));
+      result.holdout = { end: o.holdoutEnd, periods: span, bgnbd: rounded(purchaseMetrics(predicted, actual)) };
+    }
+    return result;
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,210 @@
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { runBtydCommand } from './btyd/btydCommand.js';
+import { loadConfig, type ConfigInput } from './config.js';
+import { Database, literal } from './db/Database.js';
+import { migrate } from './db/migrations.js';
+import { generateDemoData } from './demo/generateDemoData.js';
+import { FidelioError, InputError, UsageError } from './errors.js';
+import { buildFeatures } from './features/buildFeatures.js';
+import { ingestInputs } from './ingest/ingestInputs.js';
+import { createLogger, type Logger } from './log.js';
+import { runPipeline } from './run.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+const integer = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be an integer, got "${value}"`);
+  return n;
+};
+
+interface CommonOptions {
+  orders?: string[];
+  customers?: string[];
+  tickets?: string[];
+  asOf?: string;
+  horizonDays?: number;
+  db?: string;
+  out?: string;
+  models?: string;
+  config?: string;
+}
+
+/** Maps the common flags onto the configuration's keys (flags override the file). */
+function overrides(o: CommonOptions): ConfigInput {
+  return {
+    orders: o.orders?.length ? o.orders : undefined,
+    customers: o.customers?.length ? o.customers : undefined,
+    tickets: o.tickets?.length ? o.tickets : undefined,
+    asOf: o.asOf,
+    horizonDays: o.horizonDays,
+    db: o.db,
+    out: o.out,
+    models: o.models,
+  } as ConfigInput;
+}
+
+function inputOptions(cmd: Command): Command {
+  return cmd
+    .option('--orders <path>', 'orders file or glob (CSV, Parquet, JSON lines); repeatable', collect)
+    .option('--customers <path>', 'customers file or glob; repeatable', collect)
+    .option('--tickets <path>', 'support tickets file or glob; repeatable', collect)
+    .option('--db <file>', 'DuckDB database file (default data/fidelio.duckdb)')
+    .option('--config <file>', 'configuration file (JSON or YAML); flags override it');
+}
+
+function csvLine(values: unknown[]): string {
+  return values
+    .map((v) => {
+      if (v === null || v === undefined) return '';
+      const s = String(v);
+      return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+    })
+    .join(',');
+}
+
+export function buildProgram(log: Logger, stdout: (text: string) => void): Command {
+  const program = new Command('fidelio')
+    .description('Churn and customer lifetime value: ingest orders, engineer features, fit and backtest models, score and publish.')
+    .showHelpAfterError()
+    .exitOverride();
+
+  inputOptions(program.command('run'))
+    .description('run the whole pipeline (ingest, features, train, score, publish); with no --orders, on the built-in demo data')
+    .option('--as-of <date>', 'score as of this day (YYYY-MM-DD); default the last order date')
+    .option('--horizon-days <n>', 'churn and value horizon in days (default 90)', integer('--horizon-days'))
+    .option('--out <dir>', 'publication folder (default data/out)')
+    .option('--models <dir>', 'trained models folder (default models)')
+    .action(async (o: CommonOptions) => {
+      const config = loadConfig(o.config, overrides(o));
+      const result = await runPipeline(config, log);
+      log.info({ out: result.outDir, as_of: result.manifest.as_of, model_version: result.manifest.model_version }, `published to ${result.outDir}`);
+      stdout(JSON.stringify({ out: result.outDir, run_id: result.manifest.run_id, as_of: result.manifest.as_of, model_version: result.manifest.model_version }) + '\n');
+    });
+
+  inputOptions(program.command('features'))
+    .description('write the feature table (one row per customer known at --as-of) as CSV or Parquet, by the file extension')
+    .requiredOption('--as-of <date>', 'features as of this day (YYYY-MM-DD)')
+    .requiredOption('--out <file>', 'output file (.csv or .parquet)')
+    .action(async (o: CommonOptions & { out: string }) => {
+      const file = resolve(o.out);
+      const format = file.endsWith('.parquet') ? 'parquet' : file.endsWith('.csv') ? 'csv' : undefined;
+      if (!format) throw new UsageError(`--out ${o.out}: expected a .csv or .parquet file name`);
+      const config = loadConfig(o.config, { ...overrides(o), out: undefined } as ConfigInput);
+      if (config.orders.length === 0) throw new UsageError('features needs --orders (or orders in the config)');
+      const db = await Database.open(config.db, { ...config.duckdb, timezone: config.timezone });
+      try {
+        await migrate(db);
+        await ingestInputs(db, { orders: config.orders, customers: config.customers, tickets: config.tickets }, {
+          runId: `features-${Date.now()}`, runTime: new Date(), currency: config.currency, delimiter: config.csv.delimiter,
+          columns: config.columns, exchangeRates: config.exchangeRates,
+        }, log.child({ stage: 'ingest' }));
+        const n = await buildFeatures(db, config.asOf!);
+        await db.run(`COPY (SELECT * FROM customer_features ORDER BY customer_id) TO ${literal(file)} (FORMAT ${format}${format === 'csv' ? ', HEADER' : ''})`);
+        log.info({ customers: n, out: file }, 'features written');
+      } finally {
+        db.close();
+      }
+    });
+
+  program
+    .command('btyd')
+    .description('fit the probabilistic models (BG/NBD, Gamma-Gamma) on a CSV of customer_id,date,amount and print one JSON object')
+    .requiredOption('--transactions <file>', 'CSV with customer_id,date,amount (date as YYYY-MM-DD or YYYYMMDD)')
+    .requiredOption('--calibration-end <date>', 'last day of the calibration period (inclusive)')
+    .option('--holdout-end <date>', 'last day of the holdout period: adds each model\'s holdout accuracy')
+    .addOption(new Option('--time-unit <unit>', 'time unit of the fit').choices(['day', 'week']).default('week'))
+    .addOption(new Option('--model <model>', 'which model').choices(['bgnbd', 'pareto', 'gg', 'all']).default('all'))
+    .option('--json', 'print JSON (the only format)', true)
+    .action(async (o: { transactions: string; calibrationEnd: string; holdoutEnd?: string; timeUnit: 'day' | 'week'; model: 'bgnbd' | 'pareto' | 'gg' | 'all' }) => {
+      const result = await runBtydCommand(o);
+      stdout(JSON.stringify(result, null, 2) + '\n');
+    });
+
+  const list = program.command('list').description('list customers from the last published scores');
+  list
+    .command('at-risk-vip')
+    .description('the VIP customers most worth saving, highest value at risk first')
+    .option('--top <n>', 'how many (default all)', integer('--top'))
+    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
+    .addOption(new Option('--risk <levels>', 'churn_risk levels to include, comma separated').default('medium,high'))
+    .option('--out <file>', 'write to a file instead of standard output')
+    .option('--db <file>', 'DuckDB database file (default data/fidelio.duckdb)')
+    .option('--config <file>', 'configuration file')
+    .action(async (o: { top?: number; format: 'csv' | 'json'; risk: string; out?: string; db?: string; config?: string }) => {
+      const config = loadConfig(o.config, { db: o.db } as ConfigInput);
+      const levels = o.risk.split(',').map((s) => s.trim());
+      const bad = levels.filter((l) => !['low', 'medium', 'high'].includes(l));
+      if (bad.length) throw new UsageError(`--risk: unknown level(s) ${bad.join(', ')}; expected low, medium, high`);
+      const db = await Database.open(config.db, { readOnly: true });
+      try {
+        const exists = await db.value<number>(`SELECT count(*) FROM duckdb_tables() WHERE table_name = 'customer_scores'`);
+        if (!exists) throw new InputError(`${config.db} holds no scores yet: run "fidelio run" first`);
+        const rows = await db.all(
+          `SELECT * FROM customer_scores WHERE is_vip AND list_contains($levels, churn_risk)
+           ORDER BY value_at_risk DESC, customer_id ${o.top ? 'LIMIT $top' : ''}`,
+          o.top ? { levels: levels as never, top: o.top } : { levels: levels as never },
+        );
+        const columns = rows[0] ? Object.keys(rows[0]) : [];
+        const text = o.format === 'json'
+          ? JSON.stringify(rows, null, 2) + '\n'
+          : [csvLine(columns), ...rows.map((r) => csvLine(columns.map((c) => r[c])))].join('\n') + '\n';
+        if (o.out) writeFileSync(o.out, text);
+        else stdout(text);
+      } finally {
+        db.close();
+      }
+    });
+
+  program
+    .command('demo-data')
+    .description('write the seeded demo data set (orders, customers, tickets CSV) into a folder')
+    .requiredOption('--out <dir>', 'folder to write into')
+    .option('--customers <n>', 'number of customers (default 5000)', integer('--customers'))
+    .option('--months <n>', 'months of history (default 30)', integer('--months'))
+    .option('--seed <n>', 'random seed (default 42)', integer('--seed'))
+    .option('--bad-rows', 'append a few malformed order lines')
+    .action((o: { out: string; customers?: number; months?: number; seed?: number; badRows?: boolean }) => {
+      const config = loadConfig(undefined, { demo: { customers: o.customers, months: o.months, seed: o.seed } } as ConfigInput);
+      const files = generateDemoData(o.out, { ...config.demo, withBadRows: Boolean(o.badRows) });
+      stdout(JSON.stringify(files, null, 2) + '\n');
+    });
+
+  program
+    .command('runs')
+    .description('list the runs recorded in the database, newest first')
+    .option('--db <file>', 'DuckDB database file (default data/fidelio.duckdb)')
+    .action(async (o: { db?: string }) => {
+      const config = loadConfig(undefined, { db: o.db } as ConfigInput);
+      const db = await Database.open(config.db, { readOnly: true });
+      try {
+        const rows = await db.all(`SELECT run_id, started_at, finished_at, CAST(as_of AS VARCHAR) AS as_of, outcome, error FROM runs ORDER BY started_at DESC`);
+        stdout(JSON.stringify(rows, null, 2) + '\n');
+      } finally {
+        db.close();
+      }
+    });
+
+  return program;
+}
+
+/** Parses and runs one command line; returns the process exit code. */
+export async function main(argv: string[], log: Logger = createLogger(), stdout = (t: string) => void process.stdout.write(t)): Promise<number> {
+  const program = buildProgram(log, stdout);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof FidelioError) {
+      log.error({ code: err.code }, err.message);
+      return err.exitCode;
+    }
+    log.error({ err }, `fidelio failed: ${(err as Error).message}`);
+    return 1;
+  }
+}
+

@@ -1,0 +1,70 @@
+import type { Database } from '../db/Database.js';
+import { auc, averagePrecision, brier, decileMape, logLoss, mae, normalizedGini, pearson, spearman } from './metrics.js';
+
+export interface ChurnMetrics {
+  customers: number;
+  churn_rate: number;
+  auc: number;
+  pr_auc: number;
+  brier: number;
+  log_loss: number;
+}
+
+export interface ValueMetrics {
+  normalized_gini: number;
+  spearman: number;
+  decile_mape: number;
+}
+
+export interface PurchaseMetrics {
+  mae: number;
+  pearson: number;
+  spearman: number;
+  predicted_total: number;
+  actual_total: number;
+}
+
+const round = (v: number, digits = 4) => (Number.isFinite(v) ? Number(v.toFixed(digits)) : null);
+
+/** Rounds every number of a metrics object for publication (NaN becomes null). */
+export function rounded<T extends object>(m: T): { [K in keyof T]: number | null } {
+  return Object.fromEntries(Object.entries(m).map(([k, v]) => [k, round(v as number)])) as { [K in keyof T]: number | null };
+}
+
+export function churnMetrics(prob: Float64Array, churned: Float64Array): ChurnMetrics {
+  return {
+    customers: prob.length,
+    churn_rate: churned.reduce((s, v) => s + v, 0) / churned.length,
+    auc: auc(prob, churned),
+    pr_auc: averagePrecision(prob, churned),
+    brier: brier(prob, churned),
+    log_loss: logLoss(prob, churned),
+  };
+}
+
+export function valueMetrics(predicted: Float64Array, actual: Float64Array): ValueMetrics {
+  return { normalized_gini: normalizedGini(predicted, actual), spearman: spearman(predicted, actual), decile_mape: decileMape(predicted, actual) };
+}
+
+export function purchaseMetrics(predicted: Float64Array, actual: Float64Array): PurchaseMetrics {
+  return {
+    mae: mae(predicted, actual),
+    pearson: pearson(predicted, actual),
+    spearman: spearman(predicted, actual),
+    predicted_total: predicted.reduce((s, v) => s + v, 0),
+    actual_total: actual.reduce((s, v) => s + v, 0),
+  };
+}
+
+/**
+ * The holdout labels joined with a scores table, as columns, in customer
+ * order: churned (0/1), future_orders, future_spend, recency_days, and the
+ * scores table's columns.
+ */
+export async function holdoutColumns(db: Database, scoresTable: string, scoreColumns: string[]) {
+  return db.columns(`SELECT h.customer_id, CAST(h.churned AS DOUBLE) AS churned, CAST(h.future_orders AS DOUBLE) AS future_orders,
+      CAST(h.future_spend AS DOUBLE) AS future_spend, CAST(h.recency_days AS DOUBLE) AS recency_days,
+      ${scoreColumns.map((c) => `CAST(s.${c} AS DOUBLE) AS ${c}`).join(', ')}
+    FROM training_snapshots h JOIN ${scoresTable} s USING (customer_id)
+    WHERE h.split = 'holdout' ORDER BY h.customer_id`) as Promise<Record<string, Float64Array>>;
+}

@@ -1,0 +1,97 @@
+import type { Database } from '../db/Database.js';
+
+const esc = (v: unknown) =>
+  String(v ?? '').replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+const money = (v: unknown) => (typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: 0 }) : '');
+const pct = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : '–');
+const num = (v: unknown, d = 3) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(d) : '–');
+
+function table(headers: string[], rows: unknown[][], align: ('l' | 'r')[] = []): string {
+  const th = headers.map((h, i) => `<th class="${align[i] ?? 'l'}">${esc(h)}</th>`).join('');
+  const tr = rows.map((r) => `<tr>${r.map((c, i) => `<td class="${align[i] ?? 'l'}">${esc(c)}</td>`).join('')}</tr>`).join('\n');
+  return `<table><thead><tr>${th}</tr></thead><tbody>${tr}</tbody></table>`;
+}
+
+export interface ReportContext {
+  runId: string;
+  asOf: string;
+  horizonDays: number;
+  modelVersion: string;
+  metrics: Record<string, unknown>;
+  cmgr: number | null;
+}
+
+/**
+ * The marketer's page: self-contained HTML (no script, no network), built
+ * from the run's tables. Headline figures, value concentration by tier,
+ * who to act on, the at-risk VIPs with their reasons, monthly KPIs, model
+ * quality against baselines, and the data quality of the inputs.
+ */
+export async function renderReport(db: Database, ctx: ReportContext): Promise<string> {
+  const head = (await db.one<Record<string, number>>(`SELECT count(*) AS customers,
+      count(*) FILTER (WHERE is_vip) AS vips,
+      count(*) FILTER (WHERE is_vip AND churn_risk <> 'low') AS vips_at_risk,
+      sum(value_at_risk) AS value_at_risk,
+      sum(predicted_clv_12m) AS clv,
+      avg(churn_probability) AS mean_churn
+    FROM customer_scores`))!;
+  const tiers = await db.all(`SELECT value_tier, count(*) AS customers, sum(greatest(historic_value, 0)) AS historic,
+      sum(greatest(historic_value, 0)) / sum(sum(greatest(historic_value, 0))) OVER () AS share,
+      sum(predicted_clv_12m) AS clv, avg(churn_probability) AS churn
+    FROM customer_scores GROUP BY value_tier ORDER BY value_tier`);
+  const actions = await db.all(`SELECT action, count(*) AS customers, sum(value_at_risk) AS var, sum(predicted_clv_12m) AS clv
+    FROM customer_scores GROUP BY action ORDER BY var DESC`);
+  const atRisk = await db.all(`SELECT customer_id, churn_probability, predicted_clv_12m, value_at_risk, days_since_last_order, segment, reasons
+    FROM customer_scores WHERE is_vip AND churn_risk <> 'low' ORDER BY value_at_risk DESC, customer_id LIMIT 25`);
+  const kpis = await db.all(`SELECT strftime(month, '%Y-%m') AS month, revenue, orders, customers_active, customers_total,
+      vips_active, vips_total, churn_rate, mom_growth, yoy_growth, is_partial_month
+    FROM kpis_monthly ORDER BY month DESC LIMIT 13`);
+  const rejects = await db.all(`SELECT kind, regexp_replace(reason, '''[^'']*''', '…', 'g') AS reason, count(*) AS lines
+    FROM rejected_rows WHERE run_id = $1 GROUP BY ALL ORDER BY lines DESC LIMIT 20`, [ctx.runId]);
+  const m = ctx.metrics as { churn?: Record<string, number>; value?: Record<string, number>; baselines?: Record<string, Record<string, number>> };
+
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>fidelio report ${esc(ctx.asOf)}</title>
+<style>
+body{font:15px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1100px;padding:16px;color:#1d2433}
+h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.15em;margin-top:1.8em;border-bottom:1px solid #dde;padding-bottom:4px}
+.cards{display:flex;flex-wrap:wrap;gap:10px}.card{flex:1 1 150px;background:#f3f5fa;border-radius:8px;padding:10px}
+.card b{display:block;font-size:1.4em}table{border-collapse:collapse;width:100%;font-size:.9em;display:block;overflow-x:auto}
+th,td{padding:4px 8px;border-bottom:1px solid #eee;white-space:nowrap}td.l,th.l{text-align:left}td.r,th.r{text-align:right}
+td:last-child{white-space:normal}.muted{color:#667}
+</style></head><body>
+<h1>Customer value and churn report</h1>
+<p class="muted">As of ${esc(ctx.asOf)} · horizon ${ctx.horizonDays} days · model ${esc(ctx.modelVersion)} · run ${esc(ctx.runId)}</p>
+<div class="cards">
+<div class="card">Customers<b>${money(head.customers)}</b></div>
+<div class="card">VIPs<b>${money(head.vips)}</b></div>
+<div class="card">VIPs at risk<b>${money(head.vips_at_risk)}</b></div>
+<div class="card">12-month CLV<b>${money(head.clv)}</b></div>
+<div class="card">Value at risk<b>${money(head.value_at_risk)}</b></div>
+<div class="card">CMGR<b>${pct(ctx.cmgr)}</b></div>
+</div>
+<h2>Value concentration by tier</h2>
+${table(['tier', 'customers', 'historic value', 'share of value', '12-month CLV', 'mean churn probability'],
+  tiers.map((t) => [t.value_tier, t.customers, money(t.historic), pct(t.share), money(t.clv), pct(t.churn)]), ['l', 'r', 'r', 'r', 'r', 'r'])}
+<h2>Actions</h2>
+${table(['action', 'customers', 'value at risk', '12-month CLV'], actions.map((a) => [a.action, a.customers, money(a.var), money(a.clv)]), ['l', 'r', 'r', 'r'])}
+<h2>VIPs most worth saving</h2>
+${table(['customer', 'churn probability', '12-month CLV', 'value at risk', 'days since last order', 'segment', 'why'],
+  atRisk.map((c) => [c.customer_id, pct(c.churn_probability), money(c.predicted_clv_12m), money(c.value_at_risk), c.days_since_last_order, c.segment, c.reasons]),
+  ['l', 'r', 'r', 'r', 'r', 'l', 'l'])}
+<h2>Monthly KPIs</h2>
+${table(['month', 'revenue', 'orders', 'active', 'customers', 'active VIPs', 'VIPs', 'churn rate', 'MoM', 'YoY'],
+  kpis.map((k) => [`${k.month}${k.is_partial_month ? ' (partial)' : ''}`, money(k.revenue), k.orders, k.customers_active, k.customers_total, k.vips_active, k.vips_total, pct(k.churn_rate), pct(k.mom_growth), pct(k.yoy_growth)]),
+  ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'])}
+<h2>Model quality on the latest held-out period</h2>
+<p class="muted">Trained on earlier periods, scored at the holdout cutoff, compared with what customers did next.</p>
+${table(['model', 'churn AUC', 'PR AUC', 'Brier', 'value Gini'], [
+    ['scoring model', num(m.churn?.auc), num(m.churn?.pr_auc), num(m.churn?.brier), num(m.value?.normalized_gini)],
+    ...Object.entries(m.baselines ?? {}).map(([name, b]) => [name, num(b.auc), num(b.pr_auc), num(b.brier), num(b.normalized_gini)]),
+  ], ['l', 'r', 'r', 'r', 'r'])}
+<h2>Data quality</h2>
+${rejects.length ? table(['input', 'reason', 'lines rejected'], rejects.map((r) => [r.kind, r.reason, r.lines]), ['l', 'l', 'r']) : '<p>No rows rejected in this run.</p>'}
+</body></html>
+`;
+}

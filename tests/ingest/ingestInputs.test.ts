@@ -1,0 +1,213 @@
+import { describe, expect, test } from 'vitest';
+import { InputError } from '../../pipeline/errors.js';
+import { ingestInputs, type IngestOptions } from '../../pipeline/ingest/ingestInputs.js';
+import { silentLogger } from '../../pipeline/log.js';
+import type { Database } from '../../pipeline/db/Database.js';
+import { withDb, withTempDir, writeFile } from '../helpers/withDb.js';
+
+const options: IngestOptions = {
+  runId: 'run-1',
+  runTime: new Date('2026-01-01T00:00:00Z'),
+  currency: 'USD',
+  delimiter: ',',
+  columns: { orders: {}, customers: {}, tickets: {} },
+};
+
+const HEADER = 'order_id,customer_id,order_ts,amount,currency';
+
+async function rejects(db: Database) {
+  return db.all<{ line: number; raw: string; reason: string }>('SELECT line, raw, reason FROM rejected_rows ORDER BY line');
+}
+
+/** Ingests one orders CSV built from lines and returns the file's accounting and the rejects. */
+async function ingestLines(lines: string[], opts: Partial<IngestOptions> = {}) {
+  return withTempDir((dir) =>
+    withDb(async (db) => {
+      const path = writeFile(dir, 'orders.csv', [HEADER, ...lines].join('\n') + '\n');
+      const [file] = await ingestInputs(db, { orders: [path] }, { ...options, ...opts }, silentLogger);
+      return { file: file!, rejected: await rejects(db), orders: await db.all('SELECT order_id, customer_id, CAST(amount AS VARCHAR) AS amount, CAST(order_date AS VARCHAR) AS order_date FROM orders ORDER BY order_id') };
+    }),
+  );
+}
+
+describe('ingest validation: one rejected row per bad line, with its reason', () => {
+  test.each([
+    ['missing customer_id', '1,,2025-01-01,10.00,USD', 'missing customer_id'],
+    ['blank customer_id', '1,   ,2025-01-01,10.00,USD', 'missing customer_id'],
+    ['missing order_id', ',c1,2025-01-01,10.00,USD', 'missing order_id'],
+    ['unparseable date', "1,c1,2025-13-45,10.00,USD", "order_ts '2025-13-45' is not an ISO 8601 date or timestamp"],
+    ['non-ISO date', '1,c1,03/04/2025,10.00,USD', "order_ts '03/04/2025' is not an ISO 8601 date or timestamp"],
+    ['non-numeric amount', '1,c1,2025-01-01,ten,USD', "amount 'ten' is not a number"],
+    ['decimal comma', '1,c1,2025-01-01,"12,50",USD', "amount '12,50' uses a decimal comma; expected a decimal point"],
+    ['date after the run', '1,c1,2026-06-01,10.00,USD', "order_ts '2026-06-01' is after the time of the run (2026-01-01T00:00:00Z); a clock or export error?"],
+    ['short row', '1,c1,2025-01-01,10.00', 'too few columns: expected 5'],
+    ['long row', '1,c1,2025-01-01,10.00,USD,extra', 'too many columns: expected 5, found 6'],
+    ['other currency without rates', '1,c1,2025-01-01,10.00,EUR', "currency 'EUR' is not USD and no exchange rate was given for it (config exchangeRates)"],
+  ])('%s', async (_name, line, reason) => {
+    const { file, rejected, orders } = await ingestLines(['0,c0,2025-01-01,5.00,USD', line]);
+    expect(rejected).toEqual([{ line: 3, raw: line, reason }]);
+    expect(orders).toHaveLength(1);
+    expect(file).toMatchObject({ rows_read: 2, rows_accepted: 1, rows_rejected: 1, rows_duplicate: 0 });
+  });
+
+  test('a line with several problems is one rejected row listing them all', async () => {
+    const { file, rejected } = await ingestLines(['1,,someday,abc,USD']);
+    expect(rejected).toEqual([{ line: 2, raw: '1,,someday,abc,USD', reason: "missing customer_id; order_ts 'someday' is not an ISO 8601 date or timestamp; amount 'abc' is not a number" }]);
+    expect(file.rows_rejected).toBe(1);
+  });
+
+  test('refunds are kept, rows after as-of are valid, amounts are exact decimals', async () => {
+    const { file, orders, rejected } = await ingestLines(['1,c1,2025-01-01,10.10,USD', 'R1,c1,2025-01-05,-10.10,USD', '2,c1,2025-12-31T23:00:00Z,0.20,usd']);
+    expect(rejected).toEqual([]);
+    expect(file).toMatchObject({ rows_read: 3, rows_accepted: 3 });
+    expect(orders).toEqual([
+      { order_id: '1', customer_id: 'c1', amount: '10.10', order_date: '2025-01-01' },
+      { order_id: '2', customer_id: 'c1', amount: '0.20', order_date: '2025-12-31' },
+      { order_id: 'R1', customer_id: 'c1', amount: '-10.10', order_date: '2025-01-05' },
+    ]);
+  });
+
+  test('timestamps with offsets are stored as the UTC instant and dated in the configured zone', async () => {
+    await withTempDir((dir) =>
+      withDb(async (db) => {
+        const path = writeFile(dir, 'o.csv', `${HEADER}\n1,c1,2025-01-01T23:30:00-02:00,1.00,USD\n`);
+        await ingestInputs(db, { orders: [path] }, options, silentLogger);
+        const row = await db.one<{ utc: string; day: string }>(`SELECT strftime(order_ts AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M') AS utc, CAST(order_date AS VARCHAR) AS day FROM orders`);
+        expect(row).toEqual({ utc: '2025-01-02 01:30', day: '2025-01-02' });
+      }),
+    );
+  });
+
+  test('exact duplicate lines are counted as duplicates; a repeated id with other values is rejected', async () => {
+    const { file, rejected } = await ingestLines(['1,c1,2025-01-01,10.00,USD', '1,c1,2025-01-01,10.00,USD', '1,c1,2025-01-01,99.00,USD']);
+    expect(file).toMatchObject({ rows_read: 3, rows_accepted: 1, rows_rejected: 1, rows_duplicate: 1 });
+    expect(rejected).toEqual([{ line: 4, raw: '1,c1,2025-01-01,99.00,USD', reason: "order_id '1' already appears at line 2 of this file with different values" }]);
+  });
+
+  test('blank lines are not rows; quoted fields keep their commas; line numbers stay physical', async () => {
+    const { file, rejected, orders } = await ingestLines(['1,"c,1",2025-01-01,10.00,USD', '', '2,c2,bad,1.00,USD']);
+    expect(file).toMatchObject({ rows_read: 2, rows_accepted: 1, rows_rejected: 1, exact_lines: true });
+    expect(rejected[0]).toMatchObject({ line: 4 });
+    expect(orders[0]).toMatchObject({ customer_id: 'c,1' });
+  });
+
+  test('invalid UTF-8 bytes reject their line only', async () => {
+    await withTempDir((dir) =>
+      withDb(async (db) => {
+        const bad = Buffer.concat([Buffer.from('2,c'), Buffer.from([0xff, 0xfe]), Buffer.from(',2025-01-01,1.00,USD\n')]);
+        const path = writeFile(dir, 'o.csv', Buffer.concat([Buffer.from(`${HEADER}\n1,c1,2025-01-01,1.00,USD\n`), bad, Buffer.from('3,c3,2025-01-01,1.00,USD\n')]));
+        const [file] = await ingestInputs(db, { orders: [path] }, options, silentLogger);
+        expect(file).toMatchObject({ rows_read: 3, rows_accepted: 2, rows_rejected: 1 });
+        expect((await rejects(db)).map((r) => [r.line, r.reason])).toEqual([[3, 'invalid UTF-8 bytes in the line']]);
+      }),
+    );
+  });
+
+  test('an exchange-rate file converts other currencies and keeps the original amount', async () => {
+    await withTempDir(async (dir) => {
+      const rates = writeFile(dir, 'fx.csv', 'currency,rate\nEUR,1.10\n');
+      const { rejected, orders } = await ingestLines(['1,c1,2025-01-01,10.00,EUR', '2,c1,2025-01-01,10.00,GBP'], { exchangeRates: rates });
+      expect(orders).toEqual([{ order_id: '1', customer_id: 'c1', amount: '11.00', order_date: '2025-01-01' }]);
+      expect(rejected.map((r) => r.reason)).toEqual(["currency 'GBP' is not USD and no exchange rate was given for it (config exchangeRates)"]);
+    });
+  });
+});
+
+describe('re-ingest and updates', () => {
+  test('re-ingesting a file adds nothing; a newer file with a changed row updates it', async () => {
+    await withTempDir((dir) =>
+      withDb(async (db) => {
+        const first = writeFile(dir, 'a.csv', `${HEADER}\n1,c1,2025-01-01,10.00,USD\n2,c2,2025-01-02,20.00,USD\n`);
+        const [a] = await ingestInputs(db, { orders: [first] }, options, silentLogger);
+        const [again] = await ingestInputs(db, { orders: [first] }, { ...options, runId: 'run-2' }, silentLogger);
+        const newer = writeFile(dir, 'b.csv', `${HEADER}\n2,c2,2025-01-02,25.00,USD\n3,c3,2025-01-03,30.00,USD\n`);
+        const [b] = await ingestInputs(db, { orders: [newer] }, { ...options, runId: 'run-3' }, silentLogger);
+        expect(a).toMatchObject({ rows_read: 2, rows_accepted: 2, rows_new: 2, rows_duplicate: 0 });
+        expect(again).toMatchObject({ rows_read: 2, rows_accepted: 0, rows_new: 0, rows_duplicate: 2 });
+        expect(b).toMatchObject({ rows_read: 2, rows_accepted: 2, rows_new: 1, rows_updated: 1 });
+        expect(await db.all('SELECT order_id, CAST(amount AS VARCHAR) AS amount FROM orders ORDER BY order_id')).toEqual([
+          { order_id: '1', amount: '10.00' },
+          { order_id: '2', amount: '25.00' },
+          { order_id: '3', amount: '30.00' },
+        ]);
+      }),
+    );
+  });
+});
+
+describe('formats and mapping', () => {
+  test('JSON lines: bad JSON is rejected with its line; keys map to columns', async () => {
+    await withTempDir((dir) =>
+      withDb(async (db) => {
+        const path = writeFile(dir, 'o.jsonl', [
+          '{"id": "1", "cust": "c1", "ts": "2025-01-01", "value": 10.5}',
+          '{"id": "2", "cust": "c2", "ts": "2025-01-01", "value": ',
+          '{"id": "3", "cust": "c3", "ts": "2025-01-01", "value": "x"}',
+        ].join('\n') + '\n');
+        const columns = { ...options.columns, orders: { order_id: 'id', customer_id: 'cust', order_ts: 'ts', amount: 'value' } };
+        const [file] = await ingestInputs(db, { orders: [path] }, { ...options, columns }, silentLogger);
+        expect(file).toMatchObject({ rows_read: 3, rows_accepted: 1, rows_rejected: 2 });
+        expect((await rejects(db)).map((r) => [r.line, r.reason])).toEqual([[2, 'not a valid JSON object'], [3, "amount 'x' is not a number"]]);
+      }),
+    );
+  });
+
+  test('Parquet: rows are numbered by position', async () => {
+    await withTempDir((dir) =>
+      withDb(async (db) => {
+        const path = `${dir}/o.parquet`;
+        await db.run(`COPY (SELECT * FROM (VALUES ('1', 'c1', TIMESTAMP '2025-01-01 10:00:00', 10.5), ('2', NULL, TIMESTAMP '2025-01-02 00:00:00', 3.0))
+          t(order_id, customer_id, order_ts, amount)) TO '${path}' (FORMAT parquet)`);
+        const [file] = await ingestInputs(db, { orders: [path] }, options, silentLogger);
+        expect(file).toMatchObject({ rows_read: 2, rows_accepted: 1, rows_rejected: 1 });
+        expect((await rejects(db)).map((r) => [r.line, r.reason])).toEqual([[2, 'missing customer_id']]);
+      }),
+    );
+  });
+
+  test('a glob reads every matching file', async () => {
+    await withTempDir((dir) =>
+      withDb(async (db) => {
+        writeFile(dir, 'a.csv', `${HEADER}\n1,c1,2025-01-01,1.00,USD\n`);
+        writeFile(dir, 'b.csv', `${HEADER}\n2,c2,2025-01-01,1.00,USD\n`);
+        const files = await ingestInputs(db, { orders: [`${dir}/*.csv`] }, options, silentLogger);
+        expect(files.map((f) => f.rows_accepted)).toEqual([1, 1]);
+      }),
+    );
+  });
+});
+
+describe('inputs that cannot be read fail fast with exit code 2', () => {
+  const failure = async (content: string | null, opts: Partial<IngestOptions> = {}) =>
+    withTempDir((dir) =>
+      withDb(async (db) => {
+        const path = content === null ? `${dir}/missing.csv` : writeFile(dir, 'o.csv', content);
+        const error = await ingestInputs(db, { orders: [path] }, { ...options, ...opts }, silentLogger).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(InputError);
+        expect((error as InputError).exitCode).toBe(2);
+        expect(await db.value('SELECT count(*) FROM orders')).toBe(0);
+        return (error as Error).message.replace(dir, 'DIR');
+      }),
+    );
+
+  test('a missing file', async () => {
+    expect(await failure(null)).toBe('input file DIR/missing.csv does not exist');
+  });
+  test('an empty file', async () => {
+    expect(await failure('')).toBe('DIR/o.csv has no header line (the file is empty or starts with a blank line)');
+  });
+  test('a required column absent', async () => {
+    expect(await failure('order_id,customer_id,amount\n1,c1,2\n')).toContain('lacks required column(s) "order_ts"');
+  });
+  test('a wrong delimiter is named', async () => {
+    expect(await failure('order_id;customer_id;order_ts;amount\n1;c1;2025-01-01;2\n')).toContain('The header looks ";"-delimited: set csv.delimiter in the config.');
+  });
+  test('a header-only file is read as zero rows, not an error', async () => {
+    await withTempDir((dir) =>
+      withDb(async (db) => {
+        const [file] = await ingestInputs(db, { orders: [writeFile(dir, 'o.csv', `${HEADER}\n`)] }, options, silentLogger);
+        expect(file).toMatchObject({ rows_read: 0, rows_accepted: 0 });
+      }),
+    );
+  });
+});
