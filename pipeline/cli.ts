@@ -141,10 +141,12 @@ export function buildProgram(log: Logger, stdout: (text: string) => void): Comma
       try {
         const exists = await db.value<number>(`SELECT count(*) FROM duckdb_tables() WHERE table_name = 'customer_scores'`);
         if (!exists) throw new InputError(`${config.db} holds no scores yet: run "fidelio run" first`);
+        const params: Record<string, string | number> = Object.fromEntries(levels.map((l, i) => [`level${i}`, l]));
+        if (o.top) params.top = o.top;
         const rows = await db.all(
-          `SELECT * FROM customer_scores WHERE is_vip AND list_contains($levels, churn_risk)
+          `SELECT * FROM customer_scores WHERE is_vip AND churn_risk IN (${levels.map((_, i) => `$level${i}`).join(', ')})
            ORDER BY value_at_risk DESC, customer_id ${o.top ? 'LIMIT $top' : ''}`,
-          o.top ? { levels: levels as never, top: o.top } : { levels: levels as never },
+          params,
         );
         const columns = rows[0] ? Object.keys(rows[0]) : [];
         const text = o.format === 'json'

@@ -87,8 +87,8 @@ export const configSchema = z
     scoring: z
       .object({
         /** churn_probability at or above which churn_risk is medium / high. */
-        mediumRisk: probability.default(0.35),
-        highRisk: probability.default(0.65),
+        mediumRisk: probability.default(0.5),
+        highRisk: probability.default(0.75),
         /** Annual discount rate for predicted_clv_12m. */
         annualDiscountRate: z.number().min(0).max(1).default(0.1),
         /** Weight of predicted 12-month CLV in the value score; the rest is historic value. */

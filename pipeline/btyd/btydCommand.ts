@@ -36,7 +36,7 @@ export async function runBtydCommand(o: BtydCommandOptions): Promise<Record<stri
       await db.run(`CREATE TABLE tx AS
         SELECT CAST(customer_id AS VARCHAR) AS customer_id,
           coalesce(TRY_CAST(CAST(date AS VARCHAR) AS DATE), CAST(TRY_STRPTIME(CAST(date AS VARCHAR), '%Y%m%d') AS DATE)) AS day,
-          CAST(amount AS DOUBLE) AS amount
+          CAST(amount AS DECIMAL(18, 4)) AS amount
         FROM read_csv(${literal(o.transactions)}, header = true, all_varchar = true)`);
     } catch (err) {
       throw new InputError(`${o.transactions} cannot be read as a CSV with customer_id,date,amount: ${(err as Error).message}`);

@@ -42,7 +42,8 @@ export function summarySql(source: string): string {
       count(*) - 1 AS x,
       (max(d.day) - f.first_day) / $unit_days AS t_x,
       ($calibration_end - f.first_day) / $unit_days AS "T",
-      avg(CAST(d.amount AS DOUBLE)) FILTER (WHERE d.day > f.first_day) AS mean_repeat_value
+      -- amounts are DECIMAL: their exact sums keep the mean the same whatever the threads' order
+      CAST(avg(d.amount) FILTER (WHERE d.day > f.first_day) AS DOUBLE) AS mean_repeat_value
     FROM d JOIN f USING (customer_id)
     GROUP BY d.customer_id, f.first_day
     ORDER BY d.customer_id`;

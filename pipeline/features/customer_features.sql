@@ -55,7 +55,9 @@ gaps AS (
   FROM days
 ),
 gap_stats AS (
-  SELECT customer_id, count(*) + 1 AS purchase_days, avg(gap) AS gap_mean_days, stddev_samp(gap) AS gap_std_days
+  -- from exact integer sums (not stddev_samp's floating accumulation) so that values repeat bit for bit
+  SELECT customer_id, count(*) AS purchase_days, avg(gap) AS gap_mean_days,
+    CASE WHEN count(gap) >= 2 THEN sqrt(greatest(0, (sum(gap * gap) - sum(gap) * sum(gap) / count(gap)) / (count(gap) - 1))) END AS gap_std_days
   FROM gaps GROUP BY customer_id
 ),
 money AS (

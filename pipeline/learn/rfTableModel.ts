@@ -37,7 +37,8 @@ export async function trainRfTable(db: Database, splits: string[]): Promise<{ ce
     `SELECT ${recencyBucket()} AS r, ${frequencyBucket()} AS f, count(*) AS n,
        sum(CASE WHEN churned THEN 1 ELSE 0 END) AS churned,
        sum(future_orders) AS purchases,
-       sum(CAST(future_spend AS DOUBLE) / greatest(CAST(avg_order_value AS DOUBLE), 1)) AS spend_ratio
+       -- summed as DECIMAL, exact, so that the table does not depend on the threads' order
+       CAST(sum(CAST(future_spend / greatest(avg_order_value, 1) AS DECIMAL(18, 6))) AS DOUBLE) AS spend_ratio
      FROM training_snapshots WHERE split IN (${splits.map(literal).join(', ')}) GROUP BY ALL ORDER BY r, f`,
   );
   const byR = new Map<number, { n: number; churned: number; purchases: number; spend: number }>();

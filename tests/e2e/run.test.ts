@@ -1,0 +1,157 @@
+import { existsSync, readFileSync, realpathSync, readdirSync, lstatSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { main } from '../../pipeline/cli.js';
+import { silentLogger } from '../../pipeline/log.js';
+import { Database } from '../../pipeline/db/Database.js';
+import { withTempDir, writeFile } from '../helpers/withDb.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+
+/** Runs the CLI in-process, capturing standard output. */
+async function cli(args: string[]): Promise<{ code: number; stdout: string }> {
+  let stdout = '';
+  const code = await main(args, silentLogger, (t) => {
+    stdout += t;
+  });
+  return { code, stdout };
+}
+
+const CONTRACT_COLUMNS = [
+  'customer_id', 'as_of', 'churn_probability', 'churn_risk', 'p_alive', 'expected_purchases', 'predicted_value',
+  'predicted_clv_12m', 'historic_value', 'orders_count', 'days_since_last_order', 'expected_next_order_date', 'value_tier',
+  'is_vip', 'segment', 'action', 'action_priority', 'value_at_risk', 'reasons', 'model_version',
+];
+
+function parseCsv(text: string): Record<string, string>[] {
+  const [header, ...lines] = text.trim().split('\n');
+  const names = header!.split(',');
+  return lines.map((line) => {
+    const values: string[] = [];
+    let field = '';
+    let quoted = false;
+    for (const ch of line) {
+      if (ch === '"') quoted = !quoted;
+      else if (ch === ',' && !quoted) {
+        values.push(field);
+        field = '';
+      } else field += ch;
+    }
+    values.push(field);
+    return Object.fromEntries(names.map((n, i) => [n, values[i]!]));
+  });
+}
+
+describe('fidelio run on the demo data', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fidelio-e2e-'));
+  const config = writeFile(dir, 'config.json', JSON.stringify({ demo: { customers: 1500 } }));
+  const args = ['run', '--db', join(dir, 'db', 'fidelio.duckdb'), '--out', join(dir, 'out'), '--models', join(dir, 'models'), '--config', config];
+  let first: { code: number; stdout: string };
+  let scores: Record<string, string>[];
+
+  beforeAll(async () => {
+    first = await cli(args);
+    scores = parseCsv(readFileSync(join(dir, 'out', 'customer_scores.csv'), 'utf8'));
+  }, 120_000);
+
+  test('exits 0 and prints where it published', () => {
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ out: join(dir, 'out') });
+  });
+
+  test('customer_scores has every contract column and one row per customer', () => {
+    expect(Object.keys(scores[0]!)).toEqual(expect.arrayContaining(CONTRACT_COLUMNS));
+    expect(scores).toHaveLength(1500);
+    expect(new Set(scores.map((s) => s.customer_id)).size).toBe(1500);
+  });
+
+  test('scores are coherent: probabilities in [0,1], five equal tiers, VIPs within the cap, every action present', () => {
+    for (const s of scores) {
+      expect(Number(s.churn_probability)).toBeGreaterThanOrEqual(0);
+      expect(Number(s.churn_probability)).toBeLessThanOrEqual(1);
+      expect(Number(s.p_alive)).toBeLessThanOrEqual(1);
+      expect(Number(s.value_at_risk)).toBeCloseTo(Number(s.predicted_clv_12m) * Number(s.churn_probability), 6);
+    }
+    const tiers = new Map<string, number>();
+    for (const s of scores) tiers.set(s.value_tier!, (tiers.get(s.value_tier!) ?? 0) + 1);
+    expect([...tiers.entries()].sort()).toEqual([['1', 300], ['2', 300], ['3', 300], ['4', 300], ['5', 300]]);
+    const vips = scores.filter((s) => s.is_vip === 'true');
+    expect(vips.length).toBeGreaterThan(0);
+    expect(vips.length).toBeLessThanOrEqual(300);
+    expect(vips.every((v) => v.value_tier === '1')).toBe(true);
+    expect(new Set(scores.map((s) => s.action))).toEqual(new Set(['save', 'surprise', 'grow', 'nurture', 'win_back', 'none']));
+  });
+
+  test('the manifest accounts for every input line', () => {
+    const manifest = JSON.parse(readFileSync(join(dir, 'out', 'run_manifest.json'), 'utf8'));
+    expect(manifest.outcome).toBe('succeeded');
+    expect(manifest.stages.map((s: { name: string }) => s.name)).toEqual(['ingest', 'features', 'train', 'score', 'publish']);
+    for (const input of manifest.inputs) {
+      expect(input.rows_read).toBe(input.rows_accepted + input.rows_rejected + input.rows_duplicate);
+      expect(input.sha256).toMatch(/^[0-9a-f]{64}$/);
+    }
+    const orders = manifest.inputs.find((i: { kind: string }) => i.kind === 'orders');
+    const lines = readFileSync(orders.path, 'utf8').trim().split('\n').length - 1;
+    expect(orders.rows_read).toBe(lines);
+    expect(orders.rows_rejected).toBe(7);
+  });
+
+  test('publishes the KPI table, metrics, report and a read-only database copy', async () => {
+    for (const f of ['customer_scores.parquet', 'kpis_monthly.csv', 'model_metrics.json', 'report.html', 'fidelio.duckdb']) {
+      expect(existsSync(join(dir, 'out', f)), f).toBe(true);
+    }
+    const metrics = JSON.parse(readFileSync(join(dir, 'out', 'model_metrics.json'), 'utf8'));
+    expect(metrics.churn.auc).toBeGreaterThan(0.7);
+    expect(metrics.churn.recency_baseline_auc).toBeGreaterThan(0.5);
+    const copy = await Database.open(join(dir, 'out', 'fidelio.duckdb'), { readOnly: true });
+    try {
+      expect(await copy.value('SELECT count(*) FROM customer_scores')).toBe(1500);
+    } finally {
+      copy.close();
+    }
+  });
+
+  test('a second run gives the same scores and republishes atomically through the link', async () => {
+    const again = await cli(args);
+    expect(again.code).toBe(0);
+    expect(lstatSync(join(dir, 'out')).isSymbolicLink()).toBe(true);
+    const second = parseCsv(readFileSync(join(dir, 'out', 'customer_scores.csv'), 'utf8'));
+    expect(second).toEqual(scores);
+    expect(realpathSync(join(dir, 'out'))).not.toContain('.partial');
+    expect(readdirSync(join(dir, '.out.releases')).filter((n) => !n.endsWith('.partial'))).toHaveLength(2);
+  }, 120_000);
+
+  test('list at-risk-vip prints VIPs at medium or high risk, highest value at risk first', async () => {
+    const { code, stdout } = await cli(['list', 'at-risk-vip', '--db', join(dir, 'db', 'fidelio.duckdb'), '--top', '5', '--format', 'json']);
+    expect(code).toBe(0);
+    const rows = JSON.parse(stdout) as { is_vip: boolean; churn_risk: string; value_at_risk: number }[];
+    expect(rows).toHaveLength(5);
+    expect(rows.every((r) => r.is_vip && r.churn_risk !== 'low')).toBe(true);
+    expect(rows.map((r) => r.value_at_risk)).toEqual([...rows.map((r) => r.value_at_risk)].sort((a, b) => b - a));
+  });
+});
+
+describe('usage errors exit 2 with every problem listed', () => {
+  test('a bad config', async () => {
+    await withTempDir(async (dir) => {
+      const config = writeFile(dir, 'c.json', JSON.stringify({ horizonDays: 2, colour: 'red', scoring: { vip: { rule: 'x' } } }));
+      const messages: string[] = [];
+      const log = { ...silentLogger, error: (_: unknown, m: string) => messages.push(m) } as unknown as typeof silentLogger;
+      const code = await main(['run', '--config', config, '--db', join(dir, 'f.duckdb')], log, () => undefined);
+      expect(code).toBe(2);
+      expect(messages[0]).toContain('horizonDays: Too small');
+      expect(messages[0]).toContain('unknown key(s) "colour"');
+      expect(messages[0]).toContain('scoring.vip.rule');
+    });
+  });
+
+  test('an unknown option', async () => {
+    expect((await cli(['run', '--bogus'])).code).toBe(2);
+  });
+
+  test('a missing orders file', async () => {
+    await withTempDir(async (dir) => {
+      expect((await cli(['run', '--orders', join(dir, 'nope.csv'), '--db', join(dir, 'f.duckdb'), '--out', join(dir, 'out')])).code).toBe(2);
+    });
+  });
+});
