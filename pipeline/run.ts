@@ -140,8 +140,9 @@ export async function runPipeline(config: Config, log: Logger, runTime = new Dat
     saveModel(config.models, trained);
 
     await stage('score', async () => {
-      await applyRfTable(db, trained.cells, 'customer_features', 'churn_scores');
       await scoreBtyd(db, trained.btyd, asOf, config.horizonDays, config.scoring.annualDiscountRate, 'btyd_scores');
+      if (trained.churnModel === 'rf_table') await applyRfTable(db, trained.cells, 'customer_features', 'churn_scores');
+      else await db.run('CREATE OR REPLACE TABLE churn_scores AS SELECT customer_id, p_no_purchase AS churn_probability FROM btyd_scores');
       const s = config.scoring;
       await db.run(`CREATE OR REPLACE TABLE customer_scores AS ${readSql('score/customer_scores.sql')}`, {
         horizon: config.horizonDays, medium_risk: s.mediumRisk, high_risk: s.highRisk, predicted_weight: s.predictedWeight,
@@ -194,8 +195,11 @@ export async function runPipeline(config: Config, log: Logger, runTime = new Dat
   }
 }
 
+type ChurnModelName = 'rf_table' | 'bgnbd';
+
 interface TrainedModels {
   version: string;
+  churnModel: ChurnModelName;
   cells: RfCell[];
   btyd: BtydModels;
   metrics: Record<string, unknown>;
@@ -213,35 +217,39 @@ async function train(db: Database, config: Config, holdoutCutoff: string, asOf: 
   await scoreBtyd(db, backtestBtyd, holdoutCutoff, horizon, config.scoring.annualDiscountRate, 'holdout_btyd_scores');
 
   const rf = await holdoutColumns(db, 'holdout_churn_scores', ['churn_probability', 'expected_purchases', 'predicted_value']);
-  const bt = await holdoutColumns(db, 'holdout_btyd_scores', ['p_alive', 'expected_purchases', 'expected_spend']);
-  const churn = churnMetrics(rf.churn_probability!, rf.churned!);
+  const bt = await holdoutColumns(db, 'holdout_btyd_scores', ['p_no_purchase', 'expected_purchases', 'expected_spend']);
+  const candidates = {
+    rf_table: churnMetrics(rf.churn_probability!, rf.churned!),
+    bgnbd: churnMetrics(bt.p_no_purchase!, bt.churned!),
+  };
+  // The churn champion is the candidate with the lowest holdout log loss: a proper score, so it rewards ranking and calibration.
+  const churnModel: ChurnModelName = candidates.bgnbd.log_loss < candidates.rf_table.log_loss ? 'bgnbd' : 'rf_table';
   const recencyAuc = auc(rf.recency_days!, rf.churned!);
-  const btydChurnScore = bt.expected_purchases!.map((v) => -v);
   const metrics = {
     as_of: asOf,
-    holdout: { cutoff: holdoutCutoff, end: asOf, horizon_days: horizon, customers: churn.customers },
-    churn: { model: 'rf_table', ...rounded(churn), recency_baseline_auc: rounded({ v: recencyAuc }).v },
+    holdout: { cutoff: holdoutCutoff, end: asOf, horizon_days: horizon, customers: candidates.rf_table.customers },
+    churn: { model: churnModel, ...rounded(candidates[churnModel]), recency_baseline_auc: rounded({ v: recencyAuc }).v },
     value: { model: 'btyd', ...rounded(valueMetrics(bt.expected_spend!, bt.future_spend!)) },
     baselines: {
       recency_only: { auc: rounded({ v: recencyAuc }).v },
-      rf_table: { ...rounded(churnMetrics(rf.churn_probability!, rf.churned!)), ...rounded(valueMetrics(rf.predicted_value!, rf.future_spend!)) },
+      rf_table: { ...rounded(candidates.rf_table), ...rounded(valueMetrics(rf.predicted_value!, rf.future_spend!)) },
       bgnbd: {
-        auc: rounded({ v: auc(btydChurnScore, bt.churned!) }).v,
+        ...rounded(candidates.bgnbd),
         ...rounded(valueMetrics(bt.expected_spend!, bt.future_spend!)),
         purchases: rounded(purchaseMetrics(bt.expected_purchases!, bt.future_orders!)),
       },
     },
     btyd_fit_at_holdout: summarizeBtyd(backtestBtyd),
   };
-  log.info({ auc: metrics.churn.auc, recency_auc: metrics.churn.recency_baseline_auc, value_gini: metrics.value.normalized_gini }, 'backtest on the latest held-out horizon');
+  log.info({ churn_model: churnModel, auc: metrics.churn.auc, log_loss: metrics.churn.log_loss, recency_auc: metrics.churn.recency_baseline_auc, value_gini: metrics.value.normalized_gini }, 'backtest on the latest held-out horizon');
 
   const final = await trainRfTable(db, ['train', 'holdout']);
   const btyd = await fitBtydModels(db, asOf);
   for (const [name, fit] of [['bgnbd', btyd.bgnbd], ['gamma_gamma', btyd.gamma_gamma]] as const) {
     if (fit.report.warnings.length) log.warn({ model: name, warnings: fit.report.warnings }, 'BTYD fit warnings');
   }
-  const version = 'fidelio-' + createHash('sha256').update(JSON.stringify({ rf: final.cells, btyd: summarizeBtyd(btyd) })).digest('hex').slice(0, 12);
-  return { version, cells: final.cells, btyd, metrics: { model_version: version, ...metrics, btyd: summarizeBtyd(btyd) } };
+  const version = 'fidelio-' + createHash('sha256').update(JSON.stringify({ churnModel, rf: final.cells, btyd: summarizeBtyd(btyd) })).digest('hex').slice(0, 12);
+  return { version, churnModel, cells: final.cells, btyd, metrics: { model_version: version, ...metrics, btyd: summarizeBtyd(btyd) } };
 }
 
 function summarizeBtyd(m: BtydModels) {
@@ -260,7 +268,7 @@ function summarizeBtyd(m: BtydModels) {
 function saveModel(dir: string, trained: TrainedModels): void {
   const target = join(dir, trained.version);
   mkdirSync(target, { recursive: true });
-  writeFileSync(join(target, 'model.json'), JSON.stringify({ version: trained.version, rf_table: trained.cells, btyd: summarizeBtyd(trained.btyd) }, null, 2) + '\n');
+  writeFileSync(join(target, 'model.json'), JSON.stringify({ version: trained.version, churn_model: trained.churnModel, rf_table: trained.cells, btyd: summarizeBtyd(trained.btyd) }, null, 2) + '\n');
   writeFileSync(join(target, 'metrics.json'), JSON.stringify(trained.metrics, null, 2) + '\n');
 }
 

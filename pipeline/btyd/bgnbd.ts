@@ -72,6 +72,17 @@ export function bgnbdPAlive(p: BgNbdParams, x: number, t_x: number, T: number): 
   return 1 / (1 + odds);
 }
 
+/**
+ * P(no purchase in (T, T + t] | x, t_x, T). BG/NBD customers drop out only
+ * right after a purchase, so an active customer who buys nothing stays
+ * active, with a posterior purchase rate gamma(r + x, alpha + T):
+ * P = (1 - P(alive)) + P(alive) x ((alpha + T) / (alpha + T + t))^(r + x).
+ */
+export function bgnbdProbabilityNoPurchase(p: BgNbdParams, t: number, x: number, t_x: number, T: number): number {
+  const alive = bgnbdPAlive(p, x, t_x, T);
+  return 1 - alive + alive * Math.exp((p.r + x) * (Math.log(p.alpha + T) - Math.log(p.alpha + T + t)));
+}
+
 /** Expected purchases in (T, T + t] for a customer with history (x, t_x, T). */
 export function bgnbdConditionalExpected(p: BgNbdParams, t: number, x: number, t_x: number, T: number): number {
   const { r, alpha, a, b } = p;

@@ -1,5 +1,5 @@
 import { dateParam, type Database } from '../db/Database.js';
-import { bgnbdConditionalExpected, bgnbdPAlive, fitBgNbd, type BgNbdParams } from './bgnbd.js';
+import { bgnbdConditionalExpected, bgnbdPAlive, bgnbdProbabilityNoPurchase, fitBgNbd, type BgNbdParams } from './bgnbd.js';
 import type { FitReport } from './fitReport.js';
 import { fitGammaGamma, gammaGammaExpectedSpend, type GammaGammaParams } from './gammaGamma.js';
 import { summarySql, type CustomerSummary } from './summary.js';
@@ -49,7 +49,7 @@ export async function fitBtydModels(db: Database, calibrationEnd: string, unitDa
 
 /**
  * Scores every customer with purchases up to `asOf` into `target`:
- * p_alive, expected purchases over the horizon, expected order value
+ * p_alive, the probability of no purchase in the horizon, expected purchases over the horizon, expected order value
  * (Gamma-Gamma), expected spend over the horizon, and the 12-month CLV:
  * the expected purchases of each of the next 12 months times the expected
  * order value, each month discounted at the annual rate from its midpoint.
@@ -66,6 +66,7 @@ export async function scoreBtyd(
   const n = rows.length;
   const out = {
     p_alive: new Float64Array(n),
+    p_no_purchase: new Float64Array(n),
     expected_purchases: new Float64Array(n),
     expected_order_value: new Float64Array(n),
     expected_spend: new Float64Array(n),
@@ -73,7 +74,7 @@ export async function scoreBtyd(
   };
   const monthUnits = 365.25 / 12 / models.unit_days;
   const discount = Array.from({ length: 12 }, (_, m) => Math.pow(1 + annualDiscountRate, -(m + 0.5) / 12));
-  const cache = new Map<string, [number, number, number]>();
+  const cache = new Map<string, [number, number, number, number]>();
   for (let i = 0; i < n; i++) {
     const { x, t_x, T, mean_repeat_value } = rows[i]!;
     const key = `${x}|${t_x}|${T}`;
@@ -88,18 +89,19 @@ export async function scoreBtyd(
         discounted += (cumulative - previous) * discount[m - 1]!;
         previous = cumulative;
       }
-      hit = [pAlive, horizon, discounted];
+      hit = [pAlive, horizon, discounted, bgnbdProbabilityNoPurchase(models.bgnbd, horizonDays / models.unit_days, x, t_x, T)];
       cache.set(key, hit);
     }
     const orderValue = gammaGammaExpectedSpend(models.gamma_gamma, x, mean_repeat_value);
     out.p_alive[i] = hit[0];
+    out.p_no_purchase[i] = hit[3];
     out.expected_purchases[i] = hit[1];
     out.expected_order_value[i] = orderValue;
     out.expected_spend[i] = hit[1] * orderValue;
     out.clv_12m[i] = hit[2] * orderValue;
   }
-  await db.run(`CREATE OR REPLACE TABLE ${target} (customer_id VARCHAR, p_alive DOUBLE, expected_purchases DOUBLE,
+  await db.run(`CREATE OR REPLACE TABLE ${target} (customer_id VARCHAR, p_alive DOUBLE, p_no_purchase DOUBLE, expected_purchases DOUBLE,
     expected_order_value DOUBLE, expected_spend DOUBLE, clv_12m DOUBLE)`);
-  await db.appendColumns(target, [ids, out.p_alive, out.expected_purchases, out.expected_order_value, out.expected_spend, out.clv_12m]);
+  await db.appendColumns(target, [ids, out.p_alive, out.p_no_purchase, out.expected_purchases, out.expected_order_value, out.expected_spend, out.clv_12m]);
   return n;
 }

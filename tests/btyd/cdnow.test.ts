@@ -69,3 +69,13 @@ describe('BG/NBD grouped likelihood', () => {
     expect(bgnbdTotalLogLik(p, groupSummaries(rows))).toBeCloseTo(direct, 6);
   });
 });
+
+describe('BG/NBD probability of no purchase in a period', () => {
+  test('is 1 for an empty period, tends to 1 - P(alive), and is the gamma-Poisson zero for x = 0', async () => {
+    const { bgnbdProbabilityNoPurchase } = await import('../../pipeline/btyd/bgnbd.js');
+    const p = { r: 0.2426, alpha: 4.4135, a: 0.7929, b: 2.4258 };
+    expect(bgnbdProbabilityNoPurchase(p, 0, 2, 30.43, 38.86)).toBeCloseTo(1, 12);
+    expect(bgnbdProbabilityNoPurchase(p, 1e9, 2, 30.43, 38.86)).toBeCloseTo(1 - 0.7266, 3);
+    expect(bgnbdProbabilityNoPurchase(p, 39, 0, 0, 38.86)).toBeCloseTo(Math.pow((4.4135 + 38.86) / (4.4135 + 38.86 + 39), 0.2426), 12);
+  });
+});
