@@ -35,6 +35,7 @@ export type StageName = (typeof STAGES)[number]['name'];
 export interface StageRecord {
   name: StageName;
   seconds: number;
+  rows_in?: number;
   rows_out?: number;
 }
 
@@ -95,13 +96,13 @@ export async function runPipeline(config: Config, log: Logger, runTime = new Dat
     inputs: [],
     demo,
   };
-  const stage = async <T>(name: StageName, body: (log: Logger) => Promise<T>, rows?: (result: T) => number): Promise<T> => {
+  /** Runs one stage with a child logger, recording its seconds and the rows it read and wrote. */
+  const stage = async <T>(name: StageName, body: (log: Logger) => Promise<T>, rows?: (result: T) => Promise<Omit<StageRecord, 'name' | 'seconds'>>): Promise<T> => {
     const stageLog = log.child({ stage: name });
     const started = performance.now();
     stageLog.info('started');
     const result = await body(stageLog);
-    const record: StageRecord = { name, seconds: Number(((performance.now() - started) / 1000).toFixed(3)) };
-    if (rows) record.rows_out = rows(result);
+    const record: StageRecord = { name, seconds: Number(((performance.now() - started) / 1000).toFixed(3)), ...(rows ? await rows(result) : {}) };
     manifest.stages.push(record);
     stageLog.info(record, 'finished');
     return result;
@@ -115,7 +116,7 @@ export async function runPipeline(config: Config, log: Logger, runTime = new Dat
     manifest.inputs = await stage('ingest', (l) => ingestInputs(db, inputs, {
       runId, runTime, currency: config.currency, delimiter: config.csv.delimiter,
       columns: config.columns, exchangeRates: config.exchangeRates,
-    }, l), (r) => r.reduce((s, f) => s + f.rows_accepted, 0));
+    }, l), async (r) => ({ rows_in: r.reduce((s, f) => s + f.rows_read, 0), rows_out: r.reduce((s, f) => s + f.rows_accepted, 0) }));
 
     const lastOrder = await db.value<string | null>('SELECT CAST(max(order_date) AS VARCHAR) FROM orders WHERE amount >= 0');
     if (!lastOrder) throw new DataError('no usable orders: every input row was rejected or the orders input is empty (see rejected_rows in the database)');
@@ -130,12 +131,13 @@ export async function runPipeline(config: Config, log: Logger, runTime = new Dat
       const snapshots = plan.trainCutoffs.length ? await buildSnapshots(db, plan, config.horizonDays) : 0;
       l.info({ customers, snapshots, ...plan }, 'features built');
       return customers;
-    }, (n) => n);
+    }, async (n) => ({ rows_in: await db.value<number>('SELECT count(*) FROM orders WHERE order_date <= $1', [dateParam(asOf)]), rows_out: n }));
     if (plan.trainCutoffs.length === 0) {
       throw new DataError(`the history from ${firstOrder} to ${asOf} is too short to learn from: it needs more than two horizons (${2 * config.horizonDays} days); lower --horizon-days or give a longer history`);
     }
 
-    const trained = await stage('train', (l) => train(db, config, plan.holdoutCutoff, asOf, l));
+    const trained = await stage('train', (l) => train(db, config, plan.holdoutCutoff, asOf, l),
+      async () => ({ rows_in: await db.value<number>('SELECT count(*) FROM training_snapshots') }));
     manifest.model_version = trained.version;
     saveModel(config.models, trained);
 
@@ -150,7 +152,7 @@ export async function runPipeline(config: Config, log: Logger, runTime = new Dat
         lapsed_days: s.lapsedDays, new_days: s.newDays, model_version: trained.version,
       });
       return db.value<number>('SELECT count(*) FROM customer_scores');
-    }, (n) => n);
+    }, async (n) => ({ rows_in: await db.value<number>('SELECT count(*) FROM customer_features'), rows_out: n }));
 
     const publishStarted = performance.now();
     await stage('publish', async () => {

@@ -1,5 +1,6 @@
 import { addDays, dateParam, type Database } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
+import { progress } from '../log.js';
 
 /**
  * Builds `customer_features`: one row per customer known at `asOf`, from
@@ -53,7 +54,9 @@ export async function buildSnapshots(db: Database, plan: SnapshotPlan, horizonDa
   const features = readSql('features/customer_features.sql');
   await db.run('DROP TABLE IF EXISTS training_snapshots');
   const cutoffs = [...plan.trainCutoffs.map((c) => ({ c, split: 'train' })), { c: plan.holdoutCutoff, split: 'holdout' }];
+  const bar = progress('features: snapshots', cutoffs.length);
   for (const [i, { c, split }] of cutoffs.entries()) {
+    bar.tick(i);
     const select = `SELECT f.*, CAST($split AS VARCHAR) AS split,
         coalesce(l.future_orders, 0) AS future_orders,
         coalesce(l.future_spend, 0) AS future_spend,
@@ -70,5 +73,6 @@ export async function buildSnapshots(db: Database, plan: SnapshotPlan, horizonDa
     const params = { as_of: dateParam(c), horizon: horizonDays, split };
     await db.run(i === 0 ? `CREATE TABLE training_snapshots AS ${select}` : `INSERT INTO training_snapshots ${select}`, params);
   }
+  bar.end();
   return db.value<number>('SELECT count(*) FROM training_snapshots');
 }

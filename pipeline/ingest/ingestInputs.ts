@@ -1,6 +1,6 @@
 import { ident, literal, type Database } from '../db/Database.js';
 import { InputError } from '../errors.js';
-import type { Logger } from '../log.js';
+import { progress, type Logger } from '../log.js';
 import { formatOf, missingColumnsMessage, readHeader, resolveInputs, sha256File } from './resolveInputs.js';
 import { specs, type InputKind, type InputSpec } from './specs.js';
 import { stageFile } from './stageFile.js';
@@ -67,7 +67,9 @@ export async function ingestInputs(db: Database, inputs: IngestInputs, options: 
 
   await loadExchangeRates(db, options.exchangeRates);
   const results: FileIngest[] = [];
+  const bar = progress('ingest: files', plan.length);
   for (const item of plan) {
+    bar.tick(results.length);
     const started = Date.now();
     const spec = specs[item.kind];
     const staged = await stageFile(db, item.path, formatOf(item.path), item.columnMap, item.header, options.delimiter);
@@ -88,6 +90,7 @@ export async function ingestInputs(db: Database, inputs: IngestInputs, options: 
     log.info({ ...result, seconds: (Date.now() - started) / 1000 }, `ingested ${item.kind}`);
     results.push(result);
   }
+  bar.end();
   await db.run('DROP TABLE IF EXISTS stage; DROP TABLE IF EXISTS checked');
   return results;
 }
