@@ -64,6 +64,14 @@ export const configSchema = z
     currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD').default('USD'),
     /** CSV of currency,rate: amounts in that currency are multiplied by rate into `currency`. */
     exchangeRates: z.string().optional(),
+    snapshots: z
+      .object({
+        /** Training cutoffs, stepping back from the holdout cutoff. */
+        count: z.number().int().min(1).max(52).default(4),
+        spacingDays: z.number().int().min(7).max(730).default(91),
+      })
+      .strict()
+      .prefault({}),
     csv: z
       .object({
         delimiter: z.string().length(1, 'a single character').default(','),

@@ -60,10 +60,6 @@ export interface RunResult {
   outDir: string;
 }
 
-/** Snapshot plan defaults: four training cutoffs a quarter apart. */
-const SNAPSHOT_COUNT = 4;
-const SNAPSHOT_SPACING_DAYS = 91;
-
 function newRunId(now: Date): string {
   return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
 }
@@ -124,7 +120,7 @@ export async function runPipeline(config: Config, log: Logger, runTime = new Dat
     manifest.as_of = asOf;
     const firstOrder = (await db.value<string>('SELECT CAST(min(order_date) AS VARCHAR) FROM orders WHERE amount >= 0'))!;
 
-    const plan = planSnapshots({ asOf, horizonDays: config.horizonDays, count: SNAPSHOT_COUNT, spacingDays: SNAPSHOT_SPACING_DAYS }, firstOrder);
+    const plan = planSnapshots({ asOf, horizonDays: config.horizonDays, count: config.snapshots.count, spacingDays: config.snapshots.spacingDays }, firstOrder);
     await stage('features', async (l) => {
       const customers = await buildFeatures(db, asOf);
       if (customers === 0) throw new DataError(`no customer has an order on or before --as-of ${asOf}; the first order is dated ${firstOrder}`);

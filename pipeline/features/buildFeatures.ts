@@ -45,31 +45,17 @@ export function planSnapshots(options: SnapshotOptions, firstOrderDate: string):
 }
 
 /**
- * Builds `training_snapshots`: the features as of each cutoff joined with
- * the labels over (cutoff, cutoff + horizon]: future_orders (purchases),
- * future_spend (net) and churned (no purchase). `split` is 'train' or
- * 'holdout'. Labels use later rows by design; features never do.
+ * Builds `training_snapshots`: for each cutoff of the plan, the features as
+ * of the cutoff joined with the labels over (cutoff, cutoff + horizon]
+ * (see training_snapshots.sql).
  */
 export async function buildSnapshots(db: Database, plan: SnapshotPlan, horizonDays: number): Promise<number> {
-  const features = readSql('features/customer_features.sql');
+  const select = readSql('features/training_snapshots.sql').replace('/*customer_features*/', readSql('features/customer_features.sql'));
   await db.run('DROP TABLE IF EXISTS training_snapshots');
   const cutoffs = [...plan.trainCutoffs.map((c) => ({ c, split: 'train' })), { c: plan.holdoutCutoff, split: 'holdout' }];
   const bar = progress('features: snapshots', cutoffs.length);
   for (const [i, { c, split }] of cutoffs.entries()) {
     bar.tick(i);
-    const select = `SELECT f.*, CAST($split AS VARCHAR) AS split,
-        coalesce(l.future_orders, 0) AS future_orders,
-        coalesce(l.future_spend, 0) AS future_spend,
-        coalesce(l.future_orders, 0) = 0 AS churned
-      FROM (${features}) f
-      LEFT JOIN (
-        SELECT customer_id,
-          count(*) FILTER (WHERE amount >= 0) AS future_orders,
-          sum(amount) AS future_spend
-        FROM orders
-        WHERE order_date > $as_of AND order_date <= $as_of + $horizon
-        GROUP BY customer_id
-      ) l USING (customer_id)`;
     const params = { as_of: dateParam(c), horizon: horizonDays, split };
     await db.run(i === 0 ? `CREATE TABLE training_snapshots AS ${select}` : `INSERT INTO training_snapshots ${select}`, params);
   }

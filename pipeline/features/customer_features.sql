@@ -85,7 +85,7 @@ money AS (
   FROM o GROUP BY customer_id
 ),
 channel AS (
-  SELECT customer_id, arg_max(channel, n ORDER BY channel DESC) AS preferred_channel FROM (
+  SELECT customer_id, first(channel ORDER BY n DESC, channel) AS preferred_channel FROM (
     SELECT customer_id, channel, count(*) AS n FROM purchases WHERE channel IS NOT NULL GROUP BY ALL
   ) GROUP BY customer_id
 ),
