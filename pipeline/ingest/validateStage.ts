@@ -81,7 +81,8 @@ export async function validateStage(db: Database, spec: InputSpec, ctx: Validati
   if (spec.kind === 'orders') params.currency = ctx.currency;
   const typedCols = spec.columns.map((c) => `${typedExpr(c)} AS ${ident(c.name)}`).join(',\n      ');
   const key = ident(spec.key);
-  const sameValues = spec.columns.map((c) => `a.${ident(c.name)} IS NOT DISTINCT FROM b.${ident(c.name)}`).join(' AND ');
+  const names = spec.columns.map((c) => ident(c.name));
+  const sameAsFirst = names.map((n) => `${n} IS NOT DISTINCT FROM first_value(${n}) OVER w`).join(' AND ');
   await db.run('DROP TABLE IF EXISTS checked_raw; DROP TABLE IF EXISTS checked');
   await db.run(
     `CREATE TEMP TABLE checked_raw AS
@@ -92,21 +93,25 @@ export async function validateStage(db: Database, spec: InputSpec, ctx: Validati
     FROM stage`,
     params,
   );
-  // The first usable line of each key wins; later lines are exact duplicates or conflicts.
+  // The first usable line of each key wins; later lines are exact duplicates or conflicts
+  // (one window pass: a self-join on the key is quadratic on files with many keys).
   await db.run(`CREATE TEMP TABLE checked AS
-    WITH firsts AS (
-      SELECT rowid AS seq, * FROM checked_raw WHERE reason IS NULL
-      QUALIFY row_number() OVER (PARTITION BY ${key} ORDER BY seq) = 1
+    WITH numbered AS (SELECT rowid AS seq, * FROM checked_raw),
+    valid AS (
+      SELECT * EXCLUDE (reason),
+        row_number() OVER w AS nth,
+        first_value(line) OVER w AS first_line,
+        ${sameAsFirst} AS same_as_first
+      FROM numbered WHERE reason IS NULL
+      WINDOW w AS (PARTITION BY ${key} ORDER BY seq)
     )
-    SELECT a.* EXCLUDE (reason, seq),
-      CASE WHEN a.reason IS NOT NULL THEN a.reason
-           WHEN b.seq <> a.seq AND NOT (${sameValues})
-             THEN '${spec.key} ' || ${show(`a.${key}`)} || ' already appears at line ' || coalesce(CAST(b.line AS VARCHAR), '?') || ' of this file with different values'
+    SELECT * EXCLUDE (seq, nth, first_line, same_as_first),
+      CASE WHEN nth > 1 AND NOT same_as_first
+        THEN '${spec.key} ' || ${show(key)} || ' already appears at line ' || coalesce(CAST(first_line AS VARCHAR), '?') || ' of this file with different values'
       END AS reason,
-      CASE WHEN a.reason IS NOT NULL THEN 'rejected'
-           WHEN b.seq = a.seq THEN 'ok'
-           WHEN ${sameValues} THEN 'duplicate'
-           ELSE 'rejected' END AS status
-    FROM (SELECT rowid AS seq, * FROM checked_raw) a LEFT JOIN firsts b ON a.${key} = b.${key} AND a.reason IS NULL`);
+      CASE WHEN nth = 1 THEN 'ok' WHEN same_as_first THEN 'duplicate' ELSE 'rejected' END AS status
+    FROM valid
+    UNION ALL BY NAME
+    SELECT * EXCLUDE (seq), 'rejected' AS status FROM numbered WHERE reason IS NOT NULL`);
   await db.run('DROP TABLE checked_raw');
 }

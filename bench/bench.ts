@@ -1,0 +1,142 @@
+/**
+ * `npm run bench`: times fidelio on a generated history of the size a
+ * mid-size retailer has (default 1,000,000 customers, about 10,000,000
+ * order lines) and writes bench/REPORT.md and bench/report.json.
+ *
+ *   npm run bench -- [--customers N] [--activity A] [--mode features|run] [--threads N] [--memory-limit 4GB]
+ *
+ * mode features: ingest, then the features stage (customer_features and the
+ * training snapshots) timed apart; mode run: the whole `fidelio run`, each
+ * stage's seconds from its manifest. Peak memory is the process's resident
+ * set (DuckDB runs in-process), sampled every 50 ms.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../pipeline/config.js';
+import { Database } from '../pipeline/db/Database.js';
+import { migrate } from '../pipeline/db/migrations.js';
+import { packageRoot } from '../pipeline/db/sqlFile.js';
+import { generateDemoData, type DemoFiles } from '../pipeline/demo/generateDemoData.js';
+import { buildFeatures, buildSnapshots, planSnapshots } from '../pipeline/features/buildFeatures.js';
+import { ingestInputs } from '../pipeline/ingest/ingestInputs.js';
+import { createLogger } from '../pipeline/log.js';
+import { runPipeline } from '../pipeline/run.js';
+
+const { values: args } = parseArgs({
+  options: {
+    customers: { type: 'string', default: '1000000' },
+    activity: { type: 'string', default: '2' },
+    mode: { type: 'string', default: 'features' },
+    threads: { type: 'string', default: String(cpus().length) },
+    'memory-limit': { type: 'string' },
+  },
+});
+
+const log = createLogger({ level: 'warn' });
+const customers = Number(args.customers);
+const activity = Number(args.activity);
+const work = join(packageRoot, 'bench', '.data');
+const dataDir = join(work, `demo-${customers}-${activity}`);
+
+class MemorySampler {
+  private peak = 0;
+  private timer: NodeJS.Timeout;
+  constructor() {
+    this.timer = setInterval(() => this.sample(), 50);
+  }
+  sample(): number {
+    this.peak = Math.max(this.peak, process.memoryUsage.rss());
+    return this.peak;
+  }
+  /** The peak since the last reset, in MiB. */
+  take(): number {
+    const peak = this.sample();
+    this.peak = process.memoryUsage.rss();
+    return Math.round(peak / 2 ** 20);
+  }
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+async function timed<T>(memory: MemorySampler, body: () => Promise<T> | T): Promise<{ seconds: number; peak_mib: number; result: T }> {
+  memory.take();
+  const started = performance.now();
+  const result = await body();
+  return { seconds: Number(((performance.now() - started) / 1000).toFixed(2)), peak_mib: memory.take(), result };
+}
+
+const memory = new MemorySampler();
+const rows: { step: string; seconds: number; peak_mib: number; note?: string }[] = [];
+
+let files: DemoFiles;
+const stamp = join(dataDir, 'files.json');
+if (existsSync(stamp)) {
+  files = JSON.parse(readFileSync(stamp, 'utf8')) as DemoFiles;
+} else {
+  mkdirSync(dataDir, { recursive: true });
+  const g = await timed(memory, () => generateDemoData(dataDir, { customers, seed: 42, months: 30, activity }));
+  files = g.result;
+  writeFileSync(stamp, JSON.stringify(files));
+  rows.push({ step: 'generate (not a pipeline stage)', seconds: g.seconds, peak_mib: g.peak_mib });
+}
+const orderLines = files.stats.orders + files.stats.refunds;
+const duckdb = { threads: Number(args.threads), ...(args['memory-limit'] ? { memoryLimit: args['memory-limit'] } : {}) };
+const dbPath = join(work, 'bench.duckdb');
+rmSync(dbPath, { force: true });
+rmSync(dbPath + '.wal', { force: true });
+
+if (args.mode === 'features') {
+  const db = await Database.open(dbPath, duckdb);
+  await migrate(db);
+  const ingest = await timed(memory, () =>
+    ingestInputs(db, { orders: [files.orders], customers: [files.customers], tickets: [files.tickets] }, {
+      runId: 'bench', runTime: new Date(), currency: 'USD', delimiter: ',', columns: { orders: {}, customers: {}, tickets: {} },
+    }, log),
+  );
+  for (const f of ingest.result) rows.push({ step: `ingest ${f.kind}`, seconds: NaN, peak_mib: NaN, note: `${f.rows_read.toLocaleString('en-US')} rows read` });
+  rows.push({ step: 'ingest (all inputs)', seconds: ingest.seconds, peak_mib: ingest.peak_mib });
+  const asOf = '2026-09-30';
+  const features = await timed(memory, () => buildFeatures(db, asOf));
+  rows.push({ step: 'features: customer_features', seconds: features.seconds, peak_mib: features.peak_mib, note: `${features.result.toLocaleString('en-US')} customers` });
+  const plan = planSnapshots({ asOf, horizonDays: 90, count: 4, spacingDays: 91 }, '2024-01-01');
+  const snapshots = await timed(memory, () => buildSnapshots(db, plan, 90));
+  rows.push({ step: 'features: training_snapshots (5 cutoffs)', seconds: snapshots.seconds, peak_mib: snapshots.peak_mib, note: `${snapshots.result.toLocaleString('en-US')} rows` });
+  db.close();
+} else {
+  const config = loadConfig(undefined, {
+    orders: [files.orders], customers: [files.customers], tickets: [files.tickets],
+    db: dbPath, out: join(work, 'out'), models: join(work, 'models'), duckdb,
+  });
+  const run = await timed(memory, () => runPipeline(config, log));
+  for (const s of run.result.manifest.stages) rows.push({ step: s.name, seconds: s.seconds, peak_mib: NaN, note: s.rows_out !== undefined ? `${s.rows_out.toLocaleString('en-US')} rows out` : undefined });
+  rows.push({ step: 'fidelio run (whole)', seconds: run.seconds, peak_mib: run.peak_mib });
+}
+memory.stop();
+
+const report = {
+  date: new Date().toISOString().slice(0, 10),
+  mode: args.mode,
+  machine: { cores: cpus().length, cpu: cpus()[0]?.model, memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version },
+  duckdb,
+  data: { customers, order_lines: orderLines, tickets: files.stats.tickets },
+  steps: rows,
+};
+const fmt = (v: number) => (Number.isFinite(v) ? String(v) : '');
+const md = [
+  `# fidelio benchmark (${report.mode})`,
+  '',
+  `${report.date}, ${report.machine.cores} cores (${report.machine.cpu}), ${report.machine.memory_gib} GiB, Node ${report.machine.node}; DuckDB threads ${duckdb.threads}${args['memory-limit'] ? `, memory limit ${args['memory-limit']}` : ''}.`,
+  `Data: ${customers.toLocaleString('en-US')} customers, ${orderLines.toLocaleString('en-US')} order lines, ${files.stats.tickets.toLocaleString('en-US')} tickets (the demo generator, seed 42, activity ${activity}).`,
+  '',
+  '| step | seconds | peak RSS (MiB) | note |',
+  '|---|---|---|---|',
+  ...rows.map((r) => `| ${r.step} | ${fmt(r.seconds)} | ${fmt(r.peak_mib)} | ${r.note ?? ''} |`),
+  '',
+].join('\n');
+const base = join(packageRoot, 'bench', `REPORT-${args.mode}`);
+writeFileSync(`${base}.md`, md);
+writeFileSync(`${base}.json`, JSON.stringify(report, null, 2) + '\n');
+process.stdout.write(md);
