@@ -14,6 +14,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../pipeline/config.js';
 import { Database } from '../pipeline/db/Database.js';
 import { migrate } from '../pipeline/db/migrations.js';
@@ -31,6 +33,7 @@ const { values: args } = parseArgs({
     mode: { type: 'string', default: 'features' },
     threads: { type: 'string', default: String(cpus().length) },
     'memory-limit': { type: 'string' },
+    phase: { type: 'string' },
   },
 });
 
@@ -85,26 +88,51 @@ if (existsSync(stamp)) {
 const orderLines = files.stats.orders + files.stats.refunds;
 const duckdb = { threads: Number(args.threads), ...(args['memory-limit'] ? { memoryLimit: args['memory-limit'] } : {}) };
 const dbPath = join(work, 'bench.duckdb');
+const asOf = '2026-09-30';
+
+if (args.phase) {
+  // A child of the features mode: one phase, its figures as JSON on standard output.
+  const out: typeof rows = [];
+  const started = performance.now();
+  const seconds = () => Number(((performance.now() - started) / 1000).toFixed(2));
+  const peak = () => Math.round(process.resourceUsage().maxRSS / 1024);
+  if (args.phase === 'ingest') {
+    rmSync(dbPath, { force: true });
+    rmSync(dbPath + '.wal', { force: true });
+  }
+  const db = await Database.open(dbPath, duckdb);
+  await migrate(db);
+  if (args.phase === 'ingest') {
+    const result = await ingestInputs(db, { orders: [files.orders], customers: [files.customers], tickets: [files.tickets] }, {
+      runId: 'bench', runTime: new Date(), currency: 'USD', delimiter: ',', columns: { orders: {}, customers: {}, tickets: {} },
+    }, log);
+    out.push({ step: 'ingest (orders, customers, tickets)', seconds: seconds(), peak_mib: peak(), note: result.map((f) => `${f.kind} ${f.rows_read.toLocaleString('en-US')}`).join(', ') + ' rows' });
+  } else if (args.phase === 'features') {
+    const n = await buildFeatures(db, asOf);
+    out.push({ step: 'features: customer_features', seconds: seconds(), peak_mib: peak(), note: `${n.toLocaleString('en-US')} customers` });
+  } else {
+    const plan = planSnapshots({ asOf, horizonDays: 90, count: 4, spacingDays: 91 }, '2024-01-01');
+    const n = await buildSnapshots(db, plan, 90);
+    out.push({ step: 'features: training_snapshots (5 cutoffs)', seconds: seconds(), peak_mib: peak(), note: `${n.toLocaleString('en-US')} rows` });
+  }
+  db.close();
+  memory.stop();
+  process.stdout.write(JSON.stringify(out));
+  process.exit(0);
+}
 rmSync(dbPath, { force: true });
 rmSync(dbPath + '.wal', { force: true });
 
 if (args.mode === 'features') {
-  const db = await Database.open(dbPath, duckdb);
-  await migrate(db);
-  const ingest = await timed(memory, () =>
-    ingestInputs(db, { orders: [files.orders], customers: [files.customers], tickets: [files.tickets] }, {
-      runId: 'bench', runTime: new Date(), currency: 'USD', delimiter: ',', columns: { orders: {}, customers: {}, tickets: {} },
-    }, log),
-  );
-  for (const f of ingest.result) rows.push({ step: `ingest ${f.kind}`, seconds: NaN, peak_mib: NaN, note: `${f.rows_read.toLocaleString('en-US')} rows read` });
-  rows.push({ step: 'ingest (all inputs)', seconds: ingest.seconds, peak_mib: ingest.peak_mib });
-  const asOf = '2026-09-30';
-  const features = await timed(memory, () => buildFeatures(db, asOf));
-  rows.push({ step: 'features: customer_features', seconds: features.seconds, peak_mib: features.peak_mib, note: `${features.result.toLocaleString('en-US')} customers` });
-  const plan = planSnapshots({ asOf, horizonDays: 90, count: 4, spacingDays: 91 }, '2024-01-01');
-  const snapshots = await timed(memory, () => buildSnapshots(db, plan, 90));
-  rows.push({ step: 'features: training_snapshots (5 cutoffs)', seconds: snapshots.seconds, peak_mib: snapshots.peak_mib, note: `${snapshots.result.toLocaleString('en-US')} rows` });
-  db.close();
+  // Each phase in its own process, so that its peak resident set is its own (DuckDB keeps its
+  // buffer pool for the life of the process) and is read exactly from getrusage at exit.
+  for (const phase of ['ingest', 'features', 'snapshots'] as const) {
+    const child = spawnSync(process.execPath, ['--max-old-space-size=8192', fileURLToPath(import.meta.url), '--phase', phase,
+      '--customers', String(customers), '--activity', String(activity), '--threads', args.threads!,
+      ...(args['memory-limit'] ? ['--memory-limit', args['memory-limit']] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    if (child.status !== 0) throw new Error(`bench phase ${phase} failed`);
+    rows.push(...(JSON.parse(child.stdout) as typeof rows));
+  }
 } else {
   const config = loadConfig(undefined, {
     orders: [files.orders], customers: [files.customers], tickets: [files.tickets],

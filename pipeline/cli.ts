@@ -110,7 +110,7 @@ export function buildProgram(log: Logger, stdout: (text: string) => void): Comma
 
   program
     .command('btyd')
-    .description('fit the probabilistic models (BG/NBD, Gamma-Gamma) on a CSV of customer_id,date,amount and print one JSON object')
+    .description('fit the probabilistic models (BG/NBD, Pareto/NBD, Gamma-Gamma) on a CSV of customer_id,date,amount and print one JSON object')
     .requiredOption('--transactions <file>', 'CSV with customer_id,date,amount (date as YYYY-MM-DD or YYYYMMDD)')
     .requiredOption('--calibration-end <date>', 'last day of the calibration period (inclusive)')
     .option('--holdout-end <date>', 'last day of the holdout period: adds each model\'s holdout accuracy')

@@ -3,7 +3,9 @@ import { Database, dateParam, literal } from '../db/Database.js';
 import { InputError, UsageError } from '../errors.js';
 import { purchaseMetrics, rounded } from '../learn/backtest.js';
 import { bgnbdConditionalExpected, fitBgNbd } from './bgnbd.js';
-import { fitGammaGamma } from './gammaGamma.js';
+import { fitGammaGamma, gammaGammaExpectedSpend } from './gammaGamma.js';
+import { normalizedGini } from '../learn/metrics.js';
+import { fitParetoNbd, paretoNbdConditionalExpected } from './paretoNbd.js';
 import { summarySql } from './summary.js';
 
 export interface BtydCommandOptions {
@@ -28,7 +30,6 @@ export async function runBtydCommand(o: BtydCommandOptions): Promise<Record<stri
   if (o.holdoutEnd && o.holdoutEnd <= o.calibrationEnd) problems.push('--holdout-end must be after --calibration-end');
   if (problems.length) throw new UsageError('invalid btyd options', problems);
   if (!existsSync(o.transactions)) throw new InputError(`transactions file ${o.transactions} does not exist`);
-  if (o.model === 'pareto') throw new UsageError('--model pareto: the Pareto/NBD model is not available in this version; use bgnbd, gg or all');
 
   const db = await Database.open(':memory:');
   try {
@@ -55,25 +56,42 @@ export async function runBtydCommand(o: BtydCommandOptions): Promise<Record<stri
     if (rows.length === 0) throw new InputError(`${o.transactions}: no transaction on or before ${o.calibrationEnd}`);
 
     const result: Record<string, unknown> = { customers: rows.length, time_unit: o.timeUnit, calibration_end: o.calibrationEnd };
-    let bg: ReturnType<typeof fitBgNbd> | undefined;
-    if (o.model === 'bgnbd' || o.model === 'all') {
-      bg = fitBgNbd(rows);
+    const wants = (m: BtydCommandOptions['model']) => o.model === m || o.model === 'all';
+    const predictors: Record<string, (t: number, r: (typeof rows)[number]) => number> = {};
+    if (wants('bgnbd')) {
+      const bg = fitBgNbd(rows);
       result.bgnbd = { ...bg.params, ...bg.report };
+      predictors.bgnbd = (t, r) => bgnbdConditionalExpected(bg.params, t, r.x, r.t_x, r.T);
     }
-    if (o.model === 'gg' || o.model === 'all') {
-      const gg = fitGammaGamma(rows);
-      result.gamma_gamma = { ...gg.params, ...gg.report, customers: rows.filter((r) => r.x > 0).length };
+    if (wants('pareto')) {
+      const pn = fitParetoNbd(rows);
+      result.pareto = { ...pn.params, ...pn.report };
+      predictors.pareto = (t, r) => paretoNbdConditionalExpected(pn.params, t, r.x, r.t_x, r.T);
     }
-    if (o.holdoutEnd && bg) {
-      const actual = (await db.columns(
-        `SELECT s.customer_id, CAST(count(DISTINCT t.day) AS DOUBLE) AS n
+    let gg: ReturnType<typeof fitGammaGamma> | undefined;
+    if (wants('gg')) {
+      gg = fitGammaGamma(rows);
+      result.gamma_gamma = { ...gg.params, ...gg.report, customers: rows.filter((r) => r.x > 0 && r.mean_repeat_value > 0).length };
+    }
+    if (o.holdoutEnd && Object.keys(predictors).length) {
+      const actual = await db.columns(
+        `SELECT s.customer_id, CAST(count(DISTINCT t.day) AS DOUBLE) AS purchases, coalesce(CAST(sum(t.amount) AS DOUBLE), 0) AS spend
          FROM (${summarySql('tx')}) s LEFT JOIN tx t ON t.customer_id = s.customer_id AND t.day > $calibration_end AND t.day <= $holdout_end
          GROUP BY s.customer_id ORDER BY s.customer_id`,
         { calibration_end: dateParam(o.calibrationEnd), unit_days: unitDays, holdout_end: dateParam(o.holdoutEnd) },
-      )).n as Float64Array;
+      ) as Record<string, Float64Array>;
       const span = (Date.parse(o.holdoutEnd) - Date.parse(o.calibrationEnd)) / 86_400_000 / unitDays;
-      const predicted = Float64Array.from(rows, (r) => bgnbdConditionalExpected(bg!.params, span, r.x, r.t_x, r.T));
-      result.holdout = { end: o.holdoutEnd, periods: span, bgnbd: rounded(purchaseMetrics(predicted, actual)) };
+      const holdout: Record<string, unknown> = { end: o.holdoutEnd, periods: span, actual_purchases: actual.purchases!.reduce((a, v) => a + v, 0) };
+      for (const [name, predict] of Object.entries(predictors)) {
+        const predicted = Float64Array.from(rows, (r) => predict(span, r));
+        const figures: Record<string, unknown> = rounded(purchaseMetrics(predicted, actual.purchases!));
+        if (gg) {
+          const spend = Float64Array.from(rows, (r, i) => predicted[i]! * gammaGammaExpectedSpend(gg!.params, r.x, r.mean_repeat_value));
+          figures.normalized_gini_spend = rounded({ v: normalizedGini(spend, actual.spend!) }).v;
+        }
+        holdout[name] = figures;
+      }
+      result.holdout = holdout;
     }
     return result;
   } finally {

@@ -26,10 +26,10 @@ export function fitPositive(logLik: (params: number[]) => number, starts: number
   }
   const result = nelderMead(objective, best!.x, { restarts: 3 });
   const params = result.x.map(Math.exp);
-  // Standard errors on the natural scale: the Hessian of -LL in the parameters themselves.
-  const natural = (p: number[]) => -logLik(p);
-  const covariance = invert(hessian(natural, params, 1e-5 * Math.max(1e-3, Math.min(...params))));
-  const standardErrors = covariance ? covariance.map((row, i) => Math.sqrt(Math.max(0, row[i]!))) : null;
+  // Standard errors: the Hessian of -LL in the (well-scaled) log-parameters, carried to the
+  // natural scale by the delta method, SE(theta) = theta x SE(log theta) (the gradient is ~0 at the optimum).
+  const covariance = invert(hessian(objective, result.x, 1e-4));
+  const standardErrors = covariance ? covariance.map((row, i) => params[i]! * Math.sqrt(Math.max(0, row[i]!))) : null;
   const warnings = [...result.warnings];
   const gradNorm = Math.hypot(...gradient(objective, result.x));
   if (gradNorm > 1e-2) warnings.push(`gradient norm ${gradNorm.toExponential(2)} at the optimum is large`);

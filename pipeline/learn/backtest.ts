@@ -24,7 +24,7 @@ export interface PurchaseMetrics {
   actual_total: number;
 }
 
-const round = (v: number, digits = 4) => (Number.isFinite(v) ? Number(v.toFixed(digits)) : null);
+const round = (v: number, digits = 5) => (Number.isFinite(v) ? Number(v.toFixed(digits)) : null);
 
 /** Rounds every number of a metrics object for publication (NaN becomes null). */
 export function rounded<T extends object>(m: T): { [K in keyof T]: number | null } {

@@ -79,3 +79,35 @@ describe('BG/NBD probability of no purchase in a period', () => {
     expect(bgnbdProbabilityNoPurchase(p, 39, 0, 0, 38.86)).toBeCloseTo(Math.pow((4.4135 + 38.86) / (4.4135 + 38.86 + 39), 0.2426), 12);
   });
 });
+
+describe('Pareto/NBD on CDNOW', () => {
+  const published = { r: 0.5533, alpha: 10.5776, s: 0.6062, beta: 11.6679 };
+
+  test('the published parameters give the published log-likelihood', async () => {
+    const { paretoNbdLogLik } = await import('../../pipeline/btyd/paretoNbd.js');
+    const ll = rows.reduce((s, c) => s + paretoNbdLogLik(published, c.x, c.t_x, c.T), 0);
+    expect(ll).toBeCloseTo(-9594.98, 1);
+  });
+
+  test('the fit reproduces Fader, Hardie & Lee (2005) within 0.05%', async () => {
+    const { fitParetoNbd } = await import('../../pipeline/btyd/paretoNbd.js');
+    const { params, report } = fitParetoNbd(rows);
+    for (const [k, v] of Object.entries(published)) expect(Math.abs(params[k as keyof typeof params] / v - 1), k).toBeLessThan(5e-4);
+    expect(Math.abs(report.log_likelihood - -9594.98)).toBeLessThan(0.05);
+    expect(report.converged).toBe(true);
+    // CLVTools' standard errors: 0.0476, 0.843, 0.187, 6.21
+    const se = report.standard_errors!;
+    expect(se[0]).toBeCloseTo(0.0476, 3);
+    expect(se[1]).toBeCloseTo(0.843, 2);
+    expect(se[2]).toBeCloseTo(0.187, 2);
+    expect(se[3]).toBeCloseTo(6.21, 1);
+  });
+
+  test('the 2F1(a, b; a + 1; z) quadrature agrees with the series where both converge', async () => {
+    const { hyp2f1APlusOne } = await import('../../pipeline/btyd/paretoNbd.js');
+    const { hyp2f1 } = await import('../../pipeline/btyd/special.js');
+    for (const [a, b, z] of [[3.5, 1.6, 0.75], [12.2, 5.1, 0.8], [1.2, 0.6, 0.95], [40, 2, 0.9], [0.6, 3.3, 0.99], [2.5, 0.8, 0.999]] as const) {
+      expect(Math.abs(hyp2f1APlusOne(a, b, z) / hyp2f1(a, b, a + 1, z) - 1)).toBeLessThan(1e-10);
+    }
+  });
+});
