@@ -25,6 +25,10 @@ import { buildFeatures, buildSnapshots, planSnapshots } from '../pipeline/featur
 import { ingestInputs } from '../pipeline/ingest/ingestInputs.js';
 import { createLogger } from '../pipeline/log.js';
 import { runPipeline } from '../pipeline/run.js';
+import { fitBgNbd } from '../pipeline/btyd/bgnbd.js';
+import { fitParetoNbd } from '../pipeline/btyd/paretoNbd.js';
+import { groupSummaries } from '../pipeline/btyd/summary.js';
+import { Random } from '../pipeline/demo/random.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -76,7 +80,9 @@ const rows: { step: string; seconds: number; peak_mib: number; note?: string }[]
 
 let files: DemoFiles;
 const stamp = join(dataDir, 'files.json');
-if (existsSync(stamp)) {
+if (args.mode === 'btyd') {
+  files = { orders: '', customers: '', tickets: '', stats: { customers, orders: 0, refunds: 0, tickets: 0, badRows: 0, endDate: '' } };
+} else if (existsSync(stamp)) {
   files = JSON.parse(readFileSync(stamp, 'utf8')) as DemoFiles;
 } else {
   mkdirSync(dataDir, { recursive: true });
@@ -123,7 +129,34 @@ if (args.phase) {
 rmSync(dbPath, { force: true });
 rmSync(dbPath + '.wal', { force: true });
 
-if (args.mode === 'features') {
+if (args.mode === 'btyd') {
+  // The fits alone, on a million customers' summaries drawn from BG/NBD with the CDNOW
+  // parameters (weeks, day resolution, first purchases spread over 78 weeks).
+  const rng = new Random(7);
+  const truth = { r: 0.2426, alpha: 4.4135, a: 0.7929, b: 2.4258 };
+  const summaries = Array.from({ length: customers }, () => {
+    const T = rng.int(78 * 7 + 1) / 7;
+    const lambda = rng.gamma(truth.r, 1 / truth.alpha);
+    const p = rng.beta(truth.a, truth.b);
+    let t = 0;
+    let x = 0;
+    let t_x = 0;
+    for (;;) {
+      t += rng.exponential(lambda);
+      if (t > T) break;
+      x++;
+      t_x = Math.floor(t * 7) / 7;
+      if (rng.bernoulli(p)) break;
+    }
+    return { x, t_x, T };
+  });
+  const groups = groupSummaries(summaries).w.length;
+  for (const [name, fit] of [['BG/NBD', fitBgNbd], ['Pareto/NBD', fitParetoNbd]] as const) {
+    const r = await timed(memory, () => fit(summaries));
+    const p = Object.values(r.result.params).map((v) => v.toFixed(4)).join(', ');
+    rows.push({ step: `fit ${name}`, seconds: r.seconds, peak_mib: r.peak_mib, note: `${customers.toLocaleString('en-US')} customers in ${groups.toLocaleString('en-US')} groups; params ${p}; ${r.result.report.iterations} iterations, converged ${r.result.report.converged}` });
+  }
+} else if (args.mode === 'features') {
   // Each phase in its own process, so that its peak resident set is its own (DuckDB keeps its
   // buffer pool for the life of the process) and is read exactly from getrusage at exit.
   for (const phase of ['ingest', 'features', 'snapshots'] as const) {

@@ -113,6 +113,8 @@ export const configSchema = z
           .prefault({}),
         /** Days without an order after which a customer counts as lapsed (win_back). */
         lapsedDays: z.number().int().min(1).default(365),
+        /** Parameter draws behind the p10/p90 intervals of expected purchases and CLV (0: no intervals). */
+        intervalDraws: z.number().int().min(0).max(1000).default(40),
         /** Days since the first order under which a customer counts as new (nurture). */
         newDays: z.number().int().min(1).default(90),
       })

@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fitBtydModels, scoreBtyd, type BtydModels } from './btyd/btydStage.js';
+import { fitBtydModels, scoreBtyd, type BtydModels, type PurchaseModelName } from './btyd/btydStage.js';
 import type { Config } from './config.js';
 import { Database, dateParam, literal } from './db/Database.js';
 import { migrate } from './db/migrations.js';
+import type { FitReport } from './btyd/fitReport.js';
 import { readSql } from './db/sqlFile.js';
 import { generateDemoData } from './demo/generateDemoData.js';
 import { DataError } from './errors.js';
@@ -25,8 +26,8 @@ import { renderReport } from './publish/report.js';
 export const STAGES = [
   { name: 'ingest', reads: ['input files'], writes: ['orders', 'customers', 'tickets', 'rejected_rows'] },
   { name: 'features', reads: ['orders', 'customers', 'tickets'], writes: ['customer_features', 'training_snapshots'] },
-  { name: 'train', reads: ['training_snapshots', 'orders'], writes: ['holdout_churn_scores', 'holdout_btyd_scores', `models/<version>/`] },
-  { name: 'score', reads: ['customer_features', 'orders'], writes: ['churn_scores', 'btyd_scores', 'customer_scores'] },
+  { name: 'train', reads: ['training_snapshots', 'orders'], writes: ['holdout_churn_scores', 'holdout_bgnbd_scores', 'holdout_pareto_scores', `models/<version>/`] },
+  { name: 'score', reads: ['customer_features', 'orders'], writes: ['churn_scores', 'btyd_scores', 'btyd_churn_scores', 'customer_scores'] },
   { name: 'publish', reads: ['customer_scores', 'orders', 'rejected_rows'], writes: ['kpis_monthly', '--out folder'] },
 ] as const;
 
@@ -138,9 +139,15 @@ export async function runPipeline(config: Config, log: Logger, runTime = new Dat
     saveModel(config.models, trained);
 
     await stage('score', async () => {
-      await scoreBtyd(db, trained.btyd, asOf, config.horizonDays, config.scoring.annualDiscountRate, 'btyd_scores');
+      const btydOptions = { horizonDays: config.horizonDays, annualDiscountRate: config.scoring.annualDiscountRate, seed: config.seed };
+      await scoreBtyd(db, trained.btyd, asOf, 'btyd_scores', { ...btydOptions, model: trained.valueModel, intervalDraws: config.scoring.intervalDraws });
       if (trained.churnModel === 'rf_table') await applyRfTable(db, trained.cells, 'customer_features', 'churn_scores');
-      else await db.run('CREATE OR REPLACE TABLE churn_scores AS SELECT customer_id, p_no_purchase AS churn_probability FROM btyd_scores');
+      else {
+        // P(no purchase) is BG/NBD's; score it apart when Pareto/NBD is the value model.
+        const source = trained.valueModel === 'bgnbd' ? 'btyd_scores' : 'btyd_churn_scores';
+        if (source !== 'btyd_scores') await scoreBtyd(db, trained.btyd, asOf, source, { ...btydOptions, model: 'bgnbd', intervalDraws: 0 });
+        await db.run(`CREATE OR REPLACE TABLE churn_scores AS SELECT customer_id, p_no_purchase AS churn_probability FROM ${source}`);
+      }
       const s = config.scoring;
       await db.run(`CREATE OR REPLACE TABLE customer_scores AS ${readSql('score/customer_scores.sql')}`, {
         horizon: config.horizonDays, medium_risk: s.mediumRisk, high_risk: s.highRisk, predicted_weight: s.predictedWeight,
@@ -198,6 +205,7 @@ type ChurnModelName = 'rf_table' | 'bgnbd';
 interface TrainedModels {
   version: string;
   churnModel: ChurnModelName;
+  valueModel: PurchaseModelName;
   cells: RfCell[];
   btyd: BtydModels;
   metrics: Record<string, unknown>;
@@ -212,53 +220,74 @@ async function train(db: Database, config: Config, holdoutCutoff: string, asOf: 
   const backtestTable = await trainRfTable(db, ['train']);
   await applyRfTable(db, backtestTable.cells, `(SELECT * FROM training_snapshots WHERE split = 'holdout')`, 'holdout_churn_scores');
   const backtestBtyd = await fitBtydModels(db, holdoutCutoff);
-  await scoreBtyd(db, backtestBtyd, holdoutCutoff, horizon, config.scoring.annualDiscountRate, 'holdout_btyd_scores');
+  const backtestOptions = { horizonDays: horizon, annualDiscountRate: config.scoring.annualDiscountRate, intervalDraws: 0, seed: config.seed };
+  await scoreBtyd(db, backtestBtyd, holdoutCutoff, 'holdout_bgnbd_scores', { ...backtestOptions, model: 'bgnbd' });
+  await scoreBtyd(db, backtestBtyd, holdoutCutoff, 'holdout_pareto_scores', { ...backtestOptions, model: 'pareto' });
 
   const rf = await holdoutColumns(db, 'holdout_churn_scores', ['churn_probability', 'expected_purchases', 'predicted_value']);
-  const bt = await holdoutColumns(db, 'holdout_btyd_scores', ['p_no_purchase', 'expected_purchases', 'expected_spend']);
+  const bg = await holdoutColumns(db, 'holdout_bgnbd_scores', ['p_no_purchase', 'expected_purchases', 'expected_spend']);
+  const pn = await holdoutColumns(db, 'holdout_pareto_scores', ['expected_purchases', 'expected_spend']);
   const candidates = {
     rf_table: churnMetrics(rf.churn_probability!, rf.churned!),
-    bgnbd: churnMetrics(bt.p_no_purchase!, bt.churned!),
+    bgnbd: churnMetrics(bg.p_no_purchase!, bg.churned!),
   };
   // The churn champion is the candidate with the lowest holdout log loss: a proper score, so it rewards ranking and calibration.
   const churnModel: ChurnModelName = candidates.bgnbd.log_loss < candidates.rf_table.log_loss ? 'bgnbd' : 'rf_table';
+  // The value model (purchases, spend, CLV) is the BTYD model whose holdout purchase counts are closer (MAE).
+  const purchases = { bgnbd: purchaseMetrics(bg.expected_purchases!, bg.future_orders!), pareto: purchaseMetrics(pn.expected_purchases!, pn.future_orders!) };
+  const valueModel: PurchaseModelName = purchases.pareto.mae < purchases.bgnbd.mae ? 'pareto' : 'bgnbd';
+  const values = { bgnbd: valueMetrics(bg.expected_spend!, bg.future_spend!), pareto: valueMetrics(pn.expected_spend!, pn.future_spend!) };
   const recencyAuc = auc(rf.recency_days!, rf.churned!);
   const metrics = {
     as_of: asOf,
     holdout: { cutoff: holdoutCutoff, end: asOf, horizon_days: horizon, customers: candidates.rf_table.customers },
     churn: { model: churnModel, ...rounded(candidates[churnModel]), recency_baseline_auc: rounded({ v: recencyAuc }).v },
-    value: { model: 'btyd', ...rounded(valueMetrics(bt.expected_spend!, bt.future_spend!)) },
+    value: { model: valueModel, ...rounded(values[valueModel]) },
     baselines: {
       recency_only: { auc: rounded({ v: recencyAuc }).v },
       rf_table: { ...rounded(candidates.rf_table), ...rounded(valueMetrics(rf.predicted_value!, rf.future_spend!)) },
-      bgnbd: {
-        ...rounded(candidates.bgnbd),
-        ...rounded(valueMetrics(bt.expected_spend!, bt.future_spend!)),
-        purchases: rounded(purchaseMetrics(bt.expected_purchases!, bt.future_orders!)),
+      bgnbd: { ...rounded(candidates.bgnbd), ...rounded(values.bgnbd), purchases: rounded(purchases.bgnbd) },
+      pareto: {
+        // Pareto/NBD ranks churn by its expected purchases (no closed-form P(no purchase) here).
+        auc: rounded({ v: auc(pn.expected_purchases!.map((v) => -v), pn.churned!) }).v,
+        ...rounded(values.pareto),
+        purchases: rounded(purchases.pareto),
       },
     },
     btyd_fit_at_holdout: summarizeBtyd(backtestBtyd),
   };
-  log.info({ churn_model: churnModel, auc: metrics.churn.auc, log_loss: metrics.churn.log_loss, recency_auc: metrics.churn.recency_baseline_auc, value_gini: metrics.value.normalized_gini }, 'backtest on the latest held-out horizon');
+  log.info({ churn_model: churnModel, value_model: valueModel, auc: metrics.churn.auc, log_loss: metrics.churn.log_loss, recency_auc: metrics.churn.recency_baseline_auc, value_gini: metrics.value.normalized_gini }, 'backtest on the latest held-out horizon');
 
   const final = await trainRfTable(db, ['train', 'holdout']);
   const btyd = await fitBtydModels(db, asOf);
-  for (const [name, fit] of [['bgnbd', btyd.bgnbd], ['gamma_gamma', btyd.gamma_gamma]] as const) {
+  for (const [name, fit] of [['bgnbd', btyd.bgnbd], ['pareto', btyd.pareto], ['gamma_gamma', btyd.gamma_gamma]] as const) {
     if (fit.report.warnings.length) log.warn({ model: name, warnings: fit.report.warnings }, 'BTYD fit warnings');
   }
-  const version = 'fidelio-' + createHash('sha256').update(JSON.stringify({ churnModel, rf: final.cells, btyd: summarizeBtyd(btyd) })).digest('hex').slice(0, 12);
-  return { version, churnModel, cells: final.cells, btyd, metrics: { model_version: version, ...metrics, btyd: summarizeBtyd(btyd) } };
+  const version = 'fidelio-' + createHash('sha256').update(JSON.stringify({ churnModel, valueModel, rf: final.cells, btyd: summarizeBtyd(btyd) })).digest('hex').slice(0, 12);
+  return { version, churnModel, valueModel, cells: final.cells, btyd, metrics: { model_version: version, ...metrics, btyd: summarizeBtyd(btyd) } };
 }
 
+/** The fits as published: parameters, their standard errors, log-likelihood and convergence. */
 function summarizeBtyd(m: BtydModels) {
-  const { report: bgReport, ...bg } = m.bgnbd;
-  const { report: ggReport, ...gg } = m.gamma_gamma;
+  const describe = <P extends object>(fit: P & { report: FitReport }, names: (keyof P & string)[]) => {
+    const { report, ...params } = fit;
+    return {
+      ...params,
+      standard_errors: report.standard_errors ? Object.fromEntries(names.map((k, i) => [k, Number(report.standard_errors![i]!.toPrecision(6))])) : null,
+      log_likelihood: report.log_likelihood,
+      converged: report.converged,
+      iterations: report.iterations,
+      gradient_norm: report.gradient_norm,
+      warnings: report.warnings,
+    };
+  };
   return {
     calibration_end: m.calibration_end,
-    unit_days: m.unit_days,
+    time_unit_days: m.unit_days,
     customers: m.customers,
-    bgnbd: { ...bg, log_likelihood: bgReport.log_likelihood, converged: bgReport.converged, warnings: bgReport.warnings },
-    gamma_gamma: { ...gg, log_likelihood: ggReport.log_likelihood, converged: ggReport.converged, warnings: ggReport.warnings },
+    bgnbd: describe(m.bgnbd, ['r', 'alpha', 'a', 'b']),
+    pareto: describe(m.pareto, ['r', 'alpha', 's', 'beta']),
+    gamma_gamma: describe(m.gamma_gamma, ['p', 'q', 'gamma']),
   };
 }
 
@@ -266,7 +295,7 @@ function summarizeBtyd(m: BtydModels) {
 function saveModel(dir: string, trained: TrainedModels): void {
   const target = join(dir, trained.version);
   mkdirSync(target, { recursive: true });
-  writeFileSync(join(target, 'model.json'), JSON.stringify({ version: trained.version, churn_model: trained.churnModel, rf_table: trained.cells, btyd: summarizeBtyd(trained.btyd) }, null, 2) + '\n');
+  writeFileSync(join(target, 'model.json'), JSON.stringify({ version: trained.version, churn_model: trained.churnModel, value_model: trained.valueModel, rf_table: trained.cells, btyd: summarizeBtyd(trained.btyd) }, null, 2) + '\n');
   writeFileSync(join(target, 'metrics.json'), JSON.stringify(trained.metrics, null, 2) + '\n');
 }
 

@@ -1,5 +1,5 @@
-import { groupSummaries, type CustomerSummary } from './summary.js';
-import { hyp2f1, lbeta, lgamma, logAddExp } from './special.js';
+import { groupSummaries, type CustomerSummary, type GroupedSummaries } from './summary.js';
+import { digamma, hyp2f1, lbeta, lgamma, logAddExp } from './special.js';
 import { fitPositive, type FitReport } from './fitReport.js';
 
 /**
@@ -34,9 +34,12 @@ export function bgnbdLogLik(p: BgNbdParams, x: number, t_x: number, T: number): 
  * alone (the gamma functions) are summed once per distinct x, so each
  * evaluation costs a few logarithms per group, not six log-gammas.
  */
-export function bgnbdTotalLogLik(p: BgNbdParams, g: ReturnType<typeof groupSummaries>): number {
+export function bgnbdTotalLogLik(p: BgNbdParams, g: GroupedSummaries): number {
   const { r, alpha, a, b } = p;
   const byX = new Map<number, number>();
+  const logT = g.TValues.map((T) => Math.log(alpha + T));
+  const logTx = g.txValues.map((t) => Math.log(alpha + t));
+  const logA = Math.log(a);
   let total = 0;
   let weight = 0;
   for (let i = 0; i < g.w.length; i++) {
@@ -44,8 +47,8 @@ export function bgnbdTotalLogLik(p: BgNbdParams, g: ReturnType<typeof groupSumma
     const w = g.w[i]!;
     byX.set(x, (byX.get(x) ?? 0) + w);
     weight += w;
-    const active = -(r + x) * Math.log(alpha + g.T[i]!);
-    const term = x === 0 ? active : logAddExp(active, Math.log(a) - Math.log(b + x - 1) - (r + x) * Math.log(alpha + g.t_x[i]!));
+    const active = -(r + x) * logT[g.TAt[i]!]!;
+    const term = x === 0 ? active : logAddExp(active, logA - Math.log(b + x - 1) - (r + x) * logTx[g.txAt[i]!]!);
     total += w * term;
   }
   total += weight * (r * Math.log(alpha) - lgamma(r) + lgamma(a + b) - lgamma(b));
@@ -53,16 +56,67 @@ export function bgnbdTotalLogLik(p: BgNbdParams, g: ReturnType<typeof groupSumma
   return total;
 }
 
+/**
+ * The gradient of bgnbdTotalLogLik in (r, alpha, a, b), in the same pass
+ * over the groups: with pi the posterior weight of "still active",
+ * d/dr = ln alpha - psi(r) + psi(r+x) - pi ln(alpha+T) - (1-pi) ln(alpha+t_x),
+ * d/dalpha = r/alpha - (r+x) [pi/(alpha+T) + (1-pi)/(alpha+t_x)],
+ * d/da = psi(a+b) - psi(a+b+x) + (1-pi)/a,
+ * d/db = psi(a+b) - psi(b) + psi(b+x) - psi(a+b+x) - (1-pi)/(b+x-1).
+ */
+export function bgnbdGradient(p: BgNbdParams, g: GroupedSummaries): [number, number, number, number] {
+  const { r, alpha, a, b } = p;
+  let dr = 0;
+  let dalpha = 0;
+  let da = 0;
+  let db = 0;
+  let weight = 0;
+  const byX = new Map<number, number>();
+  const logT = g.TValues.map((T) => Math.log(alpha + T));
+  const logTx = g.txValues.map((t) => Math.log(alpha + t));
+  for (let i = 0; i < g.w.length; i++) {
+    const x = g.x[i]!;
+    const w = g.w[i]!;
+    weight += w;
+    byX.set(x, (byX.get(x) ?? 0) + w);
+    const lT = logT[g.TAt[i]!]!;
+    if (x === 0) {
+      dr -= w * lT;
+      dalpha -= (w * r) / (alpha + g.T[i]!);
+      continue;
+    }
+    const ltx = logTx[g.txAt[i]!]!;
+    const active = -(r + x) * lT;
+    const dropped = Math.log(a) - Math.log(b + x - 1) - (r + x) * ltx;
+    const pi = 1 / (1 + Math.exp(dropped - active));
+    dr -= w * (pi * lT + (1 - pi) * ltx);
+    dalpha -= w * (r + x) * (pi / (alpha + g.T[i]!) + (1 - pi) / (alpha + g.t_x[i]!));
+    da += (w * (1 - pi)) / a;
+    db -= (w * (1 - pi)) / (b + x - 1);
+  }
+  dr += weight * (Math.log(alpha) - digamma(r));
+  dalpha += (weight * r) / alpha;
+  da += weight * digamma(a + b);
+  db += weight * (digamma(a + b) - digamma(b));
+  for (const [x, w] of byX) {
+    dr += w * digamma(r + x);
+    da -= w * digamma(a + b + x);
+    db += w * (digamma(b + x) - digamma(a + b + x));
+  }
+  return [dr, dalpha, da, db];
+}
+
 export function fitBgNbd(rows: readonly CustomerSummary[]): { params: BgNbdParams; report: FitReport } {
   const g = groupSummaries(rows);
-  const logLik = ([r, alpha, a, b]: number[]) => bgnbdTotalLogLik({ r: r!, alpha: alpha!, a: a!, b: b! }, g);
+  const asParams = ([r, alpha, a, b]: number[]) => ({ r: r!, alpha: alpha!, a: a!, b: b! });
+  const logLik = (v: number[]) => bgnbdTotalLogLik(asParams(v), g);
   const meanT = g.T.reduce((s, v, i) => s + v * g.w[i]!, 0) / g.w.reduce((s, v) => s + v, 0);
   const { params, report } = fitPositive(logLik, [
     [1, Math.max(1, meanT / 4), 1, 1],
     [0.5, Math.max(1, meanT / 8), 0.5, 2],
     [2, Math.max(1, meanT / 2), 2, 4],
-  ]);
-  return { params: { r: params[0]!, alpha: params[1]!, a: params[2]!, b: params[3]! }, report };
+  ], (v) => bgnbdGradient(asParams(v), g));
+  return { params: asParams(params), report };
 }
 
 /** P(still active at T | x, t_x, T). */
@@ -91,6 +145,17 @@ export function bgnbdConditionalExpected(p: BgNbdParams, t: number, x: number, t
   const numerator = ((a + b + x - 1) / (a - 1)) * (1 - ratio * f);
   const denominator = x > 0 ? 1 + (a / (b + x - 1)) * Math.exp((r + x) * (Math.log(alpha + T) - Math.log(alpha + t_x))) : 1;
   return numerator / denominator;
+}
+
+/** Expected purchases in (T, T + t] for several t at once (the P(alive) denominator computed once). */
+export function bgnbdExpectedCurve(p: BgNbdParams, ts: readonly number[], x: number, t_x: number, T: number): number[] {
+  const { r, alpha, a, b } = p;
+  const denominator = x > 0 ? 1 + (a / (b + x - 1)) * Math.exp((r + x) * (Math.log(alpha + T) - Math.log(alpha + t_x))) : 1;
+  const lead = (a + b + x - 1) / (a - 1) / denominator;
+  return ts.map((t) => {
+    const ratio = Math.exp((r + x) * (Math.log(alpha + T) - Math.log(alpha + T + t)));
+    return lead * (1 - ratio * hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t)));
+  });
 }
 
 /** Expected purchases in (0, t] for a customer just acquired. */

@@ -44,12 +44,19 @@ export function fitGammaGamma(rows: readonly { x: number; mean_repeat_value?: nu
     [2, 5, Math.max(1, meanZ * 2)],
   ]);
   if (repeaters.length < 10) report.warnings.push(`only ${repeaters.length} repeat customers: the spend model is weak`);
+  const nonPositive = rows.filter((r) => r.x > 0 && !(r.mean_repeat_value != null && r.mean_repeat_value > 0)).length;
+  if (nonPositive > 0) report.warnings.push(`${nonPositive} repeat customers with zero or negative net repeat spend were left out of the fit (their expected order value is 0)`);
   return { params: { p: params[0]!, q: params[1]!, gamma: params[2]! }, report };
 }
 
-/** E[mean transaction value | x repeat purchases with mean zbar]; the population mean when x = 0. */
+/**
+ * E[mean transaction value | x repeat purchases with mean zbar]; the
+ * population mean when x = 0; 0 for a repeat customer whose net repeat
+ * spend is zero or negative (they return what they buy).
+ */
 export function gammaGammaExpectedSpend(params: GammaGammaParams, x: number, zbar: number): number {
   const { p, q, gamma } = params;
-  if (x <= 0 || !(zbar > 0)) return (p * gamma) / (q - 1);
+  if (x <= 0) return (p * gamma) / (q - 1);
+  if (!(zbar > 0)) return 0;
   return (p * (gamma + x * zbar)) / (p * x + q - 1);
 }

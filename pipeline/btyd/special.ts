@@ -55,3 +55,15 @@ export function hyp2f1(a: number, b: number, c: number, z: number, maxTerms = 20
   }
   return NaN;
 }
+
+/** The digamma function psi(x) = d/dx ln Gamma(x), x > 0 (recurrence to x >= 10, then the asymptotic series). */
+export function digamma(x: number): number {
+  let result = 0;
+  while (x < 10) {
+    result -= 1 / x;
+    x += 1;
+  }
+  const inv = 1 / x;
+  const inv2 = inv * inv;
+  return result + Math.log(x) - 0.5 * inv - inv2 * (1 / 12 - inv2 * (1 / 120 - inv2 * (1 / 252 - inv2 * (1 / 240 - inv2 / 132))));
+}

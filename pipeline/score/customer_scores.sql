@@ -4,11 +4,11 @@
 --
 --   churn_probability   P(no purchase in (as_of, as_of + horizon]) from the churn model
 --   churn_risk          low < $medium_risk <= medium < $high_risk <= high
---   p_alive             BG/NBD probability that the customer is still active
---   expected_purchases  BG/NBD expected purchase days in the horizon
+--   p_alive             the value model's (BG/NBD or Pareto/NBD) probability that the customer is still active
+--   expected_purchases  the value model's expected purchase days in the horizon (_p10, _p90: over parameter uncertainty)
 --   predicted_value     expected_purchases x Gamma-Gamma expected order value
 --   predicted_clv_12m   BTYD expected spend over 12 months, each month discounted
---                       at $discount_rate a year from its midpoint
+--                       at the configured annual rate from its midpoint (_p10, _p90 as above)
 --   historic_value      net spend to date (refunds deducted)
 --   value_score         $predicted_weight x predicted_clv_12m + (1 - $predicted_weight) x max(historic_value, 0)
 --   value_tier          quintiles of value_score, 1 = top fifth (ties broken by customer_id)
@@ -26,6 +26,10 @@ WITH base AS (
     c.churn_probability,
     b.p_alive,
     coalesce(b.expected_purchases, 0) AS expected_purchases,
+    b.expected_purchases_p10,
+    b.expected_purchases_p90,
+    b.clv_12m_p10 AS predicted_clv_12m_p10,
+    b.clv_12m_p90 AS predicted_clv_12m_p90,
     coalesce(b.expected_spend, 0) AS predicted_value,
     coalesce(b.clv_12m, 0) AS predicted_clv_12m,
     CAST(f.net_spend AS DOUBLE) AS historic_value,
@@ -108,8 +112,12 @@ SELECT
   churn_risk,
   p_alive,
   expected_purchases,
+  expected_purchases_p10,
+  expected_purchases_p90,
   predicted_value,
   predicted_clv_12m,
+  predicted_clv_12m_p10,
+  predicted_clv_12m_p90,
   historic_value,
   orders_count,
   days_since_last_order,

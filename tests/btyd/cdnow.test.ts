@@ -111,3 +111,47 @@ describe('Pareto/NBD on CDNOW', () => {
     }
   });
 });
+
+describe('analytic gradients', () => {
+  test('the BG/NBD gradient matches central differences of the log-likelihood', async () => {
+    const { groupSummaries } = await import('../../pipeline/btyd/summary.js');
+    const { bgnbdGradient, bgnbdTotalLogLik } = await import('../../pipeline/btyd/bgnbd.js');
+    const g = groupSummaries(rows);
+    const p = { r: 0.3, alpha: 5, a: 0.9, b: 2.1 };
+    const keys = ['r', 'alpha', 'a', 'b'] as const;
+    const analytic = bgnbdGradient(p, g);
+    keys.forEach((k, i) => {
+      const h = 1e-6 * p[k];
+      const numeric = (bgnbdTotalLogLik({ ...p, [k]: p[k] + h }, g) - bgnbdTotalLogLik({ ...p, [k]: p[k] - h }, g)) / (2 * h);
+      expect(analytic[i]! / numeric - 1, k).toBeLessThan(1e-6);
+    });
+  });
+
+  test('digamma matches known values', async () => {
+    const { digamma } = await import('../../pipeline/btyd/special.js');
+    expect(digamma(1)).toBeCloseTo(-0.5772156649015329, 13); // -Euler-Mascheroni
+    expect(digamma(0.5)).toBeCloseTo(-1.9635100260214235, 13);
+    expect(digamma(10)).toBeCloseTo(2.251752589066721, 13);
+  });
+});
+
+test('the grouped Pareto/NBD likelihood equals the sum of the per-customer ones', async () => {
+  const { groupSummaries } = await import('../../pipeline/btyd/summary.js');
+  const { paretoNbdLogLik, paretoNbdTotalLogLik, prepareParetoGroups } = await import('../../pipeline/btyd/paretoNbd.js');
+  for (const p of [{ r: 0.55, alpha: 10.6, s: 0.61, beta: 11.7 }, { r: 0.4, alpha: 12, s: 0.8, beta: 3 }]) {
+    const direct = rows.reduce((s, c) => s + paretoNbdLogLik(p, c.x, c.t_x, c.T), 0);
+    expect(paretoNbdTotalLogLik(p, prepareParetoGroups(groupSummaries(rows)))).toBeCloseTo(direct, 6);
+  }
+});
+
+test('the expected-purchase curves equal the one-horizon formulas', async () => {
+  const { bgnbdConditionalExpected, bgnbdExpectedCurve } = await import('../../pipeline/btyd/bgnbd.js');
+  const { paretoNbdConditionalExpected, paretoNbdExpectedCurve } = await import('../../pipeline/btyd/paretoNbd.js');
+  const bg = { r: 0.2426, alpha: 4.4135, a: 0.7929, b: 2.4258 };
+  const pn = { r: 0.5533, alpha: 10.5776, s: 0.6062, beta: 11.6679 };
+  const ts = [1, 13, 39, 52];
+  for (const [x, t_x, T] of [[0, 0, 38.86], [2, 30.43, 38.86], [7, 20, 30]] as const) {
+    bgnbdExpectedCurve(bg, ts, x, t_x, T).forEach((v, i) => expect(v).toBeCloseTo(bgnbdConditionalExpected(bg, ts[i]!, x, t_x, T), 12));
+    paretoNbdExpectedCurve(pn, ts, x, t_x, T).forEach((v, i) => expect(v).toBeCloseTo(paretoNbdConditionalExpected(pn, ts[i]!, x, t_x, T), 12));
+  }
+});
