@@ -67,8 +67,8 @@ export const configSchema = z
     snapshots: z
       .object({
         /** Training cutoffs, stepping back from the holdout cutoff. */
-        count: z.number().int().min(1).max(52).default(4),
-        spacingDays: z.number().int().min(7).max(730).default(91),
+        count: z.number().int().min(1).max(52).default(10),
+        spacingDays: z.number().int().min(7).max(730).default(30),
       })
       .strict()
       .prefault({}),
@@ -120,6 +120,8 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** Train the TensorFlow.js churn and value models (false: the probabilistic models and the table only). */
+    neural: z.boolean().default(true),
     demo: z
       .object({
         customers: z.number().int().min(50).max(5_000_000).default(5000),

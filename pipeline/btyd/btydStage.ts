@@ -205,3 +205,30 @@ export async function scoreBtyd(db: Database, models: BtydModels, asOf: string, 
   await db.appendColumns(target, [ids, ...columns.map((c) => out[c])]);
   return n;
 }
+
+/**
+ * BG/NBD's view of each customer as features for the learnt models: for
+ * every cutoff, BG/NBD is fitted on the orders up to that cutoff only (so
+ * no snapshot sees a parameter learnt from its future) and gives P(alive),
+ * expected purchases in the horizon and P(no purchase in the horizon).
+ * Table `btyd_features` (as_of as text, customer_id, three columns).
+ */
+export async function buildBtydFeatures(db: Database, cutoffs: string[], horizonDays: number, unitDays = 7): Promise<void> {
+  await db.run(`CREATE OR REPLACE TABLE btyd_features (as_of VARCHAR, customer_id VARCHAR, btyd_p_alive DOUBLE,
+    btyd_expected_purchases DOUBLE, btyd_p_no_purchase DOUBLE)`);
+  const horizon = horizonDays / unitDays;
+  for (const cutoff of [...new Set(cutoffs)]) {
+    const { ids, rows } = await readSummary(db, cutoff, unitDays);
+    if (rows.length === 0) continue;
+    const { params } = fitBgNbd(rows);
+    const pAlive = new Float64Array(rows.length);
+    const expected = new Float64Array(rows.length);
+    const pNone = new Float64Array(rows.length);
+    rows.forEach((r, i) => {
+      pAlive[i] = bgnbdPAlive(params, r.x, r.t_x, r.T);
+      expected[i] = bgnbdExpectedCurve(params, [horizon], r.x, r.t_x, r.T)[0]!;
+      pNone[i] = bgnbdProbabilityNoPurchase(params, horizon, r.x, r.t_x, r.T);
+    });
+    await db.appendColumns('btyd_features', [ids.map(() => cutoff), ids, pAlive, expected, pNone]);
+  }
+}

@@ -75,6 +75,37 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'model registry and backtest history',
+    sql: `
+      CREATE TABLE model_registry (
+        model_version VARCHAR PRIMARY KEY,
+        created_at TIMESTAMPTZ NOT NULL,
+        run_id VARCHAR,
+        path VARCHAR NOT NULL,
+        as_of DATE NOT NULL,
+        holdout_cutoff DATE NOT NULL,
+        churn_model VARCHAR NOT NULL,
+        value_model VARCHAR NOT NULL,
+        churn_log_loss DOUBLE,
+        churn_auc DOUBLE,
+        recency_auc DOUBLE,
+        value_gini DOUBLE,
+        data_fingerprint VARCHAR,
+        package_version VARCHAR,
+        status VARCHAR NOT NULL,
+        promoted_at TIMESTAMPTZ
+      );
+      CREATE TABLE backtests (
+        run_id VARCHAR NOT NULL,
+        model_version VARCHAR NOT NULL,
+        holdout_cutoff DATE NOT NULL,
+        recorded_at TIMESTAMPTZ NOT NULL,
+        metrics JSON NOT NULL
+      );
+    `,
+  },
 ];
 
 export async function migrate(db: Database): Promise<{ from: number; to: number }> {

@@ -68,3 +68,35 @@ export async function holdoutColumns(db: Database, scoresTable: string, scoreCol
     FROM training_snapshots h JOIN ${scoresTable} s USING (customer_id)
     WHERE h.split = 'holdout' ORDER BY h.customer_id`) as Promise<Record<string, Float64Array>>;
 }
+
+/** Customers ranked by predicted probability into tenths: mean predicted against observed rate in each. */
+export function calibrationTable(prob: ArrayLike<number>, label: ArrayLike<number>) {
+  const n = prob.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => prob[a]! - prob[b]! || a - b);
+  return Array.from({ length: 10 }, (_, d) => {
+    const from = Math.floor((d * n) / 10);
+    const to = Math.floor(((d + 1) * n) / 10);
+    let p = 0;
+    let y = 0;
+    for (let k = from; k < to; k++) {
+      p += prob[order[k]!]!;
+      y += label[order[k]!]!;
+    }
+    const count = to - from;
+    return { decile: d + 1, customers: count, mean_predicted: round(p / count), observed_rate: round(y / count) };
+  });
+}
+
+/** The positive rate among the top tenth by score over the overall rate. */
+export function liftTopDecile(score: ArrayLike<number>, label: ArrayLike<number>): number {
+  const n = score.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => score[b]! - score[a]! || a - b);
+  const top = Math.max(1, Math.floor(n / 10));
+  let hits = 0;
+  let all = 0;
+  for (let k = 0; k < n; k++) {
+    all += label[order[k]!]!;
+    if (k < top) hits += label[order[k]!]!;
+  }
+  return hits / top / (all / n);
+}

@@ -1,14 +1,15 @@
 -- customer_scores: one row per customer known at as_of (customer_features),
--- joined with the churn model's scores (churn_scores) and the BTYD models'
--- (btyd_scores). Parameters come from the config (see README, "Scores").
+-- joined with the churn champion's scores (churn_scores), the value
+-- champion's (value_scores) and the BTYD model's (btyd_scores). Parameters
+-- come from the config (see README, "customer_scores").
 --
 --   churn_probability   P(no purchase in (as_of, as_of + horizon]) from the churn model
 --   churn_risk          low < $medium_risk <= medium < $high_risk <= high
 --   p_alive             the value model's (BG/NBD or Pareto/NBD) probability that the customer is still active
 --   expected_purchases  the value model's expected purchase days in the horizon (_p10, _p90: over parameter uncertainty)
---   predicted_value     expected_purchases x Gamma-Gamma expected order value
---   predicted_clv_12m   BTYD expected spend over 12 months, each month discounted
---                       at the configured annual rate from its midpoint (_p10, _p90 as above)
+--   predicted_value     the value champion's expected spend in the horizon
+--   predicted_clv_12m   expected spend over 12 months, each month discounted at the
+--                       configured annual rate from its midpoint (_p10, _p90 as above)
 --   historic_value      net spend to date (refunds deducted)
 --   value_score         $predicted_weight x predicted_clv_12m + (1 - $predicted_weight) x max(historic_value, 0)
 --   value_tier          quintiles of value_score, 1 = top fifth (ties broken by customer_id)
@@ -28,10 +29,10 @@ WITH base AS (
     coalesce(b.expected_purchases, 0) AS expected_purchases,
     b.expected_purchases_p10,
     b.expected_purchases_p90,
-    b.clv_12m_p10 AS predicted_clv_12m_p10,
-    b.clv_12m_p90 AS predicted_clv_12m_p90,
-    coalesce(b.expected_spend, 0) AS predicted_value,
-    coalesce(b.clv_12m, 0) AS predicted_clv_12m,
+    v.predicted_clv_12m_p10,
+    v.predicted_clv_12m_p90,
+    coalesce(v.predicted_value, 0) AS predicted_value,
+    coalesce(v.predicted_clv_12m, 0) AS predicted_clv_12m,
     CAST(f.net_spend AS DOUBLE) AS historic_value,
     f.orders_count,
     f.recency_days AS days_since_last_order,
@@ -45,6 +46,7 @@ WITH base AS (
   FROM customer_features f
   JOIN churn_scores c USING (customer_id)
   LEFT JOIN btyd_scores b USING (customer_id)
+  LEFT JOIN value_scores v USING (customer_id)
 ),
 valued AS (
   SELECT *,

@@ -1,0 +1,128 @@
+import { Random } from '../demo/random.js';
+import { tf } from './tfBackend.js';
+
+/** A matrix in row-major order. */
+export interface Matrix {
+  data: Float32Array;
+  rows: number;
+  cols: number;
+}
+
+export interface TrainOptions {
+  hidden: number[];
+  outputs: number;
+  /** 'sigmoid' for a probability, 'linear' for raw outputs (the ZILN head). */
+  activation: 'sigmoid' | 'linear';
+  loss: 'binaryCrossentropy' | ((labels: tf.Tensor, outputs: tf.Tensor) => tf.Scalar);
+  seed: number;
+  maxEpochs?: number;
+  patience?: number;
+  batchSize?: number;
+  learningRate?: number;
+}
+
+export interface TrainResult {
+  model: tf.LayersModel;
+  /** The best validation loss, the epoch it came from, and the epochs run. */
+  validationLoss: number;
+  bestEpoch: number;
+  epochs: number;
+}
+
+/** A small MLP with seeded initial weights. */
+export function buildMlp(inputs: number, o: Pick<TrainOptions, 'hidden' | 'outputs' | 'activation' | 'seed'>): tf.Sequential {
+  const model = tf.sequential();
+  o.hidden.forEach((units, i) => {
+    model.add(tf.layers.dense({
+      units,
+      activation: 'relu',
+      ...(i === 0 ? { inputShape: [inputs] } : {}),
+      kernelInitializer: tf.initializers.heNormal({ seed: o.seed + i }),
+      biasInitializer: 'zeros',
+    }));
+  });
+  model.add(tf.layers.dense({
+    units: o.outputs,
+    activation: o.activation,
+    ...(o.hidden.length === 0 ? { inputShape: [inputs] } : {}),
+    kernelInitializer: tf.initializers.glorotUniform({ seed: o.seed + 100 }),
+    biasInitializer: 'zeros',
+  }));
+  return model;
+}
+
+const toTensor = (m: Matrix) => tf.tensor2d(m.data, [m.rows, m.cols]);
+
+/**
+ * Trains with Adam, shuffling each epoch with a seeded permutation (tfjs's
+ * own shuffle is not seeded), and stops early when the validation loss (on
+ * a split later in time) has not improved for `patience` epochs; the best
+ * epoch's weights are kept.
+ */
+export async function trainNetwork(x: Matrix, y: Matrix, xVal: Matrix, yVal: Matrix, o: TrainOptions): Promise<TrainResult> {
+  const model = buildMlp(x.cols, o);
+  model.compile({ optimizer: tf.train.adam(o.learningRate ?? 2e-3), loss: o.loss });
+  const xt = toTensor(x);
+  const yt = toTensor(y);
+  const xv = toTensor(xVal);
+  const yv = toTensor(yVal);
+  const rng = new Random(o.seed);
+  const patience = o.patience ?? 5;
+  let best = { loss: Infinity, epoch: -1, weights: [] as tf.Tensor[] };
+  let epoch = 0;
+  try {
+    for (; epoch < (o.maxEpochs ?? 60); epoch++) {
+      const order = Int32Array.from({ length: x.rows }, (_, i) => i);
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = rng.int(i + 1);
+        [order[i], order[j]] = [order[j]!, order[i]!];
+      }
+      const idx = tf.tensor1d(order, 'int32');
+      const xs = tf.gather(xt, idx);
+      const ys = tf.gather(yt, idx);
+      await model.fit(xs, ys, { epochs: 1, batchSize: o.batchSize ?? 256, shuffle: false, verbose: 0 });
+      tf.dispose([idx, xs, ys]);
+      const evaluated = model.evaluate(xv, yv, { batchSize: Math.max(1, Math.min(65_536, xVal.rows)) }) as tf.Scalar;
+      const loss = (await evaluated.data())[0]!;
+      evaluated.dispose();
+      if (loss < best.loss - 1e-6) {
+        tf.dispose(best.weights);
+        best = { loss, epoch, weights: model.getWeights().map((w) => w.clone()) };
+      } else if (epoch - best.epoch >= patience) {
+        epoch++;
+        break;
+      }
+    }
+    model.setWeights(best.weights);
+  } finally {
+    tf.dispose([xt, yt, xv, yv, ...best.weights]);
+  }
+  return { model, validationLoss: best.loss, bestEpoch: best.epoch, epochs: epoch };
+}
+
+/** Predicts in chunks of `chunk` rows with batchSize = chunk (a smaller batch copies the whole input per batch on wasm). */
+export function predictRows(model: tf.LayersModel, x: Matrix, chunk = 65_536): Float32Array[] {
+  const outputs: Float32Array[] = [];
+  for (let start = 0; start < x.rows; start += chunk) {
+    const rows = Math.min(chunk, x.rows - start);
+    const part = tf.tidy(() => {
+      const input = tf.tensor2d(x.data.subarray(start * x.cols, (start + rows) * x.cols), [rows, x.cols]);
+      return model.predict(input, { batchSize: rows }) as tf.Tensor;
+    });
+    outputs.push(part.dataSync() as Float32Array);
+    part.dispose();
+  }
+  return outputs;
+}
+
+/** Concatenates predictRows' chunks. */
+export function predict(model: tf.LayersModel, x: Matrix): Float32Array {
+  const parts = predictRows(model, x);
+  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}

@@ -1,0 +1,138 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { literal, type Database } from '../db/Database.js';
+import type { Logger } from '../log.js';
+import { applyPlatt, fitPlatt, type PlattScaling } from './calibration.js';
+import { folderLoader, folderSaver } from './modelIO.js';
+import { predict, trainNetwork, type Matrix } from './network.js';
+import { CATEGORICAL_FEATURES, NUMERIC_FEATURES, fitPreprocessor, transform, type FeatureColumns, type PreprocessorState } from './preprocess.js';
+import { tf } from './tfBackend.js';
+import { zilnLoss, zilnPredict } from './ziln.js';
+
+/** Architectures tried for each model; validation loss decides. */
+export const CHURN_ARCHITECTURES = [[16], [32, 16], [64, 32]];
+export const VALUE_ARCHITECTURES = [[32, 16], [64, 32]];
+
+export interface NeuralModels {
+  preprocessor: PreprocessorState;
+  churn: { model: tf.LayersModel; hidden: number[]; platt: PlattScaling; validationLoss: number; epochs: number; candidates: { hidden: number[]; validationLoss: number }[] };
+  value: { model: tf.LayersModel; hidden: number[]; validationLoss: number; epochs: number; candidates: { hidden: number[]; validationLoss: number }[] };
+  window: { fitCutoffs: string[]; validationCutoff: string; fitRows: number; validationRows: number };
+}
+
+
+/** A features table (customer_features or training_snapshots) joined with BG/NBD's features at the same as-of. */
+export const withBtydFeatures = (table: string) =>
+  `(SELECT t.*, b.* EXCLUDE (as_of, customer_id) FROM ${table} t LEFT JOIN btyd_features b ON CAST(b.as_of AS DATE) = t.as_of AND b.customer_id = t.customer_id)`;
+
+/** Feature columns (and labels when the source has them) as typed columns, in customer order. */
+export async function readFeatureColumns(db: Database, source: string, where = 'true', labels = false): Promise<{ data: FeatureColumns; n: number }> {
+  const numeric = NUMERIC_FEATURES.map((f) => `CAST(${f.name} AS DOUBLE) AS ${f.name}`);
+  const extra = labels ? [', CAST(churned AS DOUBLE) AS churned', ', CAST(greatest(future_spend, 0) AS DOUBLE) AS future_spend'] : [];
+  const data = await db.columns(`SELECT customer_id, ${numeric.join(', ')}, ${CATEGORICAL_FEATURES.join(', ')} ${extra.join('')}
+    FROM ${source} WHERE ${where} ORDER BY ${labels ? 'as_of, ' : ''}customer_id`);
+  return { data, n: (data.customer_id as unknown[]).length };
+}
+
+const column = (values: Float64Array): Matrix => ({ data: Float32Array.from(values), rows: values.length, cols: 1 });
+/** The ZILN target: spend in the first of three columns, shaped like the network's outputs. */
+const zilnTarget = (values: Float64Array): Matrix => {
+  const data = new Float32Array(values.length * 3);
+  values.forEach((v, i) => (data[i * 3] = v));
+  return { data, rows: values.length, cols: 3 };
+};
+
+/**
+ * Trains the churn classifier (an MLP with a sigmoid output, binary
+ * cross-entropy, Platt-calibrated) and the value model (an MLP with the
+ * zero-inflated lognormal head) on the snapshots at `fitCutoffs`, with early
+ * stopping and calibration on the later `validationCutoff`. Each tries the
+ * architectures above and keeps the one with the lowest validation loss.
+ */
+export async function trainNeuralModels(
+  db: Database,
+  fitCutoffs: string[],
+  validationCutoff: string,
+  seed: number,
+  log: Logger,
+  /** Architectures to try; by default the lists above (the scoring models reuse the backtest's choice). */
+  architectures: { churn: number[][]; value: number[][] } = { churn: CHURN_ARCHITECTURES, value: VALUE_ARCHITECTURES },
+): Promise<NeuralModels> {
+  const inList = (cs: string[]) => `CAST(as_of AS VARCHAR) IN (${cs.map(literal).join(', ')})`;
+  const snapshots = withBtydFeatures('training_snapshots');
+  const fit = await readFeatureColumns(db, snapshots, inList(fitCutoffs), true);
+  const val = await readFeatureColumns(db, snapshots, inList([validationCutoff]), true);
+  if (fit.n < 50 || val.n < 20) throw new Error(`too few snapshot rows to train on (${fit.n} to fit, ${val.n} to validate)`);
+  const preprocessor = fitPreprocessor(fit.data);
+  const x: Matrix = { data: transform(preprocessor, fit.data, fit.n), rows: fit.n, cols: preprocessor.columns.length };
+  const xVal: Matrix = { data: transform(preprocessor, val.data, val.n), rows: val.n, cols: preprocessor.columns.length };
+
+  const churnCandidates: { hidden: number[]; validationLoss: number }[] = [];
+  let churnBest: Awaited<ReturnType<typeof trainNetwork>> & { hidden: number[] } | undefined;
+  for (const [i, hidden] of architectures.churn.entries()) {
+    const r = await trainNetwork(x, column(fit.data.churned as Float64Array), xVal, column(val.data.churned as Float64Array), {
+      hidden, outputs: 1, activation: 'sigmoid', loss: 'binaryCrossentropy', seed: seed + 10 * i,
+    });
+    churnCandidates.push({ hidden, validationLoss: r.validationLoss });
+    log.debug({ model: 'churn', hidden, validation_loss: r.validationLoss, epochs: r.epochs }, 'candidate trained');
+    if (!churnBest || r.validationLoss < churnBest.validationLoss) {
+      churnBest?.model.dispose();
+      churnBest = { ...r, hidden };
+    } else r.model.dispose();
+  }
+  const rawVal = Float64Array.from(predict(churnBest!.model, xVal));
+  const platt = fitPlatt(rawVal, val.data.churned as Float64Array);
+
+  const valueCandidates: { hidden: number[]; validationLoss: number }[] = [];
+  let valueBest: Awaited<ReturnType<typeof trainNetwork>> & { hidden: number[] } | undefined;
+  for (const [i, hidden] of architectures.value.entries()) {
+    const r = await trainNetwork(x, zilnTarget(fit.data.future_spend as Float64Array), xVal, zilnTarget(val.data.future_spend as Float64Array), {
+      hidden, outputs: 3, activation: 'linear', loss: zilnLoss, seed: seed + 1000 + 10 * i,
+    });
+    valueCandidates.push({ hidden, validationLoss: r.validationLoss });
+    log.debug({ model: 'value', hidden, validation_loss: r.validationLoss, epochs: r.epochs }, 'candidate trained');
+    if (!valueBest || r.validationLoss < valueBest.validationLoss) {
+      valueBest?.model.dispose();
+      valueBest = { ...r, hidden };
+    } else r.model.dispose();
+  }
+  return {
+    preprocessor,
+    churn: { model: churnBest!.model, hidden: churnBest!.hidden, platt, validationLoss: churnBest!.validationLoss, epochs: churnBest!.epochs, candidates: churnCandidates },
+    value: { model: valueBest!.model, hidden: valueBest!.hidden, validationLoss: valueBest!.validationLoss, epochs: valueBest!.epochs, candidates: valueCandidates },
+    window: { fitCutoffs, validationCutoff, fitRows: fit.n, validationRows: val.n },
+  };
+}
+
+/** Calibrated churn probability, expected spend in the horizon and P(buy) for each row of `data`. */
+export function scoreNeural(models: NeuralModels, data: FeatureColumns, n: number): { churn: Float64Array; value: Float64Array; pBuy: Float64Array } {
+  const x: Matrix = { data: transform(models.preprocessor, data, n), rows: n, cols: models.preprocessor.columns.length };
+  const churn = applyPlatt(models.churn.platt, predict(models.churn.model, x));
+  const raw = predict(models.value.model, x);
+  const outputs = tf.tensor2d(raw, [n, 3]);
+  const { mean, pBuy } = zilnPredict(outputs);
+  outputs.dispose();
+  return { churn, value: Float64Array.from(mean), pBuy: Float64Array.from(pBuy) };
+}
+
+/** Saves both networks (model.json + weights.bin each) and the rest as JSON. */
+export async function saveNeural(models: NeuralModels, dir: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  await models.churn.model.save(folderSaver(join(dir, 'churn')));
+  await models.value.model.save(folderSaver(join(dir, 'value')));
+  const { model: _c, ...churn } = models.churn;
+  const { model: _v, ...value } = models.value;
+  writeFileSync(join(dir, 'neural.json'), JSON.stringify({ preprocessor: models.preprocessor, churn, value, window: models.window }, null, 2) + '\n');
+}
+
+export async function loadNeural(dir: string): Promise<NeuralModels> {
+  const meta = JSON.parse(readFileSync(join(dir, 'neural.json'), 'utf8')) as Omit<NeuralModels, 'churn' | 'value'> & {
+    churn: Omit<NeuralModels['churn'], 'model'>;
+    value: Omit<NeuralModels['value'], 'model'>;
+  };
+  return {
+    ...meta,
+    churn: { ...meta.churn, model: await tf.loadLayersModel(folderLoader(join(dir, 'churn'))) },
+    value: { ...meta.value, model: await tf.loadLayersModel(folderLoader(join(dir, 'value'))) },
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * Preprocessing learnt on the training rows only and saved with the model:
+ * a transform per feature (log for skewed counts, amounts and durations,
+ * signed log for amounts that can be negative, clipping for ratios),
+ * standardisation with the training mean and deviation, a missing-value
+ * indicator for features that can be missing, and one-hot columns for the
+ * most frequent values of small categoricals (the rest share "other").
+ */
+export type Transform = 'log1p' | 'slog' | 'clip' | 'none';
+
+export interface NumericFeature {
+  name: string;
+  transform: Transform;
+}
+
+/** The features the learnt models read from customer_features / training_snapshots. */
+export const NUMERIC_FEATURES: NumericFeature[] = [
+  ...['recency_days', 'tenure_days', 'orders_count', 'purchase_days', 'gap_mean_days', 'gap_std_days', 'orders_30d', 'orders_90d',
+    'orders_180d', 'orders_365d', 'orders_prev_90d', 'refund_count', 'refunded_value', 'category_count', 'tickets_365d',
+    'complaints_90d', 'complaints_365d', 'unresolved_complaints', 'days_since_last_complaint', 'signup_tenure_days',
+    'avg_order_value', 'max_order_value', 'gross_spend'].map((name) => ({ name, transform: 'log1p' as const })),
+  ...['net_spend', 'spend_30d', 'spend_90d', 'spend_180d', 'spend_365d', 'spend_prev_90d', 'days_overdue'].map((name) => ({ name, transform: 'slog' as const })),
+  ...['overdue_ratio', 'mom_spend_change', 'yoy_spend_change'].map((name) => ({ name, transform: 'clip' as const })),
+  ...['trend_90d', 'refund_rate', 'discount_share', 'age_years'].map((name) => ({ name, transform: 'none' as const })),
+  // BG/NBD's view of the customer, fitted at the same cutoff (btyd_features).
+  { name: 'btyd_p_alive', transform: 'none' },
+  { name: 'btyd_expected_purchases', transform: 'log1p' },
+  { name: 'btyd_p_no_purchase', transform: 'none' },
+];
+export const CATEGORICAL_FEATURES = ['preferred_channel', 'country'] as const;
+const MAX_CATEGORIES = 8;
+
+export interface PreprocessorState {
+  numeric: { name: string; transform: Transform; mean: number; std: number; missingIndicator: boolean }[];
+  categorical: { name: string; values: string[] }[];
+  /** Names of the model's input columns, in order. */
+  columns: string[];
+}
+
+export type FeatureColumns = Record<string, Float64Array | (string | null)[]>;
+
+function apply(transform: Transform, v: number): number {
+  switch (transform) {
+    case 'log1p':
+      return Math.log1p(Math.max(0, v));
+    case 'slog':
+      return Math.sign(v) * Math.log1p(Math.abs(v));
+    case 'clip':
+      return Math.min(10, Math.max(-10, v));
+    case 'none':
+      return v;
+  }
+}
+
+/** Learns the preprocessing from training columns. */
+export function fitPreprocessor(data: FeatureColumns, numeric = NUMERIC_FEATURES, categorical: readonly string[] = CATEGORICAL_FEATURES): PreprocessorState {
+  const state: PreprocessorState = { numeric: [], categorical: [], columns: [] };
+  for (const f of numeric) {
+    const col = data[f.name] as Float64Array | undefined;
+    if (!col) throw new Error(`feature ${f.name} is missing from the training data`);
+    let n = 0;
+    let sum = 0;
+    let sq = 0;
+    let missing = 0;
+    for (const raw of col) {
+      if (Number.isNaN(raw)) {
+        missing++;
+        continue;
+      }
+      const v = apply(f.transform, raw);
+      n++;
+      sum += v;
+      sq += v * v;
+    }
+    const mean = n ? sum / n : 0;
+    const std = n > 1 ? Math.sqrt(Math.max(0, sq / n - mean * mean)) : 0;
+    state.numeric.push({ name: f.name, transform: f.transform, mean, std: std > 1e-12 ? std : 1, missingIndicator: missing > 0 });
+    state.columns.push(f.name);
+    if (missing > 0) state.columns.push(`${f.name}__missing`);
+  }
+  for (const name of categorical) {
+    const col = data[name] as (string | null)[] | undefined;
+    if (!col) continue;
+    const counts = new Map<string, number>();
+    for (const v of col) if (v !== null) counts.set(v, (counts.get(v) ?? 0) + 1);
+    const values = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, MAX_CATEGORIES).map(([v]) => v);
+    state.categorical.push({ name, values });
+    for (const v of values) state.columns.push(`${name}=${v}`);
+    state.columns.push(`${name}=other`);
+  }
+  return state;
+}
+
+/** The model's input matrix (rows x columns, row-major) for `n` rows of feature columns. */
+export function transform(state: PreprocessorState, data: FeatureColumns, n: number): Float32Array {
+  const width = state.columns.length;
+  const out = new Float32Array(n * width);
+  let c = 0;
+  for (const f of state.numeric) {
+    const col = data[f.name] as Float64Array;
+    for (let i = 0; i < n; i++) {
+      const raw = col[i]!;
+      const missing = Number.isNaN(raw);
+      out[i * width + c] = missing ? 0 : (apply(f.transform, raw) - f.mean) / f.std;
+      if (f.missingIndicator) out[i * width + c + 1] = missing ? 1 : 0;
+    }
+    c += f.missingIndicator ? 2 : 1;
+  }
+  for (const f of state.categorical) {
+    const col = (data[f.name] as (string | null)[] | undefined) ?? [];
+    for (let i = 0; i < n; i++) {
+      const k = f.values.indexOf(col[i] ?? '\u0000');
+      out[i * width + c + (k === -1 ? f.values.length : k)] = 1;
+    }
+    c += f.values.length + 1;
+  }
+  return out;
+}

@@ -1,0 +1,72 @@
+import { scoreBtyd } from '../btyd/btydStage.js';
+import type { Config } from '../config.js';
+import type { Database } from '../db/Database.js';
+import { readSql } from '../db/sqlFile.js';
+import { readFeatureColumns, scoreNeural, withBtydFeatures } from '../learn/neuralModels.js';
+import { applyRfTable } from '../learn/rfTableModel.js';
+import type { TrainedModels } from '../learn/trainModels.js';
+
+/**
+ * The score stage: every customer known at as-of, with the champion
+ * models. Builds btyd_scores (p_alive, expected purchases, the CLV's time
+ * profile and intervals), churn_scores (the churn champion's probability),
+ * value_scores (the value champion's horizon spend and 12-month CLV) and
+ * from them customer_scores (customer_scores.sql).
+ */
+export async function scoreCustomers(db: Database, models: TrainedModels, asOf: string, config: Config): Promise<number> {
+  const btydOptions = { horizonDays: config.horizonDays, annualDiscountRate: config.scoring.annualDiscountRate, seed: config.seed };
+  await scoreBtyd(db, models.btyd, asOf, 'btyd_scores', { ...btydOptions, model: models.btydModel, intervalDraws: config.scoring.intervalDraws });
+
+  let neural: ReturnType<typeof scoreNeural> | undefined;
+  if (models.neural) {
+    const features = await readFeatureColumns(db, withBtydFeatures('customer_features'));
+    neural = scoreNeural(models.neural, features.data, features.n);
+    await db.run('CREATE OR REPLACE TABLE neural_scores (customer_id VARCHAR, churn_probability DOUBLE, predicted_value DOUBLE)');
+    await db.appendColumns('neural_scores', [features.data.customer_id as string[], neural.churn, neural.value]);
+  }
+
+  switch (models.churnModel) {
+    case 'rf_table':
+      await applyRfTable(db, models.cells, 'customer_features', 'churn_scores');
+      break;
+    case 'bgnbd': {
+      // P(no purchase) is BG/NBD's; scored apart when Pareto/NBD gives the other BTYD figures.
+      const source = models.btydModel === 'bgnbd' ? 'btyd_scores' : 'btyd_churn_scores';
+      if (source !== 'btyd_scores') await scoreBtyd(db, models.btyd, asOf, source, { ...btydOptions, model: 'bgnbd', intervalDraws: 0 });
+      await db.run(`CREATE OR REPLACE TABLE churn_scores AS SELECT customer_id, p_no_purchase AS churn_probability FROM ${source}`);
+      break;
+    }
+    case 'neural':
+      await db.run('CREATE OR REPLACE TABLE churn_scores AS SELECT customer_id, churn_probability FROM neural_scores');
+      break;
+  }
+
+  if (models.valueModel === 'neural') {
+    // The network predicts the horizon's spend; the 12-month CLV keeps the BTYD model's time profile
+    // (its CLV over its horizon spend, the population's median ratio where that spend is ~0).
+    await db.run(`CREATE OR REPLACE TABLE value_scores AS
+      WITH r AS (
+        SELECT customer_id, clv_12m / nullif(expected_spend, 0) AS ratio,
+          clv_12m_p10 / nullif(clv_12m, 0) AS low, clv_12m_p90 / nullif(clv_12m, 0) AS high
+        FROM btyd_scores
+      ), m AS (SELECT median(ratio) AS ratio FROM r WHERE ratio IS NOT NULL AND isfinite(ratio))
+      SELECT n.customer_id, n.predicted_value,
+        n.predicted_value * coalesce(CASE WHEN isfinite(r.ratio) THEN r.ratio END, m.ratio) AS predicted_clv_12m,
+        n.predicted_value * coalesce(CASE WHEN isfinite(r.ratio) THEN r.ratio END, m.ratio) * r.low AS predicted_clv_12m_p10,
+        n.predicted_value * coalesce(CASE WHEN isfinite(r.ratio) THEN r.ratio END, m.ratio) * r.high AS predicted_clv_12m_p90
+      FROM neural_scores n LEFT JOIN r USING (customer_id) CROSS JOIN m`);
+  } else {
+    await db.run(`CREATE OR REPLACE TABLE value_scores AS
+      SELECT customer_id, expected_spend AS predicted_value, clv_12m AS predicted_clv_12m,
+        clv_12m_p10 AS predicted_clv_12m_p10, clv_12m_p90 AS predicted_clv_12m_p90
+      FROM btyd_scores`);
+  }
+
+  const s = config.scoring;
+  await db.run(`CREATE OR REPLACE TABLE customer_scores AS ${readSql('score/customer_scores.sql')}`, {
+    horizon: config.horizonDays, medium_risk: s.mediumRisk, high_risk: s.highRisk, predicted_weight: s.predictedWeight,
+    vip_rule: s.vip.rule, vip_share: s.vip.valueShare, vip_cap: s.vip.maxCustomerShare,
+    lapsed_days: s.lapsedDays, new_days: s.newDays, model_version: models.version,
+  });
+  return db.value<number>('SELECT count(*) FROM customer_scores');
+}
