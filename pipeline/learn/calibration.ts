@@ -14,10 +14,20 @@ const logit = (p: number) => Math.log(Math.min(1 - EPS, Math.max(EPS, p)) / (1 -
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
 export function fitPlatt(prob: ArrayLike<number>, label: ArrayLike<number>): PlattScaling {
+  const z = Array.from(prob, logit);
+  const loss = (a: number, b: number) => {
+    let s = 0;
+    for (let i = 0; i < z.length; i++) {
+      const t = a * z[i]! + b;
+      // log(1 + e^t) - y t, computed without overflow
+      s += (t > 0 ? t + Math.log1p(Math.exp(-t)) : Math.log1p(Math.exp(t))) - label[i]! * t;
+    }
+    return s;
+  };
   let a = 1;
   let b = 0;
-  const z = Array.from(prob, logit);
-  for (let iter = 0; iter < 50; iter++) {
+  let current = loss(a, b);
+  for (let iter = 0; iter < 100; iter++) {
     let ga = 0;
     let gb = 0;
     let haa = 1e-9;
@@ -34,12 +44,22 @@ export function fitPlatt(prob: ArrayLike<number>, label: ArrayLike<number>): Pla
       hbb += w;
     }
     const det = haa * hbb - hab * hab;
-    if (Math.abs(det) < 1e-12) break;
+    if (!(Math.abs(det) > 1e-12)) break;
     const da = (hbb * ga - hab * gb) / det;
     const db = (haa * gb - hab * ga) / det;
-    a -= da;
-    b -= db;
-    if (Math.abs(da) + Math.abs(db) < 1e-10) break;
+    // Damped Newton: halve the step until the loss falls.
+    let step = 1;
+    let next = loss(a - da, b - db);
+    while (!(next < current) && step > 1e-6) {
+      step /= 2;
+      next = loss(a - step * da, b - step * db);
+    }
+    if (!(next < current)) break;
+    a -= step * da;
+    b -= step * db;
+    const gain = current - next;
+    current = next;
+    if (gain < 1e-12 * Math.max(1, current)) break;
   }
   return { a, b };
 }

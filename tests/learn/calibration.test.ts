@@ -1,0 +1,20 @@
+import { expect, test } from 'vitest';
+import { Random } from '../../pipeline/demo/random.js';
+import { applyPlatt, fitPlatt } from '../../pipeline/learn/calibration.js';
+import { brier } from '../../pipeline/learn/metrics.js';
+import { calibrationTable } from '../../pipeline/learn/backtest.js';
+
+test('Platt scaling lowers the Brier score of overconfident probabilities and restores their meaning', () => {
+  const rng = new Random(3);
+  const n = 20_000;
+  const truth = Float64Array.from({ length: n }, () => 0.05 + 0.9 * rng.uniform());
+  const label = Float64Array.from(truth, (p) => (rng.bernoulli(p) ? 1 : 0));
+  // Built to be miscalibrated: pushed towards 0 and 1 (logit x 3) and shifted up.
+  const logit = (p: number) => Math.log(p / (1 - p));
+  const skewed = Float64Array.from(truth, (p) => 1 / (1 + Math.exp(-(3 * logit(p) + 1))));
+  const scaling = fitPlatt(skewed, label);
+  const calibrated = applyPlatt(scaling, skewed);
+  expect(brier(calibrated, label)).toBeLessThan(brier(skewed, label) - 0.01);
+  expect(scaling.a).toBeCloseTo(1 / 3, 1);
+  for (const row of calibrationTable(calibrated, label)) expect(Math.abs(row.mean_predicted! - row.observed_rate!)).toBeLessThan(0.03);
+});
