@@ -1,5 +1,5 @@
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { runBtydCommand } from './btyd/btydCommand.js';
 import { loadConfig, type ConfigInput } from './config.js';
@@ -11,6 +11,7 @@ import { buildFeatures } from './features/buildFeatures.js';
 import { ingestInputs } from './ingest/ingestInputs.js';
 import { createLogger, type Logger } from './log.js';
 import { runPipeline } from './run.js';
+import { listModels, promote, rollback } from './registry/registry.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const integer = (name: string) => (value: string) => {
@@ -76,8 +77,9 @@ export function buildProgram(log: Logger, stdout: (text: string) => void): Comma
     .option('--horizon-days <n>', 'churn and value horizon in days (default 90)', integer('--horizon-days'))
     .option('--out <dir>', 'publication folder (default data/out)')
     .option('--models <dir>', 'trained models folder (default models)')
-    .action(async (o: CommonOptions) => {
-      const config = loadConfig(o.config, overrides(o));
+    .option('--retrain', 'train a challenger even when the champion is recent and the data has not drifted')
+    .action(async (o: CommonOptions & { retrain?: boolean }) => {
+      const config = loadConfig(o.config, { ...overrides(o), ...(o.retrain ? { retrain: { always: true } } : {}) } as ConfigInput);
       const result = await runPipeline(config, log);
       log.info({ out: result.outDir, as_of: result.manifest.as_of, model_version: result.manifest.model_version }, `published to ${result.outDir}`);
       stdout(JSON.stringify({ out: result.outDir, run_id: result.manifest.run_id, as_of: result.manifest.as_of, model_version: result.manifest.model_version }) + '\n');
@@ -158,6 +160,41 @@ export function buildProgram(log: Logger, stdout: (text: string) => void): Comma
         db.close();
       }
     });
+
+  const models = program.command('models').description("the model registry of a database: its champion and challengers");
+  const withRegistry = async <T>(o: { db?: string; config?: string }, body: (db: Database) => Promise<T>, readOnly = true): Promise<T> => {
+    const config = loadConfig(o.config, { db: o.db } as ConfigInput);
+    const db = await Database.open(config.db, { readOnly });
+    try {
+      const hasRegistry = await db.value<number>(`SELECT count(*) FROM duckdb_tables() WHERE table_name = 'model_registry'`);
+      if (!hasRegistry) throw new InputError(`${config.db} has no model registry yet: run "fidelio run" first`);
+      return await body(db);
+    } finally {
+      db.close();
+    }
+  };
+  const registryOptions = (cmd: Command) => cmd.option('--db <file>', 'DuckDB database file (default data/fidelio.duckdb)').option('--config <file>', 'configuration file');
+  registryOptions(models.command('list').description('every model trained on this database, newest first, with its backtest figures and status'))
+    .action((o: { db?: string; config?: string }) => withRegistry(o, async (db) => stdout(JSON.stringify(await listModels(db), null, 2) + '\n')));
+  registryOptions(models.command('show').argument('<version>', 'a model version (fidelio-...)').description("a model's registry record, metadata and backtest"))
+    .action((version: string, o: { db?: string; config?: string }) => withRegistry(o, async (db) => {
+      const row = (await listModels(db)).find((r) => r.model_version === version);
+      if (!row) throw new UsageError(`no model ${version} in this database's registry; see "fidelio models list"`);
+      const read = (f: string) => (existsSync(join(row.path, f)) ? JSON.parse(readFileSync(join(row.path, f), 'utf8')) : null);
+      stdout(JSON.stringify({ ...row, meta: read('meta.json'), metrics: read('metrics.json') }, null, 2) + '\n');
+    }));
+  registryOptions(models.command('promote').argument('<version>', 'a model version (fidelio-...)').description('make a model the champion that scores the next runs'))
+    .action((version: string, o: { db?: string; config?: string }) => withRegistry(o, async (db) => {
+      await promote(db, version);
+      log.info({ champion: version }, 'promoted');
+      stdout(JSON.stringify({ champion: version }) + '\n');
+    }, false));
+  registryOptions(models.command('rollback').description('give the champion\'s place back to the model that held it before'))
+    .action((o: { db?: string; config?: string }) => withRegistry(o, async (db) => {
+      const version = await rollback(db);
+      log.info({ champion: version }, 'rolled back');
+      stdout(JSON.stringify({ champion: version }) + '\n');
+    }, false));
 
   program
     .command('demo-data')

@@ -120,6 +120,17 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    retrain: z
+      .object({
+        /** Always train a challenger (the --retrain flag); otherwise only when the champion is too old or the data drifted. */
+        always: z.boolean().default(false),
+        /** Retrain when the champion's as-of is more than this many days before this run's. */
+        maxAgeDays: z.number().int().min(0).default(30),
+        /** Retrain when any main feature's population stability index against the champion's training data exceeds this. */
+        maxPsi: z.number().min(0).default(0.2),
+      })
+      .strict()
+      .prefault({}),
     /** Train the TensorFlow.js churn and value models (false: the probabilistic models and the table only). */
     neural: z.boolean().default(true),
     demo: z

@@ -14,6 +14,7 @@ import { trainModels, type TrainedModels } from './learn/trainModels.js';
 import { initBackend } from './learn/tfBackend.js';
 import { champion, decidePromotion, listModels, loadModelVersion, promote, registerModel, saveModelVersion } from './registry/registry.js';
 import { scoreCustomers } from './score/scoreCustomers.js';
+import { populationStability } from './registry/drift.js';
 import type { Logger } from './log.js';
 import { Publication } from './publish/publication.js';
 import { renderReport } from './publish/report.js';
@@ -50,7 +51,7 @@ export interface RunManifest {
   horizon_days: number;
   model_version?: string;
   /** The model trained by this run, and whether it became the champion, and why. */
-  model?: { trained: string; promoted: boolean; reason: string };
+  model?: { trained: string | null; promoted: boolean; reason: string };
   tfjs_backend?: string;
   stages: StageRecord[];
   inputs: FileIngest[];
@@ -139,6 +140,11 @@ export async function runPipeline(config: Config, log: Logger, runTime = new Dat
     }
 
     const models: TrainedModels = await stage('train', async (l): Promise<TrainedModels> => {
+      const reuse = await reusableChampion(db, asOf, config, l);
+      if (reuse) {
+        manifest.model = { trained: null, promoted: false, reason: reuse.reason };
+        return reuse.models;
+      }
       const trained = await trainModels(db, plan, asOf, {
         horizonDays: config.horizonDays, annualDiscountRate: config.scoring.annualDiscountRate, seed: config.seed, neural: config.neural,
       }, l);
@@ -201,6 +207,39 @@ export async function runPipeline(config: Config, log: Logger, runTime = new Dat
   } finally {
     db.close();
   }
+}
+
+/**
+ * The champion, when this run need not train: no --retrain, the champion's
+ * as-of at most retrain.maxAgeDays before this run's, its folder intact,
+ * and no main feature drifted past retrain.maxPsi.
+ */
+async function reusableChampion(db: Database, asOf: string, config: Config, log: Logger): Promise<{ models: TrainedModels; reason: string } | undefined> {
+  if (config.retrain.always) return undefined;
+  const current = await champion(db);
+  if (!current) return undefined;
+  const age = (Date.parse(asOf) - Date.parse(current.as_of)) / 86_400_000;
+  if (age < 0 || age > config.retrain.maxAgeDays) {
+    log.info({ champion: current.model_version, age_days: age }, 'retraining: the champion is older than retrain.maxAgeDays');
+    return undefined;
+  }
+  let models: TrainedModels;
+  try {
+    models = await loadModelVersion(current.path);
+  } catch (err) {
+    log.warn({ champion: current.model_version, err }, 'retraining: the champion cannot be loaded');
+    return undefined;
+  }
+  if ((models.neural && !config.neural) || !models.profile) return undefined;
+  const psi = await populationStability(db, models.profile);
+  const worst = Math.max(...Object.values(psi));
+  if (worst > config.retrain.maxPsi) {
+    log.info({ champion: current.model_version, psi }, 'retraining: the customer base drifted past retrain.maxPsi');
+    return undefined;
+  }
+  const reason = `the champion ${current.model_version} (as of ${current.as_of}, ${age} days before) still fits: largest PSI ${worst.toFixed(3)}; --retrain forces training`;
+  log.info({ psi }, reason);
+  return { models, reason };
 }
 
 /** Compound monthly growth rate of revenue over the last `months` complete months. */

@@ -9,6 +9,7 @@ import { auc } from './metrics.js';
 import { readFeatureColumns, scoreNeural, trainNeuralModels, withBtydFeatures, type NeuralModels } from './neuralModels.js';
 import { applyRfTable, trainRfTable, type RfCell } from './rfTableModel.js';
 import { addDays } from '../db/Database.js';
+import { profileFeatures, type FeatureProfile } from '../registry/drift.js';
 
 export type ChurnModelName = 'rf_table' | 'bgnbd' | 'neural';
 export type ValueModelName = PurchaseModelName | 'neural';
@@ -34,6 +35,8 @@ export interface TrainedModels {
   metrics: Record<string, unknown> & { holdout: { cutoff: string } };
   /** Fingerprint of the data the models learnt from. */
   dataFingerprint: string;
+  /** Deciles of the main features at as-of, to measure drift against later. */
+  profile: FeatureProfile;
 }
 
 /**
@@ -153,12 +156,13 @@ export async function trainModels(db: Database, plan: SnapshotPlan, asOf: string
     neural = await trainNeuralModels(db, plan.trainCutoffs, plan.holdoutCutoff, o.seed, log, architectures);
   }
   const dataFingerprint = await fingerprint(db, asOf);
+  const profile = await profileFeatures(db);
   const weights = neural ? [...neural.churn.model.getWeights(), ...neural.value.model.getWeights()].map((w) => Array.from(w.dataSync())) : [];
   const version = 'fidelio-' + createHash('sha256')
     .update(JSON.stringify({ churnModel, valueModel, btydModel, rf: finalTable.cells, btyd: summarizeBtyd(btyd), neural: neural && { weights, platt: neural.churn.platt, pre: neural.preprocessor } }))
     .digest('hex').slice(0, 12);
   return {
-    version, churnModel, valueModel, btydModel, cells: finalTable.cells, btyd, neural, dataFingerprint,
+    version, churnModel, valueModel, btydModel, cells: finalTable.cells, btyd, neural, dataFingerprint, profile,
     metrics: { model_version: version, ...metrics, btyd: summarizeBtyd(btyd) },
   };
 }

@@ -155,3 +155,35 @@ describe('usage errors exit 2 with every problem listed', () => {
     });
   });
 });
+
+describe('the model registry across runs', () => {
+  test('a second run reuses a recent champion, --retrain trains again, models list and rollback', async () => {
+    await withTempDir(async (dir) => {
+      const config = writeFile(dir, 'config.json', JSON.stringify({ demo: { customers: 600 } }));
+      const db = join(dir, 'f.duckdb');
+      const args = ['run', '--db', db, '--out', join(dir, 'out'), '--models', join(dir, 'models'), '--config', config];
+      expect((await cli(args)).code).toBe(0);
+      const first = JSON.parse(readFileSync(join(dir, 'out', 'run_manifest.json'), 'utf8'));
+      expect(first.model).toMatchObject({ trained: first.model_version, promoted: true });
+
+      expect((await cli(args)).code).toBe(0);
+      const second = JSON.parse(readFileSync(join(dir, 'out', 'run_manifest.json'), 'utf8'));
+      expect(second.model.trained).toBeNull();
+      expect(second.model.reason).toContain('still fits');
+      expect(second.model_version).toBe(first.model_version);
+
+      // Retraining on the same data gives the same model (seeded), which stays the champion.
+      expect((await cli([...args, '--retrain'])).code).toBe(0);
+      const third = JSON.parse(readFileSync(join(dir, 'out', 'run_manifest.json'), 'utf8'));
+      expect(third.model.trained).toBe(first.model_version);
+
+      const list = JSON.parse((await cli(['models', 'list', '--db', db])).stdout) as { model_version: string; status: string }[];
+      expect(list).toEqual([expect.objectContaining({ model_version: first.model_version, status: 'champion' })]);
+      const show = JSON.parse((await cli(['models', 'show', first.model_version, '--db', db])).stdout);
+      expect(show.meta.data_fingerprint).toMatch(/^[0-9a-f]{16}$/);
+      expect(show.metrics.holdout.cutoff).toBeDefined();
+      // Nothing to roll back to: a usage error.
+      expect((await cli(['models', 'rollback', '--db', db])).code).toBe(2);
+    });
+  }, 180_000);
+});
