@@ -29,6 +29,9 @@ import { fitBgNbd } from '../pipeline/btyd/bgnbd.js';
 import { fitParetoNbd } from '../pipeline/btyd/paretoNbd.js';
 import { groupSummaries } from '../pipeline/btyd/summary.js';
 import { Random } from '../pipeline/demo/random.js';
+import { buildBtydFeatures } from '../pipeline/btyd/btydStage.js';
+import { CHURN_ARCHITECTURES, VALUE_ARCHITECTURES, readFeatureColumns, scoreNeural, trainNeuralModels, withBtydFeatures } from '../pipeline/learn/neuralModels.js';
+import { initBackend } from '../pipeline/learn/tfBackend.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -80,7 +83,7 @@ const rows: { step: string; seconds: number; peak_mib: number; note?: string }[]
 
 let files: DemoFiles;
 const stamp = join(dataDir, 'files.json');
-if (args.mode === 'btyd') {
+if (args.mode === 'btyd' || args.mode === 'neural') {
   files = { orders: '', customers: '', tickets: '', stats: { customers, orders: 0, refunds: 0, tickets: 0, badRows: 0, endDate: '' } };
 } else if (existsSync(stamp)) {
   files = JSON.parse(readFileSync(stamp, 'utf8')) as DemoFiles;
@@ -126,10 +129,37 @@ if (args.phase) {
   process.stdout.write(JSON.stringify(out));
   process.exit(0);
 }
-rmSync(dbPath, { force: true });
-rmSync(dbPath + '.wal', { force: true });
+if (args.mode !== 'neural') {
+  rmSync(dbPath, { force: true });
+  rmSync(dbPath + '.wal', { force: true });
+}
 
-if (args.mode === 'btyd') {
+if (args.mode === 'neural') {
+  // Needs the features mode's database (bench/.data/bench.duckdb): training on the default sample
+  // (250,000 snapshot rows) and scoring every customer, for each backend that loads.
+  const db = await Database.open(dbPath, duckdb);
+  const cutoffs = (await db.all<{ c: string }>('SELECT DISTINCT CAST(as_of AS VARCHAR) AS c FROM training_snapshots ORDER BY c')).map((r) => r.c);
+  const asOfFeatures = (await db.value<string>('SELECT CAST(max(as_of) AS VARCHAR) FROM customer_features'))!;
+  const btyd = await timed(memory, () => buildBtydFeatures(db, [...cutoffs, asOfFeatures], 90));
+  rows.push({ step: `BG/NBD features: a fit per cutoff (${cutoffs.length + 1} cutoffs)`, seconds: btyd.seconds, peak_mib: btyd.peak_mib });
+  const features = await readFeatureColumns(db, withBtydFeatures('customer_features'));
+  for (const backend of ['tensorflow', 'wasm', 'cpu'] as const) {
+    const name = await initBackend(log, backend);
+    if (name !== backend) continue;
+    const fitCutoffs = cutoffs.slice(0, -2);
+    const train = await timed(memory, () =>
+      trainNeuralModels(db, fitCutoffs, cutoffs.at(-2)!, 42, log, backend === 'cpu' ? { churn: [[32, 16]], value: [[32, 16]] } : undefined));
+    const t = train.result;
+    rows.push({ step: `${backend}: train the networks`, seconds: train.seconds, peak_mib: train.peak_mib,
+      note: `${t.window.fitRows.toLocaleString('en-US')} rows sampled to fit, ${t.window.validationRows.toLocaleString('en-US')} to validate; ${backend === 'cpu' ? '1 architecture each' : `${CHURN_ARCHITECTURES.length} + ${VALUE_ARCHITECTURES.length} architectures`}; churn ${t.churn.epochs} epochs, value ${t.value.epochs}` });
+    const score = await timed(memory, () => scoreNeural(t, features.data, features.n));
+    rows.push({ step: `${backend}: score ${features.n.toLocaleString('en-US')} customers`, seconds: score.seconds, peak_mib: score.peak_mib,
+      note: `${Math.round(features.n / score.seconds).toLocaleString('en-US')} customers/s (preprocessing, both networks, calibration)` });
+    t.churn.model.dispose();
+    t.value.model.dispose();
+  }
+  db.close();
+} else if (args.mode === 'btyd') {
   // The fits alone, on a million customers' summaries drawn from BG/NBD with the CDNOW
   // parameters (weeks, day resolution, first purchases spread over 78 weeks).
   const rng = new Random(7);
@@ -190,7 +220,9 @@ const md = [
   `# fidelio benchmark (${report.mode})`,
   '',
   `${report.date}, ${report.machine.cores} cores (${report.machine.cpu}), ${report.machine.memory_gib} GiB, Node ${report.machine.node}; DuckDB threads ${duckdb.threads}${args['memory-limit'] ? `, memory limit ${args['memory-limit']}` : ''}.`,
-  args.mode === 'btyd'
+  args.mode === 'neural'
+    ? `Data: the features mode's database (${customers.toLocaleString('en-US')} customers, snapshots at 5 cutoffs 91 days apart); the networks fit on the older cutoffs and validate on the second latest.`
+    : args.mode === 'btyd'
     ? `Data: ${customers.toLocaleString('en-US')} customer summaries (x, t_x, T in weeks at day resolution) drawn from BG/NBD with the CDNOW parameters (r 0.2426, alpha 4.4135, a 0.7929, b 2.4258), first purchases spread over 78 weeks, seed 7. Each fit includes grouping, the optimiser and the standard errors.`
     : `Data: ${customers.toLocaleString('en-US')} customers, ${orderLines.toLocaleString('en-US')} order lines, ${files.stats.tickets.toLocaleString('en-US')} tickets (the demo generator, seed 42, activity ${activity}).`,
   '',

@@ -131,6 +131,13 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    training: z
+      .object({
+        /** The networks fit on at most this many snapshot rows; a larger base is sampled by customer. */
+        maxRows: z.number().int().min(1000).default(250_000),
+      })
+      .strict()
+      .prefault({}),
     /** Train the TensorFlow.js churn and value models (false: the probabilistic models and the table only). */
     neural: z.boolean().default(true),
     demo: z

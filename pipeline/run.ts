@@ -147,6 +147,7 @@ export async function runPipeline(config: Config, log: Logger, runTime = new Dat
       }
       const trained = await trainModels(db, plan, asOf, {
         horizonDays: config.horizonDays, annualDiscountRate: config.scoring.annualDiscountRate, seed: config.seed, neural: config.neural,
+        maxTrainingRows: config.training.maxRows,
       }, l);
       const path = await saveModelVersion(config.models, trained, asOf);
       await registerModel(db, trained, path, asOf, runId);

@@ -57,11 +57,19 @@ export async function trainNeuralModels(
   log: Logger,
   /** Architectures to try; by default the lists above (the scoring models reuse the backtest's choice). */
   architectures: { churn: number[][]; value: number[][] } = { churn: CHURN_ARCHITECTURES, value: VALUE_ARCHITECTURES },
+  /** Snapshot rows to fit on at most; more are sampled by customer. */
+  maxRows = 250_000,
 ): Promise<NeuralModels> {
   const inList = (cs: string[]) => `CAST(as_of AS VARCHAR) IN (${cs.map(literal).join(', ')})`;
   const snapshots = withBtydFeatures('training_snapshots');
-  const fit = await readFeatureColumns(db, snapshots, inList(fitCutoffs), true);
-  const val = await readFeatureColumns(db, snapshots, inList([validationCutoff]), true);
+  // A large base trains on a sample of customers (the same customers in every cutoff, chosen by a
+  // seeded hash, so the sample is reproducible and about as churn-balanced as the base).
+  const rows = await db.value<number>(`SELECT count(*) FROM training_snapshots WHERE ${inList(fitCutoffs)}`);
+  const share = Math.min(1, maxRows / Math.max(1, rows));
+  const sample = share < 1 ? ` AND hash(customer_id || ${literal(String(seed))}) % 1000000 < ${Math.ceil(share * 1_000_000)}` : '';
+  const fit = await readFeatureColumns(db, snapshots, inList(fitCutoffs) + sample, true);
+  const val = await readFeatureColumns(db, snapshots, inList([validationCutoff]) + sample, true);
+  if (share < 1) log.info({ rows, sampled: fit.n, share: Number(share.toFixed(4)) }, 'training the networks on a sample of customers');
   if (fit.n < 50 || val.n < 20) throw new Error(`too few snapshot rows to train on (${fit.n} to fit, ${val.n} to validate)`);
   const preprocessor = fitPreprocessor(fit.data);
   const x: Matrix = { data: transform(preprocessor, fit.data, fit.n), rows: fit.n, cols: preprocessor.columns.length };

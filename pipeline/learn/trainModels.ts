@@ -20,6 +20,8 @@ export interface TrainOptions {
   seed: number;
   /** Train the TensorFlow.js models (false: the probabilistic models and the table only). */
   neural: boolean;
+  /** The networks fit on at most this many snapshot rows (a sample of customers beyond). */
+  maxTrainingRows: number;
 }
 
 export interface TrainedModels {
@@ -76,7 +78,7 @@ export async function trainModels(db: Database, plan: SnapshotPlan, asOf: string
   let neuralBacktest: NeuralModels | undefined;
   if (o.neural && backtestFitCutoffs.length > 0) {
     try {
-      neuralBacktest = await trainNeuralModels(db, backtestFitCutoffs, validationCutoff, o.seed, log);
+      neuralBacktest = await trainNeuralModels(db, backtestFitCutoffs, validationCutoff, o.seed, log, undefined, o.maxTrainingRows);
       const holdout = await readFeatureColumns(db, withBtydFeatures('training_snapshots'), `split = 'holdout'`, true);
       const scored = scoreNeural(neuralBacktest, holdout.data, holdout.n);
       churnScores.neural = scored.churn;
@@ -153,7 +155,7 @@ export async function trainModels(db: Database, plan: SnapshotPlan, asOf: string
   }
   let neural: NeuralModels | undefined;
   if (churnModel === 'neural' || valueModel === 'neural') {
-    neural = await trainNeuralModels(db, plan.trainCutoffs, plan.holdoutCutoff, o.seed, log, architectures);
+    neural = await trainNeuralModels(db, plan.trainCutoffs, plan.holdoutCutoff, o.seed, log, architectures, o.maxTrainingRows);
   }
   const dataFingerprint = await fingerprint(db, asOf);
   const profile = await profileFeatures(db);
