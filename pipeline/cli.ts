@@ -78,9 +78,10 @@ export function buildProgram(log: Logger, stdout: (text: string) => void): Comma
     .option('--out <dir>', 'publication folder (default data/out)')
     .option('--models <dir>', 'trained models folder (default models)')
     .option('--retrain', 'train a challenger even when the champion is recent and the data has not drifted')
-    .action(async (o: CommonOptions & { retrain?: boolean }) => {
+    .option('--wait', 'wait for a run that holds the database or the output folder instead of stopping')
+    .action(async (o: CommonOptions & { retrain?: boolean; wait?: boolean }) => {
       const config = loadConfig(o.config, { ...overrides(o), ...(o.retrain ? { retrain: { always: true } } : {}) } as ConfigInput);
-      const result = await runPipeline(config, log);
+      const result = await runPipeline(config, log, new Date(), { wait: Boolean(o.wait) });
       log.info({ out: result.outDir, as_of: result.manifest.as_of, model_version: result.manifest.model_version }, `published to ${result.outDir}`);
       stdout(JSON.stringify({ out: result.outDir, run_id: result.manifest.run_id, as_of: result.manifest.as_of, model_version: result.manifest.model_version }) + '\n');
     });

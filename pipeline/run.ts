@@ -18,6 +18,7 @@ import { populationStability } from './registry/drift.js';
 import type { Logger } from './log.js';
 import { Publication } from './publish/publication.js';
 import { renderReport } from './publish/report.js';
+import { RunLock } from './publish/runLock.js';
 
 /**
  * The pipeline's stages in the order data flows, with the tables each one
@@ -73,9 +74,18 @@ function newRunId(now: Date): string {
  * Runs the whole pipeline: ingest, features, train, score, publish. The
  * previous publication stays whole until the new one is complete.
  */
-export async function runPipeline(config: Config, log: Logger, runTime = new Date()): Promise<RunResult> {
+export async function runPipeline(config: Config, log: Logger, runTime = new Date(), options: { wait?: boolean } = {}): Promise<RunResult> {
   const runId = newRunId(runTime);
   const publication = new Publication(config.out);
+  const lock = await RunLock.acquire([`${resolve(config.db)}.lock`, join(publication.releases, '.lock')], runId, log, options.wait);
+  try {
+    return await runLocked(config, log, runTime, runId, publication);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runLocked(config: Config, log: Logger, runTime: Date, runId: string, publication: Publication): Promise<RunResult> {
   const leftovers = publication.prepare();
   if (leftovers.length) log.warn({ removed: leftovers }, 'removed the unfinished output of an earlier run that did not complete');
 
@@ -168,7 +178,10 @@ export async function runPipeline(config: Config, log: Logger, runTime = new Dat
       async (n) => ({ rows_in: await db.value<number>('SELECT count(*) FROM customer_features'), rows_out: n }));
 
     const publishStarted = performance.now();
-    await stage('publish', async () => {
+    await stage('publish', () => publishRelease().catch((err: Error) => {
+      throw new DataError(`publication failed: ${err.message}. The previous publication in ${publication.out} is intact; free space or fix the folder and run again.`);
+    }));
+    async function publishRelease(): Promise<string> {
       await db.run(`CREATE OR REPLACE TABLE kpis_monthly AS ${readSql('publish/kpis_monthly.sql')}`, { as_of: dateParam(asOf), horizon: config.horizonDays });
       manifest.cmgr = await cmgr(db, 12);
       manifest.rejected_by_reason = await db.all(`SELECT kind, reason, count(*) AS lines FROM rejected_rows WHERE run_id = $1 GROUP BY ALL ORDER BY lines DESC, reason`, [runId]);
@@ -196,7 +209,7 @@ export async function runPipeline(config: Config, log: Logger, runTime = new Dat
       const publishSoFar = { name: 'publish' as const, seconds: Number(((performance.now() - publishStarted) / 1000).toFixed(3)) };
       writeFileSync(join(dir, 'run_manifest.json'), JSON.stringify({ ...manifest, stages: [...manifest.stages, publishSoFar] }, null, 2) + '\n');
       return publication.commit(runId);
-    });
+    }
     await db.run(`UPDATE runs SET finished_at = now(), as_of = CAST($2 AS DATE), outcome = 'succeeded', manifest = $3 WHERE run_id = $1`, [runId, asOf, JSON.stringify(manifest)]);
     return { manifest, outDir: publication.out };
   } catch (err) {
@@ -204,6 +217,12 @@ export async function runPipeline(config: Config, log: Logger, runTime = new Dat
     manifest.error = (err as Error).message;
     manifest.finished_at = new Date().toISOString();
     await db.run(`UPDATE runs SET finished_at = now(), outcome = 'failed', error = $2, manifest = $3 WHERE run_id = $1`, [runId, manifest.error, JSON.stringify(manifest)]).catch(() => undefined);
+    // Kept beside the releases, never published: the previous publication stays as it was.
+    try {
+      writeFileSync(join(publication.releases, `failed-${runId}.json`), JSON.stringify(manifest, null, 2) + '\n');
+    } catch {
+      // the folder itself may be what failed; the database's runs table has the manifest
+    }
     throw err;
   } finally {
     db.close();

@@ -23,6 +23,7 @@ export interface StagedFile {
 export interface EncodingReject {
   line: number;
   raw: string;
+  reason: string;
 }
 
 /**
@@ -43,7 +44,7 @@ export async function stageFile(
   await db.run('DROP TABLE IF EXISTS stage');
   if (format === 'parquet') return stageParquet(db, path, columnMap);
 
-  // DuckDB's CSV reader stops at invalid UTF-8; blank such lines in a copy and reject them here.
+  // DuckDB's CSV reader stops at invalid UTF-8 and stray carriage returns: a cleaned copy when needed.
   const { path: readable, rejects, cleanup } = await withoutInvalidUtf8(path);
   try {
     await db.run('DROP TABLE IF EXISTS stage_lines');
@@ -59,7 +60,7 @@ export async function stageFile(
         ? await stageCsv(db, readable, columnMap, header, delimiter)
         : await stageJsonLines(db, columnMap);
     for (const r of rejects) {
-      await db.run(`INSERT INTO stage (line, raw, structural_error) VALUES ($1, $2, 'invalid UTF-8 bytes in the line')`, [r.line, r.raw]);
+      await db.run('INSERT INTO stage (line, raw, structural_error) VALUES ($1, $2, $3)', [r.line, r.raw, r.reason]);
     }
     return { rowsRead: staged.rowsRead + rejects.length, exactLines: staged.exactLines };
   } finally {
@@ -147,68 +148,51 @@ async function stageCsv(
 }
 
 /**
- * Streams the file and checks each line for valid UTF-8 (a C++ check per
- * chunk, not per line, unless a chunk fails). Returns the original path
- * when the file is clean, otherwise a temporary copy with the bad lines
- * blanked (line numbers keep) and those lines as rejects.
+ * Streams the file and checks it for what DuckDB's CSV reader cannot take:
+ * invalid UTF-8 and carriage returns (it stops with an error on either when
+ * its options are fixed, as ours are). A clean file is read as it is (one
+ * C++ check and one byte search per chunk). Otherwise a temporary copy is
+ * written with Windows line ends (CRLF) turned into LF, and the lines that
+ * still hold invalid bytes or a carriage return blanked (line numbers keep)
+ * and returned as rejects.
  */
 async function withoutInvalidUtf8(path: string): Promise<{ path: string; rejects: EncodingReject[]; cleanup: () => void }> {
-  const rejects: EncodingReject[] = [];
-  const badLines = new Set<number>();
-  let carry: Buffer = Buffer.alloc(0);
-  let lineNo = 0;
-  const scan = (buf: Buffer, final: boolean): Buffer => {
-    const end = final ? buf.length : buf.lastIndexOf(0x0a) + 1;
-    const whole = buf.subarray(0, end);
-    if (!isUtf8(whole)) {
-      let start = 0;
-      while (start < whole.length) {
-        let nl = whole.indexOf(0x0a, start);
-        if (nl === -1) nl = whole.length;
-        lineNo++;
-        const line = whole.subarray(start, nl);
-        if (!isUtf8(line)) {
-          badLines.add(lineNo);
-          rejects.push({ line: lineNo, raw: line.toString('utf8').replace(/\r$/, '') });
-        }
-        start = nl + 1;
-      }
-    } else {
-      for (let i = whole.indexOf(0x0a); i !== -1; i = whole.indexOf(0x0a, i + 1)) lineNo++;
-      if (final && whole.length > 0 && whole[whole.length - 1] !== 0x0a) lineNo++;
+  let needsCopy = false;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    const buf = chunk as Buffer;
+    // A chunk may split a multi-byte character: only a chunk that fails as a whole and again after
+    // its last newline needs the line-by-line pass below, so check the complete lines only.
+    const complete = buf.subarray(0, buf.lastIndexOf(0x0a) + 1);
+    if (buf.indexOf(0x0d) !== -1 || !isUtf8(complete.length ? complete : buf)) {
+      needsCopy = true;
+      break;
     }
-    return buf.subarray(end);
-  };
-  for await (const chunk of createReadStream(path)) {
-    carry = scan(Buffer.concat([carry, chunk as Buffer]), false);
   }
-  if (carry.length) scan(carry, true);
-  if (badLines.size === 0) return { path, rejects, cleanup: () => undefined };
+  if (!needsCopy) return { path, rejects: [], cleanup: () => undefined };
 
-  const dir = mkdtempSync(join(tmpdir(), 'fidelio-utf8-'));
+  const rejects: EncodingReject[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'fidelio-clean-'));
   const copy = join(dir, 'clean' + path.slice(path.lastIndexOf('.')));
   const out = createWriteStream(copy);
-  let n = 0;
+  let lineNo = 0;
   let rest: Buffer = Buffer.alloc(0);
-  const writeLines = (buf: Buffer, final: boolean): Buffer => {
+  const writeLine = (raw: Buffer, newline: boolean) => {
+    lineNo++;
+    const line = raw.length && raw[raw.length - 1] === 0x0d ? raw.subarray(0, raw.length - 1) : raw;
+    const problem = !isUtf8(line) ? 'invalid UTF-8 bytes in the line' : line.indexOf(0x0d) !== -1 ? 'a carriage return inside the line' : undefined;
+    if (problem) rejects.push({ line: lineNo, raw: line.toString('utf8').replaceAll('\r', '\\r'), reason: problem });
+    out.write(problem ? Buffer.from('\n') : newline ? Buffer.concat([line, Buffer.from('\n')]) : line);
+  };
+  for await (const chunk of createReadStream(path)) {
+    const buf: Buffer = rest.length ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
     let start = 0;
-    for (;;) {
-      const nl = buf.indexOf(0x0a, start);
-      if (nl === -1) break;
-      n++;
-      out.write(badLines.has(n) ? Buffer.from('\n') : buf.subarray(start, nl + 1));
+    for (let nl = buf.indexOf(0x0a); nl !== -1; nl = buf.indexOf(0x0a, start)) {
+      writeLine(buf.subarray(start, nl), true);
       start = nl + 1;
     }
-    const tail = buf.subarray(start);
-    if (final && tail.length) {
-      n++;
-      out.write(badLines.has(n) ? Buffer.from('\n') : tail);
-      return Buffer.alloc(0);
-    }
-    return tail;
-  };
-  for await (const chunk of createReadStream(path)) rest = writeLines(Buffer.concat([rest, chunk as Buffer]), false);
-  writeLines(rest, true);
+    rest = buf.subarray(start);
+  }
+  if (rest.length) writeLine(rest, false);
   out.end();
   await finished(out);
   return { path: copy, rejects, cleanup: () => rmSync(dir, { recursive: true, force: true }) };

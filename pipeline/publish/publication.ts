@@ -39,6 +39,13 @@ export class Publication {
         removed.push(name);
       }
     }
+    // A link made by a run killed between creating it and renaming it over DIR.
+    for (const name of readdirSync(dirname(this.out))) {
+      if (name.startsWith(`.${basename(this.out)}.next-`)) {
+        rmSync(join(dirname(this.out), name), { force: true });
+        removed.push(name);
+      }
+    }
     return removed;
   }
 
@@ -58,7 +65,7 @@ export class Publication {
     symlinkSync(relative(dirname(this.out), final), link, 'dir');
     renameSync(link, this.out);
     const current = this.current();
-    const finished = readdirSync(this.releases).filter((n) => !n.endsWith('.partial')).sort();
+    const finished = readdirSync(this.releases).filter((n) => !n.endsWith('.partial') && !n.startsWith('.') && !n.startsWith('failed-')).sort();
     for (const name of finished.slice(0, Math.max(0, finished.length - keep))) {
       if (name !== current) rmSync(join(this.releases, name), { recursive: true, force: true });
     }

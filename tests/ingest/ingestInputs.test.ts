@@ -91,6 +91,18 @@ describe('ingest validation: one rejected row per bad line, with its reason', ()
     expect(orders[0]).toMatchObject({ customer_id: 'c,1' });
   });
 
+  test('Windows line ends are read as line ends; a carriage return inside a line rejects that line', async () => {
+    await withTempDir((dir) =>
+      withDb(async (db) => {
+        const path = writeFile(dir, 'o.csv', `${HEADER}\r\n1,c1,2025-01-01,1.00,USD\r\n2,c\r2,2025-01-01,1.00,USD\r\n3,c3,2025-01-01,1.00,USD\r\n`);
+        const [file] = await ingestInputs(db, { orders: [path] }, options, silentLogger);
+        expect(file).toMatchObject({ rows_read: 3, rows_accepted: 2, rows_rejected: 1, exact_lines: true });
+        expect(await rejects(db)).toEqual([{ line: 3, raw: '2,c\\r2,2025-01-01,1.00,USD', reason: 'a carriage return inside the line' }]);
+        expect(await db.all('SELECT customer_id, currency FROM orders ORDER BY order_id')).toEqual([{ customer_id: 'c1', currency: 'USD' }, { customer_id: 'c3', currency: 'USD' }]);
+      }),
+    );
+  });
+
   test('invalid UTF-8 bytes reject their line only', async () => {
     await withTempDir((dir) =>
       withDb(async (db) => {

@@ -1,0 +1,89 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { packageRoot } from '../../pipeline/db/sqlFile.js';
+import { withTempDir, writeFile } from '../helpers/withDb.js';
+
+const BIN = join(packageRoot, 'dist', 'pipeline', 'bin.js');
+
+interface Outcome {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+  stdout: string;
+}
+
+/** Runs the built CLI in a child process; kills it with SIGKILL when `killWhen` matches a log line. */
+function runCli(args: string[], killWhen?: RegExp): Promise<Outcome & { killed: boolean }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let stdout = '';
+    let killed = false;
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (killWhen && !killed && killWhen.test(stderr)) {
+        killed = true;
+        child.kill('SIGKILL');
+      }
+    });
+    child.on('close', (code, signal) => resolve({ code, signal, stderr, stdout, killed }));
+  });
+}
+
+/** A fast configuration: a small demo and no networks, so each run takes a second or two. */
+function setup(dir: string) {
+  const config = writeFile(dir, 'config.json', JSON.stringify({ demo: { customers: 500, months: 24 }, neural: false, scoring: { intervalDraws: 5 } }));
+  return ['run', '--db', join(dir, 'f.duckdb'), '--out', join(dir, 'out'), '--models', join(dir, 'models'), '--config', config];
+}
+
+const published = (dir: string) => ({
+  scores: readFileSync(join(dir, 'out', 'customer_scores.csv'), 'utf8'),
+  runId: JSON.parse(readFileSync(join(dir, 'out', 'run_manifest.json'), 'utf8')).run_id as string,
+});
+
+describe('a run killed at any stage leaves the previous publication whole', () => {
+  test('SIGKILL during ingest, features, training, scoring and publication', async () => {
+    await withTempDir(async (dir) => {
+      const args = setup(dir);
+      const first = await runCli(args);
+      expect(first.code).toBe(0);
+      const before = published(dir);
+      for (const stage of ['ingest', 'features', 'train', 'score', 'publish']) {
+        const killed = await runCli(args, new RegExp(`"stage":"${stage}"[^\\n]*"msg":"started"`));
+        expect(killed.killed, stage).toBe(true);
+        expect(killed.signal).toBe('SIGKILL');
+        expect(published(dir), `after a kill during ${stage}`).toEqual(before);
+      }
+      // The next run takes over the dead run's locks, removes its leftovers and publishes.
+      const next = await runCli(args);
+      expect(next.code).toBe(0);
+      expect(next.stderr).toContain('taking over a stale lock');
+      const after = published(dir);
+      expect(after.runId).not.toBe(before.runId);
+      expect(after.scores).toEqual(before.scores);
+      expect(readdirSync(join(dir, '.out.releases')).filter((n) => n.endsWith('.partial'))).toEqual([]);
+    });
+  }, 180_000);
+});
+
+describe('two runs at once', () => {
+  test('one proceeds, the other is refused naming the holder; with --wait both finish', async () => {
+    await withTempDir(async (dir) => {
+      const args = setup(dir);
+      const [a, b] = await Promise.all([runCli(args), runCli(args)]);
+      const codes = [a.code, b.code].sort();
+      expect(codes).toEqual([0, 1]);
+      const refused = a.code === 1 ? a : b;
+      expect(refused.stderr).toMatch(/another fidelio run holds .*\.lock: process \d+ on /);
+      const single = published(dir);
+      expect(existsSync(join(dir, 'out', 'customer_scores.csv'))).toBe(true);
+
+      const [c, d] = await Promise.all([runCli([...args, '--wait']), runCli([...args, '--wait'])]);
+      expect([c.code, d.code]).toEqual([0, 0]);
+      expect(published(dir).scores).toEqual(single.scores);
+    });
+  }, 180_000);
+});
