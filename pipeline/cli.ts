@@ -125,30 +125,48 @@ export function buildProgram(log: Logger, stdout: (text: string) => void): Comma
       stdout(JSON.stringify(result, null, 2) + '\n');
     });
 
-  const list = program.command('list').description('list customers from the last published scores');
-  list
-    .command('at-risk-vip')
-    .description('the VIP customers most worth saving, highest value at risk first')
+  program
+    .command('list')
+    .argument('<what>', 'at-risk-vip, or an action: save, surprise, grow, nurture, win_back')
+    .description('customers to contact from the last published scores, highest value at risk first: at-risk-vip (VIPs whose churn_risk is medium or high) or the customers of an action. Opted-out, control-group, cooldown and over-budget customers never appear.')
     .option('--top <n>', 'how many (default all)', integer('--top'))
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
-    .addOption(new Option('--risk <levels>', 'churn_risk levels to include, comma separated').default('medium,high'))
+    .option('--risk <levels>', 'at-risk-vip: churn_risk levels to include, comma separated', 'medium,high')
+    .option('--tier <tiers>', 'only these value tiers, comma separated (1 = top)')
+    .option('--segment <segments>', 'only these segments, comma separated')
+    .option('--country <countries>', 'only these countries (from the customers input), comma separated')
     .option('--out <file>', 'write to a file instead of standard output')
     .option('--db <file>', 'DuckDB database file (default data/fidelio.duckdb)')
     .option('--config <file>', 'configuration file')
-    .action(async (o: { top?: number; format: 'csv' | 'json'; risk: string; out?: string; db?: string; config?: string }) => {
+    .action(async (what: string, o: { top?: number; format: 'csv' | 'json'; risk: string; tier?: string; segment?: string; country?: string; out?: string; db?: string; config?: string }) => {
+      const actions = ['save', 'surprise', 'grow', 'nurture', 'win_back'];
+      if (what !== 'at-risk-vip' && !actions.includes(what)) throw new UsageError(`list: unknown list "${what}"; expected at-risk-vip or one of ${actions.join(', ')}`);
       const config = loadConfig(o.config, { db: o.db } as ConfigInput);
-      const levels = o.risk.split(',').map((s) => s.trim());
+      const split = (v: string | undefined) => (v === undefined ? [] : v.split(',').map((x) => x.trim()).filter(Boolean));
+      const levels = split(o.risk);
       const bad = levels.filter((l) => !['low', 'medium', 'high'].includes(l));
+      const tiers = split(o.tier);
       if (bad.length) throw new UsageError(`--risk: unknown level(s) ${bad.join(', ')}; expected low, medium, high`);
+      if (tiers.some((t) => !/^[1-5]$/.test(t))) throw new UsageError(`--tier: expected numbers 1 to 5, got "${o.tier}"`);
+      const params: Record<string, string | number> = {};
+      const inList = (column: string, values: string[], prefix: string) => {
+        values.forEach((v, i) => (params[`${prefix}${i}`] = v));
+        return `${column} IN (${values.map((_, i) => `$${prefix}${i}`).join(', ')})`;
+      };
+      const where = ['s.contact'];
+      if (what === 'at-risk-vip') where.push('s.is_vip', inList('s.churn_risk', levels, 'risk'));
+      else where.push(inList('s.action', [what], 'action'));
+      if (tiers.length) where.push(inList('CAST(s.value_tier AS VARCHAR)', tiers, 'tier'));
+      if (split(o.segment).length) where.push(inList('s.segment', split(o.segment), 'segment'));
+      if (split(o.country).length) where.push(inList('c.country', split(o.country), 'country'));
+      if (o.top) params.top = o.top;
       const db = await Database.open(config.db, { readOnly: true });
       try {
         const exists = await db.value<number>(`SELECT count(*) FROM duckdb_tables() WHERE table_name = 'customer_scores'`);
         if (!exists) throw new InputError(`${config.db} holds no scores yet: run "fidelio run" first`);
-        const params: Record<string, string | number> = Object.fromEntries(levels.map((l, i) => [`level${i}`, l]));
-        if (o.top) params.top = o.top;
         const rows = await db.all(
-          `SELECT * FROM customer_scores WHERE is_vip AND churn_risk IN (${levels.map((_, i) => `$level${i}`).join(', ')})
-           ORDER BY value_at_risk DESC, customer_id ${o.top ? 'LIMIT $top' : ''}`,
+          `SELECT s.* FROM customer_scores s LEFT JOIN customers c USING (customer_id) WHERE ${where.join(' AND ')}
+           ORDER BY s.value_at_risk DESC, s.customer_id ${o.top ? 'LIMIT $top' : ''}`,
           params,
         );
         const columns = rows[0] ? Object.keys(rows[0]) : [];

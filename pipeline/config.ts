@@ -33,6 +33,7 @@ const customerColumns = z
     birth_date: z.string().default('birth_date'),
     country: z.string().default('country'),
     acquisition_channel: z.string().default('acquisition_channel'),
+    opted_out: z.string().default('opted_out'),
   })
   .strict()
   .prefault({});
@@ -117,6 +118,33 @@ export const configSchema = z
         intervalDraws: z.number().int().min(0).max(1000).default(40),
         /** Days since the first order under which a customer counts as new (nurture). */
         newDays: z.number().int().min(1).default(90),
+        /** Share of each action's customers kept as an untouched control group (seeded, stable per customer). */
+        controlShare: probability.default(0.1),
+        /** A customer contacted for an action is not contacted again within this many days. */
+        cooldownDays: z.number().int().min(0).default(30),
+        /** Optional budget: at most maxActions contacts and/or maxSpend money at costPerAction each, best expected gain first. */
+        budget: z
+          .object({
+            maxActions: z.number().int().min(0).optional(),
+            maxSpend: z.number().min(0).optional(),
+            costPerAction: z.number().min(0).default(0),
+            /** Assumed share of the value at risk an action keeps. */
+            saveRate: probability.default(0.25),
+          })
+          .strict()
+          .prefault({}),
+        /** High-impact flags beyond spend. */
+        flags: z
+          .object({
+            /** Top share of customers by historic value flagged top_value. */
+            topValueShare: probability.default(0.01),
+            /** Top share by purchase days flagged high_frequency. */
+            highFrequencyShare: probability.default(0.05),
+            /** VIPs with at least this many unresolved complaints flagged vip_with_complaints. */
+            vipUnresolvedComplaints: z.number().int().min(1).default(1),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

@@ -200,6 +200,9 @@ async function runLocked(config: Config, log: Logger, runTime: Date, runId: stri
           await db.run(`CREATE TABLE publication.${table} AS SELECT * FROM ${table}`);
         }
         await db.run(`CREATE TABLE publication.rejected_rows AS SELECT * FROM rejected_rows WHERE run_id = ${literal(runId)}`);
+        await db.run(`CREATE TABLE publication.customer_scores_history AS SELECT * FROM customer_scores_history
+          UNION ALL SELECT ${literal(runId)}, as_of, customer_id, model_version, churn_probability, churn_risk, predicted_clv_12m,
+            value_tier, is_vip, segment, action, contact, is_control FROM customer_scores`);
       } finally {
         await db.run('DETACH publication');
       }
@@ -210,6 +213,9 @@ async function runLocked(config: Config, log: Logger, runTime: Date, runId: stri
       writeFileSync(join(dir, 'run_manifest.json'), JSON.stringify({ ...manifest, stages: [...manifest.stages, publishSoFar] }, null, 2) + '\n');
       return publication.commit(runId);
     }
+    // The history records what was published (so cooldowns never count a contact list that was not).
+    await db.run(`INSERT INTO customer_scores_history SELECT $1, as_of, customer_id, model_version, churn_probability, churn_risk,
+      predicted_clv_12m, value_tier, is_vip, segment, action, contact, is_control FROM customer_scores`, [runId]);
     await db.run(`UPDATE runs SET finished_at = now(), as_of = CAST($2 AS DATE), outcome = 'succeeded', manifest = $3 WHERE run_id = $1`, [runId, asOf, JSON.stringify(manifest)]);
     return { manifest, outDir: publication.out };
   } catch (err) {

@@ -106,6 +106,28 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'score history, contact opt-out',
+    sql: `
+      ALTER TABLE customers ADD COLUMN opted_out BOOLEAN;
+      CREATE TABLE customer_scores_history (
+        run_id VARCHAR NOT NULL,
+        as_of DATE NOT NULL,
+        customer_id VARCHAR NOT NULL,
+        model_version VARCHAR,
+        churn_probability DOUBLE,
+        churn_risk VARCHAR,
+        predicted_clv_12m DOUBLE,
+        value_tier INTEGER,
+        is_vip BOOLEAN,
+        segment VARCHAR,
+        action VARCHAR,
+        contact BOOLEAN,
+        is_control BOOLEAN
+      );
+    `,
+  },
 ];
 
 export async function migrate(db: Database): Promise<{ from: number; to: number }> {

@@ -49,6 +49,7 @@ export const specs: Record<InputKind, InputSpec> = {
       { name: 'birth_date', type: 'date', required: false },
       { name: 'country', type: 'text', required: false },
       { name: 'acquisition_channel', type: 'text', required: false },
+      { name: 'opted_out', type: 'boolean', required: false },
     ],
   },
   tickets: {

@@ -1,4 +1,5 @@
 import type { Database } from '../db/Database.js';
+import { readSql } from '../db/sqlFile.js';
 
 const esc = (v: unknown) =>
   String(v ?? '').replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
@@ -48,6 +49,15 @@ export async function renderReport(db: Database, ctx: ReportContext): Promise<st
     FROM kpis_monthly ORDER BY month DESC LIMIT 13`);
   const rejects = await db.all(`SELECT kind, regexp_replace(reason, '''[^'']*''', '…', 'g') AS reason, count(*) AS lines
     FROM rejected_rows WHERE run_id = $1 GROUP BY ALL ORDER BY lines DESC LIMIT 20`, [ctx.runId]);
+  const transitions = await db.all<{ dimension: string; previous: string; current: string; customers: number }>(readSql('score/transitions.sql'), { run_id: ctx.runId });
+  const vipsToHigh = await db.all(`SELECT c.customer_id, h.churn_risk AS before, c.churn_probability, c.predicted_clv_12m, c.reasons
+    FROM customer_scores c JOIN customer_scores_history h USING (customer_id)
+    WHERE c.is_vip AND c.churn_risk = 'high' AND h.churn_risk <> 'high'
+      AND h.run_id = (SELECT run_id FROM customer_scores_history WHERE run_id <> $1 AND as_of <= (SELECT max(as_of) FROM customer_scores)
+                      ORDER BY as_of DESC, run_id DESC LIMIT 1)
+    ORDER BY c.value_at_risk DESC, c.customer_id LIMIT 25`, [ctx.runId]);
+  const effects = await db.all(readSql('score/action_effects.sql'), { horizon: ctx.horizonDays });
+  const moved = (dimension: string) => transitions.filter((t) => t.dimension === dimension && t.previous !== t.current);
   const m = ctx.metrics as { churn?: Record<string, number>; value?: Record<string, number>; baselines?: Record<string, Record<string, number>> };
 
   return `<!doctype html>
@@ -80,6 +90,13 @@ ${table(['action', 'customers', 'value at risk', '12-month CLV'], actions.map((a
 ${table(['customer', 'churn probability', '12-month CLV', 'value at risk', 'days since last order', 'segment', 'why'],
   atRisk.map((c) => [c.customer_id, pct(c.churn_probability), money(c.predicted_clv_12m), money(c.value_at_risk), c.days_since_last_order, c.segment, c.reasons]),
   ['l', 'r', 'r', 'r', 'r', 'l', 'l'])}
+<h2>Since the last run</h2>
+${transitions.length === 0 ? '<p>No earlier run to compare with: movements appear from the second run on.</p>' : `
+<p>${moved('value_tier').reduce((a, t) => a + t.customers, 0)} customers changed value tier, ${moved('segment').reduce((a, t) => a + t.customers, 0)} changed segment, ${moved('churn_risk').reduce((a, t) => a + t.customers, 0)} changed churn risk band, ${vipsToHigh.length} VIPs moved to high risk.</p>
+${table(['dimension', 'from', 'to', 'customers'], [...moved('value_tier'), ...moved('churn_risk'), ...moved('is_vip')].sort((a, b) => b.customers - a.customers).slice(0, 20).map((t) => [t.dimension, t.previous, t.current, t.customers]), ['l', 'l', 'l', 'r'])}
+${vipsToHigh.length ? `<h3>VIPs now at high risk</h3>${table(['customer', 'risk before', 'churn probability', '12-month CLV', 'why'], vipsToHigh.map((v) => [v.customer_id, v.before, pct(v.churn_probability), money(v.predicted_clv_12m), v.reasons]), ['l', 'l', 'r', 'r', 'l'])}` : ''}`}
+<h2>Did the actions work?</h2>
+${effects.length === 0 ? `<p>Contacted customers are compared with their untouched control group once a run's ${ctx.horizonDays}-day horizon has passed: nothing to compare yet.</p>` : table(['run as of', 'action', 'contacted', 'control', 'churn, contacted', 'churn, control'], effects.map((e) => [e.as_of, e.action, e.treated, e.control, pct(e.treated_churn_rate), pct(e.control_churn_rate)]), ['l', 'l', 'r', 'r', 'r', 'r'])}
 <h2>Monthly KPIs</h2>
 ${table(['month', 'revenue', 'orders', 'active', 'customers', 'active VIPs', 'VIPs', 'churn rate', 'MoM', 'YoY'],
   kpis.map((k) => [`${k.month}${k.is_partial_month ? ' (partial)' : ''}`, money(k.revenue), k.orders, k.customers_active, k.customers_total, k.vips_active, k.vips_total, pct(k.churn_rate), pct(k.mom_growth), pct(k.yoy_growth)]),

@@ -20,6 +20,13 @@
 --   action              win_back, save, surprise, nurture, grow or none (README, "Actions")
 --   action_priority     1 = first to act on within its action: highest value_at_risk, then CLV
 --   value_at_risk       predicted_clv_12m x churn_probability
+--   avg_days_between_orders   mean gap between purchase days (NULL with one purchase day)
+--   birthday_next_30d, signup_anniversary_next_30d   from the customers input, within (as_of, as_of + 30]
+--   flags               high-impact flags beyond spend: top_value, high_frequency, vip_with_complaints, opted_out
+--   is_control          in the action's control group: not contacted, to measure the actions' effect
+--   contact             to be contacted for the action: not opted out, not control, not in cooldown, within budget
+--   contact_blocked_by  why an action's customer is not contacted: opted_out, control, cooldown or budget
+--   expected_value_retained   value_at_risk x the assumed save rate, for contacted customers
 WITH base AS (
   SELECT
     f.customer_id,
@@ -42,8 +49,12 @@ WITH base AS (
     f.days_overdue,
     f.trend_90d,
     f.unresolved_complaints,
-    f.complaints_90d
+    f.complaints_90d,
+    coalesce(cu.opted_out, false) AS opted_out,
+    cu.birth_date,
+    cu.signup_date
   FROM customer_features f
+  LEFT JOIN customers cu USING (customer_id)
   JOIN churn_scores c USING (customer_id)
   LEFT JOIN btyd_scores b USING (customer_id)
   LEFT JOIN value_scores v USING (customer_id)
@@ -56,6 +67,8 @@ valued AS (
     ntile(5) OVER (ORDER BY purchase_days, orders_count, customer_id) AS f_score,
     ntile(5) OVER (ORDER BY historic_value, customer_id) AS m_score,
     count(*) OVER () AS n_customers,
+    row_number() OVER (ORDER BY historic_value DESC, customer_id) AS historic_rank,
+    row_number() OVER (ORDER BY purchase_days DESC, orders_count DESC, customer_id) AS frequency_rank,
     median(historic_value) OVER () AS median_historic_value
   FROM base
 ),
@@ -96,6 +109,11 @@ segmented AS (
 ),
 acted AS (
   SELECT *,
+    concat_ws(';',
+      CASE WHEN historic_rank <= greatest(1, floor($top_value_share * n_customers)) THEN 'top_value' END,
+      CASE WHEN frequency_rank <= greatest(1, floor($high_frequency_share * n_customers)) THEN 'high_frequency' END,
+      CASE WHEN is_vip AND unresolved_complaints >= $vip_unresolved_complaints THEN 'vip_with_complaints' END,
+      CASE WHEN opted_out THEN 'opted_out' END) AS flags,
     CASE
       WHEN days_since_last_order >= $lapsed_days AND historic_value > median_historic_value THEN 'win_back'
       WHEN days_since_last_order >= $lapsed_days THEN 'none'
@@ -106,6 +124,36 @@ acted AS (
       ELSE 'none'
     END AS action
   FROM segmented
+),
+-- Contact discipline: opted-out customers and the control group are never contacted, nor is a
+-- customer contacted within the cooldown of an earlier run's contact; then the budget, best first.
+disciplined AS (
+  SELECT a.*,
+    a.action <> 'none' AND hash(a.customer_id || '|' || a.action || '|' || $seed) % 10000 < $control_share * 10000 AS is_control,
+    CASE
+      WHEN a.action = 'none' THEN NULL
+      WHEN a.opted_out THEN 'opted_out'
+      WHEN hash(a.customer_id || '|' || a.action || '|' || $seed) % 10000 < $control_share * 10000 THEN 'control'
+      WHEN a.customer_id IN (
+        SELECT customer_id FROM customer_scores_history
+        WHERE contact AND as_of < CAST(a.as_of AS DATE) AND as_of > CAST(a.as_of AS DATE) - $cooldown_days
+      ) THEN 'cooldown'
+    END AS pre_blocked
+  FROM acted a
+),
+budgeted AS (
+  SELECT *,
+    row_number() OVER (ORDER BY value_at_risk * $save_rate - $cost_per_action DESC, customer_id) AS budget_rank
+  FROM disciplined WHERE action <> 'none' AND pre_blocked IS NULL
+),
+chosen AS (
+  SELECT d.*,
+    coalesce(d.pre_blocked, CASE WHEN d.action <> 'none' AND (
+        b.budget_rank > coalesce($max_actions, 9223372036854775807)
+        OR b.budget_rank * $cost_per_action > coalesce($max_spend, 1e300)
+        OR ($cost_per_action > 0 AND d.value_at_risk * $save_rate <= $cost_per_action)
+      ) THEN 'budget' END) AS contact_blocked_by
+  FROM disciplined d LEFT JOIN budgeted b USING (customer_id)
 )
 SELECT
   customer_id,
@@ -134,6 +182,18 @@ SELECT
   action,
   row_number() OVER (PARTITION BY action ORDER BY value_at_risk DESC, predicted_clv_12m DESC, customer_id) AS action_priority,
   value_at_risk,
+  gap_mean_days AS avg_days_between_orders,
+  coalesce(birth_date IS NOT NULL AND date_diff('day', CAST(as_of AS DATE),
+    make_date(year(as_of) + CASE WHEN strftime(birth_date, '%m%d') <= strftime(as_of, '%m%d') THEN 1 ELSE 0 END, month(birth_date),
+      CASE WHEN month(birth_date) = 2 AND day(birth_date) = 29 THEN 28 ELSE day(birth_date) END)) <= 30, false) AS birthday_next_30d,
+  coalesce(signup_date IS NOT NULL AND signup_date < as_of AND date_diff('day', CAST(as_of AS DATE),
+    make_date(year(as_of) + CASE WHEN strftime(signup_date, '%m%d') <= strftime(as_of, '%m%d') THEN 1 ELSE 0 END, month(signup_date),
+      CASE WHEN month(signup_date) = 2 AND day(signup_date) = 29 THEN 28 ELSE day(signup_date) END)) <= 30, false) AS signup_anniversary_next_30d,
+  flags,
+  is_control,
+  action <> 'none' AND contact_blocked_by IS NULL AS contact,
+  contact_blocked_by,
+  CASE WHEN action <> 'none' AND contact_blocked_by IS NULL THEN value_at_risk * $save_rate ELSE 0 END AS expected_value_retained,
   concat_ws('; ',
     CASE WHEN days_overdue > 0 AND gap_mean_days > 0
       THEN 'no order for ' || days_since_last_order || ' days, ' || printf('%.1f', days_since_last_order / gap_mean_days) || 'x the usual gap of ' || CAST(round(gap_mean_days) AS INTEGER) || ' days'
@@ -143,5 +203,5 @@ SELECT
     CASE WHEN complaints_90d > 0 AND unresolved_complaints = 0 THEN complaints_90d || ' complaint' || CASE WHEN complaints_90d > 1 THEN 's' ELSE '' END || ' in the last 90 days' END
   ) AS reasons,
   CAST($model_version AS VARCHAR) AS model_version
-FROM acted
+FROM chosen
 ORDER BY customer_id

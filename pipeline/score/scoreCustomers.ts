@@ -4,6 +4,7 @@ import type { Database } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
 import { readFeatureColumns, scoreNeural, withBtydFeatures } from '../learn/neuralModels.js';
 import { applyRfTable } from '../learn/rfTableModel.js';
+import { occlusionReasons } from './reasons.js';
 import type { TrainedModels } from '../learn/trainModels.js';
 
 /**
@@ -18,8 +19,9 @@ export async function scoreCustomers(db: Database, models: TrainedModels, asOf: 
   await scoreBtyd(db, models.btyd, asOf, 'btyd_scores', { ...btydOptions, model: models.btydModel, intervalDraws: config.scoring.intervalDraws });
 
   let neural: ReturnType<typeof scoreNeural> | undefined;
+  let features: Awaited<ReturnType<typeof readFeatureColumns>> | undefined;
   if (models.neural) {
-    const features = await readFeatureColumns(db, withBtydFeatures('customer_features'));
+    features = await readFeatureColumns(db, withBtydFeatures('customer_features'));
     neural = scoreNeural(models.neural, features.data, features.n);
     await db.run('CREATE OR REPLACE TABLE neural_scores (customer_id VARCHAR, churn_probability DOUBLE, predicted_value DOUBLE)');
     await db.appendColumns('neural_scores', [features.data.customer_id as string[], neural.churn, neural.value]);
@@ -67,6 +69,21 @@ export async function scoreCustomers(db: Database, models: TrainedModels, asOf: 
     horizon: config.horizonDays, medium_risk: s.mediumRisk, high_risk: s.highRisk, predicted_weight: s.predictedWeight,
     vip_rule: s.vip.rule, vip_share: s.vip.valueShare, vip_cap: s.vip.maxCustomerShare,
     lapsed_days: s.lapsedDays, new_days: s.newDays, model_version: models.version,
+    top_value_share: s.flags.topValueShare, high_frequency_share: s.flags.highFrequencyShare,
+    vip_unresolved_complaints: s.flags.vipUnresolvedComplaints, seed: String(config.seed),
+    control_share: s.controlShare, cooldown_days: s.cooldownDays, save_rate: s.budget.saveRate,
+    cost_per_action: s.budget.costPerAction, max_actions: s.budget.maxActions ?? null, max_spend: s.budget.maxSpend ?? null,
   });
+  if (models.churnModel === 'neural' && models.neural && features) {
+    // Attribution of the network's churn score, for the customers given an action (all of them when
+    // the base is small): occlusion of each group of inputs against a typical customer.
+    const ids = features.data.customer_id as string[];
+    const acted = new Set((await db.all<{ customer_id: string }>(`SELECT customer_id FROM customer_scores WHERE action <> 'none'`)).map((r) => r.customer_id));
+    const which = ids.flatMap((id, i) => (features!.n <= 100_000 || acted.has(id) ? [i] : []));
+    const reasons = occlusionReasons(models.neural, features.data, features.n, which);
+    await db.run('CREATE OR REPLACE TEMP TABLE occlusion_reasons (customer_id VARCHAR, reasons VARCHAR)');
+    await db.appendColumns('occlusion_reasons', [which.map((i) => ids[i]!), reasons]);
+    await db.run(`UPDATE customer_scores s SET reasons = r.reasons FROM occlusion_reasons r WHERE r.customer_id = s.customer_id`);
+  }
   return db.value<number>('SELECT count(*) FROM customer_scores');
 }

@@ -1,0 +1,152 @@
+import { applyPlatt } from '../learn/calibration.js';
+import { predict, type Matrix } from '../learn/network.js';
+import type { NeuralModels } from '../learn/neuralModels.js';
+import { transform, type FeatureColumns } from '../learn/preprocess.js';
+
+/**
+ * Why a customer's churn score is high, by occlusion against a baseline
+ * customer: for each group of related inputs, the churn probability drops
+ * by some amount when that group alone is set to the typical customer's
+ * (the training mean for numeric inputs, not missing, the most frequent
+ * category). The groups that raised the score most, above MIN_EFFECT, are
+ * told in words with the customer's own values.
+ */
+const MIN_EFFECT = 0.01;
+const MAX_REASONS = 3;
+
+type Values = (name: string) => number;
+type Text = (name: string) => string | null;
+
+interface ReasonGroup {
+  name: string;
+  features: string[];
+  phrase(v: Values, t: Text): string | null;
+}
+
+const n0 = (v: number) => (Number.isFinite(v) ? v : 0);
+const plural = (k: number, word: string, many = `${word}s`) => `${k} ${k === 1 ? word : many}`;
+const amount = (v: number) => Math.round(n0(v)).toLocaleString('en-US');
+
+export const REASON_GROUPS: ReasonGroup[] = [
+  {
+    name: 'recency',
+    features: ['recency_days', 'days_overdue', 'overdue_ratio'],
+    phrase: (v) => {
+      const gap = v('gap_mean_days');
+      return Number.isFinite(gap) && gap > 0 && v('recency_days') > gap
+        ? `no order for ${v('recency_days')} days, ${(v('recency_days') / gap).toFixed(1)}x the usual gap of ${Math.round(gap)} days`
+        : `no order for ${v('recency_days')} days`;
+    },
+  },
+  {
+    name: 'frequency',
+    features: ['orders_count', 'purchase_days', 'orders_30d', 'orders_90d', 'orders_180d', 'orders_365d', 'orders_prev_90d', 'gap_mean_days', 'gap_std_days'],
+    phrase: (v) => (v('purchase_days') <= 1
+      ? `a single purchase day in ${v('tenure_days')} days`
+      : `${plural(v('orders_90d'), 'order')} in the last 90 days against ${v('orders_prev_90d')} in the 90 before`),
+  },
+  {
+    name: 'trend',
+    features: ['trend_90d', 'mom_spend_change', 'yoy_spend_change', 'spend_30d', 'spend_90d', 'spend_prev_90d'],
+    phrase: (v) => (v('spend_prev_90d') > 0 && v('spend_90d') < v('spend_prev_90d')
+      ? `spend in the last 90 days down ${Math.round(100 * (1 - Math.max(0, v('spend_90d')) / v('spend_prev_90d')))}% on the 90 before`
+      : 'spending less than before'),
+  },
+  {
+    name: 'spend',
+    features: ['net_spend', 'gross_spend', 'avg_order_value', 'max_order_value', 'spend_180d', 'spend_365d'],
+    phrase: (v) => `spending pattern: ${amount(v('net_spend'))} to date, ${amount(v('avg_order_value'))} an order`,
+  },
+  {
+    name: 'complaints',
+    features: ['complaints_90d', 'complaints_365d', 'unresolved_complaints', 'days_since_last_complaint', 'tickets_365d'],
+    phrase: (v) => (v('unresolved_complaints') > 0
+      ? plural(v('unresolved_complaints'), 'unresolved complaint')
+      : v('complaints_365d') > 0
+        ? `${plural(v('complaints_365d'), 'complaint')} in the last year`
+        : v('tickets_365d') > 0
+          ? `${plural(v('tickets_365d'), 'support contact')} in the last year`
+          : 'no support contact in the last year'),
+  },
+  {
+    name: 'refunds',
+    features: ['refund_count', 'refunded_value', 'refund_rate'],
+    phrase: (v) => `returned ${Math.round(100 * n0(v('refund_rate')))}% of orders (${amount(v('refunded_value'))} refunded)`,
+  },
+  {
+    name: 'discounts',
+    features: ['discount_share'],
+    phrase: (v) => (Number.isFinite(v('discount_share')) ? `${Math.round(100 * v('discount_share'))}% of orders on discount` : null),
+  },
+  {
+    name: 'tenure',
+    features: ['tenure_days', 'signup_tenure_days', 'age_years'],
+    phrase: (v) => `tenure of ${v('tenure_days')} days`,
+  },
+  {
+    name: 'breadth',
+    features: ['category_count', 'preferred_channel', 'country'],
+    phrase: (v, t) => `buys from ${plural(v('category_count'), 'category', 'categories')}${t('preferred_channel') ? `, mostly by ${t('preferred_channel')}` : ''}`,
+  },
+  {
+    name: 'pattern',
+    features: ['btyd_p_alive', 'btyd_expected_purchases', 'btyd_p_no_purchase'],
+    phrase: (v) => (Number.isFinite(v('btyd_p_alive')) ? `purchase rhythm: ${Math.round(100 * v('btyd_p_alive'))}% likely still active` : null),
+  },
+];
+
+/** The model-input columns of each group, and the baseline customer's input row. */
+function layout(models: NeuralModels) {
+  const columns = models.preprocessor.columns;
+  const baseline = new Float32Array(columns.length);
+  for (const c of models.preprocessor.categorical) {
+    if (c.values.length) baseline[columns.indexOf(`${c.name}=${c.values[0]}`)] = 1;
+    else baseline[columns.indexOf(`${c.name}=other`)] = 1;
+  }
+  const groups = REASON_GROUPS.map((g) =>
+    columns.flatMap((col, i) => (g.features.some((f) => col === f || col.startsWith(`${f}__`) || col.startsWith(`${f}=`)) ? [i] : [])));
+  return { baseline, groups, width: columns.length };
+}
+
+/**
+ * Reasons for the rows `which` of `data` (n rows in all): each a text of up to
+ * three phrases separated by "; ", empty when nothing stands out.
+ */
+export function occlusionReasons(models: NeuralModels, data: FeatureColumns, n: number, which: number[], chunk = 20_000): string[] {
+  const { baseline, groups, width } = layout(models);
+  const full = transform(models.preprocessor, data, n);
+  const out: string[] = [];
+  for (let start = 0; start < which.length; start += chunk) {
+    const rows = which.slice(start, start + chunk);
+    const G = groups.length;
+    // Row r's own inputs, then one copy per group with that group set to the baseline's.
+    const m = new Float32Array(rows.length * (G + 1) * width);
+    rows.forEach((row, r) => {
+      const own = full.subarray(row * width, (row + 1) * width);
+      for (let g = 0; g <= G; g++) {
+        const at = (r * (G + 1) + g) * width;
+        m.set(own, at);
+        if (g > 0) for (const c of groups[g - 1]!) m[at + c] = baseline[c]!;
+      }
+    });
+    const matrix: Matrix = { data: m, rows: rows.length * (G + 1), cols: width };
+    const p = applyPlatt(models.churn.platt, predict(models.churn.model, matrix));
+    rows.forEach((row, r) => {
+      const own = p[r * (G + 1)]!;
+      const effects = REASON_GROUPS.map((group, g) => ({ group, effect: own - p[r * (G + 1) + g + 1]! }))
+        .filter((e) => e.effect > MIN_EFFECT)
+        .sort((a, b) => b.effect - a.effect)
+        .slice(0, MAX_REASONS);
+      const value: Values = (name) => {
+        const col = data[name];
+        return col instanceof Float64Array ? col[row]! : NaN;
+      };
+      const text: Text = (name) => {
+        const col = data[name];
+        return Array.isArray(col) ? col[row] ?? null : null;
+      };
+      out.push(effects.map((e) => e.group.phrase(value, text)).filter((x): x is string => Boolean(x)).join('; '));
+    });
+  }
+  return out;
+}
