@@ -91,7 +91,7 @@ export function generateDemoData(dir: string, options: DemoOptions): DemoFiles {
     const rate = rng.gamma(1.5, 1 / 50) * (vip ? 2.5 : 1) * activity; // orders per day
     const drift = rng.bernoulli(0.25) ? rng.gamma(2, 1 / 400) : 0; // per-day decay of the rate
     const dropout = (vip ? rng.beta(1, 16) : rng.beta(1.2, 8)) / activity; // chance of leaving after each order
-    const spendLevel = rng.gamma(3, 15) * (vip ? 2.5 : 1);
+    const spendLevel = rng.gamma(1.6, 28) * (vip ? 3 : 1);
     const favourite = rng.int(CATEGORIES.length);
     const channelWeights = [rng.uniform() + 0.3, rng.uniform(), rng.uniform() * 0.6];
     const discountTaste = rng.beta(1, 3);

@@ -194,14 +194,16 @@ SELECT
   action <> 'none' AND contact_blocked_by IS NULL AS contact,
   contact_blocked_by,
   CASE WHEN action <> 'none' AND contact_blocked_by IS NULL THEN value_at_risk * $save_rate ELSE 0 END AS expected_value_retained,
-  concat_ws('; ',
+  -- Replaced by the network's occlusion attribution when the network is the churn champion (reasons.ts);
+  -- otherwise what drives the probabilistic models and the table: recency against the customer's rhythm, frequency.
+  coalesce(NULLIF(concat_ws('; ',
     CASE WHEN days_overdue > 0 AND gap_mean_days > 0
       THEN 'no order for ' || days_since_last_order || ' days, ' || printf('%.1f', days_since_last_order / gap_mean_days) || 'x the usual gap of ' || CAST(round(gap_mean_days) AS INTEGER) || ' days'
       WHEN purchase_days = 1 AND days_since_last_order > 60 THEN 'one purchase only, ' || days_since_last_order || ' days ago' END,
     CASE WHEN trend_90d < -0.7 THEN 'spend in the last 90 days down ' || CAST(round(100 * (1 - exp(trend_90d))) AS INTEGER) || '% on the 90 before' END,
     CASE WHEN unresolved_complaints > 0 THEN unresolved_complaints || ' unresolved complaint' || CASE WHEN unresolved_complaints > 1 THEN 's' ELSE '' END END,
     CASE WHEN complaints_90d > 0 AND unresolved_complaints = 0 THEN complaints_90d || ' complaint' || CASE WHEN complaints_90d > 1 THEN 's' ELSE '' END || ' in the last 90 days' END
-  ) AS reasons,
+  ), ''), 'no order for ' || days_since_last_order || ' days; ' || purchase_days || ' purchase day' || CASE WHEN purchase_days > 1 THEN 's' ELSE '' END || ' to date') AS reasons,
   CAST($model_version AS VARCHAR) AS model_version
 FROM chosen
 ORDER BY customer_id

@@ -133,10 +133,10 @@ export function occlusionReasons(models: NeuralModels, data: FeatureColumns, n: 
     const p = applyPlatt(models.churn.platt, predict(models.churn.model, matrix));
     rows.forEach((row, r) => {
       const own = p[r * (G + 1)]!;
-      const effects = REASON_GROUPS.map((group, g) => ({ group, effect: own - p[r * (G + 1) + g + 1]! }))
-        .filter((e) => e.effect > MIN_EFFECT)
-        .sort((a, b) => b.effect - a.effect)
-        .slice(0, MAX_REASONS);
+      const ranked = REASON_GROUPS.map((group, g) => ({ group, effect: own - p[r * (G + 1) + g + 1]! })).sort((a, b) => b.effect - a.effect);
+      // The groups that clearly raised the score; failing any, the one that raised it most.
+      const clear = ranked.filter((e) => e.effect > MIN_EFFECT).slice(0, MAX_REASONS);
+      const effects = clear.length ? clear : ranked.slice(0, 1);
       const value: Values = (name) => {
         const col = data[name];
         return col instanceof Float64Array ? col[row]! : NaN;

@@ -121,6 +121,22 @@ describe('fidelio run on the demo data', () => {
     expect(readdirSync(join(dir, '.out.releases')).filter((n) => !n.endsWith('.partial'))).toHaveLength(2);
   }, 120_000);
 
+  test('on the demo: VIPs carry at least 60% of the value score; save and surprise customers are where they should be; every save has reasons', () => {
+    const num = (r: Record<string, string>, k: string) => Number(r[k]);
+    const total = scores.reduce((s, r) => s + Math.max(0, num(r, 'value_score')), 0);
+    const vip = scores.filter((r) => r.is_vip === 'true');
+    expect(vip.length).toBeLessThanOrEqual(scores.length / 3);
+    expect(vip.reduce((s, r) => s + Math.max(0, num(r, 'value_score')), 0) / total).toBeGreaterThanOrEqual(0.6);
+    const mean = (rows: Record<string, string>[], k: string) => rows.reduce((s, r) => s + num(r, k), 0) / rows.length;
+    const save = scores.filter((r) => r.action === 'save');
+    const surprise = scores.filter((r) => r.action === 'surprise');
+    expect(mean(save, 'churn_probability')).toBeGreaterThan(mean(scores.filter((r) => r.value_tier <= '2'), 'churn_probability'));
+    expect(mean(save, 'value_score')).toBeGreaterThan(mean(scores, 'value_score'));
+    expect(mean(surprise, 'churn_probability')).toBeLessThan(mean(scores, 'churn_probability'));
+    expect(mean(surprise, 'value_score')).toBeGreaterThan(mean(scores, 'value_score'));
+    expect(save.every((r) => r.reasons.length > 0)).toBe(true);
+  });
+
   test('list at-risk-vip prints VIPs at medium or high risk, highest value at risk first', async () => {
     const { code, stdout } = await cli(['list', 'at-risk-vip', '--db', join(dir, 'db', 'fidelio.duckdb'), '--top', '5', '--format', 'json']);
     expect(code).toBe(0);
@@ -128,6 +144,17 @@ describe('fidelio run on the demo data', () => {
     expect(rows).toHaveLength(5);
     expect(rows.every((r) => r.is_vip && r.churn_risk !== 'low')).toBe(true);
     expect(rows.map((r) => r.value_at_risk)).toEqual([...rows.map((r) => r.value_at_risk)].sort((a, b) => b - a));
+  });
+
+  test('list ACTION with filters: only contactable customers of that action, tier and segment', async () => {
+    const { code, stdout } = await cli(['list', 'surprise', '--db', join(dir, 'db', 'fidelio.duckdb'), '--tier', '1', '--format', 'json']);
+    expect(code).toBe(0);
+    const rows = JSON.parse(stdout) as { action: string; value_tier: number; contact: boolean; is_control: boolean }[];
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r) => r.action === 'surprise' && r.value_tier === 1 && r.contact && !r.is_control)).toBe(true);
+    const all = scores.filter((r) => r.action === 'surprise' && r.value_tier === '1');
+    expect(rows.length).toBe(all.filter((r) => r.contact === 'true').length);
+    expect((await cli(['list', 'bogus', '--db', join(dir, 'db', 'fidelio.duckdb')])).code).toBe(2);
   });
 });
 
@@ -154,6 +181,28 @@ describe('usage errors exit 2 with every problem listed', () => {
       expect((await cli(['run', '--orders', join(dir, 'nope.csv'), '--db', join(dir, 'f.duckdb'), '--out', join(dir, 'out')])).code).toBe(2);
     });
   });
+});
+
+describe('a second run on a later as-of', () => {
+  test('fills the history table and the report shows the movements', async () => {
+    await withTempDir(async (dir) => {
+      const config = writeFile(dir, 'config.json', JSON.stringify({ demo: { customers: 800 }, neural: false, scoring: { intervalDraws: 0 } }));
+      const db = join(dir, 'f.duckdb');
+      const args = ['run', '--db', db, '--out', join(dir, 'out'), '--models', join(dir, 'models'), '--config', config];
+      expect((await cli([...args, '--as-of', '2026-06-30'])).code).toBe(0);
+      expect(readFileSync(join(dir, 'out', 'report.html'), 'utf8')).toContain('No earlier run to compare with');
+      expect((await cli([...args, '--as-of', '2026-09-30'])).code).toBe(0);
+      const copy = await Database.open(join(dir, 'out', 'fidelio.duckdb'), { readOnly: true });
+      try {
+        const runs = await copy.all<{ as_of: string; n: number }>('SELECT CAST(as_of AS VARCHAR) AS as_of, count(*) AS n FROM customer_scores_history GROUP BY 1 ORDER BY 1');
+        expect(runs.map((r) => r.as_of)).toEqual(['2026-06-30', '2026-09-30']);
+      } finally {
+        copy.close();
+      }
+      const report = readFileSync(join(dir, 'out', 'report.html'), 'utf8');
+      expect(report).toMatch(/\d+ customers changed value tier, \d+ changed segment, \d+ changed churn risk band, \d+ VIPs moved to high risk/);
+    });
+  }, 120_000);
 });
 
 describe('the model registry across runs', () => {
