@@ -100,3 +100,24 @@ export function liftTopDecile(score: ArrayLike<number>, label: ArrayLike<number>
   }
   return hits / top / (all / n);
 }
+
+/**
+ * The cumulative gain curve: after targeting the top share of customers by
+ * score, the share of all positives caught; `points` evenly spaced shares.
+ */
+export function gainCurve(score: ArrayLike<number>, label: ArrayLike<number>, points = 20): [number, number][] {
+  const n = score.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => score[b]! - score[a]! || a - b);
+  const total = Array.from(label).reduce((s, v) => s + v, 0);
+  const curve: [number, number][] = [[0, 0]];
+  let caught = 0;
+  let next = 1;
+  for (let k = 0; k < n; k++) {
+    caught += label[order[k]!]!;
+    while (next <= points && k + 1 >= (next * n) / points) {
+      curve.push([round(next / points)!, round(caught / total)!]);
+      next++;
+    }
+  }
+  return curve;
+}

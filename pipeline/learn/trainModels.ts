@@ -4,7 +4,7 @@ import type { FitReport } from '../btyd/fitReport.js';
 import type { Database } from '../db/Database.js';
 import type { SnapshotPlan } from '../features/buildFeatures.js';
 import type { Logger } from '../log.js';
-import { calibrationTable, churnMetrics, holdoutColumns, liftTopDecile, purchaseMetrics, rounded, valueMetrics } from './backtest.js';
+import { calibrationTable, churnMetrics, gainCurve, holdoutColumns, liftTopDecile, purchaseMetrics, rounded, valueMetrics } from './backtest.js';
 import { auc } from './metrics.js';
 import { readFeatureColumns, scoreNeural, trainNeuralModels, withBtydFeatures, type NeuralModels } from './neuralModels.js';
 import { applyRfTable, trainRfTable, type RfCell } from './rfTableModel.js';
@@ -113,6 +113,11 @@ export async function trainModels(db: Database, plan: SnapshotPlan, asOf: string
       recency_baseline_auc: rounded({ v: recencyAuc }).v,
       lift_top_decile: rounded({ v: liftTopDecile(champion, churned) }).v,
       calibration: calibrationTable(champion, churned),
+      gain: {
+        [churnModel]: gainCurve(champion, churned),
+        recency_only: gainCurve(rf.recency_days!, churned),
+        ...(churnModel === 'bgnbd' ? {} : { bgnbd: gainCurve(bg.p_no_purchase!, churned) }),
+      },
     },
     value: { model: valueModel, ...rounded(valueCandidates[valueModel]) },
     candidates: {

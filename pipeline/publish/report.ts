@@ -1,5 +1,6 @@
 import type { Database } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
+import { barChart, lineChart } from './svgCharts.js';
 
 const esc = (v: unknown) =>
   String(v ?? '').replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
@@ -58,7 +59,43 @@ export async function renderReport(db: Database, ctx: ReportContext): Promise<st
     ORDER BY c.value_at_risk DESC, c.customer_id LIMIT 25`, [ctx.runId]);
   const effects = await db.all(readSql('score/action_effects.sql'), { horizon: ctx.horizonDays });
   const moved = (dimension: string) => transitions.filter((t) => t.dimension === dimension && t.previous !== t.current);
-  const m = ctx.metrics as { churn?: Record<string, number>; value?: Record<string, number>; baselines?: Record<string, Record<string, number>> };
+  const monthly = await db.all<{ month: string; revenue: number; customers_active: number; vips_active: number }>(`SELECT strftime(month, '%Y-%m') AS month,
+      CAST(revenue AS DOUBLE) AS revenue, customers_active, vips_active FROM kpis_monthly ORDER BY month DESC LIMIT 24`);
+  monthly.reverse();
+  const concentration = await db.all<{ customers: number; value: number }>(`WITH r AS (
+      SELECT row_number() OVER (ORDER BY historic_value DESC, customer_id) AS k, count(*) OVER () AS n,
+        sum(greatest(historic_value, 0)) OVER (ORDER BY historic_value DESC, customer_id) AS cum, sum(greatest(historic_value, 0)) OVER () AS total
+      FROM customer_scores)
+    SELECT k / n AS customers, cum / nullif(total, 0) AS value FROM r WHERE k % greatest(1, n // 50) = 0 OR k = n ORDER BY k`);
+  const m = ctx.metrics as {
+    churn?: Record<string, number> & { model?: string; calibration?: { mean_predicted: number; observed_rate: number }[]; gain?: Record<string, [number, number][]> };
+    value?: Record<string, number>;
+    candidates?: { churn?: Record<string, Record<string, number>>; value?: Record<string, Record<string, number>> };
+  };
+  const palette = ['#3b6fd6', '#d6863b', '#4c9a5a', '#8a5ad6'];
+  const charts = {
+    revenue: barChart('Net revenue by month', monthly.map((k) => ({ label: k.month, value: k.revenue })), { xLabel: 'month', yLabel: 'revenue', everyNthLabel: 3 }),
+    active: lineChart('Active customers and active VIPs by month', [
+      { name: 'active customers', color: palette[0]!, points: monthly.map((k, i) => [i, k.customers_active]) },
+      { name: 'active VIPs', color: palette[1]!, points: monthly.map((k, i) => [i, k.vips_active]) },
+    ], { xLabel: `months, ${monthly[0]?.month ?? ''} to ${monthly.at(-1)?.month ?? ''}`, yLabel: 'customers' }),
+    concentration: lineChart('Share of value by share of customers, most valuable first', [
+      { name: 'customers', color: palette[0]!, points: [[0, 0], ...concentration.map((c) => [c.customers, c.value] as [number, number])] },
+      { name: 'equal shares', color: '#aab', dashed: true, points: [[0, 0], [1, 1]] },
+    ], { xLabel: 'share of customers', yLabel: 'share of historic value', xPercent: true, yPercent: true, xRange: [0, 1], yRange: [0, 1] }),
+    gain: m.churn?.gain
+      ? lineChart('Gain: churners caught by targeting the riskiest first (held-out horizon)', [
+          ...Object.entries(m.churn.gain).map(([name, points], i) => ({ name, color: palette[i % palette.length]!, points })),
+          { name: 'random', color: '#aab', dashed: true, points: [[0, 0], [1, 1]] as [number, number][] },
+        ], { xLabel: 'share of customers targeted', yLabel: 'share of churners caught', xPercent: true, yPercent: true, xRange: [0, 1], yRange: [0, 1] })
+      : '',
+    calibration: m.churn?.calibration
+      ? lineChart('Calibration: predicted against observed churn, by decile (held-out horizon)', [
+          { name: m.churn.model ?? 'champion', color: palette[0]!, points: m.churn.calibration.map((d) => [d.mean_predicted, d.observed_rate]) },
+          { name: 'perfect', color: '#aab', dashed: true, points: [[0, 0], [1, 1]] },
+        ], { xLabel: 'predicted churn probability', yLabel: 'observed churn rate', xPercent: true, yPercent: true, xRange: [0, 1], yRange: [0, 1], markers: true })
+      : '',
+  };
 
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -67,7 +104,7 @@ export async function renderReport(db: Database, ctx: ReportContext): Promise<st
 body{font:15px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1100px;padding:16px;color:#1d2433}
 h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.15em;margin-top:1.8em;border-bottom:1px solid #dde;padding-bottom:4px}
 .cards{display:flex;flex-wrap:wrap;gap:10px}.card{flex:1 1 150px;background:#f3f5fa;border-radius:8px;padding:10px}
-.card b{display:block;font-size:1.4em}table{border-collapse:collapse;width:100%;font-size:.9em;display:block;overflow-x:auto}
+.card b{display:block;font-size:1.4em}.chart{width:100%;max-width:720px;height:auto;display:block;margin:8px 0}table{border-collapse:collapse;width:100%;font-size:.9em;display:block;overflow-x:auto}
 th,td{padding:4px 8px;border-bottom:1px solid #eee;white-space:nowrap}td.l,th.l{text-align:left}td.r,th.r{text-align:right}
 td:last-child{white-space:normal}.muted{color:#667}
 </style></head><body>
@@ -82,6 +119,7 @@ td:last-child{white-space:normal}.muted{color:#667}
 <div class="card">CMGR<b>${pct(ctx.cmgr)}</b></div>
 </div>
 <h2>Value concentration by tier</h2>
+${charts.concentration}
 ${table(['tier', 'customers', 'historic value', 'share of value', '12-month CLV', 'mean churn probability'],
   tiers.map((t) => [t.value_tier, t.customers, money(t.historic), pct(t.share), money(t.clv), pct(t.churn)]), ['l', 'r', 'r', 'r', 'r', 'r'])}
 <h2>Actions</h2>
@@ -98,15 +136,22 @@ ${vipsToHigh.length ? `<h3>VIPs now at high risk</h3>${table(['customer', 'risk 
 <h2>Did the actions work?</h2>
 ${effects.length === 0 ? `<p>Contacted customers are compared with their untouched control group once a run's ${ctx.horizonDays}-day horizon has passed: nothing to compare yet.</p>` : table(['run as of', 'action', 'contacted', 'control', 'churn, contacted', 'churn, control'], effects.map((e) => [e.as_of, e.action, e.treated, e.control, pct(e.treated_churn_rate), pct(e.control_churn_rate)]), ['l', 'l', 'r', 'r', 'r', 'r'])}
 <h2>Monthly KPIs</h2>
+${charts.revenue}
+${charts.active}
 ${table(['month', 'revenue', 'orders', 'active', 'customers', 'active VIPs', 'VIPs', 'churn rate', 'MoM', 'YoY'],
   kpis.map((k) => [`${k.month}${k.is_partial_month ? ' (partial)' : ''}`, money(k.revenue), k.orders, k.customers_active, k.customers_total, k.vips_active, k.vips_total, pct(k.churn_rate), pct(k.mom_growth), pct(k.yoy_growth)]),
   ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'])}
 <h2>Model quality on the latest held-out period</h2>
-<p class="muted">Trained on earlier periods, scored at the holdout cutoff, compared with what customers did next.</p>
-${table(['model', 'churn AUC', 'PR AUC', 'Brier', 'value Gini'], [
-    ['scoring model', num(m.churn?.auc), num(m.churn?.pr_auc), num(m.churn?.brier), num(m.value?.normalized_gini)],
-    ...Object.entries(m.baselines ?? {}).map(([name, b]) => [name, num(b.auc), num(b.pr_auc), num(b.brier), num(b.normalized_gini)]),
-  ], ['l', 'r', 'r', 'r', 'r'])}
+<p class="muted">Every candidate was trained on earlier periods, scored at the holdout cutoff, and compared with what customers did next. The champion scores.</p>
+${table(['churn model', 'AUC', 'PR AUC', 'Brier', 'log loss', 'lift, top decile'],
+  Object.entries(m.candidates?.churn ?? {}).map(([name, c]) => [name === m.churn?.model ? `${name} (champion)` : name, num(c.auc), num(c.pr_auc), num(c.brier), num(c.log_loss), num(c.lift_top_decile, 2)]),
+  ['l', 'r', 'r', 'r', 'r', 'r'])}
+<p class="muted">Recency alone: AUC ${num(m.churn?.recency_baseline_auc)}.</p>
+${charts.gain}
+${charts.calibration}
+${table(['value model', 'normalized Gini', 'Spearman', 'decile MAPE'],
+  Object.entries(m.candidates?.value ?? {}).map(([name, c]) => [name === (m.value as { model?: string } | undefined)?.model ? `${name} (champion)` : name, num(c.normalized_gini), num(c.spearman), num(c.decile_mape, 2)]),
+  ['l', 'r', 'r', 'r'])}
 <h2>Data quality</h2>
 ${rejects.length ? table(['input', 'reason', 'lines rejected'], rejects.map((r) => [r.kind, r.reason, r.lines]), ['l', 'l', 'r']) : '<p>No rows rejected in this run.</p>'}
 </body></html>

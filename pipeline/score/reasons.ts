@@ -71,7 +71,7 @@ export const REASON_GROUPS: ReasonGroup[] = [
   {
     name: 'refunds',
     features: ['refund_count', 'refunded_value', 'refund_rate'],
-    phrase: (v) => `returned ${Math.round(100 * n0(v('refund_rate')))}% of orders (${amount(v('refunded_value'))} refunded)`,
+    phrase: (v) => (v('refund_count') > 0 ? `returned ${Math.round(100 * n0(v('refund_rate')))}% of orders (${amount(v('refunded_value'))} refunded)` : 'no returns so far'),
   },
   {
     name: 'discounts',

@@ -1,0 +1,59 @@
+// A check run by CI after the tests, where Chromium is installed from Debian's packages
+// (`apt-get install chromium`): it publishes a small demo, opens report.html in headless
+// Chromium, asserts that every chart drew its data, and saves a screenshot.
+//   node tests/browser/check-report.mjs [--chromium /usr/bin/chromium] [--out DIR]
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { chromium } from 'playwright-core';
+import { main } from '../../dist/pipeline/cli.js';
+import { silentLogger } from '../../dist/pipeline/log.js';
+
+const { values } = parseArgs({ options: { chromium: { type: 'string', default: '/usr/bin/chromium' }, out: { type: 'string', default: 'tests/browser/out' } } });
+const dir = mkdtempSync(join(tmpdir(), 'fidelio-report-'));
+const config = join(dir, 'config.json');
+writeFileSync(config, JSON.stringify({ demo: { customers: 1200 }, scoring: { intervalDraws: 0 } }));
+const code = await main(['run', '--db', join(dir, 'f.duckdb'), '--out', join(dir, 'out'), '--models', join(dir, 'models'), '--config', config], silentLogger, () => undefined);
+if (code !== 0) throw new Error(`fidelio run exited ${code}`);
+
+const browser = await chromium.launch({
+  executablePath: values.chromium,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const failures = [];
+try {
+  for (const [name, viewport] of [['laptop', { width: 1280, height: 900 }], ['phone', { width: 390, height: 844 }]]) {
+    const page = await browser.newPage({ viewport });
+    const requests = [];
+    page.on('request', (r) => { if (!r.url().startsWith('file:')) requests.push(r.url()); });
+    await page.goto(`file://${join(dir, 'out', 'report.html')}`);
+    const charts = await page.$$eval('svg.chart', (svgs) => svgs.map((svg) => {
+      const box = svg.getBoundingClientRect();
+      // The data marks: bars with height, lines with length, points; each must have a drawn size.
+      const marks = [...svg.querySelectorAll('rect[height], path, circle')].filter((el) => {
+        const b = el.getBBox();
+        return b.width > 0 || b.height > 0;
+      });
+      return { title: svg.querySelector('title')?.textContent ?? '?', width: box.width, height: box.height, marks: marks.length };
+    }));
+    if (charts.length < 5) failures.push(`${name}: expected at least 5 charts, found ${charts.length}`);
+    for (const c of charts) {
+      if (c.width < 200 || c.height < 80) failures.push(`${name}: chart "${c.title}" is drawn ${Math.round(c.width)}x${Math.round(c.height)}`);
+      if (c.marks < 2) failures.push(`${name}: chart "${c.title}" drew ${c.marks} data marks`);
+    }
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    if (overflow > 2) failures.push(`${name}: the page is ${overflow}px wider than the screen`);
+    if (requests.length) failures.push(`${name}: the page fetched ${requests.join(', ')}`);
+    mkdirSync(values.out, { recursive: true });
+    await page.screenshot({ path: join(values.out, `report-${name}.png`), fullPage: true });
+    console.log(`${name}: ${charts.length} charts, ${charts.map((c) => c.marks).join('/')} marks; screenshot ${join(values.out, `report-${name}.png`)}`);
+  }
+} finally {
+  await browser.close();
+}
+if (failures.length) {
+  console.error(failures.join('\n'));
+  process.exit(1);
+}
+console.log('report check passed on 2 viewports');
