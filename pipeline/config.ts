@@ -159,6 +159,25 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    kpis: z
+      .object({
+        /** Complete months the compound monthly growth rate spans. */
+        cmgrMonths: z.number().int().min(1).max(120).default(12),
+      })
+      .strict()
+      .prefault({}),
+    /** Optional costs: with them kpis_monthly has cost and net_profit. */
+    costs: z
+      .object({
+        perOrder: z.number().min(0).default(0),
+        perActiveCustomer: z.number().min(0).default(0),
+        /** CSV of month (YYYY-MM),cost: fixed costs per month. */
+        monthlyFile: z.string().optional(),
+        /** Share of revenue left after the cost of goods (1: revenue is margin). */
+        grossMargin: z.number().min(0).max(1).default(1),
+      })
+      .strict()
+      .optional(),
     training: z
       .object({
         /** The networks fit on at most this many snapshot rows; a larger base is sampled by customer. */

@@ -5,7 +5,6 @@ import { buildBtydFeatures } from './btyd/btydStage.js';
 import type { Config } from './config.js';
 import { Database, dateParam, literal } from './db/Database.js';
 import { migrate } from './db/migrations.js';
-import { readSql } from './db/sqlFile.js';
 import { generateDemoData } from './demo/generateDemoData.js';
 import { DataError } from './errors.js';
 import { buildFeatures, buildSnapshots, planSnapshots } from './features/buildFeatures.js';
@@ -18,6 +17,7 @@ import { populationStability } from './registry/drift.js';
 import type { Logger } from './log.js';
 import { Publication } from './publish/publication.js';
 import { renderReport } from './publish/report.js';
+import { buildKpis, type Cmgr } from './publish/buildKpis.js';
 import { RunLock } from './publish/runLock.js';
 
 /**
@@ -30,7 +30,7 @@ export const STAGES = [
   { name: 'features', reads: ['orders', 'customers', 'tickets'], writes: ['customer_features', 'training_snapshots', 'btyd_features'] },
   { name: 'train', reads: ['training_snapshots', 'btyd_features', 'orders'], writes: ['holdout_*_scores', 'model_registry', 'backtests', '--models folder'] },
   { name: 'score', reads: ['customer_features', 'btyd_features', 'orders'], writes: ['btyd_scores', 'neural_scores', 'churn_scores', 'value_scores', 'customer_scores'] },
-  { name: 'publish', reads: ['customer_scores', 'orders', 'rejected_rows'], writes: ['kpis_monthly', '--out folder'] },
+  { name: 'publish', reads: ['customer_scores', 'orders', 'rejected_rows', 'customer_scores_history'], writes: ['kpis_monthly', 'kpis_by_group', '--out folder'] },
 ] as const;
 
 export type StageName = (typeof STAGES)[number]['name'];
@@ -57,7 +57,7 @@ export interface RunManifest {
   stages: StageRecord[];
   inputs: FileIngest[];
   demo: boolean;
-  cmgr?: { months: number; from: string; to: string; value: number | null };
+  cmgr?: Cmgr;
   rejected_by_reason?: { kind: string; reason: string; lines: number }[];
 }
 
@@ -182,13 +182,13 @@ async function runLocked(config: Config, log: Logger, runTime: Date, runId: stri
       throw new DataError(`publication failed: ${err.message}. The previous publication in ${publication.out} is intact; free space or fix the folder and run again.`);
     }));
     async function publishRelease(): Promise<string> {
-      await db.run(`CREATE OR REPLACE TABLE kpis_monthly AS ${readSql('publish/kpis_monthly.sql')}`, { as_of: dateParam(asOf), horizon: config.horizonDays });
-      manifest.cmgr = await cmgr(db, 12);
+      manifest.cmgr = await buildKpis(db, asOf, config.horizonDays, config.kpis.cmgrMonths, config.costs);
       manifest.rejected_by_reason = await db.all(`SELECT kind, reason, count(*) AS lines FROM rejected_rows WHERE run_id = $1 GROUP BY ALL ORDER BY lines DESC, reason`, [runId]);
       const dir = publication.staging(runId);
       await db.run(`COPY (SELECT * FROM customer_scores ORDER BY customer_id) TO ${literal(join(dir, 'customer_scores.parquet'))} (FORMAT parquet)`);
       await db.run(`COPY (SELECT * FROM customer_scores ORDER BY customer_id) TO ${literal(join(dir, 'customer_scores.csv'))} (HEADER, DELIMITER ',')`);
       await db.run(`COPY (SELECT * FROM kpis_monthly ORDER BY month) TO ${literal(join(dir, 'kpis_monthly.csv'))} (HEADER, DELIMITER ',')`);
+      await db.run(`COPY (SELECT * FROM kpis_by_group ORDER BY dimension, grp) TO ${literal(join(dir, 'kpis_by_group.csv'))} (HEADER, DELIMITER ',')`);
       writeFileSync(join(dir, 'model_metrics.json'), JSON.stringify(models.metrics, null, 2) + '\n');
       const html = await renderReport(db, { runId, asOf, horizonDays: config.horizonDays, modelVersion: models.version, metrics: models.metrics, cmgr: manifest.cmgr?.value ?? null });
       writeFileSync(join(dir, 'report.html'), html);
@@ -196,7 +196,7 @@ async function runLocked(config: Config, log: Logger, runTime: Date, runId: stri
       const copy = join(dir, 'fidelio.duckdb');
       await db.run(`ATTACH ${literal(copy)} AS publication`);
       try {
-        for (const table of ['customer_scores', 'kpis_monthly']) {
+        for (const table of ['customer_scores', 'kpis_monthly', 'kpis_by_group']) {
           await db.run(`CREATE TABLE publication.${table} AS SELECT * FROM ${table}`);
         }
         await db.run(`CREATE TABLE publication.rejected_rows AS SELECT * FROM rejected_rows WHERE run_id = ${literal(runId)}`);
@@ -268,16 +268,3 @@ async function reusableChampion(db: Database, asOf: string, config: Config, log:
   return { models, reason };
 }
 
-/** Compound monthly growth rate of revenue over the last `months` complete months. */
-async function cmgr(db: Database, months: number) {
-  const rows = await db.all<{ month: string; revenue: number }>(
-    `SELECT CAST(month AS VARCHAR) AS month, CAST(revenue AS DOUBLE) AS revenue FROM kpis_monthly WHERE NOT is_partial_month ORDER BY month DESC LIMIT $1`,
-    [months + 1],
-  );
-  if (rows.length < 2) return undefined;
-  const last = rows[0]!;
-  const first = rows[rows.length - 1]!;
-  const n = rows.length - 1;
-  const value = first.revenue > 0 && last.revenue > 0 ? Math.pow(last.revenue / first.revenue, 1 / n) - 1 : null;
-  return { months: n, from: first.month, to: last.month, value: value === null ? null : Number(value.toFixed(5)) };
-}

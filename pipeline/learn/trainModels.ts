@@ -113,6 +113,7 @@ export async function trainModels(db: Database, plan: SnapshotPlan, asOf: string
       recency_baseline_auc: rounded({ v: recencyAuc }).v,
       lift_top_decile: rounded({ v: liftTopDecile(champion, churned) }).v,
       calibration: calibrationTable(champion, churned),
+      calibration_by_model: Object.fromEntries(Object.entries(churnScores).map(([k, v]) => [k, calibrationTable(v, churned)])),
       gain: {
         [churnModel]: gainCurve(champion, churned),
         recency_only: gainCurve(rf.recency_days!, churned),

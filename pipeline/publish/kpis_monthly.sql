@@ -17,6 +17,9 @@
 --   churn_rate           churned_customers / customers with a purchase in the
 --                        $horizon days before the month's first day
 --   mom_growth, yoy_growth    revenue against the previous month / the same month a year before
+--   cost                 with a costs configuration: orders x $cost_per_order + active customers x
+--                        $cost_per_active_customer + the month's fixed cost (NULL without one)
+--   net_profit           revenue x $gross_margin - cost (NULL without a costs configuration)
 WITH o AS (
   SELECT customer_id, order_date, amount FROM orders WHERE order_date <= $as_of
 ),
@@ -70,6 +73,10 @@ SELECT
   customers_active, customers_total, vips_active, vips_total, new_customers, churned_customers,
   churned_customers / nullif(at_risk_base, 0) AS churn_rate,
   revenue / nullif(lag(revenue) OVER (ORDER BY month), 0) - 1 AS mom_growth,
-  revenue / nullif(lag(revenue, 12) OVER (ORDER BY month), 0) - 1 AS yoy_growth
+  revenue / nullif(lag(revenue, 12) OVER (ORDER BY month), 0) - 1 AS yoy_growth,
+  CASE WHEN $has_costs THEN orders * $cost_per_order + customers_active * $cost_per_active_customer
+    + coalesce((SELECT cost FROM monthly_costs mc WHERE mc.month = k.month), 0) END AS cost,
+  CASE WHEN $has_costs THEN revenue * $gross_margin - (orders * $cost_per_order + customers_active * $cost_per_active_customer
+    + coalesce((SELECT cost FROM monthly_costs mc WHERE mc.month = k.month), 0)) END AS net_profit
 FROM k
 ORDER BY month

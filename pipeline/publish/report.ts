@@ -68,7 +68,12 @@ export async function renderReport(db: Database, ctx: ReportContext): Promise<st
       FROM customer_scores)
     SELECT k / n AS customers, cum / nullif(total, 0) AS value FROM r WHERE k % greatest(1, n // 50) = 0 OR k = n ORDER BY k`);
   const m = ctx.metrics as {
-    churn?: Record<string, number> & { model?: string; calibration?: { mean_predicted: number; observed_rate: number }[]; gain?: Record<string, [number, number][]> };
+    churn?: Record<string, number> & {
+      model?: string;
+      calibration?: { mean_predicted: number; observed_rate: number }[];
+      calibration_by_model?: Record<string, { mean_predicted: number; observed_rate: number }[]>;
+      gain?: Record<string, [number, number][]>;
+    };
     value?: Record<string, number>;
     candidates?: { churn?: Record<string, Record<string, number>>; value?: Record<string, Record<string, number>> };
   };
@@ -79,6 +84,7 @@ export async function renderReport(db: Database, ctx: ReportContext): Promise<st
       { name: 'active customers', color: palette[0]!, points: monthly.map((k, i) => [i, k.customers_active]) },
       { name: 'active VIPs', color: palette[1]!, points: monthly.map((k, i) => [i, k.vips_active]) },
     ], { xLabel: `months, ${monthly[0]?.month ?? ''} to ${monthly.at(-1)?.month ?? ''}`, yLabel: 'customers' }),
+    tiers: barChart('Share of historic value by value tier', tiers.map((t) => ({ label: `tier ${t.value_tier}`, value: t.share as number })), { xLabel: 'value tier (1 = top fifth)', yLabel: 'share of value', yPercent: true }),
     concentration: lineChart('Share of value by share of customers, most valuable first', [
       { name: 'customers', color: palette[0]!, points: [[0, 0], ...concentration.map((c) => [c.customers, c.value] as [number, number])] },
       { name: 'equal shares', color: '#aab', dashed: true, points: [[0, 0], [1, 1]] },
@@ -91,7 +97,10 @@ export async function renderReport(db: Database, ctx: ReportContext): Promise<st
       : '',
     calibration: m.churn?.calibration
       ? lineChart('Calibration: predicted against observed churn, by decile (held-out horizon)', [
-          { name: m.churn.model ?? 'champion', color: palette[0]!, points: m.churn.calibration.map((d) => [d.mean_predicted, d.observed_rate]) },
+          ...Object.entries(m.churn.calibration_by_model ?? { [m.churn.model ?? 'champion']: m.churn.calibration }).map(([name, table], i) => ({
+            name: name === m.churn?.model ? `${name} (champion)` : name, color: palette[i % palette.length]!,
+            points: table.map((d) => [d.mean_predicted, d.observed_rate] as [number, number]),
+          })),
           { name: 'perfect', color: '#aab', dashed: true, points: [[0, 0], [1, 1]] },
         ], { xLabel: 'predicted churn probability', yLabel: 'observed churn rate', xPercent: true, yPercent: true, xRange: [0, 1], yRange: [0, 1], markers: true })
       : '',
@@ -106,7 +115,7 @@ h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.15em;margin-top:1.8em;border-bot
 .cards{display:flex;flex-wrap:wrap;gap:10px}.card{flex:1 1 150px;background:#f3f5fa;border-radius:8px;padding:10px}
 .card b{display:block;font-size:1.4em}.chart{width:100%;max-width:720px;height:auto;display:block;margin:8px 0}table{border-collapse:collapse;width:100%;font-size:.9em;display:block;overflow-x:auto}
 th,td{padding:4px 8px;border-bottom:1px solid #eee;white-space:nowrap}td.l,th.l{text-align:left}td.r,th.r{text-align:right}
-td:last-child{white-space:normal}.muted{color:#667}
+td:last-child{white-space:normal;min-width:260px}.muted{color:#667}
 </style></head><body>
 <h1>Customer value and churn report</h1>
 <p class="muted">As of ${esc(ctx.asOf)} · horizon ${ctx.horizonDays} days · model ${esc(ctx.modelVersion)} · run ${esc(ctx.runId)}</p>
@@ -119,6 +128,7 @@ td:last-child{white-space:normal}.muted{color:#667}
 <div class="card">CMGR<b>${pct(ctx.cmgr)}</b></div>
 </div>
 <h2>Value concentration by tier</h2>
+${charts.tiers}
 ${charts.concentration}
 ${table(['tier', 'customers', 'historic value', 'share of value', '12-month CLV', 'mean churn probability'],
   tiers.map((t) => [t.value_tier, t.customers, money(t.historic), pct(t.share), money(t.clv), pct(t.churn)]), ['l', 'r', 'r', 'r', 'r', 'r'])}

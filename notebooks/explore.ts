@@ -1,0 +1,110 @@
+/**
+ * # Exploring a fidelio publication
+ *
+ * A literate notebook for data scientists: each cell states a question,
+ * the SQL that answers it against the published read-only database, and
+ * the answer (a table, sometimes a chart). It runs on any publication:
+ *
+ *     npm run notebooks -- --published data/out
+ *
+ * and writes notebooks/out/explore.html. A test executes it on a fresh
+ * run so that it never rots. Add a cell: one more entry in `cells`.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Database } from '../pipeline/db/Database.js';
+import { barChart, lineChart } from '../pipeline/publish/svgCharts.js';
+
+interface Cell {
+  title: string;
+  /** Why the question matters, in a sentence or two. */
+  prose: string;
+  sql: string;
+  /** Optional chart from the result rows. */
+  chart?: (rows: Record<string, unknown>[]) => string;
+}
+
+const cells: Cell[] = [
+  {
+    title: 'Who is in each segment, and what do we do with them?',
+    prose: 'Segments come from recency, frequency and monetary quintiles; actions from value and churn risk. The cross-tab shows where the marketing effort goes.',
+    sql: `SELECT segment, count(*) AS customers,
+      count(*) FILTER (WHERE action = 'save') AS save, count(*) FILTER (WHERE action = 'surprise') AS surprise,
+      count(*) FILTER (WHERE action = 'grow') AS grow, count(*) FILTER (WHERE action = 'nurture') AS nurture,
+      count(*) FILTER (WHERE action = 'win_back') AS win_back, count(*) FILTER (WHERE action = 'none') AS "none"
+    FROM customer_scores GROUP BY segment ORDER BY customers DESC`,
+  },
+  {
+    title: 'How risky is each value tier?',
+    prose: 'Mean and quartiles of the churn probability per tier: the top tier should be the safest, and the save list comes from where value and risk meet.',
+    sql: `SELECT value_tier, count(*) AS customers, round(avg(churn_probability), 3) AS mean_churn,
+      round(quantile_cont(churn_probability, 0.25), 3) AS q1, round(median(churn_probability), 3) AS median, round(quantile_cont(churn_probability, 0.75), 3) AS q3,
+      round(sum(predicted_clv_12m), 0) AS clv_12m, round(sum(value_at_risk), 0) AS value_at_risk
+    FROM customer_scores GROUP BY value_tier ORDER BY value_tier`,
+    chart: (rows) => barChart('Mean churn probability by value tier', rows.map((r) => ({ label: `tier ${r.value_tier}`, value: Number(r.mean_churn) })), { xLabel: 'value tier', yLabel: 'mean churn probability', yPercent: true }),
+  },
+  {
+    title: 'Where is the value at risk?',
+    prose: 'The twenty customers with the most expected 12-month value at risk, with what drove their churn score.',
+    sql: `SELECT customer_id, value_tier, segment, action, round(churn_probability, 3) AS churn, round(predicted_clv_12m, 0) AS clv_12m,
+      round(value_at_risk, 0) AS value_at_risk, reasons
+    FROM customer_scores ORDER BY value_at_risk DESC, customer_id LIMIT 20`,
+  },
+  {
+    title: 'How is revenue moving?',
+    prose: 'Net monthly revenue (refunds in the month they were issued) and the month-over-month change.',
+    sql: `SELECT strftime(month, '%Y-%m') AS month, CAST(revenue AS DOUBLE) AS revenue, customers_active, round(mom_growth, 3) AS mom, round(yoy_growth, 3) AS yoy
+    FROM kpis_monthly ORDER BY month`,
+    chart: (rows) => lineChart('Net revenue by month', [{ name: 'revenue', color: '#3b6fd6', points: rows.map((r, i) => [i, Number(r.revenue)]) }], { xLabel: 'month (index)', yLabel: 'revenue' }),
+  },
+  {
+    title: 'How did customers move since the previous run?',
+    prose: 'Value-tier transitions between the last two runs in the history (empty after the first run).',
+    sql: `WITH runs AS (SELECT run_id, as_of FROM customer_scores_history GROUP BY ALL ORDER BY as_of DESC, run_id DESC LIMIT 2),
+      cur AS (SELECT * FROM customer_scores_history WHERE run_id = (SELECT run_id FROM runs LIMIT 1)),
+      prev AS (SELECT * FROM customer_scores_history WHERE run_id = (SELECT run_id FROM runs OFFSET 1 LIMIT 1))
+    SELECT p.value_tier AS before, c.value_tier AS after, count(*) AS customers
+    FROM prev p JOIN cur c USING (customer_id) GROUP BY ALL ORDER BY before, after`,
+  },
+];
+
+const esc = (v: unknown) => String(v ?? '').replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+
+function table(rows: Record<string, unknown>[]): string {
+  if (rows.length === 0) return '<p><em>no rows</em></p>';
+  const cols = Object.keys(rows[0]!);
+  return `<table><thead><tr>${cols.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${cols.map((c) => `<td>${esc(r[c])}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+}
+
+/** The model comparison comes from model_metrics.json, beside the database. */
+function modelCell(published: string): string {
+  const metrics = JSON.parse(readFileSync(join(published, 'model_metrics.json'), 'utf8')) as {
+    churn: { model: string; recency_baseline_auc: number };
+    candidates?: { churn?: Record<string, Record<string, number>>; value?: Record<string, Record<string, number>> };
+  };
+  const churn = Object.entries(metrics.candidates?.churn ?? {}).map(([name, m]) => ({ model: name, auc: m.auc, pr_auc: m.pr_auc, brier: m.brier, log_loss: m.log_loss }));
+  const value = Object.entries(metrics.candidates?.value ?? {}).map(([name, m]) => ({ model: name, normalized_gini: m.normalized_gini, spearman: m.spearman, decile_mape: m.decile_mape }));
+  return `<section><h2>Which model scores, and against what?</h2>
+<p>The backtest on the latest held-out horizon (model_metrics.json). Champion: <b>${esc(metrics.churn.model)}</b>; recency alone reaches AUC ${esc(metrics.churn.recency_baseline_auc)}.</p>
+${table(churn)}${table(value)}</section>`;
+}
+
+/** Runs every cell against a publication folder and returns the notebook as one HTML page. */
+export async function explore(published: string): Promise<string> {
+  const db = await Database.open(join(published, 'fidelio.duckdb'), { readOnly: true });
+  const sections: string[] = [];
+  try {
+    for (const cell of cells) {
+      const rows = await db.all(cell.sql);
+      sections.push(`<section><h2>${esc(cell.title)}</h2><p>${esc(cell.prose)}</p><pre>${esc(cell.sql.replace(/\n\s+/g, '\n  '))}</pre>${cell.chart && rows.length ? cell.chart(rows) : ''}${table(rows)}</section>`);
+    }
+  } finally {
+    db.close();
+  }
+  sections.splice(2, 0, modelCell(published));
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>fidelio: exploring ${esc(published)}</title>
+<style>body{font:14px/1.45 system-ui,sans-serif;max-width:1000px;margin:0 auto;padding:16px;color:#1d2433}pre{background:#f3f5fa;padding:8px;overflow-x:auto}
+table{border-collapse:collapse;font-size:.9em;display:block;overflow-x:auto;margin:8px 0}th,td{padding:3px 8px;border-bottom:1px solid #eee;text-align:left}.chart{width:100%;max-width:640px;height:auto}</style>
+</head><body><h1>Exploring a fidelio publication</h1><p>${esc(published)}</p>${sections.join('\n')}</body></html>\n`;
+}

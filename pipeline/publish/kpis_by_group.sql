@@ -1,0 +1,31 @@
+-- kpis_by_group: the same business figures per value tier and per segment (this run's
+-- membership), from orders on or before $as_of and the run's scores.
+--   dimension ('value_tier' or 'segment'), grp, customers, share_of_customers,
+--   revenue_12m (net, the 12 months to as_of), share_of_revenue_12m, historic_value,
+--   active_90d (a purchase in the last 90 days), vips, mean_churn_probability,
+--   predicted_clv_12m, value_at_risk
+WITH revenue AS (
+  SELECT customer_id, sum(amount) AS revenue_12m FROM orders
+  WHERE order_date <= $as_of AND order_date > $as_of - 365 GROUP BY customer_id
+),
+s AS (
+  SELECT c.*, coalesce(r.revenue_12m, 0) AS revenue_12m FROM customer_scores c LEFT JOIN revenue r USING (customer_id)
+),
+long AS (
+  SELECT 'value_tier' AS dimension, CAST(value_tier AS VARCHAR) AS grp, * FROM s
+  UNION ALL
+  SELECT 'segment', segment, * FROM s
+)
+SELECT dimension, grp,
+  count(*) AS customers,
+  count(*) / sum(count(*)) OVER (PARTITION BY dimension) AS share_of_customers,
+  sum(revenue_12m) AS revenue_12m,
+  sum(revenue_12m) / nullif(sum(sum(revenue_12m)) OVER (PARTITION BY dimension), 0) AS share_of_revenue_12m,
+  sum(historic_value) AS historic_value,
+  count(*) FILTER (WHERE days_since_last_order < 90) AS active_90d,
+  count(*) FILTER (WHERE is_vip) AS vips,
+  avg(churn_probability) AS mean_churn_probability,
+  sum(predicted_clv_12m) AS predicted_clv_12m,
+  sum(value_at_risk) AS value_at_risk
+FROM long GROUP BY dimension, grp
+ORDER BY dimension, grp
