@@ -75,41 +75,43 @@ export async function trainNeuralModels(
   const x: Matrix = { data: transform(preprocessor, fit.data, fit.n), rows: fit.n, cols: preprocessor.columns.length };
   const xVal: Matrix = { data: transform(preprocessor, val.data, val.n), rows: val.n, cols: preprocessor.columns.length };
 
-  const churnCandidates: { hidden: number[]; validationLoss: number }[] = [];
-  let churnBest: Awaited<ReturnType<typeof trainNetwork>> & { hidden: number[] } | undefined;
-  for (const [i, hidden] of architectures.churn.entries()) {
-    const r = await trainNetwork(x, column(fit.data.churned as Float64Array), xVal, column(val.data.churned as Float64Array), {
+  const churn = await bestOf(architectures.churn, 'churn', log, (hidden, i) =>
+    trainNetwork(x, column(fit.data.churned as Float64Array), xVal, column(val.data.churned as Float64Array), {
       hidden, outputs: 1, activation: 'sigmoid', loss: 'binaryCrossentropy', seed: seed + 10 * i,
-    });
-    churnCandidates.push({ hidden, validationLoss: r.validationLoss });
-    log.debug({ model: 'churn', hidden, validation_loss: r.validationLoss, epochs: r.epochs }, 'candidate trained');
-    if (!churnBest || r.validationLoss < churnBest.validationLoss) {
-      churnBest?.model.dispose();
-      churnBest = { ...r, hidden };
-    } else r.model.dispose();
-  }
-  const rawVal = Float64Array.from(predict(churnBest!.model, xVal));
+    }));
+  const rawVal = Float64Array.from(predict(churn.best.model, xVal));
   const platt = fitPlatt(rawVal, val.data.churned as Float64Array);
-
-  const valueCandidates: { hidden: number[]; validationLoss: number }[] = [];
-  let valueBest: Awaited<ReturnType<typeof trainNetwork>> & { hidden: number[] } | undefined;
-  for (const [i, hidden] of architectures.value.entries()) {
-    const r = await trainNetwork(x, zilnTarget(fit.data.future_spend as Float64Array), xVal, zilnTarget(val.data.future_spend as Float64Array), {
+  const value = await bestOf(architectures.value, 'value', log, (hidden, i) =>
+    trainNetwork(x, zilnTarget(fit.data.future_spend as Float64Array), xVal, zilnTarget(val.data.future_spend as Float64Array), {
       hidden, outputs: 3, activation: 'linear', loss: zilnLoss, seed: seed + 1000 + 10 * i,
-    });
-    valueCandidates.push({ hidden, validationLoss: r.validationLoss });
-    log.debug({ model: 'value', hidden, validation_loss: r.validationLoss, epochs: r.epochs }, 'candidate trained');
-    if (!valueBest || r.validationLoss < valueBest.validationLoss) {
-      valueBest?.model.dispose();
-      valueBest = { ...r, hidden };
-    } else r.model.dispose();
-  }
+    }));
   return {
     preprocessor,
-    churn: { model: churnBest!.model, hidden: churnBest!.hidden, platt, validationLoss: churnBest!.validationLoss, epochs: churnBest!.epochs, candidates: churnCandidates },
-    value: { model: valueBest!.model, hidden: valueBest!.hidden, validationLoss: valueBest!.validationLoss, epochs: valueBest!.epochs, candidates: valueCandidates },
+    churn: { model: churn.best.model, hidden: churn.best.hidden, platt, validationLoss: churn.best.validationLoss, epochs: churn.best.epochs, candidates: churn.candidates },
+    value: { model: value.best.model, hidden: value.best.hidden, validationLoss: value.best.validationLoss, epochs: value.best.epochs, candidates: value.candidates },
     window: { fitCutoffs, validationCutoff, fitRows: fit.n, validationRows: val.n },
   };
+}
+
+/** Trains one network per architecture and keeps the one with the lowest validation loss (the others are disposed). */
+async function bestOf(
+  architectures: number[][],
+  name: string,
+  log: Logger,
+  train: (hidden: number[], index: number) => ReturnType<typeof trainNetwork>,
+): Promise<{ best: Awaited<ReturnType<typeof trainNetwork>> & { hidden: number[] }; candidates: { hidden: number[]; validationLoss: number }[] }> {
+  const candidates: { hidden: number[]; validationLoss: number }[] = [];
+  let best: (Awaited<ReturnType<typeof trainNetwork>> & { hidden: number[] }) | undefined;
+  for (const [i, hidden] of architectures.entries()) {
+    const r = await train(hidden, i);
+    candidates.push({ hidden, validationLoss: r.validationLoss });
+    log.debug({ model: name, hidden, validation_loss: r.validationLoss, epochs: r.epochs }, 'candidate trained');
+    if (!best || r.validationLoss < best.validationLoss) {
+      best?.model.dispose();
+      best = { ...r, hidden };
+    } else r.model.dispose();
+  }
+  return { best: best!, candidates };
 }
 
 /** Calibrated churn probability, expected spend in the horizon and P(buy) for each row of `data`. */
