@@ -50,6 +50,11 @@ const ticketColumns = z
   .prefault({});
 
 const probability = z.number().min(0).max(1);
+/** A SQL condition over a customer's score columns, written by the operator (the config is trusted; one expression, no statements). */
+const sqlCondition = z
+  .string()
+  .min(1)
+  .refine((e) => !/;|--|\/\*/.test(e), 'one SQL condition, without ";" or comments');
 
 export const configSchema = z
   .object({
@@ -104,7 +109,9 @@ export const configSchema = z
         predictedWeight: probability.default(0.5),
         vip: z
           .object({
-            rule: z.enum(['pareto', 'top_share']).default('pareto'),
+            rule: z.enum(['pareto', 'top_share', 'expression']).default('pareto'),
+            /** rule expression: a SQL condition over the score columns, e.g. "historic_value >= 2000 AND orders_count >= 5". */
+            expression: sqlCondition.optional(),
             /** pareto: the smallest top group carrying this share of the value score. */
             valueShare: probability.default(0.8),
             /** pareto: never more than this share of customers; top_share: exactly this share. */
@@ -142,6 +149,8 @@ export const configSchema = z
             highFrequencyShare: probability.default(0.05),
             /** VIPs with at least this many unresolved complaints flagged vip_with_complaints. */
             vipUnresolvedComplaints: z.number().int().min(1).default(1),
+            /** More flags, each a name and a SQL condition over the score columns (e.g. many complaints on a VIP). */
+            custom: z.array(z.object({ name: z.string().regex(/^[a-z][a-z0-9_]*$/, 'a lower-case name such as vip_many_tickets'), expression: sqlCondition }).strict()).default([]),
           })
           .strict()
           .prefault({}),
@@ -199,6 +208,9 @@ export const configSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.scoring.vip.rule === 'expression' && !c.scoring.vip.expression) {
+      ctx.addIssue({ code: 'custom', path: ['scoring', 'vip', 'expression'], message: 'required when scoring.vip.rule is "expression"' });
+    }
     if (c.scoring.mediumRisk >= c.scoring.highRisk) {
       ctx.addIssue({
         code: 'custom',

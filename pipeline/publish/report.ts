@@ -115,7 +115,7 @@ h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.15em;margin-top:1.8em;border-bot
 .cards{display:flex;flex-wrap:wrap;gap:10px}.card{flex:1 1 150px;background:#f3f5fa;border-radius:8px;padding:10px}
 .card b{display:block;font-size:1.4em}.chart{width:100%;max-width:720px;height:auto;display:block;margin:8px 0}table{border-collapse:collapse;width:100%;font-size:.9em;display:block;overflow-x:auto}
 th,td{padding:4px 8px;border-bottom:1px solid #eee;white-space:nowrap}td.l,th.l{text-align:left}td.r,th.r{text-align:right}
-td:last-child{white-space:normal;min-width:260px}.muted{color:#667}
+td:last-child{white-space:normal;min-width:260px}.muted{color:#667}.warn{color:#a33;font-weight:600}
 </style></head><body>
 <h1>Customer value and churn report</h1>
 <p class="muted">As of ${esc(ctx.asOf)} · horizon ${ctx.horizonDays} days · model ${esc(ctx.modelVersion)} · run ${esc(ctx.runId)}</p>
@@ -157,6 +157,7 @@ ${table(['churn model', 'AUC', 'PR AUC', 'Brier', 'log loss', 'lift, top decile'
   Object.entries(m.candidates?.churn ?? {}).map(([name, c]) => [name === m.churn?.model ? `${name} (champion)` : name, num(c.auc), num(c.pr_auc), num(c.brier), num(c.log_loss), num(c.lift_top_decile, 2)]),
   ['l', 'r', 'r', 'r', 'r', 'r'])}
 <p class="muted">Recency alone: AUC ${num(m.churn?.recency_baseline_auc)}.</p>
+${(m.churn?.auc ?? 1) <= (m.churn?.recency_baseline_auc ?? 0) ? '<p class="warn">Warning: the churn champion is not above recency alone on the holdout. Treat its ranking as no better than sorting by days since the last order.</p>' : ''}
 ${charts.gain}
 ${charts.calibration}
 ${table(['value model', 'normalized Gini', 'Spearman', 'decile MAPE'],

@@ -14,7 +14,8 @@
 --   value_score         $predicted_weight x predicted_clv_12m + (1 - $predicted_weight) x max(historic_value, 0)
 --   value_tier          quintiles of value_score, 1 = top fifth (ties broken by customer_id)
 --   is_vip              pareto: the smallest top group carrying $vip_share of the
---                       value score, at most $vip_cap of customers; top_share: the top $vip_cap
+--                       value score, at most $vip_cap of customers; top_share: the top $vip_cap;
+--                       expression: the configured SQL condition (inlined where the marker stands)
 --   r_score, f_score, m_score   1..5 quintiles of recency (5 = most recent), purchase days, net spend
 --   segment             the RFM grid (README), 'new' for first purchase within $new_days
 --   action              win_back, save, surprise, nurture, grow or none (README, "Actions")
@@ -84,6 +85,7 @@ flagged AS (
   SELECT *,
     CASE $vip_rule
       WHEN 'top_share' THEN value_rank <= greatest(1, floor($vip_cap * n_customers))
+      WHEN 'expression' THEN coalesce((/*vip_expression*/), false)
       ELSE coalesce(value_before, 0) < $vip_share * value_total AND value_rank <= greatest(1, floor($vip_cap * n_customers))
     END AS is_vip,
     CAST(round((f_score + m_score) / 2.0 + 0.01) AS INTEGER) AS fm_score
@@ -113,7 +115,8 @@ acted AS (
       CASE WHEN historic_rank <= greatest(1, floor($top_value_share * n_customers)) THEN 'top_value' END,
       CASE WHEN frequency_rank <= greatest(1, floor($high_frequency_share * n_customers)) THEN 'high_frequency' END,
       CASE WHEN is_vip AND unresolved_complaints >= $vip_unresolved_complaints THEN 'vip_with_complaints' END,
-      CASE WHEN opted_out THEN 'opted_out' END) AS flags,
+      CASE WHEN opted_out THEN 'opted_out' END
+      /*custom_flags*/) AS flags,
     CASE
       WHEN days_since_last_order >= $lapsed_days AND historic_value > median_historic_value THEN 'win_back'
       WHEN days_since_last_order >= $lapsed_days THEN 'none'

@@ -1,11 +1,22 @@
 import { scoreBtyd } from '../btyd/btydStage.js';
 import type { Config } from '../config.js';
-import type { Database } from '../db/Database.js';
+import { literal, type Database } from '../db/Database.js';
+import { UsageError } from '../errors.js';
 import { readSql } from '../db/sqlFile.js';
 import { readFeatureColumns, scoreNeural, withBtydFeatures } from '../learn/neuralModels.js';
 import { applyRfTable } from '../learn/rfTableModel.js';
 import { occlusionReasons } from './reasons.js';
 import type { TrainedModels } from '../learn/trainModels.js';
+
+/**
+ * customer_scores.sql with the operator's own conditions (the VIP rule and
+ * custom flags: SQL from the trusted config) inlined; values stay bound.
+ */
+export function customerScoresSql(s: Config['scoring']): string {
+  return readSql('score/customer_scores.sql')
+    .replace('/*vip_expression*/', s.vip.expression ?? 'false')
+    .replace('/*custom_flags*/', s.flags.custom.map((f) => `, CASE WHEN coalesce((${f.expression}), false) THEN ${literal(f.name)} END`).join(''));
+}
 
 /**
  * The score stage: every customer known at as-of, with the champion
@@ -65,7 +76,8 @@ export async function scoreCustomers(db: Database, models: TrainedModels, asOf: 
   }
 
   const s = config.scoring;
-  await db.run(`CREATE OR REPLACE TABLE customer_scores AS ${readSql('score/customer_scores.sql')}`, {
+  try {
+    await db.run(`CREATE OR REPLACE TABLE customer_scores AS ${customerScoresSql(s)}`, {
     horizon: config.horizonDays, medium_risk: s.mediumRisk, high_risk: s.highRisk, predicted_weight: s.predictedWeight,
     vip_rule: s.vip.rule, vip_share: s.vip.valueShare, vip_cap: s.vip.maxCustomerShare,
     lapsed_days: s.lapsedDays, new_days: s.newDays, model_version: models.version,
@@ -73,7 +85,14 @@ export async function scoreCustomers(db: Database, models: TrainedModels, asOf: 
     vip_unresolved_complaints: s.flags.vipUnresolvedComplaints, seed: String(config.seed),
     control_share: s.controlShare, cooldown_days: s.cooldownDays, save_rate: s.budget.saveRate,
     cost_per_action: s.budget.costPerAction, max_actions: s.budget.maxActions ?? null, max_spend: s.budget.maxSpend ?? null,
-  });
+    });
+  } catch (err) {
+    const custom = [s.vip.expression, ...s.flags.custom.map((f) => f.expression)].filter(Boolean);
+    if (custom.length && /Binder Error|Parser Error|Conversion Error/.test((err as Error).message)) {
+      throw new UsageError(`scoring: a configured SQL condition (scoring.vip.expression or scoring.flags.custom) does not run: ${(err as Error).message.split('\n')[0]}`);
+    }
+    throw err;
+  }
   if (models.churnModel === 'neural' && models.neural && features) {
     // Attribution of the network's churn score, for the customers given an action (all of them when
     // the base is small): occlusion of each group of inputs against a typical customer.

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { loadConfig } from '../../pipeline/config.js';
 import type { Database } from '../../pipeline/db/Database.js';
-import { readSql } from '../../pipeline/db/sqlFile.js';
+import { customerScoresSql } from '../../pipeline/score/scoreCustomers.js';
 import { withDb } from '../helpers/withDb.js';
 
 interface Customer {
@@ -37,7 +37,7 @@ async function score(db: Database, customers: Customer[], scoring: object = {}) 
     if (c.optedOut) await db.run(`INSERT INTO customers (customer_id, opted_out) VALUES ($1, true)`, [c.id]);
   }
   const s = config.scoring;
-  await db.run(`CREATE TABLE customer_scores AS ${readSql('score/customer_scores.sql')}`, {
+  await db.run(`CREATE TABLE customer_scores AS ${customerScoresSql(s)}`, {
     horizon: 90, medium_risk: s.mediumRisk, high_risk: s.highRisk, predicted_weight: s.predictedWeight,
     vip_rule: s.vip.rule, vip_share: s.vip.valueShare, vip_cap: s.vip.maxCustomerShare, lapsed_days: s.lapsedDays, new_days: s.newDays,
     model_version: 'test', top_value_share: s.flags.topValueShare, high_frequency_share: s.flags.highFrequencyShare,
@@ -126,6 +126,16 @@ describe('contact discipline', () => {
     expect(contacted.map((r) => r.value_at_risk as number).sort((x, y) => y - x)).toEqual(gains.slice(0, 3));
     for (const r of contacted) expect(r.expected_value_retained).toBeCloseTo((r.value_at_risk as number) * 0.5, 9);
     expect(rows.filter((r) => r.action !== 'none' && !r.contact).every((r) => r.contact_blocked_by === 'budget')).toBe(true);
+  });
+
+  test('VIPs by a rule of the operator\'s, and custom flags', async () => {
+    const rows = await withDb((db) => score(db, base, {
+      controlShare: 0,
+      vip: { rule: 'expression', expression: 'historic_value >= 115' },
+      flags: { custom: [{ name: 'risky_whale', expression: 'historic_value > 1000 AND churn_probability > 0.5' }] },
+    }));
+    expect(rows.filter((r) => r.is_vip).map((r) => r.customer_id)).toEqual(['c00', 'c01', 'c15', 'c16', 'c17', 'c18', 'c19']);
+    expect(rows.filter((r) => String(r.flags).includes('risky_whale')).map((r) => r.customer_id)).toEqual(['c00']);
   });
 
   test('a VIP with an unresolved complaint is flagged', async () => {
