@@ -72,6 +72,10 @@ export async function trainModels(db: Database, plan: SnapshotPlan, asOf: string
   const pn = await holdoutColumns(db, 'holdout_pareto_scores', ['expected_purchases', 'expected_spend', 'clv_12m']);
   const churned = rf.churned!;
   const spend = rf.future_spend!;
+  // Every candidate's holdout columns are in customer order over the same customers; say so loudly if not.
+  for (const [name, cols] of [['bgnbd', bg], ['pareto', pn]] as const) {
+    if (cols.churned!.length !== churned.length) throw new Error(`holdout scores of ${name} cover ${cols.churned!.length} customers, the snapshot ${churned.length}`);
+  }
 
   const churnScores: Partial<Record<ChurnModelName, Float64Array>> = { rf_table: rf.churn_probability!, bgnbd: bg.p_no_purchase! };
   const valueScores: Partial<Record<ValueModelName, Float64Array>> = { bgnbd: bg.expected_spend!, pareto: pn.expected_spend! };
@@ -80,6 +84,7 @@ export async function trainModels(db: Database, plan: SnapshotPlan, asOf: string
     try {
       neuralBacktest = await trainNeuralModels(db, backtestFitCutoffs, validationCutoff, o.seed, log, undefined, o.maxTrainingRows);
       const holdout = await readFeatureColumns(db, withBtydFeatures('training_snapshots'), `split = 'holdout'`, true);
+      if (holdout.n !== churned.length) throw new Error(`the networks' holdout has ${holdout.n} customers, the snapshot ${churned.length}`);
       const scored = scoreNeural(neuralBacktest, holdout.data, holdout.n);
       churnScores.neural = scored.churn;
       valueScores.neural = scored.value;
