@@ -1,5 +1,5 @@
 import type { Database } from '../db/Database.js';
-import { auc, averagePrecision, brier, decileMape, logLoss, mae, normalizedGini, pearson, spearman } from './metrics.js';
+import { auc, averagePrecision, brier, decileMape, decileSums, logLoss, mae, normalizedGini, orderBy, pearson, spearman } from './metrics.js';
 
 export interface ChurnMetrics {
   customers: number;
@@ -71,26 +71,15 @@ export async function holdoutColumns(db: Database, scoresTable: string, scoreCol
 
 /** Customers ranked by predicted probability into tenths: mean predicted against observed rate in each. */
 export function calibrationTable(prob: ArrayLike<number>, label: ArrayLike<number>) {
-  const n = prob.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => prob[a]! - prob[b]! || a - b);
-  return Array.from({ length: 10 }, (_, d) => {
-    const from = Math.floor((d * n) / 10);
-    const to = Math.floor(((d + 1) * n) / 10);
-    let p = 0;
-    let y = 0;
-    for (let k = from; k < to; k++) {
-      p += prob[order[k]!]!;
-      y += label[order[k]!]!;
-    }
-    const count = to - from;
-    return { decile: d + 1, customers: count, mean_predicted: round(p / count), observed_rate: round(y / count) };
-  });
+  return decileSums(prob, prob, label, true).map((g, d) => ({
+    decile: d + 1, customers: g.count, mean_predicted: round(g.a / g.count), observed_rate: round(g.b / g.count),
+  }));
 }
 
 /** The positive rate among the top tenth by score over the overall rate. */
 export function liftTopDecile(score: ArrayLike<number>, label: ArrayLike<number>): number {
   const n = score.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => score[b]! - score[a]! || a - b);
+  const order = orderBy(score);
   const top = Math.max(1, Math.floor(n / 10));
   let hits = 0;
   let all = 0;
@@ -107,7 +96,7 @@ export function liftTopDecile(score: ArrayLike<number>, label: ArrayLike<number>
  */
 export function gainCurve(score: ArrayLike<number>, label: ArrayLike<number>, points = 20): [number, number][] {
   const n = score.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => score[b]! - score[a]! || a - b);
+  const order = orderBy(score);
   const total = Array.from(label).reduce((s, v) => s + v, 0);
   const curve: [number, number][] = [[0, 0]];
   let caught = 0;

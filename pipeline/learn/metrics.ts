@@ -3,10 +3,33 @@
  * handled by average ranks so that a constant score has AUC 0.5.
  */
 
+/** Row indices ordered by `values`, highest first unless `ascending`; ties keep row order. */
+export function orderBy(values: ArrayLike<number>, ascending = false): number[] {
+  const sign = ascending ? 1 : -1;
+  return Array.from({ length: values.length }, (_, i) => i).sort((a, b) => sign * (values[a]! - values[b]!) || a - b);
+}
+
+/** Rows ordered by `score` (see orderBy) in ten equal groups: each group's size and its sums of `a` and `b`. */
+export function decileSums(score: ArrayLike<number>, a: ArrayLike<number>, b: ArrayLike<number>, ascending = false) {
+  const n = score.length;
+  const order = orderBy(score, ascending);
+  return Array.from({ length: 10 }, (_, d) => {
+    const from = Math.floor((d * n) / 10);
+    const to = Math.floor(((d + 1) * n) / 10);
+    let sa = 0;
+    let sb = 0;
+    for (let k = from; k < to; k++) {
+      sa += a[order[k]!]!;
+      sb += b[order[k]!]!;
+    }
+    return { count: to - from, a: sa, b: sb };
+  });
+}
+
 /** Average ranks (1-based) of `values`, ties sharing the mean of their positions. */
 export function averageRanks(values: ArrayLike<number>): Float64Array {
   const n = values.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a]! - values[b]!);
+  const order = orderBy(values, true);
   const ranks = new Float64Array(n);
   for (let i = 0; i < n; ) {
     let j = i;
@@ -103,7 +126,7 @@ export function mae(x: ArrayLike<number>, y: ArrayLike<number>): number {
 export function normalizedGini(predicted: ArrayLike<number>, actual: ArrayLike<number>): number {
   const gini = (by: ArrayLike<number>) => {
     const n = actual.length;
-    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => by[b]! - by[a]! || a - b);
+    const order = orderBy(by);
     const total = order.reduce((s, i) => s + actual[i]!, 0);
     let cum = 0;
     let g = 0;
@@ -122,23 +145,6 @@ export function normalizedGini(predicted: ArrayLike<number>, actual: ArrayLike<n
  * actual, averaged over groups with a positive actual total.
  */
 export function decileMape(predicted: ArrayLike<number>, actual: ArrayLike<number>): number {
-  const n = predicted.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => predicted[b]! - predicted[a]! || a - b);
-  let sum = 0;
-  let groups = 0;
-  for (let d = 0; d < 10; d++) {
-    const from = Math.floor((d * n) / 10);
-    const to = Math.floor(((d + 1) * n) / 10);
-    let p = 0;
-    let a = 0;
-    for (let k = from; k < to; k++) {
-      p += predicted[order[k]!]!;
-      a += actual[order[k]!]!;
-    }
-    if (a > 0) {
-      sum += Math.abs(p - a) / a;
-      groups++;
-    }
-  }
-  return groups ? sum / groups : NaN;
+  const groups = decileSums(predicted, predicted, actual).filter((g) => g.b > 0);
+  return groups.length ? groups.reduce((s, g) => s + Math.abs(g.a - g.b) / g.b, 0) / groups.length : NaN;
 }
