@@ -91,7 +91,7 @@ export async function ingestInputs(db: Database, inputs: IngestInputs, options: 
     results.push(result);
   }
   bar.end();
-  await db.run('DROP TABLE IF EXISTS stage; DROP TABLE IF EXISTS checked');
+  await db.run('DROP TABLE IF EXISTS stage; DROP TABLE IF EXISTS checked; DROP TABLE IF EXISTS stage_lines');
   return results;
 }
 
@@ -110,7 +110,9 @@ async function loadExchangeRates(db: Database, path: string | undefined): Promis
 async function mergeChecked(db: Database, spec: InputSpec, path: string, runId: string) {
   await db.run(
     `INSERT INTO rejected_rows (run_id, kind, file, line, raw, reason)
-     SELECT $run_id, $kind, $file, line, raw, reason FROM checked WHERE status = 'rejected' ORDER BY line`,
+     SELECT $run_id, $kind, $file, c.line, coalesce(c.raw, l.raw), c.reason
+     FROM checked c LEFT JOIN stage_lines l ON l.line = c.line AND c.raw IS NULL
+     WHERE c.status = 'rejected' ORDER BY c.line`,
     { run_id: runId, kind: spec.kind, file: path },
   );
   const key = ident(spec.key);
@@ -124,22 +126,24 @@ async function mergeChecked(db: Database, spec: InputSpec, path: string, runId: 
   await db.run(`DELETE FROM ${ident(spec.table)} WHERE ${key} IN (SELECT ${key} FROM merge_plan WHERE outcome = 'updated')`);
 
   const insertCols = [...cols];
-  const values = cols.map((c) => ident(c));
+  const values = cols.map((c) => `m.${ident(c)}`);
   if (spec.timestamp) {
     insertCols.push(spec.timestamp.dateColumn);
-    values.push(`CAST(${ident(spec.timestamp.column)} AS DATE)`);
+    values.push(`CAST(m.${ident(spec.timestamp.column)} AS DATE)`);
   }
   if (spec.kind === 'orders') {
     // amount is kept in the configured currency; the file's value stays in amount_original.
     insertCols.push('amount_original');
-    values[cols.indexOf('amount')] = 'CAST(amount * coalesce((SELECT rate FROM fx WHERE fx.currency = upper(merge_plan.currency)), 1) AS DECIMAL(18, 2))';
-    values.push('amount');
+    values[cols.indexOf('amount')] = 'CAST(m.amount * coalesce(fx.rate, 1) AS DECIMAL(18, 2))';
+    values.push('m.amount');
   }
   insertCols.push('source_file', 'source_line', 'loaded_run');
-  values.push('$file', 'line', '$run_id');
+  values.push('$file', 'm.line', '$run_id');
   await db.run(
     `INSERT INTO ${ident(spec.table)} (${insertCols.map(ident).join(', ')})
-     SELECT ${values.join(', ')} FROM merge_plan WHERE outcome IN ('new', 'updated') ORDER BY line`,
+     SELECT ${values.join(', ')} FROM merge_plan m
+     ${spec.kind === 'orders' ? 'LEFT JOIN fx ON fx.currency = upper(m.currency)' : ''}
+     WHERE m.outcome IN ('new', 'updated') ORDER BY m.line`,
     { file: path, run_id: runId },
   );
   const row = await db.one<Record<string, number>>(`SELECT

@@ -28,7 +28,9 @@ export interface EncodingReject {
 
 /**
  * Loads one file into the temp table `stage` with one row per data record:
- * line (1-based physical line, or Parquet row), raw (the line's text),
+ * line (1-based physical line, or Parquet row), raw (the line's text; NULL
+ * for CSV records matched to their line, whose text stays in the temp table
+ * `stage_lines` until the rejected rows are written),
  * structural_error (why the record could not be split into columns) and
  * every canonical column as text. `columnMap` maps canonical names to the
  * file's names; canonical columns absent from the file are NULL.
@@ -41,13 +43,15 @@ export async function stageFile(
   header: string[],
   delimiter: string,
 ): Promise<StagedFile> {
-  await db.run('DROP TABLE IF EXISTS stage');
-  if (format === 'parquet') return stageParquet(db, path, columnMap);
+  await db.run('DROP TABLE IF EXISTS stage; DROP TABLE IF EXISTS stage_lines');
+  if (format === 'parquet') {
+    await db.run('CREATE TEMP TABLE stage_lines (line BIGINT, raw VARCHAR)');
+    return stageParquet(db, path, columnMap);
+  }
 
   // DuckDB's CSV reader stops at invalid UTF-8 and stray carriage returns: a cleaned copy when needed.
   const { path: readable, rejects, cleanup } = await withoutInvalidUtf8(path);
   try {
-    await db.run('DROP TABLE IF EXISTS stage_lines');
     // A table keeps the reader's (file) order, so rowid numbers the physical lines.
     await db.run(`CREATE TEMP TABLE stage_lines_read AS
       SELECT raw FROM read_csv(${literal(readable)}, header = false, columns = {'raw': 'VARCHAR'},
@@ -64,7 +68,6 @@ export async function stageFile(
     }
     return { rowsRead: staged.rowsRead + rejects.length, exactLines: staged.exactLines };
   } finally {
-    await db.run('DROP TABLE IF EXISTS stage_lines');
     cleanup();
   }
 }
@@ -127,7 +130,7 @@ async function stageCsv(
         ELSE lower(error_type) END ORDER BY column_idx) AS reason
     FROM stage_reject_errors GROUP BY line`);
   await db.run(`CREATE OR REPLACE TEMP TABLE stage_data_lines AS
-    SELECT line, raw, row_number() OVER (ORDER BY line) AS k
+    SELECT line, row_number() OVER (ORDER BY line) AS k
     FROM stage_lines
     WHERE line > 1 AND raw IS NOT NULL AND line NOT IN (SELECT line FROM stage_bad)`);
   const records = await db.value<number>('SELECT count(*) FROM stage_records');
@@ -136,7 +139,8 @@ async function stageCsv(
   const reconstructed = `concat_ws(${literal(delimiter)}, ${header.map((h) => `r.${ident(h)}`).join(', ')})`;
   await db.run(`CREATE TEMP TABLE stage AS
     SELECT ${exactLines ? 'd.line' : 'CAST(NULL AS BIGINT)'} AS line,
-      ${exactLines ? 'd.raw' : reconstructed} AS raw,
+      -- a row's raw text is looked up in stage_lines only if it is rejected (most rows never need it)
+      ${exactLines ? 'CAST(NULL AS VARCHAR)' : reconstructed} AS raw,
       CAST(NULL AS VARCHAR) AS structural_error,
       ${canonicalSelect(columnMap, (c) => `r.${ident(c)}`)}
     FROM (SELECT rowid + 1 AS k, * FROM stage_records) r

@@ -28,11 +28,14 @@ export function typedExpr(c: ColumnSpec): string {
   }
 }
 
+/** The column holding a staged column's typed value (computed once, in a subquery). */
+const typedRef = (c: ColumnSpec) => ident(`${c.name}__typed`);
+
 /** Why a staged column's value is unusable, or NULL when it is fine. */
 function columnProblem(c: ColumnSpec): string {
   const raw = ident(c.name);
   const blank = `(${raw} IS NULL OR trim(${raw}) = '')`;
-  const unparsed = `(NOT ${blank} AND ${typedExpr(c)} IS NULL)`;
+  const unparsed = `(NOT ${blank} AND ${typedRef(c)} IS NULL)`;
   const name = c.name;
   const parts: string[] = [];
   if (c.required) parts.push(`WHEN ${blank} THEN 'missing ${name}'`);
@@ -68,7 +71,7 @@ export async function validateStage(db: Database, spec: InputSpec, ctx: Validati
   const problems = spec.columns.map(columnProblem);
   if (spec.timestamp) {
     const ts = spec.timestamp.column;
-    const typed = typedExpr(spec.columns.find((c) => c.name === ts)!);
+    const typed = typedRef(spec.columns.find((c) => c.name === ts)!);
     problems.push(`CASE WHEN ${typed} > CAST($run_time AS TIMESTAMPTZ) THEN '${ts} ' || ${show(ident(ts))} || ' is after the time of the run (' || $run_time || '); a clock or export error?' END`);
   }
   if (spec.kind === 'orders') {
@@ -79,7 +82,8 @@ export async function validateStage(db: Database, spec: InputSpec, ctx: Validati
   const params: Record<string, string> = {};
   if (spec.timestamp) params.run_time = ctx.runTime.toISOString().replace(/\.\d{3}Z$/, 'Z');
   if (spec.kind === 'orders') params.currency = ctx.currency;
-  const typedCols = spec.columns.map((c) => `${typedExpr(c)} AS ${ident(c.name)}`).join(',\n      ');
+  const typedCols = spec.columns.map((c) => `${typedRef(c)} AS ${ident(c.name)}`).join(',\n      ');
+  const typing = spec.columns.map((c) => `${typedExpr(c)} AS ${typedRef(c)}`).join(',\n        ');
   const key = ident(spec.key);
   const names = spec.columns.map((c) => ident(c.name));
   const sameAsFirst = names.map((n) => `${n} IS NOT DISTINCT FROM first_value(${n}) OVER w`).join(' AND ');
@@ -90,9 +94,16 @@ export async function validateStage(db: Database, spec: InputSpec, ctx: Validati
       -- a line that could not be split into columns has only that problem
       coalesce(structural_error, NULLIF(concat_ws('; ', ${problems.join(', ')}), '')) AS reason,
       ${typedCols}
-    FROM stage`,
+    FROM (SELECT *, ${typing} FROM stage)`,
     params,
   );
+  // Most files repeat no key: then every usable line is 'ok' and the window below is not needed.
+  const repeated = await db.value<boolean>(`SELECT count(*) <> count(DISTINCT ${key}) FROM checked_raw WHERE reason IS NULL`);
+  if (!repeated) {
+    await db.run(`CREATE TEMP TABLE checked AS SELECT *, CASE WHEN reason IS NULL THEN 'ok' ELSE 'rejected' END AS status FROM checked_raw`);
+    await db.run('DROP TABLE checked_raw');
+    return;
+  }
   // The first usable line of each key wins; later lines are exact duplicates or conflicts
   // (one window pass: a self-join on the key is quadratic on files with many keys).
   await db.run(`CREATE TEMP TABLE checked AS
