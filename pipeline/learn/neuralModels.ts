@@ -75,16 +75,16 @@ export async function trainNeuralModels(
   const x: Matrix = { data: transform(preprocessor, fit.data, fit.n), rows: fit.n, cols: preprocessor.columns.length };
   const xVal: Matrix = { data: transform(preprocessor, val.data, val.n), rows: val.n, cols: preprocessor.columns.length };
 
-  const churn = await bestOf(architectures.churn, 'churn', log, (hidden, i) =>
-    trainNetwork(x, column(fit.data.churned as Float64Array), xVal, column(val.data.churned as Float64Array), {
-      hidden, outputs: 1, activation: 'sigmoid', loss: 'binaryCrossentropy', seed: seed + 10 * i,
-    }));
+  const yChurn = column(fit.data.churned as Float64Array);
+  const yChurnVal = column(val.data.churned as Float64Array);
+  const churn = await choose(architectures.churn, 'churn', log, x, yChurn, xVal, yChurnVal, (hidden, i) => ({
+    hidden, outputs: 1, activation: 'sigmoid', loss: 'binaryCrossentropy', seed: seed + 10 * i,
+  }));
   const rawVal = Float64Array.from(predict(churn.best.model, xVal));
   const platt = fitPlatt(rawVal, val.data.churned as Float64Array);
-  const value = await bestOf(architectures.value, 'value', log, (hidden, i) =>
-    trainNetwork(x, zilnTarget(fit.data.future_spend as Float64Array), xVal, zilnTarget(val.data.future_spend as Float64Array), {
-      hidden, outputs: 3, activation: 'linear', loss: zilnLoss, seed: seed + 1000 + 10 * i,
-    }));
+  const value = await choose(architectures.value, 'value', log, x, zilnTarget(fit.data.future_spend as Float64Array), xVal, zilnTarget(val.data.future_spend as Float64Array), (hidden, i) => ({
+    hidden, outputs: 3, activation: 'linear', loss: zilnLoss, seed: seed + 1000 + 10 * i,
+  }));
   return {
     preprocessor,
     churn: { model: churn.best.model, hidden: churn.best.hidden, platt, validationLoss: churn.best.validationLoss, epochs: churn.best.epochs, candidates: churn.candidates },
@@ -93,13 +93,52 @@ export async function trainNeuralModels(
   };
 }
 
+/** Above this many rows the architectures are compared on an even subsample; the chosen one then trains on all. */
+const SEARCH_ROWS = 50_000;
+
+/** Every `step`-th row of a matrix. */
+function thin(m: Matrix, step: number): Matrix {
+  const rows = Math.ceil(m.rows / step);
+  const data = new Float32Array(rows * m.cols);
+  for (let r = 0; r < rows; r++) data.set(m.data.subarray(r * step * m.cols, (r * step + 1) * m.cols), r * m.cols);
+  return { data, rows, cols: m.cols };
+}
+
+/**
+ * The best architecture for one model: compared on all rows when they are
+ * few, otherwise on an even subsample (which keeps the search affordable at
+ * a million customers), the chosen one then trained on all rows.
+ */
+async function choose(
+  architectures: number[][],
+  name: string,
+  log: Logger,
+  x: Matrix,
+  y: Matrix,
+  xVal: Matrix,
+  yVal: Matrix,
+  options: (hidden: number[], index: number) => Parameters<typeof trainNetwork>[4],
+): ReturnType<typeof bestOf> {
+  if (architectures.length < 2 || x.rows <= SEARCH_ROWS) {
+    return bestOf(architectures, name, log, (hidden, i) => trainNetwork(x, y, xVal, yVal, options(hidden, i)));
+  }
+  const step = Math.ceil(x.rows / SEARCH_ROWS);
+  const [xs, ys, xvs, yvs] = [thin(x, step), thin(y, step), thin(xVal, step), thin(yVal, step)];
+  const search = await bestOf(architectures, name, log, (hidden, i) => trainNetwork(xs, ys, xvs, yvs, options(hidden, i)));
+  search.best.model.dispose();
+  const index = architectures.indexOf(search.best.hidden);
+  log.info({ model: name, hidden: search.best.hidden, search_rows: xs.rows }, 'architecture chosen on a subsample; training it on all rows');
+  const final = await bestOf([search.best.hidden], name, log, (hidden) => trainNetwork(x, y, xVal, yVal, options(hidden, index)));
+  return { best: final.best, candidates: search.candidates.map((c) => ({ ...c, searchRows: xs.rows })) };
+}
+
 /** Trains one network per architecture and keeps the one with the lowest validation loss (the others are disposed). */
 async function bestOf(
   architectures: number[][],
   name: string,
   log: Logger,
   train: (hidden: number[], index: number) => ReturnType<typeof trainNetwork>,
-): Promise<{ best: Awaited<ReturnType<typeof trainNetwork>> & { hidden: number[] }; candidates: { hidden: number[]; validationLoss: number }[] }> {
+): Promise<{ best: Awaited<ReturnType<typeof trainNetwork>> & { hidden: number[] }; candidates: { hidden: number[]; validationLoss: number; searchRows?: number }[] }> {
   const candidates: { hidden: number[]; validationLoss: number }[] = [];
   let best: (Awaited<ReturnType<typeof trainNetwork>> & { hidden: number[] }) | undefined;
   for (const [i, hidden] of architectures.entries()) {
