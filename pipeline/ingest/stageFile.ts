@@ -20,7 +20,8 @@ export interface StagedFile {
   exactLines: boolean;
 }
 
-export interface EncodingReject {
+/** A line the reader cannot take, rejected before DuckDB sees it. */
+interface LineReject {
   line: number;
   raw: string;
   reason: string;
@@ -50,7 +51,7 @@ export async function stageFile(
   }
 
   // DuckDB's CSV reader stops at invalid UTF-8 and stray carriage returns: a cleaned copy when needed.
-  const { path: readable, rejects, cleanup } = await withoutInvalidUtf8(path);
+  const { path: readable, rejects, cleanup } = await readableCopy(path);
   try {
     // A table keeps the reader's (file) order, so rowid numbers the physical lines.
     await db.run(`CREATE TEMP TABLE stage_lines_read AS
@@ -160,7 +161,7 @@ async function stageCsv(
  * still hold invalid bytes or a carriage return blanked (line numbers keep)
  * and returned as rejects.
  */
-async function withoutInvalidUtf8(path: string): Promise<{ path: string; rejects: EncodingReject[]; cleanup: () => void }> {
+async function readableCopy(path: string): Promise<{ path: string; rejects: LineReject[]; cleanup: () => void }> {
   let needsCopy = false;
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
     const buf = chunk as Buffer;
@@ -174,7 +175,7 @@ async function withoutInvalidUtf8(path: string): Promise<{ path: string; rejects
   }
   if (!needsCopy) return { path, rejects: [], cleanup: () => undefined };
 
-  const rejects: EncodingReject[] = [];
+  const rejects: LineReject[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'fidelio-clean-'));
   const copy = join(dir, 'clean' + path.slice(path.lastIndexOf('.')));
   const out = createWriteStream(copy);

@@ -11,7 +11,7 @@ export interface ValidationContext {
 const show = (col: string) => `'''' || left(${col}, 60) || ''''`;
 
 /** The SQL expression that turns a staged text column into its type (NULL when it cannot). */
-export function typedExpr(c: ColumnSpec): string {
+function typedExpr(c: ColumnSpec): string {
   const v = `trim(${ident(c.name)})`;
   switch (c.type) {
     case 'text':

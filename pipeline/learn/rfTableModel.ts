@@ -18,8 +18,8 @@ const PRIOR_WEIGHT = 20;
 const bucket = (column: string, edges: readonly number[]) =>
   `CASE ${edges.map((e, i) => `WHEN ${column} < ${e} THEN ${i}`).join(' ')} ELSE ${edges.length} END`;
 
-export const recencyBucket = (column = 'recency_days') => bucket(column, RECENCY_EDGES);
-export const frequencyBucket = (column = 'purchase_days') => bucket(column, FREQUENCY_EDGES);
+const recencyBucket = (column = 'recency_days') => bucket(column, RECENCY_EDGES);
+const frequencyBucket = (column = 'purchase_days') => bucket(column, FREQUENCY_EDGES);
 
 export interface RfCell {
   r: number;
