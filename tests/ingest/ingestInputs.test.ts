@@ -223,3 +223,19 @@ describe('inputs that cannot be read fail fast with exit code 2', () => {
     );
   });
 });
+
+describe('partitioned inputs', () => {
+  test('Parquet partitioned by month in folders (as exported from a warehouse) is read through one glob', async () => {
+    await withTempDir((dir) =>
+      withDb(async (db) => {
+        await db.run(`COPY (SELECT 'o' || i AS order_id, 'c' || (i % 7) AS customer_id, TIMESTAMP '2025-01-01' + INTERVAL (i) DAY AS order_ts,
+            CAST(10 + i AS DECIMAL(18, 2)) AS amount, strftime(TIMESTAMP '2025-01-01' + INTERVAL (i) DAY, '%Y-%m') AS month
+          FROM range(90) t(i)) TO '${dir}/orders' (FORMAT parquet, PARTITION_BY (month))`);
+        const files = await ingestInputs(db, { orders: [`${dir}/orders/**/*.parquet`] }, options, silentLogger);
+        expect(files).toHaveLength(3);
+        expect(files.reduce((s, f) => s + f.rows_accepted, 0)).toBe(90);
+        expect(await db.value('SELECT CAST(sum(amount) AS VARCHAR) FROM orders')).toBe(String(90 * 10 + (89 * 90) / 2) + '.00');
+      }),
+    );
+  });
+});
