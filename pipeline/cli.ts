@@ -8,7 +8,7 @@ import { migrate } from './db/migrations.js';
 import { generateDemoData } from './demo/generateDemoData.js';
 import { FidelioError, InputError, UsageError } from './errors.js';
 import { buildFeatures } from './features/buildFeatures.js';
-import { ingestInputs } from './ingest/ingestInputs.js';
+import { ingestInputs, ingestOptions } from './ingest/ingestInputs.js';
 import { createLogger, type Logger } from './log.js';
 import { runPipeline } from './run.js';
 import { listModels, promote, rollback } from './registry/registry.js';
@@ -65,6 +65,22 @@ function csvLine(values: unknown[]): string {
     .join(',');
 }
 
+/**
+ * Opens the working database for a command that reads what runs left in it;
+ * a missing `table` is an input error saying to run the pipeline first.
+ */
+async function withRunDatabase<T>(o: { db?: string; config?: string }, table: string, body: (db: Database) => Promise<T>, readOnly = true): Promise<T> {
+  const config = loadConfig(o.config, { db: o.db } as ConfigInput);
+  const db = await Database.open(config.db, { readOnly });
+  try {
+    const exists = await db.value<number>('SELECT count(*) FROM duckdb_tables() WHERE table_name = $1', [table]);
+    if (!exists) throw new InputError(`${config.db} has no ${table} yet: run "fidelio run" first`);
+    return await body(db);
+  } finally {
+    db.close();
+  }
+}
+
 export function buildProgram(log: Logger, stdout: (text: string) => void): Command {
   const program = new Command('fidelio')
     .description('Churn and customer lifetime value: ingest orders, engineer features, fit and backtest models, score and publish.')
@@ -99,10 +115,8 @@ export function buildProgram(log: Logger, stdout: (text: string) => void): Comma
       const db = await Database.open(config.db, { ...config.duckdb, timezone: config.timezone });
       try {
         await migrate(db);
-        await ingestInputs(db, { orders: config.orders, customers: config.customers, tickets: config.tickets }, {
-          runId: `features-${Date.now()}`, runTime: new Date(), currency: config.currency, delimiter: config.csv.delimiter,
-          columns: config.columns, exchangeRates: config.exchangeRates,
-        }, log.child({ stage: 'ingest' }));
+        await ingestInputs(db, { orders: config.orders, customers: config.customers, tickets: config.tickets },
+          ingestOptions(config, `features-${Date.now()}`, new Date()), log.child({ stage: 'ingest' }));
         const n = await buildFeatures(db, config.asOf!);
         await db.run(`COPY (SELECT * FROM customer_features ORDER BY customer_id) TO ${literal(file)} (FORMAT ${format}${format === 'csv' ? ', HEADER' : ''})`);
         log.info({ customers: n, out: file }, 'features written');
@@ -141,7 +155,6 @@ export function buildProgram(log: Logger, stdout: (text: string) => void): Comma
     .action(async (what: string, o: { top?: number; format: 'csv' | 'json'; risk: string; tier?: string; segment?: string; country?: string; out?: string; db?: string; config?: string }) => {
       const actions = ['save', 'surprise', 'grow', 'nurture', 'win_back'];
       if (what !== 'at-risk-vip' && !actions.includes(what)) throw new UsageError(`list: unknown list "${what}"; expected at-risk-vip or one of ${actions.join(', ')}`);
-      const config = loadConfig(o.config, { db: o.db } as ConfigInput);
       const split = (v: string | undefined) => (v === undefined ? [] : v.split(',').map((x) => x.trim()).filter(Boolean));
       const levels = split(o.risk);
       const bad = levels.filter((l) => !['low', 'medium', 'high'].includes(l));
@@ -160,10 +173,7 @@ export function buildProgram(log: Logger, stdout: (text: string) => void): Comma
       if (split(o.segment).length) where.push(inList('s.segment', split(o.segment), 'segment'));
       if (split(o.country).length) where.push(inList('c.country', split(o.country), 'country'));
       if (o.top) params.top = o.top;
-      const db = await Database.open(config.db, { readOnly: true });
-      try {
-        const exists = await db.value<number>(`SELECT count(*) FROM duckdb_tables() WHERE table_name = 'customer_scores'`);
-        if (!exists) throw new InputError(`${config.db} holds no scores yet: run "fidelio run" first`);
+      await withRunDatabase(o, 'customer_scores', async (db) => {
         const rows = await db.all(
           `SELECT s.* FROM customer_scores s LEFT JOIN customers c USING (customer_id) WHERE ${where.join(' AND ')}
            ORDER BY s.value_at_risk DESC, s.customer_id ${o.top ? 'LIMIT $top' : ''}`,
@@ -175,41 +185,28 @@ export function buildProgram(log: Logger, stdout: (text: string) => void): Comma
           : [csvLine(columns), ...rows.map((r) => csvLine(columns.map((c) => r[c])))].join('\n') + '\n';
         if (o.out) writeFileSync(o.out, text);
         else stdout(text);
-      } finally {
-        db.close();
-      }
+      });
     });
 
   const models = program.command('models').description("the model registry of a database: its champion and challengers");
-  const withRegistry = async <T>(o: { db?: string; config?: string }, body: (db: Database) => Promise<T>, readOnly = true): Promise<T> => {
-    const config = loadConfig(o.config, { db: o.db } as ConfigInput);
-    const db = await Database.open(config.db, { readOnly });
-    try {
-      const hasRegistry = await db.value<number>(`SELECT count(*) FROM duckdb_tables() WHERE table_name = 'model_registry'`);
-      if (!hasRegistry) throw new InputError(`${config.db} has no model registry yet: run "fidelio run" first`);
-      return await body(db);
-    } finally {
-      db.close();
-    }
-  };
   const registryOptions = (cmd: Command) => cmd.option('--db <file>', 'DuckDB database file (default data/fidelio.duckdb)').option('--config <file>', 'configuration file');
   registryOptions(models.command('list').description('every model trained on this database, newest first, with its backtest figures and status'))
-    .action((o: { db?: string; config?: string }) => withRegistry(o, async (db) => stdout(JSON.stringify(await listModels(db), null, 2) + '\n')));
+    .action((o: { db?: string; config?: string }) => withRunDatabase(o, 'model_registry', async (db) => stdout(JSON.stringify(await listModels(db), null, 2) + '\n')));
   registryOptions(models.command('show').argument('<version>', 'a model version (fidelio-...)').description("a model's registry record, metadata and backtest"))
-    .action((version: string, o: { db?: string; config?: string }) => withRegistry(o, async (db) => {
+    .action((version: string, o: { db?: string; config?: string }) => withRunDatabase(o, 'model_registry', async (db) => {
       const row = (await listModels(db)).find((r) => r.model_version === version);
       if (!row) throw new UsageError(`no model ${version} in this database's registry; see "fidelio models list"`);
       const read = (f: string) => (existsSync(join(row.path, f)) ? JSON.parse(readFileSync(join(row.path, f), 'utf8')) : null);
       stdout(JSON.stringify({ ...row, meta: read('meta.json'), metrics: read('metrics.json') }, null, 2) + '\n');
     }));
   registryOptions(models.command('promote').argument('<version>', 'a model version (fidelio-...)').description('make a model the champion that scores the next runs'))
-    .action((version: string, o: { db?: string; config?: string }) => withRegistry(o, async (db) => {
+    .action((version: string, o: { db?: string; config?: string }) => withRunDatabase(o, 'model_registry', async (db) => {
       await promote(db, version);
       log.info({ champion: version }, 'promoted');
       stdout(JSON.stringify({ champion: version }) + '\n');
     }, false));
   registryOptions(models.command('rollback').description('give the champion\'s place back to the model that held it before'))
-    .action((o: { db?: string; config?: string }) => withRegistry(o, async (db) => {
+    .action((o: { db?: string; config?: string }) => withRunDatabase(o, 'model_registry', async (db) => {
       const version = await rollback(db);
       log.info({ champion: version }, 'rolled back');
       stdout(JSON.stringify({ champion: version }) + '\n');
@@ -234,14 +231,10 @@ export function buildProgram(log: Logger, stdout: (text: string) => void): Comma
     .description('list the runs recorded in the database, newest first')
     .option('--db <file>', 'DuckDB database file (default data/fidelio.duckdb)')
     .action(async (o: { db?: string }) => {
-      const config = loadConfig(undefined, { db: o.db } as ConfigInput);
-      const db = await Database.open(config.db, { readOnly: true });
-      try {
+      await withRunDatabase(o, 'runs', async (db) => {
         const rows = await db.all(`SELECT run_id, started_at, finished_at, CAST(as_of AS VARCHAR) AS as_of, outcome, error FROM runs ORDER BY started_at DESC`);
         stdout(JSON.stringify(rows, null, 2) + '\n');
-      } finally {
-        db.close();
-      }
+      });
     });
 
   return program;

@@ -8,7 +8,7 @@ import { migrate } from './db/migrations.js';
 import { generateDemoData } from './demo/generateDemoData.js';
 import { DataError } from './errors.js';
 import { buildFeatures, buildSnapshots, planSnapshots } from './features/buildFeatures.js';
-import { ingestInputs, type FileIngest } from './ingest/ingestInputs.js';
+import { ingestInputs, ingestOptions, type FileIngest } from './ingest/ingestInputs.js';
 import { trainModels, type TrainedModels } from './learn/trainModels.js';
 import { initBackend } from './learn/tfBackend.js';
 import { champion, decidePromotion, listModels, loadModelVersion, promote, registerModel, saveModelVersion } from './registry/registry.js';
@@ -125,10 +125,7 @@ async function runLocked(config: Config, log: Logger, runTime: Date, runId: stri
     if (migration.to !== migration.from) log.info(migration, 'database schema migrated');
     await db.run(`INSERT INTO runs (run_id, started_at, outcome) VALUES ($1, CAST($2 AS TIMESTAMPTZ), 'running')`, [runId, runTime.toISOString()]);
 
-    manifest.inputs = await stage('ingest', (l) => ingestInputs(db, inputs, {
-      runId, runTime, currency: config.currency, delimiter: config.csv.delimiter,
-      columns: config.columns, exchangeRates: config.exchangeRates,
-    }, l), async (r) => ({ rows_in: r.reduce((s, f) => s + f.rows_read, 0), rows_out: r.reduce((s, f) => s + f.rows_accepted, 0) }));
+    manifest.inputs = await stage('ingest', (l) => ingestInputs(db, inputs, ingestOptions(config, runId, runTime), l), async (r) => ({ rows_in: r.reduce((s, f) => s + f.rows_read, 0), rows_out: r.reduce((s, f) => s + f.rows_accepted, 0) }));
 
     const lastOrder = await db.value<string | null>('SELECT CAST(max(order_date) AS VARCHAR) FROM orders WHERE amount >= 0');
     if (!lastOrder) throw new DataError('no usable orders: every input row was rejected or the orders input is empty (see rejected_rows in the database)');

@@ -1,3 +1,4 @@
+import type { Config } from '../config.js';
 import { ident, literal, type Database } from '../db/Database.js';
 import { InputError } from '../errors.js';
 import { progress, type Logger } from '../log.js';
@@ -15,6 +16,11 @@ export interface IngestOptions {
   columns: Record<InputKind, Record<string, string>>;
   /** CSV of currency,rate converting amounts into `currency`. */
   exchangeRates?: string;
+}
+
+/** The ingest options a configuration gives, for one run. */
+export function ingestOptions(config: Config, runId: string, runTime: Date): IngestOptions {
+  return { runId, runTime, currency: config.currency, delimiter: config.csv.delimiter, columns: config.columns, exchangeRates: config.exchangeRates };
 }
 
 /** What one input file contributed; rows_read = accepted + rejected + duplicate. */
