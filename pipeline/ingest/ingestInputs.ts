@@ -79,8 +79,8 @@ export async function ingestInputs(db: Database, inputs: IngestInputs, options: 
     const started = Date.now();
     const spec = specs[item.kind];
     const staged = await stageFile(db, item.path, formatOf(item.path), item.columnMap, item.header, options.delimiter);
-    await validateStage(db, spec, { runTime: options.runTime, currency: options.currency });
-    const counts = await db.transaction(() => mergeChecked(db, spec, item.path, options.runId));
+    const checked = await validateStage(db, spec, { runTime: options.runTime, currency: options.currency }, staged.relation);
+    const counts = await db.transaction(() => mergeChecked(db, spec, item.path, options.runId, checked.inFileOrder));
     const result: FileIngest = {
       path: item.path,
       kind: item.kind,
@@ -97,7 +97,7 @@ export async function ingestInputs(db: Database, inputs: IngestInputs, options: 
     results.push(result);
   }
   bar.end();
-  await db.run('DROP TABLE IF EXISTS stage; DROP TABLE IF EXISTS checked; DROP TABLE IF EXISTS stage_lines');
+  await db.run('DROP TABLE IF EXISTS stage; DROP TABLE IF EXISTS stage_records; DROP TABLE IF EXISTS checked; DROP TABLE IF EXISTS stage_lines');
   return results;
 }
 
@@ -112,8 +112,12 @@ async function loadExchangeRates(db: Database, path: string | undefined): Promis
   }
 }
 
-/** Merges temp table `checked` into the spec's table and records its rejects. */
-async function mergeChecked(db: Database, spec: InputSpec, path: string, runId: string) {
+/**
+ * Merges temp table `checked` into the spec's table and records its rejects.
+ * Into an empty table every accepted row is new: then there is nothing to
+ * match, delete or re-sort (`inFileOrder`: checked is already in file order).
+ */
+async function mergeChecked(db: Database, spec: InputSpec, path: string, runId: string, inFileOrder: boolean) {
   await db.run(
     `INSERT INTO rejected_rows (run_id, kind, file, line, raw, reason)
      SELECT $run_id, $kind, $file, c.line, coalesce(c.raw, l.raw), c.reason
@@ -124,12 +128,17 @@ async function mergeChecked(db: Database, spec: InputSpec, path: string, runId: 
   const key = ident(spec.key);
   const cols = spec.columns.map((c) => c.name);
   const stored = (c: string) => (spec.kind === 'orders' && c === 'amount' ? 'amount_original' : c);
-  const same = cols.map((c) => `s.${ident(stored(c))} IS NOT DISTINCT FROM c.${ident(c)}`).join(' AND ');
-  await db.run(`CREATE OR REPLACE TEMP TABLE merge_plan AS
-    SELECT c.*, CASE WHEN s.${key} IS NULL THEN 'new' WHEN ${same} THEN 'duplicate' ELSE 'updated' END AS outcome
-    FROM checked c LEFT JOIN ${ident(spec.table)} s ON s.${key} = c.${key}
-    WHERE c.status = 'ok'`);
-  await db.run(`DELETE FROM ${ident(spec.table)} WHERE ${key} IN (SELECT ${key} FROM merge_plan WHERE outcome = 'updated')`);
+  const empty = !(await db.value<boolean>(`SELECT EXISTS (SELECT 1 FROM ${ident(spec.table)})`));
+  if (empty) {
+    await db.run(`CREATE OR REPLACE TEMP VIEW merge_plan AS SELECT *, 'new' AS outcome FROM checked WHERE status = 'ok'`);
+  } else {
+    const same = cols.map((c) => `s.${ident(stored(c))} IS NOT DISTINCT FROM c.${ident(c)}`).join(' AND ');
+    await db.run(`CREATE OR REPLACE TEMP TABLE merge_plan AS
+      SELECT c.*, CASE WHEN s.${key} IS NULL THEN 'new' WHEN ${same} THEN 'duplicate' ELSE 'updated' END AS outcome
+      FROM checked c LEFT JOIN ${ident(spec.table)} s ON s.${key} = c.${key}
+      WHERE c.status = 'ok'`);
+    await db.run(`DELETE FROM ${ident(spec.table)} WHERE ${key} IN (SELECT ${key} FROM merge_plan WHERE outcome = 'updated')`);
+  }
 
   const insertCols = [...cols];
   const values = cols.map((c) => `m.${ident(c)}`);
@@ -137,10 +146,11 @@ async function mergeChecked(db: Database, spec: InputSpec, path: string, runId: 
     insertCols.push(spec.timestamp.dateColumn);
     values.push(`CAST(m.${ident(spec.timestamp.column)} AS DATE)`);
   }
+  const converts = spec.kind === 'orders' && (await db.value<number>('SELECT count(*) FROM fx')) > 0;
   if (spec.kind === 'orders') {
     // amount is kept in the configured currency; the file's value stays in amount_original.
     insertCols.push('amount_original');
-    values[cols.indexOf('amount')] = 'CAST(m.amount * coalesce(fx.rate, 1) AS DECIMAL(18, 2))';
+    if (converts) values[cols.indexOf('amount')] = 'CAST(m.amount * coalesce(fx.rate, 1) AS DECIMAL(18, 2))';
     values.push('m.amount');
   }
   insertCols.push('source_file', 'source_line', 'loaded_run');
@@ -148,8 +158,8 @@ async function mergeChecked(db: Database, spec: InputSpec, path: string, runId: 
   await db.run(
     `INSERT INTO ${ident(spec.table)} (${insertCols.map(ident).join(', ')})
      SELECT ${values.join(', ')} FROM merge_plan m
-     ${spec.kind === 'orders' ? 'LEFT JOIN fx ON fx.currency = upper(m.currency)' : ''}
-     WHERE m.outcome IN ('new', 'updated') ORDER BY m.line`,
+     ${converts ? 'LEFT JOIN fx ON fx.currency = upper(m.currency)' : ''}
+     WHERE m.outcome IN ('new', 'updated') ${empty && inFileOrder && !converts ? '' : 'ORDER BY m.line'}`,
     { file: path, run_id: runId },
   );
   const row = await db.one<Record<string, number>>(`SELECT
@@ -159,7 +169,7 @@ async function mergeChecked(db: Database, spec: InputSpec, path: string, runId: 
       (SELECT count(*) FROM merge_plan WHERE outcome = 'new') AS rows_new,
       (SELECT count(*) FROM merge_plan WHERE outcome = 'updated') AS rows_updated
     FROM checked`);
-  await db.run('DROP TABLE merge_plan');
+  await db.run(empty ? 'DROP VIEW merge_plan' : 'DROP TABLE merge_plan');
   return {
     rows_accepted: row!.rows_accepted!,
     rows_rejected: row!.rows_rejected!,
@@ -168,4 +178,3 @@ async function mergeChecked(db: Database, spec: InputSpec, path: string, runId: 
     rows_updated: row!.rows_updated!,
   };
 }
-

@@ -1,4 +1,4 @@
-import { ident, type Database } from '../db/Database.js';
+import { ident, literal, type Database } from '../db/Database.js';
 import type { ColumnSpec, InputSpec } from './specs.js';
 
 export interface ValidationContext {
@@ -30,6 +30,14 @@ function typedExpr(c: ColumnSpec): string {
 
 /** The column holding a staged column's typed value (computed once, in a subquery). */
 const typedRef = (c: ColumnSpec) => ident(`${c.name}__typed`);
+
+/** True when a staged column's value is usable (the cheap test that spares most rows the reasons). */
+function columnUsable(c: ColumnSpec): string | undefined {
+  const raw = ident(c.name);
+  if (c.required) return `${typedRef(c)} IS NOT NULL`;
+  if (c.type === 'text') return undefined;
+  return `(${typedRef(c)} IS NOT NULL OR ${raw} IS NULL OR trim(${raw}) = '')`;
+}
 
 /** Why a staged column's value is unusable, or NULL when it is fine. */
 function columnProblem(c: ColumnSpec): string {
@@ -67,15 +75,21 @@ function columnProblem(c: ColumnSpec): string {
  * an earlier line of the same file). A repeated key with other values in the
  * same file is rejected, naming the first line.
  */
-export async function validateStage(db: Database, spec: InputSpec, ctx: ValidationContext): Promise<void> {
+export async function validateStage(db: Database, spec: InputSpec, ctx: ValidationContext, relation = 'stage'): Promise<{ inFileOrder: boolean }> {
   const problems = spec.columns.map(columnProblem);
+  const usable = ['structural_error IS NULL', ...spec.columns.map(columnUsable).filter((u) => u !== undefined)];
   if (spec.timestamp) {
     const ts = spec.timestamp.column;
     const typed = typedRef(spec.columns.find((c) => c.name === ts)!);
+    usable.push(`coalesce(${typed} <= CAST($run_time AS TIMESTAMPTZ), true)`);
     problems.push(`CASE WHEN ${typed} > CAST($run_time AS TIMESTAMPTZ) THEN '${ts} ' || ${show(ident(ts))} || ' is after the time of the run (' || $run_time || '); a clock or export error?' END`);
   }
   if (spec.kind === 'orders') {
-    problems.push(`CASE WHEN upper(NULLIF(trim(currency), '')) <> $currency AND upper(trim(currency)) NOT IN (SELECT currency FROM fx)
+    // The rates are few: inlined as a list (a subquery would be a join over every row).
+    const rates = await db.all<{ currency: string }>('SELECT currency FROM fx ORDER BY currency');
+    const known = rates.length ? ` AND upper(trim(currency)) NOT IN (${rates.map((r) => literal(r.currency)).join(', ')})` : '';
+    usable.push(`NOT coalesce(upper(NULLIF(trim(currency), '')) <> $currency${known}, false)`);
+    problems.push(`CASE WHEN upper(NULLIF(trim(currency), '')) <> $currency${known}
       THEN 'currency ' || ${show('trim(currency)')} || ' is not ' || $currency || ' and no exchange rate was given for it (config exchangeRates)' END`);
   }
   // Bind only the parameters this kind's checks use: DuckDB rejects unused ones.
@@ -90,26 +104,28 @@ export async function validateStage(db: Database, spec: InputSpec, ctx: Validati
   await db.run('DROP TABLE IF EXISTS checked_raw; DROP TABLE IF EXISTS checked');
   await db.run(
     `CREATE TEMP TABLE checked_raw AS
-    SELECT line, raw,
-      -- a line that could not be split into columns has only that problem
-      coalesce(structural_error, NULLIF(concat_ws('; ', ${problems.join(', ')}), '')) AS reason,
-      ${typedCols}
-    FROM (SELECT *, ${typing} FROM stage)`,
+    SELECT *, CASE WHEN reason IS NULL THEN 'ok' ELSE 'rejected' END AS status
+    FROM (
+      SELECT line, raw,
+        -- most rows pass the cheap test; a line that could not be split into columns has only that problem
+        CASE WHEN ${usable.join(' AND ')} THEN NULL
+          ELSE coalesce(structural_error, NULLIF(concat_ws('; ', ${problems.join(', ')}), '')) END AS reason,
+        ${typedCols}
+      FROM (SELECT *, ${typing} FROM ${relation}))`,
     params,
   );
   // Most files repeat no key: then every usable line is 'ok' and the window below is not needed.
   const repeated = await db.value<boolean>(`SELECT count(*) <> count(DISTINCT ${key}) FROM checked_raw WHERE reason IS NULL`);
   if (!repeated) {
-    await db.run(`CREATE TEMP TABLE checked AS SELECT *, CASE WHEN reason IS NULL THEN 'ok' ELSE 'rejected' END AS status FROM checked_raw`);
-    await db.run('DROP TABLE checked_raw');
-    return;
+    await db.run('ALTER TABLE checked_raw RENAME TO checked');
+    return { inFileOrder: true };
   }
   // The first usable line of each key wins; later lines are exact duplicates or conflicts
   // (one window pass: a self-join on the key is quadratic on files with many keys).
   await db.run(`CREATE TEMP TABLE checked AS
     WITH numbered AS (SELECT rowid AS seq, * FROM checked_raw),
     valid AS (
-      SELECT * EXCLUDE (reason),
+      SELECT * EXCLUDE (reason, status),
         row_number() OVER w AS nth,
         first_value(line) OVER w AS first_line,
         ${sameAsFirst} AS same_as_first
@@ -123,6 +139,7 @@ export async function validateStage(db: Database, spec: InputSpec, ctx: Validati
       CASE WHEN nth = 1 THEN 'ok' WHEN same_as_first THEN 'duplicate' ELSE 'rejected' END AS status
     FROM valid
     UNION ALL BY NAME
-    SELECT * EXCLUDE (seq), 'rejected' AS status FROM numbered WHERE reason IS NOT NULL`);
+    SELECT * EXCLUDE (seq) FROM numbered WHERE reason IS NOT NULL`);
   await db.run('DROP TABLE checked_raw');
+  return { inFileOrder: false };
 }
