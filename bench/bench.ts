@@ -37,7 +37,7 @@ const { values: args } = parseArgs({
   options: {
     customers: { type: 'string', default: '1000000' },
     activity: { type: 'string', default: '2' },
-    mode: { type: 'string', default: 'features' },
+    mode: { type: 'string', default: 'run' },
     threads: { type: 'string', default: String(cpus().length) },
     'memory-limit': { type: 'string' },
     phase: { type: 'string' },
@@ -140,7 +140,7 @@ if (args.mode === 'neural') {
   const db = await Database.open(dbPath, duckdb);
   const cutoffs = (await db.all<{ c: string }>('SELECT DISTINCT CAST(as_of AS VARCHAR) AS c FROM training_snapshots ORDER BY c')).map((r) => r.c);
   const asOfFeatures = (await db.value<string>('SELECT CAST(max(as_of) AS VARCHAR) FROM customer_features'))!;
-  const btyd = await timed(memory, () => buildBtydFeatures(db, [...cutoffs, asOfFeatures], 90));
+  const btyd = await timed(memory, () => buildBtydFeatures(db, { sample: cutoffs, everyone: [asOfFeatures] }, 90, 'all'));
   rows.push({ step: `BG/NBD features: a fit per cutoff (${cutoffs.length + 1} cutoffs)`, seconds: btyd.seconds, peak_mib: btyd.peak_mib });
   const features = await readFeatureColumns(db, withBtydFeatures('customer_features'));
   for (const backend of ['tensorflow', 'wasm', 'cpu'] as const) {
@@ -202,8 +202,12 @@ if (args.mode === 'neural') {
     db: dbPath, out: join(work, 'out'), models: join(work, 'models'), duckdb,
   });
   const run = await timed(memory, () => runPipeline(config, log));
-  for (const s of run.result.manifest.stages) rows.push({ step: s.name, seconds: s.seconds, peak_mib: NaN, note: s.rows_out !== undefined ? `${s.rows_out.toLocaleString('en-US')} rows out` : undefined });
-  rows.push({ step: 'fidelio run (whole)', seconds: run.seconds, peak_mib: run.peak_mib });
+  for (const s of run.result.manifest.stages) {
+    const rowsNote = [s.rows_in !== undefined ? `${s.rows_in.toLocaleString('en-US')} rows in` : '', s.rows_out !== undefined ? `${s.rows_out.toLocaleString('en-US')} out` : ''].filter(Boolean).join(', ');
+    rows.push({ step: `**${s.name}**`, seconds: s.seconds, peak_mib: s.peak_rss_mib ?? NaN, note: rowsNote || undefined });
+    for (const st of s.steps ?? []) rows.push({ step: `${s.name} › ${st.name}`, seconds: st.seconds, peak_mib: NaN });
+  }
+  rows.push({ step: '**fidelio run (whole)**', seconds: run.seconds, peak_mib: run.peak_mib, note: `model ${run.result.manifest.model_version}, backend ${run.result.manifest.tfjs_backend}` });
 }
 memory.stop();
 

@@ -7,7 +7,7 @@ import { Database, dateParam, literal } from './db/Database.js';
 import { migrate } from './db/migrations.js';
 import { generateDemoData } from './demo/generateDemoData.js';
 import { DataError } from './errors.js';
-import { buildFeatures, buildSnapshots, planSnapshots } from './features/buildFeatures.js';
+import { buildFeatures, buildSnapshots, buildTrainingSample, planSnapshots, type TrainingSample } from './features/buildFeatures.js';
 import { ingestInputs, ingestOptions, type FileIngest } from './ingest/ingestInputs.js';
 import { trainModels, type TrainedModels } from './learn/trainModels.js';
 import { initBackend } from './learn/tfBackend.js';
@@ -19,6 +19,7 @@ import { Publication } from './publish/publication.js';
 import { renderReport } from './publish/report.js';
 import { buildKpis, type Cmgr } from './publish/buildKpis.js';
 import { RunLock } from './publish/runLock.js';
+import { PeakMemory, type Step } from './measure.js';
 
 /**
  * The pipeline's stages in the order data flows, with the tables each one
@@ -38,9 +39,14 @@ export type StageName = (typeof STAGES)[number]['name'];
 export interface StageRecord {
   name: StageName;
   seconds: number;
+  /** The process's peak resident memory during the stage (DuckDB runs in-process). */
+  peak_rss_mib?: number;
   rows_in?: number;
   rows_out?: number;
+  /** The stage's main steps, timed. */
+  steps?: { name: string; seconds: number }[];
 }
+
 
 export interface RunManifest {
   run_id: string;
@@ -107,13 +113,26 @@ async function runLocked(config: Config, log: Logger, runTime: Date, runId: stri
     inputs: [],
     demo,
   };
-  /** Runs one stage with a child logger, recording its seconds and the rows it read and wrote. */
-  const stage = async <T>(name: StageName, body: (log: Logger) => Promise<T>, rows?: (result: T) => Promise<Omit<StageRecord, 'name' | 'seconds'>>): Promise<T> => {
+  const memory = new PeakMemory();
+  const seconds = (since: number) => Number(((performance.now() - since) / 1000).toFixed(3));
+  /** Runs one stage with a child logger, recording its seconds, peak memory, steps and the rows it read and wrote. */
+  const stage = async <T>(name: StageName, body: (log: Logger, step: Step) => Promise<T>, rows?: (result: T) => Promise<Pick<StageRecord, 'rows_in' | 'rows_out'>>): Promise<T> => {
     const stageLog = log.child({ stage: name });
     const started = performance.now();
+    const steps: { name: string; seconds: number }[] = [];
+    const step: Step = async (stepName, stepBody) => {
+      const stepStarted = performance.now();
+      const out = await stepBody();
+      steps.push({ name: stepName, seconds: seconds(stepStarted) });
+      stageLog.debug({ step: stepName, seconds: steps.at(-1)!.seconds }, 'step finished');
+      return out;
+    };
+    memory.reset();
     stageLog.info('started');
-    const result = await body(stageLog);
-    const record: StageRecord = { name, seconds: Number(((performance.now() - started) / 1000).toFixed(3)), ...(rows ? await rows(result) : {}) };
+    const result = await body(stageLog, step);
+    const record: StageRecord = {
+      name, seconds: seconds(started), peak_rss_mib: memory.mib(), ...(rows ? await rows(result) : {}), ...(steps.length ? { steps } : {}),
+    };
     manifest.stages.push(record);
     stageLog.info(record, 'finished');
     return result;
@@ -134,19 +153,22 @@ async function runLocked(config: Config, log: Logger, runTime: Date, runId: stri
     const firstOrder = (await db.value<string>('SELECT CAST(min(order_date) AS VARCHAR) FROM orders WHERE amount >= 0'))!;
 
     const plan = planSnapshots({ asOf, horizonDays: config.horizonDays, count: config.snapshots.count, spacingDays: config.snapshots.spacingDays }, firstOrder);
-    await stage('features', async (l) => {
-      const customers = await buildFeatures(db, asOf);
+    const { sample, btydFits } = await stage('features', async (l, step) => {
+      const customers = await step('customer_features', () => buildFeatures(db, asOf));
       if (customers === 0) throw new DataError(`no customer has an order on or before --as-of ${asOf}; the first order is dated ${firstOrder}`);
-      const snapshots = plan.trainCutoffs.length ? await buildSnapshots(db, plan, config.horizonDays) : 0;
-      await buildBtydFeatures(db, [...plan.trainCutoffs, plan.holdoutCutoff, asOf], config.horizonDays);
+      const sample: TrainingSample = await step('training sample', () => buildTrainingSample(db, config.training.sampleCustomers, config.seed));
+      if (sample.partial) l.info(sample, 'the models learn from a stratified sample of customers (training.sampleCustomers)');
+      const snapshots = plan.trainCutoffs.length ? await step('training snapshots', () => buildSnapshots(db, plan, config.horizonDays, sample)) : 0;
+      const btydFits = await step('BG/NBD features per cutoff', () =>
+        buildBtydFeatures(db, { sample: plan.trainCutoffs, everyone: [plan.holdoutCutoff, asOf] }, config.horizonDays, sample.partial ? 'sample' : 'all'));
       l.info({ customers, snapshots, ...plan }, 'features built');
-      return customers;
-    }, async (n) => ({ rows_in: await db.value<number>('SELECT count(*) FROM orders WHERE order_date <= $1', [dateParam(asOf)]), rows_out: n }));
+      return { customers, sample, btydFits };
+    }, async (r) => ({ rows_in: await db.value<number>('SELECT count(*) FROM orders WHERE order_date <= $1', [dateParam(asOf)]), rows_out: r.customers }));
     if (plan.trainCutoffs.length === 0) {
       throw new DataError(`the history from ${firstOrder} to ${asOf} is too short to learn from: it needs more than two horizons (${2 * config.horizonDays} days); lower --horizon-days or give a longer history`);
     }
 
-    const models: TrainedModels = await stage('train', async (l): Promise<TrainedModels> => {
+    const models: TrainedModels = await stage('train', async (l, step): Promise<TrainedModels> => {
       const reuse = await reusableChampion(db, asOf, config, l);
       if (reuse) {
         manifest.model = { trained: null, promoted: false, reason: reuse.reason };
@@ -154,7 +176,7 @@ async function runLocked(config: Config, log: Logger, runTime: Date, runId: stri
       }
       const trained = await trainModels(db, plan, asOf, {
         horizonDays: config.horizonDays, annualDiscountRate: config.scoring.annualDiscountRate, seed: config.seed, neural: config.neural,
-        maxTrainingRows: config.training.maxRows,
+        maxTrainingRows: config.training.maxRows, sample, btydFits, step,
       }, l);
       const path = await saveModelVersion(config.models, trained, asOf);
       await registerModel(db, trained, path, asOf, runId);
@@ -171,26 +193,36 @@ async function runLocked(config: Config, log: Logger, runTime: Date, runId: stri
     }, async () => ({ rows_in: await db.value<number>('SELECT count(*) FROM training_snapshots') }));
     manifest.model_version = models.version;
 
-    await stage('score', () => scoreCustomers(db, models, asOf, config),
+    await stage('score', (_l, step) => scoreCustomers(db, models, asOf, config, step),
       async (n) => ({ rows_in: await db.value<number>('SELECT count(*) FROM customer_features'), rows_out: n }));
 
     const publishStarted = performance.now();
-    await stage('publish', () => publishRelease().catch((err: Error) => {
+    await stage('publish', (_l, step) => publishRelease(step).catch((err: Error) => {
       throw new DataError(`publication failed: ${err.message}. The previous publication in ${publication.out} is intact; free space or fix the folder and run again.`);
     }));
-    async function publishRelease(): Promise<string> {
-      manifest.cmgr = await buildKpis(db, asOf, config.horizonDays, config.kpis.cmgrMonths, config.costs);
+    async function publishRelease(step: Step): Promise<string> {
+      manifest.cmgr = await step('KPIs', () => buildKpis(db, asOf, config.horizonDays, config.kpis.cmgrMonths, config.costs));
       manifest.rejected_by_reason = await db.all(`SELECT kind, reason, count(*) AS lines FROM rejected_rows WHERE run_id = $1 GROUP BY ALL ORDER BY lines DESC, reason`, [runId]);
       const dir = publication.staging(runId);
-      await db.run(`COPY (SELECT * FROM customer_scores ORDER BY customer_id) TO ${literal(join(dir, 'customer_scores.parquet'))} (FORMAT parquet)`);
-      await db.run(`COPY (SELECT * FROM customer_scores ORDER BY customer_id) TO ${literal(join(dir, 'customer_scores.csv'))} (HEADER, DELIMITER ',')`);
-      await db.run(`COPY (SELECT * FROM kpis_monthly ORDER BY month) TO ${literal(join(dir, 'kpis_monthly.csv'))} (HEADER, DELIMITER ',')`);
-      await db.run(`COPY (SELECT * FROM kpis_by_group ORDER BY dimension, grp) TO ${literal(join(dir, 'kpis_by_group.csv'))} (HEADER, DELIMITER ',')`);
+      await step('Parquet and CSV files', async () => {
+        await db.run(`COPY (SELECT * FROM customer_scores ORDER BY customer_id) TO ${literal(join(dir, 'customer_scores.parquet'))} (FORMAT parquet)`);
+        await db.run(`COPY (SELECT * FROM customer_scores ORDER BY customer_id) TO ${literal(join(dir, 'customer_scores.csv'))} (HEADER, DELIMITER ',')`);
+        await db.run(`COPY (SELECT * FROM kpis_monthly ORDER BY month) TO ${literal(join(dir, 'kpis_monthly.csv'))} (HEADER, DELIMITER ',')`);
+        await db.run(`COPY (SELECT * FROM kpis_by_group ORDER BY dimension, grp) TO ${literal(join(dir, 'kpis_by_group.csv'))} (HEADER, DELIMITER ',')`);
+      });
       writeFileSync(join(dir, 'model_metrics.json'), JSON.stringify(models.metrics, null, 2) + '\n');
-      const html = await renderReport(db, { runId, asOf, horizonDays: config.horizonDays, modelVersion: models.version, metrics: models.metrics, cmgr: manifest.cmgr?.value ?? null });
+      const html = await step('report', () => renderReport(db, { runId, asOf, horizonDays: config.horizonDays, modelVersion: models.version, metrics: models.metrics, cmgr: manifest.cmgr?.value ?? null }));
       writeFileSync(join(dir, 'report.html'), html);
-      // The read-only copy for BI tools: they never hold the working database.
-      const copy = join(dir, 'fidelio.duckdb');
+      await step('database copy', () => publishDatabase(join(dir, 'fidelio.duckdb')));
+      manifest.outcome = 'succeeded';
+      manifest.finished_at = new Date().toISOString();
+      // The published manifest times publication up to its own writing; the database's copy has the full figure.
+      const publishSoFar = { name: 'publish' as const, seconds: Number(((performance.now() - publishStarted) / 1000).toFixed(3)) };
+      writeFileSync(join(dir, 'run_manifest.json'), JSON.stringify({ ...manifest, stages: [...manifest.stages, publishSoFar] }, null, 2) + '\n');
+      return publication.commit(runId);
+    }
+    /** The read-only copy for BI tools: they never hold the working database. */
+    async function publishDatabase(copy: string): Promise<void> {
       await db.run(`ATTACH ${literal(copy)} AS publication`);
       try {
         for (const table of ['customer_scores', 'kpis_monthly', 'kpis_by_group']) {
@@ -203,12 +235,6 @@ async function runLocked(config: Config, log: Logger, runTime: Date, runId: stri
       } finally {
         await db.run('DETACH publication');
       }
-      manifest.outcome = 'succeeded';
-      manifest.finished_at = new Date().toISOString();
-      // The published manifest times publication up to its own writing; the database's copy has the full figure.
-      const publishSoFar = { name: 'publish' as const, seconds: Number(((performance.now() - publishStarted) / 1000).toFixed(3)) };
-      writeFileSync(join(dir, 'run_manifest.json'), JSON.stringify({ ...manifest, stages: [...manifest.stages, publishSoFar] }, null, 2) + '\n');
-      return publication.commit(runId);
     }
     // The history records what was published (so cooldowns never count a contact list that was not).
     await db.run(`INSERT INTO customer_scores_history SELECT $1, as_of, customer_id, model_version, churn_probability, churn_risk,

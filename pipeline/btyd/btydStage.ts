@@ -1,4 +1,4 @@
-import { dateParam, type Database } from '../db/Database.js';
+import { dateParam, type Columns, type Database } from '../db/Database.js';
 import { Random } from '../demo/random.js';
 import { bgnbdExpectedCurve, bgnbdPAlive, bgnbdProbabilityNoPurchase, fitBgNbd, type BgNbdParams } from './bgnbd.js';
 import type { FitReport } from './fitReport.js';
@@ -6,8 +6,15 @@ import { fitGammaGamma, gammaGammaExpectedSpend, type GammaGammaParams } from '.
 import { fitParetoNbd, paretoNbdExpectedCurve, paretoNbdPAlive, type ParetoNbdParams } from './paretoNbd.js';
 import { summarySql, type CustomerSummary } from './summary.js';
 
-/** Orders as the BTYD summary reads them: purchases, and refunds to net against repeat spend. */
-const TRANSACTIONS = '(SELECT customer_id, order_date AS day, amount FROM orders)';
+/**
+ * Orders as the BTYD summary reads them: purchases, and refunds to net
+ * against repeat spend; of every customer, or of the training sample's.
+ */
+const transactions = (who: Customers) =>
+  `(SELECT customer_id, order_date AS day, amount FROM orders${who === 'sample' ? ' WHERE customer_id IN (SELECT customer_id FROM training_sample)' : ''})`;
+
+/** Whose history a summary reads: every customer's, or the training sample's (table training_sample). */
+export type Customers = 'all' | 'sample';
 /** A month, in days: 365.25 / 12. */
 export const MONTH_DAYS = 365.25 / 12;
 
@@ -52,8 +59,13 @@ interface Summary {
   rows: (CustomerSummary & { mean_repeat_value: number })[];
 }
 
-async function readSummary(db: Database, calibrationEnd: string, unitDays: number): Promise<Summary> {
-  const cols = await db.columns(summarySql(TRANSACTIONS), { calibration_end: dateParam(calibrationEnd), unit_days: unitDays });
+/** The summaries at `calibrationEnd` of every customer, or of the sample's (from `sampleSource` when it is given, a copy of their orders). */
+async function readSummary(db: Database, calibrationEnd: string, unitDays: number, who: Customers = 'all', sampleSource?: string): Promise<Summary> {
+  const source = who === 'sample' && sampleSource ? `(SELECT customer_id, order_date AS day, amount FROM ${sampleSource})` : transactions(who);
+  return toSummary(await db.columns(summarySql(source), { calibration_end: dateParam(calibrationEnd), unit_days: unitDays }));
+}
+
+function toSummary(cols: Columns): Summary {
   const x = cols.x as Float64Array;
   const t_x = cols.t_x as Float64Array;
   const T = cols.T as Float64Array;
@@ -64,11 +76,23 @@ async function readSummary(db: Database, calibrationEnd: string, unitDays: numbe
   };
 }
 
-/** Fits BG/NBD, Pareto/NBD and Gamma-Gamma on the orders up to `calibrationEnd` (time unit: `unitDays` days). */
-export async function fitBtydModels(db: Database, calibrationEnd: string, unitDays = 7): Promise<BtydModels> {
-  const { rows } = await readSummary(db, calibrationEnd, unitDays);
+export type BgNbdFit = ReturnType<typeof fitBgNbd>;
+
+export interface FitOptions {
+  /** Time unit in days (7: weeks). */
+  unitDays?: number;
+  /** Fit on the training sample's customers (the fits then apply to all). */
+  customers?: Customers;
+  /** A BG/NBD fit already made on the same summary (buildBtydFeatures makes one). */
+  bgnbd?: BgNbdFit;
+}
+
+/** Fits BG/NBD, Pareto/NBD and Gamma-Gamma on the orders up to `calibrationEnd`. */
+export async function fitBtydModels(db: Database, calibrationEnd: string, options: FitOptions = {}): Promise<BtydModels> {
+  const unitDays = options.unitDays ?? 7;
+  const { rows } = await readSummary(db, calibrationEnd, unitDays, options.customers);
   if (rows.length === 0) throw new Error(`no purchases on or before ${calibrationEnd} to fit the BTYD models on`);
-  const bg = fitBgNbd(rows);
+  const bg = options.bgnbd ?? fitBgNbd(rows);
   const pn = fitParetoNbd(rows);
   const gg = fitGammaGamma(rows);
   return {
@@ -88,6 +112,8 @@ export interface BtydScoreOptions {
   /** Parameter draws for the p10/p90 intervals; 0 leaves them out. */
   intervalDraws: number;
   seed: number;
+  /** Customers scored at a time (memory holds one batch). */
+  batchRows?: number;
 }
 
 /** Draws parameter vectors from the fit's log-scale normal approximation (mean the estimate). */
@@ -112,6 +138,14 @@ function drawParameters(params: number[], logCovariance: number[][] | null, draw
   });
 }
 
+/**
+ * The neighbourhoods the intervals are computed for: histories with t_x and
+ * T rounded to `timeUnits` time units (4 weeks), purchases capped at
+ * `maxPurchases`, and average order values in bins of `logSpendStep` in
+ * log (about +/-13%).
+ */
+export const INTERVAL_GRID = { timeUnits: 4, maxPurchases: 40, logSpendStep: 0.25 };
+
 const quantile = (sorted: number[], q: number) => {
   const pos = (sorted.length - 1) * q;
   const lo = Math.floor(pos);
@@ -130,8 +164,6 @@ const quantile = (sorted: number[], q: number) => {
  * from their estimated uncertainty (BTYD and Gamma-Gamma together).
  */
 export async function scoreBtyd(db: Database, models: BtydModels, asOf: string, target: string, options: BtydScoreOptions): Promise<number> {
-  const { ids, rows } = await readSummary(db, asOf, models.unit_days);
-  const n = rows.length;
   const horizon = options.horizonDays / models.unit_days;
   const month = MONTH_DAYS / models.unit_days;
   const discount = Array.from({ length: 12 }, (_, m) => Math.pow(1 + options.annualDiscountRate, -(m + 0.5) / 12));
@@ -155,55 +187,95 @@ export async function scoreBtyd(db: Database, models: BtydModels, asOf: string, 
     return [curve[0]!, discounted];
   };
 
-  const out = {
-    p_alive: new Float64Array(n),
-    p_no_purchase: new Float64Array(n),
-    expected_purchases: new Float64Array(n),
-    expected_purchases_p10: new Float64Array(n).fill(NaN),
-    expected_purchases_p90: new Float64Array(n).fill(NaN),
-    expected_order_value: new Float64Array(n),
-    expected_spend: new Float64Array(n),
-    clv_12m: new Float64Array(n),
-    clv_12m_p10: new Float64Array(n).fill(NaN),
-    clv_12m_p90: new Float64Array(n).fill(NaN),
-  };
-  // Customers with the same history share every purchase figure: computed once per history.
-  const cache = new Map<string, { pAlive: number; pNone: number; horizon: number; monthly: number; draws: [number, number][] }>();
-  for (let i = 0; i < n; i++) {
-    const { x, t_x, T, mean_repeat_value: zbar } = rows[i]!;
+  // Customers with the same history share every purchase figure: computed once per history (across batches).
+  const cache = new Map<string, { pAlive: number; pNone: number; horizon: number; monthly: number }>();
+  const point = (x: number, t_x: number, T: number) => {
     const key = `${x}|${t_x}|${T}`;
     let hit = cache.get(key);
     if (!hit) {
       const [h, monthly] = project(model, x, t_x, T);
-      hit = {
-        pAlive: model.pAlive(x, t_x, T),
-        pNone: model.pNoPurchase ? model.pNoPurchase(horizon, x, t_x, T) : NaN,
-        horizon: h,
-        monthly,
-        draws: withIntervals ? purchaseDraws.map((m) => project(m, x, t_x, T)) : [],
-      };
+      hit = { pAlive: model.pAlive(x, t_x, T), pNone: model.pNoPurchase ? model.pNoPurchase(horizon, x, t_x, T) : NaN, horizon: h, monthly };
       cache.set(key, hit);
     }
-    const orderValue = gammaGammaExpectedSpend(models.gamma_gamma, x, zbar);
-    out.p_alive[i] = hit.pAlive;
-    out.p_no_purchase[i] = hit.pNone;
-    out.expected_purchases[i] = hit.horizon;
-    out.expected_order_value[i] = orderValue;
-    out.expected_spend[i] = hit.horizon * orderValue;
-    out.clv_12m[i] = hit.monthly * orderValue;
-    if (withIntervals) {
-      const purchases = hit.draws.map((d) => d[0]).sort((a, b) => a - b);
-      const clv = hit.draws.map((d, k) => d[1] * gammaGammaExpectedSpend(spendDraws[k]!, x, zbar)).sort((a, b) => a - b);
-      out.expected_purchases_p10[i] = quantile(purchases, 0.1);
-      out.expected_purchases_p90[i] = quantile(purchases, 0.9);
-      out.clv_12m_p10[i] = quantile(clv, 0.1);
-      out.clv_12m_p90[i] = quantile(clv, 0.9);
+    return hit;
+  };
+  // The intervals express the parameters' uncertainty, which changes slowly from one history to the
+  // next: they are computed for neighbourhoods of histories (INTERVAL_GRID) as ratios to the point
+  // estimate there, and each customer's own estimate is scaled by them. Exact per-history draws cost
+  // 40 projections for each of the ~700,000 distinct histories of a million customers.
+  const projections = new Map<string, { h: number; monthly: number; draws: [number, number][] }>();
+  const intervals = new Map<string, { purchases: [number, number]; clv: [number, number] }>();
+  const interval = (x: number, t_x: number, T: number, zbar: number) => {
+    const g = INTERVAL_GRID;
+    const [xr, txr, Tr] = [Math.min(x, g.maxPurchases), Math.round(t_x / g.timeUnits) * g.timeUnits, Math.round(T / g.timeUnits) * g.timeUnits];
+    const zr = x > 0 && zbar > 0 ? Math.exp(Math.round(Math.log(zbar) / g.logSpendStep) * g.logSpendStep) : 0;
+    const key = `${xr}|${txr}|${Tr}|${zr}`;
+    let hit = intervals.get(key);
+    if (!hit) {
+      const history = `${xr}|${txr}|${Tr}`;
+      let projected = projections.get(history);
+      if (!projected) {
+        const [h, monthly] = project(model, xr, txr, Tr);
+        projected = { h, monthly, draws: purchaseDraws.map((m) => project(m, xr, txr, Tr)) };
+        projections.set(history, projected);
+      }
+      const { h, monthly, draws } = projected;
+      const value = gammaGammaExpectedSpend(models.gamma_gamma, xr, zr);
+      const purchases = draws.map((d) => d[0] / h).sort((a, b) => a - b);
+      const clv = draws.map((d, k) => (d[1] * gammaGammaExpectedSpend(spendDraws[k]!, xr, zr)) / (monthly * value)).sort((a, b) => a - b);
+      const bounds = (ratios: number[]): [number, number] => (ratios.every(Number.isFinite) ? [quantile(ratios, 0.1), quantile(ratios, 0.9)] : [1, 1]);
+      hit = { purchases: bounds(purchases), clv: bounds(clv) };
+      intervals.set(key, hit);
     }
+    return hit;
+  };
+  const scoreRows = (rows: Summary['rows']) => {
+    const n = rows.length;
+    const out = {
+      p_alive: new Float64Array(n),
+      p_no_purchase: new Float64Array(n),
+      expected_purchases: new Float64Array(n),
+      expected_purchases_p10: new Float64Array(n).fill(NaN),
+      expected_purchases_p90: new Float64Array(n).fill(NaN),
+      expected_order_value: new Float64Array(n),
+      expected_spend: new Float64Array(n),
+      clv_12m: new Float64Array(n),
+      clv_12m_p10: new Float64Array(n).fill(NaN),
+      clv_12m_p90: new Float64Array(n).fill(NaN),
+    };
+    for (let i = 0; i < n; i++) {
+      const { x, t_x, T, mean_repeat_value: zbar } = rows[i]!;
+      const hit = point(x, t_x, T);
+      const orderValue = gammaGammaExpectedSpend(models.gamma_gamma, x, zbar);
+      out.p_alive[i] = hit.pAlive;
+      out.p_no_purchase[i] = hit.pNone;
+      out.expected_purchases[i] = hit.horizon;
+      out.expected_order_value[i] = orderValue;
+      out.expected_spend[i] = hit.horizon * orderValue;
+      out.clv_12m[i] = hit.monthly * orderValue;
+      if (withIntervals) {
+        const ratios = interval(x, t_x, T, zbar);
+        out.expected_purchases_p10[i] = hit.horizon * ratios.purchases[0];
+        out.expected_purchases_p90[i] = hit.horizon * ratios.purchases[1];
+        out.clv_12m_p10[i] = out.clv_12m[i]! * ratios.clv[0];
+        out.clv_12m_p90[i] = out.clv_12m[i]! * ratios.clv[1];
+      }
+    }
+    return out;
+  };
+  const columnNames = ['p_alive', 'p_no_purchase', 'expected_purchases', 'expected_purchases_p10', 'expected_purchases_p90', 'expected_order_value',
+    'expected_spend', 'clv_12m', 'clv_12m_p10', 'clv_12m_p90'] as const;
+  await db.run(`CREATE OR REPLACE TABLE ${target} (customer_id VARCHAR, ${columnNames.map((c) => `${c} DOUBLE`).join(', ')})`);
+  let scored = 0;
+  // In batches: memory holds one batch's summaries and scores, whatever the number of customers.
+  const batches = db.batches(summarySql(transactions('all')), { calibration_end: dateParam(asOf), unit_days: models.unit_days }, options.batchRows);
+  for await (const batch of batches) {
+    const { ids, rows } = toSummary(batch.columns);
+    const out = scoreRows(rows);
+    await db.appendColumns(target, [ids, ...columnNames.map((c) => out[c])]);
+    scored += rows.length;
   }
-  const columns = Object.keys(out) as (keyof typeof out)[];
-  await db.run(`CREATE OR REPLACE TABLE ${target} (customer_id VARCHAR, ${columns.map((c) => `${c} DOUBLE`).join(', ')})`);
-  await db.appendColumns(target, [ids, ...columns.map((c) => out[c])]);
-  return n;
+  return scored;
 }
 
 /**
@@ -212,23 +284,56 @@ export async function scoreBtyd(db: Database, models: BtydModels, asOf: string, 
  * no snapshot sees a parameter learnt from its future) and gives P(alive),
  * expected purchases in the horizon and P(no purchase in the horizon).
  * Table `btyd_features` (as_of as text, customer_id, three columns).
+ *
+ * The training cutoffs hold the training sample's customers (as their
+ * snapshots do); the `everyone` cutoffs (the holdout and as-of) every
+ * customer. Each fit reads the sample's summaries (`fitOn`); the fits at the
+ * `everyone` cutoffs are returned for fitBtydModels to reuse.
  */
-export async function buildBtydFeatures(db: Database, cutoffs: string[], horizonDays: number, unitDays = 7): Promise<void> {
+export async function buildBtydFeatures(
+  db: Database,
+  cutoffs: { sample: string[]; everyone: string[] },
+  horizonDays: number,
+  fitOn: Customers,
+  unitDays = 7,
+): Promise<Map<string, BgNbdFit>> {
   await db.run(`CREATE OR REPLACE TABLE btyd_features (as_of VARCHAR, customer_id VARCHAR, btyd_p_alive DOUBLE,
     btyd_expected_purchases DOUBLE, btyd_p_no_purchase DOUBLE)`);
   const horizon = horizonDays / unitDays;
-  for (const cutoff of [...new Set(cutoffs)]) {
-    const { ids, rows } = await readSummary(db, cutoff, unitDays);
-    if (rows.length === 0) continue;
-    const { params } = fitBgNbd(rows);
+  const fits = new Map<string, BgNbdFit>();
+  const everyone = new Set(cutoffs.everyone);
+  // The sample's orders are read at every cutoff: copied once.
+  const sampleOrders = fitOn === 'sample' ? 'btyd_sample_orders' : undefined;
+  if (sampleOrders) {
+    await db.run(`CREATE OR REPLACE TEMP TABLE ${sampleOrders} AS
+      SELECT customer_id, order_date, amount FROM orders WHERE customer_id IN (SELECT customer_id FROM training_sample)`);
+  }
+  for (const cutoff of [...new Set([...cutoffs.sample, ...cutoffs.everyone])]) {
+    const scored = await readSummary(db, cutoff, unitDays, everyone.has(cutoff) ? 'all' : fitOn, sampleOrders);
+    if (scored.rows.length === 0) continue;
+    const fit = fitBgNbd(fitOn === 'all' || !everyone.has(cutoff) ? scored.rows : (await readSummary(db, cutoff, unitDays, fitOn, sampleOrders)).rows);
+    if (everyone.has(cutoff)) fits.set(cutoff, fit);
+    const { ids, rows } = scored;
     const pAlive = new Float64Array(rows.length);
     const expected = new Float64Array(rows.length);
     const pNone = new Float64Array(rows.length);
+    // Customers with the same (x, t_x, T) share the figures: computed once per history.
+    const cache = new Map<string, [number, number, number]>();
     rows.forEach((r, i) => {
-      pAlive[i] = bgnbdPAlive(params, r.x, r.t_x, r.T);
-      expected[i] = bgnbdExpectedCurve(params, [horizon], r.x, r.t_x, r.T)[0]!;
-      pNone[i] = bgnbdProbabilityNoPurchase(params, horizon, r.x, r.t_x, r.T);
+      const key = `${r.x}|${r.t_x}|${r.T}`;
+      let hit = cache.get(key);
+      if (!hit) {
+        hit = [
+          bgnbdPAlive(fit.params, r.x, r.t_x, r.T),
+          bgnbdExpectedCurve(fit.params, [horizon], r.x, r.t_x, r.T)[0]!,
+          bgnbdProbabilityNoPurchase(fit.params, horizon, r.x, r.t_x, r.T),
+        ];
+        cache.set(key, hit);
+      }
+      [pAlive[i], expected[i], pNone[i]] = hit;
     });
     await db.appendColumns('btyd_features', [ids.map(() => cutoff), ids, pAlive, expected, pNone]);
   }
+  if (sampleOrders) await db.run(`DROP TABLE ${sampleOrders}`);
+  return fits;
 }

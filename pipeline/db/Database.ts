@@ -1,9 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DuckDBDateValue, DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBDateValue, DuckDBInstance, DuckDBTypeId, JSDuckDBValueConverter, type DuckDBConnection, type DuckDBResult, type DuckDBValue } from '@duckdb/node-api';
 import { DataError, UsageError } from '../errors.js';
 
 export type Params = DuckDBValue[] | Record<string, DuckDBValue>;
+/** A result as columns: numbers in Float64Array (NULL as NaN), anything else as strings. */
+export type Columns = Record<string, Float64Array | (string | null)[]>;
+
+const NUMERIC_TYPES = new Set<DuckDBTypeId>([
+  DuckDBTypeId.DOUBLE, DuckDBTypeId.FLOAT, DuckDBTypeId.DECIMAL, DuckDBTypeId.TINYINT, DuckDBTypeId.SMALLINT,
+  DuckDBTypeId.INTEGER, DuckDBTypeId.BIGINT, DuckDBTypeId.UTINYINT, DuckDBTypeId.USMALLINT, DuckDBTypeId.UINTEGER,
+  DuckDBTypeId.UBIGINT, DuckDBTypeId.HUGEINT,
+]);
 export type Row = Record<string, unknown>;
 
 export interface DatabaseOptions {
@@ -25,6 +33,7 @@ export class Database {
     readonly path: string,
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
+    private readonly timezone: string,
   ) {}
 
   static async open(path: string, options: DatabaseOptions = {}): Promise<Database> {
@@ -40,7 +49,7 @@ export class Database {
       throw new DataError(describeOpenError(path, err as Error));
     }
     const connection = await instance.connect();
-    const db = new Database(path, instance, connection);
+    const db = new Database(path, instance, connection, options.timezone ?? 'UTC');
     try {
       // Set on the connection: the time-zone extension loads after the instance's own settings.
       await db.run(`SET TimeZone = ${literal(options.timezone ?? 'UTC')}`);
@@ -89,6 +98,25 @@ export class Database {
       }
     }
     return out;
+  }
+
+  /**
+   * A query's result in batches of about `rows` rows, each as columns
+   * (numeric types as Float64Array, NULL as NaN; others as strings), read
+   * from DuckDB's stream chunk by chunk: memory holds one batch, whatever
+   * the size of the result. The stream has a connection of its own (a
+   * connection's stream ends when it runs another query, and the caller
+   * writes each batch's results meanwhile): it reads the database's tables
+   * as committed, not this connection's temp tables.
+   */
+  async *batches(sql: string, params?: Params, rows = 65_536): AsyncGenerator<{ columns: Columns; n: number }> {
+    const connection = await this.instance.connect();
+    try {
+      await connection.run(`SET TimeZone = ${literal(this.timezone)}`);
+      yield* readBatches(await connection.stream(sql, params), rows);
+    } finally {
+      connection.closeSync();
+    }
   }
 
   /**
@@ -182,4 +210,38 @@ function describeOpenError(path: string, err: Error): string {
     return `cannot open ${path} as a DuckDB database: ${msg}. Point --db at a fidelio database or a new path.`;
   }
   return `cannot open database ${path}: ${msg}`;
+}
+
+/** Gathers a stream's chunks into batches of at least `rows` rows, as columns. */
+async function* readBatches(result: DuckDBResult, rows: number): AsyncGenerator<{ columns: Columns; n: number }> {
+  const names = result.columnNames();
+  const numeric = result.columnTypes().map((t) => NUMERIC_TYPES.has(t.typeId));
+  let pending: (unknown[] | null)[][] = [];
+  let n = 0;
+  const flush = () => {
+    const columns: Columns = {};
+    names.forEach((name, c) => {
+      const parts = pending.map((chunk) => chunk[c]!);
+      if (numeric[c]) {
+        const out = new Float64Array(n);
+        let at = 0;
+        for (const part of parts) for (const v of part) out[at++] = v === null || v === undefined ? NaN : Number(v);
+        columns[name] = out;
+      } else {
+        columns[name] = parts.flatMap((part) => part.map((v) => (v === null || v === undefined ? null : String(normalizeValue(v)))));
+      }
+    });
+    const batch = { columns, n };
+    pending = [];
+    n = 0;
+    return batch;
+  };
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    pending.push(chunk.convertColumns(JSDuckDBValueConverter) as unknown[][]);
+    n += chunk.rowCount;
+    if (n >= rows) yield flush();
+  }
+  if (n > 0) yield flush();
 }

@@ -44,21 +44,86 @@ export function planSnapshots(options: SnapshotOptions, firstOrderDate: string):
   return { holdoutCutoff, trainCutoffs };
 }
 
+export interface TrainingSample {
+  /** Customers known at as-of. */
+  customers: number;
+  /** Customers in `training_sample`; equal to `customers` when the base is small enough to learn from whole. */
+  sampled: number;
+  /** True when the models learn from a sample (sampled < customers). */
+  partial: boolean;
+}
+
+/**
+ * Chooses the customers the models learn from: table `training_sample`
+ * (customer_id). A base of at most `size` customers is taken whole. A larger
+ * one is sampled in proportion within strata of purchase count (1, 2, 3, 4,
+ * 5+) and recency at as-of (up to 90 days, up to a year, longer), so the
+ * sample has the base's mix of new, regular and lapsed customers; within a
+ * stratum the customers are ordered by a seeded hash of their id, so the
+ * same base and seed give the same sample.
+ */
+export async function buildTrainingSample(db: Database, size: number, seed: number): Promise<TrainingSample> {
+  const customers = await db.value<number>('SELECT count(*) FROM customer_features');
+  const share = Math.min(1, size / Math.max(1, customers));
+  await db.run(`CREATE OR REPLACE TABLE training_sample AS
+    SELECT customer_id FROM (
+      SELECT customer_id,
+        row_number() OVER (PARTITION BY stratum ORDER BY hash(customer_id || $seed), customer_id) AS k,
+        count(*) OVER (PARTITION BY stratum) AS n
+      FROM (
+        SELECT customer_id, least(orders_count, 5) * 10
+          + CASE WHEN recency_days <= 90 THEN 0 WHEN recency_days <= 365 THEN 1 ELSE 2 END AS stratum
+        FROM customer_features))
+    WHERE k <= round(n * $share)
+    ORDER BY customer_id`, { seed: String(seed), share });
+  const sampled = await db.value<number>('SELECT count(*) FROM training_sample');
+  return { customers, sampled, partial: sampled < customers };
+}
+
+/**
+ * The customer_features query with its order and ticket sources restricted
+ * to the customers of `training_sample` (so that a sampled snapshot reads a
+ * sample's rows, not the whole history).
+ */
+function sampledFeaturesSql(): string {
+  const sql = readSql('features/customer_features.sql');
+  const sources = [
+    ['FROM orders WHERE', 'FROM sample_orders WHERE'],
+    ['FROM tickets WHERE', 'FROM sample_tickets WHERE'],
+  ];
+  return sources.reduce((q, [from, to]) => {
+    if (!q.includes(from!)) throw new Error(`customer_features.sql no longer reads "${from}": update sampledFeaturesSql`);
+    return q.replace(from!, to!);
+  }, sql);
+}
+
 /**
  * Builds `training_snapshots`: for each cutoff of the plan, the features as
  * of the cutoff joined with the labels over (cutoff, cutoff + horizon]
- * (see training_snapshots.sql).
+ * (see training_snapshots.sql). With a partial training sample, the
+ * training cutoffs hold the sampled customers only; the holdout cutoff,
+ * which backtests the models, always holds every customer.
  */
-export async function buildSnapshots(db: Database, plan: SnapshotPlan, horizonDays: number): Promise<number> {
-  const select = readSql('features/training_snapshots.sql').replace('/*customer_features*/', readSql('features/customer_features.sql'));
+export async function buildSnapshots(db: Database, plan: SnapshotPlan, horizonDays: number, sample?: TrainingSample): Promise<number> {
+  const template = readSql('features/training_snapshots.sql');
+  const whole = template.replace('/*customer_features*/', readSql('features/customer_features.sql'));
+  let sampled = whole;
+  if (sample?.partial) {
+    await db.run(`CREATE OR REPLACE TEMP TABLE sample_orders AS SELECT * FROM orders WHERE customer_id IN (SELECT customer_id FROM training_sample);
+      CREATE OR REPLACE TEMP TABLE sample_tickets AS SELECT * FROM tickets WHERE customer_id IN (SELECT customer_id FROM training_sample)`);
+    // The labels' orders first (the template's only FROM orders), then the features inlined.
+    sampled = template.replace('FROM orders', 'FROM sample_orders').replace('/*customer_features*/', sampledFeaturesSql());
+  }
   await db.run('DROP TABLE IF EXISTS training_snapshots');
   const cutoffs = [...plan.trainCutoffs.map((c) => ({ c, split: 'train' })), { c: plan.holdoutCutoff, split: 'holdout' }];
   const bar = progress('features: snapshots', cutoffs.length);
   for (const [i, { c, split }] of cutoffs.entries()) {
     bar.tick(i);
     const params = { as_of: dateParam(c), horizon: horizonDays, split };
+    const select = split === 'train' ? sampled : whole;
     await db.run(i === 0 ? `CREATE TABLE training_snapshots AS ${select}` : `INSERT INTO training_snapshots ${select}`, params);
   }
   bar.end();
+  await db.run('DROP TABLE IF EXISTS sample_orders; DROP TABLE IF EXISTS sample_tickets');
   return db.value<number>('SELECT count(*) FROM training_snapshots');
 }

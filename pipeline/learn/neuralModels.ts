@@ -25,13 +25,42 @@ export interface NeuralModels {
 export const withBtydFeatures = (table: string) =>
   `(SELECT t.*, b.* EXCLUDE (as_of, customer_id) FROM ${table} t LEFT JOIN btyd_features b ON CAST(b.as_of AS DATE) = t.as_of AND b.customer_id = t.customer_id)`;
 
-/** Feature columns (and labels when the source has them) as typed columns, in customer order. */
-export async function readFeatureColumns(db: Database, source: string, where = 'true', labels = false): Promise<{ data: FeatureColumns; n: number }> {
+/** The query of the model inputs (and labels when the source has them): numbers as DOUBLE, categories as text. */
+function featureColumnsSql(source: string, where: string, labels: boolean): string {
   const numeric = NUMERIC_FEATURES.map((f) => `CAST(${f.name} AS DOUBLE) AS ${f.name}`);
   const extra = labels ? [', CAST(churned AS DOUBLE) AS churned', ', CAST(greatest(future_spend, 0) AS DOUBLE) AS future_spend'] : [];
-  const data = await db.columns(`SELECT customer_id, ${numeric.join(', ')}, ${CATEGORICAL_FEATURES.join(', ')} ${extra.join('')}
-    FROM ${source} WHERE ${where} ORDER BY ${labels ? 'as_of, ' : ''}customer_id`);
+  return `SELECT customer_id, ${numeric.join(', ')}, ${CATEGORICAL_FEATURES.map((c) => `CAST(${c} AS VARCHAR) AS ${c}`).join(', ')} ${extra.join('')}
+    FROM ${source} WHERE ${where}`;
+}
+
+/** Feature columns (and labels when the source has them) as typed columns, in customer order. */
+export async function readFeatureColumns(db: Database, source: string, where = 'true', labels = false): Promise<{ data: FeatureColumns; n: number }> {
+  const data = await db.columns(`${featureColumnsSql(source, where, labels)} ORDER BY ${labels ? 'as_of, ' : ''}customer_id`);
   return { data, n: (data.customer_id as unknown[]).length };
+}
+
+/**
+ * The same columns in batches of `rows` (no order: each row is scored on
+ * its own), so that scoring holds one batch in memory whatever the base's size.
+ */
+export function featureBatches(db: Database, source: string, where = 'true', rows = 65_536, ordered = false): AsyncGenerator<{ columns: FeatureColumns; n: number }> {
+  return db.batches(featureColumnsSql(source, where, false) + (ordered ? ' ORDER BY customer_id' : ''), undefined, rows);
+}
+
+/** Scores the rows of `source` (WHERE `where`) batch by batch, in customer order: whole columns of the scores. */
+export async function scoreNeuralInOrder(db: Database, models: NeuralModels, source: string, where: string): Promise<{ churn: Float64Array; value: Float64Array; n: number }> {
+  const parts: ReturnType<typeof scoreNeural>[] = [];
+  for await (const batch of featureBatches(db, source, where, 65_536, true)) parts.push(scoreNeural(models, batch.columns, batch.n));
+  const n = parts.reduce((s, p) => s + p.churn.length, 0);
+  const churn = new Float64Array(n);
+  const value = new Float64Array(n);
+  let at = 0;
+  for (const p of parts) {
+    churn.set(p.churn, at);
+    value.set(p.value, at);
+    at += p.churn.length;
+  }
+  return { churn, value, n };
 }
 
 const column = (values: Float64Array): Matrix => ({ data: Float32Array.from(values), rows: values.length, cols: 1 });
@@ -58,7 +87,7 @@ export async function trainNeuralModels(
   /** Architectures to try; by default the lists above (the scoring models reuse the backtest's choice). */
   architectures: { churn: number[][]; value: number[][] } = { churn: CHURN_ARCHITECTURES, value: VALUE_ARCHITECTURES },
   /** Snapshot rows to fit on at most; more are sampled by customer. */
-  maxRows = 250_000,
+  maxRows = 50_000,
 ): Promise<NeuralModels> {
   const inList = (cs: string[]) => `CAST(as_of AS VARCHAR) IN (${cs.map(literal).join(', ')})`;
   const snapshots = withBtydFeatures('training_snapshots');

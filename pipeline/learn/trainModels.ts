@@ -1,15 +1,16 @@
 import { createHash } from 'node:crypto';
-import { fitBtydModels, scoreBtyd, type BtydModels, type PurchaseModelName } from '../btyd/btydStage.js';
+import { fitBtydModels, scoreBtyd, type BgNbdFit, type BtydModels, type PurchaseModelName } from '../btyd/btydStage.js';
 import type { FitReport } from '../btyd/fitReport.js';
 import type { Database } from '../db/Database.js';
-import type { SnapshotPlan } from '../features/buildFeatures.js';
+import type { SnapshotPlan, TrainingSample } from '../features/buildFeatures.js';
 import type { Logger } from '../log.js';
 import { calibrationTable, churnMetrics, gainCurve, holdoutColumns, liftTopDecile, purchaseMetrics, rounded, valueMetrics } from './backtest.js';
 import { auc } from './metrics.js';
-import { readFeatureColumns, scoreNeural, trainNeuralModels, withBtydFeatures, type NeuralModels } from './neuralModels.js';
+import { scoreNeuralInOrder, trainNeuralModels, withBtydFeatures, type NeuralModels } from './neuralModels.js';
 import { applyRfTable, trainRfTable, type RfCell } from './rfTableModel.js';
 import { addDays } from '../db/Database.js';
 import { profileFeatures, type FeatureProfile } from '../registry/drift.js';
+import { untimed, type Step } from '../measure.js';
 
 export type ChurnModelName = 'rf_table' | 'bgnbd' | 'neural';
 export type ValueModelName = PurchaseModelName | 'neural';
@@ -22,6 +23,12 @@ export interface TrainOptions {
   neural: boolean;
   /** The networks fit on at most this many snapshot rows (a sample of customers beyond). */
   maxTrainingRows: number;
+  /** The customers the models learn from (every customer when the sample is not partial). */
+  sample?: TrainingSample;
+  /** BG/NBD fits already made at the holdout cutoff and at as-of (buildBtydFeatures'). */
+  btydFits?: Map<string, BgNbdFit>;
+  /** Times the main steps (the run's stage record). */
+  step?: Step;
 }
 
 export interface TrainedModels {
@@ -56,17 +63,23 @@ export interface TrainedModels {
  */
 export async function trainModels(db: Database, plan: SnapshotPlan, asOf: string, o: TrainOptions, log: Logger): Promise<TrainedModels> {
   const horizon = o.horizonDays;
+  const step = o.step ?? untimed;
   const notes: string[] = [];
   const validationCutoff = plan.trainCutoffs[0]!;
   const backtestFitCutoffs = plan.trainCutoffs.filter((c) => c <= addDays(validationCutoff, -horizon));
 
   // Backtest: the table, the probabilistic models and the networks, learnt before the holdout.
-  const table = await trainRfTable(db, ['train']);
-  await applyRfTable(db, table.cells, `(SELECT * FROM training_snapshots WHERE split = 'holdout')`, 'holdout_churn_scores');
-  const btydAtHoldout = await fitBtydModels(db, plan.holdoutCutoff);
+  await step('backtest: table', async () => {
+    const table = await trainRfTable(db, ['train']);
+    await applyRfTable(db, table.cells, `(SELECT * FROM training_snapshots WHERE split = 'holdout')`, 'holdout_churn_scores');
+  });
+  const fitOn = o.sample?.partial ? 'sample' : 'all';
+  const btydAtHoldout = await step('backtest: BTYD fits', () => fitBtydModels(db, plan.holdoutCutoff, { customers: fitOn, bgnbd: o.btydFits?.get(plan.holdoutCutoff) }));
   const btydOptions = { horizonDays: horizon, annualDiscountRate: o.annualDiscountRate, intervalDraws: 0, seed: o.seed };
-  await scoreBtyd(db, btydAtHoldout, plan.holdoutCutoff, 'holdout_bgnbd_scores', { ...btydOptions, model: 'bgnbd' });
-  await scoreBtyd(db, btydAtHoldout, plan.holdoutCutoff, 'holdout_pareto_scores', { ...btydOptions, model: 'pareto' });
+  await step('backtest: BTYD scores', async () => {
+    await scoreBtyd(db, btydAtHoldout, plan.holdoutCutoff, 'holdout_bgnbd_scores', { ...btydOptions, model: 'bgnbd' });
+    await scoreBtyd(db, btydAtHoldout, plan.holdoutCutoff, 'holdout_pareto_scores', { ...btydOptions, model: 'pareto' });
+  });
   const rf = await holdoutColumns(db, 'holdout_churn_scores', ['churn_probability', 'predicted_value']);
   const bg = await holdoutColumns(db, 'holdout_bgnbd_scores', ['p_no_purchase', 'expected_purchases', 'expected_spend', 'clv_12m']);
   const pn = await holdoutColumns(db, 'holdout_pareto_scores', ['expected_purchases', 'expected_spend', 'clv_12m']);
@@ -82,10 +95,9 @@ export async function trainModels(db: Database, plan: SnapshotPlan, asOf: string
   let neuralBacktest: NeuralModels | undefined;
   if (o.neural && backtestFitCutoffs.length > 0) {
     try {
-      neuralBacktest = await trainNeuralModels(db, backtestFitCutoffs, validationCutoff, o.seed, log, undefined, o.maxTrainingRows);
-      const holdout = await readFeatureColumns(db, withBtydFeatures('training_snapshots'), `split = 'holdout'`, true);
-      if (holdout.n !== churned.length) throw new Error(`the networks' holdout has ${holdout.n} customers, the snapshot ${churned.length}`);
-      const scored = scoreNeural(neuralBacktest, holdout.data, holdout.n);
+      neuralBacktest = await step('backtest: networks', () => trainNeuralModels(db, backtestFitCutoffs, validationCutoff, o.seed, log, undefined, o.maxTrainingRows));
+      const scored = await step('backtest: networks on the holdout', () => scoreNeuralInOrder(db, neuralBacktest!, withBtydFeatures('training_snapshots'), `split = 'holdout'`));
+      if (scored.n !== churned.length) throw new Error(`the networks' holdout has ${scored.n} customers, the snapshot ${churned.length}`);
       churnScores.neural = scored.churn;
       valueScores.neural = scored.value;
     } catch (err) {
@@ -106,6 +118,7 @@ export async function trainModels(db: Database, plan: SnapshotPlan, asOf: string
   const metrics = {
     as_of: asOf,
     holdout: { cutoff: plan.holdoutCutoff, end: asOf, horizon_days: horizon, customers: churned.length, churn_rate: rounded({ v: churnCandidates.rf_table.churn_rate }).v },
+    training_sample: o.sample ?? null,
     windows: {
       btyd_calibration_end: plan.holdoutCutoff,
       table_cutoffs: plan.trainCutoffs,
@@ -160,13 +173,13 @@ export async function trainModels(db: Database, plan: SnapshotPlan, asOf: string
 
   // Scoring models: everything one horizon later.
   const finalTable = await trainRfTable(db, ['train', 'holdout']);
-  const btyd = await fitBtydModels(db, asOf);
+  const btyd = await step('BTYD fits', () => fitBtydModels(db, asOf, { customers: fitOn, bgnbd: o.btydFits?.get(asOf) }));
   for (const [name, fit] of [['bgnbd', btyd.bgnbd], ['pareto', btyd.pareto], ['gamma_gamma', btyd.gamma_gamma]] as const) {
     if (fit.report.warnings.length) log.warn({ model: name, warnings: fit.report.warnings }, 'BTYD fit warnings');
   }
   let neural: NeuralModels | undefined;
   if (churnModel === 'neural' || valueModel === 'neural') {
-    neural = await trainNeuralModels(db, plan.trainCutoffs, plan.holdoutCutoff, o.seed, log, architectures, o.maxTrainingRows);
+    neural = await step('networks', () => trainNeuralModels(db, plan.trainCutoffs, plan.holdoutCutoff, o.seed, log, architectures, o.maxTrainingRows));
   }
   const dataFingerprint = await fingerprint(db, asOf);
   const profile = await profileFeatures(db);

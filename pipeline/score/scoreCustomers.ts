@@ -3,7 +3,8 @@ import type { Config } from '../config.js';
 import { literal, type Database } from '../db/Database.js';
 import { UsageError } from '../errors.js';
 import { readSql } from '../db/sqlFile.js';
-import { readFeatureColumns, scoreNeural, withBtydFeatures } from '../learn/neuralModels.js';
+import { featureBatches, scoreNeural, withBtydFeatures } from '../learn/neuralModels.js';
+import { untimed, type Step } from '../measure.js';
 import { applyRfTable } from '../learn/rfTableModel.js';
 import { occlusionReasons } from './reasons.js';
 import type { TrainedModels } from '../learn/trainModels.js';
@@ -23,19 +24,22 @@ export function customerScoresSql(s: Config['scoring']): string {
  * models. Builds btyd_scores (p_alive, expected purchases, the CLV's time
  * profile and intervals), churn_scores (the churn champion's probability),
  * value_scores (the value champion's horizon spend and 12-month CLV) and
- * from them customer_scores (customer_scores.sql).
+ * from them customer_scores (customer_scores.sql). The models score in
+ * batches of `batchRows` customers (memory holds one batch); the rest is SQL.
  */
-export async function scoreCustomers(db: Database, models: TrainedModels, asOf: string, config: Config): Promise<number> {
-  const btydOptions = { horizonDays: config.horizonDays, annualDiscountRate: config.scoring.annualDiscountRate, seed: config.seed };
-  await scoreBtyd(db, models.btyd, asOf, 'btyd_scores', { ...btydOptions, model: models.btydModel, intervalDraws: config.scoring.intervalDraws });
+export async function scoreCustomers(db: Database, models: TrainedModels, asOf: string, config: Config, step: Step = untimed, batchRows = 65_536): Promise<number> {
+  const btydOptions = { horizonDays: config.horizonDays, annualDiscountRate: config.scoring.annualDiscountRate, seed: config.seed, batchRows };
+  await step('BTYD scores', () => scoreBtyd(db, models.btyd, asOf, 'btyd_scores', { ...btydOptions, model: models.btydModel, intervalDraws: config.scoring.intervalDraws }));
 
-  let neural: ReturnType<typeof scoreNeural> | undefined;
-  let features: Awaited<ReturnType<typeof readFeatureColumns>> | undefined;
   if (models.neural) {
-    features = await readFeatureColumns(db, withBtydFeatures('customer_features'));
-    neural = scoreNeural(models.neural, features.data, features.n);
-    await db.run('CREATE OR REPLACE TABLE neural_scores (customer_id VARCHAR, churn_probability DOUBLE, predicted_value DOUBLE)');
-    await db.appendColumns('neural_scores', [features.data.customer_id as string[], neural.churn, neural.value]);
+    const networks = models.neural;
+    await step('networks', async () => {
+      await db.run('CREATE OR REPLACE TABLE neural_scores (customer_id VARCHAR, churn_probability DOUBLE, predicted_value DOUBLE)');
+      for await (const batch of featureBatches(db, withBtydFeatures('customer_features'), 'true', batchRows)) {
+        const scored = scoreNeural(networks, batch.columns, batch.n);
+        await db.appendColumns('neural_scores', [batch.columns.customer_id as string[], scored.churn, scored.value]);
+      }
+    });
   }
 
   switch (models.churnModel) {
@@ -77,7 +81,7 @@ export async function scoreCustomers(db: Database, models: TrainedModels, asOf: 
 
   const s = config.scoring;
   try {
-    await db.run(`CREATE OR REPLACE TABLE customer_scores AS ${customerScoresSql(s)}`, {
+    await step('customer_scores', () => db.run(`CREATE OR REPLACE TABLE customer_scores AS ${customerScoresSql(s)}`, {
     horizon: config.horizonDays, medium_risk: s.mediumRisk, high_risk: s.highRisk, predicted_weight: s.predictedWeight,
     vip_rule: s.vip.rule, vip_share: s.vip.valueShare, vip_cap: s.vip.maxCustomerShare,
     lapsed_days: s.lapsedDays, new_days: s.newDays, model_version: models.version,
@@ -85,7 +89,7 @@ export async function scoreCustomers(db: Database, models: TrainedModels, asOf: 
     vip_unresolved_complaints: s.flags.vipUnresolvedComplaints, seed: String(config.seed),
     control_share: s.controlShare, cooldown_days: s.cooldownDays, save_rate: s.budget.saveRate,
     cost_per_action: s.budget.costPerAction, max_actions: s.budget.maxActions ?? null, max_spend: s.budget.maxSpend ?? null,
-    });
+    }));
   } catch (err) {
     const custom = [s.vip.expression, ...s.flags.custom.map((f) => f.expression)].filter(Boolean);
     if (custom.length && /Binder Error|Parser Error|Conversion Error/.test((err as Error).message)) {
@@ -93,16 +97,20 @@ export async function scoreCustomers(db: Database, models: TrainedModels, asOf: 
     }
     throw err;
   }
-  if (models.churnModel === 'neural' && models.neural && features) {
-    // Attribution of the network's churn score, for the customers given an action (all of them when
-    // the base is small): occlusion of each group of inputs against a typical customer.
-    const ids = features.data.customer_id as string[];
-    const acted = new Set((await db.all<{ customer_id: string }>(`SELECT customer_id FROM customer_scores WHERE action <> 'none'`)).map((r) => r.customer_id));
-    const which = ids.flatMap((id, i) => (features!.n <= 100_000 || acted.has(id) ? [i] : []));
-    const reasons = occlusionReasons(models.neural, features.data, features.n, which);
-    await db.run('CREATE OR REPLACE TEMP TABLE occlusion_reasons (customer_id VARCHAR, reasons VARCHAR)');
-    await db.appendColumns('occlusion_reasons', [which.map((i) => ids[i]!), reasons]);
-    await db.run(`UPDATE customer_scores s SET reasons = r.reasons FROM occlusion_reasons r WHERE r.customer_id = s.customer_id`);
+  if (models.churnModel === 'neural' && models.neural) {
+    // Attribution of the network's churn score for the customers given an action (the others keep
+    // customer_scores.sql's plain reasons): occlusion of each group of inputs against a typical customer.
+    const networks = models.neural;
+    await step('reasons', async () => {
+      await db.run('CREATE OR REPLACE TEMP TABLE occlusion_reasons (customer_id VARCHAR, reasons VARCHAR)');
+      const acted = `customer_id IN (SELECT customer_id FROM customer_scores WHERE action <> 'none')`;
+      for await (const batch of featureBatches(db, withBtydFeatures('customer_features'), acted, batchRows)) {
+        const reasons = occlusionReasons(networks, batch.columns, batch.n, Array.from({ length: batch.n }, (_, i) => i));
+        await db.appendColumns('occlusion_reasons', [batch.columns.customer_id as string[], reasons]);
+      }
+      await db.run(`UPDATE customer_scores s SET reasons = r.reasons FROM occlusion_reasons r WHERE r.customer_id = s.customer_id;
+        DROP TABLE occlusion_reasons`);
+    });
   }
   return db.value<number>('SELECT count(*) FROM customer_scores');
 }

@@ -1,0 +1,37 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+
+/**
+ * The process's peak resident memory since the last reset, in MiB. On
+ * Linux the kernel's high-water mark (VmHWM) is reset by writing 5 to
+ * /proc/self/clear_refs, so each stage gets its own peak; elsewhere the
+ * figure is the process's peak so far (never reset).
+ */
+export class PeakMemory {
+  private resettable = true;
+
+  reset(): void {
+    if (!this.resettable) return;
+    try {
+      writeFileSync('/proc/self/clear_refs', '5');
+    } catch {
+      this.resettable = false;
+    }
+  }
+
+  mib(): number {
+    if (this.resettable) {
+      try {
+        const kb = /VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+        if (kb) return Math.round(Number(kb) / 1024);
+      } catch {
+        // not Linux: fall through
+      }
+    }
+    return Math.round(process.resourceUsage().maxRSS / 1024);
+  }
+}
+
+/** Times one named step of a stage (run.ts records it in the stage's record). */
+export type Step = <T>(name: string, body: () => Promise<T>) => Promise<T>;
+/** A Step that only runs the body (for callers outside a run). */
+export const untimed: Step = (_name, body) => body();
