@@ -114,6 +114,8 @@ export interface BtydScoreOptions {
   seed: number;
   /** Customers scored at a time (memory holds one batch). */
   batchRows?: number;
+  /** The neighbourhoods the intervals are computed for (INTERVAL_GRID unless given). */
+  intervalGrid?: typeof INTERVAL_GRID;
 }
 
 /** Draws parameter vectors from the fit's log-scale normal approximation (mean the estimate). */
@@ -139,12 +141,13 @@ function drawParameters(params: number[], logCovariance: number[][] | null, draw
 }
 
 /**
- * The neighbourhoods the intervals are computed for: histories with t_x and
- * T rounded to `timeUnits` time units (4 weeks), purchases capped at
- * `maxPurchases`, and average order values in bins of `logSpendStep` in
- * log (about +/-13%).
+ * The neighbourhoods the intervals are computed for: histories with the
+ * age T in bins of `logAgeStep` in log(1 + T) (about +/-5%), the last
+ * purchase's place in it, t_x / T, in steps of `recencyStep`, purchases
+ * capped at `maxPurchases`, and average order values in bins of
+ * `logSpendStep` in log (about +/-13%).
  */
-export const INTERVAL_GRID = { timeUnits: 4, maxPurchases: 40, logSpendStep: 0.25 };
+export const INTERVAL_GRID = { logAgeStep: 0.1, recencyStep: 0.05, maxPurchases: 40, logSpendStep: 0.25 };
 
 const quantile = (sorted: number[], q: number) => {
   const pos = (sorted.length - 1) * q;
@@ -206,8 +209,10 @@ export async function scoreBtyd(db: Database, models: BtydModels, asOf: string, 
   const projections = new Map<string, { h: number; monthly: number; draws: [number, number][] }>();
   const intervals = new Map<string, { purchases: [number, number]; clv: [number, number] }>();
   const interval = (x: number, t_x: number, T: number, zbar: number) => {
-    const g = INTERVAL_GRID;
-    const [xr, txr, Tr] = [Math.min(x, g.maxPurchases), Math.round(t_x / g.timeUnits) * g.timeUnits, Math.round(T / g.timeUnits) * g.timeUnits];
+    const g = options.intervalGrid ?? INTERVAL_GRID;
+    const xr = Math.min(x, g.maxPurchases);
+    const Tr = Math.expm1(Math.round(Math.log1p(T) / g.logAgeStep) * g.logAgeStep);
+    const txr = T > 0 ? Math.round(t_x / T / g.recencyStep) * g.recencyStep * Tr : 0;
     const zr = x > 0 && zbar > 0 ? Math.exp(Math.round(Math.log(zbar) / g.logSpendStep) * g.logSpendStep) : 0;
     const key = `${xr}|${txr}|${Tr}|${zr}`;
     let hit = intervals.get(key);
