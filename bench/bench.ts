@@ -32,6 +32,9 @@ import { Random } from '../pipeline/demo/random.js';
 import { buildBtydFeatures } from '../pipeline/btyd/btydStage.js';
 import { CHURN_ARCHITECTURES, VALUE_ARCHITECTURES, readFeatureColumns, scoreNeural, trainNeuralModels, withBtydFeatures } from '../pipeline/learn/neuralModels.js';
 import { initBackend } from '../pipeline/learn/tfBackend.js';
+import { PeakMemory } from '../pipeline/measure.js';
+import { champion, loadModelVersion } from '../pipeline/registry/registry.js';
+import { scoreCustomers } from '../pipeline/score/scoreCustomers.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -41,11 +44,14 @@ const { values: args } = parseArgs({
     threads: { type: 'string', default: String(cpus().length) },
     'memory-limit': { type: 'string' },
     phase: { type: 'string' },
+    model: { type: 'string' },
   },
 });
 
 const log = createLogger({ level: 'warn' });
-const customers = Number(args.customers);
+// Mode score takes a list (--customers 1000000,2000000): each size is scored in a child process.
+const customerCounts = args.customers!.split(',').map(Number);
+const customers = customerCounts[0]!;
 const activity = Number(args.activity);
 const work = join(packageRoot, 'bench', '.data');
 const dataDir = join(work, `demo-${customers}-${activity}`);
@@ -78,12 +84,56 @@ async function timed<T>(memory: MemorySampler, body: () => Promise<T> | T): Prom
   return { seconds: Number(((performance.now() - started) / 1000).toFixed(2)), peak_mib: memory.take(), result };
 }
 
+/** Mode score's children: prepare a base of `customers` (ingest, features), or score it with --model. */
+async function scorePhase(phase: 'score-prepare' | 'score'): Promise<{ step: string; seconds: number; peak_mib: number; note?: string }[]> {
+  const path = join(work, `score-${customers}.duckdb`);
+  const started = performance.now();
+  const seconds = () => Number(((performance.now() - started) / 1000).toFixed(2));
+  const peak = new PeakMemory();
+  const n = customers.toLocaleString('en-US');
+  if (phase === 'score-prepare') {
+    rmSync(path, { force: true });
+    rmSync(path + '.wal', { force: true });
+    const db = await Database.open(path, duckdb);
+    await migrate(db);
+    await ingestInputs(db, { orders: [files.orders], customers: [files.customers], tickets: [files.tickets] }, {
+      runId: 'bench', runTime: new Date(), currency: 'USD', delimiter: ',', columns: { orders: {}, customers: {}, tickets: {} },
+    }, log);
+    await buildFeatures(db, asOf);
+    await buildBtydFeatures(db, { sample: [], everyone: [asOf] }, 90);
+    db.close();
+    return [{ step: `${n} customers: ingest and features (not timed as scoring)`, seconds: seconds(), peak_mib: peak.mib(),
+      note: `${orderLines.toLocaleString('en-US')} order lines` }];
+  }
+  await initBackend(log);
+  const db = await Database.open(path, duckdb);
+  const models = await loadModelVersion(args.model!);
+  const config = loadConfig(undefined, { db: path, duckdb });
+  const steps: { name: string; seconds: number }[] = [];
+  const step = async <T>(name: string, body: () => Promise<T>): Promise<T> => {
+    const t = performance.now();
+    const out = await body();
+    steps.push({ name, seconds: Number(((performance.now() - t) / 1000).toFixed(2)) });
+    return out;
+  };
+  const t0 = performance.now();
+  const scored = await scoreCustomers(db, models, asOf, config, step);
+  const scoring = (performance.now() - t0) / 1000;
+  db.close();
+  return [
+    { step: `**${n} customers: score (a process of its own)**`, seconds: Number(scoring.toFixed(2)), peak_mib: peak.mib(),
+      note: `${scored.toLocaleString('en-US')} scored, ${Math.round(scored / scoring).toLocaleString('en-US')} customers/s end to end; model ${models.version}` },
+    ...steps.map((s) => ({ step: `${n} › ${s.name}`, seconds: s.seconds, peak_mib: NaN,
+      note: s.name === 'networks' ? `${Math.round(scored / s.seconds).toLocaleString('en-US')} customers/s` : undefined })),
+  ];
+}
+
 const memory = new MemorySampler();
 const rows: { step: string; seconds: number; peak_mib: number; note?: string }[] = [];
 
 let files: DemoFiles;
 const stamp = join(dataDir, 'files.json');
-if (args.mode === 'btyd' || args.mode === 'neural') {
+if (args.mode === 'btyd' || args.mode === 'neural' || (args.mode === 'score' && !args.phase)) {
   files = { orders: '', customers: '', tickets: '', stats: { customers, orders: 0, refunds: 0, tickets: 0, badRows: 0, endDate: '' } };
 } else if (existsSync(stamp)) {
   files = JSON.parse(readFileSync(stamp, 'utf8')) as DemoFiles;
@@ -108,6 +158,12 @@ if (args.phase) {
   if (args.phase === 'ingest') {
     rmSync(dbPath, { force: true });
     rmSync(dbPath + '.wal', { force: true });
+  }
+  if (args.phase === 'score-prepare' || args.phase === 'score') {
+    out.push(...(await scorePhase(args.phase)));
+    memory.stop();
+    process.stdout.write(JSON.stringify(out));
+    process.exit(0);
   }
   const db = await Database.open(dbPath, duckdb);
   await migrate(db);
@@ -140,7 +196,7 @@ if (args.mode === 'neural') {
   const db = await Database.open(dbPath, duckdb);
   const cutoffs = (await db.all<{ c: string }>('SELECT DISTINCT CAST(as_of AS VARCHAR) AS c FROM training_snapshots ORDER BY c')).map((r) => r.c);
   const asOfFeatures = (await db.value<string>('SELECT CAST(max(as_of) AS VARCHAR) FROM customer_features'))!;
-  const btyd = await timed(memory, () => buildBtydFeatures(db, { sample: cutoffs, everyone: [asOfFeatures] }, 90, 'all'));
+  const btyd = await timed(memory, () => buildBtydFeatures(db, { sample: cutoffs, everyone: [asOfFeatures] }, 90));
   rows.push({ step: `BG/NBD features: a fit per cutoff (${cutoffs.length + 1} cutoffs)`, seconds: btyd.seconds, peak_mib: btyd.peak_mib });
   const features = await readFeatureColumns(db, withBtydFeatures('customer_features'));
   for (const backend of ['tensorflow', 'wasm', 'cpu'] as const) {
@@ -186,6 +242,22 @@ if (args.mode === 'neural') {
     const p = Object.values(r.result.params).map((v) => v.toFixed(4)).join(', ');
     rows.push({ step: `fit ${name}`, seconds: r.seconds, peak_mib: r.peak_mib, note: `${customers.toLocaleString('en-US')} customers in ${groups.toLocaleString('en-US')} groups; params ${p}; ${r.result.report.iterations} iterations, converged ${r.result.report.converged}` });
   }
+} else if (args.mode === 'score') {
+  // The champion of mode run's database scores bases of each size, each in a fresh process (its peak
+  // resident set is the scoring's own): the data, ingest and features first, in a process of their own.
+  const runDb = await Database.open(dbPath, { ...duckdb, readOnly: true });
+  const model = await champion(runDb);
+  runDb.close();
+  if (!model) throw new Error(`no champion in ${dbPath}: run \`npm run bench\` (mode run) first`);
+  for (const n of customerCounts) {
+    for (const phase of ['score-prepare', 'score'] as const) {
+      const child = spawnSync(process.execPath, ['--max-old-space-size=8192', fileURLToPath(import.meta.url), '--mode', 'score', '--phase', phase,
+        '--customers', String(n), '--activity', String(activity), '--threads', args.threads!, '--model', model.path,
+        ...(args['memory-limit'] ? ['--memory-limit', args['memory-limit']] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+      if (child.status !== 0) throw new Error(`bench phase ${phase} (${n} customers) failed`);
+      rows.push(...(JSON.parse(child.stdout) as typeof rows));
+    }
+  }
 } else if (args.mode === 'features') {
   // Each phase in its own process, so that its peak resident set is its own (DuckDB keeps its
   // buffer pool for the life of the process) and is read exactly from getrusage at exit.
@@ -224,7 +296,9 @@ const md = [
   `# fidelio benchmark (${report.mode})`,
   '',
   `${report.date}, ${report.machine.cores} cores (${report.machine.cpu}), ${report.machine.memory_gib} GiB, Node ${report.machine.node}; DuckDB threads ${duckdb.threads}${args['memory-limit'] ? `, memory limit ${args['memory-limit']}` : ''}.`,
-  args.mode === 'neural'
+  args.mode === 'score'
+    ? `Data: bases of ${customerCounts.map((c) => c.toLocaleString('en-US')).join(' and ')} customers from the demo generator (seed 42, activity ${activity}), scored by mode run's champion; each size's scoring runs in a process of its own, whose peak resident set is the figure.`
+    : args.mode === 'neural'
     ? `Data: the features mode's database (${customers.toLocaleString('en-US')} customers, snapshots at 5 cutoffs 91 days apart); the networks fit on the older cutoffs and validate on the second latest.`
     : args.mode === 'btyd'
     ? `Data: ${customers.toLocaleString('en-US')} customer summaries (x, t_x, T in weeks at day resolution) drawn from BG/NBD with the CDNOW parameters (r 0.2426, alpha 4.4135, a 0.7929, b 2.4258), first purchases spread over 78 weeks, seed 7. Each fit includes grouping, the optimiser and the standard errors.`

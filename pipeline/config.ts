@@ -91,10 +91,15 @@ export const configSchema = z
     duckdb: z
       .object({
         threads: z.number().int().min(1).max(256).optional(),
+        /**
+         * DuckDB's memory limit; beyond it, it spills to a temp folder beside
+         * the database. DuckDB's own default is 80% of the machine's memory;
+         * 2GB keeps a million-customer run under 3 GB in all (bench/REPORT-run.md).
+         */
         memoryLimit: z
           .string()
           .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size such as 4GB')
-          .optional(),
+          .default('2GB'),
       })
       .strict()
       .prefault({}),
@@ -196,6 +201,8 @@ export const configSchema = z
          * backtest and the scores still cover every customer.
          */
         sampleCustomers: z.number().int().min(1000).default(100_000),
+        /** The BTYD models are fitted on at most this many of the sample's customers (and applied to all). */
+        btydFitCustomers: z.number().int().min(1000).default(30_000),
         /**
          * The networks fit on at most this many snapshot rows; more are sampled
          * by customer. Their holdout AUC at a million customers was the same to

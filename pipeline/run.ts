@@ -7,7 +7,7 @@ import { Database, dateParam, literal } from './db/Database.js';
 import { migrate } from './db/migrations.js';
 import { generateDemoData } from './demo/generateDemoData.js';
 import { DataError } from './errors.js';
-import { buildFeatures, buildSnapshots, buildTrainingSample, planSnapshots, type TrainingSample } from './features/buildFeatures.js';
+import { buildFeatures, buildSnapshots, buildTrainingSample, planSnapshots, sampleUse, type TrainingSample } from './features/buildFeatures.js';
 import { ingestInputs, ingestOptions, type FileIngest } from './ingest/ingestInputs.js';
 import { trainModels, type TrainedModels } from './learn/trainModels.js';
 import { initBackend } from './learn/tfBackend.js';
@@ -156,11 +156,12 @@ async function runLocked(config: Config, log: Logger, runTime: Date, runId: stri
     const { sample, btydFits } = await stage('features', async (l, step) => {
       const customers = await step('customer_features', () => buildFeatures(db, asOf));
       if (customers === 0) throw new DataError(`no customer has an order on or before --as-of ${asOf}; the first order is dated ${firstOrder}`);
-      const sample: TrainingSample = await step('training sample', () => buildTrainingSample(db, config.training.sampleCustomers, config.seed));
+      const sample: TrainingSample = await step('training sample', () =>
+        buildTrainingSample(db, config.training.sampleCustomers, config.seed, config.training.btydFitCustomers));
       if (sample.partial) l.info(sample, 'the models learn from a stratified sample of customers (training.sampleCustomers)');
       const snapshots = plan.trainCutoffs.length ? await step('training snapshots', () => buildSnapshots(db, plan, config.horizonDays, sample)) : 0;
       const btydFits = await step('BG/NBD features per cutoff', () =>
-        buildBtydFeatures(db, { sample: plan.trainCutoffs, everyone: [plan.holdoutCutoff, asOf] }, config.horizonDays, sample.partial ? 'sample' : 'all'));
+        buildBtydFeatures(db, { sample: plan.trainCutoffs, everyone: [plan.holdoutCutoff, asOf] }, config.horizonDays, sampleUse(sample)));
       l.info({ customers, snapshots, ...plan }, 'features built');
       return { customers, sample, btydFits };
     }, async (r) => ({ rows_in: await db.value<number>('SELECT count(*) FROM orders WHERE order_date <= $1', [dateParam(asOf)]), rows_out: r.customers }));

@@ -8,13 +8,19 @@ import { summarySql, type CustomerSummary } from './summary.js';
 
 /**
  * Orders as the BTYD summary reads them: purchases, and refunds to net
- * against repeat spend; of every customer, or of the training sample's.
+ * against repeat spend; of every customer, of the training sample's, or of
+ * the part of the sample the BTYD models are fitted on.
  */
-const transactions = (who: Customers) =>
-  `(SELECT customer_id, order_date AS day, amount FROM orders${who === 'sample' ? ' WHERE customer_id IN (SELECT customer_id FROM training_sample)' : ''})`;
+const transactions = (who: Customers, source = 'orders') =>
+  `(SELECT customer_id, order_date AS day, amount FROM ${source}${
+    who === 'all' ? '' : ` WHERE customer_id IN (SELECT customer_id FROM training_sample${who === 'fit' ? ' WHERE fits_btyd' : ''})`})`;
 
-/** Whose history a summary reads: every customer's, or the training sample's (table training_sample). */
-export type Customers = 'all' | 'sample';
+/**
+ * Whose history a summary reads: every customer's, the training sample's
+ * (table training_sample), or its customers marked fits_btyd (see
+ * buildTrainingSample).
+ */
+export type Customers = 'all' | 'sample' | 'fit';
 /** A month, in days: 365.25 / 12. */
 export const MONTH_DAYS = 365.25 / 12;
 
@@ -59,10 +65,9 @@ interface Summary {
   rows: (CustomerSummary & { mean_repeat_value: number })[];
 }
 
-/** The summaries at `calibrationEnd` of every customer, or of the sample's (from `sampleSource` when it is given, a copy of their orders). */
-async function readSummary(db: Database, calibrationEnd: string, unitDays: number, who: Customers = 'all', sampleSource?: string): Promise<Summary> {
-  const source = who === 'sample' && sampleSource ? `(SELECT customer_id, order_date AS day, amount FROM ${sampleSource})` : transactions(who);
-  return toSummary(await db.columns(summarySql(source), { calibration_end: dateParam(calibrationEnd), unit_days: unitDays }));
+/** The summaries at `calibrationEnd` of `who`, from `source` (orders, or a copy of some customers' orders). */
+async function readSummary(db: Database, calibrationEnd: string, unitDays: number, who: Customers = 'all', source = 'orders'): Promise<Summary> {
+  return toSummary(await db.columns(summarySql(transactions(who, source)), { calibration_end: dateParam(calibrationEnd), unit_days: unitDays }));
 }
 
 function toSummary(cols: Columns): Summary {
@@ -81,7 +86,7 @@ export type BgNbdFit = ReturnType<typeof fitBgNbd>;
 export interface FitOptions {
   /** Time unit in days (7: weeks). */
   unitDays?: number;
-  /** Fit on the training sample's customers (the fits then apply to all). */
+  /** Whose histories the fit reads (it then applies to all): 'fit', the sample's customers marked fits_btyd. */
   customers?: Customers;
   /** A BG/NBD fit already made on the same summary (buildBtydFeatures makes one). */
   bgnbd?: BgNbdFit;
@@ -290,16 +295,17 @@ export async function scoreBtyd(db: Database, models: BtydModels, asOf: string, 
  * expected purchases in the horizon and P(no purchase in the horizon).
  * Table `btyd_features` (as_of as text, customer_id, three columns).
  *
- * The training cutoffs hold the training sample's customers (as their
- * snapshots do); the `everyone` cutoffs (the holdout and as-of) every
- * customer. Each fit reads the sample's summaries (`fitOn`); the fits at the
- * `everyone` cutoffs are returned for fitBtydModels to reuse.
+ * The training cutoffs hold the customers of the training snapshots
+ * (`sampled`: the training sample's, or everyone's); the `everyone` cutoffs
+ * (the holdout and as-of) every customer. Each fit reads `fitOn`'s
+ * histories; the fits at the `everyone` cutoffs are returned for
+ * fitBtydModels to reuse.
  */
 export async function buildBtydFeatures(
   db: Database,
   cutoffs: { sample: string[]; everyone: string[] },
   horizonDays: number,
-  fitOn: Customers,
+  who: { sampled: Customers; fitOn: Customers } = { sampled: 'all', fitOn: 'all' },
   unitDays = 7,
 ): Promise<Map<string, BgNbdFit>> {
   await db.run(`CREATE OR REPLACE TABLE btyd_features (as_of VARCHAR, customer_id VARCHAR, btyd_p_alive DOUBLE,
@@ -307,16 +313,18 @@ export async function buildBtydFeatures(
   const horizon = horizonDays / unitDays;
   const fits = new Map<string, BgNbdFit>();
   const everyone = new Set(cutoffs.everyone);
-  // The sample's orders are read at every cutoff: copied once.
-  const sampleOrders = fitOn === 'sample' ? 'btyd_sample_orders' : undefined;
-  if (sampleOrders) {
-    await db.run(`CREATE OR REPLACE TEMP TABLE ${sampleOrders} AS
-      SELECT customer_id, order_date, amount FROM orders WHERE customer_id IN (SELECT customer_id FROM training_sample)`);
+  // The sampled customers' orders are read at every cutoff: copied once.
+  const copy = who.sampled !== 'all' || who.fitOn !== 'all' ? 'btyd_sample_orders' : undefined;
+  if (copy) {
+    await db.run(`CREATE OR REPLACE TEMP TABLE ${copy} AS SELECT customer_id, order_date, amount FROM orders
+      WHERE customer_id IN (SELECT customer_id FROM training_sample ${who.sampled === 'all' ? 'WHERE fits_btyd' : ''})`);
   }
+  const summary = (cutoff: string, whose: Customers) => readSummary(db, cutoff, unitDays, whose, whose === 'all' ? 'orders' : copy);
   for (const cutoff of [...new Set([...cutoffs.sample, ...cutoffs.everyone])]) {
-    const scored = await readSummary(db, cutoff, unitDays, everyone.has(cutoff) ? 'all' : fitOn, sampleOrders);
+    const scoredWho = everyone.has(cutoff) ? 'all' : who.sampled;
+    const scored = await summary(cutoff, scoredWho);
     if (scored.rows.length === 0) continue;
-    const fit = fitBgNbd(fitOn === 'all' || !everyone.has(cutoff) ? scored.rows : (await readSummary(db, cutoff, unitDays, fitOn, sampleOrders)).rows);
+    const fit = fitBgNbd(who.fitOn === scoredWho ? scored.rows : (await summary(cutoff, who.fitOn)).rows);
     if (everyone.has(cutoff)) fits.set(cutoff, fit);
     const { ids, rows } = scored;
     const pAlive = new Float64Array(rows.length);
@@ -339,6 +347,6 @@ export async function buildBtydFeatures(
     });
     await db.appendColumns('btyd_features', [ids.map(() => cutoff), ids, pAlive, expected, pNone]);
   }
-  if (sampleOrders) await db.run(`DROP TABLE ${sampleOrders}`);
+  if (copy) await db.run(`DROP TABLE ${copy}`);
   return fits;
 }

@@ -51,22 +51,32 @@ export interface TrainingSample {
   sampled: number;
   /** True when the models learn from a sample (sampled < customers). */
   partial: boolean;
+  /** Of the sample, the customers the BTYD models are fitted on (training_sample.fits_btyd). */
+  btydFit: number;
+}
+
+/** Whose histories the training snapshots hold and the BTYD models are fitted on (btydStage's Customers). */
+export function sampleUse(sample: TrainingSample): { sampled: 'all' | 'sample'; fitOn: 'all' | 'fit' } {
+  return { sampled: sample.partial ? 'sample' : 'all', fitOn: sample.btydFit < sample.customers ? 'fit' : 'all' };
 }
 
 /**
  * Chooses the customers the models learn from: table `training_sample`
- * (customer_id). A base of at most `size` customers is taken whole. A larger
+ * (customer_id, fits_btyd). A base of at most `size` customers is taken whole. A larger
  * one is sampled in proportion within strata of purchase count (1, 2, 3, 4,
  * 5+) and recency at as-of (up to 90 days, up to a year, longer), so the
  * sample has the base's mix of new, regular and lapsed customers; within a
  * stratum the customers are ordered by a seeded hash of their id, so the
- * same base and seed give the same sample.
+ * same base and seed give the same sample. The BTYD models are fitted on
+ * at most `btydFitSize` of the sample's customers (fits_btyd: the first by
+ * another seeded hash), enough for their four parameters; they then score
+ * everyone.
  */
-export async function buildTrainingSample(db: Database, size: number, seed: number): Promise<TrainingSample> {
+export async function buildTrainingSample(db: Database, size: number, seed: number, btydFitSize = size): Promise<TrainingSample> {
   const customers = await db.value<number>('SELECT count(*) FROM customer_features');
   const share = Math.min(1, size / Math.max(1, customers));
   await db.run(`CREATE OR REPLACE TABLE training_sample AS
-    SELECT customer_id FROM (
+    SELECT customer_id, row_number() OVER (ORDER BY hash(customer_id || $seed || '/btyd'), customer_id) <= $fit AS fits_btyd FROM (
       SELECT customer_id,
         row_number() OVER (PARTITION BY stratum ORDER BY hash(customer_id || $seed), customer_id) AS k,
         count(*) OVER (PARTITION BY stratum) AS n
@@ -75,9 +85,9 @@ export async function buildTrainingSample(db: Database, size: number, seed: numb
           + CASE WHEN recency_days <= 90 THEN 0 WHEN recency_days <= 365 THEN 1 ELSE 2 END AS stratum
         FROM customer_features))
     WHERE k <= round(n * $share)
-    ORDER BY customer_id`, { seed: String(seed), share });
-  const sampled = await db.value<number>('SELECT count(*) FROM training_sample');
-  return { customers, sampled, partial: sampled < customers };
+    ORDER BY customer_id`, { seed: String(seed), share, fit: btydFitSize });
+  const counts = await db.one<{ sampled: number; fit: number }>('SELECT count(*) AS sampled, count(*) FILTER (WHERE fits_btyd) AS fit FROM training_sample');
+  return { customers, sampled: counts!.sampled, partial: counts!.sampled < customers, btydFit: counts!.fit };
 }
 
 /**

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { fitBtydModels, scoreBtyd, type BgNbdFit, type BtydModels, type PurchaseModelName } from '../btyd/btydStage.js';
 import type { FitReport } from '../btyd/fitReport.js';
 import type { Database } from '../db/Database.js';
-import type { SnapshotPlan, TrainingSample } from '../features/buildFeatures.js';
+import { sampleUse, type SnapshotPlan, type TrainingSample } from '../features/buildFeatures.js';
 import type { Logger } from '../log.js';
 import { calibrationTable, churnMetrics, gainCurve, holdoutColumns, liftTopDecile, purchaseMetrics, rounded, valueMetrics } from './backtest.js';
 import { auc } from './metrics.js';
@@ -73,7 +73,7 @@ export async function trainModels(db: Database, plan: SnapshotPlan, asOf: string
     const table = await trainRfTable(db, ['train']);
     await applyRfTable(db, table.cells, `(SELECT * FROM training_snapshots WHERE split = 'holdout')`, 'holdout_churn_scores');
   });
-  const fitOn = o.sample?.partial ? 'sample' : 'all';
+  const fitOn = o.sample ? sampleUse(o.sample).fitOn : 'all';
   const btydAtHoldout = await step('backtest: BTYD fits', () => fitBtydModels(db, plan.holdoutCutoff, { customers: fitOn, bgnbd: o.btydFits?.get(plan.holdoutCutoff) }));
   const btydOptions = { horizonDays: horizon, annualDiscountRate: o.annualDiscountRate, intervalDraws: 0, seed: o.seed };
   await step('backtest: BTYD scores', async () => {

@@ -8,7 +8,7 @@ import { summarySql } from '../../pipeline/btyd/summary.js';
 import { Database } from '../../pipeline/db/Database.js';
 import { migrate } from '../../pipeline/db/migrations.js';
 import { generateDemoData } from '../../pipeline/demo/generateDemoData.js';
-import { buildFeatures, buildSnapshots, buildTrainingSample, planSnapshots } from '../../pipeline/features/buildFeatures.js';
+import { buildFeatures, buildSnapshots, buildTrainingSample, planSnapshots, sampleUse } from '../../pipeline/features/buildFeatures.js';
 import { ingestInputs } from '../../pipeline/ingest/ingestInputs.js';
 import { silentLogger } from '../../pipeline/log.js';
 
@@ -42,7 +42,7 @@ describe('the training sample', () => {
   test('takes each stratum of purchase count and recency in proportion, the same customers for the same seed', async () => {
     const sample = await buildTrainingSample(db, 1000, 42);
     const customers = await db.value<number>('SELECT count(*) FROM customer_features');
-    expect(sample).toEqual({ customers, sampled: expect.any(Number), partial: true });
+    expect(sample).toEqual({ customers, sampled: expect.any(Number), partial: true, btydFit: sample.sampled });
     const share = 1000 / customers;
     const strata = await db.all<{ stratum: number; n: number; sampled: number }>(strataSql);
     expect(strata.length).toBeGreaterThanOrEqual(8);
@@ -85,25 +85,33 @@ describe('the training sample', () => {
       .toBeLessThan(0.5 * (await db.value<number>(`SELECT count(*) FROM snapshots_whole WHERE split = 'train'`)));
   });
 
-  test("BG/NBD is fitted on the sample's histories and applied to every customer at the holdout and as-of", async () => {
-    await buildTrainingSample(db, 1000, 42);
-    const fits = await buildBtydFeatures(db, { sample: PLAN.trainCutoffs, everyone: [PLAN.holdoutCutoff, AS_OF] }, 90, 'sample');
+  test("BG/NBD is fitted on part of the sample's histories and applied to every customer at the holdout and as-of", async () => {
+    const sample = await buildTrainingSample(db, 1000, 42, 600);
+    expect(sample.btydFit).toBe(600);
+    expect(sampleUse(sample)).toEqual({ sampled: 'sample', fitOn: 'fit' });
+    const fits = await buildBtydFeatures(db, { sample: PLAN.trainCutoffs, everyone: [PLAN.holdoutCutoff, AS_OF] }, 90, sampleUse(sample));
     const counts = await db.all<{ as_of: string; n: number; outside: number }>(`SELECT as_of, count(*) AS n,
         count(*) FILTER (WHERE customer_id NOT IN (SELECT customer_id FROM training_sample)) AS outside
       FROM btyd_features GROUP BY as_of ORDER BY as_of`);
     for (const c of counts) {
-      if (PLAN.trainCutoffs.includes(c.as_of)) expect(c.outside).toBe(0);
-      else expect(c.outside).toBeGreaterThan(c.n / 2);
+      if (PLAN.trainCutoffs.includes(c.as_of)) {
+        // the training cutoffs hold the whole sample known then, not only the 600 the fit read
+        expect(c.outside).toBe(0);
+        expect(c.n).toBe(await db.value<number>(`SELECT count(*) FROM training_snapshots WHERE split = 'train' AND CAST(as_of AS VARCHAR) = $1`, [c.as_of]));
+      } else expect(c.outside).toBeGreaterThan(c.n / 2);
     }
     expect(counts.find((c) => c.as_of === AS_OF)!.n).toBe(await db.value<number>('SELECT count(*) FROM customer_features'));
 
-    // The fit at as-of is the sample's: the same parameters as fitting the sample directly, not the whole base's.
+    // The fit at as-of is the fit subset's: the same parameters as fitting it directly, not the sample's or the base's.
+    const onSubset = await fitBtydModels(db, AS_OF, { customers: 'fit' });
     const onSample = await fitBtydModels(db, AS_OF, { customers: 'sample' });
     const onAll = await fitBtydModels(db, AS_OF, { customers: 'all' });
     const fit = fits.get(AS_OF)!;
-    expect(fit.params.r).toBeCloseTo(onSample.bgnbd.r, 6);
+    expect(fit.params.r).toBeCloseTo(onSubset.bgnbd.r, 6);
+    expect(fit.params.r).not.toBeCloseTo(onSample.bgnbd.r, 6);
     expect(fit.params.r).not.toBeCloseTo(onAll.bgnbd.r, 6);
-    expect(onSample.customers).toBeLessThan(onAll.customers / 2);
+    expect(onSubset.customers).toBe(await db.value<number>(`SELECT count(*) FROM customer_features WHERE customer_id IN (SELECT customer_id FROM training_sample WHERE fits_btyd)`));
+    expect(onSubset.customers).toBeLessThan(onSample.customers);
 
     // ...and every customer's P(alive) is that fit applied to the customer's own history.
     const rows = await db.all<{ customer_id: string; x: number; t_x: number; T: number; btyd_p_alive: number }>(`
@@ -183,7 +191,7 @@ describe('scoring in batches', () => {
     await initBackend(silentLogger);
     await buildTrainingSample(db, 5000, 42);
     await buildSnapshots(db, PLAN, 90);
-    await buildBtydFeatures(db, { sample: PLAN.trainCutoffs, everyone: [PLAN.holdoutCutoff, AS_OF] }, 90, 'all');
+    await buildBtydFeatures(db, { sample: PLAN.trainCutoffs, everyone: [PLAN.holdoutCutoff, AS_OF] }, 90);
     const models = await trainNeuralModels(db, PLAN.trainCutoffs.slice(1), PLAN.trainCutoffs[0]!, 5, silentLogger, { churn: [[8]], value: [[8]] }, 5000);
     const source = withBtydFeatures('customer_features');
     const whole = await readFeatureColumns(db, source);
