@@ -12,6 +12,7 @@ import { ingestInputs, ingestOptions } from './ingest/ingestInputs.js';
 import { createLogger, type Logger } from './log.js';
 import { runPipeline } from './run.js';
 import { listModels, promote, rollback } from './registry/registry.js';
+import { parsePartition, scorePartition } from './score/scorePartition.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const integer = (name: string) => (value: string) => {
@@ -224,6 +225,20 @@ export function buildProgram(log: Logger, stdout: (text: string) => void): Comma
       const config = loadConfig(undefined, { demo: { customers: o.customers, months: o.months, seed: o.seed } } as ConfigInput);
       const files = generateDemoData(o.out, { ...config.demo, withBadRows: Boolean(o.badRows) });
       stdout(JSON.stringify(files, null, 2) + '\n');
+    });
+
+  program
+    .command('score-partition')
+    .description("score one share of the customers with the champion (hash(customer_id) % N = k), for workers running in parallel; writes the models' figures to a Parquet file")
+    .requiredOption('--part <k/N>', 'the share to score, such as 0/4')
+    .requiredOption('--out <file>', 'the Parquet file to write')
+    .option('--db <file>', 'DuckDB database file of a completed run (read only; default data/fidelio.duckdb)')
+    .option('--config <file>', 'configuration file (JSON or YAML)')
+    .action(async (o: { part: string; out: string; db?: string; config?: string }) => {
+      const part = parsePartition(o.part);
+      const config = loadConfig(o.config, { db: o.db } as ConfigInput);
+      const result = await scorePartition(config, part, o.out, log);
+      stdout(JSON.stringify({ part: o.part, out: o.out, ...result }) + '\n');
     });
 
   program

@@ -28,6 +28,17 @@ export function customerScoresSql(s: Config['scoring']): string {
  * batches of `batchRows` customers (memory holds one batch); the rest is SQL.
  */
 export async function scoreCustomers(db: Database, models: TrainedModels, asOf: string, config: Config, step: Step = untimed, batchRows = 65_536): Promise<number> {
+  await scoreModels(db, models, asOf, config, step, batchRows);
+  return rankCustomers(db, models, config, step, batchRows);
+}
+
+/**
+ * The models' part of scoring, customer by customer: btyd_scores,
+ * neural_scores (with the networks) and churn_scores for every customer of
+ * customer_features. Independent per customer, so it
+ * splits across workers (scorePartition).
+ */
+export async function scoreModels(db: Database, models: TrainedModels, asOf: string, config: Config, step: Step = untimed, batchRows = 65_536): Promise<void> {
   const btydOptions = { horizonDays: config.horizonDays, annualDiscountRate: config.scoring.annualDiscountRate, seed: config.seed, batchRows };
   await step('BTYD scores', () => scoreBtyd(db, models.btyd, asOf, 'btyd_scores', { ...btydOptions, model: models.btydModel, intervalDraws: config.scoring.intervalDraws }));
 
@@ -57,7 +68,15 @@ export async function scoreCustomers(db: Database, models: TrainedModels, asOf: 
       await db.run('CREATE OR REPLACE TABLE churn_scores AS SELECT customer_id, churn_probability FROM neural_scores');
       break;
   }
+}
 
+/**
+ * value_scores: the value champion's horizon spend and 12-month CLV. The
+ * network's CLV borrows the BTYD model's time profile, with the base's
+ * median ratio where a customer's own is undefined: a figure over everyone,
+ * so it is computed here, once, and not per partition.
+ */
+async function valueScores(db: Database, models: TrainedModels): Promise<void> {
   if (models.valueModel === 'neural') {
     // The network predicts the horizon's spend; the 12-month CLV keeps the BTYD model's time profile
     // (its CLV over its horizon spend, the population's median ratio where that spend is ~0).
@@ -79,6 +98,16 @@ export async function scoreCustomers(db: Database, models: TrainedModels, asOf: 
       FROM btyd_scores`);
   }
 
+}
+
+/**
+ * The part of scoring that ranks customers against each other (value
+ * tiers, the VIP cut, segments, actions and their budget): value_scores and
+ * customer_scores from the model tables, then the network's reasons for the customers given
+ * an action. Runs once over every customer.
+ */
+export async function rankCustomers(db: Database, models: TrainedModels, config: Config, step: Step = untimed, batchRows = 65_536): Promise<number> {
+  await valueScores(db, models);
   const s = config.scoring;
   try {
     await step('customer_scores', () => db.run(`CREATE OR REPLACE TABLE customer_scores AS ${customerScoresSql(s)}`, {
