@@ -1,14 +1,19 @@
 /**
  * `npm run bench`: times fidelio on a generated history of the size a
  * mid-size retailer has (default 1,000,000 customers, about 10,000,000
- * order lines) and writes bench/REPORT.md and bench/report.json.
+ * order lines, kept in bench/.data/) and writes bench/REPORT-<mode>.md and
+ * bench/REPORT-<mode>.json.
  *
- *   npm run bench -- [--customers N] [--activity A] [--mode features|run] [--threads N] [--memory-limit 4GB]
+ *   npm run bench -- [--mode run|score|features|btyd|neural] [--customers N[,N...]] [--activity A] [--threads N] [--memory-limit 2GB]
  *
- * mode features: ingest, then the features stage (customer_features and the
- * training snapshots) timed apart; mode run: the whole `fidelio run`, each
- * stage's seconds from its manifest. Peak memory is the process's resident
- * set (DuckDB runs in-process), sampled every 50 ms.
+ * mode run (the default): the whole `fidelio run`, each stage's seconds,
+ * peak memory and steps from its manifest. Mode score (after mode run):
+ * run's champion scores bases of each size in --customers (such as
+ * 1000000,2000000), each in a process of its own, to show that scoring's
+ * memory does not grow with the base. Mode features: ingest, then
+ * customer_features and the training snapshots, each in its own process.
+ * Mode btyd: the BTYD fits alone on a million summaries. Mode neural (after
+ * mode features): the networks on each backend that loads.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -145,7 +150,8 @@ if (args.mode === 'btyd' || args.mode === 'neural' || (args.mode === 'score' && 
   rows.push({ step: 'generate (not a pipeline stage)', seconds: g.seconds, peak_mib: g.peak_mib });
 }
 const orderLines = files.stats.orders + files.stats.refunds;
-const duckdb = { threads: Number(args.threads), ...(args['memory-limit'] ? { memoryLimit: args['memory-limit'] } : {}) };
+// The configuration's DuckDB settings (memory limit 2GB unless --memory-limit), as a run has them.
+const duckdb = loadConfig(undefined, { duckdb: { threads: Number(args.threads), ...(args['memory-limit'] ? { memoryLimit: args['memory-limit'] } : {}) } }).duckdb;
 const dbPath = join(work, 'bench.duckdb');
 const asOf = '2026-09-30';
 
@@ -185,7 +191,7 @@ if (args.phase) {
   process.stdout.write(JSON.stringify(out));
   process.exit(0);
 }
-if (args.mode !== 'neural') {
+if (args.mode !== 'neural' && args.mode !== 'score') {
   rmSync(dbPath, { force: true });
   rmSync(dbPath + '.wal', { force: true });
 }
@@ -295,7 +301,7 @@ const fmt = (v: number) => (Number.isFinite(v) ? String(v) : '');
 const md = [
   `# fidelio benchmark (${report.mode})`,
   '',
-  `${report.date}, ${report.machine.cores} cores (${report.machine.cpu}), ${report.machine.memory_gib} GiB, Node ${report.machine.node}; DuckDB threads ${duckdb.threads}${args['memory-limit'] ? `, memory limit ${args['memory-limit']}` : ''}.`,
+  `${report.date}, ${report.machine.cores} cores (${report.machine.cpu}), ${report.machine.memory_gib} GiB, Node ${report.machine.node}; DuckDB threads ${duckdb.threads}, memory limit ${duckdb.memoryLimit}.`,
   args.mode === 'score'
     ? `Data: bases of ${customerCounts.map((c) => c.toLocaleString('en-US')).join(' and ')} customers from the demo generator (seed 42, activity ${activity}), scored by mode run's champion; each size's scoring runs in a process of its own, whose peak resident set is the figure.`
     : args.mode === 'neural'

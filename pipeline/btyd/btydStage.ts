@@ -195,7 +195,8 @@ export async function scoreBtyd(db: Database, models: BtydModels, asOf: string, 
     return [curve[0]!, discounted];
   };
 
-  // Customers with the same history share every purchase figure: computed once per history (across batches).
+  // Customers with the same history share every purchase figure: computed once per history within a
+  // batch (a cache across batches would grow with the base: ~700,000 histories for a million customers).
   const cache = new Map<string, { pAlive: number; pNone: number; horizon: number; monthly: number }>();
   const point = (x: number, t_x: number, T: number) => {
     const key = `${x}|${t_x}|${T}`;
@@ -281,6 +282,7 @@ export async function scoreBtyd(db: Database, models: BtydModels, asOf: string, 
   const batches = db.batches(summarySql(transactions('all')), { calibration_end: dateParam(asOf), unit_days: models.unit_days }, options.batchRows);
   for await (const batch of batches) {
     const { ids, rows } = toSummary(batch.columns);
+    cache.clear();
     const out = scoreRows(rows);
     await db.appendColumns(target, [ids, ...columnNames.map((c) => out[c])]);
     scored += rows.length;
