@@ -47,7 +47,6 @@ export interface StageRecord {
   steps?: { name: string; seconds: number }[];
 }
 
-
 export interface RunManifest {
   run_id: string;
   started_at: string;

@@ -24,8 +24,9 @@ export function customerScoresSql(s: Config['scoring']): string {
  * models. Builds btyd_scores (p_alive, expected purchases, the CLV's time
  * profile and intervals), churn_scores (the churn champion's probability),
  * value_scores (the value champion's horizon spend and 12-month CLV) and
- * from them customer_scores (customer_scores.sql). The models score in
- * batches of `batchRows` customers (memory holds one batch); the rest is SQL.
+ * from them customer_scores (customer_scores.sql): scoreModels, then
+ * rankCustomers. The models score in batches of `batchRows` customers
+ * (memory holds one batch); the rest is SQL.
  */
 export async function scoreCustomers(db: Database, models: TrainedModels, asOf: string, config: Config, step: Step = untimed, batchRows = 65_536): Promise<number> {
   await scoreModels(db, models, asOf, config, step, batchRows);
@@ -35,8 +36,8 @@ export async function scoreCustomers(db: Database, models: TrainedModels, asOf: 
 /**
  * The models' part of scoring, customer by customer: btyd_scores,
  * neural_scores (with the networks) and churn_scores for every customer of
- * customer_features. Independent per customer, so it
- * splits across workers (scorePartition).
+ * customer_features. Independent per customer, so it splits across workers
+ * (scorePartition).
  */
 export async function scoreModels(db: Database, models: TrainedModels, asOf: string, config: Config, step: Step = untimed, batchRows = 65_536): Promise<void> {
   const btydOptions = { horizonDays: config.horizonDays, annualDiscountRate: config.scoring.annualDiscountRate, seed: config.seed, batchRows };
@@ -97,27 +98,26 @@ async function valueScores(db: Database, models: TrainedModels): Promise<void> {
         clv_12m_p10 AS predicted_clv_12m_p10, clv_12m_p90 AS predicted_clv_12m_p90
       FROM btyd_scores`);
   }
-
 }
 
 /**
  * The part of scoring that ranks customers against each other (value
  * tiers, the VIP cut, segments, actions and their budget): value_scores and
- * customer_scores from the model tables, then the network's reasons for the customers given
- * an action. Runs once over every customer.
+ * customer_scores from the model tables, then the network's reasons for
+ * the customers given an action. Runs once over every customer.
  */
 export async function rankCustomers(db: Database, models: TrainedModels, config: Config, step: Step = untimed, batchRows = 65_536): Promise<number> {
   await valueScores(db, models);
   const s = config.scoring;
   try {
     await step('customer_scores', () => db.run(`CREATE OR REPLACE TABLE customer_scores AS ${customerScoresSql(s)}`, {
-    horizon: config.horizonDays, medium_risk: s.mediumRisk, high_risk: s.highRisk, predicted_weight: s.predictedWeight,
-    vip_rule: s.vip.rule, vip_share: s.vip.valueShare, vip_cap: s.vip.maxCustomerShare,
-    lapsed_days: s.lapsedDays, new_days: s.newDays, model_version: models.version,
-    top_value_share: s.flags.topValueShare, high_frequency_share: s.flags.highFrequencyShare,
-    vip_unresolved_complaints: s.flags.vipUnresolvedComplaints, seed: String(config.seed),
-    control_share: s.controlShare, cooldown_days: s.cooldownDays, save_rate: s.budget.saveRate,
-    cost_per_action: s.budget.costPerAction, max_actions: s.budget.maxActions ?? null, max_spend: s.budget.maxSpend ?? null,
+      horizon: config.horizonDays, medium_risk: s.mediumRisk, high_risk: s.highRisk, predicted_weight: s.predictedWeight,
+      vip_rule: s.vip.rule, vip_share: s.vip.valueShare, vip_cap: s.vip.maxCustomerShare,
+      lapsed_days: s.lapsedDays, new_days: s.newDays, model_version: models.version,
+      top_value_share: s.flags.topValueShare, high_frequency_share: s.flags.highFrequencyShare,
+      vip_unresolved_complaints: s.flags.vipUnresolvedComplaints, seed: String(config.seed),
+      control_share: s.controlShare, cooldown_days: s.cooldownDays, save_rate: s.budget.saveRate,
+      cost_per_action: s.budget.costPerAction, max_actions: s.budget.maxActions ?? null, max_spend: s.budget.maxSpend ?? null,
     }));
   } catch (err) {
     const custom = [s.vip.expression, ...s.flags.custom.map((f) => f.expression)].filter(Boolean);
