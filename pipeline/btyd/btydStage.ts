@@ -169,7 +169,10 @@ const quantile = (sorted: number[], q: number) => {
  * times the expected order value, discounted at the annual rate from the
  * month's midpoint, (1 + d)^-((m - 0.5) / 12)); and the 10th and 90th
  * percentiles of expected purchases and CLV over draws of the parameters
- * from their estimated uncertainty (BTYD and Gamma-Gamma together).
+ * from their estimated uncertainty (BTYD and Gamma-Gamma together), taken
+ * for neighbourhoods of histories (INTERVAL_GRID) as ratios to the point
+ * estimate and applied to each customer's own. Reads and writes in batches
+ * of `batchRows` customers.
  */
 export async function scoreBtyd(db: Database, models: BtydModels, asOf: string, target: string, options: BtydScoreOptions): Promise<number> {
   const horizon = options.horizonDays / models.unit_days;

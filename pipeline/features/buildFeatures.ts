@@ -62,15 +62,15 @@ export function sampleUse(sample: TrainingSample): { sampled: 'all' | 'sample'; 
 
 /**
  * Chooses the customers the models learn from: table `training_sample`
- * (customer_id, fits_btyd). A base of at most `size` customers is taken whole. A larger
- * one is sampled in proportion within strata of purchase count (1, 2, 3, 4,
- * 5+) and recency at as-of (up to 90 days, up to a year, longer), so the
- * sample has the base's mix of new, regular and lapsed customers; within a
- * stratum the customers are ordered by a seeded hash of their id, so the
- * same base and seed give the same sample. The BTYD models are fitted on
- * at most `btydFitSize` of the sample's customers (fits_btyd: the first by
- * another seeded hash), enough for their four parameters; they then score
- * everyone.
+ * (customer_id, fits_btyd). A base of at most `size` customers is taken
+ * whole. A larger one is sampled in proportion within strata of purchase
+ * count (1, 2, 3, 4, 5+) and recency at as-of (up to 90 days, up to a
+ * year, longer), so the sample has the base's mix of new, regular and
+ * lapsed customers; within a stratum the customers are ordered by a seeded
+ * hash of their id, so the same base and seed give the same sample. The
+ * BTYD models are fitted on at most `btydFitSize` of the sample's customers
+ * (fits_btyd: the first by another seeded hash), plenty for their three or
+ * four parameters; they then score everyone.
  */
 export async function buildTrainingSample(db: Database, size: number, seed: number, btydFitSize = size): Promise<TrainingSample> {
   const customers = await db.value<number>('SELECT count(*) FROM customer_features');
