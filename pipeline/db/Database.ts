@@ -83,21 +83,12 @@ export class Database {
   /**
    * A query's result as columns of numbers (DOUBLE, INTEGER, BIGINT and
    * DECIMAL become Float64Array; NULL becomes NaN) or strings, for code
-   * that works on whole columns rather than row objects.
+   * that works on whole columns rather than row objects (as `batches`
+   * gives them, in one piece).
    */
-  async columns(sql: string, params?: Params): Promise<Record<string, Float64Array | (string | null)[]>> {
+  async columns(sql: string, params?: Params): Promise<Columns> {
     const reader = await this.connection.runAndReadAll(sql, params);
-    const raw = reader.getColumnsObjectJS();
-    const out: Record<string, Float64Array | (string | null)[]> = {};
-    for (const [name, values] of Object.entries(raw)) {
-      const sample = values.find((v) => v !== null && v !== undefined);
-      if (typeof sample === 'number' || typeof sample === 'bigint' || (sample === undefined && values.length === 0)) {
-        out[name] = Float64Array.from(values, (v) => (v === null || v === undefined ? NaN : Number(v)));
-      } else {
-        out[name] = values.map((v) => (v === null || v === undefined ? null : String(normalizeValue(v))));
-      }
-    }
-    return out;
+    return toColumns(reader.columnNames(), reader.columnTypes(), [reader.getColumnsJS()]);
   }
 
   /**
@@ -212,36 +203,43 @@ function describeOpenError(path: string, err: Error): string {
   return `cannot open database ${path}: ${msg}`;
 }
 
+/**
+ * Columns from parts of a result (each part a list of column value arrays,
+ * in result order): numeric types as one Float64Array (NULL as NaN), any
+ * other type as strings. By type, so a column of NULLs keeps its kind.
+ */
+function toColumns(names: string[], types: readonly { typeId: DuckDBTypeId }[], parts: unknown[][][]): Columns {
+  const columns: Columns = {};
+  names.forEach((name, c) => {
+    const values = parts.map((part) => part[c]!);
+    if (NUMERIC_TYPES.has(types[c]!.typeId)) {
+      const out = new Float64Array(values.reduce((s, v) => s + v.length, 0));
+      let at = 0;
+      for (const part of values) for (const v of part) out[at++] = v === null || v === undefined ? NaN : Number(v);
+      columns[name] = out;
+    } else {
+      columns[name] = values.flatMap((part) => part.map((v) => (v === null || v === undefined ? null : String(normalizeValue(v)))));
+    }
+  });
+  return columns;
+}
+
 /** Gathers a stream's chunks into batches of at least `rows` rows, as columns. */
 async function* readBatches(result: DuckDBResult, rows: number): AsyncGenerator<{ columns: Columns; n: number }> {
   const names = result.columnNames();
-  const numeric = result.columnTypes().map((t) => NUMERIC_TYPES.has(t.typeId));
-  let pending: (unknown[] | null)[][] = [];
+  const types = result.columnTypes();
+  let pending: unknown[][][] = [];
   let n = 0;
-  const flush = () => {
-    const columns: Columns = {};
-    names.forEach((name, c) => {
-      const parts = pending.map((chunk) => chunk[c]!);
-      if (numeric[c]) {
-        const out = new Float64Array(n);
-        let at = 0;
-        for (const part of parts) for (const v of part) out[at++] = v === null || v === undefined ? NaN : Number(v);
-        columns[name] = out;
-      } else {
-        columns[name] = parts.flatMap((part) => part.map((v) => (v === null || v === undefined ? null : String(normalizeValue(v)))));
-      }
-    });
-    const batch = { columns, n };
-    pending = [];
-    n = 0;
-    return batch;
-  };
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
     pending.push(chunk.convertColumns(JSDuckDBValueConverter) as unknown[][]);
     n += chunk.rowCount;
-    if (n >= rows) yield flush();
+    if (n >= rows) {
+      yield { columns: toColumns(names, types, pending), n };
+      pending = [];
+      n = 0;
+    }
   }
-  if (n > 0) yield flush();
+  if (n > 0) yield { columns: toColumns(names, types, pending), n };
 }

@@ -1,3 +1,5 @@
+import type { Columns } from '../db/Database.js';
+
 /**
  * Preprocessing learnt on the training rows only and saved with the model:
  * a transform per feature (log for skewed counts, amounts and durations,
@@ -37,7 +39,8 @@ export interface PreprocessorState {
   columns: string[];
 }
 
-export type FeatureColumns = Record<string, Float64Array | (string | null)[]>;
+/** Model inputs as columns, as Database.columns and Database.batches give them. */
+export type FeatureColumns = Columns;
 
 function apply(transform: Transform, v: number): number {
   switch (transform) {

@@ -146,6 +146,18 @@ describe('batches', () => {
     // NULL numbers come back as NaN in both.
     expect(age.map((v) => (Number.isNaN(v) ? 'null' : v))).toEqual(Array.from(whole.age_years as Float64Array, (v) => (Number.isNaN(v) ? 'null' : v)));
   });
+
+  test('a numeric column of NULLs is numbers (NaN), in one read as in batches, so training and scoring see it alike', async () => {
+    const sql = `SELECT CAST(NULL AS DOUBLE) AS never, CAST(NULL AS VARCHAR) AS label FROM range(3)`;
+    const whole = await db.columns(sql);
+    expect(whole.never).toBeInstanceOf(Float64Array);
+    expect(Array.from(whole.never as Float64Array).every(Number.isNaN)).toBe(true);
+    expect(whole.label).toEqual([null, null, null]);
+    for await (const batch of db.batches(sql)) {
+      expect(batch.columns.never).toBeInstanceOf(Float64Array);
+      expect(batch.columns.label).toEqual([null, null, null]);
+    }
+  });
 });
 
 describe('intervals by neighbourhood', () => {
