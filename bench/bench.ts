@@ -37,7 +37,7 @@ import { Random } from '../pipeline/demo/random.js';
 import { buildBtydFeatures } from '../pipeline/btyd/btydStage.js';
 import { CHURN_ARCHITECTURES, VALUE_ARCHITECTURES, readFeatureColumns, scoreNeural, trainNeuralModels, withBtydFeatures } from '../pipeline/learn/neuralModels.js';
 import { initBackend } from '../pipeline/learn/tfBackend.js';
-import { PeakMemory } from '../pipeline/measure.js';
+import { PeakMemory, recordedSteps } from '../pipeline/measure.js';
 import { champion, loadModelVersion } from '../pipeline/registry/registry.js';
 import { scoreCustomers } from '../pipeline/score/scoreCustomers.js';
 
@@ -61,32 +61,12 @@ const activity = Number(args.activity);
 const work = join(packageRoot, 'bench', '.data');
 const dataDir = join(work, `demo-${customers}-${activity}`);
 
-class MemorySampler {
-  private peak = 0;
-  private timer: NodeJS.Timeout;
-  constructor() {
-    this.timer = setInterval(() => this.sample(), 50);
-  }
-  sample(): number {
-    this.peak = Math.max(this.peak, process.memoryUsage.rss());
-    return this.peak;
-  }
-  /** The peak since the last reset, in MiB. */
-  take(): number {
-    const peak = this.sample();
-    this.peak = process.memoryUsage.rss();
-    return Math.round(peak / 2 ** 20);
-  }
-  stop(): void {
-    clearInterval(this.timer);
-  }
-}
-
-async function timed<T>(memory: MemorySampler, body: () => Promise<T> | T): Promise<{ seconds: number; peak_mib: number; result: T }> {
-  memory.take();
+/** Times `body`, with the process's peak resident memory while it ran (DuckDB runs in-process). */
+async function timed<T>(memory: PeakMemory, body: () => Promise<T> | T): Promise<{ seconds: number; peak_mib: number; result: T }> {
+  memory.reset();
   const started = performance.now();
   const result = await body();
-  return { seconds: Number(((performance.now() - started) / 1000).toFixed(2)), peak_mib: memory.take(), result };
+  return { seconds: Number(((performance.now() - started) / 1000).toFixed(2)), peak_mib: memory.mib(), result };
 }
 
 /** Mode score's children: prepare a base of `customers` (ingest, features), or score it with --model. */
@@ -114,13 +94,7 @@ async function scorePhase(phase: 'score-prepare' | 'score'): Promise<{ step: str
   const db = await Database.open(path, duckdb);
   const models = await loadModelVersion(args.model!);
   const config = loadConfig(undefined, { db: path, duckdb });
-  const steps: { name: string; seconds: number }[] = [];
-  const step = async <T>(name: string, body: () => Promise<T>): Promise<T> => {
-    const t = performance.now();
-    const out = await body();
-    steps.push({ name, seconds: Number(((performance.now() - t) / 1000).toFixed(2)) });
-    return out;
-  };
+  const { step, steps } = recordedSteps();
   const t0 = performance.now();
   const scored = await scoreCustomers(db, models, asOf, config, step);
   const scoring = (performance.now() - t0) / 1000;
@@ -133,7 +107,7 @@ async function scorePhase(phase: 'score-prepare' | 'score'): Promise<{ step: str
   ];
 }
 
-const memory = new MemorySampler();
+const memory = new PeakMemory();
 const rows: { step: string; seconds: number; peak_mib: number; note?: string }[] = [];
 
 let files: DemoFiles;
@@ -160,14 +134,13 @@ if (args.phase) {
   const out: typeof rows = [];
   const started = performance.now();
   const seconds = () => Number(((performance.now() - started) / 1000).toFixed(2));
-  const peak = () => Math.round(process.resourceUsage().maxRSS / 1024);
+  const peak = () => memory.mib();
   if (args.phase === 'ingest') {
     rmSync(dbPath, { force: true });
     rmSync(dbPath + '.wal', { force: true });
   }
   if (args.phase === 'score-prepare' || args.phase === 'score') {
     out.push(...(await scorePhase(args.phase)));
-    memory.stop();
     process.stdout.write(JSON.stringify(out));
     process.exit(0);
   }
@@ -187,7 +160,6 @@ if (args.phase) {
     out.push({ step: 'features: training_snapshots (5 cutoffs)', seconds: seconds(), peak_mib: peak(), note: `${n.toLocaleString('en-US')} rows` });
   }
   db.close();
-  memory.stop();
   process.stdout.write(JSON.stringify(out));
   process.exit(0);
 }
@@ -287,7 +259,6 @@ if (args.mode === 'neural') {
   }
   rows.push({ step: '**fidelio run (whole)**', seconds: run.seconds, peak_mib: run.peak_mib, note: `model ${run.result.manifest.model_version}, backend ${run.result.manifest.tfjs_backend}` });
 }
-memory.stop();
 
 const report = {
   date: new Date().toISOString().slice(0, 10),

@@ -35,3 +35,19 @@ export class PeakMemory {
 export type Step = <T>(name: string, body: () => Promise<T>) => Promise<T>;
 /** A Step that only runs the body (for callers outside a run). */
 export const untimed: Step = (_name, body) => body();
+
+/** Seconds since `since` (a performance.now() reading), to the millisecond. */
+export const secondsSince = (since: number) => Number(((performance.now() - since) / 1000).toFixed(3));
+
+/** A Step that records each step's name and seconds in `steps`, in the order they finish. */
+export function recordedSteps(onStep?: (name: string, seconds: number) => void): { step: Step; steps: { name: string; seconds: number }[] } {
+  const steps: { name: string; seconds: number }[] = [];
+  const step: Step = async (name, body) => {
+    const started = performance.now();
+    const out = await body();
+    steps.push({ name, seconds: secondsSince(started) });
+    onStep?.(name, steps.at(-1)!.seconds);
+    return out;
+  };
+  return { step, steps };
+}

@@ -19,7 +19,7 @@ import { Publication } from './publish/publication.js';
 import { renderReport } from './publish/report.js';
 import { buildKpis, type Cmgr } from './publish/buildKpis.js';
 import { RunLock } from './publish/runLock.js';
-import { PeakMemory, type Step } from './measure.js';
+import { PeakMemory, recordedSteps, secondsSince, type Step } from './measure.js';
 
 /**
  * The pipeline's stages in the order data flows, with the tables each one
@@ -113,24 +113,16 @@ async function runLocked(config: Config, log: Logger, runTime: Date, runId: stri
     demo,
   };
   const memory = new PeakMemory();
-  const seconds = (since: number) => Number(((performance.now() - since) / 1000).toFixed(3));
   /** Runs one stage with a child logger, recording its seconds, peak memory, steps and the rows it read and wrote. */
   const stage = async <T>(name: StageName, body: (log: Logger, step: Step) => Promise<T>, rows?: (result: T) => Promise<Pick<StageRecord, 'rows_in' | 'rows_out'>>): Promise<T> => {
     const stageLog = log.child({ stage: name });
     const started = performance.now();
-    const steps: { name: string; seconds: number }[] = [];
-    const step: Step = async (stepName, stepBody) => {
-      const stepStarted = performance.now();
-      const out = await stepBody();
-      steps.push({ name: stepName, seconds: seconds(stepStarted) });
-      stageLog.debug({ step: stepName, seconds: steps.at(-1)!.seconds }, 'step finished');
-      return out;
-    };
+    const { step, steps } = recordedSteps((stepName, seconds) => stageLog.debug({ step: stepName, seconds }, 'step finished'));
     memory.reset();
     stageLog.info('started');
     const result = await body(stageLog, step);
     const record: StageRecord = {
-      name, seconds: seconds(started), peak_rss_mib: memory.mib(), ...(rows ? await rows(result) : {}), ...(steps.length ? { steps } : {}),
+      name, seconds: secondsSince(started), peak_rss_mib: memory.mib(), ...(rows ? await rows(result) : {}), ...(steps.length ? { steps } : {}),
     };
     manifest.stages.push(record);
     stageLog.info(record, 'finished');
@@ -217,7 +209,7 @@ async function runLocked(config: Config, log: Logger, runTime: Date, runId: stri
       manifest.outcome = 'succeeded';
       manifest.finished_at = new Date().toISOString();
       // The published manifest times publication up to its own writing; the database's copy has the full figure.
-      const publishSoFar = { name: 'publish' as const, seconds: Number(((performance.now() - publishStarted) / 1000).toFixed(3)) };
+      const publishSoFar = { name: 'publish' as const, seconds: secondsSince(publishStarted) };
       writeFileSync(join(dir, 'run_manifest.json'), JSON.stringify({ ...manifest, stages: [...manifest.stages, publishSoFar] }, null, 2) + '\n');
       return publication.commit(runId);
     }

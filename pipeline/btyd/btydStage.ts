@@ -154,6 +154,10 @@ function drawParameters(params: number[], logCovariance: number[][] | null, draw
  */
 export const INTERVAL_GRID = { logAgeStep: 0.1, recencyStep: 0.05, maxPurchases: 40, logSpendStep: 0.25 };
 
+/** The columns of a scoreBtyd table after customer_id, in order. */
+export const BTYD_SCORE_COLUMNS = ['p_alive', 'p_no_purchase', 'expected_purchases', 'expected_purchases_p10', 'expected_purchases_p90',
+  'expected_order_value', 'expected_spend', 'clv_12m', 'clv_12m_p10', 'clv_12m_p90'] as const;
+
 const quantile = (sorted: number[], q: number) => {
   const pos = (sorted.length - 1) * q;
   const lo = Math.floor(pos);
@@ -277,9 +281,7 @@ export async function scoreBtyd(db: Database, models: BtydModels, asOf: string, 
     }
     return out;
   };
-  const columnNames = ['p_alive', 'p_no_purchase', 'expected_purchases', 'expected_purchases_p10', 'expected_purchases_p90', 'expected_order_value',
-    'expected_spend', 'clv_12m', 'clv_12m_p10', 'clv_12m_p90'] as const;
-  await db.run(`CREATE OR REPLACE TABLE ${target} (customer_id VARCHAR, ${columnNames.map((c) => `${c} DOUBLE`).join(', ')})`);
+  await db.run(`CREATE OR REPLACE TABLE ${target} (customer_id VARCHAR, ${BTYD_SCORE_COLUMNS.map((c) => `${c} DOUBLE`).join(', ')})`);
   let scored = 0;
   // In batches: memory holds one batch's summaries and scores, whatever the number of customers.
   const batches = db.batches(summarySql(transactions('all')), { calibration_end: dateParam(asOf), unit_days: models.unit_days }, options.batchRows);
@@ -287,7 +289,7 @@ export async function scoreBtyd(db: Database, models: BtydModels, asOf: string, 
     const { ids, rows } = toSummary(batch.columns);
     cache.clear();
     const out = scoreRows(rows);
-    await db.appendColumns(target, [ids, ...columnNames.map((c) => out[c])]);
+    await db.appendColumns(target, [ids, ...BTYD_SCORE_COLUMNS.map((c) => out[c])]);
     scored += rows.length;
   }
   return scored;

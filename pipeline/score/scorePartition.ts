@@ -4,6 +4,7 @@ import { Database, literal } from '../db/Database.js';
 import { InputError, UsageError } from '../errors.js';
 import { initBackend } from '../learn/tfBackend.js';
 import type { Logger } from '../log.js';
+import { BTYD_SCORE_COLUMNS } from '../btyd/btydStage.js';
 import { champion, loadModelVersion } from '../registry/registry.js';
 import type { TrainedModels } from '../learn/trainModels.js';
 import { rankCustomers, scoreModels } from './scoreCustomers.js';
@@ -28,8 +29,7 @@ export const partitionFilter = (p: Partition) => `hash(customer_id) % ${p.n} = $
 
 /** The model tables a partition file carries, and their columns (customer_scores.sql reads them). */
 const MODEL_TABLES = {
-  btyd_scores: ['p_alive', 'p_no_purchase', 'expected_purchases', 'expected_purchases_p10', 'expected_purchases_p90',
-    'expected_order_value', 'expected_spend', 'clv_12m', 'clv_12m_p10', 'clv_12m_p90'],
+  btyd_scores: BTYD_SCORE_COLUMNS,
   churn_scores: ['churn_probability'],
   neural_scores: ['network_churn_probability', 'network_predicted_value'],
 } as const;
