@@ -1,11 +1,24 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Two suites. `fast`: every unit, each module's own test file mirroring
+ * pipeline/ (under 2 minutes on 2 cores). `e2e`: whole runs of the CLI,
+ * killed runs, parallel workers, the notebooks (tests/e2e/). `npm test`
+ * runs both, the fast one first.
+ */
 export default defineConfig({
   test: {
-    include: ['tests/**/*.test.ts'],
     setupFiles: ['tests/helpers/setup.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
     pool: 'forks',
+    projects: [
+      {
+        extends: true,
+        test: { name: 'fast', include: ['tests/**/*.test.ts'], exclude: ['tests/e2e/**'], testTimeout: 30_000, hookTimeout: 30_000, isolate: false },
+      },
+      {
+        extends: true,
+        test: { name: 'e2e', include: ['tests/e2e/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 180_000 },
+      },
+    ],
   },
 });

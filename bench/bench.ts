@@ -26,20 +26,25 @@ import { Database } from '../pipeline/db/Database.js';
 import { migrate } from '../pipeline/db/migrations.js';
 import { packageRoot } from '../pipeline/db/sqlFile.js';
 import { generateDemoData, type DemoFiles } from '../pipeline/demo/generateDemoData.js';
-import { buildFeatures, buildSnapshots, planSnapshots } from '../pipeline/features/buildFeatures.js';
+import { buildFeatures } from '../pipeline/features/customerFeatures.js';
+import { buildSnapshots, planSnapshots } from '../pipeline/features/snapshots.js';
+import { SampleTables } from '../pipeline/features/trainingSample.js';
 import { ingestInputs } from '../pipeline/ingest/ingestInputs.js';
 import { createLogger } from '../pipeline/log.js';
 import { runPipeline } from '../pipeline/run.js';
 import { fitBgNbd } from '../pipeline/btyd/bgnbd.js';
 import { fitParetoNbd } from '../pipeline/btyd/paretoNbd.js';
 import { groupSummaries } from '../pipeline/btyd/summary.js';
-import { Random } from '../pipeline/demo/random.js';
-import { buildBtydFeatures } from '../pipeline/btyd/btydStage.js';
-import { CHURN_ARCHITECTURES, VALUE_ARCHITECTURES, readFeatureColumns, scoreNeural, trainNeuralModels, withBtydFeatures } from '../pipeline/learn/neuralModels.js';
+import { simulateBgNbd } from '../pipeline/btyd/simulate.js';
+import { Random } from '../pipeline/shared/random.js';
+import { buildBtydFeatures } from '../pipeline/features/btydFeatures.js';
+import { readFeatureColumns, withBtydFeatures } from '../pipeline/learn/featureColumns.js';
+import { CHURN_ARCHITECTURES, VALUE_ARCHITECTURES, scoreNeural, trainNeuralModels } from '../pipeline/learn/neuralModels.js';
 import { initBackend } from '../pipeline/learn/tfBackend.js';
 import { PeakMemory, recordedSteps } from '../pipeline/measure.js';
 import { champion, loadModelVersion } from '../pipeline/registry/registry.js';
-import { scoreCustomers } from '../pipeline/score/scoreCustomers.js';
+import { scoreCustomers } from '../pipeline/score/scoreStage.js';
+import { scoreParams } from '../pipeline/score/scoreParams.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -85,7 +90,7 @@ async function scorePhase(phase: 'score-prepare' | 'score'): Promise<{ step: str
       runId: 'bench', runTime: new Date(), currency: 'USD', delimiter: ',', columns: { orders: {}, customers: {}, tickets: {} },
     }, log);
     await buildFeatures(db, asOf);
-    await buildBtydFeatures(db, { sample: [], everyone: [asOf] }, 90);
+    await buildBtydFeatures(db, new SampleTables(db), { sample: [], everyone: [asOf] }, 90);
     db.close();
     return [{ step: `${n} customers: ingest and features (not timed as scoring)`, seconds: seconds(), peak_mib: peak.mib(),
       note: `${orderLines.toLocaleString('en-US')} order lines` }];
@@ -96,7 +101,7 @@ async function scorePhase(phase: 'score-prepare' | 'score'): Promise<{ step: str
   const config = loadConfig(undefined, { db: path, duckdb });
   const { step, steps } = recordedSteps();
   const t0 = performance.now();
-  const scored = await scoreCustomers(db, models, asOf, config, step);
+  const scored = await scoreCustomers(db, models, asOf, scoreParams(config), step);
   const scoring = (performance.now() - t0) / 1000;
   db.close();
   return [
@@ -174,7 +179,7 @@ if (args.mode === 'neural') {
   const db = await Database.open(dbPath, duckdb);
   const cutoffs = (await db.all<{ c: string }>('SELECT DISTINCT CAST(as_of AS VARCHAR) AS c FROM training_snapshots ORDER BY c')).map((r) => r.c);
   const asOfFeatures = (await db.value<string>('SELECT CAST(max(as_of) AS VARCHAR) FROM customer_features'))!;
-  const btyd = await timed(memory, () => buildBtydFeatures(db, { sample: cutoffs, everyone: [asOfFeatures] }, 90));
+  const btyd = await timed(memory, () => buildBtydFeatures(db, new SampleTables(db), { sample: cutoffs, everyone: [asOfFeatures] }, 90));
   rows.push({ step: `BG/NBD features: a fit per cutoff (${cutoffs.length + 1} cutoffs)`, seconds: btyd.seconds, peak_mib: btyd.peak_mib });
   const features = await readFeatureColumns(db, withBtydFeatures('customer_features'));
   for (const backend of ['tensorflow', 'wasm', 'cpu'] as const) {
@@ -198,22 +203,7 @@ if (args.mode === 'neural') {
   // parameters (weeks, day resolution, first purchases spread over 78 weeks).
   const rng = new Random(7);
   const truth = { r: 0.2426, alpha: 4.4135, a: 0.7929, b: 2.4258 };
-  const summaries = Array.from({ length: customers }, () => {
-    const T = rng.int(78 * 7 + 1) / 7;
-    const lambda = rng.gamma(truth.r, 1 / truth.alpha);
-    const p = rng.beta(truth.a, truth.b);
-    let t = 0;
-    let x = 0;
-    let t_x = 0;
-    for (;;) {
-      t += rng.exponential(lambda);
-      if (t > T) break;
-      x++;
-      t_x = Math.floor(t * 7) / 7;
-      if (rng.bernoulli(p)) break;
-    }
-    return { x, t_x, T };
-  });
+  const summaries = simulateBgNbd(truth, customers, rng, () => rng.int(78 * 7 + 1) / 7, 1 / 7);
   const groups = groupSummaries(summaries).w.length;
   for (const [name, fit] of [['BG/NBD', fitBgNbd], ['Pareto/NBD', fitParetoNbd]] as const) {
     const r = await timed(memory, () => fit(summaries));

@@ -3,6 +3,7 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { UsageError } from './errors.js';
+import { specs, type InputKind } from './shared/inputSpecs.js';
 
 /**
  * The one configuration schema. Every option of every command can be set
@@ -12,42 +13,14 @@ import { UsageError } from './errors.js';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
 
-const orderColumns = z
-  .object({
-    order_id: z.string().default('order_id'),
-    customer_id: z.string().default('customer_id'),
-    order_ts: z.string().default('order_ts'),
-    amount: z.string().default('amount'),
-    currency: z.string().default('currency'),
-    category: z.string().default('category'),
-    channel: z.string().default('channel'),
-    discount_used: z.string().default('discount_used'),
-  })
-  .strict()
-  .prefault({});
-
-const customerColumns = z
-  .object({
-    customer_id: z.string().default('customer_id'),
-    signup_date: z.string().default('signup_date'),
-    birth_date: z.string().default('birth_date'),
-    country: z.string().default('country'),
-    acquisition_channel: z.string().default('acquisition_channel'),
-    opted_out: z.string().default('opted_out'),
-  })
-  .strict()
-  .prefault({});
-
-const ticketColumns = z
-  .object({
-    ticket_id: z.string().default('ticket_id'),
-    customer_id: z.string().default('customer_id'),
-    opened_ts: z.string().default('opened_ts'),
-    kind: z.string().default('kind'),
-    resolved: z.string().default('resolved'),
-  })
-  .strict()
-  .prefault({});
+/**
+ * The column mapping of one input kind: each canonical column (declared
+ * once, in shared/inputSpecs.ts) defaults to its own name.
+ */
+const columnMapping = (kind: InputKind) =>
+  z.object(Object.fromEntries(specs[kind].columns.map((c) => [c.name, z.string().default(c.name)])) as Record<string, z.ZodDefault<z.ZodString>>)
+    .strict()
+    .prefault({});
 
 const probability = z.number().min(0).max(1);
 /** A SQL condition over a customer's score columns, written by the operator (the config is trusted; one expression, no statements). */
@@ -55,6 +28,67 @@ const sqlCondition = z
   .string()
   .min(1)
   .refine((e) => !/;|--|\/\*/.test(e), 'one SQL condition, without ";" or comments');
+
+/** The score stage's settings (scoring.*). */
+export const scoringSchema = z
+  .object({
+    /** churn_probability at or above which churn_risk is medium / high. */
+    mediumRisk: probability.default(0.5),
+    highRisk: probability.default(0.75),
+    /** Annual discount rate for predicted_clv_12m. */
+    annualDiscountRate: z.number().min(0).max(1).default(0.1),
+    /** Weight of predicted 12-month CLV in the value score; the rest is historic value. */
+    predictedWeight: probability.default(0.5),
+    vip: z
+      .object({
+        rule: z.enum(['pareto', 'top_share', 'expression']).default('pareto'),
+        /** rule expression: a SQL condition over the score columns, e.g. "historic_value >= 2000 AND orders_count >= 5". */
+        expression: sqlCondition.optional(),
+        /** pareto: the smallest top group carrying this share of the value score. */
+        valueShare: probability.default(0.8),
+        /** pareto: never more than this share of customers; top_share: exactly this share. */
+        maxCustomerShare: probability.default(0.2),
+      })
+      .strict()
+      .prefault({}),
+    /** Days without an order after which a customer counts as lapsed (win_back). */
+    lapsedDays: z.number().int().min(1).default(365),
+    /** Parameter draws behind the p10/p90 intervals of expected purchases and CLV (0: no intervals). */
+    intervalDraws: z.number().int().min(0).max(1000).default(40),
+    /** Days since the first order under which a customer counts as new (nurture). */
+    newDays: z.number().int().min(1).default(90),
+    /** Share of each action's customers kept as an untouched control group (seeded, stable per customer). */
+    controlShare: probability.default(0.1),
+    /** A customer contacted for an action is not contacted again within this many days. */
+    cooldownDays: z.number().int().min(0).default(30),
+    /** Optional budget: at most maxActions contacts and/or maxSpend money at costPerAction each, best expected gain first. */
+    budget: z
+      .object({
+        maxActions: z.number().int().min(0).optional(),
+        maxSpend: z.number().min(0).optional(),
+        costPerAction: z.number().min(0).default(0),
+        /** Assumed share of the value at risk an action keeps. */
+        saveRate: probability.default(0.25),
+      })
+      .strict()
+      .prefault({}),
+    /** High-impact flags beyond spend. */
+    flags: z
+      .object({
+        /** Top share of customers by historic value flagged top_value. */
+        topValueShare: probability.default(0.01),
+        /** Top share by purchase days flagged high_frequency. */
+        highFrequencyShare: probability.default(0.05),
+        /** VIPs with at least this many unresolved complaints flagged vip_with_complaints. */
+        vipUnresolvedComplaints: z.number().int().min(1).default(1),
+        /** More flags, each a name and a SQL condition over the score columns (e.g. many complaints on a VIP). */
+        custom: z.array(z.object({ name: z.string().regex(/^[a-z][a-z0-9_]*$/, 'a lower-case name such as vip_many_tickets'), expression: sqlCondition }).strict()).default([]),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .prefault({});
 
 export const configSchema = z
   .object({
@@ -85,7 +119,7 @@ export const configSchema = z
       .strict()
       .prefault({}),
     columns: z
-      .object({ orders: orderColumns, customers: customerColumns, tickets: ticketColumns })
+      .object({ orders: columnMapping('orders'), customers: columnMapping('customers'), tickets: columnMapping('tickets') })
       .strict()
       .prefault({}),
     duckdb: z
@@ -103,65 +137,7 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
-    scoring: z
-      .object({
-        /** churn_probability at or above which churn_risk is medium / high. */
-        mediumRisk: probability.default(0.5),
-        highRisk: probability.default(0.75),
-        /** Annual discount rate for predicted_clv_12m. */
-        annualDiscountRate: z.number().min(0).max(1).default(0.1),
-        /** Weight of predicted 12-month CLV in the value score; the rest is historic value. */
-        predictedWeight: probability.default(0.5),
-        vip: z
-          .object({
-            rule: z.enum(['pareto', 'top_share', 'expression']).default('pareto'),
-            /** rule expression: a SQL condition over the score columns, e.g. "historic_value >= 2000 AND orders_count >= 5". */
-            expression: sqlCondition.optional(),
-            /** pareto: the smallest top group carrying this share of the value score. */
-            valueShare: probability.default(0.8),
-            /** pareto: never more than this share of customers; top_share: exactly this share. */
-            maxCustomerShare: probability.default(0.2),
-          })
-          .strict()
-          .prefault({}),
-        /** Days without an order after which a customer counts as lapsed (win_back). */
-        lapsedDays: z.number().int().min(1).default(365),
-        /** Parameter draws behind the p10/p90 intervals of expected purchases and CLV (0: no intervals). */
-        intervalDraws: z.number().int().min(0).max(1000).default(40),
-        /** Days since the first order under which a customer counts as new (nurture). */
-        newDays: z.number().int().min(1).default(90),
-        /** Share of each action's customers kept as an untouched control group (seeded, stable per customer). */
-        controlShare: probability.default(0.1),
-        /** A customer contacted for an action is not contacted again within this many days. */
-        cooldownDays: z.number().int().min(0).default(30),
-        /** Optional budget: at most maxActions contacts and/or maxSpend money at costPerAction each, best expected gain first. */
-        budget: z
-          .object({
-            maxActions: z.number().int().min(0).optional(),
-            maxSpend: z.number().min(0).optional(),
-            costPerAction: z.number().min(0).default(0),
-            /** Assumed share of the value at risk an action keeps. */
-            saveRate: probability.default(0.25),
-          })
-          .strict()
-          .prefault({}),
-        /** High-impact flags beyond spend. */
-        flags: z
-          .object({
-            /** Top share of customers by historic value flagged top_value. */
-            topValueShare: probability.default(0.01),
-            /** Top share by purchase days flagged high_frequency. */
-            highFrequencyShare: probability.default(0.05),
-            /** VIPs with at least this many unresolved complaints flagged vip_with_complaints. */
-            vipUnresolvedComplaints: z.number().int().min(1).default(1),
-            /** More flags, each a name and a SQL condition over the score columns (e.g. many complaints on a VIP). */
-            custom: z.array(z.object({ name: z.string().regex(/^[a-z][a-z0-9_]*$/, 'a lower-case name such as vip_many_tickets'), expression: sqlCondition }).strict()).default([]),
-          })
-          .strict()
-          .prefault({}),
-      })
-      .strict()
-      .prefault({}),
+    scoring: scoringSchema,
     retrain: z
       .object({
         /** Always train a challenger (the --retrain flag); otherwise only when the champion is too old or the data drifted. */

@@ -14,8 +14,48 @@ export interface MinimizeResult {
   warnings: string[];
 }
 
+/**
+ * A bound on a fit's work, shared by every minimiser it runs: a number of
+ * objective evaluations (deterministic: the same data stop at the same
+ * point on any machine) and a wall-clock limit (a backstop for a slow
+ * machine or a pathological likelihood). A minimiser stops, with a
+ * warning, once either is spent.
+ */
+export class Budget {
+  private evaluations = 0;
+  private checkedAt = 0;
+  private readonly deadline: number;
+  private spent?: string;
+
+  constructor(readonly maxEvaluations = 5000, readonly maxSeconds = 30) {
+    this.deadline = performance.now() + maxSeconds * 1000;
+  }
+
+  /** Counts one evaluation of `f` at `x`. */
+  count<T>(f: (x: number[]) => T, x: number[]): T {
+    this.evaluations++;
+    return f(x);
+  }
+
+  /** Why the fit must stop now, or undefined while the budget lasts (time is looked at every 50 evaluations). */
+  exhausted(): string | undefined {
+    if (this.spent) return this.spent;
+    if (this.evaluations >= this.maxEvaluations) this.spent = `stopped at the limit of ${this.maxEvaluations} likelihood evaluations`;
+    else if (this.evaluations - this.checkedAt >= 50) {
+      this.checkedAt = this.evaluations;
+      if (performance.now() > this.deadline) this.spent = `stopped at the time limit of ${this.maxSeconds} s`;
+    }
+    return this.spent;
+  }
+
+  get used(): number {
+    return this.evaluations;
+  }
+}
+
 export interface MinimizeOptions {
   maxIterations?: number;
+  budget?: Budget;
   /** Stop when the simplex's values differ by less than this (relative to |f| + tolerance). */
   tolerance?: number;
   restarts?: number;
@@ -26,8 +66,9 @@ export function nelderMead(f: (x: number[]) => number, start: number[], options:
   const maxIterations = options.maxIterations ?? 5000;
   const tol = options.tolerance ?? 1e-12;
   const n = start.length;
+  const budget = options.budget ?? new Budget(Infinity, Infinity);
   const safe = (x: number[]) => {
-    const v = f(x);
+    const v = budget.count(f, x);
     return Number.isFinite(v) ? v : Infinity;
   };
   let best = { x: start.slice(), value: safe(start) };
@@ -43,7 +84,7 @@ export function nelderMead(f: (x: number[]) => number, start: number[], options:
     }
     let values = simplex.map(safe);
     converged = false;
-    for (let it = 0; it < maxIterations; it++, iterations++) {
+    for (let it = 0; it < maxIterations && !budget.exhausted(); it++, iterations++) {
       const order = values.map((_, i) => i).sort((a, b) => values[a]! - values[b]!);
       simplex = order.map((i) => simplex[i]!);
       values = order.map((i) => values[i]!);
@@ -90,10 +131,12 @@ export function nelderMead(f: (x: number[]) => number, start: number[], options:
     }
     const roundBest = values.indexOf(Math.min(...values));
     if (values[roundBest]! <= best.value) best = { x: simplex[roundBest]!.slice(), value: values[roundBest]! };
+    if (budget.exhausted()) break;
   }
   const gradientNorm = Math.hypot(...gradient(f, best.x));
   const warnings: string[] = [];
-  if (!converged) warnings.push(`the simplex did not settle within ${maxIterations} iterations`);
+  if (budget.exhausted()) warnings.push(`Nelder-Mead ${budget.exhausted()}`);
+  else if (!converged) warnings.push(`the simplex did not settle within ${maxIterations} iterations`);
   if (!Number.isFinite(best.value)) warnings.push('the objective is not finite at the best point');
   return { x: best.x, value: best.value, iterations, converged: converged && Number.isFinite(best.value), gradientNorm, warnings };
 }
@@ -171,9 +214,12 @@ export function invert(m: number[][]): number[][] | null {
 export function bfgs(
   f: (x: number[]) => number,
   start: number[],
-  options: { maxIterations?: number; gradientTolerance?: number; gradient?: (x: number[]) => number[] } = {},
+  options: { maxIterations?: number; gradientTolerance?: number; gradient?: (x: number[]) => number[]; budget?: Budget } = {},
 ): MinimizeResult {
-  const grad = options.gradient ?? ((x: number[]) => gradient(f, x, 1e-6));
+  const budget = options.budget ?? new Budget(Infinity, Infinity);
+  const objective = f;
+  f = (x) => budget.count(objective, x);
+  const grad = options.gradient ? (x: number[]) => budget.count(options.gradient!, x) : (x: number[]) => gradient(f, x, 1e-6);
   const n = start.length;
   const maxIterations = options.maxIterations ?? 200;
   let x = start.slice();
@@ -188,6 +234,10 @@ export function bfgs(
   let iterations = 0;
   let converged = false;
   for (; iterations < maxIterations; iterations++) {
+    if (budget.exhausted()) {
+      warnings.push(`BFGS ${budget.exhausted()}`);
+      break;
+    }
     if (Math.max(...g.map(Math.abs)) <= tol) {
       converged = true;
       break;

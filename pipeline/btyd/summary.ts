@@ -1,3 +1,6 @@
+import { dateParam, type Columns, type Database } from '../db/Database.js';
+import { readSql } from '../db/sqlFile.js';
+
 /**
  * Per-customer summary for the BTYD models, in the literature's
  * conventions: purchases collapsed to distinct customer-days, x = repeat
@@ -68,33 +71,33 @@ export function groupSummaries(rows: readonly CustomerSummary[]): GroupedSummari
   return { ...grouped, txValues: tx.values, txAt: tx.at, TValues: tt.values, TAt: tt.at };
 }
 
-/**
- * The SQL that builds the summary from a relation of (customer_id, day DATE,
- * amount DECIMAL) whose negative amounts are refunds, with $calibration_end
- * (DATE) and $unit_days (days per time unit) bound. Purchase days are the
- * days with a purchase (amount >= 0); refunds are netted against the repeat
- * spend: mean_repeat_value = (purchases on repeat days + refunds issued after
- * the first purchase day) / x. It can be zero or negative (a customer who
- * returned what they bought); such customers are left out of the spend fit.
- */
-export function summarySql(source: string): string {
-  return `WITH rows AS (
-      SELECT customer_id, day, amount FROM ${source} WHERE day <= $calibration_end
-    ), d AS (
-      SELECT customer_id, day, sum(amount) AS amount FROM rows WHERE amount >= 0 GROUP BY customer_id, day
-    ), f AS (
-      SELECT customer_id, min(day) AS first_day FROM d GROUP BY customer_id
-    ), refunds AS (
-      SELECT r.customer_id, sum(r.amount) AS refunded
-      FROM rows r JOIN f USING (customer_id) WHERE r.amount < 0 AND r.day > f.first_day GROUP BY r.customer_id
-    )
-    SELECT d.customer_id,
-      count(*) - 1 AS x,
-      (max(d.day) - f.first_day) / $unit_days AS t_x,
-      ($calibration_end - f.first_day) / $unit_days AS "T",
-      -- amounts are DECIMAL: their exact sums keep the mean the same whatever the threads' order
-      CAST((sum(d.amount) FILTER (WHERE d.day > f.first_day) + coalesce(any_value(rf.refunded), 0)) / nullif(count(*) - 1, 0) AS DOUBLE) AS mean_repeat_value
-    FROM d JOIN f USING (customer_id) LEFT JOIN refunds rf USING (customer_id)
-    GROUP BY d.customer_id, f.first_day
-    ORDER BY d.customer_id`;
+/** The summary query (summary.sql): bind $source (a table name), $calibration_end (DATE) and $unit_days. */
+export const summarySql = (): string => readSql('btyd/summary.sql');
+
+/** The summary query's parameters: the orders of table `source` up to `calibrationEnd`, in units of `unitDays` days. */
+export const summaryParams = (source: string, calibrationEnd: string, unitDays: number) => ({
+  source, calibration_end: dateParam(calibrationEnd), unit_days: unitDays,
+});
+
+/** Summaries as read by summarySql: customer ids and rows. */
+export interface Summary {
+  ids: (string | null)[];
+  rows: (CustomerSummary & { mean_repeat_value: number })[];
+}
+
+/** Columns of a summary query's result as summary rows. */
+export function toSummary(cols: Columns): Summary {
+  const x = cols.x as Float64Array;
+  const t_x = cols.t_x as Float64Array;
+  const T = cols.T as Float64Array;
+  const m = cols.mean_repeat_value as Float64Array;
+  return {
+    ids: cols.customer_id as (string | null)[],
+    rows: Array.from(x, (_, i) => ({ x: x[i]!, t_x: t_x[i]!, T: T[i]!, mean_repeat_value: m[i]! })),
+  };
+}
+
+/** The summaries at `calibrationEnd` of the orders in table `source`. */
+export async function readSummary(db: Database, source: string, calibrationEnd: string, unitDays: number): Promise<Summary> {
+  return toSummary(await db.columns(summarySql(), summaryParams(source, calibrationEnd, unitDays)));
 }

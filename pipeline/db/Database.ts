@@ -29,6 +29,8 @@ export interface DatabaseOptions {
  * ISO strings) so that callers never handle DuckDB's value classes.
  */
 export class Database {
+  private listener?: (sql: string, params: Params | undefined) => void;
+
   private constructor(
     readonly path: string,
     private readonly instance: DuckDBInstance,
@@ -60,12 +62,19 @@ export class Database {
     return db;
   }
 
+  /** Calls `listener` with every statement this database runs (the stage audit's view of what a stage reads); undefined stops. */
+  onQuery(listener: ((sql: string, params: Params | undefined) => void) | undefined): void {
+    this.listener = listener;
+  }
+
   /** Runs one or more statements, discarding results. */
   async run(sql: string, params?: Params): Promise<void> {
+    this.listener?.(sql, params);
     await this.connection.run(sql, params);
   }
 
   async all<T extends Row = Row>(sql: string, params?: Params): Promise<T[]> {
+    this.listener?.(sql, params);
     const reader = await this.connection.runAndReadAll(sql, params);
     return reader.getRowObjectsJS().map((row) => normalizeRow(row) as T);
   }
@@ -87,6 +96,7 @@ export class Database {
    * gives them, in one piece).
    */
   async columns(sql: string, params?: Params): Promise<Columns> {
+    this.listener?.(sql, params);
     const reader = await this.connection.runAndReadAll(sql, params);
     return toColumns(reader.columnNames(), reader.columnTypes(), [reader.getColumnsJS()]);
   }
@@ -101,6 +111,7 @@ export class Database {
    * as committed, not this connection's temp tables.
    */
   async *batches(sql: string, params?: Params, rows = 65_536): AsyncGenerator<{ columns: Columns; n: number }> {
+    this.listener?.(sql, params);
     const connection = await this.instance.connect();
     try {
       await connection.run(`SET TimeZone = ${literal(this.timezone)}`);
@@ -115,6 +126,7 @@ export class Database {
    * (never row-by-row INSERTs). Columns are given in the table's order.
    */
   async appendColumns(table: string, columns: (Float64Array | readonly (string | null)[])[]): Promise<void> {
+    this.listener?.(`APPEND TO ${table}`, undefined);
     const appender = await this.connection.createAppender(table);
     try {
       const n = columns[0]?.length ?? 0;
@@ -211,7 +223,8 @@ function describeOpenError(path: string, err: Error): string {
 function toColumns(names: string[], types: readonly { typeId: DuckDBTypeId }[], parts: unknown[][][]): Columns {
   const columns: Columns = {};
   names.forEach((name, c) => {
-    const values = parts.map((part) => part[c]!);
+    // A result with no rows has no column arrays.
+    const values = parts.map((part) => part[c] ?? []);
     if (NUMERIC_TYPES.has(types[c]!.typeId)) {
       const out = new Float64Array(values.reduce((s, v) => s + v.length, 0));
       let at = 0;

@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { Random } from './random.js';
+import { Random } from '../shared/random.js';
 
 export interface DemoOptions {
   customers: number;

@@ -3,6 +3,9 @@
 -- data (point-in-time safe: every source below filters on its date <= $as_of).
 -- A customer is known at $as_of once they have an order dated on or before it.
 -- Amounts are in the configured currency; days are calendar days.
+-- It reads the orders and tickets of the tables named by $orders and $tickets
+-- (the whole `orders` and `tickets`, or a training sample's copies of them)
+-- and the `customers` table.
 --
 -- Columns:
 --   customer_id, as_of
@@ -40,7 +43,7 @@
 --   country               from the customers input (NULL without it)
 WITH o AS (
   SELECT customer_id, order_date, amount, category, channel, discount_used
-  FROM orders WHERE order_date <= $as_of
+  FROM query_table($orders) WHERE order_date <= $as_of
 ),
 purchases AS (SELECT * FROM o WHERE amount >= 0),
 known AS (
@@ -96,7 +99,7 @@ t AS (
     count(*) FILTER (WHERE kind = 'complaint' AND opened_date > $as_of - 365) AS complaints_365d,
     count(*) FILTER (WHERE kind = 'complaint' AND resolved IS DISTINCT FROM true) AS unresolved_complaints,
     $as_of - max(opened_date) FILTER (WHERE kind = 'complaint') AS days_since_last_complaint
-  FROM tickets WHERE opened_date <= $as_of GROUP BY customer_id
+  FROM query_table($tickets) WHERE opened_date <= $as_of GROUP BY customer_id
 ),
 c AS (
   SELECT customer_id,

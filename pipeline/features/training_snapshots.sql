@@ -1,6 +1,7 @@
 -- training_snapshots (one cutoff's rows): the features as of the cutoff
--- $as_of (customer_features.sql, inlined where the marker below stands) with
--- what each customer did in the horizon after it, (as_of, as_of + $horizon]:
+-- $as_of (the table named by $features, built by customer_features.sql at
+-- that cutoff) with what each customer did in the horizon after it,
+-- (as_of, as_of + $horizon], from the orders of the table named by $orders:
 --
 --   split           'train' or 'holdout' (the latest full horizon, kept for backtesting)
 --   future_orders   purchases (amount >= 0) in the horizon
@@ -12,12 +13,12 @@ SELECT f.*, CAST($split AS VARCHAR) AS split,
   coalesce(l.future_orders, 0) AS future_orders,
   coalesce(l.future_spend, 0) AS future_spend,
   coalesce(l.future_orders, 0) = 0 AS churned
-FROM (/*customer_features*/) f
+FROM query_table($features) f
 LEFT JOIN (
   SELECT customer_id,
     count(*) FILTER (WHERE amount >= 0) AS future_orders,
     sum(amount) AS future_spend
-  FROM orders
+  FROM query_table($orders)
   WHERE order_date > $as_of AND order_date <= $as_of + $horizon
   GROUP BY customer_id
 ) l USING (customer_id)

@@ -1,9 +1,11 @@
-import type { Config } from '../config.js';
-import { ident, literal, type Database } from '../db/Database.js';
+import type { Database } from '../db/Database.js';
+import type { FileIngest } from '../manifest.js';
 import { InputError } from '../errors.js';
 import { progress, type Logger } from '../log.js';
 import { formatOf, missingColumnsMessage, readHeader, resolveInputs, sha256File } from './resolveInputs.js';
-import { specs, type InputKind, type InputSpec } from './specs.js';
+import { specs, type InputKind } from '../shared/inputSpecs.js';
+import { loadExchangeRates } from './exchangeRates.js';
+import { mergeChecked } from './mergeChecked.js';
 import { stageFile } from './stageFile.js';
 import { validateStage } from './validateStage.js';
 
@@ -18,27 +20,7 @@ export interface IngestOptions {
   exchangeRates?: string;
 }
 
-/** The ingest options a configuration gives, for one run. */
-export function ingestOptions(config: Config, runId: string, runTime: Date): IngestOptions {
-  return { runId, runTime, currency: config.currency, delimiter: config.csv.delimiter, columns: config.columns, exchangeRates: config.exchangeRates };
-}
-
-/** What one input file contributed; rows_read = accepted + rejected + duplicate. */
-export interface FileIngest {
-  path: string;
-  kind: InputKind;
-  sha256: string;
-  rows_read: number;
-  rows_accepted: number;
-  rows_rejected: number;
-  rows_duplicate: number;
-  /** Of the accepted: keys not seen before, and keys whose stored row changed. */
-  rows_new: number;
-  rows_updated: number;
-  /** False when line numbers could not be matched exactly (records spanning lines). */
-  exact_lines: boolean;
-}
-
+/** The files (paths or globs) of each input kind. */
 export type IngestInputs = Partial<Record<InputKind, string[]>>;
 
 /**
@@ -99,82 +81,4 @@ export async function ingestInputs(db: Database, inputs: IngestInputs, options: 
   bar.end();
   await db.run('DROP TABLE IF EXISTS stage; DROP TABLE IF EXISTS stage_records; DROP TABLE IF EXISTS checked; DROP TABLE IF EXISTS stage_lines');
   return results;
-}
-
-async function loadExchangeRates(db: Database, path: string | undefined): Promise<void> {
-  await db.run('CREATE OR REPLACE TEMP TABLE fx (currency VARCHAR, rate DECIMAL(18, 8))');
-  if (!path) return;
-  try {
-    await db.run(`INSERT INTO fx SELECT upper(trim(currency)), rate FROM read_csv(${literal(path)}, header = true,
-      columns = {'currency': 'VARCHAR', 'rate': 'DECIMAL(18, 8)'}, auto_detect = false)`);
-  } catch (err) {
-    throw new InputError(`exchange-rate file ${path} cannot be read as CSV currency,rate: ${(err as Error).message}`);
-  }
-}
-
-/**
- * Merges temp table `checked` into the spec's table and records its rejects.
- * Into an empty table every accepted row is new: then there is nothing to
- * match, delete or re-sort (`inFileOrder`: checked is already in file order).
- */
-async function mergeChecked(db: Database, spec: InputSpec, path: string, runId: string, inFileOrder: boolean) {
-  await db.run(
-    `INSERT INTO rejected_rows (run_id, kind, file, line, raw, reason)
-     SELECT $run_id, $kind, $file, c.line, coalesce(c.raw, l.raw), c.reason
-     FROM checked c LEFT JOIN stage_lines l ON l.line = c.line AND c.raw IS NULL
-     WHERE c.status = 'rejected' ORDER BY c.line`,
-    { run_id: runId, kind: spec.kind, file: path },
-  );
-  const key = ident(spec.key);
-  const cols = spec.columns.map((c) => c.name);
-  const stored = (c: string) => (spec.kind === 'orders' && c === 'amount' ? 'amount_original' : c);
-  const empty = !(await db.value<boolean>(`SELECT EXISTS (SELECT 1 FROM ${ident(spec.table)})`));
-  if (empty) {
-    await db.run(`CREATE OR REPLACE TEMP VIEW merge_plan AS SELECT *, 'new' AS outcome FROM checked WHERE status = 'ok'`);
-  } else {
-    const same = cols.map((c) => `s.${ident(stored(c))} IS NOT DISTINCT FROM c.${ident(c)}`).join(' AND ');
-    await db.run(`CREATE OR REPLACE TEMP TABLE merge_plan AS
-      SELECT c.*, CASE WHEN s.${key} IS NULL THEN 'new' WHEN ${same} THEN 'duplicate' ELSE 'updated' END AS outcome
-      FROM checked c LEFT JOIN ${ident(spec.table)} s ON s.${key} = c.${key}
-      WHERE c.status = 'ok'`);
-    await db.run(`DELETE FROM ${ident(spec.table)} WHERE ${key} IN (SELECT ${key} FROM merge_plan WHERE outcome = 'updated')`);
-  }
-
-  const insertCols = [...cols];
-  const values = cols.map((c) => `m.${ident(c)}`);
-  if (spec.timestamp) {
-    insertCols.push(spec.timestamp.dateColumn);
-    values.push(`CAST(m.${ident(spec.timestamp.column)} AS DATE)`);
-  }
-  const converts = spec.kind === 'orders' && (await db.value<number>('SELECT count(*) FROM fx')) > 0;
-  if (spec.kind === 'orders') {
-    // amount is kept in the configured currency; the file's value stays in amount_original.
-    insertCols.push('amount_original');
-    if (converts) values[cols.indexOf('amount')] = 'CAST(m.amount * coalesce(fx.rate, 1) AS DECIMAL(18, 2))';
-    values.push('m.amount');
-  }
-  insertCols.push('source_file', 'source_line', 'loaded_run');
-  values.push('$file', 'm.line', '$run_id');
-  await db.run(
-    `INSERT INTO ${ident(spec.table)} (${insertCols.map(ident).join(', ')})
-     SELECT ${values.join(', ')} FROM merge_plan m
-     ${converts ? 'LEFT JOIN fx ON fx.currency = upper(m.currency)' : ''}
-     WHERE m.outcome IN ('new', 'updated') ${empty && inFileOrder && !converts ? '' : 'ORDER BY m.line'}`,
-    { file: path, run_id: runId },
-  );
-  const row = await db.one<Record<string, number>>(`SELECT
-      count(*) FILTER (WHERE status = 'ok') - (SELECT count(*) FROM merge_plan WHERE outcome = 'duplicate') AS rows_accepted,
-      count(*) FILTER (WHERE status = 'rejected') AS rows_rejected,
-      count(*) FILTER (WHERE status = 'duplicate') + (SELECT count(*) FROM merge_plan WHERE outcome = 'duplicate') AS rows_duplicate,
-      (SELECT count(*) FROM merge_plan WHERE outcome = 'new') AS rows_new,
-      (SELECT count(*) FROM merge_plan WHERE outcome = 'updated') AS rows_updated
-    FROM checked`);
-  await db.run(empty ? 'DROP VIEW merge_plan' : 'DROP TABLE merge_plan');
-  return {
-    rows_accepted: row!.rows_accepted!,
-    rows_rejected: row!.rows_rejected!,
-    rows_duplicate: row!.rows_duplicate!,
-    rows_new: row!.rows_new!,
-    rows_updated: row!.rows_updated!,
-  };
 }

@@ -1,5 +1,5 @@
 import { ident, literal, type Database } from '../db/Database.js';
-import type { ColumnSpec, InputSpec } from './specs.js';
+import type { ColumnSpec, InputSpec } from '../shared/inputSpecs.js';
 
 export interface ValidationContext {
   /** The moment of the run: a timestamp after it is a clock or export error. */

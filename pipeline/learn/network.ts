@@ -1,4 +1,4 @@
-import { Random } from '../demo/random.js';
+import { Random } from '../shared/random.js';
 import { tf } from './tfBackend.js';
 
 /** A matrix in row-major order. */
@@ -8,7 +8,7 @@ export interface Matrix {
   cols: number;
 }
 
-export interface TrainOptions {
+export interface NetworkOptions {
   hidden: number[];
   outputs: number;
   /** 'sigmoid' for a probability, 'linear' for raw outputs (the ZILN head). */
@@ -30,7 +30,7 @@ export interface TrainResult {
 }
 
 /** A small MLP with seeded initial weights. */
-export function buildMlp(inputs: number, o: Pick<TrainOptions, 'hidden' | 'outputs' | 'activation' | 'seed'>): tf.Sequential {
+export function buildMlp(inputs: number, o: Pick<NetworkOptions, 'hidden' | 'outputs' | 'activation' | 'seed'>): tf.Sequential {
   const model = tf.sequential();
   o.hidden.forEach((units, i) => {
     model.add(tf.layers.dense({
@@ -59,7 +59,7 @@ const toTensor = (m: Matrix) => tf.tensor2d(m.data, [m.rows, m.cols]);
  * a split later in time) has not improved for `patience` epochs; the best
  * epoch's weights are kept.
  */
-export async function trainNetwork(x: Matrix, y: Matrix, xVal: Matrix, yVal: Matrix, o: TrainOptions): Promise<TrainResult> {
+export async function trainNetwork(x: Matrix, y: Matrix, xVal: Matrix, yVal: Matrix, o: NetworkOptions): Promise<TrainResult> {
   const model = buildMlp(x.cols, o);
   model.compile({ optimizer: tf.train.adam(o.learningRate ?? 2e-3), loss: o.loss });
   const xt = toTensor(x);

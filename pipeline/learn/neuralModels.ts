@@ -1,11 +1,10 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { literal, type Database } from '../db/Database.js';
 import type { Logger } from '../log.js';
+import { choose } from './architectureSearch.js';
 import { applyPlatt, fitPlatt, type PlattScaling } from './calibration.js';
-import { folderLoader, folderSaver } from './modelIO.js';
-import { predict, trainNetwork, type Matrix } from './network.js';
-import { CATEGORICAL_FEATURES, NUMERIC_FEATURES, fitPreprocessor, transform, type FeatureColumns, type PreprocessorState } from './preprocess.js';
+import { featureBatches, readFeatureColumns, withBtydFeatures } from './featureColumns.js';
+import { predict, type Matrix } from './network.js';
+import { fitPreprocessor, transform, type FeatureColumns, type PreprocessorState } from './preprocess.js';
 import { tf } from './tfBackend.js';
 import { zilnLoss, zilnPredict } from './ziln.js';
 
@@ -20,48 +19,6 @@ export interface NeuralModels {
   window: { fitCutoffs: string[]; validationCutoff: string; fitRows: number; validationRows: number };
 }
 
-
-/** A features table (customer_features or training_snapshots) joined with BG/NBD's features at the same as-of. */
-export const withBtydFeatures = (table: string) =>
-  `(SELECT t.*, b.* EXCLUDE (as_of, customer_id) FROM ${table} t LEFT JOIN btyd_features b ON CAST(b.as_of AS DATE) = t.as_of AND b.customer_id = t.customer_id)`;
-
-/** The query of the model inputs (and labels when the source has them): numbers as DOUBLE, categories as text. */
-function featureColumnsSql(source: string, where: string, labels: boolean): string {
-  const numeric = NUMERIC_FEATURES.map((f) => `CAST(${f.name} AS DOUBLE) AS ${f.name}`);
-  const extra = labels ? [', CAST(churned AS DOUBLE) AS churned', ', CAST(greatest(future_spend, 0) AS DOUBLE) AS future_spend'] : [];
-  return `SELECT customer_id, ${numeric.join(', ')}, ${CATEGORICAL_FEATURES.map((c) => `CAST(${c} AS VARCHAR) AS ${c}`).join(', ')} ${extra.join('')}
-    FROM ${source} WHERE ${where}`;
-}
-
-/** Feature columns (and labels when the source has them) as typed columns, in customer order. */
-export async function readFeatureColumns(db: Database, source: string, where = 'true', labels = false): Promise<{ data: FeatureColumns; n: number }> {
-  const data = await db.columns(`${featureColumnsSql(source, where, labels)} ORDER BY ${labels ? 'as_of, ' : ''}customer_id`);
-  return { data, n: (data.customer_id as unknown[]).length };
-}
-
-/**
- * The same columns in batches of `rows` (no order: each row is scored on
- * its own), so that scoring holds one batch in memory whatever the base's size.
- */
-export function featureBatches(db: Database, source: string, where = 'true', rows = 65_536, ordered = false): AsyncGenerator<{ columns: FeatureColumns; n: number }> {
-  return db.batches(featureColumnsSql(source, where, false) + (ordered ? ' ORDER BY customer_id' : ''), undefined, rows);
-}
-
-/** Scores the rows of `source` (WHERE `where`) batch by batch, in customer order: whole columns of the scores. */
-export async function scoreNeuralInOrder(db: Database, models: NeuralModels, source: string, where: string): Promise<{ churn: Float64Array; value: Float64Array; n: number }> {
-  const parts: ReturnType<typeof scoreNeural>[] = [];
-  for await (const batch of featureBatches(db, source, where, 65_536, true)) parts.push(scoreNeural(models, batch.columns, batch.n));
-  const n = parts.reduce((s, p) => s + p.churn.length, 0);
-  const churn = new Float64Array(n);
-  const value = new Float64Array(n);
-  let at = 0;
-  for (const p of parts) {
-    churn.set(p.churn, at);
-    value.set(p.value, at);
-    at += p.churn.length;
-  }
-  return { churn, value, n };
-}
 
 const column = (values: Float64Array): Matrix => ({ data: Float32Array.from(values), rows: values.length, cols: 1 });
 /** The ZILN target: spend in the first of three columns, shaped like the network's outputs. */
@@ -122,66 +79,6 @@ export async function trainNeuralModels(
   };
 }
 
-/** Above this many rows the architectures are compared on an even subsample; the chosen one then trains on all. */
-const SEARCH_ROWS = 50_000;
-
-/** Every `step`-th row of a matrix. */
-function thin(m: Matrix, step: number): Matrix {
-  const rows = Math.ceil(m.rows / step);
-  const data = new Float32Array(rows * m.cols);
-  for (let r = 0; r < rows; r++) data.set(m.data.subarray(r * step * m.cols, (r * step + 1) * m.cols), r * m.cols);
-  return { data, rows, cols: m.cols };
-}
-
-/**
- * The best architecture for one model: compared on all rows when they are
- * few, otherwise on an even subsample (which keeps the search affordable at
- * a million customers), the chosen one then trained on all rows.
- */
-async function choose(
-  architectures: number[][],
-  name: string,
-  log: Logger,
-  x: Matrix,
-  y: Matrix,
-  xVal: Matrix,
-  yVal: Matrix,
-  options: (hidden: number[], index: number) => Parameters<typeof trainNetwork>[4],
-): ReturnType<typeof bestOf> {
-  if (architectures.length < 2 || x.rows <= SEARCH_ROWS) {
-    return bestOf(architectures, name, log, (hidden, i) => trainNetwork(x, y, xVal, yVal, options(hidden, i)));
-  }
-  const step = Math.ceil(x.rows / SEARCH_ROWS);
-  const [xs, ys, xvs, yvs] = [thin(x, step), thin(y, step), thin(xVal, step), thin(yVal, step)];
-  const search = await bestOf(architectures, name, log, (hidden, i) => trainNetwork(xs, ys, xvs, yvs, options(hidden, i)));
-  search.best.model.dispose();
-  const index = architectures.indexOf(search.best.hidden);
-  log.info({ model: name, hidden: search.best.hidden, search_rows: xs.rows }, 'architecture chosen on a subsample; training it on all rows');
-  const final = await bestOf([search.best.hidden], name, log, (hidden) => trainNetwork(x, y, xVal, yVal, options(hidden, index)));
-  return { best: final.best, candidates: search.candidates.map((c) => ({ ...c, searchRows: xs.rows })) };
-}
-
-/** Trains one network per architecture and keeps the one with the lowest validation loss (the others are disposed). */
-async function bestOf(
-  architectures: number[][],
-  name: string,
-  log: Logger,
-  train: (hidden: number[], index: number) => ReturnType<typeof trainNetwork>,
-): Promise<{ best: Awaited<ReturnType<typeof trainNetwork>> & { hidden: number[] }; candidates: { hidden: number[]; validationLoss: number; searchRows?: number }[] }> {
-  const candidates: { hidden: number[]; validationLoss: number }[] = [];
-  let best: (Awaited<ReturnType<typeof trainNetwork>> & { hidden: number[] }) | undefined;
-  for (const [i, hidden] of architectures.entries()) {
-    const r = await train(hidden, i);
-    candidates.push({ hidden, validationLoss: r.validationLoss });
-    log.debug({ model: name, hidden, validation_loss: r.validationLoss, epochs: r.epochs }, 'candidate trained');
-    if (!best || r.validationLoss < best.validationLoss) {
-      best?.model.dispose();
-      best = { ...r, hidden };
-    } else r.model.dispose();
-  }
-  return { best: best!, candidates };
-}
-
 /** Calibrated churn probability, expected spend in the horizon and P(buy) for each row of `data`. */
 export function scoreNeural(models: NeuralModels, data: FeatureColumns, n: number): { churn: Float64Array; value: Float64Array; pBuy: Float64Array } {
   const x: Matrix = { data: transform(models.preprocessor, data, n), rows: n, cols: models.preprocessor.columns.length };
@@ -193,24 +90,18 @@ export function scoreNeural(models: NeuralModels, data: FeatureColumns, n: numbe
   return { churn, value: Float64Array.from(mean), pBuy: Float64Array.from(pBuy) };
 }
 
-/** Saves both networks (model.json + weights.bin each) and the rest as JSON. */
-export async function saveNeural(models: NeuralModels, dir: string): Promise<void> {
-  mkdirSync(dir, { recursive: true });
-  await models.churn.model.save(folderSaver(join(dir, 'churn')));
-  await models.value.model.save(folderSaver(join(dir, 'value')));
-  const { model: _c, ...churn } = models.churn;
-  const { model: _v, ...value } = models.value;
-  writeFileSync(join(dir, 'neural.json'), JSON.stringify({ preprocessor: models.preprocessor, churn, value, window: models.window }, null, 2) + '\n');
-}
-
-export async function loadNeural(dir: string): Promise<NeuralModels> {
-  const meta = JSON.parse(readFileSync(join(dir, 'neural.json'), 'utf8')) as Omit<NeuralModels, 'churn' | 'value'> & {
-    churn: Omit<NeuralModels['churn'], 'model'>;
-    value: Omit<NeuralModels['value'], 'model'>;
-  };
-  return {
-    ...meta,
-    churn: { ...meta.churn, model: await tf.loadLayersModel(folderLoader(join(dir, 'churn'))) },
-    value: { ...meta.value, model: await tf.loadLayersModel(folderLoader(join(dir, 'value'))) },
-  };
+/** Scores the rows of `source` (WHERE `where`) batch by batch, in customer order: whole columns of the scores. */
+export async function scoreNeuralInOrder(db: Database, models: NeuralModels, source: string, where: string): Promise<{ churn: Float64Array; value: Float64Array; n: number }> {
+  const parts: ReturnType<typeof scoreNeural>[] = [];
+  for await (const batch of featureBatches(db, source, where, 65_536, true)) parts.push(scoreNeural(models, batch.columns, batch.n));
+  const n = parts.reduce((s, p) => s + p.churn.length, 0);
+  const churn = new Float64Array(n);
+  const value = new Float64Array(n);
+  let at = 0;
+  for (const p of parts) {
+    churn.set(p.churn, at);
+    value.set(p.value, at);
+    at += p.churn.length;
+  }
+  return { churn, value, n };
 }

@@ -1,6 +1,7 @@
 import { dateParam, literal, type Database } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
 import { InputError } from '../errors.js';
+import type { Cmgr } from '../manifest.js';
 
 export interface CostOptions {
   perOrder: number;
@@ -11,12 +12,6 @@ export interface CostOptions {
   grossMargin: number;
 }
 
-export interface Cmgr {
-  months: number;
-  from: string;
-  to: string;
-  value: number | null;
-}
 
 /**
  * The publish stage's business figures: `kpis_monthly` (one row per month,
@@ -24,7 +19,14 @@ export interface Cmgr {
  * kpis_by_group.sql) and the compound monthly growth rate of revenue over
  * the last `cmgrMonths` complete months.
  */
-export async function buildKpis(db: Database, asOf: string, horizonDays: number, cmgrMonths: number, costs?: CostOptions): Promise<Cmgr | undefined> {
+export interface KpiParams {
+  horizonDays: number;
+  /** Complete months the compound monthly growth rate spans. */
+  cmgrMonths: number;
+  costs?: CostOptions;
+}
+
+export async function buildKpis(db: Database, asOf: string, { horizonDays, cmgrMonths, costs }: KpiParams): Promise<Cmgr | undefined> {
   await db.run('CREATE OR REPLACE TEMP TABLE monthly_costs (month DATE, cost DOUBLE)');
   if (costs?.monthlyFile) {
     try {

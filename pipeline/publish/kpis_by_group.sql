@@ -4,6 +4,8 @@
 --   revenue_12m (net, the 12 months to as_of), share_of_revenue_12m, historic_value,
 --   active_90d (a purchase in the last 90 days), vips, mean_churn_probability,
 --   predicted_clv_12m, value_at_risk
+-- Sums of DOUBLE columns are taken in customer order, so that the figures
+-- are the same bytes on every run (a parallel sum adds in any order).
 WITH revenue AS (
   SELECT customer_id, sum(amount) AS revenue_12m FROM orders
   WHERE order_date <= $as_of AND order_date > $as_of - 365 GROUP BY customer_id
@@ -21,11 +23,11 @@ SELECT dimension, grp,
   count(*) / sum(count(*)) OVER (PARTITION BY dimension) AS share_of_customers,
   sum(revenue_12m) AS revenue_12m,
   sum(revenue_12m) / nullif(sum(sum(revenue_12m)) OVER (PARTITION BY dimension), 0) AS share_of_revenue_12m,
-  sum(historic_value) AS historic_value,
+  sum(historic_value ORDER BY customer_id) AS historic_value,
   count(*) FILTER (WHERE days_since_last_order < 90) AS active_90d,
   count(*) FILTER (WHERE is_vip) AS vips,
-  avg(churn_probability) AS mean_churn_probability,
-  sum(predicted_clv_12m) AS predicted_clv_12m,
-  sum(value_at_risk) AS value_at_risk
+  avg(churn_probability ORDER BY customer_id) AS mean_churn_probability,
+  sum(predicted_clv_12m ORDER BY customer_id) AS predicted_clv_12m,
+  sum(value_at_risk ORDER BY customer_id) AS value_at_risk
 FROM long GROUP BY dimension, grp
 ORDER BY dimension, grp

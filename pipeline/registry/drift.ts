@@ -1,4 +1,5 @@
 import type { Database } from '../db/Database.js';
+import type { FeatureProfile } from '../learn/trainedModels.js';
 
 /**
  * Drift of the customer base between the data a model learnt from and
@@ -8,9 +9,6 @@ import type { Database } from '../db/Database.js';
  */
 export const DRIFT_FEATURES = ['recency_days', 'purchase_days', 'net_spend', 'avg_order_value', 'tenure_days'] as const;
 
-export interface FeatureProfile {
-  [feature: string]: { edges: number[]; shares: number[] };
-}
 
 const bucketSql = (feature: string, edges: number[]) =>
   `CASE ${edges.map((e, i) => `WHEN CAST(${feature} AS DOUBLE) <= ${Number(e)} THEN ${i}`).join(' ')} ELSE ${edges.length} END`;

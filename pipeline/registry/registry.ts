@@ -3,8 +3,8 @@ import { join, resolve } from 'node:path';
 import type { Database } from '../db/Database.js';
 import { packageRoot } from '../db/sqlFile.js';
 import { UsageError } from '../errors.js';
-import { loadNeural, saveNeural } from '../learn/neuralModels.js';
-import type { TrainedModels } from '../learn/trainModels.js';
+import { loadNeural, saveNeural } from '../learn/neuralIO.js';
+import type { TrainedModels } from '../learn/trainedModels.js';
 
 /**
  * The model registry. Each trained model is a versioned folder under
@@ -73,44 +73,23 @@ export async function champion(db: Database): Promise<RegistryRow | undefined> {
   return (await listModels(db)).find((r) => r.status === 'champion');
 }
 
-/** Records a trained model and its backtest as a challenger. */
+/**
+ * Records a trained model and its backtest as a challenger. A version
+ * already registered (the same models trained again) keeps its status: a
+ * champion retrained to itself is still the champion.
+ */
 export async function registerModel(db: Database, trained: TrainedModels, path: string, asOf: string, runId: string): Promise<void> {
   const m = trained.metrics as unknown as { churn: { log_loss: number; auc: number; recency_baseline_auc: number }; value: { normalized_gini: number } };
+  const known = await db.one<{ status: string; promoted_at: string | null }>('SELECT status, CAST(promoted_at AS VARCHAR) AS promoted_at FROM model_registry WHERE model_version = $1', [trained.version]);
   await db.run(`DELETE FROM model_registry WHERE model_version = $1`, [trained.version]);
   await db.run(`INSERT INTO model_registry (model_version, created_at, run_id, path, as_of, holdout_cutoff, churn_model, value_model,
-      churn_log_loss, churn_auc, recency_auc, value_gini, data_fingerprint, package_version, status)
-    VALUES ($1, now(), $2, $3, CAST($4 AS DATE), CAST($5 AS DATE), $6, $7, $8, $9, $10, $11, $12, $13, 'challenger')`, [
+      churn_log_loss, churn_auc, recency_auc, value_gini, data_fingerprint, package_version, status, promoted_at)
+    VALUES ($1, now(), $2, $3, CAST($4 AS DATE), CAST($5 AS DATE), $6, $7, $8, $9, $10, $11, $12, $13, $14, CAST($15 AS TIMESTAMPTZ))`, [
     trained.version, runId, path, asOf, trained.metrics.holdout.cutoff, trained.churnModel, trained.valueModel,
     m.churn.log_loss, m.churn.auc, m.churn.recency_baseline_auc, m.value.normalized_gini, trained.dataFingerprint, packageVersion(),
+    known?.status ?? 'challenger', known?.promoted_at ?? null,
   ]);
   await db.run(`INSERT INTO backtests VALUES ($1, $2, CAST($3 AS DATE), now(), $4)`, [runId, trained.version, trained.metrics.holdout.cutoff, JSON.stringify(trained.metrics)]);
-}
-
-export interface PromotionDecision {
-  promoted: boolean;
-  reason: string;
-}
-
-/**
- * Whether a challenger replaces the champion. On the same holdout (same
- * data and as-of) the challenger must match or beat the champion's churn
- * log loss and not lose value Gini; with no champion, or when the champion
- * was backtested on another holdout (new data: its figures are not
- * comparable), the challenger must beat recency alone on its own holdout.
- */
-export function decidePromotion(challenger: RegistryRow, current: RegistryRow | undefined): PromotionDecision {
-  const beatsRecency = (challenger.churn_auc ?? 0) > (challenger.recency_auc ?? 1);
-  if (current && current.model_version === challenger.model_version) return { promoted: true, reason: 'the same model is already the champion' };
-  if (!current || current.holdout_cutoff !== challenger.holdout_cutoff) {
-    const context = current ? `the champion ${current.model_version} was backtested on another holdout (${current.holdout_cutoff})` : 'there is no champion yet';
-    return beatsRecency
-      ? { promoted: true, reason: `${context}; the challenger beats recency alone (AUC ${challenger.churn_auc?.toFixed(4)} against ${challenger.recency_auc?.toFixed(4)})` }
-      : { promoted: !current, reason: `${context}; the challenger does not beat recency alone (AUC ${challenger.churn_auc?.toFixed(4)} against ${challenger.recency_auc?.toFixed(4)})${current ? '' : ', promoted for want of any other'}` };
-  }
-  const better = (challenger.churn_log_loss ?? Infinity) <= (current.churn_log_loss ?? Infinity) && (challenger.value_gini ?? -Infinity) >= (current.value_gini ?? -Infinity) - 1e-9;
-  return better
-    ? { promoted: true, reason: `on the same holdout the challenger's churn log loss ${challenger.churn_log_loss?.toFixed(5)} is no worse than the champion's ${current.churn_log_loss?.toFixed(5)} and its value Gini ${challenger.value_gini?.toFixed(4)} no lower than ${current.value_gini?.toFixed(4)}` }
-    : { promoted: false, reason: `on the same holdout the challenger (log loss ${challenger.churn_log_loss?.toFixed(5)}, Gini ${challenger.value_gini?.toFixed(4)}) does not beat the champion ${current.model_version} (log loss ${current.churn_log_loss?.toFixed(5)}, Gini ${current.value_gini?.toFixed(4)})` };
 }
 
 /** Makes `version` the champion (the previous one is retired). */

@@ -2,12 +2,14 @@ import { existsSync, renameSync } from 'node:fs';
 import type { Config } from '../config.js';
 import { Database, literal } from '../db/Database.js';
 import { InputError, UsageError } from '../errors.js';
+import { BTYD_SCORE_COLUMNS } from '../btyd/scoreBtyd.js';
 import { initBackend } from '../learn/tfBackend.js';
+import type { TrainedModels } from '../learn/trainedModels.js';
 import type { Logger } from '../log.js';
-import { BTYD_SCORE_COLUMNS } from '../btyd/btydStage.js';
 import { champion, loadModelVersion } from '../registry/registry.js';
-import type { TrainedModels } from '../learn/trainModels.js';
-import { rankCustomers, scoreModels } from './scoreCustomers.js';
+import { rankCustomers } from './rankCustomers.js';
+import { scoreModels } from './scoreModels.js';
+import { scoreParams } from './scoreParams.js';
 
 /** The share `k` of `n` (0 <= k < n): the customers with hash(customer_id) % n = k. */
 export interface Partition {
@@ -69,9 +71,8 @@ export async function scorePartition(config: Config, part: Partition, out: strin
     const models = await loadModelVersion(current.path);
     if (models.neural) await initBackend(log);
     const asOf = (await db.value<string>('SELECT CAST(max(as_of) AS VARCHAR) FROM working.customer_features'))!;
-    await scoreModels(db, models, asOf, config);
+    await scoreModels(db, models, asOf, scoreParams(config));
     const partial = `${out}.partial`;
-    if (!models.neural) await db.run('CREATE TABLE neural_scores (customer_id VARCHAR, churn_probability DOUBLE, predicted_value DOUBLE)');
     const columns = Object.entries(MODEL_TABLES).flatMap(([table, cols]) => cols.map((c) => `${SOURCE[table as keyof typeof SOURCE](c)} AS ${c}`));
     await db.run(`COPY (SELECT f.customer_id, ${literal(models.version)} AS model_version, ${columns.join(', ')}
       FROM customer_features f LEFT JOIN btyd_scores b USING (customer_id) LEFT JOIN churn_scores c USING (customer_id)
@@ -107,5 +108,5 @@ export async function combinePartitions(db: Database, parts: string, models: Tra
     const select = cols.map((c) => `${c} AS ${c.replace('network_', '')}`).join(', ');
     await db.run(`CREATE OR REPLACE TABLE ${table} AS SELECT customer_id, ${select} FROM ${source}`);
   }
-  return rankCustomers(db, models, config);
+  return rankCustomers(db, models, scoreParams(config));
 }

@@ -48,10 +48,12 @@ describe('fidelio run on the demo data', () => {
   const args = ['run', '--db', join(dir, 'db', 'fidelio.duckdb'), '--out', join(dir, 'out'), '--models', join(dir, 'models'), '--config', config];
   let first: { code: number; stdout: string };
   let scores: Record<string, string>[];
+  const firstFiles: Record<string, string> = {};
 
   beforeAll(async () => {
     first = await cli(args);
     scores = parseCsv(readFileSync(join(dir, 'out', 'customer_scores.csv'), 'utf8'));
+    for (const f of ['kpis_by_group.csv', 'kpis_monthly.csv', 'model_metrics.json']) firstFiles[f] = readFileSync(join(dir, 'out', f), 'utf8');
   }, 120_000);
 
   test('exits 0 and prints where it published', () => {
@@ -117,6 +119,8 @@ describe('fidelio run on the demo data', () => {
     expect(lstatSync(join(dir, 'out')).isSymbolicLink()).toBe(true);
     const second = parseCsv(readFileSync(join(dir, 'out', 'customer_scores.csv'), 'utf8'));
     expect(second).toEqual(scores);
+    // Every published table repeats to the byte (the KPI sums over DOUBLE columns are taken in customer order).
+    for (const f of ['kpis_by_group.csv', 'kpis_monthly.csv', 'model_metrics.json']) expect(readFileSync(join(dir, 'out', f), 'utf8'), f).toBe(firstFiles[f]);
     expect(realpathSync(join(dir, 'out'))).not.toContain('.partial');
     expect(readdirSync(join(dir, '.out.releases')).filter((n) => !n.endsWith('.partial'))).toHaveLength(2);
   }, 120_000);

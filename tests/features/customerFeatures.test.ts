@@ -1,45 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import type { Database } from '../../pipeline/db/Database.js';
-import { buildFeatures } from '../../pipeline/features/buildFeatures.js';
-import { ingestInputs } from '../../pipeline/ingest/ingestInputs.js';
-import { silentLogger } from '../../pipeline/log.js';
-import { withDb, withTempDir, writeFile } from '../helpers/withDb.js';
-
-const AS_OF = '2025-06-30';
-
-const ORDERS = [
-  'order_id,customer_id,order_ts,amount,currency,category,channel,discount_used',
-  'O1,A,2025-01-10T09:00:00Z,100.00,USD,books,web,true',
-  'O2,A,2025-03-01T10:00:00Z,50.00,USD,music,web,false',
-  'O3,A,2025-03-01T18:00:00Z,30.00,USD,books,app,false',
-  'R1,A,2025-03-05T12:00:00Z,-20.00,USD,books,web,',
-  'O4,A,2025-06-10T08:00:00Z,70.00,USD,toys,app,true',
-  'B1,B,2025-06-30T23:00:00Z,10.00,USD,,,',
-  'D1,D,2025-05-01T00:00:00Z,-5.00,USD,,,',
-];
-const LATER_ORDERS = [
-  'O5,A,2025-07-15T09:00:00Z,999.00,USD,garden,store,true',
-  'C1,C,2025-07-01T09:00:00Z,20.00,USD,books,web,false',
-  'D2,D,2025-08-01T00:00:00Z,50.00,USD,books,web,false',
-];
-const TICKETS = [
-  'ticket_id,customer_id,opened_ts,kind,resolved',
-  'T1,A,2025-05-01T10:00:00Z,complaint,false',
-  'T2,A,2025-06-20T10:00:00Z,question,true',
-  'T3,A,2024-12-01T10:00:00Z,complaint,true',
-];
-const LATER_TICKETS = ['T4,A,2025-07-01T10:00:00Z,complaint,false'];
-const CUSTOMERS = ['customer_id,signup_date,birth_date,country,acquisition_channel', 'A,2024-12-31,1990-07-01,ES,organic'];
-
-async function featuresOf(db: Database, dir: string, orders: string[], tickets: string[]) {
-  await ingestInputs(db, {
-    orders: [writeFile(dir, 'orders.csv', orders.join('\n') + '\n')],
-    tickets: [writeFile(dir, 'tickets.csv', tickets.join('\n') + '\n')],
-    customers: [writeFile(dir, 'customers.csv', CUSTOMERS.join('\n') + '\n')],
-  }, { runId: 'r', runTime: new Date('2026-01-01T00:00:00Z'), currency: 'USD', delimiter: ',', columns: { orders: {}, customers: {}, tickets: {} } }, silentLogger);
-  await buildFeatures(db, AS_OF);
-  return db.all('SELECT * EXCLUDE (as_of, first_order_date, last_order_date), CAST(first_order_date AS VARCHAR) AS first_order_date, CAST(last_order_date AS VARCHAR) AS last_order_date FROM customer_features ORDER BY customer_id');
-}
+import { ALL_ROWS, buildFeatures, featureParams } from '../../pipeline/features/customerFeatures.js';
+import { AS_OF, LATER_ORDERS, LATER_TICKETS, ORDERS, TICKETS, featuresOf, loadHistory } from '../helpers/handHistory.js';
+import { withDb, withTempDir } from '../helpers/withDb.js';
 
 describe('customer_features on a hand-made history', () => {
   test('every feature has the value computed by hand', async () => {
@@ -100,33 +62,18 @@ describe('customer_features on a hand-made history', () => {
   });
 });
 
-describe('training snapshots', () => {
-  test('the plan holds out the latest full horizon and steps training cutoffs back without overlap', async () => {
-    const { planSnapshots } = await import('../../pipeline/features/buildFeatures.js');
-    expect(planSnapshots({ asOf: '2025-09-30', horizonDays: 90, count: 3, spacingDays: 30 }, '2024-01-01')).toEqual({
-      holdoutCutoff: '2025-07-02',
-      trainCutoffs: ['2025-04-03', '2025-03-04', '2025-02-02'],
-    });
-    // Cutoffs on or before the first order are dropped.
-    expect(planSnapshots({ asOf: '2025-09-30', horizonDays: 90, count: 3, spacingDays: 30 }, '2025-03-04').trainCutoffs).toEqual(['2025-04-03']);
-  });
-
-  test('labels count what each customer did in (cutoff, cutoff + horizon]', async () => {
-    const { buildSnapshots } = await import('../../pipeline/features/buildFeatures.js');
-    const rows = await withTempDir((dir) =>
-      withDb(async (db) => {
-        await featuresOf(db, dir, [...ORDERS, ...LATER_ORDERS], TICKETS);
-        await buildSnapshots(db, { holdoutCutoff: AS_OF, trainCutoffs: ['2025-03-01'] }, 30);
-        return db.all(`SELECT CAST(as_of AS VARCHAR) AS cutoff, split, customer_id, future_orders, future_spend, churned, recency_days
-          FROM training_snapshots ORDER BY cutoff, customer_id`);
-      }),
-    );
-    expect(rows).toEqual([
-      // As of 03-01: A bought that day (recency 0); in (03-01, 03-31] only a refund: no purchase, churned.
-      { cutoff: '2025-03-01', split: 'train', customer_id: 'A', future_orders: 0, future_spend: -20, churned: true, recency_days: 0 },
-      // As of 06-30: A buys O5 on 07-15; B buys nothing; C's first order (07-01) is a label, not a customer yet.
-      { cutoff: '2025-06-30', split: 'holdout', customer_id: 'A', future_orders: 1, future_spend: 999, churned: false, recency_days: 20 },
-      { cutoff: '2025-06-30', split: 'holdout', customer_id: 'B', future_orders: 0, future_spend: 0, churned: true, recency_days: 0 },
-    ]);
+describe('the sources a feature query reads', () => {
+  test('a copy holding some customers\' rows gives those customers the same features as the whole tables', async () => {
+    await withTempDir((dir) => withDb(async (db) => {
+      await loadHistory(db, dir, ORDERS, TICKETS);
+      expect(featureParams(AS_OF)).toMatchObject({ orders: 'orders', tickets: 'tickets' });
+      // A and B: D has a refund only, so is not a customer yet.
+      expect(await buildFeatures(db, AS_OF, ALL_ROWS)).toBe(2);
+      await db.run(`CREATE TEMP TABLE a_orders AS SELECT * FROM orders WHERE customer_id = 'A';
+        CREATE TEMP TABLE a_tickets AS SELECT * FROM tickets WHERE customer_id = 'A'`);
+      expect(await buildFeatures(db, AS_OF, { orders: 'a_orders', tickets: 'a_tickets' }, 'a_features')).toBe(1);
+      const whole = await db.all(`SELECT * FROM customer_features WHERE customer_id = 'A'`);
+      expect(await db.all('SELECT * FROM a_features')).toEqual(whole);
+    }));
   });
 });

@@ -1,8 +1,8 @@
 import { expect, test } from 'vitest';
-import { Random } from '../../pipeline/demo/random.js';
+import { Random } from '../../pipeline/shared/random.js';
 import { applyPlatt, fitPlatt } from '../../pipeline/learn/calibration.js';
-import { brier } from '../../pipeline/learn/metrics.js';
-import { calibrationTable } from '../../pipeline/learn/backtest.js';
+import { brier } from '../../pipeline/shared/metrics.js';
+import { calibrationTable } from '../../pipeline/shared/evaluation.js';
 
 test('Platt scaling lowers the Brier score of overconfident probabilities and restores their meaning', () => {
   const rng = new Random(3);

@@ -1,10 +1,7 @@
-import { join } from 'node:path';
 import { beforeAll, expect, test } from 'vitest';
-import { Random } from '../../pipeline/demo/random.js';
-import { folderLoader, folderSaver } from '../../pipeline/learn/modelIO.js';
-import { predict, trainNetwork, type Matrix } from '../../pipeline/learn/network.js';
+import { Random } from '../../pipeline/shared/random.js';
+import { buildMlp, predict, predictRows, trainNetwork, type Matrix } from '../../pipeline/learn/network.js';
 import { initBackend, tf } from '../../pipeline/learn/tfBackend.js';
-import { withTempDir } from '../helpers/withDb.js';
 
 beforeAll(async () => {
   await initBackend();
@@ -40,12 +37,16 @@ test('training is deterministic for a seed and learns the problem', async () => 
   expect(a.validationLoss).toBeLessThan(0.4);
 });
 
-test('a model saved to model.json + weights.bin and loaded back predicts the same, bit for bit', async () => {
-  const { model } = await train(9);
-  const test = dataset(200, 4);
-  await withTempDir(async (dir) => {
-    await model.save(folderSaver(join(dir, 'm')));
-    const loaded = await tf.loadLayersModel(folderLoader(join(dir, 'm')));
-    expect(Array.from(predict(loaded, test.x))).toEqual(Array.from(predict(model, test.x)));
-  });
+test('an MLP has the hidden layers asked for; predictions in chunks are the whole prediction', async () => {
+  const model = buildMlp(3, { hidden: [4, 2], outputs: 1, activation: 'sigmoid', seed: 1 });
+  expect(model.layers.map((l) => (l.getConfig() as { units: number }).units)).toEqual([4, 2, 1]);
+  const x = dataset(250, 7).x;
+  const whole = predict(model, x);
+  const parts = predictRows(model, x, 100);
+  expect(parts.map((p) => p.length)).toEqual([100, 100, 50]);
+  expect(Array.from(parts.flatMap((p) => Array.from(p)))).toEqual(Array.from(whole));
+  const before = tf.memory().numTensors;
+  predict(model, x);
+  expect(tf.memory().numTensors).toBe(before);
+  model.dispose();
 });

@@ -1,28 +1,45 @@
-import { expect, test } from 'vitest';
-import { decidePromotion, type RegistryRow } from '../../pipeline/registry/registry.js';
+import { beforeAll, expect, test } from 'vitest';
+import type { TrainedModels } from '../../pipeline/learn/trainedModels.js';
+import { initBackend } from '../../pipeline/learn/tfBackend.js';
+import { champion, listModels, loadModelVersion, promote, registerModel, rollback, saveModelVersion } from '../../pipeline/registry/registry.js';
+import { BTYD } from '../train/fakeBacktest.js';
+import { withDb, withTempDir } from '../helpers/withDb.js';
 
-const row = (over: Partial<RegistryRow>): RegistryRow => ({
-  model_version: 'fidelio-a', created_at: '2026-01-01T00:00:00.000Z', run_id: 'r', path: '/m/a', as_of: '2026-09-30',
-  holdout_cutoff: '2026-07-02', churn_model: 'neural', value_model: 'neural', churn_log_loss: 0.40, churn_auc: 0.87,
-  recency_auc: 0.85, value_gini: 0.80, data_fingerprint: 'f', package_version: '0.1.0', status: 'challenger', promoted_at: null, ...over,
+beforeAll(async () => {
+  await initBackend();
 });
 
-test('on the same holdout a worse challenger is refused and a better one promoted', () => {
-  const champion = row({ model_version: 'fidelio-champ', status: 'champion', churn_log_loss: 0.40, value_gini: 0.80 });
-  const worse = decidePromotion(row({ model_version: 'fidelio-new', churn_log_loss: 0.41, value_gini: 0.81 }), champion);
-  expect(worse.promoted).toBe(false);
-  expect(worse.reason).toContain('does not beat the champion fidelio-champ');
-  const lowerGini = decidePromotion(row({ model_version: 'fidelio-new', churn_log_loss: 0.39, value_gini: 0.70 }), champion);
-  expect(lowerGini.promoted).toBe(false);
-  expect(decidePromotion(row({ model_version: 'fidelio-new', churn_log_loss: 0.39, value_gini: 0.80 }), champion).promoted).toBe(true);
+const model = (version: string): TrainedModels => ({
+  version, churnModel: 'bgnbd', valueModel: 'pareto', btydModel: 'pareto', cells: [], btyd: BTYD, dataFingerprint: 'abc',
+  profile: { recency_days: { edges: [1], shares: [0.5, 0.5] } },
+  metrics: { holdout: { cutoff: '2026-07-02' }, churn: { log_loss: 0.4, auc: 0.8, recency_baseline_auc: 0.7 }, value: { normalized_gini: 0.6 }, windows: {} },
 });
 
-test('on another holdout the challenger must beat recency alone', () => {
-  const champion = row({ model_version: 'fidelio-champ', status: 'champion', holdout_cutoff: '2026-04-03' });
-  expect(decidePromotion(row({ model_version: 'fidelio-new', churn_auc: 0.84, recency_auc: 0.85 }), champion).promoted).toBe(false);
-  expect(decidePromotion(row({ model_version: 'fidelio-new', churn_auc: 0.86, recency_auc: 0.85 }), champion).promoted).toBe(true);
-  // With no champion at all, a model is promoted even so (something must score), and the reason says so.
-  const only = decidePromotion(row({ churn_auc: 0.84, recency_auc: 0.85 }), undefined);
-  expect(only).toMatchObject({ promoted: true });
-  expect(only.reason).toContain('promoted for want of any other');
+test('a model version is saved to its folder and read back whole', async () => {
+  await withTempDir(async (dir) => {
+    const path = await saveModelVersion(dir, model('fidelio-aaa'), '2026-09-30');
+    const back = await loadModelVersion(path);
+    expect(back).toEqual({ ...model('fidelio-aaa'), neural: undefined });
+    await expect(loadModelVersion(dir)).rejects.toThrow(/holds no fidelio model/);
+  });
+});
+
+test('registered models are challengers until promoted; promotion retires the champion; rollback gives the place back', async () => {
+  await withDb(async (db) => {
+    await registerModel(db, model('fidelio-aaa'), '/m/aaa', '2026-09-30', 'r1');
+    expect((await listModels(db))[0]).toMatchObject({ model_version: 'fidelio-aaa', status: 'challenger', churn_log_loss: 0.4, holdout_cutoff: '2026-07-02' });
+    expect(await champion(db)).toBeUndefined();
+    await promote(db, 'fidelio-aaa');
+    await registerModel(db, model('fidelio-bbb'), '/m/bbb', '2026-10-31', 'r2');
+    await promote(db, 'fidelio-bbb');
+    expect((await champion(db))!.model_version).toBe('fidelio-bbb');
+    expect((await listModels(db)).find((r) => r.model_version === 'fidelio-aaa')!.status).toBe('retired');
+    // Training the champion's models again keeps it the champion.
+    await registerModel(db, model('fidelio-bbb'), '/m/bbb', '2026-10-31', 'r3');
+    expect((await champion(db))!.model_version).toBe('fidelio-bbb');
+    expect(await rollback(db)).toBe('fidelio-aaa');
+    expect((await champion(db))!.model_version).toBe('fidelio-aaa');
+    expect(await db.value('SELECT count(*) FROM backtests')).toBe(3);
+    await expect(promote(db, 'fidelio-zzz')).rejects.toThrow(/no model fidelio-zzz/);
+  });
 });

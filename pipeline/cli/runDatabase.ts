@@ -1,0 +1,21 @@
+import { existsSync } from 'node:fs';
+import { loadConfig, type ConfigInput } from '../config.js';
+import { Database } from '../db/Database.js';
+import { InputError } from '../errors.js';
+
+/**
+ * Opens the working database for a command that reads what runs left in it;
+ * a missing `table` is an input error saying to run the pipeline first.
+ */
+export async function withRunDatabase<T>(o: { db?: string; config?: string }, table: string, body: (db: Database) => Promise<T>, readOnly = true): Promise<T> {
+  const config = loadConfig(o.config, { db: o.db } as ConfigInput);
+  if (!existsSync(config.db)) throw new InputError(`${config.db} does not exist: run "fidelio run" first, or point --db at a fidelio database`);
+  const db = await Database.open(config.db, { readOnly });
+  try {
+    const exists = await db.value<number>('SELECT count(*) FROM duckdb_tables() WHERE table_name = $1', [table]);
+    if (!exists) throw new InputError(`${config.db} has no ${table} yet: run "fidelio run" first`);
+    return await body(db);
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,66 @@
+import { bgnbdExpectedCurve, bgnbdPAlive, bgnbdProbabilityNoPurchase, fitBgNbd } from '../btyd/bgnbd.js';
+import type { BgNbdFit } from '../btyd/fitBtyd.js';
+import { readSummary, type Summary } from '../btyd/summary.js';
+import type { Database } from '../db/Database.js';
+import type { Customers, SampleTables } from './trainingSample.js';
+
+/** BG/NBD's three figures per customer of `scored`, computed once per distinct (x, t_x, T). */
+function bgnbdFigures(fit: BgNbdFit, scored: Summary, horizon: number): [Float64Array, Float64Array, Float64Array] {
+  const { rows } = scored;
+  const pAlive = new Float64Array(rows.length);
+  const expected = new Float64Array(rows.length);
+  const pNone = new Float64Array(rows.length);
+  const cache = new Map<string, [number, number, number]>();
+  rows.forEach((r, i) => {
+    const key = `${r.x}|${r.t_x}|${r.T}`;
+    let hit = cache.get(key);
+    if (!hit) {
+      hit = [
+        bgnbdPAlive(fit.params, r.x, r.t_x, r.T),
+        bgnbdExpectedCurve(fit.params, [horizon], r.x, r.t_x, r.T)[0]!,
+        bgnbdProbabilityNoPurchase(fit.params, horizon, r.x, r.t_x, r.T),
+      ];
+      cache.set(key, hit);
+    }
+    [pAlive[i], expected[i], pNone[i]] = hit;
+  });
+  return [pAlive, expected, pNone];
+}
+
+/**
+ * BG/NBD's view of each customer as features for the learnt models: for
+ * every cutoff, BG/NBD is fitted on the orders up to that cutoff only (so
+ * no snapshot sees a parameter learnt from its future) and gives P(alive),
+ * expected purchases in the horizon and P(no purchase in the horizon).
+ * Table `btyd_features` (as_of as text, customer_id, three columns).
+ *
+ * The training cutoffs hold the customers of the training snapshots
+ * (`who.sampled`: the training sample's, or everyone's); the `everyone`
+ * cutoffs (the holdout and as-of) every customer. Each fit reads
+ * `who.fitOn`'s histories; the fits at the `everyone` cutoffs are returned
+ * for the train stage to reuse.
+ */
+export async function buildBtydFeatures(
+  db: Database,
+  tables: SampleTables,
+  cutoffs: { sample: string[]; everyone: string[] },
+  horizonDays: number,
+  who: { sampled: Customers; fitOn: Customers } = { sampled: 'all', fitOn: 'all' },
+  unitDays = 7,
+): Promise<Map<string, BgNbdFit>> {
+  await db.run(`CREATE OR REPLACE TABLE btyd_features (as_of VARCHAR, customer_id VARCHAR, btyd_p_alive DOUBLE,
+    btyd_expected_purchases DOUBLE, btyd_p_no_purchase DOUBLE)`);
+  const horizon = horizonDays / unitDays;
+  const fits = new Map<string, BgNbdFit>();
+  const everyone = new Set(cutoffs.everyone);
+  const summary = async (cutoff: string, whose: Customers) => readSummary(db, await tables.orders(whose), cutoff, unitDays);
+  for (const cutoff of [...new Set([...cutoffs.sample, ...cutoffs.everyone])]) {
+    const scoredWho = everyone.has(cutoff) ? 'all' : who.sampled;
+    const scored = await summary(cutoff, scoredWho);
+    if (scored.rows.length === 0) continue;
+    const fit = fitBgNbd(who.fitOn === scoredWho ? scored.rows : (await summary(cutoff, who.fitOn)).rows);
+    if (everyone.has(cutoff)) fits.set(cutoff, fit);
+    await db.appendColumns('btyd_features', [scored.ids.map(() => cutoff), scored.ids, ...bgnbdFigures(fit, scored, horizon)]);
+  }
+  return fits;
+}

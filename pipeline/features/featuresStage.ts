@@ -1,0 +1,71 @@
+import type { BgNbdFit } from '../btyd/fitBtyd.js';
+import type { Config } from '../config.js';
+import { dateParam } from '../db/Database.js';
+import { DataError } from '../errors.js';
+import type { Stage } from '../stage.js';
+import { buildBtydFeatures } from './btydFeatures.js';
+import { buildFeatures } from './customerFeatures.js';
+import { buildSnapshots, planSnapshots, type SnapshotPlan } from './snapshots.js';
+import { SampleTables, buildTrainingSample, sampleUse, type TrainingSample } from './trainingSample.js';
+
+export interface FeaturesParams {
+  /** The day to score as of; by default the last order date. */
+  asOf?: string;
+  horizonDays: number;
+  snapshots: { count: number; spacingDays: number };
+  sampleCustomers: number;
+  btydFitCustomers: number;
+  seed: number;
+}
+
+export interface FeaturesOutput {
+  asOf: string;
+  plan: SnapshotPlan;
+  sample: TrainingSample;
+  /** BG/NBD fits made for the per-cutoff features at the holdout cutoff and at as-of, for the train stage to reuse. */
+  btydFits: Map<string, BgNbdFit>;
+}
+
+/**
+ * The features stage: customer_features as of the as-of date, the
+ * training sample, the labelled training snapshots at earlier cutoffs and
+ * BG/NBD's view of each customer at every cutoff (btyd_features).
+ */
+export const featuresStage: Stage<FeaturesParams, unknown, FeaturesOutput> = {
+  name: 'features',
+  reads: ['orders', 'customers', 'tickets'],
+  writes: ['customer_features', 'training_sample', 'training_snapshots', 'btyd_features'],
+  params: (c: Config) => ({
+    asOf: c.asOf, horizonDays: c.horizonDays, snapshots: c.snapshots,
+    sampleCustomers: c.training.sampleCustomers, btydFitCustomers: c.training.btydFitCustomers, seed: c.seed,
+  }),
+  async run({ db, log, step }, p) {
+    const span = await db.one<{ first: string; last: string }>(`SELECT CAST(min(order_date) AS VARCHAR) AS first, CAST(max(order_date) AS VARCHAR) AS last
+      FROM orders WHERE amount >= 0`);
+    const { first: firstOrder, last: lastOrder } = span!;
+    const asOf = p.asOf ?? lastOrder;
+    const plan = planSnapshots({ asOf, horizonDays: p.horizonDays, count: p.snapshots.count, spacingDays: p.snapshots.spacingDays }, firstOrder);
+    const customers = await step('customer_features', () => buildFeatures(db, asOf));
+    if (customers === 0) throw new DataError(`no customer has an order on or before --as-of ${asOf}; the first order is dated ${firstOrder}`);
+    const sample = await step('training sample', () => buildTrainingSample(db, p.sampleCustomers, p.seed, p.btydFitCustomers));
+    if (sample.partial) log.info(sample, 'the models learn from a stratified sample of customers (training.sampleCustomers)');
+    const use = sampleUse(sample);
+    const tables = new SampleTables(db);
+    try {
+      const snapshots = plan.trainCutoffs.length ? await step('training snapshots', async () => buildSnapshots(db, plan, p.horizonDays, await tables.sources(use.sampled))) : 0;
+      const btydFits = await step('BG/NBD features per cutoff', () =>
+        buildBtydFeatures(db, tables, { sample: plan.trainCutoffs, everyone: [plan.holdoutCutoff, asOf] }, p.horizonDays, use));
+      log.info({ customers, snapshots, ...plan }, 'features built');
+      if (plan.trainCutoffs.length === 0) {
+        throw new DataError(`the history from ${firstOrder} to ${asOf} is too short to learn from: it needs more than two horizons (${2 * p.horizonDays} days); lower --horizon-days or give a longer history`);
+      }
+      return { asOf, plan, sample, btydFits };
+    } finally {
+      await tables.drop();
+    }
+  },
+  rows: async ({ db }, out) => ({
+    rows_in: await db.value<number>('SELECT count(*) FROM orders WHERE order_date <= $1', [dateParam(out.asOf)]),
+    rows_out: out.sample.customers,
+  }),
+};

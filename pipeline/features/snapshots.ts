@@ -1,0 +1,58 @@
+import { addDays, dateParam, type Database } from '../db/Database.js';
+import { readSql } from '../db/sqlFile.js';
+import { progress } from '../log.js';
+import { ALL_ROWS, buildFeatures, type FeatureSources } from './customerFeatures.js';
+
+export interface SnapshotOptions {
+  asOf: string;
+  horizonDays: number;
+  /** Training cutoffs before the holdout one. */
+  count: number;
+  spacingDays: number;
+}
+
+export interface SnapshotPlan {
+  /** The cutoff whose labels end at as-of: held out to backtest models trained on the earlier ones. */
+  holdoutCutoff: string;
+  trainCutoffs: string[];
+}
+
+/**
+ * The cutoffs for labelled snapshots. The holdout cutoff is as_of - horizon
+ * (its labels are the latest full horizon); training cutoffs step back from
+ * holdout - horizon so that no training label overlaps the holdout period.
+ * Cutoffs before the first order are dropped.
+ */
+export function planSnapshots(options: SnapshotOptions, firstOrderDate: string): SnapshotPlan {
+  const holdoutCutoff = addDays(options.asOf, -options.horizonDays);
+  const trainCutoffs: string[] = [];
+  for (let i = 0; i < options.count; i++) {
+    const cutoff = addDays(holdoutCutoff, -options.horizonDays - i * options.spacingDays);
+    if (cutoff <= firstOrderDate) break;
+    trainCutoffs.push(cutoff);
+  }
+  return { holdoutCutoff, trainCutoffs };
+}
+
+/**
+ * Builds `training_snapshots`: for each cutoff of the plan, the features as
+ * of the cutoff joined with the labels over (cutoff, cutoff + horizon]
+ * (training_snapshots.sql). The training cutoffs read `trainSources` (the
+ * training sample's rows when it is partial); the holdout cutoff, which
+ * backtests the models, always holds every customer.
+ */
+export async function buildSnapshots(db: Database, plan: SnapshotPlan, horizonDays: number, trainSources: FeatureSources = ALL_ROWS): Promise<number> {
+  await db.run('DROP TABLE IF EXISTS training_snapshots');
+  const cutoffs = [...plan.trainCutoffs.map((c) => ({ c, split: 'train', sources: trainSources })), { c: plan.holdoutCutoff, split: 'holdout', sources: ALL_ROWS }];
+  const bar = progress('features: snapshots', cutoffs.length);
+  for (const [i, { c, split, sources }] of cutoffs.entries()) {
+    bar.tick(i);
+    await buildFeatures(db, c, sources, 'snapshot_features');
+    const select = readSql('features/training_snapshots.sql');
+    const params = { as_of: dateParam(c), horizon: horizonDays, split, features: 'snapshot_features', orders: sources.orders };
+    await db.run(i === 0 ? `CREATE TABLE training_snapshots AS ${select}` : `INSERT INTO training_snapshots ${select}`, params);
+  }
+  bar.end();
+  await db.run('DROP TABLE IF EXISTS snapshot_features');
+  return db.value<number>('SELECT count(*) FROM training_snapshots');
+}

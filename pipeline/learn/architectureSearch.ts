@@ -1,0 +1,62 @@
+import type { Logger } from '../log.js';
+import { trainNetwork, type Matrix } from './network.js';
+
+/** Above this many rows the architectures are compared on an even subsample; the chosen one then trains on all. */
+const SEARCH_ROWS = 50_000;
+
+/** Every `step`-th row of a matrix. */
+function thin(m: Matrix, step: number): Matrix {
+  const rows = Math.ceil(m.rows / step);
+  const data = new Float32Array(rows * m.cols);
+  for (let r = 0; r < rows; r++) data.set(m.data.subarray(r * step * m.cols, (r * step + 1) * m.cols), r * m.cols);
+  return { data, rows, cols: m.cols };
+}
+
+/**
+ * The best architecture for one model: compared on all rows when they are
+ * few, otherwise on an even subsample (which keeps the search affordable at
+ * a million customers), the chosen one then trained on all rows.
+ */
+export async function choose(
+  architectures: number[][],
+  name: string,
+  log: Logger,
+  x: Matrix,
+  y: Matrix,
+  xVal: Matrix,
+  yVal: Matrix,
+  options: (hidden: number[], index: number) => Parameters<typeof trainNetwork>[4],
+): ReturnType<typeof bestOf> {
+  if (architectures.length < 2 || x.rows <= SEARCH_ROWS) {
+    return bestOf(architectures, name, log, (hidden, i) => trainNetwork(x, y, xVal, yVal, options(hidden, i)));
+  }
+  const step = Math.ceil(x.rows / SEARCH_ROWS);
+  const [xs, ys, xvs, yvs] = [thin(x, step), thin(y, step), thin(xVal, step), thin(yVal, step)];
+  const search = await bestOf(architectures, name, log, (hidden, i) => trainNetwork(xs, ys, xvs, yvs, options(hidden, i)));
+  search.best.model.dispose();
+  const index = architectures.indexOf(search.best.hidden);
+  log.info({ model: name, hidden: search.best.hidden, search_rows: xs.rows }, 'architecture chosen on a subsample; training it on all rows');
+  const final = await bestOf([search.best.hidden], name, log, (hidden) => trainNetwork(x, y, xVal, yVal, options(hidden, index)));
+  return { best: final.best, candidates: search.candidates.map((c) => ({ ...c, searchRows: xs.rows })) };
+}
+
+/** Trains one network per architecture and keeps the one with the lowest validation loss (the others are disposed). */
+async function bestOf(
+  architectures: number[][],
+  name: string,
+  log: Logger,
+  train: (hidden: number[], index: number) => ReturnType<typeof trainNetwork>,
+): Promise<{ best: Awaited<ReturnType<typeof trainNetwork>> & { hidden: number[] }; candidates: { hidden: number[]; validationLoss: number; searchRows?: number }[] }> {
+  const candidates: { hidden: number[]; validationLoss: number }[] = [];
+  let best: (Awaited<ReturnType<typeof trainNetwork>> & { hidden: number[] }) | undefined;
+  for (const [i, hidden] of architectures.entries()) {
+    const r = await train(hidden, i);
+    candidates.push({ hidden, validationLoss: r.validationLoss });
+    log.debug({ model: name, hidden, validation_loss: r.validationLoss, epochs: r.epochs }, 'candidate trained');
+    if (!best || r.validationLoss < best.validationLoss) {
+      best?.model.dispose();
+      best = { ...r, hidden };
+    } else r.model.dispose();
+  }
+  return { best: best!, candidates };
+}

@@ -1,0 +1,28 @@
+import type { Database } from '../db/Database.js';
+import { CATEGORICAL_FEATURES, NUMERIC_FEATURES, type FeatureColumns } from './preprocess.js';
+
+/** A features table (customer_features or training_snapshots) joined with BG/NBD's features at the same as-of. */
+export const withBtydFeatures = (table: string) =>
+  `(SELECT t.*, b.* EXCLUDE (as_of, customer_id) FROM ${table} t LEFT JOIN btyd_features b ON CAST(b.as_of AS DATE) = t.as_of AND b.customer_id = t.customer_id)`;
+
+/** The query of the model inputs (and labels when the source has them): numbers as DOUBLE, categories as text. */
+export function featureColumnsSql(source: string, where: string, labels: boolean): string {
+  const numeric = NUMERIC_FEATURES.map((f) => `CAST(${f.name} AS DOUBLE) AS ${f.name}`);
+  const extra = labels ? [', CAST(churned AS DOUBLE) AS churned', ', CAST(greatest(future_spend, 0) AS DOUBLE) AS future_spend'] : [];
+  return `SELECT customer_id, ${numeric.join(', ')}, ${CATEGORICAL_FEATURES.map((c) => `CAST(${c} AS VARCHAR) AS ${c}`).join(', ')} ${extra.join('')}
+    FROM ${source} WHERE ${where}`;
+}
+
+/** Feature columns (and labels when the source has them) as typed columns, in customer order. */
+export async function readFeatureColumns(db: Database, source: string, where = 'true', labels = false): Promise<{ data: FeatureColumns; n: number }> {
+  const data = await db.columns(`${featureColumnsSql(source, where, labels)} ORDER BY ${labels ? 'as_of, ' : ''}customer_id`);
+  return { data, n: (data.customer_id as unknown[]).length };
+}
+
+/**
+ * The same columns in batches of `rows` (no order: each row is scored on
+ * its own), so that scoring holds one batch in memory whatever the base's size.
+ */
+export function featureBatches(db: Database, source: string, where = 'true', rows = 65_536, ordered = false): AsyncGenerator<{ columns: FeatureColumns; n: number }> {
+  return db.batches(featureColumnsSql(source, where, false) + (ordered ? ' ORDER BY customer_id' : ''), undefined, rows);
+}

@@ -1,0 +1,60 @@
+/**
+ * The run manifest's shape (run_manifest.json, the `runs` table): the
+ * contract's record of what a run read, did and published.
+ */
+import type { InputKind } from './shared/inputSpecs.js';
+
+/** What one input file contributed; rows_read = accepted + rejected + duplicate. */
+export interface FileIngest {
+  path: string;
+  kind: InputKind;
+  sha256: string;
+  rows_read: number;
+  rows_accepted: number;
+  rows_rejected: number;
+  rows_duplicate: number;
+  /** Of the accepted: keys not seen before, and keys whose stored row changed. */
+  rows_new: number;
+  rows_updated: number;
+  /** False when line numbers could not be matched exactly (records spanning lines). */
+  exact_lines: boolean;
+}
+
+/** The compound monthly growth rate of revenue over the last complete months. */
+export interface Cmgr {
+  months: number;
+  from: string;
+  to: string;
+  value: number | null;
+}
+
+export interface StageRecord {
+  name: string;
+  seconds: number;
+  /** The process's peak resident memory during the stage (DuckDB runs in-process). */
+  peak_rss_mib?: number;
+  rows_in?: number;
+  rows_out?: number;
+  /** The stage's main steps, timed. */
+  steps?: { name: string; seconds: number }[];
+}
+
+/** What a run did, published as run_manifest.json and kept in the database's `runs` table. */
+export interface RunManifest {
+  run_id: string;
+  started_at: string;
+  finished_at?: string;
+  outcome: 'succeeded' | 'failed';
+  error?: string;
+  as_of?: string;
+  horizon_days: number;
+  model_version?: string;
+  /** The model trained by this run, and whether it became the champion, and why. */
+  model?: { trained: string | null; promoted: boolean; reason: string };
+  tfjs_backend?: string;
+  stages: StageRecord[];
+  inputs: FileIngest[];
+  demo: boolean;
+  cmgr?: Cmgr;
+  rejected_by_reason?: { kind: string; reason: string; lines: number }[];
+}

@@ -1,0 +1,68 @@
+import { join } from 'node:path';
+import type { Config } from '../config.js';
+import { DataError } from '../errors.js';
+import type { FeaturesOutput } from '../features/featuresStage.js';
+import type { Cmgr, RunManifest } from '../manifest.js';
+import { readSql } from '../db/sqlFile.js';
+import { secondsSince } from '../measure.js';
+import type { Stage } from '../stage.js';
+import type { TrainOutput } from '../train/trainStage.js';
+import { buildKpis, type KpiParams } from './buildKpis.js';
+import { Publication } from './publication.js';
+import { renderReport } from './report.js';
+import { loadReportData } from './reportData.js';
+import { writeJson, writeRelease } from './releaseFiles.js';
+
+export interface PublishParams extends KpiParams {
+  /** The publication folder (--out). */
+  out: string;
+}
+
+export interface PublishOutput {
+  cmgr?: Cmgr;
+  rejectedByReason: RunManifest['rejected_by_reason'];
+  /** The release folder now published. */
+  release: string;
+}
+
+/**
+ * The publish stage: the KPI tables, then the release folder (tables as
+ * Parquet and CSV, metrics, report, the read-only database copy, the
+ * manifest), switched in at once; this run's rows of
+ * customer_scores_history are recorded in the same step, so the contact
+ * history holds what was published and nothing else.
+ */
+export const publishStage: Stage<PublishParams, Pick<FeaturesOutput, 'asOf'> & Pick<TrainOutput, 'models'>, PublishOutput> = {
+  name: 'publish',
+  reads: ['customer_scores', 'orders', 'rejected_rows', 'customer_scores_history'],
+  writes: ['kpis_monthly', 'kpis_by_group', 'customer_scores_history'],
+  outside: 'writes the release folder and switches --out to it',
+  params: (c: Config) => ({ out: c.out, horizonDays: c.horizonDays, cmgrMonths: c.kpis.cmgrMonths, costs: c.costs }),
+  async run(ctx, p, { asOf, models }) {
+    const started = performance.now();
+    const { db, runId, step } = ctx;
+    const publication = new Publication(p.out);
+    try {
+      const cmgr = await step('KPIs', () => buildKpis(db, asOf, p));
+      const rejectedByReason = await db.all<NonNullable<RunManifest['rejected_by_reason']>[number]>(readSql('publish/rejected_by_reason.sql'), { run_id: runId });
+      const dir = publication.staging(runId);
+      const report = async () => renderReport(await loadReportData(db, runId, p.horizonDays), {
+        runId, asOf, horizonDays: p.horizonDays, modelVersion: models.version, metrics: models.metrics, cmgr: cmgr?.value ?? null,
+      });
+      await writeRelease(db, dir, runId, models.metrics, report, step);
+      // The published manifest times publication up to its own writing; the database's copy has the full figure.
+      const manifest = ctx.manifest();
+      writeJson(join(dir, 'run_manifest.json'), {
+        ...manifest, cmgr, rejected_by_reason: rejectedByReason, outcome: 'succeeded', finished_at: new Date().toISOString(),
+        stages: [...manifest.stages, { name: 'publish', seconds: secondsSince(started) }],
+      });
+      const release = await db.transaction(async () => {
+        await db.run(`INSERT INTO customer_scores_history ${readSql('publish/customer_scores_history.sql')}`, { run_id: runId });
+        return publication.commit(runId);
+      });
+      return { cmgr, rejectedByReason, release };
+    } catch (err) {
+      throw new DataError(`publication failed: ${(err as Error).message}. The previous publication in ${publication.out} is intact; free space or fix the folder and run again.`);
+    }
+  },
+};

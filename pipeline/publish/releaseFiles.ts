@@ -1,0 +1,47 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { literal, type Database } from '../db/Database.js';
+import { readSql } from '../db/sqlFile.js';
+import type { Step } from '../measure.js';
+
+/** The tables BI tools read, copied whole into the published database. */
+const PUBLISHED_TABLES = ['customer_scores', 'kpis_monthly', 'kpis_by_group'] as const;
+
+/** customer_scores as Parquet and CSV, the KPI tables as CSV, in a stable order. */
+export async function writeTableFiles(db: Database, dir: string): Promise<void> {
+  await db.run(`COPY (SELECT * FROM customer_scores ORDER BY customer_id) TO ${literal(join(dir, 'customer_scores.parquet'))} (FORMAT parquet)`);
+  await db.run(`COPY (SELECT * FROM customer_scores ORDER BY customer_id) TO ${literal(join(dir, 'customer_scores.csv'))} (HEADER, DELIMITER ',')`);
+  await db.run(`COPY (SELECT * FROM kpis_monthly ORDER BY month) TO ${literal(join(dir, 'kpis_monthly.csv'))} (HEADER, DELIMITER ',')`);
+  await db.run(`COPY (SELECT * FROM kpis_by_group ORDER BY dimension, grp) TO ${literal(join(dir, 'kpis_by_group.csv'))} (HEADER, DELIMITER ',')`);
+}
+
+/**
+ * The read-only copy for BI tools (they never hold the working database):
+ * the published tables, this run's rejected rows, and the score history
+ * with this run's rows (customer_scores_history.sql) already in it.
+ */
+export async function writeDatabaseCopy(db: Database, path: string, runId: string): Promise<void> {
+  await db.run(`ATTACH ${literal(path)} AS publication`);
+  try {
+    for (const table of PUBLISHED_TABLES) await db.run(`CREATE TABLE publication.${table} AS SELECT * FROM ${table}`);
+    await db.run('CREATE TABLE publication.rejected_rows AS SELECT * FROM rejected_rows WHERE run_id = $run_id', { run_id: runId });
+    await db.run(`CREATE TABLE publication.customer_scores_history AS SELECT * FROM customer_scores_history
+      UNION ALL ${readSql('publish/customer_scores_history.sql')}`, { run_id: runId });
+  } finally {
+    await db.run('DETACH publication');
+  }
+}
+
+/** Writes a JSON file with a trailing newline. */
+export function writeJson(path: string, value: unknown): void {
+  writeFileSync(path, JSON.stringify(value, null, 2) + '\n');
+}
+
+/** The whole release folder's content but the manifest, each part timed. */
+export async function writeRelease(db: Database, dir: string, runId: string, metrics: unknown, report: () => Promise<string>, step: Step): Promise<void> {
+  await step('Parquet and CSV files', () => writeTableFiles(db, dir));
+  writeJson(join(dir, 'model_metrics.json'), metrics);
+  const html = await step('report', report);
+  writeFileSync(join(dir, 'report.html'), html);
+  await step('database copy', () => writeDatabaseCopy(db, join(dir, 'fidelio.duckdb'), runId));
+}

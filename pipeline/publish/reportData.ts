@@ -1,0 +1,44 @@
+import type { Database, Row } from '../db/Database.js';
+import { readSql } from '../db/sqlFile.js';
+
+/** A movement between the previous run's and this run's scores (transitions.sql). */
+export interface Transition extends Row {
+  dimension: string;
+  previous: string;
+  current: string;
+  customers: number;
+}
+
+/** Everything the report shows from the run's tables, each from the SQL file named after it. */
+export interface ReportData {
+  head: Record<string, number>;
+  tiers: Row[];
+  actions: Row[];
+  atRisk: Row[];
+  kpis: Row[];
+  rejects: Row[];
+  transitions: Transition[];
+  vipsToHigh: Row[];
+  effects: Row[];
+  /** Oldest first. */
+  monthly: { month: string; revenue: number; customers_active: number; vips_active: number }[];
+  concentration: { customers: number; value: number }[];
+}
+
+export async function loadReportData(db: Database, runId: string, horizonDays: number): Promise<ReportData> {
+  const sql = (name: string) => readSql(`publish/${name}.sql`);
+  const monthly = await db.all<ReportData['monthly'][number]>(sql('report_monthly'));
+  return {
+    head: (await db.one<Record<string, number>>(sql('report_headline')))!,
+    tiers: await db.all(sql('report_tiers')),
+    actions: await db.all(sql('report_actions')),
+    atRisk: await db.all(sql('report_at_risk_vips')),
+    kpis: await db.all(sql('report_kpis')),
+    rejects: await db.all(sql('report_rejects'), { run_id: runId }),
+    transitions: await db.all<Transition>(sql('transitions'), { run_id: runId }),
+    vipsToHigh: await db.all(sql('report_vips_to_high'), { run_id: runId }),
+    effects: await db.all(sql('action_effects'), { horizon: horizonDays }),
+    monthly: monthly.reverse(),
+    concentration: await db.all<ReportData['concentration'][number]>(sql('report_concentration')),
+  };
+}

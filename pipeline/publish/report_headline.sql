@@ -1,0 +1,9 @@
+-- The report's headline figures over customer_scores: customers, VIPs, VIPs
+-- at medium or high churn risk, value at risk, 12-month CLV, mean churn probability.
+SELECT count(*) AS customers,
+  count(*) FILTER (WHERE is_vip) AS vips,
+  count(*) FILTER (WHERE is_vip AND churn_risk <> 'low') AS vips_at_risk,
+  sum(value_at_risk ORDER BY customer_id) AS value_at_risk,
+  sum(predicted_clv_12m ORDER BY customer_id) AS clv,
+  avg(churn_probability ORDER BY customer_id) AS mean_churn
+FROM customer_scores

@@ -1,0 +1,80 @@
+import type { Database } from '../db/Database.js';
+import type { TrainedModels } from '../learn/trainedModels.js';
+import type { Logger } from '../log.js';
+import { populationStability } from './drift.js';
+import { decidePromotion } from './promotion.js';
+import { champion, listModels, loadModelVersion, promote, registerModel, saveModelVersion } from './registry.js';
+
+/** When a run may score with the champion instead of training. */
+export interface RetrainPolicy {
+  /** Always train a challenger (--retrain). */
+  always: boolean;
+  /** Retrain when the champion's as-of is more than this many days before this run's. */
+  maxAgeDays: number;
+  /** Retrain when a main feature's population stability index exceeds this. */
+  maxPsi: number;
+  /** Whether this run may use networks (a champion with networks is not reused without them). */
+  neural: boolean;
+}
+
+/** The outcome of training for the manifest: the model trained (null when none), whether it became the champion, and why. */
+export interface ModelDecision {
+  trained: string | null;
+  promoted: boolean;
+  reason: string;
+}
+
+/**
+ * The champion, when this run need not train: not --retrain, the
+ * champion's as-of at most maxAgeDays before this run's, its folder
+ * intact, and no main feature drifted past maxPsi.
+ */
+export async function reusableChampion(db: Database, asOf: string, policy: RetrainPolicy, log: Logger): Promise<{ models: TrainedModels; decision: ModelDecision } | undefined> {
+  if (policy.always) return undefined;
+  const current = await champion(db);
+  if (!current) return undefined;
+  const age = (Date.parse(asOf) - Date.parse(current.as_of)) / 86_400_000;
+  if (age < 0 || age > policy.maxAgeDays) {
+    log.info({ champion: current.model_version, age_days: age }, 'retraining: the champion is older than retrain.maxAgeDays');
+    return undefined;
+  }
+  let models: TrainedModels;
+  try {
+    models = await loadModelVersion(current.path);
+  } catch (err) {
+    log.warn({ champion: current.model_version, err }, 'retraining: the champion cannot be loaded');
+    return undefined;
+  }
+  if ((models.neural && !policy.neural) || !models.profile) return undefined;
+  const psi = await populationStability(db, models.profile);
+  const worst = Math.max(...Object.values(psi));
+  if (worst > policy.maxPsi) {
+    log.info({ champion: current.model_version, psi }, 'retraining: the customer base drifted past retrain.maxPsi');
+    return undefined;
+  }
+  const reason = `the champion ${current.model_version} (as of ${current.as_of}, ${age} days before) still fits: largest PSI ${worst.toFixed(3)}; --retrain forces training`;
+  log.info({ psi }, reason);
+  return { models, decision: { trained: null, promoted: false, reason } };
+}
+
+/**
+ * Saves and registers a freshly trained challenger, promotes it when it
+ * beats the champion (decidePromotion), and returns the models that score
+ * this run: the challenger when promoted, otherwise the kept champion with
+ * the challenger's backtest published beside its own (`metrics.challenger`).
+ */
+export async function adoptChallenger(db: Database, trained: TrainedModels, modelsDir: string, asOf: string, runId: string, log: Logger): Promise<{ models: TrainedModels; decision: ModelDecision }> {
+  const path = await saveModelVersion(modelsDir, trained, asOf);
+  await registerModel(db, trained, path, asOf, runId);
+  const current = await champion(db);
+  const challenger = (await listModels(db)).find((r) => r.model_version === trained.version)!;
+  const { promoted, reason } = decidePromotion(challenger, current);
+  if (promoted) await promote(db, trained.version);
+  log.info({ model_version: trained.version, promoted, reason }, promoted ? 'the new model is the champion' : 'the champion stays');
+  const decision = { trained: trained.version, promoted, reason };
+  if (promoted) return { models: trained, decision };
+  const kept = await loadModelVersion(current!.path);
+  trained.neural?.churn.model.dispose();
+  trained.neural?.value.model.dispose();
+  return { models: { ...kept, metrics: { ...kept.metrics, challenger: trained.metrics } }, decision };
+}

@@ -1,0 +1,63 @@
+import type { Database } from '../db/Database.js';
+import { readSql } from '../db/sqlFile.js';
+import { UsageError } from '../errors.js';
+import { featureBatches, withBtydFeatures } from '../learn/featureColumns.js';
+import type { TrainedModels } from '../learn/trainedModels.js';
+import { untimed, type Step } from '../measure.js';
+import { occlusionReasons } from './reasons.js';
+import { customerScoresParams, customerScoresSql, type ScoreParams } from './scoreParams.js';
+
+/**
+ * value_scores: the value champion's horizon spend and 12-month CLV
+ * (value_scores_network.sql or value_scores_btyd.sql). The network's CLV
+ * takes the base's median ratio where a customer's own is undefined: a
+ * figure over everyone, so it is computed here, once, not per partition.
+ */
+async function buildValueScores(db: Database, models: TrainedModels): Promise<void> {
+  const sql = readSql(models.valueModel === 'neural' ? 'score/value_scores_network.sql' : 'score/value_scores_btyd.sql');
+  await db.run(`CREATE OR REPLACE TABLE value_scores AS ${sql}`);
+}
+
+/** customer_scores (customer_scores.sql); a configured SQL condition that does not run is a usage error. */
+async function buildCustomerScores(db: Database, models: TrainedModels, p: ScoreParams): Promise<void> {
+  try {
+    await db.run(`CREATE OR REPLACE TABLE customer_scores AS ${customerScoresSql(p.scoring)}`, customerScoresParams(p, models.version));
+  } catch (err) {
+    const s = p.scoring;
+    const custom = [s.vip.expression, ...s.flags.custom.map((f) => f.expression)].filter(Boolean);
+    if (custom.length && /Binder Error|Parser Error|Conversion Error/.test((err as Error).message)) {
+      throw new UsageError(`scoring: a configured SQL condition (scoring.vip.expression or scoring.flags.custom) does not run: ${(err as Error).message.split('\n')[0]}`);
+    }
+    throw err;
+  }
+}
+
+/**
+ * The network's reasons for the customers given an action (the others keep
+ * customer_scores.sql's plain reasons): occlusion of each group of inputs
+ * against a typical customer, streamed in batches.
+ */
+async function networkReasons(db: Database, models: TrainedModels, batchRows: number): Promise<void> {
+  const networks = models.neural!;
+  await db.run('CREATE OR REPLACE TEMP TABLE occlusion_reasons (customer_id VARCHAR, reasons VARCHAR)');
+  const acted = `customer_id IN (SELECT customer_id FROM customer_scores WHERE action <> 'none')`;
+  for await (const batch of featureBatches(db, withBtydFeatures('customer_features'), acted, batchRows)) {
+    const reasons = occlusionReasons(networks, batch.columns, batch.n, Array.from({ length: batch.n }, (_, i) => i));
+    await db.appendColumns('occlusion_reasons', [batch.columns.customer_id as string[], reasons]);
+  }
+  await db.run(`UPDATE customer_scores s SET reasons = r.reasons FROM occlusion_reasons r WHERE r.customer_id = s.customer_id;
+    DROP TABLE occlusion_reasons`);
+}
+
+/**
+ * The part of scoring that ranks customers against each other (value
+ * tiers, the VIP cut, segments, actions and their budget): value_scores and
+ * customer_scores from the model tables, then the network's reasons for
+ * the customers given an action. Runs once over every customer.
+ */
+export async function rankCustomers(db: Database, models: TrainedModels, p: ScoreParams, step: Step = untimed, batchRows = 65_536): Promise<number> {
+  await buildValueScores(db, models);
+  await step('customer_scores', () => buildCustomerScores(db, models, p));
+  if (models.churnModel === 'neural' && models.neural) await step('reasons', () => networkReasons(db, models, batchRows));
+  return db.value<number>('SELECT count(*) FROM customer_scores');
+}

@@ -1,0 +1,50 @@
+import { scoreBtyd } from '../btyd/scoreBtyd.js';
+import type { Database } from '../db/Database.js';
+import { featureBatches, withBtydFeatures } from '../learn/featureColumns.js';
+import { scoreNeural } from '../learn/neuralModels.js';
+import { applyRfTable } from '../learn/rfTableModel.js';
+import type { TrainedModels } from '../learn/trainedModels.js';
+import { untimed, type Step } from '../measure.js';
+import type { ScoreParams } from './scoreParams.js';
+
+/**
+ * The models' part of scoring, customer by customer, for every customer of
+ * customer_features: btyd_scores (the BTYD model's figures and
+ * intervals), neural_scores (the networks' churn probability and horizon
+ * spend; empty without networks) and churn_scores (the churn champion's
+ * probability). Independent per customer, so it splits across workers
+ * (scorePartition).
+ */
+export async function scoreModels(db: Database, models: TrainedModels, asOf: string, p: ScoreParams, step: Step = untimed, batchRows = 65_536): Promise<void> {
+  const btydOptions = { horizonDays: p.horizonDays, annualDiscountRate: p.scoring.annualDiscountRate, seed: p.seed, batchRows };
+  await step('BTYD scores', () => scoreBtyd(db, models.btyd, asOf, 'btyd_scores', { ...btydOptions, model: models.btydModel, intervalDraws: p.scoring.intervalDraws }));
+
+  await db.run('CREATE OR REPLACE TABLE neural_scores (customer_id VARCHAR, churn_probability DOUBLE, predicted_value DOUBLE)');
+  if (models.neural) {
+    const networks = models.neural;
+    await step('networks', async () => {
+      for await (const batch of featureBatches(db, withBtydFeatures('customer_features'), 'true', batchRows)) {
+        const scored = scoreNeural(networks, batch.columns, batch.n);
+        await db.appendColumns('neural_scores', [batch.columns.customer_id as string[], scored.churn, scored.value]);
+      }
+    });
+  }
+
+  switch (models.churnModel) {
+    case 'rf_table':
+      await applyRfTable(db, models.cells, 'customer_features', 'churn_scores');
+      break;
+    case 'bgnbd':
+      if (models.btydModel === 'bgnbd') {
+        await db.run('CREATE OR REPLACE TABLE churn_scores AS SELECT customer_id, p_no_purchase AS churn_probability FROM btyd_scores');
+      } else {
+        // P(no purchase) is BG/NBD's: scored apart when Pareto/NBD gives the other BTYD figures.
+        await scoreBtyd(db, models.btyd, asOf, 'btyd_churn_scores', { ...btydOptions, model: 'bgnbd', intervalDraws: 0 });
+        await db.run('CREATE OR REPLACE TABLE churn_scores AS SELECT customer_id, p_no_purchase AS churn_probability FROM btyd_churn_scores; DROP TABLE btyd_churn_scores');
+      }
+      break;
+    case 'neural':
+      await db.run('CREATE OR REPLACE TABLE churn_scores AS SELECT customer_id, churn_probability FROM neural_scores');
+      break;
+  }
+}

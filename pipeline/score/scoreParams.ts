@@ -1,0 +1,36 @@
+import type { Config } from '../config.js';
+import { literal } from '../db/Database.js';
+import { readSql } from '../db/sqlFile.js';
+
+/** The score stage's slice of the configuration. */
+export interface ScoreParams {
+  horizonDays: number;
+  seed: number;
+  scoring: Config['scoring'];
+}
+
+export const scoreParams = (c: Config): ScoreParams => ({ horizonDays: c.horizonDays, seed: c.seed, scoring: c.scoring });
+
+/**
+ * customer_scores.sql with the operator's own conditions (the VIP rule and
+ * custom flags: SQL from the trusted config) inlined; values stay bound.
+ */
+export function customerScoresSql(s: ScoreParams['scoring']): string {
+  return readSql('score/customer_scores.sql')
+    .replace('/*vip_expression*/', s.vip.expression ?? 'false')
+    .replace('/*custom_flags*/', s.flags.custom.map((f) => `, CASE WHEN coalesce((${f.expression}), false) THEN ${literal(f.name)} END`).join(''));
+}
+
+/** customer_scores.sql's bound parameters (see its header for each). */
+export function customerScoresParams(p: ScoreParams, modelVersion: string) {
+  const s = p.scoring;
+  return {
+    horizon: p.horizonDays, medium_risk: s.mediumRisk, high_risk: s.highRisk, predicted_weight: s.predictedWeight,
+    vip_rule: s.vip.rule, vip_share: s.vip.valueShare, vip_cap: s.vip.maxCustomerShare,
+    lapsed_days: s.lapsedDays, new_days: s.newDays, model_version: modelVersion,
+    top_value_share: s.flags.topValueShare, high_frequency_share: s.flags.highFrequencyShare,
+    vip_unresolved_complaints: s.flags.vipUnresolvedComplaints, seed: String(p.seed),
+    control_share: s.controlShare, cooldown_days: s.cooldownDays, save_rate: s.budget.saveRate,
+    cost_per_action: s.budget.costPerAction, max_actions: s.budget.maxActions ?? null, max_spend: s.budget.maxSpend ?? null,
+  };
+}

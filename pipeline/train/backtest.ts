@@ -1,0 +1,99 @@
+import { fitBtydModels, type BgNbdFit, type BtydModels } from '../btyd/fitBtyd.js';
+import { scoreBtyd } from '../btyd/scoreBtyd.js';
+import { addDays, type Database } from '../db/Database.js';
+import type { SnapshotPlan } from '../features/snapshots.js';
+import { withBtydFeatures } from '../learn/featureColumns.js';
+import { scoreNeuralInOrder, trainNeuralModels, type NeuralModels } from '../learn/neuralModels.js';
+import { applyRfTable, trainRfTable } from '../learn/rfTableModel.js';
+import type { ChurnModelName, ValueModelName } from '../learn/trainedModels.js';
+import type { Logger } from '../log.js';
+import type { Step } from '../measure.js';
+import { holdoutColumns } from './holdout.js';
+
+export interface BacktestOptions {
+  horizonDays: number;
+  annualDiscountRate: number;
+  seed: number;
+  /** Train the TensorFlow.js models (false: the probabilistic models and the table only). */
+  neural: boolean;
+  /** The networks fit on at most this many snapshot rows (a sample of customers beyond). */
+  maxTrainingRows: number;
+  /** The table of orders the BTYD models are fitted on (orders, or the fit subset's copy). */
+  btydFitSource: string;
+  /** A BG/NBD fit already made at the holdout cutoff. */
+  bgnbdAtHoldout?: BgNbdFit;
+}
+
+/** Every candidate's holdout scores, in customer order over the same customers, with the labels. */
+export interface Backtest {
+  churned: Float64Array;
+  spend: Float64Array;
+  recency: Float64Array;
+  churnScores: Partial<Record<ChurnModelName, Float64Array>>;
+  valueScores: Partial<Record<ValueModelName, Float64Array>>;
+  /** BG/NBD's and Pareto/NBD's holdout columns (expected purchases, CLV, the actual orders). */
+  bgnbd: Record<string, Float64Array>;
+  pareto: Record<string, Float64Array>;
+  btydAtHoldout: BtydModels;
+  /** The networks learnt for the backtest (disposed by the caller), when trained. */
+  networks?: NeuralModels;
+  windows: { btyd_calibration_end: string; table_cutoffs: string[]; networks_fit_cutoffs: string[]; networks_validation_cutoff: string };
+  notes: string[];
+}
+
+/**
+ * The backtest: every candidate learnt from data before the holdout and
+ * scored on it. Windows, with T = as-of and H = the horizon: the holdout is
+ * the cutoff T - H with labels over (T - H, T]; the probabilistic models fit
+ * on orders up to T - H; the table learns from the cutoffs up to T - 2H;
+ * the networks fit on the cutoffs up to T - 3H and stop early and calibrate
+ * on T - 2H (a validation split later in time than their training data).
+ */
+export async function runBacktest(db: Database, plan: SnapshotPlan, o: BacktestOptions, step: Step, log: Logger): Promise<Backtest> {
+  const notes: string[] = [];
+  const validationCutoff = plan.trainCutoffs[0]!;
+  const networksFitCutoffs = plan.trainCutoffs.filter((c) => c <= addDays(validationCutoff, -o.horizonDays));
+
+  await step('backtest: table', async () => {
+    const table = await trainRfTable(db, ['train']);
+    await applyRfTable(db, table.cells, `(SELECT * FROM training_snapshots WHERE split = 'holdout')`, 'holdout_churn_scores');
+  });
+  const btydAtHoldout = await step('backtest: BTYD fits', () => fitBtydModels(db, o.btydFitSource, plan.holdoutCutoff, { bgnbd: o.bgnbdAtHoldout }));
+  const btydOptions = { horizonDays: o.horizonDays, annualDiscountRate: o.annualDiscountRate, intervalDraws: 0, seed: o.seed };
+  await step('backtest: BTYD scores', async () => {
+    await scoreBtyd(db, btydAtHoldout, plan.holdoutCutoff, 'holdout_bgnbd_scores', { ...btydOptions, model: 'bgnbd' });
+    await scoreBtyd(db, btydAtHoldout, plan.holdoutCutoff, 'holdout_pareto_scores', { ...btydOptions, model: 'pareto' });
+  });
+  const rf = await holdoutColumns(db, 'holdout_churn_scores', ['churn_probability', 'predicted_value']);
+  const bg = await holdoutColumns(db, 'holdout_bgnbd_scores', ['p_no_purchase', 'expected_purchases', 'expected_spend', 'clv_12m']);
+  const pn = await holdoutColumns(db, 'holdout_pareto_scores', ['expected_purchases', 'expected_spend', 'clv_12m']);
+  const churned = rf.churned!;
+  // Every candidate's holdout columns are in customer order over the same customers; say so loudly if not.
+  for (const [name, cols] of [['bgnbd', bg], ['pareto', pn]] as const) {
+    if (cols.churned!.length !== churned.length) throw new Error(`holdout scores of ${name} cover ${cols.churned!.length} customers, the snapshot ${churned.length}`);
+  }
+
+  const result: Backtest = {
+    churned, spend: rf.future_spend!, recency: rf.recency_days!,
+    churnScores: { rf_table: rf.churn_probability!, bgnbd: bg.p_no_purchase! },
+    valueScores: { bgnbd: bg.expected_spend!, pareto: pn.expected_spend! },
+    bgnbd: bg, pareto: pn, btydAtHoldout, notes,
+    windows: { btyd_calibration_end: plan.holdoutCutoff, table_cutoffs: plan.trainCutoffs, networks_fit_cutoffs: networksFitCutoffs, networks_validation_cutoff: validationCutoff },
+  };
+  if (!o.neural) return result;
+  if (networksFitCutoffs.length === 0) {
+    notes.push(`the history is too short for the networks' backtest: they need cutoffs at least ${o.horizonDays} days before ${validationCutoff}; give a longer history or more snapshots`);
+    return result;
+  }
+  try {
+    const networks = await step('backtest: networks', () => trainNeuralModels(db, networksFitCutoffs, validationCutoff, o.seed, log, undefined, o.maxTrainingRows));
+    result.networks = networks;
+    const scored = await step('backtest: networks on the holdout', () => scoreNeuralInOrder(db, networks, withBtydFeatures('training_snapshots'), `split = 'holdout'`));
+    if (scored.n !== churned.length) throw new Error(`the networks' holdout has ${scored.n} customers, the snapshot ${churned.length}`);
+    result.churnScores.neural = scored.churn;
+    result.valueScores.neural = scored.value;
+  } catch (err) {
+    notes.push(`the networks were not trained for the backtest: ${(err as Error).message}`);
+  }
+  return result;
+}

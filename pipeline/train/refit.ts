@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto';
+import { fitBtydModels, type BgNbdFit, type BtydModels } from '../btyd/fitBtyd.js';
+import type { Database } from '../db/Database.js';
+import type { SnapshotPlan } from '../features/snapshots.js';
+import { trainNeuralModels, type NeuralModels } from '../learn/neuralModels.js';
+import { trainRfTable, type RfCell } from '../learn/rfTableModel.js';
+import type { Logger } from '../log.js';
+import type { Step } from '../measure.js';
+
+export interface RefitOptions {
+  seed: number;
+  maxTrainingRows: number;
+  btydFitSource: string;
+  bgnbdAtAsOf?: BgNbdFit;
+  /** Train the networks (one of them is a champion), with the backtest's chosen architectures. */
+  networks?: { architectures?: { churn: number[][]; value: number[][] } };
+}
+
+/**
+ * The scoring models, learnt one horizon later than the backtest's: the
+ * table on every labelled cutoff, the BTYD models on the orders up to
+ * as-of, and the networks (when one is a champion) on the cutoffs up to
+ * the holdout's, stopping early and calibrating on the holdout cutoff.
+ */
+export async function refitForScoring(db: Database, plan: SnapshotPlan, asOf: string, o: RefitOptions, step: Step, log: Logger): Promise<{ cells: RfCell[]; btyd: BtydModels; neural?: NeuralModels }> {
+  const table = await trainRfTable(db, ['train', 'holdout']);
+  const btyd = await step('BTYD fits', () => fitBtydModels(db, o.btydFitSource, asOf, { bgnbd: o.bgnbdAtAsOf }));
+  for (const [name, fit] of [['bgnbd', btyd.bgnbd], ['pareto', btyd.pareto], ['gamma_gamma', btyd.gamma_gamma]] as const) {
+    if (fit.report.warnings.length) log.warn({ model: name, warnings: fit.report.warnings }, 'BTYD fit warnings');
+  }
+  const neural = o.networks
+    ? await step('networks', () => trainNeuralModels(db, plan.trainCutoffs, plan.holdoutCutoff, o.seed, log, o.networks!.architectures, o.maxTrainingRows))
+    : undefined;
+  return { cells: table.cells, btyd, neural };
+}
+
+/** A digest of the orders the models learnt from (count, amounts, dates), recorded with each model. */
+export async function dataFingerprint(db: Database, asOf: string): Promise<string> {
+  const row = await db.one(`SELECT count(*) AS n, CAST(sum(amount) AS VARCHAR) AS total, CAST(min(order_date) AS VARCHAR) AS first,
+      CAST(max(order_date) AS VARCHAR) AS last, count(DISTINCT customer_id) AS customers
+    FROM orders WHERE order_date <= CAST($1 AS DATE)`, [asOf]);
+  return createHash('sha256').update(JSON.stringify(row)).digest('hex').slice(0, 16);
+}

@@ -1,0 +1,68 @@
+import { summarizeBtyd, type BgNbdFit } from '../btyd/fitBtyd.js';
+import type { Database } from '../db/Database.js';
+import type { SnapshotPlan } from '../features/snapshots.js';
+import type { TrainingSample } from '../features/trainingSample.js';
+import { modelVersion, type TrainedModels } from '../learn/trainedModels.js';
+import type { Logger } from '../log.js';
+import { untimed, type Step } from '../measure.js';
+import { profileFeatures } from '../registry/drift.js';
+import { rounded } from '../shared/evaluation.js';
+import { runBacktest, type BacktestOptions } from './backtest.js';
+import { chooseChampions } from './champions.js';
+import { backtestMetrics } from './modelMetrics.js';
+import { dataFingerprint, refitForScoring } from './refit.js';
+
+export interface TrainOptions extends Omit<BacktestOptions, 'bgnbdAtHoldout'> {
+  /** The customers the models learn from (every customer when the sample is not partial). */
+  sample?: TrainingSample;
+  /** BG/NBD fits already made at the holdout cutoff and at as-of (the features stage's). */
+  btydFits?: Map<string, BgNbdFit>;
+  step?: Step;
+}
+
+/**
+ * Trains every candidate: the backtest on the latest held-out horizon
+ * (runBacktest), the champions chosen on it (chooseChampions), then the
+ * scoring models relearnt one horizon later (refitForScoring), versioned by
+ * their content.
+ */
+export async function trainModels(db: Database, plan: SnapshotPlan, asOf: string, o: TrainOptions, log: Logger): Promise<TrainedModels> {
+  const step = o.step ?? untimed;
+  const backtest = await runBacktest(db, plan, {
+    horizonDays: o.horizonDays, annualDiscountRate: o.annualDiscountRate, seed: o.seed, neural: o.neural,
+    maxTrainingRows: o.maxTrainingRows, btydFitSource: o.btydFitSource, bgnbdAtHoldout: o.btydFits?.get(plan.holdoutCutoff),
+  }, step, log);
+  const champions = chooseChampions(backtest);
+  const metrics = backtestMetrics(backtest, champions, plan, asOf, o.horizonDays, o.sample);
+  const architectures = backtest.networks && { churn: [backtest.networks.churn.hidden], value: [backtest.networks.value.hidden] };
+  backtest.networks?.churn.model.dispose();
+  backtest.networks?.value.model.dispose();
+  logBacktest(champions, metrics.churn.recency_baseline_auc, backtest.notes, log);
+
+  const { churnModel, valueModel, btydModel } = champions;
+  const refit = await refitForScoring(db, plan, asOf, {
+    seed: o.seed, maxTrainingRows: o.maxTrainingRows, btydFitSource: o.btydFitSource, bgnbdAtAsOf: o.btydFits?.get(asOf),
+    networks: churnModel === 'neural' || valueModel === 'neural' ? { architectures } : undefined,
+  }, step, log);
+  const fingerprint = await dataFingerprint(db, asOf);
+  const profile = await profileFeatures(db);
+  const models = { churnModel, valueModel, btydModel, ...refit };
+  const version = modelVersion(models);
+  return {
+    version, ...models, dataFingerprint: fingerprint, profile,
+    metrics: { model_version: version, ...metrics, btyd: summarizeBtyd(refit.btyd) },
+  };
+}
+
+function logBacktest(c: ReturnType<typeof chooseChampions>, recencyAuc: number | null, notes: string[], log: Logger): void {
+  log.info({
+    churn_model: c.churnModel, value_model: c.valueModel,
+    churn_auc: Object.fromEntries(Object.entries(c.churnCandidates).map(([k, m]) => [k, rounded({ v: m.auc }).v])),
+    recency_auc: recencyAuc,
+    value_gini: Object.fromEntries(Object.entries(c.valueCandidates).map(([k, m]) => [k, rounded({ v: m.normalized_gini }).v])),
+  }, 'backtest on the latest held-out horizon');
+  if (recencyAuc !== null && c.churnCandidates[c.churnModel].auc <= recencyAuc) {
+    log.warn({ auc: c.churnCandidates[c.churnModel].auc, recency_auc: recencyAuc }, 'the churn champion is not above recency alone on the holdout');
+  }
+  for (const note of notes) log.warn(note);
+}

@@ -1,0 +1,19 @@
+import { expect, test } from 'vitest';
+import { bgnbdConditionalExpected, bgnbdPAlive } from '../../pipeline/btyd/bgnbd.js';
+import { paretoNbdConditionalExpected, paretoNbdPAlive } from '../../pipeline/btyd/paretoNbd.js';
+import { PARAMETER_NAMES, purchaseModel } from '../../pipeline/btyd/purchaseModel.js';
+
+test("each purchase model answers with its own formulas; only BG/NBD gives P(no purchase)", () => {
+  const bg = { r: 0.24, alpha: 4.4, a: 0.79, b: 2.4 };
+  const pn = { r: 0.55, alpha: 10.6, s: 0.61, beta: 11.7 };
+  const b = purchaseModel('bgnbd', bg);
+  const p = purchaseModel('pareto', pn);
+  expect(b.pAlive(3, 20, 30)).toBe(bgnbdPAlive(bg, 3, 20, 30));
+  expect(p.pAlive(3, 20, 30)).toBe(paretoNbdPAlive(pn, 3, 20, 30));
+  expect(b.expected([13], 3, 20, 30)[0]).toBeCloseTo(bgnbdConditionalExpected(bg, 13, 3, 20, 30), 12);
+  expect(p.expected([13], 3, 20, 30)[0]).toBeCloseTo(paretoNbdConditionalExpected(pn, 13, 3, 20, 30), 12);
+  expect(b.pNoPurchase).toBeDefined();
+  expect(p.pNoPurchase).toBeUndefined();
+  expect(PARAMETER_NAMES.bgnbd).toEqual(['r', 'alpha', 'a', 'b']);
+  expect(PARAMETER_NAMES.pareto).toEqual(['r', 'alpha', 's', 'beta']);
+});

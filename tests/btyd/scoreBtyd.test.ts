@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { bgnbdExpectedCurve, bgnbdPAlive, bgnbdProbabilityNoPurchase } from '../../pipeline/btyd/bgnbd.js';
+import { MONTH_DAYS, fitBtydModels, type BtydModels } from '../../pipeline/btyd/fitBtyd.js';
+import { gammaGammaExpectedSpend } from '../../pipeline/btyd/gammaGamma.js';
+import { BTYD_SCORE_COLUMNS, btydScorer, scoreBtyd } from '../../pipeline/btyd/scoreBtyd.js';
+import { demoBase, type DemoBase } from '../helpers/demoBase.js';
+
+const AS_OF = '2026-09-30';
+let base: DemoBase;
+let models: BtydModels;
+beforeAll(async () => {
+  base = await demoBase(2000, 11);
+  models = await fitBtydModels(base.db, 'orders', AS_OF);
+});
+afterAll(() => base.close());
+
+const options = { model: 'bgnbd' as const, horizonDays: 90, annualDiscountRate: 0.1, intervalDraws: 40, seed: 42 };
+
+describe('point scores', () => {
+  test("each figure is the model's formula for the customer's history; the CLV discounts 12 monthly purchase counts", () => {
+    const score = btydScorer(models, { ...options, intervalDraws: 0 });
+    const rows = [{ x: 3, t_x: 20, T: 40, mean_repeat_value: 55 }, { x: 0, t_x: 0, T: 10, mean_repeat_value: NaN }];
+    const out = score(rows);
+    expect(Object.keys(out)).toEqual([...BTYD_SCORE_COLUMNS]);
+    const p = models.bgnbd;
+    const h = 90 / 7;
+    const r = rows[0]!;
+    expect(out.p_alive[0]).toBeCloseTo(bgnbdPAlive(p, r.x, r.t_x, r.T), 12);
+    expect(out.p_no_purchase[0]).toBeCloseTo(bgnbdProbabilityNoPurchase(p, h, r.x, r.t_x, r.T), 12);
+    expect(out.expected_purchases[0]).toBeCloseTo(bgnbdExpectedCurve(p, [h], r.x, r.t_x, r.T)[0]!, 12);
+    const value = gammaGammaExpectedSpend(models.gamma_gamma, r.x, r.mean_repeat_value);
+    expect(out.expected_order_value[0]).toBeCloseTo(value, 12);
+    expect(out.expected_spend[0]).toBeCloseTo(out.expected_purchases[0]! * value, 10);
+    const month = MONTH_DAYS / 7;
+    const curve = bgnbdExpectedCurve(p, Array.from({ length: 12 }, (_, k) => (k + 1) * month), r.x, r.t_x, r.T);
+    const clv = curve.reduce((s, c, k) => s + (c - (k ? curve[k - 1]! : 0)) * Math.pow(1.1, -(k + 0.5) / 12), 0) * value;
+    expect(out.clv_12m[0]).toBeCloseTo(clv, 8);
+    // A customer with no repeat purchase is worth the population's mean order value; no draws, no intervals.
+    expect(out.expected_order_value[1]).toBeCloseTo(gammaGammaExpectedSpend(models.gamma_gamma, 0, NaN), 12);
+    expect(Number.isNaN(out.clv_12m_p10[0]!)).toBe(true);
+  });
+});
+
+describe('intervals by neighbourhood', () => {
+  test('move the bounds less than another set of 40 parameter draws does, and bracket the estimate', async () => {
+    const { db } = base;
+    // A grid so fine that every history is its own neighbourhood: the exact draws, with two seeds.
+    const exact = { logAgeStep: 1e-9, recencyStep: 1e-9, maxPurchases: Infinity, logSpendStep: 1e-9 };
+    await scoreBtyd(db, models, AS_OF, 'grid_scores', options);
+    await scoreBtyd(db, models, AS_OF, 'exact_scores', { ...options, intervalGrid: exact });
+    await scoreBtyd(db, models, AS_OF, 'reseeded_scores', { ...options, seed: 7, intervalGrid: exact });
+    // How far a table's bounds are from the exact ones, relative to the estimate, at the 50th, 90th and 99th percentile.
+    const distance = (table: string) => db.one<Record<string, number[]>>(`SELECT
+        quantile_cont(abs((t.clv_12m_p10 - e.clv_12m_p10) / e.clv_12m), [0.5, 0.9, 0.99]) AS clv_p10,
+        quantile_cont(abs((t.clv_12m_p90 - e.clv_12m_p90) / e.clv_12m), [0.5, 0.9, 0.99]) AS clv_p90,
+        quantile_cont(abs((t.expected_purchases_p10 - e.expected_purchases_p10) / e.expected_purchases), [0.5, 0.9, 0.99]) AS purchases_p10,
+        quantile_cont(abs((t.expected_purchases_p90 - e.expected_purchases_p90) / e.expected_purchases), [0.5, 0.9, 0.99]) AS purchases_p90
+      FROM ${table} t JOIN exact_scores e USING (customer_id) WHERE e.clv_12m > 0`);
+    const grid = (await distance('grid_scores'))!;
+    const reseeded = (await distance('reseeded_scores'))!;
+    for (const bound of ['clv_p10', 'clv_p90', 'purchases_p10', 'purchases_p90']) {
+      grid[bound]!.forEach((q, i) => expect(q).toBeLessThan(reseeded[bound]![i]!));
+    }
+    const d = await db.one<Record<string, number>>(`SELECT count(*) AS n,
+        count(*) FILTER (WHERE expected_purchases_p10 <= expected_purchases AND expected_purchases <= expected_purchases_p90
+          AND clv_12m_p10 <= clv_12m AND clv_12m <= clv_12m_p90) AS bracketed,
+        avg((clv_12m_p90 - clv_12m_p10) / clv_12m) AS clv_width
+      FROM grid_scores WHERE clv_12m > 0`);
+    expect(d!.n).toBeGreaterThan(1500);
+    expect(d!.bracketed).toBe(d!.n);
+    expect(d!.clv_width).toBeGreaterThan(0.02);
+    // The point estimates are the exact ones.
+    expect(await db.value<number>(`SELECT count(*) FROM grid_scores g JOIN exact_scores e USING (customer_id)
+      WHERE g.expected_purchases <> e.expected_purchases OR g.clv_12m <> e.clv_12m`)).toBe(0);
+  });
+
+  test('scoring in small batches gives the same table as in one batch', async () => {
+    const { db } = base;
+    await scoreBtyd(db, models, AS_OF, 'one_batch', options);
+    await scoreBtyd(db, models, AS_OF, 'small_batches', { ...options, batchRows: 300 });
+    expect(await db.value<number>('SELECT count(*) FROM (SELECT * FROM one_batch EXCEPT ALL SELECT * FROM small_batches)')).toBe(0);
+    expect(await db.value<number>('SELECT count(*) FROM small_batches')).toBe(await db.value<number>('SELECT count(*) FROM customer_features'));
+  });
+});

@@ -1,0 +1,18 @@
+import { expect, test } from 'vitest';
+import { buildProgram, main } from '../pipeline/cli.js';
+import { silentLogger } from '../pipeline/log.js';
+import { runCli } from './helpers/cli.js';
+
+test('the program has one command per file under cli/, in the README\'s order', () => {
+  const names = buildProgram(silentLogger, () => undefined).commands.map((c) => c.name());
+  expect(names).toEqual(['run', 'features', 'btyd', 'list', 'models', 'demo-data', 'score-partition', 'runs']);
+});
+
+test('exit codes: 0 for help, 2 for usage, the error class\'s code for failures', async () => {
+  expect(await main(['--help'], silentLogger, () => undefined)).toBe(0);
+  expect(await main(['nonsense'], silentLogger, () => undefined)).toBe(2);
+  // An input error (exit 2) and a data error (exit 1) are logged with their message.
+  const input = await runCli(['btyd', '--transactions', '/nowhere.csv', '--calibration-end', '2020-01-01']);
+  expect(input.code).toBe(2);
+  expect(input.errors).toContain('/nowhere.csv does not exist');
+});

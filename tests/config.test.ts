@@ -1,0 +1,45 @@
+import { expect, test } from 'vitest';
+import { configSchema, loadConfig, scoringSchema } from '../pipeline/config.js';
+import { UsageError } from '../pipeline/errors.js';
+import { specs } from '../pipeline/shared/inputSpecs.js';
+import { withTempDir, writeFile } from './helpers/withDb.js';
+
+test('defaults make the demo run with no file at all', () => {
+  const c = loadConfig(undefined);
+  expect(c).toMatchObject({ orders: [], horizonDays: 90, db: 'data/fidelio.duckdb', out: 'data/out', currency: 'USD', neural: true, seed: 42 });
+  expect(c.scoring).toEqual(scoringSchema.parse({}));
+});
+
+test('column mappings default to the canonical names declared once in the input specs', () => {
+  const c = loadConfig(undefined, { columns: { orders: { amount: 'total' } } });
+  expect(c.columns.orders.amount).toBe('total');
+  expect(Object.keys(c.columns.orders)).toEqual(specs.orders.columns.map((col) => col.name));
+  expect(c.columns.customers.customer_id).toBe('customer_id');
+  expect(() => loadConfig(undefined, { columns: { orders: { colour: 'x' } } } as never)).toThrow(/unknown key\(s\) "colour"/);
+});
+
+test('a file is merged under the flags, YAML or JSON; every problem is listed at once', async () => {
+  await withTempDir(async (dir) => {
+    const yaml = writeFile(dir, 'c.yaml', 'horizonDays: 60\nscoring:\n  controlShare: 0.2\n');
+    expect(loadConfig(yaml, { horizonDays: 30 })).toMatchObject({ horizonDays: 30, scoring: { controlShare: 0.2, mediumRisk: 0.5 } });
+    const bad = writeFile(dir, 'bad.json', JSON.stringify({ horizonDays: 2, colour: 'red', scoring: { mediumRisk: 0.9, highRisk: 0.8 } }));
+    try {
+      loadConfig(bad);
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(UsageError);
+      const problems = (err as UsageError).problems;
+      expect(problems).toContain('horizonDays: Too small: expected number to be >=7');
+      expect(problems).toContain('unknown key(s) "colour"');
+      expect(problems).toContain('scoring.mediumRisk: must be below scoring.highRisk (0.8)');
+    }
+    expect(() => loadConfig(writeFile(dir, 'broken.json', '{'))).toThrow(/is not valid JSON/);
+    expect(() => loadConfig(`${dir}/none.yaml`)).toThrow(/does not exist/);
+  });
+});
+
+test('an expression VIP rule needs its expression, and SQL conditions are one condition without statements', () => {
+  expect(configSchema.safeParse({ scoring: { vip: { rule: 'expression' } } }).success).toBe(false);
+  expect(configSchema.safeParse({ scoring: { vip: { rule: 'expression', expression: 'historic_value > 10; DROP TABLE orders' } } }).success).toBe(false);
+  expect(configSchema.safeParse({ scoring: { vip: { rule: 'expression', expression: 'historic_value > 10' } } }).success).toBe(true);
+});

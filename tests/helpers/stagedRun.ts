@@ -1,0 +1,48 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, type Config, type ConfigInput } from '../../pipeline/config.js';
+import { Database } from '../../pipeline/db/Database.js';
+import { migrate } from '../../pipeline/db/migrations.js';
+import { silentLogger } from '../../pipeline/log.js';
+import type { RunManifest } from '../../pipeline/manifest.js';
+import { untimed } from '../../pipeline/measure.js';
+import type { StageContext } from '../../pipeline/stage.js';
+import { STAGES, type RunState } from '../../pipeline/stages.js';
+
+export interface StagedRun {
+  db: Database;
+  dir: string;
+  config: Config;
+  /** What the stages run so far added. */
+  state: Partial<RunState>;
+  ctx: StageContext;
+  close(): void;
+}
+
+/**
+ * A demo run taken through the real stages up to and including `last`, in
+ * this process, on a fresh database in a temporary folder: what a stage's
+ * own test starts from.
+ */
+export async function stagedRun(last: string, over: ConfigInput = {}): Promise<StagedRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'fidelio-staged-'));
+  const config = loadConfig(undefined, { db: join(dir, 'f.duckdb'), out: join(dir, 'out'), models: join(dir, 'models'), demo: { customers: 800 }, ...over });
+  const db = await Database.open(config.db);
+  await migrate(db);
+  const manifest: RunManifest = { run_id: 'test-run', started_at: '2026-11-01T00:00:00.000Z', outcome: 'failed', horizon_days: config.horizonDays, stages: [], inputs: [], demo: true };
+  const ctx: StageContext = { db, log: silentLogger, step: untimed, runId: 'test-run', runTime: new Date('2026-11-01T00:00:00Z'), manifest: () => manifest };
+  await db.run(`INSERT INTO runs (run_id, started_at, outcome) VALUES ('test-run', TIMESTAMPTZ '2026-11-01 00:00:00Z', 'running')`);
+  const state: Partial<RunState> = {};
+  for (const stage of STAGES) {
+    Object.assign(state, await stage.run(ctx, stage.params(config), state));
+    if (stage.name === last) break;
+  }
+  return {
+    db, dir, config, state, ctx,
+    close() {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

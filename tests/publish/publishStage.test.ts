@@ -1,0 +1,36 @@
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { DataError } from '../../pipeline/errors.js';
+import { publishStage, type PublishParams } from '../../pipeline/publish/publishStage.js';
+import { stagedRun, type StagedRun } from '../helpers/stagedRun.js';
+
+let run: StagedRun;
+beforeAll(async () => {
+  run = await stagedRun('score', { neural: false });
+});
+afterAll(() => run.close());
+
+test('publishes the release at once and records its contacts in the history in the same step; a failure leaves the previous release', async () => {
+  const params: PublishParams = { out: join(run.dir, 'out'), horizonDays: 90, cmgrMonths: 12 };
+  const input = run.state as Parameters<typeof publishStage.run>[2];
+  const out = await publishStage.run(run.ctx, params, input);
+  expect(readdirSync(join(run.dir, 'out')).sort()).toEqual([
+    'customer_scores.csv', 'customer_scores.parquet', 'fidelio.duckdb', 'kpis_by_group.csv', 'kpis_monthly.csv', 'model_metrics.json', 'report.html', 'run_manifest.json',
+  ]);
+  expect(out.release).toBe(join(run.dir, '.out.releases', 'test-run'));
+  expect(out.rejectedByReason!.reduce((s, r) => s + r.lines, 0)).toBe(7);
+  const manifest = JSON.parse(readFileSync(join(run.dir, 'out', 'run_manifest.json'), 'utf8'));
+  expect(manifest).toMatchObject({ outcome: 'succeeded', run_id: 'test-run' });
+  expect(manifest.stages.at(-1).name).toBe('publish');
+  const n = await run.db.value<number>('SELECT count(*) FROM customer_scores');
+  expect(await run.db.value(`SELECT count(*) FROM customer_scores_history WHERE run_id = 'test-run'`)).toBe(n);
+
+  // A second publication that cannot be written: a data error saying the previous one is intact; no history added.
+  const ctx = { ...run.ctx, runId: 'broken-run' };
+  writeFileSync(join(run.dir, '.out.releases', 'broken-run.partial'), 'a file where the release folder should go');
+  await expect(publishStage.run(ctx, params, input)).rejects.toThrow(DataError);
+  await expect(publishStage.run(ctx, params, input)).rejects.toThrow(/The previous publication in .* is intact/);
+  expect(readFileSync(join(run.dir, 'out', 'run_manifest.json'), 'utf8')).toContain('"run_id": "test-run"');
+  expect(await run.db.value(`SELECT count(*) FROM customer_scores_history WHERE run_id = 'broken-run'`)).toBe(0);
+});

@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { Database } from '../../pipeline/db/Database.js';
+import { buildKpis } from '../../pipeline/publish/buildKpis.js';
+import { writeDatabaseCopy, writeTableFiles } from '../../pipeline/publish/releaseFiles.js';
+import { stagedRun, type StagedRun } from '../helpers/stagedRun.js';
+import { withTempDir } from '../helpers/withDb.js';
+
+let run: StagedRun;
+beforeAll(async () => {
+  run = await stagedRun('score', { neural: false });
+  await buildKpis(run.db, run.state.asOf!, { horizonDays: 90, cmgrMonths: 12 });
+});
+afterAll(() => run.close());
+
+test('the tables as Parquet and CSV in customer order, and a read-only copy with the history including this run', async () => {
+  await withTempDir(async (dir) => {
+    await writeTableFiles(run.db, dir);
+    const csv = readFileSync(join(dir, 'customer_scores.csv'), 'utf8').trim().split('\n');
+    const n = await run.db.value<number>('SELECT count(*) FROM customer_scores');
+    expect(csv).toHaveLength(n + 1);
+    const ids = csv.slice(1).map((l) => l.split(',')[0]!);
+    expect([...ids].sort()).toEqual(ids);
+    expect(await run.db.value(`SELECT count(*) FROM read_parquet('${join(dir, 'customer_scores.parquet')}')`)).toBe(n);
+    expect(readFileSync(join(dir, 'kpis_monthly.csv'), 'utf8').split('\n')[0]).toMatch(/^month,is_partial_month,revenue,/);
+
+    await writeDatabaseCopy(run.db, join(dir, 'copy.duckdb'), 'test-run');
+    const copy = await Database.open(join(dir, 'copy.duckdb'), { readOnly: true });
+    try {
+      expect((await copy.all<{ name: string }>('SELECT table_name AS name FROM duckdb_tables() ORDER BY 1')).map((r) => r.name))
+        .toEqual(['customer_scores', 'customer_scores_history', 'kpis_by_group', 'kpis_monthly', 'rejected_rows']);
+      expect(await copy.value(`SELECT count(*) FROM customer_scores_history WHERE run_id = 'test-run'`)).toBe(n);
+      expect(await copy.value('SELECT count(*) FROM rejected_rows')).toBe(7);
+    } finally {
+      copy.close();
+    }
+    // The working database's history is untouched until the publication commits.
+    expect(await run.db.value('SELECT count(*) FROM customer_scores_history')).toBe(0);
+  });
+});

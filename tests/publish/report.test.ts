@@ -1,0 +1,38 @@
+import { expect, test } from 'vitest';
+import { renderReport, type ReportContext } from '../../pipeline/publish/report.js';
+import type { ReportData } from '../../pipeline/publish/reportData.js';
+
+const data: ReportData = {
+  head: { customers: 1200, vips: 80, vips_at_risk: 12, value_at_risk: 34567.8, clv: 99999.4, mean_churn: 0.4 },
+  tiers: [{ value_tier: 1, customers: 240, historic: 5000, share: 0.7, clv: 6000, churn: 0.2 }],
+  actions: [{ action: 'save', customers: 40, var: 1000, clv: 4000 }],
+  atRisk: [{ customer_id: '<img src=x onerror=alert(1)>', churn_probability: 0.8, predicted_clv_12m: 900, value_at_risk: 720, days_since_last_order: 120, segment: 'at_risk', reasons: 'no order for 120 days' }],
+  kpis: [{ month: '2026-09', revenue: 1234.5, orders: 10, customers_active: 9, customers_total: 100, vips_active: 3, vips_total: 8, churn_rate: 0.1, mom_growth: null, yoy_growth: 0.25, is_partial_month: true }],
+  rejects: [{ kind: 'orders', reason: 'amount … is not a number', lines: 3 }],
+  transitions: [],
+  vipsToHigh: [],
+  effects: [],
+  monthly: [{ month: '2026-08', revenue: 1000, customers_active: 8, vips_active: 2 }, { month: '2026-09', revenue: 1234.5, customers_active: 9, vips_active: 3 }],
+  concentration: [{ customers: 0.5, value: 0.9 }, { customers: 1, value: 1 }],
+};
+const ctx: ReportContext = {
+  runId: 'r1', asOf: '2026-09-30', horizonDays: 90, modelVersion: 'fidelio-abc', cmgr: 0.0123,
+  metrics: { churn: { model: 'bgnbd', auc: 0.8, recency_baseline_auc: 0.85 }, candidates: { churn: { bgnbd: { auc: 0.8, log_loss: 0.4 } }, value: {} }, value: { model: 'bgnbd' } },
+};
+
+test('the report is one self-contained page: every section, figures formatted, every value escaped', () => {
+  const html = renderReport(data, ctx);
+  for (const heading of ['Value concentration by tier', 'Actions', 'VIPs most worth saving', 'Since the last run', 'Did the actions work?', 'Monthly KPIs', 'Model quality on the latest held-out period', 'Data quality']) {
+    expect(html).toContain(`<h2>${heading}</h2>`);
+  }
+  expect(html).toContain('<div class="card">Customers<b>1,200</b></div>');
+  expect(html).toContain('<div class="card">CMGR<b>1.2%</b></div>');
+  expect(html).toContain('2026-09 (partial)');
+  expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+  expect(html).not.toContain('<img');
+  expect(html).not.toMatch(/<script|<link|src="http/);
+  expect(html).toContain('No earlier run to compare with');
+  // The champion below recency alone is said plainly.
+  expect(html).toContain('the churn champion is not above recency alone');
+  expect((html.match(/<svg /g) ?? []).length).toBe(4);
+});

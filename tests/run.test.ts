@@ -1,0 +1,80 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test } from 'vitest';
+import { loadConfig } from '../pipeline/config.js';
+import { Database } from '../pipeline/db/Database.js';
+import { DataError } from '../pipeline/errors.js';
+import { silentLogger } from '../pipeline/log.js';
+import { runPipeline } from '../pipeline/run.js';
+import type { AnyStage } from '../pipeline/stages.js';
+import { withTempDir } from './helpers/withDb.js';
+
+/** A stage of a made-up pipeline, recording what it was given. */
+function fakeStage(name: string, body: (input: Record<string, unknown>, params: unknown) => Record<string, unknown>, seen: unknown[]): AnyStage {
+  return {
+    name, reads: [], writes: [],
+    params: (c) => ({ horizon: c.horizonDays }),
+    async run(ctx, params, input) {
+      seen.push({ name, params, input: { ...input }, manifestStages: ctx.manifest().stages.map((s) => s.name) });
+      await ctx.step(`${name} step`, async () => undefined);
+      return body(input as Record<string, unknown>, params) as never;
+    },
+  };
+}
+
+test('the runner executes the stage table in order, hands each its slice and what the earlier ones added, and records the run', async () => {
+  await withTempDir(async (dir) => {
+    const config = loadConfig(undefined, { db: join(dir, 'f.duckdb'), out: join(dir, 'out'), horizonDays: 30 });
+    const seen: unknown[] = [];
+    const stages = [
+      fakeStage('first', () => ({ asOf: '2026-01-31', inputs: [] }), seen),
+      fakeStage('second', (input) => ({ scored: input.asOf === '2026-01-31' ? 7 : -1 }), seen),
+    ];
+    const { manifest } = await runPipeline(config, silentLogger, new Date('2026-02-01T00:00:00Z'), { stages });
+    expect(seen).toEqual([
+      { name: 'first', params: { horizon: 30 }, input: {}, manifestStages: [] },
+      { name: 'second', params: { horizon: 30 }, input: { asOf: '2026-01-31', inputs: [] }, manifestStages: ['first'] },
+    ]);
+    expect(manifest).toMatchObject({ outcome: 'succeeded', as_of: '2026-01-31', horizon_days: 30, started_at: '2026-02-01T00:00:00.000Z' });
+    expect(manifest.stages.map((s) => [s.name, s.steps?.map((x) => x.name)])).toEqual([['first', ['first step']], ['second', ['second step']]]);
+    expect(manifest.run_id).toMatch(/^20260201T000000Z-[0-9a-f]{6}$/);
+    const db = await Database.open(join(dir, 'f.duckdb'), { readOnly: true });
+    try {
+      expect(await db.all('SELECT run_id, outcome, CAST(as_of AS VARCHAR) AS as_of FROM runs')).toEqual([{ run_id: manifest.run_id, outcome: 'succeeded', as_of: '2026-01-31' }]);
+    } finally {
+      db.close();
+    }
+    // The locks are released.
+    expect(readdirSync(dir).filter((f) => f.endsWith('.lock'))).toEqual([]);
+  });
+});
+
+test('a failing stage stops the run: the error is recorded in the database and a failed manifest beside the releases, the locks released', async () => {
+  await withTempDir(async (dir) => {
+    const config = loadConfig(undefined, { db: join(dir, 'f.duckdb'), out: join(dir, 'out') });
+    const seen: unknown[] = [];
+    const stages = [
+      fakeStage('first', () => ({ asOf: '2026-01-31' }), seen),
+      fakeStage('broken', () => {
+        throw new DataError('the broken stage failed');
+      }, seen),
+      fakeStage('never', () => ({}), seen),
+    ];
+    await expect(runPipeline(config, silentLogger, new Date(), { stages })).rejects.toThrow('the broken stage failed');
+    expect(seen.map((s) => (s as { name: string }).name)).toEqual(['first', 'broken']);
+    const releases = join(dir, '.out.releases');
+    const failed = readdirSync(releases).filter((f) => f.startsWith('failed-'));
+    expect(failed).toHaveLength(1);
+    const manifest = JSON.parse(readFileSync(join(releases, failed[0]!), 'utf8'));
+    expect(manifest).toMatchObject({ outcome: 'failed', error: 'the broken stage failed', as_of: '2026-01-31' });
+    expect(manifest.stages.map((s: { name: string }) => s.name)).toEqual(['first']);
+    expect(existsSync(join(dir, 'f.duckdb.lock'))).toBe(false);
+    expect(existsSync(join(releases, '.lock'))).toBe(false);
+    const db = await Database.open(join(dir, 'f.duckdb'), { readOnly: true });
+    try {
+      expect(await db.one('SELECT outcome, error FROM runs')).toEqual({ outcome: 'failed', error: 'the broken stage failed' });
+    } finally {
+      db.close();
+    }
+  });
+});

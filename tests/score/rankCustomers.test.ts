@@ -1,0 +1,141 @@
+import { describe, expect, test } from 'vitest';
+import { scoringSchema } from '../../pipeline/config.js';
+import type { Database } from '../../pipeline/db/Database.js';
+import type { TrainedModels } from '../../pipeline/learn/trainedModels.js';
+import { rankCustomers } from '../../pipeline/score/rankCustomers.js';
+import type { ScoreParams } from '../../pipeline/score/scoreParams.js';
+import { withDb } from '../helpers/withDb.js';
+
+interface Customer {
+  id: string;
+  churn: number;
+  clv: number;
+  historic: number;
+  recency?: number;
+  tenure?: number;
+  purchaseDays?: number;
+  unresolved?: number;
+  optedOut?: boolean;
+}
+
+/**
+ * Runs customer_scores.sql on hand-made inputs: the features, the champions'
+ * scores and the customers file as the earlier stages would leave them.
+ */
+async function score(db: Database, customers: Customer[], scoring: object = {}) {
+  const params: ScoreParams = { horizonDays: 90, seed: 42, scoring: scoringSchema.parse(scoring) };
+  await db.run(`CREATE TABLE customer_features (customer_id VARCHAR, as_of DATE, net_spend DECIMAL(18, 2), orders_count BIGINT, recency_days INTEGER,
+    purchase_days BIGINT, tenure_days INTEGER, gap_mean_days DOUBLE, days_overdue DOUBLE, trend_90d DOUBLE, unresolved_complaints BIGINT, complaints_90d BIGINT)`);
+  await db.run('CREATE TABLE churn_scores (customer_id VARCHAR, churn_probability DOUBLE)');
+  await db.run(`CREATE TABLE btyd_scores (customer_id VARCHAR, p_alive DOUBLE, expected_purchases DOUBLE, expected_purchases_p10 DOUBLE, expected_purchases_p90 DOUBLE,
+    expected_spend DOUBLE, clv_12m DOUBLE, clv_12m_p10 DOUBLE, clv_12m_p90 DOUBLE)`);
+  for (const c of customers) {
+    const recency = c.recency ?? 30;
+    await db.run(`INSERT INTO customer_features VALUES ($1, DATE '2026-06-30', $2, $3, $4, $5, $6, 40, $7, 0, $8, 0)`,
+      [c.id, c.historic, c.purchaseDays ?? 3, recency, c.purchaseDays ?? 3, c.tenure ?? 400, recency - 40, c.unresolved ?? 0]);
+    await db.run('INSERT INTO churn_scores VALUES ($1, $2)', [c.id, c.churn]);
+    await db.run('INSERT INTO btyd_scores VALUES ($1, 0.8, 1.0, 0.5, 1.5, $2, $3, $4, $5)', [c.id, c.clv / 4, c.clv, c.clv * 0.8, c.clv * 1.2]);
+    if (c.optedOut) await db.run(`INSERT INTO customers (customer_id, opted_out) VALUES ($1, true)`, [c.id]);
+  }
+  // A BTYD value champion: value_scores is btyd_scores' spend and CLV (value_scores_btyd.sql).
+  const models = { version: 'test', churnModel: 'bgnbd', valueModel: 'bgnbd' } as TrainedModels;
+  await rankCustomers(db, models, params);
+  return db.all<Record<string, unknown> & { customer_id: string }>('SELECT * FROM customer_scores ORDER BY customer_id');
+}
+
+/** Twenty customers: two whales carry most of the value, the rest are small. */
+const base: Customer[] = Array.from({ length: 20 }, (_, i) => ({
+  id: `c${String(i).padStart(2, '0')}`,
+  churn: i % 2 === 0 ? 0.8 : 0.2,
+  clv: i < 2 ? 5000 : 50 + i,
+  historic: i < 2 ? 8000 : 100 + i,
+}));
+
+describe('tiers, VIPs and actions on a constructed base', () => {
+  test('tiers hold a fifth each; VIPs are the smallest top group carrying 80%, capped at 20%; value at risk = CLV x churn', async () => {
+    const rows = await withDb((db) => score(db, base, { controlShare: 0 }));
+    const perTier = [1, 2, 3, 4, 5].map((t) => rows.filter((r) => r.value_tier === t).length);
+    expect(perTier).toEqual([4, 4, 4, 4, 4]);
+    expect(rows.filter((r) => r.is_vip).map((r) => r.customer_id)).toEqual(['c00', 'c01']);
+    for (const r of rows) expect(r.value_at_risk).toBeCloseTo((r.predicted_clv_12m as number) * (r.churn_probability as number), 9);
+  });
+
+  test('valuable and at risk: save; valuable and safe: surprise; the middle tiers: grow', async () => {
+    const rows = await withDb((db) => score(db, base, { controlShare: 0 }));
+    const byId = new Map(rows.map((r) => [r.customer_id, r]));
+    expect(byId.get('c00')).toMatchObject({ is_vip: true, churn_risk: 'high', action: 'save', contact: true });
+    expect(byId.get('c01')).toMatchObject({ is_vip: true, churn_risk: 'low', action: 'surprise' });
+    const saves = rows.filter((r) => r.action === 'save');
+    const mean = (xs: Record<string, unknown>[], k: string) => xs.reduce((s, r) => s + (r[k] as number), 0) / xs.length;
+    expect(mean(saves, 'churn_probability')).toBeGreaterThan(mean(rows, 'churn_probability'));
+    expect(mean(saves, 'predicted_clv_12m')).toBeGreaterThan(mean(rows, 'predicted_clv_12m'));
+    const surprises = rows.filter((r) => r.action === 'surprise');
+    expect(mean(surprises, 'churn_probability')).toBeLessThan(mean(rows, 'churn_probability'));
+    expect(rows.filter((r) => r.action === 'grow').every((r) => [2, 3].includes(r.value_tier as number) && r.churn_risk !== 'high')).toBe(true);
+  });
+
+  test('lapsed customers with past value are won back; new ones nurtured', async () => {
+    const rows = await withDb((db) => score(db, [
+      ...base,
+      { id: 'lapsed-rich', churn: 0.99, clv: 1, historic: 900, recency: 500 },
+      { id: 'lapsed-poor', churn: 0.99, clv: 1, historic: 1, recency: 500 },
+      { id: 'newcomer', churn: 0.5, clv: 20, historic: 20, recency: 10, tenure: 20 },
+    ], { controlShare: 0 }));
+    const byId = new Map(rows.map((r) => [r.customer_id, r]));
+    expect(byId.get('lapsed-rich')!.action).toBe('win_back');
+    expect(byId.get('lapsed-poor')!.action).toBe('none');
+    expect(byId.get('newcomer')).toMatchObject({ action: 'nurture', segment: 'new' });
+  });
+});
+
+describe('contact discipline', () => {
+  test('opted-out customers are never contacted, and say why', async () => {
+    const rows = await withDb((db) => score(db, base.map((c) => (c.id === 'c00' ? { ...c, optedOut: true } : c)), { controlShare: 0 }));
+    expect(rows.find((r) => r.customer_id === 'c00')).toMatchObject({ action: 'save', contact: false, contact_blocked_by: 'opted_out' });
+    expect(String(rows.find((r) => r.customer_id === 'c00')!.flags)).toContain('opted_out');
+  });
+
+  test('the control group is a seeded, stable share of the actions\' customers', async () => {
+    const a = await withDb((db) => score(db, base, { controlShare: 0.5 }));
+    const b = await withDb((db) => score(db, base, { controlShare: 0.5 }));
+    const control = a.filter((r) => r.is_control).map((r) => r.customer_id);
+    expect(control).toEqual(b.filter((r) => r.is_control).map((r) => r.customer_id));
+    const acted = a.filter((r) => r.action !== 'none');
+    expect(control.length).toBeGreaterThan(0);
+    expect(control.length).toBeLessThan(acted.length);
+    expect(a.filter((r) => r.is_control).every((r) => r.contact === false && r.contact_blocked_by === 'control')).toBe(true);
+  });
+
+  test('a customer contacted within the cooldown is not picked again', async () => {
+    const rows = await withDb(async (db) => {
+      await db.run(`INSERT INTO customer_scores_history (run_id, as_of, customer_id, action, contact, is_control) VALUES ('earlier', DATE '2026-06-10', 'c00', 'save', true, false)`);
+      return score(db, base, { controlShare: 0, cooldownDays: 30 });
+    });
+    expect(rows.find((r) => r.customer_id === 'c00')).toMatchObject({ contact: false, contact_blocked_by: 'cooldown' });
+  });
+
+  test('a budget of N actions contacts the N with the highest expected gain and reports the value retained', async () => {
+    const rows = await withDb((db) => score(db, base, { controlShare: 0, budget: { maxActions: 3, saveRate: 0.5 } }));
+    const contacted = rows.filter((r) => r.contact);
+    expect(contacted).toHaveLength(3);
+    const gains = rows.filter((r) => r.action !== 'none').map((r) => r.value_at_risk as number).sort((x, y) => y - x);
+    expect(contacted.map((r) => r.value_at_risk as number).sort((x, y) => y - x)).toEqual(gains.slice(0, 3));
+    for (const r of contacted) expect(r.expected_value_retained).toBeCloseTo((r.value_at_risk as number) * 0.5, 9);
+    expect(rows.filter((r) => r.action !== 'none' && !r.contact).every((r) => r.contact_blocked_by === 'budget')).toBe(true);
+  });
+
+  test('VIPs by a rule of the operator\'s, and custom flags', async () => {
+    const rows = await withDb((db) => score(db, base, {
+      controlShare: 0,
+      vip: { rule: 'expression', expression: 'historic_value >= 115' },
+      flags: { custom: [{ name: 'risky_whale', expression: 'historic_value > 1000 AND churn_probability > 0.5' }] },
+    }));
+    expect(rows.filter((r) => r.is_vip).map((r) => r.customer_id)).toEqual(['c00', 'c01', 'c15', 'c16', 'c17', 'c18', 'c19']);
+    expect(rows.filter((r) => String(r.flags).includes('risky_whale')).map((r) => r.customer_id)).toEqual(['c00']);
+  });
+
+  test('a VIP with an unresolved complaint is flagged', async () => {
+    const rows = await withDb((db) => score(db, base.map((c) => (c.id === 'c01' ? { ...c, unresolved: 2 } : c)), { controlShare: 0 }));
+    expect(String(rows.find((r) => r.customer_id === 'c01')!.flags)).toContain('vip_with_complaints');
+  });
+});

@@ -1,0 +1,17 @@
+import { expect, test } from 'vitest';
+import { loadConfig, scoringSchema } from '../../pipeline/config.js';
+import { customerScoresParams, customerScoresSql, scoreParams } from '../../pipeline/score/scoreParams.js';
+
+test("the score stage's slice, customer_scores.sql's bound parameters, and the operator's conditions inlined", () => {
+  const config = loadConfig(undefined, { horizonDays: 60, seed: 7, scoring: { budget: { maxActions: 100 } } });
+  const p = scoreParams(config);
+  expect(p).toEqual({ horizonDays: 60, seed: 7, scoring: config.scoring });
+  const bound = customerScoresParams(p, 'fidelio-x');
+  expect(bound).toMatchObject({ horizon: 60, seed: '7', model_version: 'fidelio-x', max_actions: 100, max_spend: null, control_share: 0.1 });
+  for (const name of Object.keys(bound)) expect(customerScoresSql(p.scoring)).toContain(`$${name}`);
+  const scoring = scoringSchema.parse({ vip: { rule: 'expression', expression: 'historic_value >= 2000' }, flags: { custom: [{ name: 'big_basket', expression: 'orders_count > 10' }] } });
+  const sql = customerScoresSql(scoring);
+  expect(sql).toContain('coalesce((historic_value >= 2000), false)');
+  expect(sql).toContain("CASE WHEN coalesce((orders_count > 10), false) THEN 'big_basket' END");
+  expect(customerScoresSql(scoringSchema.parse({}))).toContain('coalesce((false), false)');
+});

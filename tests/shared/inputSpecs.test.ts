@@ -1,0 +1,12 @@
+import { expect, test } from 'vitest';
+import { specs } from '../../pipeline/shared/inputSpecs.js';
+
+test('the contract\'s inputs: keys, required columns and the timestamp each kind is dated by', () => {
+  expect(Object.keys(specs)).toEqual(['orders', 'customers', 'tickets']);
+  const required = (kind: keyof typeof specs) => specs[kind].columns.filter((c) => c.required).map((c) => c.name);
+  expect(required('orders')).toEqual(['order_id', 'customer_id', 'order_ts', 'amount']);
+  expect(required('customers')).toEqual(['customer_id']);
+  expect(required('tickets')).toEqual(['ticket_id', 'customer_id', 'opened_ts']);
+  expect(specs.orders).toMatchObject({ table: 'orders', key: 'order_id', timestamp: { column: 'order_ts', dateColumn: 'order_date' } });
+  for (const spec of Object.values(specs)) expect(spec.columns.some((c) => c.name === spec.key && c.required)).toBe(true);
+});

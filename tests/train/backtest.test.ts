@@ -1,0 +1,28 @@
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { runBacktest } from '../../pipeline/train/backtest.js';
+import { silentLogger } from '../../pipeline/log.js';
+import { untimed } from '../../pipeline/measure.js';
+import { stagedRun, type StagedRun } from '../helpers/stagedRun.js';
+
+let run: StagedRun;
+beforeAll(async () => {
+  run = await stagedRun('features', { snapshots: { count: 2, spacingDays: 60 } });
+});
+afterAll(() => run.close());
+
+const options = { horizonDays: 90, annualDiscountRate: 0.1, seed: 42, neural: false, maxTrainingRows: 50_000, btydFitSource: 'orders' };
+
+test('every candidate scores the same holdout customers, learnt only from data before the holdout', async () => {
+  const { plan } = run.state;
+  const b = await runBacktest(run.db, plan!, options, untimed, silentLogger);
+  const holdout = await run.db.value<number>(`SELECT count(*) FROM training_snapshots WHERE split = 'holdout'`);
+  expect(b.churned.length).toBe(holdout);
+  for (const scores of [...Object.values(b.churnScores), ...Object.values(b.valueScores)]) expect(scores!.length).toBe(holdout);
+  expect(Object.keys(b.churnScores)).toEqual(['rf_table', 'bgnbd']);
+  expect(b.btydAtHoldout.calibration_end).toBe(plan!.holdoutCutoff);
+  expect(b.windows).toMatchObject({ btyd_calibration_end: plan!.holdoutCutoff, table_cutoffs: plan!.trainCutoffs, networks_validation_cutoff: plan!.trainCutoffs[0] });
+  // With two cutoffs 60 days apart, none is a horizon before the validation cutoff: the networks cannot be backtested, and a note says so.
+  const withNetworks = await runBacktest(run.db, plan!, { ...options, neural: true }, untimed, silentLogger);
+  expect(withNetworks.networks).toBeUndefined();
+  expect(withNetworks.notes[0]).toContain("the history is too short for the networks' backtest");
+});

@@ -1,0 +1,25 @@
+import { expect, test } from 'vitest';
+import { auc } from '../../pipeline/shared/metrics.js';
+import { chooseChampions } from '../../pipeline/train/champions.js';
+import { backtestMetrics } from '../../pipeline/train/modelMetrics.js';
+import { fakeBacktest } from './fakeBacktest.js';
+
+test("model_metrics.json's backtest: the holdout, the champions against recency alone, every candidate, the baselines, rounded", () => {
+  const b = fakeBacktest();
+  const c = chooseChampions(b);
+  const plan = { holdoutCutoff: '2026-07-02', trainCutoffs: ['2026-04-03'] };
+  const m = backtestMetrics(b, c, plan, '2026-09-30', 90, undefined);
+  expect(Object.keys(m)).toEqual(['as_of', 'holdout', 'training_sample', 'windows', 'churn', 'value', 'candidates', 'baselines', 'networks', 'notes', 'btyd_fit_at_holdout']);
+  expect(m.holdout).toEqual({ cutoff: '2026-07-02', end: '2026-09-30', horizon_days: 90, customers: 8, churn_rate: 0.5 });
+  expect(m.churn.model).toBe('bgnbd');
+  expect(m.churn.recency_baseline_auc).toBe(Number(auc(b.recency, b.churned).toFixed(5)));
+  expect(m.churn.calibration).toHaveLength(10);
+  expect(Object.keys(m.churn.gain)).toEqual(['bgnbd', 'recency_only']);
+  expect(Object.keys(m.candidates.churn)).toEqual(['rf_table', 'bgnbd']);
+  expect(m.value).toMatchObject({ model: 'pareto', normalized_gini: 1 });
+  expect(m.baselines.bgnbd.purchases.actual_total).toBe(6);
+  expect(m.networks).toBeNull();
+  expect(m.notes).toEqual(['a note']);
+  expect(m.btyd_fit_at_holdout.bgnbd.standard_errors).toEqual({ r: 0.1, alpha: 0.2, a: 0.3, b: 0.4 });
+  expect(JSON.stringify(m)).not.toContain('NaN');
+});

@@ -1,0 +1,31 @@
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { trainStage, type TrainParams } from '../../pipeline/train/trainStage.js';
+import { stagedRun, type StagedRun } from '../helpers/stagedRun.js';
+
+let run: StagedRun;
+beforeAll(async () => {
+  run = await stagedRun('features');
+});
+afterAll(() => run.close());
+
+test('the first run trains and promotes; the next reuses the recent champion; --retrain trains again and the same model stays', async () => {
+  const params: TrainParams = {
+    horizonDays: 90, annualDiscountRate: 0.1, seed: 42, neural: false, maxTrainingRows: 50_000,
+    retrain: { always: false, maxAgeDays: 30, maxPsi: 0.2, neural: false }, modelsDir: `${run.dir}/models`,
+  };
+  const input = run.state as Parameters<typeof trainStage.run>[2];
+  const first = await trainStage.run(run.ctx, params, input);
+  expect(first.model).toMatchObject({ trained: first.models.version, promoted: true });
+  expect(first.tfjsBackend).toBeUndefined();
+  const registry = await run.db.all('SELECT model_version, status FROM model_registry');
+  expect(registry).toEqual([{ model_version: first.models.version, status: 'champion' }]);
+
+  const second = await trainStage.run(run.ctx, params, input);
+  expect(second.model.trained).toBeNull();
+  expect(second.model.reason).toContain('still fits');
+  expect(second.models.version).toBe(first.models.version);
+
+  const third = await trainStage.run(run.ctx, { ...params, retrain: { ...params.retrain, always: true } }, input);
+  expect(third.model).toMatchObject({ trained: first.models.version, promoted: true, reason: 'the same model is already the champion' });
+  expect(await trainStage.rows!(run.ctx, third)).toEqual({ rows_in: await run.db.value('SELECT count(*) FROM training_snapshots') });
+});
