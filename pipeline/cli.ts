@@ -2,8 +2,10 @@ import { Command, CommanderError } from 'commander';
 import { btydCommand } from './cli/btydCommand.js';
 import { demoDataCommand } from './cli/demoDataCommand.js';
 import { featuresCommand } from './cli/featuresCommand.js';
+import { inspectCommand } from './cli/inspectCommand.js';
 import { listCommand } from './cli/listCommand.js';
 import { modelsCommand } from './cli/modelsCommand.js';
+import { rejectedCommand } from './cli/rejectedCommand.js';
 import type { Stdout } from './cli/options.js';
 import { runCommand } from './cli/runCommand.js';
 import { runsCommand } from './cli/runsCommand.js';
@@ -18,6 +20,7 @@ export function buildProgram(log: Logger, stdout: Stdout): Command {
     .showHelpAfterError()
     .exitOverride();
   runCommand(program, log, stdout);
+  inspectCommand(program, log, stdout);
   featuresCommand(program, log);
   btydCommand(program, stdout);
   listCommand(program, stdout);
@@ -25,6 +28,7 @@ export function buildProgram(log: Logger, stdout: Stdout): Command {
   demoDataCommand(program, stdout);
   scorePartitionCommand(program, log, stdout);
   runsCommand(program, stdout);
+  rejectedCommand(program, stdout);
   return program;
 }
 

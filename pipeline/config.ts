@@ -11,7 +11,31 @@ import { specs, type InputKind } from './shared/inputSpecs.js';
  * with no file at all. Parsed once, at the CLI, reporting every problem.
  */
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
+/** A real calendar day written YYYY-MM-DD (2026-02-31 and 2026-13-01 are refused). */
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD').refine((d) => {
+  const ms = Date.parse(`${d}T00:00:00Z`);
+  return Number.isFinite(ms) && new Date(ms).toISOString().slice(0, 10) === d;
+}, 'not a day of the calendar');
+
+/**
+ * How one kind of input file is written: its delimiter (csv.delimiter when
+ * not given), decimal and thousands separators, date format(s) in strftime
+ * style (tried after ISO 8601), text encoding, and, for orders, whether a
+ * row is an order or one line item of an order (lines sharing an order_id
+ * make one order).
+ */
+const inputFormat = z
+  .object({
+    delimiter: z.string().length(1, 'a single character').optional(),
+    decimal: z.enum(['.', ',']).default('.'),
+    thousands: z.enum(['', ',', '.', ' ', "'"]).default(''),
+    dateFormat: z.union([z.string().min(2), z.array(z.string().min(2)).min(1)]).optional(),
+    encoding: z.enum(['utf-8', 'latin-1', 'utf-16']).default('utf-8'),
+    grain: z.enum(['order', 'line']).default('order'),
+  })
+  .strict()
+  .refine((f) => f.decimal !== f.thousands, { message: 'the decimal and thousands separators must differ', path: ['thousands'] })
+  .prefault({});
 
 /**
  * The column mapping of one input kind: each canonical column (declared
@@ -112,9 +136,23 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** The default delimiter of CSV inputs (formats.<kind>.delimiter overrides it per kind). */
     csv: z
       .object({
         delimiter: z.string().length(1, 'a single character').default(','),
+      })
+      .strict()
+      .prefault({}),
+    formats: z
+      .object({ orders: inputFormat, customers: inputFormat, tickets: inputFormat })
+      .strict()
+      .prefault({}),
+    ingest: z
+      .object({
+        /** A file with more than this share of its lines rejected stops the run before anything is published: it was probably misread. */
+        maxRejectedShare: probability.default(0.05),
+        /** Dates before this day are implausible (a typo or an export default): rejected with their reason. */
+        earliestDate: isoDate.default('1990-01-01'),
       })
       .strict()
       .prefault({}),

@@ -16,8 +16,23 @@ export interface FileIngest {
   /** Of the accepted: keys not seen before, and keys whose stored row changed. */
   rows_new: number;
   rows_updated: number;
-  /** False when line numbers could not be matched exactly (records spanning lines). */
+  /** False when line numbers could not be matched exactly. */
   exact_lines: boolean;
+  /** Orders: a row per order ('order') or per line item ('line'). */
+  grain?: 'order' | 'line';
+  /** Line items: the orders their lines made, new and changed. */
+  orders_new?: number;
+  orders_updated?: number;
+}
+
+/** One class of rejected lines in the manifest. */
+export interface RejectionClassRecord {
+  kind: string;
+  reason_class: string;
+  lines: number;
+  example_line: number | null;
+  example_reason: string;
+  example_raw: string | null;
 }
 
 /** The compound monthly growth rate of revenue over the last complete months. */
@@ -56,5 +71,10 @@ export interface RunManifest {
   inputs: FileIngest[];
   demo: boolean;
   cmgr?: Cmgr;
+  /** The currency of every amount the run published. */
+  currency?: string;
+  /** The rejected lines by input kind and reason class, with a count and the first line as an example. */
+  rejected_by_class?: RejectionClassRecord[];
+  /** Deprecated (use rejected_by_class): the rejected lines by reason, their quoted values elided. */
   rejected_by_reason?: { kind: string; reason: string; lines: number }[];
 }

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Config } from './config.js';
 import { Database } from './db/Database.js';
 import { migrate } from './db/migrations.js';
+import { rejectionClasses } from './ingest/rejectionClasses.js';
 import type { Logger } from './log.js';
 import type { RunManifest, StageRecord } from './manifest.js';
 import { PeakMemory, recordedSteps, secondsSince } from './measure.js';
@@ -29,6 +30,7 @@ function describe(manifest: RunManifest, s: Partial<RunState>): RunManifest {
   return {
     ...manifest,
     ...(s.inputs ? { inputs: s.inputs } : {}),
+    ...(s.rejectedByClass ? { rejected_by_class: s.rejectedByClass } : {}),
     ...(s.asOf ? { as_of: s.asOf } : {}),
     ...(s.tfjsBackend ? { tfjs_backend: s.tfjsBackend } : {}),
     ...(s.model ? { model: s.model } : {}),
@@ -72,7 +74,8 @@ export async function runPipeline(config: Config, log: Logger, runTime = new Dat
 
 async function runStages(db: Database, config: Config, log: Logger, runTime: Date, runId: string, publication: Publication, { audit, stages = STAGES }: RunOptions): Promise<RunManifest> {
   let manifest: RunManifest = {
-    run_id: runId, started_at: runTime.toISOString(), outcome: 'failed', horizon_days: config.horizonDays, stages: [], inputs: [], demo: config.orders.length === 0,
+    run_id: runId, started_at: runTime.toISOString(), outcome: 'failed', horizon_days: config.horizonDays, currency: config.currency,
+    stages: [], inputs: [], demo: config.orders.length === 0,
   };
   const state: Partial<RunState> = {};
   const memory = new PeakMemory();
@@ -98,10 +101,15 @@ async function runStages(db: Database, config: Config, log: Logger, runTime: Dat
       stageLog.info(record, 'finished');
     }
     manifest = { ...manifest, outcome: 'succeeded', finished_at: new Date().toISOString() };
-    await db.run(`UPDATE runs SET finished_at = now(), as_of = CAST($2 AS DATE), outcome = 'succeeded', manifest = $3 WHERE run_id = $1`, [runId, manifest.as_of!, JSON.stringify(manifest)]);
+    await db.run(`UPDATE runs SET finished_at = now(), as_of = CAST(NULLIF($2, '') AS DATE), outcome = 'succeeded', manifest = $3 WHERE run_id = $1`, [runId, manifest.as_of ?? '', JSON.stringify(manifest)]);
     return manifest;
   } catch (err) {
-    manifest = { ...describe(manifest, state), outcome: 'failed', error: (err as Error).message, finished_at: new Date().toISOString() };
+    // A run stopped in ingest still says why its lines were rejected.
+    const rejected = manifest.rejected_by_class ?? (await rejectionClasses(db, runId).catch(() => undefined));
+    manifest = {
+      ...describe(manifest, state), ...(rejected?.length ? { rejected_by_class: rejected } : {}),
+      outcome: 'failed', error: (err as Error).message, finished_at: new Date().toISOString(),
+    };
     await db.run(`UPDATE runs SET finished_at = now(), outcome = 'failed', error = $2, manifest = $3 WHERE run_id = $1`, [runId, manifest.error!, JSON.stringify(manifest)]).catch(() => undefined);
     // Kept beside the releases, never published: the previous publication stays as it was.
     try {

@@ -1,9 +1,12 @@
-import type { Command } from 'commander';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Option, type Command } from 'commander';
 import { loadConfig, type ConfigInput } from '../config.js';
+import { EXPORT_SHAPES, writeExport, type ExportShape } from '../demo/exportShapes.js';
 import { generateDemoData } from '../demo/generateDemoData.js';
 import { integer, type Stdout } from './options.js';
 
-/** `fidelio demo-data`: writes the seeded demo data set. */
+/** `fidelio demo-data`: writes the seeded demo data set, or one export in a real shop's shape. */
 export function demoDataCommand(program: Command, stdout: Stdout): void {
   program
     .command('demo-data')
@@ -13,7 +16,15 @@ export function demoDataCommand(program: Command, stdout: Stdout): void {
     .option('--months <n>', 'months of history (default 30)', integer('--months'))
     .option('--seed <n>', 'random seed (default 42)', integer('--seed'))
     .option('--bad-rows', 'append a few malformed order lines')
-    .action((o: { out: string; customers?: number; months?: number; seed?: number; badRows?: boolean }) => {
+    .addOption(new Option('--shape <shape>', 'instead, one orders file in the shape a real shop exports (try "fidelio inspect" on it)').choices(EXPORT_SHAPES))
+    .action((o: { out: string; customers?: number; months?: number; seed?: number; badRows?: boolean; shape?: ExportShape }) => {
+      if (o.shape) {
+        mkdirSync(o.out, { recursive: true });
+        const path = join(o.out, `${o.shape}.csv`);
+        const truth = writeExport(o.shape, path, o.seed ?? 42, o.customers ?? 300);
+        stdout(JSON.stringify({ orders: path, lines: truth.lines, orders_count: truth.orders, customers: truth.customers }, null, 2) + '\n');
+        return;
+      }
       const config = loadConfig(undefined, { demo: { customers: o.customers, months: o.months, seed: o.seed } } as ConfigInput);
       const files = generateDemoData(o.out, { ...config.demo, withBadRows: Boolean(o.badRows) });
       stdout(JSON.stringify(files, null, 2) + '\n');

@@ -22,6 +22,7 @@ export interface CommonOptions {
   out?: string;
   models?: string;
   config?: string;
+  currency?: string;
 }
 
 /** Maps the common flags onto the configuration's keys (flags override the file). */
@@ -35,6 +36,7 @@ export function overrides(o: CommonOptions): ConfigInput {
     db: o.db,
     out: o.out,
     models: o.models,
+    currency: o.currency?.toUpperCase(),
   } as ConfigInput;
 }
 
@@ -45,6 +47,7 @@ export function inputOptions(cmd: Command): Command {
     .option('--customers <path>', 'customers file or glob; repeatable', collect)
     .option('--tickets <path>', 'support tickets file or glob; repeatable', collect)
     .option('--db <file>', 'DuckDB database file (default data/fidelio.duckdb)')
+    .option('--currency <code>', 'the currency of the amounts, an ISO 4217 code such as EUR (default USD)')
     .option('--config <file>', 'configuration file (JSON or YAML); flags override it');
 }
 

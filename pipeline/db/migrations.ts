@@ -128,6 +128,35 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'line items, guest orders, reason classes',
+    sql: `
+      ALTER TABLE orders ALTER customer_id DROP NOT NULL;
+      ALTER TABLE orders ADD COLUMN line_count INTEGER;
+      ALTER TABLE orders ADD COLUMN lines_hash UBIGINT;
+      CREATE TABLE order_lines (
+        order_id VARCHAR NOT NULL,
+        customer_id VARCHAR,
+        order_ts TIMESTAMPTZ NOT NULL,
+        order_date DATE NOT NULL,
+        product_id VARCHAR,
+        product_name VARCHAR,
+        category VARCHAR,
+        quantity DECIMAL(18, 3),
+        unit_price DECIMAL(18, 4),
+        amount DECIMAL(18, 2) NOT NULL,
+        amount_original DECIMAL(18, 2),
+        currency VARCHAR,
+        channel VARCHAR,
+        discount_used BOOLEAN,
+        source_file VARCHAR,
+        source_line BIGINT,
+        loaded_run VARCHAR
+      );
+      ALTER TABLE rejected_rows ADD COLUMN reason_class VARCHAR;
+    `,
+  },
 ];
 
 export async function migrate(db: Database): Promise<{ from: number; to: number }> {

@@ -20,7 +20,7 @@ export interface DemoFiles {
   customers: string;
   tickets: string;
   /** The truth behind the data, for tests: customers simulated as gone by the end. */
-  stats: { customers: number; orders: number; refunds: number; tickets: number; badRows: number; endDate: string };
+  stats: { customers: number; orders: number; refunds: number; guestOrders: number; tickets: number; badRows: number; endDate: string };
 }
 
 const DAY_MS = 86_400_000;
@@ -58,6 +58,22 @@ class LineWriter {
 }
 
 const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/**
+ * Guest checkouts (no customer id): about one order in thirty of the
+ * customers', spread over the period, from a generator of their own so that
+ * the customers' histories are the same with or without them.
+ */
+function writeGuestOrders(orders: LineWriter, seed: number, start: number, end: number, customers: number): number {
+  const rng = new Random(seed + 7919);
+  const n = Math.round(customers * 0.2);
+  for (let i = 1; i <= n; i++) {
+    const at = start + (end - start) * Math.pow(rng.uniform(), 0.8);
+    const amount = Math.max(1, rng.gamma(8, 40 / 8));
+    orders.line([`G${String(i).padStart(7, '0')}`, '', isoTs(at), amount.toFixed(2), 'USD', rng.pick(CATEGORIES), 'web', 'false'].join(','));
+  }
+  return n;
+}
 const isoTs = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 
 /**
@@ -142,12 +158,13 @@ export function generateDemoData(dir: string, options: DemoOptions): DemoFiles {
     }
   }
 
+  const guestOrders = writeGuestOrders(orders, options.seed, start, end, options.customers);
   let badRows = 0;
   if (options.withBadRows) {
     // Lines a real export produces now and then; each is rejected with its reason.
     const bad = [
       'B0000001,C1,2025-03-01T10:00:00Z,"12,50",USD,books,web,false',
-      'B0000002,,2025-03-02T10:00:00Z,20.00,USD,books,web,false',
+      'B0000002,C7,0001-01-01T00:00:00Z,20.00,USD,books,web,false',
       'B0000003,C2,03/04/2025,20.00,USD,books,web,false',
       'B0000004,C3,2031-01-01T00:00:00Z,20.00,USD,books,web,false',
       'B0000005,C4,2025-03-05T10:00:00Z,twenty,USD,books,web,false',
@@ -162,6 +179,6 @@ export function generateDemoData(dir: string, options: DemoOptions): DemoFiles {
   tickets.close();
   return {
     ...files,
-    stats: { customers: options.customers, orders: orderNo, refunds: refundNo, tickets: ticketNo, badRows, endDate: isoDate(end) },
+    stats: { customers: options.customers, orders: orderNo, refunds: refundNo, guestOrders, tickets: ticketNo, badRows, endDate: isoDate(end) },
   };
 }

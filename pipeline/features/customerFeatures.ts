@@ -1,17 +1,18 @@
 import { dateParam, type Database } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
 
-/** The tables a feature query reads its orders and tickets from: the whole tables, or a sample's copies. */
+/** The tables a feature query reads its orders, order lines and tickets from: the whole tables, or a sample's copies. */
 export interface FeatureSources {
   orders: string;
+  lines: string;
   tickets: string;
 }
 
-export const ALL_ROWS: FeatureSources = { orders: 'orders', tickets: 'tickets' };
+export const ALL_ROWS: FeatureSources = { orders: 'orders', lines: 'order_lines', tickets: 'tickets' };
 
 /** customer_features.sql's parameters: features as of `asOf` from `sources`. */
 export const featureParams = (asOf: string, sources: FeatureSources = ALL_ROWS) => ({
-  as_of: dateParam(asOf), orders: sources.orders, tickets: sources.tickets,
+  as_of: dateParam(asOf), orders: sources.orders, lines: sources.lines, tickets: sources.tickets,
 });
 
 /**

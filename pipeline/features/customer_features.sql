@@ -3,9 +3,10 @@
 -- data (point-in-time safe: every source below filters on its date <= $as_of).
 -- A customer is known at $as_of once they have an order dated on or before it.
 -- Amounts are in the configured currency; days are calendar days.
--- It reads the orders and tickets of the tables named by $orders and $tickets
--- (the whole `orders` and `tickets`, or a training sample's copies of them)
--- and the `customers` table.
+-- It reads the orders, order lines and tickets of the tables named by $orders,
+-- $lines and $tickets (the whole `orders`, `order_lines` and `tickets`, or a
+-- training sample's copies of them) and the `customers` table. Guest orders
+-- (no customer_id) are not a customer's: they count in revenue, not here.
 --
 -- Columns:
 --   customer_id, as_of
@@ -41,9 +42,13 @@
 --   age_years             from the customers input's birth_date (NULL without it)
 --   signup_tenure_days    days since signup_date (NULL without it)
 --   country               from the customers input (NULL without it)
+--   avg_basket_items      line items: mean items (quantity) in a purchase (NULL without line items)
+--   avg_basket_lines      line items: mean lines in a purchase
+--   distinct_products     line items: distinct products bought (by product_id, else name)
+--   returned_items_share  line items: items returned (negative quantities) over items bought
 WITH o AS (
   SELECT customer_id, order_date, amount, category, channel, discount_used
-  FROM query_table($orders) WHERE order_date <= $as_of
+  FROM query_table($orders) WHERE order_date <= $as_of AND customer_id IS NOT NULL
 ),
 purchases AS (SELECT * FROM o WHERE amount >= 0),
 known AS (
@@ -92,6 +97,26 @@ channel AS (
     SELECT customer_id, channel, count(*) AS n FROM purchases WHERE channel IS NOT NULL GROUP BY ALL
   ) GROUP BY customer_id
 ),
+line_orders AS (
+  SELECT customer_id, order_id, CAST(sum(quantity) AS DOUBLE) AS items, count(*) AS line_count
+  FROM query_table($lines) WHERE order_date <= $as_of AND customer_id IS NOT NULL
+  GROUP BY customer_id, order_id
+),
+line_products AS (
+  SELECT customer_id, count(DISTINCT coalesce(product_id, product_name)) AS distinct_products, count(DISTINCT category) AS category_count
+  FROM query_table($lines) WHERE order_date <= $as_of AND customer_id IS NOT NULL AND quantity > 0
+  GROUP BY customer_id
+),
+lines AS (
+  SELECT o.customer_id,
+    sum(o.items) FILTER (WHERE o.items > 0) / nullif(count(*) FILTER (WHERE o.items > 0), 0) AS avg_basket_items,
+    avg(o.line_count) FILTER (WHERE o.items > 0) AS avg_basket_lines,
+    any_value(p.distinct_products) AS distinct_products,
+    any_value(p.category_count) AS category_count,
+    -sum(o.items) FILTER (WHERE o.items < 0) / nullif(sum(o.items) FILTER (WHERE o.items > 0), 0) AS returned_items_share
+  FROM line_orders o LEFT JOIN line_products p USING (customer_id)
+  GROUP BY o.customer_id
+),
 t AS (
   SELECT customer_id,
     count(*) FILTER (WHERE opened_date > $as_of - 365) AS tickets_365d,
@@ -135,7 +160,7 @@ SELECT
   m.refunded_value,
   m.refund_count / m.orders_count AS refund_rate,
   m.discount_share,
-  m.category_count,
+  coalesce(li.category_count, m.category_count) AS category_count,
   ch.preferred_channel,
   coalesce(t.tickets_365d, 0) AS tickets_365d,
   coalesce(t.complaints_90d, 0) AS complaints_90d,
@@ -144,11 +169,16 @@ SELECT
   t.days_since_last_complaint,
   c.age_years,
   c.signup_tenure_days,
-  c.country
+  c.country,
+  li.avg_basket_items,
+  li.avg_basket_lines,
+  li.distinct_products,
+  coalesce(li.returned_items_share, CASE WHEN li.customer_id IS NOT NULL THEN 0.0 END) AS returned_items_share
 FROM known k
 JOIN money m USING (customer_id)
 LEFT JOIN gap_stats g USING (customer_id)
 LEFT JOIN channel ch USING (customer_id)
 LEFT JOIN t USING (customer_id)
 LEFT JOIN c USING (customer_id)
+LEFT JOIN lines li USING (customer_id)
 ORDER BY k.customer_id

@@ -33,7 +33,7 @@ export interface FeaturesOutput {
  */
 export const featuresStage: Stage<FeaturesParams, unknown, FeaturesOutput> = {
   name: 'features',
-  reads: ['orders', 'customers', 'tickets'],
+  reads: ['orders', 'order_lines', 'customers', 'tickets'],
   writes: ['customer_features', 'training_sample', 'training_snapshots', 'btyd_features'],
   params: (c: Config) => ({
     asOf: c.asOf, horizonDays: c.horizonDays, snapshots: c.snapshots,

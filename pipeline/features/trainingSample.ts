@@ -55,12 +55,12 @@ export class SampleTables {
     return this.copy('orders', who);
   }
 
-  /** The tables holding the orders and tickets of `who`. */
+  /** The tables holding the orders, order lines and tickets of `who`. */
   async sources(who: Customers): Promise<FeatureSources> {
-    return { orders: await this.copy('orders', who), tickets: await this.copy('tickets', who) };
+    return { orders: await this.copy('orders', who), lines: await this.copy('order_lines', who), tickets: await this.copy('tickets', who) };
   }
 
-  private async copy(table: 'orders' | 'tickets', who: Customers): Promise<string> {
+  private async copy(table: 'orders' | 'order_lines' | 'tickets', who: Customers): Promise<string> {
     if (who === 'all') return table;
     const name = `${who}_${table}`;
     if (!this.made.has(name)) {

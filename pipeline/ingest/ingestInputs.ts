@@ -1,68 +1,140 @@
 import type { Database } from '../db/Database.js';
-import type { FileIngest } from '../manifest.js';
-import { InputError } from '../errors.js';
+import { DataError, InputError } from '../errors.js';
 import { progress, type Logger } from '../log.js';
-import { formatOf, missingColumnsMessage, readHeader, resolveInputs, sha256File } from './resolveInputs.js';
+import type { FileIngest } from '../manifest.js';
 import { specs, type InputKind } from '../shared/inputSpecs.js';
 import { loadExchangeRates } from './exchangeRates.js';
-import { mergeChecked } from './mergeChecked.js';
+import { mergeChecked, recordRejects } from './mergeChecked.js';
+import { mergeLines } from './mergeLines.js';
+import { describeClasses, rejectionClasses } from './rejectionClasses.js';
+import { formatOf, missingColumnsMessage, readHeader, readablePath, resolveInputs, sha256File } from './resolveInputs.js';
 import { stageFile } from './stageFile.js';
+import type { TextEncoding } from './textCopy.js';
 import { validateStage } from './validateStage.js';
+
+/** How the files of one input kind are written (the configuration's formats.<kind>). */
+export interface KindFormat {
+  delimiter: string;
+  decimal: '.' | ',';
+  thousands: string;
+  dateFormats: string[];
+  encoding: TextEncoding;
+  /** Orders: a row per order, or a row per line item (lines sharing an order_id make one order). */
+  grain: 'order' | 'line';
+}
+
+/** A file written as the contract's defaults: comma-separated UTF-8, ISO dates, decimal points, a row per order. */
+export const PLAIN_FORMAT: KindFormat = { delimiter: ',', decimal: '.', thousands: '', dateFormats: [], encoding: 'utf-8', grain: 'order' };
+
+/** Ingest options for files in the contract's defaults (the demo's, the bench's): every kind plain, no limit on rejects. */
+export function plainIngestOptions(runId: string, runTime: Date): IngestOptions {
+  return {
+    runId, runTime, currency: 'USD', formats: { orders: PLAIN_FORMAT, customers: PLAIN_FORMAT, tickets: PLAIN_FORMAT },
+    columns: { orders: {}, customers: {}, tickets: {} }, earliestDate: '1990-01-01',
+  };
+}
 
 export interface IngestOptions {
   runId: string;
   runTime: Date;
   currency: string;
-  delimiter: string;
+  formats: Record<InputKind, KindFormat>;
   /** Canonical column name -> the name in the files, per kind. */
   columns: Record<InputKind, Record<string, string>>;
   /** CSV of currency,rate converting amounts into `currency`. */
   exchangeRates?: string;
+  /** Timestamps before this day are rejected as implausible. */
+  earliestDate: string;
+  /** A file with a larger share of its lines rejected stops the ingest before it is merged (undefined: no limit). */
+  maxRejectedShare?: number;
 }
 
 /** The files (paths or globs) of each input kind. */
 export type IngestInputs = Partial<Record<InputKind, string[]>>;
 
-/**
- * Loads every input file into its table: each file is staged through
- * DuckDB's readers, typed and checked in SQL, and merged by key in one
- * transaction. Rows that cannot be used go to `rejected_rows` with file,
- * line, raw text and reason; exact repeats count as duplicates; a changed
- * row for a known key replaces the stored one. Files are checked (exist,
- * header, required columns) before anything is written.
- */
-export async function ingestInputs(db: Database, inputs: IngestInputs, options: IngestOptions, log: Logger): Promise<FileIngest[]> {
-  const plan: { kind: InputKind; path: string; header: string[]; columnMap: Map<string, string | undefined> }[] = [];
+interface PlannedFile {
+  kind: InputKind;
+  path: string;
+  header: string[];
+  columnMap: Map<string, string | undefined>;
+  format: KindFormat;
+}
+
+/** The columns a file must have: the spec's required ones, an orders file amount or quantity and unit_price. */
+function missingColumns(kind: InputKind, header: string[], mapping: Record<string, string>): string[] {
+  const has = (c: string) => header.includes(mapping[c] ?? c);
+  const missing = specs[kind].columns.filter((c) => c.required && c.name !== 'amount' && !has(c.name)).map((c) => mapping[c.name] ?? c.name);
+  if (kind === 'orders' && !has('amount') && !(has('quantity') && has('unit_price'))) {
+    missing.push(has('quantity') || has('unit_price') ? `${mapping.amount ?? 'amount'}" (or both "${mapping.quantity ?? 'quantity'}" and "${mapping.unit_price ?? 'unit_price'}` : mapping.amount ?? 'amount');
+  }
+  return missing;
+}
+
+/** Every file of the inputs, checked (exists, a header, no repeated column, the required columns) before anything is read. */
+async function planFiles(db: Database, inputs: IngestInputs, options: IngestOptions): Promise<PlannedFile[]> {
+  const plan: PlannedFile[] = [];
   for (const kind of ['orders', 'customers', 'tickets'] as const) {
     const patterns = inputs[kind] ?? [];
     if (patterns.length === 0) continue;
+    const format = options.formats[kind];
     for (const path of await resolveInputs(db, patterns)) {
-      const spec = specs[kind];
-      const format = formatOf(path);
-      const header = await readHeader(db, path, format, options.delimiter);
+      const header = await readHeader(db, path, formatOf(path), format.delimiter, format.encoding, kind);
       const mapping = options.columns[kind];
-      const missing = spec.columns.filter((c) => c.required && !header.includes(mapping[c.name] ?? c.name));
-      if (missing.length) {
-        throw new InputError(missingColumnsMessage(path, missing.map((c) => mapping[c.name] ?? c.name), header, options.delimiter));
-      }
-      const columnMap = new Map(spec.columns.map((c) => {
+      const missing = missingColumns(kind, header, mapping);
+      if (missing.length) throw new InputError(missingColumnsMessage(path, missing, header, format.delimiter, kind));
+      const columnMap = new Map(specs[kind].columns.map((c) => {
         const actual = mapping[c.name] ?? c.name;
         return [c.name, header.includes(actual) ? actual : undefined] as const;
       }));
-      plan.push({ kind, path, header, columnMap });
+      plan.push({ kind, path, header, columnMap, format });
     }
   }
+  return plan;
+}
 
-  await loadExchangeRates(db, options.exchangeRates);
-  const results: FileIngest[] = [];
-  const bar = progress('ingest: files', plan.length);
-  for (const item of plan) {
-    bar.tick(results.length);
-    const started = Date.now();
-    const spec = specs[item.kind];
-    const staged = await stageFile(db, item.path, formatOf(item.path), item.columnMap, item.header, options.delimiter);
-    const checked = await validateStage(db, spec, { runTime: options.runTime, currency: options.currency }, staged.relation);
-    const counts = await db.transaction(() => mergeChecked(db, spec, item.path, options.runId, checked.inFileOrder));
+/**
+ * An orders file in one currency that is not the configured one is not a
+ * few bad rows but the wrong setting: stopped before anything of it loads.
+ */
+async function checkSingleCurrency(db: Database, relation: string, path: string, currency: string): Promise<void> {
+  const found = await db.all<{ currency: string }>(`SELECT DISTINCT upper(trim(currency)) AS currency FROM ${relation}
+    WHERE structural_error IS NULL AND NULLIF(trim(currency), '') IS NOT NULL LIMIT 2`);
+  const only = found.length === 1 ? found[0]!.currency : undefined;
+  if (!only || only === currency) return;
+  const rated = await db.value<number>('SELECT count(*) FROM fx WHERE currency = $1', [only]);
+  if (rated) return;
+  throw new InputError(`${path} holds amounts in ${only} only, not ${currency}: run with --currency ${only} (or set currency: ${only} in the config), or give exchange rates (exchangeRates) to convert them into ${currency}`);
+}
+
+/** A file with too many of its lines rejected was misread: its rejects are recorded, nothing of it merged, and the run stops. */
+async function checkRejectedShare(db: Database, item: PlannedFile, rowsRead: number, options: IngestOptions): Promise<void> {
+  if (options.maxRejectedShare === undefined || rowsRead === 0) return;
+  const rejected = await db.value<number>(`SELECT count(*) FROM checked WHERE status = 'rejected'`);
+  if (rejected / rowsRead <= options.maxRejectedShare) return;
+  await recordRejects(db, item.kind, item.path, options.runId);
+  const classes = describeClasses(await rejectionClasses(db, options.runId, item.path));
+  const pct = (v: number) => `${(100 * v).toFixed(v < 0.1 ? 1 : 0)}%`;
+  throw new DataError(`${item.kind} file ${item.path}: ${rejected.toLocaleString('en-US')} of its ${rowsRead.toLocaleString('en-US')} lines (${pct(rejected / rowsRead)}) were rejected, more than ingest.maxRejectedShare (${pct(options.maxRejectedShare)}): the file was probably misread, and nothing of it was loaded or published. The reasons: ${classes}. Fix the configuration (fidelio inspect --${item.kind} ${item.path} suggests one; fidelio rejected --run ${options.runId} lists the lines) and run again.`);
+}
+
+/** Stages, checks and merges one file; returns its accounting. */
+async function ingestFile(db: Database, item: PlannedFile, options: IngestOptions, log: Logger): Promise<FileIngest> {
+  const started = Date.now();
+  const spec = specs[item.kind];
+  const readable = readablePath(item.path);
+  try {
+    const staged = await stageFile(db, readable.path, formatOf(item.path), item.columnMap, item.header, { kind: item.kind, delimiter: item.format.delimiter, encoding: item.format.encoding });
+    if (item.kind === 'orders') await checkSingleCurrency(db, staged.relation, item.path, options.currency);
+    const mapped = new Set([...item.columnMap.entries()].filter(([, actual]) => actual !== undefined).map(([c]) => c));
+    const grain = item.kind === 'orders' ? item.format.grain : 'order';
+    const checked = await validateStage(db, spec, {
+      runTime: options.runTime, currency: options.currency, earliestDate: options.earliestDate, grain, mapped,
+      format: { decimal: item.format.decimal, thousands: item.format.thousands, dateFormats: item.format.dateFormats },
+    }, staged.relation);
+    await checkRejectedShare(db, item, staged.rowsRead, options);
+    const counts = await db.transaction(() => (grain === 'line'
+      ? mergeLines(db, item.path, options.runId)
+      : mergeChecked(db, spec, item.path, options.runId, checked.inFileOrder)));
     const result: FileIngest = {
       path: item.path,
       kind: item.kind,
@@ -70,15 +142,43 @@ export async function ingestInputs(db: Database, inputs: IngestInputs, options: 
       rows_read: staged.rowsRead,
       ...counts,
       exact_lines: staged.exactLines,
+      ...(item.kind === 'orders' ? { grain } : {}),
     };
     if (result.rows_read !== result.rows_accepted + result.rows_rejected + result.rows_duplicate) {
       throw new Error(`ingest accounting is off for ${item.path}: ${JSON.stringify(result)}`);
     }
-    if (!staged.exactLines) log.warn({ file: item.path }, 'records span several lines: rejected rows carry a rebuilt text and no line number');
+    if (!staged.exactLines) log.warn({ file: item.path }, 'records could not be matched to lines: rejected rows carry a rebuilt text and no line number');
     log.info({ ...result, seconds: (Date.now() - started) / 1000 }, `ingested ${item.kind}`);
-    results.push(result);
+    return result;
+  } finally {
+    readable.cleanup();
   }
-  bar.end();
-  await db.run('DROP TABLE IF EXISTS stage; DROP TABLE IF EXISTS stage_records; DROP TABLE IF EXISTS checked; DROP TABLE IF EXISTS stage_lines');
+}
+
+/**
+ * Loads every input file into its table: each file is staged through
+ * DuckDB's readers (one row per physical line), typed and checked in SQL
+ * with its kind's formats, and merged by key in one transaction (line-item
+ * files into order_lines and their orders). Rows that cannot be used go to
+ * `rejected_rows` with file, line, raw text, reason and reason class; exact
+ * repeats count as duplicates; a changed row for a known key replaces the
+ * stored one. Files are checked (exist, header, required columns) before
+ * anything is written; a file misread (more than maxRejectedShare of it
+ * rejected) or in a single other currency stops the ingest before it loads.
+ */
+export async function ingestInputs(db: Database, inputs: IngestInputs, options: IngestOptions, log: Logger): Promise<FileIngest[]> {
+  const plan = await planFiles(db, inputs, options);
+  await loadExchangeRates(db, options.exchangeRates);
+  const results: FileIngest[] = [];
+  const bar = progress('ingest: files', plan.length);
+  try {
+    for (const item of plan) {
+      bar.tick(results.length);
+      results.push(await ingestFile(db, item, options, log));
+    }
+  } finally {
+    bar.end();
+    await db.run('DROP TABLE IF EXISTS stage; DROP TABLE IF EXISTS stage_records; DROP TABLE IF EXISTS checked; DROP TABLE IF EXISTS stage_lines');
+  }
   return results;
 }

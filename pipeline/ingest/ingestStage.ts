@@ -5,27 +5,48 @@ import { DataError } from '../errors.js';
 import type { FileIngest } from '../manifest.js';
 import type { InputKind } from '../shared/inputSpecs.js';
 import type { Stage } from '../stage.js';
-import { ingestInputs, type IngestInputs, type IngestOptions } from './ingestInputs.js';
+import { ingestInputs, type IngestInputs, type IngestOptions, type KindFormat } from './ingestInputs.js';
+import { describeClasses, rejectionClasses, type RejectionClass } from './rejectionClasses.js';
 
 export interface IngestParams {
   inputs: IngestInputs;
   /** With no orders input: the demo data set, generated into this folder. */
   demo?: { dir: string; options: DemoOptions };
   currency: string;
-  delimiter: string;
+  formats: Record<InputKind, KindFormat>;
   columns: Record<InputKind, Record<string, string>>;
   exchangeRates?: string;
+  earliestDate: string;
+  maxRejectedShare: number;
 }
 
 export interface IngestOutput {
   inputs: FileIngest[];
+  /** The run's rejected lines by class, each with an example. */
+  rejectedByClass: RejectionClass[];
   /** True when the run read the generated demo data. */
   demo: boolean;
 }
 
 /** The ingest options of one run. */
 export function ingestOptions(p: Omit<IngestParams, 'inputs' | 'demo'>, runId: string, runTime: Date): IngestOptions {
-  return { runId, runTime, currency: p.currency, delimiter: p.delimiter, columns: p.columns, exchangeRates: p.exchangeRates };
+  return {
+    runId, runTime, currency: p.currency, formats: p.formats, columns: p.columns, exchangeRates: p.exchangeRates,
+    earliestDate: p.earliestDate, maxRejectedShare: p.maxRejectedShare,
+  };
+}
+
+/** Each kind's formats: its own settings, csv.delimiter where it gives no delimiter, a date format as a list. */
+function kindFormats(c: Config): Record<InputKind, KindFormat> {
+  const of = (kind: InputKind): KindFormat => {
+    const f = c.formats[kind];
+    return {
+      delimiter: f.delimiter ?? c.csv.delimiter, decimal: f.decimal, thousands: f.thousands,
+      dateFormats: f.dateFormat === undefined ? [] : Array.isArray(f.dateFormat) ? f.dateFormat : [f.dateFormat],
+      encoding: f.encoding, grain: kind === 'orders' ? f.grain : 'order',
+    };
+  };
+  return { orders: of('orders'), customers: of('customers'), tickets: of('tickets') };
 }
 
 /** The ingest slice of a configuration (commands that load inputs outside a run use it too). */
@@ -35,21 +56,23 @@ export function ingestParams(c: Config): IngestParams {
     inputs: { orders: c.orders, customers: c.customers, tickets: c.tickets },
     ...(demo ? { demo: { dir: join(dirname(resolve(c.db)), 'demo'), options: { ...c.demo, withBadRows: true } } } : {}),
     currency: c.currency,
-    delimiter: c.csv.delimiter,
+    formats: kindFormats(c),
     columns: c.columns,
     exchangeRates: c.exchangeRates,
+    earliestDate: c.ingest.earliestDate,
+    maxRejectedShare: c.ingest.maxRejectedShare,
   };
 }
 
 /**
  * The ingest stage: every input file into its table (ingestInputs), or,
  * with no orders input, the seeded demo data set written first. Stops when
- * no usable order is left.
+ * no usable order is left, naming the main reasons.
  */
 export const ingestStage: Stage<IngestParams, unknown, IngestOutput> = {
   name: 'ingest',
   reads: [],
-  writes: ['orders', 'customers', 'tickets', 'rejected_rows'],
+  writes: ['orders', 'order_lines', 'customers', 'tickets', 'rejected_rows'],
   outside: 'reads the input files (writes the demo data set when there is none)',
   params: ingestParams,
   async run(ctx, p) {
@@ -60,9 +83,13 @@ export const ingestStage: Stage<IngestParams, unknown, IngestOutput> = {
       ctx.log.info({ ...files.stats, dir: p.demo.dir }, 'no --orders given: generated the demo data set');
     }
     const ingested = await ingestInputs(ctx.db, inputs, ingestOptions(p, ctx.runId, ctx.runTime), ctx.log);
-    const usable = await ctx.db.value<number>('SELECT count(*) FROM orders WHERE amount >= 0');
-    if (!usable) throw new DataError('no usable orders: every input row was rejected or the orders input is empty (see rejected_rows in the database)');
-    return { inputs: ingested, demo: Boolean(p.demo) };
+    const usable = await ctx.db.value<number>('SELECT count(*) FROM orders WHERE amount >= 0 AND customer_id IS NOT NULL');
+    const classes = await rejectionClasses(ctx.db, ctx.runId);
+    if (!usable) {
+      const why = classes.length ? ` The reasons: ${describeClasses(classes)}; "fidelio rejected --run ${ctx.runId}" lists the lines.` : ' No line was rejected: the orders input holds no purchase of a known customer.';
+      throw new DataError(`no usable orders: no purchase of a known customer was loaded.${why}`);
+    }
+    return { inputs: ingested, rejectedByClass: classes, demo: Boolean(p.demo) };
   },
   rows: async (_ctx, out) => ({
     rows_in: out.inputs.reduce((s, f) => s + f.rows_read, 0),

@@ -1,21 +1,39 @@
 import { ident, type Database } from '../db/Database.js';
-import type { InputSpec } from '../shared/inputSpecs.js';
+import { ORDER_LEVEL_COLUMNS, type InputSpec } from '../shared/inputSpecs.js';
+
+/** What a file added: rows_accepted = rows_new + rows_updated; with rejected and duplicate rows, every row read. */
+export interface MergeCounts {
+  rows_accepted: number;
+  rows_rejected: number;
+  rows_duplicate: number;
+  rows_new: number;
+  rows_updated: number;
+}
+
+/** The rows of temp table `checked` that were rejected, into rejected_rows with their text, reason and class. */
+export async function recordRejects(db: Database, kind: string, path: string, runId: string): Promise<void> {
+  await db.run(
+    `INSERT INTO rejected_rows (run_id, kind, file, line, raw, reason, reason_class)
+     SELECT $run_id, $kind, $file, c.line, coalesce(c.raw, l.raw), c.reason, c.reason_class
+     FROM checked c LEFT JOIN stage_lines l ON l.line = c.line
+     WHERE c.status = 'rejected' ORDER BY c.line`,
+    { run_id: runId, kind, file: path },
+  );
+}
+
+/** The columns of a kind's table that a file's rows fill (an orders table holds the order-level ones). */
+export const storedColumns = (spec: InputSpec) => (spec.kind === 'orders' ? ORDER_LEVEL_COLUMNS : spec.columns.map((c) => c.name));
 
 /**
- * Merges temp table `checked` into the spec's table and records its rejects.
- * Into an empty table every accepted row is new: then there is nothing to
- * match, delete or re-sort (`inFileOrder`: checked is already in file order).
+ * Merges temp table `checked` (one row per key) into the spec's table and
+ * records its rejects. Into an empty table every accepted row is new: then
+ * there is nothing to match, delete or re-sort (`inFileOrder`: checked is
+ * already in file order).
  */
-export async function mergeChecked(db: Database, spec: InputSpec, path: string, runId: string, inFileOrder: boolean) {
-  await db.run(
-    `INSERT INTO rejected_rows (run_id, kind, file, line, raw, reason)
-     SELECT $run_id, $kind, $file, c.line, coalesce(c.raw, l.raw), c.reason
-     FROM checked c LEFT JOIN stage_lines l ON l.line = c.line AND c.raw IS NULL
-     WHERE c.status = 'rejected' ORDER BY c.line`,
-    { run_id: runId, kind: spec.kind, file: path },
-  );
+export async function mergeChecked(db: Database, spec: InputSpec, path: string, runId: string, inFileOrder: boolean): Promise<MergeCounts> {
+  await recordRejects(db, spec.kind, path, runId);
   const key = ident(spec.key);
-  const cols = spec.columns.map((c) => c.name);
+  const cols = storedColumns(spec);
   const stored = (c: string) => (spec.kind === 'orders' && c === 'amount' ? 'amount_original' : c);
   const empty = !(await db.value<boolean>(`SELECT EXISTS (SELECT 1 FROM ${ident(spec.table)})`));
   if (empty) {

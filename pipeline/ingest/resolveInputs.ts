@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
-import { extname, resolve } from 'node:path';
+import { createReadStream, existsSync, mkdtempSync, openSync, readSync, closeSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { extname, join, resolve } from 'node:path';
 import type { Database } from '../db/Database.js';
 import { InputError } from '../errors.js';
+import type { TextEncoding } from './textCopy.js';
 
 export type InputFormat = 'csv' | 'jsonl' | 'parquet';
 
@@ -14,15 +16,18 @@ export function formatOf(path: string): InputFormat {
   throw new InputError(`${path}: unknown input format "${ext}"; expected .csv, .parquet or .jsonl (JSON lines)`);
 }
 
+const GLOB_CHARACTERS = /[*?[{]/;
+
 /**
  * Expands each path or glob into files (through DuckDB's glob, so the
  * patterns are the ones DuckDB's readers understand), in a stable order.
- * A path that matches nothing is an input error, named.
+ * A path naming an existing file is that file, glob characters in its name
+ * or not. A path that matches nothing is an input error, named.
  */
 export async function resolveInputs(db: Database, patterns: string[]): Promise<string[]> {
   const files: string[] = [];
   for (const pattern of patterns) {
-    if (!/[*?[]/.test(pattern)) {
+    if (existsSync(pattern) || !GLOB_CHARACTERS.test(pattern)) {
       if (!existsSync(pattern)) throw new InputError(`input file ${pattern} does not exist`);
       if (statSync(pattern).isDirectory()) throw new InputError(`input ${pattern} is a folder; give files or a glob such as ${pattern}/*.csv`);
       files.push(resolve(pattern));
@@ -33,6 +38,19 @@ export async function resolveInputs(db: Database, patterns: string[]): Promise<s
     files.push(...rows.map((r) => resolve(r.file)));
   }
   return [...new Set(files)];
+}
+
+/**
+ * A path DuckDB's readers read literally: DuckDB expands glob characters
+ * in any path it is given, so a resolved file whose name holds one is read
+ * through a link of a plain name.
+ */
+export function readablePath(path: string): { path: string; cleanup: () => void } {
+  if (!GLOB_CHARACTERS.test(path)) return { path, cleanup: () => undefined };
+  const dir = mkdtempSync(join(tmpdir(), 'fidelio-input-'));
+  const link = join(dir, `input${extname(path)}`);
+  symlinkSync(path, link);
+  return { path: link, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** Reads at most `max` bytes from the start of a file. */
@@ -70,29 +88,56 @@ export function splitCsvHeader(line: string, delimiter: string): string[] {
   return out;
 }
 
+/** The first line of a text file as text, decoded as the configuration says (a byte-order mark wins). */
+function headerText(path: string, encoding: TextEncoding): string {
+  const head = readHead(path);
+  if (head[0] === 0xff && head[1] === 0xfe) return new TextDecoder('utf-16le').decode(head);
+  if (head[0] === 0xfe && head[1] === 0xff) return new TextDecoder('utf-16be').decode(head);
+  if (encoding === 'latin-1') return new TextDecoder('latin1').decode(head);
+  if (encoding === 'utf-16') return new TextDecoder('utf-16le').decode(head);
+  return head.toString('utf8').replace(/^\uFEFF/, '');
+}
+
+/** Why a header line cannot be a header, with the fix: NUL bytes (UTF-16 read as UTF-8), binary bytes, old Mac line ends. */
+function headerProblem(path: string, text: string, kind: string): string | undefined {
+  const firstLine = text.split('\n')[0] ?? '';
+  if (firstLine.includes('\u0000')) return `${path}: its first line holds NUL bytes: the file is probably UTF-16 without a byte-order mark; set formats.${kind}.encoding: utf-16`;
+  const control = [...firstLine.slice(0, 4096)].filter((ch) => ch < ' ' && ch !== '\t' && ch !== '\r').length;
+  if (control > 0 || firstLine.slice(0, 4096).includes('\uFFFD')) {
+    return `${path} does not look like a text file: its first line holds ${control || 'invalid'} byte(s) that are not text (a spreadsheet or archive? export it as CSV, JSON lines or Parquet; or set formats.${kind}.encoding)`;
+  }
+  if (!text.includes('\n') && text.includes('\r')) return `${path} uses carriage returns alone as line ends (classic Mac OS): save it with LF or CRLF line ends`;
+  return undefined;
+}
+
 /**
  * The column names a file offers, read from its header (CSV), its first
- * JSON object (JSON lines) or its schema (Parquet). A file with no header
- * is an input error.
+ * JSON object (JSON lines) or its schema (Parquet). A file with no header,
+ * a header that is not text, or a column named twice is an input error.
  */
-export async function readHeader(db: Database, path: string, format: InputFormat, delimiter: string): Promise<string[]> {
+export async function readHeader(db: Database, path: string, format: InputFormat, delimiter: string, encoding: TextEncoding = 'utf-8', kind = 'orders'): Promise<string[]> {
   if (format === 'parquet') {
     try {
       const rows = await db.all<{ column_name: string }>(
         'SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet($1))',
-        [path],
+        [readablePath(path).path],
       );
       return rows.map((r) => r.column_name);
     } catch (err) {
-      throw new InputError(`${path} cannot be read as Parquet: ${(err as Error).message}`);
+      throw new InputError(`${path} cannot be read as Parquet: ${(err as Error).message.split('\n')[0]}`);
     }
   }
-  const text = readHead(path).toString('utf8').replace(/^\uFEFF/, '');
+  const text = headerText(path, encoding);
+  const problem = headerProblem(path, text, kind);
+  if (problem) throw new InputError(problem);
   const lines = text.split(/\r?\n/);
   if (format === 'csv') {
-    const header = lines[0] ?? '';
-    if (header.trim() === '') throw new InputError(`${path} has no header line (the file is empty or starts with a blank line)`);
-    return splitCsvHeader(header, delimiter);
+    const line = lines[0] ?? '';
+    if (line.trim() === '') throw new InputError(`${path} has no header line (the file is empty or starts with a blank line)`);
+    const header = splitCsvHeader(line, delimiter);
+    const repeated = header.filter((h, i) => header.indexOf(h) !== i);
+    if (repeated.length) throw new InputError(`${path}: the header names column(s) ${[...new Set(repeated)].map((h) => `"${h}"`).join(', ')} more than once; rename them so that each column has its own name`);
+    return header;
   }
   for (const line of lines.slice(0, 1000)) {
     if (line.trim() === '') continue;
@@ -107,13 +152,14 @@ export async function readHeader(db: Database, path: string, format: InputFormat
 }
 
 /** Explains a header that lacks required columns, guessing a wrong delimiter when it looks like one. */
-export function missingColumnsMessage(path: string, missing: string[], header: string[], delimiter: string): string {
+export function missingColumnsMessage(path: string, missing: string[], header: string[], delimiter: string, kind = 'orders'): string {
   let hint = '';
   if (header.length === 1) {
     const guess = [';', '\t', '|', ','].find((d) => d !== delimiter && header[0]!.includes(d));
-    if (guess) hint = ` The header looks ${guess === '\t' ? 'tab' : `"${guess}"`}-delimited: set csv.delimiter in the config.`;
+    if (guess) hint = ` The header looks ${guess === '\t' ? 'tab' : `"${guess}"`}-delimited: set formats.${kind}.delimiter (or csv.delimiter) in the config.`;
   }
-  return `${path} lacks required column(s) ${missing.map((m) => `"${m}"`).join(', ')}; found ${header.map((h) => `"${h}"`).join(', ')}.${hint} Map other names with columns.<kind>.<column> in the config.`;
+  const shown = header.slice(0, 30).map((h) => `"${h.length > 60 ? `${h.slice(0, 60)}…` : h}"`).join(', ') + (header.length > 30 ? `, and ${header.length - 30} more` : '');
+  return `${path} lacks required column(s) ${missing.map((m) => `"${m}"`).join(', ')}; found ${shown}.${hint} Map other names with columns.${kind}.<column> in the config (fidelio inspect --${kind} ${path} suggests a mapping).`;
 }
 
 export function sha256File(path: string): Promise<string> {

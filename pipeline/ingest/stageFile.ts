@@ -1,20 +1,12 @@
-import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
-import { isUtf8 } from 'node:buffer';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { finished } from 'node:stream/promises';
 import { ident, literal, type Database } from '../db/Database.js';
 import type { InputFormat } from './resolveInputs.js';
+import { MAX_ROW_BYTES, readableText, type TextEncoding } from './textCopy.js';
 
-/** The longest line a reader accepts as a row; longer lines are rejected with their reason. */
-export const MAX_ROW_BYTES = 1 << 20;
-/** Lines are read whole up to this size for the rejected-rows table. */
-const MAX_RAW_LINE_BYTES = 16 << 20;
 /** A delimiter no text file uses, so that DuckDB reads each physical line as one value. */
 const UNIT_SEPARATOR = String.fromCharCode(31);
 
 export interface StagedFile {
-  /** Rows read from the file (blank lines and the header excluded). */
+  /** Rows read from the file: its physical data lines (blank lines and the header excluded), or Parquet rows. */
   rowsRead: number;
   /**
    * The staged rows as a relation: the temp table `stage`, or for a clean
@@ -22,25 +14,26 @@ export interface StagedFile {
    * select over the reader's records that numbers them without copying.
    */
   relation: string;
-  /** False when the reader's records could not be matched one-to-one to lines (multi-line quoted fields). */
+  /** False when the reader's records could not be matched one-to-one to lines. */
   exactLines: boolean;
 }
 
-/** A line the reader cannot take, rejected before DuckDB sees it. */
-interface LineReject {
-  line: number;
-  raw: string;
-  reason: string;
+export interface StageOptions {
+  kind: string;
+  delimiter: string;
+  encoding: TextEncoding;
 }
 
 /**
- * Stages one file with one row per data record (see StagedFile.relation):
+ * Stages one file with one row per data line (see StagedFile.relation):
  * line (1-based physical line, or Parquet row), raw (the line's text; NULL
  * for CSV records matched to their line, whose text stays in the temp table
- * `stage_lines` until the rejected rows are written),
- * structural_error (why the record could not be split into columns) and
+ * `stage_lines` until the rejected rows are written), structural_error and
+ * structural_class (why the line could not be split into columns) and
  * every canonical column as text. `columnMap` maps canonical names to the
- * file's names; canonical columns absent from the file are NULL.
+ * file's names; canonical columns absent from the file are NULL. Text is
+ * read through readableText first: a line that cannot be a row costs that
+ * line only.
  */
 export async function stageFile(
   db: Database,
@@ -48,7 +41,7 @@ export async function stageFile(
   format: InputFormat,
   columnMap: Map<string, string | undefined>,
   header: string[],
-  delimiter: string,
+  o: StageOptions,
 ): Promise<StagedFile> {
   await db.run('DROP TABLE IF EXISTS stage; DROP TABLE IF EXISTS stage_lines; DROP TABLE IF EXISTS stage_records');
   if (format === 'parquet') {
@@ -56,22 +49,26 @@ export async function stageFile(
     return stageParquet(db, path, columnMap);
   }
 
-  // DuckDB's CSV reader stops at invalid UTF-8 and stray carriage returns: a cleaned copy when needed.
-  const { path: readable, rejects, cleanup } = await readableCopy(path);
+  const { path: readable, rejects, cleanup } = await readableText(path, { kind: o.kind, encoding: o.encoding, checkQuotes: format === 'csv' });
   try {
     // A table keeps the reader's (file) order, so rowid numbers the physical lines.
     await db.run(`CREATE TEMP TABLE stage_lines_read AS
       SELECT raw FROM read_csv(${literal(readable)}, header = false, columns = {'raw': 'VARCHAR'},
         delim = ${literal(UNIT_SEPARATOR)}, quote = '', escape = '', auto_detect = false,
-        max_line_size = ${MAX_RAW_LINE_BYTES}, buffer_size = ${2 * MAX_RAW_LINE_BYTES})`);
+        max_line_size = ${2 * MAX_ROW_BYTES}, buffer_size = ${4 * MAX_ROW_BYTES})`);
     await db.run(`CREATE TEMP TABLE stage_lines AS SELECT rowid + 1 AS line, raw FROM stage_lines_read;
       DROP TABLE stage_lines_read`);
     const staged =
       format === 'csv'
-        ? await stageCsv(db, readable, columnMap, header, delimiter, rejects.length === 0)
+        ? await stageCsv(db, readable, columnMap, header, o.delimiter, rejects.length === 0)
         : await stageJsonLines(db, columnMap);
-    for (const r of rejects) {
-      await db.run('INSERT INTO stage (line, raw, structural_error) VALUES ($1, $2, $3)', [r.line, r.raw, r.reason]);
+    if (rejects.length) {
+      await db.run('CREATE OR REPLACE TEMP TABLE text_rejects (line BIGINT, raw VARCHAR, reason VARCHAR, reason_class VARCHAR)');
+      await db.appendColumns('text_rejects', [
+        Float64Array.from(rejects, (r) => r.line), rejects.map((r) => r.raw), rejects.map((r) => r.reason), rejects.map((r) => r.reasonClass),
+      ]);
+      await db.run(`INSERT INTO stage (line, raw, structural_error, structural_class) SELECT line, raw, reason, reason_class FROM text_rejects;
+        DROP TABLE text_rejects`);
     }
     return { ...staged, rowsRead: staged.rowsRead + rejects.length };
   } finally {
@@ -87,7 +84,7 @@ function canonicalSelect(columnMap: Map<string, string | undefined>, source: (na
 
 async function stageParquet(db: Database, path: string, columnMap: Map<string, string | undefined>): Promise<StagedFile> {
   await db.run(`CREATE TEMP TABLE stage AS
-    SELECT file_row_number + 1 AS line, CAST(to_json(t) AS VARCHAR) AS raw, CAST(NULL AS VARCHAR) AS structural_error,
+    SELECT file_row_number + 1 AS line, CAST(to_json(t) AS VARCHAR) AS raw, CAST(NULL AS VARCHAR) AS structural_error, CAST(NULL AS VARCHAR) AS structural_class,
       ${canonicalSelect(columnMap, (c) => `t.${ident(c)}`)}
     FROM read_parquet(${literal(path)}, file_row_number = true) t`);
   return { rowsRead: await db.value<number>('SELECT count(*) FROM stage'), exactLines: true, relation: 'stage' };
@@ -97,7 +94,8 @@ async function stageJsonLines(db: Database, columns: Map<string, string | undefi
   // CASE does not short-circuit json_extract on bad rows: extract from '{}' for lines that are not objects.
   const select = canonicalSelect(columns, (c) => `json_extract_string(doc, ${literal(`$."${c}"`)})`);
   await db.run(`CREATE TEMP TABLE stage AS
-    SELECT line, raw, CASE WHEN NOT is_object THEN 'not a valid JSON object' END AS structural_error, ${select}
+    SELECT line, raw, CASE WHEN NOT is_object THEN 'not a valid JSON object' END AS structural_error,
+      CASE WHEN NOT is_object THEN 'not_a_json_object' END AS structural_class, ${select}
     FROM (
       SELECT line, raw, is_object, CASE WHEN is_object THEN raw ELSE '{}' END AS doc
       FROM (SELECT line, raw, coalesce(json_valid(raw), false) AND starts_with(ltrim(raw), '{') AS is_object
@@ -129,17 +127,21 @@ async function stageCsv(
     SELECT * FROM read_csv(${literal(path)}, header = true, columns = ${columns}, delim = ${literal(delimiter)},
       quote = '"', escape = '"', auto_detect = false, store_rejects = true,
       rejects_table = 'stage_reject_errors', rejects_scan = 'stage_reject_scans',
-      max_line_size = ${MAX_ROW_BYTES})`);
+      max_line_size = ${2 * MAX_ROW_BYTES})`);
   await db.run(`CREATE OR REPLACE TEMP TABLE stage_bad AS
     SELECT line, first(csv_line ORDER BY column_idx) AS csv_line,
       -- the reader may report one line several times; its first error names the problem
       first(CASE error_type
         WHEN 'MISSING COLUMNS' THEN 'too few columns: expected ' || ${header.length}
         WHEN 'TOO MANY COLUMNS' THEN 'too many columns: expected ' || ${header.length} || ', found ' || coalesce(regexp_extract(error_message, 'Found: (\\d+)', 1), '?')
-        WHEN 'UNQUOTED VALUE' THEN 'malformed quoting'
+        WHEN 'UNQUOTED VALUE' THEN 'malformed quoting: a quote inside an unquoted field'
         WHEN 'LINE SIZE OVER MAXIMUM' THEN 'line longer than ${MAX_ROW_BYTES} bytes'
         WHEN 'INVALID ENCODING' THEN 'invalid UTF-8 bytes in the line'
-        ELSE lower(error_type) END ORDER BY column_idx) AS reason
+        ELSE lower(error_type) END ORDER BY column_idx) AS reason,
+      first(CASE error_type
+        WHEN 'MISSING COLUMNS' THEN 'too_few_columns' WHEN 'TOO MANY COLUMNS' THEN 'too_many_columns'
+        WHEN 'UNQUOTED VALUE' THEN 'malformed_quoting' WHEN 'LINE SIZE OVER MAXIMUM' THEN 'line_too_long'
+        WHEN 'INVALID ENCODING' THEN 'invalid_utf8' ELSE replace(lower(error_type), ' ', '_') END ORDER BY column_idx) AS reason_class
     FROM stage_reject_errors GROUP BY line`);
   const records = await db.value<number>('SELECT count(*) FROM stage_records');
   const canonical = canonicalSelect(columnMap, (c) => `r.${ident(c)}`);
@@ -153,7 +155,8 @@ async function stageCsv(
     return {
       rowsRead: records,
       exactLines: true,
-      relation: `(SELECT rowid + 2 AS line, CAST(NULL AS VARCHAR) AS raw, CAST(NULL AS VARCHAR) AS structural_error, ${canonical} FROM stage_records r)`,
+      relation: `(SELECT rowid + 2 AS line, CAST(NULL AS VARCHAR) AS raw, CAST(NULL AS VARCHAR) AS structural_error,
+        CAST(NULL AS VARCHAR) AS structural_class, ${canonical} FROM stage_records r)`,
     };
   }
   await db.run(`CREATE OR REPLACE TEMP TABLE stage_data_lines AS
@@ -167,63 +170,12 @@ async function stageCsv(
     SELECT ${exactLines ? 'd.line' : 'CAST(NULL AS BIGINT)'} AS line,
       -- a row's raw text is looked up in stage_lines only if it is rejected (most rows never need it)
       ${exactLines ? 'CAST(NULL AS VARCHAR)' : reconstructed} AS raw,
-      CAST(NULL AS VARCHAR) AS structural_error,
+      CAST(NULL AS VARCHAR) AS structural_error, CAST(NULL AS VARCHAR) AS structural_class,
       ${canonical}
     FROM (SELECT rowid + 1 AS k, * FROM stage_records) r
     ${exactLines ? 'JOIN stage_data_lines d USING (k)' : ''}
     UNION ALL BY NAME
-    SELECT line, csv_line AS raw, reason AS structural_error FROM stage_bad`);
+    SELECT line, csv_line AS raw, reason AS structural_error, reason_class AS structural_class FROM stage_bad`);
   await db.run('DROP TABLE IF EXISTS stage_records; DROP TABLE IF EXISTS stage_bad; DROP TABLE IF EXISTS stage_data_lines; DROP TABLE IF EXISTS stage_reject_errors; DROP TABLE IF EXISTS stage_reject_scans');
   return { rowsRead: records + (await db.value<number>('SELECT count(*) FROM stage WHERE structural_error IS NOT NULL')), exactLines, relation: 'stage' };
-}
-
-/**
- * Streams the file and checks it for what DuckDB's CSV reader cannot take:
- * invalid UTF-8 and carriage returns (it stops with an error on either when
- * its options are fixed, as ours are). A clean file is read as it is (one
- * C++ check and one byte search per chunk). Otherwise a temporary copy is
- * written with Windows line ends (CRLF) turned into LF, and the lines that
- * still hold invalid bytes or a carriage return blanked (line numbers keep)
- * and returned as rejects.
- */
-async function readableCopy(path: string): Promise<{ path: string; rejects: LineReject[]; cleanup: () => void }> {
-  let needsCopy = false;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
-    const buf = chunk as Buffer;
-    // A chunk may split a multi-byte character: only a chunk that fails as a whole and again after
-    // its last newline needs the line-by-line pass below, so check the complete lines only.
-    const complete = buf.subarray(0, buf.lastIndexOf(0x0a) + 1);
-    if (buf.indexOf(0x0d) !== -1 || !isUtf8(complete.length ? complete : buf)) {
-      needsCopy = true;
-      break;
-    }
-  }
-  if (!needsCopy) return { path, rejects: [], cleanup: () => undefined };
-
-  const rejects: LineReject[] = [];
-  const dir = mkdtempSync(join(tmpdir(), 'fidelio-clean-'));
-  const copy = join(dir, 'clean' + path.slice(path.lastIndexOf('.')));
-  const out = createWriteStream(copy);
-  let lineNo = 0;
-  let rest: Buffer = Buffer.alloc(0);
-  const writeLine = (raw: Buffer, newline: boolean) => {
-    lineNo++;
-    const line = raw.length && raw[raw.length - 1] === 0x0d ? raw.subarray(0, raw.length - 1) : raw;
-    const problem = !isUtf8(line) ? 'invalid UTF-8 bytes in the line' : line.indexOf(0x0d) !== -1 ? 'a carriage return inside the line' : undefined;
-    if (problem) rejects.push({ line: lineNo, raw: line.toString('utf8').replaceAll('\r', '\\r'), reason: problem });
-    out.write(problem ? Buffer.from('\n') : newline ? Buffer.concat([line, Buffer.from('\n')]) : line);
-  };
-  for await (const chunk of createReadStream(path)) {
-    const buf: Buffer = rest.length ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
-    let start = 0;
-    for (let nl = buf.indexOf(0x0a); nl !== -1; nl = buf.indexOf(0x0a, start)) {
-      writeLine(buf.subarray(start, nl), true);
-      start = nl + 1;
-    }
-    rest = buf.subarray(start);
-  }
-  if (rest.length) writeLine(rest, false);
-  out.end();
-  await finished(out);
-  return { path: copy, rejects, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -1,27 +1,105 @@
 import { ident, literal, type Database } from '../db/Database.js';
 import type { ColumnSpec, InputSpec } from '../shared/inputSpecs.js';
 
+/** How values are written in a file: its decimal and thousands separators and date formats (strftime style). */
+export interface ValueFormat {
+  decimal: '.' | ',';
+  thousands: string;
+  /** Tried after ISO 8601, in order. */
+  dateFormats: string[];
+}
+
+export const ISO_VALUES: ValueFormat = { decimal: '.', thousands: '', dateFormats: [] };
+
 export interface ValidationContext {
   /** The moment of the run: a timestamp after it is a clock or export error. */
   runTime: Date;
   /** The currency amounts are kept in; other currencies need a rate in `fx`. */
   currency: string;
+  format: ValueFormat;
+  /** Timestamps before this day are implausible. */
+  earliestDate: string;
+  /** Line items: no key check (an order has many lines); only exact repeats of a line are duplicates. */
+  grain: 'order' | 'line';
+  /** The canonical columns the file provides; an order's amount is quantity x unit_price when amount is not among them. */
+  mapped: ReadonlySet<string>;
 }
+
+/**
+ * Date formats a value may be written in, to say in a rejection which of
+ * them would have read it (so that the fix, formats.<kind>.dateFormat, is
+ * one line away).
+ */
+export const CANDIDATE_DATE_FORMATS = [
+  '%m/%d/%Y %H:%M', '%d/%m/%Y %H:%M', '%m/%d/%Y %H:%M:%S', '%d/%m/%Y %H:%M:%S', '%m/%d/%Y', '%d/%m/%Y',
+  '%d.%m.%Y %H:%M', '%d.%m.%Y', '%d-%m-%Y %H:%M', '%d-%m-%Y', '%m-%d-%Y', '%Y/%m/%d %H:%M:%S', '%Y/%m/%d', '%Y%m%d',
+  '%m/%d/%y %H:%M', '%d/%m/%y %H:%M', '%m/%d/%y', '%d/%m/%y', '%Y-%m-%d %H:%M:%S %z', '%d %b %Y', '%b %d, %Y',
+];
 
 const show = (col: string) => `'''' || left(${col}, 60) || ''''`;
 
+/** Where the formats that would read an unreadable date go in its reason (see dateHints). */
+const hintMarker = (column: string) => `{${column}:formats}`;
+
+/**
+ * Adds to each unreadable date's reason the candidate formats that read it
+ * ("it reads as %m/%d/%Y: set formats.orders.dateFormat"). Trying twenty
+ * formats on every rejected value costs seconds on a misread file, so they
+ * are tried on one value per shape (digits as 9, and whether its first two
+ * numbers exceed 12, which decides month against day) and the hint joined
+ * back by shape.
+ */
+async function dateHints(db: Database, spec: InputSpec): Promise<void> {
+  for (const c of spec.columns.filter((col) => col.type === 'timestamp' || col.type === 'date')) {
+    const marker = hintMarker(c.name);
+    const value = `regexp_extract(reason, ${literal(`${c.name} '([^']*)' is not an ISO 8601`)}, 1)`;
+    const shape = (v: string) => `regexp_replace(${v}, '[0-9]', '9', 'g') || '|' || coalesce(TRY_CAST(regexp_extract(${v}, '^[^0-9]*([0-9]+)', 1) AS INTEGER) > 12, false)
+      || '|' || coalesce(TRY_CAST(regexp_extract(${v}, '^[^0-9]*[0-9]+[^0-9]+([0-9]+)', 1) AS INTEGER) > 12, false)`;
+    const readers = `concat_ws(' or ', ${CANDIDATE_DATE_FORMATS.map((f) => `CASE WHEN try_strptime(sample, ${literal(f)}) IS NOT NULL THEN ${literal(f)} END`).join(', ')})`;
+    await db.run(`CREATE OR REPLACE TEMP TABLE date_hints AS
+      SELECT shape, coalesce(' (it reads as ' || NULLIF(${readers}, '') || ': set formats.${spec.kind}.dateFormat)', '') AS hint FROM (
+        SELECT ${shape('v')} AS shape, any_value(v) AS sample
+        FROM (SELECT ${value} AS v FROM checked_raw WHERE contains(reason, ${literal(marker)})) GROUP BY 1)`);
+    await db.run(`UPDATE checked_raw SET reason = replace(reason, ${literal(marker)}, coalesce(h.hint, ''))
+      FROM date_hints h WHERE contains(checked_raw.reason, ${literal(marker)}) AND h.shape = ${shape(value.replaceAll('reason', 'checked_raw.reason'))};
+      DROP TABLE date_hints`);
+  }
+}
+
+/** A problem a value can have: the condition, the reason (with the value) and its class (without). */
+interface Check {
+  when: string;
+  reason: string;
+  reasonClass: string;
+}
+
+/** The text of a decimal written with the file's separators (a currency sign around it is dropped), as DuckDB reads numbers. */
+function normalizedNumber(v: string, f: ValueFormat): string {
+  let out = `regexp_replace(${v}, '^[$€£¥]\\s*|\\s*[$€£¥]$', '')`;
+  if (f.thousands) out = `replace(${out}, ${literal(f.thousands)}, '')`;
+  if (f.decimal !== '.') out = `replace(${out}, ${literal(f.decimal)}, '.')`;
+  return out;
+}
+
 /** The SQL expression that turns a staged text column into its type (NULL when it cannot). */
-function typedExpr(c: ColumnSpec): string {
+function typedExpr(c: ColumnSpec, ctx: ValidationContext): string {
   const v = `trim(${ident(c.name)})`;
+  const formats = ctx.format.dateFormats.length ? `[${ctx.format.dateFormats.map(literal).join(', ')}]` : undefined;
   switch (c.type) {
     case 'text':
       return `NULLIF(${v}, '')`;
     case 'timestamp':
-      return `TRY_CAST(NULLIF(${v}, '') AS TIMESTAMPTZ)`;
+      return formats ? `coalesce(TRY_CAST(NULLIF(${v}, '') AS TIMESTAMPTZ), CAST(try_strptime(${v}, ${formats}) AS TIMESTAMPTZ))` : `TRY_CAST(NULLIF(${v}, '') AS TIMESTAMPTZ)`;
     case 'date':
-      return `TRY_CAST(NULLIF(${v}, '') AS DATE)`;
-    case 'decimal':
-      return `TRY_CAST(NULLIF(${v}, '') AS DECIMAL(18, 2))`;
+      return formats ? `coalesce(TRY_CAST(NULLIF(${v}, '') AS DATE), CAST(try_strptime(${v}, ${formats}) AS DATE))` : `TRY_CAST(NULLIF(${v}, '') AS DATE)`;
+    case 'decimal': {
+      const type = `DECIMAL(18, ${c.scale ?? 2})`;
+      // DuckDB reads 1_000 as 1000: an underscore is not a number in an export.
+      const plain = ctx.format.decimal === '.' && !ctx.format.thousands;
+      const text = plain ? `NULLIF(${v}, '')` : normalizedNumber(`NULLIF(${v}, '')`, ctx.format);
+      const typed = `CASE WHEN NOT contains(${v}, '_') THEN TRY_CAST(${text} AS ${type}) END`;
+      return plain ? `coalesce(${typed}, CASE WHEN NOT contains(${v}, '_') THEN TRY_CAST(${normalizedNumber(`NULLIF(${v}, '')`, ctx.format)} AS ${type}) END)` : typed;
+    }
     case 'boolean':
       return `CASE WHEN lower(${v}) IN ('true', 't', '1', 'yes', 'y') THEN true
                    WHEN lower(${v}) IN ('false', 'f', '0', 'no', 'n') THEN false END`;
@@ -31,76 +109,163 @@ function typedExpr(c: ColumnSpec): string {
 /** The column holding a staged column's typed value (computed once, in a subquery). */
 const typedRef = (c: ColumnSpec) => ident(`${c.name}__typed`);
 
-/** True when a staged column's value is usable (the cheap test that spares most rows the reasons). */
-function columnUsable(c: ColumnSpec): string | undefined {
-  const raw = ident(c.name);
-  if (c.required) return `${typedRef(c)} IS NOT NULL`;
-  if (c.type === 'text') return undefined;
-  return `(${typedRef(c)} IS NOT NULL OR ${raw} IS NULL OR trim(${raw}) = '')`;
+/** An order's amount: the file's, or for line items without one, quantity x unit_price to the cent. */
+function amountExpr(spec: InputSpec, ctx: ValidationContext): string | undefined {
+  if (spec.kind !== 'orders' || ctx.mapped.has('amount')) return undefined;
+  const q = typedRef(spec.columns.find((c) => c.name === 'quantity')!);
+  const p = typedRef(spec.columns.find((c) => c.name === 'unit_price')!);
+  return `CAST(round(${q} * ${p}, 2) AS DECIMAL(18, 2))`;
 }
 
-/** Why a staged column's value is unusable, or NULL when it is fine. */
-function columnProblem(c: ColumnSpec): string {
+/** The columns that must hold a value: the spec's required ones, with quantity and unit_price for amount when the file has no amount. */
+function requiredColumns(spec: InputSpec, ctx: ValidationContext): Set<string> {
+  const required = new Set(spec.columns.filter((c) => c.required).map((c) => c.name));
+  if (amountExpr(spec, ctx)) {
+    required.delete('amount');
+    required.add('quantity');
+    required.add('unit_price');
+  }
+  return required;
+}
+
+/** True when a staged column's value is usable (the cheap test that spares most rows the reasons). */
+function columnUsable(c: ColumnSpec, required: boolean): string | undefined {
+  const raw = ident(c.name);
+  const typed = typedRef(c);
+  const idClean = c.id ? ` AND NOT regexp_matches(${raw}, '[[:cntrl:]]')` : '';
+  if (required) return `(${typed} IS NOT NULL${idClean})`;
+  if (c.type === 'text') return c.id ? `(${raw} IS NULL OR NOT regexp_matches(${raw}, '[[:cntrl:]]'))` : undefined;
+  return `(${typed} IS NOT NULL OR ${raw} IS NULL OR trim(${raw}) = '')`;
+}
+
+/** The problems a staged column's value can have. */
+function columnChecks(c: ColumnSpec, required: boolean, kind: string, ctx: ValidationContext): Check[] {
   const raw = ident(c.name);
   const blank = `(${raw} IS NULL OR trim(${raw}) = '')`;
   const unparsed = `(NOT ${blank} AND ${typedRef(c)} IS NULL)`;
   const name = c.name;
-  const parts: string[] = [];
-  if (c.required) parts.push(`WHEN ${blank} THEN 'missing ${name}'`);
+  const checks: Check[] = [];
+  if (required) checks.push({ when: blank, reason: `'missing ${name}'`, reasonClass: `missing_${name}` });
+  if (c.id) {
+    checks.push({
+      when: `regexp_matches(${raw}, '[[:cntrl:]]')`,
+      reason: `'${name} ' || ${show(`regexp_replace(${raw}, '[[:cntrl:]]', '?', 'g')`)} || ' holds control characters (shown as ?)'`,
+      reasonClass: `${name}_control_characters`,
+    });
+  }
   switch (c.type) {
     case 'timestamp':
-      parts.push(`WHEN ${unparsed} THEN '${name} ' || ${show(raw)} || ' is not an ISO 8601 date or timestamp'`);
+    case 'date': {
+      const configured = ctx.format.dateFormats.length ? ` nor ${ctx.format.dateFormats.join(' or ')}` : '';
+      // The formats that would read the value are added after (dateHints), once per shape of value.
+      checks.push({
+        when: unparsed,
+        reason: `'${name} ' || ${show(raw)} || ' is not an ISO 8601 ${c.type === 'date' ? 'date' : 'date or timestamp'}${configured}${hintMarker(name)}'`,
+        reasonClass: `${name}_not_a_date`,
+      });
       break;
-    case 'date':
-      parts.push(`WHEN ${unparsed} THEN '${name} ' || ${show(raw)} || ' is not an ISO 8601 date'`);
+    }
+    case 'decimal': {
+      const text = normalizedNumber(`trim(${raw})`, ctx.format);
+      if (ctx.format.decimal === '.') {
+        checks.push({
+          when: `${unparsed} AND regexp_matches(trim(${raw}), '^-?[0-9]+,[0-9]+$')`,
+          reason: `'${name} ' || ${show(raw)} || ' uses a decimal comma; expected a decimal point (set formats.${kind}.decimal: ",")'`,
+          reasonClass: `${name}_decimal_comma`,
+        });
+      }
+      checks.push({
+        when: `${unparsed} AND NOT contains(${raw}, '_') AND TRY_CAST(${text} AS DOUBLE) IS NOT NULL`,
+        reason: `'${name} ' || ${show(raw)} || ' is out of range (at most 16 digits before the decimal point)'`,
+        reasonClass: `${name}_out_of_range`,
+      });
+      checks.push({ when: unparsed, reason: `'${name} ' || ${show(raw)} || ' is not a number'`, reasonClass: `${name}_not_a_number` });
       break;
-    case 'decimal':
-      parts.push(`WHEN ${unparsed} AND regexp_matches(trim(${raw}), '^-?[0-9]+,[0-9]+$')
-        THEN '${name} ' || ${show(raw)} || ' uses a decimal comma; expected a decimal point'`);
-      parts.push(`WHEN ${unparsed} THEN '${name} ' || ${show(raw)} || ' is not a number'`);
-      break;
+    }
     case 'boolean':
-      parts.push(`WHEN ${unparsed} THEN '${name} ' || ${show(raw)} || ' is not a boolean (true/false, 1/0, yes/no)'`);
+      checks.push({ when: unparsed, reason: `'${name} ' || ${show(raw)} || ' is not a boolean (true/false, 1/0, yes/no)'`, reasonClass: `${name}_not_a_boolean` });
       break;
     case 'text':
       break;
   }
-  return parts.length ? `CASE ${parts.join(' ')} END` : 'NULL';
+  return checks;
+}
+
+/** A column's checks as one CASE per output, the first that applies (a value has one problem; a line may have several). */
+function firstOf(checks: Check[], field: 'reason' | 'reasonClass'): string {
+  if (!checks.length) return 'NULL';
+  return `CASE ${checks.map((k) => `WHEN ${k.when} THEN ${field === 'reason' ? k.reason : literal(k.reasonClass)}`).join(' ')} END`;
+}
+
+/** The checks of the file's timestamp against the plausible range and the run's clock. */
+function timestampChecks(spec: InputSpec): { usable: string[]; checks: Check[][] } {
+  if (!spec.timestamp) return { usable: [], checks: [] };
+  const ts = spec.timestamp.column;
+  const typed = typedRef(spec.columns.find((c) => c.name === ts)!);
+  return {
+    usable: [`coalesce(${typed} <= CAST($run_time AS TIMESTAMPTZ) AND ${typed} >= CAST($earliest AS TIMESTAMPTZ), true)`],
+    checks: [[
+      {
+        when: `${typed} > CAST($run_time AS TIMESTAMPTZ)`,
+        reason: `'${ts} ' || ${show(ident(ts))} || ' is after the time of the run (' || $run_time || '); a clock or export error?'`,
+        reasonClass: `${ts}_after_run_time`,
+      },
+      {
+        when: `${typed} < CAST($earliest AS TIMESTAMPTZ)`,
+        reason: `'${ts} ' || ${show(ident(ts))} || ' is before ' || $earliest || ', too early to be true (ingest.earliestDate)'`,
+        reasonClass: `${ts}_implausible_date`,
+      },
+    ]],
+  };
+}
+
+/** Orders in another currency than the configured one need a rate in `fx`. */
+async function currencyCheck(db: Database, spec: InputSpec): Promise<{ usable: string[]; checks: Check[][] }> {
+  if (spec.kind !== 'orders') return { usable: [], checks: [] };
+  // The rates are few: inlined as a list (a subquery would be a join over every row).
+  const rates = await db.all<{ currency: string }>('SELECT currency FROM fx ORDER BY currency');
+  const known = rates.length ? ` AND upper(trim(currency)) NOT IN (${rates.map((r) => literal(r.currency)).join(', ')})` : '';
+  const foreign = `upper(NULLIF(trim(currency), '')) <> $currency${known}`;
+  return {
+    usable: [`NOT coalesce(${foreign}, false)`],
+    checks: [[{
+      when: foreign,
+      reason: `'currency ' || ${show('trim(currency)')} || ' is not ' || $currency || ' and no exchange rate was given for it (config exchangeRates)'`,
+      reasonClass: 'currency_without_rate',
+    }]],
+  };
 }
 
 /**
  * Types and checks the staged rows into temp table `checked`: typed
  * columns, `reason` (every problem of the line, joined; NULL when the row is
- * usable) and `status`: 'ok', 'rejected' or 'duplicate' (an exact repeat of
- * an earlier line of the same file). A repeated key with other values in the
- * same file is rejected, naming the first line.
+ * usable), `reason_class` (the problems' classes, without the values, for
+ * grouping) and `status`: 'ok', 'rejected' or 'duplicate' (an exact repeat
+ * of an earlier line of the same file). In an orders file a repeated key
+ * with other values is rejected, naming the first line; in a line-items
+ * file lines share their order's key, and only exact repeats count.
  */
 export async function validateStage(db: Database, spec: InputSpec, ctx: ValidationContext, relation = 'stage'): Promise<{ inFileOrder: boolean }> {
-  const problems = spec.columns.map(columnProblem);
-  const usable = ['structural_error IS NULL', ...spec.columns.map(columnUsable).filter((u) => u !== undefined)];
-  if (spec.timestamp) {
-    const ts = spec.timestamp.column;
-    const typed = typedRef(spec.columns.find((c) => c.name === ts)!);
-    usable.push(`coalesce(${typed} <= CAST($run_time AS TIMESTAMPTZ), true)`);
-    problems.push(`CASE WHEN ${typed} > CAST($run_time AS TIMESTAMPTZ) THEN '${ts} ' || ${show(ident(ts))} || ' is after the time of the run (' || $run_time || '); a clock or export error?' END`);
-  }
-  if (spec.kind === 'orders') {
-    // The rates are few: inlined as a list (a subquery would be a join over every row).
-    const rates = await db.all<{ currency: string }>('SELECT currency FROM fx ORDER BY currency');
-    const known = rates.length ? ` AND upper(trim(currency)) NOT IN (${rates.map((r) => literal(r.currency)).join(', ')})` : '';
-    usable.push(`NOT coalesce(upper(NULLIF(trim(currency), '')) <> $currency${known}, false)`);
-    problems.push(`CASE WHEN upper(NULLIF(trim(currency), '')) <> $currency${known}
-      THEN 'currency ' || ${show('trim(currency)')} || ' is not ' || $currency || ' and no exchange rate was given for it (config exchangeRates)' END`);
-  }
+  const required = requiredColumns(spec, ctx);
+  const perColumn = spec.columns.map((c) => columnChecks(c, required.has(c.name), spec.kind, ctx));
+  const stamp = timestampChecks(spec);
+  const money = await currencyCheck(db, spec);
+  const checks = [...perColumn, ...stamp.checks, ...money.checks];
+  const usable = [
+    'structural_error IS NULL',
+    ...spec.columns.map((c) => columnUsable(c, required.has(c.name))).filter((u) => u !== undefined),
+    ...stamp.usable, ...money.usable,
+  ];
   // Bind only the parameters this kind's checks use: DuckDB rejects unused ones.
   const params: Record<string, string> = {};
-  if (spec.timestamp) params.run_time = ctx.runTime.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  if (spec.timestamp) {
+    params.run_time = ctx.runTime.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    params.earliest = ctx.earliestDate;
+  }
   if (spec.kind === 'orders') params.currency = ctx.currency;
-  const typedCols = spec.columns.map((c) => `${typedRef(c)} AS ${ident(c.name)}`).join(',\n      ');
-  const typing = spec.columns.map((c) => `${typedExpr(c)} AS ${typedRef(c)}`).join(',\n        ');
-  const key = ident(spec.key);
-  const names = spec.columns.map((c) => ident(c.name));
-  const sameAsFirst = names.map((n) => `${n} IS NOT DISTINCT FROM first_value(${n}) OVER w`).join(' AND ');
+  const amount = amountExpr(spec, ctx);
+  const typedCols = spec.columns.map((c) => `${c.name === 'amount' && amount ? amount : typedRef(c)} AS ${ident(c.name)}`).join(',\n      ');
+  const typing = spec.columns.map((c) => `${typedExpr(c, ctx)} AS ${typedRef(c)}`).join(',\n        ');
   await db.run('DROP TABLE IF EXISTS checked_raw; DROP TABLE IF EXISTS checked');
   await db.run(
     `CREATE TEMP TABLE checked_raw AS
@@ -109,23 +274,33 @@ export async function validateStage(db: Database, spec: InputSpec, ctx: Validati
       SELECT line, raw,
         -- most rows pass the cheap test; a line that could not be split into columns has only that problem
         CASE WHEN ${usable.join(' AND ')} THEN NULL
-          ELSE coalesce(structural_error, NULLIF(concat_ws('; ', ${problems.join(', ')}), '')) END AS reason,
+          ELSE coalesce(structural_error, NULLIF(concat_ws('; ', ${checks.map((k) => firstOf(k, 'reason')).join(', ')}), '')) END AS reason,
+        CASE WHEN ${usable.join(' AND ')} THEN NULL
+          ELSE coalesce(structural_class, NULLIF(concat_ws(';', ${checks.map((k) => firstOf(k, 'reasonClass')).join(', ')}), '')) END AS reason_class,
         ${typedCols}
       FROM (SELECT *, ${typing} FROM ${relation}))`,
     params,
   );
+  await dateHints(db, spec);
+  return ctx.grain === 'line' ? markRepeatedLines(db, spec) : markRepeatedKeys(db, spec);
+}
+
+/** Orders: the first usable line of each key wins; later lines are exact duplicates or conflicts, named with the first line. */
+async function markRepeatedKeys(db: Database, spec: InputSpec): Promise<{ inFileOrder: boolean }> {
+  const key = ident(spec.key);
   // Most files repeat no key: then every usable line is 'ok' and the window below is not needed.
   const repeated = await db.value<boolean>(`SELECT count(*) <> count(DISTINCT ${key}) FROM checked_raw WHERE reason IS NULL`);
   if (!repeated) {
     await db.run('ALTER TABLE checked_raw RENAME TO checked');
     return { inFileOrder: true };
   }
-  // The first usable line of each key wins; later lines are exact duplicates or conflicts
-  // (one window pass: a self-join on the key is quadratic on files with many keys).
+  const names = spec.columns.map((c) => ident(c.name));
+  const sameAsFirst = names.map((n) => `${n} IS NOT DISTINCT FROM first_value(${n}) OVER w`).join(' AND ');
+  // One window pass: a self-join on the key is quadratic on files with many keys.
   await db.run(`CREATE TEMP TABLE checked AS
     WITH numbered AS (SELECT rowid AS seq, * FROM checked_raw),
     valid AS (
-      SELECT * EXCLUDE (reason, status),
+      SELECT * EXCLUDE (reason, reason_class, status),
         row_number() OVER w AS nth,
         first_value(line) OVER w AS first_line,
         ${sameAsFirst} AS same_as_first
@@ -135,11 +310,30 @@ export async function validateStage(db: Database, spec: InputSpec, ctx: Validati
     SELECT * EXCLUDE (seq, nth, first_line, same_as_first),
       CASE WHEN nth > 1 AND NOT same_as_first
         THEN '${spec.key} ' || ${show(key)} || ' already appears at line ' || coalesce(CAST(first_line AS VARCHAR), '?') || ' of this file with different values'
+          || ${spec.kind === 'orders' ? `' (several lines per order? they are line items: set formats.orders.grain: line)'` : `''`}
       END AS reason,
+      CASE WHEN nth > 1 AND NOT same_as_first THEN '${spec.key}_repeated_with_other_values' END AS reason_class,
       CASE WHEN nth = 1 THEN 'ok' WHEN same_as_first THEN 'duplicate' ELSE 'rejected' END AS status
     FROM valid
     UNION ALL BY NAME
     SELECT * EXCLUDE (seq) FROM numbered WHERE reason IS NOT NULL`);
+  await db.run('DROP TABLE checked_raw');
+  return { inFileOrder: false };
+}
+
+/** Line items: an exact repeat of an earlier usable line is a duplicate; lines that differ are an order's items. */
+async function markRepeatedLines(db: Database, spec: InputSpec): Promise<{ inFileOrder: boolean }> {
+  const names = spec.columns.map((c) => ident(c.name)).join(', ');
+  const repeated = await db.value<boolean>(`SELECT count(*) <> (SELECT count(*) FROM (SELECT DISTINCT ${names} FROM checked_raw WHERE reason IS NULL))
+    FROM checked_raw WHERE reason IS NULL`);
+  if (!repeated) {
+    await db.run('ALTER TABLE checked_raw RENAME TO checked');
+    return { inFileOrder: true };
+  }
+  await db.run(`CREATE TEMP TABLE checked AS
+    WITH numbered AS (SELECT rowid AS seq, * FROM checked_raw)
+    SELECT * EXCLUDE (seq, nth, status), CASE WHEN nth > 1 THEN 'duplicate' ELSE status END AS status FROM (
+      SELECT *, CASE WHEN reason IS NULL THEN row_number() OVER (PARTITION BY reason IS NULL, ${names} ORDER BY seq) ELSE 1 END AS nth FROM numbered)`);
   await db.run('DROP TABLE checked_raw');
   return { inFileOrder: false };
 }

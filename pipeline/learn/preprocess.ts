@@ -7,6 +7,8 @@ import type { Columns } from '../db/Database.js';
  * standardisation with the training mean and deviation, a missing-value
  * indicator for features that can be missing, and one-hot columns for the
  * most frequent values of small categoricals (the rest share "other").
+ * A feature missing in every training row (line-item features on an
+ * orders-only history) is left out of the model: it would teach nothing.
  */
 export type Transform = 'log1p' | 'slog' | 'clip' | 'none';
 
@@ -23,7 +25,9 @@ export const NUMERIC_FEATURES: NumericFeature[] = [
     'avg_order_value', 'max_order_value', 'gross_spend'].map((name) => ({ name, transform: 'log1p' as const })),
   ...['net_spend', 'spend_30d', 'spend_90d', 'spend_180d', 'spend_365d', 'spend_prev_90d', 'days_overdue'].map((name) => ({ name, transform: 'slog' as const })),
   ...['overdue_ratio', 'mom_spend_change', 'yoy_spend_change'].map((name) => ({ name, transform: 'clip' as const })),
-  ...['trend_90d', 'refund_rate', 'discount_share', 'age_years'].map((name) => ({ name, transform: 'none' as const })),
+  ...['trend_90d', 'refund_rate', 'discount_share', 'age_years', 'returned_items_share'].map((name) => ({ name, transform: 'none' as const })),
+  // From line items, when the orders input has them (left out of a model whose training data has none).
+  ...['avg_basket_items', 'avg_basket_lines', 'distinct_products'].map((name) => ({ name, transform: 'log1p' as const })),
   // BG/NBD's view of the customer, fitted at the same cutoff (btyd_features).
   { name: 'btyd_p_alive', transform: 'none' },
   { name: 'btyd_expected_purchases', transform: 'log1p' },
@@ -75,7 +79,8 @@ export function fitPreprocessor(data: FeatureColumns, numeric = NUMERIC_FEATURES
       sum += v;
       sq += v * v;
     }
-    const mean = n ? sum / n : 0;
+    if (n === 0) continue;
+    const mean = sum / n;
     const std = n > 1 ? Math.sqrt(Math.max(0, sq / n - mean * mean)) : 0;
     state.numeric.push({ name: f.name, transform: f.transform, mean, std: std > 1e-12 ? std : 1, missingIndicator: missing > 0 });
     state.columns.push(f.name);

@@ -21,12 +21,14 @@ export interface CostOptions {
  */
 export interface KpiParams {
   horizonDays: number;
+  /** The currency every amount is in (a column of kpis_monthly). */
+  currency: string;
   /** Complete months the compound monthly growth rate spans. */
   cmgrMonths: number;
   costs?: CostOptions;
 }
 
-export async function buildKpis(db: Database, asOf: string, { horizonDays, cmgrMonths, costs }: KpiParams): Promise<Cmgr | undefined> {
+export async function buildKpis(db: Database, asOf: string, { horizonDays, currency, cmgrMonths, costs }: KpiParams): Promise<Cmgr | undefined> {
   await db.run('CREATE OR REPLACE TEMP TABLE monthly_costs (month DATE, cost DOUBLE)');
   if (costs?.monthlyFile) {
     try {
@@ -37,7 +39,7 @@ export async function buildKpis(db: Database, asOf: string, { horizonDays, cmgrM
     }
   }
   await db.run(`CREATE OR REPLACE TABLE kpis_monthly AS ${readSql('publish/kpis_monthly.sql')}`, {
-    as_of: dateParam(asOf), horizon: horizonDays, has_costs: costs !== undefined,
+    as_of: dateParam(asOf), horizon: horizonDays, currency, has_costs: costs !== undefined,
     cost_per_order: costs?.perOrder ?? 0, cost_per_active_customer: costs?.perActiveCustomer ?? 0, gross_margin: costs?.grossMargin ?? 1,
   });
   await db.run(`CREATE OR REPLACE TABLE kpis_by_group AS ${readSql('publish/kpis_by_group.sql')}`, { as_of: dateParam(asOf) });

@@ -1,39 +1,50 @@
 -- kpis_monthly: one row per calendar month from the first order's month to
--- as_of's month, from orders dated on or before $as_of.
+-- as_of's month, from orders dated on or before $as_of, in $currency.
 --
 --   month                first day of the month
 --   is_partial_month     true for as_of's month when as_of is not its last day
---   revenue              net: orders placed in the month minus refunds issued in it
+--   revenue              net: orders placed in the month minus refunds issued in it,
+--                        guest orders (no customer_id) included
 --   gross_revenue        orders placed in the month (amount >= 0)
 --   refunds              refunds issued in the month, as a positive amount
---   orders               purchases placed in the month
+--   guest_revenue        the part of revenue from guest orders (not scored: no customer)
+--   orders               purchases placed in the month, guests' included
 --   average_order_value  gross_revenue / orders
 --   customers_active     customers with a purchase in the month
 --   customers_total      customers whose first purchase is on or before the month's end
 --   vips_active, vips_total   the same for this run's VIPs (membership as of as_of)
 --   new_customers        customers whose first purchase is in the month
 --   churned_customers    customers whose last purchase turned $horizon days old
---                        during the month with no purchase since
+--                        during the month with no purchase since; NULL in the months
+--                        where it cannot be measured (the $horizon days before the
+--                        month start before the first order)
 --   churn_rate           churned_customers / customers with a purchase in the
---                        $horizon days before the month's first day
---   mom_growth, yoy_growth    revenue against the previous month / the same month a year before
+--                        $horizon days before the month's first day; NULL where
+--                        churned_customers is
+--   mom_growth, yoy_growth    revenue against the previous month / the same month a year
+--                        before; for the partial as-of month, against the same days
+--                        (1 to as_of's day) of that month; NULL against a month the
+--                        history does not cover whole (the first, when the first order
+--                        is not on the 1st)
+--   currency             the currency of every amount
 --   cost                 with a costs configuration: orders x $cost_per_order + active customers x
 --                        $cost_per_active_customer + the month's fixed cost (NULL without one)
 --   net_profit           revenue x $gross_margin - cost (NULL without a costs configuration)
 WITH o AS (
   SELECT customer_id, order_date, amount FROM orders WHERE order_date <= $as_of
 ),
+span AS (SELECT min(order_date) AS first_date FROM o),
 months AS (
   SELECT CAST(m AS DATE) AS month FROM range(
-    CAST(date_trunc('month', (SELECT min(order_date) FROM o)) AS TIMESTAMP),
+    CAST(date_trunc('month', (SELECT first_date FROM span)) AS TIMESTAMP),
     CAST(date_trunc('month', CAST($as_of AS DATE)) AS TIMESTAMP) + INTERVAL 1 MONTH,
     INTERVAL 1 MONTH) t(m)
 ),
 firsts AS (
-  SELECT customer_id, min(order_date) AS first_date FROM o WHERE amount >= 0 GROUP BY customer_id
+  SELECT customer_id, min(order_date) AS first_date FROM o WHERE amount >= 0 AND customer_id IS NOT NULL GROUP BY customer_id
 ),
 vips AS (SELECT customer_id FROM customer_scores WHERE is_vip),
-days AS (SELECT DISTINCT customer_id, order_date FROM o WHERE amount >= 0),
+days AS (SELECT DISTINCT customer_id, order_date FROM o WHERE amount >= 0 AND customer_id IS NOT NULL),
 churn_events AS (
   -- a purchase day followed by no purchase for $horizon days: the customer churns on day + horizon
   SELECT customer_id, order_date + $horizon AS churn_date FROM (
@@ -43,40 +54,66 @@ churn_events AS (
 monthly AS (
   SELECT date_trunc('month', order_date) AS month,
     sum(amount) AS revenue,
+    sum(amount) FILTER (WHERE day(order_date) <= day(CAST($as_of AS DATE))) AS revenue_to_as_of_day,
     coalesce(sum(amount) FILTER (WHERE amount >= 0), 0) AS gross_revenue,
     coalesce(-sum(amount) FILTER (WHERE amount < 0), 0) AS refunds,
+    coalesce(sum(amount) FILTER (WHERE customer_id IS NULL), 0) AS guest_revenue,
     count(*) FILTER (WHERE amount >= 0) AS orders,
     count(DISTINCT customer_id) FILTER (WHERE amount >= 0) AS customers_active,
     count(DISTINCT customer_id) FILTER (WHERE amount >= 0 AND customer_id IN (SELECT customer_id FROM vips)) AS vips_active
   FROM o GROUP BY ALL
 ),
+-- Counts per month by window (running and grouped), not a subquery per month.
+first_counts AS (
+  SELECT CAST(date_trunc('month', f.first_date) AS DATE) AS month, count(*) AS new_customers,
+    count(*) FILTER (WHERE f.customer_id IN (SELECT customer_id FROM vips)) AS new_vips
+  FROM firsts f GROUP BY ALL
+),
+churn_counts AS (
+  SELECT CAST(date_trunc('month', churn_date) AS DATE) AS month, count(*) AS churned FROM churn_events GROUP BY ALL
+),
 k AS (
   SELECT
     m.month,
     (m.month = date_trunc('month', CAST($as_of AS DATE)) AND CAST($as_of AS DATE) < CAST(m.month + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE)) AS is_partial_month,
+    -- the first month lacks its first days when the history starts after the 1st
+    (m.month = date_trunc('month', (SELECT first_date FROM span)) AND day((SELECT first_date FROM span)) > 1) AS is_cut_at_start,
     coalesce(x.revenue, 0) AS revenue,
+    coalesce(x.revenue_to_as_of_day, 0) AS revenue_to_as_of_day,
     coalesce(x.gross_revenue, 0) AS gross_revenue,
     coalesce(x.refunds, 0) AS refunds,
+    coalesce(x.guest_revenue, 0) AS guest_revenue,
     coalesce(x.orders, 0) AS orders,
     round(x.gross_revenue / nullif(x.orders, 0), 2) AS average_order_value,
     coalesce(x.customers_active, 0) AS customers_active,
-    (SELECT count(*) FROM firsts f WHERE f.first_date < m.month + INTERVAL 1 MONTH) AS customers_total,
+    sum(coalesce(fc.new_customers, 0)) OVER (ORDER BY m.month) AS customers_total,
     coalesce(x.vips_active, 0) AS vips_active,
-    (SELECT count(*) FROM firsts f WHERE f.first_date < m.month + INTERVAL 1 MONTH AND f.customer_id IN (SELECT customer_id FROM vips)) AS vips_total,
-    (SELECT count(*) FROM firsts f WHERE date_trunc('month', f.first_date) = m.month) AS new_customers,
-    (SELECT count(*) FROM churn_events e WHERE date_trunc('month', e.churn_date) = m.month) AS churned_customers,
+    sum(coalesce(fc.new_vips, 0)) OVER (ORDER BY m.month) AS vips_total,
+    coalesce(fc.new_customers, 0) AS new_customers,
+    -- measurable once the horizon before the month's start lies within the history
+    CASE WHEN m.month - $horizon >= (SELECT first_date FROM span) THEN coalesce(cc.churned, 0) END AS churned_customers,
     (SELECT count(DISTINCT customer_id) FROM days d WHERE d.order_date >= m.month - $horizon AND d.order_date < m.month) AS at_risk_base
-  FROM months m LEFT JOIN monthly x USING (month)
+  FROM months m LEFT JOIN monthly x USING (month) LEFT JOIN first_counts fc USING (month) LEFT JOIN churn_counts cc USING (month)
+),
+compared AS (
+  SELECT *,
+    CASE WHEN is_partial_month THEN lag(revenue_to_as_of_day) OVER w ELSE lag(revenue) OVER w END AS revenue_month_before,
+    lag(is_cut_at_start) OVER w AS month_before_cut,
+    CASE WHEN is_partial_month THEN lag(revenue_to_as_of_day, 12) OVER w ELSE lag(revenue, 12) OVER w END AS revenue_year_before,
+    lag(is_cut_at_start, 12) OVER w AS year_before_cut
+  FROM k WINDOW w AS (ORDER BY month)
 )
 SELECT
   month, is_partial_month, revenue, gross_revenue, refunds, orders, average_order_value,
   customers_active, customers_total, vips_active, vips_total, new_customers, churned_customers,
   churned_customers / nullif(at_risk_base, 0) AS churn_rate,
-  revenue / nullif(lag(revenue) OVER (ORDER BY month), 0) - 1 AS mom_growth,
-  revenue / nullif(lag(revenue, 12) OVER (ORDER BY month), 0) - 1 AS yoy_growth,
+  CASE WHEN NOT month_before_cut THEN revenue / nullif(revenue_month_before, 0) - 1 END AS mom_growth,
+  CASE WHEN NOT year_before_cut THEN revenue / nullif(revenue_year_before, 0) - 1 END AS yoy_growth,
   CASE WHEN $has_costs THEN orders * $cost_per_order + customers_active * $cost_per_active_customer
-    + coalesce((SELECT cost FROM monthly_costs mc WHERE mc.month = k.month), 0) END AS cost,
+    + coalesce((SELECT cost FROM monthly_costs mc WHERE mc.month = compared.month), 0) END AS cost,
   CASE WHEN $has_costs THEN revenue * $gross_margin - (orders * $cost_per_order + customers_active * $cost_per_active_customer
-    + coalesce((SELECT cost FROM monthly_costs mc WHERE mc.month = k.month), 0)) END AS net_profit
-FROM k
+    + coalesce((SELECT cost FROM monthly_costs mc WHERE mc.month = compared.month), 0)) END AS net_profit,
+  guest_revenue,
+  CAST($currency AS VARCHAR) AS currency
+FROM compared
 ORDER BY month

@@ -37,7 +37,7 @@ export const publishStage: Stage<PublishParams, Pick<FeaturesOutput, 'asOf'> & P
   reads: ['customer_scores', 'orders', 'rejected_rows', 'customer_scores_history'],
   writes: ['kpis_monthly', 'kpis_by_group', 'customer_scores_history'],
   outside: 'writes the release folder and switches --out to it',
-  params: (c: Config) => ({ out: c.out, horizonDays: c.horizonDays, cmgrMonths: c.kpis.cmgrMonths, costs: c.costs }),
+  params: (c: Config) => ({ out: c.out, horizonDays: c.horizonDays, currency: c.currency, cmgrMonths: c.kpis.cmgrMonths, costs: c.costs }),
   async run(ctx, p, { asOf, models }) {
     const started = performance.now();
     const { db, runId, step } = ctx;
@@ -47,7 +47,7 @@ export const publishStage: Stage<PublishParams, Pick<FeaturesOutput, 'asOf'> & P
       const rejectedByReason = await db.all<NonNullable<RunManifest['rejected_by_reason']>[number]>(readSql('publish/rejected_by_reason.sql'), { run_id: runId });
       const dir = publication.staging(runId);
       const report = async () => renderReport(await loadReportData(db, runId, p.horizonDays), {
-        runId, asOf, horizonDays: p.horizonDays, modelVersion: models.version, metrics: models.metrics, cmgr: cmgr?.value ?? null,
+        runId, asOf, horizonDays: p.horizonDays, currency: p.currency, modelVersion: models.version, metrics: models.metrics, cmgr: cmgr?.value ?? null,
       });
       await writeRelease(db, dir, runId, models.metrics, report, step);
       // The published manifest times publication up to its own writing; the database's copy has the full figure.

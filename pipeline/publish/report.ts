@@ -17,6 +17,8 @@ export interface ReportContext {
   runId: string;
   asOf: string;
   horizonDays: number;
+  /** The currency of every amount shown. */
+  currency: string;
   modelVersion: string;
   metrics: Record<string, unknown>;
   cmgr: number | null;
@@ -87,7 +89,7 @@ td:last-child{white-space:normal;min-width:260px}.muted{color:#667}.warn{color:#
 function headline(d: ReportData, ctx: ReportContext): string {
   const h = d.head;
   return `<h1>Customer value and churn report</h1>
-<p class="muted">As of ${esc(ctx.asOf)} · horizon ${ctx.horizonDays} days · model ${esc(ctx.modelVersion)} · run ${esc(ctx.runId)}</p>
+<p class="muted">As of ${esc(ctx.asOf)} · horizon ${ctx.horizonDays} days · amounts in ${esc(ctx.currency)} · model ${esc(ctx.modelVersion)} · run ${esc(ctx.runId)}</p>
 <div class="cards">
 <div class="card">Customers<b>${money(h.customers)}</b></div>
 <div class="card">VIPs<b>${money(h.vips)}</b></div>
@@ -153,9 +155,10 @@ ${table(['value model', 'normalized Gini', 'Spearman', 'decile MAPE'],
   ['l', 'r', 'r', 'r'])}`;
 }
 
-function dataQualitySection(d: ReportData): string {
+function dataQualitySection(d: ReportData, ctx: ReportContext): string {
   return `<h2>Data quality</h2>
-${d.rejects.length ? table(['input', 'reason', 'lines rejected'], d.rejects.map((r) => [r.kind, r.reason, r.lines]), ['l', 'l', 'r']) : '<p>No rows rejected in this run.</p>'}`;
+${d.rejects.length ? table(['input', 'reason class', 'lines rejected', 'first line', 'its reason'], d.rejects.map((r) => [r.kind, r.reason_class, r.lines, r.example_line, r.example_reason]), ['l', 'l', 'r', 'r', 'l']) : '<p>No rows rejected in this run.</p>'}
+<p class="muted">Every rejected line is in the database's rejected_rows table: <code>fidelio rejected --run ${esc(ctx.runId)}</code> lists them.</p>`;
 }
 
 /**
@@ -178,7 +181,7 @@ ${movementsSection(d)}
 ${effectsSection(d, ctx)}
 ${kpiSection(d)}
 ${modelSection(m)}
-${dataQualitySection(d)}
+${dataQualitySection(d, ctx)}
 </body></html>
 `;
 }

@@ -28,6 +28,7 @@
 --   contact             to be contacted for the action: not opted out, not control, not in cooldown, within budget
 --   contact_blocked_by  why an action's customer is not contacted: opted_out, control, cooldown or budget
 --   expected_value_retained   value_at_risk x the assumed save rate, for contacted customers
+--   currency            the currency of every amount above
 WITH base AS (
   SELECT
     f.customer_id,
@@ -207,6 +208,7 @@ SELECT
     CASE WHEN unresolved_complaints > 0 THEN unresolved_complaints || ' unresolved complaint' || CASE WHEN unresolved_complaints > 1 THEN 's' ELSE '' END END,
     CASE WHEN complaints_90d > 0 AND unresolved_complaints = 0 THEN complaints_90d || ' complaint' || CASE WHEN complaints_90d > 1 THEN 's' ELSE '' END || ' in the last 90 days' END
   ), ''), 'no order for ' || days_since_last_order || ' days; ' || purchase_days || ' purchase day' || CASE WHEN purchase_days > 1 THEN 's' ELSE '' END || ' to date') AS reasons,
-  CAST($model_version AS VARCHAR) AS model_version
+  CAST($model_version AS VARCHAR) AS model_version,
+  CAST($currency AS VARCHAR) AS currency
 FROM chosen
 ORDER BY customer_id

@@ -89,6 +89,13 @@ export const REASON_GROUPS: ReasonGroup[] = [
     phrase: (v, t) => `buys from ${plural(v('category_count'), 'category', 'categories')}${t('preferred_channel') ? `, mostly by ${t('preferred_channel')}` : ''}`,
   },
   {
+    name: 'basket',
+    features: ['avg_basket_items', 'avg_basket_lines', 'distinct_products', 'returned_items_share'],
+    phrase: (v) => (Number.isFinite(v('avg_basket_items'))
+      ? `${n0(v('avg_basket_items')).toFixed(1)} items a basket, ${plural(v('distinct_products'), 'product')} to date${v('returned_items_share') > 0 ? `, ${Math.round(100 * v('returned_items_share'))}% of items returned` : ''}`
+      : null),
+  },
+  {
     name: 'pattern',
     features: ['btyd_p_alive', 'btyd_expected_purchases', 'btyd_p_no_purchase'],
     phrase: (v) => (Number.isFinite(v('btyd_p_alive')) ? `purchase rhythm: ${Math.round(100 * v('btyd_p_alive'))}% likely still active` : null),
@@ -103,8 +110,11 @@ function layout(models: NeuralModels) {
     if (c.values.length) baseline[columns.indexOf(`${c.name}=${c.values[0]}`)] = 1;
     else baseline[columns.indexOf(`${c.name}=other`)] = 1;
   }
-  const groups = REASON_GROUPS.map((g) =>
-    columns.flatMap((col, i) => (g.features.some((f) => col === f || col.startsWith(`${f}__`) || col.startsWith(`${f}=`)) ? [i] : [])));
+  // Groups with no input in this model (line-item features on an orders-only history) are left out.
+  const groups = REASON_GROUPS.map((group) => ({
+    group,
+    columns: columns.flatMap((col, i) => (group.features.some((f) => col === f || col.startsWith(`${f}__`) || col.startsWith(`${f}=`)) ? [i] : [])),
+  })).filter((g) => g.columns.length > 0);
   return { baseline, groups, width: columns.length };
 }
 
@@ -126,14 +136,14 @@ export function occlusionReasons(models: NeuralModels, data: FeatureColumns, n: 
       for (let g = 0; g <= G; g++) {
         const at = (r * (G + 1) + g) * width;
         m.set(own, at);
-        if (g > 0) for (const c of groups[g - 1]!) m[at + c] = baseline[c]!;
+        if (g > 0) for (const c of groups[g - 1]!.columns) m[at + c] = baseline[c]!;
       }
     });
     const matrix: Matrix = { data: m, rows: rows.length * (G + 1), cols: width };
     const p = applyPlatt(models.churn.platt, predict(models.churn.model, matrix));
     rows.forEach((row, r) => {
       const own = p[r * (G + 1)]!;
-      const ranked = REASON_GROUPS.map((group, g) => ({ group, effect: own - p[r * (G + 1) + g + 1]! })).sort((a, b) => b.effect - a.effect);
+      const ranked = groups.map(({ group }, g) => ({ group, effect: own - p[r * (G + 1) + g + 1]! })).sort((a, b) => b.effect - a.effect);
       // The groups that clearly raised the score; failing any, the one that raised it most.
       const clear = ranked.filter((e) => e.effect > MIN_EFFECT).slice(0, MAX_REASONS);
       const effects = clear.length ? clear : ranked.slice(0, 1);

@@ -6,10 +6,12 @@ import { readSql } from '../db/sqlFile.js';
 export interface ScoreParams {
   horizonDays: number;
   seed: number;
+  /** The currency of the amounts (a column of customer_scores). */
+  currency: string;
   scoring: Config['scoring'];
 }
 
-export const scoreParams = (c: Config): ScoreParams => ({ horizonDays: c.horizonDays, seed: c.seed, scoring: c.scoring });
+export const scoreParams = (c: Config): ScoreParams => ({ horizonDays: c.horizonDays, seed: c.seed, currency: c.currency, scoring: c.scoring });
 
 /**
  * customer_scores.sql with the operator's own conditions (the VIP rule and
@@ -32,5 +34,6 @@ export function customerScoresParams(p: ScoreParams, modelVersion: string) {
     vip_unresolved_complaints: s.flags.vipUnresolvedComplaints, seed: String(p.seed),
     control_share: s.controlShare, cooldown_days: s.cooldownDays, save_rate: s.budget.saveRate,
     cost_per_action: s.budget.costPerAction, max_actions: s.budget.maxActions ?? null, max_spend: s.budget.maxSpend ?? null,
+    currency: p.currency,
   };
 }

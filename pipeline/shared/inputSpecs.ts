@@ -10,6 +10,10 @@ export interface ColumnSpec {
   name: string;
   type: ColumnType;
   required: boolean;
+  /** Decimal places kept (decimal columns; 2 unless given). */
+  scale?: number;
+  /** An identifier: control characters in it reject the row (they would reach spreadsheets and BI tools). */
+  id?: boolean;
 }
 
 export interface InputSpec {
@@ -28,14 +32,21 @@ export const specs: Record<InputKind, InputSpec> = {
     table: 'orders',
     key: 'order_id',
     columns: [
-      { name: 'order_id', type: 'text', required: true },
-      { name: 'customer_id', type: 'text', required: true },
+      { name: 'order_id', type: 'text', required: true, id: true },
+      // Empty: a guest order, counted in the revenue KPIs and not scored.
+      { name: 'customer_id', type: 'text', required: false, id: true },
       { name: 'order_ts', type: 'timestamp', required: true },
+      // Required unless the file is line items with quantity and unit_price (lineItemColumns).
       { name: 'amount', type: 'decimal', required: true },
       { name: 'currency', type: 'text', required: false },
       { name: 'category', type: 'text', required: false },
       { name: 'channel', type: 'text', required: false },
       { name: 'discount_used', type: 'boolean', required: false },
+      // Line items: one row per item of an order.
+      { name: 'quantity', type: 'decimal', required: false, scale: 3 },
+      { name: 'unit_price', type: 'decimal', required: false, scale: 4 },
+      { name: 'product_id', type: 'text', required: false },
+      { name: 'product_name', type: 'text', required: false },
     ],
     timestamp: { column: 'order_ts', dateColumn: 'order_date' },
   },
@@ -44,7 +55,7 @@ export const specs: Record<InputKind, InputSpec> = {
     table: 'customers',
     key: 'customer_id',
     columns: [
-      { name: 'customer_id', type: 'text', required: true },
+      { name: 'customer_id', type: 'text', required: true, id: true },
       { name: 'signup_date', type: 'date', required: false },
       { name: 'birth_date', type: 'date', required: false },
       { name: 'country', type: 'text', required: false },
@@ -57,8 +68,8 @@ export const specs: Record<InputKind, InputSpec> = {
     table: 'tickets',
     key: 'ticket_id',
     columns: [
-      { name: 'ticket_id', type: 'text', required: true },
-      { name: 'customer_id', type: 'text', required: true },
+      { name: 'ticket_id', type: 'text', required: true, id: true },
+      { name: 'customer_id', type: 'text', required: true, id: true },
       { name: 'opened_ts', type: 'timestamp', required: true },
       { name: 'kind', type: 'text', required: false },
       { name: 'resolved', type: 'boolean', required: false },
@@ -66,3 +77,9 @@ export const specs: Record<InputKind, InputSpec> = {
     timestamp: { column: 'opened_ts', dateColumn: 'opened_date' },
   },
 };
+
+/** The columns stored in the kind's table: the order-level ones for orders (the item columns live in order_lines). */
+export const ORDER_LEVEL_COLUMNS = ['order_id', 'customer_id', 'order_ts', 'amount', 'currency', 'category', 'channel', 'discount_used'];
+
+/** The item columns of a line-items file: with quantity and unit_price, a line's amount is their product. */
+export const LINE_ITEM_COLUMNS = ['quantity', 'unit_price', 'product_id', 'product_name'];

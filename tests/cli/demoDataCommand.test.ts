@@ -14,5 +14,8 @@ test('demo-data writes the seeded data set and prints where, with its figures; t
     const b = JSON.parse((await runCli(['demo-data', '--out', join(dir, 'b'), '--customers', '80', '--months', '12', '--seed', '5', '--bad-rows'])).stdout);
     expect(readFileSync(b.orders, 'utf8')).toBe(readFileSync(files.orders, 'utf8'));
     expect((await runCli(['demo-data', '--out', join(dir, 'c'), '--customers', '10'])).code).toBe(2);
+    const shaped = JSON.parse((await runCli(['demo-data', '--out', join(dir, 'd'), '--shape', 'european', '--customers', '30'])).stdout);
+    expect(readFileSync(shaped.orders, 'utf8').split('\n')[0]).toBe('Order No;Customer No;Order Date;Total;Currency;Channel');
+    expect((await runCli(['demo-data', '--out', join(dir, 'e'), '--shape', 'spreadsheet'])).code).toBe(2);
   });
 });

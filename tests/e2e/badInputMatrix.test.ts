@@ -43,7 +43,8 @@ describe('inputs that cannot be read as the contract\'s input: exit 2', () => {
   test('a wrong delimiter', async () => {
     const r = await runOn(`${HEADER.replaceAll(',', ';')}\n${goodLines[0]!.replaceAll(',', ';')}\n`);
     expect(r.code).toBe(2);
-    expect(r.errors).toContain('The header looks ";"-delimited: set csv.delimiter in the config.');
+    expect(r.errors).toContain('The header looks ";"-delimited: set formats.orders.delimiter (or csv.delimiter) in the config.');
+    expect(r.errors).toContain('fidelio inspect --orders');
   });
   test('a required column missing', async () => {
     const r = await runOn(`order_id,customer_id,order_ts\n1,c1,2025-01-01\n`);
@@ -67,8 +68,13 @@ describe('data that leaves nothing to score: exit 1 with what to do', () => {
   });
   test('a column of the wrong type throughout', async () => {
     const r = await runOn(`${HEADER}\n${goodLines.map((l) => l.split(',').map((v, i) => (i === 3 ? 'n/a' : v)).join(',')).join('\n')}\n`);
+    // More than ingest.maxRejectedShare of the file rejected: a misread, so nothing of it is loaded, and the
+    // message names the reason with its first line and the commands that help.
     expect(r.code).toBe(1);
-    expect(r.errors).toContain('no usable orders: every input row was rejected');
+    expect(r.errors).toMatch(/of its [\d,]+ lines \(100%\) were rejected, more than ingest\.maxRejectedShare \(5\.0%\)/);
+    expect(r.errors).toContain("amount_not_a_number");
+    expect(r.errors).toContain("amount 'n/a' is not a number");
+    expect(r.errors).toContain('fidelio rejected --run');
   });
   test('every customer filtered out by --as-of', async () => {
     const r = await runOn(`${HEADER}\n${goodLines.join('\n')}\n`, ['--as-of', '2000-01-01']);

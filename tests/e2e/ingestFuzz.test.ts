@@ -4,7 +4,7 @@ import { expect, test } from 'vitest';
 import { generateDemoData } from '../../pipeline/demo/generateDemoData.js';
 import { Random } from '../../pipeline/shared/random.js';
 import { InputError } from '../../pipeline/errors.js';
-import { ingestInputs } from '../../pipeline/ingest/ingestInputs.js';
+import { ingestInputs, plainIngestOptions } from '../../pipeline/ingest/ingestInputs.js';
 import { silentLogger } from '../../pipeline/log.js';
 import { withDb, withTempDir, writeFile } from '../helpers/withDb.js';
 
@@ -38,9 +38,7 @@ test('fuzzed CSV ingest never crashes and accounts for every row (seeded, bounde
       const path = writeFile(dir, `fuzz-${rounds}.csv`, body);
       await withDb(async (db) => {
         try {
-          const [file] = await ingestInputs(db, { orders: [path] }, {
-            runId: `fuzz-${rounds}`, runTime: new Date('2027-01-01T00:00:00Z'), currency: 'USD', delimiter: ',', columns: { orders: {}, customers: {}, tickets: {} },
-          }, silentLogger);
+          const [file] = await ingestInputs(db, { orders: [path] }, plainIngestOptions(`fuzz-${rounds}`, new Date('2027-01-01T00:00:00Z')), silentLogger);
           expect(file!.rows_read).toBe(file!.rows_accepted + file!.rows_rejected + file!.rows_duplicate);
           expect(await db.value('SELECT count(*) FROM rejected_rows')).toBe(file!.rows_rejected);
           expect(await db.value('SELECT count(*) FROM rejected_rows WHERE reason IS NULL OR reason = \'\'')).toBe(0);

@@ -66,12 +66,12 @@ describe('the sources a feature query reads', () => {
   test('a copy holding some customers\' rows gives those customers the same features as the whole tables', async () => {
     await withTempDir((dir) => withDb(async (db) => {
       await loadHistory(db, dir, ORDERS, TICKETS);
-      expect(featureParams(AS_OF)).toMatchObject({ orders: 'orders', tickets: 'tickets' });
+      expect(featureParams(AS_OF)).toMatchObject({ orders: 'orders', lines: 'order_lines', tickets: 'tickets' });
       // A and B: D has a refund only, so is not a customer yet.
       expect(await buildFeatures(db, AS_OF, ALL_ROWS)).toBe(2);
       await db.run(`CREATE TEMP TABLE a_orders AS SELECT * FROM orders WHERE customer_id = 'A';
         CREATE TEMP TABLE a_tickets AS SELECT * FROM tickets WHERE customer_id = 'A'`);
-      expect(await buildFeatures(db, AS_OF, { orders: 'a_orders', tickets: 'a_tickets' }, 'a_features')).toBe(1);
+      expect(await buildFeatures(db, AS_OF, { orders: 'a_orders', lines: 'order_lines', tickets: 'a_tickets' }, 'a_features')).toBe(1);
       const whole = await db.all(`SELECT * FROM customer_features WHERE customer_id = 'A'`);
       expect(await db.all('SELECT * FROM a_features')).toEqual(whole);
     }));

@@ -51,7 +51,7 @@ describe('the training sample', () => {
     const { db } = base;
     await buildTrainingSample(db, 700, 42, 200);
     const tables = new SampleTables(db);
-    expect(await tables.sources('all')).toEqual({ orders: 'orders', tickets: 'tickets' });
+    expect(await tables.sources('all')).toEqual({ orders: 'orders', lines: 'order_lines', tickets: 'tickets' });
     const fit = await tables.orders('fit');
     expect(await tables.orders('fit')).toBe(fit);
     expect(await db.value<number>(`SELECT count(DISTINCT customer_id) FROM ${fit}`)).toBeLessThanOrEqual(200);

@@ -1,6 +1,6 @@
 import type { Database } from '../../pipeline/db/Database.js';
 import { buildFeatures } from '../../pipeline/features/customerFeatures.js';
-import { ingestInputs, type IngestOptions } from '../../pipeline/ingest/ingestInputs.js';
+import { ingestInputs, plainIngestOptions, type IngestOptions } from '../../pipeline/ingest/ingestInputs.js';
 import { silentLogger } from '../../pipeline/log.js';
 import { writeFile } from './withDb.js';
 
@@ -37,9 +37,7 @@ export const LATER_TICKETS = ['T4,A,2025-07-01T10:00:00Z,complaint,false'];
 export const CUSTOMERS = ['customer_id,signup_date,birth_date,country,acquisition_channel', 'A,2024-12-31,1990-07-01,ES,organic'];
 
 /** Ingest options for tests: the default columns, a run time after every row. */
-export const TEST_INGEST: IngestOptions = {
-  runId: 'r', runTime: new Date('2026-01-01T00:00:00Z'), currency: 'USD', delimiter: ',', columns: { orders: {}, customers: {}, tickets: {} },
-};
+export const TEST_INGEST: IngestOptions = plainIngestOptions('r', new Date('2026-01-01T00:00:00Z'));
 
 /** Loads the given lines of the hand-made history into `db`. */
 export async function loadHistory(db: Database, dir: string, orders: string[], tickets: string[]): Promise<void> {

@@ -1,22 +1,20 @@
 import { describe, expect, test } from 'vitest';
 import { InputError } from '../../pipeline/errors.js';
-import { ingestInputs, type IngestOptions } from '../../pipeline/ingest/ingestInputs.js';
+import { ingestInputs, plainIngestOptions, type IngestOptions } from '../../pipeline/ingest/ingestInputs.js';
 import { silentLogger } from '../../pipeline/log.js';
 import type { Database } from '../../pipeline/db/Database.js';
 import { withDb, withTempDir, writeFile } from '../helpers/withDb.js';
 
-const options: IngestOptions = {
-  runId: 'run-1',
-  runTime: new Date('2026-01-01T00:00:00Z'),
-  currency: 'USD',
-  delimiter: ',',
-  columns: { orders: {}, customers: {}, tickets: {} },
-};
+const options: IngestOptions = plainIngestOptions('run-1', new Date('2026-01-01T00:00:00Z'));
 
 const HEADER = 'order_id,customer_id,order_ts,amount,currency';
 
 async function rejects(db: Database) {
   return db.all<{ line: number; raw: string; reason: string }>('SELECT line, raw, reason FROM rejected_rows ORDER BY line');
+}
+
+async function classes(db: Database) {
+  return (await db.all<{ c: string }>('SELECT reason_class AS c FROM rejected_rows ORDER BY line')).map((r) => r.c);
 }
 
 /** Ingests one orders CSV built from lines and returns the file's accounting and the rejects. */
@@ -32,13 +30,16 @@ async function ingestLines(lines: string[], opts: Partial<IngestOptions> = {}) {
 
 describe('ingest validation: one rejected row per bad line, with its reason', () => {
   test.each([
-    ['missing customer_id', '1,,2025-01-01,10.00,USD', 'missing customer_id'],
-    ['blank customer_id', '1,   ,2025-01-01,10.00,USD', 'missing customer_id'],
     ['missing order_id', ',c1,2025-01-01,10.00,USD', 'missing order_id'],
+    ['missing amount', '1,c1,2025-01-01,,USD', 'missing amount'],
+    ['a control character in an id', '1,c\u00011,2025-01-01,10.00,USD', "customer_id 'c?1' holds control characters (shown as ?)"],
     ['unparseable date', "1,c1,2025-13-45,10.00,USD", "order_ts '2025-13-45' is not an ISO 8601 date or timestamp"],
-    ['non-ISO date', '1,c1,03/04/2025,10.00,USD', "order_ts '03/04/2025' is not an ISO 8601 date or timestamp"],
+    ['non-ISO date', '1,c1,03/04/2025,10.00,USD', "order_ts '03/04/2025' is not an ISO 8601 date or timestamp (it reads as %m/%d/%Y or %d/%m/%Y: set formats.orders.dateFormat)"],
+    ['an implausible date', '1,c1,0001-01-01,10.00,USD', "order_ts '0001-01-01' is before 1990-01-01, too early to be true (ingest.earliestDate)"],
+    ['an underscore in a number', '1,c1,2025-01-01,1_000,USD', "amount '1_000' is not a number"],
+    ['a number out of range', '1,c1,2025-01-01,1e30,USD', "amount '1e30' is out of range (at most 16 digits before the decimal point)"],
     ['non-numeric amount', '1,c1,2025-01-01,ten,USD', "amount 'ten' is not a number"],
-    ['decimal comma', '1,c1,2025-01-01,"12,50",USD', "amount '12,50' uses a decimal comma; expected a decimal point"],
+    ['decimal comma', '1,c1,2025-01-01,"12,50",USD', "amount '12,50' uses a decimal comma; expected a decimal point (set formats.orders.decimal: \",\")"],
     ['date after the run', '1,c1,2026-06-01,10.00,USD', "order_ts '2026-06-01' is after the time of the run (2026-01-01T00:00:00Z); a clock or export error?"],
     ['short row', '1,c1,2025-01-01,10.00', 'too few columns: expected 5'],
     ['long row', '1,c1,2025-01-01,10.00,USD,extra', 'too many columns: expected 5, found 6'],
@@ -50,10 +51,21 @@ describe('ingest validation: one rejected row per bad line, with its reason', ()
     expect(file).toMatchObject({ rows_read: 2, rows_accepted: 1, rows_rejected: 1, rows_duplicate: 0 });
   });
 
-  test('a line with several problems is one rejected row listing them all', async () => {
-    const { file, rejected } = await ingestLines(['1,,someday,abc,USD']);
-    expect(rejected).toEqual([{ line: 2, raw: '1,,someday,abc,USD', reason: "missing customer_id; order_ts 'someday' is not an ISO 8601 date or timestamp; amount 'abc' is not a number" }]);
-    expect(file.rows_rejected).toBe(1);
+  test('a line with several problems is one rejected row listing them all, and each class', async () => {
+    await withTempDir((dir) => withDb(async (db) => {
+      const path = writeFile(dir, 'o.csv', `${HEADER}\n,c1,someday,abc,USD\n`);
+      const [file] = await ingestInputs(db, { orders: [path] }, options, silentLogger);
+      expect(await rejects(db)).toEqual([{ line: 2, raw: ',c1,someday,abc,USD', reason: "missing order_id; order_ts 'someday' is not an ISO 8601 date or timestamp; amount 'abc' is not a number" }]);
+      expect(await classes(db)).toEqual(['missing_order_id;order_ts_not_a_date;amount_not_a_number']);
+      expect(file!.rows_rejected).toBe(1);
+    }));
+  });
+
+  test('an order without a customer is a guest order: accepted, with no customer', async () => {
+    const { file, rejected, orders } = await ingestLines(['1,,2025-01-01,10.00,USD', '2,   ,2025-01-02,5.00,USD']);
+    expect(rejected).toEqual([]);
+    expect(file).toMatchObject({ rows_read: 2, rows_accepted: 2 });
+    expect(orders.map((o) => o.customer_id)).toEqual([null, null]);
   });
 
   test('refunds are kept, rows after as-of are valid, amounts are exact decimals', async () => {
@@ -81,7 +93,7 @@ describe('ingest validation: one rejected row per bad line, with its reason', ()
   test('exact duplicate lines are counted as duplicates; a repeated id with other values is rejected', async () => {
     const { file, rejected } = await ingestLines(['1,c1,2025-01-01,10.00,USD', '1,c1,2025-01-01,10.00,USD', '1,c1,2025-01-01,99.00,USD']);
     expect(file).toMatchObject({ rows_read: 3, rows_accepted: 1, rows_rejected: 1, rows_duplicate: 1 });
-    expect(rejected).toEqual([{ line: 4, raw: '1,c1,2025-01-01,99.00,USD', reason: "order_id '1' already appears at line 2 of this file with different values" }]);
+    expect(rejected).toEqual([{ line: 4, raw: '1,c1,2025-01-01,99.00,USD', reason: "order_id '1' already appears at line 2 of this file with different values (several lines per order? they are line items: set formats.orders.grain: line)" }]);
   });
 
   test('blank lines are not rows; quoted fields keep their commas; line numbers stay physical', async () => {
@@ -110,7 +122,8 @@ describe('ingest validation: one rejected row per bad line, with its reason', ()
         const path = writeFile(dir, 'o.csv', Buffer.concat([Buffer.from(`${HEADER}\n1,c1,2025-01-01,1.00,USD\n`), bad, Buffer.from('3,c3,2025-01-01,1.00,USD\n')]));
         const [file] = await ingestInputs(db, { orders: [path] }, options, silentLogger);
         expect(file).toMatchObject({ rows_read: 3, rows_accepted: 2, rows_rejected: 1 });
-        expect((await rejects(db)).map((r) => [r.line, r.reason])).toEqual([[3, 'invalid UTF-8 bytes in the line']]);
+        expect((await rejects(db)).map((r) => [r.line, r.reason])).toEqual([[3, 'invalid UTF-8 bytes in the line (is the file Latin-1? set formats.orders.encoding: latin-1)']]);
+        expect(await classes(db)).toEqual(['invalid_utf8']);
       }),
     );
   });
@@ -168,11 +181,11 @@ describe('formats and mapping', () => {
     await withTempDir((dir) =>
       withDb(async (db) => {
         const path = `${dir}/o.parquet`;
-        await db.run(`COPY (SELECT * FROM (VALUES ('1', 'c1', TIMESTAMP '2025-01-01 10:00:00', 10.5), ('2', NULL, TIMESTAMP '2025-01-02 00:00:00', 3.0))
+        await db.run(`COPY (SELECT * FROM (VALUES ('1', 'c1', TIMESTAMP '2025-01-01 10:00:00', '10.5'), ('2', 'c2', TIMESTAMP '2025-01-02 00:00:00', '-'))
           t(order_id, customer_id, order_ts, amount)) TO '${path}' (FORMAT parquet)`);
         const [file] = await ingestInputs(db, { orders: [path] }, options, silentLogger);
         expect(file).toMatchObject({ rows_read: 2, rows_accepted: 1, rows_rejected: 1 });
-        expect((await rejects(db)).map((r) => [r.line, r.reason])).toEqual([[2, 'missing customer_id']]);
+        expect((await rejects(db)).map((r) => [r.line, r.reason])).toEqual([[2, "amount '-' is not a number"]]);
       }),
     );
   });
@@ -212,7 +225,7 @@ describe('inputs that cannot be read fail fast with exit code 2', () => {
     expect(await failure('order_id,customer_id,amount\n1,c1,2\n')).toContain('lacks required column(s) "order_ts"');
   });
   test('a wrong delimiter is named', async () => {
-    expect(await failure('order_id;customer_id;order_ts;amount\n1;c1;2025-01-01;2\n')).toContain('The header looks ";"-delimited: set csv.delimiter in the config.');
+    expect(await failure('order_id;customer_id;order_ts;amount\n1;c1;2025-01-01;2\n')).toContain('The header looks ";"-delimited: set formats.orders.delimiter (or csv.delimiter) in the config.');
   });
   test('a header-only file is read as zero rows, not an error', async () => {
     await withTempDir((dir) =>

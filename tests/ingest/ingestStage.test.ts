@@ -13,7 +13,11 @@ const context = (db: StageContext['db']): StageContext => ({
 });
 
 test("the ingest slice of a configuration: the inputs, or the demo data set beside the database when there are none", () => {
-  expect(ingestParams(loadConfig(undefined, { orders: ['o.csv'], currency: 'EUR' }))).toMatchObject({ inputs: { orders: ['o.csv'] }, currency: 'EUR', delimiter: ',' });
+  const p = ingestParams(loadConfig(undefined, { orders: ['o.csv'], currency: 'EUR', csv: { delimiter: ';' }, formats: { customers: { delimiter: ',', dateFormat: '%d/%m/%Y' } } }));
+  expect(p).toMatchObject({ inputs: { orders: ['o.csv'] }, currency: 'EUR', maxRejectedShare: 0.05, earliestDate: '1990-01-01' });
+  // csv.delimiter is each kind's default; a kind's own delimiter wins; a date format becomes a list.
+  expect(p.formats.orders).toMatchObject({ delimiter: ';', decimal: '.', grain: 'order', dateFormats: [] });
+  expect(p.formats.customers).toMatchObject({ delimiter: ',', dateFormats: ['%d/%m/%Y'] });
   const demo = ingestParams(loadConfig(undefined, { db: '/x/y/f.duckdb', demo: { customers: 60 } }));
   expect(demo.demo).toMatchObject({ dir: '/x/y/demo', options: { customers: 60, withBadRows: true } });
 });

@@ -5,12 +5,12 @@ import { withDb } from '../helpers/withDb.js';
 
 /** `checked` as validateStage leaves it for a customers file. */
 async function checked(db: Parameters<typeof mergeChecked>[0], rows: [number, string, string | null, string][]) {
-  await db.run(`CREATE OR REPLACE TEMP TABLE checked (line BIGINT, raw VARCHAR, reason VARCHAR, status VARCHAR, customer_id VARCHAR, signup_date DATE,
+  await db.run(`CREATE OR REPLACE TEMP TABLE checked (line BIGINT, raw VARCHAR, reason VARCHAR, reason_class VARCHAR, status VARCHAR, customer_id VARCHAR, signup_date DATE,
     birth_date DATE, country VARCHAR, acquisition_channel VARCHAR, opted_out BOOLEAN)`);
   await db.run('CREATE OR REPLACE TEMP TABLE stage_lines (line BIGINT, raw VARCHAR)');
   for (const [line, id, country, status] of rows) {
-    await db.run(`INSERT INTO checked VALUES ($1, $2, $3, $4, $5, NULL, NULL, $6, NULL, NULL)`,
-      [line, status === 'rejected' ? `raw ${line}` : null, status === 'rejected' ? 'missing customer_id' : null, status, id, country]);
+    await db.run(`INSERT INTO checked VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL, $7, NULL, NULL)`,
+      [line, status === 'rejected' ? `raw ${line}` : null, status === 'rejected' ? 'missing customer_id' : null, status === 'rejected' ? 'missing_customer_id' : null, status, id, country]);
   }
 }
 
@@ -25,8 +25,8 @@ test('into an empty table every accepted row is new; later files add, duplicate 
       { customer_id: 'b', country: 'DE', source_file: 'c2.csv', source_line: 3, loaded_run: 'run-2' },
       { customer_id: 'c', country: 'IT', source_file: 'c2.csv', source_line: 4, loaded_run: 'run-2' },
     ]);
-    expect(await db.all('SELECT run_id, kind, file, line, raw, reason FROM rejected_rows')).toEqual([
-      { run_id: 'run-1', kind: 'customers', file: 'c1.csv', line: 4, raw: 'raw 4', reason: 'missing customer_id' },
+    expect(await db.all('SELECT run_id, kind, file, line, raw, reason, reason_class FROM rejected_rows')).toEqual([
+      { run_id: 'run-1', kind: 'customers', file: 'c1.csv', line: 4, raw: 'raw 4', reason: 'missing customer_id', reason_class: 'missing_customer_id' },
     ]);
   });
 });

@@ -38,7 +38,7 @@ describe('headers', () => {
 
   test('a header lacking required columns is explained, guessing a wrong delimiter', () => {
     expect(missingColumnsMessage('o.csv', ['order_ts'], ['order_id;customer_id;order_ts'], ','))
-      .toBe('o.csv lacks required column(s) "order_ts"; found "order_id;customer_id;order_ts". The header looks ";"-delimited: set csv.delimiter in the config. Map other names with columns.<kind>.<column> in the config.');
+      .toBe('o.csv lacks required column(s) "order_ts"; found "order_id;customer_id;order_ts". The header looks ";"-delimited: set formats.orders.delimiter (or csv.delimiter) in the config. Map other names with columns.orders.<column> in the config (fidelio inspect --orders o.csv suggests a mapping).');
   });
 
   test('a file\'s SHA-256 is its content\'s', async () => {

@@ -1,34 +1,100 @@
-import { expect, test } from 'vitest';
-import { validateStage } from '../../pipeline/ingest/validateStage.js';
+import { describe, expect, test } from 'vitest';
+import type { Database } from '../../pipeline/db/Database.js';
+import { ISO_VALUES, validateStage, type ValidationContext } from '../../pipeline/ingest/validateStage.js';
 import { specs } from '../../pipeline/shared/inputSpecs.js';
 import { withDb } from '../helpers/withDb.js';
 
-/** A staged orders file as stageFile leaves it: line, raw, structural error, every column as text. */
-async function stage(db: Parameters<typeof validateStage>[0], rows: (string | null)[][]) {
+const COLUMNS = ['order_id', 'customer_id', 'order_ts', 'amount', 'currency', 'discount_used', 'quantity', 'unit_price', 'product_id'] as const;
+type Row = Partial<Record<(typeof COLUMNS)[number], string>>;
+
+/** A staged orders file as stageFile leaves it: line, raw, structural error and class, every column as text. */
+async function stage(db: Database, rows: Row[]) {
   await db.run(`CREATE TEMP TABLE fx (currency VARCHAR, rate DECIMAL(18, 8)); INSERT INTO fx VALUES ('EUR', 1.1)`);
-  await db.run(`CREATE TEMP TABLE stage (line BIGINT, raw VARCHAR, structural_error VARCHAR, order_id VARCHAR, customer_id VARCHAR,
-    order_ts VARCHAR, amount VARCHAR, currency VARCHAR, category VARCHAR, channel VARCHAR, discount_used VARCHAR)`);
-  for (const [i, r] of rows.entries()) await db.run('INSERT INTO stage VALUES ($1, NULL, NULL, $2, $3, $4, $5, $6, NULL, NULL, $7)', [i + 2, ...r]);
+  await db.run(`CREATE TEMP TABLE stage (line BIGINT, raw VARCHAR, structural_error VARCHAR, structural_class VARCHAR, order_id VARCHAR, customer_id VARCHAR,
+    order_ts VARCHAR, amount VARCHAR, currency VARCHAR, category VARCHAR, channel VARCHAR, discount_used VARCHAR,
+    quantity VARCHAR, unit_price VARCHAR, product_id VARCHAR, product_name VARCHAR)`);
+  for (const [i, r] of rows.entries()) {
+    await db.run(`INSERT INTO stage (line, ${COLUMNS.join(', ')}) VALUES ($1, ${COLUMNS.map((_, k) => `$${k + 2}`).join(', ')})`, [i + 2, ...COLUMNS.map((c) => r[c] ?? null)]);
+  }
 }
 
-test('each row is typed and checked: every problem of a line in its reason, repeats as duplicates, conflicting repeats rejected', async () => {
-  await withDb(async (db) => {
-    await stage(db, [
-      ['O1', 'A', '2025-01-01T10:00:00Z', '12.50', 'USD', 'yes'],
-      ['O2', '', 'yesterday', '12,50', 'GBP', 'maybe'],
-      ['O3', 'B', '2027-01-01', '5', 'eur', null],
-      ['O1', 'A', '2025-01-01T10:00:00Z', '12.50', 'USD', 'yes'],
-      ['O1', 'A', '2025-01-01T10:00:00Z', '99.00', 'USD', 'yes'],
-    ]);
-    await validateStage(db, specs.orders, { runTime: new Date('2026-01-01T00:00:00Z'), currency: 'USD' });
-    const rows = await db.all<{ line: number; status: string; reason: string | null }>('SELECT line, status, reason FROM checked ORDER BY line');
-    expect(rows).toEqual([
-      { line: 2, status: 'ok', reason: null },
-      { line: 3, status: 'rejected', reason: "missing customer_id; order_ts 'yesterday' is not an ISO 8601 date or timestamp; amount '12,50' uses a decimal comma; expected a decimal point; discount_used 'maybe' is not a boolean (true/false, 1/0, yes/no); currency 'GBP' is not USD and no exchange rate was given for it (config exchangeRates)" },
-      { line: 4, status: 'rejected', reason: "order_ts '2027-01-01' is after the time of the run (2026-01-01T00:00:00Z); a clock or export error?" },
-      { line: 5, status: 'duplicate', reason: null },
-      { line: 6, status: 'rejected', reason: "order_id 'O1' already appears at line 2 of this file with different values" },
-    ]);
-    expect(await db.value('SELECT discount_used FROM checked WHERE line = 2')).toBe(true);
+const context = (over: Partial<ValidationContext> = {}): ValidationContext => ({
+  runTime: new Date('2026-01-01T00:00:00Z'), currency: 'USD', format: ISO_VALUES, earliestDate: '1990-01-01', grain: 'order',
+  mapped: new Set(['order_id', 'customer_id', 'order_ts', 'amount', 'currency', 'discount_used']), ...over,
+});
+
+const checked = (db: Database) => db.all<{ line: number; status: string; reason: string | null; reason_class: string | null }>(
+  'SELECT line, status, reason, reason_class FROM checked ORDER BY line');
+
+describe('orders', () => {
+  test('every problem of a line in its reason and its class; repeats as duplicates; a conflicting repeat names the first line', async () => {
+    await withDb(async (db) => {
+      await stage(db, [
+        { order_id: 'O1', customer_id: 'A', order_ts: '2025-01-01T10:00:00Z', amount: '12.50', currency: 'USD', discount_used: 'yes' },
+        { order_id: 'O2', customer_id: '', order_ts: 'yesterday', amount: '12,50', currency: 'GBP', discount_used: 'maybe' },
+        { order_id: 'O3', customer_id: 'B', order_ts: '2027-01-01', amount: '5', currency: 'eur' },
+        { order_id: 'O1', customer_id: 'A', order_ts: '2025-01-01T10:00:00Z', amount: '12.50', currency: 'USD', discount_used: 'yes' },
+        { order_id: 'O1', customer_id: 'A', order_ts: '2025-01-01T10:00:00Z', amount: '99.00', currency: 'USD', discount_used: 'yes' },
+      ]);
+      await validateStage(db, specs.orders, context());
+      expect(await checked(db)).toEqual([
+        { line: 2, status: 'ok', reason: null, reason_class: null },
+        {
+          line: 3, status: 'rejected',
+          reason: "order_ts 'yesterday' is not an ISO 8601 date or timestamp; amount '12,50' uses a decimal comma; expected a decimal point (set formats.orders.decimal: \",\"); discount_used 'maybe' is not a boolean (true/false, 1/0, yes/no); currency 'GBP' is not USD and no exchange rate was given for it (config exchangeRates)",
+          reason_class: 'order_ts_not_a_date;amount_decimal_comma;discount_used_not_a_boolean;currency_without_rate',
+        },
+        { line: 4, status: 'rejected', reason: "order_ts '2027-01-01' is after the time of the run (2026-01-01T00:00:00Z); a clock or export error?", reason_class: 'order_ts_after_run_time' },
+        { line: 5, status: 'duplicate', reason: null, reason_class: null },
+        {
+          line: 6, status: 'rejected',
+          reason: "order_id 'O1' already appears at line 2 of this file with different values (several lines per order? they are line items: set formats.orders.grain: line)",
+          reason_class: 'order_id_repeated_with_other_values',
+        },
+      ]);
+      // The guest (no customer_id) on line 3 is not a problem in itself.
+      expect(await db.value('SELECT discount_used FROM checked WHERE line = 2')).toBe(true);
+    });
+  });
+
+  test("the file's own formats: decimal commas, thousands points, day-first dates, a currency sign", async () => {
+    await withDb(async (db) => {
+      await stage(db, [
+        { order_id: 'O1', customer_id: 'A', order_ts: '31/12/2025 18:05', amount: '1.234,56' },
+        { order_id: 'O2', customer_id: 'A', order_ts: '2025-12-30', amount: '€ 7,5' },
+        { order_id: 'O3', customer_id: 'A', order_ts: '12/31/2025 18:05', amount: '3' },
+      ]);
+      await validateStage(db, specs.orders, context({ format: { decimal: ',', thousands: '.', dateFormats: ['%d/%m/%Y %H:%M'] } }));
+      const rows = await db.all<{ line: number; amount: string | null; ts: string | null; reason: string | null }>(
+        `SELECT line, CAST(amount AS VARCHAR) AS amount, strftime(order_ts AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M') AS ts, reason FROM checked ORDER BY line`);
+      expect(rows).toEqual([
+        { line: 2, amount: '1234.56', ts: '2025-12-31 18:05', reason: null },
+        { line: 3, amount: '7.50', ts: '2025-12-30 00:00', reason: null },
+        // Month first does not read as day first: the reason says which format would have read it.
+        { line: 4, amount: '3.00', ts: null, reason: "order_ts '12/31/2025 18:05' is not an ISO 8601 date or timestamp nor %d/%m/%Y %H:%M (it reads as %m/%d/%Y %H:%M: set formats.orders.dateFormat)" },
+      ]);
+    });
+  });
+});
+
+describe('line items', () => {
+  test("a line's amount is quantity x unit_price to the cent; only exact repeats are duplicates; lines share their order's id", async () => {
+    await withDb(async (db) => {
+      const line = { order_id: 'I1', customer_id: 'A', order_ts: '2025-01-01T10:00:00Z' };
+      await stage(db, [
+        { ...line, quantity: '3', unit_price: '2.125', product_id: 'P1' },
+        { ...line, quantity: '-1', unit_price: '4.00', product_id: 'P2' },
+        { ...line, quantity: '3', unit_price: '2.125', product_id: 'P1' },
+        { ...line, quantity: '', unit_price: '4.00', product_id: 'P3' },
+      ]);
+      await validateStage(db, specs.orders, context({ grain: 'line', mapped: new Set(['order_id', 'customer_id', 'order_ts', 'quantity', 'unit_price', 'product_id']) }));
+      const rows = await db.all(`SELECT line, status, CAST(amount AS VARCHAR) AS amount, reason_class FROM checked ORDER BY line`);
+      expect(rows).toEqual([
+        { line: 2, status: 'ok', amount: '6.38', reason_class: null },
+        { line: 3, status: 'ok', amount: '-4.00', reason_class: null },
+        { line: 4, status: 'duplicate', amount: '6.38', reason_class: null },
+        { line: 5, status: 'rejected', amount: null, reason_class: 'missing_quantity' },
+      ]);
+    });
   });
 });

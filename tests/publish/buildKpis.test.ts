@@ -1,4 +1,5 @@
 import { expect, test } from 'vitest';
+import type { Database } from '../../pipeline/db/Database.js';
 import { buildKpis } from '../../pipeline/publish/buildKpis.js';
 import { withDb } from '../helpers/withDb.js';
 
@@ -7,40 +8,67 @@ import { withDb } from '../helpers/withDb.js';
  * A: 2024-11-10 100.00, 2024-12-05 50.00, 2025-11-10 120.00
  * B: 2024-12-20 200.00, refund 2025-01-15 -50.00
  * C: 2025-01-20 30.00, 2025-12-01 40.00
+ * guests (no customer): 2024-12-02 25.00, 2025-12-03 15.00
  */
-test('monthly KPIs agree with a hand computation, to the cent', async () => {
+async function history(db: Database) {
+  await db.run(`INSERT INTO orders (order_id, customer_id, order_ts, order_date, amount) SELECT id, c, CAST(d AS TIMESTAMPTZ), CAST(d AS DATE), a FROM (VALUES
+    ('1', 'A', '2024-11-10', 100.00), ('2', 'A', '2024-12-05', 50.00), ('3', 'B', '2024-12-20', 200.00),
+    ('4', 'B', '2025-01-15', -50.00), ('5', 'C', '2025-01-20', 30.00), ('6', 'A', '2025-11-10', 120.00), ('7', 'C', '2025-12-01', 40.00),
+    ('g1', NULL, '2024-12-02', 25.00), ('g2', NULL, '2025-12-03', 15.00)
+  ) t(id, c, d, a)`);
+  await db.run(`CREATE TABLE customer_scores AS SELECT * FROM (VALUES ('A', true, 1, 'champions', 270.0, 51, 0.3, 100.0, 30.0), ('B', false, 2, 'lost', 150.0, 376, 0.9, 1.0, 0.9),
+    ('C', false, 3, 'new', 70.0, 30, 0.5, 20.0, 10.0)) t(customer_id, is_vip, value_tier, segment, historic_value, days_since_last_order, churn_probability, predicted_clv_12m, value_at_risk)`);
+}
+
+const select = `SELECT strftime(month, '%Y-%m') AS m, is_partial_month, CAST(revenue AS VARCHAR) AS revenue, CAST(gross_revenue AS VARCHAR) AS gross,
+  CAST(refunds AS VARCHAR) AS refunds, CAST(guest_revenue AS VARCHAR) AS guests, orders, customers_active, customers_total, vips_active, vips_total,
+  new_customers, churned_customers, churn_rate, mom_growth, yoy_growth, cost, net_profit, currency FROM kpis_monthly ORDER BY month`;
+
+test('monthly KPIs agree with a hand computation, to the cent, guest orders in revenue', async () => {
   const { rows, cmgr } = await withDb(async (db) => {
-    await db.run(`INSERT INTO orders (order_id, customer_id, order_ts, order_date, amount) SELECT id, c, CAST(d AS TIMESTAMPTZ), CAST(d AS DATE), a FROM (VALUES
-      ('1', 'A', '2024-11-10', 100.00), ('2', 'A', '2024-12-05', 50.00), ('3', 'B', '2024-12-20', 200.00),
-      ('4', 'B', '2025-01-15', -50.00), ('5', 'C', '2025-01-20', 30.00), ('6', 'A', '2025-11-10', 120.00), ('7', 'C', '2025-12-01', 40.00)
-    ) t(id, c, d, a)`);
-    await db.run(`CREATE TABLE customer_scores AS SELECT * FROM (VALUES ('A', true, 1, 'champions', 270.0, 51, 0.3, 100.0, 30.0), ('B', false, 2, 'lost', 150.0, 376, 0.9, 1.0, 0.9),
-      ('C', false, 3, 'new', 70.0, 30, 0.5, 20.0, 10.0)) t(customer_id, is_vip, value_tier, segment, historic_value, days_since_last_order, churn_probability, predicted_clv_12m, value_at_risk)`);
-    const cmgr = await buildKpis(db, '2025-12-31', { horizonDays: 90, cmgrMonths: 12, costs: { perOrder: 2, perActiveCustomer: 1, grossMargin: 0.5 } });
-    const rows = await db.all(`SELECT strftime(month, '%Y-%m') AS m, is_partial_month, CAST(revenue AS VARCHAR) AS revenue, CAST(gross_revenue AS VARCHAR) AS gross,
-      CAST(refunds AS VARCHAR) AS refunds, orders, customers_active, customers_total, vips_active, vips_total, new_customers, churned_customers,
-      churn_rate, mom_growth, yoy_growth, cost, net_profit FROM kpis_monthly ORDER BY month`);
-    return { rows, cmgr };
+    await history(db);
+    const cmgr = await buildKpis(db, '2025-12-31', { horizonDays: 90, currency: 'EUR', cmgrMonths: 12, costs: { perOrder: 2, perActiveCustomer: 1, grossMargin: 0.5 } });
+    return { rows: await db.all(select), cmgr };
   });
   expect(rows).toHaveLength(14); // 2024-11 to 2025-12
   const at = (m: string) => rows.find((r) => r.m === m)!;
-  expect(at('2024-11')).toMatchObject({ revenue: '100.00', orders: 1, customers_active: 1, customers_total: 1, vips_active: 1, vips_total: 1, new_customers: 1, mom_growth: null });
-  expect(at('2024-12')).toMatchObject({ revenue: '250.00', orders: 2, customers_active: 2, customers_total: 2, new_customers: 1, mom_growth: 1.5 });
+  expect(at('2024-11')).toMatchObject({ revenue: '100.00', orders: 1, customers_active: 1, customers_total: 1, vips_active: 1, vips_total: 1, new_customers: 1, mom_growth: null, currency: 'EUR' });
+  // December: the guest's 25.00 counts in revenue and orders, not in customers. The history starts on 2024-11-10:
+  // November is not a whole month, so December is not compared with it.
+  expect(at('2024-12')).toMatchObject({ revenue: '275.00', guests: '25.00', orders: 3, customers_active: 2, customers_total: 2, new_customers: 1, mom_growth: null });
   // January: C's 30.00 order, and B's refund issued in the month.
-  expect(at('2025-01')).toMatchObject({ revenue: '-20.00', gross: '30.00', refunds: '50.00', orders: 1, customers_active: 1, customers_total: 3, new_customers: 1 });
-  expect(at('2025-01').mom_growth).toBeCloseTo(-20 / 250 - 1, 12);
+  expect(at('2025-01')).toMatchObject({ revenue: '-20.00', gross: '30.00', refunds: '50.00', guests: '0.00', orders: 1, customers_active: 1, customers_total: 3, new_customers: 1 });
+  expect(at('2025-01').mom_growth).toBeCloseTo(-20 / 275 - 1, 12);
   expect(at('2025-02')).toMatchObject({ revenue: '0.00', orders: 0, customers_active: 0, customers_total: 3 });
+  // Churn needs the 90 days before the month within the history (from 2024-11-10): not measurable in January and
+  // February (empty, not 0); March onwards it is.
+  expect(at('2025-01')).toMatchObject({ churned_customers: null, churn_rate: null });
+  expect(at('2025-02')).toMatchObject({ churned_customers: null, churn_rate: null });
   // A's last purchase day of 2024-12-05 turns 90 days old on 2025-03-05, B's (12-20) on 2025-03-20: both churn in
   // March, out of the 3 customers who bought in the 90 days before March 1; C (01-20) churns on 2025-04-20, out of 1.
   expect(at('2025-03')).toMatchObject({ churned_customers: 2 });
   expect(at('2025-03').churn_rate).toBeCloseTo(2 / 3, 12);
   expect(at('2025-04')).toMatchObject({ churned_customers: 1, churn_rate: 1 });
-  expect(at('2025-11')).toMatchObject({ revenue: '120.00', mom_growth: null, vips_active: 1 });
-  expect(at('2025-11').yoy_growth).toBeCloseTo(120 / 100 - 1, 12);
-  expect(at('2025-12').yoy_growth).toBeCloseTo(40 / 250 - 1, 12);
-  expect(at('2025-12').mom_growth).toBeCloseTo(40 / 120 - 1, 12);
-  expect(at('2025-12')).toMatchObject({ is_partial_month: false, cost: 2 * 1 + 1 * 1, net_profit: 40 * 0.5 - 3 });
-  // CMGR over the 12 complete months from 2024-12 (250) to 2025-12 (40).
+  expect(at('2025-05')).toMatchObject({ churned_customers: 0, churn_rate: null });
+  // November 2025 against November 2024, which the history does not cover whole: no year-over-year figure.
+  expect(at('2025-11')).toMatchObject({ revenue: '120.00', mom_growth: null, yoy_growth: null, vips_active: 1 });
+  expect(at('2025-12').yoy_growth).toBeCloseTo(55 / 275 - 1, 12);
+  expect(at('2025-12').mom_growth).toBeCloseTo(55 / 120 - 1, 12);
+  expect(at('2025-12')).toMatchObject({ is_partial_month: false, guests: '15.00', cost: 2 * 2 + 1 * 1, net_profit: 55 * 0.5 - 5 });
+  // CMGR over the 12 complete months from 2024-12 (275) to 2025-12 (55).
   expect(cmgr).toMatchObject({ months: 12, from: '2024-12-01', to: '2025-12-01' });
-  expect(cmgr!.value).toBeCloseTo(Math.pow(40 / 250, 1 / 12) - 1, 6);
+  expect(cmgr!.value).toBeCloseTo(Math.pow(55 / 275, 1 / 12) - 1, 6);
+});
+
+test('a partial month is compared with the same days of the month before and of the year before', async () => {
+  const rows = await withDb(async (db) => {
+    await history(db);
+    await buildKpis(db, '2025-12-02', { horizonDays: 90, currency: 'USD', cmgrMonths: 12 });
+    return db.all(select);
+  });
+  const december = rows.at(-1)!;
+  // 2025-12-01 to 12-02: C's 40.00 (the guest's 15.00 is on the 3rd, after as-of). November 2025's 1st-2nd: nothing,
+  // so no month-over-month figure; December 2024's 1st-2nd: the guest's 25.00.
+  expect(december).toMatchObject({ m: '2025-12', is_partial_month: true, revenue: '40.00', mom_growth: null, cost: null });
+  expect(december.yoy_growth).toBeCloseTo(40 / 25 - 1, 12);
 });

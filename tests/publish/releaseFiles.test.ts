@@ -10,7 +10,7 @@ import { withTempDir } from '../helpers/withDb.js';
 let run: StagedRun;
 beforeAll(async () => {
   run = await stagedRun('score', { neural: false });
-  await buildKpis(run.db, run.state.asOf!, { horizonDays: 90, cmgrMonths: 12 });
+  await buildKpis(run.db, run.state.asOf!, { horizonDays: 90, currency: 'USD', cmgrMonths: 12 });
 });
 afterAll(() => run.close());
 

@@ -8,7 +8,7 @@ const data: ReportData = {
   actions: [{ action: 'save', customers: 40, var: 1000, clv: 4000 }],
   atRisk: [{ customer_id: '<img src=x onerror=alert(1)>', churn_probability: 0.8, predicted_clv_12m: 900, value_at_risk: 720, days_since_last_order: 120, segment: 'at_risk', reasons: 'no order for 120 days' }],
   kpis: [{ month: '2026-09', revenue: 1234.5, orders: 10, customers_active: 9, customers_total: 100, vips_active: 3, vips_total: 8, churn_rate: 0.1, mom_growth: null, yoy_growth: 0.25, is_partial_month: true }],
-  rejects: [{ kind: 'orders', reason: 'amount … is not a number', lines: 3 }],
+  rejects: [{ kind: 'orders', reason_class: 'amount_not_a_number', lines: 3, example_line: 12, example_reason: "amount 'x' is not a number" }],
   transitions: [],
   vipsToHigh: [],
   effects: [],
@@ -16,7 +16,7 @@ const data: ReportData = {
   concentration: [{ customers: 0.5, value: 0.9 }, { customers: 1, value: 1 }],
 };
 const ctx: ReportContext = {
-  runId: 'r1', asOf: '2026-09-30', horizonDays: 90, modelVersion: 'fidelio-abc', cmgr: 0.0123,
+  runId: 'r1', asOf: '2026-09-30', horizonDays: 90, currency: 'EUR', modelVersion: 'fidelio-abc', cmgr: 0.0123,
   metrics: { churn: { model: 'bgnbd', auc: 0.8, recency_baseline_auc: 0.85 }, candidates: { churn: { bgnbd: { auc: 0.8, log_loss: 0.4 } }, value: {} }, value: { model: 'bgnbd' } },
 };
 
@@ -28,6 +28,8 @@ test('the report is one self-contained page: every section, figures formatted, e
   expect(html).toContain('<div class="card">Customers<b>1,200</b></div>');
   expect(html).toContain('<div class="card">CMGR<b>1.2%</b></div>');
   expect(html).toContain('2026-09 (partial)');
+  expect(html).toContain('amounts in EUR');
+  expect(html).toContain('<td class="l">amount_not_a_number</td><td class="r">3</td><td class="r">12</td>');
   expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
   expect(html).not.toContain('<img');
   expect(html).not.toMatch(/<script|<link|src="http/);

@@ -23,7 +23,7 @@ interface Customer {
  * scores and the customers file as the earlier stages would leave them.
  */
 async function score(db: Database, customers: Customer[], scoring: object = {}) {
-  const params: ScoreParams = { horizonDays: 90, seed: 42, scoring: scoringSchema.parse(scoring) };
+  const params: ScoreParams = { horizonDays: 90, seed: 42, currency: 'USD', scoring: scoringSchema.parse(scoring) };
   await db.run(`CREATE TABLE customer_features (customer_id VARCHAR, as_of DATE, net_spend DECIMAL(18, 2), orders_count BIGINT, recency_days INTEGER,
     purchase_days BIGINT, tenure_days INTEGER, gap_mean_days DOUBLE, days_overdue DOUBLE, trend_90d DOUBLE, unresolved_complaints BIGINT, complaints_90d BIGINT)`);
   await db.run('CREATE TABLE churn_scores (customer_id VARCHAR, churn_probability DOUBLE)');

@@ -13,7 +13,7 @@ test("every customer gets the BTYD figures and the churn champion's probability;
   const models = run.state.models!;
   for (const churnModel of ['rf_table', 'bgnbd'] as const) {
     for (const btydModel of ['bgnbd', 'pareto'] as const) {
-      await scoreModels(run.db, { ...models, churnModel, btydModel }, run.state.asOf!, { horizonDays: 90, seed: 42, scoring: scoringSchema.parse({ intervalDraws: 0 }) });
+      await scoreModels(run.db, { ...models, churnModel, btydModel }, run.state.asOf!, { horizonDays: 90, seed: 42, currency: 'USD', scoring: scoringSchema.parse({ intervalDraws: 0 }) });
       const n = await run.db.value<number>('SELECT count(*) FROM customer_features');
       expect(await run.db.value('SELECT count(*) FROM btyd_scores')).toBe(n);
       expect(await run.db.value('SELECT count(*) FROM churn_scores WHERE churn_probability BETWEEN 0 AND 1')).toBe(n);

@@ -11,7 +11,7 @@ afterAll(() => run.close());
 
 test('every customer known at as-of is scored once, with the champion', async () => {
   const input = run.state as Parameters<typeof scoreStage.run>[2];
-  const out = await scoreStage.run(run.ctx, { horizonDays: 90, seed: 42, scoring: scoringSchema.parse({}) }, input);
+  const out = await scoreStage.run(run.ctx, { horizonDays: 90, seed: 42, currency: 'USD', scoring: scoringSchema.parse({}) }, input);
   const n = await run.db.value<number>('SELECT count(*) FROM customer_features');
   expect(out.scored).toBe(n);
   expect(await run.db.value('SELECT count(DISTINCT customer_id) FROM customer_scores')).toBe(n);

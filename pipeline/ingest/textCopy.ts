@@ -1,0 +1,167 @@
+import { isUtf8 } from 'node:buffer';
+import { closeSync, createReadStream, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
+
+/** The longest line read as a row, in every text format; longer lines are rejected with their reason. */
+export const MAX_ROW_BYTES = 1 << 20;
+/** How much of a rejected line's text is kept in rejected_rows. */
+const MAX_KEPT_CHARS = 2000;
+
+export type TextEncoding = 'utf-8' | 'latin-1' | 'utf-16';
+
+export interface TextOptions {
+  /** The input kind, for the messages' fixes (formats.<kind>.encoding). */
+  kind: string;
+  encoding: TextEncoding;
+  /** CSV: a line with an odd number of double quotes has a quoted field that runs past its end. */
+  checkQuotes: boolean;
+}
+
+/** A line rejected before DuckDB reads the file, with its reason and class. */
+export interface LineReject {
+  line: number;
+  raw: string;
+  reason: string;
+  reasonClass: string;
+}
+
+/** The encoding a byte-order mark declares, whatever the configuration says. */
+function markedEncoding(path: string): 'utf-16le' | 'utf-16be' | undefined {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(2);
+    readSync(fd, head, 0, 2, 0);
+    if (head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
+    if (head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Why one line (no line end) cannot be read as a row, or undefined when it can. */
+function lineProblem(line: Buffer, o: TextOptions): { reason: string; reasonClass: string } | undefined {
+  if (line.length > MAX_ROW_BYTES) return { reason: `line longer than ${MAX_ROW_BYTES} bytes (${line.length})`, reasonClass: 'line_too_long' };
+  if (!isUtf8(line)) return { reason: `invalid UTF-8 bytes in the line (is the file Latin-1? set formats.${o.kind}.encoding: latin-1)`, reasonClass: 'invalid_utf8' };
+  if (line.indexOf(0) !== -1) return { reason: `a NUL byte in the line (is the file UTF-16? set formats.${o.kind}.encoding: utf-16)`, reasonClass: 'nul_byte' };
+  if (line.indexOf(0x0d) !== -1) return { reason: 'a carriage return inside the line', reasonClass: 'carriage_return' };
+  if (o.checkQuotes && countQuotes(line) % 2 === 1) {
+    return { reason: 'malformed quoting: a quoted field runs past the end of the line (fields holding line breaks are not read)', reasonClass: 'malformed_quoting' };
+  }
+  return undefined;
+}
+
+/** The kept text of a rejected line: valid UTF-8, carriage returns shown, long lines cut. */
+function keptText(line: Buffer): string {
+  const text = line.subarray(0, 4 * MAX_KEPT_CHARS).toString('utf8').replaceAll('\r', '\\r').replaceAll('\u0000', '\\0');
+  return text.length > MAX_KEPT_CHARS ? `${text.slice(0, MAX_KEPT_CHARS)}… (${line.length} bytes)` : text;
+}
+
+/**
+ * Whether a UTF-8 file can be read as it is: every line within the length
+ * limit, valid UTF-8, with no NUL or carriage return and (CSV) an even
+ * number of quotes. One pass of byte searches per chunk; a tight loop only
+ * where a chunk holds quotes.
+ */
+async function readableAsIs(path: string, o: TextOptions): Promise<boolean> {
+  // The bytes after the last line end of a chunk begin the next one's first line: carried over and checked with it.
+  let tail: Buffer = Buffer.alloc(0);
+  let parity = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    const data = tail.length ? Buffer.concat([tail, chunk as Buffer]) : (chunk as Buffer);
+    const end = data.lastIndexOf(0x0a) + 1;
+    const complete = data.subarray(0, end);
+    tail = data.subarray(end);
+    if (tail.length > MAX_ROW_BYTES) return false;
+    if (complete.length === 0) continue;
+    if (complete.indexOf(0x0d) !== -1 || complete.indexOf(0) !== -1 || !isUtf8(complete)) return false;
+    let start = 0;
+    for (let nl = complete.indexOf(0x0a); nl !== -1; nl = complete.indexOf(0x0a, start)) {
+      if (nl - start > MAX_ROW_BYTES) return false;
+      start = nl + 1;
+    }
+    if (o.checkQuotes && complete.indexOf(0x22) !== -1) {
+      for (let i = 0; i < complete.length; i++) {
+        const b = complete[i];
+        if (b === 0x22) parity ^= 1;
+        else if (b === 0x0a && parity) return false;
+      }
+    }
+  }
+  const last = tail;
+  return last.length === 0 || (last.indexOf(0x0d) === -1 && last.indexOf(0) === -1 && isUtf8(last) && (!o.checkQuotes || countQuotes(last) % 2 === 0));
+}
+
+function countQuotes(line: Buffer): number {
+  let quotes = 0;
+  for (let i = line.indexOf(0x22); i !== -1; i = line.indexOf(0x22, i + 1)) quotes++;
+  return quotes;
+}
+
+/**
+ * The file as DuckDB's readers can take it, one row per physical line:
+ * the file itself when it is clean UTF-8 (readableAsIs), otherwise a
+ * temporary UTF-8 copy (decoded from Latin-1 or UTF-16, Windows line ends
+ * made plain) in which every line that cannot be a row is blanked, so line
+ * numbers keep, and returned as a reject with its reason. A quoting error
+ * costs its own line only, never the lines after it.
+ */
+export async function readableText(path: string, o: TextOptions): Promise<{ path: string; rejects: LineReject[]; cleanup: () => void }> {
+  const marked = markedEncoding(path);
+  const decoding = marked ?? (o.encoding === 'latin-1' ? 'latin1' : o.encoding === 'utf-16' ? 'utf-16le' : undefined);
+  if (!decoding && (await readableAsIs(path, o))) return { path, rejects: [], cleanup: () => undefined };
+
+  const rejects: LineReject[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'fidelio-text-'));
+  const copy = join(dir, 'text' + path.slice(path.lastIndexOf('.')));
+  const out = createWriteStream(copy);
+  const decoder = decoding ? new TextDecoder(decoding) : undefined;
+  let lineNo = 0;
+  let skipping = false;
+  let rest: Buffer = Buffer.alloc(0);
+  const newline = Buffer.from('\n');
+  const writeLine = (raw: Buffer, last: boolean) => {
+    lineNo++;
+    const line = raw.length && raw[raw.length - 1] === 0x0d ? raw.subarray(0, raw.length - 1) : raw;
+    const problem = lineProblem(line, o);
+    if (problem) rejects.push({ line: lineNo, raw: keptText(line), ...problem });
+    if (!problem) out.write(line);
+    if (!last) out.write(newline);
+  };
+  const take = (bytes: Buffer) => {
+    const buf: Buffer = rest.length ? Buffer.concat([rest, bytes]) : bytes;
+    let start = 0;
+    for (let nl = buf.indexOf(0x0a); nl !== -1; nl = buf.indexOf(0x0a, start)) {
+      writeLine(buf.subarray(start, nl), false);
+      start = nl + 1;
+    }
+    rest = buf.subarray(start);
+    // A line without end beyond the limit: rejected now, its remainder skipped as it streams.
+    if (rest.length > 4 * MAX_ROW_BYTES) {
+      rejects.push({ line: lineNo + 1, raw: keptText(rest), reason: `line longer than ${MAX_ROW_BYTES} bytes (${rest.length} or more)`, reasonClass: 'line_too_long' });
+      skipping = true;
+      rest = Buffer.alloc(0);
+    }
+  };
+  for await (const chunk of createReadStream(path)) {
+    let bytes = chunk as Buffer;
+    if (decoder) bytes = Buffer.from(decoder.decode(bytes, { stream: true }), 'utf8');
+    if (skipping) {
+      const nl = bytes.indexOf(0x0a);
+      if (nl === -1) continue;
+      skipping = false;
+      lineNo++;
+      out.write(newline);
+      bytes = bytes.subarray(nl + 1);
+    }
+    take(bytes);
+  }
+  if (decoder) take(Buffer.from(decoder.decode(), 'utf8'));
+  if (rest.length && !skipping) writeLine(rest, true);
+  out.end();
+  await finished(out);
+  return { path: copy, rejects, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
