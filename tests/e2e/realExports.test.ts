@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { packageRoot } from '../../pipeline/db/sqlFile.js';
 import { EXPORT_SHAPES, writeExport, type ExportShape } from '../../pipeline/demo/exportShapes.js';
 import { runCli } from '../helpers/cli.js';
 import { withTempDir } from '../helpers/withDb.js';
@@ -47,6 +48,33 @@ describe('a real shop export, from fidelio inspect to published scores', () => {
       const currency = shape === 'european' || shape === 'shop' ? 'EUR' : 'USD';
       expect(manifest.currency).toBe(currency);
       expect(scores[1]!.endsWith(`,${currency}`)).toBe(true);
+    });
+  }, 120_000);
+});
+
+describe('a real grocery line-item export (Complete Journey, tests/fixtures/completejourney)', () => {
+  test('inspect maps baskets, households and sales values; the run accounts for every line and its revenue is the file\'s own sum to the cent', async () => {
+    await withTempDir(async (dir) => {
+      const path = join(packageRoot, 'tests', 'fixtures', 'completejourney', 'transactions_head.csv');
+      const inspected = await runCli(['inspect', '--orders', path]);
+      expect(inspected.errors).toBe('');
+      const config = parse(inspected.stdout);
+      expect(config.formats.orders.grain).toBe('line');
+      expect(config.columns.orders).toMatchObject({ order_id: 'basket_id', customer_id: 'household_id', order_ts: 'transaction_timestamp', amount: 'sales_value' });
+      writeFileSync(join(dir, 'cj.yaml'), inspected.stdout);
+      const run = await runCli(['run', '--config', join(dir, 'cj.yaml'), '--db', join(dir, 'f.duckdb'), '--out', join(dir, 'out'), '--models', join(dir, 'm')]);
+      expect(run.errors).toBe('');
+      expect(run.code).toBe(0);
+      // The independent sum: each line's sales_value in cents, by the month of its timestamp.
+      const [header, ...lines] = readFileSync(path, 'utf8').trim().split('\n').map((l) => l.split(','));
+      const value = header!.indexOf('sales_value');
+      const stamp = header!.indexOf('transaction_timestamp');
+      const cents: Record<string, number> = {};
+      for (const l of lines) cents[l[stamp]!.slice(0, 7)] = (cents[l[stamp]!.slice(0, 7)] ?? 0) + Math.round(Number(l[value]) * 100);
+      expect(monthly(join(dir, 'out'), 'revenue')).toEqual(Object.fromEntries(Object.entries(cents).filter(([, v]) => v !== 0)));
+      const file = JSON.parse(readFileSync(join(dir, 'out', 'run_manifest.json'), 'utf8')).inputs[0];
+      expect(file).toMatchObject({ rows_read: lines.length, rows_accepted: lines.length, rows_rejected: 0, rows_duplicate: 0, grain: 'line' });
+      expect(file.orders_new).toBe(new Set(lines.map((l) => l[header!.indexOf('basket_id')])).size);
     });
   }, 120_000);
 });
