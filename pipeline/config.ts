@@ -77,6 +77,12 @@ export const scoringSchema = z
       .prefault({}),
     /** Days without an order after which a customer counts as lapsed (win_back). */
     lapsedDays: z.number().int().min(1).default(365),
+    /**
+     * A customer whose last purchase is within this share of their usual gap
+     * between purchase days (their own with two gaps or more, else the
+     * typical customer's) is too recent to save and gets no silence reason.
+     */
+    recentShare: probability.default(0.5),
     /** Parameter draws behind the p10/p90 intervals of expected purchases and CLV (0: no intervals). */
     intervalDraws: z.number().int().min(0).max(1000).default(40),
     /** Days since the first order under which a customer counts as new (nurture). */
@@ -223,6 +229,23 @@ export const configSchema = z
          * 0.9225 against 0.9240 with 250,000, in a quarter of the time.
          */
         maxRows: z.number().int().min(1000).default(50_000),
+        /** The networks are trained only on at least this many snapshot rows (below it a note says so and they are left out). */
+        minNetworkRows: z.number().int().min(50).default(1000),
+      })
+      .strict()
+      .prefault({}),
+    /** The probabilistic models' candidates (README, "Models"). */
+    btyd: z
+      .object({
+        /**
+         * Strength, per customer, of the penalty on the log-parameters of the
+         * penalized candidates (BG/NBD, MBG/NBD and Pareto/NBD fitted again
+         * with it; 0: none). It keeps a fit off a boundary that the data leave
+         * undetermined; the holdout likelihood decides whether it helps.
+         */
+        penalty: z.number().min(0).max(10).default(0.001),
+        /** Let the projections follow the history's seasonal profile (learnt from a year of history or more). */
+        season: z.boolean().default(true),
       })
       .strict()
       .prefault({}),

@@ -1,6 +1,7 @@
 import { groupSummaries, type CustomerSummary, type GroupedSummaries } from './summary.js';
 import { digamma, hyp2f1, lbeta, lgamma, logAddExp } from './special.js';
-import { fitPositive, type FitReport } from './fitReport.js';
+import { bgFamilyDegeneracy, noRepeatDegeneracy } from './degeneracy.js';
+import { fitPositive, withDegeneracy, type FitLimits, type FitReport, type Penalty } from './fitReport.js';
 
 /**
  * BG/NBD (Fader, Hardie & Lee 2005, "Counting your customers the easy
@@ -106,17 +107,31 @@ export function bgnbdGradient(p: BgNbdParams, g: GroupedSummaries): [number, num
   return [dr, dalpha, da, db];
 }
 
-export function fitBgNbd(rows: readonly CustomerSummary[]): { params: BgNbdParams; report: FitReport } {
+/** Options of a BTYD fit: the work it may do, and the penalty on its log-parameters (0 or absent: maximum likelihood). */
+export interface BtydFitOptions extends FitLimits {
+  penalty?: number;
+}
+
+/** Starting points and the penalty's centre for the BG/NBD family: shapes near 1, alpha near the typical observed time. */
+export function bgFamilySetup(g: GroupedSummaries, rows: number, penalty: number | undefined): { starts: number[][]; penalty?: Penalty } {
+  const meanT = g.T.reduce((s, v, i) => s + v * g.w[i]!, 0) / g.w.reduce((s, v) => s + v, 0);
+  return {
+    starts: [
+      [1, Math.max(1, meanT / 4), 1, 1],
+      [0.5, Math.max(1, meanT / 8), 0.5, 2],
+      [2, Math.max(1, meanT / 2), 2, 4],
+    ],
+    penalty: penalty ? { strength: penalty, customers: rows, center: [0, Math.log(Math.max(1, meanT)), 0, 0] } : undefined,
+  };
+}
+
+export function fitBgNbd(rows: readonly CustomerSummary[], options: BtydFitOptions = {}): { params: BgNbdParams; report: FitReport } {
   const g = groupSummaries(rows);
   const asParams = ([r, alpha, a, b]: number[]) => ({ r: r!, alpha: alpha!, a: a!, b: b! });
   const logLik = (v: number[]) => bgnbdTotalLogLik(asParams(v), g);
-  const meanT = g.T.reduce((s, v, i) => s + v * g.w[i]!, 0) / g.w.reduce((s, v) => s + v, 0);
-  const { params, report } = fitPositive(logLik, [
-    [1, Math.max(1, meanT / 4), 1, 1],
-    [0.5, Math.max(1, meanT / 8), 0.5, 2],
-    [2, Math.max(1, meanT / 2), 2, 4],
-  ], (v) => bgnbdGradient(asParams(v), g));
-  return { params: asParams(params), report };
+  const { starts, penalty } = bgFamilySetup(g, rows.length, options.penalty);
+  const { params, report } = fitPositive(logLik, starts, (v) => bgnbdGradient(asParams(v), g), options, penalty);
+  return { params: asParams(params), report: withDegeneracy(report, [...noRepeatDegeneracy(rows), ...bgFamilyDegeneracy(asParams(params))]) };
 }
 
 /** P(still active at T | x, t_x, T). */

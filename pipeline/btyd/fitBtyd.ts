@@ -1,16 +1,26 @@
 import type { Database } from '../db/Database.js';
-import { fitBgNbd, type BgNbdParams } from './bgnbd.js';
-import type { FitReport } from './fitReport.js';
+import { fitBgNbd, type BgNbdParams, type BtydFitOptions } from './bgnbd.js';
+import type { FitLimits, FitReport } from './fitReport.js';
 import { fitGammaGamma, type GammaGammaParams } from './gammaGamma.js';
+import { fitMbgNbd } from './mbgnbd.js';
 import { fitParetoNbd, type ParetoNbdParams } from './paretoNbd.js';
+import { learnSeason, type SeasonProfile } from './season.js';
 import { readSummary } from './summary.js';
 
 /** A month, in days: 365.25 / 12. */
 export const MONTH_DAYS = 365.25 / 12;
 
-export type PurchaseModelName = 'bgnbd' | 'pareto';
+/** The purchase models' families: BG/NBD, the modified BG/NBD, Pareto/NBD. */
+export type PurchaseFamily = 'bgnbd' | 'mbgnbd' | 'pareto';
+export const PURCHASE_FAMILIES: readonly PurchaseFamily[] = ['bgnbd', 'mbgnbd', 'pareto'];
+/** A purchase-model candidate: a family, fitted by maximum likelihood or with the penalty on its log-parameters. */
+export type PurchaseModelName = PurchaseFamily | `${PurchaseFamily}_penalized`;
 
-/** The three fitted models at one calibration end, in the fit's time unit. */
+export const familyOf = (name: PurchaseModelName): PurchaseFamily => name.replace(/_penalized$/, '') as PurchaseFamily;
+
+export type PurchaseFit = (BgNbdParams | ParetoNbdParams) & { report: FitReport };
+
+/** The fitted models at one calibration end, in the fit's time unit. */
 export interface BtydModels {
   calibration_end: string;
   unit_days: number;
@@ -18,6 +28,12 @@ export interface BtydModels {
   bgnbd: BgNbdParams & { report: FitReport };
   pareto: ParetoNbdParams & { report: FitReport };
   gamma_gamma: GammaGammaParams & { report: FitReport };
+  /** The modified BG/NBD (absent from models trained before it was added). */
+  mbgnbd?: BgNbdParams & { report: FitReport };
+  /** The families fitted again with the penalty on their log-parameters, when btyd.penalty > 0. */
+  penalized?: { strength: number } & Partial<Record<PurchaseFamily, PurchaseFit>>;
+  /** The seasonal profile the projections run on (null: under a year of history; absent from older models). */
+  season?: SeasonProfile | null;
 }
 
 export type BgNbdFit = ReturnType<typeof fitBgNbd>;
@@ -27,32 +43,65 @@ export interface FitOptions {
   unitDays?: number;
   /** A BG/NBD fit already made on the same summary (the per-cutoff features make one). */
   bgnbd?: BgNbdFit;
+  /** Strength of the penalty on the log-parameters of the penalized candidates (0: none are fitted). */
+  penalty?: number;
+  /** Learn a seasonal profile (default true). */
+  season?: boolean;
+  limits?: FitLimits;
 }
 
+const FITTERS: Record<PurchaseFamily, (rows: Parameters<typeof fitBgNbd>[0], o: BtydFitOptions) => { params: BgNbdParams | ParetoNbdParams; report: FitReport }> = {
+  bgnbd: fitBgNbd,
+  mbgnbd: fitMbgNbd,
+  pareto: fitParetoNbd,
+};
+
+const asFit = <P>(f: { params: P; report: FitReport }): P & { report: FitReport } => ({ ...f.params, report: f.report });
+
 /**
- * Fits BG/NBD, Pareto/NBD and Gamma-Gamma on the orders of table `source`
+ * Fits every purchase-model candidate (BG/NBD, the modified BG/NBD,
+ * Pareto/NBD, and each again with the penalty when `penalty` > 0),
+ * Gamma-Gamma, and the seasonal profile, on the orders of table `source`
  * (customer_id, order_date, amount) up to `calibrationEnd`.
  */
 export async function fitBtydModels(db: Database, source: string, calibrationEnd: string, options: FitOptions = {}): Promise<BtydModels> {
   const unitDays = options.unitDays ?? 7;
   const { rows } = await readSummary(db, source, calibrationEnd, unitDays);
   if (rows.length === 0) throw new Error(`no purchases on or before ${calibrationEnd} to fit the BTYD models on`);
-  const bg = options.bgnbd ?? fitBgNbd(rows);
-  const pn = fitParetoNbd(rows);
-  const gg = fitGammaGamma(rows);
+  const limits = options.limits ?? {};
+  const fit = (family: PurchaseFamily, penalty?: number) => asFit(family === 'bgnbd' && !penalty && options.bgnbd ? options.bgnbd : FITTERS[family](rows, { ...limits, penalty }));
+  const penalty = options.penalty ?? 0;
   return {
     calibration_end: calibrationEnd,
     unit_days: unitDays,
     customers: rows.length,
-    bgnbd: { ...bg.params, report: bg.report },
-    pareto: { ...pn.params, report: pn.report },
-    gamma_gamma: { ...gg.params, report: gg.report },
+    bgnbd: fit('bgnbd') as BgNbdParams & { report: FitReport },
+    pareto: fit('pareto') as ParetoNbdParams & { report: FitReport },
+    gamma_gamma: asFit(fitGammaGamma(rows, limits)),
+    mbgnbd: fit('mbgnbd') as BgNbdParams & { report: FitReport },
+    ...(penalty > 0 ? { penalized: { strength: penalty, ...Object.fromEntries(PURCHASE_FAMILIES.map((f) => [f, fit(f, penalty)])) } } : {}),
+    season: options.season === false ? null : await learnSeason(db, source, calibrationEnd),
   };
 }
 
-/** The fits as published: parameters, their standard errors, log-likelihood and convergence. */
+/** The candidates a set of fits holds, by name (older models hold only BG/NBD and Pareto/NBD). */
+export function purchaseFits(m: BtydModels): Partial<Record<PurchaseModelName, PurchaseFit>> {
+  const out: Partial<Record<PurchaseModelName, PurchaseFit>> = { bgnbd: m.bgnbd, pareto: m.pareto };
+  if (m.mbgnbd) out.mbgnbd = m.mbgnbd;
+  for (const f of PURCHASE_FAMILIES) if (m.penalized?.[f]) out[`${f}_penalized`] = m.penalized[f];
+  return out;
+}
+
+/** One candidate's fit; throws when the models hold no such candidate. */
+export function purchaseFit(m: BtydModels, name: PurchaseModelName): PurchaseFit {
+  const fit = purchaseFits(m)[name];
+  if (!fit) throw new Error(`these models hold no ${name} fit`);
+  return fit;
+}
+
+/** The fits as published: parameters, their standard errors, log-likelihood, convergence and what they leave undetermined. */
 export function summarizeBtyd(m: BtydModels) {
-  const describe = <P extends object>(fit: P & { report: FitReport }, names: (keyof P & string)[]) => {
+  const describe = (fit: { report: FitReport }, names: string[]) => {
     const { report, ...params } = fit;
     return {
       ...params,
@@ -62,14 +111,23 @@ export function summarizeBtyd(m: BtydModels) {
       iterations: report.iterations,
       gradient_norm: report.gradient_norm,
       warnings: report.warnings,
+      ...(report.degenerate?.length ? { degenerate: report.degenerate } : {}),
+      ...(report.penalty ? { penalty: report.penalty } : {}),
     };
   };
+  const BG = ['r', 'alpha', 'a', 'b'];
+  const PN = ['r', 'alpha', 's', 'beta'];
   return {
     calibration_end: m.calibration_end,
     time_unit_days: m.unit_days,
     customers: m.customers,
-    bgnbd: describe(m.bgnbd, ['r', 'alpha', 'a', 'b']),
-    pareto: describe(m.pareto, ['r', 'alpha', 's', 'beta']),
+    bgnbd: describe(m.bgnbd, BG),
+    pareto: describe(m.pareto, PN),
     gamma_gamma: describe(m.gamma_gamma, ['p', 'q', 'gamma']),
+    ...(m.mbgnbd ? { mbgnbd: describe(m.mbgnbd, BG) } : {}),
+    ...(m.penalized
+      ? Object.fromEntries(PURCHASE_FAMILIES.filter((f) => m.penalized![f]).map((f) => [`${f}_penalized`, describe(m.penalized![f]!, f === 'pareto' ? PN : BG)]))
+      : {}),
+    ...(m.season !== undefined ? { season: m.season } : {}),
   };
 }

@@ -1,5 +1,6 @@
-import { fitPositive, type FitReport } from './fitReport.js';
-import { lgamma } from './special.js';
+import { gammaGammaDegeneracy } from './degeneracy.js';
+import { fitPositive, withDegeneracy, type FitLimits, type FitReport } from './fitReport.js';
+import { digamma, lgamma } from './special.js';
 
 /**
  * Gamma-Gamma spend model (Fader, Hardie & Lee 2005, "RFM and CLV";
@@ -11,6 +12,8 @@ export interface GammaGammaParams {
   p: number;
   q: number;
   gamma: number;
+  /** When q <= 1 (no finite population mean): the repeat customers' mean order value, given to a customer with no repeat purchase. */
+  fallback_order_value?: number;
 }
 
 export function gammaGammaLogLik(params: GammaGammaParams, x: number, zbar: number): number {
@@ -21,7 +24,28 @@ export function gammaGammaLogLik(params: GammaGammaParams, x: number, zbar: numb
   );
 }
 
-export function fitGammaGamma(rows: readonly { x: number; mean_repeat_value?: number | null }[]): { params: GammaGammaParams; report: FitReport } {
+/**
+ * The gradient of the summed log-likelihood in (p, q, gamma): per group,
+ * d/dp = x [psi(px+q) - psi(px) + ln zbar + ln x - ln(gamma + x zbar)],
+ * d/dq = psi(px+q) - psi(q) + ln gamma - ln(gamma + x zbar),
+ * d/dgamma = q / gamma - (px+q) / (gamma + x zbar).
+ */
+export function gammaGammaGradient(params: GammaGammaParams, groups: readonly { x: number; z: number; w: number }[]): [number, number, number] {
+  const { p, q, gamma } = params;
+  let dp = 0;
+  let dq = 0;
+  let dg = 0;
+  for (const { x, z, w } of groups) {
+    const both = digamma(p * x + q);
+    const lSum = Math.log(gamma + x * z);
+    dp += w * x * (both - digamma(p * x) + Math.log(z) + Math.log(x) - lSum);
+    dq += w * (both - digamma(q) + Math.log(gamma) - lSum);
+    dg += w * (q / gamma - (p * x + q) / (gamma + x * z));
+  }
+  return [dp, dq, dg];
+}
+
+export function fitGammaGamma(rows: readonly { x: number; mean_repeat_value?: number | null }[], limits: FitLimits = {}): { params: GammaGammaParams; report: FitReport } {
   const repeaters = rows.filter((r) => r.x > 0 && r.mean_repeat_value != null && r.mean_repeat_value > 0);
   const groups = new Map<string, { x: number; z: number; w: number }>();
   for (const r of repeaters) {
@@ -31,22 +55,27 @@ export function fitGammaGamma(rows: readonly { x: number; mean_repeat_value?: nu
     else groups.set(key, { x: r.x, z: r.mean_repeat_value!, w: 1 });
   }
   const list = [...groups.values()];
-  const logLik = ([p, q, gamma]: number[]) => {
-    const params = { p: p!, q: q!, gamma: gamma! };
+  const asParams = ([p, q, gamma]: number[]) => ({ p: p!, q: q!, gamma: gamma! });
+  const logLik = (v: number[]) => {
+    const params = asParams(v);
     let s = 0;
     for (const g of list) s += g.w * gammaGammaLogLik(params, g.x, g.z);
     return s;
   };
+  const gradient = (v: number[]) => gammaGammaGradient(asParams(v), list);
   const meanZ = repeaters.reduce((s, r) => s + r.mean_repeat_value!, 0) / Math.max(1, repeaters.length);
-  const { params, report } = fitPositive(logLik, [
+  const fit = fitPositive(logLik, [
     [1, 1, Math.max(1, meanZ)],
     [5, 3, Math.max(1, meanZ / 2)],
     [2, 5, Math.max(1, meanZ * 2)],
-  ]);
+  ], gradient, limits);
+  const params: GammaGammaParams = asParams(fit.params);
+  if (params.q <= 1) params.fallback_order_value = meanZ;
+  const report = withDegeneracy(fit.report, gammaGammaDegeneracy(params));
   if (repeaters.length < 10) report.warnings.push(`only ${repeaters.length} repeat customers: the spend model is weak`);
   const nonPositive = rows.filter((r) => r.x > 0 && !(r.mean_repeat_value != null && r.mean_repeat_value > 0)).length;
   if (nonPositive > 0) report.warnings.push(`${nonPositive} repeat customers with zero or negative net repeat spend were left out of the fit (their expected order value is 0)`);
-  return { params: { p: params[0]!, q: params[1]!, gamma: params[2]! }, report };
+  return { params, report };
 }
 
 /**
@@ -56,7 +85,7 @@ export function fitGammaGamma(rows: readonly { x: number; mean_repeat_value?: nu
  */
 export function gammaGammaExpectedSpend(params: GammaGammaParams, x: number, zbar: number): number {
   const { p, q, gamma } = params;
-  if (x <= 0) return (p * gamma) / (q - 1);
+  if (x <= 0) return q > 1 ? (p * gamma) / (q - 1) : params.fallback_order_value ?? NaN;
   if (!(zbar > 0)) return 0;
   return (p * (gamma + x * zbar)) / (p * x + q - 1);
 }

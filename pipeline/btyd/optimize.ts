@@ -205,24 +205,37 @@ export function invert(m: number[][]): number[][] | null {
 }
 
 /**
- * BFGS with central-difference gradients and a backtracking (Armijo) line
- * search. Far fewer evaluations than Nelder-Mead on smooth likelihoods,
- * which is what makes a million customers' fit cheap. It reports a stall
- * (no descent along the search direction) instead of throwing; the caller
- * then hands over to Nelder-Mead.
+ * BFGS with a backtracking (Armijo) line search, on a box: the iterate is
+ * kept within [lower, upper] (projected), and a coordinate at a bound whose
+ * gradient pushes it outward is held there (the active set), so that a
+ * likelihood whose optimum lies on the boundary (a degenerate fit)
+ * converges onto it instead of stalling against it. Gradients analytic
+ * when given, otherwise central differences. Far fewer evaluations than
+ * Nelder-Mead on smooth likelihoods. It reports a stall (no descent along
+ * the search direction) instead of throwing; the caller then hands over
+ * to Nelder-Mead.
  */
 export function bfgs(
   f: (x: number[]) => number,
   start: number[],
-  options: { maxIterations?: number; gradientTolerance?: number; gradient?: (x: number[]) => number[]; budget?: Budget } = {},
+  options: { maxIterations?: number; gradientTolerance?: number; gradient?: (x: number[]) => number[]; budget?: Budget; lower?: number[]; upper?: number[] } = {},
 ): MinimizeResult {
   const budget = options.budget ?? new Budget(Infinity, Infinity);
   const objective = f;
   f = (x) => budget.count(objective, x);
   const grad = options.gradient ? (x: number[]) => budget.count(options.gradient!, x) : (x: number[]) => gradient(f, x, 1e-6);
   const n = start.length;
+  const lower = options.lower ?? new Array<number>(n).fill(-Infinity);
+  const upper = options.upper ?? new Array<number>(n).fill(Infinity);
+  const clamp = (x: number[]) => x.map((v, i) => Math.min(upper[i]!, Math.max(lower[i]!, v)));
+  /** The coordinates held at a bound: at it, with the gradient pushing outward. */
+  const held = (x: number[], g: number[]) => x.map((v, i) => (v <= lower[i]! && g[i]! > 0) || (v >= upper[i]! && g[i]! < 0));
+  const freeGradient = (x: number[], g: number[]) => {
+    const h = held(x, g);
+    return g.map((v, i) => (h[i] ? 0 : v));
+  };
   const maxIterations = options.maxIterations ?? 200;
-  let x = start.slice();
+  let x = clamp(start);
   let fx = f(x);
   const warnings: string[] = [];
   if (!Number.isFinite(fx)) {
@@ -233,22 +246,28 @@ export function bfgs(
   let H: number[][] = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
   let iterations = 0;
   let converged = false;
+  let wasHeld = new Array<boolean>(n).fill(false);
   for (; iterations < maxIterations; iterations++) {
     if (budget.exhausted()) {
       warnings.push(`BFGS ${budget.exhausted()}`);
       break;
     }
-    if (Math.max(...g.map(Math.abs)) <= tol) {
+    const gf = freeGradient(x, g);
+    if (Math.max(...gf.map(Math.abs)) <= tol) {
       converged = true;
       break;
     }
-    const p = H.map((row) => -row.reduce((s, h, j) => s + h * g[j]!, 0));
-    let slope = p.reduce((s, v, i) => s + v * g[i]!, 0);
+    const isHeld = held(x, g);
+    // A change of the held set changes the problem: start the curvature estimate afresh on the free coordinates.
+    if (isHeld.some((h, i) => h !== wasHeld[i])) H = H.map((row, i) => row.map((_, j) => (i === j ? 1 : 0)));
+    wasHeld = isHeld;
+    const p = H.map((row, i) => (isHeld[i] ? 0 : -row.reduce((s, h, j) => s + (isHeld[j] ? 0 : h * gf[j]!), 0)));
+    let slope = p.reduce((s, v, i) => s + v * gf[i]!, 0);
     if (slope >= 0) {
       // Not a descent direction (the curvature estimate went bad): restart from steepest descent.
       H = H.map((row, i) => row.map((_, j) => (i === j ? 1 : 0)));
-      for (let i = 0; i < n; i++) p[i] = -g[i]!;
-      slope = -g.reduce((s, v) => s + v * v, 0);
+      for (let i = 0; i < n; i++) p[i] = -gf[i]!;
+      slope = -gf.reduce((s, v) => s + v * v, 0);
     }
     // Log-parameters move by at most 1 (a factor e) per step: a long step from a poor start
     // can land on a flat boundary (a rate or shape near 0) that looks like an optimum.
@@ -258,16 +277,18 @@ export function bfgs(
       slope /= longest;
     }
     let t = 1;
-    let next = x.map((v, i) => v + t * p[i]!);
+    let next = clamp(x.map((v, i) => v + t * p[i]!));
     let fn = f(next);
-    while (!(fn <= fx + 1e-4 * t * slope) && t > 1e-12) {
+    // Armijo along the projected path: the decrease predicted by the step actually taken.
+    const predicted = (to: number[]) => to.reduce((acc, v, i) => acc + (v - x[i]!) * gf[i]!, 0);
+    while (!(fn <= fx + 1e-4 * Math.min(predicted(next), 0)) && t > 1e-12) {
       t /= 2;
-      next = x.map((v, i) => v + t * p[i]!);
+      next = clamp(x.map((v, i) => v + t * p[i]!));
       fn = f(next);
     }
     if (!(fn < fx)) {
-      // No descent at all: at the noise floor of the numerical gradient that is convergence, otherwise a stall.
-      if (Math.max(...g.map(Math.abs)) <= 1e-6 * Math.max(1, Math.abs(fx))) converged = true;
+      // No descent at all: at the noise floor of the gradient that is convergence, otherwise a stall.
+      if (Math.max(...gf.map(Math.abs)) <= 1e-6 * Math.max(1, Math.abs(fx))) converged = true;
       else warnings.push('the line search found no descent');
       break;
     }
@@ -289,11 +310,11 @@ export function bfgs(
     x = next;
     fx = fn;
     g = gn;
-    if (improvement <= 1e-15 * Math.max(1, Math.abs(fx)) && Math.max(...g.map(Math.abs)) <= 1e3 * tol) {
+    if (improvement <= 1e-15 * Math.max(1, Math.abs(fx)) && Math.max(...freeGradient(x, g).map(Math.abs)) <= 1e3 * tol) {
       converged = true;
       break;
     }
   }
   if (!converged && iterations >= maxIterations) warnings.push(`BFGS did not converge within ${maxIterations} iterations`);
-  return { x, value: fx, iterations, converged, gradientNorm: Math.hypot(...g), warnings };
+  return { x, value: fx, iterations, converged, gradientNorm: Math.hypot(...freeGradient(x, g)), warnings };
 }

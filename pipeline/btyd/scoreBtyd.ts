@@ -1,10 +1,10 @@
 import type { Database } from '../db/Database.js';
 import { Random } from '../shared/random.js';
-import type { BtydModels, PurchaseModelName } from './fitBtyd.js';
-import { MONTH_DAYS } from './fitBtyd.js';
+import { MONTH_DAYS, purchaseFit, type BtydModels, type PurchaseModelName } from './fitBtyd.js';
 import { gammaGammaExpectedSpend, type GammaGammaParams } from './gammaGamma.js';
 import { drawParameters, quantile } from './parameterDraws.js';
-import { PARAMETER_NAMES, purchaseModel, type PurchaseModel } from './purchaseModel.js';
+import { parameterNames, purchaseModel, type PurchaseModel } from './purchaseModel.js';
+import { seasonalDays } from './season.js';
 import { summaryParams, summarySql, toSummary, type Summary } from './summary.js';
 
 export interface BtydScoreOptions {
@@ -18,6 +18,8 @@ export interface BtydScoreOptions {
   batchRows?: number;
   /** The neighbourhoods the intervals are computed for (INTERVAL_GRID unless given). */
   intervalGrid?: typeof INTERVAL_GRID;
+  /** The calendar day the projections start after (as-of): with the models' seasonal profile, they run on its seasonal time. */
+  from?: string;
 }
 
 /**
@@ -39,13 +41,15 @@ type ScoreColumns = Record<(typeof BTYD_SCORE_COLUMNS)[number], Float64Array>;
  * Expected purchases over the horizon and the discounted 12-month purchase
  * count of a history: for each month m = 1..12 of 365.25/12 days, the
  * expected purchases in that month discounted from its midpoint,
- * (1 + d)^-((m - 0.5) / 12).
+ * (1 + d)^-((m - 0.5) / 12). With a seasonal profile and the calendar day
+ * `from`, each time is the seasonal time to it (a busy month's days count
+ * for more): the model's clock runs at the season's pace.
  */
 function projector(models: BtydModels, o: BtydScoreOptions) {
-  const horizon = o.horizonDays / models.unit_days;
-  const month = MONTH_DAYS / models.unit_days;
+  const time = (days: number) => (o.from ? seasonalDays(models.season, o.from, days) : days) / models.unit_days;
+  const horizon = time(o.horizonDays);
   const discount = Array.from({ length: 12 }, (_, m) => Math.pow(1 + o.annualDiscountRate, -(m + 0.5) / 12));
-  const times = [horizon, ...Array.from({ length: 12 }, (_, k) => (k + 1) * month)];
+  const times = [horizon, ...Array.from({ length: 12 }, (_, k) => time((k + 1) * MONTH_DAYS))];
   return {
     horizon,
     project(m: PurchaseModel, x: number, t_x: number, T: number): [number, number] {
@@ -63,8 +67,8 @@ function projector(models: BtydModels, o: BtydScoreOptions) {
  * fit has no usable covariance).
  */
 function parameterDraws(models: BtydModels, o: BtydScoreOptions): { purchases: PurchaseModel[]; spend: GammaGammaParams[] } {
-  const fitted = o.model === 'bgnbd' ? models.bgnbd : models.pareto;
-  const names = PARAMETER_NAMES[o.model];
+  const fitted = purchaseFit(models, o.model);
+  const names = parameterNames(o.model);
   const asParams = (v: number[]) => Object.fromEntries(names.map((k, i) => [k, v[i]!])) as never;
   const rng = new Random(o.seed);
   const purchases = drawParameters(names.map((k) => (fitted as unknown as Record<string, number>)[k]!), fitted.report.log_covariance, o.intervalDraws, rng)
@@ -121,7 +125,7 @@ function intervalRatios(models: BtydModels, o: BtydScoreOptions, model: Purchase
  * the base: ~700,000 histories for a million customers).
  */
 export function btydScorer(models: BtydModels, o: BtydScoreOptions): (rows: Summary['rows']) => ScoreColumns {
-  const model = purchaseModel(o.model, o.model === 'bgnbd' ? models.bgnbd : models.pareto);
+  const model = purchaseModel(o.model, purchaseFit(models, o.model));
   const { horizon, project } = projector(models, o);
   const interval = intervalRatios(models, o, model, project);
   return (rows) => {
@@ -162,7 +166,7 @@ export function btydScorer(models: BtydModels, o: BtydScoreOptions): (rows: Summ
 
 /**
  * Scores every customer with purchases up to `asOf` (the orders table)
- * into table `target`: p_alive; p_no_purchase (BG/NBD's P(no purchase in
+ * into table `target`: p_alive; p_no_purchase (the BG/NBD family's P(no purchase in
  * the horizon), NULL for Pareto/NBD); expected purchases over the horizon;
  * the Gamma-Gamma expected order value; expected spend over the horizon;
  * the 12-month CLV (the discounted monthly purchases times the expected
@@ -173,7 +177,7 @@ export function btydScorer(models: BtydModels, o: BtydScoreOptions): (rows: Summ
  * `batchRows` customers.
  */
 export async function scoreBtyd(db: Database, models: BtydModels, asOf: string, target: string, options: BtydScoreOptions): Promise<number> {
-  const score = btydScorer(models, options);
+  const score = btydScorer(models, { from: asOf, ...options });
   await db.run(`CREATE OR REPLACE TABLE ${target} (customer_id VARCHAR, ${BTYD_SCORE_COLUMNS.map((c) => `${c} DOUBLE`).join(', ')})`);
   let scored = 0;
   // In batches: memory holds one batch's summaries and scores, whatever the number of customers.

@@ -7,9 +7,10 @@ import type { CustomerSummary } from './summary.js';
  * per customer, a beta(a, b) chance of dropping out after each purchase),
  * each customer observed for `observed()` time units from a first purchase
  * at time 0; purchase times rounded down to `resolution` (1/7: days in
- * weeks). For benchmarks, and for tests that must know the truth.
+ * weeks); with `modified`, the modified BG/NBD's process (dropout after the
+ * first purchase too). For benchmarks, and for tests that must know the truth.
  */
-export function simulateBgNbd(params: BgNbdParams, customers: number, rng: Random, observed: () => number, resolution = 0): CustomerSummary[] {
+export function simulateBgNbd(params: BgNbdParams, customers: number, rng: Random, observed: () => number, resolution = 0, modified = false): CustomerSummary[] {
   return Array.from({ length: customers }, () => {
     const T = observed();
     const lambda = rng.gamma(params.r, 1 / params.alpha);
@@ -17,6 +18,8 @@ export function simulateBgNbd(params: BgNbdParams, customers: number, rng: Rando
     let t = 0;
     let x = 0;
     let t_x = 0;
+    // The modified BG/NBD: the first purchase may be followed by dropout as well.
+    if (modified && rng.bernoulli(p)) return { x, t_x, T };
     for (;;) {
       t += rng.exponential(lambda);
       if (t > T) break;

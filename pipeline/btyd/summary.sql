@@ -12,9 +12,9 @@
 --                       zero or negative (a customer who returned what they
 --                       bought); such customers are left out of the spend fit.
 --
--- Rows after $calibration_end are never read.
+-- Rows after $calibration_end are never read, nor guest orders (no customer_id).
 WITH rows AS (
-  SELECT customer_id, order_date AS day, amount FROM query_table($source) WHERE order_date <= $calibration_end
+  SELECT customer_id, order_date AS day, amount FROM query_table($source) WHERE order_date <= $calibration_end AND customer_id IS NOT NULL
 ), d AS (
   SELECT customer_id, day, sum(amount) AS amount FROM rows WHERE amount >= 0 GROUP BY customer_id, day
 ), f AS (

@@ -1,8 +1,11 @@
 import { existsSync } from 'node:fs';
-import { Option, type Command } from 'commander';
-import { bgnbdConditionalExpected, fitBgNbd } from '../btyd/bgnbd.js';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { bgnbdConditionalExpected, fitBgNbd, type BgNbdParams } from '../btyd/bgnbd.js';
+import type { PurchaseModelName } from '../btyd/fitBtyd.js';
+import { totalLogLik } from '../btyd/holdoutLikelihood.js';
+import { fitMbgNbd, mbgnbdExpectedCurve } from '../btyd/mbgnbd.js';
 import { fitGammaGamma, gammaGammaExpectedSpend } from '../btyd/gammaGamma.js';
-import { fitParetoNbd, paretoNbdConditionalExpected } from '../btyd/paretoNbd.js';
+import { fitParetoNbd, paretoNbdConditionalExpected, type ParetoNbdParams } from '../btyd/paretoNbd.js';
 import { readSummary } from '../btyd/summary.js';
 import { Database, dateParam } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
@@ -16,7 +19,9 @@ export interface BtydCommandOptions {
   calibrationEnd: string;
   holdoutEnd?: string;
   timeUnit: 'day' | 'week';
-  model: 'bgnbd' | 'pareto' | 'gg' | 'all';
+  model: 'bgnbd' | 'mbgnbd' | 'pareto' | 'gg' | 'all';
+  /** Strength of the penalty on the log-parameters (0: maximum likelihood). */
+  penalty?: number;
 }
 
 const isoDate = /^\d{4}-\d{2}-\d{2}$/;
@@ -50,14 +55,24 @@ export async function runBtydCommand(o: BtydCommandOptions): Promise<Record<stri
     const result: Record<string, unknown> = { customers: rows.length, time_unit: o.timeUnit, calibration_end: o.calibrationEnd };
     const wants = (m: BtydCommandOptions['model']) => o.model === m || o.model === 'all';
     const predictors: Record<string, (t: number, r: (typeof rows)[number]) => number> = {};
+    const fitted: Partial<Record<'bgnbd' | 'mbgnbd' | 'pareto', BgNbdParams | ParetoNbdParams>> = {};
+    const fitOptions = { penalty: o.penalty ?? 0 };
     if (wants('bgnbd')) {
-      const bg = fitBgNbd(rows);
+      const bg = fitBgNbd(rows, fitOptions);
       result.bgnbd = { ...bg.params, ...bg.report };
+      fitted.bgnbd = bg.params;
       predictors.bgnbd = (t, r) => bgnbdConditionalExpected(bg.params, t, r.x, r.t_x, r.T);
     }
+    if (wants('mbgnbd')) {
+      const mb = fitMbgNbd(rows, fitOptions);
+      result.mbgnbd = { ...mb.params, ...mb.report };
+      fitted.mbgnbd = mb.params;
+      predictors.mbgnbd = (t, r) => mbgnbdExpectedCurve(mb.params, [t], r.x, r.t_x, r.T)[0]!;
+    }
     if (wants('pareto')) {
-      const pn = fitParetoNbd(rows);
+      const pn = fitParetoNbd(rows, fitOptions);
       result.pareto = { ...pn.params, ...pn.report };
+      fitted.pareto = pn.params;
       predictors.pareto = (t, r) => paretoNbdConditionalExpected(pn.params, t, r.x, r.t_x, r.T);
     }
     let gg: ReturnType<typeof fitGammaGamma> | undefined;
@@ -78,6 +93,13 @@ export async function runBtydCommand(o: BtydCommandOptions): Promise<Record<stri
           const spend = Float64Array.from(rows, (r, i) => predicted[i]! * gammaGammaExpectedSpend(gg!.params, r.x, r.mean_repeat_value));
           figures.normalized_gini_spend = rounded({ v: normalizedGini(spend, actual.spend!) }).v;
         }
+        // The log-density of the holdout purchases given each history, per customer (higher is better).
+        const later = await readSummary(db, 'tx', o.holdoutEnd, unitDays);
+        const known = new Set((await readSummary(db, 'tx', o.calibrationEnd, unitDays)).ids);
+        const params = fitted[name as keyof typeof fitted]!;
+        figures.holdout_log_likelihood = rounded({
+          v: (totalLogLik(name as PurchaseModelName, params, later.rows.filter((_, i) => known.has(later.ids[i]!))) - totalLogLik(name as PurchaseModelName, params, rows)) / rows.length,
+        }).v;
         holdout[name] = figures;
       }
       result.holdout = holdout;
@@ -92,12 +114,17 @@ export async function runBtydCommand(o: BtydCommandOptions): Promise<Record<stri
 export function btydCommand(program: Command, stdout: Stdout): void {
   program
     .command('btyd')
-    .description('fit the probabilistic models (BG/NBD, Pareto/NBD, Gamma-Gamma) on a CSV of customer_id,date,amount and print one JSON object')
+    .description('fit the probabilistic models (BG/NBD, the modified BG/NBD, Pareto/NBD, Gamma-Gamma) on a CSV of customer_id,date,amount and print one JSON object')
     .requiredOption('--transactions <file>', 'CSV with customer_id,date,amount (date as YYYY-MM-DD or YYYYMMDD)')
     .requiredOption('--calibration-end <date>', 'last day of the calibration period (inclusive)')
     .option('--holdout-end <date>', 'last day of the holdout period: adds each model\'s holdout accuracy')
     .addOption(new Option('--time-unit <unit>', 'time unit of the fit').choices(['day', 'week']).default('week'))
-    .addOption(new Option('--model <model>', 'which model').choices(['bgnbd', 'pareto', 'gg', 'all']).default('all'))
+    .addOption(new Option('--model <model>', 'which model').choices(['bgnbd', 'mbgnbd', 'pareto', 'gg', 'all']).default('all'))
+    .option('--penalty <strength>', 'penalty on the log-parameters per customer (default 0: maximum likelihood)', (v) => {
+      const n = Number(v);
+      if (!(n >= 0 && n <= 10)) throw new InvalidArgumentError('a number from 0 to 10');
+      return n;
+    })
     .option('--json', 'print JSON (the only format)', true)
     .action(async (o: BtydCommandOptions) => {
       const result = await runBtydCommand(o);

@@ -4,6 +4,7 @@ import { Option, type Command } from 'commander';
 import { loadConfig, type ConfigInput } from '../config.js';
 import { EXPORT_SHAPES, writeExport, type ExportShape } from '../demo/exportShapes.js';
 import { generateDemoData } from '../demo/generateDemoData.js';
+import { HISTORY_SHAPES, writeHistory, type HistoryShape } from '../demo/historyShapes.js';
 import { integer, type Stdout } from './options.js';
 
 /** `fidelio demo-data`: writes the seeded demo data set, or one export in a real shop's shape. */
@@ -16,12 +17,19 @@ export function demoDataCommand(program: Command, stdout: Stdout): void {
     .option('--months <n>', 'months of history (default 30)', integer('--months'))
     .option('--seed <n>', 'random seed (default 42)', integer('--seed'))
     .option('--bad-rows', 'append a few malformed order lines')
-    .addOption(new Option('--shape <shape>', 'instead, one orders file in the shape a real shop exports (try "fidelio inspect" on it)').choices(EXPORT_SHAPES))
-    .action((o: { out: string; customers?: number; months?: number; seed?: number; badRows?: boolean; shape?: ExportShape }) => {
+    .addOption(new Option('--shape <shape>', 'instead, one orders file in the shape a real shop exports (try "fidelio inspect" on it), or a real shop\'s history (seasonal-shop, steady-shop)').choices([...EXPORT_SHAPES, ...HISTORY_SHAPES]))
+    .action((o: { out: string; customers?: number; months?: number; seed?: number; badRows?: boolean; shape?: ExportShape | HistoryShape }) => {
+      if (o.shape && (HISTORY_SHAPES as string[]).includes(o.shape)) {
+        mkdirSync(o.out, { recursive: true });
+        const path = join(o.out, `${o.shape}.csv`);
+        const truth = writeHistory(o.shape as HistoryShape, path, o.seed ?? 42, o.customers);
+        stdout(JSON.stringify({ orders: path, invoices: truth.invoices, customers: truth.customers, from: truth.start, to: truth.end }, null, 2) + '\n');
+        return;
+      }
       if (o.shape) {
         mkdirSync(o.out, { recursive: true });
         const path = join(o.out, `${o.shape}.csv`);
-        const truth = writeExport(o.shape, path, o.seed ?? 42, o.customers ?? 300);
+        const truth = writeExport(o.shape as ExportShape, path, o.seed ?? 42, o.customers ?? 300);
         stdout(JSON.stringify({ orders: path, lines: truth.lines, orders_count: truth.orders, customers: truth.customers }, null, 2) + '\n');
         return;
       }

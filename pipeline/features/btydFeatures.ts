@@ -1,10 +1,11 @@
 import { bgnbdExpectedCurve, bgnbdPAlive, bgnbdProbabilityNoPurchase, fitBgNbd } from '../btyd/bgnbd.js';
 import type { BgNbdFit } from '../btyd/fitBtyd.js';
+import { learnSeason, seasonalDays } from '../btyd/season.js';
 import { readSummary, type Summary } from '../btyd/summary.js';
 import type { Database } from '../db/Database.js';
 import type { Customers, SampleTables } from './trainingSample.js';
 
-/** BG/NBD's three figures per customer of `scored`, computed once per distinct (x, t_x, T). */
+/** BG/NBD's three figures per customer of `scored`, computed once per distinct (x, t_x, T); `horizon` in the fit's (seasonal) time. */
 function bgnbdFigures(fit: BgNbdFit, scored: Summary, horizon: number): [Float64Array, Float64Array, Float64Array] {
   const { rows } = scored;
   const pAlive = new Float64Array(rows.length);
@@ -31,8 +32,12 @@ function bgnbdFigures(fit: BgNbdFit, scored: Summary, horizon: number): [Float64
  * BG/NBD's view of each customer as features for the learnt models: for
  * every cutoff, BG/NBD is fitted on the orders up to that cutoff only (so
  * no snapshot sees a parameter learnt from its future) and gives P(alive),
- * expected purchases in the horizon and P(no purchase in the horizon).
- * Table `btyd_features` (as_of as text, customer_id, three columns).
+ * expected purchases in the horizon and P(no purchase in the horizon),
+ * the horizon measured in the seasonal time of the profile learnt from the
+ * same orders (season.ts), whose mean index over the horizon is the fourth
+ * figure, btyd_season_index (1 without a profile): the networks learn
+ * what a busy or a quiet season ahead does to churn and spend.
+ * Table `btyd_features` (as_of as text, customer_id, four columns).
  *
  * The training cutoffs hold the customers of the training snapshots
  * (`who.sampled`: the training sample's, or everyone's); the `everyone`
@@ -47,10 +52,10 @@ export async function buildBtydFeatures(
   horizonDays: number,
   who: { sampled: Customers; fitOn: Customers } = { sampled: 'all', fitOn: 'all' },
   unitDays = 7,
+  season = true,
 ): Promise<Map<string, BgNbdFit>> {
   await db.run(`CREATE OR REPLACE TABLE btyd_features (as_of VARCHAR, customer_id VARCHAR, btyd_p_alive DOUBLE,
-    btyd_expected_purchases DOUBLE, btyd_p_no_purchase DOUBLE)`);
-  const horizon = horizonDays / unitDays;
+    btyd_expected_purchases DOUBLE, btyd_p_no_purchase DOUBLE, btyd_season_index DOUBLE)`);
   const fits = new Map<string, BgNbdFit>();
   const everyone = new Set(cutoffs.everyone);
   const summary = async (cutoff: string, whose: Customers) => readSummary(db, await tables.orders(whose), cutoff, unitDays);
@@ -60,7 +65,11 @@ export async function buildBtydFeatures(
     if (scored.rows.length === 0) continue;
     const fit = fitBgNbd(who.fitOn === scoredWho ? scored.rows : (await summary(cutoff, who.fitOn)).rows);
     if (everyone.has(cutoff)) fits.set(cutoff, fit);
-    await db.appendColumns('btyd_features', [scored.ids.map(() => cutoff), scored.ids, ...bgnbdFigures(fit, scored, horizon)]);
+    const profile = season ? await learnSeason(db, await tables.orders(who.fitOn), cutoff) : null;
+    const seasonal = seasonalDays(profile, cutoff, horizonDays);
+    await db.appendColumns('btyd_features', [
+      scored.ids.map(() => cutoff), scored.ids, ...bgnbdFigures(fit, scored, seasonal / unitDays), new Float64Array(scored.ids.length).fill(seasonal / horizonDays),
+    ]);
   }
   return fits;
 }

@@ -16,6 +16,8 @@ export interface FeaturesParams {
   sampleCustomers: number;
   btydFitCustomers: number;
   seed: number;
+  /** Learn the seasonal profile at each cutoff (btyd.season). */
+  season: boolean;
 }
 
 export interface FeaturesOutput {
@@ -37,7 +39,7 @@ export const featuresStage: Stage<FeaturesParams, unknown, FeaturesOutput> = {
   writes: ['customer_features', 'training_sample', 'training_snapshots', 'btyd_features'],
   params: (c: Config) => ({
     asOf: c.asOf, horizonDays: c.horizonDays, snapshots: c.snapshots,
-    sampleCustomers: c.training.sampleCustomers, btydFitCustomers: c.training.btydFitCustomers, seed: c.seed,
+    sampleCustomers: c.training.sampleCustomers, btydFitCustomers: c.training.btydFitCustomers, seed: c.seed, season: c.btyd.season,
   }),
   async run({ db, log, step }, p) {
     const span = await db.one<{ first: string; last: string }>(`SELECT CAST(min(order_date) AS VARCHAR) AS first, CAST(max(order_date) AS VARCHAR) AS last
@@ -54,7 +56,7 @@ export const featuresStage: Stage<FeaturesParams, unknown, FeaturesOutput> = {
     try {
       const snapshots = plan.trainCutoffs.length ? await step('training snapshots', async () => buildSnapshots(db, plan, p.horizonDays, await tables.sources(use.sampled))) : 0;
       const btydFits = await step('BG/NBD features per cutoff', () =>
-        buildBtydFeatures(db, tables, { sample: plan.trainCutoffs, everyone: [plan.holdoutCutoff, asOf] }, p.horizonDays, use));
+        buildBtydFeatures(db, tables, { sample: plan.trainCutoffs, everyone: [plan.holdoutCutoff, asOf] }, p.horizonDays, use, 7, p.season));
       log.info({ customers, snapshots, ...plan }, 'features built');
       if (plan.trainCutoffs.length === 0) {
         throw new DataError(`the history from ${firstOrder} to ${asOf} is too short to learn from: it needs more than two horizons (${2 * p.horizonDays} days); lower --horizon-days or give a longer history`);

@@ -56,3 +56,25 @@ export async function buildSnapshots(db: Database, plan: SnapshotPlan, horizonDa
   await db.run('DROP TABLE IF EXISTS snapshot_features');
   return db.value<number>('SELECT count(*) FROM training_snapshots');
 }
+
+/** Days between two ISO dates. */
+const daysBetween = (a: string, b: string) => (Date.parse(b) - Date.parse(a)) / 86_400_000;
+
+/**
+ * Where the networks stop early and calibrate, and which cutoffs they fit
+ * on, when predicting the horizon after `target`: the cutoff a year (52
+ * weeks, within `toleranceDays`) before it when the plan has one (its
+ * labels cover the same season, so a busy quarter is not calibrated on a
+ * quiet one), fitting on the other cutoffs whose label windows do not
+ * overlap its own; otherwise `fallback` (the latest cutoff before the
+ * target's labels), fitting on the cutoffs at least a horizon before it.
+ */
+export function networkWindows(cutoffs: readonly string[], target: string, fallback: string, horizonDays: number, toleranceDays = 16): { fit: string[]; validation: string; sameSeason: boolean } {
+  const yearBefore = addDays(target, -364);
+  const near = [...cutoffs].sort((a, b) => Math.abs(daysBetween(a, yearBefore)) - Math.abs(daysBetween(b, yearBefore)) || (a < b ? -1 : 1))[0];
+  if (near !== undefined && Math.abs(daysBetween(near, yearBefore)) <= toleranceDays) {
+    const fit = cutoffs.filter((c) => c !== near && Math.abs(daysBetween(c, near)) >= horizonDays && daysBetween(c, target) >= horizonDays);
+    if (fit.length) return { fit, validation: near, sameSeason: true };
+  }
+  return { fit: cutoffs.filter((c) => c <= addDays(fallback, -horizonDays)), validation: fallback, sameSeason: false };
+}

@@ -6,7 +6,7 @@ import { featureBatches, readFeatureColumns, withBtydFeatures } from './featureC
 import { predict, type Matrix } from './network.js';
 import { fitPreprocessor, transform, type FeatureColumns, type PreprocessorState } from './preprocess.js';
 import { tf } from './tfBackend.js';
-import { zilnLoss, zilnPredict } from './ziln.js';
+import { zilnBounds, zilnLoss, zilnPredict, type ZilnBounds } from './ziln.js';
 
 /** Architectures tried for each model; validation loss decides. */
 export const CHURN_ARCHITECTURES = [[16], [32, 16], [64, 32]];
@@ -15,7 +15,8 @@ export const VALUE_ARCHITECTURES = [[32, 16], [64, 32]];
 export interface NeuralModels {
   preprocessor: PreprocessorState;
   churn: { model: tf.LayersModel; hidden: number[]; platt: PlattScaling; validationLoss: number; epochs: number; candidates: { hidden: number[]; validationLoss: number }[] };
-  value: { model: tf.LayersModel; hidden: number[]; validationLoss: number; epochs: number; candidates: { hidden: number[]; validationLoss: number }[] };
+  /** bounds: the ranges that keep its predictions within what it learnt (absent from models trained before them). */
+  value: { model: tf.LayersModel; hidden: number[]; validationLoss: number; epochs: number; candidates: { hidden: number[]; validationLoss: number }[]; bounds?: ZilnBounds };
   window: { fitCutoffs: string[]; validationCutoff: string; fitRows: number; validationRows: number };
 }
 
@@ -45,6 +46,8 @@ export async function trainNeuralModels(
   architectures: { churn: number[][]; value: number[][] } = { churn: CHURN_ARCHITECTURES, value: VALUE_ARCHITECTURES },
   /** Snapshot rows to fit on at most; more are sampled by customer. */
   maxRows = 50_000,
+  /** Fewer fitting rows than this and the networks are not trained (an error the caller notes). */
+  minRows = 1000,
 ): Promise<NeuralModels> {
   const inList = (cs: string[]) => `CAST(as_of AS VARCHAR) IN (${cs.map(literal).join(', ')})`;
   const snapshots = withBtydFeatures('training_snapshots');
@@ -56,7 +59,9 @@ export async function trainNeuralModels(
   const fit = await readFeatureColumns(db, snapshots, inList(fitCutoffs) + sample, true);
   const val = await readFeatureColumns(db, snapshots, inList([validationCutoff]) + sample, true);
   if (share < 1) log.info({ rows, sampled: fit.n, share: Number(share.toFixed(4)) }, 'training the networks on a sample of customers');
-  if (fit.n < 50 || val.n < 20) throw new Error(`too few snapshot rows to train on (${fit.n} to fit, ${val.n} to validate)`);
+  if (fit.n < Math.max(50, minRows) || val.n < 20) {
+    throw new Error(`too few snapshot rows to train on (${fit.n.toLocaleString('en-US')} to fit, ${val.n.toLocaleString('en-US')} to validate; training.minNetworkRows is ${minRows.toLocaleString('en-US')}): the networks are left out`);
+  }
   const preprocessor = fitPreprocessor(fit.data);
   const x: Matrix = { data: transform(preprocessor, fit.data, fit.n), rows: fit.n, cols: preprocessor.columns.length };
   const xVal: Matrix = { data: transform(preprocessor, val.data, val.n), rows: val.n, cols: preprocessor.columns.length };
@@ -71,10 +76,22 @@ export async function trainNeuralModels(
   const value = await choose(architectures.value, 'value', log, x, zilnTarget(fit.data.future_spend as Float64Array), xVal, zilnTarget(val.data.future_spend as Float64Array), (hidden, i) => ({
     hidden, outputs: 3, activation: 'linear', loss: zilnLoss, seed: seed + 1000 + 10 * i,
   }));
+  const fitted = tf.tensor2d(predict(value.best.model, x), [x.rows, 3]);
+  const bounds = zilnBounds(fitted, (fit.data.future_spend as Float64Array).reduce((m, v) => Math.max(m, v), 0));
+  fitted.dispose();
+  // The level, calibrated like the churn probability: the validation cutoff's spend over the network's
+  // prediction for it (the same season a year before when the plan has it), within [1/10, 10].
+  const onValidation = tf.tensor2d(predict(value.best.model, xVal), [xVal.rows, 3]);
+  const predictedTotal = zilnPredict(onValidation, bounds).mean.reduce((a, v) => a + v, 0);
+  onValidation.dispose();
+  const actualTotal = (val.data.future_spend as Float64Array).reduce((a, v) => a + v, 0);
+  const rawScale = predictedTotal > 0 && actualTotal > 0 ? actualTotal / predictedTotal : 1;
+  bounds.levelScale = Math.min(10, Math.max(0.1, rawScale));
+  if (bounds.levelScale !== rawScale) log.warn({ scale: rawScale }, 'the value network\'s level on the validation cutoff is off by more than 10x: the correction is capped');
   return {
     preprocessor,
     churn: { model: churn.best.model, hidden: churn.best.hidden, platt, validationLoss: churn.best.validationLoss, epochs: churn.best.epochs, candidates: churn.candidates },
-    value: { model: value.best.model, hidden: value.best.hidden, validationLoss: value.best.validationLoss, epochs: value.best.epochs, candidates: value.candidates },
+    value: { model: value.best.model, hidden: value.best.hidden, validationLoss: value.best.validationLoss, epochs: value.best.epochs, candidates: value.candidates, bounds },
     window: { fitCutoffs, validationCutoff, fitRows: fit.n, validationRows: val.n },
   };
 }
@@ -85,9 +102,9 @@ export function scoreNeural(models: NeuralModels, data: FeatureColumns, n: numbe
   const churn = applyPlatt(models.churn.platt, predict(models.churn.model, x));
   const raw = predict(models.value.model, x);
   const outputs = tf.tensor2d(raw, [n, 3]);
-  const { mean, pBuy } = zilnPredict(outputs);
+  const { mean, pBuy } = zilnPredict(outputs, models.value.bounds);
   outputs.dispose();
-  return { churn, value: Float64Array.from(mean), pBuy: Float64Array.from(pBuy) };
+  return { churn, value: mean, pBuy };
 }
 
 /** Scores the rows of `source` (WHERE `where`) batch by batch, in customer order: whole columns of the scores. */

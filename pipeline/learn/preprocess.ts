@@ -5,7 +5,9 @@ import type { Columns } from '../db/Database.js';
  * a transform per feature (log for skewed counts, amounts and durations,
  * signed log for amounts that can be negative, clipping for ratios),
  * standardisation with the training mean and deviation, a missing-value
- * indicator for features that can be missing, and one-hot columns for the
+ * indicator for features that can be missing, clipping to the range seen
+ * in training (a customer unlike every training row is read as the nearest
+ * one, not extrapolated), and one-hot columns for the
  * most frequent values of small categoricals (the rest share "other").
  * A feature missing in every training row (line-item features on an
  * orders-only history) is left out of the model: it would teach nothing.
@@ -32,12 +34,15 @@ export const NUMERIC_FEATURES: NumericFeature[] = [
   { name: 'btyd_p_alive', transform: 'none' },
   { name: 'btyd_expected_purchases', transform: 'log1p' },
   { name: 'btyd_p_no_purchase', transform: 'none' },
+  // The season ahead: the mean seasonal index over the horizon after the cutoff (1: an average stretch of the year).
+  { name: 'btyd_season_index', transform: 'none' },
 ];
 export const CATEGORICAL_FEATURES = ['preferred_channel', 'country'] as const;
 const MAX_CATEGORIES = 8;
 
 export interface PreprocessorState {
-  numeric: { name: string; transform: Transform; mean: number; std: number; missingIndicator: boolean }[];
+  /** min/max: the range of the transformed feature on the training rows; a value outside it is clipped to it (absent from older models). */
+  numeric: { name: string; transform: Transform; mean: number; std: number; missingIndicator: boolean; min?: number; max?: number }[];
   categorical: { name: string; values: string[] }[];
   /** Names of the model's input columns, in order. */
   columns: string[];
@@ -69,6 +74,8 @@ export function fitPreprocessor(data: FeatureColumns, numeric = NUMERIC_FEATURES
     let sum = 0;
     let sq = 0;
     let missing = 0;
+    let min = Infinity;
+    let max = -Infinity;
     for (const raw of col) {
       if (Number.isNaN(raw)) {
         missing++;
@@ -78,11 +85,13 @@ export function fitPreprocessor(data: FeatureColumns, numeric = NUMERIC_FEATURES
       n++;
       sum += v;
       sq += v * v;
+      if (v < min) min = v;
+      if (v > max) max = v;
     }
     if (n === 0) continue;
     const mean = sum / n;
     const std = n > 1 ? Math.sqrt(Math.max(0, sq / n - mean * mean)) : 0;
-    state.numeric.push({ name: f.name, transform: f.transform, mean, std: std > 1e-12 ? std : 1, missingIndicator: missing > 0 });
+    state.numeric.push({ name: f.name, transform: f.transform, mean, std: std > 1e-12 ? std : 1, missingIndicator: missing > 0, min, max });
     state.columns.push(f.name);
     if (missing > 0) state.columns.push(`${f.name}__missing`);
   }
@@ -106,10 +115,13 @@ export function transform(state: PreprocessorState, data: FeatureColumns, n: num
   let c = 0;
   for (const f of state.numeric) {
     const col = data[f.name] as Float64Array;
+    const lo = f.min ?? -Infinity;
+    const hi = f.max ?? Infinity;
     for (let i = 0; i < n; i++) {
       const raw = col[i]!;
       const missing = Number.isNaN(raw);
-      out[i * width + c] = missing ? 0 : (apply(f.transform, raw) - f.mean) / f.std;
+      // Within the training range: a network extrapolates linearly beyond it, without bound.
+      out[i * width + c] = missing ? 0 : (Math.min(hi, Math.max(lo, apply(f.transform, raw))) - f.mean) / f.std;
       if (f.missingIndicator) out[i * width + c + 1] = missing ? 1 : 0;
     }
     c += f.missingIndicator ? 2 : 1;

@@ -3,7 +3,8 @@ import { summarizeBtyd, type BtydModels, type PurchaseModelName } from '../btyd/
 import type { NeuralModels } from './neuralModels.js';
 import type { RfCell } from './rfTableModel.js';
 
-export type ChurnModelName = 'rf_table' | 'bgnbd' | 'neural';
+/** The churn candidates: the recency-frequency table, the networks, and a BTYD model's P(no purchase) (the BG/NBD family). */
+export type ChurnModelName = 'rf_table' | 'neural' | PurchaseModelName;
 export type ValueModelName = PurchaseModelName | 'neural';
 
 /** A column of the drift profile: the training data's deciles of a feature and the share of customers between them. */

@@ -27,13 +27,66 @@ export function zilnLoss(labels: tf.Tensor, outputs: tf.Tensor): tf.Scalar {
   });
 }
 
-/** Expected spend from the three outputs: P(buy) x exp(mu + sigma^2 / 2); and P(buy). */
-export function zilnPredict(outputs: tf.Tensor): { mean: Float32Array; pBuy: Float32Array } {
+/**
+ * Bounds that keep the value network within what it learnt: mu and sigma
+ * clipped to the ranges its outputs took on the training rows, and the
+ * expected spend capped at a multiple of the largest training label. A
+ * customer unlike every training row (an extreme wholesaler, a feature
+ * far outside the training range) otherwise gets exp(mu + sigma^2 / 2)
+ * of any size: decile errors of 1e24 were seen on a real history. The
+ * level scale is applied before the cap.
+ */
+export interface ZilnBounds {
+  mu: [number, number];
+  sigma: [number, number];
+  maxSpend: number;
+  /** The factor that brings the predictions' total to the validation cutoff's actual spend (1 when absent). */
+  levelScale?: number;
+}
+
+/** How many times the largest training label a prediction may reach. */
+export const MAX_SPEND_MULTIPLE = 3;
+
+/** The outputs' mu and sigma as arrays (sigma through softplus, floored). */
+function parts(outputs: tf.Tensor): { logit: Float32Array; mu: Float32Array; sigma: Float32Array } {
   return tf.tidy(() => {
     const [logit, mu, rawSigma] = tf.split(outputs, 3, 1).map((t) => t.reshape([-1]));
     const sigma = tf.maximum(tf.softplus(rawSigma!), SIGMA_FLOOR);
-    const pBuy = tf.sigmoid(logit!);
-    const mean = pBuy.mul(tf.exp(mu!.add(tf.square(sigma).div(2))));
-    return { mean: mean.dataSync() as Float32Array, pBuy: pBuy.dataSync() as Float32Array };
+    return { logit: logit!.dataSync() as Float32Array, mu: mu!.dataSync() as Float32Array, sigma: sigma.dataSync() as Float32Array };
   });
+}
+
+/** The bounds from the network's outputs on its training rows and their largest label. */
+export function zilnBounds(outputs: tf.Tensor, maxLabel: number): ZilnBounds {
+  const { mu, sigma } = parts(outputs);
+  let muLo = Infinity;
+  let muHi = -Infinity;
+  let sLo = Infinity;
+  let sHi = -Infinity;
+  for (let i = 0; i < mu.length; i++) {
+    muLo = Math.min(muLo, mu[i]!);
+    muHi = Math.max(muHi, mu[i]!);
+    sLo = Math.min(sLo, sigma[i]!);
+    sHi = Math.max(sHi, sigma[i]!);
+  }
+  return { mu: [muLo, muHi], sigma: [sLo, sHi], maxSpend: MAX_SPEND_MULTIPLE * Math.max(0, maxLabel) };
+}
+
+const clamp = (v: number, [lo, hi]: [number, number]) => Math.min(hi, Math.max(lo, v));
+
+/** Expected spend from the three outputs: P(buy) x exp(mu + sigma^2 / 2), within `bounds` when given; and P(buy). */
+export function zilnPredict(outputs: tf.Tensor, bounds?: ZilnBounds): { mean: Float64Array; pBuy: Float64Array } {
+  const { logit, mu, sigma } = parts(outputs);
+  const n = mu.length;
+  const mean = new Float64Array(n);
+  const pBuy = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const p = 1 / (1 + Math.exp(-logit[i]!));
+    const m = bounds ? clamp(mu[i]!, bounds.mu) : mu[i]!;
+    const s = bounds ? clamp(sigma[i]!, bounds.sigma) : sigma[i]!;
+    const spend = p * Math.exp(m + (s * s) / 2) * (bounds?.levelScale ?? 1);
+    pBuy[i] = p;
+    mean[i] = bounds ? Math.min(spend, bounds.maxSpend) : spend;
+  }
+  return { mean, pBuy };
 }

@@ -34,6 +34,31 @@ interface Metrics {
   };
   value?: Record<string, number>;
   candidates?: { churn?: Record<string, Record<string, number>>; value?: Record<string, Record<string, number>> };
+  btyd_model?: { model: string; reason: string; candidates: Record<string, { holdout_log_likelihood: number | null; sound: boolean; degenerate: string[] }> };
+  btyd?: { season?: { months: number[]; years: number; weight: number } | null };
+  baselines?: { historic_value?: { normalized_gini: number; spearman: number; decile_mape: number; beaten_by: string[] } };
+  flagged?: { model: string; why: string }[];
+  notes?: string[];
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** The purchase-model choice, what each fit leaves undetermined, and the season the projections follow. */
+function purchaseModelPart(m: Metrics): string {
+  const b = m.btyd_model;
+  if (!b) return '';
+  const chosen = b.candidates[b.model];
+  const season = m.btyd?.season;
+  return `<h3>Purchase model (P(alive), expected purchases, the CLV's time profile)</h3>
+<p class="muted">Chosen on the holdout likelihood: how probable each candidate, fitted before the holdout, made what customers then did (higher is better). A fit that the data push to a boundary is not sound: its P(alive) says nothing.</p>
+${table(['candidate', 'holdout log-likelihood per customer', 'sound', 'what the data leave undetermined'],
+  Object.entries(b.candidates).map(([name, c]) => [name === b.model ? `${name} (chosen)` : name, num(c.holdout_log_likelihood, 4), c.sound ? 'yes' : 'no', c.degenerate.join('; ')]),
+  ['l', 'r', 'l', 'l'])}
+<p>${esc(b.reason)}.</p>
+${chosen && !chosen.sound ? `<p class="warn">Warning: ${esc(chosen.degenerate[0] ?? 'the purchase model is not sound')}. Read p_alive as uninformative; churn_probability comes from the churn model.</p>` : ''}
+<p class="muted">${season
+    ? `Seasonal profile, learnt from ${num(season.years, 1)} years of history (kept at ${pct(season.weight)} of its strength, the rest flat): ${season.months.map((v, i) => `${MONTHS[i]} ${num(v, 2)}`).join(' · ')}. The projections count a day of each month as that many days.`
+    : 'No seasonal profile: under a year of whole months of history, so the projections assume a steady year.'}</p>`;
 }
 
 const PALETTE = ['#3b6fd6', '#d6863b', '#4c9a5a', '#8a5ad6'];
@@ -107,13 +132,26 @@ ${table(['tier', 'customers', 'historic value', 'share of value', '12-month CLV'
   d.tiers.map((t) => [t.value_tier, t.customers, money(t.historic), pct(t.share), money(t.clv), pct(t.churn)]), ['l', 'r', 'r', 'r', 'r', 'r'])}`;
 }
 
+/** Why a customer given an action is not to be contacted, in words. */
+const HELD_BACK: Record<string, string> = {
+  control: 'control group: left untouched to measure what the action does',
+  opted_out: 'opted out of contact',
+  cooldown: 'contacted by an earlier run within the cooldown',
+  budget: 'beyond the budget',
+};
+
 function actionsSection(d: ReportData): string {
+  const toContact = d.atRisk.filter((c) => c.contact === true).slice(0, 25);
+  const heldBack = d.atRisk.filter((c) => c.contact !== true).slice(0, 15);
+  const row = (c: (typeof d.atRisk)[number]) => [c.customer_id, pct(c.churn_probability), money(c.predicted_clv_12m), money(c.value_at_risk), c.days_since_last_order, c.segment, c.reasons];
+  const headers = ['customer', 'churn probability', '12-month CLV', 'value at risk', 'days since last order', 'segment', 'why'];
+  const align: ('l' | 'r')[] = ['l', 'r', 'r', 'r', 'r', 'l', 'l'];
   return `<h2>Actions</h2>
 ${table(['action', 'customers', 'value at risk', '12-month CLV'], d.actions.map((a) => [a.action, a.customers, money(a.var), money(a.clv)]), ['l', 'r', 'r', 'r'])}
-<h2>VIPs most worth saving</h2>
-${table(['customer', 'churn probability', '12-month CLV', 'value at risk', 'days since last order', 'segment', 'why'],
-  d.atRisk.map((c) => [c.customer_id, pct(c.churn_probability), money(c.predicted_clv_12m), money(c.value_at_risk), c.days_since_last_order, c.segment, c.reasons]),
-  ['l', 'r', 'r', 'r', 'r', 'l', 'l'])}`;
+<h2>VIPs most worth saving: to contact</h2>
+${toContact.length ? table(headers, toContact.map(row), align) : '<p>No VIP to contact for a save.</p>'}
+${heldBack.length ? `<h3>VIPs to save, held back (not to contact)</h3>
+${table([...headers.slice(0, 2), '12-month CLV', 'not contacted because'], heldBack.map((c) => [c.customer_id, pct(c.churn_probability), money(c.predicted_clv_12m), HELD_BACK[String(c.contact_blocked_by)] ?? c.contact_blocked_by]), ['l', 'r', 'r', 'l'])}` : ''}`;
 }
 
 function movementsSection(d: ReportData): string {
@@ -122,7 +160,7 @@ function movementsSection(d: ReportData): string {
   const body = d.transitions.length === 0 ? '<p>No earlier run to compare with: movements appear from the second run on.</p>' : `
 <p>${count('value_tier')} customers changed value tier, ${count('segment')} changed segment, ${count('churn_risk')} changed churn risk band, ${d.vipsToHigh.length} VIPs moved to high risk.</p>
 ${table(['dimension', 'from', 'to', 'customers'], [...moved('value_tier'), ...moved('churn_risk'), ...moved('is_vip')].sort((a, b) => b.customers - a.customers).slice(0, 20).map((t) => [t.dimension, t.previous, t.current, t.customers]), ['l', 'l', 'l', 'r'])}
-${d.vipsToHigh.length ? `<h3>VIPs now at high risk</h3>${table(['customer', 'risk before', 'churn probability', '12-month CLV', 'why'], d.vipsToHigh.map((v) => [v.customer_id, v.before, pct(v.churn_probability), money(v.predicted_clv_12m), v.reasons]), ['l', 'l', 'r', 'r', 'l'])}` : ''}`;
+${d.vipsToHigh.length ? `<h3>VIPs now at high risk</h3>${table(['customer', 'risk before', 'churn probability', '12-month CLV', 'contact', 'why'], d.vipsToHigh.map((v) => [v.customer_id, v.before, pct(v.churn_probability), money(v.predicted_clv_12m), v.contact === true ? 'yes' : `no: ${HELD_BACK[String(v.contact_blocked_by)] ?? 'no action'}`, v.reasons]), ['l', 'l', 'r', 'r', 'l', 'l'])}` : ''}`;
   return `<h2>Since the last run</h2>\n${body}`;
 }
 
@@ -141,6 +179,7 @@ ${table(['month', 'revenue', 'orders', 'active', 'customers', 'active VIPs', 'VI
 
 function modelSection(m: Metrics): string {
   const charts = modelCharts(m);
+  const historic = m.baselines?.historic_value;
   return `<h2>Model quality on the latest held-out period</h2>
 <p class="muted">Every candidate was trained on earlier periods, scored at the holdout cutoff, and compared with what customers did next. The champion scores.</p>
 ${table(['churn model', 'AUC', 'PR AUC', 'Brier', 'log loss', 'lift, top decile'],
@@ -151,8 +190,13 @@ ${(m.churn?.auc ?? 1) <= (m.churn?.recency_baseline_auc ?? 0) ? '<p class="warn"
 ${charts.gain}
 ${charts.calibration}
 ${table(['value model', 'normalized Gini', 'Spearman', 'decile MAPE'],
-  Object.entries(m.candidates?.value ?? {}).map(([name, c]) => [name === (m.value as { model?: string } | undefined)?.model ? `${name} (champion)` : name, num(c.normalized_gini), num(c.spearman), num(c.decile_mape, 2)]),
-  ['l', 'r', 'r', 'r'])}`;
+  [...Object.entries(m.candidates?.value ?? {}).map(([name, c]) => [name === (m.value as { model?: string } | undefined)?.model ? `${name} (champion)` : name, num(c.normalized_gini), num(c.spearman), num(c.decile_mape, 2)]),
+    ...(historic ? [['historic value alone (baseline)', num(historic.normalized_gini), num(historic.spearman), num(historic.decile_mape, 2)]] : [])],
+  ['l', 'r', 'r', 'r'])}
+${historic && historic.beaten_by.length === 0 ? '<p class="warn">Warning: no value model ranks next-period spend better than historic value alone (net spend to date). Treat value tiers as no better than sorting by what customers have spent.</p>' : ''}
+${(m.flagged ?? []).map((f) => `<p class="warn">Left out of the choice: ${esc(f.model)}, ${esc(f.why)}.</p>`).join('\n')}
+${(m.notes ?? []).map((n) => `<p class="warn">${esc(n)}.</p>`).join('\n')}
+${purchaseModelPart(m)}`;
 }
 
 function dataQualitySection(d: ReportData, ctx: ReportContext): string {

@@ -1,3 +1,7 @@
--- The VIPs most worth saving: medium or high churn risk, most value at risk first.
-SELECT customer_id, churn_probability, predicted_clv_12m, value_at_risk, days_since_last_order, segment, reasons
-FROM customer_scores WHERE is_vip AND churn_risk <> 'low' ORDER BY value_at_risk DESC, customer_id LIMIT 25
+-- The VIPs most worth saving: action save (medium or high churn risk, not a recent buyer), most value
+-- at risk first, with whether they are to be contacted and, if not, why (control group, opted out,
+-- cooldown, budget): the report lists the ones to contact apart from those held back.
+SELECT customer_id, churn_probability, predicted_clv_12m, value_at_risk, days_since_last_order, segment, reasons,
+  contact, contact_blocked_by
+FROM customer_scores WHERE is_vip AND action = 'save'
+ORDER BY contact DESC, value_at_risk DESC, customer_id LIMIT 50

@@ -22,6 +22,9 @@
 --   action_priority     1 = first to act on within its action: highest value_at_risk, then CLV
 --   value_at_risk       predicted_clv_12m x churn_probability
 --   avg_days_between_orders   mean gap between purchase days (NULL with one purchase day)
+--   reasons             what drives the churn score, in words; a customer's "usual gap" is their own with at
+--                       least two gaps between purchase days, otherwise the typical one; a customer who bought
+--                       within $recent_share of it gets no silence reason and is never given save
 --   birthday_next_30d, signup_anniversary_next_30d   from the customers input, within (as_of, as_of + 30]
 --   flags               high-impact flags beyond spend: top_value, high_frequency, vip_with_complaints, opted_out
 --   is_control          in the action's control group: not contacted, to measure the actions' effect
@@ -71,8 +74,19 @@ valued AS (
     count(*) OVER () AS n_customers,
     row_number() OVER (ORDER BY historic_value DESC, customer_id) AS historic_rank,
     row_number() OVER (ORDER BY purchase_days DESC, orders_count DESC, customer_id) AS frequency_rank,
-    median(historic_value) OVER () AS median_historic_value
+    median(historic_value) OVER () AS median_historic_value,
+    -- The typical gap between purchase days among customers with at least two gaps: the rhythm
+    -- a customer with fewer is judged against (one gap, between two days of one visit, says nothing).
+    median(gap_mean_days) FILTER (WHERE purchase_days >= 3) OVER () AS typical_gap_days
   FROM base
+),
+rhythm AS (
+  SELECT *,
+    CASE WHEN purchase_days >= 3 THEN gap_mean_days ELSE typical_gap_days END AS usual_gap_days,
+    purchase_days >= 3 AS own_rhythm,
+    -- Bought within half the usual gap: too soon to be at risk of leaving, whatever a score says.
+    coalesce(days_since_last_order <= $recent_share * CASE WHEN purchase_days >= 3 THEN gap_mean_days ELSE typical_gap_days END, false) AS recent
+  FROM valued
 ),
 ranked AS (
   SELECT *,
@@ -80,7 +94,7 @@ ranked AS (
     row_number() OVER (ORDER BY value_score DESC, customer_id) AS value_rank,
     sum(greatest(value_score, 0)) OVER (ORDER BY value_score DESC, customer_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS value_before,
     sum(greatest(value_score, 0)) OVER () AS value_total
-  FROM valued
+  FROM rhythm
 ),
 flagged AS (
   SELECT *,
@@ -121,7 +135,7 @@ acted AS (
     CASE
       WHEN days_since_last_order >= $lapsed_days AND historic_value > median_historic_value THEN 'win_back'
       WHEN days_since_last_order >= $lapsed_days THEN 'none'
-      WHEN (is_vip OR value_tier <= 2) AND churn_risk <> 'low' THEN 'save'
+      WHEN (is_vip OR value_tier <= 2) AND churn_risk <> 'low' AND NOT recent THEN 'save'
       WHEN (is_vip OR value_tier = 1) THEN 'surprise'
       WHEN tenure_days <= $new_days THEN 'nurture'
       WHEN value_tier IN (2, 3) AND churn_risk <> 'high' THEN 'grow'
@@ -201,13 +215,16 @@ SELECT
   -- Replaced by the network's occlusion attribution when the network is the churn champion (reasons.ts);
   -- otherwise what drives the probabilistic models and the table: recency against the customer's rhythm, frequency.
   coalesce(NULLIF(concat_ws('; ',
-    CASE WHEN days_overdue > 0 AND gap_mean_days > 0
-      THEN 'no order for ' || days_since_last_order || ' days, ' || printf('%.1f', days_since_last_order / gap_mean_days) || 'x the usual gap of ' || CAST(round(gap_mean_days) AS INTEGER) || ' days'
-      WHEN purchase_days = 1 AND days_since_last_order > 60 THEN 'one purchase only, ' || days_since_last_order || ' days ago' END,
+    CASE WHEN recent THEN NULL
+      WHEN own_rhythm AND days_since_last_order > usual_gap_days
+        THEN 'no order for ' || days_since_last_order || ' days, ' || printf('%.1f', days_since_last_order / usual_gap_days) || 'x the usual gap of ' || CAST(round(usual_gap_days) AS INTEGER) || ' days'
+      WHEN purchase_days = 1 AND days_since_last_order > 60 THEN 'one purchase only, ' || days_since_last_order || ' days ago'
+      WHEN NOT own_rhythm AND days_since_last_order > usual_gap_days
+        THEN 'no order for ' || days_since_last_order || ' days, ' || printf('%.1f', days_since_last_order / usual_gap_days) || 'x the typical gap of ' || CAST(round(usual_gap_days) AS INTEGER) || ' days between purchases' END,
     CASE WHEN trend_90d < -0.7 THEN 'spend in the last 90 days down ' || CAST(round(100 * (1 - exp(trend_90d))) AS INTEGER) || '% on the 90 before' END,
     CASE WHEN unresolved_complaints > 0 THEN unresolved_complaints || ' unresolved complaint' || CASE WHEN unresolved_complaints > 1 THEN 's' ELSE '' END END,
     CASE WHEN complaints_90d > 0 AND unresolved_complaints = 0 THEN complaints_90d || ' complaint' || CASE WHEN complaints_90d > 1 THEN 's' ELSE '' END || ' in the last 90 days' END
-  ), ''), 'no order for ' || days_since_last_order || ' days; ' || purchase_days || ' purchase day' || CASE WHEN purchase_days > 1 THEN 's' ELSE '' END || ' to date') AS reasons,
+  ), ''), purchase_days || ' purchase day' || CASE WHEN purchase_days > 1 THEN 's' ELSE '' END || ' to date, the last ' || days_since_last_order || ' day' || CASE WHEN days_since_last_order = 1 THEN '' ELSE 's' END || ' ago') AS reasons,
   CAST($model_version AS VARCHAR) AS model_version,
   CAST($currency AS VARCHAR) AS currency
 FROM chosen

@@ -37,15 +37,17 @@ async function buildCustomerScores(db: Database, models: TrainedModels, p: Score
  * customer_scores.sql's plain reasons): occlusion of each group of inputs
  * against a typical customer, streamed in batches.
  */
-async function networkReasons(db: Database, models: TrainedModels, batchRows: number): Promise<void> {
+async function networkReasons(db: Database, models: TrainedModels, p: ScoreParams, batchRows: number): Promise<void> {
   const networks = models.neural!;
+  const typicalGapDays = (await db.value<number | null>('SELECT median(gap_mean_days) FROM customer_features WHERE purchase_days >= 3')) ?? NaN;
+  const context = { typicalGapDays, recentShare: p.scoring.recentShare };
   await db.run('CREATE OR REPLACE TEMP TABLE occlusion_reasons (customer_id VARCHAR, reasons VARCHAR)');
   const acted = `customer_id IN (SELECT customer_id FROM customer_scores WHERE action <> 'none')`;
   for await (const batch of featureBatches(db, withBtydFeatures('customer_features'), acted, batchRows)) {
-    const reasons = occlusionReasons(networks, batch.columns, batch.n, Array.from({ length: batch.n }, (_, i) => i));
+    const reasons = occlusionReasons(networks, batch.columns, batch.n, Array.from({ length: batch.n }, (_, i) => i), context);
     await db.appendColumns('occlusion_reasons', [batch.columns.customer_id as string[], reasons]);
   }
-  await db.run(`UPDATE customer_scores s SET reasons = r.reasons FROM occlusion_reasons r WHERE r.customer_id = s.customer_id;
+  await db.run(`UPDATE customer_scores s SET reasons = r.reasons FROM occlusion_reasons r WHERE r.customer_id = s.customer_id AND r.reasons <> '';
     DROP TABLE occlusion_reasons`);
 }
 
@@ -58,6 +60,6 @@ async function networkReasons(db: Database, models: TrainedModels, batchRows: nu
 export async function rankCustomers(db: Database, models: TrainedModels, p: ScoreParams, step: Step = untimed, batchRows = 65_536): Promise<number> {
   await buildValueScores(db, models);
   await step('customer_scores', () => buildCustomerScores(db, models, p));
-  if (models.churnModel === 'neural' && models.neural) await step('reasons', () => networkReasons(db, models, batchRows));
+  if (models.churnModel === 'neural' && models.neural) await step('reasons', () => networkReasons(db, models, p, batchRows));
   return db.value<number>('SELECT count(*) FROM customer_scores');
 }

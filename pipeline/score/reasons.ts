@@ -9,7 +9,9 @@ import { transform, type FeatureColumns } from '../learn/preprocess.js';
  * by some amount when that group alone is set to the typical customer's
  * (the training mean for numeric inputs, not missing, the most frequent
  * category). The groups that raised the score most, above MIN_EFFECT, are
- * told in words with the customer's own values.
+ * told in words with the customer's own values. A group with nothing true
+ * to say for this customer (a silence reason for one who just bought) says
+ * nothing; an empty result leaves the plain reasons of customer_scores.sql.
  */
 const MIN_EFFECT = 0.01;
 const MAX_REASONS = 3;
@@ -17,10 +19,23 @@ const MAX_REASONS = 3;
 type Values = (name: string) => number;
 type Text = (name: string) => string | null;
 
+/** What a phrase needs beyond the customer's own values: the base's typical rhythm. */
+export interface ReasonContext {
+  /** The median gap between purchase days of customers with at least two gaps. */
+  typicalGapDays: number;
+  /** A customer who bought within this share of their usual gap gets no silence reason. */
+  recentShare: number;
+}
+
 interface ReasonGroup {
   name: string;
   features: string[];
-  phrase(v: Values, t: Text): string | null;
+  phrase(v: Values, t: Text, c: ReasonContext): string | null;
+}
+
+/** A customer's usual gap between purchase days: their own with two gaps or more, otherwise the typical one. */
+export function usualGap(v: Values, c: ReasonContext): { days: number; own: boolean } {
+  return v('purchase_days') >= 3 && Number.isFinite(v('gap_mean_days')) ? { days: v('gap_mean_days'), own: true } : { days: c.typicalGapDays, own: false };
 }
 
 const n0 = (v: number) => (Number.isFinite(v) ? v : 0);
@@ -31,11 +46,15 @@ export const REASON_GROUPS: ReasonGroup[] = [
   {
     name: 'recency',
     features: ['recency_days', 'days_overdue', 'overdue_ratio'],
-    phrase: (v) => {
-      const gap = v('gap_mean_days');
-      return Number.isFinite(gap) && gap > 0 && v('recency_days') > gap
-        ? `no order for ${v('recency_days')} days, ${(v('recency_days') / gap).toFixed(1)}x the usual gap of ${Math.round(gap)} days`
-        : `no order for ${v('recency_days')} days`;
+    phrase: (v, _t, c) => {
+      const gap = usualGap(v, c);
+      const days = v('recency_days');
+      // Too recent to speak of a silence.
+      if (Number.isFinite(gap.days) && days <= c.recentShare * gap.days) return null;
+      if (!(Number.isFinite(gap.days) && gap.days > 0 && days > gap.days)) return v('purchase_days') <= 1 ? `one purchase only, ${days} days ago` : `no order for ${days} days`;
+      return gap.own
+        ? `no order for ${days} days, ${(days / gap.days).toFixed(1)}x the usual gap of ${Math.round(gap.days)} days`
+        : `no order for ${days} days, ${(days / gap.days).toFixed(1)}x the typical gap of ${Math.round(gap.days)} days between purchases`;
     },
   },
   {
@@ -122,7 +141,7 @@ function layout(models: NeuralModels) {
  * Reasons for the rows `which` of `data` (n rows in all): each a text of up to
  * three phrases separated by "; ", empty when nothing stands out.
  */
-export function occlusionReasons(models: NeuralModels, data: FeatureColumns, n: number, which: number[], chunk = 20_000): string[] {
+export function occlusionReasons(models: NeuralModels, data: FeatureColumns, n: number, which: number[], context: ReasonContext, chunk = 20_000): string[] {
   const { baseline, groups, width } = layout(models);
   const full = transform(models.preprocessor, data, n);
   const out: string[] = [];
@@ -155,7 +174,7 @@ export function occlusionReasons(models: NeuralModels, data: FeatureColumns, n: 
         const col = data[name];
         return Array.isArray(col) ? col[row] ?? null : null;
       };
-      out.push(effects.map((e) => e.group.phrase(value, text)).filter((x): x is string => Boolean(x)).join('; '));
+      out.push(effects.map((e) => e.group.phrase(value, text, context)).filter((x): x is string => Boolean(x)).join('; '));
     });
   }
   return out;

@@ -34,17 +34,17 @@ export async function scoreModels(db: Database, models: TrainedModels, asOf: str
     case 'rf_table':
       await applyRfTable(db, models.cells, 'customer_features', 'churn_scores');
       break;
-    case 'bgnbd':
-      if (models.btydModel === 'bgnbd') {
-        await db.run('CREATE OR REPLACE TABLE churn_scores AS SELECT customer_id, p_no_purchase AS churn_probability FROM btyd_scores');
-      } else {
-        // P(no purchase) is BG/NBD's: scored apart when Pareto/NBD gives the other BTYD figures.
-        await scoreBtyd(db, models.btyd, asOf, 'btyd_churn_scores', { ...btydOptions, model: 'bgnbd', intervalDraws: 0 });
-        await db.run('CREATE OR REPLACE TABLE churn_scores AS SELECT customer_id, p_no_purchase AS churn_probability FROM btyd_churn_scores; DROP TABLE btyd_churn_scores');
-      }
-      break;
     case 'neural':
       await db.run('CREATE OR REPLACE TABLE churn_scores AS SELECT customer_id, churn_probability FROM neural_scores');
       break;
+    default:
+      // A BTYD model's P(no purchase in the horizon): from btyd_scores when it is also the purchase model,
+      // otherwise scored apart (BG/NBD's, when Pareto/NBD gives the other BTYD figures).
+      if (models.churnModel === models.btydModel) {
+        await db.run('CREATE OR REPLACE TABLE churn_scores AS SELECT customer_id, p_no_purchase AS churn_probability FROM btyd_scores');
+      } else {
+        await scoreBtyd(db, models.btyd, asOf, 'btyd_churn_scores', { ...btydOptions, model: models.churnModel, intervalDraws: 0 });
+        await db.run('CREATE OR REPLACE TABLE churn_scores AS SELECT customer_id, p_no_purchase AS churn_probability FROM btyd_churn_scores; DROP TABLE btyd_churn_scores');
+      }
   }
 }

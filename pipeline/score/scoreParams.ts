@@ -29,7 +29,7 @@ export function customerScoresParams(p: ScoreParams, modelVersion: string) {
   return {
     horizon: p.horizonDays, medium_risk: s.mediumRisk, high_risk: s.highRisk, predicted_weight: s.predictedWeight,
     vip_rule: s.vip.rule, vip_share: s.vip.valueShare, vip_cap: s.vip.maxCustomerShare,
-    lapsed_days: s.lapsedDays, new_days: s.newDays, model_version: modelVersion,
+    lapsed_days: s.lapsedDays, new_days: s.newDays, recent_share: s.recentShare, model_version: modelVersion,
     top_value_share: s.flags.topValueShare, high_frequency_share: s.flags.highFrequencyShare,
     vip_unresolved_complaints: s.flags.vipUnresolvedComplaints, seed: String(p.seed),
     control_share: s.controlShare, cooldown_days: s.cooldownDays, save_rate: s.budget.saveRate,

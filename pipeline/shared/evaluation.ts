@@ -68,6 +68,13 @@ export function calibrationTable(prob: ArrayLike<number>, label: ArrayLike<numbe
   }));
 }
 
+/** Customers ranked by predicted spend into tenths (the top first): predicted against actual spend in each. */
+export function valueDeciles(predicted: ArrayLike<number>, actual: ArrayLike<number>) {
+  return decileSums(predicted, predicted, actual).map((g, d) => ({
+    decile: d + 1, customers: g.count, predicted: round(g.a, 2), actual: round(g.b, 2),
+  }));
+}
+
 /** The positive rate among the top tenth by score over the overall rate. */
 export function liftTopDecile(score: ArrayLike<number>, label: ArrayLike<number>): number {
   const n = score.length;

@@ -1,13 +1,16 @@
-import { fitBtydModels, type BgNbdFit, type BtydModels } from '../btyd/fitBtyd.js';
+import { fitBtydModels, type BgNbdFit, type BtydModels, type PurchaseModelName } from '../btyd/fitBtyd.js';
+import { holdoutLogLikelihoods } from '../btyd/holdoutLikelihood.js';
+import { hasNoPurchaseProbability } from '../btyd/purchaseModel.js';
 import { scoreBtyd } from '../btyd/scoreBtyd.js';
 import { addDays, type Database } from '../db/Database.js';
-import type { SnapshotPlan } from '../features/snapshots.js';
+import { networkWindows, type SnapshotPlan } from '../features/snapshots.js';
 import { withBtydFeatures } from '../learn/featureColumns.js';
 import { scoreNeuralInOrder, trainNeuralModels, type NeuralModels } from '../learn/neuralModels.js';
 import { applyRfTable, trainRfTable } from '../learn/rfTableModel.js';
 import type { ChurnModelName, ValueModelName } from '../learn/trainedModels.js';
 import type { Logger } from '../log.js';
 import type { Step } from '../measure.js';
+import { chooseBtyd, type BtydChoice } from './champions.js';
 import { holdoutColumns } from './holdout.js';
 
 export interface BacktestOptions {
@@ -22,6 +25,11 @@ export interface BacktestOptions {
   btydFitSource: string;
   /** A BG/NBD fit already made at the holdout cutoff. */
   bgnbdAtHoldout?: BgNbdFit;
+  /** The strength of the penalized BTYD candidates' penalty (0: none) and whether the projections follow the season. */
+  btydPenalty: number;
+  season: boolean;
+  /** The networks train only on at least this many snapshot rows. */
+  minNetworkRows: number;
 }
 
 /** Every candidate's holdout scores, in customer order over the same customers, with the labels. */
@@ -29,15 +37,20 @@ export interface Backtest {
   churned: Float64Array;
   spend: Float64Array;
   recency: Float64Array;
+  /** Each customer's net spend to the holdout cutoff: the historic-value baseline. */
+  historic: Float64Array;
   churnScores: Partial<Record<ChurnModelName, Float64Array>>;
   valueScores: Partial<Record<ValueModelName, Float64Array>>;
-  /** BG/NBD's and Pareto/NBD's holdout columns (expected purchases, CLV, the actual orders). */
+  /** BG/NBD's and Pareto/NBD's holdout columns (expected purchases, CLV, the actual orders), and the chosen purchase model's. */
   bgnbd: Record<string, Float64Array>;
   pareto: Record<string, Float64Array>;
+  chosen: Record<string, Float64Array>;
   btydAtHoldout: BtydModels;
+  /** The purchase model chosen on the holdout likelihood, with every candidate's figures. */
+  btydChoice: BtydChoice;
   /** The networks learnt for the backtest (disposed by the caller), when trained. */
   networks?: NeuralModels;
-  windows: { btyd_calibration_end: string; table_cutoffs: string[]; networks_fit_cutoffs: string[]; networks_validation_cutoff: string };
+  windows: { btyd_calibration_end: string; table_cutoffs: string[]; networks_fit_cutoffs: string[]; networks_validation_cutoff: string; networks_validation_same_season: boolean };
   notes: string[];
 }
 
@@ -47,38 +60,47 @@ export interface Backtest {
  * the cutoff T - H with labels over (T - H, T]; the probabilistic models fit
  * on orders up to T - H; the table learns from the cutoffs up to T - 2H;
  * the networks fit on the cutoffs up to T - 3H and stop early and calibrate
- * on T - 2H (a validation split later in time than their training data).
+ * on T - 2H (a validation split later in time than their training data),
+ * or, when the plan has a cutoff a year before the holdout's, stop early and
+ * calibrate on it, the same season (networkWindows).
  */
 export async function runBacktest(db: Database, plan: SnapshotPlan, o: BacktestOptions, step: Step, log: Logger): Promise<Backtest> {
   const notes: string[] = [];
-  const validationCutoff = plan.trainCutoffs[0]!;
-  const networksFitCutoffs = plan.trainCutoffs.filter((c) => c <= addDays(validationCutoff, -o.horizonDays));
+  const { fit: networksFitCutoffs, validation: validationCutoff, sameSeason } = networkWindows(plan.trainCutoffs, plan.holdoutCutoff, plan.trainCutoffs[0]!, o.horizonDays);
 
   await step('backtest: table', async () => {
     const table = await trainRfTable(db, ['train']);
     await applyRfTable(db, table.cells, `(SELECT * FROM training_snapshots WHERE split = 'holdout')`, 'holdout_churn_scores');
   });
-  const btydAtHoldout = await step('backtest: BTYD fits', () => fitBtydModels(db, o.btydFitSource, plan.holdoutCutoff, { bgnbd: o.bgnbdAtHoldout }));
+  const holdoutEnd = addDays(plan.holdoutCutoff, o.horizonDays);
+  const btydAtHoldout = await step('backtest: BTYD fits', () => fitBtydModels(db, o.btydFitSource, plan.holdoutCutoff, { bgnbd: o.bgnbdAtHoldout, penalty: o.btydPenalty, season: o.season }));
+  const btydChoice = chooseBtyd(btydAtHoldout, await step('backtest: BTYD holdout likelihood', () => holdoutLogLikelihoods(db, btydAtHoldout, o.btydFitSource, plan.holdoutCutoff, holdoutEnd)));
+  const chosenName: PurchaseModelName = btydChoice.model;
   const btydOptions = { horizonDays: o.horizonDays, annualDiscountRate: o.annualDiscountRate, intervalDraws: 0, seed: o.seed };
+  const extra = chosenName !== 'bgnbd' && chosenName !== 'pareto';
   await step('backtest: BTYD scores', async () => {
     await scoreBtyd(db, btydAtHoldout, plan.holdoutCutoff, 'holdout_bgnbd_scores', { ...btydOptions, model: 'bgnbd' });
     await scoreBtyd(db, btydAtHoldout, plan.holdoutCutoff, 'holdout_pareto_scores', { ...btydOptions, model: 'pareto' });
+    // The chosen model's holdout scores (a copy when it is one of the two above).
+    if (extra) await scoreBtyd(db, btydAtHoldout, plan.holdoutCutoff, 'holdout_btyd_scores', { ...btydOptions, model: chosenName });
+    else await db.run(`CREATE OR REPLACE TABLE holdout_btyd_scores AS SELECT * FROM holdout_${chosenName}_scores`);
   });
   const rf = await holdoutColumns(db, 'holdout_churn_scores', ['churn_probability', 'predicted_value']);
   const bg = await holdoutColumns(db, 'holdout_bgnbd_scores', ['p_no_purchase', 'expected_purchases', 'expected_spend', 'clv_12m']);
   const pn = await holdoutColumns(db, 'holdout_pareto_scores', ['expected_purchases', 'expected_spend', 'clv_12m']);
+  const chosen = await holdoutColumns(db, 'holdout_btyd_scores', ['p_no_purchase', 'expected_purchases', 'expected_spend', 'clv_12m']);
   const churned = rf.churned!;
   // Every candidate's holdout columns are in customer order over the same customers; say so loudly if not.
-  for (const [name, cols] of [['bgnbd', bg], ['pareto', pn]] as const) {
+  for (const [name, cols] of [['bgnbd', bg], ['pareto', pn], [chosenName, chosen]] as const) {
     if (cols.churned!.length !== churned.length) throw new Error(`holdout scores of ${name} cover ${cols.churned!.length} customers, the snapshot ${churned.length}`);
   }
 
   const result: Backtest = {
-    churned, spend: rf.future_spend!, recency: rf.recency_days!,
-    churnScores: { rf_table: rf.churn_probability!, bgnbd: bg.p_no_purchase! },
-    valueScores: { bgnbd: bg.expected_spend!, pareto: pn.expected_spend! },
-    bgnbd: bg, pareto: pn, btydAtHoldout, notes,
-    windows: { btyd_calibration_end: plan.holdoutCutoff, table_cutoffs: plan.trainCutoffs, networks_fit_cutoffs: networksFitCutoffs, networks_validation_cutoff: validationCutoff },
+    churned, spend: rf.future_spend!, recency: rf.recency_days!, historic: rf.net_spend!,
+    churnScores: { rf_table: rf.churn_probability!, bgnbd: bg.p_no_purchase!, ...(extra && hasNoPurchaseProbability(chosenName) ? { [chosenName]: chosen.p_no_purchase! } : {}) },
+    valueScores: { bgnbd: bg.expected_spend!, pareto: pn.expected_spend!, ...(extra ? { [chosenName]: chosen.expected_spend! } : {}) },
+    bgnbd: bg, pareto: pn, chosen, btydAtHoldout, btydChoice, notes,
+    windows: { btyd_calibration_end: plan.holdoutCutoff, table_cutoffs: plan.trainCutoffs, networks_fit_cutoffs: networksFitCutoffs, networks_validation_cutoff: validationCutoff, networks_validation_same_season: sameSeason },
   };
   if (!o.neural) return result;
   if (networksFitCutoffs.length === 0) {
@@ -86,7 +108,7 @@ export async function runBacktest(db: Database, plan: SnapshotPlan, o: BacktestO
     return result;
   }
   try {
-    const networks = await step('backtest: networks', () => trainNeuralModels(db, networksFitCutoffs, validationCutoff, o.seed, log, undefined, o.maxTrainingRows));
+    const networks = await step('backtest: networks', () => trainNeuralModels(db, networksFitCutoffs, validationCutoff, o.seed, log, undefined, o.maxTrainingRows, o.minNetworkRows));
     result.networks = networks;
     const scored = await step('backtest: networks on the holdout', () => scoreNeuralInOrder(db, networks, withBtydFeatures('training_snapshots'), `split = 'holdout'`));
     if (scored.n !== churned.length) throw new Error(`the networks' holdout has ${scored.n} customers, the snapshot ${churned.length}`);

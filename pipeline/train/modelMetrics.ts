@@ -3,7 +3,7 @@ import type { SnapshotPlan } from '../features/snapshots.js';
 import type { TrainingSample } from '../features/trainingSample.js';
 import type { NeuralModels } from '../learn/neuralModels.js';
 import type { ChurnModelName } from '../learn/trainedModels.js';
-import { calibrationTable, gainCurve, liftTopDecile, purchaseMetrics, rounded, valueMetrics } from '../shared/evaluation.js';
+import { calibrationTable, gainCurve, liftTopDecile, purchaseMetrics, rounded, valueDeciles, valueMetrics } from '../shared/evaluation.js';
 import { auc } from '../shared/metrics.js';
 import type { Backtest } from './backtest.js';
 import type { Champions } from './champions.js';
@@ -14,7 +14,7 @@ const value = (v: number) => rounded({ v }).v;
 function networkFigures(n: NeuralModels) {
   return {
     churn: { hidden: n.churn.hidden, epochs: n.churn.epochs, validation_loss: value(n.churn.validationLoss), candidates: n.churn.candidates, platt: n.churn.platt },
-    value: { hidden: n.value.hidden, epochs: n.value.epochs, validation_loss: value(n.value.validationLoss), candidates: n.value.candidates },
+    value: { hidden: n.value.hidden, epochs: n.value.epochs, validation_loss: value(n.value.validationLoss), candidates: n.value.candidates, ...(n.value.bounds ? { bounds: n.value.bounds } : {}) },
     rows: { fit: n.window.fitRows, validation: n.window.validationRows },
   };
 }
@@ -38,13 +38,27 @@ function churnFigures(b: Backtest, c: Champions, recencyAuc: number) {
 }
 
 /** What the baselines and the probabilistic models score on the holdout. */
-function baselineFigures(b: Backtest, recencyAuc: number) {
+function baselineFigures(b: Backtest, c: Champions, recencyAuc: number) {
   const { bgnbd: bg, pareto: pn } = b;
+  const historic = valueMetrics(b.historic, b.spend);
+  const beaten = Object.entries(c.valueCandidates).filter(([, m]) => m.normalized_gini > historic.normalized_gini).map(([k]) => k);
   return {
     recency_only: { auc: value(recencyAuc), lift_top_decile: value(liftTopDecile(b.recency, b.churned)) },
+    // The ranking a marketer would use without any model: net spend to date. Every value candidate is judged against it.
+    historic_value: { ...rounded(historic), beaten_by: beaten },
     bgnbd: { purchases: rounded(purchaseMetrics(bg.expected_purchases!, bg.future_orders!)), p_alive_auc_of_expected_purchases: value(auc(bg.expected_purchases!.map((v) => -v), b.churned)) },
     pareto: { purchases: rounded(purchaseMetrics(pn.expected_purchases!, pn.future_orders!)), auc_of_expected_purchases: value(auc(pn.expected_purchases!.map((v) => -v), b.churned)) },
+    [`chosen_${c.btydModel}`]: { purchases: rounded(purchaseMetrics(b.chosen.expected_purchases!, b.chosen.future_orders!)), spend: rounded(purchaseMetrics(b.chosen.expected_spend!, b.spend)) },
     gamma_gamma_clv: { bgnbd: rounded(valueMetrics(bg.clv_12m!, b.spend)), pareto: rounded(valueMetrics(pn.clv_12m!, b.spend)) },
+  };
+}
+
+/** The purchase-model choice: every candidate's holdout likelihood and what its fit leaves undetermined. */
+function btydChoiceFigures(c: Champions) {
+  return {
+    model: c.btydModel,
+    reason: c.btyd.reason,
+    candidates: Object.fromEntries(c.btyd.candidates.map((k) => [k.name, { holdout_log_likelihood: k.holdout_log_likelihood === null ? null : value(k.holdout_log_likelihood), sound: k.sound, degenerate: k.degenerate }])),
   };
 }
 
@@ -62,12 +76,17 @@ export function backtestMetrics(b: Backtest, c: Champions, plan: SnapshotPlan, a
     training_sample: sample ?? null,
     windows: b.windows,
     churn: churnFigures(b, c, recencyAuc),
-    value: { model: c.valueModel, ...rounded(c.valueCandidates[c.valueModel]) },
+    value: {
+      model: c.valueModel, ...rounded(c.valueCandidates[c.valueModel]), historic_value_baseline_gini: value(valueMetrics(b.historic, b.spend).normalized_gini),
+      deciles_by_model: Object.fromEntries([...Object.entries(b.valueScores), ['historic_value', b.historic] as const].map(([k, v]) => [k, valueDeciles(v, b.spend)])),
+    },
+    btyd_model: btydChoiceFigures(c),
+    flagged: c.flagged,
     candidates: {
       churn: Object.fromEntries(Object.entries(c.churnCandidates).map(([k, m]) => [k, { ...rounded(m), lift_top_decile: value(liftTopDecile(b.churnScores[k as ChurnModelName]!, b.churned)) }])),
       value: Object.fromEntries(Object.entries(c.valueCandidates).map(([k, m]) => [k, rounded(m)])),
     },
-    baselines: baselineFigures(b, recencyAuc),
+    baselines: baselineFigures(b, c, recencyAuc),
     networks: b.networks ? networkFigures(b.networks) : null,
     notes: b.notes,
     btyd_fit_at_holdout: summarizeBtyd(b.btydAtHoldout),

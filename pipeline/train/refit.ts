@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { fitBtydModels, type BgNbdFit, type BtydModels } from '../btyd/fitBtyd.js';
+import { fitBtydModels, purchaseFits, type BgNbdFit, type BtydModels } from '../btyd/fitBtyd.js';
 import type { Database } from '../db/Database.js';
-import type { SnapshotPlan } from '../features/snapshots.js';
+import { networkWindows, type SnapshotPlan } from '../features/snapshots.js';
 import { trainNeuralModels, type NeuralModels } from '../learn/neuralModels.js';
 import { trainRfTable, type RfCell } from '../learn/rfTableModel.js';
 import type { Logger } from '../log.js';
@@ -12,6 +12,10 @@ export interface RefitOptions {
   maxTrainingRows: number;
   btydFitSource: string;
   bgnbdAtAsOf?: BgNbdFit;
+  btydPenalty: number;
+  season: boolean;
+  minNetworkRows: number;
+  horizonDays: number;
   /** Train the networks (one of them is a champion), with the backtest's chosen architectures. */
   networks?: { architectures?: { churn: number[][]; value: number[][] } };
 }
@@ -20,16 +24,21 @@ export interface RefitOptions {
  * The scoring models, learnt one horizon later than the backtest's: the
  * table on every labelled cutoff, the BTYD models on the orders up to
  * as-of, and the networks (when one is a champion) on the cutoffs up to
- * the holdout's, stopping early and calibrating on the holdout cutoff.
+ * the holdout's, stopping early and calibrating on the holdout cutoff (or on
+ * the cutoff a year before as-of, the season ahead, when there is one:
+ * networkWindows).
  */
 export async function refitForScoring(db: Database, plan: SnapshotPlan, asOf: string, o: RefitOptions, step: Step, log: Logger): Promise<{ cells: RfCell[]; btyd: BtydModels; neural?: NeuralModels }> {
   const table = await trainRfTable(db, ['train', 'holdout']);
-  const btyd = await step('BTYD fits', () => fitBtydModels(db, o.btydFitSource, asOf, { bgnbd: o.bgnbdAtAsOf }));
-  for (const [name, fit] of [['bgnbd', btyd.bgnbd], ['pareto', btyd.pareto], ['gamma_gamma', btyd.gamma_gamma]] as const) {
+  const btyd = await step('BTYD fits', () => fitBtydModels(db, o.btydFitSource, asOf, { bgnbd: o.bgnbdAtAsOf, penalty: o.btydPenalty, season: o.season }));
+  for (const [name, fit] of [...Object.entries(purchaseFits(btyd)), ['gamma_gamma', btyd.gamma_gamma] as const]) {
     if (fit.report.warnings.length) log.warn({ model: name, warnings: fit.report.warnings }, 'BTYD fit warnings');
   }
   const neural = o.networks
-    ? await step('networks', () => trainNeuralModels(db, plan.trainCutoffs, plan.holdoutCutoff, o.seed, log, o.networks!.architectures, o.maxTrainingRows))
+    ? await step('networks', () => {
+        const w = networkWindows([...plan.trainCutoffs, plan.holdoutCutoff], asOf, plan.holdoutCutoff, o.horizonDays);
+        return trainNeuralModels(db, w.fit, w.validation, o.seed, log, o.networks!.architectures, o.maxTrainingRows, o.minNetworkRows);
+      })
     : undefined;
   return { cells: table.cells, btyd, neural };
 }

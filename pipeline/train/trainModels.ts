@@ -30,18 +30,20 @@ export async function trainModels(db: Database, plan: SnapshotPlan, asOf: string
   const step = o.step ?? untimed;
   const backtest = await runBacktest(db, plan, {
     horizonDays: o.horizonDays, annualDiscountRate: o.annualDiscountRate, seed: o.seed, neural: o.neural,
-    maxTrainingRows: o.maxTrainingRows, btydFitSource: o.btydFitSource, bgnbdAtHoldout: o.btydFits?.get(plan.holdoutCutoff),
+    maxTrainingRows: o.maxTrainingRows, minNetworkRows: o.minNetworkRows, btydFitSource: o.btydFitSource, bgnbdAtHoldout: o.btydFits?.get(plan.holdoutCutoff),
+    btydPenalty: o.btydPenalty, season: o.season,
   }, step, log);
   const champions = chooseChampions(backtest);
   const metrics = backtestMetrics(backtest, champions, plan, asOf, o.horizonDays, o.sample);
   const architectures = backtest.networks && { churn: [backtest.networks.churn.hidden], value: [backtest.networks.value.hidden] };
   backtest.networks?.churn.model.dispose();
   backtest.networks?.value.model.dispose();
-  logBacktest(champions, metrics.churn.recency_baseline_auc, backtest.notes, log);
+  logBacktest(champions, metrics.churn.recency_baseline_auc, [...backtest.notes, ...champions.flagged.map((f) => `${f.model} left out of the choice: ${f.why}`)], log);
 
   const { churnModel, valueModel, btydModel } = champions;
   const refit = await refitForScoring(db, plan, asOf, {
     seed: o.seed, maxTrainingRows: o.maxTrainingRows, btydFitSource: o.btydFitSource, bgnbdAtAsOf: o.btydFits?.get(asOf),
+    btydPenalty: o.btydPenalty, season: o.season, minNetworkRows: o.minNetworkRows, horizonDays: o.horizonDays,
     networks: churnModel === 'neural' || valueModel === 'neural' ? { architectures } : undefined,
   }, step, log);
   const fingerprint = await dataFingerprint(db, asOf);
@@ -59,6 +61,7 @@ function logBacktest(c: ReturnType<typeof chooseChampions>, recencyAuc: number |
     churn_model: c.churnModel, value_model: c.valueModel,
     churn_auc: Object.fromEntries(Object.entries(c.churnCandidates).map(([k, m]) => [k, rounded({ v: m.auc }).v])),
     recency_auc: recencyAuc,
+    btyd_model: c.btydModel, btyd_reason: c.btyd.reason,
     value_gini: Object.fromEntries(Object.entries(c.valueCandidates).map(([k, m]) => [k, rounded({ v: m.normalized_gini }).v])),
   }, 'backtest on the latest held-out horizon');
   if (recencyAuc !== null && c.churnCandidates[c.churnModel].auc <= recencyAuc) {

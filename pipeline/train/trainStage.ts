@@ -13,6 +13,8 @@ export interface TrainParams {
   seed: number;
   neural: boolean;
   maxTrainingRows: number;
+  minNetworkRows: number;
+  btyd: { penalty: number; season: boolean };
   retrain: RetrainPolicy;
   /** The folder model versions are saved in. */
   modelsDir: string;
@@ -35,11 +37,11 @@ export interface TrainOutput {
 export const trainStage: Stage<TrainParams, Pick<FeaturesOutput, 'asOf' | 'plan' | 'sample' | 'btydFits'>, TrainOutput> = {
   name: 'train',
   reads: ['training_snapshots', 'btyd_features', 'orders', 'training_sample', 'customer_features', 'model_registry'],
-  writes: ['holdout_churn_scores', 'holdout_bgnbd_scores', 'holdout_pareto_scores', 'model_registry', 'backtests'],
+  writes: ['holdout_churn_scores', 'holdout_bgnbd_scores', 'holdout_pareto_scores', 'holdout_btyd_scores', 'model_registry', 'backtests'],
   outside: 'writes a model version folder under --models',
   params: (c: Config) => ({
     horizonDays: c.horizonDays, annualDiscountRate: c.scoring.annualDiscountRate, seed: c.seed, neural: c.neural,
-    maxTrainingRows: c.training.maxRows, retrain: { ...c.retrain, neural: c.neural }, modelsDir: c.models,
+    maxTrainingRows: c.training.maxRows, minNetworkRows: c.training.minNetworkRows, btyd: c.btyd, retrain: { ...c.retrain, neural: c.neural }, modelsDir: c.models,
   }),
   async run({ db, log, step, runId }, p, { asOf, plan, sample, btydFits }) {
     const backend = p.neural ? await initBackend(log) : undefined;
@@ -49,7 +51,8 @@ export const trainStage: Stage<TrainParams, Pick<FeaturesOutput, 'asOf' | 'plan'
       try {
         const trained = await trainModels(db, plan, asOf, {
           horizonDays: p.horizonDays, annualDiscountRate: p.annualDiscountRate, seed: p.seed, neural: p.neural,
-          maxTrainingRows: p.maxTrainingRows, btydFitSource: await tables.orders(sampleUse(sample).fitOn), sample, btydFits, step,
+          maxTrainingRows: p.maxTrainingRows, minNetworkRows: p.minNetworkRows, btydPenalty: p.btyd.penalty, season: p.btyd.season,
+          btydFitSource: await tables.orders(sampleUse(sample).fitOn), sample, btydFits, step,
         }, log);
         return adoptChallenger(db, trained, p.modelsDir, asOf, runId, log);
       } finally {

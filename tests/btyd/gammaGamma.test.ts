@@ -31,3 +31,9 @@ test('the log-likelihood of one customer is the published formula', () => {
     + p.p * x * Math.log(x) - (p.p * x + p.q) * Math.log(p.gamma + x * z);
   expect(gammaGammaLogLik(p, x, z)).toBeCloseTo(expected, 12);
 });
+
+test('a spend model with no finite mean (q <= 1) says so and gives a new customer the repeat customers\' mean', () => {
+  const params = { p: 2, q: 0.7, gamma: 5, fallback_order_value: 42 };
+  expect(gammaGammaExpectedSpend(params, 0, 0)).toBe(42);
+  expect(gammaGammaExpectedSpend(params, 3, 30)).toBeCloseTo((2 * (5 + 90)) / (6 + 0.7 - 1), 12);
+});

@@ -1,7 +1,8 @@
 import { expect, test } from 'vitest';
 import { bgnbdConditionalExpected, bgnbdPAlive } from '../../pipeline/btyd/bgnbd.js';
 import { paretoNbdConditionalExpected, paretoNbdPAlive } from '../../pipeline/btyd/paretoNbd.js';
-import { PARAMETER_NAMES, purchaseModel } from '../../pipeline/btyd/purchaseModel.js';
+import { mbgnbdExpectedCurve, mbgnbdPAlive, mbgnbdProbabilityNoPurchase } from '../../pipeline/btyd/mbgnbd.js';
+import { PARAMETER_NAMES, hasNoPurchaseProbability, parameterNames, purchaseModel } from '../../pipeline/btyd/purchaseModel.js';
 
 test("each purchase model answers with its own formulas; only BG/NBD gives P(no purchase)", () => {
   const bg = { r: 0.24, alpha: 4.4, a: 0.79, b: 2.4 };
@@ -16,4 +17,16 @@ test("each purchase model answers with its own formulas; only BG/NBD gives P(no 
   expect(p.pNoPurchase).toBeUndefined();
   expect(PARAMETER_NAMES.bgnbd).toEqual(['r', 'alpha', 'a', 'b']);
   expect(PARAMETER_NAMES.pareto).toEqual(['r', 'alpha', 's', 'beta']);
+});
+
+test('the modified BG/NBD and the penalized candidates answer with their family\'s formulas', () => {
+  const bg = { r: 0.52, alpha: 6.2, a: 0.89, b: 1.61 };
+  const m = purchaseModel('mbgnbd', bg);
+  expect(m.pAlive(0, 0, 30)).toBe(mbgnbdPAlive(bg, 0, 0, 30));
+  expect(m.pAlive(0, 0, 30)).toBeLessThan(1);
+  expect(m.expected([13], 3, 20, 30)[0]).toBe(mbgnbdExpectedCurve(bg, [13], 3, 20, 30)[0]);
+  expect(m.pNoPurchase!(13, 3, 20, 30)).toBe(mbgnbdProbabilityNoPurchase(bg, 13, 3, 20, 30));
+  expect(purchaseModel('bgnbd_penalized', bg).pAlive(3, 20, 30)).toBe(bgnbdPAlive(bg, 3, 20, 30));
+  expect(parameterNames('pareto_penalized')).toEqual(['r', 'alpha', 's', 'beta']);
+  expect([hasNoPurchaseProbability('mbgnbd_penalized'), hasNoPurchaseProbability('pareto')]).toEqual([true, false]);
 });

@@ -9,7 +9,7 @@ beforeAll(async () => {
 });
 afterAll(() => run.close());
 
-const params: FeaturesParams = { horizonDays: 90, snapshots: { count: 3, spacingDays: 60 }, sampleCustomers: 100_000, btydFitCustomers: 30_000, seed: 42 };
+const params: FeaturesParams = { horizonDays: 90, snapshots: { count: 3, spacingDays: 60 }, sampleCustomers: 100_000, btydFitCustomers: 30_000, seed: 42, season: true };
 
 test('as of the last order by default: the features, the sample, the snapshots and BG/NBD at every cutoff', async () => {
   const out = await featuresStage.run(run.ctx, params, {});

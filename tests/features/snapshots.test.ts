@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { buildSnapshots, planSnapshots } from '../../pipeline/features/snapshots.js';
+import { buildSnapshots, networkWindows, planSnapshots } from '../../pipeline/features/snapshots.js';
 import { SampleTables, buildTrainingSample } from '../../pipeline/features/trainingSample.js';
 import { demoBase, type DemoBase } from '../helpers/demoBase.js';
 import { AS_OF, LATER_ORDERS, ORDERS, TICKETS, featuresOf } from '../helpers/handHistory.js';
@@ -13,6 +13,22 @@ describe('the snapshot plan', () => {
     });
     // Cutoffs on or before the first order are dropped.
     expect(planSnapshots({ asOf: '2025-09-30', horizonDays: 90, count: 3, spacingDays: 30 }, '2025-03-04').trainCutoffs).toEqual(['2025-04-03']);
+  });
+
+  test('the networks stop early and calibrate on the same season a year before when the plan has it, else on the latest cutoff', () => {
+    const plan = planSnapshots({ asOf: '2011-12-09', horizonDays: 90, count: 10, spacingDays: 30 }, '2009-12-01');
+    expect(plan.holdoutCutoff).toBe('2011-09-10');
+    const w = networkWindows(plan.trainCutoffs, plan.holdoutCutoff, plan.trainCutoffs[0]!, 90);
+    // 364 days before 2011-09-10 is 2010-09-11; the plan's nearest cutoff is 2010-09-15.
+    expect(w).toMatchObject({ validation: '2010-09-15', sameSeason: true });
+    // Fitting on cutoffs whose 90-day labels do not overlap the validation's, and none within a horizon of the holdout.
+    expect(w.fit).toEqual(plan.trainCutoffs.filter((c) => Math.abs(Date.parse(c) - Date.parse('2010-09-15')) >= 90 * 86_400_000));
+    expect(w.fit).not.toContain('2010-10-15');
+    // Under a year of cutoffs: the latest one, fitting on those a horizon before it (the first version's windows).
+    const short = planSnapshots({ asOf: '2025-09-30', horizonDays: 90, count: 4, spacingDays: 30 }, '2024-06-01');
+    expect(networkWindows(short.trainCutoffs, short.holdoutCutoff, short.trainCutoffs[0]!, 90)).toEqual({
+      validation: '2025-04-03', fit: ['2025-01-03'], sameSeason: false,
+    });
   });
 });
 

@@ -35,3 +35,14 @@ test('learnt on training rows: transforms, standardisation, missing indicators a
   expect(col0.reduce((s, v) => s + v, 0)).toBeCloseTo(0, 5);
   expect(() => fitPreprocessor({}, numeric)).toThrow('feature orders is missing from the training data');
 });
+
+test('a value outside the training range is read as the nearest one seen: a network never extrapolates', () => {
+  const data = { orders: Float64Array.from([0, 1, 3, 7]), spend: Float64Array.from([1, 2, 3, 4]), ratio: Float64Array.from([0, 1, 2, 3]), age: Float64Array.from([30, 40, 50, 60]) };
+  const state = fitPreprocessor(data, numeric, []);
+  expect(state.numeric[3]).toMatchObject({ min: 30, max: 60 });
+  const x = transform(state, { ...data, age: Float64Array.from([60, 600, 10, 45]) }, 4);
+  const width = state.columns.length;
+  const ages = [0, 1, 2, 3].map((i) => x[i * width + 3]!);
+  expect(ages[1]).toBe(ages[0]);
+  expect(ages[2]).toBeCloseTo((30 - state.numeric[3]!.mean) / state.numeric[3]!.std, 5);
+});

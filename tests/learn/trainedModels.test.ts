@@ -9,7 +9,7 @@ beforeAll(async () => {
   await initBackend();
 });
 
-const report = { log_likelihood: -1, converged: true, iterations: 1, gradient_norm: 0, standard_errors: null, log_covariance: null, warnings: [] };
+const report = { log_likelihood: -1, converged: true, iterations: 1, gradient_norm: 0, standard_errors: null, log_covariance: null, warnings: [], degenerate: [] };
 const btyd: BtydModels = {
   calibration_end: '2026-09-30', unit_days: 7, customers: 10,
   bgnbd: { r: 1, alpha: 2, a: 3, b: 4, report }, pareto: { r: 1, alpha: 2, s: 3, beta: 4, report }, gamma_gamma: { p: 1, q: 2, gamma: 3, report },

@@ -1,6 +1,6 @@
 import { beforeAll, expect, test } from 'vitest';
 import { initBackend, tf } from '../../pipeline/learn/tfBackend.js';
-import { zilnLoss, zilnPredict } from '../../pipeline/learn/ziln.js';
+import { zilnBounds, zilnLoss, zilnPredict } from '../../pipeline/learn/ziln.js';
 
 beforeAll(async () => {
   await initBackend();
@@ -35,4 +35,19 @@ test('the predicted value is P(buy) x exp(mu + sigma^2 / 2)', () => {
   const sigma = softplus(0.5);
   expect(pBuy[0]).toBeCloseTo(sigmoid(0.3), 6);
   expect(mean[0]).toBeCloseTo(sigmoid(0.3) * Math.exp(1.2 + (sigma * sigma) / 2), 4);
+});
+
+test('within bounds: mu and sigma clipped to their training ranges, the level scaled, the spend capped', () => {
+  const bounds = { mu: [1, 4] as [number, number], sigma: [0.3, 0.8] as [number, number], maxSpend: 100, levelScale: 2 };
+  // mu 30 (a customer unlike every training row): clipped to 4, sigma to 0.8; then x2 and within the cap.
+  const { mean } = zilnPredict(tf.tensor2d([[0.3, 30, 5], [0.3, 2, 0.5], [5, 4, 0.8]]), bounds);
+  expect(mean[0]).toBeCloseTo(2 * sigmoid(0.3) * Math.exp(4 + 0.32), 4);
+  // softplus(0.5) = 0.97 is above the range too: 0.8.
+  expect(mean[1]).toBeCloseTo(2 * sigmoid(0.3) * Math.exp(2 + 0.32), 4);
+  expect(mean[2]).toBe(100);
+  const learnt = zilnBounds(tf.tensor2d([[0, 1, 0], [0, 3, 1]]), 120);
+  expect(learnt.mu).toEqual([1, 3]);
+  expect(learnt.sigma[0]).toBeCloseTo(softplus(0), 6);
+  expect(learnt.sigma[1]).toBeCloseTo(softplus(1), 6);
+  expect(learnt.maxSpend).toBe(3 * 120);
 });

@@ -6,7 +6,10 @@ const data: ReportData = {
   head: { customers: 1200, vips: 80, vips_at_risk: 12, value_at_risk: 34567.8, clv: 99999.4, mean_churn: 0.4 },
   tiers: [{ value_tier: 1, customers: 240, historic: 5000, share: 0.7, clv: 6000, churn: 0.2 }],
   actions: [{ action: 'save', customers: 40, var: 1000, clv: 4000 }],
-  atRisk: [{ customer_id: '<img src=x onerror=alert(1)>', churn_probability: 0.8, predicted_clv_12m: 900, value_at_risk: 720, days_since_last_order: 120, segment: 'at_risk', reasons: 'no order for 120 days' }],
+  atRisk: [
+    { customer_id: '<img src=x onerror=alert(1)>', churn_probability: 0.8, predicted_clv_12m: 900, value_at_risk: 720, days_since_last_order: 120, segment: 'at_risk', reasons: 'no order for 120 days', contact: true, contact_blocked_by: null },
+    { customer_id: 'C-CONTROL', churn_probability: 0.7, predicted_clv_12m: 800, value_at_risk: 560, days_since_last_order: 100, segment: 'at_risk', reasons: 'no order for 100 days', contact: false, contact_blocked_by: 'control' },
+  ],
   kpis: [{ month: '2026-09', revenue: 1234.5, orders: 10, customers_active: 9, customers_total: 100, vips_active: 3, vips_total: 8, churn_rate: 0.1, mom_growth: null, yoy_growth: 0.25, is_partial_month: true }],
   rejects: [{ kind: 'orders', reason_class: 'amount_not_a_number', lines: 3, example_line: 12, example_reason: "amount 'x' is not a number" }],
   transitions: [],
@@ -17,12 +20,25 @@ const data: ReportData = {
 };
 const ctx: ReportContext = {
   runId: 'r1', asOf: '2026-09-30', horizonDays: 90, currency: 'EUR', modelVersion: 'fidelio-abc', cmgr: 0.0123,
-  metrics: { churn: { model: 'bgnbd', auc: 0.8, recency_baseline_auc: 0.85 }, candidates: { churn: { bgnbd: { auc: 0.8, log_loss: 0.4 } }, value: {} }, value: { model: 'bgnbd' } },
+  metrics: {
+    churn: { model: 'bgnbd', auc: 0.8, recency_baseline_auc: 0.85 }, candidates: { churn: { bgnbd: { auc: 0.8, log_loss: 0.4 } }, value: { bgnbd: { normalized_gini: 0.5, spearman: 0.4, decile_mape: 0.3 } } },
+    value: { model: 'bgnbd' },
+    baselines: { historic_value: { normalized_gini: 0.6, spearman: 0.5, decile_mape: 1.2, beaten_by: [] } },
+    flagged: [{ model: 'neural', why: 'its mean absolute error per customer (445.12) is worse than the mean spend for everyone (195.85)' }],
+    btyd_model: {
+      model: 'bgnbd_penalized', reason: 'bgnbd_penalized: the highest holdout likelihood of the sound candidates (bgnbd scored higher but leave P(alive) uninformative)',
+      candidates: {
+        bgnbd: { holdout_log_likelihood: -6.4, sound: false, degenerate: ['the data show no dropout (a = 0.0192, b = 72.9: a 0.026% chance of leaving after a purchase): P(alive) is not informative'] },
+        bgnbd_penalized: { holdout_log_likelihood: -6.44, sound: true, degenerate: [] },
+      },
+    },
+    btyd: { season: { months: [0.78, 0.66, 0.81, 0.81, 0.87, 0.85, 0.82, 0.86, 1.29, 1.52, 1.64, 1.08], years: 2, weight: 0.889 } },
+  },
 };
 
 test('the report is one self-contained page: every section, figures formatted, every value escaped', () => {
   const html = renderReport(data, ctx);
-  for (const heading of ['Value concentration by tier', 'Actions', 'VIPs most worth saving', 'Since the last run', 'Did the actions work?', 'Monthly KPIs', 'Model quality on the latest held-out period', 'Data quality']) {
+  for (const heading of ['Value concentration by tier', 'Actions', 'VIPs most worth saving: to contact', 'Since the last run', 'Did the actions work?', 'Monthly KPIs', 'Model quality on the latest held-out period', 'Data quality']) {
     expect(html).toContain(`<h2>${heading}</h2>`);
   }
   expect(html).toContain('<div class="card">Customers<b>1,200</b></div>');
@@ -37,4 +53,26 @@ test('the report is one self-contained page: every section, figures formatted, e
   // The champion below recency alone is said plainly.
   expect(html).toContain('the churn champion is not above recency alone');
   expect((html.match(/<svg /g) ?? []).length).toBe(4);
+});
+
+test('the lists a marketer works from hold only customers to contact; the held-back ones are apart, with why', () => {
+  const html = renderReport(data, ctx);
+  const toContact = html.slice(html.indexOf('<h2>VIPs most worth saving: to contact</h2>'), html.indexOf('<h3>VIPs to save, held back'));
+  expect(toContact).toContain('&lt;img src=x onerror=alert(1)&gt;');
+  expect(toContact).not.toContain('C-CONTROL');
+  const heldBack = html.slice(html.indexOf('<h3>VIPs to save, held back'), html.indexOf('<h2>Since the last run</h2>'));
+  expect(heldBack).toContain('<td class="l">C-CONTROL</td>');
+  expect(heldBack).toContain('control group: left untouched to measure what the action does');
+});
+
+test('the model section says which purchase model was chosen and why, what the data leave undetermined, the season, and the baselines', () => {
+  const html = renderReport(data, ctx);
+  expect(html).toContain('<td class="l">bgnbd_penalized (chosen)</td>');
+  expect(html).toContain('the data show no dropout (a = 0.0192, b = 72.9: a 0.026% chance of leaving after a purchase): P(alive) is not informative');
+  expect(html).toContain('bgnbd scored higher but leave P(alive) uninformative');
+  expect(html).toContain('Seasonal profile, learnt from 2.0 years of history');
+  expect(html).toContain('Nov 1.64');
+  expect(html).toContain('historic value alone (baseline)');
+  expect(html).toContain('no value model ranks next-period spend better than historic value alone');
+  expect(html).toContain('Left out of the choice: neural, its mean absolute error per customer (445.12) is worse than the mean spend for everyone (195.85).');
 });

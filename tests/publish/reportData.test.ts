@@ -17,7 +17,8 @@ test("the report's figures come from the run's tables, each from its SQL file", 
   expect(d.tiers.map((t) => t.value_tier)).toEqual([1, 2, 3, 4, 5]);
   expect(d.tiers.reduce((s, t) => s + (t.share as number), 0)).toBeCloseTo(1, 9);
   expect(d.actions.reduce((s, a) => s + (a.customers as number), 0)).toBe(n);
-  expect(d.atRisk.length).toBeLessThanOrEqual(25);
+  expect(d.atRisk.length).toBeLessThanOrEqual(50);
+  expect(d.atRisk.every((c) => typeof c.contact === 'boolean')).toBe(true);
   expect(d.kpis.length).toBe(13);
   expect(d.monthly.map((m) => m.month)).toEqual([...d.monthly.map((m) => m.month)].sort());
   // The demo's seven bad lines, each of its own class, with its first line.

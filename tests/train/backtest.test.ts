@@ -10,7 +10,7 @@ beforeAll(async () => {
 });
 afterAll(() => run.close());
 
-const options = { horizonDays: 90, annualDiscountRate: 0.1, seed: 42, neural: false, maxTrainingRows: 50_000, btydFitSource: 'orders' };
+const options = { horizonDays: 90, annualDiscountRate: 0.1, seed: 42, neural: false, maxTrainingRows: 50_000, btydFitSource: 'orders', btydPenalty: 0.001, season: true, minNetworkRows: 50 };
 
 test('every candidate scores the same holdout customers, learnt only from data before the holdout', async () => {
   const { plan } = run.state;
@@ -18,7 +18,11 @@ test('every candidate scores the same holdout customers, learnt only from data b
   const holdout = await run.db.value<number>(`SELECT count(*) FROM training_snapshots WHERE split = 'holdout'`);
   expect(b.churned.length).toBe(holdout);
   for (const scores of [...Object.values(b.churnScores), ...Object.values(b.valueScores)]) expect(scores!.length).toBe(holdout);
-  expect(Object.keys(b.churnScores)).toEqual(['rf_table', 'bgnbd']);
+  // The table, BG/NBD's P(no purchase), and the chosen purchase model's when it is another of the BG/NBD family.
+  const chosen = b.btydChoice.model;
+  expect(Object.keys(b.churnScores)).toEqual(['rf_table', 'bgnbd', ...(chosen !== 'bgnbd' && !chosen.startsWith('pareto') ? [chosen] : [])]);
+  expect(b.btydChoice.candidates.map((k) => k.name).sort()).toEqual(['bgnbd', 'bgnbd_penalized', 'mbgnbd', 'mbgnbd_penalized', 'pareto', 'pareto_penalized']);
+  expect(b.chosen.expected_spend!.length).toBe(holdout);
   expect(b.btydAtHoldout.calibration_end).toBe(plan!.holdoutCutoff);
   expect(b.windows).toMatchObject({ btyd_calibration_end: plan!.holdoutCutoff, table_cutoffs: plan!.trainCutoffs, networks_validation_cutoff: plan!.trainCutoffs[0] });
   // With two cutoffs 60 days apart, none is a horizon before the validation cutoff: the networks cannot be backtested, and a note says so.

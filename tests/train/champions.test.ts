@@ -1,16 +1,54 @@
 import { expect, test } from 'vitest';
-import { chooseChampions } from '../../pipeline/train/champions.js';
+import type { BtydModels } from '../../pipeline/btyd/fitBtyd.js';
+import { chooseBtyd, chooseChampions } from '../../pipeline/train/champions.js';
 import { logLoss, normalizedGini } from '../../pipeline/shared/metrics.js';
-import { fakeBacktest } from './fakeBacktest.js';
+import { BTYD, fakeBacktest } from './fakeBacktest.js';
 
-test('churn: the lowest holdout log loss wins (not the best ranking); value and the BTYD model: the highest Gini of spend', () => {
+test('churn: the lowest holdout log loss wins (not the best ranking); value: the highest Gini of spend among the networks and the chosen purchase model', () => {
   const b = fakeBacktest();
   const c = chooseChampions(b);
   // The overconfident table ranks perfectly but pays for the buyer it gave 0.97, and loses on log loss.
   expect(logLoss(b.churnScores.bgnbd!, b.churned)).toBeLessThan(logLoss(b.churnScores.rf_table!, b.churned));
   expect(c.churnModel).toBe('bgnbd');
   expect(c.churnCandidates.rf_table.auc).toBeGreaterThan(c.churnCandidates.bgnbd.auc);
+  // Pareto/NBD ranks spend better, but the purchase model is BG/NBD (its holdout likelihood): Pareto/NBD is shown, not chosen.
   expect(normalizedGini(b.valueScores.pareto!, b.spend)).toBeGreaterThan(normalizedGini(b.valueScores.bgnbd!, b.spend));
-  expect([c.valueModel, c.btydModel]).toEqual(['pareto', 'pareto']);
+  expect([c.valueModel, c.btydModel]).toEqual(['bgnbd', 'bgnbd']);
   expect(Object.keys(c.valueCandidates)).toEqual(['bgnbd', 'pareto']);
+  const pick = chooseChampions({ ...b, btydChoice: { ...b.btydChoice, model: 'pareto' } });
+  expect([pick.valueModel, pick.btydModel]).toEqual(['pareto', 'pareto']);
+});
+
+test('a candidate no better than a constant is flagged and left out while another remains', () => {
+  const b = fakeBacktest();
+  // A churn model that says 0.5 to everyone but the churners it gives 0.01: worse than the churn rate for all.
+  const broken = Float64Array.from([0.01, 0.01, 0.01, 0.01, 0.5, 0.5, 0.5, 0.5]);
+  // A value model 60 times too high: it ranks well, but its errors are worse than the mean spend for everyone.
+  const inflated = b.valueScores.bgnbd!.map((v) => v * 60);
+  const c = chooseChampions({ ...b, churnScores: { ...b.churnScores, neural: broken }, valueScores: { ...b.valueScores, neural: inflated } });
+  expect(c.flagged.map((f) => f.model)).toEqual(['neural', 'neural']);
+  expect(c.flagged[0]!.why).toMatch(/^its log loss [\d.]+ is worse than the churn rate for everyone \(0\.6931\)$/);
+  expect(c.flagged[1]!.why).toMatch(/^its mean absolute error per customer \([\d.]+\) is worse than the mean spend for everyone/);
+  expect(c.churnModel).not.toBe('neural');
+  expect(c.valueModel).toBe('bgnbd');
+});
+
+test('the purchase model: the best holdout likelihood among the sound candidates; a degenerate fit only when none is sound', () => {
+  const report = BTYD.bgnbd.report;
+  const noDropout = [{ issue: 'no_dropout' as const, message: 'the data show no dropout (...): P(alive) is not informative' }];
+  const models: BtydModels = {
+    ...BTYD,
+    bgnbd: { ...BTYD.bgnbd, report: { ...report, degenerate: noDropout } },
+    mbgnbd: { ...BTYD.bgnbd, report },
+    penalized: { strength: 0.001, bgnbd: { ...BTYD.bgnbd, report } },
+  };
+  const choice = chooseBtyd(models, { bgnbd: -1.0, pareto: -1.4, mbgnbd: -1.2, bgnbd_penalized: -1.1 });
+  expect(choice.model).toBe('bgnbd_penalized');
+  expect(choice.reason).toBe('bgnbd_penalized: the highest holdout likelihood of the sound candidates (bgnbd scored higher but leave P(alive) uninformative)');
+  expect(choice.candidates.find((k) => k.name === 'bgnbd')).toMatchObject({ sound: false, degenerate: [noDropout[0]!.message] });
+  // Every candidate degenerate: the best of them, said to be uninformative.
+  const all = { ...models, pareto: { ...models.pareto, report: { ...report, degenerate: noDropout } }, mbgnbd: { ...BTYD.bgnbd, report: { ...report, degenerate: noDropout } }, penalized: undefined };
+  const none = chooseBtyd(all, { bgnbd: -1.0, pareto: -1.4, mbgnbd: -1.2 });
+  expect(none.model).toBe('bgnbd');
+  expect(none.reason).toMatch(/^bgnbd: no candidate is sound \(.*\); P\(alive\) is not informative$/);
 });

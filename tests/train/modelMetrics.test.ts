@@ -9,14 +9,22 @@ test("model_metrics.json's backtest: the holdout, the champions against recency 
   const c = chooseChampions(b);
   const plan = { holdoutCutoff: '2026-07-02', trainCutoffs: ['2026-04-03'] };
   const m = backtestMetrics(b, c, plan, '2026-09-30', 90, undefined);
-  expect(Object.keys(m)).toEqual(['as_of', 'holdout', 'training_sample', 'windows', 'churn', 'value', 'candidates', 'baselines', 'networks', 'notes', 'btyd_fit_at_holdout']);
+  expect(Object.keys(m)).toEqual(['as_of', 'holdout', 'training_sample', 'windows', 'churn', 'value', 'btyd_model', 'flagged', 'candidates', 'baselines', 'networks', 'notes', 'btyd_fit_at_holdout']);
   expect(m.holdout).toEqual({ cutoff: '2026-07-02', end: '2026-09-30', horizon_days: 90, customers: 8, churn_rate: 0.5 });
   expect(m.churn.model).toBe('bgnbd');
   expect(m.churn.recency_baseline_auc).toBe(Number(auc(b.recency, b.churned).toFixed(5)));
   expect(m.churn.calibration).toHaveLength(10);
   expect(Object.keys(m.churn.gain)).toEqual(['bgnbd', 'recency_only']);
   expect(Object.keys(m.candidates.churn)).toEqual(['rf_table', 'bgnbd']);
-  expect(m.value).toMatchObject({ model: 'pareto', normalized_gini: 1 });
+  expect(m.value).toMatchObject({ model: 'bgnbd', historic_value_baseline_gini: m.baselines.historic_value.normalized_gini });
+  expect(Object.keys(m.value.deciles_by_model)).toEqual(['bgnbd', 'pareto', 'historic_value']);
+  expect(m.value.deciles_by_model.bgnbd!.reduce((s, d) => s + d.customers, 0)).toBe(8);
+  // Every value candidate against historic value alone: which beat it.
+  expect(m.baselines.historic_value.beaten_by).toEqual(Object.entries(c.valueCandidates).filter(([, v]) => v.normalized_gini > m.baselines.historic_value.normalized_gini!).map(([k]) => k));
+  expect(m.btyd_model).toEqual({
+    model: 'bgnbd', reason: b.btydChoice.reason,
+    candidates: { bgnbd: { holdout_log_likelihood: -1.5, sound: true, degenerate: [] }, pareto: { holdout_log_likelihood: -1.6, sound: true, degenerate: [] } },
+  });
   expect(m.baselines.bgnbd.purchases.actual_total).toBe(6);
   expect(m.networks).toBeNull();
   expect(m.notes).toEqual(['a note']);

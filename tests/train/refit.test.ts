@@ -12,7 +12,7 @@ afterAll(() => run.close());
 
 test('the scoring models are learnt one horizon later: BTYD up to as-of, the table on every labelled cutoff', async () => {
   const { plan, asOf } = run.state;
-  const refit = await refitForScoring(run.db, plan!, asOf!, { seed: 42, maxTrainingRows: 50_000, btydFitSource: 'orders' }, untimed, silentLogger);
+  const refit = await refitForScoring(run.db, plan!, asOf!, { seed: 42, maxTrainingRows: 50_000, btydFitSource: 'orders', btydPenalty: 0.001, season: true, minNetworkRows: 50, horizonDays: 90 }, untimed, silentLogger);
   expect(refit.btyd.calibration_end).toBe(asOf);
   expect(refit.neural).toBeUndefined();
   expect(refit.cells.reduce((s, c) => s + c.n, 0)).toBe(await run.db.value<number>('SELECT count(*) FROM training_snapshots'));

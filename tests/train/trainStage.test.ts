@@ -10,7 +10,7 @@ afterAll(() => run.close());
 
 test('the first run trains and promotes; the next reuses the recent champion; --retrain trains again and the same model stays', async () => {
   const params: TrainParams = {
-    horizonDays: 90, annualDiscountRate: 0.1, seed: 42, neural: false, maxTrainingRows: 50_000,
+    horizonDays: 90, annualDiscountRate: 0.1, seed: 42, neural: false, maxTrainingRows: 50_000, minNetworkRows: 50, btyd: { penalty: 0.001, season: true },
     retrain: { always: false, maxAgeDays: 30, maxPsi: 0.2, neural: false }, modelsDir: `${run.dir}/models`,
   };
   const input = run.state as Parameters<typeof trainStage.run>[2];
