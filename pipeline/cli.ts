@@ -10,7 +10,7 @@ import type { Stdout } from './cli/options.js';
 import { runCommand } from './cli/runCommand.js';
 import { runsCommand } from './cli/runsCommand.js';
 import { scorePartitionCommand } from './cli/scorePartitionCommand.js';
-import { FidelioError } from './errors.js';
+import { FidelioError, storageError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 
 /** The fidelio program: one command per file under cli/. */
@@ -45,6 +45,11 @@ export async function main(argv: string[], log: Logger = createLogger(), stdout:
     if (err instanceof FidelioError) {
       log.error({ code: err.code }, err.message);
       return err.exitCode;
+    }
+    const storage = storageError(err);
+    if (storage) {
+      log.error({ code: storage.code }, storage.message);
+      return storage.exitCode;
     }
     log.error({ err }, `fidelio failed: ${(err as Error).message}`);
     return 1;

@@ -234,6 +234,13 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    run: z
+      .object({
+        /** A run past this many minutes is stopped (the --max-minutes flag): it fails with the reason, releases its locks and leaves the publication whole. */
+        maxMinutes: z.number().positive().max(7 * 24 * 60).default(240),
+      })
+      .strict()
+      .prefault({}),
     /** The probabilistic models' candidates (README, "Models"). */
     btyd: z
       .object({

@@ -38,3 +38,52 @@ export class DataError extends FidelioError {
     super(message, 'E_DATA', 1);
   }
 }
+
+/** A file system that refused a write or a read: a full disk, a read-only mount, a missing or forbidden folder. */
+export class StorageError extends FidelioError {
+  constructor(message: string, exitCode: 1 | 2) {
+    super(message, 'E_STORAGE', exitCode);
+  }
+}
+
+const FS_REASONS: Record<string, [string, 1 | 2]> = {
+  ENOSPC: ['no space left on the device', 1],
+  EDQUOT: ['the disk quota is exhausted', 1],
+  EROFS: ['the file system is read-only', 2],
+  EACCES: ['permission denied', 2],
+  EPERM: ['operation not permitted', 2],
+  ENOENT: ['a folder on the way does not exist', 2],
+  ENOTDIR: ['a part of the path is a file, not a folder', 2],
+};
+
+/** DuckDB's words for the same conditions (its errors carry no errno). */
+const DUCKDB_REASONS: [RegExp, string][] = [
+  [/No space left on device/i, 'ENOSPC'],
+  [/Disk quota exceeded/i, 'EDQUOT'],
+  [/Read-only file system/i, 'EROFS'],
+  [/Permission denied/i, 'EACCES'],
+];
+
+/**
+ * The storage error behind `err`, if it is one, said in words with what to
+ * do: a full disk is a bad day (exit 1: free space and run again), a
+ * read-only or forbidden place a wrong --db or --out (exit 2). Either way
+ * the previous publication is whole: it is replaced only by a complete one.
+ */
+export function storageError(err: unknown): StorageError | undefined {
+  if (!(err instanceof Error) || err instanceof FidelioError) return undefined;
+  const e = err as NodeJS.ErrnoException;
+  let code = typeof e.code === 'string' && e.code in FS_REASONS ? e.code : undefined;
+  let path = e.path;
+  if (!code) {
+    code = DUCKDB_REASONS.find(([re]) => re.test(err.message))?.[1];
+    path = /"([^"]+)"/.exec(err.message)?.[1];
+  }
+  if (!code) return undefined;
+  const [reason, exitCode] = FS_REASONS[code]!;
+  const where = path ? ` ${path}` : '';
+  const todo = exitCode === 1
+    ? 'free space there (or point --db and --out at a larger disk) and run again'
+    : 'check the path, or point --db and --out at folders this user can write';
+  return new StorageError(`cannot ${exitCode === 1 ? 'write' : 'use'}${where}: ${reason} (${code}); ${todo}. The previous publication is intact.`, exitCode);
+}

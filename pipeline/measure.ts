@@ -39,10 +39,11 @@ export const untimed: Step = (_name, body) => body();
 /** Seconds since `since` (a performance.now() reading), to the millisecond. */
 export const secondsSince = (since: number) => Number(((performance.now() - since) / 1000).toFixed(3));
 
-/** A Step that records each step's name and seconds in `steps`, in the order they finish. */
-export function recordedSteps(onStep?: (name: string, seconds: number) => void): { step: Step; steps: { name: string; seconds: number }[] } {
+/** A Step that records each step's name and seconds in `steps`, in the order they finish; `before` is called as each starts (the run's budget checks there). */
+export function recordedSteps(onStep?: (name: string, seconds: number) => void, before?: (name: string) => void): { step: Step; steps: { name: string; seconds: number }[] } {
   const steps: { name: string; seconds: number }[] = [];
   const step: Step = async (name, body) => {
+    before?.(name);
     const started = performance.now();
     const out = await body();
     steps.push({ name, seconds: secondsSince(started) });

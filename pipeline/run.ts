@@ -9,9 +9,10 @@ import type { Logger } from './log.js';
 import type { RunManifest, StageRecord } from './manifest.js';
 import { PeakMemory, recordedSteps, secondsSince } from './measure.js';
 import { Publication } from './publish/publication.js';
-import { RunLock } from './publish/runLock.js';
+import { RunLock, type TakenOver } from './publish/runLock.js';
 import type { StageContext } from './stage.js';
 import { auditStage, type StageAudit } from './stageAudit.js';
+import { RunBudget } from './runBudget.js';
 import { STAGES, type AnyStage, type RunState } from './stages.js';
 
 export type { RunManifest, StageRecord } from './manifest.js';
@@ -61,10 +62,13 @@ export async function runPipeline(config: Config, log: Logger, runTime = new Dat
     const leftovers = publication.prepare();
     if (leftovers.length) log.warn({ removed: leftovers }, 'removed the unfinished output of an earlier run that did not complete');
     const db = await Database.open(config.db, { ...config.duckdb, timezone: config.timezone });
+    const budget = new RunBudget(config.run.maxMinutes);
+    const disarm = budget.arm(db);
     try {
-      const manifest = await runStages(db, config, log, runTime, runId, publication, options);
+      const manifest = await runStages(db, config, log, runTime, runId, publication, options, budget, lock.takenOver);
       return { manifest, outDir: publication.out };
     } finally {
+      disarm();
       db.close();
     }
   } finally {
@@ -72,21 +76,37 @@ export async function runPipeline(config: Config, log: Logger, runTime = new Dat
   }
 }
 
-async function runStages(db: Database, config: Config, log: Logger, runTime: Date, runId: string, publication: Publication, { audit, stages = STAGES }: RunOptions): Promise<RunManifest> {
+/** Marks the runs whose stale locks this run took over as failed: killed, last seen when their lock was last touched. */
+async function recordKilledRuns(db: Database, takenOver: readonly TakenOver[], runId: string, log: Logger): Promise<void> {
+  for (const { holder, lastSeen } of takenOver) {
+    const error = `killed: its process ${holder.pid} on ${holder.host} stopped while it ran (last seen ${lastSeen}); run ${runId} took over its lock`;
+    await db.run(`UPDATE runs SET outcome = 'failed', finished_at = CAST($2 AS TIMESTAMPTZ), error = $3 WHERE run_id = $1 AND outcome = 'running'`, [holder.run_id, lastSeen, error]);
+    log.warn({ run: holder.run_id, last_seen: lastSeen }, 'an earlier run was killed: recorded as failed');
+  }
+}
+
+async function runStages(
+  db: Database, config: Config, log: Logger, runTime: Date, runId: string, publication: Publication, { audit, stages = STAGES }: RunOptions,
+  budget: RunBudget, takenOver: readonly TakenOver[],
+): Promise<RunManifest> {
   let manifest: RunManifest = {
     run_id: runId, started_at: runTime.toISOString(), outcome: 'failed', horizon_days: config.horizonDays, currency: config.currency,
     stages: [], inputs: [], demo: config.orders.length === 0,
   };
   const state: Partial<RunState> = {};
   const memory = new PeakMemory();
+  let current = 'the start';
   try {
     const migration = await migrate(db);
     if (migration.to !== migration.from) log.info(migration, 'database schema migrated');
+    await recordKilledRuns(db, takenOver, runId, log);
     await db.run(`INSERT INTO runs (run_id, started_at, outcome) VALUES ($1, CAST($2 AS TIMESTAMPTZ), 'running')`, [runId, runTime.toISOString()]);
     for (const stage of stages) {
+      current = stage.name;
+      budget.check(`the ${stage.name} stage`);
       const stageLog = log.child({ stage: stage.name });
       const started = performance.now();
-      const { step, steps } = recordedSteps((name, seconds) => stageLog.debug({ step: name, seconds }, 'step finished'));
+      const { step, steps } = recordedSteps((name, seconds) => stageLog.debug({ step: name, seconds }, 'step finished'), (name) => budget.check(`${stage.name}: ${name}`));
       const ctx: StageContext = { db, log: stageLog, step, runId, runTime, manifest: () => manifest };
       memory.reset();
       stageLog.info('started');
@@ -103,7 +123,9 @@ async function runStages(db: Database, config: Config, log: Logger, runTime: Dat
     manifest = { ...manifest, outcome: 'succeeded', finished_at: new Date().toISOString() };
     await db.run(`UPDATE runs SET finished_at = now(), as_of = CAST(NULLIF($2, '') AS DATE), outcome = 'succeeded', manifest = $3 WHERE run_id = $1`, [runId, manifest.as_of ?? '', JSON.stringify(manifest)]);
     return manifest;
-  } catch (err) {
+  } catch (caught) {
+    // A query interrupted at the deadline fails with DuckDB's own words: say what happened instead.
+    const err = budget.expired() && !/passed run\.maxMinutes/.test((caught as Error).message) ? budget.error(`the ${current} stage`) : caught;
     // A run stopped in ingest still says why its lines were rejected.
     const rejected = manifest.rejected_by_class ?? (await rejectionClasses(db, runId).catch(() => undefined));
     manifest = {

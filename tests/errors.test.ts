@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { DataError, FidelioError, InputError, UsageError } from '../pipeline/errors.js';
+import { DataError, FidelioError, InputError, UsageError, storageError } from '../pipeline/errors.js';
 
 test('each error class carries the exit code of the contract: 2 usage and input shape, 1 data', () => {
   const usage = new UsageError('invalid configuration', ['horizonDays: too small', 'colour: unknown']);
@@ -9,4 +9,16 @@ test('each error class carries the exit code of the contract: 2 usage and input 
   expect(new UsageError('plain').message).toBe('plain');
   expect([new InputError('x').exitCode, new InputError('x').code]).toEqual([2, 'E_INPUT']);
   expect([new DataError('x').exitCode, new DataError('x').code]).toEqual([1, 'E_DATA']);
+});
+
+test('a refused write is told in words: a full disk exits 1, a read-only or missing place exits 2; other errors are not storage errors', () => {
+  const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', path: '/data/out/x.csv' });
+  expect(storageError(full)).toMatchObject({ exitCode: 1, code: 'E_STORAGE', message: 'cannot write /data/out/x.csv: no space left on the device (ENOSPC); free space there (or point --db and --out at a larger disk) and run again. The previous publication is intact.' });
+  const ro = Object.assign(new Error('EROFS: read-only file system, mkdir'), { code: 'EROFS', path: '/mnt/ro/.out.releases' });
+  expect(storageError(ro)).toMatchObject({ exitCode: 2, message: expect.stringMatching(/^cannot use \/mnt\/ro\/\.out\.releases: the file system is read-only \(EROFS\); check the path, or point --db and --out/) });
+  const duck = new Error('TransactionContext Error: Failed to commit: Could not write file "/tmp/full/f.duckdb.wal": No space left on device');
+  expect(storageError(duck)).toMatchObject({ exitCode: 1, message: expect.stringMatching(/^cannot write \/tmp\/full\/f\.duckdb\.wal: no space left/) });
+  expect(storageError(new Error('Binder Error: column x not found'))).toBeUndefined();
+  expect(storageError(new DataError('No space left on device'))).toBeUndefined();
+  expect(storageError('ENOSPC')).toBeUndefined();
 });

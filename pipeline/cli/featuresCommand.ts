@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { loadConfig, type ConfigInput } from '../config.js';
 import { Database, literal } from '../db/Database.js';
 import { migrate } from '../db/migrations.js';
+import { copyCsv } from '../db/csvCopy.js';
 import { UsageError } from '../errors.js';
 import { buildFeatures } from '../features/customerFeatures.js';
 import { ingestInputs } from '../ingest/ingestInputs.js';
@@ -28,7 +29,8 @@ export function featuresCommand(program: Command, log: Logger): void {
         const p = ingestParams(config);
         await ingestInputs(db, p.inputs, ingestOptions(p, `features-${Date.now()}`, new Date()), log.child({ stage: 'ingest' }));
         const n = await buildFeatures(db, config.asOf!);
-        await db.run(`COPY (SELECT * FROM customer_features ORDER BY customer_id) TO ${literal(file)} (FORMAT ${format}${format === 'csv' ? ', HEADER' : ''})`);
+        if (format === 'csv') await copyCsv(db, 'SELECT * FROM customer_features ORDER BY customer_id', file);
+        else await db.run(`COPY (SELECT * FROM customer_features ORDER BY customer_id) TO ${literal(file)} (FORMAT parquet)`);
         log.info({ customers: n, out: file }, 'features written');
       } finally {
         db.close();

@@ -1,12 +1,15 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
+import { loadConfig, type ConfigInput } from '../config.js';
+import { Database } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
-import { UsageError } from '../errors.js';
+import { InputError, UsageError } from '../errors.js';
 import { csvLine } from '../shared/csv.js';
-import { integer, type Stdout } from './options.js';
-import { withRunDatabase } from './runDatabase.js';
+import { collect, type Stdout } from './options.js';
 
 const ACTIONS = ['save', 'surprise', 'grow', 'nurture', 'win_back'];
+/** The most rows --top may ask for. */
+const MAX_TOP = 1_000_000_000;
 
 interface ListOptions {
   top?: number;
@@ -14,20 +17,38 @@ interface ListOptions {
   risk: string;
   tier?: string;
   segment?: string;
-  country?: string;
+  country?: string[];
   out?: string;
   db?: string;
   config?: string;
 }
 
-const split = (v: string | undefined) => (v === undefined ? [] : v.split(',').map((x) => x.trim()).filter(Boolean));
+/** --top: a whole number from 1 to MAX_TOP (0, negatives, fractions, empty and 64-bit overflow refused). */
+export function topCount(value: string): number {
+  const n = /^\d{1,10}$/.test(value.trim()) ? Number(value.trim()) : NaN;
+  if (!(Number.isInteger(n) && n >= 1 && n <= MAX_TOP)) throw new UsageError(`--top must be a whole number from 1 to ${MAX_TOP.toLocaleString('en-US')}, got "${value}"`);
+  return n;
+}
+
+/**
+ * The values of a filter option: comma separated, `\,` for a comma inside a
+ * value (a country such as "Korea\, Republic of"), each occurrence of a
+ * repeated option adding its own; an empty value is a usage error, never a
+ * dropped filter.
+ */
+export function filterValues(name: string, raw: string | string[] | undefined): string[] {
+  if (raw === undefined) return [];
+  const values = (Array.isArray(raw) ? raw : [raw]).flatMap((r) => r.split(/(?<!\\),/).map((v) => v.replaceAll('\\,', ',').trim()));
+  if (values.some((v) => v === '')) throw new UsageError(`${name}: an empty value in "${(Array.isArray(raw) ? raw : [raw]).join('", "')}"; give one or more values, comma separated (\\, for a comma inside one)`);
+  return values;
+}
 
 /** The WHERE conditions and bound values of a list (every value bound, never pasted). */
 export function listFilter(what: string, o: ListOptions): { where: string[]; params: Record<string, string | number> } {
   if (what !== 'at-risk-vip' && !ACTIONS.includes(what)) throw new UsageError(`list: unknown list "${what}"; expected at-risk-vip or one of ${ACTIONS.join(', ')}`);
-  const levels = split(o.risk);
+  const levels = filterValues('--risk', o.risk);
   const bad = levels.filter((l) => !['low', 'medium', 'high'].includes(l));
-  const tiers = split(o.tier);
+  const tiers = filterValues('--tier', o.tier);
   if (bad.length) throw new UsageError(`--risk: unknown level(s) ${bad.join(', ')}; expected low, medium, high`);
   if (tiers.some((t) => !/^[1-5]$/.test(t))) throw new UsageError(`--tier: expected numbers 1 to 5, got "${o.tier}"`);
   const params: Record<string, string | number> = {};
@@ -39,40 +60,73 @@ export function listFilter(what: string, o: ListOptions): { where: string[]; par
   if (what === 'at-risk-vip') where.push('s.is_vip', inList('s.churn_risk', levels, 'risk'));
   else where.push(inList('s.action', [what], 'action'));
   if (tiers.length) where.push(inList('CAST(s.value_tier AS VARCHAR)', tiers, 'tier'));
-  if (split(o.segment).length) where.push(inList('s.segment', split(o.segment), 'segment'));
-  if (split(o.country).length) where.push(inList('c.country', split(o.country), 'country'));
+  const segments = filterValues('--segment', o.segment);
+  if (segments.length) where.push(inList('s.segment', segments, 'segment'));
+  const countries = filterValues('--country', o.country);
+  if (countries.length) where.push(inList('c.country', countries, 'country'));
   if (o.top) params.top = o.top;
   return { where, params };
 }
 
-/** `fidelio list`: the customers to contact, as CSV or JSON. */
+const hasTable = async (db: Database, table: string) => (await db.value<number>('SELECT count(*) FROM duckdb_tables() WHERE table_name = $1', [table])) > 0;
+
+/**
+ * The published scores a database holds: a working database's
+ * `published_scores` (the copy of customer_scores that its last
+ * publication switched in, written in the same step); the published copy's
+ * `customer_scores` (it holds nothing else). Scores that a run computed but
+ * did not publish (a full disk, a kill after scoring) are never listed.
+ */
+async function publishedScores(db: Database, path: string): Promise<string> {
+  if (!(await hasTable(db, 'runs'))) {
+    if (await hasTable(db, 'customer_scores')) return 'customer_scores';
+    throw new InputError(`${path} has no customer_scores yet: run "fidelio run" first, or point --db at a fidelio database or at its published copy (fidelio.duckdb in the output folder)`);
+  }
+  if (await hasTable(db, 'published_scores')) return 'published_scores';
+  // A database from before published_scores: its customer_scores are the published ones only if its last run succeeded.
+  const last = await db.one<{ outcome: string; run_id: string }>('SELECT outcome, run_id FROM runs ORDER BY started_at DESC LIMIT 1');
+  if (last?.outcome === 'succeeded' && (await hasTable(db, 'customer_scores'))) return 'customer_scores';
+  throw new InputError(last
+    ? `${path} has no published scores: its last run (${last.run_id}) ${last.outcome === 'failed' ? 'failed' : 'did not finish'} before publishing; run "fidelio run" again, or list from the published copy (fidelio.duckdb in the output folder)`
+    : `${path} has no customer_scores yet: run "fidelio run" first`);
+}
+
+/** `fidelio list`: the customers to contact from the last published scores, as CSV or JSON. */
 export function listCommand(program: Command, stdout: Stdout): void {
   program
     .command('list')
     .argument('<what>', 'at-risk-vip, or an action: save, surprise, grow, nurture, win_back')
     .description('customers to contact from the last published scores, highest value at risk first: at-risk-vip (VIPs whose churn_risk is medium or high) or the customers of an action. Opted-out, control-group, cooldown and over-budget customers never appear.')
-    .option('--top <n>', 'how many (default all)', integer('--top'))
+    .option('--top <n>', 'how many (default all)', topCount)
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
     .option('--risk <levels>', 'at-risk-vip: churn_risk levels to include, comma separated', 'medium,high')
     .option('--tier <tiers>', 'only these value tiers, comma separated (1 = top)')
     .option('--segment <segments>', 'only these segments, comma separated')
-    .option('--country <countries>', 'only these countries (from the customers input), comma separated')
+    .option('--country <countries>', 'only these countries (from the customers input), comma separated (\\, for a comma inside a name); repeatable', collect)
     .option('--out <file>', 'write to a file instead of standard output')
-    .option('--db <file>', 'DuckDB database file (default data/fidelio.duckdb)')
+    .option('--db <file>', 'the working database (default data/fidelio.duckdb) or the published copy (fidelio.duckdb in the output folder)')
     .option('--config <file>', 'configuration file')
     .action(async (what: string, o: ListOptions) => {
       const { where, params } = listFilter(what, o);
-      await withRunDatabase(o, 'customer_scores', async (db) => {
-        const rows = await db.all(
-          `${readSql('cli/list_customers.sql')} WHERE ${where.join(' AND ')} ORDER BY s.value_at_risk DESC, s.customer_id ${o.top ? 'LIMIT $top' : ''}`,
-          params,
-        );
-        const columns = rows[0] ? Object.keys(rows[0]) : [];
+      const config = loadConfig(o.config, { db: o.db } as ConfigInput);
+      if (!existsSync(config.db)) throw new InputError(`${config.db} does not exist: run "fidelio run" first, or point --db at a fidelio database`);
+      const db = await Database.open(config.db, { readOnly: true });
+      try {
+        const scores = await publishedScores(db, config.db);
+        const withCountry = await hasTable(db, 'customers');
+        if (!withCountry && o.country?.length) throw new InputError(`${config.db} holds no countries: filter by --country on the working database`);
+        const query = `${readSql('cli/list_customers.sql').replace('/*scores*/', scores).replace('/*customers*/', withCountry ? 'LEFT JOIN customers c USING (customer_id)' : '')}
+          WHERE ${where.join(' AND ')} ORDER BY s.value_at_risk DESC, s.customer_id ${o.top ? 'LIMIT $top' : ''}`;
+        const rows = await db.all(query, params);
+        // The header even when nothing matches: a spreadsheet or a script still sees the columns.
+        const columns = rows[0] ? Object.keys(rows[0]) : (await db.all<{ column_name: string }>(`DESCRIBE ${query}`, params)).map((c) => c.column_name);
         const text = o.format === 'json'
           ? JSON.stringify(rows, null, 2) + '\n'
           : [csvLine(columns), ...rows.map((r) => csvLine(columns.map((c) => r[c])))].join('\n') + '\n';
         if (o.out) writeFileSync(o.out, text);
         else stdout(text);
-      });
+      } finally {
+        db.close();
+      }
     });
 }

@@ -1,8 +1,16 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig, type ConfigInput } from '../config.js';
+import { UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { runPipeline } from '../run.js';
 import { inputOptions, integer, overrides, type CommonOptions, type Stdout } from './options.js';
+
+/** --max-minutes: a positive number of minutes (fractions allowed). */
+const minutes = (value: string) => {
+  const n = Number(value);
+  if (!(value.trim() !== '' && Number.isFinite(n) && n > 0)) throw new InvalidArgumentError(`--max-minutes must be a positive number of minutes, got "${value}"`);
+  return n;
+};
 
 /** `fidelio run`: the whole pipeline; prints where it published. */
 export function runCommand(program: Command, log: Logger, stdout: Stdout): void {
@@ -14,9 +22,17 @@ export function runCommand(program: Command, log: Logger, stdout: Stdout): void 
     .option('--models <dir>', 'trained models folder (default models)')
     .option('--retrain', 'train a challenger even when the champion is recent and the data has not drifted')
     .option('--wait', 'wait for a run that holds the database or the output folder instead of stopping')
-    .action(async (o: CommonOptions & { retrain?: boolean; wait?: boolean }) => {
-      const config = loadConfig(o.config, { ...overrides(o), ...(o.retrain ? { retrain: { always: true } } : {}) } as ConfigInput);
-      const result = await runPipeline(config, log, new Date(), { wait: Boolean(o.wait) });
+    .option('--max-minutes <n>', 'stop the run past this many minutes (default 240: run.maxMinutes), releasing its locks and keeping the publication', minutes)
+    .action(async (o: CommonOptions & { retrain?: boolean; wait?: boolean; maxMinutes?: number }) => {
+      const config = loadConfig(o.config, {
+        ...overrides(o), ...(o.retrain ? { retrain: { always: true } } : {}), ...(o.maxMinutes !== undefined ? { run: { maxMinutes: o.maxMinutes } } : {}),
+      } as ConfigInput);
+      const now = new Date();
+      // A day that has not happened has no history to score: refused before anything is read.
+      if (config.asOf !== undefined && config.asOf > now.toISOString().slice(0, 10)) {
+        throw new UsageError(`--as-of ${config.asOf} is after today (${now.toISOString().slice(0, 10)}, UTC): scores are as of a day whose orders exist; leave it out for the last order date`);
+      }
+      const result = await runPipeline(config, log, now, { wait: Boolean(o.wait) });
       log.info({ out: result.outDir, as_of: result.manifest.as_of, model_version: result.manifest.model_version }, `published to ${result.outDir}`);
       stdout(JSON.stringify({ out: result.outDir, run_id: result.manifest.run_id, as_of: result.manifest.as_of, model_version: result.manifest.model_version }) + '\n');
     });

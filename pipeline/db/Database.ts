@@ -30,6 +30,8 @@ export interface DatabaseOptions {
  */
 export class Database {
   private listener?: (sql: string, params: Params | undefined) => void;
+  /** The connections of the batch streams open now (interrupt reaches them too). */
+  private readonly streams = new Set<DuckDBConnection>();
 
   private constructor(
     readonly path: string,
@@ -113,12 +115,20 @@ export class Database {
   async *batches(sql: string, params?: Params, rows = 65_536): AsyncGenerator<{ columns: Columns; n: number }> {
     this.listener?.(sql, params);
     const connection = await this.instance.connect();
+    this.streams.add(connection);
     try {
       await connection.run(`SET TimeZone = ${literal(this.timezone)}`);
       yield* readBatches(await connection.stream(sql, params), rows);
     } finally {
+      this.streams.delete(connection);
       connection.closeSync();
     }
+  }
+
+  /** Interrupts the query running on this database's connections (it fails with DuckDB's "Interrupted" error). */
+  interrupt(): void {
+    this.connection.interrupt();
+    for (const c of this.streams) c.interrupt();
   }
 
   /**
@@ -204,10 +214,11 @@ function normalizeValue(v: unknown): unknown {
   return v;
 }
 
-function describeOpenError(path: string, err: Error): string {
+export function describeOpenError(path: string, err: Error): string {
   const msg = err.message;
-  if (/lock/i.test(msg)) {
-    return `database ${path} is locked by another process (another fidelio run, or a BI tool holding it open): ${msg}. BI tools should read the published copy in the output folder instead.`;
+  // DuckDB's own lock words (a corrupt file's checksum error speaks of a "block": not a lock).
+  if (/Could not set lock on file|Conflicting lock is held/.test(msg)) {
+    return `database ${path} is locked by another process (another fidelio run, or a BI tool holding it open): ${msg}. BI tools and fidelio list should read the published copy instead (fidelio.duckdb in the output folder: fidelio list --db <out>/fidelio.duckdb).`;
   }
   if (/not a valid DuckDB database|Invalid Input Error|unable to open|Serialization|IO Error/i.test(msg)) {
     return `cannot open ${path} as a DuckDB database: ${msg}. Point --db at a fidelio database or a new path.`;

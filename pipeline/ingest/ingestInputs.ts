@@ -123,7 +123,7 @@ async function ingestFile(db: Database, item: PlannedFile, options: IngestOption
   const spec = specs[item.kind];
   const readable = readablePath(item.path);
   try {
-    const staged = await stageFile(db, readable.path, formatOf(item.path), item.columnMap, item.header, { kind: item.kind, delimiter: item.format.delimiter, encoding: item.format.encoding });
+    const staged = await stageFile(db, readable.path, formatOf(item.path), item.columnMap, item.header, { kind: item.kind, delimiter: item.format.delimiter, encoding: item.format.encoding, displayPath: item.path });
     if (item.kind === 'orders') await checkSingleCurrency(db, staged.relation, item.path, options.currency);
     const mapped = new Set([...item.columnMap.entries()].filter(([, actual]) => actual !== undefined).map(([c]) => c));
     const grain = item.kind === 'orders' ? item.format.grain : 'order';

@@ -98,10 +98,23 @@ function headerText(path: string, encoding: TextEncoding): string {
   return head.toString('utf8').replace(/^\uFEFF/, '');
 }
 
+/** Text in UTF-16 without a byte-order mark: NUL in most odd (little-endian) or most even (big-endian) bytes, and almost none in the others. */
+function looksUtf16(head: Buffer): boolean {
+  const pairs = Math.floor(head.length / 2);
+  if (pairs < 4) return false;
+  let even = 0;
+  let odd = 0;
+  for (let i = 0; i < 2 * pairs; i += 2) {
+    if (head[i] === 0) even++;
+    if (head[i + 1] === 0) odd++;
+  }
+  return Math.max(even, odd) >= 0.6 * pairs && Math.min(even, odd) <= 0.05 * pairs;
+}
+
 /** Why a header line cannot be a header, with the fix: NUL bytes (UTF-16 read as UTF-8), binary bytes, old Mac line ends. */
 function headerProblem(path: string, text: string, kind: string): string | undefined {
   const firstLine = text.split('\n')[0] ?? '';
-  if (firstLine.includes('\u0000')) return `${path}: its first line holds NUL bytes: the file is probably UTF-16 without a byte-order mark; set formats.${kind}.encoding: utf-16`;
+  if (firstLine.includes('\u0000') && looksUtf16(readHead(path, 512))) return `${path}: its first line holds NUL bytes: the file is probably UTF-16 without a byte-order mark; set formats.${kind}.encoding: utf-16`;
   const control = [...firstLine.slice(0, 4096)].filter((ch) => ch < ' ' && ch !== '\t' && ch !== '\r').length;
   if (control > 0 || firstLine.slice(0, 4096).includes('\uFFFD')) {
     return `${path} does not look like a text file: its first line holds ${control || 'invalid'} byte(s) that are not text (a spreadsheet or archive? export it as CSV, JSON lines or Parquet; or set formats.${kind}.encoding)`;
@@ -117,14 +130,17 @@ function headerProblem(path: string, text: string, kind: string): string | undef
  */
 export async function readHeader(db: Database, path: string, format: InputFormat, delimiter: string, encoding: TextEncoding = 'utf-8', kind = 'orders'): Promise<string[]> {
   if (format === 'parquet') {
+    const readable = readablePath(path);
     try {
       const rows = await db.all<{ column_name: string }>(
         'SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet($1))',
-        [readablePath(path).path],
+        [readable.path],
       );
       return rows.map((r) => r.column_name);
     } catch (err) {
       throw new InputError(`${path} cannot be read as Parquet: ${(err as Error).message.split('\n')[0]}`);
+    } finally {
+      readable.cleanup();
     }
   }
   const text = headerText(path, encoding);

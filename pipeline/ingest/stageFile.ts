@@ -1,4 +1,5 @@
 import { ident, literal, type Database } from '../db/Database.js';
+import { InputError } from '../errors.js';
 import type { InputFormat } from './resolveInputs.js';
 import { MAX_ROW_BYTES, readableText, type TextEncoding } from './textCopy.js';
 
@@ -22,6 +23,8 @@ export interface StageOptions {
   kind: string;
   delimiter: string;
   encoding: TextEncoding;
+  /** The file's name as the user gave it, for messages (`path` may be a link to it). */
+  displayPath?: string;
 }
 
 /**
@@ -46,7 +49,13 @@ export async function stageFile(
   await db.run('DROP TABLE IF EXISTS stage; DROP TABLE IF EXISTS stage_lines; DROP TABLE IF EXISTS stage_records');
   if (format === 'parquet') {
     await db.run('CREATE TEMP TABLE stage_lines (line BIGINT, raw VARCHAR)');
-    return stageParquet(db, path, columnMap);
+    try {
+      return await stageParquet(db, path, columnMap);
+    } catch (err) {
+      // A file whose schema reads but whose pages do not (truncated, corrupt): refused whole, naming it.
+      if (/interrupt/i.test((err as Error).message)) throw err;
+      throw new InputError(`${o.displayPath ?? path} cannot be read as Parquet: ${(err as Error).message.split('\n')[0]}; nothing of it was loaded (export it again)`);
+    }
   }
 
   const { path: readable, rejects, cleanup } = await readableText(path, { kind: o.kind, encoding: o.encoding, checkQuotes: format === 'csv' });
@@ -90,9 +99,12 @@ async function stageParquet(db: Database, path: string, columnMap: Map<string, s
   return { rowsRead: await db.value<number>('SELECT count(*) FROM stage'), exactLines: true, relation: 'stage' };
 }
 
+/** The JSONPath of one top-level key, whatever it holds (quotes, backslashes, dots, `$`). */
+export const jsonKeyPath = (key: string): string => `$."${key.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+
 async function stageJsonLines(db: Database, columns: Map<string, string | undefined>): Promise<StagedFile> {
   // CASE does not short-circuit json_extract on bad rows: extract from '{}' for lines that are not objects.
-  const select = canonicalSelect(columns, (c) => `json_extract_string(doc, ${literal(`$."${c}"`)})`);
+  const select = canonicalSelect(columns, (c) => `json_extract_string(doc, ${literal(jsonKeyPath(c))})`);
   await db.run(`CREATE TEMP TABLE stage AS
     SELECT line, raw, CASE WHEN NOT is_object THEN 'not a valid JSON object' END AS structural_error,
       CASE WHEN NOT is_object THEN 'not_a_json_object' END AS structural_class, ${select}

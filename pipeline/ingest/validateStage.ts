@@ -128,13 +128,16 @@ function requiredColumns(spec: InputSpec, ctx: ValidationContext): Set<string> {
   return required;
 }
 
+/** Characters an identifier may not hold: C0 and C1 controls, bidirectional embeddings, overrides and isolates. */
+const ID_CONTROL = "'[\\x00-\\x1f\\x7f-\\x9f\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}]'";
+
 /** True when a staged column's value is usable (the cheap test that spares most rows the reasons). */
 function columnUsable(c: ColumnSpec, required: boolean): string | undefined {
   const raw = ident(c.name);
   const typed = typedRef(c);
-  const idClean = c.id ? ` AND NOT regexp_matches(${raw}, '[[:cntrl:]]')` : '';
+  const idClean = c.id ? ` AND NOT regexp_matches(${raw}, ${ID_CONTROL})` : '';
   if (required) return `(${typed} IS NOT NULL${idClean})`;
-  if (c.type === 'text') return c.id ? `(${raw} IS NULL OR NOT regexp_matches(${raw}, '[[:cntrl:]]'))` : undefined;
+  if (c.type === 'text') return c.id ? `(${raw} IS NULL OR NOT regexp_matches(${raw}, ${ID_CONTROL}))` : undefined;
   return `(${typed} IS NOT NULL OR ${raw} IS NULL OR trim(${raw}) = '')`;
 }
 
@@ -148,8 +151,9 @@ function columnChecks(c: ColumnSpec, required: boolean, kind: string, ctx: Valid
   if (required) checks.push({ when: blank, reason: `'missing ${name}'`, reasonClass: `missing_${name}` });
   if (c.id) {
     checks.push({
-      when: `regexp_matches(${raw}, '[[:cntrl:]]')`,
-      reason: `'${name} ' || ${show(`regexp_replace(${raw}, '[[:cntrl:]]', '?', 'g')`)} || ' holds control characters (shown as ?)'`,
+      // C0 and C1 controls, and the bidirectional overrides that make an id display as another.
+      when: `regexp_matches(${raw}, ${ID_CONTROL})`,
+      reason: `'${name} ' || ${show(`regexp_replace(${raw}, ${ID_CONTROL}, '?', 'g')`)} || ' holds control characters (shown as ?)'`,
       reasonClass: `${name}_control_characters`,
     });
   }
@@ -175,7 +179,7 @@ function columnChecks(c: ColumnSpec, required: boolean, kind: string, ctx: Valid
         });
       }
       checks.push({
-        when: `${unparsed} AND NOT contains(${raw}, '_') AND TRY_CAST(${text} AS DOUBLE) IS NOT NULL`,
+        when: `${unparsed} AND NOT contains(${raw}, '_') AND isfinite(TRY_CAST(${text} AS DOUBLE))`,
         reason: `'${name} ' || ${show(raw)} || ' is out of range (at most 16 digits before the decimal point)'`,
         reasonClass: `${name}_out_of_range`,
       });

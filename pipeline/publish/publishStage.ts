@@ -29,13 +29,14 @@ export interface PublishOutput {
  * The publish stage: the KPI tables, then the release folder (tables as
  * Parquet and CSV, metrics, report, the read-only database copy, the
  * manifest), switched in at once; this run's rows of
- * customer_scores_history are recorded in the same step, so the contact
- * history holds what was published and nothing else.
+ * customer_scores_history and the published_scores that `fidelio list`
+ * serves are recorded in the same step, so the contact history and the
+ * lists hold what was published and nothing else.
  */
 export const publishStage: Stage<PublishParams, Pick<FeaturesOutput, 'asOf'> & Pick<TrainOutput, 'models'>, PublishOutput> = {
   name: 'publish',
-  reads: ['customer_scores', 'orders', 'rejected_rows', 'customer_scores_history'],
-  writes: ['kpis_monthly', 'kpis_by_group', 'customer_scores_history'],
+  reads: ['customer_scores', 'orders', 'rejected_rows', 'customer_scores_history', 'customers'],
+  writes: ['kpis_monthly', 'kpis_by_group', 'customer_scores_history', 'published_scores'],
   outside: 'writes the release folder and switches --out to it',
   params: (c: Config) => ({ out: c.out, horizonDays: c.horizonDays, currency: c.currency, cmgrMonths: c.kpis.cmgrMonths, costs: c.costs }),
   async run(ctx, p, { asOf, models }) {
@@ -56,8 +57,10 @@ export const publishStage: Stage<PublishParams, Pick<FeaturesOutput, 'asOf'> & P
         ...manifest, cmgr, rejected_by_reason: rejectedByReason, outcome: 'succeeded', finished_at: new Date().toISOString(),
         stages: [...manifest.stages, { name: 'publish', seconds: secondsSince(started) }],
       });
+      // The contact history and the scores that `fidelio list` serves change in the step that publishes them.
       const release = await db.transaction(async () => {
         await db.run(`INSERT INTO customer_scores_history ${readSql('publish/customer_scores_history.sql')}`, { run_id: runId });
+        await db.run('CREATE OR REPLACE TABLE published_scores AS SELECT * FROM customer_scores');
         return publication.commit(runId);
       });
       return { cmgr, rejectedByReason, release };

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { literal, type Database } from '../db/Database.js';
+import { copyCsv } from '../db/csvCopy.js';
 import { readSql } from '../db/sqlFile.js';
 import type { Step } from '../measure.js';
 
@@ -10,21 +11,25 @@ const PUBLISHED_TABLES = ['customer_scores', 'kpis_monthly', 'kpis_by_group'] as
 /** customer_scores as Parquet and CSV, the KPI tables as CSV, in a stable order. */
 export async function writeTableFiles(db: Database, dir: string): Promise<void> {
   await db.run(`COPY (SELECT * FROM customer_scores ORDER BY customer_id) TO ${literal(join(dir, 'customer_scores.parquet'))} (FORMAT parquet)`);
-  await db.run(`COPY (SELECT * FROM customer_scores ORDER BY customer_id) TO ${literal(join(dir, 'customer_scores.csv'))} (HEADER, DELIMITER ',')`);
-  await db.run(`COPY (SELECT * FROM kpis_monthly ORDER BY month) TO ${literal(join(dir, 'kpis_monthly.csv'))} (HEADER, DELIMITER ',')`);
-  await db.run(`COPY (SELECT * FROM kpis_by_group ORDER BY dimension, grp) TO ${literal(join(dir, 'kpis_by_group.csv'))} (HEADER, DELIMITER ',')`);
+  // CSV text is made spreadsheet-safe (a customer id "=HYPERLINK(...)" is written '=HYPERLINK(...)); Parquet keeps it.
+  await copyCsv(db, 'SELECT * FROM customer_scores ORDER BY customer_id', join(dir, 'customer_scores.csv'));
+  await copyCsv(db, 'SELECT * FROM kpis_monthly ORDER BY month', join(dir, 'kpis_monthly.csv'));
+  await copyCsv(db, 'SELECT * FROM kpis_by_group ORDER BY dimension, grp', join(dir, 'kpis_by_group.csv'));
 }
 
 /**
  * The read-only copy for BI tools (they never hold the working database):
- * the published tables, this run's rejected rows, and the score history
- * with this run's rows (customer_scores_history.sql) already in it.
+ * the published tables, this run's rejected rows, the customers' countries,
+ * and the score history with this run's rows (customer_scores_history.sql)
+ * already in it.
  */
 export async function writeDatabaseCopy(db: Database, path: string, runId: string): Promise<void> {
   await db.run(`ATTACH ${literal(path)} AS publication`);
   try {
     for (const table of PUBLISHED_TABLES) await db.run(`CREATE TABLE publication.${table} AS SELECT * FROM ${table}`);
     await db.run('CREATE TABLE publication.rejected_rows AS SELECT * FROM rejected_rows WHERE run_id = $run_id', { run_id: runId });
+    // Countries, for `fidelio list --country` on the copy.
+    await db.run('CREATE TABLE publication.customers AS SELECT customer_id, country FROM customers ORDER BY customer_id');
     await db.run(`CREATE TABLE publication.customer_scores_history AS SELECT * FROM customer_scores_history
       UNION ALL ${readSql('publish/customer_scores_history.sql')}`, { run_id: runId });
   } finally {

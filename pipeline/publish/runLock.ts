@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { DataError } from '../errors.js';
@@ -10,6 +10,15 @@ interface Holder {
   run_id: string;
   started_at: string;
 }
+
+/** A stale lock taken over: who held it, and when its holder was last seen alive (the lock's heartbeat). */
+export interface TakenOver {
+  holder: Holder;
+  lastSeen: string;
+}
+
+/** How often a holder touches its locks, so that a dead run's last sign of life is known. */
+const HEARTBEAT_MS = 30_000;
 
 const isAlive = (pid: number): boolean => {
   try {
@@ -24,11 +33,16 @@ const isAlive = (pid: number): boolean => {
  * One run at a time per database and per output folder: a lock file created
  * exclusively (O_EXCL) beside each, naming the process that holds it. A lock
  * left by a process that no longer exists on this host is stale and is
- * taken over (and logged). With `wait`, a run waits for the holder instead
- * of being refused.
+ * taken over (and logged, and reported in `takenOver` for the run to mark
+ * the dead run failed). A holder touches its locks every 30 s: a stale
+ * lock's time is when its holder was last seen alive. With `wait`, a run
+ * waits for the holder instead of being refused.
  */
 export class RunLock {
   private held: string[] = [];
+  private heartbeat?: NodeJS.Timeout;
+  /** The stale locks this one replaced. */
+  readonly takenOver: TakenOver[] = [];
 
   static async acquire(paths: string[], runId: string, log: Logger, wait = false): Promise<RunLock> {
     const lock = new RunLock();
@@ -38,6 +52,17 @@ export class RunLock {
       lock.release();
       throw err;
     }
+    lock.heartbeat = setInterval(() => {
+      const now = new Date();
+      for (const path of lock.held) {
+        try {
+          utimesSync(path, now, now);
+        } catch {
+          // removed under us: the next run will say the lock was taken over
+        }
+      }
+    }, HEARTBEAT_MS);
+    lock.heartbeat.unref();
     return lock;
   }
 
@@ -63,6 +88,15 @@ export class RunLock {
       }
       if (!holder || (holder.host === hostname() && !isAlive(holder.pid))) {
         log.warn({ lock: path, holder }, 'taking over a stale lock left by a process that no longer runs');
+        if (holder && !this.takenOver.some((t) => t.holder.run_id === holder!.run_id)) {
+          let lastSeen = holder.started_at;
+          try {
+            lastSeen = statSync(path).mtime.toISOString();
+          } catch {
+            // gone meanwhile: its start is the last sign of life known
+          }
+          this.takenOver.push({ holder, lastSeen });
+        }
         rmSync(path, { force: true });
         continue;
       }
@@ -79,6 +113,7 @@ export class RunLock {
   }
 
   release(): void {
+    clearInterval(this.heartbeat);
     for (const path of this.held) rmSync(path, { force: true });
     this.held = [];
   }

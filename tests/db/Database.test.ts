@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { Database, addDays, dateParam, ident, literal } from '../../pipeline/db/Database.js';
+import { Database, addDays, dateParam, describeOpenError, ident, literal } from '../../pipeline/db/Database.js';
 import { DataError, UsageError } from '../../pipeline/errors.js';
 import { withDb } from '../helpers/withDb.js';
 
@@ -91,4 +91,12 @@ describe('columns and batches', () => {
       }
     });
   });
+});
+
+test('a lock is told as a lock, a corrupt file as a corrupt file (its checksum error speaks of a "block")', () => {
+  const locked = describeOpenError('f.duckdb', new Error('IO Error: Could not set lock on file "f.duckdb": Conflicting lock is held in /usr/bin/node (PID 4242)'));
+  expect(locked).toMatch(/^database f\.duckdb is locked by another process .* fidelio list --db <out>\/fidelio\.duckdb\)\.$/);
+  const corrupt = describeOpenError('f.duckdb', new Error('IO Error: Corrupt database file: computed checksum 1 does not match stored checksum 2 in block at location 262144'));
+  expect(corrupt).toMatch(/^cannot open f\.duckdb as a DuckDB database: .*checksum.*Point --db at a fidelio database or a new path\.$/);
+  expect(corrupt).not.toMatch(/locked/);
 });

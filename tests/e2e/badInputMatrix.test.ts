@@ -90,13 +90,13 @@ describe('data that leaves nothing to score: exit 1 with what to do', () => {
       expect(r.errors).toContain(`cannot open ${db} as a DuckDB database`);
     });
   });
-  test('an output folder that cannot be made', async () => {
+  test('an output folder that cannot be made: exit 2, naming why', async () => {
     await withTempDir(async (dir) => {
       const file = writeFile(dir, 'plain-file', 'x');
       const orders = writeFile(dir, 'o.csv', `${HEADER}\n${goodLines.join('\n')}\n`);
       const r = await runCli(['run', '--orders', orders, '--db', join(dir, 'f.duckdb'), '--out', join(file, 'out')]);
-      expect(r.code).toBe(1);
-      expect(r.errors).toMatch(/ENOTDIR|not a directory/);
+      expect(r.code).toBe(2);
+      expect(r.errors).toMatch(/^cannot use \S*plain-file\S*: a part of the path is a file, not a folder \(ENOTDIR\); check the path, or point --db and --out at folders this user can write\. The previous publication is intact\.$/);
     });
   });
 });

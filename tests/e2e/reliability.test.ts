@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { Database } from '../../pipeline/db/Database.js';
 import { packageRoot } from '../../pipeline/db/sqlFile.js';
 import { withTempDir, writeFile } from '../helpers/withDb.js';
 
@@ -65,8 +66,54 @@ describe('a run killed at any stage leaves the previous publication whole', () =
       expect(after.runId).not.toBe(before.runId);
       expect(after.scores).toEqual(before.scores);
       expect(readdirSync(join(dir, '.out.releases')).filter((n) => n.endsWith('.partial'))).toEqual([]);
+      // Each killed run is recorded as failed, with when it was last seen; none is left 'running'.
+      const db = await Database.open(join(dir, 'f.duckdb'), { readOnly: true });
+      try {
+        const runs = await db.all<{ outcome: string; error: string | null }>('SELECT outcome, error FROM runs ORDER BY started_at');
+        expect(runs.map((r) => r.outcome)).toEqual(['succeeded', 'failed', 'failed', 'failed', 'failed', 'failed', 'succeeded']);
+        for (const r of runs.filter((x) => x.outcome === 'failed')) {
+          expect(r.error).toMatch(/^killed: its process \d+ on .+ stopped while it ran \(last seen \d{4}-\d\d-\d\dT[\d:.]+Z\); run \S+ took over its lock$/);
+        }
+      } finally {
+        db.close();
+      }
     });
   }, 180_000);
+});
+
+describe('a run past its time budget', () => {
+  test('stops with exit 1 and the reason recorded, releases its locks, keeps the publication; the next run publishes', async () => {
+    await withTempDir(async (dir) => {
+      const args = setup(dir);
+      expect((await runCli(args)).code).toBe(0);
+      const before = published(dir);
+      // A budget of 0.3 s: passed during the first stages of a run that takes seconds.
+      const late = await runCli([...args, '--max-minutes', '0.005']);
+      expect(late.code).toBe(1);
+      expect(late.stderr).toMatch(/the run passed run\.maxMinutes \(0\.005 minutes\) during .+ and was stopped: the previous publication is intact and the locks are released/);
+      expect(published(dir)).toEqual(before);
+      expect(readdirSync(dir).filter((f) => f.endsWith('.lock'))).toEqual([]);
+      const db = await Database.open(join(dir, 'f.duckdb'), { readOnly: true });
+      try {
+        expect(await db.value(`SELECT error FROM runs ORDER BY started_at DESC LIMIT 1`)).toMatch(/passed run\.maxMinutes/);
+      } finally {
+        db.close();
+      }
+      const next = await runCli(args);
+      expect(next.code).toBe(0);
+      expect(next.stderr).not.toContain('taking over a stale lock');
+      expect(published(dir).scores).toEqual(before.scores);
+    });
+  }, 180_000);
+  test('--max-minutes must be a positive number (exit 2)', async () => {
+    await withTempDir(async (dir) => {
+      for (const bad of ['0', '-1', 'soon', '']) {
+        const out = await runCli([...setup(dir), '--max-minutes', bad]);
+        expect(out.code, bad).toBe(2);
+        expect(out.stderr).toContain('--max-minutes must be a positive number of minutes');
+      }
+    });
+  }, 60_000);
 });
 
 describe('two runs at once', () => {

