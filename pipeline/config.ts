@@ -97,8 +97,18 @@ export const scoringSchema = z
         maxActions: z.number().int().min(0).optional(),
         maxSpend: z.number().min(0).optional(),
         costPerAction: z.number().min(0).default(0),
-        /** Assumed share of the value at risk an action keeps. */
+        /** Assumed share of the value at risk an action keeps, until its effect is measured (effects). */
         saveRate: probability.default(0.25),
+      })
+      .strict()
+      .prefault({}),
+    /** Measuring what the actions did: contacted customers against their control group once a run's horizon has passed (action_effects). */
+    effects: z
+      .object({
+        /** Fewer contacted or control customers than this in a run's action: too few to measure. */
+        minGroup: z.number().int().min(2).default(30),
+        /** A measured save rate replaces saveRate in the budget once its 90% interval is at most this wide on each side. */
+        ratePrecision: z.number().positive().max(1).default(0.1),
       })
       .strict()
       .prefault({}),

@@ -1,3 +1,4 @@
+import type { ActionRate } from './shared/actionRate.js';
 /**
  * The run manifest's shape (run_manifest.json, the `runs` table): the
  * contract's record of what a run read, did and published.
@@ -64,6 +65,8 @@ export interface RunManifest {
   as_of?: string;
   horizon_days: number;
   model_version?: string;
+  /** The budget's rate per action: the measured save rate where action_effects knows it precisely enough, else the assumed one. */
+  action_rates?: ActionRate[];
   /** The model trained by this run, and whether it became the champion, and why. */
   model?: { trained: string | null; promoted: boolean; reason: string };
   tfjs_backend?: string;

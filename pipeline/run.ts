@@ -36,6 +36,7 @@ function describe(manifest: RunManifest, s: Partial<RunState>): RunManifest {
     ...(s.tfjsBackend ? { tfjs_backend: s.tfjsBackend } : {}),
     ...(s.model ? { model: s.model } : {}),
     ...(s.models ? { model_version: s.models.version } : {}),
+    ...(s.actionRates ? { action_rates: s.actionRates } : {}),
     ...(s.release ? { cmgr: s.cmgr, rejected_by_reason: s.rejectedByReason } : {}),
   };
 }

@@ -4,13 +4,13 @@ import type { IngestOutput } from './ingest/ingestStage.js';
 import { ingestStage } from './ingest/ingestStage.js';
 import type { PublishOutput } from './publish/publishStage.js';
 import { publishStage } from './publish/publishStage.js';
-import { scoreStage } from './score/scoreStage.js';
+import { scoreStage, type ScoreOutput } from './score/scoreStage.js';
 import type { Stage } from './stage.js';
 import type { TrainOutput } from './train/trainStage.js';
 import { trainStage } from './train/trainStage.js';
 
 /** What the stages hand each other, gathered as the run goes: each stage adds its output. */
-export type RunState = IngestOutput & FeaturesOutput & TrainOutput & { scored: number } & PublishOutput;
+export type RunState = IngestOutput & FeaturesOutput & TrainOutput & ScoreOutput & PublishOutput;
 
 /** A stage of the table: stages of different parameter and result types, each reading what earlier ones added. */
 export type AnyStage = Stage<unknown, Partial<RunState>, Partial<RunState>>;

@@ -157,6 +157,13 @@ export const migrations: Migration[] = [
       ALTER TABLE rejected_rows ADD COLUMN reason_class VARCHAR;
     `,
   },
+  {
+    version: 5,
+    name: 'the horizon of each contact, for action effects',
+    sql: `
+      ALTER TABLE customer_scores_history ADD COLUMN horizon_days INTEGER;
+    `,
+  },
 ];
 
 export async function migrate(db: Database): Promise<{ from: number; to: number }> {

@@ -7,6 +7,8 @@ import { readSql } from '../db/sqlFile.js';
 import { secondsSince } from '../measure.js';
 import type { Stage } from '../stage.js';
 import type { TrainOutput } from '../train/trainStage.js';
+import type { ActionRate } from '../shared/actionRate.js';
+import { buildActionEffects, type EffectParams } from './buildActionEffects.js';
 import { buildKpis, type KpiParams } from './buildKpis.js';
 import { Publication } from './publication.js';
 import { renderReport } from './report.js';
@@ -16,6 +18,7 @@ import { writeJson, writeRelease } from './releaseFiles.js';
 export interface PublishParams extends KpiParams {
   /** The publication folder (--out). */
   out: string;
+  effects: Omit<EffectParams, 'horizonDays'>;
 }
 
 export interface PublishOutput {
@@ -33,24 +36,28 @@ export interface PublishOutput {
  * serves are recorded in the same step, so the contact history and the
  * lists hold what was published and nothing else.
  */
-export const publishStage: Stage<PublishParams, Pick<FeaturesOutput, 'asOf'> & Pick<TrainOutput, 'models'>, PublishOutput> = {
+export const publishStage: Stage<PublishParams, Pick<FeaturesOutput, 'asOf'> & Pick<TrainOutput, 'models'> & { actionRates?: ActionRate[] }, PublishOutput> = {
   name: 'publish',
   reads: ['customer_scores', 'orders', 'rejected_rows', 'customer_scores_history', 'customers'],
-  writes: ['kpis_monthly', 'kpis_by_group', 'customer_scores_history', 'published_scores'],
+  writes: ['kpis_monthly', 'kpis_by_group', 'action_effects', 'customer_scores_history', 'published_scores'],
   outside: 'writes the release folder and switches --out to it',
-  params: (c: Config) => ({ out: c.out, horizonDays: c.horizonDays, currency: c.currency, cmgrMonths: c.kpis.cmgrMonths, costs: c.costs }),
-  async run(ctx, p, { asOf, models }) {
+  params: (c: Config) => ({
+    out: c.out, horizonDays: c.horizonDays, currency: c.currency, cmgrMonths: c.kpis.cmgrMonths, costs: c.costs,
+    effects: { minGroup: c.scoring.effects.minGroup, costPerAction: c.scoring.budget.costPerAction, margin: c.costs?.grossMargin ?? 1 },
+  }),
+  async run(ctx, p, { asOf, models, actionRates }) {
     const started = performance.now();
     const { db, runId, step } = ctx;
     const publication = new Publication(p.out);
     try {
       const cmgr = await step('KPIs', () => buildKpis(db, asOf, p));
+      await step('action effects', () => buildActionEffects(db, runId, asOf, { ...p.effects, horizonDays: p.horizonDays }));
       const rejectedByReason = await db.all<NonNullable<RunManifest['rejected_by_reason']>[number]>(readSql('publish/rejected_by_reason.sql'), { run_id: runId });
       const dir = publication.staging(runId);
-      const report = async () => renderReport(await loadReportData(db, runId, p.horizonDays), {
-        runId, asOf, horizonDays: p.horizonDays, currency: p.currency, modelVersion: models.version, metrics: models.metrics, cmgr: cmgr?.value ?? null,
+      const report = async () => renderReport(await loadReportData(db, runId), {
+        runId, asOf, horizonDays: p.horizonDays, currency: p.currency, modelVersion: models.version, metrics: models.metrics, cmgr: cmgr?.value ?? null, minGroup: p.effects.minGroup, actionRates,
       });
-      await writeRelease(db, dir, runId, models.metrics, report, step);
+      await writeRelease(db, dir, runId, p.horizonDays, models.metrics, report, step);
       // The published manifest times publication up to its own writing; the database's copy has the full figure.
       const manifest = ctx.manifest();
       writeJson(join(dir, 'run_manifest.json'), {
@@ -59,7 +66,7 @@ export const publishStage: Stage<PublishParams, Pick<FeaturesOutput, 'asOf'> & P
       });
       // The contact history and the scores that `fidelio list` serves change in the step that publishes them.
       const release = await db.transaction(async () => {
-        await db.run(`INSERT INTO customer_scores_history ${readSql('publish/customer_scores_history.sql')}`, { run_id: runId });
+        await db.run(`INSERT INTO customer_scores_history ${readSql('publish/customer_scores_history.sql')}`, { run_id: runId, horizon: p.horizonDays });
         await db.run('CREATE OR REPLACE TABLE published_scores AS SELECT * FROM customer_scores');
         return publication.commit(runId);
       });

@@ -6,7 +6,7 @@ import { readSql } from '../db/sqlFile.js';
 import type { Step } from '../measure.js';
 
 /** The tables BI tools read, copied whole into the published database. */
-const PUBLISHED_TABLES = ['customer_scores', 'kpis_monthly', 'kpis_by_group'] as const;
+const PUBLISHED_TABLES = ['customer_scores', 'kpis_monthly', 'kpis_by_group', 'action_effects'] as const;
 
 /** customer_scores as Parquet and CSV, the KPI tables as CSV, in a stable order. */
 export async function writeTableFiles(db: Database, dir: string): Promise<void> {
@@ -15,6 +15,8 @@ export async function writeTableFiles(db: Database, dir: string): Promise<void> 
   await copyCsv(db, 'SELECT * FROM customer_scores ORDER BY customer_id', join(dir, 'customer_scores.csv'));
   await copyCsv(db, 'SELECT * FROM kpis_monthly ORDER BY month', join(dir, 'kpis_monthly.csv'));
   await copyCsv(db, 'SELECT * FROM kpis_by_group ORDER BY dimension, grp', join(dir, 'kpis_by_group.csv'));
+  await db.run(`COPY (SELECT * FROM action_effects ORDER BY as_of DESC, run_id DESC, action) TO ${literal(join(dir, 'action_effects.parquet'))} (FORMAT parquet)`);
+  await copyCsv(db, 'SELECT * FROM action_effects ORDER BY as_of DESC, run_id DESC, action', join(dir, 'action_effects.csv'));
 }
 
 /**
@@ -23,7 +25,7 @@ export async function writeTableFiles(db: Database, dir: string): Promise<void> 
  * and the score history with this run's rows (customer_scores_history.sql)
  * already in it.
  */
-export async function writeDatabaseCopy(db: Database, path: string, runId: string): Promise<void> {
+export async function writeDatabaseCopy(db: Database, path: string, runId: string, horizonDays: number): Promise<void> {
   await db.run(`ATTACH ${literal(path)} AS publication`);
   try {
     for (const table of PUBLISHED_TABLES) await db.run(`CREATE TABLE publication.${table} AS SELECT * FROM ${table}`);
@@ -31,7 +33,7 @@ export async function writeDatabaseCopy(db: Database, path: string, runId: strin
     // Countries, for `fidelio list --country` on the copy.
     await db.run('CREATE TABLE publication.customers AS SELECT customer_id, country FROM customers ORDER BY customer_id');
     await db.run(`CREATE TABLE publication.customer_scores_history AS SELECT * FROM customer_scores_history
-      UNION ALL ${readSql('publish/customer_scores_history.sql')}`, { run_id: runId });
+      UNION ALL ${readSql('publish/customer_scores_history.sql')}`, { run_id: runId, horizon: horizonDays });
   } finally {
     await db.run('DETACH publication');
   }
@@ -43,10 +45,10 @@ export function writeJson(path: string, value: unknown): void {
 }
 
 /** The whole release folder's content but the manifest, each part timed. */
-export async function writeRelease(db: Database, dir: string, runId: string, metrics: unknown, report: () => Promise<string>, step: Step): Promise<void> {
+export async function writeRelease(db: Database, dir: string, runId: string, horizonDays: number, metrics: unknown, report: () => Promise<string>, step: Step): Promise<void> {
   await step('Parquet and CSV files', () => writeTableFiles(db, dir));
   writeJson(join(dir, 'model_metrics.json'), metrics);
   const html = await step('report', report);
   writeFileSync(join(dir, 'report.html'), html);
-  await step('database copy', () => writeDatabaseCopy(db, join(dir, 'fidelio.duckdb'), runId));
+  await step('database copy', () => writeDatabaseCopy(db, join(dir, 'fidelio.duckdb'), runId, horizonDays));
 }

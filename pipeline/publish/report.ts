@@ -1,3 +1,6 @@
+import { effectSentence, verdict } from './actionEffectWords.js';
+import type { ActionRate } from '../shared/actionRate.js';
+import type { ActionEffect } from './buildActionEffects.js';
 import type { ReportData, Transition } from './reportData.js';
 import { barChart, lineChart } from './svgCharts.js';
 
@@ -22,6 +25,10 @@ export interface ReportContext {
   modelVersion: string;
   metrics: Record<string, unknown>;
   cmgr: number | null;
+  /** scoring.effects.minGroup: below it an action's effect is not measured. */
+  minGroup: number;
+  /** The budget's rate per action this run (the score stage's). */
+  actionRates?: readonly ActionRate[];
 }
 
 /** The parts of model_metrics.json the report reads. */
@@ -164,9 +171,30 @@ ${d.vipsToHigh.length ? `<h3>VIPs now at high risk</h3>${table(['customer', 'ris
   return `<h2>Since the last run</h2>\n${body}`;
 }
 
+/** Which rate the budget priced each action's contacts with: measured, or assumed. */
+function ratesParagraph(ctx: ReportContext): string {
+  const rates = ctx.actionRates ?? [];
+  const measured = rates.filter((r) => r.source === 'measured');
+  const assumed = rates.filter((r) => r.source === 'assumed');
+  if (!rates.length) return '';
+  const said = measured.map((r) => `${r.action} ${pct(r.rate)} (measured on the run as of ${r.measured!.as_of}, 90% interval ${pct(r.measured!.low)} to ${pct(r.measured!.high)})`);
+  if (assumed.length) said.push(`${assumed.map((r) => r.action).join(', ')} ${pct(assumed[0]!.rate)} (assumed: scoring.budget.saveRate, until measured precisely enough)`);
+  return `<p>The budget priced this run's contacts with the share of the value at risk each action keeps: ${esc(said.join('; '))}.</p>`;
+}
+
 function effectsSection(d: ReportData, ctx: ReportContext): string {
+  if (d.effects.length === 0) {
+    return `<h2>Did the actions work?</h2>
+<p>Contacted customers are compared with their untouched control group once a run's ${ctx.horizonDays}-day horizon has passed: no action to compare yet.</p>
+${ratesParagraph(ctx)}`;
+  }
+  const measured = d.effects.filter((e) => e.status === 'measured');
+  const line = (e: ActionEffect) => `<li${verdict(e) === 'does_not_pay' ? ' class="warn"' : ''}>${esc(effectSentence(e, ctx.currency, ctx.minGroup))}</li>`;
   return `<h2>Did the actions work?</h2>
-${d.effects.length === 0 ? `<p>Contacted customers are compared with their untouched control group once a run's ${ctx.horizonDays}-day horizon has passed: nothing to compare yet.</p>` : table(['run as of', 'action', 'contacted', 'control', 'churn, contacted', 'churn, control'], d.effects.map((e) => [e.as_of, e.action, e.treated, e.control, pct(e.treated_churn_rate), pct(e.control_churn_rate)]), ['l', 'l', 'r', 'r', 'r', 'r'])}`;
+<p>Each run's contacted customers against the control group of the same action (never contacted), over that run's horizon; the full table is <code>action_effects</code>.</p>
+${measured.length ? `<ul>\n${measured.map(line).join('\n')}\n</ul>` : '<p>No action measured yet.</p>'}
+${ratesParagraph(ctx)}
+${d.effects.length > measured.length ? `<h3>Not measured yet</h3>\n<ul>\n${d.effects.filter((e) => e.status !== 'measured').slice(0, 12).map(line).join('\n')}\n</ul>` : ''}`;
 }
 
 function kpiSection(d: ReportData): string {

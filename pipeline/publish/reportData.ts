@@ -1,3 +1,4 @@
+import type { ActionEffect } from './buildActionEffects.js';
 import type { Database, Row } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
 
@@ -19,13 +20,13 @@ export interface ReportData {
   rejects: Row[];
   transitions: Transition[];
   vipsToHigh: Row[];
-  effects: Row[];
+  effects: ActionEffect[];
   /** Oldest first. */
   monthly: { month: string; revenue: number; customers_active: number; vips_active: number }[];
   concentration: { customers: number; value: number }[];
 }
 
-export async function loadReportData(db: Database, runId: string, horizonDays: number): Promise<ReportData> {
+export async function loadReportData(db: Database, runId: string): Promise<ReportData> {
   const sql = (name: string) => readSql(`publish/${name}.sql`);
   const monthly = await db.all<ReportData['monthly'][number]>(sql('report_monthly'));
   return {
@@ -37,7 +38,7 @@ export async function loadReportData(db: Database, runId: string, horizonDays: n
     rejects: await db.all(sql('report_rejects'), { run_id: runId }),
     transitions: await db.all<Transition>(sql('transitions'), { run_id: runId }),
     vipsToHigh: await db.all(sql('report_vips_to_high'), { run_id: runId }),
-    effects: await db.all(sql('action_effects'), { horizon: horizonDays }),
+    effects: await db.all<ActionEffect>('SELECT * FROM action_effects ORDER BY as_of DESC, run_id DESC, action'),
     monthly: monthly.reverse(),
     concentration: await db.all<ReportData['concentration'][number]>(sql('report_concentration')),
   };

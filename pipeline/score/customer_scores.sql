@@ -30,7 +30,8 @@
 --   is_control          in the action's control group: not contacted, to measure the actions' effect
 --   contact             to be contacted for the action: not opted out, not control, not in cooldown, within budget
 --   contact_blocked_by  why an action's customer is not contacted: opted_out, control, cooldown or budget
---   expected_value_retained   value_at_risk x the assumed save rate, for contacted customers
+--   expected_value_retained   value_at_risk x the action's rate (its measured save rate, else scoring.budget.saveRate:
+--                             actionRates.ts), for contacted customers
 --   currency            the currency of every amount above
 WITH base AS (
   SELECT
@@ -148,6 +149,9 @@ acted AS (
 disciplined AS (
   SELECT a.*,
     a.action <> 'none' AND hash(a.customer_id || '|' || a.action || '|' || $seed) % 10000 < $control_share * 10000 AS is_control,
+    -- the share of the value at risk a contact keeps: the action's measured save rate, or the assumed one (actionRates.ts)
+    CASE a.action WHEN 'save' THEN $rate_save WHEN 'surprise' THEN $rate_surprise WHEN 'grow' THEN $rate_grow
+      WHEN 'nurture' THEN $rate_nurture WHEN 'win_back' THEN $rate_win_back ELSE $save_rate END AS action_rate,
     CASE
       WHEN a.action = 'none' THEN NULL
       WHEN a.opted_out THEN 'opted_out'
@@ -161,7 +165,7 @@ disciplined AS (
 ),
 budgeted AS (
   SELECT *,
-    row_number() OVER (ORDER BY value_at_risk * $save_rate - $cost_per_action DESC, customer_id) AS budget_rank
+    row_number() OVER (ORDER BY value_at_risk * action_rate - $cost_per_action DESC, customer_id) AS budget_rank
   FROM disciplined WHERE action <> 'none' AND pre_blocked IS NULL
 ),
 chosen AS (
@@ -169,7 +173,7 @@ chosen AS (
     coalesce(d.pre_blocked, CASE WHEN d.action <> 'none' AND (
         b.budget_rank > coalesce($max_actions, 9223372036854775807)
         OR b.budget_rank * $cost_per_action > coalesce($max_spend, 1e300)
-        OR ($cost_per_action > 0 AND d.value_at_risk * $save_rate <= $cost_per_action)
+        OR ($cost_per_action > 0 AND d.value_at_risk * d.action_rate <= $cost_per_action)
       ) THEN 'budget' END) AS contact_blocked_by
   FROM disciplined d LEFT JOIN budgeted b USING (customer_id)
 )
@@ -211,7 +215,7 @@ SELECT
   is_control,
   action <> 'none' AND contact_blocked_by IS NULL AS contact,
   contact_blocked_by,
-  CASE WHEN action <> 'none' AND contact_blocked_by IS NULL THEN value_at_risk * $save_rate ELSE 0 END AS expected_value_retained,
+  CASE WHEN action <> 'none' AND contact_blocked_by IS NULL THEN value_at_risk * action_rate ELSE 0 END AS expected_value_retained,
   -- Replaced by the network's occlusion attribution when the network is the churn champion (reasons.ts);
   -- otherwise what drives the probabilistic models and the table: recency against the customer's rhythm, frequency.
   coalesce(NULLIF(concat_ws('; ',

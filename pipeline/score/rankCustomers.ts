@@ -4,6 +4,7 @@ import { UsageError } from '../errors.js';
 import { featureBatches, withBtydFeatures } from '../learn/featureColumns.js';
 import type { TrainedModels } from '../learn/trainedModels.js';
 import { untimed, type Step } from '../measure.js';
+import type { ActionRate } from './actionRates.js';
 import { occlusionReasons } from './reasons.js';
 import { customerScoresParams, customerScoresSql, type ScoreParams } from './scoreParams.js';
 
@@ -19,9 +20,9 @@ async function buildValueScores(db: Database, models: TrainedModels): Promise<vo
 }
 
 /** customer_scores (customer_scores.sql); a configured SQL condition that does not run is a usage error. */
-async function buildCustomerScores(db: Database, models: TrainedModels, p: ScoreParams): Promise<void> {
+async function buildCustomerScores(db: Database, models: TrainedModels, p: ScoreParams, rates: readonly ActionRate[]): Promise<void> {
   try {
-    await db.run(`CREATE OR REPLACE TABLE customer_scores AS ${customerScoresSql(p.scoring)}`, customerScoresParams(p, models.version));
+    await db.run(`CREATE OR REPLACE TABLE customer_scores AS ${customerScoresSql(p.scoring)}`, customerScoresParams(p, models.version, rates));
   } catch (err) {
     const s = p.scoring;
     const custom = [s.vip.expression, ...s.flags.custom.map((f) => f.expression)].filter(Boolean);
@@ -57,9 +58,9 @@ async function networkReasons(db: Database, models: TrainedModels, p: ScoreParam
  * customer_scores from the model tables, then the network's reasons for
  * the customers given an action. Runs once over every customer.
  */
-export async function rankCustomers(db: Database, models: TrainedModels, p: ScoreParams, step: Step = untimed, batchRows = 65_536): Promise<number> {
+export async function rankCustomers(db: Database, models: TrainedModels, p: ScoreParams, step: Step = untimed, batchRows = 65_536, rates: readonly ActionRate[] = []): Promise<number> {
   await buildValueScores(db, models);
-  await step('customer_scores', () => buildCustomerScores(db, models, p));
+  await step('customer_scores', () => buildCustomerScores(db, models, p, rates));
   if (models.churnModel === 'neural' && models.neural) await step('reasons', () => networkReasons(db, models, p, batchRows));
   return db.value<number>('SELECT count(*) FROM customer_scores');
 }

@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import { literal } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
+import type { ActionRate } from './actionRates.js';
 
 /** The score stage's slice of the configuration. */
 export interface ScoreParams {
@@ -24,8 +25,9 @@ export function customerScoresSql(s: ScoreParams['scoring']): string {
 }
 
 /** customer_scores.sql's bound parameters (see its header for each). */
-export function customerScoresParams(p: ScoreParams, modelVersion: string) {
+export function customerScoresParams(p: ScoreParams, modelVersion: string, rates: readonly ActionRate[] = []) {
   const s = p.scoring;
+  const rate = (action: string) => rates.find((r) => r.action === action)?.rate ?? s.budget.saveRate;
   return {
     horizon: p.horizonDays, medium_risk: s.mediumRisk, high_risk: s.highRisk, predicted_weight: s.predictedWeight,
     vip_rule: s.vip.rule, vip_share: s.vip.valueShare, vip_cap: s.vip.maxCustomerShare,
@@ -35,5 +37,6 @@ export function customerScoresParams(p: ScoreParams, modelVersion: string) {
     control_share: s.controlShare, cooldown_days: s.cooldownDays, save_rate: s.budget.saveRate,
     cost_per_action: s.budget.costPerAction, max_actions: s.budget.maxActions ?? null, max_spend: s.budget.maxSpend ?? null,
     currency: p.currency,
+    rate_save: rate('save'), rate_surprise: rate('surprise'), rate_grow: rate('grow'), rate_nurture: rate('nurture'), rate_win_back: rate('win_back'),
   };
 }

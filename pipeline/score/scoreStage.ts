@@ -4,6 +4,7 @@ import type { TrainedModels } from '../learn/trainedModels.js';
 import { untimed, type Step } from '../measure.js';
 import type { Stage } from '../stage.js';
 import type { TrainOutput } from '../train/trainStage.js';
+import { actionRates, type ActionRate } from './actionRates.js';
 import { rankCustomers } from './rankCustomers.js';
 import { scoreModels } from './scoreModels.js';
 import { scoreParams, type ScoreParams } from './scoreParams.js';
@@ -14,18 +15,31 @@ import { scoreParams, type ScoreParams } from './scoreParams.js';
  * batch), then customer_scores (rankCustomers, in SQL).
  */
 /** Scores every customer of customer_features with `models`; returns how many. */
-export async function scoreCustomers(db: Database, models: TrainedModels, asOf: string, p: ScoreParams, step: Step = untimed): Promise<number> {
+export async function scoreCustomers(db: Database, models: TrainedModels, asOf: string, p: ScoreParams, step: Step = untimed, rates: readonly ActionRate[] = []): Promise<number> {
   await scoreModels(db, models, asOf, p, step);
-  return rankCustomers(db, models, p, step);
+  return rankCustomers(db, models, p, step, undefined, rates);
 }
 
-export const scoreStage: Stage<ScoreParams, Pick<FeaturesOutput, 'asOf'> & Pick<TrainOutput, 'models'>, { scored: number }> = {
+export interface ScoreOutput {
+  scored: number;
+  /** The budget's rate per action and whether it was measured (actionRates.ts). */
+  actionRates: ActionRate[];
+}
+
+export const scoreStage: Stage<ScoreParams, Pick<FeaturesOutput, 'asOf'> & Pick<TrainOutput, 'models'>, ScoreOutput> = {
   name: 'score',
   reads: ['customer_features', 'btyd_features', 'orders', 'customers', 'customer_scores_history'],
   writes: ['btyd_scores', 'neural_scores', 'churn_scores', 'value_scores', 'customer_scores'],
   params: scoreParams,
-  async run({ db, step }, p, { asOf, models }) {
-    return { scored: await scoreCustomers(db, models, asOf, p, step) };
+  async run({ db, step, log }, p, { asOf, models }) {
+    const rates = await actionRates(db, asOf, p.horizonDays, p.scoring);
+    for (const r of rates.filter((x) => x.source === 'measured')) {
+      const m = r.measured!;
+      const words = `${r.action}: the budget uses the measured save rate ${r.rate.toFixed(3)} (90% interval ${m.low.toFixed(3)} to ${m.high.toFixed(3)}, run as of ${m.as_of}) instead of the assumed ${p.scoring.budget.saveRate}`;
+      if (m.high <= 0 || r.rate <= 0.01) log.warn({ action: r.action, rate: r.rate }, `${words}: the action keeps nothing measurable and is not paying for itself`);
+      else log.info({ action: r.action, rate: r.rate }, words);
+    }
+    return { scored: await scoreCustomers(db, models, asOf, p, step, rates), actionRates: rates };
   },
   rows: async ({ db }, out) => ({ rows_in: await db.value<number>('SELECT count(*) FROM customer_features'), rows_out: out.scored }),
 };

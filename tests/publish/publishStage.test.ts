@@ -12,11 +12,11 @@ beforeAll(async () => {
 afterAll(() => run.close());
 
 test('publishes the release at once and records its contacts in the history in the same step; a failure leaves the previous release', async () => {
-  const params: PublishParams = { out: join(run.dir, 'out'), horizonDays: 90, currency: 'USD', cmgrMonths: 12 };
+  const params: PublishParams = { out: join(run.dir, 'out'), horizonDays: 90, currency: 'USD', cmgrMonths: 12, effects: { minGroup: 30, costPerAction: 0, margin: 1 } };
   const input = run.state as Parameters<typeof publishStage.run>[2];
   const out = await publishStage.run(run.ctx, params, input);
   expect(readdirSync(join(run.dir, 'out')).sort()).toEqual([
-    'customer_scores.csv', 'customer_scores.parquet', 'fidelio.duckdb', 'kpis_by_group.csv', 'kpis_monthly.csv', 'model_metrics.json', 'report.html', 'run_manifest.json',
+    'action_effects.csv', 'action_effects.parquet', 'customer_scores.csv', 'customer_scores.parquet', 'fidelio.duckdb', 'kpis_by_group.csv', 'kpis_monthly.csv', 'model_metrics.json', 'report.html', 'run_manifest.json',
   ]);
   expect(out.release).toBe(join(run.dir, '.out.releases', 'test-run'));
   expect(out.rejectedByReason!.reduce((s, r) => s + r.lines, 0)).toBe(7);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { Database } from '../../pipeline/db/Database.js';
+import { buildActionEffects } from '../../pipeline/publish/buildActionEffects.js';
 import { buildKpis } from '../../pipeline/publish/buildKpis.js';
 import { writeDatabaseCopy, writeTableFiles } from '../../pipeline/publish/releaseFiles.js';
 import { stagedRun, type StagedRun } from '../helpers/stagedRun.js';
@@ -11,6 +12,7 @@ let run: StagedRun;
 beforeAll(async () => {
   run = await stagedRun('score', { neural: false });
   await buildKpis(run.db, run.state.asOf!, { horizonDays: 90, currency: 'USD', cmgrMonths: 12 });
+  await buildActionEffects(run.db, 'test-run', run.state.asOf!, { horizonDays: 90, minGroup: 30, costPerAction: 0, margin: 1 });
 });
 afterAll(() => run.close());
 
@@ -25,11 +27,11 @@ test('the tables as Parquet and CSV in customer order, and a read-only copy with
     expect(await run.db.value(`SELECT count(*) FROM read_parquet('${join(dir, 'customer_scores.parquet')}')`)).toBe(n);
     expect(readFileSync(join(dir, 'kpis_monthly.csv'), 'utf8').split('\n')[0]).toMatch(/^month,is_partial_month,revenue,/);
 
-    await writeDatabaseCopy(run.db, join(dir, 'copy.duckdb'), 'test-run');
+    await writeDatabaseCopy(run.db, join(dir, 'copy.duckdb'), 'test-run', 90);
     const copy = await Database.open(join(dir, 'copy.duckdb'), { readOnly: true });
     try {
       expect((await copy.all<{ name: string }>('SELECT table_name AS name FROM duckdb_tables() ORDER BY 1')).map((r) => r.name))
-        .toEqual(['customer_scores', 'customer_scores_history', 'customers', 'kpis_by_group', 'kpis_monthly', 'rejected_rows']);
+        .toEqual(['action_effects', 'customer_scores', 'customer_scores_history', 'customers', 'kpis_by_group', 'kpis_monthly', 'rejected_rows']);
       expect(await copy.value(`SELECT count(*) FROM customer_scores_history WHERE run_id = 'test-run'`)).toBe(n);
       expect(await copy.value('SELECT count(*) FROM rejected_rows')).toBe(7);
     } finally {

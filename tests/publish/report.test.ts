@@ -19,7 +19,7 @@ const data: ReportData = {
   concentration: [{ customers: 0.5, value: 0.9 }, { customers: 1, value: 1 }],
 };
 const ctx: ReportContext = {
-  runId: 'r1', asOf: '2026-09-30', horizonDays: 90, currency: 'EUR', modelVersion: 'fidelio-abc', cmgr: 0.0123,
+  runId: 'r1', asOf: '2026-09-30', horizonDays: 90, currency: 'EUR', modelVersion: 'fidelio-abc', cmgr: 0.0123, minGroup: 30,
   metrics: {
     churn: { model: 'bgnbd', auc: 0.8, recency_baseline_auc: 0.85 }, candidates: { churn: { bgnbd: { auc: 0.8, log_loss: 0.4 } }, value: { bgnbd: { normalized_gini: 0.5, spearman: 0.4, decile_mape: 0.3 } } },
     value: { model: 'bgnbd' },

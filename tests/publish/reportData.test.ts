@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { buildActionEffects } from '../../pipeline/publish/buildActionEffects.js';
 import { buildKpis } from '../../pipeline/publish/buildKpis.js';
 import { loadReportData } from '../../pipeline/publish/reportData.js';
 import { stagedRun, type StagedRun } from '../helpers/stagedRun.js';
@@ -7,11 +8,12 @@ let run: StagedRun;
 beforeAll(async () => {
   run = await stagedRun('score', { neural: false });
   await buildKpis(run.db, run.state.asOf!, { horizonDays: 90, currency: 'USD', cmgrMonths: 12 });
+  await buildActionEffects(run.db, 'test-run', run.state.asOf!, { horizonDays: 90, minGroup: 30, costPerAction: 0, margin: 1 });
 });
 afterAll(() => run.close());
 
 test("the report's figures come from the run's tables, each from its SQL file", async () => {
-  const d = await loadReportData(run.db, 'test-run', 90);
+  const d = await loadReportData(run.db, 'test-run');
   const n = await run.db.value<number>('SELECT count(*) FROM customer_scores');
   expect(d.head.customers).toBe(n);
   expect(d.tiers.map((t) => t.value_tier)).toEqual([1, 2, 3, 4, 5]);

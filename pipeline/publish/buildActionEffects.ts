@@ -1,0 +1,60 @@
+import type { Database, Row } from '../db/Database.js';
+import { readSql } from '../db/sqlFile.js';
+
+/** The publish stage's slice for measuring the actions. */
+export interface EffectParams {
+  horizonDays: number;
+  /** Fewer contacted or control customers than this: too few to measure. */
+  minGroup: number;
+  /** What one contact costs (scoring.budget.costPerAction). */
+  costPerAction: number;
+  /** Share of spend that is margin (costs.grossMargin; 1 without costs): net value counts margin, not revenue. */
+  margin: number;
+}
+
+/** action_effects.sql's bound parameters, but whether this run's own contacts are included. */
+export const actionEffectsParams = (runId: string, asOf: string, p: EffectParams) => ({
+  run_id: runId, as_of: asOf, horizon: p.horizonDays, min_group: p.minGroup, cost_per_action: p.costPerAction, margin: p.margin,
+});
+
+/** One row of action_effects (action_effects.sql has each column's meaning). */
+export interface ActionEffect extends Row {
+  run_id: string;
+  as_of: string;
+  action: string;
+  horizon_days: number;
+  measurable_from: string;
+  status: 'measured' | 'horizon_not_passed' | 'too_few_customers';
+  contacted: number;
+  controls: number;
+  retention_contacted: number | null;
+  retention_control: number | null;
+  retention_uplift: number | null;
+  retention_uplift_low: number | null;
+  retention_uplift_high: number | null;
+  spend_contacted: number | null;
+  spend_control: number | null;
+  spend_uplift: number | null;
+  spend_uplift_low: number | null;
+  spend_uplift_high: number | null;
+  net_value_per_contact: number | null;
+  net_value_per_contact_low: number | null;
+  net_value_per_contact_high: number | null;
+  net_value_total: number | null;
+  save_rate: number | null;
+  save_rate_low: number | null;
+  save_rate_high: number | null;
+}
+
+/**
+ * Builds `action_effects` (action_effects.sql): every run's actions, this
+ * run's included (as not yet measurable), contacted against control. The
+ * history is that of the contacts actually published, so runs whose champion
+ * changed in between are measured alike.
+ */
+export async function buildActionEffects(db: Database, runId: string, asOf: string, p: EffectParams): Promise<ActionEffect[]> {
+  await db.run(`CREATE OR REPLACE TABLE action_effects AS ${readSql('publish/action_effects.sql')}`, {
+    ...actionEffectsParams(runId, asOf, p), with_this_run: true,
+  });
+  return db.all<ActionEffect>('SELECT * FROM action_effects');
+}

@@ -1,0 +1,27 @@
+import { expect, test } from 'vitest';
+import { effectSentence, verdict } from '../../pipeline/publish/actionEffectWords.js';
+import type { ActionEffect } from '../../pipeline/publish/buildActionEffects.js';
+
+const base: ActionEffect = {
+  run_id: 'r', as_of: '2026-06-30', action: 'save', horizon_days: 90, measurable_from: '2026-09-28', status: 'measured', contacted: 1240, controls: 140,
+  retention_contacted: 0.5, retention_control: 0.439, retention_uplift: 0.061, retention_uplift_low: 0.02, retention_uplift_high: 0.102,
+  spend_contacted: 80, spend_control: 68, spend_uplift: 12, spend_uplift_low: 3.5, spend_uplift_high: 20.5,
+  net_value_per_contact: 8, net_value_per_contact_low: 0.5, net_value_per_contact_high: 15.5, net_value_total: 9920,
+  save_rate: 0.109, save_rate_low: 0.036, save_rate_high: 0.18,
+};
+
+test('a measured effect in words, with its interval, counts and verdict; what is not known yet says why', () => {
+  expect(effectSentence(base, 'EUR', 30)).toBe('save: +6.1 points of retention, 90% interval +2.0 to +10.2; spend +12.00 EUR per customer (+3.50 to +20.50); net of its cost +8.00 EUR per contact; 1,240 contacted against 140 controls (run as of 2026-06-30).');
+  expect(verdict(base)).toBe('pays');
+  const unclear = { ...base, net_value_per_contact_low: -3 };
+  expect(verdict(unclear)).toBe('not_shown');
+  expect(effectSentence(unclear, 'EUR', 30)).toMatch(/Not shown to pay for itself yet: the interval includes zero\.$/);
+  const losing = { ...base, retention_uplift: -0.01, retention_uplift_low: -0.05, retention_uplift_high: 0.03, net_value_per_contact: -4, net_value_per_contact_low: -9, net_value_per_contact_high: -0.5 };
+  expect(verdict(losing)).toBe('does_not_pay');
+  expect(effectSentence(losing, 'EUR', 30)).toMatch(/^save: −1\.0 points of retention, 90% interval −5\.0 to \+3\.0;.* Not paying for itself: stop or change this action\.$/);
+  const pending = { ...base, status: 'horizon_not_passed' as const, controls: 0 };
+  expect(effectSentence(pending, 'EUR', 30)).toBe('save (run as of 2026-06-30): not measurable before 2026-09-28, when its 90-day horizon has passed; 1,240 contacted against 0 controls.');
+  expect(verdict(pending)).toBeUndefined();
+  const few = { ...base, status: 'too_few_customers' as const, controls: 12 };
+  expect(effectSentence(few, 'EUR', 30)).toBe('save (run as of 2026-06-30): too few customers to measure (12 controls; at least 30 needed on each side, scoring.effects.minGroup); 1,240 contacted against 12 controls.');
+});
