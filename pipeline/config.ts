@@ -102,6 +102,20 @@ export const scoringSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Ambassadors, to invite into a refer-a-friend programme: valuable (value tier at most maxTier), loyal (at least
+     * minPurchaseDays purchase days), long-standing (tenure at least minTenureDays), low churn risk, no unresolved
+     * complaint, recently active (an order within maxDaysSinceLastOrder), not opted out.
+     */
+    ambassador: z
+      .object({
+        maxTier: z.number().int().min(1).max(5).default(2),
+        minPurchaseDays: z.number().int().min(1).default(4),
+        minTenureDays: z.number().int().min(0).default(365),
+        maxDaysSinceLastOrder: z.number().int().min(0).default(90),
+      })
+      .strict()
+      .prefault({}),
     /** Measuring what the actions did: contacted customers against their control group once a run's horizon has passed (action_effects). */
     effects: z
       .object({

@@ -52,7 +52,7 @@ const FS_REASONS: Record<string, [string, 1 | 2]> = {
   EROFS: ['the file system is read-only', 2],
   EACCES: ['permission denied', 2],
   EPERM: ['operation not permitted', 2],
-  ENOENT: ['a folder on the way does not exist', 2],
+  ENOENT: ['no such file or folder (a folder on the way may be missing)', 2],
   ENOTDIR: ['a part of the path is a file, not a folder', 2],
 };
 

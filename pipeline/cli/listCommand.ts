@@ -8,6 +8,8 @@ import { csvLine } from '../shared/csv.js';
 import { collect, type Stdout } from './options.js';
 
 const ACTIONS = ['save', 'surprise', 'grow', 'nurture', 'win_back'];
+/** The lists that are not an action's. */
+const LISTS = ['at-risk-vip', 'ambassador'];
 /** The most rows --top may ask for. */
 const MAX_TOP = 1_000_000_000;
 
@@ -45,7 +47,7 @@ export function filterValues(name: string, raw: string | string[] | undefined): 
 
 /** The WHERE conditions and bound values of a list (every value bound, never pasted). */
 export function listFilter(what: string, o: ListOptions): { where: string[]; params: Record<string, string | number> } {
-  if (what !== 'at-risk-vip' && !ACTIONS.includes(what)) throw new UsageError(`list: unknown list "${what}"; expected at-risk-vip or one of ${ACTIONS.join(', ')}`);
+  if (!LISTS.includes(what) && !ACTIONS.includes(what)) throw new UsageError(`list: unknown list "${what}"; expected at-risk-vip, ambassador or one of ${ACTIONS.join(', ')}`);
   const levels = filterValues('--risk', o.risk);
   const bad = levels.filter((l) => !['low', 'medium', 'high'].includes(l));
   const tiers = filterValues('--tier', o.tier);
@@ -56,9 +58,10 @@ export function listFilter(what: string, o: ListOptions): { where: string[]; par
     values.forEach((v, i) => (params[`${prefix}${i}`] = v));
     return `${column} IN (${values.map((_, i) => `$${prefix}${i}`).join(', ')})`;
   };
-  const where = ['s.contact'];
+  // Ambassadors are invited to a programme, not contacted for an action: is_ambassador already leaves out the opted-out.
+  const where = what === 'ambassador' ? ['s.is_ambassador'] : ['s.contact'];
   if (what === 'at-risk-vip') where.push('s.is_vip', inList('s.churn_risk', levels, 'risk'));
-  else where.push(inList('s.action', [what], 'action'));
+  else if (what !== 'ambassador') where.push(inList('s.action', [what], 'action'));
   if (tiers.length) where.push(inList('CAST(s.value_tier AS VARCHAR)', tiers, 'tier'));
   const segments = filterValues('--segment', o.segment);
   if (segments.length) where.push(inList('s.segment', segments, 'segment'));
@@ -95,8 +98,8 @@ async function publishedScores(db: Database, path: string): Promise<string> {
 export function listCommand(program: Command, stdout: Stdout): void {
   program
     .command('list')
-    .argument('<what>', 'at-risk-vip, or an action: save, surprise, grow, nurture, win_back')
-    .description('customers to contact from the last published scores, highest value at risk first: at-risk-vip (VIPs whose churn_risk is medium or high) or the customers of an action. Opted-out, control-group, cooldown and over-budget customers never appear.')
+    .argument('<what>', 'at-risk-vip, ambassador, or an action: save, surprise, grow, nurture, win_back')
+    .description('customers to contact from the last published scores: at-risk-vip (VIPs whose churn_risk is medium or high, most value at risk first), the customers of an action (in its action_priority: most value kept first), or ambassador (to invite into a refer-a-friend programme, most valuable first). Opted-out and control-group customers never appear; nor, in the action lists and at-risk-vip, cooldown and over-budget ones.')
     .option('--top <n>', 'how many (default all)', topCount)
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
     .option('--risk <levels>', 'at-risk-vip: churn_risk levels to include, comma separated', 'medium,high')
@@ -115,8 +118,14 @@ export function listCommand(program: Command, stdout: Stdout): void {
         const scores = await publishedScores(db, config.db);
         const withCountry = await hasTable(db, 'customers');
         if (!withCountry && o.country?.length) throw new InputError(`${config.db} holds no countries: filter by --country on the working database`);
+        if (what === 'ambassador' && !(await db.all<{ column_name: string }>(`DESCRIBE ${scores}`)).some((c) => c.column_name === 'is_ambassador')) {
+          throw new InputError(`${config.db}: its published scores come from a version of fidelio without ambassadors; run "fidelio run" again to publish them`);
+        }
+        // Ambassadors most valuable first; an action's customers in its priority (what a contact keeps, as the budget
+        // ranks them); the at-risk VIPs by the value at risk.
+        const order = what === 'ambassador' ? 's.value_score DESC' : what === 'at-risk-vip' ? 's.value_at_risk DESC' : 's.action_priority';
         const query = `${readSql('cli/list_customers.sql').replace('/*scores*/', scores).replace('/*customers*/', withCountry ? 'LEFT JOIN customers c USING (customer_id)' : '')}
-          WHERE ${where.join(' AND ')} ORDER BY s.value_at_risk DESC, s.customer_id ${o.top ? 'LIMIT $top' : ''}`;
+          WHERE ${where.join(' AND ')} ORDER BY ${order}, s.customer_id ${o.top ? 'LIMIT $top' : ''}`;
         const rows = await db.all(query, params);
         // The header even when nothing matches: a spreadsheet or a script still sees the columns.
         const columns = rows[0] ? Object.keys(rows[0]) : (await db.all<{ column_name: string }>(`DESCRIBE ${query}`, params)).map((c) => c.column_name);

@@ -11,7 +11,8 @@
 --   contacted, controls    the customers behind the figures
 --   retention_*            share who bought in the horizon (an order, not a refund: the churn labels' purchase)
 --   retention_uplift       contacted minus control, in points of share; _low/_high: the 90%
---                          interval of the difference of two proportions (normal approximation)
+--                          interval of the difference of two proportions (Agresti-Caffo)
+--   (a run republished on the same as_of replaces the earlier: only the latest run of each as_of is measured)
 --   spend_*                net spend per customer in the horizon (refunds deducted)
 --   spend_uplift           contacted minus control per customer; 90% interval by Welch's
 --                          normal approximation
@@ -32,11 +33,17 @@ WITH contacts AS (
   FROM customer_scores
   WHERE $with_this_run AND action <> 'none' AND (contact OR is_control)
 ),
+-- A run republished on the same as-of replaces the earlier one's contacts: the latest publication is
+-- what marketing worked from (run ids start with their UTC start time, so the greatest is the latest).
+latest AS (
+  SELECT as_of, max(run_id) AS run_id FROM contacts GROUP BY as_of
+),
 outcomes AS (
   SELECT c.run_id, c.as_of, c.horizon_days, c.action, c.contact, c.is_control,
     coalesce(sum(o.amount), 0) AS spend,
     CASE WHEN count(o.order_id) FILTER (WHERE o.amount >= 0) > 0 THEN 1.0 ELSE 0.0 END AS retained
   FROM contacts c
+  JOIN latest USING (run_id, as_of)
   LEFT JOIN orders o ON o.customer_id = c.customer_id AND o.order_date > c.as_of AND o.order_date <= c.as_of + c.horizon_days
   GROUP BY c.run_id, c.as_of, c.horizon_days, c.customer_id, c.action, c.contact, c.is_control
 ),
@@ -49,7 +56,9 @@ grouped AS (
     avg(CAST(spend AS DOUBLE)) FILTER (WHERE contact) AS m1,
     avg(CAST(spend AS DOUBLE)) FILTER (WHERE is_control) AS m0,
     coalesce(var_samp(CAST(spend AS DOUBLE)) FILTER (WHERE contact), 0) AS v1,
-    coalesce(var_samp(CAST(spend AS DOUBLE)) FILTER (WHERE is_control), 0) AS v0
+    coalesce(var_samp(CAST(spend AS DOUBLE)) FILTER (WHERE is_control), 0) AS v0,
+    (sum(retained) FILTER (WHERE contact) + 1) / (count(*) FILTER (WHERE contact) + 2) AS a1,
+    (sum(retained) FILTER (WHERE is_control) + 1) / (count(*) FILTER (WHERE is_control) + 2) AS a0
   FROM outcomes
   GROUP BY run_id, as_of, action
 ),
@@ -61,7 +70,8 @@ judged AS (
       WHEN contacted < $min_group OR controls < $min_group THEN 'too_few_customers'
       ELSE 'measured'
     END AS status,
-    1.6448536269514722 * sqrt(r1 * (1 - r1) / nullif(contacted, 0) + r0 * (1 - r0) / nullif(controls, 0)) AS r_half,
+    -- Agresti-Caffo: one success and one failure added to each side, so that shares of 0 or 1 keep a width
+    1.6448536269514722 * sqrt(a1 * (1 - a1) / (contacted + 2) + a0 * (1 - a0) / (controls + 2)) AS r_half,
     1.6448536269514722 * sqrt(v1 / nullif(contacted, 0) + v0 / nullif(controls, 0)) AS m_half
   FROM grouped
 ),

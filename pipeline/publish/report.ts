@@ -179,7 +179,7 @@ function ratesParagraph(ctx: ReportContext): string {
   if (!rates.length) return '';
   const said = measured.map((r) => `${r.action} ${pct(r.rate)} (measured on the run as of ${r.measured!.as_of}, 90% interval ${pct(r.measured!.low)} to ${pct(r.measured!.high)})`);
   if (assumed.length) said.push(`${assumed.map((r) => r.action).join(', ')} ${pct(assumed[0]!.rate)} (assumed: scoring.budget.saveRate, until measured precisely enough)`);
-  return `<p>The budget priced this run's contacts with the share of the value at risk each action keeps: ${esc(said.join('; '))}.</p>`;
+  return `<p>The budget priced this run's contacts with the share of its customers' churn each action prevents: ${esc(said.join('; '))}.</p>`;
 }
 
 function effectsSection(d: ReportData, ctx: ReportContext): string {
@@ -227,6 +227,14 @@ ${(m.notes ?? []).map((n) => `<p class="warn">${esc(n)}.</p>`).join('\n')}
 ${purchaseModelPart(m)}`;
 }
 
+function ambassadorsSection(d: ReportData): string {
+  const first = d.ambassadors[0];
+  if (!first) return `<h2>Ambassadors</h2>\n<p>No customer meets the ambassador rule (scoring.ambassador) this run.</p>`;
+  return `<h2>Ambassadors</h2>
+<p>${esc(first.ambassadors)} customers (${pct(first.share_of_customers)} of all, ${pct(first.share_of_value)} of the value score) to invite into a refer-a-friend programme: valuable, loyal, long-standing, at low risk, with no unresolved complaint and a recent order (<code>fidelio list ambassador</code>).</p>
+${table(['customer', 'value score', '12-month CLV', 'orders', 'days since last order', 'segment'], d.ambassadors.map((a) => [a.customer_id, money(a.value_score), money(a.predicted_clv_12m), a.orders_count, a.days_since_last_order, a.segment]), ['l', 'r', 'r', 'r', 'r', 'l'])}`;
+}
+
 function dataQualitySection(d: ReportData, ctx: ReportContext): string {
   return `<h2>Data quality</h2>
 ${d.rejects.length ? table(['input', 'reason class', 'lines rejected', 'first line', 'its reason'], d.rejects.map((r) => [r.kind, r.reason_class, r.lines, r.example_line, r.example_reason]), ['l', 'l', 'r', 'r', 'l']) : '<p>No rows rejected in this run.</p>'}
@@ -251,6 +259,7 @@ ${valueSection(d)}
 ${actionsSection(d)}
 ${movementsSection(d)}
 ${effectsSection(d, ctx)}
+${ambassadorsSection(d)}
 ${kpiSection(d)}
 ${modelSection(m)}
 ${dataQualitySection(d, ctx)}

@@ -21,6 +21,8 @@ export interface ReportData {
   transitions: Transition[];
   vipsToHigh: Row[];
   effects: ActionEffect[];
+  /** The most valuable 20 ambassadors, each row with the totals (report_ambassadors.sql). */
+  ambassadors: Row[];
   /** Oldest first. */
   monthly: { month: string; revenue: number; customers_active: number; vips_active: number }[];
   concentration: { customers: number; value: number }[];
@@ -39,6 +41,7 @@ export async function loadReportData(db: Database, runId: string): Promise<Repor
     transitions: await db.all<Transition>(sql('transitions'), { run_id: runId }),
     vipsToHigh: await db.all(sql('report_vips_to_high'), { run_id: runId }),
     effects: await db.all<ActionEffect>('SELECT * FROM action_effects ORDER BY as_of DESC, run_id DESC, action'),
+    ambassadors: await db.all(sql('report_ambassadors')),
     monthly: monthly.reverse(),
     concentration: await db.all<ReportData['concentration'][number]>(sql('report_concentration')),
   };

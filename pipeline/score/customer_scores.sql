@@ -19,26 +19,36 @@
 --   r_score, f_score, m_score   1..5 quintiles of recency (5 = most recent), purchase days, net spend
 --   segment             the RFM grid (README), 'new' for first purchase within $new_days
 --   action              win_back, save, surprise, nurture, grow or none (README, "Actions")
---   action_priority     1 = first to act on within its action: highest value_at_risk, then CLV
---   value_at_risk       predicted_clv_12m x churn_probability
+--   action_priority     1 = first to act on within its action: highest value_kept, then value_at_risk, then CLV
+--   value_at_risk       predicted_clv_12m x churn_probability (the CLV already holds the chance of leaving: counted
+--                       twice down for the riskiest; kept for the contract, value_kept ranks)
 --   avg_days_between_orders   mean gap between purchase days (NULL with one purchase day)
 --   reasons             what drives the churn score, in words; a customer's "usual gap" is their own with at
 --                       least two gaps between purchase days, otherwise the typical one; a customer who bought
 --                       within $recent_share of it gets no silence reason and is never given save
 --   birthday_next_30d, signup_anniversary_next_30d   from the customers input, within (as_of, as_of + 30]
 --   flags               high-impact flags beyond spend: top_value, high_frequency, vip_with_complaints, opted_out
---   is_control          in the action's control group: not contacted, to measure the actions' effect
+--   is_control          in the control group: one of the customers the budget would contact for the action, held
+--                       back (a seeded $control_share of customers, the same for every action) to measure its effect
 --   contact             to be contacted for the action: not opted out, not control, not in cooldown, within budget
 --   contact_blocked_by  why an action's customer is not contacted: opted_out, control, cooldown or budget
---   expected_value_retained   value_at_risk x the action's rate (its measured save rate, else scoring.budget.saveRate:
---                             actionRates.ts), for contacted customers
+--   expected_value_retained   for contacted customers, value_kept + the cost of the contact: value_if_retained x
+--                             churn_probability x the action's rate (before issue 18: value_at_risk x the rate)
 --   currency            the currency of every amount above
+--   value_if_retained   the 12-month value if the customer stays: the BTYD model's 12-month CLV / its P(alive), the
+--                       value given alive (predicted_clv_12m where P(alive) < $min_p_alive or there is none)
+--   value_kept          what contacting can keep: value_if_retained x churn_probability x the action's rate - cost per contact
+--                       (NULL without an action); the budget and action_priority rank by it
+--   is_ambassador       to invite into a refer-a-friend programme: value tier <= $amb_max_tier, at least
+--                       $amb_min_purchase_days purchase days, tenure >= $amb_min_tenure_days, low churn risk, no
+--                       unresolved complaint, an order within $amb_max_days days, not opted out, in no action's control group
 WITH base AS (
   SELECT
     f.customer_id,
     f.as_of,
     c.churn_probability,
     b.p_alive,
+    b.clv_12m AS btyd_clv_12m,
     coalesce(b.expected_purchases, 0) AS expected_purchases,
     b.expected_purchases_p10,
     b.expected_purchases_p90,
@@ -122,7 +132,11 @@ segmented AS (
       WHEN r_score = 2 OR fm_score = 3 THEN 'hibernating'
       ELSE 'lost'
     END AS segment,
-    predicted_clv_12m * churn_probability AS value_at_risk
+    predicted_clv_12m * churn_probability AS value_at_risk,
+    -- the 12-month value if the customer stays: the BTYD model's value is P(alive) x the value given alive,
+    -- so its CLV divided by its own P(alive) undoes the chance of leaving (both from btyd_scores: a network's
+    -- CLV divided by the BTYD P(alive) would mix two models); without a usable P(alive), the champion's CLV
+    coalesce(CASE WHEN isfinite(p_alive) AND p_alive >= $min_p_alive AND isfinite(btyd_clv_12m) THEN btyd_clv_12m / p_alive END, predicted_clv_12m) AS value_if_retained
   FROM flagged
 ),
 acted AS (
@@ -144,18 +158,20 @@ acted AS (
     END AS action
   FROM segmented
 ),
--- Contact discipline: opted-out customers and the control group are never contacted, nor is a
--- customer contacted within the cooldown of an earlier run's contact; then the budget, best first.
+-- Contact discipline: opted-out customers are never contacted, nor is a customer within the
+-- cooldown of an earlier run's contact; the budget then takes the eligible, most value kept first.
+-- The control group is a seeded share of the customers (one draw per customer, whatever the action,
+-- so that a control of one action is never contacted for another) taken from those the budget would
+-- contact: controls and contacted are alike but for the contact, which is what action_effects compares.
 disciplined AS (
   SELECT a.*,
-    a.action <> 'none' AND hash(a.customer_id || '|' || a.action || '|' || $seed) % 10000 < $control_share * 10000 AS is_control,
+    hash(a.customer_id || '|' || $seed) % 10000 < $control_share * 10000 AS in_holdout,
     -- the share of the value at risk a contact keeps: the action's measured save rate, or the assumed one (actionRates.ts)
     CASE a.action WHEN 'save' THEN $rate_save WHEN 'surprise' THEN $rate_surprise WHEN 'grow' THEN $rate_grow
       WHEN 'nurture' THEN $rate_nurture WHEN 'win_back' THEN $rate_win_back ELSE $save_rate END AS action_rate,
     CASE
       WHEN a.action = 'none' THEN NULL
       WHEN a.opted_out THEN 'opted_out'
-      WHEN hash(a.customer_id || '|' || a.action || '|' || $seed) % 10000 < $control_share * 10000 THEN 'control'
       WHEN a.customer_id IN (
         SELECT customer_id FROM customer_scores_history
         WHERE contact AND as_of < CAST(a.as_of AS DATE) AND as_of > CAST(a.as_of AS DATE) - $cooldown_days
@@ -164,18 +180,28 @@ disciplined AS (
   FROM acted a
 ),
 budgeted AS (
-  SELECT *,
-    row_number() OVER (ORDER BY value_at_risk * action_rate - $cost_per_action DESC, customer_id) AS budget_rank
+  SELECT customer_id,
+    row_number() OVER (ORDER BY value_if_retained * churn_probability * action_rate - $cost_per_action DESC, customer_id) AS rank_all,
+    row_number() OVER (PARTITION BY in_holdout ORDER BY value_if_retained * churn_probability * action_rate - $cost_per_action DESC, customer_id) AS rank_in_group,
+    in_holdout
   FROM disciplined WHERE action <> 'none' AND pre_blocked IS NULL
+),
+-- A contact's place in the budget is its rank among the customers to contact; a control's, the place it
+-- would have had among them.
+placed AS (
+  SELECT customer_id, CASE WHEN in_holdout THEN rank_all - rank_in_group + 1 ELSE rank_in_group END AS budget_rank FROM budgeted
 ),
 chosen AS (
   SELECT d.*,
-    coalesce(d.pre_blocked, CASE WHEN d.action <> 'none' AND (
+    coalesce(d.pre_blocked,
+      CASE WHEN d.action <> 'none' AND (
         b.budget_rank > coalesce($max_actions, 9223372036854775807)
         OR b.budget_rank * $cost_per_action > coalesce($max_spend, 1e300)
-        OR ($cost_per_action > 0 AND d.value_at_risk * d.action_rate <= $cost_per_action)
-      ) THEN 'budget' END) AS contact_blocked_by
-  FROM disciplined d LEFT JOIN budgeted b USING (customer_id)
+        -- nothing to keep: the contact costs more than it keeps, or the action's measured rate is not above zero
+        OR (($cost_per_action > 0 OR d.action_rate <= 0) AND d.value_if_retained * d.churn_probability * d.action_rate <= $cost_per_action)
+      ) THEN 'budget' END,
+      CASE WHEN d.action <> 'none' AND d.in_holdout THEN 'control' END) AS contact_blocked_by
+  FROM disciplined d LEFT JOIN placed b USING (customer_id)
 )
 SELECT
   customer_id,
@@ -202,7 +228,7 @@ SELECT
   m_score,
   segment,
   action,
-  row_number() OVER (PARTITION BY action ORDER BY value_at_risk DESC, predicted_clv_12m DESC, customer_id) AS action_priority,
+  row_number() OVER (PARTITION BY action ORDER BY CASE WHEN action <> 'none' THEN value_if_retained * churn_probability * action_rate END DESC NULLS LAST, value_at_risk DESC, predicted_clv_12m DESC, customer_id) AS action_priority,
   value_at_risk,
   gap_mean_days AS avg_days_between_orders,
   coalesce(birth_date IS NOT NULL AND date_diff('day', CAST(as_of AS DATE),
@@ -212,10 +238,10 @@ SELECT
     make_date(year(as_of) + CASE WHEN strftime(signup_date, '%m%d') <= strftime(as_of, '%m%d') THEN 1 ELSE 0 END, month(signup_date),
       CASE WHEN month(signup_date) = 2 AND day(signup_date) = 29 THEN 28 ELSE day(signup_date) END)) <= 30, false) AS signup_anniversary_next_30d,
   flags,
-  is_control,
+  coalesce(contact_blocked_by = 'control', false) AS is_control,
   action <> 'none' AND contact_blocked_by IS NULL AS contact,
   contact_blocked_by,
-  CASE WHEN action <> 'none' AND contact_blocked_by IS NULL THEN value_at_risk * action_rate ELSE 0 END AS expected_value_retained,
+  CASE WHEN action <> 'none' AND contact_blocked_by IS NULL THEN value_if_retained * churn_probability * action_rate ELSE 0 END AS expected_value_retained,
   -- Replaced by the network's occlusion attribution when the network is the churn champion (reasons.ts);
   -- otherwise what drives the probabilistic models and the table: recency against the customer's rhythm, frequency.
   coalesce(NULLIF(concat_ws('; ',
@@ -230,6 +256,11 @@ SELECT
     CASE WHEN complaints_90d > 0 AND unresolved_complaints = 0 THEN complaints_90d || ' complaint' || CASE WHEN complaints_90d > 1 THEN 's' ELSE '' END || ' in the last 90 days' END
   ), ''), purchase_days || ' purchase day' || CASE WHEN purchase_days > 1 THEN 's' ELSE '' END || ' to date, the last ' || days_since_last_order || ' day' || CASE WHEN days_since_last_order = 1 THEN '' ELSE 's' END || ' ago') AS reasons,
   CAST($model_version AS VARCHAR) AS model_version,
-  CAST($currency AS VARCHAR) AS currency
+  CAST($currency AS VARCHAR) AS currency,
+  value_if_retained,
+  CASE WHEN action <> 'none' THEN value_if_retained * churn_probability * action_rate - $cost_per_action END AS value_kept,
+  coalesce(NOT coalesce(opted_out, false) AND value_tier <= $amb_max_tier AND purchase_days >= $amb_min_purchase_days
+    AND tenure_days >= $amb_min_tenure_days AND churn_risk = 'low' AND unresolved_complaints = 0
+    AND days_since_last_order <= $amb_max_days AND NOT in_holdout, false) AS is_ambassador
 FROM chosen
 ORDER BY customer_id

@@ -37,6 +37,9 @@ export function customerScoresParams(p: ScoreParams, modelVersion: string, rates
     control_share: s.controlShare, cooldown_days: s.cooldownDays, save_rate: s.budget.saveRate,
     cost_per_action: s.budget.costPerAction, max_actions: s.budget.maxActions ?? null, max_spend: s.budget.maxSpend ?? null,
     currency: p.currency,
+    min_p_alive: 1e-6,
+    amb_max_tier: s.ambassador.maxTier, amb_min_purchase_days: s.ambassador.minPurchaseDays,
+    amb_min_tenure_days: s.ambassador.minTenureDays, amb_max_days: s.ambassador.maxDaysSinceLastOrder,
     rate_save: rate('save'), rate_surprise: rate('surprise'), rate_grow: rate('grow'), rate_nurture: rate('nurture'), rate_win_back: rate('win_back'),
   };
 }

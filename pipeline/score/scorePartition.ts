@@ -7,6 +7,7 @@ import { initBackend } from '../learn/tfBackend.js';
 import type { TrainedModels } from '../learn/trainedModels.js';
 import type { Logger } from '../log.js';
 import { champion, loadModelVersion } from '../registry/registry.js';
+import { actionRates } from './actionRates.js';
 import { rankCustomers } from './rankCustomers.js';
 import { scoreModels } from './scoreModels.js';
 import { scoreParams } from './scoreParams.js';
@@ -108,5 +109,8 @@ export async function combinePartitions(db: Database, parts: string, models: Tra
     const select = cols.map((c) => `${c} AS ${c.replace('network_', '')}`).join(', ');
     await db.run(`CREATE OR REPLACE TABLE ${table} AS SELECT customer_id, ${select} FROM ${source}`);
   }
-  return rankCustomers(db, models, scoreParams(config));
+  const p = scoreParams(config);
+  // The budget's rates as one process would have them (measured where known).
+  const asOf = await db.value<string>('SELECT CAST(max(as_of) AS VARCHAR) FROM customer_features');
+  return rankCustomers(db, models, p, undefined, undefined, await actionRates(db, asOf, p.horizonDays, p.scoring));
 }

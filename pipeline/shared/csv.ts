@@ -23,7 +23,8 @@ export function csvLine(values: unknown[]): string {
     .map((v) => {
       if (v === null || v === undefined) return '';
       const s = typeof v === 'string' ? spreadsheetSafe(v) : String(v);
-      return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+      // A semicolon too: a spreadsheet in a semicolon locale would split the cell there (and the second part could be a formula).
+      return /[",;\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
     })
     .join(',');
 }

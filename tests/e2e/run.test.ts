@@ -23,21 +23,31 @@ const CONTRACT_COLUMNS = [
   'is_vip', 'segment', 'action', 'action_priority', 'value_at_risk', 'reasons', 'model_version',
 ];
 
+/** One CSV record's fields: quotes group, doubled quotes are a quote. */
+function splitRecord(line: string): string[] {
+  const values: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (ch === '"' && quoted && line[i + 1] === '"') {
+      field += '"';
+      i++;
+    } else if (ch === '"') quoted = !quoted;
+    else if (ch === ',' && !quoted) {
+      values.push(field);
+      field = '';
+    } else field += ch;
+  }
+  values.push(field);
+  return values;
+}
+
 function parseCsv(text: string): Record<string, string>[] {
   const [header, ...lines] = text.trim().split('\n');
-  const names = header!.split(',');
+  const names = splitRecord(header!);
   return lines.map((line) => {
-    const values: string[] = [];
-    let field = '';
-    let quoted = false;
-    for (const ch of line) {
-      if (ch === '"') quoted = !quoted;
-      else if (ch === ',' && !quoted) {
-        values.push(field);
-        field = '';
-      } else field += ch;
-    }
-    values.push(field);
+    const values = splitRecord(line);
     return Object.fromEntries(names.map((n, i) => [n, values[i]!]));
   });
 }

@@ -13,12 +13,12 @@ export async function scoredDatabase(dir: string): Promise<string> {
   try {
     await migrate(db);
     await db.run(`CREATE TABLE customer_scores AS SELECT * FROM (VALUES
-      ('c1', true, 'high', 'save', 1, 'champions', true, 900.0),
-      ('c2', true, 'medium', 'save', 1, 'loyal', true, 500.0),
-      ('c3', true, 'low', 'surprise', 1, 'champions', true, 100.0),
-      ('c4', false, 'high', 'save', 2, 'at_risk', true, 300.0),
-      ('c5', true, 'high', 'save', 1, 'cant_lose', false, 800.0)
-    ) t(customer_id, is_vip, churn_risk, action, value_tier, segment, contact, value_at_risk)`);
+      ('c1', true, 'high', 'save', 1, 'champions', true, 900.0, 1),
+      ('c2', true, 'medium', 'save', 1, 'loyal', true, 500.0, 3),
+      ('c3', true, 'low', 'surprise', 1, 'champions', true, 100.0, 1),
+      ('c4', false, 'high', 'save', 2, 'at_risk', true, 300.0, 4),
+      ('c5', true, 'high', 'save', 1, 'cant_lose', false, 800.0, 2)
+    ) t(customer_id, is_vip, churn_risk, action, value_tier, segment, contact, value_at_risk, action_priority)`);
     // What the last publication switched in (`fidelio list` reads this, not customer_scores).
     await db.run('CREATE TABLE published_scores AS SELECT * FROM customer_scores');
     await db.run(`INSERT INTO customers (customer_id, country) VALUES ('c1', 'ES'), ('c2', 'FR'), ('c4', 'ES')`);

@@ -2,13 +2,14 @@ import { expect, test } from 'vitest';
 import { buildActionEffects } from '../../pipeline/publish/buildActionEffects.js';
 import { withDb } from '../helpers/withDb.js';
 
-/** The difference of two proportions and of two means with their 90% normal intervals, computed here independently. */
+/** The difference of two proportions (Agresti-Caffo 90% interval) and of two means (Welch), computed here independently. */
 function expected(retainedA: number, nA: number, retainedB: number, nB: number, spendA: number[], spendB: number[]) {
   const z = 1.6448536269514722;
   const [p1, p0] = [retainedA / nA, retainedB / nB];
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
   const variance = (xs: number[]) => xs.reduce((s, x) => s + (x - mean(xs)) ** 2, 0) / (xs.length - 1);
-  const rHalf = z * Math.sqrt((p1 * (1 - p1)) / nA + (p0 * (1 - p0)) / nB);
+  const [a1, a0] = [(retainedA + 1) / (nA + 2), (retainedB + 1) / (nB + 2)];
+  const rHalf = z * Math.sqrt((a1 * (1 - a1)) / (nA + 2) + (a0 * (1 - a0)) / (nB + 2));
   const mHalf = z * Math.sqrt(variance(spendA) / nA + variance(spendB) / nB);
   return { uplift: p1 - p0, rHalf, spend: mean(spendA) - mean(spendB), mHalf, p0 };
 }
@@ -23,6 +24,8 @@ test('contacted against control over each run\'s own horizon: retention and spen
     await history('r0', '2026-01-01', 30, 'save', 'k', 40, true);
     await history('r0', '2026-01-01', 30, 'surprise', 'p', 50, false);
     await history('r0', '2026-01-01', 30, 'surprise', 'q', 5, true);
+    // A rerun on the same as-of that was replaced by a later publication: not measured.
+    await history('20250101T000000Z-old', '2026-01-01', 30, 'save', 's', 40, false);
     // A run whose horizon (60 days) ends after this run's as-of.
     await history('r1', '2026-02-01', 60, 'save', 'x', 40, false);
     const order = (id: string, customer: string, day: string, amount: number) =>

@@ -15,6 +15,7 @@ const data: ReportData = {
   transitions: [],
   vipsToHigh: [],
   effects: [],
+  ambassadors: [{ customer_id: 'amb<1>', value_score: 5000, predicted_clv_12m: 3000, orders_count: 9, days_since_last_order: 12, segment: 'champions', ambassadors: 37, share_of_customers: 0.0074, share_of_value: 0.081 }],
   monthly: [{ month: '2026-08', revenue: 1000, customers_active: 8, vips_active: 2 }, { month: '2026-09', revenue: 1234.5, customers_active: 9, vips_active: 3 }],
   concentration: [{ customers: 0.5, value: 0.9 }, { customers: 1, value: 1 }],
 };
@@ -38,7 +39,7 @@ const ctx: ReportContext = {
 
 test('the report is one self-contained page: every section, figures formatted, every value escaped', () => {
   const html = renderReport(data, ctx);
-  for (const heading of ['Value concentration by tier', 'Actions', 'VIPs most worth saving: to contact', 'Since the last run', 'Did the actions work?', 'Monthly KPIs', 'Model quality on the latest held-out period', 'Data quality']) {
+  for (const heading of ['Value concentration by tier', 'Actions', 'VIPs most worth saving: to contact', 'Since the last run', 'Did the actions work?', 'Ambassadors', 'Monthly KPIs', 'Model quality on the latest held-out period', 'Data quality']) {
     expect(html).toContain(`<h2>${heading}</h2>`);
   }
   expect(html).toContain('<div class="card">Customers<b>1,200</b></div>');
@@ -50,6 +51,8 @@ test('the report is one self-contained page: every section, figures formatted, e
   expect(html).not.toContain('<img');
   expect(html).not.toMatch(/<script|<link|src="http/);
   expect(html).toContain('No earlier run to compare with');
+  expect(html).toContain('37 customers (0.7% of all, 8.1% of the value score) to invite into a refer-a-friend programme');
+  expect(html).toContain('<td class="l">amb&lt;1&gt;</td><td class="r">5,000</td>');
   // The champion below recency alone is said plainly.
   expect(html).toContain('the churn champion is not above recency alone');
   expect((html.match(/<svg /g) ?? []).length).toBe(4);

@@ -30,7 +30,8 @@ test('a precisely measured save rate replaces the assumed one, per action; impre
     expect(grow.source).toBe('measured');
     expect(grow.rate).toBeCloseTo(0.4, 12);
     expect(grow.measured).toMatchObject({ run_id: 'r0', as_of: '2026-01-01', contacted: 2000, controls: 2000 });
-    expect(grow.measured!.high - grow.measured!.low).toBeCloseTo((2 * 1.6448536269514722 * Math.sqrt((0.7 * 0.3 + 0.5 * 0.5) / 2000)) / 0.5, 9);
+    const [a1, a0] = [1401 / 2002, 1001 / 2002];
+    expect(grow.measured!.high - grow.measured!.low).toBeCloseTo((2 * 1.6448536269514722 * Math.sqrt((a1 * (1 - a1) + a0 * (1 - a0)) / 2002)) / 0.5, 9);
     // A looser precision lets the save's measurement in too.
     const loose = await actionRates(db, '2026-03-01', 30, { ...scoring, effects: { ...scoring.effects, ratePrecision: 0.2 } });
     expect(loose.find((r) => r.action === 'save')!.rate).toBeCloseTo(0.2, 12);

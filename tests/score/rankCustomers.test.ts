@@ -16,6 +16,7 @@ interface Customer {
   purchaseDays?: number;
   unresolved?: number;
   optedOut?: boolean;
+  pAlive?: number;
 }
 
 /**
@@ -34,7 +35,7 @@ async function score(db: Database, customers: Customer[], scoring: object = {}) 
     await db.run(`INSERT INTO customer_features VALUES ($1, DATE '2026-06-30', $2, $3, $4, $5, $6, 40, $7, 0, $8, 0)`,
       [c.id, c.historic, c.purchaseDays ?? 3, recency, c.purchaseDays ?? 3, c.tenure ?? 400, recency - 40, c.unresolved ?? 0]);
     await db.run('INSERT INTO churn_scores VALUES ($1, $2)', [c.id, c.churn]);
-    await db.run('INSERT INTO btyd_scores VALUES ($1, 0.8, 1.0, 0.5, 1.5, $2, $3, $4, $5)', [c.id, c.clv / 4, c.clv, c.clv * 0.8, c.clv * 1.2]);
+    await db.run('INSERT INTO btyd_scores VALUES ($1, $6, 1.0, 0.5, 1.5, $2, $3, $4, $5)', [c.id, c.clv / 4, c.clv, c.clv * 0.8, c.clv * 1.2, c.pAlive ?? 0.8]);
     if (c.optedOut) await db.run(`INSERT INTO customers (customer_id, opted_out) VALUES ($1, true)`, [c.id]);
   }
   // A BTYD value champion: value_scores is btyd_scores' spend and CLV (value_scores_btyd.sql).
@@ -106,6 +107,28 @@ describe('contact discipline', () => {
     expect(a.filter((r) => r.is_control).every((r) => r.contact === false && r.contact_blocked_by === 'control')).toBe(true);
   });
 
+  test('controls are drawn from the customers the budget would contact: alike but for the contact; never the opted-out; one draw per customer', async () => {
+    const people = base.map((c, i) => ({ ...c, optedOut: i === 0 }));
+    const rows = await withDb((db) => score(db, people, { controlShare: 0.5, budget: { maxActions: 3 } }));
+    const eligible = rows.filter((r) => r.action !== 'none' && r.contact_blocked_by !== 'opted_out' && r.contact_blocked_by !== 'cooldown')
+      .sort((x, y) => (y.value_kept as number) - (x.value_kept as number) || x.customer_id.localeCompare(y.customer_id));
+    const controls = eligible.filter((r) => r.is_control);
+    const contacted = eligible.filter((r) => r.contact);
+    expect(contacted).toHaveLength(3);
+    expect(controls.length).toBeGreaterThan(0);
+    // Each control would have been among the three contacted had it not been held back.
+    for (const c of controls) {
+      const ahead = eligible.filter((r) => !r.is_control && (r.value_kept as number) > (c.value_kept as number)).length;
+      expect(ahead).toBeLessThan(3);
+    }
+    expect(rows.find((r) => r.customer_id === 'c00')).toMatchObject({ is_control: false, contact_blocked_by: 'opted_out' });
+    // The draw is the customer's, whatever the action: the same customers with other actions are the same controls.
+    const again = await withDb((db) => score(db, people.map((c) => ({ ...c, churn: 0.9 })), { controlShare: 0.5 }));
+    const held = (rs: typeof rows) => rs.filter((r) => r.is_control).map((r) => r.customer_id);
+    const both = held(rows).filter((id) => again.find((r) => r.customer_id === id)!.action !== 'none');
+    expect(both.every((id) => again.find((r) => r.customer_id === id)!.is_control)).toBe(true);
+  });
+
   test('a customer contacted within the cooldown is not picked again', async () => {
     const rows = await withDb(async (db) => {
       await db.run(`INSERT INTO customer_scores_history (run_id, as_of, customer_id, action, contact, is_control) VALUES ('earlier', DATE '2026-06-10', 'c00', 'save', true, false)`);
@@ -118,10 +141,53 @@ describe('contact discipline', () => {
     const rows = await withDb((db) => score(db, base, { controlShare: 0, budget: { maxActions: 3, saveRate: 0.5 } }));
     const contacted = rows.filter((r) => r.contact);
     expect(contacted).toHaveLength(3);
-    const gains = rows.filter((r) => r.action !== 'none').map((r) => r.value_at_risk as number).sort((x, y) => y - x);
-    expect(contacted.map((r) => r.value_at_risk as number).sort((x, y) => y - x)).toEqual(gains.slice(0, 3));
-    for (const r of contacted) expect(r.expected_value_retained).toBeCloseTo((r.value_at_risk as number) * 0.5, 9);
+    const gains = rows.filter((r) => r.action !== 'none').map((r) => r.value_kept as number).sort((x, y) => y - x);
+    expect(contacted.map((r) => r.value_kept as number).sort((x, y) => y - x)).toEqual(gains.slice(0, 3));
+    for (const r of contacted) expect(r.expected_value_retained).toBeCloseTo((r.value_if_retained as number) * (r.churn_probability as number) * 0.5, 9);
     expect(rows.filter((r) => r.action !== 'none' && !r.contact).every((r) => r.contact_blocked_by === 'budget')).toBe(true);
+  });
+
+  test('saves are ranked by what a save can keep: the value if retained (CLV / P(alive)) x churn x the rate, less the cost', async () => {
+    // a: CLV 1,000 with P(alive) 0.2 (the CLV is mostly the chance of leaving): value at risk 800, but 5,000 if kept;
+    // b: CLV 1,200, P(alive) 0.9: value at risk 840, 1,333 if kept. Ranking by value at risk picks b; what a save keeps picks a.
+    const pair: Customer[] = [
+      { id: 'a', churn: 0.8, clv: 1000, historic: 9000, pAlive: 0.2, purchaseDays: 6 },
+      { id: 'b', churn: 0.7, clv: 1200, historic: 9000, pAlive: 0.9, purchaseDays: 6 },
+      ...base.slice(4),
+    ];
+    const rows = await withDb((db) => score(db, pair, { controlShare: 0, budget: { maxActions: 1, saveRate: 0.5, costPerAction: 10 } }));
+    const [a, b] = [rows.find((r) => r.customer_id === 'a')!, rows.find((r) => r.customer_id === 'b')!];
+    expect([a.action, b.action]).toEqual(['save', 'save']);
+    expect(a.value_if_retained).toBeCloseTo(1000 / 0.2, 9);
+    expect(b.value_if_retained).toBeCloseTo(1200 / 0.9, 9);
+    expect(a.value_kept).toBeCloseTo((1000 / 0.2) * 0.8 * 0.5 - 10, 9);
+    expect(b.value_kept).toBeCloseTo((1200 / 0.9) * 0.7 * 0.5 - 10, 9);
+    expect((b.value_at_risk as number) > (a.value_at_risk as number)).toBe(true);
+    expect([a.contact, b.contact, b.contact_blocked_by]).toEqual([true, false, 'budget']);
+    expect([a.action_priority, b.action_priority]).toEqual([1, 2]);
+    // Without an action there is nothing to keep.
+    expect(rows.filter((r) => r.action === 'none').every((r) => r.value_kept === null)).toBe(true);
+  });
+
+  test('ambassadors: valuable, loyal, long-standing, low risk, no unresolved complaint, recently active, not opted out, in no control group', async () => {
+    const people: Customer[] = [
+      { id: 'amb', churn: 0.1, clv: 5000, historic: 9000, purchaseDays: 8, tenure: 800, recency: 20 },
+      { id: 'risky', churn: 0.6, clv: 5000, historic: 9000, purchaseDays: 8, tenure: 800, recency: 20 },
+      { id: 'newish', churn: 0.1, clv: 5000, historic: 9000, purchaseDays: 8, tenure: 200, recency: 20 },
+      { id: 'few', churn: 0.1, clv: 5000, historic: 9000, purchaseDays: 3, tenure: 800, recency: 20 },
+      { id: 'quiet', churn: 0.1, clv: 5000, historic: 9000, purchaseDays: 8, tenure: 800, recency: 120 },
+      { id: 'upset', churn: 0.1, clv: 5000, historic: 9000, purchaseDays: 8, tenure: 800, recency: 20, unresolved: 1 },
+      { id: 'optout', churn: 0.1, clv: 5000, historic: 9000, purchaseDays: 8, tenure: 800, recency: 20, optedOut: true },
+      ...base.slice(2),
+    ];
+    const rows = await withDb((db) => score(db, people, { controlShare: 0 }));
+    expect(rows.filter((r) => r.is_ambassador).map((r) => r.customer_id)).toEqual(['amb']);
+    // A looser rule (any tier, 3 purchase days, 100 days of tenure, 150 days of silence) lets more in.
+    const loose = await withDb((db) => score(db, people, { controlShare: 0, ambassador: { maxTier: 5, minPurchaseDays: 3, minTenureDays: 100, maxDaysSinceLastOrder: 150 } }));
+    expect(loose.filter((r) => r.is_ambassador).map((r) => r.customer_id).filter((id) => !id.startsWith('c'))).toEqual(['amb', 'few', 'newish', 'quiet']);
+    // Everyone in an action's control group stays out of the programme (it would touch the control).
+    const controlled = await withDb((db) => score(db, people, { controlShare: 1 }));
+    expect(controlled.filter((r) => r.is_ambassador && r.is_control)).toEqual([]);
   });
 
   test('VIPs by a rule of the operator\'s, and custom flags', async () => {

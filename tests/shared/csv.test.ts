@@ -13,4 +13,5 @@ test('text that a spreadsheet would run as a formula is prefixed with a quote; n
   expect(csvLine(['=1+1', -2, 3.5, '-x'])).toBe("'=1+1,-2,3.5,'-x");
   expect(csvLine(['=HYPERLINK("u")'])).toBe(`"'=HYPERLINK(""u"")"`);
   expect(csvLine(['\rCR'])).toBe(`"'\rCR"`);
+  expect(csvLine(['a;=1+1', 'b'])).toBe('"a;=1+1",b');
 });
