@@ -4,10 +4,10 @@ import { loadConfig, type ConfigInput } from '../config.js';
 import { Database } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
 import { InputError, UsageError } from '../errors.js';
+import { ACTIONS } from '../score/actionRates.js';
 import { csvLine } from '../shared/csv.js';
 import { collect, type Stdout } from './options.js';
 
-const ACTIONS = ['save', 'surprise', 'grow', 'nurture', 'win_back'];
 /** The lists that are not an action's. */
 const LISTS = ['at-risk-vip', 'ambassador'];
 /** The most rows --top may ask for. */
@@ -47,7 +47,7 @@ export function filterValues(name: string, raw: string | string[] | undefined): 
 
 /** The WHERE conditions and bound values of a list (every value bound, never pasted). */
 export function listFilter(what: string, o: ListOptions): { where: string[]; params: Record<string, string | number> } {
-  if (!LISTS.includes(what) && !ACTIONS.includes(what)) throw new UsageError(`list: unknown list "${what}"; expected at-risk-vip, ambassador or one of ${ACTIONS.join(', ')}`);
+  if (!LISTS.includes(what) && !(ACTIONS as readonly string[]).includes(what)) throw new UsageError(`list: unknown list "${what}"; expected at-risk-vip, ambassador or one of ${ACTIONS.join(', ')}`);
   const levels = filterValues('--risk', o.risk);
   const bad = levels.filter((l) => !['low', 'medium', 'high'].includes(l));
   const tiers = filterValues('--tier', o.tier);
@@ -71,8 +71,6 @@ export function listFilter(what: string, o: ListOptions): { where: string[]; par
   return { where, params };
 }
 
-const hasTable = async (db: Database, table: string) => (await db.value<number>('SELECT count(*) FROM duckdb_tables() WHERE table_name = $1', [table])) > 0;
-
 /**
  * The published scores a database holds: a working database's
  * `published_scores` (the copy of customer_scores that its last
@@ -81,14 +79,14 @@ const hasTable = async (db: Database, table: string) => (await db.value<number>(
  * did not publish (a full disk, a kill after scoring) are never listed.
  */
 async function publishedScores(db: Database, path: string): Promise<string> {
-  if (!(await hasTable(db, 'runs'))) {
-    if (await hasTable(db, 'customer_scores')) return 'customer_scores';
+  if (!(await db.hasTable('runs'))) {
+    if (await db.hasTable('customer_scores')) return 'customer_scores';
     throw new InputError(`${path} has no customer_scores yet: run "fidelio run" first, or point --db at a fidelio database or at its published copy (fidelio.duckdb in the output folder)`);
   }
-  if (await hasTable(db, 'published_scores')) return 'published_scores';
+  if (await db.hasTable('published_scores')) return 'published_scores';
   // A database from before published_scores: its customer_scores are the published ones only if its last run succeeded.
   const last = await db.one<{ outcome: string; run_id: string }>('SELECT outcome, run_id FROM runs ORDER BY started_at DESC LIMIT 1');
-  if (last?.outcome === 'succeeded' && (await hasTable(db, 'customer_scores'))) return 'customer_scores';
+  if (last?.outcome === 'succeeded' && (await db.hasTable('customer_scores'))) return 'customer_scores';
   throw new InputError(last
     ? `${path} has no published scores: its last run (${last.run_id}) ${last.outcome === 'failed' ? 'failed' : 'did not finish'} before publishing; run "fidelio run" again, or list from the published copy (fidelio.duckdb in the output folder)`
     : `${path} has no customer_scores yet: run "fidelio run" first`);
@@ -116,7 +114,7 @@ export function listCommand(program: Command, stdout: Stdout): void {
       const db = await Database.open(config.db, { readOnly: true });
       try {
         const scores = await publishedScores(db, config.db);
-        const withCountry = await hasTable(db, 'customers');
+        const withCountry = await db.hasTable('customers');
         if (!withCountry && o.country?.length) throw new InputError(`${config.db} holds no countries: filter by --country on the working database`);
         if (what === 'ambassador' && !(await db.all<{ column_name: string }>(`DESCRIBE ${scores}`)).some((c) => c.column_name === 'is_ambassador')) {
           throw new InputError(`${config.db}: its published scores come from a version of fidelio without ambassadors; run "fidelio run" again to publish them`);

@@ -12,8 +12,7 @@ export async function withRunDatabase<T>(o: { db?: string; config?: string }, ta
   if (!existsSync(config.db)) throw new InputError(`${config.db} does not exist: run "fidelio run" first, or point --db at a fidelio database`);
   const db = await Database.open(config.db, { readOnly });
   try {
-    const exists = await db.value<number>('SELECT count(*) FROM duckdb_tables() WHERE table_name = $1', [table]);
-    if (!exists) throw new InputError(`${config.db} has no ${table} yet: run "fidelio run" first`);
+    if (!(await db.hasTable(table))) throw new InputError(`${config.db} has no ${table} yet: run "fidelio run" first`);
     return await body(db);
   } finally {
     db.close();

@@ -91,6 +91,11 @@ export class Database {
     return (row ? Object.values(row)[0] : undefined) as T;
   }
 
+  /** Whether the database (or one attached to it) holds a table of this name. */
+  async hasTable(name: string): Promise<boolean> {
+    return (await this.value<number>('SELECT count(*) FROM duckdb_tables() WHERE table_name = $1', [name])) > 0;
+  }
+
   /**
    * A query's result as columns of numbers (DOUBLE, INTEGER, BIGINT and
    * DECIMAL become Float64Array; NULL becomes NaN) or strings, for code

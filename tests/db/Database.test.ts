@@ -100,3 +100,12 @@ test('a lock is told as a lock, a corrupt file as a corrupt file (its checksum e
   expect(corrupt).toMatch(/^cannot open f\.duckdb as a DuckDB database: .*checksum.*Point --db at a fidelio database or a new path\.$/);
   expect(corrupt).not.toMatch(/locked/);
 });
+
+test('hasTable says whether a table of that name exists', async () => {
+  await withDb(async (db) => {
+    expect(await db.hasTable('orders')).toBe(true);
+    expect(await db.hasTable('no_such_table')).toBe(false);
+    await db.run('CREATE TEMP TABLE scratch (x INTEGER)');
+    expect(await db.hasTable('scratch')).toBe(true);
+  });
+});
