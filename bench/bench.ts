@@ -121,7 +121,7 @@ const rows: { step: string; seconds: number; peak_mib: number; note?: string }[]
 let files: DemoFiles;
 const stamp = join(dataDir, 'files.json');
 if (args.mode === 'btyd' || args.mode === 'neural' || args.mode === 'exports' || (args.mode === 'score' && !args.phase)) {
-  files = { orders: '', customers: '', tickets: '', stats: { customers, orders: 0, refunds: 0, guestOrders: 0, tickets: 0, badRows: 0, endDate: '' } };
+  files = { orders: '', customers: '', tickets: '', referrals: '', stats: { customers, orders: 0, refunds: 0, guestOrders: 0, tickets: 0, referrals: 0, badRows: 0, endDate: '' } };
 } else if (existsSync(stamp)) {
   files = JSON.parse(readFileSync(stamp, 'utf8')) as DemoFiles;
 } else {

@@ -14,15 +14,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Database } from '../pipeline/db/Database.js';
 import { barChart, lineChart } from '../pipeline/publish/svgCharts.js';
-
-interface Cell {
-  title: string;
-  /** Why the question matters, in a sentence or two. */
-  prose: string;
-  sql: string;
-  /** Optional chart from the result rows. */
-  chart?: (rows: Record<string, unknown>[]) => string;
-}
+import { esc, page, runCells, table, type Cell } from './notebook.js';
 
 const cells: Cell[] = [
   {
@@ -68,15 +60,6 @@ const cells: Cell[] = [
   },
 ];
 
-const esc = (v: unknown) => String(v ?? '').replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
-
-function table(rows: Record<string, unknown>[]): string {
-  if (rows.length === 0) return '<p><em>no rows</em></p>';
-  const cols = Object.keys(rows[0]!);
-  return `<table><thead><tr>${cols.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${cols.map((c) => `<td>${esc(r[c])}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
-}
-
 /** The model comparison comes from model_metrics.json, beside the database. */
 function modelCell(published: string): string {
   const metrics = JSON.parse(readFileSync(join(published, 'model_metrics.json'), 'utf8')) as {
@@ -93,18 +76,12 @@ ${table(churn)}${table(value)}</section>`;
 /** Runs every cell against a publication folder and returns the notebook as one HTML page. */
 export async function explore(published: string): Promise<string> {
   const db = await Database.open(join(published, 'fidelio.duckdb'), { readOnly: true });
-  const sections: string[] = [];
+  let sections: string[];
   try {
-    for (const cell of cells) {
-      const rows = await db.all(cell.sql);
-      sections.push(`<section><h2>${esc(cell.title)}</h2><p>${esc(cell.prose)}</p><pre>${esc(cell.sql.replace(/\n\s+/g, '\n  '))}</pre>${cell.chart && rows.length ? cell.chart(rows) : ''}${table(rows)}</section>`);
-    }
+    sections = await runCells(db, cells);
   } finally {
     db.close();
   }
   sections.splice(2, 0, modelCell(published));
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>fidelio: exploring ${esc(published)}</title>
-<style>body{font:14px/1.45 system-ui,sans-serif;max-width:1000px;margin:0 auto;padding:16px;color:#1d2433}pre{background:#f3f5fa;padding:8px;overflow-x:auto}
-table{border-collapse:collapse;font-size:.9em;display:block;overflow-x:auto;margin:8px 0}th,td{padding:3px 8px;border-bottom:1px solid #eee;text-align:left}.chart{width:100%;max-width:640px;height:auto}</style>
-</head><body><h1>Exploring a fidelio publication</h1><p>${esc(published)}</p>${sections.join('\n')}</body></html>\n`;
+  return page('Exploring a fidelio publication', published, '', sections);
 }

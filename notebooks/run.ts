@@ -2,10 +2,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { crmLoop } from './crmLoop.js';
 import { explore } from './explore.js';
 
 const { values } = parseArgs({ options: { published: { type: 'string', default: 'data/out' }, out: { type: 'string', default: 'notebooks/out' } } });
 mkdirSync(values.out!, { recursive: true });
-const path = join(values.out!, 'explore.html');
-writeFileSync(path, await explore(values.published!));
-process.stdout.write(`${path}\n`);
+for (const [name, notebook] of [['explore.html', explore], ['crm-loop.html', crmLoop]] as const) {
+  const path = join(values.out!, name);
+  writeFileSync(path, await notebook(values.published!));
+  process.stdout.write(`${path}\n`);
+}

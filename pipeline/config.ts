@@ -116,6 +116,22 @@ export const scoringSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Buyer personas: k-means on behaviour (score/personas.ts), k from min to max chosen by the highest mean
+     * silhouette; fitted on a seeded sample of fitCustomers, the silhouette measured on silhouetteCustomers of them.
+     */
+    personas: z
+      .object({
+        min: z.number().int().min(2).max(12).default(4),
+        max: z.number().int().min(2).max(12).default(8),
+        fitCustomers: z.number().int().min(100).default(10_000),
+        silhouetteCustomers: z.number().int().min(50).max(10_000).default(2_000),
+        restarts: z.number().int().min(1).max(20).default(3),
+        maxIterations: z.number().int().min(1).max(1_000).default(100),
+      })
+      .strict()
+      .refine((v) => v.min <= v.max, 'personas.min must be at most personas.max')
+      .prefault({}),
     /** Measuring what the actions did: contacted customers against their control group once a run's horizon has passed (action_effects). */
     effects: z
       .object({
@@ -149,6 +165,8 @@ export const configSchema = z
     orders: z.array(z.string().min(1)).default([]),
     customers: z.array(z.string().min(1)).default([]),
     tickets: z.array(z.string().min(1)).default([]),
+    /** Who referred whom: referrer_id, referred_id, referral_date (a header "date" is read as it). */
+    referrals: z.array(z.string().min(1)).default([]),
     asOf: isoDate.optional(),
     horizonDays: z.number().int().min(7).max(730).default(90),
     db: z.string().min(1).default('data/fidelio.duckdb'),
@@ -174,7 +192,7 @@ export const configSchema = z
       .strict()
       .prefault({}),
     formats: z
-      .object({ orders: inputFormat, customers: inputFormat, tickets: inputFormat })
+      .object({ orders: inputFormat, customers: inputFormat, tickets: inputFormat, referrals: inputFormat })
       .strict()
       .prefault({}),
     ingest: z
@@ -187,7 +205,7 @@ export const configSchema = z
       .strict()
       .prefault({}),
     columns: z
-      .object({ orders: columnMapping('orders'), customers: columnMapping('customers'), tickets: columnMapping('tickets') })
+      .object({ orders: columnMapping('orders'), customers: columnMapping('customers'), tickets: columnMapping('tickets'), referrals: columnMapping('referrals') })
       .strict()
       .prefault({}),
     duckdb: z

@@ -3,9 +3,11 @@ import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { loadConfig, type ConfigInput } from '../config.js';
 import { EXPORT_SHAPES, writeExport, type ExportShape } from '../demo/exportShapes.js';
+import { writeFollowUp } from '../demo/followUp.js';
 import { generateDemoData } from '../demo/generateDemoData.js';
 import { HISTORY_SHAPES, writeHistory, type HistoryShape } from '../demo/historyShapes.js';
-import { integer, type Stdout } from './options.js';
+import { UsageError } from '../errors.js';
+import { integer, isoDateOption, type Stdout } from './options.js';
 
 /** `fidelio demo-data`: writes the seeded demo data set, or one export in a real shop's shape. */
 export function demoDataCommand(program: Command, stdout: Stdout): void {
@@ -16,9 +18,17 @@ export function demoDataCommand(program: Command, stdout: Stdout): void {
     .option('--customers <n>', 'number of customers (default 5000)', integer('--customers'))
     .option('--months <n>', 'months of history (default 30)', integer('--months'))
     .option('--seed <n>', 'random seed (default 42)', integer('--seed'))
+    .option('--end-date <date>', 'the last day of the history (default 2026-09-30)', isoDateOption('--end-date'))
     .option('--bad-rows', 'append a few malformed order lines')
+    .option('--follow-up <published>', 'instead, the orders of the days after that publication\'s as-of (follow-up.csv), its contacts given a true effect per action (surprise: a placebo), for a second run to measure')
+    .option('--days <n>', 'with --follow-up: days to simulate (default: the run\'s horizon)', integer('--days'))
     .addOption(new Option('--shape <shape>', 'instead, one orders file in the shape a real shop exports (try "fidelio inspect" on it), or a real shop\'s history (seasonal-shop, steady-shop)').choices([...EXPORT_SHAPES, ...HISTORY_SHAPES]))
-    .action((o: { out: string; customers?: number; months?: number; seed?: number; badRows?: boolean; shape?: ExportShape | HistoryShape }) => {
+    .action(async (o: { out: string; customers?: number; months?: number; seed?: number; endDate?: string; badRows?: boolean; followUp?: string; days?: number; shape?: ExportShape | HistoryShape }) => {
+      if (o.followUp) {
+        if (o.shape) throw new UsageError('demo-data: --follow-up and --shape are two different data sets; give one');
+        stdout(JSON.stringify(await writeFollowUp(o.followUp, o.out, { seed: o.seed ?? 42, days: o.days }), null, 2) + '\n');
+        return;
+      }
       if (o.shape && (HISTORY_SHAPES as string[]).includes(o.shape)) {
         mkdirSync(o.out, { recursive: true });
         const path = join(o.out, `${o.shape}.csv`);
@@ -34,7 +44,7 @@ export function demoDataCommand(program: Command, stdout: Stdout): void {
         return;
       }
       const config = loadConfig(undefined, { demo: { customers: o.customers, months: o.months, seed: o.seed } } as ConfigInput);
-      const files = generateDemoData(o.out, { ...config.demo, withBadRows: Boolean(o.badRows) });
+      const files = generateDemoData(o.out, { ...config.demo, ...(o.endDate ? { endDate: o.endDate } : {}), withBadRows: Boolean(o.badRows) });
       stdout(JSON.stringify(files, null, 2) + '\n');
     });
 }

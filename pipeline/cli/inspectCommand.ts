@@ -6,13 +6,14 @@ import { resolveInputs } from '../ingest/resolveInputs.js';
 import { inspectFile, type FileInspection } from '../inspect/inspectFile.js';
 import { inspectionConfig } from '../inspect/inspectionConfig.js';
 import type { Logger } from '../log.js';
-import type { InputKind } from '../shared/inputSpecs.js';
+import { INPUT_KINDS, type InputKind } from '../shared/inputSpecs.js';
 import { collect, type Stdout } from './options.js';
 
 interface InspectOptions {
   orders?: string[];
   customers?: string[];
   tickets?: string[];
+  referrals?: string[];
   out?: string;
 }
 
@@ -28,13 +29,14 @@ export function inspectCommand(program: Command, log: Logger, stdout: Stdout): v
     .option('--orders <path>', 'orders file or glob; repeatable', collect)
     .option('--customers <path>', 'customers file or glob; repeatable', collect)
     .option('--tickets <path>', 'support tickets file or glob; repeatable', collect)
+    .option('--referrals <path>', 'referrals file or glob; repeatable', collect)
     .option('--out <file>', 'write the configuration to a file instead of standard output')
     .action(async (o: InspectOptions) => {
-      if (!o.orders?.length) throw new UsageError('inspect needs --orders (and optionally --customers, --tickets)');
+      if (!o.orders?.length) throw new UsageError('inspect needs --orders (and optionally --customers, --tickets, --referrals)');
       const db = await Database.open(':memory:');
       try {
         const inspections: Partial<Record<InputKind, FileInspection[]>> = {};
-        for (const kind of ['orders', 'customers', 'tickets'] as const) {
+        for (const kind of INPUT_KINDS) {
           const patterns = o[kind] ?? [];
           if (!patterns.length) continue;
           inspections[kind] = [];

@@ -97,7 +97,7 @@ export function listCommand(program: Command, stdout: Stdout): void {
   program
     .command('list')
     .argument('<what>', 'at-risk-vip, ambassador, or an action: save, surprise, grow, nurture, win_back')
-    .description('customers to contact from the last published scores: at-risk-vip (VIPs whose churn_risk is medium or high, most value at risk first), the customers of an action (in its action_priority: most value kept first), or ambassador (to invite into a refer-a-friend programme, most valuable first). Opted-out and control-group customers never appear; nor, in the action lists and at-risk-vip, cooldown and over-budget ones.')
+    .description('customers to contact from the last published scores: at-risk-vip (VIPs whose churn_risk is medium or high, most value at stake first: value_if_retained x churn_probability), the customers of an action (in its action_priority: most value kept first), or ambassador (to invite into a refer-a-friend programme, most valuable first, counting the value of the customers they referred). Opted-out and control-group customers never appear; nor, in the action lists and at-risk-vip, cooldown and over-budget ones.')
     .option('--top <n>', 'how many (default all)', topCount)
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
     .option('--risk <levels>', 'at-risk-vip: churn_risk levels to include, comma separated', 'medium,high')
@@ -116,12 +116,15 @@ export function listCommand(program: Command, stdout: Stdout): void {
         const scores = await publishedScores(db, config.db);
         const withCountry = await db.hasTable('customers');
         if (!withCountry && o.country?.length) throw new InputError(`${config.db} holds no countries: filter by --country on the working database`);
-        if (what === 'ambassador' && !(await db.all<{ column_name: string }>(`DESCRIBE ${scores}`)).some((c) => c.column_name === 'is_ambassador')) {
+        const published = new Set((await db.all<{ column_name: string }>(`DESCRIBE ${scores}`)).map((c) => c.column_name));
+        if (what === 'ambassador' && !published.has('is_ambassador')) {
           throw new InputError(`${config.db}: its published scores come from a version of fidelio without ambassadors; run "fidelio run" again to publish them`);
         }
-        // Ambassadors most valuable first; an action's customers in its priority (what a contact keeps, as the budget
-        // ranks them); the at-risk VIPs by the value at risk.
-        const order = what === 'ambassador' ? 's.value_score DESC' : what === 'at-risk-vip' ? 's.value_at_risk DESC' : 's.action_priority';
+        // Ambassadors by their own value and that of the customers they brought; an action's customers in its priority
+        // (what a contact keeps, as the budget ranks them); the at-risk VIPs by what is at stake if they stay
+        // (value_if_retained x churn). Publications from before those columns: value score, value at risk.
+        const order = what === 'ambassador' ? (published.has('referred_value') ? 's.value_score + s.referred_value DESC' : 's.value_score DESC')
+          : what === 'at-risk-vip' ? (published.has('value_if_retained') ? 's.value_if_retained * s.churn_probability DESC' : 's.value_at_risk DESC') : 's.action_priority';
         const query = `${readSql('cli/list_customers.sql').replace('/*scores*/', scores).replace('/*customers*/', withCountry ? 'LEFT JOIN customers c USING (customer_id)' : '')}
           WHERE ${where.join(' AND ')} ORDER BY ${order}, s.customer_id ${o.top ? 'LIMIT $top' : ''}`;
         const rows = await db.all(query, params);

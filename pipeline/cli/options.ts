@@ -11,11 +11,20 @@ export const integer = (name: string) => (value: string) => {
   return n;
 };
 
+/** Parses a calendar date option (YYYY-MM-DD, a day that exists), naming it in the error. */
+export const isoDateOption = (name: string) => (value: string) => {
+  const day = new Date(`${value}T00:00:00Z`);
+  const ok = /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(day.getTime()) && day.toISOString().slice(0, 10) === value;
+  if (!ok) throw new InvalidArgumentError(`${name} must be a day as YYYY-MM-DD, got "${value}"`);
+  return value;
+};
+
 /** The options shared by the commands that read inputs. */
 export interface CommonOptions {
   orders?: string[];
   customers?: string[];
   tickets?: string[];
+  referrals?: string[];
   asOf?: string;
   horizonDays?: number;
   db?: string;
@@ -31,6 +40,7 @@ export function overrides(o: CommonOptions): ConfigInput {
     orders: o.orders?.length ? o.orders : undefined,
     customers: o.customers?.length ? o.customers : undefined,
     tickets: o.tickets?.length ? o.tickets : undefined,
+    referrals: o.referrals?.length ? o.referrals : undefined,
     asOf: o.asOf,
     horizonDays: o.horizonDays,
     db: o.db,
@@ -46,6 +56,7 @@ export function inputOptions(cmd: Command): Command {
     .option('--orders <path>', 'orders file or glob (CSV, Parquet, JSON lines); repeatable', collect)
     .option('--customers <path>', 'customers file or glob; repeatable', collect)
     .option('--tickets <path>', 'support tickets file or glob; repeatable', collect)
+    .option('--referrals <path>', 'referrals file or glob (referrer_id, referred_id, referral_date); repeatable', collect)
     .option('--db <file>', 'DuckDB database file (default data/fidelio.duckdb)')
     .option('--currency <code>', 'the currency of the amounts, an ISO 4217 code such as EUR (default USD)')
     .option('--config <file>', 'configuration file (JSON or YAML); flags override it');

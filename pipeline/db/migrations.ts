@@ -164,6 +164,20 @@ export const migrations: Migration[] = [
       ALTER TABLE customer_scores_history ADD COLUMN horizon_days INTEGER;
     `,
   },
+  {
+    version: 6,
+    name: 'referrals',
+    sql: `
+      CREATE TABLE referrals (
+        referrer_id VARCHAR NOT NULL,
+        referred_id VARCHAR NOT NULL,
+        referral_date DATE NOT NULL,
+        source_file VARCHAR,
+        source_line BIGINT,
+        loaded_run VARCHAR
+      );
+    `,
+  },
 ];
 
 export async function migrate(db: Database): Promise<{ from: number; to: number }> {

@@ -2,7 +2,7 @@ import type { Database } from '../db/Database.js';
 import { DataError, InputError } from '../errors.js';
 import { progress, type Logger } from '../log.js';
 import type { FileIngest } from '../manifest.js';
-import { specs, type InputKind } from '../shared/inputSpecs.js';
+import { INPUT_KINDS, headerColumn, specs, type InputKind } from '../shared/inputSpecs.js';
 import { loadExchangeRates } from './exchangeRates.js';
 import { mergeChecked, recordRejects } from './mergeChecked.js';
 import { mergeLines } from './mergeLines.js';
@@ -29,8 +29,8 @@ export const PLAIN_FORMAT: KindFormat = { delimiter: ',', decimal: '.', thousand
 /** Ingest options for files in the contract's defaults (the demo's, the bench's): every kind plain, no limit on rejects. */
 export function plainIngestOptions(runId: string, runTime: Date): IngestOptions {
   return {
-    runId, runTime, currency: 'USD', formats: { orders: PLAIN_FORMAT, customers: PLAIN_FORMAT, tickets: PLAIN_FORMAT },
-    columns: { orders: {}, customers: {}, tickets: {} }, earliestDate: '1990-01-01',
+    runId, runTime, currency: 'USD', formats: { orders: PLAIN_FORMAT, customers: PLAIN_FORMAT, tickets: PLAIN_FORMAT, referrals: PLAIN_FORMAT },
+    columns: { orders: {}, customers: {}, tickets: {}, referrals: {} }, earliestDate: '1990-01-01',
   };
 }
 
@@ -62,7 +62,7 @@ interface PlannedFile {
 
 /** The columns a file must have: the spec's required ones, an orders file amount or quantity and unit_price. */
 function missingColumns(kind: InputKind, header: string[], mapping: Record<string, string>): string[] {
-  const has = (c: string) => header.includes(mapping[c] ?? c);
+  const has = (c: string) => header.includes(headerColumn(specs[kind], c, header, mapping));
   const missing = specs[kind].columns.filter((c) => c.required && c.name !== 'amount' && !has(c.name)).map((c) => mapping[c.name] ?? c.name);
   if (kind === 'orders' && !has('amount') && !(has('quantity') && has('unit_price'))) {
     missing.push(has('quantity') || has('unit_price') ? `${mapping.amount ?? 'amount'}" (or both "${mapping.quantity ?? 'quantity'}" and "${mapping.unit_price ?? 'unit_price'}` : mapping.amount ?? 'amount');
@@ -73,7 +73,7 @@ function missingColumns(kind: InputKind, header: string[], mapping: Record<strin
 /** Every file of the inputs, checked (exists, a header, no repeated column, the required columns) before anything is read. */
 async function planFiles(db: Database, inputs: IngestInputs, options: IngestOptions): Promise<PlannedFile[]> {
   const plan: PlannedFile[] = [];
-  for (const kind of ['orders', 'customers', 'tickets'] as const) {
+  for (const kind of INPUT_KINDS) {
     const patterns = inputs[kind] ?? [];
     if (patterns.length === 0) continue;
     const format = options.formats[kind];
@@ -83,7 +83,7 @@ async function planFiles(db: Database, inputs: IngestInputs, options: IngestOpti
       const missing = missingColumns(kind, header, mapping);
       if (missing.length) throw new InputError(missingColumnsMessage(path, missing, header, format.delimiter, kind));
       const columnMap = new Map(specs[kind].columns.map((c) => {
-        const actual = mapping[c.name] ?? c.name;
+        const actual = headerColumn(specs[kind], c.name, header, mapping);
         return [c.name, header.includes(actual) ? actual : undefined] as const;
       }));
       plan.push({ kind, path, header, columnMap, format });

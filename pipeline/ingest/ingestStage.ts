@@ -46,14 +46,14 @@ function kindFormats(c: Config): Record<InputKind, KindFormat> {
       encoding: f.encoding, grain: kind === 'orders' ? f.grain : 'order',
     };
   };
-  return { orders: of('orders'), customers: of('customers'), tickets: of('tickets') };
+  return { orders: of('orders'), customers: of('customers'), tickets: of('tickets'), referrals: of('referrals') };
 }
 
 /** The ingest slice of a configuration (commands that load inputs outside a run use it too). */
 export function ingestParams(c: Config): IngestParams {
   const demo = c.orders.length === 0;
   return {
-    inputs: { orders: c.orders, customers: c.customers, tickets: c.tickets },
+    inputs: { orders: c.orders, customers: c.customers, tickets: c.tickets, referrals: c.referrals },
     ...(demo ? { demo: { dir: join(dirname(resolve(c.db)), 'demo'), options: { ...c.demo, withBadRows: true } } } : {}),
     currency: c.currency,
     formats: kindFormats(c),
@@ -72,14 +72,14 @@ export function ingestParams(c: Config): IngestParams {
 export const ingestStage: Stage<IngestParams, unknown, IngestOutput> = {
   name: 'ingest',
   reads: [],
-  writes: ['orders', 'order_lines', 'customers', 'tickets', 'rejected_rows'],
+  writes: ['orders', 'order_lines', 'customers', 'tickets', 'referrals', 'rejected_rows'],
   outside: 'reads the input files (writes the demo data set when there is none)',
   params: ingestParams,
   async run(ctx, p) {
     let inputs = p.inputs;
     if (p.demo) {
       const files = generateDemoData(p.demo.dir, p.demo.options);
-      inputs = { orders: [files.orders], customers: [files.customers], tickets: [files.tickets] };
+      inputs = { orders: [files.orders], customers: [files.customers], tickets: [files.tickets], referrals: [files.referrals] };
       ctx.log.info({ ...files.stats, dir: p.demo.dir }, 'no --orders given: generated the demo data set');
     }
     const ingested = await ingestInputs(ctx.db, inputs, ingestOptions(p, ctx.runId, ctx.runTime), ctx.log);

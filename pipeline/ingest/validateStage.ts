@@ -240,6 +240,16 @@ async function currencyCheck(db: Database, spec: InputSpec): Promise<{ usable: s
   };
 }
 
+/** A referral names two customers: a customer who refers themself is rejected. */
+function selfReferralCheck(spec: InputSpec): { usable: string[]; checks: Check[][] } {
+  if (spec.kind !== 'referrals') return { usable: [], checks: [] };
+  const same = 'trim(referrer_id) = trim(referred_id)';
+  return {
+    usable: [`NOT coalesce(${same}, false)`],
+    checks: [[{ when: same, reason: `'referrer_id ' || ${show('trim(referrer_id)')} || ' refers themself (referred_id is the same customer)'`, reasonClass: 'self_referral' }]],
+  };
+}
+
 /**
  * Types and checks the staged rows into temp table `checked`: typed
  * columns, `reason` (every problem of the line, joined; NULL when the row is
@@ -254,11 +264,12 @@ export async function validateStage(db: Database, spec: InputSpec, ctx: Validati
   const perColumn = spec.columns.map((c) => columnChecks(c, required.has(c.name), spec.kind, ctx));
   const stamp = timestampChecks(spec);
   const money = await currencyCheck(db, spec);
-  const checks = [...perColumn, ...stamp.checks, ...money.checks];
+  const self = selfReferralCheck(spec);
+  const checks = [...perColumn, ...stamp.checks, ...money.checks, ...self.checks];
   const usable = [
     'structural_error IS NULL',
     ...spec.columns.map((c) => columnUsable(c, required.has(c.name))).filter((u) => u !== undefined),
-    ...stamp.usable, ...money.usable,
+    ...stamp.usable, ...money.usable, ...self.usable,
   ];
   // Bind only the parameters this kind's checks use: DuckDB rejects unused ones.
   const params: Record<string, string> = {};

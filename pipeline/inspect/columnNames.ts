@@ -40,6 +40,11 @@ export const COLUMN_NAMES: Record<InputKind, Record<string, string[]>> = {
     kind: ['kind', 'type', 'category', 'reason'],
     resolved: ['resolved', 'solved', 'closed'],
   },
+  referrals: {
+    referrer_id: ['referrerid', 'referrer', 'referredby', 'advocateid', 'advocate', 'sponsorid', 'inviterid', 'inviter'],
+    referred_id: ['referredid', 'referred', 'refereeid', 'referee', 'friendid', 'friend', 'inviteeid', 'invitee', 'customerid'],
+    referral_date: ['referraldate', 'date', 'referredat', 'referredon', 'createdat', 'invitedat'],
+  },
 };
 
 /** A header name compared the way COLUMN_NAMES lists them. */

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { InputKind } from '../shared/inputSpecs.js';
+import { INPUT_KINDS, type InputKind } from '../shared/inputSpecs.js';
 import type { FileInspection, Finding } from './inspectFile.js';
 
 const quoted = (v: string) => JSON.stringify(v);
@@ -32,7 +32,7 @@ export function inspectionConfig(inspections: Partial<Record<InputKind, FileInsp
     '# Every setting guessed from the data says why. It runs as it is: npx fidelio run --config <this file>',
     '',
   ];
-  const kinds = (['orders', 'customers', 'tickets'] as const).filter((k) => inspections[k]?.length);
+  const kinds = INPUT_KINDS.filter((k) => inspections[k]?.length);
   for (const kind of kinds) {
     lines.push(`${kind}:`, ...inspections[kind]!.map((f) => `  - ${quoted(resolve(f.path))}`));
   }

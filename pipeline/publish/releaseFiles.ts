@@ -6,9 +6,9 @@ import { readSql } from '../db/sqlFile.js';
 import type { Step } from '../measure.js';
 
 /** The tables BI tools read, copied whole into the published database. */
-const PUBLISHED_TABLES = ['customer_scores', 'kpis_monthly', 'kpis_by_group', 'action_effects'] as const;
+const PUBLISHED_TABLES = ['customer_scores', 'kpis_monthly', 'kpis_by_group', 'action_effects', 'personas', 'segment_personas', 'persona_choice'] as const;
 
-/** customer_scores as Parquet and CSV, the KPI tables as CSV, in a stable order. */
+/** customer_scores, action_effects and personas as Parquet and CSV, the KPI tables and the segments' persona mix as CSV, in a stable order. */
 export async function writeTableFiles(db: Database, dir: string): Promise<void> {
   await db.run(`COPY (SELECT * FROM customer_scores ORDER BY customer_id) TO ${literal(join(dir, 'customer_scores.parquet'))} (FORMAT parquet)`);
   // CSV text is made spreadsheet-safe (a customer id "=HYPERLINK(...)" is written '=HYPERLINK(...)); Parquet keeps it.
@@ -17,6 +17,9 @@ export async function writeTableFiles(db: Database, dir: string): Promise<void> 
   await copyCsv(db, 'SELECT * FROM kpis_by_group ORDER BY dimension, grp', join(dir, 'kpis_by_group.csv'));
   await db.run(`COPY (SELECT * FROM action_effects ORDER BY as_of DESC, run_id DESC, action) TO ${literal(join(dir, 'action_effects.parquet'))} (FORMAT parquet)`);
   await copyCsv(db, 'SELECT * FROM action_effects ORDER BY as_of DESC, run_id DESC, action', join(dir, 'action_effects.csv'));
+  await db.run(`COPY (SELECT * FROM personas ORDER BY persona_id) TO ${literal(join(dir, 'personas.parquet'))} (FORMAT parquet)`);
+  await copyCsv(db, 'SELECT * FROM personas ORDER BY persona_id', join(dir, 'personas.csv'));
+  await copyCsv(db, 'SELECT * FROM segment_personas ORDER BY segment, persona_id', join(dir, 'segment_personas.csv'));
 }
 
 /**

@@ -231,8 +231,31 @@ function ambassadorsSection(d: ReportData): string {
   const first = d.ambassadors[0];
   if (!first) return `<h2>Ambassadors</h2>\n<p>No customer meets the ambassador rule (scoring.ambassador) this run.</p>`;
   return `<h2>Ambassadors</h2>
-<p>${esc(first.ambassadors)} customers (${pct(first.share_of_customers)} of all, ${pct(first.share_of_value)} of the value score) to invite into a refer-a-friend programme: valuable, loyal, long-standing, at low risk, with no unresolved complaint and a recent order (<code>fidelio list ambassador</code>).</p>
-${table(['customer', 'value score', '12-month CLV', 'orders', 'days since last order', 'segment'], d.ambassadors.map((a) => [a.customer_id, money(a.value_score), money(a.predicted_clv_12m), a.orders_count, a.days_since_last_order, a.segment]), ['l', 'r', 'r', 'r', 'r', 'l'])}`;
+<p>${esc(first.ambassadors)} customers (${pct(first.share_of_customers)} of all, ${pct(first.share_of_value)} of the value score) to invite into a refer-a-friend programme: valuable, loyal, long-standing, at low risk, with no unresolved complaint and a recent order (<code>fidelio list ambassador</code>)${Number(first.referrers) > 0 ? `; ${esc(first.referrers)} of them have already referred customers, whose value is credited to them (referred value)` : ''}.</p>
+${table(['customer', 'value score', 'referred', 'referred value', '12-month CLV', 'orders', 'days since last order', 'segment'], d.ambassadors.map((a) => [a.customer_id, money(a.value_score), a.referred_customers ?? 0, money(a.referred_value ?? 0), money(a.predicted_clv_12m), a.orders_count, a.days_since_last_order, a.segment]), ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'l'])}`;
+}
+
+const ACTION_WORDS: [string, string][] = [['save', 'save'], ['surprise', 'surprise'], ['grow', 'grow'], ['nurture', 'nurture'], ['win_back', 'win back']];
+
+/** The buyer personas: what sets each apart, its size, value, churn and actions, and each segment's persona mix. */
+function personasSection(d: ReportData): string {
+  if (d.personas.length === 0) return `<h2>Buyer personas</h2>\n<p>Too few customers to cluster into personas this run.</p>`;
+  const chosen = d.personaChoice.find((c) => c.chosen);
+  const tried = d.personaChoice.map((c) => `${c.k}: ${num(c.silhouette, 2)}`).join(', ');
+  const actions = (p: Record<string, unknown>) => ACTION_WORDS.filter(([a]) => Number(p[a]) > 0).map(([a, w]) => `${w} ${money(p[a])}`).join(', ') || 'none';
+  const segments = [...new Set(d.segmentPersonas.map((r) => String(r.segment)))];
+  const mix = segments.map((seg) => {
+    const rows = d.segmentPersonas.filter((r) => r.segment === seg);
+    return [seg, money(rows.reduce((a, r) => a + Number(r.customers), 0)), ...d.personas.map((p) => pct(rows.find((r) => r.persona_id === p.persona_id)?.share_of_segment ?? 0))];
+  });
+  return `<h2>Buyer personas</h2>
+<p>${d.personas.length} personas from behaviour (rhythm, basket, discounts, weekend buying, tenure, complaints, channel, favourite category, country), the number chosen by the highest mean silhouette among ${esc(d.personaChoice[0]?.k)} to ${esc(d.personaChoice.at(-1)?.k)} (${esc(tried)}) on a seeded sample of ${money(chosen?.fitted_on)} customers. Each is described by what sets it apart from everyone.</p>
+<ol>${d.personas.map((p) => `<li>${esc(p.description)}</li>`).join('')}</ol>
+${table(['persona', 'customers', 'share', 'share of value', 'mean churn', 'actions', 'contacted', 'ambassadors'],
+    d.personas.map((p) => [p.persona, money(p.customers), pct(p.share_of_customers), pct(p.share_of_value), pct(p.mean_churn_probability), actions(p), money(p.contacted), money(p.ambassadors)]),
+    ['l', 'r', 'r', 'r', 'r', 'l', 'r', 'r'])}
+<h3>Each segment's persona mix</h3>
+${table(['segment', 'customers', ...d.personas.map((p) => String(p.persona))], mix, ['l', 'r', ...d.personas.map(() => 'r' as const)])}`;
 }
 
 function dataQualitySection(d: ReportData, ctx: ReportContext): string {
@@ -245,7 +268,8 @@ ${d.rejects.length ? table(['input', 'reason class', 'lines rejected', 'first li
  * The marketer's page: self-contained HTML (no script, no network), built
  * from the run's tables (loadReportData). Headline figures, value
  * concentration by tier, who to act on, the at-risk VIPs with their
- * reasons, movements since the last run, the actions' effect, monthly
+ * reasons, movements since the last run, the actions' effect, the
+ * ambassadors, the buyer personas and each segment's mix, monthly
  * KPIs, model quality against baselines, and the data quality of the inputs.
  */
 export function renderReport(d: ReportData, ctx: ReportContext): string {
@@ -260,6 +284,7 @@ ${actionsSection(d)}
 ${movementsSection(d)}
 ${effectsSection(d, ctx)}
 ${ambassadorsSection(d)}
+${personasSection(d)}
 ${kpiSection(d)}
 ${modelSection(m)}
 ${dataQualitySection(d, ctx)}

@@ -23,6 +23,10 @@ export interface ReportData {
   effects: ActionEffect[];
   /** The most valuable 20 ambassadors, each row with the totals (report_ambassadors.sql). */
   ambassadors: Row[];
+  /** The buyer personas (score/personas.sql), each segment's mix (segment_personas.sql) and each k tried (persona_choice). */
+  personas: Row[];
+  segmentPersonas: Row[];
+  personaChoice: Row[];
   /** Oldest first. */
   monthly: { month: string; revenue: number; customers_active: number; vips_active: number }[];
   concentration: { customers: number; value: number }[];
@@ -42,6 +46,9 @@ export async function loadReportData(db: Database, runId: string): Promise<Repor
     vipsToHigh: await db.all(sql('report_vips_to_high'), { run_id: runId }),
     effects: await db.all<ActionEffect>('SELECT * FROM action_effects ORDER BY as_of DESC, run_id DESC, action'),
     ambassadors: await db.all(sql('report_ambassadors')),
+    personas: await db.all('SELECT * FROM personas ORDER BY persona_id'),
+    segmentPersonas: await db.all('SELECT * FROM segment_personas ORDER BY segment, persona_id'),
+    personaChoice: await db.all('SELECT * FROM persona_choice ORDER BY k'),
     monthly: monthly.reverse(),
     concentration: await db.all<ReportData['concentration'][number]>(sql('report_concentration')),
   };

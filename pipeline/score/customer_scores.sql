@@ -39,9 +39,15 @@
 --                       value given alive (predicted_clv_12m where P(alive) < $min_p_alive or there is none)
 --   value_kept          what contacting can keep: value_if_retained x churn_probability x the action's rate - cost per contact
 --                       (NULL without an action); the budget and action_priority rank by it
---   is_ambassador       to invite into a refer-a-friend programme: value tier <= $amb_max_tier, at least
+--   is_ambassador       to invite into a refer-a-friend programme: value tier <= $amb_max_tier (or the value credited
+--                       with referrals reaching that tier), at least
 --                       $amb_min_purchase_days purchase days, tenure >= $amb_min_tenure_days, low churn risk, no
 --                       unresolved complaint, an order within $amb_max_days days, not opted out, in no action's control group
+--   referred_customers customers this one referred by as_of (the referrals input; 0 without it)
+--   referred_value     the value scores of those customers: credited to the referrer, it counts towards the
+--                      ambassador rule's value (own value score + referred_value at least the least score in the
+--                      ambassador tiers) and orders `fidelio list ambassador`
+--   persona_id, persona the customer's buyer persona (personas.ts; NULL where the base is too small to cluster)
 WITH base AS (
   SELECT
     f.customer_id,
@@ -68,9 +74,13 @@ WITH base AS (
     f.complaints_90d,
     coalesce(cu.opted_out, false) AS opted_out,
     cu.birth_date,
-    cu.signup_date
+    cu.signup_date,
+    cp.persona_id,
+    pl.persona
   FROM customer_features f
   LEFT JOIN customers cu USING (customer_id)
+  LEFT JOIN customer_personas cp USING (customer_id)
+  LEFT JOIN persona_labels pl ON pl.persona_id = cp.persona_id
   JOIN churn_scores c USING (customer_id)
   LEFT JOIN btyd_scores b USING (customer_id)
   LEFT JOIN value_scores v USING (customer_id)
@@ -107,15 +117,25 @@ ranked AS (
     sum(greatest(value_score, 0)) OVER () AS value_total
   FROM rhythm
 ),
+-- Referrals (the referrals input): each referrer credited with the customers they brought by as_of and
+-- those customers' value scores.
+referred AS (
+  SELECT r.referrer_id AS customer_id, count(*) AS referred_customers, coalesce(sum(greatest(x.value_score, 0)), 0) AS referred_value
+  FROM referrals r LEFT JOIN ranked x ON x.customer_id = r.referred_id
+  WHERE r.referral_date <= (SELECT max(as_of) FROM customer_features)
+  GROUP BY r.referrer_id
+),
 flagged AS (
   SELECT *,
+    -- the least value score in the ambassador tiers: a referrer whose own score and their referrals' reach it qualifies
+    min(value_score) FILTER (WHERE value_tier <= $amb_max_tier) OVER () AS amb_tier_cut,
     CASE $vip_rule
       WHEN 'top_share' THEN value_rank <= greatest(1, floor($vip_cap * n_customers))
       WHEN 'expression' THEN coalesce((/*vip_expression*/), false)
       ELSE coalesce(value_before, 0) < $vip_share * value_total AND value_rank <= greatest(1, floor($vip_cap * n_customers))
     END AS is_vip,
     CAST(round((f_score + m_score) / 2.0 + 0.01) AS INTEGER) AS fm_score
-  FROM ranked
+  FROM ranked LEFT JOIN referred USING (customer_id)
 ),
 segmented AS (
   SELECT *,
@@ -259,8 +279,13 @@ SELECT
   CAST($currency AS VARCHAR) AS currency,
   value_if_retained,
   CASE WHEN action <> 'none' THEN value_if_retained * churn_probability * action_rate - $cost_per_action END AS value_kept,
-  coalesce(NOT coalesce(opted_out, false) AND value_tier <= $amb_max_tier AND purchase_days >= $amb_min_purchase_days
+  coalesce(NOT coalesce(opted_out, false) AND (value_tier <= $amb_max_tier OR value_score + coalesce(referred_value, 0) >= amb_tier_cut)
+    AND purchase_days >= $amb_min_purchase_days
     AND tenure_days >= $amb_min_tenure_days AND churn_risk = 'low' AND unresolved_complaints = 0
-    AND days_since_last_order <= $amb_max_days AND NOT in_holdout, false) AS is_ambassador
+    AND days_since_last_order <= $amb_max_days AND NOT in_holdout, false) AS is_ambassador,
+  persona_id,
+  persona,
+  coalesce(referred_customers, 0) AS referred_customers,
+  coalesce(referred_value, 0) AS referred_value
 FROM chosen
 ORDER BY customer_id

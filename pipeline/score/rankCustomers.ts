@@ -5,6 +5,7 @@ import { featureBatches, withBtydFeatures } from '../learn/featureColumns.js';
 import type { TrainedModels } from '../learn/trainedModels.js';
 import { untimed, type Step } from '../measure.js';
 import type { ActionRate } from './actionRates.js';
+import { assignPersonas } from './personas.js';
 import { occlusionReasons } from './reasons.js';
 import { customerScoresParams, customerScoresSql, type ScoreParams } from './scoreParams.js';
 
@@ -31,6 +32,12 @@ async function buildCustomerScores(db: Database, models: TrainedModels, p: Score
     }
     throw err;
   }
+}
+
+/** personas (each persona's size, value, churn and actions) and segment_personas (each RFM segment's persona mix). */
+async function summarisePersonas(db: Database): Promise<void> {
+  await db.run(`CREATE OR REPLACE TABLE personas AS ${readSql('score/personas.sql')}`);
+  await db.run(`CREATE OR REPLACE TABLE segment_personas AS ${readSql('score/segment_personas.sql')}`);
 }
 
 /**
@@ -60,7 +67,10 @@ async function networkReasons(db: Database, models: TrainedModels, p: ScoreParam
  */
 export async function rankCustomers(db: Database, models: TrainedModels, p: ScoreParams, step: Step = untimed, batchRows = 65_536, rates: readonly ActionRate[] = []): Promise<number> {
   await buildValueScores(db, models);
+  const asOf = await db.value<string>('SELECT CAST(max(as_of) AS VARCHAR) FROM customer_features');
+  await step('personas', () => assignPersonas(db, asOf ?? '1970-01-01', p.seed, p.scoring.personas, p.currency, batchRows));
   await step('customer_scores', () => buildCustomerScores(db, models, p, rates));
   if (models.churnModel === 'neural' && models.neural) await step('reasons', () => networkReasons(db, models, p, batchRows));
+  await step('persona summaries', () => summarisePersonas(db));
   return db.value<number>('SELECT count(*) FROM customer_scores');
 }

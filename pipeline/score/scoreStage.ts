@@ -28,8 +28,8 @@ export interface ScoreOutput {
 
 export const scoreStage: Stage<ScoreParams, Pick<FeaturesOutput, 'asOf'> & Pick<TrainOutput, 'models'>, ScoreOutput> = {
   name: 'score',
-  reads: ['customer_features', 'btyd_features', 'orders', 'customers', 'customer_scores_history'],
-  writes: ['btyd_scores', 'neural_scores', 'churn_scores', 'value_scores', 'customer_scores'],
+  reads: ['customer_features', 'btyd_features', 'orders', 'customers', 'customer_scores_history', 'referrals'],
+  writes: ['btyd_scores', 'neural_scores', 'churn_scores', 'value_scores', 'persona_traits', 'customer_personas', 'persona_labels', 'persona_choice', 'customer_scores', 'personas', 'segment_personas'],
   params: scoreParams,
   async run({ db, step, log }, p, { asOf, models }) {
     const rates = await actionRates(db, asOf, p.horizonDays, p.scoring);

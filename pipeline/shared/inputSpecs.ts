@@ -4,7 +4,7 @@
  * The ingest engine is driven by these specs; nothing else knows the columns.
  */
 export type ColumnType = 'text' | 'timestamp' | 'date' | 'decimal' | 'boolean';
-export type InputKind = 'orders' | 'customers' | 'tickets';
+export type InputKind = 'orders' | 'customers' | 'tickets' | 'referrals';
 
 export interface ColumnSpec {
   name: string;
@@ -14,6 +14,8 @@ export interface ColumnSpec {
   scale?: number;
   /** An identifier: control characters in it reject the row (they would reach spreadsheets and BI tools). */
   id?: boolean;
+  /** Header names read as this column when the file has no column of the canonical name (and the config maps none). */
+  aliases?: string[];
 }
 
 export interface InputSpec {
@@ -76,7 +78,30 @@ export const specs: Record<InputKind, InputSpec> = {
     ],
     timestamp: { column: 'opened_ts', dateColumn: 'opened_date' },
   },
+  // Who brought whom: a referred customer has one referrer (a second line for them with another is rejected).
+  referrals: {
+    kind: 'referrals',
+    table: 'referrals',
+    key: 'referred_id',
+    columns: [
+      { name: 'referrer_id', type: 'text', required: true, id: true },
+      { name: 'referred_id', type: 'text', required: true, id: true },
+      { name: 'referral_date', type: 'date', required: true, aliases: ['date', 'referred_at', 'referred_on'] },
+    ],
+  },
 };
+
+/** The header column read as canonical column `name`: the config's mapping, else the name itself, else the first alias the header has. */
+export function headerColumn(spec: InputSpec, name: string, header: readonly string[], mapping: Record<string, string>): string {
+  // The config's mapping defaults to the canonical name itself: only another name is a choice of the operator's.
+  const mapped = mapping[name];
+  if (mapped && mapped !== name) return mapped;
+  if (header.includes(name)) return name;
+  return spec.columns.find((c) => c.name === name)?.aliases?.find((a) => header.includes(a)) ?? name;
+}
+
+/** The input kinds, in the order they are read. */
+export const INPUT_KINDS = ['orders', 'customers', 'tickets', 'referrals'] as const;
 
 /** The columns stored in the kind's table: the order-level ones for orders (the item columns live in order_lines). */
 export const ORDER_LEVEL_COLUMNS = ['order_id', 'customer_id', 'order_ts', 'amount', 'currency', 'category', 'channel', 'discount_used'];

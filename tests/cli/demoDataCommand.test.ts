@@ -19,3 +19,25 @@ test('demo-data writes the seeded data set and prints where, with its figures; t
     expect((await runCli(['demo-data', '--out', join(dir, 'e'), '--shape', 'spreadsheet'])).code).toBe(2);
   });
 });
+
+test('demo-data ends the history on --end-date; --follow-up needs a publication and refuses a shape beside it', async () => {
+  await withTempDir(async (dir) => {
+    const a = await runCli(['demo-data', '--out', join(dir, 'a'), '--customers', '80', '--months', '12', '--end-date', '2026-03-31']);
+    expect(a.code, a.errors).toBe(0);
+    const files = JSON.parse(a.stdout);
+    expect(files.stats.endDate).toBe('2026-03-31');
+    const dates = readFileSync(files.orders, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[2]!);
+    expect(dates.every((d) => d <= '2026-03-31T23:59:59Z')).toBe(true);
+    expect(readFileSync(files.referrals, 'utf8').split('\n')[0]).toBe('referrer_id,referred_id,date');
+    for (const bad of ['2026-02-30', '31/03/2026']) {
+      const r = await runCli(['demo-data', '--out', join(dir, 'b'), '--end-date', bad]);
+      expect(r.code).toBe(2);
+    }
+    const none = await runCli(['demo-data', '--follow-up', join(dir, 'nowhere'), '--out', join(dir, 'c')]);
+    expect(none.code).toBe(2);
+    expect(none.errors).toContain('holds no readable publication');
+    const both = await runCli(['demo-data', '--follow-up', join(dir, 'nowhere'), '--shape', 'european', '--out', join(dir, 'c')]);
+    expect(both.code).toBe(2);
+    expect(both.errors).toContain('--follow-up and --shape are two different data sets');
+  });
+});

@@ -151,13 +151,17 @@ describe('fidelio run on the demo data', () => {
     expect(save.every((r) => r.reasons.length > 0)).toBe(true);
   });
 
-  test('list at-risk-vip prints VIPs at medium or high risk, highest value at risk first', async () => {
+  test('list at-risk-vip prints VIPs at medium or high risk, most value at stake (value if retained x churn) first', async () => {
     const { code, stdout } = await cli(['list', 'at-risk-vip', '--db', join(dir, 'db', 'fidelio.duckdb'), '--top', '5', '--format', 'json']);
     expect(code).toBe(0);
-    const rows = JSON.parse(stdout) as { is_vip: boolean; churn_risk: string; value_at_risk: number }[];
+    const rows = JSON.parse(stdout) as { is_vip: boolean; churn_risk: string; value_if_retained: number; churn_probability: number }[];
     expect(rows).toHaveLength(5);
     expect(rows.every((r) => r.is_vip && r.churn_risk !== 'low')).toBe(true);
-    expect(rows.map((r) => r.value_at_risk)).toEqual([...rows.map((r) => r.value_at_risk)].sort((a, b) => b - a));
+    const stake = rows.map((r) => r.value_if_retained * r.churn_probability);
+    expect(stake).toEqual([...stake].sort((a, b) => b - a));
+    // The first is the contactable at-risk VIP with the most at stake, recomputed from the published CSV.
+    const best = Math.max(...scores.filter((r) => r.is_vip === 'true' && r.churn_risk !== 'low' && r.contact === 'true').map((r) => Number(r.value_if_retained) * Number(r.churn_probability)));
+    expect(stake[0]).toBeCloseTo(best, 6);
   });
 
   test('list ACTION with filters: only contactable customers of that action, tier and segment', async () => {

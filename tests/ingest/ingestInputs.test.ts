@@ -252,3 +252,38 @@ describe('partitioned inputs', () => {
     );
   });
 });
+
+describe('referrals: who brought whom', () => {
+  test('a header "date" is read as referral_date; a self-referral, a second referrer for one customer and a bad date are rejected with their reasons', async () => {
+    await withTempDir((dir) =>
+      withDb(async (db) => {
+        const path = writeFile(dir, 'referrals.csv', ['referrer_id,referred_id,date', 'c1,c2,2025-03-01', 'c1,c3,2025-04-01', 'c4,c4,2025-04-02',
+          'c5,c3,2025-05-01', 'c1,c6,2025-02-30', 'c1,c2,2025-03-01'].join('\n') + '\n');
+        const [file] = await ingestInputs(db, { referrals: [path] }, options, silentLogger);
+        expect(file).toMatchObject({ kind: 'referrals', rows_read: 6, rows_accepted: 2, rows_rejected: 3, rows_duplicate: 1 });
+        expect(await db.all('SELECT referrer_id, referred_id, CAST(referral_date AS VARCHAR) AS d FROM referrals ORDER BY referred_id')).toEqual([
+          { referrer_id: 'c1', referred_id: 'c2', d: '2025-03-01' }, { referrer_id: 'c1', referred_id: 'c3', d: '2025-04-01' },
+        ]);
+        const reasons = (await rejects(db)).map((r) => [r.line, r.reason]);
+        expect(reasons).toEqual([
+          [4, "referrer_id 'c4' refers themself (referred_id is the same customer)"],
+          [5, "referred_id 'c3' already appears at line 3 of this file with different values"],
+          [6, expect.stringMatching(/^referral_date '2025-02-30' is not/)],
+        ]);
+        expect(await classes(db)).toEqual(['self_referral', 'referred_id_repeated_with_other_values', expect.stringMatching(/^referral_date_/)]);
+      }),
+    );
+  });
+
+  test('a file without the columns is refused naming them; a mapping of the operator\'s is used', async () => {
+    await withTempDir((dir) =>
+      withDb(async (db) => {
+        const bad = writeFile(dir, 'bad.csv', 'advocate,friend,when\nc1,c2,2025-03-01\n');
+        await expect(ingestInputs(db, { referrals: [bad] }, options, silentLogger)).rejects.toThrow(/lacks required column\(s\) "referrer_id", "referred_id", "referral_date"/);
+        const mapped = { ...options, columns: { ...options.columns, referrals: { referrer_id: 'advocate', referred_id: 'friend', referral_date: 'when' } } };
+        const [file] = await ingestInputs(db, { referrals: [bad] }, mapped, silentLogger);
+        expect(file).toMatchObject({ rows_accepted: 1 });
+      }),
+    );
+  });
+});

@@ -27,7 +27,7 @@ test('the stage loads the demo data when given none, and accounts for every line
     const params = ingestParams(loadConfig(undefined, { db: join(dir, 'f.duckdb'), demo: { customers: 60, months: 12 } }));
     const out = await ingestStage.run(context(db), params, {});
     expect(out.demo).toBe(true);
-    expect(out.inputs.map((f) => f.kind)).toEqual(['orders', 'customers', 'tickets']);
+    expect(out.inputs.map((f) => f.kind)).toEqual(['orders', 'customers', 'tickets', 'referrals']);
     for (const f of out.inputs) expect(f.rows_read).toBe(f.rows_accepted + f.rows_rejected + f.rows_duplicate);
     expect(out.inputs[0]!.rows_rejected).toBe(7);
     expect(await ingestStage.rows!(context(db), out)).toEqual({

@@ -16,7 +16,7 @@ test('publishes the release at once and records its contacts in the history in t
   const input = run.state as Parameters<typeof publishStage.run>[2];
   const out = await publishStage.run(run.ctx, params, input);
   expect(readdirSync(join(run.dir, 'out')).sort()).toEqual([
-    'action_effects.csv', 'action_effects.parquet', 'customer_scores.csv', 'customer_scores.parquet', 'fidelio.duckdb', 'kpis_by_group.csv', 'kpis_monthly.csv', 'model_metrics.json', 'report.html', 'run_manifest.json',
+    'action_effects.csv', 'action_effects.parquet', 'customer_scores.csv', 'customer_scores.parquet', 'fidelio.duckdb', 'kpis_by_group.csv', 'kpis_monthly.csv', 'model_metrics.json', 'personas.csv', 'personas.parquet', 'report.html', 'run_manifest.json', 'segment_personas.csv',
   ]);
   expect(out.release).toBe(join(run.dir, '.out.releases', 'test-run'));
   expect(out.rejectedByReason!.reduce((s, r) => s + r.lines, 0)).toBe(7);

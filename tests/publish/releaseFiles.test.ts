@@ -31,7 +31,7 @@ test('the tables as Parquet and CSV in customer order, and a read-only copy with
     const copy = await Database.open(join(dir, 'copy.duckdb'), { readOnly: true });
     try {
       expect((await copy.all<{ name: string }>('SELECT table_name AS name FROM duckdb_tables() ORDER BY 1')).map((r) => r.name))
-        .toEqual(['action_effects', 'customer_scores', 'customer_scores_history', 'customers', 'kpis_by_group', 'kpis_monthly', 'rejected_rows']);
+        .toEqual(['action_effects', 'customer_scores', 'customer_scores_history', 'customers', 'kpis_by_group', 'kpis_monthly', 'persona_choice', 'personas', 'rejected_rows', 'segment_personas']);
       expect(await copy.value(`SELECT count(*) FROM customer_scores_history WHERE run_id = 'test-run'`)).toBe(n);
       expect(await copy.value('SELECT count(*) FROM rejected_rows')).toBe(7);
     } finally {

@@ -15,7 +15,17 @@ const data: ReportData = {
   transitions: [],
   vipsToHigh: [],
   effects: [],
-  ambassadors: [{ customer_id: 'amb<1>', value_score: 5000, predicted_clv_12m: 3000, orders_count: 9, days_since_last_order: 12, segment: 'champions', ambassadors: 37, share_of_customers: 0.0074, share_of_value: 0.081 }],
+  ambassadors: [{ customer_id: 'amb<1>', value_score: 5000, referred_customers: 3, referred_value: 1200, predicted_clv_12m: 3000, orders_count: 9, days_since_last_order: 12, segment: 'champions', ambassadors: 37, referrers: 5, share_of_customers: 0.0074, share_of_value: 0.081 }],
+  personas: [
+    { persona_id: 1, persona: 'weekday web buyers', description: 'weekday web buyers: 11% of purchase days on a weekend (everyone: 39%)', customers: 700, share_of_customers: 0.5833, share_of_value: 0.61, mean_churn_probability: 0.42, save: 20, surprise: 0, grow: 31, nurture: 0, win_back: 2, contacted: 40, ambassadors: 9 },
+    { persona_id: 2, persona: 'discount-driven <app> buyers', description: 'discount-driven <app> buyers: 83% of purchases discounted', customers: 500, share_of_customers: 0.4167, share_of_value: 0.39, mean_churn_probability: 0.5, save: 20, surprise: 5, grow: 0, nurture: 0, win_back: 0, contacted: 22, ambassadors: 1 },
+  ],
+  segmentPersonas: [
+    { segment: 'champions', persona_id: 1, persona: 'weekday web buyers', customers: 30, share_of_segment: 0.75 },
+    { segment: 'champions', persona_id: 2, persona: 'discount-driven <app> buyers', customers: 10, share_of_segment: 0.25 },
+    { segment: 'lost', persona_id: 2, persona: 'discount-driven <app> buyers', customers: 50, share_of_segment: 1 },
+  ],
+  personaChoice: [{ k: 4, silhouette: 0.21, chosen: false, fitted_on: 1200 }, { k: 5, silhouette: 0.25, chosen: true, fitted_on: 1200 }],
   monthly: [{ month: '2026-08', revenue: 1000, customers_active: 8, vips_active: 2 }, { month: '2026-09', revenue: 1234.5, customers_active: 9, vips_active: 3 }],
   concentration: [{ customers: 0.5, value: 0.9 }, { customers: 1, value: 1 }],
 };
@@ -39,7 +49,7 @@ const ctx: ReportContext = {
 
 test('the report is one self-contained page: every section, figures formatted, every value escaped', () => {
   const html = renderReport(data, ctx);
-  for (const heading of ['Value concentration by tier', 'Actions', 'VIPs most worth saving: to contact', 'Since the last run', 'Did the actions work?', 'Ambassadors', 'Monthly KPIs', 'Model quality on the latest held-out period', 'Data quality']) {
+  for (const heading of ['Value concentration by tier', 'Actions', 'VIPs most worth saving: to contact', 'Since the last run', 'Did the actions work?', 'Ambassadors', 'Buyer personas', 'Monthly KPIs', 'Model quality on the latest held-out period', 'Data quality']) {
     expect(html).toContain(`<h2>${heading}</h2>`);
   }
   expect(html).toContain('<div class="card">Customers<b>1,200</b></div>');
@@ -52,7 +62,13 @@ test('the report is one self-contained page: every section, figures formatted, e
   expect(html).not.toMatch(/<script|<link|src="http/);
   expect(html).toContain('No earlier run to compare with');
   expect(html).toContain('37 customers (0.7% of all, 8.1% of the value score) to invite into a refer-a-friend programme');
-  expect(html).toContain('<td class="l">amb&lt;1&gt;</td><td class="r">5,000</td>');
+  expect(html).toContain('<td class="l">amb&lt;1&gt;</td><td class="r">5,000</td><td class="r">3</td><td class="r">1,200</td><td class="r">3,000</td>');
+  expect(html).toContain('5 of them have already referred customers, whose value is credited to them (referred value).');
+  // Personas: the criterion with each k's figure, each persona's actions, a segment's mix with a persona it lacks.
+  expect(html).toContain('the number chosen by the highest mean silhouette among 4 to 5 (4: 0.21, 5: 0.25) on a seeded sample of 1,200 customers');
+  expect(html).toContain('<li>discount-driven &lt;app&gt; buyers: 83% of purchases discounted</li>');
+  expect(html).toContain('<td class="l">weekday web buyers</td><td class="r">700</td><td class="r">58.3%</td><td class="r">61.0%</td><td class="r">42.0%</td><td class="l">save 20, grow 31, win back 2</td><td class="r">40</td><td class="r">9</td>');
+  expect(html).toContain('<td class="l">lost</td><td class="r">50</td><td class="r">0.0%</td><td class="r">100.0%</td>');
   // The champion below recency alone is said plainly.
   expect(html).toContain('the churn champion is not above recency alone');
   expect((html.match(/<svg /g) ?? []).length).toBe(4);

@@ -23,20 +23,24 @@ interface Customer {
  * Runs customer_scores.sql on hand-made inputs: the features, the champions'
  * scores and the customers file as the earlier stages would leave them.
  */
-async function score(db: Database, customers: Customer[], scoring: object = {}) {
+async function score(db: Database, customers: Customer[], scoring: object = {}, referrals: [string, string, string][] = []) {
   const params: ScoreParams = { horizonDays: 90, seed: 42, currency: 'USD', scoring: scoringSchema.parse(scoring) };
   await db.run(`CREATE TABLE customer_features (customer_id VARCHAR, as_of DATE, net_spend DECIMAL(18, 2), orders_count BIGINT, recency_days INTEGER,
-    purchase_days BIGINT, tenure_days INTEGER, gap_mean_days DOUBLE, days_overdue DOUBLE, trend_90d DOUBLE, unresolved_complaints BIGINT, complaints_90d BIGINT)`);
+    purchase_days BIGINT, tenure_days INTEGER, gap_mean_days DOUBLE, days_overdue DOUBLE, trend_90d DOUBLE, unresolved_complaints BIGINT, complaints_90d BIGINT,
+    avg_order_value DECIMAL(18, 2), discount_share DOUBLE, category_count BIGINT, complaints_365d BIGINT, refund_rate DOUBLE, preferred_channel VARCHAR, country VARCHAR)`);
   await db.run('CREATE TABLE churn_scores (customer_id VARCHAR, churn_probability DOUBLE)');
   await db.run(`CREATE TABLE btyd_scores (customer_id VARCHAR, p_alive DOUBLE, expected_purchases DOUBLE, expected_purchases_p10 DOUBLE, expected_purchases_p90 DOUBLE,
     expected_spend DOUBLE, clv_12m DOUBLE, clv_12m_p10 DOUBLE, clv_12m_p90 DOUBLE)`);
   for (const c of customers) {
     const recency = c.recency ?? 30;
-    await db.run(`INSERT INTO customer_features VALUES ($1, DATE '2026-06-30', $2, $3, $4, $5, $6, 40, $7, 0, $8, 0)`,
+    await db.run(`INSERT INTO customer_features (customer_id, as_of, net_spend, orders_count, recency_days, purchase_days, tenure_days, gap_mean_days, days_overdue, trend_90d, unresolved_complaints, complaints_90d) VALUES ($1, DATE '2026-06-30', $2, $3, $4, $5, $6, 40, $7, 0, $8, 0)`,
       [c.id, c.historic, c.purchaseDays ?? 3, recency, c.purchaseDays ?? 3, c.tenure ?? 400, recency - 40, c.unresolved ?? 0]);
     await db.run('INSERT INTO churn_scores VALUES ($1, $2)', [c.id, c.churn]);
     await db.run('INSERT INTO btyd_scores VALUES ($1, $6, 1.0, 0.5, 1.5, $2, $3, $4, $5)', [c.id, c.clv / 4, c.clv, c.clv * 0.8, c.clv * 1.2, c.pAlive ?? 0.8]);
     if (c.optedOut) await db.run(`INSERT INTO customers (customer_id, opted_out) VALUES ($1, true)`, [c.id]);
+  }
+  for (const [referrer, referred, date] of referrals) {
+    await db.run('INSERT INTO referrals (referrer_id, referred_id, referral_date) VALUES ($1, $2, CAST($3 AS DATE))', [referrer, referred, date]);
   }
   // A BTYD value champion: value_scores is btyd_scores' spend and CLV (value_scores_btyd.sql).
   const models = { version: 'test', churnModel: 'bgnbd', valueModel: 'bgnbd' } as TrainedModels;
@@ -188,6 +192,29 @@ describe('contact discipline', () => {
     // Everyone in an action's control group stays out of the programme (it would touch the control).
     const controlled = await withDb((db) => score(db, people, { controlShare: 1 }));
     expect(controlled.filter((r) => r.is_ambassador && r.is_control)).toEqual([]);
+  });
+
+  test('referrals: each referrer is credited with the value scores of the customers they brought by as-of, which can make them an ambassador', async () => {
+    const people: Customer[] = [
+      // Loyal, long-standing, safe and recent, but in a middle tier of value on their own.
+      { id: 'mid', churn: 0.1, clv: 40, historic: 80, purchaseDays: 8, tenure: 800, recency: 20 },
+      { id: 'mid2', churn: 0.1, clv: 40, historic: 80, purchaseDays: 8, tenure: 800, recency: 20 },
+      ...base,
+    ];
+    const referrals: [string, string, string][] = [
+      ['mid', 'c00', '2026-05-01'], ['mid', 'stranger', '2026-06-01'],
+      // After as-of (2026-06-30): not known yet.
+      ['mid2', 'c01', '2026-07-15'],
+    ];
+    const rows = await withDb((db) => score(db, people, { controlShare: 0 }, referrals));
+    const of = (id: string) => rows.find((r) => r.customer_id === id)!;
+    expect(of('mid').value_tier).toBeGreaterThan(2);
+    expect(of('mid')).toMatchObject({ referred_customers: 2, referred_value: of('c00').value_score, is_ambassador: true });
+    expect(of('mid2')).toMatchObject({ referred_customers: 0, referred_value: 0, is_ambassador: false });
+    expect(of('c05')).toMatchObject({ referred_customers: 0, referred_value: 0 });
+    // Without the referrals input, the same customer is not one.
+    const none = await withDb((db) => score(db, people, { controlShare: 0 }));
+    expect(none.find((r) => r.customer_id === 'mid')!.is_ambassador).toBe(false);
   });
 
   test('VIPs by a rule of the operator\'s, and custom flags', async () => {

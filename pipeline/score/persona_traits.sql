@@ -1,0 +1,44 @@
+-- persona_traits: what a buyer persona is made of, one row per customer of
+-- customer_features (personas.ts clusters them; README, "Buyer personas").
+--
+--   orders_per_year   purchase days per year of tenure (tenure counted as at least a year)
+--   avg_order_value   gross spend per order
+--   discount_share    share of purchases with a discount (0 where never recorded)
+--   weekend_share     share of purchase days on a Saturday or Sunday
+--   tenure_days       days since the first purchase
+--   category_count    distinct categories bought
+--   complaints_365d   complaints in the last year
+--   refund_rate       refunds per order
+--   channel           the channel most bought through (NULL where never recorded)
+--   category          the category most bought (purchase lines; ties: alphabetical; NULL where never recorded)
+--   country           from the customers input (NULL without it)
+WITH days AS (
+  SELECT customer_id,
+    avg(CASE WHEN dayofweek(order_date) IN (0, 6) THEN 1.0 ELSE 0.0 END) AS weekend_share
+  FROM (SELECT DISTINCT customer_id, order_date FROM orders
+        WHERE customer_id IS NOT NULL AND amount >= 0 AND order_date <= $as_of)
+  GROUP BY customer_id
+),
+categories AS (
+  SELECT customer_id, first(category ORDER BY n DESC, category) AS category
+  FROM (SELECT customer_id, category, count(*) AS n FROM orders
+        WHERE customer_id IS NOT NULL AND amount >= 0 AND order_date <= $as_of AND category IS NOT NULL GROUP BY ALL)
+  GROUP BY customer_id
+)
+SELECT
+  f.customer_id,
+  f.purchase_days * 365.0 / greatest(f.tenure_days, 365) AS orders_per_year,
+  CAST(f.avg_order_value AS DOUBLE) AS avg_order_value,
+  coalesce(f.discount_share, 0) AS discount_share,
+  coalesce(d.weekend_share, 0) AS weekend_share,
+  CAST(f.tenure_days AS DOUBLE) AS tenure_days,
+  CAST(f.category_count AS DOUBLE) AS category_count,
+  CAST(coalesce(f.complaints_365d, 0) AS DOUBLE) AS complaints_365d,
+  coalesce(f.refund_rate, 0) AS refund_rate,
+  f.preferred_channel AS channel,
+  c.category,
+  f.country
+FROM customer_features f
+LEFT JOIN days d USING (customer_id)
+LEFT JOIN categories c USING (customer_id)
+ORDER BY f.customer_id
