@@ -98,6 +98,12 @@ async function effectsSection(db: Database, published: string): Promise<string> 
 export async function crmLoop(published: string): Promise<string> {
   const db = await Database.open(join(published, 'fidelio.duckdb'), { readOnly: true });
   try {
+    // A publication from before the loop's tables: say so instead of failing on the first cell.
+    const missing = [];
+    for (const t of ['personas', 'segment_personas', 'action_effects']) if (!(await db.hasTable(t))) missing.push(t);
+    if (missing.length) {
+      return page('The marketing loop', published, `<p>This publication has no ${esc(missing.join(', '))}: it comes from a version of fidelio before them. Run <code>fidelio run</code> again to publish them.</p>`, []);
+    }
     const sections = [...(await runCells(db, cells)), await effectsSection(db, published), ...(await runCells(db, personaCells))];
     const intro = '<p>One turn of the marketing loop: contact, hold back a control group, wait a horizon, measure, and let what was measured price the next budget.</p>';
     return page('The marketing loop', published, intro, sections);

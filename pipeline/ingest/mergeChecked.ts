@@ -25,12 +25,29 @@ export async function recordRejects(db: Database, kind: string, path: string, ru
 export const storedColumns = (spec: InputSpec) => (spec.kind === 'orders' ? ORDER_LEVEL_COLUMNS : spec.columns.map((c) => c.name));
 
 /**
+ * Rows of `checked` whose key is stored with another value of the spec's
+ * fixed column (a customer already referred by someone else) become
+ * rejected rows naming the stored value and where it came from.
+ */
+async function rejectChangedFixed(db: Database, spec: InputSpec): Promise<void> {
+  if (!spec.fixed) return;
+  const key = ident(spec.key);
+  const col = ident(spec.fixed);
+  const q = (e: string) => `'''' || left(${e}, 60) || ''''`;
+  await db.run(`UPDATE checked c SET status = 'rejected',
+      reason = '${spec.key} ' || ${q(`c.${key}`)} || ' already has ${spec.fixed} ' || ${q(`s.${col}`)} || ' (from ' || coalesce(s.source_file, 'an earlier file') || '); a second one is not taken',
+      reason_class = '${spec.key}_has_another_${spec.fixed}'
+    FROM ${ident(spec.table)} s WHERE s.${key} = c.${key} AND c.status = 'ok' AND s.${col} IS DISTINCT FROM c.${col}`);
+}
+
+/**
  * Merges temp table `checked` (one row per key) into the spec's table and
  * records its rejects. Into an empty table every accepted row is new: then
  * there is nothing to match, delete or re-sort (`inFileOrder`: checked is
  * already in file order).
  */
 export async function mergeChecked(db: Database, spec: InputSpec, path: string, runId: string, inFileOrder: boolean): Promise<MergeCounts> {
+  await rejectChangedFixed(db, spec);
   await recordRejects(db, spec.kind, path, runId);
   const key = ident(spec.key);
   const cols = storedColumns(spec);

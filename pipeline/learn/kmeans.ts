@@ -95,23 +95,32 @@ function lloyd(x: Float64Array, n: number, d: number, k: number, centroids: Floa
       counts[j]!++;
       for (let t = 0; t < d; t++) sums[j * d + t]! += x[i * d + t]!;
     }
+    // An empty cluster takes the row farthest from its centre (by the centres of this iteration) among
+    // clusters of more than one row, moved with its sums; then every centre is its rows' mean.
     for (let j = 0; j < k; j++) {
-      if (counts[j] === 0) {
-        // An empty cluster takes the row farthest from its centre.
-        let far = 0;
-        let farDistance = -1;
-        for (let i = 0; i < n; i++) {
-          const s = squaredDistance(x, i, centroids, assignment[i]!, d);
-          if (s > farDistance) {
-            farDistance = s;
-            far = i;
-          }
+      if (counts[j] !== 0) continue;
+      let far = -1;
+      let farDistance = -1;
+      for (let i = 0; i < n; i++) {
+        if (counts[assignment[i]!]! <= 1) continue;
+        const s = squaredDistance(x, i, centroids, assignment[i]!, d);
+        if (s > farDistance) {
+          farDistance = s;
+          far = i;
         }
-        centroids.set(x.subarray(far * d, far * d + d), j * d);
-        assignment[far] = j;
-        continue;
       }
-      for (let t = 0; t < d; t++) centroids[j * d + t] = sums[j * d + t]! / counts[j]!;
+      if (far < 0) continue;
+      const from = assignment[far]!;
+      counts[from]!--;
+      counts[j] = 1;
+      for (let t = 0; t < d; t++) {
+        sums[from * d + t]! -= x[far * d + t]!;
+        sums[j * d + t] = x[far * d + t]!;
+      }
+      assignment[far] = j;
+    }
+    for (let j = 0; j < k; j++) {
+      if (counts[j]! > 0) for (let t = 0; t < d; t++) centroids[j * d + t] = sums[j * d + t]! / counts[j]!;
     }
   }
   return { k, d, centroids, assignment, inertia, iterations };

@@ -43,7 +43,8 @@
 --                       with referrals reaching that tier), at least
 --                       $amb_min_purchase_days purchase days, tenure >= $amb_min_tenure_days, low churn risk, no
 --                       unresolved complaint, an order within $amb_max_days days, not opted out, in no action's control group
---   referred_customers customers this one referred by as_of (the referrals input; 0 without it)
+--   referred_customers customers this one referred by as_of who are scored (a referred id that never bought
+--                      is not a customer yet; 0 without the referrals input)
 --   referred_value     the value scores of those customers: credited to the referrer, it counts towards the
 --                      ambassador rule's value (own value score + referred_value at least the least score in the
 --                      ambassador tiers) and orders `fidelio list ambassador`
@@ -120,8 +121,8 @@ ranked AS (
 -- Referrals (the referrals input): each referrer credited with the customers they brought by as_of and
 -- those customers' value scores.
 referred AS (
-  SELECT r.referrer_id AS customer_id, count(*) AS referred_customers, coalesce(sum(greatest(x.value_score, 0)), 0) AS referred_value
-  FROM referrals r LEFT JOIN ranked x ON x.customer_id = r.referred_id
+  SELECT r.referrer_id AS customer_id, count(x.customer_id) AS referred_customers, coalesce(sum(greatest(x.value_score, 0)), 0) AS referred_value
+  FROM referrals r JOIN ranked x ON x.customer_id = r.referred_id
   WHERE r.referral_date <= (SELECT max(as_of) FROM customer_features)
   GROUP BY r.referrer_id
 ),
@@ -279,7 +280,8 @@ SELECT
   CAST($currency AS VARCHAR) AS currency,
   value_if_retained,
   CASE WHEN action <> 'none' THEN value_if_retained * churn_probability * action_rate - $cost_per_action END AS value_kept,
-  coalesce(NOT coalesce(opted_out, false) AND (value_tier <= $amb_max_tier OR value_score + coalesce(referred_value, 0) >= amb_tier_cut)
+  coalesce(NOT coalesce(opted_out, false) AND (value_tier <= $amb_max_tier
+    OR (coalesce(referred_customers, 0) > 0 AND value_score + referred_value >= amb_tier_cut))
     AND purchase_days >= $amb_min_purchase_days
     AND tenure_days >= $amb_min_tenure_days AND churn_risk = 'low' AND unresolved_complaints = 0
     AND days_since_last_order <= $amb_max_days AND NOT in_holdout, false) AS is_ambassador,

@@ -50,12 +50,13 @@ function tenure(days: number | null): string {
 }
 
 const WORDS: Record<string, { high: string; low?: string; figure?: (s: PersonaStats, all: PersonaStats, currency: string) => string }> = {
-  orders_per_year: { high: 'frequent', low: 'occasional', figure: (s) => `${one(s.orders_per_year)} orders a year` },
-  avg_order_value: { high: 'big-basket', low: 'small-basket', figure: (s, _all, c) => `baskets of ${Math.round(s.avg_order_value ?? 0)} ${c}` },
+  orders_per_year: { high: 'frequent', low: 'occasional', figure: (s, all) => `${one(s.orders_per_year)} orders a year (everyone: ${one(all.orders_per_year)})` },
+  avg_order_value: { high: 'big-basket', low: 'small-basket', figure: (s, all, c) => `baskets of ${Math.round(s.avg_order_value ?? 0)} ${c} (everyone: ${Math.round(all.avg_order_value ?? 0)})` },
   discount_share: { high: 'discount-driven', low: 'full-price', figure: (s, all) => `${pct(s.discount_share)} of purchases discounted (everyone: ${pct(all.discount_share)})` },
   weekend_share: { high: 'weekend', low: 'weekday', figure: (s, all) => `${pct(s.weekend_share)} of purchase days on a weekend (everyone: ${pct(all.weekend_share)})` },
-  tenure_days: { high: 'long-standing', low: 'newer', figure: (s) => tenure(s.tenure_days) },
-  complaints_365d: { high: 'complaint-prone', figure: (s, all) => `${pct(s.complaint_share)} complained in the last year (everyone: ${pct(all.complaint_share)})` },
+  tenure_days: { high: 'long-standing', low: 'newer', figure: (s, all) => `${tenure(s.tenure_days)} (everyone: ${tenure(all.tenure_days).replace('a customer for ', '')})` },
+  // Said after the noun: "frequent buyers with complaints".
+  complaints_365d: { high: 'with complaints', figure: (s, all) => `${pct(s.complaint_share)} complained in the last year (everyone: ${pct(all.complaint_share)})` },
 };
 
 const held = (share: number | null, overall: number | null) => (share ?? 0) >= HELD_SHARE && (share ?? 0) >= (overall ?? 0) + HELD_LIFT;
@@ -66,12 +67,14 @@ export function describePersona(scores: TraitScore[], s: PersonaStats, all: Pers
     .filter((t) => WORDS[t.trait] && Math.abs(t.z) >= APART_Z && (t.z > 0 || WORDS[t.trait]!.low))
     .sort((a, b) => Math.abs(b.z) - Math.abs(a.z) || (a.trait < b.trait ? -1 : 1));
   const named = apart.slice(0, MAX_WORDS);
-  const adjectives = named.map((t) => (t.z > 0 ? WORDS[t.trait]!.high : WORDS[t.trait]!.low!));
+  const words = named.map((t) => (t.z > 0 ? WORDS[t.trait]!.high : WORDS[t.trait]!.low!));
+  const suffixes = words.filter((w) => w.startsWith('with '));
+  const adjectives = words.filter((w) => !w.startsWith('with '));
   const channel = held(s.top_channel_share, s.top_channel_overall_share) ? s.top_channel : null;
   const category = held(s.top_category_share, s.top_category_overall_share) ? s.top_category : null;
   const country = held(s.top_country_share, s.top_country_overall_share) ? s.top_country : null;
-  const noun = channel ? `${channel} buyers` : adjectives.length || category ? 'buyers' : 'typical buyers';
-  const name = [...adjectives, ...(category ? [category] : []), noun].join(' ') + (country ? ` in ${country}` : '');
+  const noun = channel ? `${channel} buyers` : words.length || category ? 'buyers' : 'typical buyers';
+  const name = [...adjectives, ...(category ? [category] : []), noun, ...suffixes].join(' ') + (country ? ` in ${country}` : '');
 
   const facts = apart.map((t) => WORDS[t.trait]!.figure?.(s, all, currency)).filter((f): f is string => Boolean(f));
   if (channel) facts.push(`${pct(s.top_channel_share)} buy mostly through ${channel} (everyone: ${pct(s.top_channel_overall_share)})`);

@@ -10,7 +10,7 @@
 --   complaints_365d   complaints in the last year
 --   refund_rate       refunds per order
 --   channel           the channel most bought through (NULL where never recorded)
---   category          the category most bought (purchase lines; ties: alphabetical; NULL where never recorded)
+--   category          the category of most of the customer's purchases (order rows; ties: alphabetical; NULL where never recorded)
 --   country           from the customers input (NULL without it)
 WITH days AS (
   SELECT customer_id,

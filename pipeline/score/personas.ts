@@ -15,8 +15,9 @@ import { describePersona, type PersonaStats, type TraitScore } from './personaWo
  * at 3; each categorical trait one-hot, its block scaled to the weight of
  * one numeric trait); k-means runs for every k from `min` to `max` and the k
  * with the highest mean silhouette on a sub-sample is kept (ties: fewer
- * personas). Personas are numbered by size in the sample, every customer
- * takes the nearest centre, and each is described by what sets it apart.
+ * personas). Every customer takes the nearest centre, personas are
+ * numbered by size (1 = the largest), and each is described by what sets
+ * it apart.
  *
  * Writes persona_traits, customer_personas (customer_id, persona_id),
  * persona_labels (persona_id, persona, description and its figures) and
@@ -159,8 +160,12 @@ export async function assignPersonas(db: Database, asOf: string, seed: number, p
     for (let i = 0; i < batch.n; i++) ids[i] = nearestCentroid(x, i, best.centroids, best.k, encoder.d).index + 1;
     await db.appendColumns('customer_personas', [batch.columns.customer_id as string[], ids]);
   }
-  const scores: TraitScore[][] = Array.from({ length: best.k }, (_, j) =>
-    encoder.numeric.map((f, t) => ({ trait: f.column, z: best.centroids[j * encoder.d + t]! })));
+  // Persona 1 is the largest of everyone (ties: the earlier in the sample's order).
+  const sizes = await db.all<{ persona_id: number; n: number }>('SELECT persona_id, count(*) AS n FROM customer_personas GROUP BY persona_id');
+  const size = (j: number) => sizes.find((s) => s.persona_id === j + 1)?.n ?? 0;
+  const order = Array.from({ length: best.k }, (_, j) => j).sort((a, b) => size(b) - size(a) || a - b);
+  await db.run(`UPDATE customer_personas SET persona_id = CASE persona_id ${order.map((j, to) => `WHEN ${j + 1} THEN ${to + 1}`).join(' ')} END`);
+  const scores: TraitScore[][] = order.map((j) => encoder.numeric.map((f, t) => ({ trait: f.column, z: best.centroids[j * encoder.d + t]! })));
   await writeLabels(db, scores, currency);
   return { k: best.k, silhouettes, fittedOn: fitOn };
 }

@@ -26,6 +26,8 @@ export interface InputSpec {
   columns: ColumnSpec[];
   /** The timestamp column whose calendar date is stored beside it, and checked against the run's clock. */
   timestamp?: { column: string; dateColumn: string };
+  /** A column a later file may not change for a stored key: such a row is rejected, not taken as an update. */
+  fixed?: string;
 }
 
 export const specs: Record<InputKind, InputSpec> = {
@@ -83,6 +85,7 @@ export const specs: Record<InputKind, InputSpec> = {
     kind: 'referrals',
     table: 'referrals',
     key: 'referred_id',
+    fixed: 'referrer_id',
     columns: [
       { name: 'referrer_id', type: 'text', required: true, id: true },
       { name: 'referred_id', type: 'text', required: true, id: true },

@@ -275,6 +275,24 @@ describe('referrals: who brought whom', () => {
     );
   });
 
+  test('a later file cannot give a referred customer another referrer; the same referral again is a duplicate', async () => {
+    await withTempDir((dir) =>
+      withDb(async (db) => {
+        const first = writeFile(dir, 'r1.csv', 'referrer_id,referred_id,date\nc1,c2,2025-03-01\nc1,c3,2025-04-01\n');
+        await ingestInputs(db, { referrals: [first] }, options, silentLogger);
+        const second = writeFile(dir, 'r2.csv', 'referrer_id,referred_id,date\nc9,c3,2025-06-01\nc1,c2,2025-03-01\nc9,c8,2025-06-01\n');
+        const [file] = await ingestInputs(db, { referrals: [second] }, { ...options, runId: 'run-2' }, silentLogger);
+        expect(file).toMatchObject({ rows_read: 3, rows_accepted: 1, rows_rejected: 1, rows_duplicate: 1 });
+        expect(await db.all(`SELECT line, reason, reason_class FROM rejected_rows WHERE run_id = 'run-2'`)).toEqual([
+          { line: 2, reason: `referred_id 'c3' already has referrer_id 'c1' (from ${first}); a second one is not taken`, reason_class: 'referred_id_has_another_referrer_id' },
+        ]);
+        expect(await db.all('SELECT referrer_id, referred_id FROM referrals ORDER BY referred_id')).toEqual([
+          { referrer_id: 'c1', referred_id: 'c2' }, { referrer_id: 'c1', referred_id: 'c3' }, { referrer_id: 'c9', referred_id: 'c8' },
+        ]);
+      }),
+    );
+  });
+
   test('a file without the columns is refused naming them; a mapping of the operator\'s is used', async () => {
     await withTempDir((dir) =>
       withDb(async (db) => {

@@ -53,6 +53,18 @@ describe('k-means', () => {
     expect(fit.inertia).toBeCloseTo(0, 12);
   });
 
+  test('a cluster left empty takes the farthest row: every centre stays a mean of rows, the iterations bounded', () => {
+    // Three distinct rows, repeated, and four clusters: seeding repeats a centre, so a cluster starts empty.
+    const rows = [[0, 0], [0, 0], [0, 0], [4, 0], [4, 0], [9, 9], [9, 9], [9, 9]];
+    const x = new Float64Array(rows.flat());
+    const fit = kMeans(x, rows.length, 2, 4, new Random(3), { restarts: 2, maxIterations: 50 });
+    expect([...fit.centroids].every(Number.isFinite)).toBe(true);
+    expect(new Set(fit.assignment).size).toBe(4);
+    expect(fit.iterations).toBeLessThanOrEqual(50);
+    // Without the repair one cluster would stay empty; with it a repeated row fills it, no spread left within any.
+    expect(fit.inertia).toBeCloseTo(0, 10);
+  });
+
   test('the silhouette matches a hand computation', () => {
     // Points 0, 1 (cluster 0) and 4, 6 (cluster 1) on a line.
     const x = new Float64Array([0, 1, 4, 6]);

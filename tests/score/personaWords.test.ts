@@ -18,7 +18,7 @@ test('a persona is named by its strongest traits and the channel most of it hold
   // The basket is 0.45 sd below everyone: not enough to name; the category is not held by most.
   expect(words.name).toBe('discount-driven weekend app buyers');
   expect(words.description).toBe('discount-driven weekend app buyers: 83% of purchases discounted (everyone: 30%), 72% of purchase days on a weekend (everyone: 35%), '
-    + '91% buy mostly through app (everyone: 37%), 1.4 orders a year, baskets of 24 EUR');
+    + '91% buy mostly through app (everyone: 37%), 1.4 orders a year (everyone: 2.2), baskets of 24 EUR (everyone: 40)');
 });
 
 test('low traits take their own words; at most three are named; a category and a country held by most are named', () => {
@@ -31,12 +31,16 @@ test('low traits take their own words; at most three are named; a category and a
     stats, everyone, 'USD');
   expect(words.name).toBe('big-basket long-standing full-price fashion buyers in FR');
   // Every trait apart is said, strongest first, each with its figure.
-  expect(words.description).toBe('big-basket long-standing full-price fashion buyers in FR: baskets of 95 USD, a customer for 3.3 years, '
-    + '5% of purchases discounted (everyone: 30%), 0.9 orders a year, 40% complained in the last year (everyone: 10%), 70% buy mostly fashion (everyone: 20%), 80% in FR (everyone: 20%)');
+  expect(words.description).toBe('big-basket long-standing full-price fashion buyers in FR: baskets of 95 USD (everyone: 40), a customer for 3.3 years (everyone: 13 months), '
+    + '5% of purchases discounted (everyone: 30%), 0.9 orders a year (everyone: 2.2), 40% complained in the last year (everyone: 10%), 70% buy mostly fashion (everyone: 20%), 80% in FR (everyone: 20%)');
 });
 
 test('a persona with nothing apart is "typical buyers"; a complaint trait below everyone is not named', () => {
   const words = describePersona([{ trait: 'orders_per_year', z: 0.2 }, { trait: 'complaints_365d', z: -0.8 }], { ...everyone, persona_id: 3 }, everyone, 'USD');
   expect(words.name).toBe('typical buyers');
-  expect(words.description).toBe('typical buyers: 2.2 orders a year, baskets of 40 USD');
+  expect(words.description).toBe('typical buyers: 2.2 orders a year (everyone: 2.2), baskets of 40 USD (everyone: 40)');
+  // Complaints are said after the noun.
+  const complaining = describePersona([{ trait: 'complaints_365d', z: 2.1 }, { trait: 'orders_per_year', z: 1.2 }], { ...everyone, persona_id: 4, complaint_share: 1 }, everyone, 'USD');
+  expect(complaining.name).toBe('frequent buyers with complaints');
+  expect(complaining.description.startsWith('frequent buyers with complaints: 100% complained in the last year (everyone: 10%), 2.2 orders a year')).toBe(true);
 });

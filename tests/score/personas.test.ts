@@ -37,6 +37,9 @@ describe('buyer personas', () => {
     expect(new Set(a.of.values()).size).toBe(a.k);
     expect(a.labels.map((l) => l.persona_id)).toEqual(Array.from({ length: a.k! }, (_, i) => i + 1));
     expect(new Set(a.labels.map((l) => l.persona)).size).toBe(a.k);
+    // Numbered by size: persona 1 is the largest of everyone.
+    const sizes = a.labels.map((l) => [...a.of.values()].filter((p) => p === l.persona_id).length);
+    expect(sizes).toEqual([...sizes].sort((x, y) => y - x));
     const again = await personasOf(1);
     expect([...again.of]).toEqual([...a.of]);
     expect(again.labels).toEqual(a.labels);

@@ -209,7 +209,8 @@ describe('contact discipline', () => {
     const rows = await withDb((db) => score(db, people, { controlShare: 0 }, referrals));
     const of = (id: string) => rows.find((r) => r.customer_id === id)!;
     expect(of('mid').value_tier).toBeGreaterThan(2);
-    expect(of('mid')).toMatchObject({ referred_customers: 2, referred_value: of('c00').value_score, is_ambassador: true });
+    // 'stranger' never bought: not a customer, not counted.
+    expect(of('mid')).toMatchObject({ referred_customers: 1, referred_value: of('c00').value_score, is_ambassador: true });
     expect(of('mid2')).toMatchObject({ referred_customers: 0, referred_value: 0, is_ambassador: false });
     expect(of('c05')).toMatchObject({ referred_customers: 0, referred_value: 0 });
     // Without the referrals input, the same customer is not one.
