@@ -5,7 +5,7 @@ import { gammaGammaExpectedSpend, type GammaGammaParams } from './gammaGamma.js'
 import { drawParameters, quantile } from './parameterDraws.js';
 import { parameterNames, purchaseModel, type PurchaseModel } from './purchaseModel.js';
 import { seasonalDays } from './season.js';
-import { summaryParams, summarySql, toSummary, type Summary } from './summary.js';
+import { summaryParams, summarySql, type Summary } from './summary.js';
 
 export interface BtydScoreOptions {
   model: PurchaseModelName;
@@ -78,12 +78,24 @@ function parameterDraws(models: BtydModels, o: BtydScoreOptions): { purchases: P
   return spend.length === purchases.length ? { purchases, spend } : { purchases: [], spend: [] };
 }
 
+/** A history's neighbourhood (INTERVAL_GRID): purchases capped, the age and the last purchase's place in it rounded. */
+function neighbourhood(g: typeof INTERVAL_GRID, x: number, t_x: number, T: number): [number, number, number] {
+  const xr = Math.min(x, g.maxPurchases);
+  const Tr = Math.expm1(Math.round(Math.log1p(T) / g.logAgeStep) * g.logAgeStep);
+  const txr = T > 0 ? Math.round(t_x / T / g.recencyStep) * g.recencyStep * Tr : 0;
+  return [xr, txr, Tr];
+}
+
+/** The order-value bin of a customer (INTERVAL_GRID's logSpendStep), as its index; null without a repeat value. */
+const spendBin = (g: typeof INTERVAL_GRID, x: number, zbar: number): number | null => (x > 0 && zbar > 0 ? Math.round(Math.log(zbar) / g.logSpendStep) : null);
+
 /**
  * The intervals as ratios to the point estimate, per neighbourhood of
  * histories (INTERVAL_GRID): the parameters' uncertainty changes slowly
  * from one history to the next, and exact per-history draws cost 40
  * projections for each of the ~700,000 distinct histories of a million
- * customers.
+ * customers. `at(xr, txr, Tr, zbin)` takes a neighbourhood and an
+ * order-value bin; undefined without parameter draws.
  */
 function intervalRatios(models: BtydModels, o: BtydScoreOptions, model: PurchaseModel, project: ReturnType<typeof projector>['project']) {
   const draws = parameterDraws(models, o);
@@ -91,11 +103,8 @@ function intervalRatios(models: BtydModels, o: BtydScoreOptions, model: Purchase
   const projections = new Map<string, { h: number; monthly: number; draws: [number, number][] }>();
   const ratios = new Map<string, { purchases: [number, number]; clv: [number, number] }>();
   const bounds = (r: number[]): [number, number] => (r.every(Number.isFinite) ? [quantile(r, 0.1), quantile(r, 0.9)] : [1, 1]);
-  const at = (x: number, t_x: number, T: number, zbar: number) => {
-    const xr = Math.min(x, g.maxPurchases);
-    const Tr = Math.expm1(Math.round(Math.log1p(T) / g.logAgeStep) * g.logAgeStep);
-    const txr = T > 0 ? Math.round(t_x / T / g.recencyStep) * g.recencyStep * Tr : 0;
-    const zr = x > 0 && zbar > 0 ? Math.exp(Math.round(Math.log(zbar) / g.logSpendStep) * g.logSpendStep) : 0;
+  const at = (xr: number, txr: number, Tr: number, zbin: number | null) => {
+    const zr = zbin === null ? 0 : Math.exp(zbin * g.logSpendStep);
     const key = `${xr}|${txr}|${Tr}|${zr}`;
     let hit = ratios.get(key);
     if (!hit) {
@@ -118,6 +127,19 @@ function intervalRatios(models: BtydModels, o: BtydScoreOptions, model: Purchase
   return draws.purchases.length > 0 ? at : undefined;
 }
 
+/** A history's point figures: P(alive), P(no purchase in the horizon), expected purchases in it and the discounted 12-month count. */
+function historyScorer(models: BtydModels, o: BtydScoreOptions) {
+  const model = purchaseModel(o.model, purchaseFit(models, o.model));
+  const { horizon, project } = projector(models, o);
+  return {
+    model, project,
+    point(x: number, t_x: number, T: number) {
+      const [h, monthly] = project(model, x, t_x, T);
+      return { pAlive: model.pAlive(x, t_x, T), pNone: model.pNoPurchase ? model.pNoPurchase(horizon, x, t_x, T) : NaN, horizon: h, monthly };
+    },
+  };
+}
+
 /**
  * A scorer of summary rows: each row's figures (BTYD_SCORE_COLUMNS).
  * Customers with the same history share every purchase figure, computed
@@ -125,17 +147,16 @@ function intervalRatios(models: BtydModels, o: BtydScoreOptions, model: Purchase
  * the base: ~700,000 histories for a million customers).
  */
 export function btydScorer(models: BtydModels, o: BtydScoreOptions): (rows: Summary['rows']) => ScoreColumns {
-  const model = purchaseModel(o.model, purchaseFit(models, o.model));
-  const { horizon, project } = projector(models, o);
-  const interval = intervalRatios(models, o, model, project);
+  const histories = historyScorer(models, o);
+  const interval = intervalRatios(models, o, histories.model, histories.project);
+  const g = o.intervalGrid ?? INTERVAL_GRID;
   return (rows) => {
-    const cache = new Map<string, { pAlive: number; pNone: number; horizon: number; monthly: number }>();
+    const cache = new Map<string, ReturnType<typeof histories.point>>();
     const point = (x: number, t_x: number, T: number) => {
       const key = `${x}|${t_x}|${T}`;
       let hit = cache.get(key);
       if (!hit) {
-        const [h, monthly] = project(model, x, t_x, T);
-        hit = { pAlive: model.pAlive(x, t_x, T), pNone: model.pNoPurchase ? model.pNoPurchase(horizon, x, t_x, T) : NaN, horizon: h, monthly };
+        hit = histories.point(x, t_x, T);
         cache.set(key, hit);
       }
       return hit;
@@ -153,7 +174,7 @@ export function btydScorer(models: BtydModels, o: BtydScoreOptions): (rows: Summ
       out.expected_spend[i] = hit.horizon * orderValue;
       out.clv_12m[i] = hit.monthly * orderValue;
       if (interval) {
-        const ratios = interval(x, t_x, T, zbar);
+        const ratios = interval(...neighbourhood(g, x, t_x, T), spendBin(g, x, zbar));
         out.expected_purchases_p10[i] = hit.horizon * ratios.purchases[0];
         out.expected_purchases_p90[i] = hit.horizon * ratios.purchases[1];
         out.clv_12m_p10[i] = out.clv_12m[i]! * ratios.clv[0];
@@ -173,19 +194,73 @@ export function btydScorer(models: BtydModels, o: BtydScoreOptions): (rows: Summ
  * order value); and the 10th and 90th percentiles of expected purchases
  * and CLV over draws of the parameters from their estimated uncertainty
  * (BTYD and Gamma-Gamma together), taken per neighbourhood of histories
- * as ratios to the point estimate. Reads and writes in batches of
- * `batchRows` customers.
+ * as ratios to the point estimate. The figures are computed once per
+ * distinct history (x, t_x, T) and once per neighbourhood, in batches of
+ * `batchRows`, and joined back to the customers in SQL: a million customers
+ * hold far fewer histories, and no figure is written row by row.
  */
 export async function scoreBtyd(db: Database, models: BtydModels, asOf: string, target: string, options: BtydScoreOptions): Promise<number> {
-  const score = btydScorer(models, { from: asOf, ...options });
-  await db.run(`CREATE OR REPLACE TABLE ${target} (customer_id VARCHAR, ${BTYD_SCORE_COLUMNS.map((c) => `${c} DOUBLE`).join(', ')})`);
-  let scored = 0;
-  // In batches: memory holds one batch's summaries and scores, whatever the number of customers.
-  for await (const batch of db.batches(summarySql(), summaryParams('orders', asOf, models.unit_days), options.batchRows)) {
-    const { ids, rows } = toSummary(batch.columns);
-    const out = score(rows);
-    await db.appendColumns(target, [ids, ...BTYD_SCORE_COLUMNS.map((c) => out[c])]);
-    scored += rows.length;
+  const o: BtydScoreOptions = { from: asOf, ...options };
+  const g = o.intervalGrid ?? INTERVAL_GRID;
+  const histories = historyScorer(models, o);
+  const interval = intervalRatios(models, o, histories.model, histories.project);
+  // Work tables (batches read committed tables, not temp ones), dropped at the end.
+  const [summary, perHistory, perNeighbourhood] = [`${target}__summary`, `${target}__histories`, `${target}__ratios`];
+  try {
+    // The customers' summaries with their order-value bin: the one pass over the orders.
+    await db.run(`CREATE OR REPLACE TABLE ${summary} AS SELECT *,
+        CASE WHEN x > 0 AND mean_repeat_value > 0 THEN round(ln(mean_repeat_value) / ${g.logSpendStep}) END AS zbin
+      FROM (${summarySql()})`, summaryParams('orders', asOf, models.unit_days));
+    // Each distinct history's point figures once (customers with the same history share them), and its neighbourhood.
+    await db.run(`CREATE OR REPLACE TABLE ${perHistory} (x DOUBLE, t_x DOUBLE, "T" DOUBLE, p_alive DOUBLE, p_no_purchase DOUBLE,
+      horizon DOUBLE, monthly DOUBLE, xr DOUBLE, txr DOUBLE, "Tr" DOUBLE)`);
+    for await (const batch of db.batches(`SELECT DISTINCT x, t_x, "T" FROM ${summary}`, undefined, options.batchRows)) {
+      const [x, t_x, T] = [batch.columns.x as Float64Array, batch.columns.t_x as Float64Array, batch.columns.T as Float64Array];
+      const cols = Array.from({ length: 7 }, () => new Float64Array(batch.n));
+      for (let i = 0; i < batch.n; i++) {
+        const p = histories.point(x[i]!, t_x[i]!, T[i]!);
+        const [xr, txr, Tr] = neighbourhood(g, x[i]!, t_x[i]!, T[i]!);
+        [cols[0]![i], cols[1]![i], cols[2]![i], cols[3]![i], cols[4]![i], cols[5]![i], cols[6]![i]] = [p.pAlive, p.pNone, p.horizon, p.monthly, xr, txr, Tr];
+      }
+      await db.appendColumns(perHistory, [x, t_x, T, ...cols]);
+    }
+    // The intervals' ratios once per neighbourhood and order-value bin.
+    await db.run(`CREATE OR REPLACE TABLE ${perNeighbourhood} (xr DOUBLE, txr DOUBLE, "Tr" DOUBLE, zbin DOUBLE,
+      purchases_p10 DOUBLE, purchases_p90 DOUBLE, clv_p10 DOUBLE, clv_p90 DOUBLE)`);
+    if (interval) {
+      const keys = `SELECT DISTINCT h.xr, h.txr, h."Tr", s.zbin FROM ${summary} s JOIN ${perHistory} h USING (x, t_x, "T")`;
+      for await (const batch of db.batches(keys, undefined, options.batchRows)) {
+        const c = batch.columns as Record<string, Float64Array>;
+        const cols = Array.from({ length: 4 }, () => new Float64Array(batch.n));
+        for (let i = 0; i < batch.n; i++) {
+          const zbin = Number.isNaN(c.zbin![i]!) ? null : c.zbin![i]!;
+          const r = interval(c.xr![i]!, c.txr![i]!, c.Tr![i]!, zbin);
+          [cols[0]![i], cols[1]![i], cols[2]![i], cols[3]![i]] = [r.purchases[0], r.purchases[1], r.clv[0], r.clv[1]];
+        }
+        await db.appendColumns(perNeighbourhood, [c.xr!, c.txr!, c.Tr!, c.zbin!, ...cols]);
+      }
+    }
+    // Every customer's figures from their history's and neighbourhood's, with Gamma-Gamma's expected order value
+    // (gammaGammaExpectedSpend, the same operations in the same order).
+    const gg = models.gamma_gamma;
+    const [p, q, gamma] = ['CAST($p AS DOUBLE)', 'CAST($q AS DOUBLE)', 'CAST($gamma AS DOUBLE)'];
+    const mean = gg.q > 1 ? `${p} * ${gamma} / (${q} - 1)` : gg.fallback_order_value !== undefined ? 'CAST($fallback AS DOUBLE)' : 'CAST(NULL AS DOUBLE)';
+    await db.run(`CREATE OR REPLACE TABLE ${target} AS
+      WITH v AS (
+        SELECT s.customer_id, h.*, r.purchases_p10, r.purchases_p90, r.clv_p10, r.clv_p90,
+          CASE WHEN s.x <= 0 THEN ${mean}
+            WHEN NOT coalesce(s.mean_repeat_value > 0, false) THEN 0
+            ELSE (${p} * (${gamma} + s.x * s.mean_repeat_value)) / (${p} * s.x + ${q} - 1) END AS expected_order_value
+        FROM ${summary} s JOIN ${perHistory} h USING (x, t_x, "T")
+        LEFT JOIN ${perNeighbourhood} r ON r.xr = h.xr AND r.txr = h.txr AND r."Tr" = h."Tr" AND r.zbin IS NOT DISTINCT FROM s.zbin
+      )
+      SELECT customer_id, p_alive, p_no_purchase, horizon AS expected_purchases,
+        horizon * purchases_p10 AS expected_purchases_p10, horizon * purchases_p90 AS expected_purchases_p90,
+        expected_order_value, horizon * expected_order_value AS expected_spend, monthly * expected_order_value AS clv_12m,
+        (monthly * expected_order_value) * clv_p10 AS clv_12m_p10, (monthly * expected_order_value) * clv_p90 AS clv_12m_p90
+      FROM v ORDER BY customer_id`, { p: gg.p, q: gg.q, gamma: gg.gamma, ...(gg.fallback_order_value !== undefined && !(gg.q > 1) ? { fallback: gg.fallback_order_value } : {}) });
+    return (await db.value<number>(`SELECT count(*) FROM ${target}`))!;
+  } finally {
+    await db.run(`DROP TABLE IF EXISTS ${summary}; DROP TABLE IF EXISTS ${perHistory}; DROP TABLE IF EXISTS ${perNeighbourhood}`);
   }
-  return scored;
 }

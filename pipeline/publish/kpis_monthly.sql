@@ -72,6 +72,13 @@ first_counts AS (
 churn_counts AS (
   SELECT CAST(date_trunc('month', churn_date) AS DATE) AS month, count(*) AS churned FROM churn_events GROUP BY ALL
 ),
+-- The churn rate's base: customers with a purchase in the $horizon days before each month's first day
+-- (one range join, not a subquery per month).
+at_risk AS (
+  SELECT m.month, count(DISTINCT d.customer_id) AS at_risk_base
+  FROM months m JOIN days d ON d.order_date >= m.month - $horizon AND d.order_date < m.month
+  GROUP BY m.month
+),
 k AS (
   SELECT
     m.month,
@@ -92,8 +99,9 @@ k AS (
     coalesce(fc.new_customers, 0) AS new_customers,
     -- measurable once the horizon before the month's start lies within the history
     CASE WHEN m.month - $horizon >= (SELECT first_date FROM span) THEN coalesce(cc.churned, 0) END AS churned_customers,
-    (SELECT count(DISTINCT customer_id) FROM days d WHERE d.order_date >= m.month - $horizon AND d.order_date < m.month) AS at_risk_base
+    coalesce(ar.at_risk_base, 0) AS at_risk_base
   FROM months m LEFT JOIN monthly x USING (month) LEFT JOIN first_counts fc USING (month) LEFT JOIN churn_counts cc USING (month)
+    LEFT JOIN at_risk ar USING (month)
 ),
 compared AS (
   SELECT *,

@@ -119,9 +119,9 @@ ranked AS (
   FROM rhythm
 ),
 -- Referrals (the referrals input): each referrer credited with the customers they brought by as_of and
--- those customers' value scores.
+-- those customers' value scores (summed in customer order: the same bytes on every run).
 referred AS (
-  SELECT r.referrer_id AS customer_id, count(x.customer_id) AS referred_customers, coalesce(sum(greatest(x.value_score, 0)), 0) AS referred_value
+  SELECT r.referrer_id AS customer_id, count(x.customer_id) AS referred_customers, coalesce(sum(greatest(x.value_score, 0) ORDER BY x.customer_id), 0) AS referred_value
   FROM referrals r JOIN ranked x ON x.customer_id = r.referred_id
   WHERE r.referral_date <= (SELECT max(as_of) FROM customer_features)
   GROUP BY r.referrer_id

@@ -12,7 +12,7 @@ WITH t AS (
 figures AS (
   SELECT persona_id, count(*) AS customers,
     median(orders_per_year) AS orders_per_year, median(avg_order_value) AS avg_order_value,
-    avg(discount_share) AS discount_share, avg(weekend_share) AS weekend_share, median(tenure_days) AS tenure_days,
+    avg(discount_share ORDER BY customer_id) AS discount_share, avg(weekend_share ORDER BY customer_id) AS weekend_share, median(tenure_days) AS tenure_days,
     avg(CASE WHEN complaints_365d > 0 THEN 1.0 ELSE 0.0 END) AS complaint_share
   FROM t GROUP BY persona_id
 ),

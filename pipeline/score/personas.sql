@@ -2,15 +2,18 @@
 -- what marketing needs of it, from customer_scores: its size and share of
 -- customers, its share of the value score, its mean churn probability, its
 -- 12-month CLV, and the customers given each action, contacted, ambassadors.
+-- Sums of DOUBLE columns are taken in customer order, so that the figures are
+-- the same bytes on every run (a parallel sum adds in any order).
 SELECT
   l.persona_id,
   l.persona,
   l.description,
   count(s.customer_id) AS customers,
   count(s.customer_id) / sum(count(s.customer_id)) OVER () AS share_of_customers,
-  sum(greatest(s.value_score, 0)) / nullif(sum(sum(greatest(s.value_score, 0))) OVER (), 0) AS share_of_value,
-  avg(s.churn_probability) AS mean_churn_probability,
-  sum(s.predicted_clv_12m) AS predicted_clv_12m,
+  sum(greatest(s.value_score, 0) ORDER BY s.customer_id)
+    / nullif((SELECT sum(greatest(value_score, 0) ORDER BY customer_id) FROM customer_scores WHERE persona_id IS NOT NULL), 0) AS share_of_value,
+  avg(s.churn_probability ORDER BY s.customer_id) AS mean_churn_probability,
+  sum(s.predicted_clv_12m ORDER BY s.customer_id) AS predicted_clv_12m,
   count(*) FILTER (WHERE s.action = 'save') AS save,
   count(*) FILTER (WHERE s.action = 'surprise') AS surprise,
   count(*) FILTER (WHERE s.action = 'grow') AS grow,

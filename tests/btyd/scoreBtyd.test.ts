@@ -3,6 +3,7 @@ import { bgnbdExpectedCurve, bgnbdPAlive, bgnbdProbabilityNoPurchase } from '../
 import { MONTH_DAYS, fitBtydModels, type BtydModels } from '../../pipeline/btyd/fitBtyd.js';
 import { gammaGammaExpectedSpend } from '../../pipeline/btyd/gammaGamma.js';
 import { BTYD_SCORE_COLUMNS, btydScorer, scoreBtyd } from '../../pipeline/btyd/scoreBtyd.js';
+import { readSummary } from '../../pipeline/btyd/summary.js';
 import { demoBase, type DemoBase } from '../helpers/demoBase.js';
 
 const AS_OF = '2026-09-30';
@@ -72,6 +73,21 @@ describe('intervals by neighbourhood', () => {
     // The point estimates are the exact ones.
     expect(await db.value<number>(`SELECT count(*) FROM grid_scores g JOIN exact_scores e USING (customer_id)
       WHERE g.expected_purchases <> e.expected_purchases OR g.clv_12m <> e.clv_12m`)).toBe(0);
+  });
+
+  test('the table, joined from each distinct history\'s figures, holds the per-row scorer\'s figures for every customer', async () => {
+    const { db } = base;
+    await scoreBtyd(db, models, AS_OF, 'joined', options);
+    const summary = await readSummary(db, 'orders', AS_OF, models.unit_days);
+    const out = btydScorer(models, { ...options, from: AS_OF })(summary.rows);
+    const table = await db.columns('SELECT * FROM joined ORDER BY customer_id');
+    expect(table.customer_id).toEqual(summary.ids);
+    for (const c of BTYD_SCORE_COLUMNS) {
+      const got = table[c] as Float64Array;
+      // Bit for bit (NULL in the table is NaN in the scorer).
+      const differing = Array.from(got).filter((v, i) => !Object.is(v, out[c][i]!)).length;
+      expect(differing, c).toBe(0);
+    }
   });
 
   test('scoring in small batches gives the same table as in one batch', async () => {
