@@ -20,6 +20,15 @@ export interface BtydScoreOptions {
   intervalGrid?: typeof INTERVAL_GRID;
   /** The calendar day the projections start after (as-of): with the models' seasonal profile, they run on its seasonal time. */
   from?: string;
+  /** A table made by createBtydSummary for the same as-of, unit and grid, shared by several models' scores (kept). */
+  summary?: string;
+}
+
+/** The customers' summaries at `asOf` with their order-value bin (INTERVAL_GRID's logSpendStep): the one pass over the orders. */
+export async function createBtydSummary(db: Database, table: string, asOf: string, unitDays: number, grid: typeof INTERVAL_GRID = INTERVAL_GRID): Promise<void> {
+  await db.run(`CREATE OR REPLACE TABLE ${table} AS SELECT *,
+      CASE WHEN x > 0 AND mean_repeat_value > 0 THEN round(ln(mean_repeat_value) / ${grid.logSpendStep}) END AS zbin
+    FROM (${summarySql()})`, summaryParams('orders', asOf, unitDays));
 }
 
 /**
@@ -205,12 +214,10 @@ export async function scoreBtyd(db: Database, models: BtydModels, asOf: string, 
   const histories = historyScorer(models, o);
   const interval = intervalRatios(models, o, histories.model, histories.project);
   // Work tables (batches read committed tables, not temp ones), dropped at the end.
-  const [summary, perHistory, perNeighbourhood] = [`${target}__summary`, `${target}__histories`, `${target}__ratios`];
+  const summary = options.summary ?? `${target}__summary`;
+  const [perHistory, perNeighbourhood] = [`${target}__histories`, `${target}__ratios`];
   try {
-    // The customers' summaries with their order-value bin: the one pass over the orders.
-    await db.run(`CREATE OR REPLACE TABLE ${summary} AS SELECT *,
-        CASE WHEN x > 0 AND mean_repeat_value > 0 THEN round(ln(mean_repeat_value) / ${g.logSpendStep}) END AS zbin
-      FROM (${summarySql()})`, summaryParams('orders', asOf, models.unit_days));
+    if (!options.summary) await createBtydSummary(db, summary, asOf, models.unit_days, g);
     // Each distinct history's point figures once (customers with the same history share them), and its neighbourhood.
     await db.run(`CREATE OR REPLACE TABLE ${perHistory} (x DOUBLE, t_x DOUBLE, "T" DOUBLE, p_alive DOUBLE, p_no_purchase DOUBLE,
       horizon DOUBLE, monthly DOUBLE, xr DOUBLE, txr DOUBLE, "Tr" DOUBLE)`);
@@ -261,6 +268,7 @@ export async function scoreBtyd(db: Database, models: BtydModels, asOf: string, 
       FROM v ORDER BY customer_id`, { p: gg.p, q: gg.q, gamma: gg.gamma, ...(gg.fallback_order_value !== undefined && !(gg.q > 1) ? { fallback: gg.fallback_order_value } : {}) });
     return (await db.value<number>(`SELECT count(*) FROM ${target}`))!;
   } finally {
-    await db.run(`DROP TABLE IF EXISTS ${summary}; DROP TABLE IF EXISTS ${perHistory}; DROP TABLE IF EXISTS ${perNeighbourhood}`);
+    if (!options.summary) await db.run(`DROP TABLE IF EXISTS ${summary}`);
+    await db.run(`DROP TABLE IF EXISTS ${perHistory}; DROP TABLE IF EXISTS ${perNeighbourhood}`);
   }
 }

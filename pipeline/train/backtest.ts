@@ -1,7 +1,7 @@
 import { fitBtydModels, type BgNbdFit, type BtydModels, type PurchaseModelName } from '../btyd/fitBtyd.js';
 import { holdoutLogLikelihoods } from '../btyd/holdoutLikelihood.js';
 import { hasNoPurchaseProbability } from '../btyd/purchaseModel.js';
-import { scoreBtyd } from '../btyd/scoreBtyd.js';
+import { createBtydSummary, scoreBtyd } from '../btyd/scoreBtyd.js';
 import { addDays, type Database } from '../db/Database.js';
 import { networkWindows, type SnapshotPlan } from '../features/snapshots.js';
 import { withBtydFeatures } from '../learn/featureColumns.js';
@@ -79,11 +79,18 @@ export async function runBacktest(db: Database, plan: SnapshotPlan, o: BacktestO
   const btydOptions = { horizonDays: o.horizonDays, annualDiscountRate: o.annualDiscountRate, intervalDraws: 0, seed: o.seed };
   const extra = chosenName !== 'bgnbd' && chosenName !== 'pareto';
   await step('backtest: BTYD scores', async () => {
-    await scoreBtyd(db, btydAtHoldout, plan.holdoutCutoff, 'holdout_bgnbd_scores', { ...btydOptions, model: 'bgnbd' });
-    await scoreBtyd(db, btydAtHoldout, plan.holdoutCutoff, 'holdout_pareto_scores', { ...btydOptions, model: 'pareto' });
-    // The chosen model's holdout scores (a copy when it is one of the two above).
-    if (extra) await scoreBtyd(db, btydAtHoldout, plan.holdoutCutoff, 'holdout_btyd_scores', { ...btydOptions, model: chosenName });
-    else await db.run(`CREATE OR REPLACE TABLE holdout_btyd_scores AS SELECT * FROM holdout_${chosenName}_scores`);
+    // One summary of the holdout's histories for every model scored on it.
+    const summary = 'holdout_btyd_summary';
+    await createBtydSummary(db, summary, plan.holdoutCutoff, btydAtHoldout.unit_days);
+    try {
+      await scoreBtyd(db, btydAtHoldout, plan.holdoutCutoff, 'holdout_bgnbd_scores', { ...btydOptions, model: 'bgnbd', summary });
+      await scoreBtyd(db, btydAtHoldout, plan.holdoutCutoff, 'holdout_pareto_scores', { ...btydOptions, model: 'pareto', summary });
+      // The chosen model's holdout scores (a copy when it is one of the two above).
+      if (extra) await scoreBtyd(db, btydAtHoldout, plan.holdoutCutoff, 'holdout_btyd_scores', { ...btydOptions, model: chosenName, summary });
+      else await db.run(`CREATE OR REPLACE TABLE holdout_btyd_scores AS SELECT * FROM holdout_${chosenName}_scores`);
+    } finally {
+      await db.run(`DROP TABLE IF EXISTS ${summary}`);
+    }
   });
   const rf = await holdoutColumns(db, 'holdout_churn_scores', ['churn_probability', 'predicted_value']);
   const bg = await holdoutColumns(db, 'holdout_bgnbd_scores', ['p_no_purchase', 'expected_purchases', 'expected_spend', 'clv_12m']);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { bgnbdExpectedCurve, bgnbdPAlive, bgnbdProbabilityNoPurchase } from '../../pipeline/btyd/bgnbd.js';
 import { MONTH_DAYS, fitBtydModels, type BtydModels } from '../../pipeline/btyd/fitBtyd.js';
 import { gammaGammaExpectedSpend } from '../../pipeline/btyd/gammaGamma.js';
-import { BTYD_SCORE_COLUMNS, btydScorer, scoreBtyd } from '../../pipeline/btyd/scoreBtyd.js';
+import { BTYD_SCORE_COLUMNS, btydScorer, createBtydSummary, scoreBtyd } from '../../pipeline/btyd/scoreBtyd.js';
 import { readSummary } from '../../pipeline/btyd/summary.js';
 import { demoBase, type DemoBase } from '../helpers/demoBase.js';
 
@@ -88,6 +88,18 @@ describe('intervals by neighbourhood', () => {
       const differing = Array.from(got).filter((v, i) => !Object.is(v, out[c][i]!)).length;
       expect(differing, c).toBe(0);
     }
+  });
+
+  test('a summary made once and shared by several models gives each the table it would make itself', async () => {
+    const { db } = base;
+    await scoreBtyd(db, models, AS_OF, 'own_summary', { ...options, model: 'pareto' });
+    await createBtydSummary(db, 'shared_summary', AS_OF, models.unit_days);
+    await scoreBtyd(db, models, AS_OF, 'with_shared', { ...options, model: 'pareto', summary: 'shared_summary' });
+    expect(await db.value<number>('SELECT count(*) FROM (SELECT * FROM own_summary EXCEPT ALL SELECT * FROM with_shared)')).toBe(0);
+    expect(await db.value<number>('SELECT count(*) FROM with_shared')).toBe(await db.value<number>('SELECT count(*) FROM own_summary'));
+    // The shared summary is the caller's: kept; the scorer's own work tables are gone.
+    expect(await db.hasTable('shared_summary')).toBe(true);
+    expect(await db.value<number>(`SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE '%\\_\\_%' ESCAPE '\\'`)).toBe(0);
   });
 
   test('scoring in small batches gives the same table as in one batch', async () => {
