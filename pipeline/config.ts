@@ -305,6 +305,8 @@ export const configSchema = z
         customers: z.number().int().min(50).max(5_000_000).default(5000),
         seed: z.number().int().default(42),
         months: z.number().int().min(6).max(120).default(30),
+        /** The last day of the demo history (the generator's 2026-09-30 unless given). */
+        endDate: isoDate.optional(),
       })
       .strict()
       .prefault({}),

@@ -43,3 +43,11 @@ test('an expression VIP rule needs its expression, and SQL conditions are one co
   expect(configSchema.safeParse({ scoring: { vip: { rule: 'expression', expression: 'historic_value > 10; DROP TABLE orders' } } }).success).toBe(false);
   expect(configSchema.safeParse({ scoring: { vip: { rule: 'expression', expression: 'historic_value > 10' } } }).success).toBe(true);
 });
+
+test("the demo's end date is a day of the calendar as YYYY-MM-DD", () => {
+  expect(loadConfig(undefined, { demo: { endDate: '2024-02-29' } }).demo.endDate).toBe('2024-02-29');
+  expect(loadConfig(undefined).demo.endDate).toBeUndefined();
+  for (const bad of ['2026-02-30', '2025-02-29', '31/03/2026', '2026-3-31', '']) {
+    expect(() => loadConfig(undefined, { demo: { endDate: bad } })).toThrow(/demo\.endDate/);
+  }
+});

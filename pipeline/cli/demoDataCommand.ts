@@ -7,7 +7,7 @@ import { writeFollowUp } from '../demo/followUp.js';
 import { generateDemoData } from '../demo/generateDemoData.js';
 import { HISTORY_SHAPES, writeHistory, type HistoryShape } from '../demo/historyShapes.js';
 import { UsageError } from '../errors.js';
-import { integer, isoDateOption, type Stdout } from './options.js';
+import { integer, type Stdout } from './options.js';
 
 /** `fidelio demo-data`: writes the seeded demo data set, or one export in a real shop's shape. */
 export function demoDataCommand(program: Command, stdout: Stdout): void {
@@ -18,7 +18,7 @@ export function demoDataCommand(program: Command, stdout: Stdout): void {
     .option('--customers <n>', 'number of customers (default 5000)', integer('--customers'))
     .option('--months <n>', 'months of history (default 30)', integer('--months'))
     .option('--seed <n>', 'random seed (default 42)', integer('--seed'))
-    .option('--end-date <date>', 'the last day of the history (default 2026-09-30)', isoDateOption('--end-date'))
+    .option('--end-date <date>', 'the last day of the history (default 2026-09-30)')
     .option('--bad-rows', 'append a few malformed order lines')
     .option('--follow-up <published>', 'instead, the orders of the days after that publication\'s as-of (follow-up.csv), its contacts given a true effect per action (surprise: a placebo), for a second run to measure')
     .option('--days <n>', 'with --follow-up: days to simulate (default: the run\'s horizon)', integer('--days'))
@@ -43,8 +43,8 @@ export function demoDataCommand(program: Command, stdout: Stdout): void {
         stdout(JSON.stringify({ orders: path, lines: truth.lines, orders_count: truth.orders, customers: truth.customers }, null, 2) + '\n');
         return;
       }
-      const config = loadConfig(undefined, { demo: { customers: o.customers, months: o.months, seed: o.seed } } as ConfigInput);
-      const files = generateDemoData(o.out, { ...config.demo, ...(o.endDate ? { endDate: o.endDate } : {}), withBadRows: Boolean(o.badRows) });
+      const config = loadConfig(undefined, { demo: { customers: o.customers, months: o.months, seed: o.seed, endDate: o.endDate } } as ConfigInput);
+      const files = generateDemoData(o.out, { ...config.demo, withBadRows: Boolean(o.badRows) });
       stdout(JSON.stringify(files, null, 2) + '\n');
     });
 }

@@ -4,7 +4,7 @@ import { loadConfig, type ConfigInput } from '../config.js';
 import { Database } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
 import { InputError, UsageError } from '../errors.js';
-import { ACTIONS } from '../score/actionRates.js';
+import { ACTIONS } from '../shared/actionRate.js';
 import { csvLine } from '../shared/csv.js';
 import { collect, type Stdout } from './options.js';
 

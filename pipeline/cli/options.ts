@@ -11,14 +11,6 @@ export const integer = (name: string) => (value: string) => {
   return n;
 };
 
-/** Parses a calendar date option (YYYY-MM-DD, a day that exists), naming it in the error. */
-export const isoDateOption = (name: string) => (value: string) => {
-  const day = new Date(`${value}T00:00:00Z`);
-  const ok = /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(day.getTime()) && day.toISOString().slice(0, 10) === value;
-  if (!ok) throw new InvalidArgumentError(`${name} must be a day as YYYY-MM-DD, got "${value}"`);
-  return value;
-};
-
 /** The options shared by the commands that read inputs. */
 export interface CommonOptions {
   orders?: string[];

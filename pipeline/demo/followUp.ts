@@ -4,6 +4,7 @@ import { Database, literal } from '../db/Database.js';
 import { InputError } from '../errors.js';
 import { csvLine } from '../shared/csv.js';
 import { Random } from '../shared/random.js';
+import { isoTs } from './generateDemoData.js';
 
 /**
  * What happened after a demo run, for the marketing loop: the orders of the
@@ -96,7 +97,7 @@ export async function writeFollowUp(published: string, dir: string, options: Fol
       purchases++;
       // Ids carry the as-of day, so a second turn of the loop adds orders instead of replacing the first turn's.
       lines.push(csvLine([`F${asOf.replaceAll('-', '')}-${String(purchases).padStart(7, '0')}`, c.customer_id,
-        new Date(Math.floor(at / 1000) * 1000).toISOString().replace('.000Z', 'Z'), amount.toFixed(2), c.currency, '', 'web', 'false']));
+        isoTs(at), amount.toFixed(2), c.currency, '', 'web', 'false']));
       if (lines.length >= 10_000) writeSync(fd, lines.splice(0).join('\n') + '\n');
     }
     if (lines.length) writeSync(fd, lines.join('\n') + '\n');

@@ -76,7 +76,8 @@ function writeGuestOrders(orders: LineWriter, seed: number, start: number, end: 
   }
   return n;
 }
-const isoTs = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+/** An instant as ISO 8601 UTC to the second, as the demo's files write it. */
+export const isoTs = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 
 /**
  * The buyer types behind the demo's customers (the truth personas are

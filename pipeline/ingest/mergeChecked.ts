@@ -1,5 +1,6 @@
 import { ident, type Database } from '../db/Database.js';
 import { ORDER_LEVEL_COLUMNS, type InputSpec } from '../shared/inputSpecs.js';
+import { show } from './validateStage.js';
 
 /** What a file added: rows_accepted = rows_new + rows_updated; with rejected and duplicate rows, every row read. */
 export interface MergeCounts {
@@ -33,9 +34,8 @@ async function rejectChangedFixed(db: Database, spec: InputSpec): Promise<void> 
   if (!spec.fixed) return;
   const key = ident(spec.key);
   const col = ident(spec.fixed);
-  const q = (e: string) => `'''' || left(${e}, 60) || ''''`;
   await db.run(`UPDATE checked c SET status = 'rejected',
-      reason = '${spec.key} ' || ${q(`c.${key}`)} || ' already has ${spec.fixed} ' || ${q(`s.${col}`)} || ' (from ' || coalesce(s.source_file, 'an earlier file') || '); a second one is not taken',
+      reason = '${spec.key} ' || ${show(`c.${key}`)} || ' already has ${spec.fixed} ' || ${show(`s.${col}`)} || ' (from ' || coalesce(s.source_file, 'an earlier file') || '); a second one is not taken',
       reason_class = '${spec.key}_has_another_${spec.fixed}'
     FROM ${ident(spec.table)} s WHERE s.${key} = c.${key} AND c.status = 'ok' AND s.${col} IS DISTINCT FROM c.${col}`);
 }

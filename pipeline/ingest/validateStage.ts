@@ -36,7 +36,8 @@ export const CANDIDATE_DATE_FORMATS = [
   '%m/%d/%y %H:%M', '%d/%m/%y %H:%M', '%m/%d/%y', '%d/%m/%y', '%Y-%m-%d %H:%M:%S %z', '%d %b %Y', '%b %d, %Y',
 ];
 
-const show = (col: string) => `'''' || left(${col}, 60) || ''''`;
+/** SQL showing a value in a reason: quoted, its first 60 characters. */
+export const show = (col: string) => `'''' || left(${col}, 60) || ''''`;
 
 /** Where the formats that would read an unreadable date go in its reason (see dateHints). */
 const hintMarker = (column: string) => `{${column}:formats}`;

@@ -1,5 +1,5 @@
 import { effectSentence, verdict } from './actionEffectWords.js';
-import type { ActionRate } from '../shared/actionRate.js';
+import { ACTIONS, type ActionRate } from '../shared/actionRate.js';
 import type { ActionEffect } from './buildActionEffects.js';
 import type { ReportData, Transition } from './reportData.js';
 import { barChart, lineChart } from './svgCharts.js';
@@ -235,14 +235,12 @@ function ambassadorsSection(d: ReportData): string {
 ${table(['customer', 'value score', 'referred', 'referred value', '12-month CLV', 'orders', 'days since last order', 'segment'], d.ambassadors.map((a) => [a.customer_id, money(a.value_score), a.referred_customers ?? 0, money(a.referred_value ?? 0), money(a.predicted_clv_12m), a.orders_count, a.days_since_last_order, a.segment]), ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'l'])}`;
 }
 
-const ACTION_WORDS: [string, string][] = [['save', 'save'], ['surprise', 'surprise'], ['grow', 'grow'], ['nurture', 'nurture'], ['win_back', 'win back']];
-
 /** The buyer personas: what sets each apart, its size, value, churn and actions, and each segment's persona mix. */
 function personasSection(d: ReportData): string {
   if (d.personas.length === 0) return `<h2>Buyer personas</h2>\n<p>Too few customers to cluster into personas this run.</p>`;
   const chosen = d.personaChoice.find((c) => c.chosen);
   const tried = d.personaChoice.map((c) => `${c.k}: ${num(c.silhouette, 2)}`).join(', ');
-  const actions = (p: Record<string, unknown>) => ACTION_WORDS.filter(([a]) => Number(p[a]) > 0).map(([a, w]) => `${w} ${money(p[a])}`).join(', ') || 'none';
+  const actions = (p: Record<string, unknown>) => ACTIONS.filter((a) => Number(p[a]) > 0).map((a) => `${a.replace('_', ' ')} ${money(p[a])}`).join(', ') || 'none';
   const segments = [...new Set(d.segmentPersonas.map((r) => String(r.segment)))];
   const mix = segments.map((seg) => {
     const rows = d.segmentPersonas.filter((r) => r.segment === seg);

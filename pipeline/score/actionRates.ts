@@ -2,12 +2,9 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
 import { actionEffectsParams } from '../publish/buildActionEffects.js';
-import type { ActionRate, PricedAction } from '../shared/actionRate.js';
+import { ACTIONS, type ActionRate } from '../shared/actionRate.js';
 
 export type { ActionRate };
-
-/** The actions the budget prices. */
-export const ACTIONS: readonly PricedAction[] = ['save', 'surprise', 'grow', 'nurture', 'win_back'];
 
 
 

@@ -16,23 +16,27 @@ figures AS (
     avg(CASE WHEN complaints_365d > 0 THEN 1.0 ELSE 0.0 END) AS complaint_share
   FROM t GROUP BY persona_id
 ),
-channel_counts AS (SELECT persona_id, channel, count(*) AS n FROM t WHERE channel IS NOT NULL GROUP BY ALL),
-channels AS (SELECT persona_id, first(channel ORDER BY n DESC, channel) AS top_channel, max(n) AS n FROM channel_counts GROUP BY persona_id),
-category_counts AS (SELECT persona_id, category, count(*) AS n FROM t WHERE category IS NOT NULL GROUP BY ALL),
-categories AS (SELECT persona_id, first(category ORDER BY n DESC, category) AS top_category, max(n) AS n FROM category_counts GROUP BY persona_id),
-country_counts AS (SELECT persona_id, country, count(*) AS n FROM t WHERE country IS NOT NULL GROUP BY ALL),
-countries AS (SELECT persona_id, first(country ORDER BY n DESC, country) AS top_country, max(n) AS n FROM country_counts GROUP BY persona_id),
+-- The categorical traits in one long list (a NULL level is left out), counted per persona and level.
+levels AS (
+  SELECT persona_id, trait, level, count(*) AS n
+  FROM (UNPIVOT (SELECT persona_id, channel, category, country FROM t) ON channel, category, country INTO NAME trait VALUE level)
+  GROUP BY ALL
+),
+-- Each persona's most held level of each trait (ties: alphabetical), with how many of it and of everyone hold it.
+tops AS (
+  SELECT p.persona_id, p.trait, p.level, p.n, e.n AS overall_n
+  FROM (SELECT persona_id, trait, first(level ORDER BY n DESC, level) AS level, max(n) AS n FROM levels GROUP BY ALL) p
+  LEFT JOIN levels e ON e.persona_id = 0 AND e.trait = p.trait AND e.level = p.level
+),
 everyone AS (SELECT customers FROM figures WHERE persona_id = 0)
 -- top_*_overall_share: the share of everyone with the persona's top channel, category, country
 SELECT f.persona_id, CAST(f.customers AS DOUBLE) AS customers, f.orders_per_year, f.avg_order_value, f.discount_share, f.weekend_share,
-  f.tenure_days, f.complaint_share, ch.top_channel, ch.n / f.customers AS top_channel_share, cha.n / (SELECT customers FROM everyone) AS top_channel_overall_share,
-  ca.top_category, ca.n / f.customers AS top_category_share, caa.n / (SELECT customers FROM everyone) AS top_category_overall_share,
-  co.top_country, co.n / f.customers AS top_country_share, coa.n / (SELECT customers FROM everyone) AS top_country_overall_share
+  f.tenure_days, f.complaint_share,
+  ch.level AS top_channel, ch.n / f.customers AS top_channel_share, ch.overall_n / (SELECT customers FROM everyone) AS top_channel_overall_share,
+  ca.level AS top_category, ca.n / f.customers AS top_category_share, ca.overall_n / (SELECT customers FROM everyone) AS top_category_overall_share,
+  co.level AS top_country, co.n / f.customers AS top_country_share, co.overall_n / (SELECT customers FROM everyone) AS top_country_overall_share
 FROM figures f
-LEFT JOIN channels ch USING (persona_id)
-LEFT JOIN channel_counts cha ON cha.persona_id = 0 AND cha.channel = ch.top_channel
-LEFT JOIN categories ca USING (persona_id)
-LEFT JOIN category_counts caa ON caa.persona_id = 0 AND caa.category = ca.top_category
-LEFT JOIN countries co USING (persona_id)
-LEFT JOIN country_counts coa ON coa.persona_id = 0 AND coa.country = co.top_country
+LEFT JOIN tops ch ON ch.persona_id = f.persona_id AND ch.trait = 'channel'
+LEFT JOIN tops ca ON ca.persona_id = f.persona_id AND ca.trait = 'category'
+LEFT JOIN tops co ON co.persona_id = f.persona_id AND co.trait = 'country'
 ORDER BY f.persona_id

@@ -1,6 +1,9 @@
 /** An action the budget prices. */
 export type PricedAction = 'save' | 'surprise' | 'grow' | 'nurture' | 'win_back';
 
+/** The actions the budget prices, in the order the lists and the report give them. */
+export const ACTIONS: readonly PricedAction[] = ['save', 'surprise', 'grow', 'nurture', 'win_back'];
+
 /** The rate the budget uses for one action, and where it comes from (score/actionRates.ts). */
 export interface ActionRate {
   action: PricedAction;

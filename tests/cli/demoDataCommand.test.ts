@@ -29,7 +29,7 @@ test('demo-data ends the history on --end-date; --follow-up needs a publication 
     const dates = readFileSync(files.orders, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[2]!);
     expect(dates.every((d) => d <= '2026-03-31T23:59:59Z')).toBe(true);
     expect(readFileSync(files.referrals, 'utf8').split('\n')[0]).toBe('referrer_id,referred_id,date');
-    for (const bad of ['2026-02-30', '31/03/2026']) {
+    for (const bad of ['2026-02-30', '2025-02-29', '31/03/2026', '2026-3-31', '']) {
       const r = await runCli(['demo-data', '--out', join(dir, 'b'), '--end-date', bad]);
       expect(r.code).toBe(2);
     }

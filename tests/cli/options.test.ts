@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { expect, test } from 'vitest';
-import { collect, databaseOptions, inputOptions, integer, isoDateOption, overrides } from '../../pipeline/cli/options.js';
+import { collect, databaseOptions, inputOptions, integer, overrides } from '../../pipeline/cli/options.js';
 
 test('repeatable options collect, integers are checked, and flags map onto configuration keys', () => {
   expect(collect('b.csv', ['a.csv'])).toEqual(['a.csv', 'b.csv']);
@@ -13,11 +13,4 @@ test('repeatable options collect, integers are checked, and flags map onto confi
   cmd.parse(['--orders', 'a.csv', '--orders', 'b.csv', '--db', 'f.duckdb'], { from: 'user' });
   expect(cmd.opts()).toMatchObject({ orders: ['a.csv', 'b.csv'], db: 'f.duckdb' });
   expect(databaseOptions(new Command('y')).options.map((o) => o.long)).toEqual(['--db', '--config']);
-});
-
-test('a date option is a day of the calendar as YYYY-MM-DD', () => {
-  expect(isoDateOption('--end-date')('2024-02-29')).toBe('2024-02-29');
-  for (const bad of ['2026-02-30', '2025-02-29', '31/03/2026', '2026-3-31', '']) {
-    expect(() => isoDateOption('--end-date')(bad)).toThrow(`--end-date must be a day as YYYY-MM-DD, got "${bad}"`);
-  }
 });
