@@ -7,7 +7,9 @@
  *   npm run bench -- [--mode run|score|features|btyd|neural|exports] [--customers N[,N...]] [--activity A] [--threads N] [--memory-limit 2GB]
  *
  * mode run (the default): the whole `fidelio run`, each stage's seconds,
- * peak memory and steps from its manifest. Mode score (after mode run):
+ * peak memory and steps from its manifest; then the same files again (the
+ * champion kept, every file already loaded), the daily run (one more day
+ * of orders, the champion kept), and each stage's floor with the ratio. Mode score (after mode run):
  * run's champion scores bases of each size in --customers (such as
  * 1000000,2000000), each in a process of its own, to show that scoring's
  * memory does not grow with the base. Mode features: ingest, then
@@ -33,6 +35,7 @@ import { SampleTables } from '../pipeline/features/trainingSample.js';
 import { ingestInputs, plainIngestOptions } from '../pipeline/ingest/ingestInputs.js';
 import { ingestOptions, ingestParams } from '../pipeline/ingest/ingestStage.js';
 import { writeExport } from '../pipeline/demo/exportShapes.js';
+import { writeFollowUp } from '../pipeline/demo/followUp.js';
 import { createLogger } from '../pipeline/log.js';
 import { runPipeline } from '../pipeline/run.js';
 import { fitBgNbd } from '../pipeline/btyd/bgnbd.js';
@@ -180,7 +183,11 @@ if (args.mode === 'neural') {
   const db = await Database.open(dbPath, duckdb);
   const cutoffs = (await db.all<{ c: string }>('SELECT DISTINCT CAST(as_of AS VARCHAR) AS c FROM training_snapshots ORDER BY c')).map((r) => r.c);
   const asOfFeatures = (await db.value<string>('SELECT CAST(max(as_of) AS VARCHAR) FROM customer_features'))!;
-  const btyd = await timed(memory, () => buildBtydFeatures(db, new SampleTables(db), { sample: cutoffs, everyone: [asOfFeatures] }, 90));
+  // As a run has them: the snapshots' cutoffs in the train stage's table, as-of in the features stage's.
+  const btyd = await timed(memory, async () => {
+    await buildBtydFeatures(db, new SampleTables(db), { sample: cutoffs, everyone: [] }, 90, undefined, 7, true, 'training_btyd_features');
+    return buildBtydFeatures(db, new SampleTables(db), { sample: [], everyone: [asOfFeatures] }, 90);
+  });
   rows.push({ step: `BG/NBD features: a fit per cutoff (${cutoffs.length + 1} cutoffs)`, seconds: btyd.seconds, peak_mib: btyd.peak_mib });
   const features = await readFeatureColumns(db, withBtydFeatures('customer_features'));
   for (const backend of ['tensorflow', 'wasm', 'cpu'] as const) {
@@ -280,17 +287,56 @@ if (args.mode === 'neural') {
     rows.push(...(JSON.parse(child.stdout) as typeof rows));
   }
 } else {
-  const config = loadConfig(undefined, {
-    orders: [files.orders], customers: [files.customers], tickets: [files.tickets],
-    db: dbPath, out: join(work, 'out'), models: join(work, 'models'), duckdb,
-  });
-  const run = await timed(memory, () => runPipeline(config, log));
-  for (const s of run.result.manifest.stages) {
-    const rowsNote = [s.rows_in !== undefined ? `${s.rows_in.toLocaleString('en-US')} rows in` : '', s.rows_out !== undefined ? `${s.rows_out.toLocaleString('en-US')} out` : ''].filter(Boolean).join(', ');
-    rows.push({ step: `**${s.name}**`, seconds: s.seconds, peak_mib: s.peak_rss_mib ?? NaN, note: rowsNote || undefined });
-    for (const st of s.steps ?? []) rows.push({ step: `${s.name} › ${st.name}`, seconds: st.seconds, peak_mib: NaN });
-  }
-  rows.push({ step: '**fidelio run (whole)**', seconds: run.seconds, peak_mib: run.peak_mib, note: `model ${run.result.manifest.model_version}, backend ${run.result.manifest.tfjs_backend}` });
+  // Three runs on the same database: the whole run (it trains), the same files again (the champion kept,
+  // every file already loaded) and the daily run (one more day of orders, the champion kept). Then the
+  // floors the issue sets, measured on the same data in the same process.
+  const runOnce = async (label: string, orders: string[]) => {
+    const config = loadConfig(undefined, {
+      orders, customers: [files.customers], tickets: [files.tickets],
+      db: dbPath, out: join(work, 'out'), models: join(work, 'models'), duckdb,
+    });
+    const run = await timed(memory, () => runPipeline(config, log));
+    const prefix = label ? `${label}: ` : '';
+    for (const s of run.result.manifest.stages) {
+      const rowsNote = [s.rows_in !== undefined ? `${s.rows_in.toLocaleString('en-US')} rows in` : '', s.rows_out !== undefined ? `${s.rows_out.toLocaleString('en-US')} out` : ''].filter(Boolean).join(', ');
+      rows.push({ step: `**${prefix}${s.name}**`, seconds: s.seconds, peak_mib: s.peak_rss_mib ?? NaN, note: rowsNote || undefined });
+      for (const st of s.steps ?? []) rows.push({ step: `${prefix}${s.name} › ${st.name}`, seconds: st.seconds, peak_mib: NaN });
+    }
+    const m = run.result.manifest;
+    const skipped = m.inputs.filter((f) => f.already_loaded).length;
+    rows.push({ step: `**fidelio run (${label || 'whole'})**`, seconds: run.seconds, peak_mib: run.peak_mib,
+      note: `as of ${m.as_of}, model ${m.model_version} (${m.model?.trained ? 'trained' : 'champion kept'}), backend ${m.tfjs_backend}; ${m.inputs.length - skipped} files read, ${skipped} skipped as loaded` });
+    return run;
+  };
+  const whole = await runOnce('', [files.orders]);
+  const stage = (name: string) => whole.result.manifest.stages.find((s) => s.name === name)!;
+  const stepOf = (name: string, stepName: string) => stage(name).steps?.find((st) => st.name === stepName)?.seconds ?? NaN;
+  await runOnce('champion kept', [files.orders]);
+  const day = await writeFollowUp(join(work, 'out'), join(work, 'day'), { days: 1, seed: 42 });
+  await runOnce(`daily, ${day.purchases.toLocaleString('en-US')} new orders`, [files.orders, day.orders]);
+
+  // Floors: ingest against DuckDB's own typed read of the same files; features against one GROUP BY pass over
+  // the orders; scoring against the networks' prediction alone (the score stage's own step).
+  const db = await Database.open(dbPath, duckdb);
+  const floor = async (sql: string) => {
+    const t0 = performance.now();
+    await db.run(sql);
+    return (performance.now() - t0) / 1000;
+  };
+  let ingestFloor = 0;
+  for (const f of [files.orders, files.customers, files.tickets]) ingestFloor += await floor(`CREATE OR REPLACE TEMP TABLE floor_read AS SELECT * FROM read_csv(${JSON.stringify(f).replace(/"/g, "'")})`);
+  const featuresFloor = await floor(`CREATE OR REPLACE TEMP TABLE floor_features AS SELECT customer_id, count(*) AS n, sum(amount) AS spend,
+    min(order_date) AS first_order, max(order_date) AS last_order FROM orders WHERE order_date <= DATE '${whole.result.manifest.as_of}' GROUP BY customer_id`);
+  await db.run('DROP TABLE floor_read; DROP TABLE floor_features');
+  db.close();
+  const ratioRows: typeof rows = [];
+  const against = (name: string, seconds: number, floorSeconds: number, what: string) =>
+    ratioRows.push({ step: `floor: ${name}`, seconds: Number(floorSeconds.toFixed(2)), peak_mib: NaN,
+      note: `${what}; the stage took ${seconds.toFixed(1)} s, ${(seconds / floorSeconds).toFixed(1)}x its floor (target 2x)` });
+  against('ingest', stage('ingest').seconds, ingestFloor, "DuckDB's read_csv of the three files into tables");
+  against('features', stage('features').seconds, featuresFloor, 'one GROUP BY pass over the orders (count, sum, first and last date per customer)');
+  against('score', stage('score').seconds, stepOf('score', 'networks'), "the networks' prediction alone (score › networks)");
+  rows.push(...ratioRows);
 }
 
 const report = {

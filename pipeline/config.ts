@@ -201,6 +201,8 @@ export const configSchema = z
         maxRejectedShare: probability.default(0.05),
         /** Dates before this day are implausible (a typo or an export default): rejected with their reason. */
         earliestDate: isoDate.default('1990-01-01'),
+        /** Skip an input file whose bytes an earlier run loaded under the same settings (--reingest: read every file again). */
+        skipLoaded: z.boolean().default(true),
       })
       .strict()
       .prefault({}),

@@ -24,6 +24,12 @@ export interface FileIngest {
   /** Line items: the orders their lines made, new and changed. */
   orders_new?: number;
   orders_updated?: number;
+  /**
+   * Set when this run did not read the file: the same bytes were loaded
+   * under the same settings by that run (its rows are in the tables, its
+   * rejected lines under that run id), so every count above is 0.
+   */
+  already_loaded?: { run_id: string; path: string; rows_read: number };
 }
 
 /** One class of rejected lines in the manifest. */

@@ -21,11 +21,12 @@ export function runCommand(program: Command, log: Logger, stdout: Stdout): void 
     .option('--out <dir>', 'publication folder (default data/out)')
     .option('--models <dir>', 'trained models folder (default models)')
     .option('--retrain', 'train a challenger even when the champion is recent and the data has not drifted')
+    .option('--reingest', 'read every input file again, even one whose bytes an earlier run loaded under the same settings (ingest.skipLoaded: false)')
     .option('--wait', 'wait for a run that holds the database or the output folder instead of stopping')
     .option('--max-minutes <n>', 'stop the run past this many minutes (default 240: run.maxMinutes), releasing its locks and keeping the publication', minutes)
-    .action(async (o: CommonOptions & { retrain?: boolean; wait?: boolean; maxMinutes?: number }) => {
+    .action(async (o: CommonOptions & { retrain?: boolean; reingest?: boolean; wait?: boolean; maxMinutes?: number }) => {
       const config = loadConfig(o.config, {
-        ...overrides(o), ...(o.retrain ? { retrain: { always: true } } : {}), ...(o.maxMinutes !== undefined ? { run: { maxMinutes: o.maxMinutes } } : {}),
+        ...overrides(o), ...(o.retrain ? { retrain: { always: true } } : {}), ...(o.reingest ? { ingest: { skipLoaded: false } } : {}), ...(o.maxMinutes !== undefined ? { run: { maxMinutes: o.maxMinutes } } : {}),
       } as ConfigInput);
       const now = new Date();
       // A day that has not happened has no history to score: refused before anything is read.

@@ -178,6 +178,25 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 7,
+    name: 'loaded files',
+    sql: `
+      CREATE TABLE loaded_files (
+        sha256 VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        settings VARCHAR NOT NULL,
+        path VARCHAR NOT NULL,
+        run_id VARCHAR NOT NULL,
+        loaded_at TIMESTAMPTZ NOT NULL,
+        rows_read BIGINT NOT NULL,
+        rows_accepted BIGINT NOT NULL,
+        rows_rejected BIGINT NOT NULL,
+        rows_duplicate BIGINT NOT NULL,
+        after_run_time BOOLEAN NOT NULL
+      );
+    `,
+  },
 ];
 
 export async function migrate(db: Database): Promise<{ from: number; to: number }> {

@@ -37,7 +37,9 @@ function bgnbdFigures(fit: BgNbdFit, scored: Summary, horizon: number): [Float64
  * same orders (season.ts), whose mean index over the horizon is the fourth
  * figure, btyd_season_index (1 without a profile): the networks learn
  * what a busy or a quiet season ahead does to churn and spend.
- * Table `btyd_features` (as_of as text, customer_id, four columns).
+ * Table `table` (as_of as text, customer_id, four columns): `btyd_features`
+ * (the features stage's, at as-of) or `training_btyd_features` (the train
+ * stage's, at the training cutoffs and the holdout).
  *
  * The training cutoffs hold the customers of the training snapshots
  * (`who.sampled`: the training sample's, or everyone's); the `everyone`
@@ -53,8 +55,9 @@ export async function buildBtydFeatures(
   who: { sampled: Customers; fitOn: Customers } = { sampled: 'all', fitOn: 'all' },
   unitDays = 7,
   season = true,
+  table = 'btyd_features',
 ): Promise<Map<string, BgNbdFit>> {
-  await db.run(`CREATE OR REPLACE TABLE btyd_features (as_of VARCHAR, customer_id VARCHAR, btyd_p_alive DOUBLE,
+  await db.run(`CREATE OR REPLACE TABLE ${table} (as_of VARCHAR, customer_id VARCHAR, btyd_p_alive DOUBLE,
     btyd_expected_purchases DOUBLE, btyd_p_no_purchase DOUBLE, btyd_season_index DOUBLE)`);
   const fits = new Map<string, BgNbdFit>();
   const everyone = new Set(cutoffs.everyone);
@@ -67,7 +70,7 @@ export async function buildBtydFeatures(
     if (everyone.has(cutoff)) fits.set(cutoff, fit);
     const profile = season ? await learnSeason(db, await tables.orders(who.fitOn), cutoff) : null;
     const seasonal = seasonalDays(profile, cutoff, horizonDays);
-    await db.appendColumns('btyd_features', [
+    await db.appendColumns(table, [
       scored.ids.map(() => cutoff), scored.ids, ...bgnbdFigures(fit, scored, seasonal / unitDays), new Float64Array(scored.ids.length).fill(seasonal / horizonDays),
     ]);
   }

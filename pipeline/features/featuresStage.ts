@@ -5,7 +5,7 @@ import { DataError } from '../errors.js';
 import type { Stage } from '../stage.js';
 import { buildBtydFeatures } from './btydFeatures.js';
 import { buildFeatures } from './customerFeatures.js';
-import { buildSnapshots, planSnapshots, type SnapshotPlan } from './snapshots.js';
+import { planSnapshots, type SnapshotPlan } from './snapshots.js';
 import { SampleTables, buildTrainingSample, sampleUse, type TrainingSample } from './trainingSample.js';
 
 export interface FeaturesParams {
@@ -24,19 +24,21 @@ export interface FeaturesOutput {
   asOf: string;
   plan: SnapshotPlan;
   sample: TrainingSample;
-  /** BG/NBD fits made for the per-cutoff features at the holdout cutoff and at as-of, for the train stage to reuse. */
+  /** The BG/NBD fit made for the features at as-of, for the train stage to reuse. */
   btydFits: Map<string, BgNbdFit>;
 }
 
 /**
- * The features stage: customer_features as of the as-of date, the
- * training sample, the labelled training snapshots at earlier cutoffs and
- * BG/NBD's view of each customer at every cutoff (btyd_features).
+ * The features stage: what scoring needs, customer_features and BG/NBD's
+ * view of each customer (btyd_features) as of the as-of date, and the
+ * training sample with the plan of the training cutoffs. The labelled
+ * snapshots at those cutoffs are the train stage's, built only when a
+ * challenger trains (a run that keeps the champion needs none).
  */
 export const featuresStage: Stage<FeaturesParams, unknown, FeaturesOutput> = {
   name: 'features',
   reads: ['orders', 'order_lines', 'customers', 'tickets'],
-  writes: ['customer_features', 'training_sample', 'training_snapshots', 'btyd_features'],
+  writes: ['customer_features', 'training_sample', 'btyd_features'],
   params: (c: Config) => ({
     asOf: c.asOf, horizonDays: c.horizonDays, snapshots: c.snapshots,
     sampleCustomers: c.training.sampleCustomers, btydFitCustomers: c.training.btydFitCustomers, seed: c.seed, season: c.btyd.season,
@@ -51,13 +53,11 @@ export const featuresStage: Stage<FeaturesParams, unknown, FeaturesOutput> = {
     if (customers === 0) throw new DataError(`no customer has an order on or before --as-of ${asOf}; the first order is dated ${firstOrder}`);
     const sample = await step('training sample', () => buildTrainingSample(db, p.sampleCustomers, p.seed, p.btydFitCustomers));
     if (sample.partial) log.info(sample, 'the models learn from a stratified sample of customers (training.sampleCustomers)');
-    const use = sampleUse(sample);
     const tables = new SampleTables(db);
     try {
-      const snapshots = plan.trainCutoffs.length ? await step('training snapshots', async () => buildSnapshots(db, plan, p.horizonDays, await tables.sources(use.sampled))) : 0;
-      const btydFits = await step('BG/NBD features per cutoff', () =>
-        buildBtydFeatures(db, tables, { sample: plan.trainCutoffs, everyone: [plan.holdoutCutoff, asOf] }, p.horizonDays, use, 7, p.season));
-      log.info({ customers, snapshots, ...plan }, 'features built');
+      const btydFits = await step('BG/NBD features', () =>
+        buildBtydFeatures(db, tables, { sample: [], everyone: [asOf] }, p.horizonDays, sampleUse(sample), 7, p.season));
+      log.info({ customers, ...plan }, 'features built');
       if (plan.trainCutoffs.length === 0) {
         throw new DataError(`the history from ${firstOrder} to ${asOf} is too short to learn from: it needs more than two horizons (${2 * p.horizonDays} days); lower --horizon-days or give a longer history`);
       }

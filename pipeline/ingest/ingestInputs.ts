@@ -4,6 +4,7 @@ import { progress, type Logger } from '../log.js';
 import type { FileIngest } from '../manifest.js';
 import { INPUT_KINDS, headerColumn, specs, type InputKind } from '../shared/inputSpecs.js';
 import { loadExchangeRates } from './exchangeRates.js';
+import { earlierLoad, recordLoad, settingsKey, skippedFile } from './loadedFiles.js';
 import { mergeChecked, recordRejects } from './mergeChecked.js';
 import { mergeLines } from './mergeLines.js';
 import { describeClasses, rejectionClasses } from './rejectionClasses.js';
@@ -47,6 +48,8 @@ export interface IngestOptions {
   earliestDate: string;
   /** A file with a larger share of its lines rejected stops the ingest before it is merged (undefined: no limit). */
   maxRejectedShare?: number;
+  /** Skip a file whose bytes an earlier load read under the same settings (ingest.skipLoaded; false: read every file again). */
+  skipLoaded?: boolean;
 }
 
 /** The files (paths or globs) of each input kind. */
@@ -117,10 +120,25 @@ async function checkRejectedShare(db: Database, item: PlannedFile, rowsRead: num
   throw new DataError(`${item.kind} file ${item.path}: ${rejected.toLocaleString('en-US')} of its ${rowsRead.toLocaleString('en-US')} lines (${pct(rejected / rowsRead)}) were rejected, more than ingest.maxRejectedShare (${pct(options.maxRejectedShare)}): the file was probably misread, and nothing of it was loaded or published. The reasons: ${classes}. Fix the configuration (fidelio inspect --${item.kind} ${item.path} suggests one; fidelio rejected --run ${options.runId} lists the lines) and run again.`);
 }
 
-/** Stages, checks and merges one file; returns its accounting. */
-async function ingestFile(db: Database, item: PlannedFile, options: IngestOptions, log: Logger): Promise<FileIngest> {
+/** The key of the settings that turn this file's bytes into rows. */
+function readSettings(item: PlannedFile, options: IngestOptions, exchangeRates: string | undefined): string {
+  return settingsKey({
+    kind: item.kind, format: item.format, columns: [...item.columnMap.entries()], currency: options.currency, earliestDate: options.earliestDate,
+    ...(exchangeRates ? { exchangeRates } : {}),
+  });
+}
+
+/** Stages, checks and merges one file, or skips it when its bytes were loaded under the same settings; returns its accounting. */
+async function ingestFile(db: Database, item: PlannedFile, options: IngestOptions, exchangeRates: string | undefined, log: Logger): Promise<FileIngest> {
   const started = Date.now();
   const spec = specs[item.kind];
+  const sha256 = await sha256File(item.path);
+  const settings = readSettings(item, options, exchangeRates);
+  const earlier = options.skipLoaded === false ? undefined : await earlierLoad(db, sha256, settings);
+  if (earlier) {
+    log.info({ file: item.path, kind: item.kind, loaded_by: earlier.run_id }, `skipped ${item.kind}: the same bytes were loaded under the same settings by run ${earlier.run_id}`);
+    return skippedFile(item.path, item.kind, sha256, earlier);
+  }
   const readable = readablePath(item.path);
   try {
     const staged = await stageFile(db, readable.path, formatOf(item.path), item.columnMap, item.header, { kind: item.kind, delimiter: item.format.delimiter, encoding: item.format.encoding, displayPath: item.path });
@@ -132,21 +150,25 @@ async function ingestFile(db: Database, item: PlannedFile, options: IngestOption
       format: { decimal: item.format.decimal, thousands: item.format.thousands, dateFormats: item.format.dateFormats },
     }, staged.relation);
     await checkRejectedShare(db, item, staged.rowsRead, options);
-    const counts = await db.transaction(() => (grain === 'line'
-      ? mergeLines(db, item.path, options.runId)
-      : mergeChecked(db, spec, item.path, options.runId, checked.inFileOrder)));
-    const result: FileIngest = {
-      path: item.path,
-      kind: item.kind,
-      sha256: await sha256File(item.path),
-      rows_read: staged.rowsRead,
-      ...counts,
-      exact_lines: staged.exactLines,
-      ...(item.kind === 'orders' ? { grain } : {}),
-    };
-    if (result.rows_read !== result.rows_accepted + result.rows_rejected + result.rows_duplicate) {
-      throw new Error(`ingest accounting is off for ${item.path}: ${JSON.stringify(result)}`);
-    }
+    const result = await db.transaction(async () => {
+      const counts = await (grain === 'line'
+        ? mergeLines(db, item.path, options.runId)
+        : mergeChecked(db, spec, item.path, options.runId, checked.inFileOrder));
+      const merged: FileIngest = {
+        path: item.path,
+        kind: item.kind,
+        sha256,
+        rows_read: staged.rowsRead,
+        ...counts,
+        exact_lines: staged.exactLines,
+        ...(item.kind === 'orders' ? { grain } : {}),
+      };
+      if (merged.rows_read !== merged.rows_accepted + merged.rows_rejected + merged.rows_duplicate) {
+        throw new Error(`ingest accounting is off for ${item.path}: ${JSON.stringify(merged)}`);
+      }
+      await recordLoad(db, merged, settings, options.runId, options.runTime);
+      return merged;
+    });
     if (!staged.exactLines) log.warn({ file: item.path }, 'records could not be matched to lines: rejected rows carry a rebuilt text and no line number');
     log.info({ ...result, seconds: (Date.now() - started) / 1000 }, `ingested ${item.kind}`);
     return result;
@@ -163,18 +185,21 @@ async function ingestFile(db: Database, item: PlannedFile, options: IngestOption
  * `rejected_rows` with file, line, raw text, reason and reason class; exact
  * repeats count as duplicates; a changed row for a known key replaces the
  * stored one. Files are checked (exist, header, required columns) before
- * anything is written; a file misread (more than maxRejectedShare of it
+ * anything is written; a file whose bytes were loaded before under the
+ * same settings is not read again (loadedFiles.ts: its manifest entry
+ * names the run that loaded it); a file misread (more than maxRejectedShare of it
  * rejected) or in a single other currency stops the ingest before it loads.
  */
 export async function ingestInputs(db: Database, inputs: IngestInputs, options: IngestOptions, log: Logger): Promise<FileIngest[]> {
   const plan = await planFiles(db, inputs, options);
   await loadExchangeRates(db, options.exchangeRates);
+  const exchangeRates = options.exchangeRates ? await sha256File(options.exchangeRates) : undefined;
   const results: FileIngest[] = [];
   const bar = progress('ingest: files', plan.length);
   try {
     for (const item of plan) {
       bar.tick(results.length);
-      results.push(await ingestFile(db, item, options, log));
+      results.push(await ingestFile(db, item, options, exchangeRates, log));
     }
   } finally {
     bar.end();

@@ -18,6 +18,7 @@ export interface IngestParams {
   exchangeRates?: string;
   earliestDate: string;
   maxRejectedShare: number;
+  skipLoaded: boolean;
 }
 
 export interface IngestOutput {
@@ -32,7 +33,7 @@ export interface IngestOutput {
 export function ingestOptions(p: Omit<IngestParams, 'inputs' | 'demo'>, runId: string, runTime: Date): IngestOptions {
   return {
     runId, runTime, currency: p.currency, formats: p.formats, columns: p.columns, exchangeRates: p.exchangeRates,
-    earliestDate: p.earliestDate, maxRejectedShare: p.maxRejectedShare,
+    earliestDate: p.earliestDate, maxRejectedShare: p.maxRejectedShare, skipLoaded: p.skipLoaded,
   };
 }
 
@@ -61,18 +62,21 @@ export function ingestParams(c: Config): IngestParams {
     exchangeRates: c.exchangeRates,
     earliestDate: c.ingest.earliestDate,
     maxRejectedShare: c.ingest.maxRejectedShare,
+    skipLoaded: c.ingest.skipLoaded,
   };
 }
 
 /**
  * The ingest stage: every input file into its table (ingestInputs), or,
- * with no orders input, the seeded demo data set written first. Stops when
+ * with no orders input, the seeded demo data set written first; a file
+ * whose bytes an earlier run loaded under the same settings is skipped
+ * (loaded_files), so a scheduled run reads only what is new. Stops when
  * no usable order is left, naming the main reasons.
  */
 export const ingestStage: Stage<IngestParams, unknown, IngestOutput> = {
   name: 'ingest',
   reads: [],
-  writes: ['orders', 'order_lines', 'customers', 'tickets', 'referrals', 'rejected_rows'],
+  writes: ['orders', 'order_lines', 'customers', 'tickets', 'referrals', 'rejected_rows', 'loaded_files'],
   outside: 'reads the input files (writes the demo data set when there is none)',
   params: ingestParams,
   async run(ctx, p) {

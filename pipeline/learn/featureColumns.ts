@@ -1,9 +1,16 @@
 import type { Database } from '../db/Database.js';
 import { CATEGORICAL_FEATURES, NUMERIC_FEATURES, type FeatureColumns } from './preprocess.js';
 
-/** A features table (customer_features or training_snapshots) joined with BG/NBD's features at the same as-of. */
-export const withBtydFeatures = (table: string) =>
-  `(SELECT t.*, b.* EXCLUDE (as_of, customer_id) FROM ${table} t LEFT JOIN btyd_features b ON CAST(b.as_of AS DATE) = t.as_of AND b.customer_id = t.customer_id)`;
+/**
+ * A features table joined with BG/NBD's features at the same as-of:
+ * customer_features with btyd_features, training_snapshots with
+ * training_btyd_features (SNAPSHOTS_WITH_BTYD).
+ */
+export const withBtydFeatures = (table: string, btyd = 'btyd_features') =>
+  `(SELECT t.*, b.* EXCLUDE (as_of, customer_id) FROM ${table} t LEFT JOIN ${btyd} b ON CAST(b.as_of AS DATE) = t.as_of AND b.customer_id = t.customer_id)`;
+
+/** The training snapshots with BG/NBD's view of each at its cutoff. */
+export const SNAPSHOTS_WITH_BTYD = withBtydFeatures('training_snapshots', 'training_btyd_features');
 
 /** The query of the model inputs (and labels when the source has them): numbers as DOUBLE, categories as text. */
 export function featureColumnsSql(source: string, where: string, labels: boolean): string {

@@ -2,7 +2,7 @@ import { literal, type Database } from '../db/Database.js';
 import type { Logger } from '../log.js';
 import { choose } from './architectureSearch.js';
 import { applyPlatt, fitPlatt, type PlattScaling } from './calibration.js';
-import { featureBatches, readFeatureColumns, withBtydFeatures } from './featureColumns.js';
+import { SNAPSHOTS_WITH_BTYD, featureBatches, readFeatureColumns } from './featureColumns.js';
 import { predict, type Matrix } from './network.js';
 import { fitPreprocessor, transform, type FeatureColumns, type PreprocessorState } from './preprocess.js';
 import { tf } from './tfBackend.js';
@@ -50,7 +50,7 @@ export async function trainNeuralModels(
   minRows = 1000,
 ): Promise<NeuralModels> {
   const inList = (cs: string[]) => `CAST(as_of AS VARCHAR) IN (${cs.map(literal).join(', ')})`;
-  const snapshots = withBtydFeatures('training_snapshots');
+  const snapshots = SNAPSHOTS_WITH_BTYD;
   // A large base trains on a sample of customers (the same customers in every cutoff, chosen by a
   // seeded hash, so the sample is reproducible and about as churn-balanced as the base).
   const rows = await db.value<number>(`SELECT count(*) FROM training_snapshots WHERE ${inList(fitCutoffs)}`);

@@ -41,18 +41,21 @@ async function summarisePersonas(db: Database): Promise<void> {
 }
 
 /**
- * The network's reasons for the customers given an action (the others keep
- * customer_scores.sql's plain reasons): occlusion of each group of inputs
- * against a typical customer, streamed in batches.
+ * The network's reasons for the customers to contact (`contact`: given an
+ * action, within budget, not opted out, in cooldown or held back as
+ * control; the others keep customer_scores.sql's plain reasons): occlusion
+ * of each group of inputs against a typical customer, streamed in batches.
+ * Only a contacted customer's reasons reach a marketer's list, and the
+ * budget, not the action, decides who they are.
  */
-async function networkReasons(db: Database, models: TrainedModels, p: ScoreParams, batchRows: number): Promise<void> {
+async function networkReasons(db: Database, models: TrainedModels, p: ScoreParams, batchRows: number, explain: typeof occlusionReasons): Promise<void> {
   const networks = models.neural!;
   const typicalGapDays = (await db.value<number | null>('SELECT median(gap_mean_days) FROM customer_features WHERE purchase_days >= 3')) ?? NaN;
   const context = { typicalGapDays, recentShare: p.scoring.recentShare };
   await db.run('CREATE OR REPLACE TEMP TABLE occlusion_reasons (customer_id VARCHAR, reasons VARCHAR)');
-  const acted = `customer_id IN (SELECT customer_id FROM customer_scores WHERE action <> 'none')`;
+  const acted = `customer_id IN (SELECT customer_id FROM customer_scores WHERE contact)`;
   for await (const batch of featureBatches(db, withBtydFeatures('customer_features'), acted, batchRows)) {
-    const reasons = occlusionReasons(networks, batch.columns, batch.n, Array.from({ length: batch.n }, (_, i) => i), context);
+    const reasons = explain(networks, batch.columns, batch.n, Array.from({ length: batch.n }, (_, i) => i), context);
     await db.appendColumns('occlusion_reasons', [batch.columns.customer_id as string[], reasons]);
   }
   await db.run(`UPDATE customer_scores s SET reasons = r.reasons FROM occlusion_reasons r WHERE r.customer_id = s.customer_id AND r.reasons <> '';
@@ -63,14 +66,18 @@ async function networkReasons(db: Database, models: TrainedModels, p: ScoreParam
  * The part of scoring that ranks customers against each other (value
  * tiers, the VIP cut, segments, actions and their budget): value_scores and
  * customer_scores from the model tables, then the network's reasons for
- * the customers given an action. Runs once over every customer.
+ * the customers to contact. Runs once over every customer.
  */
-export async function rankCustomers(db: Database, models: TrainedModels, p: ScoreParams, step: Step = untimed, batchRows = 65_536, rates: readonly ActionRate[] = []): Promise<number> {
+export async function rankCustomers(
+  db: Database, models: TrainedModels, p: ScoreParams, step: Step = untimed, batchRows = 65_536, rates: readonly ActionRate[] = [],
+  /** The network's explanation of a batch (occlusionReasons; a test gives its own to see whom it explains). */
+  explain: typeof occlusionReasons = occlusionReasons,
+): Promise<number> {
   await buildValueScores(db, models);
   const asOf = await db.value<string>('SELECT CAST(max(as_of) AS VARCHAR) FROM customer_features');
   await step('personas', () => assignPersonas(db, asOf ?? '1970-01-01', p.seed, p.scoring.personas, p.currency, batchRows));
   await step('customer_scores', () => buildCustomerScores(db, models, p, rates));
-  if (models.churnModel === 'neural' && models.neural) await step('reasons', () => networkReasons(db, models, p, batchRows));
+  if (models.churnModel === 'neural' && models.neural) await step('reasons', () => networkReasons(db, models, p, batchRows, explain));
   await step('persona summaries', () => summarisePersonas(db));
   return db.value<number>('SELECT count(*) FROM customer_scores');
 }

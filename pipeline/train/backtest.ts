@@ -4,7 +4,7 @@ import { hasNoPurchaseProbability } from '../btyd/purchaseModel.js';
 import { createBtydSummary, scoreBtyd } from '../btyd/scoreBtyd.js';
 import { addDays, type Database } from '../db/Database.js';
 import { networkWindows, type SnapshotPlan } from '../features/snapshots.js';
-import { withBtydFeatures } from '../learn/featureColumns.js';
+import { SNAPSHOTS_WITH_BTYD } from '../learn/featureColumns.js';
 import { scoreNeuralInOrder, trainNeuralModels, type NeuralModels } from '../learn/neuralModels.js';
 import { applyRfTable, trainRfTable } from '../learn/rfTableModel.js';
 import type { ChurnModelName, ValueModelName } from '../learn/trainedModels.js';
@@ -117,7 +117,7 @@ export async function runBacktest(db: Database, plan: SnapshotPlan, o: BacktestO
   try {
     const networks = await step('backtest: networks', () => trainNeuralModels(db, networksFitCutoffs, validationCutoff, o.seed, log, undefined, o.maxTrainingRows, o.minNetworkRows));
     result.networks = networks;
-    const scored = await step('backtest: networks on the holdout', () => scoreNeuralInOrder(db, networks, withBtydFeatures('training_snapshots'), `split = 'holdout'`));
+    const scored = await step('backtest: networks on the holdout', () => scoreNeuralInOrder(db, networks, SNAPSHOTS_WITH_BTYD, `split = 'holdout'`));
     if (scored.n !== churned.length) throw new Error(`the networks' holdout has ${scored.n} customers, the snapshot ${churned.length}`);
     result.churnScores.neural = scored.churn;
     result.valueScores.neural = scored.value;

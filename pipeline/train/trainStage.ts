@@ -5,6 +5,7 @@ import { initBackend } from '../learn/tfBackend.js';
 import type { TrainedModels } from '../learn/trainedModels.js';
 import { adoptChallenger, reusableChampion, type ModelDecision, type RetrainPolicy } from '../registry/champion.js';
 import type { Stage } from '../stage.js';
+import { buildTrainingData } from './trainingData.js';
 import { trainModels } from './trainModels.js';
 
 export interface TrainParams {
@@ -30,14 +31,15 @@ export interface TrainOutput {
 
 /**
  * The train stage: the champion scores when it is recent and the data
- * has not drifted (reusableChampion); otherwise every candidate is
- * backtested and relearnt (trainModels) and the challenger replaces the
- * champion only if it beats it (adoptChallenger).
+ * has not drifted (reusableChampion), and nothing is built for training;
+ * otherwise the training snapshots are built (buildTrainingData), every
+ * candidate is backtested and relearnt (trainModels) and the challenger
+ * replaces the champion only if it beats it (adoptChallenger).
  */
 export const trainStage: Stage<TrainParams, Pick<FeaturesOutput, 'asOf' | 'plan' | 'sample' | 'btydFits'>, TrainOutput> = {
   name: 'train',
-  reads: ['training_snapshots', 'btyd_features', 'orders', 'training_sample', 'customer_features', 'model_registry'],
-  writes: ['holdout_churn_scores', 'holdout_bgnbd_scores', 'holdout_pareto_scores', 'holdout_btyd_scores', 'model_registry', 'backtests'],
+  reads: ['orders', 'order_lines', 'customers', 'tickets', 'training_sample', 'customer_features', 'model_registry'],
+  writes: ['training_snapshots', 'training_btyd_features', 'holdout_churn_scores', 'holdout_bgnbd_scores', 'holdout_pareto_scores', 'holdout_btyd_scores', 'model_registry', 'backtests'],
   outside: 'writes a model version folder under --models',
   params: (c: Config) => ({
     horizonDays: c.horizonDays, annualDiscountRate: c.scoring.annualDiscountRate, seed: c.seed, neural: c.neural,
@@ -49,10 +51,11 @@ export const trainStage: Stage<TrainParams, Pick<FeaturesOutput, 'asOf' | 'plan'
     const chosen = reused ?? await (async () => {
       const tables = new SampleTables(db);
       try {
+        const holdoutFits = await buildTrainingData(db, tables, plan, sample, { horizonDays: p.horizonDays, season: p.btyd.season }, step);
         const trained = await trainModels(db, plan, asOf, {
           horizonDays: p.horizonDays, annualDiscountRate: p.annualDiscountRate, seed: p.seed, neural: p.neural,
           maxTrainingRows: p.maxTrainingRows, minNetworkRows: p.minNetworkRows, btydPenalty: p.btyd.penalty, season: p.btyd.season,
-          btydFitSource: await tables.orders(sampleUse(sample).fitOn), sample, btydFits, step,
+          btydFitSource: await tables.orders(sampleUse(sample).fitOn), sample, btydFits: new Map([...btydFits, ...holdoutFits]), step,
         }, log);
         return adoptChallenger(db, trained, p.modelsDir, asOf, runId, log);
       } finally {
@@ -63,5 +66,5 @@ export const trainStage: Stage<TrainParams, Pick<FeaturesOutput, 'asOf' | 'plan'
     const tfjsBackend = backend ?? (chosen.models.neural ? await initBackend(log) : undefined);
     return { models: chosen.models, model: chosen.decision, ...(tfjsBackend ? { tfjsBackend } : {}) };
   },
-  rows: async ({ db }) => ({ rows_in: await db.value<number>('SELECT count(*) FROM training_snapshots') }),
+  rows: async ({ db }, out) => ({ rows_in: out.model.trained === null ? 0 : await db.value<number>('SELECT count(*) FROM training_snapshots') }),
 };

@@ -9,6 +9,8 @@ import type { RunManifest } from '../../pipeline/manifest.js';
 import { untimed } from '../../pipeline/measure.js';
 import type { StageContext } from '../../pipeline/stage.js';
 import { STAGES, type RunState } from '../../pipeline/stages.js';
+import { SampleTables } from '../../pipeline/features/trainingSample.js';
+import { buildTrainingData } from '../../pipeline/train/trainingData.js';
 
 export interface StagedRun {
   db: Database;
@@ -45,4 +47,21 @@ export async function stagedRun(last: string, over: ConfigInput = {}): Promise<S
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A staged run taken through the features stage, with what the train
+ * stage builds before it trains (training_snapshots, BG/NBD at every
+ * cutoff): what the tests of the training modules start from. The holdout
+ * cutoff's BG/NBD fit is added to the run's btydFits.
+ */
+export async function withTrainingData(run: StagedRun): Promise<StagedRun> {
+  const tables = new SampleTables(run.db);
+  try {
+    const fits = await buildTrainingData(run.db, tables, run.state.plan!, run.state.sample!, { horizonDays: run.config.horizonDays, season: run.config.btyd.season });
+    run.state.btydFits = new Map([...run.state.btydFits!, ...fits]);
+    return run;
+  } finally {
+    await tables.drop();
+  }
 }

@@ -139,12 +139,13 @@ describe('ingest validation: one rejected row per bad line, with its reason', ()
 });
 
 describe('re-ingest and updates', () => {
-  test('re-ingesting a file adds nothing; a newer file with a changed row updates it', async () => {
+  test('re-reading a file adds nothing; a newer file with a changed row updates it', async () => {
     await withTempDir((dir) =>
       withDb(async (db) => {
         const first = writeFile(dir, 'a.csv', `${HEADER}\n1,c1,2025-01-01,10.00,USD\n2,c2,2025-01-02,20.00,USD\n`);
         const [a] = await ingestInputs(db, { orders: [first] }, options, silentLogger);
-        const [again] = await ingestInputs(db, { orders: [first] }, { ...options, runId: 'run-2' }, silentLogger);
+        // Read again on purpose (--reingest): every row is a duplicate of the stored one.
+        const [again] = await ingestInputs(db, { orders: [first] }, { ...options, runId: 'run-2', skipLoaded: false }, silentLogger);
         const newer = writeFile(dir, 'b.csv', `${HEADER}\n2,c2,2025-01-02,25.00,USD\n3,c3,2025-01-03,30.00,USD\n`);
         const [b] = await ingestInputs(db, { orders: [newer] }, { ...options, runId: 'run-3' }, silentLogger);
         expect(a).toMatchObject({ rows_read: 2, rows_accepted: 2, rows_new: 2, rows_duplicate: 0 });

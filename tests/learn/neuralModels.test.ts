@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { buildBtydFeatures } from '../../pipeline/features/btydFeatures.js';
 import { buildSnapshots, planSnapshots } from '../../pipeline/features/snapshots.js';
 import { SampleTables } from '../../pipeline/features/trainingSample.js';
-import { featureBatches, readFeatureColumns, withBtydFeatures } from '../../pipeline/learn/featureColumns.js';
+import { SNAPSHOTS_WITH_BTYD, featureBatches, readFeatureColumns, withBtydFeatures } from '../../pipeline/learn/featureColumns.js';
 import { scoreNeural, scoreNeuralInOrder, trainNeuralModels } from '../../pipeline/learn/neuralModels.js';
 import { initBackend } from '../../pipeline/learn/tfBackend.js';
 import { silentLogger } from '../../pipeline/log.js';
@@ -16,7 +16,8 @@ beforeAll(async () => {
   await initBackend(silentLogger);
   base = await demoBase(1500, 11);
   await buildSnapshots(base.db, PLAN, 90);
-  await buildBtydFeatures(base.db, new SampleTables(base.db), { sample: PLAN.trainCutoffs, everyone: [PLAN.holdoutCutoff, AS_OF] }, 90);
+  await buildBtydFeatures(base.db, new SampleTables(base.db), { sample: [], everyone: [AS_OF] }, 90);
+  await buildBtydFeatures(base.db, new SampleTables(base.db), { sample: PLAN.trainCutoffs, everyone: [PLAN.holdoutCutoff] }, 90, undefined, 7, true, 'training_btyd_features');
 });
 afterAll(() => base.close());
 
@@ -45,7 +46,7 @@ test('the networks learn churn better than chance, and score every customer alik
   const ordered = await scoreNeuralInOrder(db, models, source, 'true');
   expect(Array.from(ordered.churn)).toEqual(Array.from(once.churn));
   // The holdout: the churn network ranks churners above non-churners far better than chance.
-  const holdout = await scoreNeuralInOrder(db, models, withBtydFeatures('training_snapshots'), `split = 'holdout'`);
+  const holdout = await scoreNeuralInOrder(db, models, SNAPSHOTS_WITH_BTYD, `split = 'holdout'`);
   const labels = await db.columns(`SELECT CAST(churned AS DOUBLE) AS churned FROM training_snapshots WHERE split = 'holdout' ORDER BY customer_id`);
   expect(auc(holdout.churn, labels.churned as Float64Array)).toBeGreaterThan(0.75);
   models.churn.model.dispose();

@@ -5,6 +5,14 @@ import type { TrainedModels } from '../../pipeline/learn/trainedModels.js';
 import { rankCustomers } from '../../pipeline/score/rankCustomers.js';
 import type { ScoreParams } from '../../pipeline/score/scoreParams.js';
 import { withDb } from '../helpers/withDb.js';
+import { NUMERIC_FEATURES } from '../../pipeline/learn/preprocess.js';
+
+// The network's occlusion (reasons.test.ts tests its words) replaced by a marker, so that the test sees whom it explains.
+const explained: string[] = [];
+const markExplained = (_models: unknown, data: Record<string, unknown>, _n: number, which: number[]) => which.map((i) => {
+  explained.push((data.customer_id as string[])[i]!);
+  return 'the network: no order for a long time';
+});
 
 interface Customer {
   id: string;
@@ -23,7 +31,7 @@ interface Customer {
  * Runs customer_scores.sql on hand-made inputs: the features, the champions'
  * scores and the customers file as the earlier stages would leave them.
  */
-async function score(db: Database, customers: Customer[], scoring: object = {}, referrals: [string, string, string][] = []) {
+async function score(db: Database, customers: Customer[], scoring: object = {}, referrals: [string, string, string][] = [], churnModel = 'bgnbd') {
   const params: ScoreParams = { horizonDays: 90, seed: 42, currency: 'USD', scoring: scoringSchema.parse(scoring) };
   await db.run(`CREATE TABLE customer_features (customer_id VARCHAR, as_of DATE, net_spend DECIMAL(18, 2), orders_count BIGINT, recency_days INTEGER,
     purchase_days BIGINT, tenure_days INTEGER, gap_mean_days DOUBLE, days_overdue DOUBLE, trend_90d DOUBLE, unresolved_complaints BIGINT, complaints_90d BIGINT,
@@ -42,9 +50,15 @@ async function score(db: Database, customers: Customer[], scoring: object = {}, 
   for (const [referrer, referred, date] of referrals) {
     await db.run('INSERT INTO referrals (referrer_id, referred_id, referral_date) VALUES ($1, $2, CAST($3 AS DATE))', [referrer, referred, date]);
   }
+  if (churnModel === 'neural') {
+    // The network reads every model input: those the hand-made table lacks are 0, BG/NBD's view absent.
+    const have = new Set((await db.all<{ c: string }>(`SELECT column_name AS c FROM duckdb_columns() WHERE table_name = 'customer_features'`)).map((r) => r.c));
+    for (const f of NUMERIC_FEATURES) if (!have.has(f.name) && !f.name.startsWith('btyd_')) await db.run(`ALTER TABLE customer_features ADD COLUMN ${f.name} DOUBLE DEFAULT 0`);
+    await db.run(`CREATE TABLE btyd_features (as_of VARCHAR, customer_id VARCHAR, btyd_p_alive DOUBLE, btyd_expected_purchases DOUBLE, btyd_p_no_purchase DOUBLE, btyd_season_index DOUBLE)`);
+  }
   // A BTYD value champion: value_scores is btyd_scores' spend and CLV (value_scores_btyd.sql).
-  const models = { version: 'test', churnModel: 'bgnbd', valueModel: 'bgnbd' } as TrainedModels;
-  await rankCustomers(db, models, params);
+  const models = { version: 'test', churnModel, valueModel: 'bgnbd', ...(churnModel === 'neural' ? { neural: {} } : {}) } as TrainedModels;
+  await rankCustomers(db, models, params, undefined, undefined, undefined, markExplained);
   return db.all<Record<string, unknown> & { customer_id: string }>('SELECT * FROM customer_scores ORDER BY customer_id');
 }
 
@@ -149,6 +163,21 @@ describe('contact discipline', () => {
     expect(contacted.map((r) => r.value_kept as number).sort((x, y) => y - x)).toEqual(gains.slice(0, 3));
     for (const r of contacted) expect(r.expected_value_retained).toBeCloseTo((r.value_if_retained as number) * (r.churn_probability as number) * 0.5, 9);
     expect(rows.filter((r) => r.action !== 'none' && !r.contact).every((r) => r.contact_blocked_by === 'budget')).toBe(true);
+  });
+
+  test('with the network as churn champion, only the customers to contact get its reasons; controls and over-budget ones keep the plain ones', async () => {
+    explained.length = 0;
+    const rows = await withDb((db) => score(db, base, { controlShare: 0.3, budget: { maxActions: 4, saveRate: 0.5 } }, [], 'neural'));
+    const contacted = rows.filter((r) => r.contact).map((r) => r.customer_id);
+    expect(contacted).toHaveLength(4);
+    expect([...explained].sort()).toEqual(contacted.sort());
+    const held = rows.filter((r) => r.action !== 'none' && !r.contact);
+    expect(new Set(held.map((r) => r.contact_blocked_by))).toEqual(new Set(['control', 'budget']));
+    for (const r of rows) {
+      if (r.contact) expect(r.reasons).toBe('the network: no order for a long time');
+      else expect(r.reasons, r.customer_id).not.toContain('the network');
+    }
+    expect(held.every((r) => String(r.reasons).length > 0)).toBe(true);
   });
 
   test('saves are ranked by what a save can keep: the value if retained (CLV / P(alive)) x churn x the rate, less the cost', async () => {

@@ -2,11 +2,11 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { runBacktest } from '../../pipeline/train/backtest.js';
 import { silentLogger } from '../../pipeline/log.js';
 import { untimed } from '../../pipeline/measure.js';
-import { stagedRun, type StagedRun } from '../helpers/stagedRun.js';
+import { stagedRun, withTrainingData, type StagedRun } from '../helpers/stagedRun.js';
 
 let run: StagedRun;
 beforeAll(async () => {
-  run = await stagedRun('features', { snapshots: { count: 2, spacingDays: 60 } });
+  run = await withTrainingData(await stagedRun('features', { snapshots: { count: 2, spacingDays: 60 } }));
 });
 afterAll(() => run.close());
 

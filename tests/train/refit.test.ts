@@ -2,11 +2,11 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { silentLogger } from '../../pipeline/log.js';
 import { untimed } from '../../pipeline/measure.js';
 import { dataFingerprint, refitForScoring } from '../../pipeline/train/refit.js';
-import { stagedRun, type StagedRun } from '../helpers/stagedRun.js';
+import { stagedRun, withTrainingData, type StagedRun } from '../helpers/stagedRun.js';
 
 let run: StagedRun;
 beforeAll(async () => {
-  run = await stagedRun('features');
+  run = await withTrainingData(await stagedRun('features'));
 });
 afterAll(() => run.close());
 

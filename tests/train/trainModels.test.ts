@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { silentLogger } from '../../pipeline/log.js';
 import { trainModels } from '../../pipeline/train/trainModels.js';
-import { stagedRun, type StagedRun } from '../helpers/stagedRun.js';
+import { stagedRun, withTrainingData, type StagedRun } from '../helpers/stagedRun.js';
 
 let run: StagedRun;
 beforeAll(async () => {
-  run = await stagedRun('features');
+  run = await withTrainingData(await stagedRun('features'));
 });
 afterAll(() => run.close());
 

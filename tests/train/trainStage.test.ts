@@ -20,12 +20,19 @@ test('the first run trains and promotes; the next reuses the recent champion; --
   const registry = await run.db.all('SELECT model_version, status FROM model_registry');
   expect(registry).toEqual([{ model_version: first.models.version, status: 'champion' }]);
 
+  const btydRows = await run.db.value('SELECT count(*) FROM training_btyd_features');
+  // Keeping the champion builds nothing for training: no snapshots, no BG/NBD at the training cutoffs.
+  await run.db.run('DROP TABLE training_snapshots; DROP TABLE training_btyd_features');
   const second = await trainStage.run(run.ctx, params, input);
   expect(second.model.trained).toBeNull();
   expect(second.model.reason).toContain('still fits');
   expect(second.models.version).toBe(first.models.version);
+  expect(await run.db.value(`SELECT count(*) FROM duckdb_tables() WHERE table_name IN ('training_snapshots', 'training_btyd_features')`)).toBe(0);
+  expect(await trainStage.rows!(run.ctx, second)).toEqual({ rows_in: 0 });
 
   const third = await trainStage.run(run.ctx, { ...params, retrain: { ...params.retrain, always: true } }, input);
   expect(third.model).toMatchObject({ trained: first.models.version, promoted: true, reason: 'the same model is already the champion' });
   expect(await trainStage.rows!(run.ctx, third)).toEqual({ rows_in: await run.db.value('SELECT count(*) FROM training_snapshots') });
+  // Training again rebuilds the training cutoffs' BG/NBD rows, never adds them twice.
+  expect(await run.db.value('SELECT count(*) FROM training_btyd_features')).toBe(btydRows);
 });

@@ -1,0 +1,64 @@
+import type { Database } from '../db/Database.js';
+import type { FileIngest } from '../manifest.js';
+import type { InputKind } from '../shared/inputSpecs.js';
+
+/** What decides how a file's bytes become rows: the same bytes read under the same settings give the same rows. */
+export interface ReadSettings {
+  kind: InputKind;
+  format: object;
+  /** Canonical column -> the file's column (undefined: absent). */
+  columns: [string, string | undefined][];
+  currency: string;
+  earliestDate: string;
+  /** The exchange rates file's sha256, when amounts are converted. */
+  exchangeRates?: string;
+}
+
+/** The settings as one string, the key a later run compares (key order fixed, so equal settings give equal strings). */
+export function settingsKey(s: ReadSettings): string {
+  return JSON.stringify([s.kind, s.format, s.columns, s.currency, s.earliestDate, s.exchangeRates ?? null]);
+}
+
+/** An earlier load of the same bytes under the same settings: the run that loaded it and its accounting. */
+export type EarlierLoad = {
+  run_id: string;
+  path: string;
+  rows_read: number;
+};
+
+/**
+ * The load that makes reading this file again pointless: the same content
+ * (sha256) of the same kind under the same settings, merged by an earlier
+ * run or earlier in this one. Its rows are in the tables and its rejected
+ * lines in rejected_rows under that run. A load whose lines were rejected
+ * for being after its run's time does not count: those lines may be
+ * acceptable now, so such a file is read again.
+ */
+export async function earlierLoad(db: Database, sha256: string, settings: string): Promise<EarlierLoad | undefined> {
+  const row = await db.one<EarlierLoad>(`SELECT run_id, path, CAST(rows_read AS DOUBLE) AS rows_read FROM loaded_files
+    WHERE sha256 = $sha AND settings = $settings AND NOT after_run_time ORDER BY loaded_at DESC, run_id DESC LIMIT 1`,
+  { sha: sha256, settings });
+  return row ?? undefined;
+}
+
+/**
+ * Records a file as loaded, inside the transaction that merged it (a file
+ * stopped before its merge is never recorded, so it is read again).
+ */
+export async function recordLoad(db: Database, file: FileIngest, settings: string, runId: string, runTime: Date): Promise<void> {
+  await db.run(`INSERT INTO loaded_files (sha256, kind, settings, path, run_id, loaded_at, rows_read, rows_accepted, rows_rejected, rows_duplicate, after_run_time)
+    SELECT $sha, $kind, $settings, $path, $run_id, CAST($at AS TIMESTAMPTZ), $read, $accepted, $rejected, $duplicate,
+      EXISTS (SELECT 1 FROM rejected_rows WHERE run_id = $run_id AND file = $path AND kind = $kind AND reason_class LIKE '%\\_after\\_run\\_time' ESCAPE '\\')`,
+  {
+    sha: file.sha256, kind: file.kind, settings, path: file.path, run_id: runId, at: runTime.toISOString(),
+    read: file.rows_read, accepted: file.rows_accepted, rejected: file.rows_rejected, duplicate: file.rows_duplicate,
+  });
+}
+
+/** The manifest entry of a file this run did not read: nothing read, and which run holds its rows. */
+export function skippedFile(path: string, kind: InputKind, sha256: string, earlier: EarlierLoad): FileIngest {
+  return {
+    path, kind, sha256, rows_read: 0, rows_accepted: 0, rows_rejected: 0, rows_duplicate: 0, rows_new: 0, rows_updated: 0,
+    exact_lines: true, already_loaded: { run_id: earlier.run_id, path: earlier.path, rows_read: earlier.rows_read },
+  };
+}

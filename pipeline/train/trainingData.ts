@@ -1,0 +1,29 @@
+import type { BgNbdFit } from '../btyd/fitBtyd.js';
+import type { Database } from '../db/Database.js';
+import { buildBtydFeatures } from '../features/btydFeatures.js';
+import { buildSnapshots, type SnapshotPlan } from '../features/snapshots.js';
+import { sampleUse, type SampleTables, type TrainingSample } from '../features/trainingSample.js';
+import { untimed, type Step } from '../measure.js';
+
+/**
+ * What the models learn from, built only when a challenger trains: the
+ * labelled snapshots at the plan's training cutoffs (training_snapshots:
+ * the training sample's customers at those cutoffs, everyone at the
+ * holdout cutoff), and BG/NBD's view of them at those cutoffs
+ * (training_btyd_features; btyd_features is the features stage's, at
+ * as-of). Returns the BG/NBD
+ * fit made at the holdout cutoff, for the backtest to reuse.
+ */
+export async function buildTrainingData(
+  db: Database,
+  tables: SampleTables,
+  plan: SnapshotPlan,
+  sample: TrainingSample,
+  o: { horizonDays: number; season: boolean },
+  step: Step = untimed,
+): Promise<Map<string, BgNbdFit>> {
+  const use = sampleUse(sample);
+  await step('training snapshots', async () => buildSnapshots(db, plan, o.horizonDays, await tables.sources(use.sampled)));
+  return step('BG/NBD features per cutoff', () =>
+    buildBtydFeatures(db, tables, { sample: plan.trainCutoffs, everyone: [plan.holdoutCutoff] }, o.horizonDays, use, 7, o.season, 'training_btyd_features'));
+}
