@@ -27,9 +27,10 @@ export interface FileIngest {
   /**
    * Set when this run did not read the file: the same bytes were loaded
    * under the same settings by that run (its rows are in the tables, its
-   * rejected lines under that run id), so every count above is 0.
+   * rejected lines under that run id, and carried under this one), so every
+   * count above is 0.
    */
-  already_loaded?: { run_id: string; path: string; rows_read: number };
+  already_loaded?: { run_id: string; path: string; rows_read: number; rows_rejected: number };
 }
 
 /** One class of rejected lines in the manifest. */

@@ -4,7 +4,7 @@ import { progress, type Logger } from '../log.js';
 import type { FileIngest } from '../manifest.js';
 import { INPUT_KINDS, headerColumn, specs, type InputKind } from '../shared/inputSpecs.js';
 import { loadExchangeRates } from './exchangeRates.js';
-import { earlierLoad, recordLoad, settingsKey, skippedFile } from './loadedFiles.js';
+import { carryRejects, earlierLoad, recordLoad, settingsKey, skippedFile } from './loadedFiles.js';
 import { mergeChecked, recordRejects } from './mergeChecked.js';
 import { mergeLines } from './mergeLines.js';
 import { describeClasses, rejectionClasses } from './rejectionClasses.js';
@@ -121,23 +121,24 @@ async function checkRejectedShare(db: Database, item: PlannedFile, rowsRead: num
 }
 
 /** The key of the settings that turn this file's bytes into rows. */
-function readSettings(item: PlannedFile, options: IngestOptions, exchangeRates: string | undefined): string {
+function readSettings(item: PlannedFile, options: IngestOptions, session: { timezone: string; exchangeRates?: string }): string {
   return settingsKey({
     kind: item.kind, format: item.format, columns: [...item.columnMap.entries()], currency: options.currency, earliestDate: options.earliestDate,
-    ...(exchangeRates ? { exchangeRates } : {}),
+    ...session,
   });
 }
 
 /** Stages, checks and merges one file, or skips it when its bytes were loaded under the same settings; returns its accounting. */
-async function ingestFile(db: Database, item: PlannedFile, options: IngestOptions, exchangeRates: string | undefined, log: Logger): Promise<FileIngest> {
+async function ingestFile(db: Database, item: PlannedFile, options: IngestOptions, session: { timezone: string; exchangeRates?: string }, log: Logger): Promise<FileIngest> {
   const started = Date.now();
   const spec = specs[item.kind];
   const sha256 = await sha256File(item.path);
-  const settings = readSettings(item, options, exchangeRates);
+  const settings = readSettings(item, options, session);
   const earlier = options.skipLoaded === false ? undefined : await earlierLoad(db, sha256, settings);
   if (earlier) {
     log.info({ file: item.path, kind: item.kind, loaded_by: earlier.run_id }, `skipped ${item.kind}: the same bytes were loaded under the same settings by run ${earlier.run_id}`);
-    return skippedFile(item.path, item.kind, sha256, earlier);
+    await carryRejects(db, earlier, item.kind, options.runId);
+    return skippedFile(item.path, item.kind, sha256, earlier, item.kind === 'orders' ? item.format.grain : undefined);
   }
   const readable = readablePath(item.path);
   try {
@@ -193,13 +194,16 @@ async function ingestFile(db: Database, item: PlannedFile, options: IngestOption
 export async function ingestInputs(db: Database, inputs: IngestInputs, options: IngestOptions, log: Logger): Promise<FileIngest[]> {
   const plan = await planFiles(db, inputs, options);
   await loadExchangeRates(db, options.exchangeRates);
-  const exchangeRates = options.exchangeRates ? await sha256File(options.exchangeRates) : undefined;
+  const session = {
+    timezone: (await db.value<string>(`SELECT current_setting('TimeZone')`))!,
+    ...(options.exchangeRates ? { exchangeRates: await sha256File(options.exchangeRates) } : {}),
+  };
   const results: FileIngest[] = [];
   const bar = progress('ingest: files', plan.length);
   try {
     for (const item of plan) {
       bar.tick(results.length);
-      results.push(await ingestFile(db, item, options, exchangeRates, log));
+      results.push(await ingestFile(db, item, options, session, log));
     }
   } finally {
     bar.end();

@@ -2,6 +2,13 @@ import type { Database } from '../db/Database.js';
 import type { FileIngest } from '../manifest.js';
 import type { InputKind } from '../shared/inputSpecs.js';
 
+/**
+ * The version of the reading itself (staging, typing, checks): raised when
+ * a release reads the same bytes into other rows, so that files loaded by
+ * an older release are read again.
+ */
+export const INGEST_VERSION = 1;
+
 /** What decides how a file's bytes become rows: the same bytes read under the same settings give the same rows. */
 export interface ReadSettings {
   kind: InputKind;
@@ -10,13 +17,15 @@ export interface ReadSettings {
   columns: [string, string | undefined][];
   currency: string;
   earliestDate: string;
+  /** The session's time zone: it dates every timestamp. */
+  timezone: string;
   /** The exchange rates file's sha256, when amounts are converted. */
   exchangeRates?: string;
 }
 
 /** The settings as one string, the key a later run compares (key order fixed, so equal settings give equal strings). */
 export function settingsKey(s: ReadSettings): string {
-  return JSON.stringify([s.kind, s.format, s.columns, s.currency, s.earliestDate, s.exchangeRates ?? null]);
+  return JSON.stringify([INGEST_VERSION, s.kind, s.format, s.columns, s.currency, s.earliestDate, s.timezone, s.exchangeRates ?? null]);
 }
 
 /** An earlier load of the same bytes under the same settings: the run that loaded it and its accounting. */
@@ -24,6 +33,7 @@ export type EarlierLoad = {
   run_id: string;
   path: string;
   rows_read: number;
+  rows_rejected: number;
 };
 
 /**
@@ -32,10 +42,11 @@ export type EarlierLoad = {
  * run or earlier in this one. Its rows are in the tables and its rejected
  * lines in rejected_rows under that run. A load whose lines were rejected
  * for being after its run's time does not count: those lines may be
- * acceptable now, so such a file is read again.
+ * acceptable now, so such a file is read again. Nor does a load some of
+ * whose rows a later merge replaced (forgetReplacedLoads).
  */
 export async function earlierLoad(db: Database, sha256: string, settings: string): Promise<EarlierLoad | undefined> {
-  const row = await db.one<EarlierLoad>(`SELECT run_id, path, CAST(rows_read AS DOUBLE) AS rows_read FROM loaded_files
+  const row = await db.one<EarlierLoad>(`SELECT run_id, path, CAST(rows_read AS DOUBLE) AS rows_read, CAST(rows_rejected AS DOUBLE) AS rows_rejected FROM loaded_files
     WHERE sha256 = $sha AND settings = $settings AND NOT after_run_time ORDER BY loaded_at DESC, run_id DESC LIMIT 1`,
   { sha: sha256, settings });
   return row ?? undefined;
@@ -55,10 +66,36 @@ export async function recordLoad(db: Database, file: FileIngest, settings: strin
   });
 }
 
+/**
+ * Within a merge (temp table merge_plan, its `outcome` per key): the loads
+ * of earlier runs whose rows the merge replaces are no longer what the
+ * tables hold, so they are forgotten and their files read again when next
+ * given (a later file of this run's list is then read, not skipped, and
+ * its rows win, as when every file is read in the list's order). A load of
+ * this run replaced by a file after it in the list is kept: that is what
+ * reading every file in order does.
+ */
+export async function forgetReplacedLoads(db: Database, table: string, key: string, runId: string): Promise<void> {
+  await db.run(`DELETE FROM loaded_files l USING (
+      SELECT DISTINCT s.source_file, s.loaded_run FROM ${table} s JOIN merge_plan m ON s.${key} = m.${key} WHERE m.outcome = 'updated'
+    ) r WHERE l.path = r.source_file AND l.run_id = r.loaded_run AND l.run_id <> $run_id`, { run_id: runId });
+}
+
+/**
+ * A skipped file's rejected lines, carried under this run (from the run that
+ * read it), so that this run's rejects, its report and `fidelio rejected`
+ * show what reading the file again would have rejected.
+ */
+export async function carryRejects(db: Database, earlier: EarlierLoad, kind: InputKind, runId: string): Promise<void> {
+  await db.run(`INSERT INTO rejected_rows (run_id, kind, file, line, raw, reason, reason_class)
+    SELECT $run_id, kind, file, line, raw, reason, reason_class FROM rejected_rows
+    WHERE run_id = $earlier AND file = $path AND kind = $kind ORDER BY line`, { run_id: runId, earlier: earlier.run_id, path: earlier.path, kind });
+}
+
 /** The manifest entry of a file this run did not read: nothing read, and which run holds its rows. */
-export function skippedFile(path: string, kind: InputKind, sha256: string, earlier: EarlierLoad): FileIngest {
+export function skippedFile(path: string, kind: InputKind, sha256: string, earlier: EarlierLoad, grain?: 'order' | 'line'): FileIngest {
   return {
     path, kind, sha256, rows_read: 0, rows_accepted: 0, rows_rejected: 0, rows_duplicate: 0, rows_new: 0, rows_updated: 0,
-    exact_lines: true, already_loaded: { run_id: earlier.run_id, path: earlier.path, rows_read: earlier.rows_read },
+    exact_lines: true, ...(grain ? { grain } : {}), already_loaded: { run_id: earlier.run_id, path: earlier.path, rows_read: earlier.rows_read, rows_rejected: earlier.rows_rejected },
   };
 }

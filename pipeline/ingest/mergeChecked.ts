@@ -1,5 +1,6 @@
 import { ident, type Database } from '../db/Database.js';
 import { ORDER_LEVEL_COLUMNS, type InputSpec } from '../shared/inputSpecs.js';
+import { forgetReplacedLoads } from './loadedFiles.js';
 import { show } from './validateStage.js';
 
 /** What a file added: rows_accepted = rows_new + rows_updated; with rejected and duplicate rows, every row read. */
@@ -61,6 +62,7 @@ export async function mergeChecked(db: Database, spec: InputSpec, path: string, 
       SELECT c.*, CASE WHEN s.${key} IS NULL THEN 'new' WHEN ${same} THEN 'duplicate' ELSE 'updated' END AS outcome
       FROM checked c LEFT JOIN ${ident(spec.table)} s ON s.${key} = c.${key}
       WHERE c.status = 'ok'`);
+    await forgetReplacedLoads(db, ident(spec.table), key, runId);
     await db.run(`DELETE FROM ${ident(spec.table)} WHERE ${key} IN (SELECT ${key} FROM merge_plan WHERE outcome = 'updated')`);
   }
 

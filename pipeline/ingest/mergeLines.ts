@@ -1,4 +1,5 @@
 import type { Database } from '../db/Database.js';
+import { forgetReplacedLoads } from './loadedFiles.js';
 import { recordRejects, type MergeCounts } from './mergeChecked.js';
 
 /** A line-items file's figures at the order level, beside the line counts. */
@@ -55,6 +56,7 @@ export async function mergeLines(db: Database, path: string, runId: string): Pro
   await db.run(`CREATE OR REPLACE TEMP TABLE merge_plan AS
     SELECT o.*, CASE WHEN s.order_id IS NULL THEN 'new' WHEN ${same} THEN 'duplicate' ELSE 'updated' END AS outcome
     FROM file_orders o LEFT JOIN orders s USING (order_id)`);
+  await forgetReplacedLoads(db, 'orders', 'order_id', runId);
   await db.run(`DELETE FROM orders WHERE order_id IN (SELECT order_id FROM merge_plan WHERE outcome = 'updated');
     DELETE FROM order_lines WHERE order_id IN (SELECT order_id FROM merge_plan WHERE outcome = 'updated')`);
   const params = { file: path, run_id: runId };

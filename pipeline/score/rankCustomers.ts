@@ -41,19 +41,19 @@ async function summarisePersonas(db: Database): Promise<void> {
 }
 
 /**
- * The network's reasons for the customers to contact (`contact`: given an
- * action, within budget, not opted out, in cooldown or held back as
- * control; the others keep customer_scores.sql's plain reasons): occlusion
- * of each group of inputs against a typical customer, streamed in batches.
- * Only a contacted customer's reasons reach a marketer's list, and the
- * budget, not the action, decides who they are.
+ * The network's reasons for the customers a marketer reads them for: those
+ * to contact (`contact`: given an action, within budget, not opted out, in
+ * cooldown or held back as control), whom the lists carry, and the VIPs
+ * given an action, whom the report shows even when held back. The others
+ * keep customer_scores.sql's plain reasons. Occlusion of each group of
+ * inputs against a typical customer, streamed in batches.
  */
 async function networkReasons(db: Database, models: TrainedModels, p: ScoreParams, batchRows: number, explain: typeof occlusionReasons): Promise<void> {
   const networks = models.neural!;
   const typicalGapDays = (await db.value<number | null>('SELECT median(gap_mean_days) FROM customer_features WHERE purchase_days >= 3')) ?? NaN;
   const context = { typicalGapDays, recentShare: p.scoring.recentShare };
   await db.run('CREATE OR REPLACE TEMP TABLE occlusion_reasons (customer_id VARCHAR, reasons VARCHAR)');
-  const acted = `customer_id IN (SELECT customer_id FROM customer_scores WHERE contact)`;
+  const acted = `customer_id IN (SELECT customer_id FROM customer_scores WHERE contact OR (is_vip AND action <> 'none'))`;
   for await (const batch of featureBatches(db, withBtydFeatures('customer_features'), acted, batchRows)) {
     const reasons = explain(networks, batch.columns, batch.n, Array.from({ length: batch.n }, (_, i) => i), context);
     await db.appendColumns('occlusion_reasons', [batch.columns.customer_id as string[], reasons]);

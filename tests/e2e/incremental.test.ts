@@ -33,24 +33,32 @@ test('the daily run skips the files it loaded and publishes exactly what a full 
     expect((await runCli(['demo-data', '--out', demo, '--customers', '1500'])).code).toBe(0);
     const [header, ...lines] = readFileSync(join(demo, 'orders.csv'), 'utf8').trimEnd().split('\n');
     const lastDay = lines.map((l) => l.split(',')[2]!.slice(0, 10)).sort().at(-1)!;
-    const base = writeFile(dir, 'orders-base.csv', [header, ...lines.filter((l) => !l.split(',')[2]!.startsWith(lastDay))].join('\n') + '\n');
-    const dayLines = lines.filter((l) => l.split(',')[2]!.startsWith(lastDay));
-    expect(dayLines.length).toBeGreaterThan(0);
+    const baseLines = lines.filter((l) => !l.split(',')[2]!.startsWith(lastDay));
+    // Two lines no reader can use: rejected yesterday, and carried into today's rejects when the file is skipped.
+    const bad = ['BAD1,C0001,not-a-date,10.00,USD,books,web,false', 'BAD2,C0002,2026-01-05T10:00:00Z,abc,USD,books,web,false'];
+    const base = writeFile(dir, 'orders-base.csv', [header, ...baseLines, ...bad].join('\n') + '\n');
+    // A corrections file listed after the export: two orders' amounts put right.
+    const corrected = [baseLines[10]!, baseLines[20]!];
+    const fix = (l: string) => { const f = l.split(','); f[3] = (Number(f[3]) + 1).toFixed(2); return f.join(','); };
+    const corrections = writeFile(dir, 'corrections.csv', [header, ...corrected.map(fix)].join('\n') + '\n');
+    // Today's file re-sends one corrected order as the shop has it: a full read still ends with the correction.
+    const dayLines = [...lines.filter((l) => l.split(',')[2]!.startsWith(lastDay)), corrected[0]!];
+    expect(dayLines.length).toBeGreaterThan(1);
     const day = writeFile(dir, `orders-${lastDay}.csv`, [header, ...dayLines].join('\n') + '\n');
     const others = ['customers', 'tickets', 'referrals'].flatMap((k) => [`--${k}`, join(demo, `${k}.csv`)]);
     const run = (db: string, out: string, orders: string[], more: string[] = []) =>
       runCli(['run', '--db', db, '--out', out, '--models', join(dir, 'models'), ...orders.flatMap((o) => ['--orders', o]), ...others, ...more]);
 
     const db = join(dir, 'daily.duckdb');
-    const yesterday = await run(db, join(dir, 'out-yesterday'), [base]);
+    const yesterday = await run(db, join(dir, 'out-yesterday'), [base, corrections]);
     expect(yesterday.errors).toBe('');
     const firstRun = JSON.parse(yesterday.stdout).run_id as string;
     // The same database and champion, to be run the full way.
     const full = join(dir, 'full.duckdb');
     copyFileSync(db, full);
 
-    const daily = await run(db, join(dir, 'out-daily'), [base, day]);
-    const reread = await run(full, join(dir, 'out-full'), [base, day], ['--reingest']);
+    const daily = await run(db, join(dir, 'out-daily'), [base, day, corrections]);
+    const reread = await run(full, join(dir, 'out-full'), [base, day, corrections], ['--reingest']);
     expect(daily.errors + reread.errors).toBe('');
     const manifest = (name: string) => JSON.parse(readFileSync(join(dir, name, 'run_manifest.json'), 'utf8'));
     const [d, f] = [manifest('out-daily'), manifest('out-full')];
@@ -61,9 +69,27 @@ test('the daily run skips the files it loaded and publishes exactly what a full 
     // The daily run read the new day only; the full run read every file again, finding the old rows duplicates.
     const byFile = (m: { inputs: { path: string; rows_read: number; rows_new: number; already_loaded?: { run_id: string } }[] }) =>
       Object.fromEntries(m.inputs.map((i) => [i.path.slice(dir.length + 1), [i.rows_read, i.rows_new, i.already_loaded?.run_id ?? null]]));
-    const baseLines = lines.length - dayLines.length;
-    expect(byFile(d)).toMatchObject({ 'orders-base.csv': [0, 0, firstRun], [`orders-${lastDay}.csv`]: [dayLines.length, dayLines.length, null], 'demo/customers.csv': [0, 0, firstRun] });
-    expect(byFile(f)).toMatchObject({ 'orders-base.csv': [baseLines, 0, null], [`orders-${lastDay}.csv`]: [dayLines.length, dayLines.length, null], 'demo/customers.csv': [1500, 0, null] });
+    const newLines = dayLines.length - 1;
+    // The corrections were read again: today's file replaced one of them, so their load no longer held.
+    expect(byFile(d)).toMatchObject({
+      'orders-base.csv': [0, 0, firstRun], [`orders-${lastDay}.csv`]: [dayLines.length, newLines, null], 'corrections.csv': [2, 0, null], 'demo/customers.csv': [0, 0, firstRun],
+    });
+    expect(byFile(f)).toMatchObject({ 'orders-base.csv': [baseLines.length + 2, 0, null], [`orders-${lastDay}.csv`]: [dayLines.length, newLines, null], 'demo/customers.csv': [1500, 0, null] });
+    expect(d.rejected_by_class).toEqual(f.rejected_by_class);
+    expect(d.rejected_by_class.reduce((n: number, c: { lines: number }) => n + c.lines, 0)).toBe(2);
+    // The stored orders are the same, the corrections in both.
+    const orders = async (path: string) => {
+      const conn = await Database.open(path, { readOnly: true });
+      try {
+        return await conn.all(`SELECT order_id, CAST(amount AS VARCHAR) AS amount, customer_id, CAST(order_ts AS VARCHAR) AS ts FROM orders ORDER BY order_id`);
+      } finally {
+        await conn.close();
+      }
+    };
+    const [dailyOrders, fullOrders] = [await orders(db), await orders(full)];
+    expect(dailyOrders).toEqual(fullOrders);
+    const byId = new Map(dailyOrders.map((o) => [o.order_id, o.amount]));
+    for (const l of corrected) expect(byId.get(l.split(',')[0]!)).toBe(fix(l).split(',')[3]);
 
     // Every published file the same, byte for byte, once the run's own id is named alike.
     const files = readdirSync(join(dir, 'out-daily')).filter((n) => !['run_manifest.json', 'fidelio.duckdb'].includes(n)).sort();

@@ -29,12 +29,17 @@ describe('a file already loaded is not read again', () => {
         const [again, copied] = await ingestInputs(db, { orders: [path, copy] }, { ...options, runId: 'run-2' }, silentLogger);
         expect(again).toEqual({
           path, kind: 'orders', sha256: first!.sha256, rows_read: 0, rows_accepted: 0, rows_rejected: 0, rows_duplicate: 0, rows_new: 0, rows_updated: 0,
-          exact_lines: true, already_loaded: { run_id: 'run-1', path, rows_read: 3 },
+          exact_lines: true, grain: 'order', already_loaded: { run_id: 'run-1', path, rows_read: 3, rows_rejected: 1 },
         });
-        expect(copied!.already_loaded).toEqual({ run_id: 'run-1', path, rows_read: 3 });
+        expect(copied!.already_loaded).toEqual({ run_id: 'run-1', path, rows_read: 3, rows_rejected: 1 });
         expect(await tableRows(db)).toEqual(before);
-        // The rejected line stays recorded once, under the run that read it.
-        expect(await db.all('SELECT run_id, line FROM rejected_rows')).toEqual([{ run_id: 'run-1', line: 4 }]);
+        // The rejected line is carried under the run that skipped the file (once per skipped file), as reading it would reject it.
+        expect(await db.all('SELECT run_id, file, line, reason FROM rejected_rows ORDER BY run_id')).toEqual([
+          { run_id: 'run-1', file: path, line: 4, reason: "amount 'oops' is not a number" },
+          { run_id: 'run-2', file: path, line: 4, reason: "amount 'oops' is not a number" },
+          { run_id: 'run-2', file: path, line: 4, reason: "amount 'oops' is not a number" },
+        ]);
+        expect(again!.already_loaded).toMatchObject({ rows_rejected: 1 });
         expect(await db.value('SELECT count(*) FROM loaded_files')).toBe(1);
       }),
     );
@@ -77,19 +82,69 @@ describe('a file already loaded is not read again', () => {
         const [later] = await ingestInputs(db, { orders: [future] }, { ...options, runId: 'run-4', runTime: new Date('2026-04-01T00:00:00Z') }, silentLogger);
         expect(later).toMatchObject({ rows_read: 1, rows_accepted: 1, rows_new: 1 });
         const [after] = await ingestInputs(db, { orders: [future] }, { ...options, runId: 'run-5', runTime: new Date('2026-04-02T00:00:00Z') }, silentLogger);
-        expect(after!.already_loaded).toEqual({ run_id: 'run-4', path: future, rows_read: 1 });
+        expect(after!.already_loaded).toEqual({ run_id: 'run-4', path: future, rows_read: 1, rows_rejected: 0 });
+      }),
+    );
+  });
+});
+
+describe('a load whose rows were replaced is read again', () => {
+  test('a later file that corrects rows wins, as when every file is read in order, even after the earlier file changes', async () => {
+    await withTempDir((dir) =>
+      withDb(async (db) => {
+        const base = writeFile(dir, 'orders.csv', `${HEADER}\n1,c1,2025-01-01,10.00,USD\n2,c2,2025-01-02,20.00,USD\n`);
+        const fixes = writeFile(dir, 'corrections.csv', `${HEADER}\n2,c2,2025-01-02,22.00,USD\n`);
+        await ingestInputs(db, { orders: [base, fixes] }, options, silentLogger);
+        // The export grew by a day; read again, it puts order 2 back to 20.00, so the corrections are read again too.
+        writeFile(dir, 'orders.csv', `${HEADER}\n1,c1,2025-01-01,10.00,USD\n2,c2,2025-01-02,20.00,USD\n3,c3,2025-01-03,30.00,USD\n`);
+        const [grown, corrected] = await ingestInputs(db, { orders: [base, fixes] }, { ...options, runId: 'run-2' }, silentLogger);
+        expect(grown).toMatchObject({ rows_read: 3, rows_new: 1, rows_updated: 1 });
+        expect(corrected).toMatchObject({ rows_read: 1, rows_updated: 1 });
+        expect(corrected!.already_loaded).toBeUndefined();
+        expect(await db.all('SELECT order_id, CAST(amount AS VARCHAR) AS amount FROM orders ORDER BY order_id')).toEqual([
+          { order_id: '1', amount: '10.00' }, { order_id: '2', amount: '22.00' }, { order_id: '3', amount: '30.00' },
+        ]);
+        // Nothing replaced since: both skipped.
+        const third = await ingestInputs(db, { orders: [base, fixes] }, { ...options, runId: 'run-3' }, silentLogger);
+        expect(third.map((f) => f.already_loaded?.run_id)).toEqual(['run-2', 'run-2']);
+      }),
+    );
+  });
+
+  test('a file read one way, then another, then the first way again is read again, not skipped', async () => {
+    await withTempDir((dir) =>
+      withDb(async (db) => {
+        // 1.500 is fifteen hundred with a decimal comma, one and a half with a decimal point.
+        const path = writeFile(dir, 'orders.csv', `${HEADER}\n1,c1,2025-01-01,1.500,USD\n`);
+        const comma = { ...options.formats, orders: { ...options.formats.orders, decimal: ',' as const, thousands: '.' } };
+        const amount = () => db.value('SELECT CAST(amount AS VARCHAR) FROM orders');
+        await ingestInputs(db, { orders: [path] }, { ...options, formats: comma }, silentLogger);
+        expect(await amount()).toBe('1500.00');
+        const [second] = await ingestInputs(db, { orders: [path] }, { ...options, runId: 'run-2' }, silentLogger);
+        expect(second).toMatchObject({ rows_read: 1, rows_updated: 1 });
+        const [third] = await ingestInputs(db, { orders: [path] }, { ...options, runId: 'run-3', formats: comma }, silentLogger);
+        expect(third!.already_loaded).toBeUndefined();
+        expect(third).toMatchObject({ rows_read: 1, rows_updated: 1 });
+        expect(await amount()).toBe('1500.00');
+        // Content: A, then A', then A again.
+        writeFile(dir, 'orders.csv', `${HEADER}\n1,c1,2025-01-01,2.500,USD\n`);
+        await ingestInputs(db, { orders: [path] }, { ...options, runId: 'run-4', formats: comma }, silentLogger);
+        writeFile(dir, 'orders.csv', `${HEADER}\n1,c1,2025-01-01,1.500,USD\n`);
+        const [back] = await ingestInputs(db, { orders: [path] }, { ...options, runId: 'run-5', formats: comma }, silentLogger);
+        expect(back).toMatchObject({ rows_read: 1, rows_updated: 1 });
+        expect(await amount()).toBe('1500.00');
       }),
     );
   });
 });
 
 describe('settingsKey', () => {
-  const base = { kind: 'orders' as const, format: { decimal: '.' }, columns: [['order_id', 'id']] as [string, string | undefined][], currency: 'USD', earliestDate: '1990-01-01' };
+  const base = { kind: 'orders' as const, format: { decimal: '.' }, columns: [['order_id', 'id']] as [string, string | undefined][], currency: 'USD', earliestDate: '1990-01-01', timezone: 'UTC' };
   test('equal settings give equal keys; each setting changes it', () => {
     expect(settingsKey({ ...base })).toBe(settingsKey({ ...base, columns: [['order_id', 'id']] }));
     const variants = [
       { ...base, kind: 'tickets' as const }, { ...base, format: { decimal: ',' } }, { ...base, columns: [['order_id', 'nr']] as [string, string | undefined][] },
-      { ...base, currency: 'EUR' }, { ...base, earliestDate: '2000-01-01' }, { ...base, exchangeRates: 'abc' },
+      { ...base, currency: 'EUR' }, { ...base, earliestDate: '2000-01-01' }, { ...base, timezone: 'Europe/Madrid' }, { ...base, exchangeRates: 'abc' },
     ];
     for (const v of variants) expect(settingsKey(v)).not.toBe(settingsKey(base));
   });

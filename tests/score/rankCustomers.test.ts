@@ -165,16 +165,16 @@ describe('contact discipline', () => {
     expect(rows.filter((r) => r.action !== 'none' && !r.contact).every((r) => r.contact_blocked_by === 'budget')).toBe(true);
   });
 
-  test('with the network as churn champion, only the customers to contact get its reasons; controls and over-budget ones keep the plain ones', async () => {
+  test('with the network as churn champion, its reasons go to the customers to contact and the VIPs the report shows; other held-back ones keep the plain ones', async () => {
     explained.length = 0;
     const rows = await withDb((db) => score(db, base, { controlShare: 0.3, budget: { maxActions: 4, saveRate: 0.5 } }, [], 'neural'));
-    const contacted = rows.filter((r) => r.contact).map((r) => r.customer_id);
-    expect(contacted).toHaveLength(4);
-    expect([...explained].sort()).toEqual(contacted.sort());
-    const held = rows.filter((r) => r.action !== 'none' && !r.contact);
+    expect(rows.filter((r) => r.contact)).toHaveLength(4);
+    const read = rows.filter((r) => r.contact || (r.is_vip && r.action !== 'none')).map((r) => r.customer_id);
+    expect([...explained].sort()).toEqual(read.sort());
+    const held = rows.filter((r) => r.action !== 'none' && !r.contact && !r.is_vip);
     expect(new Set(held.map((r) => r.contact_blocked_by))).toEqual(new Set(['control', 'budget']));
     for (const r of rows) {
-      if (r.contact) expect(r.reasons).toBe('the network: no order for a long time');
+      if (read.includes(r.customer_id)) expect(r.reasons).toBe('the network: no order for a long time');
       else expect(r.reasons, r.customer_id).not.toContain('the network');
     }
     expect(held.every((r) => String(r.reasons).length > 0)).toBe(true);
