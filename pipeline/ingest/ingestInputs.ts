@@ -137,7 +137,7 @@ async function ingestFile(db: Database, item: PlannedFile, options: IngestOption
   const earlier = options.skipLoaded === false ? undefined : await earlierLoad(db, sha256, settings);
   if (earlier) {
     log.info({ file: item.path, kind: item.kind, loaded_by: earlier.run_id }, `skipped ${item.kind}: the same bytes were loaded under the same settings by run ${earlier.run_id}`);
-    await carryRejects(db, earlier, item.kind, options.runId);
+    await carryRejects(db, earlier, item.kind, item.path, options.runId);
     return skippedFile(item.path, item.kind, sha256, earlier, item.kind === 'orders' ? item.format.grain : undefined);
   }
   const readable = readablePath(item.path);

@@ -83,13 +83,15 @@ export async function forgetReplacedLoads(db: Database, table: string, key: stri
 
 /**
  * A skipped file's rejected lines, carried under this run (from the run that
- * read it), so that this run's rejects, its report and `fidelio rejected`
- * show what reading the file again would have rejected.
+ * read it) and named by the path this run was given, so that this run's
+ * rejects, its report and `fidelio rejected` show what reading the file
+ * again would have rejected.
  */
-export async function carryRejects(db: Database, earlier: EarlierLoad, kind: InputKind, runId: string): Promise<void> {
+export async function carryRejects(db: Database, earlier: EarlierLoad, kind: InputKind, path: string, runId: string): Promise<void> {
   await db.run(`INSERT INTO rejected_rows (run_id, kind, file, line, raw, reason, reason_class)
-    SELECT $run_id, kind, file, line, raw, reason, reason_class FROM rejected_rows
-    WHERE run_id = $earlier AND file = $path AND kind = $kind ORDER BY line`, { run_id: runId, earlier: earlier.run_id, path: earlier.path, kind });
+    SELECT $run_id, kind, $path, line, raw, reason, reason_class FROM rejected_rows
+    WHERE run_id = $earlier AND file = $earlier_path AND kind = $kind ORDER BY line`,
+  { run_id: runId, path, earlier: earlier.run_id, earlier_path: earlier.path, kind });
 }
 
 /** The manifest entry of a file this run did not read: nothing read, and which run holds its rows. */

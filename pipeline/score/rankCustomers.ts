@@ -66,7 +66,8 @@ async function networkReasons(db: Database, models: TrainedModels, p: ScoreParam
  * The part of scoring that ranks customers against each other (value
  * tiers, the VIP cut, segments, actions and their budget): value_scores and
  * customer_scores from the model tables, then the network's reasons for
- * the customers to contact. Runs once over every customer.
+ * the customers to contact and the VIPs given an action. Runs once over
+ * every customer.
  */
 export async function rankCustomers(
   db: Database, models: TrainedModels, p: ScoreParams, step: Step = untimed, batchRows = 65_536, rates: readonly ActionRate[] = [],

@@ -11,8 +11,8 @@ import { untimed, type Step } from '../measure.js';
  * the training sample's customers at those cutoffs, everyone at the
  * holdout cutoff), and BG/NBD's view of them at those cutoffs
  * (training_btyd_features; btyd_features is the features stage's, at
- * as-of). Returns the BG/NBD
- * fit made at the holdout cutoff, for the backtest to reuse.
+ * as-of). Returns the BG/NBD fit made at the holdout cutoff, for the
+ * backtest to reuse.
  */
 export async function buildTrainingData(
   db: Database,

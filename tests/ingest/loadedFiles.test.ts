@@ -33,10 +33,11 @@ describe('a file already loaded is not read again', () => {
         });
         expect(copied!.already_loaded).toEqual({ run_id: 'run-1', path, rows_read: 3, rows_rejected: 1 });
         expect(await tableRows(db)).toEqual(before);
-        // The rejected line is carried under the run that skipped the file (once per skipped file), as reading it would reject it.
-        expect(await db.all('SELECT run_id, file, line, reason FROM rejected_rows ORDER BY run_id')).toEqual([
+        // The rejected line is carried under the run that skipped the file, once per skipped file and named as this run was given it,
+        // as reading it would reject it.
+        expect(await db.all('SELECT run_id, file, line, reason FROM rejected_rows ORDER BY run_id, file')).toEqual([
           { run_id: 'run-1', file: path, line: 4, reason: "amount 'oops' is not a number" },
-          { run_id: 'run-2', file: path, line: 4, reason: "amount 'oops' is not a number" },
+          { run_id: 'run-2', file: copy, line: 4, reason: "amount 'oops' is not a number" },
           { run_id: 'run-2', file: path, line: 4, reason: "amount 'oops' is not a number" },
         ]);
         expect(again!.already_loaded).toMatchObject({ rows_rejected: 1 });
