@@ -27,11 +27,18 @@ export interface ParetoNbdParams {
   beta: number;
 }
 
+/**
+ * The nodes of one customer's tails, reset for each (JavaScript runs one at a
+ * time): a fresh RhoNodes per tail allocated three arrays of 801 numbers,
+ * two thirds of the time of scoring a million customers.
+ */
+const ONE_TAIL_NODES = new RhoNodes(0);
+
 /** ln F(t) for a customer with x repeat purchases, and its derivatives in r, alpha, s and beta. */
-function tail(p: ParetoNbdParams, x: number, t: number, nodes?: RhoNodes): LogTail {
+function tail(p: ParetoNbdParams, x: number, t: number): LogTail {
   const lA = Math.log(p.alpha + t);
   const lB = Math.log(p.beta + t);
-  return logTail(p.r + x, p.s + 1, lA, lB, nodes ?? new RhoNodes(-Math.abs(lA - lB)));
+  return logTail(p.r + x, p.s + 1, lA, lB, ONE_TAIL_NODES.reset(-Math.abs(lA - lB)));
 }
 
 /** ln I = ln(F(t_x) - F(T)); -Infinity when t_x = T (no time to die in). */

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DuckDBDateValue, DuckDBInstance, DuckDBTypeId, JSDuckDBValueConverter, type DuckDBConnection, type DuckDBResult, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBDateValue, DuckDBInstance, DuckDBTypeId, JSDuckDBValueConverter, type DuckDBConnection, type DuckDBDataChunk, type DuckDBResult, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { DataError, UsageError } from '../errors.js';
 
 export type Params = DuckDBValue[] | Record<string, DuckDBValue>;
@@ -11,6 +11,16 @@ const NUMERIC_TYPES = new Set<DuckDBTypeId>([
   DuckDBTypeId.DOUBLE, DuckDBTypeId.FLOAT, DuckDBTypeId.DECIMAL, DuckDBTypeId.TINYINT, DuckDBTypeId.SMALLINT,
   DuckDBTypeId.INTEGER, DuckDBTypeId.BIGINT, DuckDBTypeId.UTINYINT, DuckDBTypeId.USMALLINT, DuckDBTypeId.UINTEGER,
   DuckDBTypeId.UBIGINT, DuckDBTypeId.HUGEINT,
+]);
+/**
+ * Numeric types whose vectors hand out plain numbers or bigints: read item
+ * by item into a Float64Array, without the value converter's array of
+ * boxed values (a million rows of sixty features: seconds saved). DECIMAL
+ * goes through the converter, which scales it.
+ */
+const DIRECT_TYPES = new Set<DuckDBTypeId>([
+  DuckDBTypeId.DOUBLE, DuckDBTypeId.FLOAT, DuckDBTypeId.TINYINT, DuckDBTypeId.SMALLINT, DuckDBTypeId.INTEGER, DuckDBTypeId.BIGINT,
+  DuckDBTypeId.UTINYINT, DuckDBTypeId.USMALLINT, DuckDBTypeId.UINTEGER, DuckDBTypeId.UBIGINT, DuckDBTypeId.HUGEINT,
 ]);
 export type Row = Record<string, unknown>;
 
@@ -104,8 +114,15 @@ export class Database {
    */
   async columns(sql: string, params?: Params): Promise<Columns> {
     this.listener?.(sql, params);
-    const reader = await this.connection.runAndReadAll(sql, params);
-    return toColumns(reader.columnNames(), reader.columnTypes(), [reader.getColumnsJS()]);
+    const result = await this.connection.stream(sql, params);
+    const types = result.columnTypes();
+    const parts: ChunkColumns[] = [];
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      parts.push(chunkColumns(chunk, types));
+    }
+    return toColumns(result.columnNames(), types, parts);
   }
 
   /**
@@ -231,12 +248,28 @@ export function describeOpenError(path: string, err: Error): string {
   return `cannot open database ${path}: ${msg}`;
 }
 
+/** One chunk's columns: DIRECT_TYPES as Float64Array (NULL as NaN), the others as the converter's values. */
+type ChunkColumns = (Float64Array | unknown[])[];
+
+function chunkColumns(chunk: DuckDBDataChunk, types: readonly DuckDBType[]): ChunkColumns {
+  return types.map((type, c) => {
+    if (!DIRECT_TYPES.has(type.typeId)) return chunk.convertColumnValues(c, JSDuckDBValueConverter) as unknown[];
+    const vector = chunk.getColumnVector(c);
+    const out = new Float64Array(chunk.rowCount);
+    for (let i = 0; i < out.length; i++) {
+      const v = vector.getItem(i) as number | bigint | null;
+      out[i] = v === null ? NaN : Number(v);
+    }
+    return out;
+  });
+}
+
 /**
- * Columns from parts of a result (each part a list of column value arrays,
- * in result order): numeric types as one Float64Array (NULL as NaN), any
- * other type as strings. By type, so a column of NULLs keeps its kind.
+ * Columns from parts of a result (each part one chunk's columns, in result
+ * order): numeric types as one Float64Array (NULL as NaN), any other type
+ * as strings. By type, so a column of NULLs keeps its kind.
  */
-function toColumns(names: string[], types: readonly { typeId: DuckDBTypeId }[], parts: unknown[][][]): Columns {
+function toColumns(names: string[], types: readonly { typeId: DuckDBTypeId }[], parts: ChunkColumns[]): Columns {
   const columns: Columns = {};
   names.forEach((name, c) => {
     // A result with no rows has no column arrays.
@@ -244,10 +277,15 @@ function toColumns(names: string[], types: readonly { typeId: DuckDBTypeId }[], 
     if (NUMERIC_TYPES.has(types[c]!.typeId)) {
       const out = new Float64Array(values.reduce((s, v) => s + v.length, 0));
       let at = 0;
-      for (const part of values) for (const v of part) out[at++] = v === null || v === undefined ? NaN : Number(v);
+      for (const part of values) {
+        if (part instanceof Float64Array) {
+          out.set(part, at);
+          at += part.length;
+        } else for (const v of part) out[at++] = v === null || v === undefined ? NaN : Number(v);
+      }
       columns[name] = out;
     } else {
-      columns[name] = values.flatMap((part) => part.map((v) => (v === null || v === undefined ? null : String(normalizeValue(v)))));
+      columns[name] = values.flatMap((part) => Array.from(part as unknown[], (v) => (v === null || v === undefined ? null : String(normalizeValue(v)))));
     }
   });
   return columns;
@@ -257,12 +295,12 @@ function toColumns(names: string[], types: readonly { typeId: DuckDBTypeId }[], 
 async function* readBatches(result: DuckDBResult, rows: number): AsyncGenerator<{ columns: Columns; n: number }> {
   const names = result.columnNames();
   const types = result.columnTypes();
-  let pending: unknown[][][] = [];
+  let pending: ChunkColumns[] = [];
   let n = 0;
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
-    pending.push(chunk.convertColumns(JSDuckDBValueConverter) as unknown[][]);
+    pending.push(chunkColumns(chunk, types));
     n += chunk.rowCount;
     if (n >= rows) {
       yield { columns: toColumns(names, types, pending), n };

@@ -51,22 +51,20 @@ WITH o AS (
   FROM query_table($orders) WHERE order_date <= $as_of AND customer_id IS NOT NULL
 ),
 purchases AS (SELECT * FROM o WHERE amount >= 0),
+-- Each purchase with the day of the customer's purchase before it (the same day for a second purchase that
+-- day): the gaps between purchase days are the steps that are not zero, found without a pass for the
+-- distinct days, and the first and last purchase days come from the same pass.
+lagged AS (
+  SELECT customer_id, order_date, order_date - lag(order_date) OVER (PARTITION BY customer_id ORDER BY order_date) AS step
+  FROM purchases
+),
 known AS (
-  SELECT customer_id, min(order_date) AS first_order_date, max(order_date) AS last_order_date
-  FROM purchases GROUP BY customer_id
-),
-days AS (
-  SELECT DISTINCT customer_id, order_date FROM purchases
-),
-gaps AS (
-  SELECT customer_id, order_date - lag(order_date) OVER (PARTITION BY customer_id ORDER BY order_date) AS gap
-  FROM days
-),
-gap_stats AS (
   -- from exact integer sums (not stddev_samp's floating accumulation) so that values repeat bit for bit
-  SELECT customer_id, count(*) AS purchase_days, avg(gap) AS gap_mean_days,
+  SELECT customer_id, min(order_date) AS first_order_date, max(order_date) AS last_order_date,
+    count(gap) + 1 AS purchase_days, avg(gap) AS gap_mean_days,
     CASE WHEN count(gap) >= 2 THEN sqrt(greatest(0, (sum(gap * gap) - sum(gap) * sum(gap) / count(gap)) / (count(gap) - 1))) END AS gap_std_days
-  FROM gaps GROUP BY customer_id
+  FROM (SELECT customer_id, order_date, CASE WHEN step > 0 THEN step END AS gap FROM lagged)
+  GROUP BY customer_id
 ),
 money AS (
   SELECT customer_id,
@@ -77,7 +75,6 @@ money AS (
     count(*) FILTER (WHERE amount < 0) AS refund_count,
     coalesce(-sum(amount) FILTER (WHERE amount < 0), 0) AS refunded_value,
     avg(CASE WHEN discount_used THEN 1.0 WHEN NOT discount_used THEN 0.0 END) FILTER (WHERE amount >= 0) AS discount_share,
-    count(DISTINCT category) AS category_count,
     count(*) FILTER (WHERE amount >= 0 AND order_date > $as_of - 30) AS orders_30d,
     count(*) FILTER (WHERE amount >= 0 AND order_date > $as_of - 90) AS orders_90d,
     count(*) FILTER (WHERE amount >= 0 AND order_date > $as_of - 180) AS orders_180d,
@@ -91,6 +88,9 @@ money AS (
     coalesce(sum(amount) FILTER (WHERE order_date > $as_of - 180 AND order_date <= $as_of - 90), 0) AS spend_prev_90d,
     coalesce(sum(amount) FILTER (WHERE order_date > $as_of - 730 AND order_date <= $as_of - 365), 0) AS spend_prev_365d
   FROM o GROUP BY customer_id
+),
+categories AS (
+  SELECT customer_id, count(category) AS category_count FROM (SELECT DISTINCT customer_id, category FROM o) GROUP BY customer_id
 ),
 channel AS (
   SELECT customer_id, first(channel ORDER BY n DESC, channel) AS preferred_channel FROM (
@@ -141,15 +141,15 @@ SELECT
   $as_of - k.last_order_date AS recency_days,
   $as_of - k.first_order_date AS tenure_days,
   m.orders_count,
-  coalesce(g.purchase_days, 1) AS purchase_days,
+  k.purchase_days,
   m.net_spend,
   m.gross_spend,
   round(m.gross_spend / m.orders_count, 2) AS avg_order_value,
   m.max_order_value,
-  g.gap_mean_days,
-  g.gap_std_days,
-  ($as_of - k.last_order_date) - g.gap_mean_days AS days_overdue,
-  ($as_of - k.last_order_date) / nullif(g.gap_mean_days, 0) AS overdue_ratio,
+  k.gap_mean_days,
+  k.gap_std_days,
+  ($as_of - k.last_order_date) - k.gap_mean_days AS days_overdue,
+  ($as_of - k.last_order_date) / nullif(k.gap_mean_days, 0) AS overdue_ratio,
   m.orders_30d, m.orders_90d, m.orders_180d, m.orders_365d,
   m.spend_30d, m.spend_90d, m.spend_180d, m.spend_365d,
   m.orders_prev_90d, m.spend_prev_90d,
@@ -160,7 +160,7 @@ SELECT
   m.refunded_value,
   m.refund_count / m.orders_count AS refund_rate,
   m.discount_share,
-  coalesce(li.category_count, m.category_count) AS category_count,
+  coalesce(li.category_count, cat.category_count) AS category_count,
   ch.preferred_channel,
   coalesce(t.tickets_365d, 0) AS tickets_365d,
   coalesce(t.complaints_90d, 0) AS complaints_90d,
@@ -176,7 +176,7 @@ SELECT
   coalesce(li.returned_items_share, CASE WHEN li.customer_id IS NOT NULL THEN 0.0 END) AS returned_items_share
 FROM known k
 JOIN money m USING (customer_id)
-LEFT JOIN gap_stats g USING (customer_id)
+LEFT JOIN categories cat USING (customer_id)
 LEFT JOIN channel ch USING (customer_id)
 LEFT JOIN t USING (customer_id)
 LEFT JOIN c USING (customer_id)

@@ -9,7 +9,7 @@ import { mergeChecked, recordRejects } from './mergeChecked.js';
 import { mergeLines } from './mergeLines.js';
 import { describeClasses, rejectionClasses } from './rejectionClasses.js';
 import { formatOf, missingColumnsMessage, readHeader, readablePath, resolveInputs, sha256File } from './resolveInputs.js';
-import { stageFile } from './stageFile.js';
+import { stageFile, type StagedFile } from './stageFile.js';
 import type { TextEncoding } from './textCopy.js';
 import { validateStage } from './validateStage.js';
 
@@ -110,11 +110,12 @@ async function checkSingleCurrency(db: Database, relation: string, path: string,
 }
 
 /** A file with too many of its lines rejected was misread: its rejects are recorded, nothing of it merged, and the run stops. */
-async function checkRejectedShare(db: Database, item: PlannedFile, rowsRead: number, options: IngestOptions): Promise<void> {
+async function checkRejectedShare(db: Database, item: PlannedFile, staged: StagedFile, options: IngestOptions): Promise<void> {
+  const rowsRead = staged.rowsRead;
   if (options.maxRejectedShare === undefined || rowsRead === 0) return;
   const rejected = await db.value<number>(`SELECT count(*) FROM checked WHERE status = 'rejected'`);
   if (rejected / rowsRead <= options.maxRejectedShare) return;
-  await recordRejects(db, item.kind, item.path, options.runId);
+  await recordRejects(db, item.kind, item.path, options.runId, staged.pendingLines);
   const classes = describeClasses(await rejectionClasses(db, options.runId, item.path));
   const pct = (v: number) => `${(100 * v).toFixed(v < 0.1 ? 1 : 0)}%`;
   throw new DataError(`${item.kind} file ${item.path}: ${rejected.toLocaleString('en-US')} of its ${rowsRead.toLocaleString('en-US')} lines (${pct(rejected / rowsRead)}) were rejected, more than ingest.maxRejectedShare (${pct(options.maxRejectedShare)}): the file was probably misread, and nothing of it was loaded or published. The reasons: ${classes}. Fix the configuration (fidelio inspect --${item.kind} ${item.path} suggests one; fidelio rejected --run ${options.runId} lists the lines) and run again.`);
@@ -150,11 +151,11 @@ async function ingestFile(db: Database, item: PlannedFile, options: IngestOption
       runTime: options.runTime, currency: options.currency, earliestDate: options.earliestDate, grain, mapped,
       format: { decimal: item.format.decimal, thousands: item.format.thousands, dateFormats: item.format.dateFormats },
     }, staged.relation);
-    await checkRejectedShare(db, item, staged.rowsRead, options);
+    await checkRejectedShare(db, item, staged, options);
     const result = await db.transaction(async () => {
       const counts = await (grain === 'line'
-        ? mergeLines(db, item.path, options.runId)
-        : mergeChecked(db, spec, item.path, options.runId, checked.inFileOrder));
+        ? mergeLines(db, item.path, options.runId, staged.pendingLines)
+        : mergeChecked(db, spec, item.path, options.runId, checked.inFileOrder, staged.pendingLines));
       const merged: FileIngest = {
         path: item.path,
         kind: item.kind,

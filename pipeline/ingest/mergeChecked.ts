@@ -1,6 +1,7 @@
 import { ident, type Database } from '../db/Database.js';
 import { ORDER_LEVEL_COLUMNS, type InputSpec } from '../shared/inputSpecs.js';
 import { forgetReplacedLoads } from './loadedFiles.js';
+import { linesForRejects } from './stageFile.js';
 import { show } from './validateStage.js';
 
 /** What a file added: rows_accepted = rows_new + rows_updated; with rejected and duplicate rows, every row read. */
@@ -12,8 +13,13 @@ export interface MergeCounts {
   rows_updated: number;
 }
 
-/** The rows of temp table `checked` that were rejected, into rejected_rows with their text, reason and class. */
-export async function recordRejects(db: Database, kind: string, path: string, runId: string): Promise<void> {
+/**
+ * The rows of temp table `checked` that were rejected, into rejected_rows
+ * with their text, reason and class (`pendingLines`: the staged file whose
+ * lines were counted, not read: StagedFile.pendingLines).
+ */
+export async function recordRejects(db: Database, kind: string, path: string, runId: string, pendingLines?: string): Promise<void> {
+  await linesForRejects(db, pendingLines);
   await db.run(
     `INSERT INTO rejected_rows (run_id, kind, file, line, raw, reason, reason_class)
      SELECT $run_id, $kind, $file, c.line, coalesce(c.raw, l.raw), c.reason, c.reason_class
@@ -47,9 +53,9 @@ async function rejectChangedFixed(db: Database, spec: InputSpec): Promise<void> 
  * there is nothing to match, delete or re-sort (`inFileOrder`: checked is
  * already in file order).
  */
-export async function mergeChecked(db: Database, spec: InputSpec, path: string, runId: string, inFileOrder: boolean): Promise<MergeCounts> {
+export async function mergeChecked(db: Database, spec: InputSpec, path: string, runId: string, inFileOrder: boolean, pendingLines?: string): Promise<MergeCounts> {
   await rejectChangedFixed(db, spec);
-  await recordRejects(db, spec.kind, path, runId);
+  await recordRejects(db, spec.kind, path, runId, pendingLines);
   const key = ident(spec.key);
   const cols = storedColumns(spec);
   const stored = (c: string) => (spec.kind === 'orders' && c === 'amount' ? 'amount_original' : c);

@@ -36,10 +36,11 @@ async function rejectDisagreeingOrders(db: Database): Promise<void> {
  * line. An order stored with the same lines is a repeat (its lines count as
  * duplicates); one stored with other lines is replaced, lines and all.
  * Amounts in another currency are converted line by line through `fx`.
+ * `pendingLines`: recordRejects'.
  */
-export async function mergeLines(db: Database, path: string, runId: string): Promise<LineMergeCounts> {
+export async function mergeLines(db: Database, path: string, runId: string, pendingLines?: string): Promise<LineMergeCounts> {
   await rejectDisagreeingOrders(db);
-  await recordRejects(db, 'orders', path, runId);
+  await recordRejects(db, 'orders', path, runId, pendingLines);
   await db.run(`CREATE OR REPLACE TEMP TABLE file_lines AS
     SELECT c.*, CAST(c.amount * coalesce(fx.rate, 1) AS DECIMAL(18, 2)) AS amount_converted
     FROM checked c LEFT JOIN fx ON fx.currency = upper(c.currency) WHERE c.status = 'ok'`);

@@ -1,7 +1,7 @@
 import { ident, literal, type Database } from '../db/Database.js';
 import { InputError } from '../errors.js';
 import type { InputFormat } from './resolveInputs.js';
-import { MAX_ROW_BYTES, readableText, type TextEncoding } from './textCopy.js';
+import { linesOf, MAX_ROW_BYTES, readableText, type TextEncoding } from './textCopy.js';
 
 /** A delimiter no text file uses, so that DuckDB reads each physical line as one value. */
 const UNIT_SEPARATOR = String.fromCharCode(31);
@@ -17,6 +17,12 @@ export interface StagedFile {
   relation: string;
   /** False when the reader's records could not be matched one-to-one to lines. */
   exactLines: boolean;
+  /**
+   * A clean CSV file whose lines were counted, not copied: `stage_lines` is
+   * empty and is filled from this file only when a rejected row needs its
+   * text (linesForRejects).
+   */
+  pendingLines?: string;
 }
 
 export interface StageOptions {
@@ -58,18 +64,16 @@ export async function stageFile(
     }
   }
 
-  const { path: readable, rejects, cleanup } = await readableText(path, { kind: o.kind, encoding: o.encoding, checkQuotes: format === 'csv' });
+  const { path: readable, rejects, cleanup, asIs } = await readableText(path, { kind: o.kind, encoding: o.encoding, checkQuotes: format === 'csv' });
   try {
-    // A table keeps the reader's (file) order, so rowid numbers the physical lines.
-    await db.run(`CREATE TEMP TABLE stage_lines_read AS
-      SELECT raw FROM read_csv(${literal(readable)}, header = false, columns = {'raw': 'VARCHAR'},
-        delim = ${literal(UNIT_SEPARATOR)}, quote = '', escape = '', auto_detect = false,
-        max_line_size = ${2 * MAX_ROW_BYTES}, buffer_size = ${4 * MAX_ROW_BYTES})`);
-    await db.run(`CREATE TEMP TABLE stage_lines AS SELECT rowid + 1 AS line, raw FROM stage_lines_read;
-      DROP TABLE stage_lines_read`);
+    // A clean CSV file without blank lines, its lines counted by the text check: its records are its lines in order,
+    // and its lines' text is read only if a row is rejected.
+    const counted = format === 'csv' && asIs !== undefined && asIs.blank === 0 ? asIs.lines : undefined;
+    if (counted === undefined) await readStageLines(db, readable);
+    else await db.run('CREATE TEMP TABLE stage_lines (line BIGINT, raw VARCHAR)');
     const staged =
       format === 'csv'
-        ? await stageCsv(db, readable, columnMap, header, o.delimiter, rejects.length === 0)
+        ? await stageCsv(db, readable, columnMap, header, o.delimiter, rejects.length === 0, counted)
         : await stageJsonLines(db, columnMap);
     if (rejects.length) {
       await db.run('CREATE OR REPLACE TEMP TABLE text_rejects (line BIGINT, raw VARCHAR, reason VARCHAR, reason_class VARCHAR)');
@@ -83,6 +87,33 @@ export async function stageFile(
   } finally {
     cleanup();
   }
+}
+
+/** The file's physical lines into temp table stage_lines (line, raw; raw NULL for a blank line). */
+async function readStageLines(db: Database, readable: string): Promise<void> {
+  // A table keeps the reader's (file) order, so rowid numbers the physical lines.
+  await db.run(`CREATE TEMP TABLE stage_lines_read AS
+    SELECT raw FROM read_csv(${literal(readable)}, header = false, columns = {'raw': 'VARCHAR'},
+      delim = ${literal(UNIT_SEPARATOR)}, quote = '', escape = '', auto_detect = false,
+      max_line_size = ${2 * MAX_ROW_BYTES}, buffer_size = ${4 * MAX_ROW_BYTES})`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE stage_lines AS SELECT rowid + 1 AS line, raw FROM stage_lines_read;
+    DROP TABLE stage_lines_read`);
+}
+
+/**
+ * Fills stage_lines for the rejected rows of temp table `checked` that need
+ * their text, when the staged file's lines were counted and not read
+ * (StagedFile.pendingLines); nothing otherwise.
+ */
+export async function linesForRejects(db: Database, pendingLines: string | undefined): Promise<void> {
+  if (pendingLines === undefined) return;
+  // Read in JavaScript, not by DuckDB's reader: inside the merge's transaction a new table's rowids do not count from 0.
+  const wanted = await db.all<{ line: number }>(`SELECT DISTINCT line FROM checked
+    WHERE status = 'rejected' AND raw IS NULL AND line NOT IN (SELECT line FROM stage_lines)`);
+  if (wanted.length === 0) return;
+  const texts = await linesOf(pendingLines, new Set(wanted.map((w) => w.line)));
+  const lines = [...texts.keys()];
+  await db.appendColumns('stage_lines', [Float64Array.from(lines), lines.map((l) => texts.get(l)!)]);
 }
 
 function canonicalSelect(columnMap: Map<string, string | undefined>, source: (name: string) => string): string {
@@ -122,7 +153,9 @@ async function stageJsonLines(db: Database, columns: Map<string, string | undefi
  * that it did not reject, which gives every row its line number and text.
  * When no line was rejected or blank, record k is line k + 1: the records
  * are then numbered in place, with no matching and no copy (a 10M-line file
- * ingests in half the time).
+ * ingests in half the time). With `countedLines` (the file's physical
+ * lines, none blank, counted by the text check) the lines are not read at
+ * all unless the records do not match them one to one.
  */
 async function stageCsv(
   db: Database,
@@ -132,6 +165,8 @@ async function stageCsv(
   delimiter: string,
   /** False when lines were blanked before the reader (their rejects go into the `stage` table). */
   allLinesRead: boolean,
+  /** The file's physical lines when counted instead of read into stage_lines (none of them blank). */
+  countedLines?: number,
 ): Promise<StagedFile> {
   const columns = `{${header.map((h) => `${literal(h)}: 'VARCHAR'`).join(', ')}}`;
   await db.run('DROP TABLE IF EXISTS stage_records');
@@ -158,19 +193,24 @@ async function stageCsv(
   const records = await db.value<number>('SELECT count(*) FROM stage_records');
   const canonical = canonicalSelect(columnMap, (c) => `r.${ident(c)}`);
   // The common case, a file without rejected or blank lines: record k is line k + 1, no matching needed.
-  const lines = await db.one<{ data_lines: number; last_line: number | null; bad: number }>(`SELECT
-      count(*) FILTER (WHERE line > 1 AND raw IS NOT NULL) AS data_lines, max(line) FILTER (WHERE raw IS NOT NULL) AS last_line,
-      (SELECT count(*) FROM stage_bad) AS bad
-    FROM stage_lines`);
-  if (allLinesRead && lines!.bad === 0 && lines!.data_lines === records && (lines!.last_line ?? 1) === records + 1) {
+  const bad = await db.value<number>('SELECT count(*) FROM stage_bad');
+  const lines = countedLines !== undefined
+    ? { data_lines: Math.max(countedLines - 1, 0), last_line: countedLines || null }
+    : (await db.one<{ data_lines: number; last_line: number | null }>(`SELECT
+        count(*) FILTER (WHERE line > 1 AND raw IS NOT NULL) AS data_lines, max(line) FILTER (WHERE raw IS NOT NULL) AS last_line
+      FROM stage_lines`))!;
+  if (allLinesRead && bad === 0 && lines.data_lines === records && (lines.last_line ?? 1) === records + 1) {
     await db.run('DROP TABLE stage_bad; DROP TABLE IF EXISTS stage_reject_errors; DROP TABLE IF EXISTS stage_reject_scans');
     return {
       rowsRead: records,
       exactLines: true,
       relation: `(SELECT rowid + 2 AS line, CAST(NULL AS VARCHAR) AS raw, CAST(NULL AS VARCHAR) AS structural_error,
         CAST(NULL AS VARCHAR) AS structural_class, ${canonical} FROM stage_records r)`,
+      ...(countedLines !== undefined ? { pendingLines: path } : {}),
     };
   }
+  // The records do not match the lines one to one: the lines are read to match them.
+  if (countedLines !== undefined) await readStageLines(db, path);
   await db.run(`CREATE OR REPLACE TEMP TABLE stage_data_lines AS
     SELECT line, row_number() OVER (ORDER BY line) AS k
     FROM stage_lines

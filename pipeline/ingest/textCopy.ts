@@ -60,39 +60,77 @@ function keptText(line: Buffer): string {
   return text.length > MAX_KEPT_CHARS ? `${text.slice(0, MAX_KEPT_CHARS)}… (${line.length} bytes)` : text;
 }
 
+/** A file read as it is: its physical lines (a last line without a line end counted) and how many of them are empty. */
+export interface LineCount {
+  lines: number;
+  blank: number;
+}
+
 /**
  * Whether a UTF-8 file can be read as it is: every line within the length
  * limit, valid UTF-8, with no NUL or carriage return and (CSV) an even
- * number of quotes. One pass of byte searches per chunk; a tight loop only
+ * number of quotes; then its lines, counted in the same pass (undefined
+ * when it cannot). One pass of byte searches per chunk; a tight loop only
  * where a chunk holds quotes.
  */
-async function readableAsIs(path: string, o: TextOptions): Promise<boolean> {
+async function readableAsIs(path: string, o: TextOptions): Promise<LineCount | undefined> {
   // The bytes after the last line end of a chunk begin the next one's first line: carried over and checked with it.
   let tail: Buffer = Buffer.alloc(0);
   let parity = 0;
+  let lines = 0;
+  let blank = 0;
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
     const data = tail.length ? Buffer.concat([tail, chunk as Buffer]) : (chunk as Buffer);
     const end = data.lastIndexOf(0x0a) + 1;
     const complete = data.subarray(0, end);
     tail = data.subarray(end);
-    if (tail.length > MAX_ROW_BYTES) return false;
+    if (tail.length > MAX_ROW_BYTES) return undefined;
     if (complete.length === 0) continue;
-    if (complete.indexOf(0x0d) !== -1 || complete.indexOf(0) !== -1 || !isUtf8(complete)) return false;
+    if (complete.indexOf(0x0d) !== -1 || complete.indexOf(0) !== -1 || !isUtf8(complete)) return undefined;
     let start = 0;
     for (let nl = complete.indexOf(0x0a); nl !== -1; nl = complete.indexOf(0x0a, start)) {
-      if (nl - start > MAX_ROW_BYTES) return false;
+      if (nl - start > MAX_ROW_BYTES) return undefined;
+      if (nl === start) blank++;
+      lines++;
       start = nl + 1;
     }
     if (o.checkQuotes && complete.indexOf(0x22) !== -1) {
       for (let i = 0; i < complete.length; i++) {
         const b = complete[i];
         if (b === 0x22) parity ^= 1;
-        else if (b === 0x0a && parity) return false;
+        else if (b === 0x0a && parity) return undefined;
       }
     }
   }
   const last = tail;
-  return last.length === 0 || (last.indexOf(0x0d) === -1 && last.indexOf(0) === -1 && isUtf8(last) && (!o.checkQuotes || countQuotes(last) % 2 === 0));
+  if (last.length === 0) return { lines, blank };
+  const clean = last.indexOf(0x0d) === -1 && last.indexOf(0) === -1 && isUtf8(last) && (!o.checkQuotes || countQuotes(last) % 2 === 0);
+  return clean ? { lines: lines + 1, blank } : undefined;
+}
+
+/**
+ * The text of some physical lines of a file (1-based numbers), read in one
+ * pass of newline searches: the lines a clean file's rejected rows need.
+ */
+export async function linesOf(path: string, wanted: ReadonlySet<number>): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  if (wanted.size === 0) return out;
+  const last = Math.max(...wanted);
+  let lineNo = 0;
+  let rest: Buffer = Buffer.alloc(0);
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    const data = rest.length ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
+    let start = 0;
+    for (let nl = data.indexOf(0x0a); nl !== -1; nl = data.indexOf(0x0a, start)) {
+      lineNo++;
+      if (wanted.has(lineNo)) out.set(lineNo, data.subarray(start, nl).toString('utf8'));
+      start = nl + 1;
+    }
+    rest = data.subarray(start);
+    if (lineNo >= last) return out;
+  }
+  if (rest.length && wanted.has(lineNo + 1)) out.set(lineNo + 1, rest.toString('utf8'));
+  return out;
 }
 
 function countQuotes(line: Buffer): number {
@@ -103,16 +141,18 @@ function countQuotes(line: Buffer): number {
 
 /**
  * The file as DuckDB's readers can take it, one row per physical line:
- * the file itself when it is clean UTF-8 (readableAsIs), otherwise a
+ * the file itself when it is clean UTF-8 (readableAsIs, with its lines
+ * counted in `asIs`), otherwise a
  * temporary UTF-8 copy (decoded from Latin-1 or UTF-16, Windows line ends
  * made plain) in which every line that cannot be a row is blanked, so line
  * numbers keep, and returned as a reject with its reason. A quoting error
  * costs its own line only, never the lines after it.
  */
-export async function readableText(path: string, o: TextOptions): Promise<{ path: string; rejects: LineReject[]; cleanup: () => void }> {
+export async function readableText(path: string, o: TextOptions): Promise<{ path: string; rejects: LineReject[]; cleanup: () => void; asIs?: LineCount }> {
   const marked = markedEncoding(path);
   const decoding = marked ?? (o.encoding === 'latin-1' ? 'latin1' : o.encoding === 'utf-16' ? 'utf-16le' : undefined);
-  if (!decoding && (await readableAsIs(path, o))) return { path, rejects: [], cleanup: () => undefined };
+  const asIs = decoding ? undefined : await readableAsIs(path, o);
+  if (asIs) return { path, rejects: [], cleanup: () => undefined, asIs };
 
   const rejects: LineReject[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'fidelio-text-'));

@@ -284,8 +284,9 @@ describe('referrals: who brought whom', () => {
         const second = writeFile(dir, 'r2.csv', 'referrer_id,referred_id,date\nc9,c3,2025-06-01\nc1,c2,2025-03-01\nc9,c8,2025-06-01\n');
         const [file] = await ingestInputs(db, { referrals: [second] }, { ...options, runId: 'run-2' }, silentLogger);
         expect(file).toMatchObject({ rows_read: 3, rows_accepted: 1, rows_rejected: 1, rows_duplicate: 1 });
-        expect(await db.all(`SELECT line, reason, reason_class FROM rejected_rows WHERE run_id = 'run-2'`)).toEqual([
-          { line: 2, reason: `referred_id 'c3' already has referrer_id 'c1' (from ${first}); a second one is not taken`, reason_class: 'referred_id_has_another_referrer_id' },
+        // A rejection made at the merge (the file itself clean, its lines counted, not copied) keeps the line's text.
+        expect(await db.all(`SELECT line, raw, reason, reason_class FROM rejected_rows WHERE run_id = 'run-2'`)).toEqual([
+          { line: 2, raw: 'c9,c3,2025-06-01', reason: `referred_id 'c3' already has referrer_id 'c1' (from ${first}); a second one is not taken`, reason_class: 'referred_id_has_another_referrer_id' },
         ]);
         expect(await db.all('SELECT referrer_id, referred_id FROM referrals ORDER BY referred_id')).toEqual([
           { referrer_id: 'c1', referred_id: 'c2' }, { referrer_id: 'c1', referred_id: 'c3' }, { referrer_id: 'c9', referred_id: 'c8' },

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { InputError } from '../../pipeline/errors.js';
 import { expect, test } from 'vitest';
-import { stageFile } from '../../pipeline/ingest/stageFile.js';
+import { linesForRejects, stageFile } from '../../pipeline/ingest/stageFile.js';
 import { withDb, withTempDir, writeFile } from '../helpers/withDb.js';
 
 const columns = new Map<string, string | undefined>([['order_id', 'id'], ['amount', 'total'], ['currency', undefined]]);
@@ -13,6 +13,31 @@ test('a clean CSV is staged in place, record k on line k + 1, absent columns as 
     expect(staged).toMatchObject({ rowsRead: 2, exactLines: true });
     expect(await db.all(`SELECT line, order_id, amount, currency FROM ${staged.relation} ORDER BY line`))
       .toEqual([{ line: 2, order_id: 'A', amount: '1.50', currency: null }, { line: 3, order_id: 'B', amount: '2.00', currency: null }]);
+  }));
+});
+
+test('a clean CSV\'s lines are counted, not copied: their text is read only when a rejected row needs it', async () => {
+  await withTempDir((dir) => withDb(async (db) => {
+    const path = writeFile(dir, 'o.csv', 'id,total\nA,1.50\nB,x\nC,3');
+    const staged = await stageFile(db, path, 'csv', columns, ['id', 'total'], { kind: 'orders', delimiter: ',', encoding: 'utf-8' });
+    expect(staged).toMatchObject({ rowsRead: 3, exactLines: true, pendingLines: path });
+    expect(await db.value('SELECT count(*) FROM stage_lines')).toBe(0);
+    await db.run(`CREATE TEMP TABLE checked AS SELECT line, raw, CASE WHEN amount = 'x' THEN 'rejected' ELSE 'ok' END AS status FROM ${staged.relation}`);
+    await linesForRejects(db, staged.pendingLines);
+    expect(await db.all('SELECT line, raw FROM stage_lines ORDER BY line')).toEqual([{ line: 3, raw: 'B,x' }]);
+    // A later rejection (the merge's) adds its line, the last one here, without a line end; the first is not read twice.
+    await db.run(`UPDATE checked SET status = 'rejected' WHERE line = 4`);
+    await linesForRejects(db, staged.pendingLines);
+    expect(await db.all('SELECT line, raw FROM stage_lines ORDER BY line')).toEqual([{ line: 3, raw: 'B,x' }, { line: 4, raw: 'C,3' }]);
+  }));
+});
+
+test('a clean CSV with a blank line has its lines read to number the records', async () => {
+  await withTempDir((dir) => withDb(async (db) => {
+    const path = writeFile(dir, 'o.csv', 'id,total\nA,1.50\n\nB,2\n');
+    const staged = await stageFile(db, path, 'csv', columns, ['id', 'total'], { kind: 'orders', delimiter: ',', encoding: 'utf-8' });
+    expect(staged.pendingLines).toBeUndefined();
+    expect(await db.all(`SELECT line, order_id FROM ${staged.relation} ORDER BY line`)).toEqual([{ line: 2, order_id: 'A' }, { line: 4, order_id: 'B' }]);
   }));
 });
 

@@ -9,7 +9,9 @@ test('a clean UTF-8 file is read as it is: no copy, no reject', async () => {
   await withTempDir(async (dir) => {
     const path = writeFile(dir, 'o.csv', 'a,b\n1,"x,y"\n2,"say ""hi"""\n');
     const r = await readableText(path, csv);
-    expect(r).toMatchObject({ path, rejects: [] });
+    expect(r).toMatchObject({ path, rejects: [], asIs: { lines: 3, blank: 0 } });
+    const last = writeFile(dir, 'p.csv', 'a,b\n\n1,2\n\n3,4');
+    expect((await readableText(last, csv)).asIs).toEqual({ lines: 5, blank: 2 });
   });
 });
 
