@@ -164,13 +164,24 @@ export function bgnbdConditionalExpected(p: BgNbdParams, t: number, x: number, t
 
 /** Expected purchases in (T, T + t] for several t at once (the P(alive) denominator computed once). */
 export function bgnbdExpectedCurve(p: BgNbdParams, ts: readonly number[], x: number, t_x: number, T: number): number[] {
+  const lead = bgnbdCurveLead(p, x, t_x, T);
+  return bgnbdCurveBracket(p, ts, x, T).map((v) => lead * v);
+}
+
+/** bgnbdExpectedCurve's factor for each t that depends on x and T only, 1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(...): the costly part, shared by every t_x. */
+export function bgnbdCurveBracket(p: BgNbdParams, ts: readonly number[], x: number, T: number): number[] {
   const { r, alpha, a, b } = p;
-  const denominator = x > 0 ? 1 + (a / (b + x - 1)) * Math.exp((r + x) * (Math.log(alpha + T) - Math.log(alpha + t_x))) : 1;
-  const lead = (a + b + x - 1) / (a - 1) / denominator;
   return ts.map((t) => {
     const ratio = Math.exp((r + x) * (Math.log(alpha + T) - Math.log(alpha + T + t)));
-    return lead * (1 - ratio * hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t)));
+    return 1 - ratio * hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t));
   });
+}
+
+/** bgnbdExpectedCurve's factor that holds t_x: (a+b+x-1)/(a-1) over 1 + the odds of having left. */
+export function bgnbdCurveLead(p: BgNbdParams, x: number, t_x: number, T: number): number {
+  const { r, alpha, a, b } = p;
+  const denominator = x > 0 ? 1 + (a / (b + x - 1)) * Math.exp((r + x) * (Math.log(alpha + T) - Math.log(alpha + t_x))) : 1;
+  return (a + b + x - 1) / (a - 1) / denominator;
 }
 
 /** Expected purchases in (0, t] for a customer just acquired. */

@@ -99,12 +99,22 @@ export function mbgnbdProbabilityNoPurchase(p: MbgNbdParams, t: number, x: numbe
  * (a+b+x)/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x+1; a+b+x; t/(alpha+T+t))] / (1 + odds).
  */
 export function mbgnbdExpectedCurve(p: MbgNbdParams, ts: readonly number[], x: number, t_x: number, T: number): number[] {
+  const lead = mbgnbdCurveLead(p, x, t_x, T);
+  return mbgnbdCurveBracket(p, ts, x, T).map((v) => lead * v);
+}
+
+/** mbgnbdExpectedCurve's factor for each t that depends on x and T only (the hypergeometric part, shared by every t_x). */
+export function mbgnbdCurveBracket(p: MbgNbdParams, ts: readonly number[], x: number, T: number): number[] {
   const { r, alpha, a, b } = p;
-  const lead = (a + b + x) / (a - 1) / (1 + goneOdds(p, x, t_x, T));
   return ts.map((t) => {
     const ratio = Math.exp((r + x) * (Math.log(alpha + T) - Math.log(alpha + T + t)));
-    return lead * (1 - ratio * hyp2f1(r + x, b + x + 1, a + b + x, t / (alpha + T + t)));
+    return 1 - ratio * hyp2f1(r + x, b + x + 1, a + b + x, t / (alpha + T + t));
   });
+}
+
+/** mbgnbdExpectedCurve's factor that holds t_x: (a+b+x)/(a-1) over 1 + the odds of having left. */
+export function mbgnbdCurveLead(p: MbgNbdParams, x: number, t_x: number, T: number): number {
+  return (p.a + p.b + x) / (p.a - 1) / (1 + goneOdds(p, x, t_x, T));
 }
 
 /** Expected purchases in (0, t] for a customer just acquired: b/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b+1; a+b; t/(alpha+t))]. */

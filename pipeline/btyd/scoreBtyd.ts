@@ -59,10 +59,13 @@ function projector(models: BtydModels, o: BtydScoreOptions) {
   const horizon = time(o.horizonDays);
   const discount = Array.from({ length: 12 }, (_, m) => Math.pow(1 + o.annualDiscountRate, -(m + 0.5) / 12));
   const times = [horizon, ...Array.from({ length: 12 }, (_, k) => time((k + 1) * MONTH_DAYS))];
+  const curves = new Map<PurchaseModel, ReturnType<PurchaseModel['curve']>>();
   return {
     horizon,
     project(m: PurchaseModel, x: number, t_x: number, T: number): [number, number] {
-      const curve = m.expected(times, x, t_x, T);
+      let of = curves.get(m);
+      if (!of) curves.set(m, (of = m.curve(times)));
+      const curve = of(x, t_x, T);
       let discounted = 0;
       for (let k = 1; k <= 12; k++) discounted += (curve[k]! - (k > 1 ? curve[k - 1]! : 0)) * discount[k - 1]!;
       return [curve[0]!, discounted];

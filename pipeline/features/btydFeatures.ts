@@ -1,4 +1,5 @@
-import { bgnbdExpectedCurve, bgnbdPAlive, bgnbdProbabilityNoPurchase, fitBgNbd } from '../btyd/bgnbd.js';
+import { bgnbdPAlive, bgnbdProbabilityNoPurchase, fitBgNbd } from '../btyd/bgnbd.js';
+import { purchaseModel } from '../btyd/purchaseModel.js';
 import type { BgNbdFit } from '../btyd/fitBtyd.js';
 import { learnSeason, seasonalDays } from '../btyd/season.js';
 import { readSummary, type Summary } from '../btyd/summary.js';
@@ -12,13 +13,14 @@ function bgnbdFigures(fit: BgNbdFit, scored: Summary, horizon: number): [Float64
   const expected = new Float64Array(rows.length);
   const pNone = new Float64Array(rows.length);
   const cache = new Map<string, [number, number, number]>();
+  const expectedIn = purchaseModel('bgnbd', fit.params).curve([horizon]);
   rows.forEach((r, i) => {
     const key = `${r.x}|${r.t_x}|${r.T}`;
     let hit = cache.get(key);
     if (!hit) {
       hit = [
         bgnbdPAlive(fit.params, r.x, r.t_x, r.T),
-        bgnbdExpectedCurve(fit.params, [horizon], r.x, r.t_x, r.T)[0]!,
+        expectedIn(r.x, r.t_x, r.T)[0]!,
         bgnbdProbabilityNoPurchase(fit.params, horizon, r.x, r.t_x, r.T),
       ];
       cache.set(key, hit);

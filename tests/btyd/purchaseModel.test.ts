@@ -30,3 +30,23 @@ test('the modified BG/NBD and the penalized candidates answer with their family\
   expect(parameterNames('pareto_penalized')).toEqual(['r', 'alpha', 's', 'beta']);
   expect([hasNoPurchaseProbability('mbgnbd_penalized'), hasNoPurchaseProbability('pareto')]).toEqual([true, false]);
 });
+
+test('a curve scores each history as expected does, bit for bit, with the hypergeometric part shared by every t_x of an (x, T)', () => {
+  const bg = { r: 0.24, alpha: 4.4, a: 0.79, b: 2.4 };
+  const pn = { r: 0.55, alpha: 10.6, s: 0.61, beta: 11.7 };
+  const ts = [12.9, 4.3, 8.7, 52.1];
+  for (const [name, params] of [['bgnbd', bg], ['mbgnbd', bg], ['pareto', pn]] as const) {
+    const model = purchaseModel(name, params);
+    const curve = model.curve(ts);
+    for (const x of [0, 1, 2, 7, 40]) {
+      for (const T of [0.5, 3, 30.142857142857142, 120]) {
+        for (const t_x of x === 0 ? [0] : [0, T / 3, T]) expect(curve(x, t_x, T)).toEqual(model.expected(ts, x, t_x, T));
+      }
+    }
+  }
+  // Past the brackets it keeps (200,000 pairs), the curve starts again and still answers the same.
+  const curve = purchaseModel('mbgnbd', bg).curve([13]);
+  const expected = purchaseModel('mbgnbd', bg);
+  for (let k = 0; k < 200_100; k++) curve(k % 50, 0, 1 + k / 7);
+  for (const [x, t_x, T] of [[3, 1, 2], [49, 100, 28_585], [0, 0, 1]] as const) expect(curve(x, t_x, T)).toEqual(expected.expected([13], x, t_x, T));
+});
