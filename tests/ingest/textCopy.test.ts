@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
-import { MAX_ROW_BYTES, readableText } from '../../pipeline/ingest/textCopy.js';
+import { linesOf, MAX_ROW_BYTES, readableText } from '../../pipeline/ingest/textCopy.js';
 import { withTempDir, writeFile } from '../helpers/withDb.js';
 
 const csv = { kind: 'orders', encoding: 'utf-8' as const, checkQuotes: true };
@@ -54,5 +54,16 @@ test('Latin-1 and UTF-16 (with its mark) are read into UTF-8; JSON lines keep th
     b.cleanup();
     const json = writeFile(dir, 'j.jsonl', '{"a": "say \\"hi"}\n');
     expect((await readableText(json, { ...csv, checkQuotes: false })).rejects).toEqual([]);
+  });
+});
+
+test('the lines a clean file\'s rejected rows need are read by number, however many', async () => {
+  await withTempDir(async (dir) => {
+    const n = 300_000;
+    const path = writeFile(dir, 'big.csv', Array.from({ length: n }, (_, i) => `L${i + 1},x`).join('\n'));
+    const wanted = new Set(Array.from({ length: n / 2 }, (_, i) => 2 * i + 1));
+    const texts = await linesOf(path, wanted);
+    expect(texts.size).toBe(n / 2);
+    expect([texts.get(1), texts.get(299_999), texts.get(2)]).toEqual(['L1,x', 'L299999,x', undefined]);
   });
 });
