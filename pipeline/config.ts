@@ -199,6 +199,10 @@ export const configSchema = z
       .object({
         /** A file with more than this share of its lines rejected stops the run before anything is published: it was probably misread. */
         maxRejectedShare: probability.default(0.05),
+        /** A file with more than this share of its lines rejected for amounts written as numbers with other separators (`€1.234,50` read with a decimal point) stops the run: its format is misread. */
+        maxMisreadAmountShare: probability.default(0.01),
+        /** A file whose rejected lines hold more than this share of its value (their amounts read as well as they can be) stops the run: the lines it lost are the ones that count. */
+        maxRejectedValueShare: probability.default(0.2),
         /** Dates before this day are implausible (a typo or an export default): rejected with their reason. */
         earliestDate: isoDate.default('1990-01-01'),
         /** Skip an input file whose bytes an earlier run loaded under the same settings (--reingest: read every file again). */

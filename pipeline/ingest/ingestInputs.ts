@@ -2,11 +2,12 @@ import type { Database } from '../db/Database.js';
 import { DataError, InputError } from '../errors.js';
 import { progress, type Logger } from '../log.js';
 import type { FileIngest } from '../manifest.js';
-import { INPUT_KINDS, headerColumn, specs, type InputKind } from '../shared/inputSpecs.js';
+import { INPUT_KINDS, headerColumn, specs, type InputKind, type InputSpec } from '../shared/inputSpecs.js';
 import { loadExchangeRates } from './exchangeRates.js';
 import { carryRejects, earlierLoad, recordLoad, settingsKey, skippedFile } from './loadedFiles.js';
-import { mergeChecked, recordRejects } from './mergeChecked.js';
-import { mergeLines } from './mergeLines.js';
+import { mergeChecked, recordRejects, rejectChangedFixed } from './mergeChecked.js';
+import { mergeLines, rejectDisagreeingOrders } from './mergeLines.js';
+import { misreadReason, weighRejected, type MisreadLimits } from './misreadFile.js';
 import { describeClasses, rejectionClasses } from './rejectionClasses.js';
 import { formatOf, missingColumnsMessage, readHeader, readablePath, resolveInputs, sha256File } from './resolveInputs.js';
 import { stageFile, type StagedFile } from './stageFile.js';
@@ -46,8 +47,12 @@ export interface IngestOptions {
   exchangeRates?: string;
   /** Timestamps before this day are rejected as implausible. */
   earliestDate: string;
-  /** A file with a larger share of its lines rejected stops the ingest before it is merged (undefined: no limit). */
+  /** A file with a larger share of its lines rejected, at any step, stops the ingest before it is merged (undefined: no limit). */
   maxRejectedShare?: number;
+  /** A file with a larger share of its lines rejected for amounts written with other separators stops the ingest (undefined: no limit). */
+  maxMisreadAmountShare?: number;
+  /** A file whose rejected lines hold a larger share of its value stops the ingest (undefined: no limit). */
+  maxRejectedValueShare?: number;
   /** Skip a file whose bytes an earlier load read under the same settings (ingest.skipLoaded; false: read every file again). */
   skipLoaded?: boolean;
 }
@@ -109,16 +114,32 @@ async function checkSingleCurrency(db: Database, relation: string, path: string,
   throw new InputError(`${path} holds amounts in ${only} only, not ${currency}: run with --currency ${only} (or set currency: ${only} in the config), or give exchange rates (exchangeRates) to convert them into ${currency}`);
 }
 
-/** A file with too many of its lines rejected was misread: its rejects are recorded, nothing of it merged, and the run stops. */
-async function checkRejectedShare(db: Database, item: PlannedFile, staged: StagedFile, options: IngestOptions): Promise<void> {
-  const rowsRead = staged.rowsRead;
-  if (options.maxRejectedShare === undefined || rowsRead === 0) return;
-  const rejected = await db.value<number>(`SELECT count(*) FROM checked WHERE status = 'rejected'`);
-  if (rejected / rowsRead <= options.maxRejectedShare) return;
+/**
+ * A misread file (misreadFile.ts: too many of its lines rejected at any step,
+ * amounts the configuration cannot read, or rejected lines that hold much of
+ * its value): its rejects are recorded, nothing of it merged, and the run stops.
+ */
+async function checkMisread(db: Database, item: PlannedFile, staged: StagedFile, options: IngestOptions): Promise<void> {
+  const limits: MisreadLimits = {
+    maxRejectedShare: options.maxRejectedShare, maxMisreadAmountShare: options.maxMisreadAmountShare, maxRejectedValueShare: options.maxRejectedValueShare,
+  };
+  if (Object.values(limits).every((v) => v === undefined) || staged.rowsRead === 0) return;
+  const weight = await weighRejected(db, staged.relation, item.kind, staged.rowsRead);
+  const why = misreadReason(weight, limits, item.kind, item.format);
+  if (!why) return;
   await recordRejects(db, item.kind, item.path, options.runId, staged.pendingLines);
   const classes = describeClasses(await rejectionClasses(db, options.runId, item.path));
-  const pct = (v: number) => `${(100 * v).toFixed(v < 0.1 ? 1 : 0)}%`;
-  throw new DataError(`${item.kind} file ${item.path}: ${rejected.toLocaleString('en-US')} of its ${rowsRead.toLocaleString('en-US')} lines (${pct(rejected / rowsRead)}) were rejected, more than ingest.maxRejectedShare (${pct(options.maxRejectedShare)}): the file was probably misread, and nothing of it was loaded or published. The reasons: ${classes}. Fix the configuration (fidelio inspect --${item.kind} ${item.path} suggests one; fidelio rejected --run ${options.runId} lists the lines) and run again.`);
+  throw new DataError(`${item.kind} file ${item.path}: ${why}: the file was probably misread, and nothing of it was loaded or published. The reasons: ${classes}. Fix the configuration (fidelio inspect --${item.kind} ${item.path} suggests one; fidelio rejected --run ${options.runId} lists the lines) and run again.`);
+}
+
+/**
+ * The rejections of the merge that need no write (an order whose lines
+ * disagree, a referral that conflicts with a stored one), made before the
+ * misread check so that it counts every rejected line.
+ */
+async function rejectBeforeMerge(db: Database, spec: InputSpec, grain: 'order' | 'line'): Promise<void> {
+  if (grain === 'line') await rejectDisagreeingOrders(db);
+  else await rejectChangedFixed(db, spec);
 }
 
 /** The key of the settings that turn this file's bytes into rows. */
@@ -151,7 +172,8 @@ async function ingestFile(db: Database, item: PlannedFile, options: IngestOption
       runTime: options.runTime, currency: options.currency, earliestDate: options.earliestDate, grain, mapped,
       format: { decimal: item.format.decimal, thousands: item.format.thousands, dateFormats: item.format.dateFormats },
     }, staged.relation);
-    await checkRejectedShare(db, item, staged, options);
+    await rejectBeforeMerge(db, spec, grain);
+    await checkMisread(db, item, staged, options);
     const result = await db.transaction(async () => {
       const counts = await (grain === 'line'
         ? mergeLines(db, item.path, options.runId, staged.pendingLines)
@@ -190,7 +212,8 @@ async function ingestFile(db: Database, item: PlannedFile, options: IngestOption
  * anything is written; a file whose bytes were loaded before under the
  * same settings is not read again (loadedFiles.ts: its manifest entry
  * names the run that loaded it); a file misread (more than maxRejectedShare of it
- * rejected) or in a single other currency stops the ingest before it loads.
+ * rejected at any step, or its rejected lines weighing too much: misreadFile.ts)
+ * or in a single other currency stops the ingest before it loads.
  */
 export async function ingestInputs(db: Database, inputs: IngestInputs, options: IngestOptions, log: Logger): Promise<FileIngest[]> {
   const plan = await planFiles(db, inputs, options);

@@ -18,6 +18,8 @@ export interface IngestParams {
   exchangeRates?: string;
   earliestDate: string;
   maxRejectedShare: number;
+  maxMisreadAmountShare: number;
+  maxRejectedValueShare: number;
   skipLoaded: boolean;
 }
 
@@ -33,7 +35,8 @@ export interface IngestOutput {
 export function ingestOptions(p: Omit<IngestParams, 'inputs' | 'demo'>, runId: string, runTime: Date): IngestOptions {
   return {
     runId, runTime, currency: p.currency, formats: p.formats, columns: p.columns, exchangeRates: p.exchangeRates,
-    earliestDate: p.earliestDate, maxRejectedShare: p.maxRejectedShare, skipLoaded: p.skipLoaded,
+    earliestDate: p.earliestDate, maxRejectedShare: p.maxRejectedShare, maxMisreadAmountShare: p.maxMisreadAmountShare,
+    maxRejectedValueShare: p.maxRejectedValueShare, skipLoaded: p.skipLoaded,
   };
 }
 
@@ -62,6 +65,8 @@ export function ingestParams(c: Config): IngestParams {
     exchangeRates: c.exchangeRates,
     earliestDate: c.ingest.earliestDate,
     maxRejectedShare: c.ingest.maxRejectedShare,
+    maxMisreadAmountShare: c.ingest.maxMisreadAmountShare,
+    maxRejectedValueShare: c.ingest.maxRejectedValueShare,
     skipLoaded: c.ingest.skipLoaded,
   };
 }

@@ -37,7 +37,7 @@ export const storedColumns = (spec: InputSpec) => (spec.kind === 'orders' ? ORDE
  * fixed column (a customer already referred by someone else) become
  * rejected rows naming the stored value and where it came from.
  */
-async function rejectChangedFixed(db: Database, spec: InputSpec): Promise<void> {
+export async function rejectChangedFixed(db: Database, spec: InputSpec): Promise<void> {
   if (!spec.fixed) return;
   const key = ident(spec.key);
   const col = ident(spec.fixed);

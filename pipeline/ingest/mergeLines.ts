@@ -15,7 +15,7 @@ const ORDER_FIELDS = ['customer_id', 'order_ts', 'amount_original', 'currency', 
  * The lines of one order must agree on its customer and currency: an
  * order whose lines name several is rejected whole, each line saying so.
  */
-async function rejectDisagreeingOrders(db: Database): Promise<void> {
+export async function rejectDisagreeingOrders(db: Database): Promise<void> {
   await db.run(`CREATE OR REPLACE TEMP TABLE disagreeing AS
     SELECT order_id, string_agg(DISTINCT coalesce(customer_id, '(guest)'), ', ' ORDER BY coalesce(customer_id, '(guest)')) AS customers,
       count(DISTINCT coalesce(upper(currency), '')) AS currencies
