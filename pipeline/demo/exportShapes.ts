@@ -29,8 +29,10 @@ export interface ExportTruth {
   guestCents: Record<string, number>;
   /** Data lines written (the header excluded). */
   lines: number;
-  /** Of them, exact repeats of an earlier line (an export's glitch, not purchases). */
+  /** Of them, exact repeats of an earlier line that are not purchases (an export's glitch): duplicates. */
   duplicates: number;
+  /** Of them, exact repeats of an earlier line of their order that are purchases (line items: the same item scanned twice). */
+  repeated: number;
   /** Distinct orders and distinct customers (guests excluded). */
   orders: number;
   customers: number;
@@ -61,7 +63,7 @@ class Truth {
   }
 
   result(): ExportTruth {
-    return { monthlyCents: this.months, guestCents: this.guests, lines: this.lines, duplicates: 0, orders: this.orderIds.size, customers: this.customerIds.size, currency: this.currency };
+    return { monthlyCents: this.months, guestCents: this.guests, lines: this.lines, duplicates: 0, repeated: 0, orders: this.orderIds.size, customers: this.customerIds.size, currency: this.currency };
   }
 }
 
@@ -89,7 +91,7 @@ function lineItems(path: string, rng: Random, customers: number): ExportTruth {
   const out = ['InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country'];
   const products = Array.from({ length: 300 }, (_, i) => ({ code: String(84000 + i * 7), name: `${['HEART', 'LANTERN', 'MUG', 'BAG', 'CANDLE'][i % 5]} ${i}, ${['RED', 'WHITE', 'PINK'][i % 3]}`, cents: 25 + rng.int(1500) }));
   let invoice = 536365;
-  let duplicates = 0;
+  let repeated = 0;
   const stamp = (d: Date) => `${d.getUTCMonth() + 1}/${d.getUTCDate()}/${d.getUTCFullYear()} ${d.getUTCHours()}:${pad(d.getUTCMinutes())}`;
   const write = (id: string, customer: string, at: Date, items: { p: (typeof products)[number]; q: number }[]) => {
     for (const { p, q } of items) {
@@ -108,11 +110,10 @@ function lineItems(path: string, rng: Random, customers: number): ExportTruth {
     const items = [...basket.values()];
     const id = String(invoice++);
     write(id, customer, v.at, items);
-    // Now and then the export repeats a line exactly: a duplicate, not a second purchase (not in the truth).
+    // Now and then the same item is scanned twice in one invoice: the line repeated exactly, two sales (in the truth).
     if (rng.bernoulli(0.02)) {
-      const { p, q } = items[0]!;
-      out.push([id, p.code, field(p.name), String(q), stamp(v.at), (p.cents / 100).toFixed(2), customer, 'United Kingdom'].join(','));
-      duplicates++;
+      write(id, customer, v.at, [items[0]!]);
+      repeated++;
     }
     // Several invoices on one day: a second basket a little later.
     if (rng.bernoulli(0.15)) write(String(invoice++), customer, new Date(v.at.getTime() + 3_600_000), items.slice(0, 2));
@@ -123,7 +124,7 @@ function lineItems(path: string, rng: Random, customers: number): ExportTruth {
     }
   }
   writeFileSync(path, out.join('\n') + '\n');
-  return { ...truth.result(), lines: truth.lines + duplicates, duplicates };
+  return { ...truth.result(), repeated };
 }
 
 /** Cents as a European number: thousands points, a decimal comma. */

@@ -9,6 +9,9 @@ export interface LineMergeCounts extends MergeCounts {
 }
 
 /** An order's fields compared with the stored order to tell a repeat from a change. */
+/** A line's fields, hashed into its order's lines_hash. */
+const LINE_FIELDS = 'product_id, product_name, category, quantity, unit_price, amount, order_ts, channel, discount_used, currency';
+
 const ORDER_FIELDS = ['customer_id', 'order_ts', 'amount_original', 'currency', 'category', 'channel', 'discount_used', 'line_count', 'lines_hash'];
 
 /**
@@ -33,8 +36,10 @@ export async function rejectDisagreeingOrders(db: Database): Promise<void> {
  * orders: its amount the sum of its lines (returns, with negative
  * quantities, deducted; an order whose net is negative is a refund), its
  * time the earliest line's, its category and channel those of its first
- * line. An order stored with the same lines is a repeat (its lines count as
- * duplicates); one stored with other lines is replaced, lines and all.
+ * line. Every line counts, one repeating another of its order too (the same
+ * item scanned twice). An order is the unit of a file sent again: one stored
+ * with the same lines is a repeat (its lines count as duplicates); one stored
+ * with other lines is replaced, lines and all.
  * Amounts in another currency are converted line by line through `fx`.
  * `pendingLines`: recordRejects'.
  */
@@ -44,13 +49,17 @@ export async function mergeLines(db: Database, path: string, runId: string, pend
   await db.run(`CREATE OR REPLACE TEMP TABLE file_lines AS
     SELECT c.*, CAST(c.amount * coalesce(fx.rate, 1) AS DECIMAL(18, 2)) AS amount_converted
     FROM checked c LEFT JOIN fx ON fx.currency = upper(c.currency) WHERE c.status = 'ok'`);
+  // A line repeated in its order counts each time: its k-th copy hashes with k, so that an order's hash tells [a, a] from [] (bit_xor
+  // cancels pairs); a line's first copy hashes as before, so orders stored by earlier versions still match.
+  await db.run(`CREATE OR REPLACE TEMP TABLE file_lines AS
+    SELECT *, row_number() OVER (PARTITION BY order_id, ${LINE_FIELDS} ORDER BY line) AS nth FROM file_lines`);
   await db.run(`CREATE OR REPLACE TEMP TABLE file_orders AS
     SELECT order_id, any_value(customer_id) AS customer_id, min(order_ts) AS order_ts,
       sum(amount_converted) AS amount, sum(amount) AS amount_original, any_value(currency) AS currency,
       first(category ORDER BY line) FILTER (WHERE category IS NOT NULL) AS category,
       first(channel ORDER BY line) FILTER (WHERE channel IS NOT NULL) AS channel,
       bool_or(discount_used) AS discount_used, CAST(count(*) AS INTEGER) AS line_count,
-      bit_xor(hash(product_id, product_name, category, quantity, unit_price, amount, order_ts, channel, discount_used, currency)) AS lines_hash,
+      bit_xor(CASE WHEN nth = 1 THEN hash(${LINE_FIELDS}) ELSE hash(${LINE_FIELDS}, nth) END) AS lines_hash,
       min(line) AS first_line
     FROM file_lines GROUP BY order_id`);
   const same = ORDER_FIELDS.map((f) => `s.${f} IS NOT DISTINCT FROM o.${f}`).join(' AND ');

@@ -19,7 +19,7 @@ export interface ValidationContext {
   format: ValueFormat;
   /** Timestamps before this day are implausible. */
   earliestDate: string;
-  /** Line items: no key check (an order has many lines); only exact repeats of a line are duplicates. */
+  /** Line items: no key check (an order has many lines), and a line repeated in its order is an item, not a duplicate. */
   grain: 'order' | 'line';
   /** The canonical columns the file provides; an order's amount is quantity x unit_price when amount is not among them. */
   mapped: ReadonlySet<string>;
@@ -258,7 +258,8 @@ function selfReferralCheck(spec: InputSpec): { usable: string[]; checks: Check[]
  * grouping) and `status`: 'ok', 'rejected' or 'duplicate' (an exact repeat
  * of an earlier line of the same file). In an orders file a repeated key
  * with other values is rejected, naming the first line; in a line-items
- * file lines share their order's key, and only exact repeats count.
+ * file lines share their order's key, and every line is an item (a repeated
+ * line too: no line of a line-items file is a duplicate here).
  */
 export async function validateStage(db: Database, spec: InputSpec, ctx: ValidationContext, relation = 'stage'): Promise<{ inFileOrder: boolean }> {
   const required = requiredColumns(spec, ctx);
@@ -298,7 +299,7 @@ export async function validateStage(db: Database, spec: InputSpec, ctx: Validati
     params,
   );
   await dateHints(db, spec);
-  return ctx.grain === 'line' ? markRepeatedLines(db, spec) : markRepeatedKeys(db, spec);
+  return ctx.grain === 'line' ? markRepeatedLines(db) : markRepeatedKeys(db, spec);
 }
 
 /** Orders: the first usable line of each key wins; later lines are exact duplicates or conflicts, named with the first line. */
@@ -337,19 +338,12 @@ async function markRepeatedKeys(db: Database, spec: InputSpec): Promise<{ inFile
   return { inFileOrder: false };
 }
 
-/** Line items: an exact repeat of an earlier usable line is a duplicate; lines that differ are an order's items. */
-async function markRepeatedLines(db: Database, spec: InputSpec): Promise<{ inFileOrder: boolean }> {
-  const names = spec.columns.map((c) => ident(c.name)).join(', ');
-  const repeated = await db.value<boolean>(`SELECT count(*) <> (SELECT count(*) FROM (SELECT DISTINCT ${names} FROM checked_raw WHERE reason IS NULL))
-    FROM checked_raw WHERE reason IS NULL`);
-  if (!repeated) {
-    await db.run('ALTER TABLE checked_raw RENAME TO checked');
-    return { inFileOrder: true };
-  }
-  await db.run(`CREATE TEMP TABLE checked AS
-    WITH numbered AS (SELECT rowid AS seq, * FROM checked_raw)
-    SELECT * EXCLUDE (seq, nth, status), CASE WHEN nth > 1 THEN 'duplicate' ELSE status END AS status FROM (
-      SELECT *, CASE WHEN reason IS NULL THEN row_number() OVER (PARTITION BY reason IS NULL, ${names} ORDER BY seq) ELSE 1 END AS nth FROM numbered)`);
-  await db.run('DROP TABLE checked_raw');
-  return { inFileOrder: false };
+/**
+ * Line items: every usable line is an item of its order, a line repeating
+ * another of its order too (the same product scanned twice is two sales);
+ * a file sent again is matched order by order at the merge (mergeLines).
+ */
+async function markRepeatedLines(db: Database): Promise<{ inFileOrder: boolean }> {
+  await db.run('ALTER TABLE checked_raw RENAME TO checked');
+  return { inFileOrder: true };
 }

@@ -225,6 +225,21 @@ async function detectGrain(db: Database, columns: Record<string, Finding<string>
   return { value: 'order', evidence: r.ids === r.n ? `"${name}" is unique on every line: one line per order` : `"${name}" repeats only on identical lines (exact duplicates): one line per order` };
 }
 
+/**
+ * How many lines repeat an earlier line exactly, and what becomes of them:
+ * in line items an item of its order (the same product scanned twice: two
+ * sales), in orders a duplicate (loaded once).
+ */
+async function repeatedLines(db: Database, grain: 'order' | 'line'): Promise<string | undefined> {
+  const r = (await db.one<{ n: number }>(`SELECT count(*) - count(DISTINCT t) AS n FROM inspect_rows t`))!;
+  const n = Number(r.n);
+  if (!n) return undefined;
+  const lines = `${count(n)} line${n === 1 ? ' repeats' : 's repeat'} an earlier line exactly`;
+  return grain === 'line'
+    ? `${lines}: in line items each is an item of its order (the same product scanned twice is two sales) and counts; the same order sent again in a later file replaces it, it is not added twice`
+    : `${lines}: one line per order, so each is a duplicate of its order and loaded once`;
+}
+
 /** Inspects one input file: how it is written and which of its columns are the contract's. */
 export async function inspectFile(db: Database, kind: InputKind, path: string): Promise<FileInspection> {
   const format = formatOf(path);
@@ -262,6 +277,8 @@ export async function inspectFile(db: Database, kind: InputKind, path: string): 
   }
   if (kind === 'orders' && out.columns.order_id) {
     out.grain = await detectGrain(db, out.columns);
+    const repeats = await repeatedLines(db, out.grain.value);
+    if (repeats) out.undecided.push(repeats);
     if (out.grain.value === 'line' && out.columns.quantity && out.columns.unit_price && out.columns.amount) {
       out.undecided.push(`"${out.columns.amount.value}" is left out: a line's amount is ${out.columns.quantity.value} x ${out.columns.unit_price.value}`);
       delete out.columns.amount;

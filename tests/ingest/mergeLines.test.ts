@@ -62,3 +62,32 @@ test('lines in another currency are converted line by line, the file\'s amounts 
     expect((await db.all<{ a: string }>(`SELECT CAST(amount AS VARCHAR) AS a FROM order_lines ORDER BY source_line`)).map((r) => r.a)).toEqual(['33.00', '3.66']);
   });
 });
+
+test('a line repeated in its order is an item and counts; the order sent again is a repeat as a unit, changed it is replaced whole', async () => {
+  await withDb(async (db) => {
+    // The same item scanned twice in invoice 536400, and once in 536401.
+    const invoice: Line[] = [
+      [2, '536400', '17850', '2010-12-01 10:00:00Z', 'P1', 2, 255],
+      [3, '536400', '17850', '2010-12-01 10:00:00Z', 'P1', 2, 255],
+      [4, '536400', '17850', '2010-12-01 10:00:00Z', 'P2', 1, 100],
+      [5, '536401', '17850', '2010-12-01 11:00:00Z', 'P1', 2, 255],
+    ];
+    await checked(db, invoice);
+    expect(await mergeLines(db, 'a.csv', 'r1')).toEqual({ rows_accepted: 4, rows_rejected: 0, rows_duplicate: 0, rows_new: 4, rows_updated: 0, orders_new: 2, orders_updated: 0 });
+    const amounts = async () => db.all(`SELECT order_id, CAST(amount AS VARCHAR) AS amount, line_count FROM orders ORDER BY order_id`);
+    expect(await amounts()).toEqual([{ order_id: '536400', amount: '11.20', line_count: 3 }, { order_id: '536401', amount: '5.10', line_count: 1 }]);
+    // The file again: nothing added, every line a duplicate of its stored order.
+    await checked(db, invoice);
+    expect(await mergeLines(db, 'a.csv', 'r2')).toMatchObject({ rows_accepted: 0, rows_duplicate: 4, orders_new: 0, orders_updated: 0 });
+    expect(await amounts()).toEqual([{ order_id: '536400', amount: '11.20', line_count: 3 }, { order_id: '536401', amount: '5.10', line_count: 1 }]);
+    // A copy of 536400 with the repeat gone is another order: it replaces the stored one, lines and all.
+    await checked(db, [invoice[0]!, invoice[2]!]);
+    expect(await mergeLines(db, 'b.csv', 'r3')).toMatchObject({ rows_accepted: 2, rows_updated: 2, orders_updated: 1 });
+    expect(await amounts()).toEqual([{ order_id: '536400', amount: '6.10', line_count: 2 }, { order_id: '536401', amount: '5.10', line_count: 1 }]);
+    expect(await db.value(`SELECT count(*) FROM order_lines WHERE order_id = '536400'`)).toBe(2);
+    // Two more copies of the repeated line make another order again.
+    await checked(db, [invoice[0]!, invoice[1]!, [6, '536400', '17850', '2010-12-01 10:00:00Z', 'P1', 2, 255], [7, '536400', '17850', '2010-12-01 10:00:00Z', 'P1', 2, 255], invoice[2]!]);
+    expect(await mergeLines(db, 'c.csv', 'r4')).toMatchObject({ rows_updated: 5, orders_updated: 1 });
+    expect(await amounts()).toEqual([{ order_id: '536400', amount: '21.40', line_count: 5 }, { order_id: '536401', amount: '5.10', line_count: 1 }]);
+  });
+});

@@ -60,6 +60,22 @@ describe('the shapes shops export', () => {
   });
 });
 
+describe('repeated lines', () => {
+  test('inspect says how many lines repeat another exactly, and that in line items they count', async () => {
+    await withTempDir((dir) => withDb(async (db) => {
+      const header = 'InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country';
+      const line = (inv: number, code: string, q: number) => `${inv},${code},MUG,${q},12/1/2010 8:26,2.55,17850,United Kingdom`;
+      // 536365 scans 85123A twice and 71053 three times: three repeated lines; 536366 none.
+      const lines = [line(536365, '85123A', 6), line(536365, '85123A', 6), line(536365, '71053', 1), line(536365, '71053', 1), line(536365, '71053', 1), line(536366, '85123A', 2), line(536366, '22633', 6)];
+      const f = await inspectFile(db, 'orders', writeFile(dir, 'gift.csv', [header, ...lines].join('\n') + '\n'));
+      expect(f.grain?.value).toBe('line');
+      expect(f.undecided).toContain('3 lines repeat an earlier line exactly: in line items each is an item of its order (the same product scanned twice is two sales) and counts; the same order sent again in a later file replaces it, it is not added twice');
+      const orders = await inspectFile(db, 'orders', writeFile(dir, 'orders.csv', 'order_id,customer_id,order_ts,amount\n1,c1,2025-01-01,5.00\n1,c1,2025-01-01,5.00\n2,c2,2025-01-02,7.00\n'));
+      expect(orders.undecided).toContain('1 line repeats an earlier line exactly: one line per order, so each is a duplicate of its order and loaded once');
+    }));
+  });
+});
+
 describe('what the data cannot decide', () => {
   test('dates that read month-first and day-first alike are refused, both readings named', async () => {
     await withTempDir((dir) => withDb(async (db) => {
