@@ -39,6 +39,13 @@ export class DataError extends FidelioError {
   }
 }
 
+/** A run stopped by a signal (SIGINT, SIGTERM): recorded as interrupted, its locks released, the previous publication intact. */
+export class InterruptedError extends FidelioError {
+  constructor(message: string) {
+    super(message, 'E_INTERRUPTED', 1);
+  }
+}
+
 /** A file system that refused a write or a read: a full disk, a read-only mount, a missing or forbidden folder. */
 export class StorageError extends FidelioError {
   constructor(message: string, exitCode: 1 | 2) {

@@ -67,7 +67,7 @@ export interface RunManifest {
   run_id: string;
   started_at: string;
   finished_at?: string;
-  outcome: 'succeeded' | 'failed';
+  outcome: 'succeeded' | 'failed' | 'interrupted';
   error?: string;
   as_of?: string;
   horizon_days: number;

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from './config.js';
 import { Database } from './db/Database.js';
+import { InterruptedError } from './errors.js';
 import { migrate } from './db/migrations.js';
 import { rejectionClasses } from './ingest/rejectionClasses.js';
 import type { Logger } from './log.js';
@@ -65,16 +66,41 @@ export async function runPipeline(config: Config, log: Logger, runTime = new Dat
     const db = await Database.open(config.db, { ...config.duckdb, timezone: config.timezone });
     const budget = new RunBudget(config.run.maxMinutes);
     const disarm = budget.arm(db);
+    const unlisten = onStopSignals(budget, lock, log);
     try {
       const manifest = await runStages(db, config, log, runTime, runId, publication, options, budget, lock.takenOver);
       return { manifest, outDir: publication.out };
     } finally {
+      unlisten();
       disarm();
       db.close();
     }
   } finally {
     lock.release();
   }
+}
+
+/**
+ * SIGINT and SIGTERM stop the run the way its budget does (RunBudget.interrupt):
+ * the running query is interrupted, no further step starts, and the run is
+ * recorded as interrupted before its locks are released. A second signal
+ * does not wait: the locks are released and the process exits (130 or 143);
+ * the next run removes the unfinished release and records the run.
+ */
+function onStopSignals(budget: RunBudget, lock: RunLock, log: Logger): () => void {
+  const codes: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+  const handler = (signal: NodeJS.Signals) => {
+    if (budget.interruptedBy()) {
+      lock.release();
+      process.exit(codes[signal]);
+    }
+    log.warn({ signal }, `${signal} received: stopping the run (the previous publication stays); a second ${signal} stops at once`);
+    budget.interrupt(signal);
+  };
+  for (const signal of Object.keys(codes)) process.on(signal, handler);
+  return () => {
+    for (const signal of Object.keys(codes)) process.off(signal, handler);
+  };
 }
 
 /** Marks the runs whose stale locks this run took over as failed: killed, last seen when their lock was last touched. */
@@ -125,17 +151,21 @@ async function runStages(
     await db.run(`UPDATE runs SET finished_at = now(), as_of = CAST(NULLIF($2, '') AS DATE), outcome = 'succeeded', manifest = $3 WHERE run_id = $1`, [runId, manifest.as_of ?? '', JSON.stringify(manifest)]);
     return manifest;
   } catch (caught) {
-    // A query interrupted at the deadline fails with DuckDB's own words: say what happened instead.
-    const err = budget.expired() && !/passed run\.maxMinutes/.test((caught as Error).message) ? budget.error(`the ${current} stage`) : caught;
+    // A query interrupted at the deadline or by a signal fails with DuckDB's own words: say what happened instead.
+    const signal = budget.interruptedBy();
+    const err = signal ? (caught instanceof InterruptedError ? caught : budget.interruption(`the ${current} stage`))
+      : budget.expired() && !/passed run\.maxMinutes/.test((caught as Error).message) ? budget.error(`the ${current} stage`) : caught;
+    const outcome = signal ? 'interrupted' : 'failed';
     // A run stopped in ingest still says why its lines were rejected.
     const rejected = manifest.rejected_by_class ?? (await rejectionClasses(db, runId).catch(() => undefined));
     manifest = {
       ...describe(manifest, state), ...(rejected?.length ? { rejected_by_class: rejected } : {}),
-      outcome: 'failed', error: (err as Error).message, finished_at: new Date().toISOString(),
+      outcome, error: (err as Error).message, finished_at: new Date().toISOString(),
     };
-    await db.run(`UPDATE runs SET finished_at = now(), outcome = 'failed', error = $2, manifest = $3 WHERE run_id = $1`, [runId, manifest.error!, JSON.stringify(manifest)]).catch(() => undefined);
+    await db.run(`UPDATE runs SET finished_at = now(), outcome = $4, error = $2, manifest = $3 WHERE run_id = $1`, [runId, manifest.error!, JSON.stringify(manifest), outcome]).catch(() => undefined);
     // Kept beside the releases, never published: the previous publication stays as it was.
     try {
+      if (signal) publication.discard(runId);
       writeFileSync(join(publication.releases, `failed-${runId}.json`), JSON.stringify(manifest, null, 2) + '\n');
     } catch {
       // the folder itself may be what failed; the database's runs table has the manifest

@@ -1,5 +1,5 @@
 import type { Database } from './db/Database.js';
-import { DataError } from './errors.js';
+import { DataError, InterruptedError } from './errors.js';
 
 /**
  * How long a run may take (run.maxMinutes, --max-minutes): an unattended
@@ -13,6 +13,9 @@ export class RunBudget {
   private readonly deadline: number;
   private timer?: NodeJS.Timeout;
   private passed = false;
+  private db?: Database;
+  /** The signal that interrupted the run (SIGINT, SIGTERM), if one did. */
+  private signal?: string;
 
   constructor(readonly maxMinutes: number, started = Date.now()) {
     this.deadline = started + maxMinutes * 60_000;
@@ -20,6 +23,7 @@ export class RunBudget {
 
   /** Interrupts `db`'s queries when the deadline passes; returns the disarm. */
   arm(db: Database): () => void {
+    this.db = db;
     const wait = Math.max(0, this.deadline - Date.now());
     this.timer = setTimeout(() => {
       this.passed = true;
@@ -27,6 +31,26 @@ export class RunBudget {
     }, wait);
     this.timer.unref();
     return () => clearTimeout(this.timer);
+  }
+
+  /**
+   * A signal asks the run to stop: the running query is interrupted and the
+   * next step does not start, as at the deadline, and the run is recorded as
+   * interrupted.
+   */
+  interrupt(signal: string): void {
+    this.signal = signal;
+    this.db?.interrupt();
+  }
+
+  /** The signal that interrupted the run, if one did. */
+  interruptedBy(): string | undefined {
+    return this.signal;
+  }
+
+  /** The error of a run stopped by a signal, naming where. */
+  interruption(where: string): InterruptedError {
+    return new InterruptedError(`the run was interrupted by ${this.signal} during ${where} and stopped: recorded as interrupted, the locks are released and the previous publication is intact. Run again to publish`);
   }
 
   expired(): boolean {
@@ -41,6 +65,7 @@ export class RunBudget {
 
   /** Throws the budget's error once the deadline has passed. */
   check(where: string): void {
+    if (this.signal) throw this.interruption(where);
     if (this.expired()) throw this.error(where);
   }
 }

@@ -56,6 +56,11 @@ export class Publication {
     return dir;
   }
 
+  /** Removes a run's unfinished release, if it staged one (a run stopped by a signal cleans up after itself). */
+  discard(runId: string): void {
+    rmSync(join(this.releases, `${runId}.partial`), { recursive: true, force: true });
+  }
+
   /** Publishes the staged release at once and keeps the newest `keep` releases. */
   commit(runId: string, keep = 3): string {
     const final = join(this.releases, runId);

@@ -15,8 +15,8 @@ interface Outcome {
   stdout: string;
 }
 
-/** Runs the built CLI in a child process; kills it with SIGKILL when `killWhen` matches a log line. */
-function runCli(args: string[], killWhen?: RegExp): Promise<Outcome & { killed: boolean }> {
+/** Runs the built CLI in a child process; kills it with `signal` (SIGKILL) when `killWhen` matches a log line. */
+function runCli(args: string[], killWhen?: RegExp, signal: NodeJS.Signals = 'SIGKILL'): Promise<Outcome & { killed: boolean }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
@@ -27,7 +27,7 @@ function runCli(args: string[], killWhen?: RegExp): Promise<Outcome & { killed: 
       stderr += d.toString();
       if (killWhen && !killed && killWhen.test(stderr)) {
         killed = true;
-        child.kill('SIGKILL');
+        child.kill(signal);
       }
     });
     child.on('close', (code, signal) => resolve({ code, signal, stderr, stdout, killed }));
@@ -77,6 +77,45 @@ describe('a run killed at any stage leaves the previous publication whole', () =
       } finally {
         db.close();
       }
+    });
+  }, 180_000);
+});
+
+describe('a run stopped by SIGINT or SIGTERM', () => {
+  test('is recorded as interrupted, releases its locks and its unfinished release, keeps the publication; the next run publishes', async () => {
+    await withTempDir(async (dir) => {
+      const args = setup(dir);
+      expect((await runCli(args)).code).toBe(0);
+      const before = published(dir);
+      const stopped: [NodeJS.Signals, string][] = [['SIGTERM', 'features'], ['SIGINT', 'train'], ['SIGTERM', 'publish']];
+      for (const [signal, stage] of stopped) {
+        const run = await runCli(args, new RegExp(`"stage":"${stage}"[^\\n]*"msg":"started"`), signal);
+        expect(run.killed, stage).toBe(true);
+        // The process ends by itself, with the reason in words: not killed by the signal.
+        expect(run.signal, stage).toBeNull();
+        expect(run.code, stage).toBe(1);
+        expect(run.stderr).toContain(`${signal} received: stopping the run`);
+        expect(run.stderr).toMatch(new RegExp(`the run was interrupted by ${signal} during .+ and stopped: recorded as interrupted, the locks are released and the previous publication is intact`));
+        expect(published(dir), `after ${signal} during ${stage}`).toEqual(before);
+        expect(readdirSync(dir).filter((f) => f.endsWith('.lock')), stage).toEqual([]);
+        expect(existsSync(join(dir, '.out.releases', '.lock')), stage).toBe(false);
+        expect(readdirSync(join(dir, '.out.releases')).filter((n) => n.endsWith('.partial')), stage).toEqual([]);
+      }
+      const db = await Database.open(join(dir, 'f.duckdb'), { readOnly: true });
+      try {
+        const runs = await db.all<{ outcome: string; error: string | null }>('SELECT outcome, error FROM runs ORDER BY started_at');
+        expect(runs.map((r) => r.outcome)).toEqual(['succeeded', 'interrupted', 'interrupted', 'interrupted']);
+        expect(runs[1]!.error).toMatch(/^the run was interrupted by SIGTERM during (the )?features/);
+        expect(runs[2]!.error).toMatch(/^the run was interrupted by SIGINT during (the )?train/);
+      } finally {
+        db.close();
+      }
+      // Nothing was left for the next run to take over or clean.
+      const next = await runCli(args);
+      expect(next.code).toBe(0);
+      expect(next.stderr).not.toContain('taking over a stale lock');
+      expect(next.stderr).not.toContain('removed the unfinished output');
+      expect(published(dir).scores).toEqual(before.scores);
     });
   }, 180_000);
 });
