@@ -217,7 +217,7 @@ async function ingestFile(db: Database, item: PlannedFile, options: IngestOption
  */
 export async function ingestInputs(db: Database, inputs: IngestInputs, options: IngestOptions, log: Logger): Promise<FileIngest[]> {
   const plan = await planFiles(db, inputs, options);
-  await loadExchangeRates(db, options.exchangeRates);
+  await loadExchangeRates(db, options.exchangeRates, options.currency);
   const session = {
     timezone: (await db.value<string>(`SELECT current_setting('TimeZone')`))!,
     ...(options.exchangeRates ? { exchangeRates: await sha256File(options.exchangeRates) } : {}),
