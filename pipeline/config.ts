@@ -320,6 +320,18 @@ export const configSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    // Two contract columns read from one file column: every order its own customer, or an amount read as a price.
+    for (const [kind, mapping] of Object.entries(c.columns)) {
+      const readers = new Map<string, string[]>();
+      for (const [name, column] of Object.entries(mapping as Record<string, string>)) readers.set(column, [...(readers.get(column) ?? []), name]);
+      for (const [column, names] of readers) {
+        if (names.length < 2) continue;
+        ctx.addIssue({
+          code: 'custom', path: ['columns', kind, names.find((n) => n !== column) ?? names[0]!],
+          message: `${names.join(' and ')} would both be read from the file's column "${column}"; map each contract column to a column of its own`,
+        });
+      }
+    }
     if (c.scoring.vip.rule === 'expression' && !c.scoring.vip.expression) {
       ctx.addIssue({ code: 'custom', path: ['scoring', 'vip', 'expression'], message: 'required when scoring.vip.rule is "expression"' });
     }

@@ -51,3 +51,24 @@ test("the demo's end date is a day of the calendar as YYYY-MM-DD", () => {
     expect(() => loadConfig(undefined, { demo: { endDate: bad } })).toThrow(/demo\.endDate/);
   }
 });
+
+test('two contract columns mapped to one file column are refused, naming both (issue 26: customer_id: order_id made every order its own customer)', () => {
+  const refused = (columns: unknown) => {
+    try {
+      loadConfig(undefined, { columns } as never);
+      return undefined;
+    } catch (err) {
+      expect(err).toBeInstanceOf(UsageError);
+      return (err as UsageError).problems;
+    }
+  };
+  expect(refused({ orders: { customer_id: 'order_id' } })).toEqual([
+    'columns.orders.customer_id: order_id and customer_id would both be read from the file\'s column "order_id"; map each contract column to a column of its own',
+  ]);
+  expect(refused({ orders: { amount: 'Total', unit_price: 'Total' } })).toEqual([
+    'columns.orders.amount: amount and unit_price would both be read from the file\'s column "Total"; map each contract column to a column of its own',
+  ]);
+  expect(refused({ referrals: { referred_id: 'referrer_id' } })?.[0]).toMatch(/^columns\.referrals\.referred_id: referrer_id and referred_id/);
+  // Each column to its own: taken, a canonical name used for another column included.
+  expect(refused({ orders: { order_id: 'Invoice', customer_id: 'order_id' } })).toBeUndefined();
+});
