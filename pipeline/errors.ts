@@ -61,7 +61,40 @@ const FS_REASONS: Record<string, [string, 1 | 2]> = {
   EPERM: ['operation not permitted', 2],
   ENOENT: ['no such file or folder (a folder on the way may be missing)', 2],
   ENOTDIR: ['a part of the path is a file, not a folder', 2],
+  EISDIR: ['it is a folder, where a file was expected', 2],
+  EEXIST: ['something of that name is already there', 2],
+  ENAMETOOLONG: ['the name is too long for the file system', 2],
+  ELOOP: ['the path has too many symbolic links (a loop?)', 2],
+  EMFILE: ['too many files are open', 1],
+  ENFILE: ['too many files are open on the system', 1],
+  EBUSY: ['the file or device is busy', 1],
+  EIO: ['the device reported an input/output error', 1],
+  EFBIG: ['the file is too large for the file system', 1],
 };
+
+/** What the system call of an fs error was doing, in words. */
+const SYSCALLS: Record<string, string> = {
+  open: 'open', write: 'write', mkdir: 'create the folder', rename: 'rename', unlink: 'remove', rmdir: 'remove the folder', symlink: 'link', scandir: 'list',
+};
+
+/**
+ * A command's output file (--out FILE of list, rejected, inspect) that
+ * could not be written, in words, with the fix: a folder given for a file,
+ * a folder that does not exist, a place this user cannot write, a full disk.
+ */
+export function outputError(err: unknown, option: string, path: string): StorageError | undefined {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (!(err instanceof Error) || typeof code !== 'string') return undefined;
+  const said: Record<string, [string, 1 | 2]> = {
+    EISDIR: [`${path} is a folder: give ${option} a file name (such as ${path.replace(/\/+$/, '')}/list.csv)`, 2],
+    ENOENT: [`the folder of ${path} does not exist: create it first, or give ${option} a path in a folder that does`, 2],
+    ENOTDIR: [`a part of ${path} is a file, not a folder: give ${option} a path whose folders exist`, 2],
+  };
+  if (said[code]) return new StorageError(`cannot write ${option} ${said[code]![0]} (${code})`, said[code]![1]);
+  const known = FS_REASONS[code];
+  if (known) return new StorageError(`cannot write ${option} ${path}: ${known[0]} (${code})${known[1] === 1 ? '; free space or close files and run again' : `; give ${option} a path this user can write`}`, known[1]);
+  return new StorageError(`cannot write ${option} ${path}: the system refused it (${code})`, 1);
+}
 
 /** DuckDB's words for the same conditions (its errors carry no errno). */
 const DUCKDB_REASONS: [RegExp, string][] = [
@@ -86,7 +119,12 @@ export function storageError(err: unknown): StorageError | undefined {
     code = DUCKDB_REASONS.find(([re]) => re.test(err.message))?.[1];
     path = /"([^"]+)"/.exec(err.message)?.[1];
   }
-  if (!code) return undefined;
+  if (!code) {
+    // Any other error of the file system, still in words: what was being done, where, and its code.
+    if (typeof e.code !== 'string' || !/^E[A-Z0-9]+$/.test(e.code) || typeof e.syscall !== 'string') return undefined;
+    const doing = SYSCALLS[e.syscall] ?? e.syscall;
+    return new StorageError(`cannot ${doing}${e.path ? ` ${e.path}` : ''}: the system refused it (${e.code}); check the path and the disk, and run again. The previous publication is intact.`, 1);
+  }
   const [reason, exitCode] = FS_REASONS[code]!;
   const where = path ? ` ${path}` : '';
   const todo = exitCode === 1

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { DataError, FidelioError, InputError, UsageError, storageError } from '../pipeline/errors.js';
+import { DataError, FidelioError, InputError, UsageError, outputError, storageError } from '../pipeline/errors.js';
 
 test('each error class carries the exit code of the contract: 2 usage and input shape, 1 data', () => {
   const usage = new UsageError('invalid configuration', ['horizonDays: too small', 'colour: unknown']);
@@ -21,4 +21,14 @@ test('a refused write is told in words: a full disk exits 1, a read-only or miss
   expect(storageError(new Error('Binder Error: column x not found'))).toBeUndefined();
   expect(storageError(new DataError('No space left on device'))).toBeUndefined();
   expect(storageError('ENOSPC')).toBeUndefined();
+});
+
+test('every error of the file system is told in words: a folder where a file was expected, and codes without words of their own', () => {
+  const folder = Object.assign(new Error('EISDIR: illegal operation on a directory, open'), { code: 'EISDIR', syscall: 'open', path: '/data/out' });
+  expect(storageError(folder)).toMatchObject({ exitCode: 2, message: expect.stringMatching(/^cannot use \/data\/out: it is a folder, where a file was expected \(EISDIR\)/) });
+  const odd = Object.assign(new Error('ESTALE: stale file handle, write'), { code: 'ESTALE', syscall: 'write', path: '/nfs/f.duckdb' });
+  expect(storageError(odd)).toMatchObject({ exitCode: 1, message: 'cannot write /nfs/f.duckdb: the system refused it (ESTALE); check the path and the disk, and run again. The previous publication is intact.' });
+  expect(outputError(folder, '--out', '/data/out')?.message).toBe('cannot write --out /data/out is a folder: give --out a file name (such as /data/out/list.csv) (EISDIR)');
+  expect(outputError(odd, '--out', '/nfs/x.csv')).toMatchObject({ exitCode: 1, message: 'cannot write --out /nfs/x.csv: the system refused it (ESTALE)' });
+  expect(outputError(new Error('no code'), '--out', 'x')).toBeUndefined();
 });

@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Database } from '../db/Database.js';
 import { UsageError } from '../errors.js';
@@ -7,7 +6,7 @@ import { inspectFile, type FileInspection } from '../inspect/inspectFile.js';
 import { inspectionConfig } from '../inspect/inspectionConfig.js';
 import type { Logger } from '../log.js';
 import { INPUT_KINDS, type InputKind } from '../shared/inputSpecs.js';
-import { collect, type Stdout } from './options.js';
+import { collect, writeOutput, type Stdout } from './options.js';
 
 interface InspectOptions {
   orders?: string[];
@@ -48,7 +47,7 @@ export function inspectCommand(program: Command, log: Logger, stdout: Stdout): v
         }
         const { yaml, refusals } = inspectionConfig(inspections, new Date().toISOString().slice(0, 10));
         if (refusals.length) throw new UsageError('inspect cannot write a configuration that reads these files right', refusals);
-        if (o.out) writeFileSync(o.out, yaml);
+        if (o.out) writeOutput(o.out, yaml);
         else stdout(yaml);
       } finally {
         db.close();

@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { loadConfig, type ConfigInput } from '../config.js';
 import { Database } from '../db/Database.js';
@@ -6,7 +6,7 @@ import { readSql } from '../db/sqlFile.js';
 import { InputError, UsageError } from '../errors.js';
 import { ACTIONS } from '../shared/actionRate.js';
 import { csvLine } from '../shared/csv.js';
-import { collect, type Stdout } from './options.js';
+import { collect, writeOutput, type Stdout } from './options.js';
 
 /** The lists that are not an action's. */
 const LISTS = ['at-risk-vip', 'ambassador'];
@@ -133,7 +133,7 @@ export function listCommand(program: Command, stdout: Stdout): void {
         const text = o.format === 'json'
           ? JSON.stringify(rows, null, 2) + '\n'
           : [csvLine(columns), ...rows.map((r) => csvLine(columns.map((c) => r[c])))].join('\n') + '\n';
-        if (o.out) writeFileSync(o.out, text);
+        if (o.out) writeOutput(o.out, text);
         else stdout(text);
       } finally {
         db.close();

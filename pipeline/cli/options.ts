@@ -1,5 +1,7 @@
+import { writeFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { ConfigInput } from '../config.js';
+import { outputError } from '../errors.js';
 
 /** Collects a repeatable option's values. */
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -61,3 +63,12 @@ export function databaseOptions(cmd: Command): Command {
 
 /** Where a command prints its data. */
 export type Stdout = (text: string) => void;
+
+/** Writes a command's output to the file of its --out option; a write refused is said in words (outputError), never a stack trace. */
+export function writeOutput(path: string, text: string, option = '--out'): void {
+  try {
+    writeFileSync(path, text);
+  } catch (err) {
+    throw outputError(err, option, path) ?? err;
+  }
+}

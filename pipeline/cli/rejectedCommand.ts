@@ -1,10 +1,9 @@
-import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { readSql } from '../db/sqlFile.js';
 import { UsageError } from '../errors.js';
 import { rejectionClasses } from '../ingest/rejectionClasses.js';
 import { csvLine } from '../shared/csv.js';
-import { integer, type Stdout } from './options.js';
+import { integer, writeOutput, type Stdout } from './options.js';
 import { withRunDatabase } from './runDatabase.js';
 
 interface RejectedOptions {
@@ -48,7 +47,7 @@ export function rejectedCommand(program: Command, stdout: Stdout): void {
         const text = o.format === 'json'
           ? JSON.stringify(rows, null, 2) + '\n'
           : [csvLine(columns), ...rows.map((r) => csvLine(columns.map((c) => r[c])))].join('\n') + '\n';
-        if (o.out) writeFileSync(o.out, text);
+        if (o.out) writeOutput(o.out, text);
         else stdout(text);
       });
     });

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { listFilter } from '../../pipeline/cli/listCommand.js';
 import { Database } from '../../pipeline/db/Database.js';
@@ -131,5 +132,18 @@ describe('fidelio list', () => {
       expect(empty.code).toBe(2);
       expect(empty.errors).toContain('has no customer_scores yet: run "fidelio run" first');
     });
+  });
+});
+
+test('--out that cannot be written is said in words, exit 2, never a stack trace: an existing folder, a missing folder', async () => {
+  await withTempDir(async (dir) => {
+    const db = await scoredDatabase(dir);
+    const folder = await runCli(['list', 'at-risk-vip', '--db', db, '--out', dir]);
+    expect(folder.code).toBe(2);
+    expect(folder.errors).toBe(`cannot write --out ${dir} is a folder: give --out a file name (such as ${dir}/list.csv) (EISDIR)`);
+    const missing = await runCli(['list', 'save', '--db', db, '--out', join(dir, 'no', 'such', 'x.csv')]);
+    expect(missing.code).toBe(2);
+    expect(missing.errors).toBe(`cannot write --out the folder of ${join(dir, 'no', 'such', 'x.csv')} does not exist: create it first, or give --out a path in a folder that does (ENOENT)`);
+    for (const r of [folder, missing]) expect(r.logs.some((l) => 'err' in l)).toBe(false);
   });
 });

@@ -27,3 +27,13 @@ test('rejected lists a run\'s rejected lines (the latest run by default), by cla
     expect((await runCli(['rejected', '--db', path, '--top', '0'])).code).toBe(2);
   });
 });
+
+test('rejected --out on an existing folder is said in words, exit 2, never a stack trace', async () => {
+  await withTempDir(async (dir) => {
+    const path = await scoredDatabase(dir);
+    const r = await runCli(['rejected', '--db', path, '--out', dir]);
+    expect(r.code).toBe(2);
+    expect(r.errors).toBe(`cannot write --out ${dir} is a folder: give --out a file name (such as ${dir}/list.csv) (EISDIR)`);
+    expect(r.logs.some((l) => 'err' in l)).toBe(false);
+  });
+});
