@@ -111,13 +111,31 @@ async function share(db: Database, column: string, test: string): Promise<{ shar
 }
 
 const ISO_TIMESTAMP = `TRY_CAST(v AS TIMESTAMPTZ) IS NOT NULL`;
+/** A value without the currency sign before or after it, as `run` drops it (validateStage). */
+const UNSIGNED = `regexp_replace(v, '^[$€£¥]\\s*|\\s*[$€£¥]$', '')`;
 const NUMBER_PATTERNS = {
-  point: `regexp_full_match(v, '[-+]?[$€£]?\\s*[0-9]+(\\.[0-9]+)?')`,
-  comma: `regexp_full_match(v, '[-+]?[$€£]?\\s*[0-9]+,[0-9]{1,2}')`,
-  pointThousands: `regexp_full_match(v, '[-+]?[0-9]{1,3}(,[0-9]{3})+(\\.[0-9]+)?')`,
-  commaThousands: `regexp_full_match(v, '[-+]?[0-9]{1,3}(\\.[0-9]{3})+(,[0-9]+)?')`,
-  spaceThousands: `regexp_full_match(v, '[-+]?[0-9]{1,3}( [0-9]{3})+(,[0-9]+)?')`,
+  point: `regexp_full_match(${UNSIGNED}, '[-+]?[0-9]+(\\.[0-9]+)?')`,
+  comma: `regexp_full_match(${UNSIGNED}, '[-+]?[0-9]+,[0-9]{1,2}')`,
+  pointThousands: `regexp_full_match(${UNSIGNED}, '[-+]?[0-9]{1,3}(,[0-9]{3})+(\\.[0-9]+)?')`,
+  commaThousands: `regexp_full_match(${UNSIGNED}, '[-+]?[0-9]{1,3}(\\.[0-9]{3})+(,[0-9]+)?')`,
+  spaceThousands: `regexp_full_match(${UNSIGNED}, '[-+]?[0-9]{1,3}( [0-9]{3})+(,[0-9]+)?')`,
+  apostropheThousands: `regexp_full_match(${UNSIGNED}, '[-+]?[0-9]{1,3}(''[0-9]{3})+(\\.[0-9]+)?')`,
 };
+
+/** The separators a configuration may give (formats.<kind>.decimal and .thousands). */
+const SEPARATORS: { decimal: '.' | ','; thousands: string }[] = [
+  { decimal: '.', thousands: '' }, { decimal: '.', thousands: ',' }, { decimal: '.', thousands: ' ' }, { decimal: '.', thousands: "'" },
+  { decimal: ',', thousands: '' }, { decimal: ',', thousands: '.' }, { decimal: ',', thousands: ' ' }, { decimal: ',', thousands: "'" },
+];
+
+/** True when `run` reads the value v as a number with these separators (as validateStage types a decimal, its sign dropped). */
+function readsAs(sep: { decimal: '.' | ','; thousands: string }): string {
+  let text = UNSIGNED;
+  if (sep.thousands) text = `replace(${text}, ${literal(sep.thousands)}, '')`;
+  if (sep.decimal !== '.') text = `replace(${text}, ',', '.')`;
+  const plain = sep.decimal === '.' && !sep.thousands ? `TRY_CAST(v AS DECIMAL(18, 4)) IS NOT NULL OR ` : '';
+  return `(NOT contains(v, '_') AND (${plain}TRY_CAST(${text} AS DECIMAL(18, 4)) IS NOT NULL))`;
+}
 
 /** The date formats that read a column: ISO 8601 first, then the candidates reading at least 99% of its values. */
 async function dateReadings(db: Database, column: string): Promise<{ iso: number; formats: { format: string; share: number }[]; values: number }> {
@@ -137,7 +155,8 @@ async function fits(db: Database, column: string, type: string): Promise<boolean
     return r.values > 0 && (r.iso >= 0.9 || r.formats.length > 0);
   }
   if (type === 'decimal') {
-    const s = await share(db, column, Object.values(NUMBER_PATTERNS).join(' OR '));
+    // A number as one of the patterns writes it, or as any separators a configuration can give read it.
+    const s = await share(db, column, [...Object.values(NUMBER_PATTERNS), ...SEPARATORS.map(readsAs)].join(' OR '));
     return s.values > 0 && s.share >= 0.9;
   }
   if (type === 'boolean') {
@@ -176,19 +195,64 @@ async function detectNumbers(db: Database, columns: string[]): Promise<{ decimal
   };
   const names = columns.map((c) => `"${c}"`).join(', ');
   // A value with one or two digits after a comma is written with a decimal comma; with a point, a decimal point.
-  const commas = await tally(`regexp_full_match(v, '[-+]?[$€£]?\\s*[0-9.  ]*[0-9],[0-9]{1,2}\\s*[€$£]?')`);
-  const points = await tally(`regexp_full_match(v, '[-+]?[$€£]?\\s*[0-9, ]*[0-9]\\.[0-9]{1,2}\\s*[€$£]?')`);
+  const commas = await tally(`regexp_full_match(v, '[-+]?[$€£¥]?\\s*[-+]?[0-9.  '']*[0-9],[0-9]{1,2}\\s*[€$£¥]?')`);
+  const points = await tally(`regexp_full_match(v, '[-+]?[$€£¥]?\\s*[-+]?[0-9,  '']*[0-9]\\.[0-9]{1,2}\\s*[€$£¥]?')`);
   const decimal: Finding<'.' | ','> = commas > points
     ? { value: ',', evidence: `${count(commas)} values of ${names} end in a comma and one or two digits (against ${count(points)} with a point)` }
     : { value: '.', evidence: points ? `${count(points)} values of ${names} end in a point and one or two digits${commas ? ` (against ${count(commas)} with a comma)` : ''}` : `no value of ${names} shows a decimal separator: a point assumed` };
   const grouped = decimal.value === ','
     ? [{ sep: '.', n: await tally(NUMBER_PATTERNS.commaThousands) }, { sep: ' ', n: await tally(NUMBER_PATTERNS.spaceThousands) }]
-    : [{ sep: ',', n: await tally(NUMBER_PATTERNS.pointThousands) }];
+    : [{ sep: ',', n: await tally(NUMBER_PATTERNS.pointThousands) }, { sep: "'", n: await tally(NUMBER_PATTERNS.apostropheThousands) }];
   const found = grouped.filter((g) => g.n > 0).sort((a, b) => b.n - a.n)[0];
   const thousands: Finding<string> = found
     ? { value: found.sep, evidence: `${count(found.n)} values group their thousands with ${found.sep === ' ' ? 'spaces' : `"${found.sep}"`}` }
     : { value: '', evidence: 'no value groups its thousands' };
-  return { decimal, thousands };
+  return checkEveryValue(db, columns, { decimal, thousands });
+}
+
+/**
+ * The separators guessed from the telling values, checked on every sampled
+ * value as `run` will read it (a currency sign dropped): when they leave
+ * some unread and others read more, the ones that read the most are taken;
+ * either way the evidence says how many values they read.
+ */
+async function checkEveryValue(db: Database, columns: string[], guess: { decimal: Finding<'.' | ','>; thousands: Finding<string> }) {
+  const reads = async (sep: { decimal: '.' | ','; thousands: string }) => {
+    let n = 0;
+    let values = 0;
+    for (const c of columns) {
+      const s = await share(db, c, readsAs(sep));
+      n += Math.round(s.share * s.values);
+      values += s.values;
+    }
+    return { n, values };
+  };
+  const guessed = { decimal: guess.decimal.value, thousands: guess.thousands.value };
+  let best = { sep: guessed, ...(await reads(guessed)) };
+  if (best.n < best.values) {
+    for (const sep of SEPARATORS) {
+      const r = await reads(sep);
+      if (r.n > best.n) best = { sep, ...r };
+    }
+  }
+  const unread = async () => {
+    for (const c of columns) {
+      const v = await db.value<string | null>(`SELECT v FROM (SELECT trim(${ident(c)}) AS v FROM inspect_sample) WHERE v IS NOT NULL AND v <> '' AND NOT ${readsAs(best.sep)} LIMIT 1`);
+      if (v !== null && v !== undefined) return v;
+    }
+    return undefined;
+  };
+  const left = best.n < best.values ? await unread() : undefined;
+  const said = best.n === best.values
+    ? `they read all ${count(best.values)} sampled values`
+    : `they read ${count(best.n)} of ${count(best.values)} sampled values${left === undefined ? '' : ` (not, for one: '${left.slice(0, 40)}')`}`;
+  const changed = best.sep.decimal !== guessed.decimal || best.sep.thousands !== guessed.thousands;
+  const why = (what: string, kept: string) => (changed ? `${what}, the separators that read the most values (${kept} read fewer)` : what);
+  const shownSep = (t: string) => (t === '' ? 'none' : t === ' ' ? 'space' : `"${t}"`);
+  return {
+    decimal: { value: best.sep.decimal, evidence: changed ? why(`decimal "${best.sep.decimal}" and thousands ${shownSep(best.sep.thousands)}: ${said}`, `decimal "${guessed.decimal}", thousands ${shownSep(guessed.thousands)}`) : `${guess.decimal.evidence}; ${said}` },
+    thousands: { value: best.sep.thousands, evidence: changed ? `see decimal: ${said}` : guess.thousands.evidence },
+  };
 }
 
 /**

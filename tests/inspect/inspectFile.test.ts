@@ -60,6 +60,47 @@ describe('the shapes shops export', () => {
   });
 });
 
+describe('separators guessed from every sampled value, with or without a currency sign', () => {
+  const header = 'order_id;customer_id;order_ts;amount';
+  const file = (dir: string, name: string, amounts: string[], delimiter = ';') =>
+    writeFile(dir, name, [header.replaceAll(';', delimiter), ...amounts.map((a, i) => [`O${i}`, `c${i % 7}`, `2025-03-${String(1 + (i % 28)).padStart(2, '0')}`, a].join(delimiter))].join('\n') + '\n');
+
+  test("a ';' file of '€12,05' and four '€1.234,50' (issue 26): decimal comma, thousands point, every value read", async () => {
+    await withTempDir((dir) => withDb(async (db) => {
+      const amounts = [...Array.from({ length: 96 }, (_, i) => `€${12 + (i % 9)},05`), '€1.234,50', '€1.234,50', '€1.234,50', '€1.234,50'];
+      const f = await inspectFile(db, 'orders', file(dir, 'eu.csv', amounts));
+      expect(f.refusals).toEqual([]);
+      expect([f.columns.amount?.value, f.decimal?.value, f.thousands?.value]).toEqual(['amount', ',', '.']);
+      expect(f.thousands!.evidence).toBe('4 values group their thousands with "."');
+      expect(f.decimal!.evidence).toContain('they read all 100 sampled values');
+    }));
+  });
+
+  test("a few lines only, every amount with its sign: mapped, not refused, since run reads them", async () => {
+    await withTempDir((dir) => withDb(async (db) => {
+      const eu = await inspectFile(db, 'orders', file(dir, 'few-eu.csv', ['€12,05', '€1.234,50', '€1.234,50', '€1.234,50', '€1.234,50']));
+      expect(eu.refusals).toEqual([]);
+      expect([eu.columns.amount?.value, eu.decimal?.value, eu.thousands?.value]).toEqual(['amount', ',', '.']);
+      const us = await inspectFile(db, 'orders', file(dir, 'few-us.csv', ['"$1,234.50"', '$12.05', '$7.00'], ','));
+      expect(us.refusals).toEqual([]);
+      expect([us.columns.amount?.value, us.decimal?.value, us.thousands?.value]).toEqual(['amount', '.', ',']);
+      expect(us.decimal!.evidence).toContain('they read all 3 sampled values');
+    }));
+  });
+
+  test('when the telling values mislead, the separators that read the most sampled values are taken, and said', async () => {
+    await withTempDir((dir) => withDb(async (db) => {
+      // A decimal comma, and thousands grouped with an apostrophe, which the telling values do not show: 1'234,50 would be left unread.
+      const f = await inspectFile(db, 'orders', file(dir, 'swiss.csv', ["1'234,50", "2'500,00", '12,05', '7,10', '8,15']));
+      expect([f.decimal?.value, f.thousands?.value]).toEqual([',', "'"]);
+      expect(f.decimal!.evidence).toBe(`decimal "," and thousands "'": they read all 5 sampled values, the separators that read the most values (decimal ",", thousands none read fewer)`);
+      // Separators that leave a value unread whatever they are say which value.
+      const odd = await inspectFile(db, 'orders', file(dir, 'odd.csv', [...Array.from({ length: 9 }, (_, i) => `${i + 3},05`), 'n/a']));
+      expect(odd.decimal!.evidence).toContain("they read 9 of 10 sampled values (not, for one: 'n/a')");
+    }));
+  });
+});
+
 describe('repeated lines', () => {
   test('inspect says how many lines repeat another exactly, and that in line items they count', async () => {
     await withTempDir((dir) => withDb(async (db) => {
