@@ -7,7 +7,7 @@ export interface MisreadLimits {
   maxRejectedShare?: number;
   /** Of its lines, rejected with an amount that is a number written with other separators than the configuration's. */
   maxMisreadAmountShare?: number;
-  /** Of its value (the absolute amounts of every line, the rejected ones read leniently), in rejected lines. */
+  /** Of its value (the absolute amounts of every line, the rejected ones read leniently), in rejected lines (a key's other version, its first line kept, aside). */
   maxRejectedValueShare?: number;
 }
 
@@ -77,7 +77,9 @@ export async function weighRejected(db: Database, relation: string, kind: string
     weight.misreadAmounts = Number(misread?.n ?? 0);
     if (misread?.line != null) weight.misreadExample = { line: Number(misread.line), value: String(misread.value) };
     const value = await db.one<{ rejected: number | null; accepted: number | null }>(`SELECT
-        (SELECT sum(abs(coalesce(CAST(typed AS DOUBLE), amount_lenient, quantity_lenient * price_lenient))) FROM rejected_amounts) AS rejected,
+        (SELECT sum(abs(coalesce(CAST(typed AS DOUBLE), amount_lenient, quantity_lenient * price_lenient))) FROM rejected_amounts
+          -- another version of an order kept from an earlier line: its value is not lost
+          WHERE NOT coalesce(regexp_full_match(reason_class, '[a-z_]+_repeated_with_other_values'), false)) AS rejected,
         (SELECT sum(abs(CAST(amount AS DOUBLE))) FROM checked WHERE status <> 'rejected') AS accepted`);
     const rejectedValue = Number(value?.rejected ?? 0);
     const total = rejectedValue + Number(value?.accepted ?? 0);
@@ -100,15 +102,17 @@ export function misreadReason(w: RejectedWeight, limits: MisreadLimits, kind: st
   const n = (v: number) => v.toLocaleString('en-US');
   const reasons: string[] = [];
   const share = w.rejected / w.rowsRead;
-  if (limits.maxRejectedShare !== undefined && share > limits.maxRejectedShare) {
-    reasons.push(`${n(w.rejected)} of its ${n(w.rowsRead)} lines (${pct(share)}) were rejected, more than ingest.maxRejectedShare (${pct(limits.maxRejectedShare)})`);
+  const tooMany = limits.maxRejectedShare !== undefined && share > limits.maxRejectedShare;
+  if (tooMany) {
+    reasons.push(`${n(w.rejected)} of its ${n(w.rowsRead)} lines (${pct(share)}) were rejected, more than ingest.maxRejectedShare (${pct(limits.maxRejectedShare!)})`);
   }
   const misread = w.misreadAmounts / w.rowsRead;
   if (limits.maxMisreadAmountShare !== undefined && w.misreadAmounts > 0 && misread > limits.maxMisreadAmountShare) {
     const example = w.misreadExample ? ` (such as '${w.misreadExample.value}' at line ${w.misreadExample.line})` : '';
     reasons.push(`${n(w.misreadAmounts)} of its ${n(w.rowsRead)} lines (${pct(misread)}) hold amounts written as numbers the configuration cannot read${example}, more than ingest.maxMisreadAmountShare (${pct(limits.maxMisreadAmountShare)}): formats.${kind} reads a decimal '${format.decimal}' and ${format.thousands ? `thousands '${format.thousands}'` : 'no thousands separator'}`);
   }
-  if (limits.maxRejectedValueShare !== undefined && w.valueShare > limits.maxRejectedValueShare) {
+  // The value weighs lines only under the line-share limit: past it, it would say the same again.
+  if (!tooMany && limits.maxRejectedValueShare !== undefined && w.valueShare > limits.maxRejectedValueShare) {
     reasons.push(`its ${n(w.rejected)} rejected line${w.rejected === 1 ? '' : 's'} hold ${pct(w.valueShare)} of the file's value (its amounts read as well as they can be), more than ingest.maxRejectedValueShare (${pct(limits.maxRejectedValueShare)})`);
   }
   return reasons.length ? reasons.join('; and ') : undefined;

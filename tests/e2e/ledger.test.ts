@@ -183,7 +183,7 @@ describe("revenue reconciles to the ledger: a gift retailer's raw export", () =>
       expect(readFileSync(join(out, 'run_manifest.json'), 'utf8')).toBe(before.manifest);
       const after = await stored(db);
       expect({ ...after, runs: undefined }).toEqual({ ...once, runs: undefined });
-      expect(after.runs).toEqual(['succeeded', 'succeeded', 'failed']);
+      expect(after!.runs).toEqual(['succeeded', 'succeeded', 'failed']);
     });
   }, 300_000);
 });

@@ -99,7 +99,9 @@ describe('a misread file never publishes', () => {
       };
       const asOrders = await run('as-orders', (c) => {
         c.formats.orders.grain = 'order';
+        // UnitPrice read as the amount (a column is read as one contract column only: unit_price no longer maps it).
         c.columns.orders.amount = 'UnitPrice';
+        delete c.columns.orders.unit_price;
       });
       expect(asOrders.code).toBe(1);
       expect(asOrders.errors).toMatch(/lines \(\d+%\) were rejected, more than ingest.maxRejectedShare \(5.0%\): the file was probably misread/);
@@ -146,9 +148,9 @@ describe('a misread file never publishes', () => {
   }, 120_000);
 });
 
-/** A configuration that lets every row of a small bad file be rejected without the share limit stopping first. */
+/** A configuration that lets every row of a small bad file be rejected without the misread-file stop stopping first. */
 function writeConfig(dir: string): string {
   const path = join(dir, 'lenient.json');
-  writeFileSync(path, JSON.stringify({ ingest: { maxRejectedShare: 1 } }));
+  writeFileSync(path, JSON.stringify({ ingest: { maxRejectedShare: 1, maxMisreadAmountShare: 1, maxRejectedValueShare: 1 } }));
   return path;
 }

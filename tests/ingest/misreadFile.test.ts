@@ -125,13 +125,25 @@ describe('a stop that weighs what was rejected', () => {
     expect(r.stored).toMatchObject({ orders: 0, rejected: 3 });
   });
 
+  test("a key repeated with another value is not lost value: its first line is kept", async () => {
+    const lines = [...orders(99), 'O0,c0,2025-01-01,99999.99,USD'];
+    const r = await ingest('orders', ['order_id,customer_id,order_ts,amount,currency', ...lines].join('\n') + '\n');
+    expect(r.error).toBeUndefined();
+    expect(r.file).toMatchObject({ rows_read: 100, rows_accepted: 99, rows_rejected: 1 });
+  });
+
   test('the weights in words: each limit passed is said, none when under them', () => {
     const w = { rowsRead: 1000, rejected: 30, misreadAmounts: 20, misreadExample: { line: 7, value: '$1,234.50' }, valueShare: 0.1 };
     expect(misreadReason(w, LIMITS, 'orders', { decimal: ',', thousands: '.', dateFormats: [] })).toBe(
       "20 of its 1,000 lines (2.0%) hold amounts written as numbers the configuration cannot read (such as '$1,234.50' at line 7), more than ingest.maxMisreadAmountShare (1.0%): formats.orders reads a decimal ',' and thousands '.'",
     );
     expect(misreadReason({ ...w, misreadAmounts: 5 }, LIMITS, 'orders', { decimal: '.', thousands: '', dateFormats: [] })).toBeUndefined();
+    // Past the line share, the value is not said again; the amounts that do not read are, with the separators configured.
     expect(misreadReason({ ...w, misreadAmounts: 0, rejected: 60, valueShare: 0.5 }, LIMITS, 'orders', { decimal: '.', thousands: '', dateFormats: [] }))
-      .toBe("60 of its 1,000 lines (6.0%) were rejected, more than ingest.maxRejectedShare (5.0%); and its 60 rejected lines hold 50% of the file's value (its amounts read as well as they can be), more than ingest.maxRejectedValueShare (20%)");
+      .toBe('60 of its 1,000 lines (6.0%) were rejected, more than ingest.maxRejectedShare (5.0%)');
+    expect(misreadReason({ ...w, rejected: 60, valueShare: 0.5 }, LIMITS, 'orders', { decimal: '.', thousands: '', dateFormats: [] }))
+      .toBe("60 of its 1,000 lines (6.0%) were rejected, more than ingest.maxRejectedShare (5.0%); and 20 of its 1,000 lines (2.0%) hold amounts written as numbers the configuration cannot read (such as '$1,234.50' at line 7), more than ingest.maxMisreadAmountShare (1.0%): formats.orders reads a decimal '.' and no thousands separator");
+    expect(misreadReason({ ...w, misreadAmounts: 0, valueShare: 0.5 }, LIMITS, 'orders', { decimal: '.', thousands: '', dateFormats: [] }))
+      .toBe("its 30 rejected lines hold 50% of the file's value (its amounts read as well as they can be), more than ingest.maxRejectedValueShare (20%)");
   });
 });
