@@ -102,6 +102,7 @@ const DUCKDB_REASONS: [RegExp, string][] = [
   [/Disk quota exceeded/i, 'EDQUOT'],
   [/Read-only file system/i, 'EROFS'],
   [/Permission denied/i, 'EACCES'],
+  [/Is a directory/i, 'EISDIR'],
 ];
 
 /**

@@ -31,4 +31,7 @@ test('every error of the file system is told in words: a folder where a file was
   expect(outputError(folder, '--out', '/data/out')?.message).toBe('cannot write --out /data/out is a folder: give --out a file name (such as /data/out/list.csv) (EISDIR)');
   expect(outputError(odd, '--out', '/nfs/x.csv')).toMatchObject({ exitCode: 1, message: 'cannot write --out /nfs/x.csv: the system refused it (ESTALE)' });
   expect(outputError(new Error('no code'), '--out', 'x')).toBeUndefined();
+  // DuckDB's COPY to a folder (fidelio features --out): its words, mapped.
+  const copy = new Error('IO Error: Cannot open file "/data/f.csv": Is a directory');
+  expect(storageError(copy)).toMatchObject({ exitCode: 2, message: expect.stringMatching(/^cannot use \/data\/f\.csv: it is a folder, where a file was expected \(EISDIR\)/) });
 });
