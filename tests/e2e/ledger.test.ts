@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { Database } from '../../pipeline/db/Database.js';
+import { writeExport } from '../../pipeline/demo/exportShapes.js';
 import { runCli } from '../helpers/cli.js';
 import { withTempDir } from '../helpers/withDb.js';
 
@@ -213,4 +214,37 @@ describe('settings that would publish wrong numbers are refused before anything 
       expect(existsSync(join(dir, 'out'))).toBe(false);
     });
   }, 60_000);
+});
+
+describe('amounts with a currency sign, from inspect to publication', () => {
+  test("the European export with '€' before each amount: thousands points read, monthly revenue the file's own sum to the cent", async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, 'eu.csv');
+      writeExport('european', path, 4, 150);
+      const [header, ...rows] = readFileSync(path, 'utf8').trim().split('\n');
+      const signed = rows.map((r) => r.split(';').map((v, i) => (i === 3 ? `€${v}` : v)).join(';'));
+      writeFileSync(path, [header, ...signed].join('\n') + '\n');
+      // The file's own sum, read from its text: €1.234,56 is 123,456 cents; the month of dd/mm/yyyy.
+      const expected: Record<string, number> = {};
+      for (const r of signed) {
+        const f = r.split(';');
+        const [, m, y] = f[2]!.split(' ')[0]!.split('/');
+        const cents = Number(f[3]!.replace('€', '').replaceAll('.', '').replace(',', ''));
+        expected[`${y}-${m}`] = (expected[`${y}-${m}`] ?? 0) + cents;
+      }
+      expect(signed.some((r) => /€\d{1,3}\.\d{3},\d\d/.test(r))).toBe(true);
+      const inspected = await runCli(['inspect', '--orders', path]);
+      expect(inspected.code).toBe(0);
+      expect(inspected.stdout).toMatch(/decimal: ","/);
+      expect(inspected.stdout).toMatch(/thousands: "\."/);
+      const config = join(dir, 'eu.yaml');
+      writeFileSync(config, inspected.stdout);
+      const run = await runCli(['run', '--config', config, '--db', join(dir, 'f.duckdb'), '--out', join(dir, 'out'), '--models', join(dir, 'models')]);
+      expect(run.errors).toBe('');
+      expect(run.code).toBe(0);
+      const manifest = JSON.parse(readFileSync(join(dir, 'out', 'run_manifest.json'), 'utf8'));
+      expect(manifest.inputs[0]).toMatchObject({ rows_read: signed.length, rows_rejected: 0 });
+      expect(published(join(dir, 'out'))).toEqual(Object.fromEntries(Object.entries(expected).filter(([, v]) => v !== 0)));
+    });
+  }, 120_000);
 });
