@@ -46,6 +46,14 @@ describe('a file with more than ingest.maxRejectedShare of its lines rejected, a
     expect(r.stored).toMatchObject({ orders: 0, rejected: 6 });
   });
 
+  test('the text pass: lines that cannot be split into the columns', async () => {
+    const lines = [...orders(94), ...Array.from({ length: 6 }, (_, i) => `B${i},b${i},2025-01-01,10.00,USD,extra`)];
+    const r = await ingest('orders', ['order_id,customer_id,order_ts,amount,currency', ...lines].join('\n') + '\n');
+    expect(r.error).toMatch(/6 of its 100 lines \(6\.0%\) were rejected/);
+    expect(r.error).toContain('too_many_columns');
+    expect(r.stored).toMatchObject({ orders: 0, rejected: 6 });
+  });
+
   test('the check of repeated keys: an order id repeated with other values', async () => {
     const lines = [...orders(94), ...Array.from({ length: 6 }, (_, i) => `O${i},c${i},2025-01-01,99.00,USD`)];
     const r = await ingest('orders', ['order_id,customer_id,order_ts,amount,currency', ...lines].join('\n') + '\n');
