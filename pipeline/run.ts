@@ -66,7 +66,7 @@ export async function runPipeline(config: Config, log: Logger, runTime = new Dat
     const db = await Database.open(config.db, { ...config.duckdb, timezone: config.timezone });
     const budget = new RunBudget(config.run.maxMinutes);
     const disarm = budget.arm(db);
-    const unlisten = onStopSignals(budget, lock, log);
+    const unlisten = onStopSignals(budget, log);
     try {
       const manifest = await runStages(db, config, log, runTime, runId, publication, options, budget, lock.takenOver);
       return { manifest, outDir: publication.out };
@@ -84,16 +84,14 @@ export async function runPipeline(config: Config, log: Logger, runTime = new Dat
  * SIGINT and SIGTERM stop the run the way its budget does (RunBudget.interrupt):
  * the running query is interrupted, no further step starts, and the run is
  * recorded as interrupted before its locks are released. A second signal
- * does not wait: the locks are released and the process exits (130 or 143);
- * the next run removes the unfinished release and records the run.
+ * does not wait: the process exits (130 or 143) as a killed one would, its
+ * locks left for the next run to take over, which records it as killed and
+ * removes its unfinished release.
  */
-function onStopSignals(budget: RunBudget, lock: RunLock, log: Logger): () => void {
+function onStopSignals(budget: RunBudget, log: Logger): () => void {
   const codes: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
   const handler = (signal: NodeJS.Signals) => {
-    if (budget.interruptedBy()) {
-      lock.release();
-      process.exit(codes[signal]);
-    }
+    if (budget.interruptedBy()) process.exit(codes[signal]);
     log.warn({ signal }, `${signal} received: stopping the run (the previous publication stays); a second ${signal} stops at once`);
     budget.interrupt(signal);
   };
