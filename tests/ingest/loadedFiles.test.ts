@@ -150,3 +150,20 @@ describe('settingsKey', () => {
     for (const v of variants) expect(settingsKey(v)).not.toBe(settingsKey(base));
   });
 });
+
+test('a line-items file loaded by a release that dropped repeated lines is read again, and its repeated line counts', async () => {
+  await withTempDir((dir) => withDb(async (db) => {
+    const lineItems: IngestOptions = { ...options, formats: { ...options.formats, orders: { ...options.formats.orders, grain: 'line' } } };
+    const path = writeFile(dir, 'lines.csv', 'order_id,customer_id,order_ts,product_id,quantity,unit_price\nI1,c1,2025-01-01,P1,2,2.50\nI1,c1,2025-01-01,P1,2,2.50\nI1,c1,2025-01-01,P2,1,4.00\n');
+    const [first] = await ingestInputs(db, { orders: [path] }, lineItems, silentLogger);
+    expect(first).toMatchObject({ rows_read: 3, rows_accepted: 3, rows_duplicate: 0 });
+    expect(await db.value(`SELECT CAST(amount AS VARCHAR) FROM orders`)).toBe('14.00');
+    // The load as an older release recorded it (reading version 1), its order without the repeat.
+    await db.run(`UPDATE loaded_files SET settings = '[1,' || substr(settings, 4)`);
+    await db.run(`DELETE FROM order_lines WHERE source_line = 3; UPDATE orders SET amount = 9.00, amount_original = 9.00, line_count = 2, lines_hash = 0`);
+    const [again] = await ingestInputs(db, { orders: [path] }, { ...lineItems, runId: 'run-2' }, silentLogger);
+    expect(again!.already_loaded).toBeUndefined();
+    expect(again).toMatchObject({ rows_read: 3, rows_updated: 3, orders_updated: 1 });
+    expect(await db.value(`SELECT CAST(amount AS VARCHAR) FROM orders`)).toBe('14.00');
+  }));
+});
