@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { to as copyTo } from 'pg-copy-streams';
 import { connectPostgres, pgIdent, postgresError, redactUrl } from '../db/postgres.js';
-import { UsageError } from '../errors.js';
+import { FidelioError, UsageError } from '../errors.js';
 
 /**
  * Inputs read from a shop's PostgreSQL database: an input entry
@@ -85,7 +85,7 @@ export async function exportSources(url: string | undefined, entries: string[]):
     return { files, cleanup };
   } catch (err) {
     cleanup();
-    throw err;
+    throw err instanceof FidelioError ? err : postgresError(err, url, 'reading inputs from PostgreSQL');
   } finally {
     await client.end().catch(() => undefined);
   }
