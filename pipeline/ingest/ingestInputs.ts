@@ -86,10 +86,21 @@ async function planFiles(db: Database, inputs: IngestInputs, options: IngestOpti
     const patterns = inputs[kind] ?? [];
     if (patterns.length === 0) continue;
     const format = options.formats[kind];
-    const files = await resolveInputs(db, patterns.filter((p) => !isPostgresSource(p)));
-    // A PostgreSQL source is a CSV file of its rows (comma-separated UTF-8, whatever the kind's file format says).
-    const sources = patterns.filter(isPostgresSource).map((p) => exported.get(`${kind}\n${p}`)!);
-    for (const { path, name, csv } of [...files.map((f) => ({ path: f, name: f, csv: false })), ...sources.map((s) => ({ ...s, csv: true }))]) {
+    // In the list's order (a key given twice ends as the later gives it); a PostgreSQL source is a CSV
+    // file of its rows (comma-separated UTF-8, whatever the kind's file format says).
+    const items: { path: string; name: string; csv: boolean }[] = [];
+    const seen = new Set<string>();
+    for (const pattern of patterns) {
+      if (isPostgresSource(pattern)) {
+        items.push({ ...exported.get(`${kind}\n${pattern}`)!, csv: true });
+        continue;
+      }
+      for (const file of await resolveInputs(db, [pattern])) {
+        if (!seen.has(file)) items.push({ path: file, name: file, csv: false });
+        seen.add(file);
+      }
+    }
+    for (const { path, name, csv } of items) {
       const fileFormat = csv ? { ...format, delimiter: ',', encoding: 'utf-8' as const } : format;
       const header = await readHeader(db, path, formatOf(path), fileFormat.delimiter, fileFormat.encoding, kind);
       const mapping = options.columns[kind];

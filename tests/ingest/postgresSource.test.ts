@@ -1,4 +1,4 @@
-import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -124,4 +124,16 @@ test('a wrong password or a missing table stops the ingest with the reason, the 
   const missing = await exportSources(url, ['postgres:table=shop.nothing']).catch((e: Error) => e.message);
   expect(missing).toMatch(/^reading postgres:\/\/reader@127\.0\.0\.1:\d+\/shop \(table shop\.nothing\): PostgreSQL at .*: relation "shop\.nothing" does not exist$/);
   expect(missing).not.toContain(SECRET);
+});
+
+test('files and PostgreSQL sources are read in the order given: a key both give ends as the later gives it', async () => {
+  const file = join(dir, 'one-order.csv');
+  writeFileSync(file, 'order_id,customer_id,order_ts,amount\nZ1,C1,2025-03-01T10:00:00Z,1.00\n');
+  const source = `postgres:query=SELECT 'Z1' AS order_id, 'C1' AS customer_id, TIMESTAMPTZ '2025-03-01 10:00:00+00' AS order_ts, 2.00 AS amount`;
+  for (const [orders, amount] of [[[file, source], '2.00'], [[source, file], '1.00']] as const) {
+    await withDb(async (db) => {
+      await ingestInputs(db, { orders: [...orders] }, { ...TEST_INGEST, postgresUrl: url }, silentLogger);
+      expect(await db.value(`SELECT CAST(amount AS VARCHAR) FROM orders WHERE order_id = 'Z1'`)).toBe(amount);
+    });
+  }
 });
