@@ -54,10 +54,19 @@ export async function startPostgres(options: { durable?: boolean } = {}): Promis
   if (root) chownSync(pwfile, Number(execFileSync('id', ['-u', 'postgres']).toString().trim()), 0);
   const data = join(dir, 'data');
   as(join(BIN, 'initdb'), ['-D', data, '-U', 'fidelio_admin', '--pwfile', pwfile, '--auth-host=scram-sha-256', '--auth-local=trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']);
-  const port = await freePort();
-  // Tests need no durability; a benchmark keeps PostgreSQL's own (fsync, full pages), with room for a million rows' WAL.
-  const settings = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_wal_size=4GB -c deadlock_timeout=200ms${options.durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off'}`;
-  as(join(BIN, 'pg_ctl'), ['-D', data, '-o', settings, '-l', join(dir, 'log'), '-w', '-t', '60', 'start']);
+  // A port found free may be taken by another test file's server before this one binds it: then another port.
+  let port = 0;
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort();
+    // Tests need no durability; a benchmark keeps PostgreSQL's own (fsync, full pages), with room for a million rows' WAL.
+    const settings = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_wal_size=4GB -c deadlock_timeout=200ms${options.durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off'}`;
+    try {
+      as(join(BIN, 'pg_ctl'), ['-D', data, '-o', settings, '-l', join(dir, 'log'), '-w', '-t', '60', 'start']);
+      break;
+    } catch (err) {
+      if (attempt === 3) throw err;
+    }
+  }
   const url = (user: string, password: string, db = 'postgres') => `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/${db}`;
   return {
     port,
