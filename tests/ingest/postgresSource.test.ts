@@ -34,6 +34,9 @@ beforeAll(async () => {
     'CREATE SCHEMA shop',
     // The shop's own typed table, as an application would keep it.
     `CREATE TABLE shop.orders (order_id text PRIMARY KEY, customer_id text, order_ts timestamptz NOT NULL, amount numeric(12,2) NOT NULL, currency text, category text, channel text, discount_used boolean)`,
+    `CREATE TABLE shop.customers (customer_id text PRIMARY KEY, signup_date date, birth_date date, country text, acquisition_channel text)`,
+    `CREATE TABLE shop.tickets (ticket_id text PRIMARY KEY, customer_id text NOT NULL, opened_ts timestamptz NOT NULL, kind text, resolved boolean)`,
+    `CREATE TABLE shop.referrals (referrer_id text NOT NULL, referred_id text NOT NULL, date date)`,
     // A table of text, as a careless export would leave it: the rows fidelio must reject, with reasons.
     `CREATE TABLE shop.raw_orders (n int, order_id text, customer_id text, order_ts text, amount text)`,
     'GRANT USAGE ON SCHEMA shop TO reader', 'GRANT SELECT ON ALL TABLES IN SCHEMA shop TO reader',
@@ -43,7 +46,9 @@ beforeAll(async () => {
   files = generateDemoData(dir, { customers: 800, seed: 42, months: 30 });
   const c = await admin();
   try {
-    await pipeline(createReadStream(files.orders), c.query(copyFrom('COPY shop.orders FROM STDIN WITH (FORMAT csv, HEADER true)')));
+    for (const kind of ['orders', 'customers', 'tickets', 'referrals'] as const) {
+      await pipeline(createReadStream(files[kind]), c.query(copyFrom(`COPY shop.${kind} FROM STDIN WITH (FORMAT csv, HEADER true)`)));
+    }
   } finally {
     await c.end();
   }
@@ -65,19 +70,24 @@ test('a PostgreSQL input without a database to read it from is a usage error', a
   await expect(exportSources(undefined, ['postgres:table=shop.orders'])).rejects.toThrow(/no database is given: set ingest.postgres.url in the configuration or FIDELIO_SOURCE_POSTGRES_URL/);
 });
 
-test("the demo's orders read from a PostgreSQL table publish the same scores as the same rows from their CSV file", async () => {
-  const inputs = { customers: [files.customers], tickets: [files.tickets], referrals: [files.referrals] };
-  const fromCsv = await stagedRun('score', { neural: false, orders: [files.orders], ...inputs });
-  const fromPg = await stagedRun('score', { neural: false, orders: ['postgres:table=shop.orders'], ...inputs, ingest: { postgres: { url } } });
+test("the demo's orders, customers, tickets and referrals read from PostgreSQL tables publish the same scores as the same rows from their CSV files", async () => {
+  const fromCsv = await stagedRun('score', { neural: false, orders: [files.orders], customers: [files.customers], tickets: [files.tickets], referrals: [files.referrals] });
+  const fromPg = await stagedRun('score', {
+    neural: false, orders: ['postgres:table=shop.orders'], customers: ['postgres:table=shop.customers'], tickets: ['postgres:table=shop.tickets'],
+    // A query, as a shop whose referrals need a join or a filter would write it.
+    referrals: ['postgres:query=SELECT referrer_id, referred_id, date AS referral_date FROM shop.referrals'], ingest: { postgres: { url } },
+  });
   try {
-    const [a, b] = [fromCsv.state.inputs!.find((f) => f.kind === 'orders')!, fromPg.state.inputs!.find((f) => f.kind === 'orders')!];
-    expect(b.path).toBe(`postgres://reader@127.0.0.1:${server.port}/shop (table shop.orders)`);
+    for (const kind of ['orders', 'customers', 'tickets', 'referrals'] as const) {
+      const [a, b] = [fromCsv.state.inputs!.find((f) => f.kind === kind)!, fromPg.state.inputs!.find((f) => f.kind === kind)!];
+      expect(b.path, kind).toMatch(new RegExp(`^postgres://reader@127\\.0\\.0\\.1:${server.port}/shop \\((table shop\\.${kind}|query: SELECT referrer_id.*)\\)$`));
+      expect({ read: b.rows_read, accepted: b.rows_accepted, rejected: b.rows_rejected }, kind).toEqual({ read: a.rows_read, accepted: a.rows_accepted, rejected: 0 });
+      expect(a.rows_accepted, kind).toBeGreaterThan(kind === 'orders' ? 4000 : 50);
+    }
     expect(JSON.stringify(fromPg.state.inputs)).not.toContain(SECRET);
-    expect({ read: b.rows_read, accepted: b.rows_accepted, rejected: b.rows_rejected }).toEqual({ read: a.rows_read, accepted: a.rows_accepted, rejected: 0 });
-    expect(a.rows_accepted).toBeGreaterThan(4000);
     const rows = async (run: typeof fromCsv, sql: string) => JSON.stringify(await run.db.all(sql), (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
     // Where each order came from differs (file and line, table and row); everything else is the same.
-    for (const sql of ['SELECT * EXCLUDE (source_file, source_line) FROM orders ORDER BY order_id', 'SELECT * FROM customer_scores ORDER BY customer_id', 'SELECT * FROM personas ORDER BY persona_id']) {
+    for (const sql of ['SELECT * EXCLUDE (source_file, source_line) FROM orders ORDER BY order_id', 'SELECT * FROM customer_scores ORDER BY customer_id', 'SELECT * FROM personas ORDER BY persona_id', 'SELECT customer_id, signup_date, birth_date, country, acquisition_channel FROM customers ORDER BY customer_id', 'SELECT * FROM segment_personas ORDER BY segment, persona_id']) {
       expect(await rows(fromPg, sql), sql).toBe(await rows(fromCsv, sql));
     }
     expect(await fromPg.db.value('SELECT count(*) FROM customer_scores')).toBe(800);
