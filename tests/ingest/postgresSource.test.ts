@@ -105,7 +105,9 @@ test('rows read from a query go through the same validation: rejected with their
       (2, 'A2', 'C1', '2025-03-02 10:00:00+00', '12,50'),
       (3, 'A3', 'C2', 'yesterday', '5.00'),
       (4, 'A4', E'C\\u0007', '2025-03-03 10:00:00+00', '7.00'),
-      (5, 'A5', $1, '2025-03-04 10:00:00+00', '9.00')`, [`x'); DROP TABLE shop.orders; --`]);
+      (5, 'A5', $1, '2025-03-04 10:00:00+00', '9.00'),
+      (6, E'A6\nsecond line', 'C3', '2025-03-05 10:00:00+00', '3.00'),
+      (7, 'A7', 'C3', '2025-03-06 10:00:00+00', '4.00')`, [`x'); DROP TABLE shop.orders; --`]);
   } finally {
     await c.end();
   }
@@ -113,16 +115,20 @@ test('rows read from a query go through the same validation: rejected with their
   await withDb(async (db) => {
     const [ingest] = await ingestInputs(db, { orders: [query] }, { ...TEST_INGEST, postgresUrl: url }, silentLogger);
     const name = `postgres://reader@127.0.0.1:${server.port}/shop (query: SELECT order_id, customer_id, order_ts, amount FROM shop.raw_orders ORDER BY n)`;
-    expect(ingest).toMatchObject({ path: name, rows_read: 5, rows_accepted: 2, rows_rejected: 3, rows_duplicate: 0 });
+    // A value with a line break spans two lines of the export: both are rejected, each counted (7 rows, 8 lines).
+    expect(ingest).toMatchObject({ path: name, rows_read: 8, rows_accepted: 3, rows_rejected: 5, rows_duplicate: 0 });
     const rejected = await db.all<{ file: string; line: number; reason_class: string }>('SELECT file, line, reason_class FROM rejected_rows ORDER BY line');
     expect(rejected.map((r) => [r.file, Number(r.line), r.reason_class])).toEqual([
       [name, 3, 'amount_decimal_comma'],
       [name, 4, 'order_ts_not_a_date'],
       [name, 5, 'customer_id_control_characters'],
+      [name, 7, 'malformed_quoting'],
+      [name, 8, 'malformed_quoting'],
     ]);
     expect(await db.all('SELECT order_id, customer_id, CAST(amount AS VARCHAR) AS amount FROM orders ORDER BY order_id')).toEqual([
       { order_id: 'A1', customer_id: 'C1', amount: '12.50' },
       { order_id: 'A5', customer_id: `x'); DROP TABLE shop.orders; --`, amount: '9.00' },
+      { order_id: 'A7', customer_id: 'C3', amount: '4.00' },
     ]);
   });
   expect(server.psql('SELECT count(*) FROM shop.orders', 'shop').trim()).not.toBe('0');
