@@ -1,4 +1,4 @@
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -238,6 +238,24 @@ test('a publication that fails inside its transaction leaves the previous one wh
     await run.db.run(`UPDATE customer_scores SET churn_risk = 'low' WHERE churn_risk IS NULL`);
     await c.end();
   }
+});
+
+test('a failure between the database and the files leaves PostgreSQL with the new publication and the files with the previous, and says so', async () => {
+  // The release folder cannot take its final name: a file stands there.
+  writeFileSync(join(run.dir, '.out.releases', 'test-run-4'), 'in the way');
+  const fourth = { ...run.ctx, runId: 'test-run-4' };
+  const message = await publishStage.run(fourth, params, input()).catch((e: Error) => e.message);
+  expect(message).toMatch(/^publication failed: .*\. PostgreSQL postgres:\/\/fidelio_writer@127\.0\.0\.1:\d+\/shop schema fidelio holds this run's tables, while .*out still holds the previous release \(the next run publishes both again\); free space or fix the folder and run again\.$/);
+  expect(message).not.toContain(PASSWORD);
+  const c = await client();
+  try {
+    expect((await c.query(`SELECT string_agg(run_id, ',' ORDER BY run_id) AS r FROM fidelio.runs`)).rows[0].r).toBe('test-run,test-run-2,test-run-4');
+  } finally {
+    await c.end();
+  }
+  expect(basename(readlinkSync(params.out))).toBe('test-run-2');
+  // The working database's history and served scores changed with the files: not at all.
+  expect(await run.db.value(`SELECT count(*) FROM customer_scores_history WHERE run_id = 'test-run-4'`)).toBe(0);
 });
 
 test('the backtest figures become one row per leaf, by path', () => {
