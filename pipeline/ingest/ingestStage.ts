@@ -21,6 +21,8 @@ export interface IngestParams {
   maxMisreadAmountShare: number;
   maxRejectedValueShare: number;
   skipLoaded: boolean;
+  /** The database of the postgres:table=... and postgres:query=... inputs. */
+  postgresUrl?: string;
 }
 
 export interface IngestOutput {
@@ -36,7 +38,7 @@ export function ingestOptions(p: Omit<IngestParams, 'inputs' | 'demo'>, runId: s
   return {
     runId, runTime, currency: p.currency, formats: p.formats, columns: p.columns, exchangeRates: p.exchangeRates,
     earliestDate: p.earliestDate, maxRejectedShare: p.maxRejectedShare, maxMisreadAmountShare: p.maxMisreadAmountShare,
-    maxRejectedValueShare: p.maxRejectedValueShare, skipLoaded: p.skipLoaded,
+    maxRejectedValueShare: p.maxRejectedValueShare, skipLoaded: p.skipLoaded, postgresUrl: p.postgresUrl,
   };
 }
 
@@ -68,6 +70,7 @@ export function ingestParams(c: Config): IngestParams {
     maxMisreadAmountShare: c.ingest.maxMisreadAmountShare,
     maxRejectedValueShare: c.ingest.maxRejectedValueShare,
     skipLoaded: c.ingest.skipLoaded,
+    ...(c.ingest.postgres.url ? { postgresUrl: c.ingest.postgres.url } : {}),
   };
 }
 
