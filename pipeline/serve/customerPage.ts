@@ -64,7 +64,7 @@ ${r.referred_customers ? html`<dt>Customers referred</dt><dd>${num(r.referred_cu
 <section><h2>Orders</h2>
 ${activity.busy ? html`<p class="problem">${activity.busy}</p>` : orders.length ? html`
 ${chart(`Orders of ${id} over time (${cur}; refunds below zero)`, { type: 'bar', time: true, asOf: info.asOf, labels: orders.map((o) => o.order_date), datasets: [{ label: `Amount (${cur})`, data: orders.map((o) => o.amount) }] })}
-<div class="scroll"><table><thead><tr><th>Day</th><th>Order</th><th class="n">Amount</th><th>Category</th><th>Channel</th></tr></thead><tbody>
+<div class="scroll"><table class="compact"><thead><tr><th>Day</th><th>Order</th><th class="n">Amount</th><th>Category</th><th>Channel</th></tr></thead><tbody>
 ${[...orders].reverse().map((o) => html`<tr><td>${String(o.order_date)}</td><td>${String(o.order_id)}</td><td class="n">${money(o.amount, String(o.currency ?? cur), 2)}</td><td>${String(o.category ?? '')}</td><td>${String(o.channel ?? '')}</td></tr>`)}
 </tbody></table></div>` : html`<p>No orders in the working database for this customer.</p>`}</section>
 <section><h2>Contacts</h2>

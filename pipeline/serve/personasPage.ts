@@ -14,7 +14,7 @@ ${personas.length ? chart('Share of customers and of value in each persona', {
   type: 'bar', labels: personas.map((p) => p.persona), percent: true, horizontal: true,
   datasets: [{ label: 'Customers', data: personas.map((p) => p.share_of_customers) }, { label: 'Value', data: personas.map((p) => p.share_of_value) }],
 }, true) : html`<p>No personas were published (the base was too small to cluster).</p>`}
-${personas.map((p: Row) => html`<section class="persona" id="persona-${String(p.persona_id)}"><h2>${String(p.persona)}</h2>
+${personas.map((p: Row) => html`<section class="persona-card" id="persona-${String(p.persona_id)}"><h2>${String(p.persona)}</h2>
 <p>${String(p.description)}</p>
 <dl class="scores"><dt>Customers</dt><dd>${num(p.customers)} (${pct(p.share_of_customers)} of all; ${pct(p.share_of_value)} of the value)</dd>
 <dt>Mean churn probability</dt><dd>${pct(p.mean_churn_probability)}</dd>

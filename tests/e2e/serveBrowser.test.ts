@@ -123,7 +123,7 @@ describe('fidelio serve in headless Chromium', () => {
 
   test('personas and effects', async () => {
     const page = await open('/personas');
-    expect(await page.locator('section.persona').count()).toBeGreaterThanOrEqual(4);
+    expect(await page.locator('section.persona-card').count()).toBeGreaterThanOrEqual(4);
     expect(await charts(page)).toBe(1);
     await page.screenshot({ path: join(SHOTS, 'serve-personas-desktop.png'), fullPage: true });
     await page.goto(new URL('/effects', server.url).href);

@@ -11,7 +11,7 @@ afterAll(() => f.close());
 
 test('each persona with its description and figures, its name escaped', async () => {
   const html = await onPublication(f, async (db) => String(await personasPage(db, INFO)));
-  expect((html.match(/<section class="persona"/g) ?? []).length).toBe(3);
+  expect((html.match(/<section class="persona-card"/g) ?? []).length).toBe(3);
   // persona_id = 1 + i % 3: i = 3, 6, ..., 39 are persona 1: 13 customers.
   expect(html).toContain('<h2>weekday web buyers</h2>');
   expect(html).toContain('<dt>Customers</dt><dd>13 (32.5% of all;');
