@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { loadConfig, type ConfigInput } from '../config.js';
 import { UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { PublishedData } from '../serve/publishedData.js';
 import { startServer } from '../serve/startServer.js';
 import { listQuery, listText, topCount } from './listCommand.js';
 
@@ -31,6 +32,8 @@ export function serveCommand(program: Command, log: Logger): void {
       if (!Number.isInteger(port)) throw new UsageError(`--port must be a number from 0 to 65535, got "${o.port}"`);
       const config = loadConfig(o.config, { db: o.db, out: o.out } as ConfigInput);
       const token = o.token ?? (process.env.FIDELIO_TOKEN || undefined);
+      // Nothing published yet: say so now rather than serve a page that says it.
+      new PublishedData(resolve(config.out)).release();
       const server = await startServer({
         out: resolve(config.out), db: resolve(config.db), host: o.host, port, token, minGroup: config.scoring.effects.minGroup, log, lists: { listQuery, listText, topCount },
       });

@@ -21,6 +21,8 @@ export interface CampaignForm extends ListRequest {
   top?: string;
   ids?: string;
   csrf?: string;
+  /** The run whose publication the form was made from. */
+  run?: string;
 }
 
 /** `/lists/<name>/campaign`: the form that records what was sent to a list. */
@@ -34,7 +36,7 @@ export async function campaignForm(lists: ListFunctions, db: Database, path: str
 <h1>Record a campaign <small>${label}${filters ? ` (${filters})` : ''}</small></h1>
 <p class="lead">Say which of this list's ${num(total)} customers you actually contacted, how and when. fidelio stores them as contacts in its working database; the measured effects of the actions use them.</p>
 <form class="campaign" method="post" action="/campaigns">
-<input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="list" value="${name}">${hidden}
+<input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="list" value="${name}"><input type="hidden" name="run" value="${info.runId}">${hidden}
 <label>Campaign name<input name="campaign" required maxlength="200" placeholder="e.g. December win-back email"></label>
 <label>Channel<select name="channel">${CHANNELS.map((c) => html`<option>${c}</option>`)}</select></label>
 <label>Day sent<input type="date" name="day" required value="${today}"></label>

@@ -38,8 +38,22 @@ export function listOptions(q: ListRequest, format: 'csv' | 'json' = 'csv', top?
   return o;
 }
 
+type Choices = { segments: string[]; personas: string[]; countries: string[] };
+/** A publication never changes: its filters' values are read once per open release. */
+const choiceCache = new WeakMap<Database, Promise<Choices>>();
+
 /** The values each filter offers, from the publication. */
-async function choices(db: Database): Promise<{ segments: string[]; personas: string[]; countries: string[] }> {
+function choices(db: Database): Promise<Choices> {
+  let cached = choiceCache.get(db);
+  if (!cached) {
+    cached = readChoices(db);
+    choiceCache.set(db, cached);
+    cached.catch(() => choiceCache.delete(db));
+  }
+  return cached;
+}
+
+async function readChoices(db: Database): Promise<Choices> {
   const col = async (sql: string) => (await db.all<{ v: string }>(sql)).map((r) => r.v);
   return {
     segments: await col('SELECT DISTINCT segment AS v FROM customer_scores WHERE segment IS NOT NULL ORDER BY 1'),

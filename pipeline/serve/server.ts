@@ -87,6 +87,21 @@ export function createApp(o: ServeOptions): { app: Hono; close(): void } {
     const out = await body(s, info);
     return out instanceof Response ? out : c.html(await out);
   });
+  // The pages drawn from the publication alone (it never changes) are made once per release.
+  const cached = new Map<string, string>();
+  let cachedRelease = '';
+  const renderOnce = (c: Context, body: (s: Snapshot, info: PublicationInfo) => Promise<Html>) => published.with(async (s) => {
+    if (cachedRelease !== s.release) {
+      cached.clear();
+      cachedRelease = s.release;
+    }
+    let text = cached.get(c.req.path);
+    if (text === undefined) {
+      text = String(await body(s, await publicationInfo(s, infos)));
+      if (cachedRelease === s.release) cached.set(c.req.path, text);
+    }
+    return c.html(text);
+  });
   const listName = (name: string) => {
     if (!LIST_NAMES.includes(name)) throw new NotFound(`there is no list "${name}": the lists are ${LIST_NAMES.join(', ')}`);
     return name;
@@ -98,7 +113,7 @@ export function createApp(o: ServeOptions): { app: Hono; close(): void } {
     if (!f) return c.text('not found', 404);
     return c.body(f.body, 200, { 'Content-Type': f.type });
   });
-  app.get('/', (c) => render(c, (s, info) => overviewPage(s.db, info, o.minGroup)));
+  app.get('/', (c) => renderOnce(c, (s, info) => overviewPage(s.db, info, o.minGroup)));
   app.get('/lists', (c) => c.redirect('/lists/at-risk-vip', 302));
   app.get('/lists/:name', (c) => render(c, async (s, info) => {
     const name = listName(c.req.param('name'));
@@ -130,8 +145,8 @@ export function createApp(o: ServeOptions): { app: Hono; close(): void } {
     }
     return customerPage(scores, activity, info);
   }));
-  app.get('/personas', (c) => render(c, (s, info) => personasPage(s.db, info)));
-  app.get('/effects', (c) => render(c, (s, info) => effectsPage(s.db, info, o.minGroup)));
+  app.get('/personas', (c) => renderOnce(c, (s, info) => personasPage(s.db, info)));
+  app.get('/effects', (c) => renderOnce(c, (s, info) => effectsPage(s.db, info, o.minGroup)));
   app.get('/campaigns', (c) => render(c, async (_s, info) => {
     let campaigns: Awaited<ReturnType<WorkingDatabase['campaigns']>> = [];
     let busy: string | undefined;
@@ -150,6 +165,8 @@ export function createApp(o: ServeOptions): { app: Hono; close(): void } {
     return render(c, async (s, info) => {
       const f = form as CampaignForm;
       listName(f.list ?? '');
+      // The first N (or the ids) are the list the marketer saw: a publication switched in since then may list others.
+      if (f.run !== s.runId) throw new DataError(`a newer publication (run ${s.runId}, as of ${info.asOf}) came since this form was opened (run ${f.run ?? '?'}): its list may differ; open the list again, check it, and record the campaign from there`);
       const fields = campaignFields(f);
       const customers = await campaignCustomers(o.lists, s.db, dbFile(s), f);
       if (!customers.length) throw new UsageError('no customer of the list to record');

@@ -11,13 +11,16 @@ beforeAll(async () => {
 });
 afterAll(() => f.close());
 
-test('fidelio serve --host 0.0.0.0 without a token refuses to start (exit 2) and says what to do', async () => {
+test('fidelio serve refuses to start (exit 2), saying what to do: --host 0.0.0.0 without a token, no publication, a bad port', async () => {
   const saved = process.env.FIDELIO_TOKEN;
   delete process.env.FIDELIO_TOKEN;
   try {
     const out = await runCli(['serve', '--db', f.db, '--out', f.out, '--host', '0.0.0.0', '--port', '0']);
     expect(out.code).toBe(2);
     expect(out.errors).toContain('give a token with --token or FIDELIO_TOKEN');
+    const nothing = await runCli(['serve', '--db', f.db, '--out', `${f.dir}/elsewhere`, '--port', '0']);
+    expect(nothing.code).toBe(2);
+    expect(nothing.errors).toContain('elsewhere holds no publication (no fidelio.duckdb): run "fidelio run" first');
     const bad = await runCli(['serve', '--db', f.db, '--out', f.out, '--port', '80000']);
     expect(bad.code).toBe(2);
     expect(bad.errors).toContain('--port must be a number from 0 to 65535, got "80000"');

@@ -168,7 +168,7 @@ describe('security', () => {
   });
 
   test('the campaign write needs the form\'s token and this origin', async () => {
-    const form = { list: 'save', campaign: 'c', channel: 'email', day: '2026-10-02', cost: '1', top: '2' };
+    const form = { run: 'r1', list: 'save', campaign: 'c', channel: 'email', day: '2026-10-02', cost: '1', top: '2' };
     expect((await post(served.app, '/campaigns', form)).status).toBe(403);
     expect((await post(served.app, '/campaigns', { ...form, csrf: 'guessed' })).status).toBe(403);
     const token = formToken((await get(served.app, '/lists/save/campaign')).text);
@@ -191,7 +191,7 @@ async function recorded(): Promise<{ campaign: string; customer_id: string; list
 describe('campaigns', () => {
   test('a campaign to the first N of a filtered list is stored as contacts, then listed and shown on each customer', async () => {
     const token = formToken((await get(served.app, '/lists/save/campaign?tier=2')).text);
-    const r = await post(served.app, '/campaigns', { csrf: token, list: 'save', tier: '2', campaign: 'Autumn <b>save</b>', channel: 'sms', day: '2026-10-02', cost: '0,25', top: '2' });
+    const r = await post(served.app, '/campaigns', { csrf: token, run: 'r1', list: 'save', tier: '2', campaign: 'Autumn <b>save</b>', channel: 'sms', day: '2026-10-02', cost: '0,25', top: '2' });
     expect(r.status).toBe(303);
     expect(r.headers.get('location')).toMatch(/^\/campaigns\?recorded=cmp-[0-9a-f]{12}$/);
     const first2 = (JSON.parse((await runCli(['list', 'save', '--db', f.db, '--format', 'json', '--tier', '2', '--top', '2'])).stdout) as { customer_id: string }[]).map((x) => x.customer_id);
@@ -204,7 +204,7 @@ describe('campaigns', () => {
     const customer = await get(served.app, `/customers/${encodeURIComponent(first2[0]!)}`);
     expect(customer.text).toContain('<td>2026-10-02</td><td>Autumn &lt;b&gt;save&lt;/b&gt;</td><td>save</td><td>sms</td>');
     // The same campaign again is refused, not counted twice.
-    const again = await post(served.app, '/campaigns', { csrf: token, list: 'save', tier: '2', campaign: 'Autumn <b>save</b>', channel: 'sms', day: '2026-10-02', cost: '0.25', top: '2' });
+    const again = await post(served.app, '/campaigns', { csrf: token, run: 'r1', list: 'save', tier: '2', campaign: 'Autumn <b>save</b>', channel: 'sms', day: '2026-10-02', cost: '0.25', top: '2' });
     expect(again.status).toBe(409);
     expect(again.text).toContain('already recorded');
     expect((await recorded()).filter((x) => x.campaign === 'Autumn <b>save</b>')).toHaveLength(2);
@@ -213,26 +213,32 @@ describe('campaigns', () => {
   test('chosen ids must be on the list; bad fields are named; nothing is written then', async () => {
     const token = formToken((await get(served.app, '/lists/win_back/campaign')).text);
     const winBack = (JSON.parse((await runCli(['list', 'win_back', '--db', f.db, '--format', 'json'])).stdout) as { customer_id: string }[]).map((x) => x.customer_id);
-    const ok = await post(served.app, '/campaigns', { csrf: token, list: 'win_back', campaign: 'Letters', channel: 'mail', day: '2026-10-01', cost: '1.20', ids: `${winBack[1]}\r\n${winBack[0]}\n` });
+    const ok = await post(served.app, '/campaigns', { csrf: token, run: 'r1', list: 'win_back', campaign: 'Letters', channel: 'mail', day: '2026-10-01', cost: '1.20', ids: `${winBack[1]}\r\n${winBack[0]}\n` });
     expect(ok.status).toBe(303);
     expect((await recorded()).filter((x) => x.campaign === 'Letters').map((x) => x.customer_id)).toEqual([winBack[0], winBack[1]].sort());
     const before = (await recorded()).length;
-    const offList = await post(served.app, '/campaigns', { csrf: token, list: 'win_back', campaign: 'Letters 2', channel: 'mail', day: '2026-10-01', cost: '1', ids: `${winBack[0]}\nC999\n${HOSTILE}` });
+    const offList = await post(served.app, '/campaigns', { csrf: token, run: 'r1', list: 'win_back', campaign: 'Letters 2', channel: 'mail', day: '2026-10-01', cost: '1', ids: `${winBack[0]}\nC999\n${HOSTILE}` });
     expect(offList.status).toBe(400);
     expect(offList.text).toContain('not on the list win_back with these filters: C999');
-    const bad = await post(served.app, '/campaigns', { csrf: token, list: 'win_back', campaign: '', channel: 'pigeon', day: '2026-02-30', cost: '-1', top: '1' });
+    const bad = await post(served.app, '/campaigns', { csrf: token, run: 'r1', list: 'win_back', campaign: '', channel: 'pigeon', day: '2026-02-30', cost: '-1', top: '1' });
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('a campaign name of 1 to 200 characters; a channel among email');
     expect(bad.text).toContain('the day sent as YYYY-MM-DD; a cost per contact of 0 or more');
-    expect((await post(served.app, '/campaigns', { csrf: token, list: 'nobody', campaign: 'x', channel: 'mail', day: '2026-10-01', cost: '1', top: '1' })).status).toBe(404);
+    expect((await post(served.app, '/campaigns', { csrf: token, run: 'r1', list: 'nobody', campaign: 'x', channel: 'mail', day: '2026-10-01', cost: '1', top: '1' })).status).toBe(404);
     expect((await recorded()).length).toBe(before);
   });
 });
 
-test('a run publishing while the page is open: each request shows one whole publication, the next one the new', async () => {
+test('a run publishing while the page is open: each request shows one whole publication, the next one the new; a form from the old one is refused', async () => {
   const before = await get(served.app, '/customers/C003');
   expect(before.text).toContain('model fidelio-fixture');
+  const form = (await get(served.app, '/lists/nurture/campaign')).text;
+  expect(form).toContain('<input type="hidden" name="run" value="r1">');
   await f.publishAgain('r2', 'fidelio-second');
+  const stale = await post(served.app, '/campaigns', { csrf: formToken(form), run: 'r1', list: 'nurture', campaign: 'late', channel: 'email', day: '2026-10-02', cost: '1', top: '1' });
+  expect(stale.status).toBe(409);
+  expect(stale.text).toContain('a newer publication (run r2, as of 2026-09-30) came since this form was opened (run r1)');
+  expect((await recorded()).filter((x) => x.campaign === 'late')).toEqual([]);
   const csv = (await get(served.app, '/lists/save?format=csv')).text;
   expect(csv).toContain('fidelio-second');
   expect(csv).not.toContain('fidelio-fixture');
