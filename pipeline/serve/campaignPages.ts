@@ -34,15 +34,15 @@ export async function campaignForm(lists: ListFunctions, db: Database, path: str
   const filters = (['tier', 'segment', 'persona', 'country', 'risk'] as const).filter((k) => q[k]).map((k) => `${k} ${q[k]}`).join(', ');
   return page(`Record a campaign: ${label}`, name, info, html`
 <h1>Record a campaign <small>${label}${filters ? ` (${filters})` : ''}</small></h1>
-<p class="lead">Say which of this list's ${num(total)} customers you actually contacted, how and when. fidelio stores them as contacts in its working database; the measured effects of the actions use them.</p>
+<p class="lead">Say which of this list's ${num(total)} customers you actually contacted, how and when. fidelio stores them as contacts in its working database, for measuring what the campaign kept against the customers it was not sent to.</p>
 <form class="campaign" method="post" action="/campaigns">
 <input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="list" value="${name}"><input type="hidden" name="run" value="${info.runId}">${hidden}
 <label>Campaign name<input name="campaign" required maxlength="200" placeholder="e.g. December win-back email"></label>
 <label>Channel<select name="channel">${CHANNELS.map((c) => html`<option>${c}</option>`)}</select></label>
 <label>Day sent<input type="date" name="day" required value="${today}"></label>
 <label>Cost per contact (${info.currency})<input name="cost" required inputmode="decimal" value="0"></label>
-<label>Customers contacted: the first<input name="top" inputmode="numeric" value="${String(Math.min(total, 100))}"> of the list (as in its CSV download with that many rows)</label>
-<label>…or only these customer ids, one a line (leave empty for the first ones above)<textarea name="ids" rows="5"></textarea></label>
+<label>How many of the list's first customers you contacted (its CSV download with that many rows)<input name="top" inputmode="numeric" value="${String(Math.min(total, 100))}"></label>
+<label>Or only these customer ids, one a line (leave empty to record the first ones above)<textarea name="ids" rows="5"></textarea></label>
 <button>Record the campaign</button></form>`);
 }
 

@@ -4,6 +4,9 @@ import { UsageError } from '../errors.js';
 import type { ListFilters, ListFunctions } from './lists.js';
 import { LIST_NAMES, money, num, page, pct, type Html, type PublicationInfo } from './layout.js';
 
+/** The columns a phone leaves out (the customer's page has them). */
+const WIDE = ['persona', 'predicted_clv_12m', 'value_if_retained', 'expected_value_retained'];
+
 /** Rows a list page shows at once. */
 export const PAGE_SIZE = 50;
 
@@ -107,10 +110,10 @@ ${q.sort ? html`<input type="hidden" name="sort" value="${q.sort}"><input type="
 <p class="actions"><a class="button" href="/lists/${name}${query({ format: 'csv', sort: undefined, dir: undefined })}" download>Download CSV</a>
 <a class="button" href="/lists/${name}/campaign${query({ sort: undefined, dir: undefined })}">Record a campaign sent to this list</a>
 ${q.sort ? html`<a href="${query({ sort: undefined, dir: undefined })}">Back to the list's order</a>` : ''}</p>
-<div class="scroll"><table class="list"><thead><tr><th class="n">#</th>${['customer_id', 'value_tier', 'segment', 'persona', 'churn_probability', 'predicted_clv_12m', 'value_if_retained', 'expected_value_retained'].map((col) => html`<th${/_id|segment|persona/.test(col) ? '' : raw(' class="n"')}>${sortLink(col)}</th>`)}<th>Action</th><th>Why</th></tr></thead><tbody>
+<div class="scroll"><table class="list"><thead><tr><th class="n">#</th>${['customer_id', 'value_tier', 'segment', 'persona', 'churn_probability', 'predicted_clv_12m', 'value_if_retained', 'expected_value_retained'].map((col) => html`<th class="${[/_id|segment|persona/.test(col) ? '' : 'n', WIDE.includes(col) ? 'wide' : ''].join(' ').trim()}">${sortLink(col)}</th>`)}<th>Action</th><th class="wide">Why</th></tr></thead><tbody>
 ${rows.map((r, i) => html`<tr><td class="n">${num((pageNo - 1) * PAGE_SIZE + i + 1)}</td><td class="who"><a href="/customers/${encodeURIComponent(String(r.customer_id))}">${String(r.customer_id)}</a>${r.is_vip ? html` <span class="tag">VIP</span>` : ''}</td>
-<td class="n">${String(r.value_tier)}</td><td>${String(r.segment ?? '')}</td><td class="persona">${String(r.persona ?? '')}</td><td class="n">${pct(r.churn_probability, 0)} <span class="tag ${String(r.churn_risk)}">${String(r.churn_risk)}</span></td>
-<td class="n">${money(r.predicted_clv_12m, cur)}</td><td class="n">${money(r.value_if_retained, cur)}</td><td class="n">${money(r.expected_value_retained, cur)}</td><td>${String(r.action)}</td><td class="why">${String(r.reasons ?? '')}</td></tr>`)}
+<td class="n">${String(r.value_tier)}</td><td>${String(r.segment ?? '')}</td><td class="persona wide">${String(r.persona ?? '')}</td><td class="n">${pct(r.churn_probability, 0)} <span class="tag ${String(r.churn_risk)}">${String(r.churn_risk)}</span></td>
+<td class="n wide">${money(r.predicted_clv_12m, cur)}</td><td class="n wide">${money(r.value_if_retained, cur)}</td><td class="n wide">${money(r.expected_value_retained, cur)}</td><td>${String(r.action)}</td><td class="why wide">${String(r.reasons ?? '')}</td></tr>`)}
 </tbody></table></div>
 ${total === 0 ? html`<p>No customer matches these filters.</p>` : ''}
 <nav class="pager" aria-label="Pages">${pageNo > 1 ? html`<a href="${query({ page: pageNo - 1 })}">← Previous</a>` : ''} <span>Page ${pageNo} of ${pages}</span> ${pageNo < pages ? html`<a href="${query({ page: pageNo + 1 })}">Next →</a>` : ''}</nav>`);
