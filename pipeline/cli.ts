@@ -10,6 +10,7 @@ import type { Stdout } from './cli/options.js';
 import { runCommand } from './cli/runCommand.js';
 import { runsCommand } from './cli/runsCommand.js';
 import { scorePartitionCommand } from './cli/scorePartitionCommand.js';
+import { serveCommand } from './cli/serveCommand.js';
 import { FidelioError, storageError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 
@@ -29,6 +30,7 @@ export function buildProgram(log: Logger, stdout: Stdout): Command {
   scorePartitionCommand(program, log, stdout);
   runsCommand(program, stdout);
   rejectedCommand(program, stdout);
+  serveCommand(program, log);
   return program;
 }
 

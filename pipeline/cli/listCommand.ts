@@ -13,13 +13,14 @@ const LISTS = ['at-risk-vip', 'ambassador'];
 /** The most rows --top may ask for. */
 const MAX_TOP = 1_000_000_000;
 
-interface ListOptions {
+export interface ListOptions {
   top?: number;
   format: 'csv' | 'json';
   risk: string;
   tier?: string;
   segment?: string;
   country?: string[];
+  persona?: string;
   out?: string;
   db?: string;
   config?: string;
@@ -67,6 +68,8 @@ export function listFilter(what: string, o: ListOptions): { where: string[]; par
   if (segments.length) where.push(inList('s.segment', segments, 'segment'));
   const countries = filterValues('--country', o.country);
   if (countries.length) where.push(inList('c.country', countries, 'country'));
+  const personas = filterValues('--persona', o.persona);
+  if (personas.length) where.push(inList('s.persona', personas, 'persona'));
   if (o.top) params.top = o.top;
   return { where, params };
 }
@@ -92,6 +95,54 @@ async function publishedScores(db: Database, path: string): Promise<string> {
     : `${path} has no customer_scores yet: run "fidelio run" first`);
 }
 
+/** A list's query: its rows from the published scores, its order, and the values bound to them. */
+export interface ListQuery {
+  /** SELECT ... FROM ... WHERE ...: the list's customers, unordered. */
+  from: string;
+  /** The list's order (before the customer_id that breaks ties). */
+  order: string;
+  params: Record<string, string | number>;
+  /** The columns of the published scores. */
+  columns: Set<string>;
+}
+
+/**
+ * The query behind `fidelio list <what>` on an open database (the working
+ * database or the published copy): which customers, in what order. `fidelio
+ * serve` pages and sorts the same query, so its lists are the command's.
+ */
+export async function listQuery(db: Database, path: string, what: string, o: ListOptions): Promise<ListQuery> {
+  const { where, params } = listFilter(what, o);
+  const scores = await publishedScores(db, path);
+  const withCountry = await db.hasTable('customers');
+  if (!withCountry && o.country?.length) throw new InputError(`${path} holds no countries: filter by --country on the working database`);
+  const published = new Set((await db.all<{ column_name: string }>(`DESCRIBE ${scores}`)).map((c) => c.column_name));
+  if (what === 'ambassador' && !published.has('is_ambassador')) {
+    throw new InputError(`${path}: its published scores come from a version of fidelio without ambassadors; run "fidelio run" again to publish them`);
+  }
+  if (o.persona && !published.has('persona')) throw new InputError(`${path}: its published scores come from a version of fidelio without personas; run "fidelio run" again to publish them`);
+  // Ambassadors by their own value and that of the customers they brought; an action's customers in its priority
+  // (what a contact keeps, as the budget ranks them); the at-risk VIPs by what is at stake if they stay
+  // (value_if_retained x churn). Publications from before those columns: value score, value at risk.
+  const order = what === 'ambassador' ? (published.has('referred_value') ? 's.value_score + s.referred_value DESC' : 's.value_score DESC')
+    : what === 'at-risk-vip' ? (published.has('value_if_retained') ? 's.value_if_retained * s.churn_probability DESC' : 's.value_at_risk DESC') : 's.action_priority';
+  const from = `${readSql('cli/list_customers.sql').replace('/*scores*/', scores).replace('/*customers*/', withCountry ? 'LEFT JOIN customers c USING (customer_id)' : '')}
+          WHERE ${where.join(' AND ')}`;
+  return { from, order, params, columns: published };
+}
+
+/** What `fidelio list <what>` writes (CSV or JSON) from an open database: the one writer of a list, for the command and the page's download. */
+export async function listText(db: Database, path: string, what: string, o: ListOptions): Promise<string> {
+  const { from, order, params } = await listQuery(db, path, what, o);
+  const query = `${from} ORDER BY ${order}, s.customer_id ${o.top ? 'LIMIT $top' : ''}`;
+  const rows = await db.all(query, params);
+  // The header even when nothing matches: a spreadsheet or a script still sees the columns.
+  const columns = rows[0] ? Object.keys(rows[0]) : (await db.all<{ column_name: string }>(`DESCRIBE ${query}`, params)).map((c) => c.column_name);
+  return o.format === 'json'
+    ? JSON.stringify(rows, null, 2) + '\n'
+    : [csvLine(columns), ...rows.map((r) => csvLine(columns.map((c) => r[c])))].join('\n') + '\n';
+}
+
 /** `fidelio list`: the customers to contact from the last published scores, as CSV or JSON. */
 export function listCommand(program: Command, stdout: Stdout): void {
   program
@@ -104,35 +155,17 @@ export function listCommand(program: Command, stdout: Stdout): void {
     .option('--tier <tiers>', 'only these value tiers, comma separated (1 = top)')
     .option('--segment <segments>', 'only these segments, comma separated')
     .option('--country <countries>', 'only these countries (from the customers input), comma separated (\\, for a comma inside a name); repeatable', collect)
+    .option('--persona <names>', 'only these personas (the persona column), comma separated')
     .option('--out <file>', 'write to a file instead of standard output')
     .option('--db <file>', 'the working database (default data/fidelio.duckdb) or the published copy (fidelio.duckdb in the output folder)')
     .option('--config <file>', 'configuration file')
     .action(async (what: string, o: ListOptions) => {
-      const { where, params } = listFilter(what, o);
+      listFilter(what, o);
       const config = loadConfig(o.config, { db: o.db } as ConfigInput);
       if (!existsSync(config.db)) throw new InputError(`${config.db} does not exist: run "fidelio run" first, or point --db at a fidelio database`);
       const db = await Database.open(config.db, { readOnly: true });
       try {
-        const scores = await publishedScores(db, config.db);
-        const withCountry = await db.hasTable('customers');
-        if (!withCountry && o.country?.length) throw new InputError(`${config.db} holds no countries: filter by --country on the working database`);
-        const published = new Set((await db.all<{ column_name: string }>(`DESCRIBE ${scores}`)).map((c) => c.column_name));
-        if (what === 'ambassador' && !published.has('is_ambassador')) {
-          throw new InputError(`${config.db}: its published scores come from a version of fidelio without ambassadors; run "fidelio run" again to publish them`);
-        }
-        // Ambassadors by their own value and that of the customers they brought; an action's customers in its priority
-        // (what a contact keeps, as the budget ranks them); the at-risk VIPs by what is at stake if they stay
-        // (value_if_retained x churn). Publications from before those columns: value score, value at risk.
-        const order = what === 'ambassador' ? (published.has('referred_value') ? 's.value_score + s.referred_value DESC' : 's.value_score DESC')
-          : what === 'at-risk-vip' ? (published.has('value_if_retained') ? 's.value_if_retained * s.churn_probability DESC' : 's.value_at_risk DESC') : 's.action_priority';
-        const query = `${readSql('cli/list_customers.sql').replace('/*scores*/', scores).replace('/*customers*/', withCountry ? 'LEFT JOIN customers c USING (customer_id)' : '')}
-          WHERE ${where.join(' AND ')} ORDER BY ${order}, s.customer_id ${o.top ? 'LIMIT $top' : ''}`;
-        const rows = await db.all(query, params);
-        // The header even when nothing matches: a spreadsheet or a script still sees the columns.
-        const columns = rows[0] ? Object.keys(rows[0]) : (await db.all<{ column_name: string }>(`DESCRIBE ${query}`, params)).map((c) => c.column_name);
-        const text = o.format === 'json'
-          ? JSON.stringify(rows, null, 2) + '\n'
-          : [csvLine(columns), ...rows.map((r) => csvLine(columns.map((c) => r[c])))].join('\n') + '\n';
+        const text = await listText(db, config.db, what, o);
         if (o.out) writeOutput(o.out, text);
         else stdout(text);
       } finally {

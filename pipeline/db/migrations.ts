@@ -197,6 +197,28 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: 'recorded contacts',
+    // What marketing actually sent (fidelio serve's campaigns), one row per customer contacted: the
+    // measurement of effects on the contacted (as against those the scores proposed) reads it.
+    sql: `
+      CREATE TABLE recorded_contacts (
+        campaign_id VARCHAR NOT NULL,
+        campaign VARCHAR NOT NULL,
+        customer_id VARCHAR NOT NULL,
+        list_name VARCHAR NOT NULL,
+        action VARCHAR,
+        channel VARCHAR NOT NULL,
+        contacted_on DATE NOT NULL,
+        cost_per_contact DOUBLE NOT NULL,
+        currency VARCHAR,
+        run_id VARCHAR NOT NULL,
+        as_of DATE NOT NULL,
+        recorded_at TIMESTAMPTZ NOT NULL
+      );
+    `,
+  },
 ];
 
 export async function migrate(db: Database): Promise<{ from: number; to: number }> {

@@ -51,6 +51,22 @@ describe('fidelio list', () => {
     });
   });
 
+  test('--persona: only the customers of these personas (a comma inside a name escaped); publications without personas say to run again', async () => {
+    await withTempDir(async (dir) => {
+      const path = await scoredDatabase(dir);
+      const old = await runCli(['list', 'save', '--db', path, '--persona', 'loyal buyers']);
+      expect(old.code).toBe(2);
+      expect(old.errors).toMatch(/without personas; run "fidelio run" again/);
+      const db = await Database.open(path);
+      await db.run(`ALTER TABLE published_scores ADD COLUMN persona VARCHAR;
+        UPDATE published_scores SET persona = CASE WHEN customer_id IN ('c1', 'c4') THEN 'big, basket buyers' ELSE 'weekday buyers' END`);
+      db.close();
+      expect(ids((await runCli(['list', 'save', '--db', path, '--format', 'json', '--persona', 'big\\, basket buyers'])).stdout)).toEqual(['c1', 'c4']);
+      expect(ids((await runCli(['list', 'save', '--db', path, '--format', 'json', '--persona', 'weekday buyers'])).stdout)).toEqual(['c2']);
+      expect(ids((await runCli(['list', 'save', '--db', path, '--format', 'json', '--persona', 'weekday buyers,big\\, basket buyers'])).stdout)).toEqual(['c1', 'c2', 'c4']);
+    });
+  });
+
   test('an unknown list, risk level or tier is a usage error, naming what is expected', () => {
     const base = { format: 'csv' as const, risk: 'medium,high' };
     expect(() => listFilter('everyone', base)).toThrow(UsageError);
