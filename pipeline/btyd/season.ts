@@ -167,7 +167,7 @@ const quarterOf = (monthOfYear: number) => Math.floor((monthOfYear - 1) / 3);
  * expected days) and taken against the months seen; each quarter's lift
  * shrunk toward 1 by PRIOR / (PRIOR + YEAR_NOISE + WITHIN_QUARTER / months
  * of it seen) (one December alone keeps 2/3 of its lift in log, all three
- * months 4/5); a quarter never seen has no lift. The twelve indices are
+ * months 3/4); a quarter never seen has no lift. The twelve indices are
  * normalised so that the months seen average 1 (weighted by expected
  * days): the model's rates are the average of those months. The recent
  * level is the last three whole months' ratio over the season's index,
