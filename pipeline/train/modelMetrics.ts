@@ -143,7 +143,7 @@ export function seasonAheadFigures(profile: SeasonProfile | null | undefined, as
   });
   const months = u.months.map((m) => MONTH_NAMES[m - 1]!);
   const words = `The ${horizonDays} days after as-of (${from} to ${to}) reach ${list(months)}, which this history (${profile.short.seen.length} whole months, ${profile.from.slice(0, 7)} to ${profile.to.slice(0, 7)}) never showed: `
-    + `their index is their quarter's lift learnt from the months of it seen (${quarters.join('; ')}), and the forecasts of spend and churn over this horizon may be off by ${signed(u.error_low)} to ${signed(u.error_high)} on that account alone (90% range)`;
+    + `their index is their quarter's lift learnt from the months of it seen (${quarters.join('; ')}), and the forecast of spend over this horizon may be off by ${signed(u.error_low)} to ${signed(u.error_high)} on that account alone (90% range)`;
   return {
     from, to, unseen_months: u.months, share_of_days: Number(u.share_of_days.toFixed(4)),
     expected_error: { low: Number(u.error_low.toFixed(4)), high: Number(u.error_high.toFixed(4)) }, words,
