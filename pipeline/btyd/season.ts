@@ -31,12 +31,12 @@ import type { PurchaseModel } from './purchaseModel.js';
  * model's average of its history).
  */
 export interface SeasonProfile {
-  /** The index of each calendar month, January first; over a year they average 1 (weighted by days). */
+  /** The index of each calendar month, January first; over a year they average 1 (weighted by days); under a year, the months seen average 1 (weighted by their expected repeat days). */
   months: number[];
   /** The whole months it was learnt from, the first and the last. */
   from: string;
   to: string;
-  /** Years of history (months / 12) and the shrinkage weight they earned (1: the data's own pattern, 0: flat). */
+  /** Years of history (months / 12) and the shrinkage weight they earned (1: the data's own pattern, 0: flat; 0 under a year, whose quarters carry their own). */
   years: number;
   weight: number;
   /** Under a year of history (absent otherwise): what the months seen showed (shortSeason). */
