@@ -22,7 +22,7 @@ export function demoDataCommand(program: Command, stdout: Stdout): void {
     .option('--bad-rows', 'append a few malformed order lines')
     .option('--follow-up <published>', 'instead, the orders of the days after that publication\'s as-of (follow-up.csv), its contacts given a true effect per action (surprise: a placebo), for a second run to measure')
     .option('--days <n>', 'with --follow-up: days to simulate (default: the run\'s horizon)', integer('--days'))
-    .addOption(new Option('--shape <shape>', 'instead, one orders file in the shape a real shop exports (try "fidelio inspect" on it), or a real shop\'s history (seasonal-shop, steady-shop)').choices([...EXPORT_SHAPES, ...HISTORY_SHAPES]))
+    .addOption(new Option('--shape <shape>', 'instead, one orders file in the shape a real shop exports (try "fidelio inspect" on it), or a real shop\'s history (seasonal-shop, steady-shop, growing-shop)').choices([...EXPORT_SHAPES, ...HISTORY_SHAPES]))
     .action(async (o: { out: string; customers?: number; months?: number; seed?: number; endDate?: string; badRows?: boolean; followUp?: string; days?: number; shape?: ExportShape | HistoryShape }) => {
       if (o.followUp) {
         if (o.shape) throw new UsageError('demo-data: --follow-up and --shape are two different data sets; give one');

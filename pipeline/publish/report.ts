@@ -42,7 +42,15 @@ interface Metrics {
   value?: Record<string, number>;
   candidates?: { churn?: Record<string, Record<string, number>>; value?: Record<string, Record<string, number>> };
   btyd_model?: { model: string; reason: string; candidates: Record<string, { holdout_log_likelihood: number | null; sound: boolean; degenerate: string[] }> };
-  btyd?: { season?: { months: number[]; years: number; weight: number } | null };
+  btyd?: { season?: { months: number[]; years: number; weight: number; from?: string; to?: string; short?: { seen: number[]; level: number } } | null };
+  aggregate?: {
+    customers: number; actual_spend: number; observed_churn: number;
+    baselines: Record<string, { spend: number; spend_ratio: number | null; churn: number } | null | string>;
+    value: Record<string, { spend: number; spend_ratio: number | null }>;
+    churn: Record<string, { mean: number; error: number }>;
+    worse_than_baselines: string[];
+  };
+  season_ahead?: { words: string } | null;
   baselines?: { historic_value?: { normalized_gini: number; spearman: number; decile_mape: number; beaten_by: string[] } };
   flagged?: { model: string; why: string }[];
   notes?: string[];
@@ -56,6 +64,11 @@ function purchaseModelPart(m: Metrics): string {
   if (!b) return '';
   const chosen = b.candidates[b.model];
   const season = m.btyd?.season;
+  const seasonWords = season?.short
+    ? `Seasonal profile, learnt from ${season.short.seen.length} whole months (${esc(season.from?.slice(0, 7))} to ${esc(season.to?.slice(0, 7))}: under a year, each quarter's lift from the months of it seen, shrunk toward none): ${season.months.map((v, i) => `${MONTHS[i]} ${num(v, 2)}`).join(' · ')}; the base's recent level ${num(season.short.level, 3)}. The projections count a day of each month as that many days, at that level.`
+    : season
+      ? `Seasonal profile, learnt from ${num(season.years, 1)} years of history (kept at ${pct(season.weight)} of its strength, the rest flat): ${season.months.map((v, i) => `${MONTHS[i]} ${num(v, 2)}`).join(' · ')}. The projections count a day of each month as that many days.`
+      : 'No seasonal profile: too short a history (under three whole months) or turned off, so the projections assume a steady year.';
   return `<h3>Purchase model (P(alive), expected purchases, the CLV's time profile)</h3>
 <p class="muted">Chosen on the holdout likelihood: how probable each candidate, fitted before the holdout, made what customers then did (higher is better). A fit that the data push to a boundary is not sound: its P(alive) says nothing.</p>
 ${table(['candidate', 'holdout log-likelihood per customer', 'sound', 'what the data leave undetermined'],
@@ -63,9 +76,31 @@ ${table(['candidate', 'holdout log-likelihood per customer', 'sound', 'what the 
   ['l', 'r', 'l', 'l'])}
 <p>${esc(b.reason)}.</p>
 ${chosen && !chosen.sound ? `<p class="warn">Warning: ${esc(chosen.degenerate[0] ?? 'the purchase model is not sound')}. Read p_alive as uninformative; churn_probability comes from the churn model.</p>` : ''}
-<p class="muted">${season
-    ? `Seasonal profile, learnt from ${num(season.years, 1)} years of history (kept at ${pct(season.weight)} of its strength, the rest flat): ${season.months.map((v, i) => `${MONTHS[i]} ${num(v, 2)}`).join(' · ')}. The projections count a day of each month as that many days.`
-    : 'No seasonal profile: under a year of whole months of history, so the projections assume a steady year.'}</p>`;
+<p class="muted">${seasonWords}</p>
+${m.season_ahead ? `<p class="warn">${esc(m.season_ahead.words)}.</p>` : ''}`;
+}
+
+/** The aggregate level on the holdout: the champions' total spend and mean churn against the naive baselines. */
+function aggregatePart(m: Metrics): string {
+  const a = m.aggregate;
+  if (!a) return '';
+  const valueModel = (m.value as { model?: string } | undefined)?.model;
+  const churnModel = m.churn?.model;
+  const v = valueModel ? a.value[valueModel] : undefined;
+  const c = churnModel ? a.churn[churnModel] : undefined;
+  const base = (k: string) => (typeof a.baselines[k] === 'object' ? (a.baselines[k] as { spend: number; spend_ratio: number | null; churn: number } | null) : null);
+  const rows: unknown[][] = [
+    ['what the holdout\'s customers did', money(a.actual_spend), '1.00', pct(a.observed_churn)],
+    ...(v || c ? [[`the champions (${valueModel ?? '–'}, ${churnModel ?? '–'})`, v ? money(v.spend) : '–', v ? num(v.spend_ratio, 2) : '–', c ? pct(c.mean) : '–']] : []),
+    ...(base('repeats') ? [['the last horizon repeating (baseline)', money(base('repeats')!.spend), num(base('repeats')!.spend_ratio, 2), pct(base('repeats')!.churn)]] : []),
+    ...(base('last_year_trend') ? [['the same period last year x the trend (baseline)', money(base('last_year_trend')!.spend), num(base('last_year_trend')!.spend_ratio, 2), pct(base('last_year_trend')!.churn)]] : []),
+  ];
+  const missing = typeof a.baselines.last_year_trend_missing === 'string' ? a.baselines.last_year_trend_missing : null;
+  return `<h3>The aggregate level: the holdout's total spend and churn</h3>
+<p class="muted">What the ${a.customers.toLocaleString('en-US')} customers of the holdout spent in it and the share who did not buy, against the champions' forecasts and the forecasts that need no model.</p>
+${table(['forecast', 'spend', 'of the actual', 'churn'], rows, ['l', 'r', 'r', 'r'])}
+${missing ? `<p class="muted">No same-period-last-year baseline: ${esc(missing)}.</p>` : ''}
+${a.worse_than_baselines.map((w) => `<p class="warn">Warning: ${esc(w)}.</p>`).join('\n')}`;
 }
 
 const PALETTE = ['#3b6fd6', '#d6863b', '#4c9a5a', '#8a5ad6'];
@@ -224,6 +259,7 @@ ${table(['value model', 'normalized Gini', 'Spearman', 'decile MAPE'],
 ${historic && historic.beaten_by.length === 0 ? '<p class="warn">Warning: no value model ranks next-period spend better than historic value alone (net spend to date). Treat value tiers as no better than sorting by what customers have spent.</p>' : ''}
 ${(m.flagged ?? []).map((f) => `<p class="warn">Left out of the choice: ${esc(f.model)}, ${esc(f.why)}.</p>`).join('\n')}
 ${(m.notes ?? []).map((n) => `<p class="warn">${esc(n)}.</p>`).join('\n')}
+${aggregatePart(m)}
 ${purchaseModelPart(m)}`;
 }
 

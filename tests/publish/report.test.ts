@@ -95,3 +95,29 @@ test('the model section says which purchase model was chosen and why, what the d
   expect(html).toContain('no value model ranks next-period spend better than historic value alone');
   expect(html).toContain('Left out of the choice: neural, its mean absolute error per customer (445.12) is worse than the mean spend for everyone (195.85).');
 });
+
+test('the aggregate level beside the naive baselines, a champion further off than one warned, and a season the history never showed', () => {
+  const metrics = {
+    ...ctx.metrics,
+    aggregate: {
+      customers: 1944, actual_spend: 72544.87, observed_churn: 0.54064,
+      baselines: { repeats: { spend: 94478.66, spend_ratio: 1.30235, churn: 0.24949 }, last_year_trend: null, last_year_trend_missing: 'the history starts on 2010-12-01, under a year and a horizon before the holdout (2010-03-14): no same period last year to scale' },
+      value: { bgnbd: { spend: 86236.37, spend_ratio: 1.18873 } },
+      churn: { bgnbd: { mean: 0.4755, error: -0.06514 } },
+      worse_than_baselines: ['churn: bgnbd\'s mean churn probability on the holdout is 0.476 against 0.541 observed, further off than <the last horizon repeating>'],
+    },
+    btyd: { season: { months: [1.06, 1.06, 1.06, 0.97, 0.97, 0.97, 0.96, 0.96, 0.96, 1.37, 1.37, 1.37], years: 0.75, weight: 0, from: '2010-12-01', to: '2011-08-01', short: { seen: [1, 2, 3, 4, 5, 6, 7, 8, 12], level: 0.995 } } },
+    season_ahead: { words: 'The 90 days after as-of (2011-09-10 to 2011-12-08) reach September, October and November, which this history never showed' },
+  };
+  const html = renderReport(data, { ...ctx, metrics });
+  expect(html).toContain("<h3>The aggregate level: the holdout's total spend and churn</h3>");
+  expect(html).toContain('<tr><td class="l">what the holdout\'s customers did</td><td class="r">72,545</td><td class="r">1.00</td><td class="r">54.1%</td></tr>');
+  expect(html).toContain('<tr><td class="l">the champions (bgnbd, bgnbd)</td><td class="r">86,236</td><td class="r">1.19</td><td class="r">47.5%</td></tr>');
+  expect(html).toContain('<tr><td class="l">the last horizon repeating (baseline)</td><td class="r">94,479</td><td class="r">1.30</td><td class="r">24.9%</td></tr>');
+  expect(html).not.toContain('the same period last year x the trend (baseline)');
+  expect(html).toContain('No same-period-last-year baseline: the history starts on 2010-12-01');
+  expect(html).toContain('<p class="warn">Warning: churn: bgnbd\'s mean churn probability on the holdout is 0.476 against 0.541 observed, further off than &lt;the last horizon repeating&gt;.</p>');
+  expect(html).toContain('Seasonal profile, learnt from 9 whole months (2010-12 to 2011-08');
+  expect(html).toContain("the base's recent level 0.995");
+  expect(html).toContain('<p class="warn">The 90 days after as-of (2011-09-10 to 2011-12-08) reach September, October and November, which this history never showed.</p>');
+});
