@@ -1,4 +1,4 @@
-import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -134,12 +134,15 @@ test('rows read from a query go through the same validation: rejected with their
   expect(server.psql('SELECT count(*) FROM shop.orders', 'shop').trim()).not.toBe('0');
 });
 
-test('a wrong password or a missing table stops the ingest with the reason, the password never shown', async () => {
+test('a wrong password or a missing table stops the ingest with the reason, the password never shown, no export left behind', async () => {
+  const exports = () => readdirSync(tmpdir()).filter((n) => n.startsWith('fidelio-pg-source-')).length;
+  const before = exports();
   const wrong = server.url('reader', 'guess', 'shop');
   await expect(exportSources(wrong, ['postgres:table=shop.orders'])).rejects.toThrow(/reading inputs from PostgreSQL: PostgreSQL at postgres:\/\/reader@127\.0\.0\.1:\d+\/shop refused the login: password authentication failed for user "reader"/);
   const missing = await exportSources(url, ['postgres:table=shop.nothing']).catch((e: Error) => e.message);
   expect(missing).toMatch(/^reading postgres:\/\/reader@127\.0\.0\.1:\d+\/shop \(table shop\.nothing\): PostgreSQL at .*: relation "shop\.nothing" does not exist$/);
   expect(missing).not.toContain(SECRET);
+  expect(exports()).toBe(before);
 });
 
 test('files and PostgreSQL sources are read in the order given: a key both give ends as the later gives it', async () => {
