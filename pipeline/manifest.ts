@@ -10,7 +10,10 @@ export interface FileIngest {
   path: string;
   kind: InputKind;
   sha256: string;
+  /** The file's data records (a CSV record may span lines inside quotes). */
   rows_read: number;
+  /** CSV: the physical lines its records spanned, when some record holds line breaks inside quotes (then more than rows_read). */
+  physical_lines?: number;
   rows_accepted: number;
   rows_rejected: number;
   rows_duplicate: number;

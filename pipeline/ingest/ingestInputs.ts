@@ -161,6 +161,7 @@ async function ingestFile(db: Database, item: PlannedFile, options: IngestOption
         kind: item.kind,
         sha256,
         rows_read: staged.rowsRead,
+        ...(staged.physicalLines !== undefined ? { physical_lines: staged.physicalLines } : {}),
         ...counts,
         exact_lines: staged.exactLines,
         ...(item.kind === 'orders' ? { grain } : {}),
