@@ -27,6 +27,8 @@ export interface FileIngest {
   /** Line items: the orders their lines made, new and changed. */
   orders_new?: number;
   orders_updated?: number;
+  /** Orders whose status says they never became sales (voided, pending, cancelled: formats.orders.statuses): their lines are accepted, the orders kept apart in orders_left_out, out of every figure. */
+  orders_left_out?: number;
   /**
    * Set when this run did not read the file: the same bytes were loaded
    * under the same settings by that run (its rows are in the tables, its

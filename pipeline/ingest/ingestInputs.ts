@@ -7,6 +7,9 @@ import { loadExchangeRates } from './exchangeRates.js';
 import { carryRejects, earlierLoad, recordLoad, settingsKey, skippedFile } from './loadedFiles.js';
 import { mergeChecked, recordRejects } from './mergeChecked.js';
 import { mergeLines } from './mergeLines.js';
+import { ORDER_CUSTOMER_COLUMNS, profileCustomersFromOrders, recordOrderCustomers } from './customerProfiles.js';
+import { settleOrderFields } from './orderFields.js';
+import { DEFAULT_ORDER_STATUSES, rejectUnknownStatuses, setAsideNonSales, type StatusMeaning } from './orderStatus.js';
 import { describeClasses, rejectionClasses } from './rejectionClasses.js';
 import { formatOf, missingColumnsMessage, readHeader, readablePath, resolveInputs, sha256File } from './resolveInputs.js';
 import { stageFile, type StagedFile } from './stageFile.js';
@@ -22,6 +25,10 @@ export interface KindFormat {
   encoding: TextEncoding;
   /** Orders: a row per order, or a row per line item (lines sharing an order_id make one order). */
   grain: 'order' | 'line';
+  /** Orders as line items: the order's own fields on its first line only (a hosted shop's export). */
+  orderFields?: 'first_row';
+  /** Orders with order_status: what each status means (DEFAULT_ORDER_STATUSES unless given). */
+  statuses?: Record<string, StatusMeaning>;
 }
 
 /** A file written as the contract's defaults: comma-separated UTF-8, ISO dates, decimal points, a row per order. */
@@ -147,15 +154,24 @@ async function ingestFile(db: Database, item: PlannedFile, options: IngestOption
     if (item.kind === 'orders') await checkSingleCurrency(db, staged.relation, item.path, options.currency);
     const mapped = new Set([...item.columnMap.entries()].filter(([, actual]) => actual !== undefined).map(([c]) => c));
     const grain = item.kind === 'orders' ? item.format.grain : 'order';
+    const relation = item.kind === 'orders' && grain === 'line'
+      ? await settleOrderFields(db, staged.relation, mapped, item.format.orderFields === 'first_row')
+      : staged.relation;
     const checked = await validateStage(db, spec, {
       runTime: options.runTime, currency: options.currency, earliestDate: options.earliestDate, grain, mapped,
       format: { decimal: item.format.decimal, thousands: item.format.thousands, dateFormats: item.format.dateFormats },
-    }, staged.relation);
+    }, relation);
+    const statuses = grain === 'line' && mapped.has('order_status') ? item.format.statuses ?? DEFAULT_ORDER_STATUSES : undefined;
+    if (statuses) await rejectUnknownStatuses(db, statuses);
     await checkRejectedShare(db, item, staged, options);
     const result = await db.transaction(async () => {
-      const counts = await (grain === 'line'
+      const leftOut = statuses ? await setAsideNonSales(db, statuses, item.path, options.runId) : undefined;
+      const merging = await (grain === 'line'
         ? mergeLines(db, item.path, options.runId, staged.pendingLines)
         : mergeChecked(db, spec, item.path, options.runId, checked.inFileOrder, staged.pendingLines));
+      if (grain === 'line' && ORDER_CUSTOMER_COLUMNS.some((c) => mapped.has(c))) await recordOrderCustomers(db);
+      // The lines of orders that never became sales were read and understood: accepted, and counted apart.
+      const counts = leftOut ? { ...merging, rows_accepted: merging.rows_accepted + leftOut.lines, orders_left_out: leftOut.orders } : merging;
       const merged: FileIngest = {
         path: item.path,
         kind: item.kind,
@@ -207,6 +223,10 @@ export async function ingestInputs(db: Database, inputs: IngestInputs, options: 
       bar.tick(results.length);
       results.push(await ingestFile(db, item, options, session, log));
     }
+    // Customers no customers file gives take their profile from their orders (when the orders carry one).
+    const fromOrders = plan.some((p) => p.kind === 'orders' && ORDER_CUSTOMER_COLUMNS.some((c) => p.columnMap.get(c) !== undefined))
+      || (await db.value<number>('SELECT count(*) FROM customers WHERE from_orders'))! > 0;
+    if (fromOrders) log.info({ customers: await profileCustomersFromOrders(db) }, 'customer profiles from the orders');
   } finally {
     bar.end();
     await db.run('DROP TABLE IF EXISTS stage; DROP TABLE IF EXISTS stage_records; DROP TABLE IF EXISTS checked; DROP TABLE IF EXISTS stage_lines');

@@ -33,7 +33,9 @@ async function rejectDisagreeingOrders(db: Database): Promise<void> {
  * orders: its amount the sum of its lines (returns, with negative
  * quantities, deducted; an order whose net is negative is a refund), its
  * time the earliest line's, its category and channel those of its first
- * line. An order stored with the same lines is a repeat (its lines count as
+ * line; with the export's own order amount (order_total: a hosted shop's
+ * subtotal or total) the order's amount is that, less its refunded_amount
+ * (at least 0), and its lines stay its basket. An order stored with the same lines is a repeat (its lines count as
  * duplicates); one stored with other lines is replaced, lines and all.
  * Amounts in another currency are converted line by line through `fx`.
  * `pendingLines`: recordRejects'.
@@ -42,11 +44,16 @@ export async function mergeLines(db: Database, path: string, runId: string, pend
   await rejectDisagreeingOrders(db);
   await recordRejects(db, 'orders', path, runId, pendingLines);
   await db.run(`CREATE OR REPLACE TEMP TABLE file_lines AS
-    SELECT c.*, CAST(c.amount * coalesce(fx.rate, 1) AS DECIMAL(18, 2)) AS amount_converted
+    SELECT c.*, CAST(c.amount * coalesce(fx.rate, 1) AS DECIMAL(18, 2)) AS amount_converted, coalesce(fx.rate, 1) AS fx_rate
     FROM checked c LEFT JOIN fx ON fx.currency = upper(c.currency) WHERE c.status = 'ok'`);
+  // With the export's own order amount (order_total), that amount less its refunds is the order's, whatever its lines sum to.
+  // (DuckDB's greatest skips a NULL: the CASE keeps an order without a stated amount NULL here.)
+  const stated = `CASE WHEN count(order_total) > 0 THEN greatest(first(order_total ORDER BY line) FILTER (WHERE order_total IS NOT NULL)
+    - coalesce(first(refunded_amount ORDER BY line) FILTER (WHERE refunded_amount IS NOT NULL), 0), 0) END`;
   await db.run(`CREATE OR REPLACE TEMP TABLE file_orders AS
     SELECT order_id, any_value(customer_id) AS customer_id, min(order_ts) AS order_ts,
-      sum(amount_converted) AS amount, sum(amount) AS amount_original, any_value(currency) AS currency,
+      coalesce(CAST(${stated} * any_value(fx_rate) AS DECIMAL(18, 2)), sum(amount_converted)) AS amount,
+      coalesce(${stated}, sum(amount)) AS amount_original, any_value(currency) AS currency,
       first(category ORDER BY line) FILTER (WHERE category IS NOT NULL) AS category,
       first(channel ORDER BY line) FILTER (WHERE channel IS NOT NULL) AS channel,
       bool_or(discount_used) AS discount_used, CAST(count(*) AS INTEGER) AS line_count,
