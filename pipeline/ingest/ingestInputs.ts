@@ -96,6 +96,10 @@ async function planFiles(db: Database, inputs: IngestInputs, options: IngestOpti
         const actual = headerColumn(specs[kind], c.name, header, mapping);
         return [c.name, header.includes(actual) ? actual : undefined] as const;
       }));
+      const lineOnly = ['order_total', 'refunded_amount', 'order_status'].filter((c) => columnMap.get(c) !== undefined);
+      if (kind === 'orders' && format.grain === 'order' && lineOnly.length) {
+        throw new InputError(`${path}: ${lineOnly.join(', ')} ${lineOnly.length > 1 ? 'are' : 'is'} read for line items only (a hosted shop's export): set formats.orders.grain: line, or leave ${lineOnly.length > 1 ? 'them' : 'it'} unmapped`);
+      }
       plan.push({ kind, path, header, columnMap, format });
     }
   }
@@ -169,7 +173,7 @@ async function ingestFile(db: Database, item: PlannedFile, options: IngestOption
       const merging = await (grain === 'line'
         ? mergeLines(db, item.path, options.runId, staged.pendingLines)
         : mergeChecked(db, spec, item.path, options.runId, checked.inFileOrder, staged.pendingLines));
-      if (grain === 'line' && ORDER_CUSTOMER_COLUMNS.some((c) => mapped.has(c))) await recordOrderCustomers(db);
+      if (item.kind === 'orders' && ORDER_CUSTOMER_COLUMNS.some((c) => mapped.has(c))) await recordOrderCustomers(db);
       // The lines of orders that never became sales were read and understood: accepted, and counted apart.
       const counts = leftOut ? { ...merging, rows_accepted: merging.rows_accepted + leftOut.lines, orders_left_out: leftOut.orders } : merging;
       const merged: FileIngest = {

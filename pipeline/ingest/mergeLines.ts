@@ -35,7 +35,8 @@ async function rejectDisagreeingOrders(db: Database): Promise<void> {
  * time the earliest line's, its category and channel those of its first
  * line; with the export's own order amount (order_total: a hosted shop's
  * subtotal or total) the order's amount is that, less its refunded_amount
- * (at least 0), and its lines stay its basket. An order stored with the same lines is a repeat (its lines count as
+ * (at least 0; without order_total, the lines' sum less it), and its lines
+ * stay its basket. An order stored with the same lines is a repeat (its lines count as
  * duplicates); one stored with other lines is replaced, lines and all.
  * Amounts in another currency are converted line by line through `fx`.
  * `pendingLines`: recordRejects'.
@@ -46,10 +47,11 @@ export async function mergeLines(db: Database, path: string, runId: string, pend
   await db.run(`CREATE OR REPLACE TEMP TABLE file_lines AS
     SELECT c.*, CAST(c.amount * coalesce(fx.rate, 1) AS DECIMAL(18, 2)) AS amount_converted, coalesce(fx.rate, 1) AS fx_rate
     FROM checked c LEFT JOIN fx ON fx.currency = upper(c.currency) WHERE c.status = 'ok'`);
-  // With the export's own order amount (order_total), that amount less its refunds is the order's, whatever its lines sum to.
-  // (DuckDB's greatest skips a NULL: the CASE keeps an order without a stated amount NULL here.)
-  const stated = `CASE WHEN count(order_total) > 0 THEN greatest(first(order_total ORDER BY line) FILTER (WHERE order_total IS NOT NULL)
-    - coalesce(first(refunded_amount ORDER BY line) FILTER (WHERE refunded_amount IS NOT NULL), 0), 0) END`;
+  // With the export's own order amount (order_total) or refunds (refunded_amount): that amount (else the lines' sum) less
+  // the refunds, at least 0, is the order's, whatever its lines sum to; without them, the lines' sum as it is.
+  const first = (c: string) => `first(${c} ORDER BY line) FILTER (WHERE ${c} IS NOT NULL)`;
+  const stated = `CASE WHEN count(order_total) > 0 OR count(refunded_amount) > 0
+    THEN greatest(coalesce(${first('order_total')}, sum(amount)) - coalesce(${first('refunded_amount')}, 0), 0) END`;
   await db.run(`CREATE OR REPLACE TEMP TABLE file_orders AS
     SELECT order_id, any_value(customer_id) AS customer_id, min(order_ts) AS order_ts,
       coalesce(CAST(${stated} * any_value(fx_rate) AS DECIMAL(18, 2)), sum(amount_converted)) AS amount,

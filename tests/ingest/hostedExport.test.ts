@@ -91,3 +91,22 @@ test('a status the configuration does not know rejects its order\'s lines, sayin
     ]);
   }));
 });
+
+test('the order\'s own amount, refunds and status are read for line items only: a file of one row per order mapping them is refused before anything loads', async () => {
+  await withTempDir((dir) => withDb(async (db) => {
+    const path = writeFile(dir, 'o.csv', 'order_id,customer_id,order_ts,amount,refunded_amount\n1,a,2023-01-01,10,2\n');
+    await expect(ingestInputs(db, { orders: [path] }, plainIngestOptions('run-1', new Date('2026-01-01T00:00:00Z')), silentLogger))
+      .rejects.toThrow(/refunded_amount is read for line items only .*set formats.orders.grain: line/);
+    expect(await db.value('SELECT count(*) FROM orders')).toBe(0);
+  }));
+});
+
+test('refunds without the order\'s own amount come off the lines\' sum', async () => {
+  await withTempDir((dir) => withDb(async (db) => {
+    const path = writeFile(dir, 'o.csv', 'order_id,customer_id,order_ts,quantity,unit_price,refunded_amount\n1,a,2023-01-01,2,5.00,3.50\n1,a,2023-01-01,1,4.00,3.50\n2,a,2023-01-02,1,4.00,\n');
+    const o = plainIngestOptions('run-1', new Date('2026-01-01T00:00:00Z'));
+    o.formats = { ...o.formats, orders: { ...PLAIN_FORMAT, grain: 'line' } };
+    await ingestInputs(db, { orders: [path] }, o, silentLogger);
+    expect(await db.all('SELECT order_id, CAST(amount AS VARCHAR) AS amount FROM orders ORDER BY order_id')).toEqual([{ order_id: '1', amount: '10.50' }, { order_id: '2', amount: '4.00' }]);
+  }));
+});
