@@ -96,7 +96,7 @@ async function planFiles(db: Database, inputs: IngestInputs, options: IngestOpti
         const actual = headerColumn(specs[kind], c.name, header, mapping);
         return [c.name, header.includes(actual) ? actual : undefined] as const;
       }));
-      const lineOnly = ['order_total', 'refunded_amount', 'order_status'].filter((c) => columnMap.get(c) !== undefined);
+      const lineOnly = ['order_total', 'refunded_amount'].filter((c) => columnMap.get(c) !== undefined);
       if (kind === 'orders' && format.grain === 'order' && lineOnly.length) {
         throw new InputError(`${path}: ${lineOnly.join(', ')} ${lineOnly.length > 1 ? 'are' : 'is'} read for line items only (a hosted shop's export): set formats.orders.grain: line, or leave ${lineOnly.length > 1 ? 'them' : 'it'} unmapped`);
       }
@@ -158,14 +158,14 @@ async function ingestFile(db: Database, item: PlannedFile, options: IngestOption
     if (item.kind === 'orders') await checkSingleCurrency(db, staged.relation, item.path, options.currency);
     const mapped = new Set([...item.columnMap.entries()].filter(([, actual]) => actual !== undefined).map(([c]) => c));
     const grain = item.kind === 'orders' ? item.format.grain : 'order';
-    const relation = item.kind === 'orders' && grain === 'line'
-      ? await settleOrderFields(db, staged.relation, mapped, item.format.orderFields === 'first_row')
+    const relation = item.kind === 'orders'
+      ? await settleOrderFields(db, staged.relation, mapped, grain === 'line' && item.format.orderFields === 'first_row')
       : staged.relation;
     const checked = await validateStage(db, spec, {
       runTime: options.runTime, currency: options.currency, earliestDate: options.earliestDate, grain, mapped,
       format: { decimal: item.format.decimal, thousands: item.format.thousands, dateFormats: item.format.dateFormats },
     }, relation);
-    const statuses = grain === 'line' && mapped.has('order_status') ? item.format.statuses ?? DEFAULT_ORDER_STATUSES : undefined;
+    const statuses = item.kind === 'orders' && mapped.has('order_status') ? item.format.statuses ?? DEFAULT_ORDER_STATUSES : undefined;
     if (statuses) await rejectUnknownStatuses(db, statuses);
     await checkRejectedShare(db, item, staged, options);
     const result = await db.transaction(async () => {

@@ -92,7 +92,7 @@ test('a status the configuration does not know rejects its order\'s lines, sayin
   }));
 });
 
-test('the order\'s own amount, refunds and status are read for line items only: a file of one row per order mapping them is refused before anything loads', async () => {
+test('the order\'s own amount and refunds are read for line items only: a file of one row per order mapping them is refused before anything loads', async () => {
   await withTempDir((dir) => withDb(async (db) => {
     const path = writeFile(dir, 'o.csv', 'order_id,customer_id,order_ts,amount,refunded_amount\n1,a,2023-01-01,10,2\n');
     await expect(ingestInputs(db, { orders: [path] }, plainIngestOptions('run-1', new Date('2026-01-01T00:00:00Z')), silentLogger))
@@ -108,5 +108,17 @@ test('refunds without the order\'s own amount come off the lines\' sum', async (
     o.formats = { ...o.formats, orders: { ...PLAIN_FORMAT, grain: 'line' } };
     await ingestInputs(db, { orders: [path] }, o, silentLogger);
     expect(await db.all('SELECT order_id, CAST(amount AS VARCHAR) AS amount FROM orders ORDER BY order_id')).toEqual([{ order_id: '1', amount: '10.50' }, { order_id: '2', amount: '4.00' }]);
+  }));
+});
+
+test('a file of one row per order: its status sets aside what never became a sale, its discount code gives discount_used', async () => {
+  await withTempDir((dir) => withDb(async (db) => {
+    const path = writeFile(dir, 'o.csv', 'Name,Email,Financial Status,Created at,Total,Discount Code\n#1,a@x,paid,2023-01-01,10.00,SAVE\n#2,a@x,voided,2023-01-02,5.00,\n#3,b@x,Paid,2023-01-03,7.00,\n');
+    const o = plainIngestOptions('run-1', new Date('2026-01-01T00:00:00Z'));
+    o.columns = { ...o.columns, orders: { order_id: 'Name', customer_id: 'Email', order_status: 'Financial Status', order_ts: 'Created at', amount: 'Total', discount_code: 'Discount Code' } };
+    const [file] = await ingestInputs(db, { orders: [path] }, o, silentLogger);
+    expect(file).toMatchObject({ rows_read: 3, rows_accepted: 3, rows_new: 2, orders_left_out: 1 });
+    expect(await db.all('SELECT order_id, discount_used FROM orders ORDER BY order_id')).toEqual([{ order_id: '#1', discount_used: true }, { order_id: '#3', discount_used: false }]);
+    expect(await db.all('SELECT order_id, order_status FROM orders_left_out')).toEqual([{ order_id: '#2', order_status: 'voided' }]);
   }));
 });
