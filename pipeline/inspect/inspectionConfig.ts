@@ -18,6 +18,18 @@ function sharedFindings(files: FileInspection[]): { first: FileInspection; refus
   return { first };
 }
 
+/** What each order status means, one line per value with its orders: a sale (revenue) or not_sale (left out of every figure, counted). */
+function statusLines(f: FileInspection): string[] {
+  const column = f.columns.order_status?.value ?? 'order_status';
+  const orders = (n: number) => `${n.toLocaleString('en-US')} order${n === 1 ? '' : 's'}`;
+  return [
+    `    statuses:${comment(`what each "${column}" means: sale (revenue) or not_sale (an order that never became a sale: left out of every figure, counted in the manifest); change any`)}`,
+    ...f.statuses!.map((s) => `      ${quoted(s.value)}: ${quoted(s.meaning)}${comment(s.known
+      ? `${orders(s.orders)}${s.meaning === 'not_sale' ? ': never paid, or voided or cancelled' : ''}`
+      : `${orders(s.orders)}: not a word inspect knows, taken as a sale; say not_sale if these orders never became sales`)}`),
+  ];
+}
+
 /**
  * A complete configuration for the inspected files, as YAML: the inputs,
  * the currency, each kind's formats and column mapping, every guess with
@@ -53,9 +65,11 @@ export function inspectionConfig(inspections: Partial<Record<InputKind, FileInsp
       ['encoding', first.encoding], ['delimiter', first.delimiter], ['decimal', first.decimal], ['thousands', first.thousands],
       ['dateFormat', first.dateFormat], ...(kind === 'orders' ? [['grain', first.grain] as [string, Finding<string> | undefined]] : []),
     ];
+    if (kind === 'orders' && first.orderFields) format.push(['orderFields', first.orderFields]);
     const written = format.filter(([, f]) => f !== undefined);
-    if (!written.length) lines[lines.length - 1] += ' {}';
+    if (!written.length && !(kind === 'orders' && first.statuses?.length)) lines[lines.length - 1] += ' {}';
     for (const [key, f] of written) lines.push(`    ${key}: ${quoted(f!.value)}${comment(f!.evidence)}`);
+    if (kind === 'orders' && first.statuses?.length) lines.push(...statusLines(first));
     const mapped = Object.entries(first.columns);
     columnLines.push(`  ${kind}:${mapped.length ? '' : ' {}'}`);
     for (const [canonical, f] of mapped) columnLines.push(`    ${canonical}: ${quoted(f.value)}${comment(f.evidence)}`);
