@@ -90,6 +90,8 @@ export interface RunManifest {
   currency?: string;
   /** The rejected lines by input kind and reason class, with a count and the first line as an example. */
   rejected_by_class?: RejectionClassRecord[];
+  /** The orders that never became sales (voided, pending, cancelled: formats.orders.statuses), by status, left out of every figure; absent when none. */
+  orders_left_out?: { order_status: string; orders: number; amount: number }[];
   /** Deprecated (use rejected_by_class): the rejected lines by reason, their quoted values elided. */
   rejected_by_reason?: { kind: string; reason: string; lines: number }[];
 }

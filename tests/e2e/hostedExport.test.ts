@@ -48,6 +48,11 @@ test('a hosted shop\'s export goes from fidelio inspect to a publication with th
       orders_new: orders.length - leftOut.length, orders_left_out: leftOut.length, grain: 'line',
     });
     expect(leftOut.some((o) => o.status === 'voided') && leftOut.some((o) => o.status === 'pending')).toBe(true);
+    // The manifest and the report say how many orders were left out, by status, with their amount (the export's subtotal).
+    const by = (status: string) => leftOut.filter((o) => o.status === status);
+    expect(manifest.orders_left_out).toEqual(['pending', 'voided'].map((status) => ({ status, orders: by(status).length, cents: by(status).reduce((n, o) => n + o.subtotalCents, 0) }))
+      .sort((a, b) => b.orders - a.orders || a.status.localeCompare(b.status)).map((r) => ({ order_status: r.status, orders: r.orders, amount: r.cents / 100 })));
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain(`${leftOut.length} orders never became sales`);
 
     // Revenue per month: each sale's subtotal (after its discount code) less its refund, not below 0, in the UTC month of its offset time.
     const cents: Record<string, number> = {};

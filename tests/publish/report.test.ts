@@ -95,3 +95,10 @@ test('the model section says which purchase model was chosen and why, what the d
   expect(html).toContain('no value model ranks next-period spend better than historic value alone');
   expect(html).toContain('Left out of the choice: neural, its mean absolute error per customer (445.12) is worse than the mean spend for everyone (195.85).');
 });
+
+test('orders that never became sales are said in the data quality section, by status; nothing is said when there are none', () => {
+  expect(renderReport(data, ctx)).not.toContain('never became sales');
+  const html = renderReport({ ...data, leftOut: [{ order_status: 'voided', orders: 3, amount: 41.5 }, { order_status: 'pending', orders: 1, amount: 8 }] }, ctx);
+  expect(html).toContain('4 orders never became sales');
+  expect(html).toContain('voided</td><td class="r">3</td><td class="r">41.50</td>');
+});
