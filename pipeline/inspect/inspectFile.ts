@@ -92,7 +92,7 @@ async function loadRows(db: Database, path: string, format: InputFormat, header:
     } else if (format === 'jsonl') {
       await db.run(`CREATE TEMP TABLE inspect_rows AS SELECT COLUMNS(*)::VARCHAR FROM read_json(${literal(readable.path)}, format = 'newline_delimited', ignore_errors = true)`);
     } else {
-      const text = await readableText(readable.path, { kind: 'orders', encoding, checkQuotes: true });
+      const text = await readableText(readable.path, { kind: 'orders', encoding, checkQuotes: true, delimiter, fields: header.length });
       try {
         const columns = `{${header.map((h) => `${literal(h)}: 'VARCHAR'`).join(', ')}}`;
         await db.run(`CREATE TEMP TABLE inspect_rows AS SELECT * FROM read_csv(${literal(text.path)}, header = true, delim = ${literal(delimiter)},
