@@ -120,12 +120,20 @@ async function readStageLines(db: Database, readable: string, spans: RecordSpan[
   await db.run(`CREATE OR REPLACE TEMP TABLE stage_spans AS
     SELECT line, lines, line - coalesce(sum(lines - 1) OVER (ORDER BY line ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS reader_line
     FROM stage_spans`);
+  // Each line a record spans, with the record's first line: equality joins (a range join grouping every line is ten times slower).
+  const covered = spans.reduce((n, s) => n + s.lines, 0);
+  const line = new Float64Array(covered);
+  const first = new Float64Array(covered);
+  let k = 0;
+  for (const s of spans) for (let i = 0; i < s.lines; i++, k++) [line[k], first[k]] = [s.line + i, s.line];
+  await db.run('CREATE OR REPLACE TEMP TABLE stage_span_lines (line BIGINT, first_line BIGINT)');
+  await db.appendColumns('stage_span_lines', [line, first]);
   await db.run(`CREATE OR REPLACE TEMP TABLE stage_lines AS
-    SELECT coalesce(s.line, l.line) AS line, CASE WHEN s.line IS NULL THEN any_value(l.raw) ELSE string_agg(coalesce(l.raw, ''), chr(10) ORDER BY l.line) END AS raw
-    FROM (SELECT rowid + 1 AS line, raw FROM stage_lines_read) l
-    LEFT JOIN stage_spans s ON l.line BETWEEN s.line AND s.line + s.lines - 1
-    GROUP BY coalesce(s.line, l.line), s.line;
-    DROP TABLE stage_lines_read`);
+    SELECT l.line, l.raw FROM (SELECT rowid + 1 AS line, raw FROM stage_lines_read) l ANTI JOIN stage_span_lines c USING (line)
+    UNION ALL
+    SELECT c.first_line AS line, string_agg(coalesce(l.raw, ''), chr(10) ORDER BY l.line) AS raw
+    FROM (SELECT rowid + 1 AS line, raw FROM stage_lines_read) l JOIN stage_span_lines c USING (line) GROUP BY c.first_line;
+    DROP TABLE stage_lines_read; DROP TABLE stage_span_lines`);
 }
 
 /**

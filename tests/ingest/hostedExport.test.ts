@@ -122,3 +122,16 @@ test('a file of one row per order: its status sets aside what never became a sal
     expect(await db.all('SELECT order_id, order_status FROM orders_left_out')).toEqual([{ order_id: '#2', order_status: 'voided' }]);
   }));
 });
+
+test('a rejected record that spans lines is one rejected row: its first line\'s number, its whole text', async () => {
+  await withTempDir((dir) => withDb(async (db) => {
+    const bad = ROWS[0]!.replace(',45.00,', ',forty-five,');
+    const path = writeFile(dir, 'o.csv', [HEADER, bad, ROWS[1], ROWS[2]].join('\n') + '\n');
+    const [file] = await ingestInputs(db, { orders: [path] }, hostedOptions(), silentLogger);
+    // #1001's first record is rejected; its second line takes the order's fields from it, the bad total too: the order is rejected whole.
+    expect(file).toMatchObject({ rows_read: 3, physical_lines: 4, rows_rejected: 2, rows_accepted: 1 });
+    const rows = await db.all<{ line: number; raw: string; reason_class: string }>('SELECT line, raw, reason_class FROM rejected_rows ORDER BY line');
+    expect(rows.map((r) => [r.line, r.reason_class])).toEqual([[2, 'order_total_not_a_number'], [4, 'order_total_not_a_number']]);
+    expect(rows[0]!.raw).toBe(bad);
+  }));
+});
