@@ -42,8 +42,8 @@ const inputFormat = z
      * Orders with order_status mapped: what each status value means, a sale
      * (revenue) or not_sale (an order that never became one: voided,
      * pending, cancelled; left out of every figure and counted). Values are
-     * compared without case; a value not listed rejects its order's lines.
-     * Unset: DEFAULT_ORDER_STATUSES.
+     * compared without case; listed ones override DEFAULT_ORDER_STATUSES; a
+     * value in neither rejects its order's lines.
      */
     statuses: z.record(z.string().min(1), z.enum(['sale', 'not_sale'])).optional(),
   })

@@ -9,7 +9,7 @@ import { mergeChecked, recordRejects } from './mergeChecked.js';
 import { mergeLines } from './mergeLines.js';
 import { ORDER_CUSTOMER_COLUMNS, profileCustomersFromOrders, recordOrderCustomers } from './customerProfiles.js';
 import { settleOrderFields } from './orderFields.js';
-import { DEFAULT_ORDER_STATUSES, rejectUnknownStatuses, setAsideNonSales, type StatusMeaning } from './orderStatus.js';
+import { orderStatuses, rejectUnknownStatuses, setAsideNonSales, type StatusMeaning } from './orderStatus.js';
 import { describeClasses, rejectionClasses } from './rejectionClasses.js';
 import { formatOf, missingColumnsMessage, readHeader, readablePath, resolveInputs, sha256File } from './resolveInputs.js';
 import { stageFile, type StagedFile } from './stageFile.js';
@@ -27,7 +27,7 @@ export interface KindFormat {
   grain: 'order' | 'line';
   /** Orders as line items: the order's own fields on its first line only (a hosted shop's export). */
   orderFields?: 'first_row';
-  /** Orders with order_status: what each status means (DEFAULT_ORDER_STATUSES unless given). */
+  /** Orders with order_status: what each status means (over DEFAULT_ORDER_STATUSES: orderStatuses). */
   statuses?: Record<string, StatusMeaning>;
 }
 
@@ -165,7 +165,7 @@ async function ingestFile(db: Database, item: PlannedFile, options: IngestOption
       runTime: options.runTime, currency: options.currency, earliestDate: options.earliestDate, grain, mapped,
       format: { decimal: item.format.decimal, thousands: item.format.thousands, dateFormats: item.format.dateFormats },
     }, relation);
-    const statuses = item.kind === 'orders' && mapped.has('order_status') ? item.format.statuses ?? DEFAULT_ORDER_STATUSES : undefined;
+    const statuses = item.kind === 'orders' && mapped.has('order_status') ? orderStatuses(item.format.statuses) : undefined;
     if (statuses) await rejectUnknownStatuses(db, statuses);
     await checkRejectedShare(db, item, staged, options);
     const result = await db.transaction(async () => {

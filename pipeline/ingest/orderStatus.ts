@@ -20,18 +20,30 @@ export const DEFAULT_ORDER_STATUSES: Record<string, StatusMeaning> = {
 export const statusKey = (sql: string) => `regexp_replace(lower(trim(${sql})), '[\\s-]+', '_', 'g')`;
 export const normalStatus = (s: string) => s.trim().toLowerCase().replace(/[\s-]+/g, '_');
 
+/**
+ * The statuses a run reads: the configured ones (formats.orders.statuses)
+ * over the defaults, so that a word a later export brings that the
+ * configuration did not list (its first refund) is still known; a listed
+ * word overrides its default.
+ */
+export function orderStatuses(configured: Record<string, StatusMeaning> | undefined): Record<string, StatusMeaning> {
+  const out: Record<string, StatusMeaning> = { ...DEFAULT_ORDER_STATUSES };
+  for (const [status, meaning] of Object.entries(configured ?? {})) out[normalStatus(status)] = meaning;
+  return out;
+}
+
 const listOf = (statuses: Record<string, StatusMeaning>, meaning: StatusMeaning) =>
   Object.entries(statuses).filter(([, m]) => m === meaning).map(([s]) => literal(normalStatus(s)));
 
 /**
  * Rejects (in temp table `checked`) the usable lines whose order_status is
- * none of the configured statuses: an order whose status is not known is
+ * none of `statuses` (orderStatuses): an order whose status is not known is
  * neither counted as a sale nor left out unsaid.
  */
 export async function rejectUnknownStatuses(db: Database, statuses: Record<string, StatusMeaning>): Promise<void> {
   const known = [...listOf(statuses, 'sale'), ...listOf(statuses, 'not_sale')];
   await db.run(`UPDATE checked SET status = 'rejected', reason_class = 'order_status_unknown',
-      reason = 'order_status ''' || left(order_status, 60) || ''' is none of formats.orders.statuses (' || ${literal(Object.keys(statuses).join(', '))} || '): say whether it is a sale or not_sale'
+      reason = 'order_status ''' || left(order_status, 60) || ''' is not a status fidelio knows: say in formats.orders.statuses whether it is a sale or not_sale'
     WHERE status = 'ok' AND order_status IS NOT NULL AND ${statusKey('order_status')} NOT IN (${known.join(', ')})`);
 }
 

@@ -78,16 +78,16 @@ test('a later export moves an order between sales and non-sales; a customers fil
   }));
 });
 
-test('a status the configuration does not know rejects its order\'s lines, saying which statuses it knows', async () => {
+test('a status neither the configuration nor the defaults know rejects its order\'s lines, saying what to do', async () => {
   await withTempDir((dir) => withDb(async (db) => {
     const path = writeFile(dir, 'o.csv', [HEADER, ROWS[0], ROWS[1], ROWS[2]!.replace('partially_refunded', 'on_hold')].join('\n') + '\n');
     const o = hostedOptions();
-    o.formats.orders.statuses = { paid: 'sale', voided: 'not_sale' };
+    o.formats.orders.statuses = { paid: 'sale', 'Partially Refunded': 'not_sale' };
     const [file] = await ingestInputs(db, { orders: [path] }, o, silentLogger);
     expect(file).toMatchObject({ rows_read: 3, rows_accepted: 2, rows_rejected: 1 });
     expect(await db.all('SELECT line, reason_class, reason FROM rejected_rows')).toEqual([
       // Its physical line: the first order's note spans lines 2 and 3.
-      { line: 5, reason_class: 'order_status_unknown', reason: "order_status 'on_hold' is none of formats.orders.statuses (paid, voided): say whether it is a sale or not_sale" },
+      { line: 5, reason_class: 'order_status_unknown', reason: "order_status 'on_hold' is not a status fidelio knows: say in formats.orders.statuses whether it is a sale or not_sale" },
     ]);
   }));
 });

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { DEFAULT_ORDER_STATUSES, normalStatus, rejectUnknownStatuses, setAsideNonSales } from '../../pipeline/ingest/orderStatus.js';
+import { DEFAULT_ORDER_STATUSES, normalStatus, orderStatuses, rejectUnknownStatuses, setAsideNonSales } from '../../pipeline/ingest/orderStatus.js';
 import { withDb } from '../helpers/withDb.js';
 import type { Database } from '../../pipeline/db/Database.js';
 
@@ -16,6 +16,12 @@ test('statuses are compared without case, spaces or dashes; the defaults know th
   expect(normalStatus('partially-paid')).toBe('partially_paid');
   for (const s of ['paid', 'partially_refunded', 'refunded']) expect(DEFAULT_ORDER_STATUSES[s]).toBe('sale');
   for (const s of ['pending', 'voided', 'cancelled', 'canceled']) expect(DEFAULT_ORDER_STATUSES[s]).toBe('not_sale');
+});
+
+test('the configured statuses override the defaults, compared as the values are', () => {
+  const s = orderStatuses({ 'Partially Refunded': 'not_sale', 'On Hold': 'sale' });
+  expect([s.partially_refunded, s.on_hold, s.paid, s.voided]).toEqual(['not_sale', 'sale', 'sale', 'not_sale']);
+  expect(orderStatuses(undefined)).toEqual(DEFAULT_ORDER_STATUSES);
 });
 
 test('a status none of the configured ones is rejected with its reason; a blank status is a sale', async () => {
