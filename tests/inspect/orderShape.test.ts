@@ -61,3 +61,14 @@ test('the revenue proposed: the subtotal when there is one, else the total', () 
   expect(proposeOrderTotal(['Name', 'Total Price'], 'Refunded')).toEqual({ value: 'Total Price', evidence: 'revenue is each order\'s "Total Price", shipping and taxes included, less "Refunded" (see refunded_amount), whatever its lines sum to' });
   expect(proposeOrderTotal(['Name', 'Price'], undefined)).toBeUndefined();
 });
+
+test('the statuses of several files of one kind are said together, their orders summed', async () => {
+  await withTempDir((dir) => withDb(async (db) => {
+    const head = 'order_id,customer_id,order_ts,quantity,unit_price,status\n';
+    const a = await inspectFile(db, 'orders', writeFile(dir, 'a.csv', `${head}1,a,2023-01-01,1,2.00,paid\n1,a,2023-01-01,2,3.00,paid\n2,b,2023-01-02,1,4.00,voided\n`));
+    const b = await inspectFile(db, 'orders', writeFile(dir, 'b.csv', `${head}3,a,2023-02-01,1,2.00,paid\n3,a,2023-02-01,2,3.00,paid\n4,b,2023-02-02,1,4.00,cancelled\n`));
+    const { yaml, refusals } = inspectionConfig({ orders: [a, b] }, '2026-12-04');
+    expect(refusals).toEqual([]);
+    expect(yaml).toContain('      "paid": "sale"  # 2 orders\n      "cancelled": "not_sale"  # 1 order: never paid, or voided or cancelled\n      "voided": "not_sale"  # 1 order');
+  }));
+});
