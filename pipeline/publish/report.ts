@@ -295,7 +295,16 @@ ${table(['segment', 'customers', ...d.personas.map((p) => String(p.persona))], m
 function dataQualitySection(d: ReportData, ctx: ReportContext): string {
   return `<h2>Data quality</h2>
 ${d.rejects.length ? table(['input', 'reason class', 'lines rejected', 'first line', 'its reason'], d.rejects.map((r) => [r.kind, r.reason_class, r.lines, r.example_line, r.example_reason]), ['l', 'l', 'r', 'r', 'l']) : '<p>No rows rejected in this run.</p>'}
-<p class="muted">Every rejected line is in the database's rejected_rows table: <code>fidelio rejected --run ${esc(ctx.runId)}</code> lists them.</p>`;
+<p class="muted">Every rejected line is in the database's rejected_rows table: <code>fidelio rejected --run ${esc(ctx.runId)}</code> lists them.</p>${leftOutPart(d)}`;
+}
+
+/** The orders whose status says they never became sales: left out of every figure, and said how many (nothing when there are none). */
+function leftOutPart(d: ReportData): string {
+  if (!d.leftOut?.length) return '';
+  const orders = d.leftOut.reduce((n, r) => n + Number(r.orders), 0);
+  return `
+<p>${money(orders)} order${orders === 1 ? '' : 's'} never became sales (their status: formats.orders.statuses) and ${orders === 1 ? 'is' : 'are'} left out of revenue, order counts and every score; they are kept in the database's orders_left_out table.</p>
+${table(['status', 'orders', 'amount (the orders\' own currency)'], d.leftOut.map((r) => [r.order_status, money(Number(r.orders)), Number(r.amount).toFixed(2)]), ['l', 'r', 'r'])}`;
 }
 
 /**

@@ -18,6 +18,8 @@ export interface ReportData {
   atRisk: Row[];
   kpis: Row[];
   rejects: Row[];
+  /** The orders that never became sales, by status (report_left_out.sql). */
+  leftOut?: Row[];
   transitions: Transition[];
   vipsToHigh: Row[];
   effects: ActionEffect[];
@@ -42,6 +44,7 @@ export async function loadReportData(db: Database, runId: string): Promise<Repor
     atRisk: await db.all(sql('report_at_risk_vips')),
     kpis: await db.all(sql('report_kpis')),
     rejects: await db.all(sql('report_rejects'), { run_id: runId }),
+    leftOut: await db.all(sql('report_left_out')),
     transitions: await db.all<Transition>(sql('transitions'), { run_id: runId }),
     vipsToHigh: await db.all(sql('report_vips_to_high'), { run_id: runId }),
     effects: await db.all<ActionEffect>('SELECT * FROM action_effects ORDER BY as_of DESC, run_id DESC, action'),

@@ -121,3 +121,10 @@ test('the aggregate level beside the naive baselines, a champion further off tha
   expect(html).toContain("the base's recent level 0.995");
   expect(html).toContain('<p class="warn">The 90 days after as-of (2011-09-10 to 2011-12-08) reach September, October and November, which this history never showed.</p>');
 });
+
+test('orders that never became sales are said in the data quality section, by status; nothing is said when there are none', () => {
+  expect(renderReport(data, ctx)).not.toContain('never became sales');
+  const html = renderReport({ ...data, leftOut: [{ order_status: 'voided', orders: 3, amount: 41.5 }, { order_status: 'pending', orders: 1, amount: 8 }] }, ctx);
+  expect(html).toContain('4 orders never became sales');
+  expect(html).toContain('voided</td><td class="r">3</td><td class="r">41.50</td>');
+});
