@@ -176,8 +176,8 @@ async function ingestFile(db: Database, item: PlannedFile, options: IngestOption
     await checkMisread(db, item, staged, options);
     const result = await db.transaction(async () => {
       const counts = await (grain === 'line'
-        ? mergeLines(db, item.path, options.runId, staged.pendingLines)
-        : mergeChecked(db, spec, item.path, options.runId, checked.inFileOrder, staged.pendingLines));
+        ? mergeLines(db, item.path, options.runId, staged.pendingLines, true)
+        : mergeChecked(db, spec, item.path, options.runId, checked.inFileOrder, staged.pendingLines, true));
       const merged: FileIngest = {
         path: item.path,
         kind: item.kind,
