@@ -214,8 +214,8 @@ async function ingestFile(db: Database, item: PlannedFile, options: IngestOption
     const result = await db.transaction(async () => {
       const leftOut = statuses ? await setAsideNonSales(db, statuses, item.name, options.runId) : undefined;
       const merging = await (grain === 'line'
-        ? mergeLines(db, item.name, options.runId, staged.pendingLines)
-        : mergeChecked(db, spec, item.name, options.runId, checked.inFileOrder, staged.pendingLines));
+        ? mergeLines(db, item.name, options.runId, staged.pendingLines, true)
+        : mergeChecked(db, spec, item.name, options.runId, checked.inFileOrder, staged.pendingLines, true));
       if (item.kind === 'orders' && ORDER_CUSTOMER_COLUMNS.some((c) => mapped.has(c))) await recordOrderCustomers(db);
       // The lines of orders that never became sales were read and understood: accepted, and counted apart.
       const counts = leftOut ? { ...merging, rows_accepted: merging.rows_accepted + leftOut.lines, orders_left_out: leftOut.orders } : merging;

@@ -44,10 +44,11 @@ export async function rejectDisagreeingOrders(db: Database): Promise<void> {
  * one stored with the same lines is a repeat (its lines count as duplicates);
  * one stored with other lines is replaced, lines and all.
  * Amounts in another currency are converted line by line through `fx`.
- * `pendingLines`: recordRejects'.
+ * `pendingLines`: recordRejects'; `disagreeingRejected`: the caller already
+ * rejected the orders whose lines disagree (rejectDisagreeingOrders).
  */
-export async function mergeLines(db: Database, path: string, runId: string, pendingLines?: string): Promise<LineMergeCounts> {
-  await rejectDisagreeingOrders(db);
+export async function mergeLines(db: Database, path: string, runId: string, pendingLines?: string, disagreeingRejected = false): Promise<LineMergeCounts> {
+  if (!disagreeingRejected) await rejectDisagreeingOrders(db);
   await recordRejects(db, 'orders', path, runId, pendingLines);
   await db.run(`CREATE OR REPLACE TEMP TABLE file_lines AS
     SELECT c.*, CAST(c.amount * coalesce(fx.rate, 1) AS DECIMAL(18, 2)) AS amount_converted, coalesce(fx.rate, 1) AS fx_rate
