@@ -197,6 +197,14 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: "customers' names and emails, for the lists",
+    sql: `
+      ALTER TABLE customers ADD COLUMN name VARCHAR;
+      ALTER TABLE customers ADD COLUMN email VARCHAR;
+    `,
+  },
 ];
 
 export async function migrate(db: Database): Promise<{ from: number; to: number }> {

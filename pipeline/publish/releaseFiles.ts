@@ -33,8 +33,8 @@ export async function writeDatabaseCopy(db: Database, path: string, runId: strin
   try {
     for (const table of PUBLISHED_TABLES) await db.run(`CREATE TABLE publication.${table} AS SELECT * FROM ${table}`);
     await db.run('CREATE TABLE publication.rejected_rows AS SELECT * FROM rejected_rows WHERE run_id = $run_id', { run_id: runId });
-    // Countries, for `fidelio list --country` on the copy.
-    await db.run('CREATE TABLE publication.customers AS SELECT customer_id, country FROM customers ORDER BY customer_id');
+    // Countries, for `fidelio list --country` on the copy; names and emails, for its lists.
+    await db.run('CREATE TABLE publication.customers AS SELECT customer_id, country, name, email FROM customers ORDER BY customer_id');
     await db.run(`CREATE TABLE publication.customer_scores_history AS SELECT * FROM customer_scores_history
       UNION ALL ${readSql('publish/customer_scores_history.sql')}`, { run_id: runId, horizon: horizonDays });
   } finally {

@@ -147,18 +147,37 @@ const HELD_BACK: Record<string, string> = {
   budget: 'beyond the budget',
 };
 
-function actionsSection(d: ReportData): string {
-  const toContact = d.atRisk.filter((c) => c.contact === true).slice(0, 25);
-  const heldBack = d.atRisk.filter((c) => c.contact !== true).slice(0, 15);
-  const row = (c: (typeof d.atRisk)[number]) => [c.customer_id, pct(c.churn_probability), money(c.predicted_clv_12m), money(c.value_at_risk), c.days_since_last_order, c.segment, c.reasons];
-  const headers = ['customer', 'churn probability', '12-month CLV', 'value at risk', 'days since last order', 'segment', 'why'];
-  const align: ('l' | 'r')[] = ['l', 'r', 'r', 'r', 'r', 'l', 'l'];
+/** A list's column as the report heads it (the CLI's column name is in the glossary's words). */
+const LIST_HEADERS: Record<string, string> = {
+  priority: '#', customer_id: 'customer', value_tier: 'value tier', segment: 'segment', persona: 'persona', churn_probability_pct: 'churn probability',
+  action: 'action', reasons: 'why', last_order_date: 'last order',
+};
+
+/** A list's columns the report shows (names and emails stay in the CLI's list, not on a page that is passed around). */
+function listTable(list: ReportData['atRiskList'], currency: string, id: string): string {
+  const shown = list.columns.filter((c) => c !== 'name' && c !== 'email' && c !== 'value_tier');
+  const header = (c: string) => {
+    const base = c.replace(new RegExp(`_${currency}$`), '');
+    const words = LIST_HEADERS[base] ?? base.replaceAll('_', ' ').replace('predicted clv 12m', '12-month CLV');
+    return c === list.ranking.column ? `${words} (${currency}), ranked by` : c.endsWith(`_${currency}`) ? `${words} (${currency})` : words;
+  };
+  const cell = (c: string, v: unknown) => (c === 'churn_probability_pct' && typeof v === 'number' ? `${v.toFixed(1)}%` : c.endsWith(`_${currency}`) ? money(v) : v);
+  const align = shown.map((c) => (c === 'priority' || c === 'churn_probability_pct' || c.endsWith(`_${currency}`) ? 'r' : 'l') as 'l' | 'r');
+  const rows = list.rows.map((r) => shown.map((c) => cell(c, r[c])));
+  return table(shown.map(header), rows, align).replace('<table>', `<table id="${esc(id)}">`);
+}
+
+function actionsSection(d: ReportData, ctx: ReportContext): string {
+  const list = d.atRiskList;
+  const heldBack = d.atRisk.filter((c) => c.contact !== true);
   return `<h2>Actions</h2>
+<p class="muted">What each action means is in the glossary at the end of the page.</p>
 ${table(['action', 'customers', 'value at risk', '12-month CLV'], d.actions.map((a) => [a.action, a.customers, money(a.var), money(a.clv)]), ['l', 'r', 'r', 'r'])}
 <h2>VIPs most worth saving: to contact</h2>
-${toContact.length ? table(headers, toContact.map(row), align) : '<p>No VIP to contact for a save.</p>'}
-${heldBack.length ? `<h3>VIPs to save, held back (not to contact)</h3>
-${table([...headers.slice(0, 2), '12-month CLV', 'not contacted because'], heldBack.map((c) => [c.customer_id, pct(c.churn_probability), money(c.predicted_clv_12m), HELD_BACK[String(c.contact_blocked_by)] ?? c.contact_blocked_by]), ['l', 'r', 'r', 'l'])}` : ''}`;
+<p>The first ${list.rows.length} of <code>fidelio list at-risk-vip</code>, the same customers in the same order: VIPs at medium or high churn risk who are to be contacted, ranked by <b>${esc(list.ranking.column.replace(`_${ctx.currency}`, '').replaceAll('_', ' '))}</b>, ${esc(list.ranking.meaning)}.</p>
+${list.rows.length ? listTable(list, ctx.currency, 'list-at-risk-vip') : '<p>No at-risk VIP to contact.</p>'}
+${heldBack.length ? `<h3>At-risk VIPs held back (not to contact)</h3>
+${table(['customer', 'churn probability', `value at stake (${ctx.currency})`, '12-month CLV', 'not contacted because'], heldBack.map((c) => [c.customer_id, pct(c.churn_probability), money(c.value_at_stake), money(c.predicted_clv_12m), HELD_BACK[String(c.contact_blocked_by)] ?? c.contact_blocked_by]), ['l', 'r', 'r', 'r', 'l'])}` : ''}`;
 }
 
 function movementsSection(d: ReportData): string {
@@ -278,7 +297,7 @@ export function renderReport(d: ReportData, ctx: ReportContext): string {
 ${STYLE}</head><body>
 ${headline(d, ctx)}
 ${valueSection(d)}
-${actionsSection(d)}
+${actionsSection(d, ctx)}
 ${movementsSection(d)}
 ${effectsSection(d, ctx)}
 ${ambassadorsSection(d)}

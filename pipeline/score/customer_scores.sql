@@ -17,7 +17,8 @@
 --                       value score, at most $vip_cap of customers; top_share: the top $vip_cap;
 --                       expression: the configured SQL condition (inlined where the marker stands)
 --   r_score, f_score, m_score   1..5 quintiles of recency (5 = most recent), purchase days, net spend
---   segment             the RFM grid (README), 'new' for first purchase within $new_days
+--   segment             the RFM grid (README), 'new' for first purchase within $new_days; the recency it reads is at
+--                       most 2 for a customer at high churn risk who has not bought recently (what they are now)
 --   action              win_back, save, surprise, nurture, grow or none (README, "Actions")
 --   action_priority     1 = first to act on within its action: highest value_kept, then value_at_risk, then CLV
 --   value_at_risk       predicted_clv_12m x churn_probability (the CLV already holds the chance of leaving: counted
@@ -36,7 +37,9 @@
 --                             churn_probability x the action's rate (before issue 18: value_at_risk x the rate)
 --   currency            the currency of every amount above
 --   value_if_retained   the 12-month value if the customer stays: the BTYD model's 12-month CLV / its P(alive), the
---                       value given alive (predicted_clv_12m where P(alive) < $min_p_alive or there is none)
+--                       value given alive (predicted_clv_12m where P(alive) < $min_p_alive or there is none), at most
+--                       the customer's yearly spend to date (net spend x 365 / max(tenure, 365)) or predicted_clv_12m,
+--                       whichever is larger: a save brings a customer back as they were, not better
 --   value_kept          what contacting can keep: value_if_retained x churn_probability x the action's rate - cost per contact
 --                       (NULL without an action); the budget and action_priority rank by it
 --   is_ambassador       to invite into a refer-a-friend programme: value tier <= $amb_max_tier (or the value credited
@@ -135,29 +138,39 @@ flagged AS (
       WHEN 'expression' THEN coalesce((/*vip_expression*/), false)
       ELSE coalesce(value_before, 0) < $vip_share * value_total AND value_rank <= greatest(1, floor($vip_cap * n_customers))
     END AS is_vip,
-    CAST(round((f_score + m_score) / 2.0 + 0.01) AS INTEGER) AS fm_score
+    CAST(round((f_score + m_score) / 2.0 + 0.01) AS INTEGER) AS fm_score,
+    -- The recency the segment reads: a customer at high churn risk who has not bought recently is at most 2,
+    -- whatever their silence ranks among everyone (a segment says what the customer is now: 93 silent days
+    -- can be the top fifth of recency in a slow shop, yet a 99.9% churn probability is no champion).
+    CASE WHEN churn_risk = 'high' AND NOT recent THEN least(r_score, 2) ELSE r_score END AS r_now
   FROM ranked LEFT JOIN referred USING (customer_id)
 ),
 segmented AS (
   SELECT *,
     CASE
       WHEN tenure_days <= $new_days THEN 'new'
-      WHEN r_score >= 4 AND fm_score >= 4 AND (r_score = 5 OR fm_score = 5) THEN 'champions'
-      WHEN r_score >= 3 AND fm_score >= 4 THEN 'loyal'
-      WHEN r_score >= 4 AND fm_score >= 2 THEN 'potential_loyalist'
-      WHEN r_score >= 4 THEN 'promising'
-      WHEN r_score = 3 AND fm_score = 3 THEN 'need_attention'
-      WHEN r_score = 3 THEN 'about_to_sleep'
+      WHEN r_now >= 4 AND fm_score >= 4 AND (r_now = 5 OR fm_score = 5) THEN 'champions'
+      WHEN r_now >= 3 AND fm_score >= 4 THEN 'loyal'
+      WHEN r_now >= 4 AND fm_score >= 2 THEN 'potential_loyalist'
+      WHEN r_now >= 4 THEN 'promising'
+      WHEN r_now = 3 AND fm_score = 3 THEN 'need_attention'
+      WHEN r_now = 3 THEN 'about_to_sleep'
       WHEN fm_score = 5 THEN 'cant_lose'
-      WHEN fm_score >= 3 AND (r_score = 2 OR fm_score = 4) THEN 'at_risk'
-      WHEN r_score = 2 OR fm_score = 3 THEN 'hibernating'
+      WHEN fm_score >= 3 AND (r_now = 2 OR fm_score = 4) THEN 'at_risk'
+      WHEN r_now = 2 OR fm_score = 3 THEN 'hibernating'
       ELSE 'lost'
     END AS segment,
     predicted_clv_12m * churn_probability AS value_at_risk,
     -- the 12-month value if the customer stays: the BTYD model's value is P(alive) x the value given alive,
     -- so its CLV divided by its own P(alive) undoes the chance of leaving (both from btyd_scores: a network's
-    -- CLV divided by the BTYD P(alive) would mix two models); without a usable P(alive), the champion's CLV
-    coalesce(CASE WHEN isfinite(p_alive) AND p_alive >= $min_p_alive AND isfinite(btyd_clv_12m) THEN btyd_clv_12m / p_alive END, predicted_clv_12m) AS value_if_retained
+    -- CLV divided by the BTYD P(alive) would mix two models); without a usable P(alive), the champion's CLV.
+    -- Bounded by what a save can bring back: the customer as they were, not better. Dividing by a P(alive)
+    -- of 0.07 values a customer almost surely gone at 15 times their forecast; a save returns them at most
+    -- to their own yearly spend to date (net spend over their tenure, a tenure under a year counted as one),
+    -- and never below the 12-month CLV that is forecast anyway.
+    least(
+      coalesce(CASE WHEN isfinite(p_alive) AND p_alive >= $min_p_alive AND isfinite(btyd_clv_12m) THEN btyd_clv_12m / p_alive END, predicted_clv_12m),
+      greatest(predicted_clv_12m, greatest(historic_value, 0) * 365.0 / greatest(tenure_days, 365))) AS value_if_retained
   FROM flagged
 ),
 acted AS (

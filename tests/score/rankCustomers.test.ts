@@ -202,6 +202,44 @@ describe('contact discipline', () => {
     expect(rows.filter((r) => r.action === 'none').every((r) => r.value_kept === null)).toBe(true);
   });
 
+  test("a save's value is bounded: a customer almost surely gone is worth at most what they spent a year, not their CLV / P(alive)", async () => {
+    // gone: CLV 564, P(alive) 0.07: CLV / P(alive) = 8,057, fifteen times the forecast. They spent 2,000 over 800 days:
+    // 912.50 a year is what a save can bring back. alive: P(alive) 0.9, the same spend: CLV / P(alive) (667) is under the bound.
+    // young: 300 spent over 100 days counts as a year (300), under its CLV 400, so the CLV is the floor.
+    const people: Customer[] = [
+      { id: 'gone', churn: 0.999, clv: 564, historic: 2000, tenure: 800, pAlive: 0.07, purchaseDays: 6 },
+      { id: 'alive', churn: 0.8, clv: 600, historic: 2000, tenure: 800, pAlive: 0.9, purchaseDays: 6 },
+      { id: 'young', churn: 0.8, clv: 400, historic: 300, tenure: 100, pAlive: 0.05, purchaseDays: 6 },
+      ...base,
+    ];
+    const rate = 0.25;
+    const cost = 2;
+    const rows = await withDb((db) => score(db, people, { controlShare: 0, budget: { saveRate: rate, costPerAction: cost } }));
+    const by = (id: string) => rows.find((r) => r.customer_id === id)!;
+    expect(by('gone').value_if_retained).toBeCloseTo(2000 * 365 / 800, 9);
+    expect(by('alive').value_if_retained).toBeCloseTo(600 / 0.9, 9);
+    expect(by('young').value_if_retained).toBeCloseTo(400, 9);
+    // The rule on everyone: value_if_retained <= max(predicted CLV, yearly spend to date), so a save keeps at most
+    // rate x churn x that bound, less the contact's cost.
+    const tenure = (id: string) => people.find((p) => p.id === id)!.tenure ?? 400;
+    for (const r of rows) {
+      const bound = Math.max(r.predicted_clv_12m as number, Math.max(r.historic_value as number, 0) * 365 / Math.max(tenure(r.customer_id), 365));
+      expect(r.value_if_retained as number, r.customer_id).toBeLessThanOrEqual(bound + 1e-9);
+      if (r.value_kept !== null) expect(r.value_kept as number, r.customer_id).toBeLessThanOrEqual(rate * (r.churn_probability as number) * bound - cost + 1e-9);
+    }
+    expect(by('gone').value_kept).toBeCloseTo((2000 * 365 / 800) * 0.999 * rate - cost, 9);
+  });
+
+  test('a segment says what the customer is now: a recent-ranking big spender at high churn risk is no champion', async () => {
+    // Everyone else silent for 30 days: 25 days ranks in the top fifth of recency, yet beyond half the usual gap (40 days).
+    const people = (churn: number): Customer[] => [{ id: 'x', churn, clv: 5000, historic: 9000, purchaseDays: 8, tenure: 800, recency: 25 }, ...base.slice(2)];
+    const now = async (churn: number) => (await withDb((db) => score(db, people(churn), { controlShare: 0 }))).find((r) => r.customer_id === 'x')!;
+    const calm = await now(0.3);
+    const leaving = await now(0.999);
+    expect([calm.r_score, calm.segment]).toEqual([5, 'champions']);
+    expect([leaving.r_score, leaving.segment]).toEqual([5, 'cant_lose']);
+  });
+
   test('ambassadors: valuable, loyal, long-standing, low risk, no unresolved complaint, recently active, not opted out, in no control group', async () => {
     const people: Customer[] = [
       { id: 'amb', churn: 0.1, clv: 5000, historic: 9000, purchaseDays: 8, tenure: 800, recency: 20 },
