@@ -166,7 +166,7 @@ describe('fidelio run on the demo data', () => {
 
   test("the report's list of VIPs to save is the CLI's: the same customers in the same order, with the value it ranks by", async () => {
     const html = readFileSync(join(dir, 'out', 'report.html'), 'utf8');
-    const table = /<table id="list-at-risk-vip">([\s\S]*?)<\/table>/.exec(html)?.[1] ?? '';
+    const table = /<table id="list-at-risk-vip"[^>]*>([\s\S]*?)<\/table>/.exec(html)?.[1] ?? '';
     const cells = [...table.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].slice(1).map((m) => [...m[1]!.matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((c) => c[1]!));
     const heads = [...table.matchAll(/<th class="[lr]">([\s\S]*?)<\/th>/g)].map((m) => m[1]!);
     const { code, stdout } = await cli(['list', 'at-risk-vip', '--db', join(dir, 'db', 'fidelio.duckdb'), '--top', '25', '--format', 'json']);

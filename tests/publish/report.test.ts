@@ -104,3 +104,37 @@ test('the model section says which purchase model was chosen and why, what the d
   expect(html).toContain('no value model ranks next-period spend better than historic value alone');
   expect(html).toContain('Left out of the choice: neural, its mean absolute error per customer (445.12) is worse than the mean spend for everyone (195.85).');
 });
+
+test('a second run where nobody moved says so in one sentence, never an empty table', () => {
+  const still = renderReport({ ...data, transitions: [{ dimension: 'value_tier', previous: '1', current: '1', customers: 240 }, { dimension: 'segment', previous: 'loyal', current: 'loyal', customers: 80 }] }, ctx);
+  const section = still.slice(still.indexOf('<h2>Since the last run</h2>'), still.indexOf('<h2>Did the actions work?</h2>'));
+  expect(section).toContain('<p>No customer changed value tier, segment, churn risk band or VIP status since the last run.</p>');
+  expect(section).not.toContain('<table');
+  const moved = renderReport({ ...data, transitions: [{ dimension: 'value_tier', previous: '1', current: '2', customers: 7 }] }, ctx);
+  expect(moved).toContain('<td class="l">value tier</td><td class="l">1</td><td class="l">2</td><td class="r">7</td>');
+});
+
+test('the model choice in words, what this run did about its models, and a glossary of every term the page uses', () => {
+  const html = renderReport(data, {
+    ...ctx,
+    metrics: { ...ctx.metrics, choice: { churn: { text: 'bgnbd scores churn: the lowest log loss on the holdout (0.40000, the only candidate left).' }, value: { text: 'bgnbd predicts value: ...' }, purchase: 'bgnbd_penalized: the highest holdout likelihood.' } },
+    decision: { trained: 'fidelio-abc', promoted: false, unchanged: true, reason: 'retrained on the same data, the models came out the same as the champion fidelio-abc: nothing changed, it stays the champion' },
+  });
+  expect(html).toContain('<li>bgnbd scores churn: the lowest log loss on the holdout (0.40000, the only candidate left).</li>');
+  expect(html).toContain('This run: trained again and retrained on the same data, the models came out the same as the champion fidelio-abc: nothing changed, it stays the champion.');
+  const glossary = html.slice(html.indexOf('<h2 id="glossary">Glossary</h2>'));
+  const terms = [...glossary.matchAll(/<dt>([^<]*)<\/dt>/g)].map((m) => m[1]!);
+  // The terms issue 31 found unexplained, every action, every segment, every figure of the model tables.
+  for (const term of ['CMGR', 'mean silhouette', 'cant_lose', 'scoring.budget.saveRate', 'save', 'surprise', 'grow', 'nurture', 'win_back', 'none', 'champions', 'loyal',
+    'potential_loyalist', 'new', 'promising', 'need_attention', 'about_to_sleep', 'at_risk', 'hibernating', 'lost', 'AUC', 'PR AUC', 'Brier', 'log loss', 'lift, top decile',
+    'normalized Gini', 'Spearman', 'decile MAPE', 'value at stake', 'value kept', 'value at risk', '12-month CLV', 'VIP', 'control group', 'P(alive)', 'rf_table', 'neural',
+    'bgnbd, mbgnbd, pareto (and _penalized)', 'holdout log-likelihood', 'sound', 'MoM, YoY', 'calibration', 'gain', 'recency alone']) {
+    expect(terms, term).toContain(term);
+  }
+  // Every segment and action the page's tables name has its entry.
+  for (const word of new Set([...html.matchAll(/<td class="l">([a-z_]+)<\/td>/g)].map((m) => m[1]!))) {
+    if (['save', 'surprise', 'grow', 'nurture', 'win_back', 'none', 'champions', 'loyal', 'potential_loyalist', 'new', 'promising', 'need_attention', 'about_to_sleep', 'at_risk', 'cant_lose', 'hibernating', 'lost'].includes(word)) {
+      expect(terms).toContain(word);
+    }
+  }
+});
