@@ -56,7 +56,6 @@ export const publishStage: Stage<PublishParams, Pick<FeaturesOutput, 'asOf'> & P
       const dir = publication.staging(runId);
       const report = async () => renderReport(await loadReportData(db, runId), {
         runId, asOf, horizonDays: p.horizonDays, currency: p.currency, modelVersion: models.version, metrics: models.metrics, cmgr: cmgr?.value ?? null, minGroup: p.effects.minGroup, actionRates,
-        decision: ctx.manifest().model,
       });
       await writeRelease(db, dir, runId, p.horizonDays, models.metrics, report, step,
         { runId, asOf, horizonDays: p.horizonDays, currency: p.currency, modelVersion: models.version });

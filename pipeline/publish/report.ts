@@ -31,8 +31,6 @@ export interface ReportContext {
   minGroup: number;
   /** The budget's rate per action this run (the score stage's). */
   actionRates?: readonly ActionRate[];
-  /** What this run did about the models (the manifest's `model`): trained or kept, promoted or not, and why. */
-  decision?: { trained: string | null; promoted: boolean; reason: string; unchanged?: boolean };
 }
 
 /** The parts of model_metrics.json the report reads. */
@@ -237,14 +235,9 @@ ${table(['month', 'revenue', 'orders', 'active', 'customers', 'active VIPs', 'VI
   ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'])}`;
 }
 
-/** What the run did about its models, in words. */
-function decisionWords(d: NonNullable<ReportContext['decision']>): string {
-  if (d.trained === null) return `no model trained; ${d.reason}`;
-  if (d.unchanged) return `trained again and ${d.reason}`;
-  return d.promoted ? `trained ${d.trained}, now the champion: ${d.reason}` : `trained ${d.trained}, not promoted: ${d.reason}`;
-}
-
-function modelSection(m: Metrics, decision?: ReportContext['decision']): string {
+// What the run did about its models (trained, kept, nothing changed) is in the log and the manifest, not here: a
+// publication is the same bytes whether its champion was trained by this run or kept from an earlier one.
+function modelSection(m: Metrics): string {
   const charts = modelCharts(m);
   const historic = m.baselines?.historic_value;
   const choice = m.choice;
@@ -252,7 +245,7 @@ function modelSection(m: Metrics, decision?: ReportContext['decision']): string 
 <p class="muted">Every candidate was trained on earlier periods, scored at the holdout cutoff, and compared with what customers did next. The champion scores.</p>
 ${choice ? `<h3>Which models score, and why</h3>
 <ul class="choice"><li>${esc(choice.churn.text)}</li><li>${esc(choice.value.text)}</li><li>The purchase model: ${esc(choice.purchase)}</li></ul>` : ''}
-${decision ? `<p>This run: ${esc(decisionWords(decision))}.</p>` : ''}
+
 ${table(['churn model', 'AUC', 'PR AUC', 'Brier', 'log loss', 'lift, top decile'],
   Object.entries(m.candidates?.churn ?? {}).map(([name, c]) => [name === m.churn?.model ? `${name} (champion)` : name, num(c.auc), num(c.pr_auc), num(c.brier), num(c.log_loss), num(c.lift_top_decile, 2)]),
   ['l', 'r', 'r', 'r', 'r', 'r'])}
@@ -327,7 +320,7 @@ ${effectsSection(d, ctx)}
 ${ambassadorsSection(d)}
 ${personasSection(d)}
 ${kpiSection(d)}
-${modelSection(m, ctx.decision)}
+${modelSection(m)}
 ${dataQualitySection(d, ctx)}
 ${glossarySection()}
 </body></html>
