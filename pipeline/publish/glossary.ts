@@ -33,7 +33,7 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
   { term: 'action', text: 'what to do with the customer, the first rule that matches: win_back, save, surprise, nurture, grow or none.' },
   { term: 'win_back', text: 'a customer with no order for a year (by default) who had spent more than the median customer: a win-back offer.' },
   { term: 'save', text: 'a VIP or a tier 1-2 customer at medium or high churn risk who has not bought recently: a personal retention contact.' },
-  { term: 'surprise', text: 'a VIP or tier 1 customer at low risk: a thank-you without an offer.' },
+  { term: 'surprise', text: 'a VIP or tier 1 customer at low risk, or who bought recently: a thank-you without an offer.' },
   { term: 'nurture', text: 'a customer whose first purchase was recent: a welcome series towards a second order.' },
   { term: 'grow', text: 'a tier 2-3 customer not at high risk: cross-selling and upselling.' },
   { term: 'none', text: 'no action: other lapsed customers, and those no rule above fits.' },
