@@ -121,7 +121,8 @@ th,td{padding:4px 8px;border-bottom:1px solid #eee;white-space:nowrap}td.l,th.l{
 td:last-child{white-space:normal;min-width:260px}.muted{color:#667}.warn{color:#a33;font-weight:600}
 table.wrap th,table.wrap td.l{white-space:normal;min-width:0}table.wrap th{vertical-align:bottom}table.wrap td:last-child{min-width:0}
 dl.glossary{display:grid;grid-template-columns:max-content 1fr;gap:4px 14px;font-size:.92em}dl.glossary dt{font-weight:600}dl.glossary dd{margin:0}
-@media (max-width:640px){dl.glossary{grid-template-columns:1fr}dl.glossary dd{margin:0 0 6px 0}td:last-child{min-width:180px}}
+@media (max-width:640px){dl.glossary{grid-template-columns:1fr}dl.glossary dd{margin:0 0 6px 0}td:last-child{min-width:180px}
+table.wrap th,table.wrap td.l{white-space:nowrap}table.wrap td.l:last-child{white-space:normal;min-width:220px}}
 </style>`;
 
 function headline(d: ReportData, ctx: ReportContext): string {
