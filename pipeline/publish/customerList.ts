@@ -106,7 +106,7 @@ export function rankingOf(what: string, published: ReadonlySet<string>): { colum
       : { column: 'value_at_risk', sql: 's.value_at_risk', meaning: '12-month CLV times churn probability' };
   }
   return published.has('value_kept')
-    ? { column: 'value_kept', sql: 's.value_kept', meaning: "what a contact keeps: value at stake times the action's save rate, less the cost of the contact (the order of action_priority)" }
+    ? { column: 'value_kept', sql: 's.value_kept', meaning: "what a contact keeps: value at stake times the action's save rate, never more than the 12-month CLV, less the cost of the contact (the order of action_priority)" }
     : { column: 'value_at_risk', sql: 's.value_at_risk', meaning: '12-month CLV times churn probability' };
 }
 

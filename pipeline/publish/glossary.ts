@@ -23,7 +23,7 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
   { term: 'value at risk', text: '12-month CLV x churn probability. Because the CLV already counts the chance of leaving, it undervalues the riskiest customers; lists rank by value at stake or value kept instead.' },
   { term: 'value if retained', text: 'what the customer is worth over 12 months if they stay, at most what they have spent in a year to date or their 12-month CLV, whichever is larger: a save brings a customer back as they were, not better.' },
   { term: 'value at stake', text: 'value if retained x churn probability: what is lost if nothing is done. The at-risk VIP list is ranked by it.' },
-  { term: 'value kept', text: "what contacting the customer is expected to keep: value at stake x the action's save rate, less the cost of a contact. The budget and each action's list rank by it." },
+  { term: 'value kept', text: "what contacting the customer is expected to keep: value at stake x the action's save rate, never more than their 12-month CLV, less the cost of a contact. The budget and each action's list rank by it." },
   { term: 'save rate', text: "the share of the value at stake a contact keeps: measured from earlier contacts against their control group once precise enough, otherwise the assumed rate in the configuration (scoring.budget.saveRate, 25% by default)." },
   { term: 'scoring.budget.saveRate', text: 'the configuration setting that gives the assumed save rate (see save rate).' },
   { term: 'CMGR', text: 'compound monthly growth rate of revenue over the last 12 months: the steady monthly growth that would lead from the first month to the last.' },

@@ -6,5 +6,5 @@
 -- them (the customers marker). The columns (a priority numbered among the
 -- customers listed, then the campaign's or every published column) stand
 -- at the columns marker; the WHERE clause is assembled from bound
--- conditions by listCommand.ts.
+-- conditions by listFilter (customerList.ts).
 SELECT /*columns*/ FROM /*scores*/ s /*customers*/

@@ -34,14 +34,15 @@
 --   contact             to be contacted for the action: not opted out, not control, not in cooldown, within budget
 --   contact_blocked_by  why an action's customer is not contacted: opted_out, control, cooldown or budget
 --   expected_value_retained   for contacted customers, value_kept + the cost of the contact: value_if_retained x
---                             churn_probability x the action's rate (before issue 18: value_at_risk x the rate)
+--                             churn_probability x the action's rate, at most predicted_clv_12m (before issue 18:
+--                             value_at_risk x the rate)
 --   currency            the currency of every amount above
 --   value_if_retained   the 12-month value if the customer stays: the BTYD model's 12-month CLV / its P(alive), the
 --                       value given alive (predicted_clv_12m where P(alive) < $min_p_alive or there is none), at most
 --                       the customer's yearly spend to date (net spend x 365 / max(tenure, 365)) or predicted_clv_12m,
 --                       whichever is larger: a save brings a customer back as they were, not better
---   value_kept          what contacting can keep: value_if_retained x churn_probability x the action's rate - cost per contact
---                       (NULL without an action); the budget and action_priority rank by it
+--   value_kept          what contacting can keep: value_if_retained x churn_probability x the action's rate, at most
+--                       predicted_clv_12m, - cost per contact (NULL without an action); the budget and action_priority rank by it
 --   is_ambassador       to invite into a refer-a-friend programme: value tier <= $amb_max_tier (or the value credited
 --                       with referrals reaching that tier), at least
 --                       $amb_min_purchase_days purchase days, tenure >= $amb_min_tenure_days, low churn risk, no
@@ -213,12 +214,18 @@ disciplined AS (
     END AS pre_blocked
   FROM acted a
 ),
+-- What a contact keeps before its cost: the value at stake x the action's rate, and never more than the
+-- customer's whole 12-month forecast (predicted_clv_12m). The bound binds only where P(alive) is below about
+-- rate x churn: a customer almost surely gone is no longer valued at many times what the models expect of them.
+contactable AS (
+  SELECT *, least(value_if_retained * churn_probability * action_rate, predicted_clv_12m) AS gross_kept FROM disciplined
+),
 budgeted AS (
   SELECT customer_id,
-    row_number() OVER (ORDER BY value_if_retained * churn_probability * action_rate - $cost_per_action DESC, customer_id) AS rank_all,
-    row_number() OVER (PARTITION BY in_holdout ORDER BY value_if_retained * churn_probability * action_rate - $cost_per_action DESC, customer_id) AS rank_in_group,
+    row_number() OVER (ORDER BY gross_kept - $cost_per_action DESC, customer_id) AS rank_all,
+    row_number() OVER (PARTITION BY in_holdout ORDER BY gross_kept - $cost_per_action DESC, customer_id) AS rank_in_group,
     in_holdout
-  FROM disciplined WHERE action <> 'none' AND pre_blocked IS NULL
+  FROM contactable WHERE action <> 'none' AND pre_blocked IS NULL
 ),
 -- A contact's place in the budget is its rank among the customers to contact; a control's, the place it
 -- would have had among them.
@@ -232,10 +239,10 @@ chosen AS (
         b.budget_rank > coalesce($max_actions, 9223372036854775807)
         OR b.budget_rank * $cost_per_action > coalesce($max_spend, 1e300)
         -- nothing to keep: the contact costs more than it keeps, or the action's measured rate is not above zero
-        OR (($cost_per_action > 0 OR d.action_rate <= 0) AND d.value_if_retained * d.churn_probability * d.action_rate <= $cost_per_action)
+        OR (($cost_per_action > 0 OR d.action_rate <= 0) AND d.gross_kept <= $cost_per_action)
       ) THEN 'budget' END,
       CASE WHEN d.action <> 'none' AND d.in_holdout THEN 'control' END) AS contact_blocked_by
-  FROM disciplined d LEFT JOIN placed b USING (customer_id)
+  FROM contactable d LEFT JOIN placed b USING (customer_id)
 )
 SELECT
   customer_id,
@@ -262,7 +269,7 @@ SELECT
   m_score,
   segment,
   action,
-  row_number() OVER (PARTITION BY action ORDER BY CASE WHEN action <> 'none' THEN value_if_retained * churn_probability * action_rate END DESC NULLS LAST, value_at_risk DESC, predicted_clv_12m DESC, customer_id) AS action_priority,
+  row_number() OVER (PARTITION BY action ORDER BY CASE WHEN action <> 'none' THEN gross_kept END DESC NULLS LAST, value_at_risk DESC, predicted_clv_12m DESC, customer_id) AS action_priority,
   value_at_risk,
   gap_mean_days AS avg_days_between_orders,
   coalesce(birth_date IS NOT NULL AND date_diff('day', CAST(as_of AS DATE),
@@ -275,7 +282,7 @@ SELECT
   coalesce(contact_blocked_by = 'control', false) AS is_control,
   action <> 'none' AND contact_blocked_by IS NULL AS contact,
   contact_blocked_by,
-  CASE WHEN action <> 'none' AND contact_blocked_by IS NULL THEN value_if_retained * churn_probability * action_rate ELSE 0 END AS expected_value_retained,
+  CASE WHEN action <> 'none' AND contact_blocked_by IS NULL THEN gross_kept ELSE 0 END AS expected_value_retained,
   -- Replaced by the network's occlusion attribution when the network is the churn champion (reasons.ts);
   -- otherwise what drives the probabilistic models and the table: recency against the customer's rhythm, frequency.
   coalesce(NULLIF(concat_ws('; ',
@@ -292,7 +299,7 @@ SELECT
   CAST($model_version AS VARCHAR) AS model_version,
   CAST($currency AS VARCHAR) AS currency,
   value_if_retained,
-  CASE WHEN action <> 'none' THEN value_if_retained * churn_probability * action_rate - $cost_per_action END AS value_kept,
+  CASE WHEN action <> 'none' THEN gross_kept - $cost_per_action END AS value_kept,
   coalesce(NOT coalesce(opted_out, false) AND (value_tier <= $amb_max_tier
     OR (coalesce(referred_customers, 0) > 0 AND value_score + referred_value >= amb_tier_cut))
     AND purchase_days >= $amb_min_purchase_days
