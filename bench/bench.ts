@@ -4,7 +4,7 @@
  * order lines, kept in bench/.data/) and writes bench/REPORT-<mode>.md and
  * bench/REPORT-<mode>.json.
  *
- *   npm run bench -- [--mode run|score|features|btyd|neural|exports] [--customers N[,N...]] [--activity A] [--threads N] [--memory-limit 2GB]
+ *   npm run bench -- [--mode run|score|features|btyd|neural|exports|postgres] [--customers N[,N...]] [--activity A] [--threads N] [--memory-limit 2GB]
  *
  * mode run (the default): the whole `fidelio run`, each stage's seconds,
  * peak memory and steps from its manifest; then the same files again (the
@@ -16,7 +16,10 @@
  * customer_features and the training snapshots, each in its own process.
  * Mode btyd: the BTYD fits alone on a million summaries, the real-history
  * shapes and 50 customers who never came back. Mode neural (after
- * mode features): the networks on each backend that loads.
+ * mode features): the networks on each backend that loads. Mode postgres:
+ * the PostgreSQL publication of --customers customers (bench/postgresBench.ts)
+ * into FIDELIO_POSTGRES_URL, or into a throwaway server of Debian's
+ * PostgreSQL 15 with its default durability (fsync on) when none is given.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -53,6 +56,8 @@ import { PeakMemory, recordedSteps } from '../pipeline/measure.js';
 import { champion, loadModelVersion } from '../pipeline/registry/registry.js';
 import { scoreCustomers } from '../pipeline/score/scoreStage.js';
 import { scoreParams } from '../pipeline/score/scoreParams.js';
+import { startPostgres } from '../tests/helpers/postgres.js';
+import { benchPostgres } from './postgresBench.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -125,7 +130,7 @@ const targets: { target: string; measured: string; met: boolean; stops?: string 
 
 let files: DemoFiles;
 const stamp = join(dataDir, 'files.json');
-if (args.mode === 'btyd' || args.mode === 'neural' || args.mode === 'exports' || (args.mode === 'score' && !args.phase)) {
+if (args.mode === 'btyd' || args.mode === 'neural' || args.mode === 'exports' || args.mode === 'postgres' || (args.mode === 'score' && !args.phase)) {
   files = { orders: '', customers: '', tickets: '', referrals: '', stats: { customers, orders: 0, refunds: 0, guestOrders: 0, tickets: 0, referrals: 0, badRows: 0, endDate: '' } };
 } else if (existsSync(stamp)) {
   files = JSON.parse(readFileSync(stamp, 'utf8')) as DemoFiles;
@@ -231,6 +236,20 @@ if (args.mode === 'neural') {
     db.close();
   }
   rows.push({ step: 'ratio', seconds: Number((rows.at(-1)!.seconds / rows.at(-2)!.seconds).toFixed(2)), peak_mib: NaN, note: `half rejected against clean (target at most 3); ${truth.lines.toLocaleString('en-US')} lines written` });
+} else if (args.mode === 'postgres') {
+  mkdirSync(work, { recursive: true });
+  const server = process.env.FIDELIO_POSTGRES_URL ? undefined : await startPostgres({ durable: true });
+  const path = join(work, 'postgres.duckdb');
+  rmSync(path, { force: true });
+  const db = await Database.open(path, duckdb);
+  try {
+    const url = process.env.FIDELIO_POSTGRES_URL ?? server!.adminUrl;
+    rows.push(...(await benchPostgres(db, { url, schema: 'fidelio_bench', lockTimeoutSeconds: 60 }, customers, work, memory)));
+  } finally {
+    db.close();
+    rmSync(path, { force: true });
+    server?.stop();
+  }
 } else if (args.mode === 'btyd') {
   // The fits alone: on a million customers' summaries drawn from BG/NBD with the CDNOW parameters
   // (weeks, day resolution, first purchases spread over 78 weeks); on the two real-history shapes
@@ -390,6 +409,8 @@ const md = [
     ? `Data: the features mode's database (${customers.toLocaleString('en-US')} customers, snapshots at 5 cutoffs 91 days apart); the networks fit on the older cutoffs and validate on the second latest.`
     : args.mode === 'exports'
     ? `Data: a line-item export in the UK gift retailer's shape (InvoiceNo, StockCode, Description, Quantity, InvoiceDate as M/D/YYYY H:MM, UnitPrice, CustomerID, Country; cancellations, guests), seed 42, ingested into a fresh database each time.`
+    : args.mode === 'postgres'
+    ? `Data: ${customers.toLocaleString('en-US')} customers' scores made in DuckDB from the data dictionary (every column of customer_scores, seeded values of its type and range), published into ${process.env.FIDELIO_POSTGRES_URL ? 'the server of FIDELIO_POSTGRES_URL' : "a PostgreSQL 15 server on the same machine with its default durability (fsync on), sharing the cores"}; the time is publishPostgres's, export from DuckDB included.`
     : args.mode === 'btyd'
     ? `Data: ${customers.toLocaleString('en-US')} customer summaries (x, t_x, T in weeks at day resolution) drawn from BG/NBD with the CDNOW parameters (r 0.2426, alpha 4.4135, a 0.7929, b 2.4258), first purchases spread over 78 weeks, seed 7; the summaries at the last day of demo-data's steady-shop (4,339 customers drawn, a trade wholesaler's year, no visible dropout) and seasonal-shop (4,000 drawn, two years of a gift retailer), seed 42; and 50 customers who never came back. Each fit includes grouping, the optimiser and the standard errors. Targets: a million customers under 20 s, the shop under 5 s, the 50 under 1 s.`
     : `Data: ${customers.toLocaleString('en-US')} customers, ${orderLines.toLocaleString('en-US')} order lines, ${files.stats.tickets.toLocaleString('en-US')} tickets (the demo generator, seed 42, activity ${activity}).`,

@@ -203,6 +203,8 @@ export const configSchema = z
         earliestDate: isoDate.default('1990-01-01'),
         /** Skip an input file whose bytes an earlier run loaded under the same settings (--reingest: read every file again). */
         skipLoaded: z.boolean().default(true),
+        /** The shop's PostgreSQL database that inputs named postgres:table=... or postgres:query=... are read from (or FIDELIO_SOURCE_POSTGRES_URL). */
+        postgres: z.object({ url: z.string().min(1).optional() }).strict().prefault({}),
       })
       .strict()
       .prefault({}),
@@ -275,6 +277,22 @@ export const configSchema = z
         maxRows: z.number().int().min(1000).default(50_000),
         /** The networks are trained only on at least this many snapshot rows (below it a note says so and they are left out). */
         minNetworkRows: z.number().int().min(50).default(1000),
+      })
+      .strict()
+      .prefault({}),
+    publish: z
+      .object({
+        /** Publish the tables into PostgreSQL too (--postgres, or FIDELIO_POSTGRES_URL so that the password is on no command line). */
+        postgres: z
+          .object({
+            url: z.string().min(1).optional(),
+            /** The schema the tables go into (fidelio needs only the rights to it). */
+            schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case PostgreSQL name such as fidelio').default('fidelio'),
+            /** How long the publication waits for a lock that a reader or another writer holds before it fails (only DDL needs one: a first publication, a table of an older shape). */
+            lockTimeoutSeconds: z.number().positive().max(3600).default(60),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

@@ -85,6 +85,8 @@ export interface RunManifest {
   currency?: string;
   /** The rejected lines by input kind and reason class, with a count and the first line as an example. */
   rejected_by_class?: RejectionClassRecord[];
+  /** The PostgreSQL schema the run published into (publish.postgres), named without its password. */
+  postgres?: { target: string; schema: string; seconds?: number };
   /** Deprecated (use rejected_by_class): the rejected lines by reason, their quoted values elided. */
   rejected_by_reason?: { kind: string; reason: string; lines: number }[];
 }

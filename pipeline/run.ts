@@ -39,6 +39,7 @@ function describe(manifest: RunManifest, s: Partial<RunState>): RunManifest {
     ...(s.models ? { model_version: s.models.version } : {}),
     ...(s.actionRates ? { action_rates: s.actionRates } : {}),
     ...(s.release ? { cmgr: s.cmgr, rejected_by_reason: s.rejectedByReason } : {}),
+    ...(s.postgres ? { postgres: s.postgres } : {}),
   };
 }
 

@@ -39,6 +39,8 @@ export function overrides(o: CommonOptions): ConfigInput {
     out: o.out,
     models: o.models,
     currency: o.currency?.toUpperCase(),
+    // The shop database's URL from the environment, so that its password is on no command line and in no file.
+    ...(process.env.FIDELIO_SOURCE_POSTGRES_URL ? { ingest: { postgres: { url: process.env.FIDELIO_SOURCE_POSTGRES_URL } } } : {}),
   } as ConfigInput;
 }
 

@@ -8,6 +8,7 @@ import { carryRejects, earlierLoad, recordLoad, settingsKey, skippedFile } from 
 import { mergeChecked, recordRejects } from './mergeChecked.js';
 import { mergeLines } from './mergeLines.js';
 import { describeClasses, rejectionClasses } from './rejectionClasses.js';
+import { exportSources, isPostgresSource, type ExportedSource } from './postgresSource.js';
 import { formatOf, missingColumnsMessage, readHeader, readablePath, resolveInputs, sha256File } from './resolveInputs.js';
 import { stageFile, type StagedFile } from './stageFile.js';
 import type { TextEncoding } from './textCopy.js';
@@ -50,6 +51,8 @@ export interface IngestOptions {
   maxRejectedShare?: number;
   /** Skip a file whose bytes an earlier load read under the same settings (ingest.skipLoaded; false: read every file again). */
   skipLoaded?: boolean;
+  /** The database that inputs named postgres:table=... or postgres:query=... are read from (ingest.postgres.url). */
+  postgresUrl?: string;
 }
 
 /** The files (paths or globs) of each input kind. */
@@ -57,7 +60,10 @@ export type IngestInputs = Partial<Record<InputKind, string[]>>;
 
 interface PlannedFile {
   kind: InputKind;
+  /** The file read. */
   path: string;
+  /** How it is named (manifest, rejected rows, messages): the path, or a PostgreSQL source without its password. */
+  name: string;
   header: string[];
   columnMap: Map<string, string | undefined>;
   format: KindFormat;
@@ -74,22 +80,37 @@ function missingColumns(kind: InputKind, header: string[], mapping: Record<strin
 }
 
 /** Every file of the inputs, checked (exists, a header, no repeated column, the required columns) before anything is read. */
-async function planFiles(db: Database, inputs: IngestInputs, options: IngestOptions): Promise<PlannedFile[]> {
+async function planFiles(db: Database, inputs: IngestInputs, options: IngestOptions, exported: Map<string, ExportedSource>): Promise<PlannedFile[]> {
   const plan: PlannedFile[] = [];
   for (const kind of INPUT_KINDS) {
     const patterns = inputs[kind] ?? [];
     if (patterns.length === 0) continue;
     const format = options.formats[kind];
-    for (const path of await resolveInputs(db, patterns)) {
-      const header = await readHeader(db, path, formatOf(path), format.delimiter, format.encoding, kind);
+    // In the list's order (a key given twice ends as the later gives it); a PostgreSQL source is a CSV
+    // file of its rows (comma-separated UTF-8, whatever the kind's file format says).
+    const items: { path: string; name: string; csv: boolean }[] = [];
+    const seen = new Set<string>();
+    for (const pattern of patterns) {
+      if (isPostgresSource(pattern)) {
+        items.push({ ...exported.get(`${kind}\n${pattern}`)!, csv: true });
+        continue;
+      }
+      for (const file of await resolveInputs(db, [pattern])) {
+        if (!seen.has(file)) items.push({ path: file, name: file, csv: false });
+        seen.add(file);
+      }
+    }
+    for (const { path, name, csv } of items) {
+      const fileFormat = csv ? { ...format, delimiter: ',', encoding: 'utf-8' as const } : format;
+      const header = await readHeader(db, path, formatOf(path), fileFormat.delimiter, fileFormat.encoding, kind);
       const mapping = options.columns[kind];
       const missing = missingColumns(kind, header, mapping);
-      if (missing.length) throw new InputError(missingColumnsMessage(path, missing, header, format.delimiter, kind));
+      if (missing.length) throw new InputError(missingColumnsMessage(name, missing, header, fileFormat.delimiter, kind));
       const columnMap = new Map(specs[kind].columns.map((c) => {
         const actual = headerColumn(specs[kind], c.name, header, mapping);
         return [c.name, header.includes(actual) ? actual : undefined] as const;
       }));
-      plan.push({ kind, path, header, columnMap, format });
+      plan.push({ kind, path, name, header, columnMap, format: fileFormat });
     }
   }
   return plan;
@@ -115,10 +136,10 @@ async function checkRejectedShare(db: Database, item: PlannedFile, staged: Stage
   if (options.maxRejectedShare === undefined || rowsRead === 0) return;
   const rejected = await db.value<number>(`SELECT count(*) FROM checked WHERE status = 'rejected'`);
   if (rejected / rowsRead <= options.maxRejectedShare) return;
-  await recordRejects(db, item.kind, item.path, options.runId, staged.pendingLines);
-  const classes = describeClasses(await rejectionClasses(db, options.runId, item.path));
+  await recordRejects(db, item.kind, item.name, options.runId, staged.pendingLines);
+  const classes = describeClasses(await rejectionClasses(db, options.runId, item.name));
   const pct = (v: number) => `${(100 * v).toFixed(v < 0.1 ? 1 : 0)}%`;
-  throw new DataError(`${item.kind} file ${item.path}: ${rejected.toLocaleString('en-US')} of its ${rowsRead.toLocaleString('en-US')} lines (${pct(rejected / rowsRead)}) were rejected, more than ingest.maxRejectedShare (${pct(options.maxRejectedShare)}): the file was probably misread, and nothing of it was loaded or published. The reasons: ${classes}. Fix the configuration (fidelio inspect --${item.kind} ${item.path} suggests one; fidelio rejected --run ${options.runId} lists the lines) and run again.`);
+  throw new DataError(`${item.kind} file ${item.name}: ${rejected.toLocaleString('en-US')} of its ${rowsRead.toLocaleString('en-US')} lines (${pct(rejected / rowsRead)}) were rejected, more than ingest.maxRejectedShare (${pct(options.maxRejectedShare)}): the file was probably misread, and nothing of it was loaded or published. The reasons: ${classes}. Fix the configuration (fidelio inspect --${item.kind} ${item.name} suggests one; fidelio rejected --run ${options.runId} lists the lines) and run again.`);
 }
 
 /** The key of the settings that turn this file's bytes into rows. */
@@ -137,14 +158,14 @@ async function ingestFile(db: Database, item: PlannedFile, options: IngestOption
   const settings = readSettings(item, options, session);
   const earlier = options.skipLoaded === false ? undefined : await earlierLoad(db, sha256, settings);
   if (earlier) {
-    log.info({ file: item.path, kind: item.kind, loaded_by: earlier.run_id }, `skipped ${item.kind}: the same bytes were loaded under the same settings by run ${earlier.run_id}`);
-    await carryRejects(db, earlier, item.kind, item.path, options.runId);
-    return skippedFile(item.path, item.kind, sha256, earlier, item.kind === 'orders' ? item.format.grain : undefined);
+    log.info({ file: item.name, kind: item.kind, loaded_by: earlier.run_id }, `skipped ${item.kind}: the same bytes were loaded under the same settings by run ${earlier.run_id}`);
+    await carryRejects(db, earlier, item.kind, item.name, options.runId);
+    return skippedFile(item.name, item.kind, sha256, earlier, item.kind === 'orders' ? item.format.grain : undefined);
   }
   const readable = readablePath(item.path);
   try {
-    const staged = await stageFile(db, readable.path, formatOf(item.path), item.columnMap, item.header, { kind: item.kind, delimiter: item.format.delimiter, encoding: item.format.encoding, displayPath: item.path });
-    if (item.kind === 'orders') await checkSingleCurrency(db, staged.relation, item.path, options.currency);
+    const staged = await stageFile(db, readable.path, formatOf(item.path), item.columnMap, item.header, { kind: item.kind, delimiter: item.format.delimiter, encoding: item.format.encoding, displayPath: item.name });
+    if (item.kind === 'orders') await checkSingleCurrency(db, staged.relation, item.name, options.currency);
     const mapped = new Set([...item.columnMap.entries()].filter(([, actual]) => actual !== undefined).map(([c]) => c));
     const grain = item.kind === 'orders' ? item.format.grain : 'order';
     const checked = await validateStage(db, spec, {
@@ -154,10 +175,10 @@ async function ingestFile(db: Database, item: PlannedFile, options: IngestOption
     await checkRejectedShare(db, item, staged, options);
     const result = await db.transaction(async () => {
       const counts = await (grain === 'line'
-        ? mergeLines(db, item.path, options.runId, staged.pendingLines)
-        : mergeChecked(db, spec, item.path, options.runId, checked.inFileOrder, staged.pendingLines));
+        ? mergeLines(db, item.name, options.runId, staged.pendingLines)
+        : mergeChecked(db, spec, item.name, options.runId, checked.inFileOrder, staged.pendingLines));
       const merged: FileIngest = {
-        path: item.path,
+        path: item.name,
         kind: item.kind,
         sha256,
         rows_read: staged.rowsRead,
@@ -166,12 +187,12 @@ async function ingestFile(db: Database, item: PlannedFile, options: IngestOption
         ...(item.kind === 'orders' ? { grain } : {}),
       };
       if (merged.rows_read !== merged.rows_accepted + merged.rows_rejected + merged.rows_duplicate) {
-        throw new Error(`ingest accounting is off for ${item.path}: ${JSON.stringify(merged)}`);
+        throw new Error(`ingest accounting is off for ${item.name}: ${JSON.stringify(merged)}`);
       }
       await recordLoad(db, merged, settings, options.runId, options.runTime);
       return merged;
     });
-    if (!staged.exactLines) log.warn({ file: item.path }, 'records could not be matched to lines: rejected rows carry a rebuilt text and no line number');
+    if (!staged.exactLines) log.warn({ file: item.name }, 'records could not be matched to lines: rejected rows carry a rebuilt text and no line number');
     log.info({ ...result, seconds: (Date.now() - started) / 1000 }, `ingested ${item.kind}`);
     return result;
   } finally {
@@ -193,7 +214,19 @@ async function ingestFile(db: Database, item: PlannedFile, options: IngestOption
  * rejected) or in a single other currency stops the ingest before it loads.
  */
 export async function ingestInputs(db: Database, inputs: IngestInputs, options: IngestOptions, log: Logger): Promise<FileIngest[]> {
-  const plan = await planFiles(db, inputs, options);
+  // Every PostgreSQL source is read in one read-only snapshot (orders and customers agree), before any file is touched.
+  const entries = INPUT_KINDS.flatMap((kind) => (inputs[kind] ?? []).filter(isPostgresSource).map((entry) => ({ kind, entry })));
+  const exported = await exportSources(options.postgresUrl, entries.map((e) => e.entry));
+  try {
+    const byEntry = new Map(entries.map((e, i) => [`${e.kind}\n${e.entry}`, exported.files[i]!]));
+    for (const [i, e] of entries.entries()) log.info({ kind: e.kind, source: exported.files[i]!.name }, `read ${e.kind} from PostgreSQL`);
+    return await ingestPlanned(db, await planFiles(db, inputs, options, byEntry), options, log);
+  } finally {
+    exported.cleanup();
+  }
+}
+
+async function ingestPlanned(db: Database, plan: PlannedFile[], options: IngestOptions, log: Logger): Promise<FileIngest[]> {
   await loadExchangeRates(db, options.exchangeRates);
   const session = {
     timezone: (await db.value<string>(`SELECT current_setting('TimeZone')`))!,

@@ -19,6 +19,8 @@ export interface IngestParams {
   earliestDate: string;
   maxRejectedShare: number;
   skipLoaded: boolean;
+  /** The database of the postgres:table=... and postgres:query=... inputs. */
+  postgresUrl?: string;
 }
 
 export interface IngestOutput {
@@ -33,7 +35,7 @@ export interface IngestOutput {
 export function ingestOptions(p: Omit<IngestParams, 'inputs' | 'demo'>, runId: string, runTime: Date): IngestOptions {
   return {
     runId, runTime, currency: p.currency, formats: p.formats, columns: p.columns, exchangeRates: p.exchangeRates,
-    earliestDate: p.earliestDate, maxRejectedShare: p.maxRejectedShare, skipLoaded: p.skipLoaded,
+    earliestDate: p.earliestDate, maxRejectedShare: p.maxRejectedShare, skipLoaded: p.skipLoaded, postgresUrl: p.postgresUrl,
   };
 }
 
@@ -63,6 +65,7 @@ export function ingestParams(c: Config): IngestParams {
     earliestDate: c.ingest.earliestDate,
     maxRejectedShare: c.ingest.maxRejectedShare,
     skipLoaded: c.ingest.skipLoaded,
+    ...(c.ingest.postgres.url ? { postgresUrl: c.ingest.postgres.url } : {}),
   };
 }
 

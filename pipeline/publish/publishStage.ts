@@ -11,6 +11,8 @@ import type { ActionRate } from '../shared/actionRate.js';
 import { buildActionEffects, type EffectParams } from './buildActionEffects.js';
 import { buildKpis, type KpiParams } from './buildKpis.js';
 import { Publication } from './publication.js';
+import { publishPostgres, type PostgresTarget } from './publishPostgres.js';
+import { redactUrl } from '../db/postgres.js';
 import { renderReport } from './report.js';
 import { loadReportData } from './reportData.js';
 import { writeJson, writeRelease } from './releaseFiles.js';
@@ -19,6 +21,8 @@ export interface PublishParams extends KpiParams {
   /** The publication folder (--out). */
   out: string;
   effects: Omit<EffectParams, 'horizonDays'>;
+  /** Publish into PostgreSQL too (publish.postgres.url set). */
+  postgres?: PostgresTarget;
 }
 
 export interface PublishOutput {
@@ -26,6 +30,8 @@ export interface PublishOutput {
   rejectedByReason: RunManifest['rejected_by_reason'];
   /** The release folder now published. */
   release: string;
+  /** What went into PostgreSQL, when it is a target. */
+  postgres?: { target: string; schema: string; seconds: number };
 }
 
 /**
@@ -40,15 +46,18 @@ export const publishStage: Stage<PublishParams, Pick<FeaturesOutput, 'asOf'> & P
   name: 'publish',
   reads: ['customer_scores', 'orders', 'rejected_rows', 'customer_scores_history', 'customers', 'personas', 'segment_personas', 'persona_choice'],
   writes: ['kpis_monthly', 'kpis_by_group', 'action_effects', 'customer_scores_history', 'published_scores'],
-  outside: 'writes the release folder and switches --out to it',
+  outside: 'writes the release folder and switches --out to it; publishes into PostgreSQL (publish.postgres)',
   params: (c: Config) => ({
     out: c.out, horizonDays: c.horizonDays, currency: c.currency, cmgrMonths: c.kpis.cmgrMonths, costs: c.costs,
     effects: { minGroup: c.scoring.effects.minGroup, costPerAction: c.scoring.budget.costPerAction, margin: c.costs?.grossMargin ?? 1 },
+    ...(c.publish.postgres.url ? { postgres: { url: c.publish.postgres.url, schema: c.publish.postgres.schema, lockTimeoutSeconds: c.publish.postgres.lockTimeoutSeconds } } : {}),
   }),
   async run(ctx, p, { asOf, models, actionRates }) {
     const started = performance.now();
     const { db, runId, step } = ctx;
     const publication = new Publication(p.out);
+    const target = p.postgres && { target: redactUrl(p.postgres.url), schema: p.postgres.schema };
+    let databaseSwitched = false;
     try {
       const cmgr = await step('KPIs', () => buildKpis(db, asOf, p));
       await step('action effects', () => buildActionEffects(db, runId, asOf, { ...p.effects, horizonDays: p.horizonDays }));
@@ -61,19 +70,36 @@ export const publishStage: Stage<PublishParams, Pick<FeaturesOutput, 'asOf'> & P
         { runId, asOf, horizonDays: p.horizonDays, currency: p.currency, modelVersion: models.version });
       // The published manifest times publication up to its own writing; the database's copy has the full figure.
       const manifest = ctx.manifest();
-      writeJson(join(dir, 'run_manifest.json'), {
+      const published = {
         ...manifest, cmgr, rejected_by_reason: rejectedByReason, outcome: 'succeeded', finished_at: new Date().toISOString(),
         stages: [...manifest.stages, { name: 'publish', seconds: secondsSince(started) }],
-      });
+        ...(target ? { postgres: target } : {}),
+      };
+      writeJson(join(dir, 'run_manifest.json'), published);
+      // PostgreSQL first, in one transaction; then the files and the contact history, switched together.
+      // A failure before PostgreSQL's commit leaves both publications as they were.
+      let postgres: PublishOutput['postgres'];
+      if (p.postgres) {
+        const pgTarget = p.postgres;
+        const done = await step('PostgreSQL', () => publishPostgres(db, pgTarget, {
+          runId, asOf, horizonDays: p.horizonDays, startedAt: manifest.started_at, modelVersion: models.version, currency: p.currency, metrics: models.metrics, manifest: published,
+        }, join(publication.releases, `${runId}.postgres.partial`), ctx.log));
+        databaseSwitched = true;
+        postgres = { target: done.target, schema: done.schema, seconds: done.seconds };
+      }
       // The contact history and the scores that `fidelio list` serves change in the step that publishes them.
       const release = await db.transaction(async () => {
         await db.run(`INSERT INTO customer_scores_history ${readSql('publish/customer_scores_history.sql')}`, { run_id: runId, horizon: p.horizonDays });
         await db.run('CREATE OR REPLACE TABLE published_scores AS SELECT * FROM customer_scores');
         return publication.commit(runId);
       });
-      return { cmgr, rejectedByReason, release };
+      return { cmgr, rejectedByReason, release, ...(postgres ? { postgres } : {}) };
     } catch (err) {
-      throw new DataError(`publication failed: ${(err as Error).message}. The previous publication in ${publication.out} is intact; free space or fix the folder and run again.`);
+      const where = target ? `${publication.out} and in PostgreSQL ${target.target} schema ${target.schema}` : publication.out;
+      const intact = databaseSwitched
+        ? `PostgreSQL ${target!.target} schema ${target!.schema} holds this run's tables, while ${publication.out} still holds the previous release (the next run publishes both again)`
+        : `The previous publication in ${where} is intact`;
+      throw new DataError(`publication failed: ${(err as Error).message}. ${intact}; ${target && !databaseSwitched ? 'fix the cause' : 'free space or fix the folder'} and run again.`);
     }
   },
 };

@@ -26,11 +26,13 @@ const OTHER_FILES: [string, string][] = [
  * beside it.
  */
 export function releaseReadme(facts: ReleaseFacts, dictionary: readonly TableEntry[] = DATA_DICTIONARY): string {
-  const files = dictionary.flatMap((t) => [
+  // The tables this folder holds (a table published to PostgreSQL alone, such as runs, is not in it).
+  const inRelease = dictionary.filter((t) => t.sinks.some((s) => s === 'duckdb' || s === 'parquet' || s === 'csv'));
+  const files = inRelease.flatMap((t) => [
     ...(t.sinks.includes('parquet') ? [[`${t.name}.parquet`, t]] as const : []),
     ...(t.sinks.includes('csv') ? [[`${t.name}.csv`, t]] as const : []),
   ]);
-  const inCopyOnly = dictionary.filter((t) => t.sinks.includes('duckdb') && !t.sinks.includes('parquet') && !t.sinks.includes('csv'));
+  const inCopyOnly = inRelease.filter((t) => t.sinks.includes('duckdb') && !t.sinks.includes('parquet') && !t.sinks.includes('csv'));
   return [
     `# fidelio release: as of ${facts.asOf}`,
     '',
@@ -50,7 +52,7 @@ export function releaseReadme(facts: ReleaseFacts, dictionary: readonly TableEnt
     '',
     '## Tables',
     '',
-    dictionary.map(tableDoc).join('\n\n'),
+    inRelease.map(tableDoc).join('\n\n'),
     '',
   ].join('\n');
 }

@@ -22,6 +22,8 @@ export interface ColumnEntry {
   readonly range?: { readonly min?: number; readonly max?: number };
   /** The only values a text can take. */
   readonly values?: readonly string[];
+  /** The PostgreSQL type when it is not the one `type` maps to (pgType in publish/postgresTables.ts). */
+  readonly pgType?: string;
 }
 
 /** Where a table is published. */
@@ -43,7 +45,7 @@ const COUNT = { min: 0 } as const;
 const RISKS = ['low', 'medium', 'high'] as const;
 const ACTIONS = ['save', 'surprise', 'grow', 'nurture', 'win_back', 'none'] as const;
 const SEGMENTS = ['champions', 'loyal', 'potential_loyalist', 'promising', 'need_attention', 'about_to_sleep', 'cant_lose', 'at_risk', 'hibernating', 'lost', 'new'] as const;
-const ALL_FILES: readonly Sink[] = ['duckdb', 'parquet', 'csv'];
+const ALL_FILES: readonly Sink[] = ['duckdb', 'parquet', 'csv', 'postgres'];
 
 const customerScores: TableEntry = {
   name: 'customer_scores',
@@ -243,7 +245,7 @@ const customerScoresHistory: TableEntry = {
   name: 'customer_scores_history',
   meaning: 'What every published run gave each customer, appended run after run: tier, segment, risk and contact movements, and the contact history that cooldowns and action effects read.',
   key: ['run_id', 'customer_id'],
-  sinks: ['duckdb'],
+  sinks: ['duckdb', 'postgres'],
   columns: [
     { name: 'run_id', type: 'VARCHAR', notNull: true, meaning: 'The run that published the row.' },
     { name: 'as_of', type: 'DATE', notNull: true, meaning: 'That run\'s as-of.' },
@@ -266,7 +268,7 @@ const customers: TableEntry = {
   name: 'customers',
   meaning: 'The customers\' countries, names and emails (customers input), for lists filtered by country and lists a campaign contacts.',
   key: ['customer_id'],
-  sinks: ['duckdb'],
+  sinks: ['duckdb', 'postgres'],
   columns: [
     { name: 'customer_id', type: 'VARCHAR', notNull: true, meaning: 'The shop\'s customer id.' },
     { name: 'country', type: 'VARCHAR', meaning: 'The customer\'s country as given by the customers input; empty when not given.' },
@@ -279,7 +281,7 @@ const rejectedRows: TableEntry = {
   name: 'rejected_rows',
   meaning: 'This run\'s rejected input lines, each with its reason.',
   key: ['kind', 'file', 'line'],
-  sinks: ['duckdb'],
+  sinks: ['duckdb', 'postgres'],
   columns: [
     { name: 'run_id', type: 'VARCHAR', notNull: true, meaning: 'The run that read (or skipped) the file.' },
     { name: 'kind', type: 'VARCHAR', notNull: true, values: ['orders', 'customers', 'tickets', 'referrals'], meaning: 'The input kind.' },
@@ -291,9 +293,42 @@ const rejectedRows: TableEntry = {
   ],
 };
 
+const modelMetrics: TableEntry = {
+  name: 'model_metrics',
+  meaning: 'The model\'s backtest figures (model_metrics.json) as rows, one per figure, appended run after run: a figure\'s course over the runs is one query.',
+  key: ['run_id', 'metric'],
+  sinks: ['postgres'],
+  columns: [
+    { name: 'run_id', type: 'VARCHAR', notNull: true, meaning: 'The run that published the figures.' },
+    { name: 'as_of', type: 'DATE', notNull: true, meaning: 'That run\'s as-of.' },
+    { name: 'model_version', type: 'VARCHAR', notNull: true, meaning: 'The models the figures are of (a kept champion\'s own backtest).' },
+    { name: 'metric', type: 'VARCHAR', notNull: true, meaning: 'The figure\'s path in model_metrics.json, such as churn.auc, value.normalized_gini or churn.calibration[3].actual.' },
+    { name: 'value', type: 'DOUBLE', meaning: 'The figure when it is a number; empty otherwise.' },
+    { name: 'text_value', type: 'VARCHAR', meaning: 'The figure when it is a text or a flag (such as churn.model); empty for numbers.' },
+  ],
+};
+
+const runs: TableEntry = {
+  name: 'runs',
+  meaning: 'One row per run published into this schema, with its manifest (run_manifest.json, no password in it).',
+  key: ['run_id'],
+  sinks: ['postgres'],
+  columns: [
+    { name: 'run_id', type: 'VARCHAR', notNull: true, meaning: 'The run.' },
+    { name: 'started_at', type: 'TIMESTAMP WITH TIME ZONE', notNull: true, meaning: 'When it started.' },
+    { name: 'published_at', type: 'TIMESTAMP WITH TIME ZONE', notNull: true, meaning: 'When its tables were switched in.' },
+    { name: 'as_of', type: 'DATE', notNull: true, meaning: 'Its as-of.' },
+    { name: 'horizon_days', type: 'INTEGER', notNull: true, range: { min: 1 }, meaning: 'Its horizon.' },
+    { name: 'model_version', type: 'VARCHAR', notNull: true, meaning: 'The models that scored it.' },
+    { name: 'currency', type: 'VARCHAR', notNull: true, meaning: 'The currency of its amounts.' },
+    { name: 'customers', type: 'BIGINT', notNull: true, range: COUNT, meaning: 'Customers it scored.' },
+    { name: 'manifest', type: 'VARCHAR', pgType: 'jsonb', notNull: true, meaning: 'Its run manifest as JSON (jsonb in PostgreSQL).' },
+  ],
+};
+
 /** Every published table, in the order the docs list them. */
 export const DATA_DICTIONARY: readonly TableEntry[] = [
-  customerScores, kpisMonthly, kpisByGroup, actionEffects, personas, segmentPersonas, personaChoice, customerScoresHistory, customers, rejectedRows,
+  customerScores, kpisMonthly, kpisByGroup, actionEffects, personas, segmentPersonas, personaChoice, customerScoresHistory, customers, rejectedRows, modelMetrics, runs,
 ];
 
 /** A table's declaration; throws for a table the dictionary does not hold. */

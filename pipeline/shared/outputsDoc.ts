@@ -26,7 +26,7 @@ export function tableDoc(entry: TableEntry): string {
     '',
     '| column | type | checks | meaning |',
     '|---|---|---|---|',
-    ...entry.columns.map((c) => `| \`${c.name}\` | ${c.type} | ${cell(checks(c, entry))} | ${cell(c.meaning)} |`),
+    ...entry.columns.map((c) => `| \`${c.name}\` | ${c.type}${c.pgType ? ` (${c.pgType} in PostgreSQL)` : ''} | ${cell(checks(c, entry))} | ${cell(c.meaning)} |`),
   ];
   return lines.join('\n');
 }

@@ -47,7 +47,7 @@ test('the Parquet and CSV files carry the declared columns in order', async () =
 
 test("the demo's published tables keep every declared check: keys unique, not-nulls, ranges and values", async () => {
   let checked = 0;
-  for (const entry of DATA_DICTIONARY) {
+  for (const entry of DATA_DICTIONARY.filter((t) => t.sinks.includes('duckdb'))) {
     expect(await published.value<number>(`SELECT count(*) FROM ${entry.name}`), `${entry.name} has rows`).toBeGreaterThan(0);
     for (const { check, sql } of checkQueries(entry)) {
       expect(await published.value<number>(sql), `${entry.name}: ${check}`).toBe(0);

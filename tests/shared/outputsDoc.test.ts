@@ -13,7 +13,8 @@ test('the page has every table and every column of the dictionary, with its mean
   const doc = renderOutputsDoc();
   for (const t of DATA_DICTIONARY) {
     expect(doc).toContain(`## ${t.name}\n`);
-    for (const c of t.columns) expect(doc).toContain(`| \`${c.name}\` | ${c.type} |`);
+    for (const c of t.columns) expect(doc).toContain(`| \`${c.name}\` | ${c.type}${c.pgType ? ` (${c.pgType} in PostgreSQL)` : ''} |`);
   }
   expect(doc).toContain('| `churn_probability` | DOUBLE | not null; 0 to 1 | P(no purchase in (as_of, as_of + H]), from the churn champion, calibrated. |');
+  expect(doc).toContain('| `manifest` | VARCHAR (jsonb in PostgreSQL) | not null |');
 });

@@ -1,0 +1,64 @@
+import { pgIdent } from '../db/postgres.js';
+import type { ColumnEntry, ColumnType, TableEntry } from '../shared/dataDictionary.js';
+
+/**
+ * The PostgreSQL side of the data dictionary: each published table's DDL
+ * (typed columns, NOT NULL, primary key), its indexes (what `fidelio list`
+ * and dashboards filter by) and its COMMENTs, all from the declarations.
+ */
+
+const PG_TYPES: Record<ColumnType, string> = {
+  VARCHAR: 'text',
+  DATE: 'date',
+  'TIMESTAMP WITH TIME ZONE': 'timestamp with time zone',
+  DOUBLE: 'double precision',
+  BIGINT: 'bigint',
+  INTEGER: 'integer',
+  HUGEINT: 'numeric',
+  BOOLEAN: 'boolean',
+  'DECIMAL(38,2)': 'numeric',
+};
+
+/** A column's PostgreSQL type as information_schema.columns.data_type names it. */
+export function pgType(c: ColumnEntry): string {
+  return c.pgType ?? PG_TYPES[c.type];
+}
+
+/** Indexes beyond the primary key: what the lists and the BI queries filter and sort by. */
+export const PG_INDEXES: Record<string, readonly (readonly string[])[]> = {
+  customer_scores: [['action', 'action_priority'], ['segment'], ['is_vip', 'churn_risk'], ['value_tier']],
+  customers: [['country']],
+  customer_scores_history: [['customer_id'], ['as_of']],
+};
+
+/** Tables whose rows accumulate run after run (this run's rows are added); the others are replaced whole. */
+export const APPENDED = new Set(['customer_scores_history', 'model_metrics', 'runs']);
+
+/** The tables published into PostgreSQL, in the dictionary's order. */
+export function pgTables(dictionary: readonly TableEntry[]): TableEntry[] {
+  return dictionary.filter((t) => t.sinks.includes('postgres'));
+}
+
+/** CREATE TABLE for `entry` in `schema`: typed columns, NOT NULL where declared, the key as primary key (rejected_rows has none: a line may be carried). */
+export function createTableSql(schema: string, entry: TableEntry): string {
+  const cols = entry.columns.map((c) => `${pgIdent(c.name)} ${pgType(c)}${c.notNull || entry.key.includes(c.name) ? ' NOT NULL' : ''}`);
+  const key = entry.key.length && entry.name !== 'rejected_rows' ? [`PRIMARY KEY (${entry.key.map(pgIdent).join(', ')})`] : [];
+  return `CREATE TABLE ${pgIdent(schema)}.${pgIdent(entry.name)} (\n  ${[...cols, ...key].join(',\n  ')}\n)`;
+}
+
+/** CREATE INDEX statements for `entry` (named after the table and columns). */
+export function createIndexSql(schema: string, entry: TableEntry): string[] {
+  return (PG_INDEXES[entry.name] ?? []).map((cols) =>
+    `CREATE INDEX ${pgIdent(`${entry.name}_${cols.join('_')}_idx`)} ON ${pgIdent(schema)}.${pgIdent(entry.name)} (${cols.map(pgIdent).join(', ')})`);
+}
+
+const text = (s: string) => `'${s.replaceAll("'", "''")}'`;
+
+/** COMMENT ON the table and every column, from the dictionary's meanings. */
+export function commentSql(schema: string, entry: TableEntry): string[] {
+  const table = `${pgIdent(schema)}.${pgIdent(entry.name)}`;
+  return [
+    `COMMENT ON TABLE ${table} IS ${text(entry.meaning)}`,
+    ...entry.columns.map((c) => `COMMENT ON COLUMN ${table}.${pgIdent(c.name)} IS ${text(c.meaning)}`),
+  ];
+}

@@ -1,0 +1,45 @@
+import { expect, test } from 'vitest';
+import { commentSql, createIndexSql, createTableSql, pgTables, pgType } from '../../pipeline/publish/postgresTables.js';
+import { DATA_DICTIONARY, type TableEntry } from '../../pipeline/shared/dataDictionary.js';
+
+const entry: TableEntry = {
+  name: 'customer_scores', meaning: "the scores' table", key: ['customer_id'], sinks: ['postgres'],
+  columns: [
+    { name: 'customer_id', type: 'VARCHAR', meaning: 'id' },
+    { name: 'as_of', type: 'DATE', notNull: true, meaning: 'day' },
+    { name: 'is_vip', type: 'BOOLEAN', meaning: "it's a VIP" },
+    { name: 'revenue', type: 'DECIMAL(38,2)', meaning: 'money' },
+    { name: 'manifest', type: 'VARCHAR', pgType: 'jsonb', meaning: 'json' },
+  ],
+};
+
+test('a declaration becomes a typed table with NOT NULL where declared and its key as primary key', () => {
+  expect(createTableSql('fidelio', entry)).toBe(`CREATE TABLE "fidelio"."customer_scores" (
+  "customer_id" text NOT NULL,
+  "as_of" date NOT NULL,
+  "is_vip" boolean,
+  "revenue" numeric,
+  "manifest" jsonb,
+  PRIMARY KEY ("customer_id")
+)`);
+  expect(pgType(entry.columns[4]!)).toBe('jsonb');
+});
+
+test('indexes on what the lists filter by, and a comment on the table and every column with quotes doubled', () => {
+  expect(createIndexSql('fidelio', entry)).toContain('CREATE INDEX "customer_scores_action_action_priority_idx" ON "fidelio"."customer_scores" ("action", "action_priority")');
+  expect(commentSql('bi', entry)).toEqual([
+    `COMMENT ON TABLE "bi"."customer_scores" IS 'the scores'' table'`,
+    `COMMENT ON COLUMN "bi"."customer_scores"."customer_id" IS 'id'`,
+    `COMMENT ON COLUMN "bi"."customer_scores"."as_of" IS 'day'`,
+    `COMMENT ON COLUMN "bi"."customer_scores"."is_vip" IS 'it''s a VIP'`,
+    `COMMENT ON COLUMN "bi"."customer_scores"."revenue" IS 'money'`,
+    `COMMENT ON COLUMN "bi"."customer_scores"."manifest" IS 'json'`,
+  ]);
+});
+
+test('PostgreSQL gets the publication, the history, the figures and the runs', () => {
+  expect(pgTables(DATA_DICTIONARY).map((t) => t.name)).toEqual([
+    'customer_scores', 'kpis_monthly', 'kpis_by_group', 'action_effects', 'personas', 'segment_personas', 'persona_choice',
+    'customer_scores_history', 'customers', 'rejected_rows', 'model_metrics', 'runs',
+  ]);
+});
