@@ -80,7 +80,7 @@ export interface RunManifest {
   /** The budget's rate per action: the measured save rate where action_effects knows it precisely enough, else the assumed one. */
   action_rates?: ActionRate[];
   /** The model trained by this run, and whether it became the champion, and why. */
-  model?: { trained: string | null; promoted: boolean; reason: string };
+  model?: { trained: string | null; promoted: boolean; reason: string; unchanged?: boolean };
   tfjs_backend?: string;
   stages: StageRecord[];
   inputs: FileIngest[];

@@ -242,6 +242,13 @@ export const migrations: Migration[] = [
       ALTER TABLE customers ADD COLUMN from_orders BOOLEAN;
     `,
   },
+  {
+    version: 10,
+    name: "customers' emails, for the lists (their names came with version 9)",
+    sql: `
+      ALTER TABLE customers ADD COLUMN email VARCHAR;
+    `,
+  },
 ];
 
 export async function migrate(db: Database): Promise<{ from: number; to: number }> {

@@ -2,6 +2,7 @@ import { effectSentence, verdict } from './actionEffectWords.js';
 import { ACTIONS, type ActionRate } from '../shared/actionRate.js';
 import type { ActionEffect } from './buildActionEffects.js';
 import type { ReportData, Transition } from './reportData.js';
+import { glossarySection } from './glossary.js';
 import { barChart, lineChart } from './svgCharts.js';
 
 const esc = (v: unknown) =>
@@ -10,10 +11,11 @@ const money = (v: unknown) => (typeof v === 'number' ? v.toLocaleString('en-US',
 const pct = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : '–');
 const num = (v: unknown, d = 3) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(d) : '–');
 
-function table(headers: string[], rows: unknown[][], align: ('l' | 'r')[] = []): string {
+/** A table; `wrap` lets its headers and text cells wrap (a wide table of long names fits the page instead of being cut). */
+function table(headers: string[], rows: unknown[][], align: ('l' | 'r')[] = [], wrap = false): string {
   const th = headers.map((h, i) => `<th class="${align[i] ?? 'l'}">${esc(h)}</th>`).join('');
   const tr = rows.map((r) => `<tr>${r.map((c, i) => `<td class="${align[i] ?? 'l'}">${esc(c)}</td>`).join('')}</tr>`).join('\n');
-  return `<table><thead><tr>${th}</tr></thead><tbody>${tr}</tbody></table>`;
+  return `<table${wrap ? ' class="wrap"' : ''}><thead><tr>${th}</tr></thead><tbody>${tr}</tbody></table>`;
 }
 
 export interface ReportContext {
@@ -54,6 +56,7 @@ interface Metrics {
   baselines?: { historic_value?: { normalized_gini: number; spearman: number; decile_mape: number; beaten_by: string[] } };
   flagged?: { model: string; why: string }[];
   notes?: string[];
+  choice?: { churn: { text: string }; value: { text: string }; purchase: string };
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -145,12 +148,16 @@ function modelCharts(m: Metrics): { gain: string; calibration: string } {
 }
 
 const STYLE = `<style>
-body{font:15px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1100px;padding:16px;color:#1d2433}
+body{font:15px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1240px;padding:16px;color:#1d2433}
 h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.15em;margin-top:1.8em;border-bottom:1px solid #dde;padding-bottom:4px}
 .cards{display:flex;flex-wrap:wrap;gap:10px}.card{flex:1 1 150px;background:#f3f5fa;border-radius:8px;padding:10px}
 .card b{display:block;font-size:1.4em}.chart{width:100%;max-width:720px;height:auto;display:block;margin:8px 0}table{border-collapse:collapse;width:100%;font-size:.9em;display:block;overflow-x:auto}
 th,td{padding:4px 8px;border-bottom:1px solid #eee;white-space:nowrap}td.l,th.l{text-align:left}td.r,th.r{text-align:right}
 td:last-child{white-space:normal;min-width:260px}.muted{color:#667}.warn{color:#a33;font-weight:600}
+table.wrap th,table.wrap td.l{white-space:normal;min-width:0}table.wrap th{vertical-align:bottom}table.wrap td:last-child{min-width:0}
+dl.glossary{display:grid;grid-template-columns:max-content 1fr;gap:4px 14px;font-size:.92em}dl.glossary dt{font-weight:600}dl.glossary dd{margin:0}
+@media (max-width:640px){dl.glossary{grid-template-columns:1fr}dl.glossary dd{margin:0 0 6px 0}td:last-child{min-width:180px}
+table.wrap th,table.wrap td.l{white-space:nowrap}table.wrap td.l:last-child{white-space:normal;min-width:220px}}
 </style>`;
 
 function headline(d: ReportData, ctx: ReportContext): string {
@@ -182,26 +189,50 @@ const HELD_BACK: Record<string, string> = {
   budget: 'beyond the budget',
 };
 
-function actionsSection(d: ReportData): string {
-  const toContact = d.atRisk.filter((c) => c.contact === true).slice(0, 25);
-  const heldBack = d.atRisk.filter((c) => c.contact !== true).slice(0, 15);
-  const row = (c: (typeof d.atRisk)[number]) => [c.customer_id, pct(c.churn_probability), money(c.predicted_clv_12m), money(c.value_at_risk), c.days_since_last_order, c.segment, c.reasons];
-  const headers = ['customer', 'churn probability', '12-month CLV', 'value at risk', 'days since last order', 'segment', 'why'];
-  const align: ('l' | 'r')[] = ['l', 'r', 'r', 'r', 'r', 'l', 'l'];
+/** A list's column as the report heads it (the CLI's column name is in the glossary's words). */
+const LIST_HEADERS: Record<string, string> = {
+  priority: '#', customer_id: 'customer', value_tier: 'value tier', segment: 'segment', persona: 'persona', churn_probability_pct: 'churn probability',
+  action: 'action', reasons: 'why', last_order_date: 'last order',
+};
+
+/** A list's columns the report shows (names and emails stay in the CLI's list, not on a page that is passed around). */
+function listTable(list: ReportData['atRiskList'], currency: string, id: string): string {
+  // The reasons last: the one long text, it wraps in the room the others leave.
+  const shown = list.columns.filter((c) => c !== 'name' && c !== 'email' && c !== 'value_tier' && c !== 'reasons').concat(list.columns.includes('reasons') ? ['reasons'] : []);
+  const header = (c: string) => {
+    const base = c.replace(new RegExp(`_${currency}$`), '');
+    const words = LIST_HEADERS[base] ?? base.replaceAll('_', ' ').replace('predicted clv 12m', '12-month CLV');
+    return c === list.ranking.column ? `${words} (${currency}), ranked by` : c.endsWith(`_${currency}`) ? `${words} (${currency})` : words;
+  };
+  const cell = (c: string, v: unknown) => (c === 'churn_probability_pct' && typeof v === 'number' ? `${v.toFixed(1)}%` : c.endsWith(`_${currency}`) ? money(v) : v);
+  const align = shown.map((c) => (c === 'priority' || c === 'churn_probability_pct' || c.endsWith(`_${currency}`) ? 'r' : 'l') as 'l' | 'r');
+  const rows = list.rows.map((r) => shown.map((c) => cell(c, r[c])));
+  return table(shown.map(header), rows, align, true).replace('<table class="wrap">', `<table id="${esc(id)}" class="wrap">`);
+}
+
+function actionsSection(d: ReportData, ctx: ReportContext): string {
+  const list = d.atRiskList;
+  const heldBack = d.atRisk.filter((c) => c.contact !== true);
   return `<h2>Actions</h2>
+<p class="muted">What each action means is in the glossary at the end of the page.</p>
 ${table(['action', 'customers', 'value at risk', '12-month CLV'], d.actions.map((a) => [a.action, a.customers, money(a.var), money(a.clv)]), ['l', 'r', 'r', 'r'])}
 <h2>VIPs most worth saving: to contact</h2>
-${toContact.length ? table(headers, toContact.map(row), align) : '<p>No VIP to contact for a save.</p>'}
-${heldBack.length ? `<h3>VIPs to save, held back (not to contact)</h3>
-${table([...headers.slice(0, 2), '12-month CLV', 'not contacted because'], heldBack.map((c) => [c.customer_id, pct(c.churn_probability), money(c.predicted_clv_12m), HELD_BACK[String(c.contact_blocked_by)] ?? c.contact_blocked_by]), ['l', 'r', 'r', 'l'])}` : ''}`;
+<p>The first ${list.rows.length} of <code>fidelio list at-risk-vip</code>, the same customers in the same order: VIPs at medium or high churn risk who are to be contacted, ranked by <b>${esc(list.ranking.column.replace(`_${ctx.currency}`, '').replaceAll('_', ' '))}</b>, ${esc(list.ranking.meaning)}.</p>
+${list.rows.length ? listTable(list, ctx.currency, 'list-at-risk-vip') : '<p>No at-risk VIP to contact.</p>'}
+${heldBack.length ? `<h3>At-risk VIPs held back (not to contact)</h3>
+${table(['customer', 'churn probability', `value at stake (${ctx.currency})`, '12-month CLV', 'not contacted because'], heldBack.map((c) => [c.customer_id, pct(c.churn_probability), money(c.value_at_stake), money(c.predicted_clv_12m), HELD_BACK[String(c.contact_blocked_by)] ?? c.contact_blocked_by]), ['l', 'r', 'r', 'r', 'l'])}` : ''}`;
 }
 
 function movementsSection(d: ReportData): string {
   const moved = (dimension: string) => d.transitions.filter((t: Transition) => t.dimension === dimension && t.previous !== t.current);
   const count = (dimension: string) => moved(dimension).reduce((a, t) => a + t.customers, 0);
-  const body = d.transitions.length === 0 ? '<p>No earlier run to compare with: movements appear from the second run on.</p>' : `
+  const moves = [...moved('value_tier'), ...moved('churn_risk'), ...moved('is_vip')].sort((a, b) => b.customers - a.customers).slice(0, 20);
+  const words: Record<string, string> = { value_tier: 'value tier', churn_risk: 'churn risk', is_vip: 'VIP' };
+  const still = moves.length === 0 && count('segment') === 0 && d.vipsToHigh.length === 0;
+  const body = d.transitions.length === 0 ? '<p>No earlier run to compare with: movements appear from the second run on.</p>'
+    : still ? '<p>No customer changed value tier, segment, churn risk band or VIP status since the last run.</p>' : `
 <p>${count('value_tier')} customers changed value tier, ${count('segment')} changed segment, ${count('churn_risk')} changed churn risk band, ${d.vipsToHigh.length} VIPs moved to high risk.</p>
-${table(['dimension', 'from', 'to', 'customers'], [...moved('value_tier'), ...moved('churn_risk'), ...moved('is_vip')].sort((a, b) => b.customers - a.customers).slice(0, 20).map((t) => [t.dimension, t.previous, t.current, t.customers]), ['l', 'l', 'l', 'r'])}
+${moves.length ? table(['what changed', 'from', 'to', 'customers'], moves.map((t) => [words[t.dimension] ?? t.dimension, t.previous, t.current, t.customers]), ['l', 'l', 'l', 'r']) : ''}
 ${d.vipsToHigh.length ? `<h3>VIPs now at high risk</h3>${table(['customer', 'risk before', 'churn probability', '12-month CLV', 'contact', 'why'], d.vipsToHigh.map((v) => [v.customer_id, v.before, pct(v.churn_probability), money(v.predicted_clv_12m), v.contact === true ? 'yes' : `no: ${HELD_BACK[String(v.contact_blocked_by)] ?? 'no action'}`, v.reasons]), ['l', 'l', 'r', 'r', 'l', 'l'])}` : ''}`;
   return `<h2>Since the last run</h2>\n${body}`;
 }
@@ -240,11 +271,17 @@ ${table(['month', 'revenue', 'orders', 'active', 'customers', 'active VIPs', 'VI
   ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'])}`;
 }
 
+// What the run did about its models (trained, kept, nothing changed) is in the log and the manifest, not here: a
+// publication is the same bytes whether its champion was trained by this run or kept from an earlier one.
 function modelSection(m: Metrics): string {
   const charts = modelCharts(m);
   const historic = m.baselines?.historic_value;
+  const choice = m.choice;
   return `<h2>Model quality on the latest held-out period</h2>
 <p class="muted">Every candidate was trained on earlier periods, scored at the holdout cutoff, and compared with what customers did next. The champion scores.</p>
+${choice ? `<h3>Which models score, and why</h3>
+<ul class="choice"><li>${esc(choice.churn.text)}</li><li>${esc(choice.value.text)}</li><li>The purchase model: ${esc(choice.purchase)}</li></ul>` : ''}
+
 ${table(['churn model', 'AUC', 'PR AUC', 'Brier', 'log loss', 'lift, top decile'],
   Object.entries(m.candidates?.churn ?? {}).map(([name, c]) => [name === m.churn?.model ? `${name} (champion)` : name, num(c.auc), num(c.pr_auc), num(c.brier), num(c.log_loss), num(c.lift_top_decile, 2)]),
   ['l', 'r', 'r', 'r', 'r', 'r'])}
@@ -287,9 +324,9 @@ function personasSection(d: ReportData): string {
 <ol>${d.personas.map((p) => `<li>${esc(p.description)}</li>`).join('')}</ol>
 ${table(['persona', 'customers', 'share', 'share of value', 'mean churn', 'actions', 'contacted', 'ambassadors'],
     d.personas.map((p) => [p.persona, money(p.customers), pct(p.share_of_customers), pct(p.share_of_value), pct(p.mean_churn_probability), actions(p), money(p.contacted), money(p.ambassadors)]),
-    ['l', 'r', 'r', 'r', 'r', 'l', 'r', 'r'])}
+    ['l', 'r', 'r', 'r', 'r', 'l', 'r', 'r'], true)}
 <h3>Each segment's persona mix</h3>
-${table(['segment', 'customers', ...d.personas.map((p) => String(p.persona))], mix, ['l', 'r', ...d.personas.map(() => 'r' as const)])}`;
+${table(['segment', 'customers', ...d.personas.map((p) => String(p.persona))], mix, ['l', 'r', ...d.personas.map(() => 'r' as const)], true)}`;
 }
 
 function dataQualitySection(d: ReportData, ctx: ReportContext): string {
@@ -323,7 +360,7 @@ export function renderReport(d: ReportData, ctx: ReportContext): string {
 ${STYLE}</head><body>
 ${headline(d, ctx)}
 ${valueSection(d)}
-${actionsSection(d)}
+${actionsSection(d, ctx)}
 ${movementsSection(d)}
 ${effectsSection(d, ctx)}
 ${ambassadorsSection(d)}
@@ -331,6 +368,7 @@ ${personasSection(d)}
 ${kpiSection(d)}
 ${modelSection(m)}
 ${dataQualitySection(d, ctx)}
+${glossarySection()}
 </body></html>
 `;
 }

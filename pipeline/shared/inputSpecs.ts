@@ -82,6 +82,9 @@ export const specs: Record<InputKind, InputSpec> = {
       { name: 'country', type: 'text', required: false },
       { name: 'acquisition_channel', type: 'text', required: false },
       { name: 'opted_out', type: 'boolean', required: false },
+      // To contact: shown in fidelio list, never used to score.
+      { name: 'name', type: 'text', required: false },
+      { name: 'email', type: 'text', required: false },
     ],
   },
   tickets: {

@@ -10,6 +10,7 @@ import { auc } from '../shared/metrics.js';
 import { aggregateLevels } from './aggregateBaselines.js';
 import type { Backtest } from './backtest.js';
 import type { Champions } from './champions.js';
+import { describeChoice } from './choiceWords.js';
 
 const value = (v: number) => rounded({ v }).v;
 
@@ -94,6 +95,8 @@ export function backtestMetrics(b: Backtest, c: Champions, plan: SnapshotPlan, a
   const recencyAuc = auc(b.recency, b.churned);
   return {
     as_of: asOf,
+    // Which candidate won each choice, by which rule, by how much, against which baseline: in words and figures.
+    choice: describeChoice(c, recencyAuc, valueMetrics(b.historic, b.spend).normalized_gini),
     holdout: { cutoff: plan.holdoutCutoff, end: asOf, horizon_days: horizonDays, customers: b.churned.length, churn_rate: value(c.churnCandidates.rf_table.churn_rate) },
     training_sample: sample ?? null,
     windows: b.windows,

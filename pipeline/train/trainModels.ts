@@ -39,6 +39,7 @@ export async function trainModels(db: Database, plan: SnapshotPlan, asOf: string
   backtest.networks?.churn.model.dispose();
   backtest.networks?.value.model.dispose();
   logBacktest(champions, metrics.churn.recency_baseline_auc, [...backtest.notes, ...champions.flagged.map((f) => `${f.model} left out of the choice: ${f.why}`)], log);
+  for (const said of [metrics.choice.churn.text, metrics.choice.value.text, `the purchase model: ${metrics.choice.purchase}`]) log.info(said);
 
   const { churnModel, valueModel, btydModel } = champions;
   const refit = await refitForScoring(db, plan, asOf, {

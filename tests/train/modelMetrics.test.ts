@@ -9,9 +9,14 @@ test("model_metrics.json's backtest: the holdout, the champions against recency 
   const c = chooseChampions(b);
   const plan = { holdoutCutoff: '2026-07-02', trainCutoffs: ['2026-04-03'] };
   const m = backtestMetrics(b, c, plan, '2026-09-30', 90, undefined);
-  expect(Object.keys(m)).toEqual(['as_of', 'holdout', 'training_sample', 'windows', 'churn', 'value', 'btyd_model', 'flagged', 'candidates', 'baselines', 'aggregate', 'networks', 'notes', 'btyd_fit_at_holdout']);
+  expect(Object.keys(m)).toEqual(['as_of', 'choice', 'holdout', 'training_sample', 'windows', 'churn', 'value', 'btyd_model', 'flagged', 'candidates', 'baselines', 'aggregate', 'networks', 'notes', 'btyd_fit_at_holdout']);
   expect(m.holdout).toEqual({ cutoff: '2026-07-02', end: '2026-09-30', horizon_days: 90, customers: 8, churn_rate: 0.5 });
   expect(m.churn.model).toBe('bgnbd');
+  // The choice in figures agrees with the candidates' own: the winner's margin over recency alone is its AUC less recency's.
+  expect(m.choice.churn).toMatchObject({ winner: 'bgnbd', runner_up: 'rf_table', rule: 'the lowest log loss on the holdout' });
+  expect(m.choice.churn.margin).toBeCloseTo(c.churnCandidates.rf_table.log_loss - c.churnCandidates.bgnbd.log_loss, 6);
+  expect(m.choice.churn.baseline.margin).toBeCloseTo(c.churnCandidates.bgnbd.auc - auc(b.recency, b.churned), 6);
+  expect(m.choice.churn.text).toMatch(/^bgnbd scores churn: the lowest log loss on the holdout/);
   expect(m.churn.recency_baseline_auc).toBe(Number(auc(b.recency, b.churned).toFixed(5)));
   expect(m.churn.calibration).toHaveLength(10);
   expect(Object.keys(m.churn.gain)).toEqual(['bgnbd', 'recency_only']);
