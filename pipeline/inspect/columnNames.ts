@@ -40,6 +40,8 @@ export const COLUMN_NAMES: Record<InputKind, Record<string, string[]>> = {
     country: ['country', 'countrycode', 'land', 'pays', 'pais'],
     acquisition_channel: ['acquisitionchannel', 'channel', 'source', 'utmsource'],
     opted_out: ['optedout', 'unsubscribed', 'donotcontact'],
+    name: ['name', 'fullname', 'customername', 'contactname', 'nom', 'nombre'],
+    email: ['email', 'emailaddress', 'mail', 'courriel'],
   },
   tickets: {
     ticket_id: ['ticketid', 'ticket', 'id', 'caseid', 'case'],
