@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DuckDBDateValue, DuckDBInstance, DuckDBTypeId, JSDuckDBValueConverter, type DuckDBConnection, type DuckDBDataChunk, type DuckDBResult, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { DataError, UsageError } from '../errors.js';
@@ -51,7 +51,10 @@ export class Database {
   ) {}
 
   static async open(path: string, options: DatabaseOptions = {}): Promise<Database> {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') {
+      refuseForeignFile(path);
+      mkdirSync(dirname(path), { recursive: true });
+    }
     const settings: Record<string, string> = {};
     if (options.threads) settings.threads = String(options.threads);
     if (options.memoryLimit) settings.memory_limit = options.memoryLimit;
@@ -234,6 +237,36 @@ function normalizeValue(v: unknown): unknown {
   }
   if (Array.isArray(v)) return v.map(normalizeValue);
   return v;
+}
+
+/** Where a DuckDB database file says what it is: bytes 8 to 11 of its first block. */
+const DUCKDB_MAGIC = 'DUCK';
+
+/**
+ * A path that names an existing file which is not a DuckDB database (a CSV,
+ * a Parquet file, a spreadsheet) is refused before anything is opened: DuckDB
+ * would open some such files as a read-only view in memory, and a run would
+ * then keep nothing. A new path is created; a DuckDB file that is damaged
+ * (its magic there, its blocks not) is left to DuckDB's own error.
+ */
+function refuseForeignFile(path: string): void {
+  let size: number;
+  try {
+    const stat = statSync(path);
+    if (!stat.isFile()) return;
+    size = stat.size;
+  } catch {
+    return;
+  }
+  const head = Buffer.alloc(12);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, head, 0, 12, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (size >= 12 && head.subarray(8, 12).toString('latin1') === DUCKDB_MAGIC) return;
+  throw new UsageError(`cannot open ${path} as a DuckDB database: the file exists and is not one (${size === 0 ? 'it is empty' : 'it does not start as a DuckDB file does'}); nothing was run. Point --db at a fidelio database or a new path; fidelio never writes over a file of another kind.`);
 }
 
 export function describeOpenError(path: string, err: Error): string {

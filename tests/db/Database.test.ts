@@ -44,10 +44,10 @@ describe('values and identifiers', () => {
     });
   });
 
-  test('an unknown time zone is a usage error; a file that is not a database a data error naming it', async () => {
+  test('an unknown time zone is a usage error; so is a file that is not a database, named', async () => {
     await expect(Database.open(':memory:', { timezone: 'Mars/Olympus' })).rejects.toThrow(UsageError);
     await expect(Database.open('/dev/null/not-a-folder/x.duckdb')).rejects.toThrow();
-    await expect(Database.open('/etc/hostname')).rejects.toThrow(DataError);
+    await expect(Database.open('/etc/hostname')).rejects.toThrow(new UsageError('cannot open /etc/hostname as a DuckDB database: the file exists and is not one (it does not start as a DuckDB file does); nothing was run. Point --db at a fidelio database or a new path; fidelio never writes over a file of another kind.'));
   });
 });
 
@@ -108,4 +108,37 @@ test('hasTable says whether a table of that name exists', async () => {
     await db.run('CREATE TEMP TABLE scratch (x INTEGER)');
     expect(await db.hasTable('scratch')).toBe(true);
   });
+});
+
+test('an existing file that is not a DuckDB database is refused (a usage error, the file untouched); a new path is created; a damaged DuckDB file is a data error', async () => {
+  const { mkdtempSync, readFileSync, rmSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'fidelio-foreign-'));
+  try {
+    const csv = join(dir, 'scores.csv');
+    writeFileSync(csv, 'customer_id,score\nC1,0.5\n');
+    // DuckDB itself opens a CSV path as an in-memory view: fidelio must not run on it.
+    const refused = await Database.open(csv).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(UsageError);
+    expect((refused as Error).message).toBe(`cannot open ${csv} as a DuckDB database: the file exists and is not one (it does not start as a DuckDB file does); nothing was run. Point --db at a fidelio database or a new path; fidelio never writes over a file of another kind.`);
+    expect(readFileSync(csv, 'utf8')).toBe('customer_id,score\nC1,0.5\n');
+    const empty = join(dir, 'empty.duckdb');
+    writeFileSync(empty, '');
+    await expect(Database.open(empty, { readOnly: true })).rejects.toThrow('(it is empty)');
+    const fresh = await Database.open(join(dir, 'new', 'f.duckdb'));
+    await fresh.run('CREATE TABLE t AS SELECT 1 AS x');
+    fresh.close();
+    // A real DuckDB file, its first block kept and the rest damaged: DuckDB's own error, a data error.
+    const real = join(dir, 'new', 'f.duckdb');
+    const bytes = readFileSync(real);
+    bytes.fill(7, 4096);
+    const damaged = join(dir, 'damaged.duckdb');
+    writeFileSync(damaged, bytes);
+    const broken = await Database.open(damaged).catch((e: unknown) => e);
+    expect(broken).toBeInstanceOf(DataError);
+    expect((broken as Error).message).toContain(`cannot open ${damaged} as a DuckDB database`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

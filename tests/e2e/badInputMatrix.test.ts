@@ -81,13 +81,19 @@ describe('data that leaves nothing to score: exit 1 with what to do', () => {
     expect(r.code).toBe(1);
     expect(r.errors).toMatch(/no customer has an order on or before --as-of 2000-01-01; the first order is dated \d{4}-\d{2}-\d{2}/);
   });
-  test('a corrupted or foreign DuckDB file', async () => {
+  test('a foreign file as --db: exit 2, nothing run, the file untouched (a CSV too, which DuckDB would open as a view in memory)', async () => {
     await withTempDir(async (dir) => {
-      const db = writeFile(dir, 'f.duckdb', Buffer.alloc(8192, 7));
       const orders = writeFile(dir, 'o.csv', `${HEADER}\n${goodLines.join('\n')}\n`);
-      const r = await runCli(['run', '--orders', orders, '--db', db, '--out', join(dir, 'out')]);
-      expect(r.code).toBe(1);
-      expect(r.errors).toContain(`cannot open ${db} as a DuckDB database`);
+      for (const [name, bytes] of [['f.duckdb', Buffer.alloc(8192, 7)], ['scores.csv', Buffer.from('customer_id,score\nC1,0.5\n')]] as const) {
+        const db = writeFile(dir, name, bytes);
+        const r = await runCli(['run', '--orders', orders, '--db', db, '--out', join(dir, 'out')]);
+        expect(r.code, name).toBe(2);
+        expect(r.errors).toContain(`cannot open ${db} as a DuckDB database: the file exists and is not one`);
+        expect(readFileSync(db).equals(Buffer.from(bytes)), name).toBe(true);
+        expect(existsSync(join(dir, 'out')), name).toBe(false);
+        const runs = await runCli(['runs', '--db', db]);
+        expect(runs.code, name).toBe(2);
+      }
     });
   });
   test('an output folder that cannot be made: exit 2, naming why', async () => {
