@@ -52,14 +52,12 @@ export async function main(argv: string[], log: Logger = createLogger(), stdout:
     if (err instanceof CommanderError) {
       return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? 0 : 2;
     }
-    if (err instanceof FidelioError) {
-      log.error({ code: err.code }, err.message);
-      return err.exitCode;
-    }
-    const storage = storageError(err);
-    if (storage) {
-      log.error({ code: storage.code }, storage.message);
-      return storage.exitCode;
+    const known = err instanceof FidelioError ? err : storageError(err);
+    if (known) {
+      log.error({ code: known.code }, known.message);
+      // Where it was raised and what caused it, for whoever debugs (FIDELIO_LOG_LEVEL=debug); the message above is for the user.
+      log.debug({ err: known }, `${known.code}: where it was raised`);
+      return known.exitCode;
     }
     log.error({ err }, `fidelio failed: ${(err as Error).message}`);
     return 1;

@@ -397,7 +397,7 @@ function readConfigFile(path: string): unknown {
     const ext = extname(path).toLowerCase();
     return ext === '.json' ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
-    throw new UsageError(`config file ${path} is not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
+    throw new UsageError(`config file ${path} is not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message}`, [], { cause: err });
   }
 }
 

@@ -9,10 +9,20 @@ export class FidelioError extends Error {
     message: string,
     readonly code: string,
     readonly exitCode: 1 | 2,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = new.target.name;
   }
+}
+
+/**
+ * A mistake in fidelio's own code (a TypeError, a ReferenceError...), not in
+ * the data or the place: it goes up as it is, with its stack, never dressed
+ * as a data error.
+ */
+export function isProgrammingError(err: unknown): boolean {
+  return err instanceof TypeError || err instanceof ReferenceError || err instanceof SyntaxError || err instanceof RangeError || err instanceof EvalError;
 }
 
 /** Bad command-line usage or configuration; `problems` lists every one found. */
@@ -20,36 +30,37 @@ export class UsageError extends FidelioError {
   constructor(
     message: string,
     readonly problems: string[] = [],
+    options?: ErrorOptions,
   ) {
-    super(problems.length ? `${message}\n  - ${problems.join('\n  - ')}` : message, 'E_USAGE', 2);
+    super(problems.length ? `${message}\n  - ${problems.join('\n  - ')}` : message, 'E_USAGE', 2, options);
   }
 }
 
 /** An input that cannot be read as the contract's input: missing file, no header, a required column absent. */
 export class InputError extends FidelioError {
-  constructor(message: string) {
-    super(message, 'E_INPUT', 2);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'E_INPUT', 2, options);
   }
 }
 
 /** The data or a model failed: the message names the stage and what to do. */
 export class DataError extends FidelioError {
-  constructor(message: string) {
-    super(message, 'E_DATA', 1);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'E_DATA', 1, options);
   }
 }
 
 /** A run stopped by a signal (SIGINT, SIGTERM): recorded as interrupted, its locks released, the previous publication intact. */
 export class InterruptedError extends FidelioError {
-  constructor(message: string) {
-    super(message, 'E_INTERRUPTED', 1);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'E_INTERRUPTED', 1, options);
   }
 }
 
 /** A file system that refused a write or a read: a full disk, a read-only mount, a missing or forbidden folder. */
 export class StorageError extends FidelioError {
-  constructor(message: string, exitCode: 1 | 2) {
-    super(message, 'E_STORAGE', exitCode);
+  constructor(message: string, exitCode: 1 | 2, options?: ErrorOptions) {
+    super(message, 'E_STORAGE', exitCode, options);
   }
 }
 
@@ -90,10 +101,10 @@ export function outputError(err: unknown, option: string, path: string): Storage
     ENOENT: [`the folder of ${path} does not exist: create it first, or give ${option} a path in a folder that does`, 2],
     ENOTDIR: [`a part of ${path} is a file, not a folder: give ${option} a path whose folders exist`, 2],
   };
-  if (said[code]) return new StorageError(`cannot write ${option} ${said[code]![0]} (${code})`, said[code]![1]);
+  if (said[code]) return new StorageError(`cannot write ${option} ${said[code]![0]} (${code})`, said[code]![1], { cause: err });
   const known = FS_REASONS[code];
-  if (known) return new StorageError(`cannot write ${option} ${path}: ${known[0]} (${code})${known[1] === 1 ? '; free space or close files and run again' : `; give ${option} a path this user can write`}`, known[1]);
-  return new StorageError(`cannot write ${option} ${path}: the system refused it (${code})`, 1);
+  if (known) return new StorageError(`cannot write ${option} ${path}: ${known[0]} (${code})${known[1] === 1 ? '; free space or close files and run again' : `; give ${option} a path this user can write`}`, known[1], { cause: err });
+  return new StorageError(`cannot write ${option} ${path}: the system refused it (${code})`, 1, { cause: err });
 }
 
 /** DuckDB's words for the same conditions (its errors carry no errno). */
@@ -124,12 +135,12 @@ export function storageError(err: unknown): StorageError | undefined {
     // Any other error of the file system, still in words: what was being done, where, and its code.
     if (typeof e.code !== 'string' || !/^E[A-Z0-9]+$/.test(e.code) || typeof e.syscall !== 'string') return undefined;
     const doing = SYSCALLS[e.syscall] ?? e.syscall;
-    return new StorageError(`cannot ${doing}${e.path ? ` ${e.path}` : ''}: the system refused it (${e.code}); check the path and the disk, and run again. The previous publication is intact.`, 1);
+    return new StorageError(`cannot ${doing}${e.path ? ` ${e.path}` : ''}: the system refused it (${e.code}); check the path and the disk, and run again. The previous publication is intact.`, 1, { cause: err });
   }
   const [reason, exitCode] = FS_REASONS[code]!;
   const where = path ? ` ${path}` : '';
   const todo = exitCode === 1
     ? 'free space there (or point --db and --out at a larger disk) and run again'
     : 'check the path, or point --db and --out at folders this user can write';
-  return new StorageError(`cannot ${exitCode === 1 ? 'write' : 'use'}${where}: ${reason} (${code}); ${todo}. The previous publication is intact.`, exitCode);
+  return new StorageError(`cannot ${exitCode === 1 ? 'write' : 'use'}${where}: ${reason} (${code}); ${todo}. The previous publication is intact.`, exitCode, { cause: err });
 }

@@ -24,3 +24,16 @@ test('fidelio --version prints the package version on standard output, exit 0', 
   expect(out.stdout).toBe(`${(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version}\n`);
   expect(VERSION).toMatch(/^\d+\.\d+\.\d+/);
 });
+
+test('a failure is logged in words for the user, and at debug level with where it was raised and its cause', async () => {
+  const { pino } = await import('pino');
+  const records: { level: number; msg: string; err?: { type: string; stack: string } }[] = [];
+  const log = pino({ level: 'debug' }, { write: (line: string) => void records.push(JSON.parse(line)) });
+  expect(await main(['run', '--config', '/nowhere/fidelio.yaml'], log, () => undefined)).toBe(2);
+  const error = records.find((r) => r.level === 50)!;
+  expect(error.msg).toContain('/nowhere/fidelio.yaml');
+  const debug = records.find((r) => r.level === 20 && r.err)!;
+  expect(debug.msg).toBe('E_USAGE: where it was raised');
+  expect(debug.err!.type).toBe('UsageError');
+  expect(debug.err!.stack).toMatch(/at .*config\.(ts|js)/);
+});

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { DataError, FidelioError, InputError, UsageError, outputError, storageError } from '../pipeline/errors.js';
+import { DataError, FidelioError, InputError, UsageError, isProgrammingError, outputError, storageError } from '../pipeline/errors.js';
 
 test('each error class carries the exit code of the contract: 2 usage and input shape, 1 data', () => {
   const usage = new UsageError('invalid configuration', ['horizonDays: too small', 'colour: unknown']);
@@ -21,6 +21,17 @@ test('a refused write is told in words: a full disk exits 1, a read-only or miss
   expect(storageError(new Error('Binder Error: column x not found'))).toBeUndefined();
   expect(storageError(new DataError('No space left on device'))).toBeUndefined();
   expect(storageError('ENOSPC')).toBeUndefined();
+  // The error it tells in words stays attached as its cause.
+  expect(storageError(full)!.cause).toBe(full);
+});
+
+test('a wrapping error keeps its cause; a programming error is told apart from a data error', () => {
+  const io = new Error('EACCES');
+  expect(new DataError('could not', { cause: io }).cause).toBe(io);
+  expect(new UsageError('bad', ['a'], { cause: io }).cause).toBe(io);
+  expect(new InputError('unreadable', { cause: io }).cause).toBe(io);
+  expect([new TypeError('x'), new ReferenceError('y'), new RangeError('z')].map(isProgrammingError)).toEqual([true, true, true]);
+  expect([new DataError('x'), new Error('Binder Error'), 'text'].map(isProgrammingError)).toEqual([false, false, false]);
 });
 
 test('every error of the file system is told in words: a folder where a file was expected, and codes without words of their own', () => {

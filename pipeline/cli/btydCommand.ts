@@ -44,7 +44,7 @@ export async function runBtydCommand(o: BtydCommandOptions): Promise<Record<stri
     try {
       await db.run(`CREATE TABLE tx AS ${readSql('cli/btyd_transactions.sql')}`, { path: o.transactions });
     } catch (err) {
-      throw new InputError(`${o.transactions} cannot be read as a CSV with customer_id,date,amount: ${(err as Error).message}`);
+      throw new InputError(`${o.transactions} cannot be read as a CSV with customer_id,date,amount: ${(err as Error).message}`, { cause: err });
     }
     const bad = await db.value<number>('SELECT count(*) FROM tx WHERE order_date IS NULL OR customer_id IS NULL OR amount IS NULL');
     if (bad > 0) throw new InputError(`${o.transactions}: ${bad} row(s) have a missing customer_id, an unreadable date or a non-numeric amount`);

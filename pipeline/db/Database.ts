@@ -63,7 +63,7 @@ export class Database {
     try {
       instance = await DuckDBInstance.create(path, settings);
     } catch (err) {
-      throw new DataError(describeOpenError(path, err as Error));
+      throw new DataError(describeOpenError(path, err as Error), { cause: err });
     }
     const connection = await instance.connect();
     const db = new Database(path, instance, connection, options.timezone ?? 'UTC');
@@ -72,7 +72,7 @@ export class Database {
       await db.run(`SET TimeZone = ${literal(options.timezone ?? 'UTC')}`);
     } catch (err) {
       db.close();
-      throw new UsageError(`timezone "${options.timezone}" is not a time zone DuckDB knows (use an IANA name such as Europe/Madrid): ${(err as Error).message}`);
+      throw new UsageError(`timezone "${options.timezone}" is not a time zone DuckDB knows (use an IANA name such as Europe/Madrid): ${(err as Error).message}`, [], { cause: err });
     }
     return db;
   }

@@ -58,7 +58,7 @@ const DAY_MS = 86_400_000;
 /** Writes `follow-up.csv` (orders) into `dir` from the publication in `published`. */
 export async function writeFollowUp(published: string, dir: string, options: FollowUpOptions): Promise<FollowUp> {
   const db = await Database.open(join(published, 'fidelio.duckdb'), { readOnly: true }).catch((err: Error) => {
-    throw new InputError(`${published} holds no readable publication (fidelio.duckdb): ${err.message.split('\n')[0]}`);
+    throw new InputError(`${published} holds no readable publication (fidelio.duckdb): ${err.message.split('\n')[0]}`, { cause: err });
   });
   let rows: Scored[];
   let run: { run_id: string; horizon_days: number } | null | undefined;

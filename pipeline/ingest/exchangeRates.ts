@@ -21,7 +21,7 @@ export async function loadExchangeRates(db: Database, path: string | undefined, 
     await db.run(`CREATE OR REPLACE TEMP TABLE fx_read AS SELECT upper(trim(currency)) AS currency, rate FROM read_csv(${literal(path)}, header = true,
       columns = {'currency': 'VARCHAR', 'rate': 'DECIMAL(18, 8)'}, auto_detect = false)`);
   } catch (err) {
-    throw new InputError(`exchange-rate file ${path} cannot be read as CSV currency,rate: ${(err as Error).message}`);
+    throw new InputError(`exchange-rate file ${path} cannot be read as CSV currency,rate: ${(err as Error).message}`, { cause: err });
   }
   try {
     const problems = (await db.all<{ problem: string }>(`WITH lines AS (SELECT rowid + 2 AS line, currency, rate FROM fx_read)

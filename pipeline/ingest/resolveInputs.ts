@@ -138,7 +138,7 @@ export async function readHeader(db: Database, path: string, format: InputFormat
       );
       return rows.map((r) => r.column_name);
     } catch (err) {
-      throw new InputError(`${path} cannot be read as Parquet: ${(err as Error).message.split('\n')[0]}`);
+      throw new InputError(`${path} cannot be read as Parquet: ${(err as Error).message.split('\n')[0]}`, { cause: err });
     } finally {
       readable.cleanup();
     }

@@ -62,7 +62,7 @@ export async function stageFile(
     } catch (err) {
       // A file whose schema reads but whose pages do not (truncated, corrupt): refused whole, naming it.
       if (/interrupt/i.test((err as Error).message)) throw err;
-      throw new InputError(`${o.displayPath ?? path} cannot be read as Parquet: ${(err as Error).message.split('\n')[0]}; nothing of it was loaded (export it again)`);
+      throw new InputError(`${o.displayPath ?? path} cannot be read as Parquet: ${(err as Error).message.split('\n')[0]}; nothing of it was loaded (export it again)`, { cause: err });
     }
   }
 

@@ -35,7 +35,7 @@ export async function buildKpis(db: Database, asOf: string, { horizonDays, curre
       await db.run(`INSERT INTO monthly_costs SELECT CAST(date_trunc('month', CAST(CASE WHEN length(trim(month)) = 7 THEN trim(month) || '-01' ELSE trim(month) END AS DATE)) AS DATE),
         CAST(cost AS DOUBLE) FROM read_csv(${literal(costs.monthlyFile)}, header = true, columns = {'month': 'VARCHAR', 'cost': 'VARCHAR'}, auto_detect = false)`);
     } catch (err) {
-      throw new InputError(`costs file ${costs.monthlyFile} cannot be read as CSV month,cost (month as YYYY-MM): ${(err as Error).message}`);
+      throw new InputError(`costs file ${costs.monthlyFile} cannot be read as CSV month,cost (month as YYYY-MM): ${(err as Error).message}`, { cause: err });
     }
   }
   await db.run(`CREATE OR REPLACE TABLE kpis_monthly AS ${readSql('publish/kpis_monthly.sql')}`, {

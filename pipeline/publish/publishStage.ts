@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Config } from '../config.js';
-import { DataError } from '../errors.js';
+import { DataError, isProgrammingError } from '../errors.js';
 import type { FeaturesOutput } from '../features/featuresStage.js';
 import type { Cmgr, RunManifest } from '../manifest.js';
 import { readSql } from '../db/sqlFile.js';
@@ -96,11 +96,12 @@ export const publishStage: Stage<PublishParams, Pick<FeaturesOutput, 'asOf'> & P
       });
       return { cmgr, rejectedByReason, release, ...(postgres ? { postgres } : {}) };
     } catch (err) {
+      if (isProgrammingError(err)) throw err;
       const where = target ? `${publication.out} and in PostgreSQL ${target.target} schema ${target.schema}` : publication.out;
       const intact = databaseSwitched
         ? `PostgreSQL ${target!.target} schema ${target!.schema} holds this run's tables, while ${publication.out} still holds the previous release (the next run publishes both again)`
         : `The previous publication in ${where} is intact`;
-      throw new DataError(`publication failed: ${(err as Error).message}. ${intact}; ${target && !databaseSwitched ? 'fix the cause' : 'free space or fix the folder'} and run again.`);
+      throw new DataError(`publication failed: ${(err as Error).message}. ${intact}; ${target && !databaseSwitched ? 'fix the cause' : 'free space or fix the folder'} and run again.`, { cause: err });
     }
   },
 };

@@ -28,7 +28,7 @@ async function buildCustomerScores(db: Database, models: TrainedModels, p: Score
     const s = p.scoring;
     const custom = [s.vip.expression, ...s.flags.custom.map((f) => f.expression)].filter(Boolean);
     if (custom.length && /Binder Error|Parser Error|Conversion Error/.test((err as Error).message)) {
-      throw new UsageError(`scoring: a configured SQL condition (scoring.vip.expression or scoring.flags.custom) does not run: ${(err as Error).message.split('\n')[0]}`);
+      throw new UsageError(`scoring: a configured SQL condition (scoring.vip.expression or scoring.flags.custom) does not run: ${(err as Error).message.split('\n')[0]}`, [], { cause: err });
     }
     throw err;
   }

@@ -37,6 +37,13 @@ test('publishes the release at once and records its contacts in the history in t
   writeFileSync(join(run.dir, '.out.releases', 'broken-run.partial'), 'a file where the release folder should go');
   await expect(publishStage.run(ctx, params, input)).rejects.toThrow(DataError);
   await expect(publishStage.run(ctx, params, input)).rejects.toThrow(/The previous publication in .* is intact/);
+  // The file system's own error rides along as the cause, for whoever debugs.
+  const failed = await publishStage.run(ctx, params, input).catch((e: unknown) => e as DataError);
+  expect((failed.cause as NodeJS.ErrnoException).code).toMatch(/^E[A-Z]+$/);
+  // A mistake in fidelio's own code is not a data error: it goes up as it is, with its stack.
+  const bug = await publishStage.run({ ...run.ctx, runId: 'bug-run' }, params, { ...input, models: undefined } as unknown as typeof input).catch((e: unknown) => e);
+  expect(bug).toBeInstanceOf(TypeError);
+  expect(bug).not.toBeInstanceOf(DataError);
   expect(readFileSync(join(run.dir, 'out', 'run_manifest.json'), 'utf8')).toContain('"run_id": "test-run"');
   expect(await run.db.value(`SELECT count(*) FROM customer_scores_history WHERE run_id = 'broken-run'`)).toBe(0);
 });
