@@ -1,6 +1,6 @@
 /**
  * The few error classes fidelio raises on purpose. Each carries the process
- * exit code the CLI maps it to (see CONTRACT: 1 data/model failure, 2 bad
+ * exit code the CLI maps it to (the README's exit codes: 1 data/model failure, 2 bad
  * usage, configuration or unreadable input) and a message that says what was
  * expected, what was found, and where.
  */

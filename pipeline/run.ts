@@ -70,7 +70,7 @@ export async function runPipeline(config: Config, log: Logger, runTime = new Dat
     const disarm = budget.arm(db);
     const unlisten = onStopSignals(budget, log);
     try {
-      const manifest = await runStages(db, config, log, runTime, runId, publication, options, budget, lock.takenOver);
+      const manifest = await runStages({ db, config, log, runTime, runId, publication, budget, takenOver: lock.takenOver }, options);
       return { manifest, outDir: publication.out };
     } finally {
       unlisten();
@@ -112,10 +112,21 @@ async function recordKilledRuns(db: Database, takenOver: readonly TakenOver[], r
   }
 }
 
-async function runStages(
-  db: Database, config: Config, log: Logger, runTime: Date, runId: string, publication: Publication, { audit, stages = STAGES }: RunOptions,
-  budget: RunBudget, takenOver: readonly TakenOver[],
-): Promise<RunManifest> {
+/** What one run holds while its stages execute: its database, configuration, identity, publication, time budget and the runs it took over. */
+interface RunSession {
+  db: Database;
+  config: Config;
+  log: Logger;
+  runTime: Date;
+  runId: string;
+  publication: Publication;
+  budget: RunBudget;
+  takenOver: readonly TakenOver[];
+}
+
+/** Executes the stages in order on one run's session, recording each in the manifest and the runs table, and the failure if one fails. */
+async function runStages(session: RunSession, { audit, stages = STAGES }: RunOptions): Promise<RunManifest> {
+  const { db, config, log, runTime, runId, publication, budget, takenOver } = session;
   let manifest: RunManifest = {
     run_id: runId, started_at: runTime.toISOString(), outcome: 'failed', horizon_days: config.horizonDays, currency: config.currency,
     stages: [], inputs: [], demo: config.orders.length === 0,

@@ -1,10 +1,13 @@
-/**
- * A small derivative-free minimiser (Nelder-Mead with restarts) and the
- * numerical derivatives used to check convergence and to get standard
- * errors. The BTYD likelihoods have four parameters at most, so simplicity
- * beats speed here; restarting from the best vertex fixes Nelder-Mead's
- * known habit of stalling on a collapsed simplex.
+/*
+ * The minimisers of the BTYD fits: BFGS on a box (with an analytic
+ * gradient where a model has one), a derivative-free Nelder-Mead with
+ * restarts (restarting from the best vertex fixes its habit of stalling on
+ * a collapsed simplex), both under one Budget, and the numerical
+ * derivatives used to check convergence and to get standard errors. The
+ * likelihoods have four parameters at most, so simplicity beats speed.
  */
+
+/** What a minimiser found, and whether it can be trusted. */
 export interface MinimizeResult {
   x: number[];
   value: number;

@@ -38,7 +38,7 @@ test('publishes the release at once and records its contacts in the history in t
   await expect(publishStage.run(ctx, params, input)).rejects.toThrow(DataError);
   await expect(publishStage.run(ctx, params, input)).rejects.toThrow(/The previous publication in .* is intact/);
   // The file system's own error rides along as the cause, for whoever debugs.
-  const failed = await publishStage.run(ctx, params, input).catch((e: unknown) => e as DataError);
+  const failed = (await publishStage.run(ctx, params, input).catch((e: unknown) => e)) as DataError;
   expect((failed.cause as NodeJS.ErrnoException).code).toMatch(/^E[A-Z]+$/);
   // A mistake in fidelio's own code is not a data error: it goes up as it is, with its stack.
   const bug = await publishStage.run({ ...run.ctx, runId: 'bug-run' }, params, { ...input, models: undefined } as unknown as typeof input).catch((e: unknown) => e);
