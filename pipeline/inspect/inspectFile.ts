@@ -8,12 +8,10 @@ import { readableText, type TextEncoding } from '../ingest/textCopy.js';
 import { specs, type InputKind } from '../shared/inputSpecs.js';
 import { candidatesFor } from './columnNames.js';
 import { detectOrderFields, inspectStatuses, proposeOrderTotal, REFUND_EVIDENCE, type StatusFinding } from './orderShape.js';
+import type { Finding } from './finding.js';
+import { detectTimeZone } from './timeZone.js';
 
-/** A setting inspect decided, with the evidence said beside it in the configuration. */
-export interface Finding<T> {
-  value: T;
-  evidence: string;
-}
+export type { Finding } from './finding.js';
 
 /** What `fidelio inspect` found in one file. */
 export interface FileInspection {
@@ -32,6 +30,8 @@ export interface FileInspection {
   /** The values of the order status column and what each is taken to mean. */
   statuses?: StatusFinding[];
   currency?: Finding<string>;
+  /** The time zone the order times are written in, from the UTC offsets they carry (timeZone.ts). */
+  timezone?: Finding<string>;
   /** Canonical column -> the file's column. */
   columns: Record<string, Finding<string>>;
   /** What inspect could not decide and left at its default, in words. */
@@ -343,6 +343,11 @@ export async function inspectFile(db: Database, kind: InputKind, path: string): 
     if (dates.found) out.dateFormat = dates.found;
     if (dates.refusal) out.refusals.push(dates.refusal);
     if (dates.iso) out.undecided.push(`no date format needed: ${dates.iso}`);
+    if (kind === 'orders') {
+      const zone = await detectTimeZone(db, out.columns[stamp]!.value);
+      if (zone.found) out.timezone = zone.found;
+      if (zone.undecided) out.undecided.push(zone.undecided);
+    }
   }
   if (kind === 'orders' && out.columns.order_id) {
     out.grain = await detectGrain(db, out.columns);

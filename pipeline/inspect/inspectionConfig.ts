@@ -58,6 +58,8 @@ export function inspectionConfig(inspections: Partial<Record<InputKind, FileInsp
   }
   const currency = inspections.orders?.[0]?.currency;
   if (currency) lines.push(`currency: ${quoted(currency.value)}${comment(currency.evidence)}`);
+  const timezone = inspections.orders?.[0]?.timezone;
+  if (timezone) lines.push(`timezone: ${quoted(timezone.value)}${comment(timezone.evidence)}`);
   const undecided: string[] = [];
   lines.push('formats:');
   const columnLines: string[] = ['columns:'];
