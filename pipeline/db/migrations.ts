@@ -249,6 +249,15 @@ export const migrations: Migration[] = [
       ALTER TABLE customers ADD COLUMN email VARCHAR;
     `,
   },
+  {
+    version: 11,
+    name: "the part of an order's stated amount its refunds took off",
+    // A hosted shop's export gives an order's total and what was refunded of it: the order's amount is the net, this the
+    // refund, so that kpis_monthly tells gross revenue and refunds apart (NULL where the file states no total or refund).
+    sql: `
+      ALTER TABLE orders ADD COLUMN amount_refunded DECIMAL(18, 2);
+    `,
+  },
 ];
 
 export async function migrate(db: Database): Promise<{ from: number; to: number }> {

@@ -6,9 +6,10 @@ import type { InputKind } from '../shared/inputSpecs.js';
  * The version of the reading itself (staging, typing, checks): raised when
  * a release reads the same bytes into other rows, so that files loaded by
  * an older release are read again. 2: a line repeated in its order of a
- * line-items file is an item that counts, no longer a duplicate (issue 26).
+ * line-items file is an item that counts, no longer a duplicate (issue 26);
+ * 3: an order's stated refunds are kept apart (orders.amount_refunded).
  */
-export const INGEST_VERSION = 2;
+export const INGEST_VERSION = 3;
 
 /** What decides how a file's bytes become rows: the same bytes read under the same settings give the same rows. */
 export interface ReadSettings {

@@ -60,11 +60,15 @@ export async function mergeLines(db: Database, path: string, runId: string, pend
   // With the export's own order amount (order_total) or refunds (refunded_amount): that amount (else the lines' sum) less
   // the refunds, at least 0, is the order's, whatever its lines sum to; without them, the lines' sum as it is.
   const first = (c: string) => `first(${c} ORDER BY line) FILTER (WHERE ${c} IS NOT NULL)`;
+  const statedGross = `CASE WHEN count(order_total) > 0 OR count(refunded_amount) > 0 THEN coalesce(${first('order_total')}, sum(amount)) END`;
   const stated = `CASE WHEN count(order_total) > 0 OR count(refunded_amount) > 0
     THEN greatest(coalesce(${first('order_total')}, sum(amount)) - coalesce(${first('refunded_amount')}, 0), 0) END`;
+  // What the refunds took off (the gross less the net kept as the amount), so that the KPIs tell the sale from its refund.
+  const convertedNet = `CAST(${stated} * any_value(fx_rate) AS DECIMAL(18, 2))`;
+  const refunded = `CAST(${statedGross} * any_value(fx_rate) AS DECIMAL(18, 2)) - ${convertedNet}`;
   await db.run(`CREATE OR REPLACE TEMP TABLE file_orders AS
     SELECT order_id, any_value(customer_id) AS customer_id, min(order_ts) AS order_ts,
-      coalesce(CAST(${stated} * any_value(fx_rate) AS DECIMAL(18, 2)), sum(amount_converted)) AS amount,
+      coalesce(${convertedNet}, sum(amount_converted)) AS amount, ${refunded} AS amount_refunded,
       coalesce(${stated}, sum(amount)) AS amount_original, any_value(currency) AS currency,
       first(category ORDER BY line) FILTER (WHERE category IS NOT NULL) AS category,
       first(channel ORDER BY line) FILTER (WHERE channel IS NOT NULL) AS channel,
@@ -80,10 +84,10 @@ export async function mergeLines(db: Database, path: string, runId: string, pend
   await db.run(`DELETE FROM orders WHERE order_id IN (SELECT order_id FROM merge_plan WHERE outcome = 'updated');
     DELETE FROM order_lines WHERE order_id IN (SELECT order_id FROM merge_plan WHERE outcome = 'updated')`);
   const params = { file: path, run_id: runId };
-  await db.run(`INSERT INTO orders (order_id, customer_id, order_ts, order_date, amount, amount_original, currency, category, channel, discount_used,
-      line_count, lines_hash, source_file, source_line, loaded_run)
-    SELECT order_id, customer_id, order_ts, CAST(order_ts AS DATE), amount, amount_original, currency, category, channel, discount_used,
-      line_count, lines_hash, $file, first_line, $run_id
+  await db.run(`INSERT INTO orders (order_id, customer_id, order_ts, order_date, amount, amount_refunded, amount_original, currency, category, channel,
+      discount_used, line_count, lines_hash, source_file, source_line, loaded_run)
+    SELECT order_id, customer_id, order_ts, CAST(order_ts AS DATE), amount, amount_refunded, amount_original, currency, category, channel,
+      discount_used, line_count, lines_hash, $file, first_line, $run_id
     FROM merge_plan WHERE outcome IN ('new', 'updated') ORDER BY first_line`, params);
   await db.run(`INSERT INTO order_lines (order_id, customer_id, order_ts, order_date, product_id, product_name, category, quantity, unit_price,
       amount, amount_original, currency, channel, discount_used, source_file, source_line, loaded_run)

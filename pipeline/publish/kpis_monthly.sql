@@ -5,8 +5,10 @@
 --   is_partial_month     true for as_of's month when as_of is not its last day
 --   revenue              net: orders placed in the month minus refunds issued in it,
 --                        guest orders (no customer_id) included
---   gross_revenue        orders placed in the month (amount >= 0)
---   refunds              refunds issued in the month, as a positive amount
+--   gross_revenue        orders placed in the month (amount >= 0), before the refunds an export
+--                        states on the order itself (amount_refunded)
+--   refunds              refunds issued in the month, as a positive amount: refund rows, and the
+--                        refunds an export states on an order (dated with it: it gives no refund date)
 --   guest_revenue        the part of revenue from guest orders (not scored: no customer)
 --   orders               purchases placed in the month, guests' included
 --   average_order_value  gross_revenue / orders
@@ -31,7 +33,7 @@
 --                        $cost_per_active_customer + the month's fixed cost (NULL without one)
 --   net_profit           revenue x $gross_margin - cost (NULL without a costs configuration)
 WITH o AS (
-  SELECT customer_id, order_date, amount FROM orders WHERE order_date <= $as_of
+  SELECT customer_id, order_date, amount, coalesce(amount_refunded, 0) AS refunded FROM orders WHERE order_date <= $as_of
 ),
 span AS (SELECT min(order_date) AS first_date FROM o),
 months AS (
@@ -55,8 +57,8 @@ monthly AS (
   SELECT date_trunc('month', order_date) AS month,
     sum(amount) AS revenue,
     sum(amount) FILTER (WHERE day(order_date) <= day(CAST($as_of AS DATE))) AS revenue_to_as_of_day,
-    coalesce(sum(amount) FILTER (WHERE amount >= 0), 0) AS gross_revenue,
-    coalesce(-sum(amount) FILTER (WHERE amount < 0), 0) AS refunds,
+    coalesce(sum(amount + refunded) FILTER (WHERE amount >= 0), 0) AS gross_revenue,
+    coalesce(-sum(amount) FILTER (WHERE amount < 0), 0) + coalesce(sum(refunded) FILTER (WHERE amount >= 0), 0) AS refunds,
     coalesce(sum(amount) FILTER (WHERE customer_id IS NULL), 0) AS guest_revenue,
     count(*) FILTER (WHERE amount >= 0) AS orders,
     count(DISTINCT customer_id) FILTER (WHERE amount >= 0) AS customers_active,

@@ -56,18 +56,26 @@ test('a hosted shop\'s export goes from fidelio inspect to a publication with th
 
     // Revenue per month: each sale's subtotal (after its discount code) less its refund, not below 0, in the UTC month of its offset time.
     const cents: Record<string, number> = {};
+    const gross: Record<string, number> = {};
+    const refunds: Record<string, number> = {};
     const counted: Record<string, number> = {};
     const guests: Record<string, number> = {};
     for (const o of orders.filter(sale)) {
       const m = monthOf(o.at);
       const net = Math.max(o.subtotalCents - o.refundedCents, 0);
       cents[m] = (cents[m] ?? 0) + net;
+      // Gross is the subtotal as sold; the refund (what it took off, at most the subtotal) is told apart.
+      gross[m] = (gross[m] ?? 0) + o.subtotalCents;
+      refunds[m] = (refunds[m] ?? 0) + (o.subtotalCents - net);
       counted[m] = (counted[m] ?? 0) + 1;
       if (!o.email) guests[m] = (guests[m] ?? 0) + net;
     }
     const kpis = table(join(out, 'kpis_monthly.csv'));
     const byMonth = (column: string) => Object.fromEntries(kpis.map((r) => [r.month!.slice(0, 7), Math.round(Number(r[column]) * 100)]).filter(([, v]) => v !== 0));
     expect(byMonth('revenue')).toEqual(cents);
+    expect(byMonth('gross_revenue')).toEqual(Object.fromEntries(Object.entries(gross).filter(([, v]) => v !== 0)));
+    expect(byMonth('refunds')).toEqual(Object.fromEntries(Object.entries(refunds).filter(([, v]) => v !== 0)));
+    expect(Object.values(refunds).some((v) => v > 0)).toBe(true);
     expect(byMonth('guest_revenue')).toEqual(Object.fromEntries(Object.entries(guests).filter(([, v]) => v !== 0)));
     expect(Object.fromEntries(kpis.map((r) => [r.month!.slice(0, 7), Number(r.orders)]).filter(([, v]) => v !== 0))).toEqual(counted);
     // The offsets decide the month: 2023-03-31 23:30 at -05:00 is April's, 2023-05-01 01:00 at +02:00 is April's.
