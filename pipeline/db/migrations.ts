@@ -219,6 +219,19 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 9,
+    name: 'persona in the contact history; contacts read from files',
+    // The effects by persona read each contact's persona as it was published. Contacts read by `fidelio
+    // contacts --file` land in recorded_contacts beside the page's: their line in the file, and a cost
+    // only where the file gives one.
+    sql: `
+      ALTER TABLE customer_scores_history ADD COLUMN persona VARCHAR;
+      ALTER TABLE recorded_contacts ALTER cost_per_contact DROP NOT NULL;
+      ALTER TABLE recorded_contacts ADD COLUMN source_file VARCHAR;
+      ALTER TABLE recorded_contacts ADD COLUMN source_line BIGINT;
+    `,
+  },
 ];
 
 export async function migrate(db: Database): Promise<{ from: number; to: number }> {

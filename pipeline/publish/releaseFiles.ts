@@ -4,6 +4,7 @@ import { literal, type Database } from '../db/Database.js';
 import { copyCsv } from '../db/csvCopy.js';
 import { readSql } from '../db/sqlFile.js';
 import type { Step } from '../measure.js';
+import { ACTION_EFFECTS_ORDER } from './buildActionEffects.js';
 
 /** The tables BI tools read, copied whole into the published database. */
 const PUBLISHED_TABLES = ['customer_scores', 'kpis_monthly', 'kpis_by_group', 'action_effects', 'personas', 'segment_personas', 'persona_choice'] as const;
@@ -15,8 +16,8 @@ export async function writeTableFiles(db: Database, dir: string): Promise<void> 
   await copyCsv(db, 'SELECT * FROM customer_scores ORDER BY customer_id', join(dir, 'customer_scores.csv'));
   await copyCsv(db, 'SELECT * FROM kpis_monthly ORDER BY month', join(dir, 'kpis_monthly.csv'));
   await copyCsv(db, 'SELECT * FROM kpis_by_group ORDER BY dimension, grp', join(dir, 'kpis_by_group.csv'));
-  await db.run(`COPY (SELECT * FROM action_effects ORDER BY as_of DESC, run_id DESC, action) TO ${literal(join(dir, 'action_effects.parquet'))} (FORMAT parquet)`);
-  await copyCsv(db, 'SELECT * FROM action_effects ORDER BY as_of DESC, run_id DESC, action', join(dir, 'action_effects.csv'));
+  await db.run(`COPY (SELECT * FROM action_effects ORDER BY ${ACTION_EFFECTS_ORDER}) TO ${literal(join(dir, 'action_effects.parquet'))} (FORMAT parquet)`);
+  await copyCsv(db, `SELECT * FROM action_effects ORDER BY ${ACTION_EFFECTS_ORDER}`, join(dir, 'action_effects.csv'));
   await db.run(`COPY (SELECT * FROM personas ORDER BY persona_id) TO ${literal(join(dir, 'personas.parquet'))} (FORMAT parquet)`);
   await copyCsv(db, 'SELECT * FROM personas ORDER BY persona_id', join(dir, 'personas.csv'));
   await copyCsv(db, 'SELECT * FROM segment_personas ORDER BY segment, persona_id', join(dir, 'segment_personas.csv'));

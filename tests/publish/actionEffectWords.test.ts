@@ -8,6 +8,10 @@ const base: ActionEffect = {
   spend_contacted: 80, spend_control: 68, spend_uplift: 12, spend_uplift_low: 3.5, spend_uplift_high: 20.5,
   net_value_per_contact: 8, net_value_per_contact_low: 0.5, net_value_per_contact_high: 15.5, net_value_total: 9920,
   save_rate: 0.109, save_rate_low: 0.036, save_rate_high: 0.18,
+  breakdown: 'all', group_name: 'all', reached: 0, contact_rate: null,
+  retention_uplift_on_contacted: null, retention_uplift_on_contacted_low: null, retention_uplift_on_contacted_high: null,
+  retention_uplift_adjusted: 0.06, retention_uplift_adjusted_low: 0.025, retention_uplift_adjusted_high: 0.095, interval_narrowing: 0.15,
+  retention_uplift_shrunk: null, retention_uplift_shrunk_low: null, retention_uplift_shrunk_high: null,
 };
 
 test('a measured effect in words, with its interval, counts and verdict; what is not known yet says why', () => {
