@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { btydCommand } from './cli/btydCommand.js';
+import { contactsCommand } from './cli/contactsCommand.js';
 import { demoDataCommand } from './cli/demoDataCommand.js';
 import { featuresCommand } from './cli/featuresCommand.js';
 import { inspectCommand } from './cli/inspectCommand.js';
@@ -31,6 +32,7 @@ export function buildProgram(log: Logger, stdout: Stdout): Command {
   runsCommand(program, stdout);
   rejectedCommand(program, stdout);
   serveCommand(program, log);
+  contactsCommand(program, stdout);
   return program;
 }
 
