@@ -1,4 +1,4 @@
-import { effectSentence, verdict } from './actionEffectWords.js';
+import { effectSentence, verdict, whoItWorksOn } from './actionEffectWords.js';
 import { ACTIONS, type ActionRate } from '../shared/actionRate.js';
 import type { ActionEffect } from './buildActionEffects.js';
 import type { ReportData, Transition } from './reportData.js';
@@ -182,6 +182,12 @@ function ratesParagraph(ctx: ReportContext): string {
   return `<p>The budget priced this run's contacts with the share of its customers' churn each action prevents: ${esc(said.join('; '))}.</p>`;
 }
 
+/** Whom each action works on, by persona (actionEffectWords.whoItWorksOn). */
+function whoSection(d: ReportData): string {
+  const said = whoItWorksOn(d.effectGroups);
+  return said.length ? `<h3>Whom each action works on</h3>\n<ul>\n${said.map((s) => `<li>${esc(s)}</li>`).join('\n')}\n</ul>` : '';
+}
+
 function effectsSection(d: ReportData, ctx: ReportContext): string {
   if (d.effects.length === 0) {
     return `<h2>Did the actions work?</h2>
@@ -193,6 +199,7 @@ ${ratesParagraph(ctx)}`;
   return `<h2>Did the actions work?</h2>
 <p>Each run's contacted customers against the control group of the same action (never contacted), over that run's horizon; the full table is <code>action_effects</code>.</p>
 ${measured.length ? `<ul>\n${measured.map(line).join('\n')}\n</ul>` : '<p>No action measured yet.</p>'}
+${whoSection(d)}
 ${ratesParagraph(ctx)}
 ${d.effects.length > measured.length ? `<h3>Not measured yet</h3>\n<ul>\n${d.effects.filter((e) => e.status !== 'measured').slice(0, 12).map(line).join('\n')}\n</ul>` : ''}`;
 }
