@@ -47,7 +47,7 @@ export async function loadReportData(db: Database, runId: string): Promise<Repor
     transitions: await db.all<Transition>(sql('transitions'), { run_id: runId }),
     vipsToHigh: await db.all(sql('report_vips_to_high'), { run_id: runId }),
     effects: await db.all<ActionEffect>("SELECT * FROM action_effects WHERE breakdown = 'all' ORDER BY as_of DESC, run_id DESC, action"),
-    effectGroups: await db.all<ActionEffect>("SELECT * FROM action_effects WHERE breakdown IN ('all', 'persona') AND status = 'measured' ORDER BY as_of DESC, run_id DESC, action, group_name"),
+    effectGroups: await db.all<ActionEffect>("SELECT * FROM action_effects WHERE breakdown IN ('all', 'persona') ORDER BY as_of DESC, run_id DESC, action, group_name"),
     ambassadors: await db.all(sql('report_ambassadors')),
     personas: await db.all('SELECT * FROM personas ORDER BY persona_id'),
     segmentPersonas: await db.all('SELECT * FROM segment_personas ORDER BY segment, persona_id'),
