@@ -31,13 +31,19 @@
 --   is_control          in the control group: one of the customers the budget would contact for the action, held
 --                       back (a seeded $control_share of customers, the same for every action) to measure its effect
 --   contact             to be contacted for the action: not opted out, not control, not in cooldown, within budget
---   contact_blocked_by  why an action's customer is not contacted: opted_out, control, cooldown or budget
+--   contact_blocked_by  why an action's customer is not contacted: opted_out, control, cooldown, negative_uplift
+--                       (the action's uplift model, used by the budget, predicts contact makes them likelier to leave)
+--                       or budget
 --   expected_value_retained   for contacted customers, value_kept + the cost of the contact: value_if_retained x
---                             churn_probability x the action's rate (before issue 18: value_at_risk x the rate)
+--                             churn_probability x the action's rate (before issue 18: value_at_risk x the rate), or
+--                             value_if_retained x predicted_uplift where the budget uses the action's uplift model
+--   predicted_uplift    the action's uplift model's P(buy | proposed) - P(buy | control) for the customer (uplift_terms,
+--                       upliftModel.ts); NULL without an action or a model
 --   currency            the currency of every amount above
 --   value_if_retained   the 12-month value if the customer stays: the BTYD model's 12-month CLV / its P(alive), the
 --                       value given alive (predicted_clv_12m where P(alive) < $min_p_alive or there is none)
 --   value_kept          what contacting can keep: value_if_retained x churn_probability x the action's rate - cost per contact
+--                       (value_if_retained x predicted_uplift - cost where the budget uses the action's uplift model)
 --                       (NULL without an action); the budget and action_priority rank by it
 --   is_ambassador       to invite into a refer-a-friend programme: value tier <= $amb_max_tier (or the value credited
 --                       with referrals reaching that tier), at least
@@ -184,12 +190,26 @@ acted AS (
 -- The control group is a seeded share of the customers (one draw per customer, whatever the action,
 -- so that a control of one action is never contacted for another) taken from those the budget would
 -- contact: controls and contacted are alike but for the contact, which is what action_effects compares.
+-- each customer's coefficients of their action's uplift model: their persona's, else the model's base (a
+-- persona the model has not seen)
+terms AS (
+  SELECT a.customer_id, coalesce(p.t0, b.t0) AS t0, coalesce(p.t1, b.t1) AS t1, coalesce(p.c0, b.c0) AS c0, coalesce(p.c1, b.c1) AS c1,
+    coalesce(p.used, b.used) AS used
+  FROM acted a
+  LEFT JOIN uplift_terms p ON p.action = a.action AND p.persona = coalesce(a.persona, '(none)')
+  LEFT JOIN uplift_terms b ON b.action = a.action AND b.persona = '(base)'
+),
 disciplined AS (
   SELECT a.*,
     hash(a.customer_id || '|' || $seed) % 10000 < $control_share * 10000 AS in_holdout,
     -- the share of the value at risk a contact keeps: the action's measured save rate, or the assumed one (actionRates.ts)
     CASE a.action WHEN 'save' THEN $rate_save WHEN 'surprise' THEN $rate_surprise WHEN 'grow' THEN $rate_grow
       WHEN 'nurture' THEN $rate_nurture WHEN 'win_back' THEN $rate_win_back ELSE $save_rate END AS action_rate,
+    -- the action's uplift model (upliftModel.ts, its coefficients in uplift_terms): P(buy | proposed) - P(buy | control)
+    -- at the customer's persona and churn score; empty where the action has no model
+    1 / (1 + exp(-(u.t0 + u.t1 * a.churn_probability))) - 1 / (1 + exp(-(u.c0 + u.c1 * a.churn_probability))) AS predicted_uplift,
+    -- the budget ranks by the model's uplift where it beat risk ranking on its backtest
+    coalesce(u.used, false) AS uplift_used,
     CASE
       WHEN a.action = 'none' THEN NULL
       WHEN a.opted_out THEN 'opted_out'
@@ -197,15 +217,24 @@ disciplined AS (
         SELECT customer_id FROM customer_scores_history
         WHERE contact AND as_of < CAST(a.as_of AS DATE) AND as_of > CAST(a.as_of AS DATE) - $cooldown_days
       ) THEN 'cooldown'
+      -- contacting would make them more likely to leave
+      WHEN coalesce(u.used, false) AND 1 / (1 + exp(-(u.t0 + u.t1 * a.churn_probability))) < 1 / (1 + exp(-(u.c0 + u.c1 * a.churn_probability))) THEN 'negative_uplift'
     END AS pre_blocked
   FROM acted a
+  LEFT JOIN terms u USING (customer_id)
+),
+-- what a contact keeps before its cost: value if retained x the predicted uplift where the budget uses the
+-- action's uplift model, else value if retained x churn x the action's rate
+kept AS (
+  SELECT *, value_if_retained * CASE WHEN uplift_used THEN predicted_uplift ELSE churn_probability * action_rate END AS kept_gross
+  FROM disciplined
 ),
 budgeted AS (
   SELECT customer_id,
-    row_number() OVER (ORDER BY value_if_retained * churn_probability * action_rate - $cost_per_action DESC, customer_id) AS rank_all,
-    row_number() OVER (PARTITION BY in_holdout ORDER BY value_if_retained * churn_probability * action_rate - $cost_per_action DESC, customer_id) AS rank_in_group,
+    row_number() OVER (ORDER BY kept_gross - $cost_per_action DESC, customer_id) AS rank_all,
+    row_number() OVER (PARTITION BY in_holdout ORDER BY kept_gross - $cost_per_action DESC, customer_id) AS rank_in_group,
     in_holdout
-  FROM disciplined WHERE action <> 'none' AND pre_blocked IS NULL
+  FROM kept WHERE action <> 'none' AND pre_blocked IS NULL
 ),
 -- A contact's place in the budget is its rank among the customers to contact; a control's, the place it
 -- would have had among them.
@@ -219,10 +248,10 @@ chosen AS (
         b.budget_rank > coalesce($max_actions, 9223372036854775807)
         OR b.budget_rank * $cost_per_action > coalesce($max_spend, 1e300)
         -- nothing to keep: the contact costs more than it keeps, or the action's measured rate is not above zero
-        OR (($cost_per_action > 0 OR d.action_rate <= 0) AND d.value_if_retained * d.churn_probability * d.action_rate <= $cost_per_action)
+        OR (($cost_per_action > 0 OR d.action_rate <= 0) AND d.kept_gross <= $cost_per_action)
       ) THEN 'budget' END,
       CASE WHEN d.action <> 'none' AND d.in_holdout THEN 'control' END) AS contact_blocked_by
-  FROM disciplined d LEFT JOIN placed b USING (customer_id)
+  FROM kept d LEFT JOIN placed b USING (customer_id)
 )
 SELECT
   customer_id,
@@ -249,7 +278,7 @@ SELECT
   m_score,
   segment,
   action,
-  row_number() OVER (PARTITION BY action ORDER BY CASE WHEN action <> 'none' THEN value_if_retained * churn_probability * action_rate END DESC NULLS LAST, value_at_risk DESC, predicted_clv_12m DESC, customer_id) AS action_priority,
+  row_number() OVER (PARTITION BY action ORDER BY CASE WHEN action <> 'none' THEN kept_gross END DESC NULLS LAST, value_at_risk DESC, predicted_clv_12m DESC, customer_id) AS action_priority,
   value_at_risk,
   gap_mean_days AS avg_days_between_orders,
   coalesce(birth_date IS NOT NULL AND date_diff('day', CAST(as_of AS DATE),
@@ -262,7 +291,7 @@ SELECT
   coalesce(contact_blocked_by = 'control', false) AS is_control,
   action <> 'none' AND contact_blocked_by IS NULL AS contact,
   contact_blocked_by,
-  CASE WHEN action <> 'none' AND contact_blocked_by IS NULL THEN value_if_retained * churn_probability * action_rate ELSE 0 END AS expected_value_retained,
+  CASE WHEN action <> 'none' AND contact_blocked_by IS NULL THEN kept_gross ELSE 0 END AS expected_value_retained,
   -- Replaced by the network's occlusion attribution when the network is the churn champion (reasons.ts);
   -- otherwise what drives the probabilistic models and the table: recency against the customer's rhythm, frequency.
   coalesce(NULLIF(concat_ws('; ',
@@ -279,7 +308,7 @@ SELECT
   CAST($model_version AS VARCHAR) AS model_version,
   CAST($currency AS VARCHAR) AS currency,
   value_if_retained,
-  CASE WHEN action <> 'none' THEN value_if_retained * churn_probability * action_rate - $cost_per_action END AS value_kept,
+  CASE WHEN action <> 'none' THEN kept_gross - $cost_per_action END AS value_kept,
   coalesce(NOT coalesce(opted_out, false) AND (value_tier <= $amb_max_tier
     OR (coalesce(referred_customers, 0) > 0 AND value_score + referred_value >= amb_tier_cut))
     AND purchase_days >= $amb_min_purchase_days
@@ -288,6 +317,7 @@ SELECT
   persona_id,
   persona,
   coalesce(referred_customers, 0) AS referred_customers,
-  coalesce(referred_value, 0) AS referred_value
+  coalesce(referred_value, 0) AS referred_value,
+  CASE WHEN action <> 'none' THEN predicted_uplift END AS predicted_uplift
 FROM chosen
 ORDER BY customer_id

@@ -206,3 +206,53 @@ export function backtestUplift(action: string, rows: readonly UpliftRow[]): Back
 export async function upliftTrainingRows(db: Database, asOf: string, horizonDays: number): Promise<UpliftRow[]> {
   return db.all<UpliftRow>(readSql('score/uplift_training.sql'), { as_of: asOf, horizon: horizonDays });
 }
+
+/** What the uplift models of a run did, per action (the manifest's `uplift`, the report's words). */
+export interface UpliftSummary {
+  action: string;
+  /** trained: a model; too_few: fewer than UPLIFT_MIN_PER_SIDE proposed or controls measured. */
+  status: 'trained' | 'too_few';
+  proposed: number;
+  controls: number;
+  backtest?: Backtest;
+  /** What the budget ranks this action's customers by: the model's uplift when it beat risk ranking on its backtest. */
+  budget_ranks_by: 'predicted_uplift' | 'churn_x_rate';
+  /** Customers not contacted because the model predicts contact makes them likelier to leave (filled after scoring). */
+  negative_uplift?: number;
+}
+
+/** The empty coefficients table customer_scores.sql joins (no model for any action). */
+export const UPLIFT_TERMS_DDL = 'CREATE TABLE IF NOT EXISTS uplift_terms (action VARCHAR, persona VARCHAR, t0 DOUBLE, t1 DOUBLE, c0 DOUBLE, c1 DOUBLE, used BOOLEAN)';
+
+/**
+ * Trains each action's uplift model on the measured history as of `asOf`,
+ * backtests it, and writes its coefficients to uplift_terms (one row per
+ * persona it has seen and a '(base)' row for the others, `used` when it beat
+ * risk ranking), which customer_scores.sql reads for predicted_uplift and
+ * the budget.
+ */
+export async function upliftTargeting(db: Database, asOf: string, horizonDays: number, actions: readonly string[]): Promise<UpliftSummary[]> {
+  const rows = await upliftTrainingRows(db, asOf, horizonDays);
+  await db.run('DROP TABLE IF EXISTS uplift_terms');
+  await db.run(UPLIFT_TERMS_DDL);
+  const out: UpliftSummary[] = [];
+  for (const action of actions) {
+    const own = rows.filter((r) => r.action === action);
+    const proposed = own.filter((r) => r.treated === 1).length;
+    const model = fitUplift(action, own);
+    if (!model) {
+      out.push({ action, status: 'too_few', proposed, controls: own.length - proposed, budget_ranks_by: 'churn_x_rate' });
+      continue;
+    }
+    const backtest = backtestUplift(action, own);
+    const used = backtest?.beats_risk ?? false;
+    const personas = [...Object.keys(model.treated.persona), '(base)'];
+    for (const persona of personas) {
+      await db.run('INSERT INTO uplift_terms VALUES ($1, $2, $3, $4, $5, $6, $7)', [action, persona,
+        model.treated.intercept + (model.treated.persona[persona] ?? 0), model.treated.churn,
+        model.control.intercept + (model.control.persona[persona] ?? 0), model.control.churn, used]);
+    }
+    out.push({ action, status: 'trained', proposed, controls: own.length - proposed, ...(backtest ? { backtest } : {}), budget_ranks_by: used ? 'predicted_uplift' : 'churn_x_rate' });
+  }
+  return out;
+}

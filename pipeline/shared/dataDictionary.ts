@@ -85,7 +85,7 @@ const customerScores: TableEntry = {
     { name: 'flags', type: 'VARCHAR', notNull: true, meaning: 'High-impact flags beyond spend, ;-separated: top_value, high_frequency, vip_with_complaints, opted_out and the configured scoring.flags.custom rules; empty text without any.' },
     { name: 'is_control', type: 'BOOLEAN', notNull: true, meaning: 'In the control group: a customer the budget would have contacted for its action, held back (seeded hash of the customer, scoring.controlShare) so that later runs measure what the actions do.' },
     { name: 'contact', type: 'BOOLEAN', notNull: true, meaning: 'To be contacted for its action: not opted out, not control, not contacted within scoring.cooldownDays by an earlier run, and within the budget.' },
-    { name: 'contact_blocked_by', type: 'VARCHAR', values: ['opted_out', 'control', 'cooldown', 'budget'], meaning: 'Why a customer with an action is not contacted; empty otherwise.' },
+    { name: 'contact_blocked_by', type: 'VARCHAR', values: ['opted_out', 'control', 'cooldown', 'negative_uplift', 'budget'], meaning: 'Why a customer with an action is not contacted: negative_uplift when the action\'s uplift model, used by the budget, predicts contact makes them likelier to leave; empty otherwise.' },
     { name: 'expected_value_retained', type: 'DOUBLE', notNull: true, range: COUNT, meaning: 'For contacted customers, value_if_retained x churn_probability x the action\'s rate (measured save rate, else scoring.budget.saveRate); 0 for the others.' },
     { name: 'reasons', type: 'VARCHAR', notNull: true, meaning: 'The few inputs that most raised this customer\'s churn score, in words with the customer\'s own values.' },
     { name: 'model_version', type: 'VARCHAR', notNull: true, meaning: 'fidelio-<hash> of the trained models\' content.' },
@@ -97,6 +97,7 @@ const customerScores: TableEntry = {
     { name: 'persona', type: 'VARCHAR', meaning: 'The persona\'s name, from the traits that set it apart; empty when the base is too small to cluster.' },
     { name: 'referred_customers', type: 'BIGINT', notNull: true, range: COUNT, meaning: 'Scored customers this one referred by as-of (referrals input; 0 without it).' },
     { name: 'referred_value', type: 'DOUBLE', notNull: true, meaning: 'The sum of the referred customers\' value scores (money), credited to the referrer.' },
+    { name: 'predicted_uplift', type: 'DOUBLE', range: { min: -1, max: 1 }, meaning: 'For the action proposed, its uplift model\'s P(buy in the horizon | proposed) - P(buy | control) at the customer\'s persona and churn score (a two-model learner trained on the measured contact history once it holds 200 proposed and 200 controls); empty without an action or a model. Where the model beat risk ranking on its backtest the budget ranks by value_if_retained x predicted_uplift - cost, and a negative one is not contacted (contact_blocked_by negative_uplift).' },
   ],
 };
 

@@ -72,5 +72,24 @@ test('contacts recorded from a file turn the effect of being proposed into the e
     const html = readFileSync(join(dir, 'out', 'report.html'), 'utf8');
     expect(html).toContain('<h3>Whom each action works on</h3>');
     expect(html).toMatch(new RegExp(`<li>save \\(run as of 2026-09-30, retention on those reached, 90% intervals\\): works on ${hunters} \\(\\+\\d+\\.\\d points`));
+
+    // One measured campaign trains the save's uplift model (533 proposed, 526 controls: above the 200 a side), but
+    // there is no later campaign to backtest it on: run 2 publishes predicted_uplift and its budget keeps churn x rate.
+    const manifest = JSON.parse(readFileSync(join(dir, 'out', 'run_manifest.json'), 'utf8'));
+    const saveRate = manifest.action_rates.find((r: { action: string }) => r.action === 'save');
+    expect(saveRate.uplift).toMatchObject({ budget_ranks_by: 'churn_x_rate', negative_uplift: 0 });
+    expect(saveRate.uplift.test_as_of).toBeUndefined();
+    expect(html).toContain('save: ranked by churn x the rate (its uplift model did not beat risk ranking: no later campaign to backtest it on yet)');
+    const scores = await Database.open(join(dir, 'out', 'fidelio.duckdb'), { readOnly: true });
+    const published = await scores.all<{ action: string; with_uplift: number; n: number; hunters: number; others: number }>(`SELECT action,
+        count(predicted_uplift) AS with_uplift, count(*) AS n,
+        avg(predicted_uplift) FILTER (WHERE persona = $1) AS hunters, avg(predicted_uplift) FILTER (WHERE persona <> $1) AS others
+      FROM customer_scores GROUP BY action ORDER BY action`, [hunters]);
+    scores.close();
+    const saveScores = published.find((p) => p.action === 'save')!;
+    expect(Number(saveScores.with_uplift)).toBe(Number(saveScores.n));
+    expect(Number(published.find((p) => p.action === 'none')!.with_uplift)).toBe(0);
+    // The model has learnt that the save moves the bargain hunters' persona more than the others.
+    expect(saveScores.hunters).toBeGreaterThan(saveScores.others);
   });
 }, 300_000);
