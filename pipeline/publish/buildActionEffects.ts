@@ -61,6 +61,12 @@ export interface ActionEffect extends Row {
   retention_uplift_shrunk_high: number | null;
 }
 
+/**
+ * A condition on `action_effects e` for one row per run and action: its overall rows (breakdown 'all'),
+ * and every row of a publication made before the breakdown existed (no breakdown column).
+ */
+export const OVERALL_EFFECTS = `coalesce(json_extract_string(to_json(e), '$.breakdown'), 'all') = 'all'`;
+
 /** The order action_effects is read and written in: newest run first, each action's overall row before its groups. */
 export const ACTION_EFFECTS_ORDER = `as_of DESC, run_id DESC, action, CASE breakdown WHEN 'all' THEN 0 WHEN 'persona' THEN 1 ELSE 2 END, group_name`;
 
