@@ -39,14 +39,18 @@ export async function benchPostgres(db: Database, target: PostgresTarget, custom
   const n = customers.toLocaleString('en-US');
   for (const [i, label] of [[1, 'first publication (creates the tables)'], [2, 'a scheduled run\'s publication (replaces every row, history grows)']] as const) {
     memory.reset();
+    // The JavaScript heap's peak while publishing: the rows go from file to socket, so it should not grow with the base.
+    let heapPeak = process.memoryUsage().heapUsed;
+    const sampler = setInterval(() => (heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed)), 50);
     const started = performance.now();
     const done = await publishPostgres(db, target, {
       runId: `bench-${i}`, asOf: '2026-09-30', horizonDays: 90, startedAt: new Date().toISOString(), modelVersion: 'fidelio-bench', currency: 'USD',
       metrics: { churn: { auc: 0.9 } }, manifest: { run_id: `bench-${i}` },
     }, `${workDir}/pg-bench-${i}.postgres.partial`, silentLogger);
+    clearInterval(sampler);
     const seconds = Number(((performance.now() - started) / 1000).toFixed(2));
     rows.push({ step: `**${n} customers into PostgreSQL: ${label}**`, seconds, peak_mib: memory.mib(),
-      note: done.tables.filter((t) => t.rows > 1).map((t) => `${t.table} ${t.rows.toLocaleString('en-US')}`).join(', ') + ' rows; one transaction' });
+      note: done.tables.filter((t) => t.rows > 1).map((t) => `${t.table} ${t.rows.toLocaleString('en-US')}`).join(', ') + ` rows; one transaction; JavaScript heap at most ${Math.round(heapPeak / 2 ** 20)} MiB` });
   }
   return rows;
 }

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { btydCommand } from './cli/btydCommand.js';
 import { contactsCommand } from './cli/contactsCommand.js';
@@ -14,11 +16,17 @@ import { scorePartitionCommand } from './cli/scorePartitionCommand.js';
 import { serveCommand } from './cli/serveCommand.js';
 import { FidelioError, storageError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
+import { packageRoot } from './db/sqlFile.js';
+
+/** The package's version (package.json). */
+export const VERSION = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
 /** The fidelio program: one command per file under cli/. */
 export function buildProgram(log: Logger, stdout: Stdout): Command {
   const program = new Command('fidelio')
     .description('Churn and customer lifetime value: ingest orders, engineer features, fit and backtest models, score and publish.')
+    .version(VERSION, '-V, --version', "print fidelio's version")
+    .configureOutput({ writeOut: (text) => stdout(text) })
     .showHelpAfterError()
     .exitOverride();
   runCommand(program, log, stdout);

@@ -32,6 +32,20 @@ const inputFormat = z
     dateFormat: z.union([z.string().min(2), z.array(z.string().min(2)).min(1)]).optional(),
     encoding: z.enum(['utf-8', 'latin-1', 'utf-16']).default('utf-8'),
     grain: z.enum(['order', 'line']).default('order'),
+    /**
+     * Orders as line items: the order's own fields (customer, time, totals,
+     * status) on every line, or on the first line of each order only (a
+     * hosted shop's "Export orders": later lines carry the order id and the item).
+     */
+    orderFields: z.enum(['every_row', 'first_row']).default('every_row'),
+    /**
+     * Orders with order_status mapped: what each status value means, a sale
+     * (revenue) or not_sale (an order that never became one: voided,
+     * pending, cancelled; left out of every figure and counted). Values are
+     * compared without case; listed ones override DEFAULT_ORDER_STATUSES; a
+     * value in neither rejects its order's lines.
+     */
+    statuses: z.record(z.string().min(1), z.enum(['sale', 'not_sale'])).optional(),
   })
   .strict()
   .refine((f) => f.decimal !== f.thousands, { message: 'the decimal and thousands separators must differ', path: ['thousands'] })

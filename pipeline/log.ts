@@ -1,5 +1,6 @@
 import { pino, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import { prettyFactory } from 'pino-pretty';
+import { status } from './statusLine.js';
 
 export type { Logger };
 
@@ -12,7 +13,9 @@ export function createLogger(options: { level?: string; pretty?: boolean } = {})
   const level = options.level ?? process.env.FIDELIO_LOG_LEVEL ?? 'info';
   const usePretty = options.pretty ?? Boolean(process.stderr.isTTY);
   if (usePretty) {
-    return pino({ level }, pretty({ destination: 2, sync: true, colorize: true, ignore: 'pid,hostname' }));
+    // Each record formatted and written at once, above the progress line (statusLine.ts), never into it.
+    const format = prettyFactory({ colorize: true, ignore: 'pid,hostname' });
+    return pino({ level }, { write: (record: string) => status.above(format(record)) });
   }
   return pino({ level, base: undefined }, pino.destination({ dest: 2, sync: true }));
 }
@@ -21,23 +24,17 @@ export function createLogger(options: { level?: string; pretty?: boolean } = {})
 export const silentLogger: Logger = pino({ level: 'silent' });
 
 /**
- * Progress for long loops: a single rewritten line on a TTY, nothing
- * otherwise (the stage's own log lines carry the totals).
+ * Progress for long loops: the count shown on the run's status line
+ * (statusLine.ts) beside the running stage and step, on a terminal only;
+ * the stage's own log lines carry the totals.
  */
 export function progress(label: string, total: number): { tick(done: number): void; end(): void } {
-  const tty = Boolean(process.stderr.isTTY);
-  let last = 0;
   return {
     tick(done: number) {
-      if (!tty) return;
-      const now = Date.now();
-      if (now - last < 200 && done < total) return;
-      last = now;
-      const pct = total > 0 ? Math.floor((100 * done) / total) : 100;
-      process.stderr.write(`\r${label} ${done}/${total} (${pct}%)`);
+      status.count(label, done, total);
     },
     end() {
-      if (tty) process.stderr.write('\r\x1b[K');
+      status.uncount();
     },
   };
 }

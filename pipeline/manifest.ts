@@ -10,7 +10,10 @@ export interface FileIngest {
   path: string;
   kind: InputKind;
   sha256: string;
+  /** The file's data records (a CSV record may span lines inside quotes). */
   rows_read: number;
+  /** CSV: the physical lines its records spanned, when some record holds line breaks inside quotes (then more than rows_read). */
+  physical_lines?: number;
   rows_accepted: number;
   rows_rejected: number;
   rows_duplicate: number;
@@ -24,6 +27,8 @@ export interface FileIngest {
   /** Line items: the orders their lines made, new and changed. */
   orders_new?: number;
   orders_updated?: number;
+  /** Orders whose status says they never became sales (voided, pending, cancelled: formats.orders.statuses): their lines are accepted, the orders kept apart in orders_left_out, out of every figure. */
+  orders_left_out?: number;
   /**
    * Set when this run did not read the file: the same bytes were loaded
    * under the same settings by that run (its rows are in the tables, its
@@ -75,7 +80,7 @@ export interface RunManifest {
   /** The budget's rate per action: the measured save rate where action_effects knows it precisely enough, else the assumed one. */
   action_rates?: ActionRate[];
   /** The model trained by this run, and whether it became the champion, and why. */
-  model?: { trained: string | null; promoted: boolean; reason: string };
+  model?: { trained: string | null; promoted: boolean; reason: string; unchanged?: boolean };
   tfjs_backend?: string;
   stages: StageRecord[];
   inputs: FileIngest[];
@@ -87,6 +92,8 @@ export interface RunManifest {
   rejected_by_class?: RejectionClassRecord[];
   /** The PostgreSQL schema the run published into (publish.postgres), named without its password. */
   postgres?: { target: string; schema: string; seconds?: number };
+  /** The orders that never became sales (voided, pending, cancelled: formats.orders.statuses), by status, left out of every figure; absent when none. */
+  orders_left_out?: { order_status: string; orders: number; amount: number }[];
   /** Deprecated (use rejected_by_class): the rejected lines by reason, their quoted values elided. */
   rejected_by_reason?: { kind: string; reason: string; lines: number }[];
 }

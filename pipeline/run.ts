@@ -14,6 +14,7 @@ import { RunLock, type TakenOver } from './publish/runLock.js';
 import type { StageContext } from './stage.js';
 import { auditStage, type StageAudit } from './stageAudit.js';
 import { RunBudget } from './runBudget.js';
+import { status } from './statusLine.js';
 import { STAGES, type AnyStage, type RunState } from './stages.js';
 
 export type { RunManifest, StageRecord } from './manifest.js';
@@ -132,9 +133,13 @@ async function runStages(
       budget.check(`the ${stage.name} stage`);
       const stageLog = log.child({ stage: stage.name });
       const started = performance.now();
-      const { step, steps } = recordedSteps((name, seconds) => stageLog.debug({ step: name, seconds }, 'step finished'), (name) => budget.check(`${stage.name}: ${name}`));
+      const { step, steps } = recordedSteps((name, seconds) => stageLog.debug({ step: name, seconds }, 'step finished'), (name) => {
+        budget.check(`${stage.name}: ${name}`);
+        status.step(name);
+      });
       const ctx: StageContext = { db, log: stageLog, step, runId, runTime, manifest: () => manifest };
       memory.reset();
+      status.stage(stage.name);
       stageLog.info('started');
       const watch = audit && (await auditStage(db, stage.name));
       const out = await stage.run(ctx, stage.params(config), state);
@@ -170,5 +175,7 @@ async function runStages(
       // the folder itself may be what failed; the database's runs table has the manifest
     }
     throw err;
+  } finally {
+    status.stop();
   }
 }

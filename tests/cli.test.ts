@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
-import { buildProgram, main } from '../pipeline/cli.js';
+import { readFileSync } from 'node:fs';
+import { buildProgram, main, VERSION } from '../pipeline/cli.js';
 import { silentLogger } from '../pipeline/log.js';
 import { runCli } from './helpers/cli.js';
 
@@ -15,4 +16,11 @@ test('exit codes: 0 for help, 2 for usage, the error class\'s code for failures'
   const input = await runCli(['btyd', '--transactions', '/nowhere.csv', '--calibration-end', '2020-01-01']);
   expect(input.code).toBe(2);
   expect(input.errors).toContain('/nowhere.csv does not exist');
+});
+
+test('fidelio --version prints the package version on standard output, exit 0', async () => {
+  const out = await runCli(['--version']);
+  expect(out.code).toBe(0);
+  expect(out.stdout).toBe(`${(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version}\n`);
+  expect(VERSION).toMatch(/^\d+\.\d+\.\d+/);
 });

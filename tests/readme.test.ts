@@ -27,3 +27,21 @@ test("the README's stage table is the stage table the runner executes", async ()
     expect(tables(rows[i]![3]!), `${stage.name} writes`).toEqual([...stage.writes]);
   }
 });
+
+test('docs/fidelio.example.yaml is a valid configuration, and the scheduling examples run it with the flags fidelio has', async () => {
+  const example = parse(readFileSync(join(packageRoot, 'docs', 'fidelio.example.yaml'), 'utf8'));
+  const parsed = configSchema.safeParse(example);
+  expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
+  expect(parsed.data).toMatchObject({ currency: 'EUR', timezone: 'Europe/Madrid', scoring: { budget: { maxActions: 500 } } });
+  const scheduling = readFileSync(join(packageRoot, 'docs', 'scheduling.md'), 'utf8');
+  expect(scheduling).toContain('15 2 * * * cd /srv/fidelio && npx fidelio run --config /etc/fidelio/fidelio.yaml --wait --max-minutes 120');
+  expect(scheduling).toContain('OnCalendar=*-*-* 02:15:00');
+  // Every flag the examples give is one `fidelio run` (or list, runs) knows.
+  const { buildProgram } = await import('../pipeline/cli.js');
+  const { silentLogger } = await import('../pipeline/log.js');
+  const program = buildProgram(silentLogger, () => undefined);
+  const known = new Set(program.commands.flatMap((c) => c.options.map((o) => o.long)));
+  const fidelioLines = scheduling.split('\n').filter((l) => /fidelio (run|list|runs) /.test(l));
+  expect(fidelioLines.length).toBeGreaterThan(3);
+  for (const flag of new Set(fidelioLines.flatMap((l) => [...l.matchAll(/ (--[a-z-]+)/g)].map((m) => m[1]!)))) expect(known.has(flag), flag).toBe(true);
+});

@@ -4,6 +4,7 @@ import type { FitLimits, FitReport } from './fitReport.js';
 import { fitGammaGamma, type GammaGammaParams } from './gammaGamma.js';
 import { fitMbgNbd } from './mbgnbd.js';
 import { fitParetoNbd, type ParetoNbdParams } from './paretoNbd.js';
+import { purchaseModel } from './purchaseModel.js';
 import { learnSeason, type SeasonProfile } from './season.js';
 import { readSummary } from './summary.js';
 
@@ -32,7 +33,7 @@ export interface BtydModels {
   mbgnbd?: BgNbdParams & { report: FitReport };
   /** The families fitted again with the penalty on their log-parameters, when btyd.penalty > 0. */
   penalized?: { strength: number } & Partial<Record<PurchaseFamily, PurchaseFit>>;
-  /** The seasonal profile the projections run on (null: under a year of history; absent from older models). */
+  /** The seasonal profile the projections run on (null: too short a history or turned off; absent from older models). */
   season?: SeasonProfile | null;
 }
 
@@ -71,16 +72,18 @@ export async function fitBtydModels(db: Database, source: string, calibrationEnd
   const limits = options.limits ?? {};
   const fit = (family: PurchaseFamily, penalty?: number) => asFit(family === 'bgnbd' && !penalty && options.bgnbd ? options.bgnbd : FITTERS[family](rows, { ...limits, penalty }));
   const penalty = options.penalty ?? 0;
+  const bgnbd = fit('bgnbd') as BgNbdParams & { report: FitReport };
   return {
     calibration_end: calibrationEnd,
     unit_days: unitDays,
     customers: rows.length,
-    bgnbd: fit('bgnbd') as BgNbdParams & { report: FitReport },
+    bgnbd,
     pareto: fit('pareto') as ParetoNbdParams & { report: FitReport },
     gamma_gamma: asFit(fitGammaGamma(rows, limits)),
     mbgnbd: fit('mbgnbd') as BgNbdParams & { report: FitReport },
     ...(penalty > 0 ? { penalized: { strength: penalty, ...Object.fromEntries(PURCHASE_FAMILIES.map((f) => [f, fit(f, penalty)])) } } : {}),
-    season: options.season === false ? null : await learnSeason(db, source, calibrationEnd),
+    // Under a year of history, the season and the recent level are learnt against BG/NBD's expectations (season.ts).
+    season: options.season === false ? null : await learnSeason(db, source, calibrationEnd, purchaseModel('bgnbd', bgnbd), unitDays),
   };
 }
 

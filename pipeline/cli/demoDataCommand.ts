@@ -25,7 +25,7 @@ export function demoDataCommand(program: Command, stdout: Stdout): void {
     .option('--by-type', 'with --follow-up: each buyer type of the demo its own true effect per action (positive for one, none for another, negative for a third)')
     .option('--demo-seed <n>', 'with --by-type: the seed the demo data was made with (default 42), which sets each customer\'s buyer type', integer('--demo-seed'))
     .option('--reach <share>', 'with --follow-up: the share of the contacted that marketing reached (e.g. 0.8): only they get the effect, written to contacts.csv for fidelio contacts --file', Number)
-    .addOption(new Option('--shape <shape>', 'instead, one orders file in the shape a real shop exports (try "fidelio inspect" on it), or a real shop\'s history (seasonal-shop, steady-shop)').choices([...EXPORT_SHAPES, ...HISTORY_SHAPES]))
+    .addOption(new Option('--shape <shape>', 'instead, one orders file in the shape a real shop exports (try "fidelio inspect" on it), or a real shop\'s history (seasonal-shop, steady-shop, growing-shop)').choices([...EXPORT_SHAPES, ...HISTORY_SHAPES]))
     .action(async (o: { out: string; customers?: number; months?: number; seed?: number; endDate?: string; badRows?: boolean; followUp?: string; days?: number; byType?: boolean; demoSeed?: number; reach?: number; shape?: ExportShape | HistoryShape }) => {
       if (o.followUp) {
         if (o.shape) throw new UsageError('demo-data: --follow-up and --shape are two different data sets; give one');

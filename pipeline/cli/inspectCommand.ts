@@ -24,7 +24,7 @@ interface InspectOptions {
 export function inspectCommand(program: Command, log: Logger, stdout: Stdout): void {
   program
     .command('inspect')
-    .description('read the input files and print a configuration for them (YAML): delimiter, decimal separator, date format, encoding, line items or orders, the column mapping and the currency, each guess with its evidence')
+    .description('read the input files and print a configuration for them (YAML): delimiter, decimal separator, date format, encoding, line items or orders (and a hosted shop\'s orders\' fields on their first line), the column mapping, the currency, what revenue means (an export\'s order subtotal or total, its refunds) and what each order status means, each guess with its evidence')
     .option('--orders <path>', 'orders file or glob; repeatable', collect)
     .option('--customers <path>', 'customers file or glob; repeatable', collect)
     .option('--tickets <path>', 'support tickets file or glob; repeatable', collect)

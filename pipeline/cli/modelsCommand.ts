@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import { listModels, promote, rollback } from '../registry/registry.js';
 import { databaseOptions, type Stdout } from './options.js';
 import { withRunDatabase } from './runDatabase.js';
+import { printRows, rowsFormat, rowsFormatOption } from './textTable.js';
 
 type DbOptions = { db?: string; config?: string };
 
@@ -13,8 +14,10 @@ type DbOptions = { db?: string; config?: string };
 export function modelsCommand(program: Command, log: Logger, stdout: Stdout): void {
   const models = program.command('models').description('the model registry of a database: its champion and challengers');
   const json = (value: unknown) => stdout(JSON.stringify(value, null, 2) + '\n');
-  databaseOptions(models.command('list').description('every model trained on this database, newest first, with its backtest figures and status'))
-    .action((o: DbOptions) => withRunDatabase(o, 'model_registry', async (db) => json(await listModels(db))));
+  databaseOptions(models.command('list').description('every model trained on this database, newest first, with its backtest figures and status (a table on a terminal, JSON when piped)'))
+    .addOption(rowsFormatOption())
+    .action((o: DbOptions & { format?: string }) => withRunDatabase(o, 'model_registry', async (db) => stdout(printRows(rowsFormat(o.format), await listModels(db) as unknown as Record<string, unknown>[],
+      ['model_version', 'status', 'as_of', 'churn_model', 'value_model', 'churn_log_loss', 'churn_auc', 'recency_auc', 'value_gini', 'promoted_at']))));
   databaseOptions(models.command('show').argument('<version>', 'a model version (fidelio-...)').description("a model's registry record, metadata and backtest"))
     .action((version: string, o: DbOptions) => withRunDatabase(o, 'model_registry', async (db) => {
       const row = (await listModels(db)).find((r) => r.model_version === version);

@@ -221,6 +221,36 @@ export const migrations: Migration[] = [
   },
   {
     version: 9,
+    name: 'orders that were not sales, and the customer as an order gives them',
+    sql: `
+      CREATE TABLE orders_left_out (
+        order_id VARCHAR NOT NULL,
+        customer_id VARCHAR,
+        order_ts TIMESTAMPTZ NOT NULL,
+        order_date DATE NOT NULL,
+        amount DECIMAL(18, 2),
+        currency VARCHAR,
+        order_status VARCHAR NOT NULL,
+        source_file VARCHAR,
+        source_line BIGINT,
+        loaded_run VARCHAR
+      );
+      ALTER TABLE orders ADD COLUMN customer_name VARCHAR;
+      ALTER TABLE orders ADD COLUMN customer_country VARCHAR;
+      ALTER TABLE orders ADD COLUMN accepts_marketing BOOLEAN;
+      ALTER TABLE customers ADD COLUMN name VARCHAR;
+      ALTER TABLE customers ADD COLUMN from_orders BOOLEAN;
+    `,
+  },
+  {
+    version: 10,
+    name: "customers' emails, for the lists (their names came with version 9)",
+    sql: `
+      ALTER TABLE customers ADD COLUMN email VARCHAR;
+    `,
+  },
+  {
+    version: 11,
     name: 'persona in the contact history; contacts read from files',
     // The effects by persona read each contact's persona as it was published. Contacts read by `fidelio
     // contacts --file` land in recorded_contacts beside the page's: their line in the file, and a cost

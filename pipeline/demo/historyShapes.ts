@@ -23,11 +23,20 @@ import { Random } from '../shared/random.js';
  * which BG/NBD's dropout runs to zero and P(alive) stays near 1 whatever
  * a customer's silence.
  *
+ * growing-shop: a gift retailer whose export starts on 2010-12-01 and ends
+ * on 2011-12-09, its base growing through 2011 (each month acquires more
+ * customers than the one before, about three times as many in November as
+ * in January), a fourth quarter (October to December) with 1.5 times the
+ * purchases of the rest of the year, a base already running when the
+ * export starts, one-time buyers, several invoices a day. Scored as of
+ * 2011-09-09, its history holds one December and its horizon reaches the
+ * next Christmas quarter, which the rest of the file shows.
+ *
  * Used by the tests of the models on real histories and by
- * `fidelio demo-data --shape seasonal-shop|steady-shop`.
+ * `fidelio demo-data --shape seasonal-shop|steady-shop|growing-shop`.
  */
-export type HistoryShape = 'seasonal-shop' | 'steady-shop';
-export const HISTORY_SHAPES: HistoryShape[] = ['seasonal-shop', 'steady-shop'];
+export type HistoryShape = 'seasonal-shop' | 'steady-shop' | 'growing-shop';
+export const HISTORY_SHAPES: HistoryShape[] = ['seasonal-shop', 'steady-shop', 'growing-shop'];
 export interface HistoryTruth {
   invoices: number;
   customers: number;
@@ -163,7 +172,55 @@ export function writeSteadyShop(path: string, seed = 42, customers = 4339, churn
   };
 }
 
+/** Purchase intensity by calendar month of the growing shop, January first: the fourth quarter 1.5 times the rest. */
+export const GROWING_SHOP_MONTHS = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1.5, 1.5, 1.5];
+
+/**
+ * Writes the growing shop's invoices to `path` (see the header): customers
+ * acquired at a rate rising linearly from the start (a third of the base
+ * already buying before it), each a one-time buyer (30%) or a repeat buyer
+ * with a gamma-distributed rate, a beta-distributed chance of leaving after
+ * each purchase, and the months' intensity (GROWING_SHOP_MONTHS).
+ */
+export function writeGrowingShop(path: string, seed = 42, customers = 5000): HistoryTruth {
+  const rng = new Random(seed);
+  const start = Date.UTC(2010, 11, 1);
+  const end = Date.UTC(2011, 11, 9);
+  const span = end - start;
+  const peak = Math.max(...GROWING_SHOP_MONTHS);
+  const rows: Invoice[] = [];
+  for (let c = 0; c < customers; c++) {
+    const id = String(12346 + c);
+    const basket = Math.round(Math.exp(Math.log(2000) + 0.8 * rng.normal()));
+    // Acquisition density rising linearly, 1 at the start to 3 at the end (inverse transform of the CDF).
+    const u = rng.uniform();
+    const born = rng.bernoulli(0.25) ? start - rng.uniform() * 365 * DAY : start + span * ((Math.sqrt(1 + 8 * u) - 1) / 2);
+    if (rng.bernoulli(0.3)) {
+      if (born >= start) invoicesOf(rng, id, Math.floor(born / DAY) * DAY, basket, rows);
+      continue;
+    }
+    const rate = rng.gamma(1.2, 1 / 40);
+    const dropout = rng.beta(1, 12);
+    let t = born;
+    if (t >= start) invoicesOf(rng, id, Math.floor(t / DAY) * DAY, basket, rows);
+    for (let guard = 0; guard < 5000; guard++) {
+      if (rng.bernoulli(dropout)) break;
+      do t += rng.exponential(rate * peak) * DAY;
+      while (t <= end && !rng.bernoulli(GROWING_SHOP_MONTHS[new Date(t).getUTCMonth()]! / peak));
+      if (t > end) break;
+      if (t >= start) invoicesOf(rng, id, Math.floor(t / DAY) * DAY, basket, rows);
+    }
+  }
+  writeInvoices(path, rows);
+  return {
+    invoices: rows.length, customers: new Set(rows.map((r) => r.customer)).size,
+    start: new Date(start).toISOString().slice(0, 10), end: new Date(end).toISOString().slice(0, 10),
+    wholesale: [], giftBuyers: [],
+  };
+}
+
 /** Writes one history of the given shape. */
 export function writeHistory(shape: HistoryShape, path: string, seed = 42, customers?: number): HistoryTruth {
+  if (shape === 'growing-shop') return writeGrowingShop(path, seed, customers);
   return shape === 'seasonal-shop' ? writeSeasonalShop(path, seed, customers) : writeSteadyShop(path, seed, customers);
 }

@@ -8,6 +8,9 @@ import { carryRejects, earlierLoad, recordLoad, settingsKey, skippedFile } from 
 import { mergeChecked, recordRejects, rejectChangedFixed } from './mergeChecked.js';
 import { mergeLines, rejectDisagreeingOrders } from './mergeLines.js';
 import { misreadReason, weighRejected, type MisreadLimits } from './misreadFile.js';
+import { ORDER_CUSTOMER_COLUMNS, profileCustomersFromOrders, recordOrderCustomers } from './customerProfiles.js';
+import { settleOrderFields } from './orderFields.js';
+import { orderStatuses, rejectUnknownStatuses, setAsideNonSales, type StatusMeaning } from './orderStatus.js';
 import { describeClasses, rejectionClasses } from './rejectionClasses.js';
 import { exportSources, isPostgresSource, type ExportedSource } from './postgresSource.js';
 import { formatOf, missingColumnsMessage, readHeader, readablePath, resolveInputs, sha256File } from './resolveInputs.js';
@@ -24,6 +27,10 @@ export interface KindFormat {
   encoding: TextEncoding;
   /** Orders: a row per order, or a row per line item (lines sharing an order_id make one order). */
   grain: 'order' | 'line';
+  /** Orders as line items: the order's own fields on its first line only (a hosted shop's export). */
+  orderFields?: 'first_row';
+  /** Orders with order_status: what each status means (over DEFAULT_ORDER_STATUSES: orderStatuses). */
+  statuses?: Record<string, StatusMeaning>;
 }
 
 /** A file written as the contract's defaults: comma-separated UTF-8, ISO dates, decimal points, a row per order. */
@@ -115,6 +122,10 @@ async function planFiles(db: Database, inputs: IngestInputs, options: IngestOpti
         const actual = headerColumn(specs[kind], c.name, header, mapping);
         return [c.name, header.includes(actual) ? actual : undefined] as const;
       }));
+      const lineOnly = ['order_total', 'refunded_amount'].filter((c) => columnMap.get(c) !== undefined);
+      if (kind === 'orders' && format.grain === 'order' && lineOnly.length) {
+        throw new InputError(`${name}: ${lineOnly.join(', ')} ${lineOnly.length > 1 ? 'are' : 'is'} read for line items only (a hosted shop's export): set formats.orders.grain: line, or leave ${lineOnly.length > 1 ? 'them' : 'it'} unmapped`);
+      }
       plan.push({ kind, path, name, header, columnMap, format: fileFormat });
     }
   }
@@ -189,21 +200,31 @@ async function ingestFile(db: Database, item: PlannedFile, options: IngestOption
     if (item.kind === 'orders') await checkSingleCurrency(db, staged.relation, item.name, options.currency);
     const mapped = new Set([...item.columnMap.entries()].filter(([, actual]) => actual !== undefined).map(([c]) => c));
     const grain = item.kind === 'orders' ? item.format.grain : 'order';
+    const relation = item.kind === 'orders'
+      ? await settleOrderFields(db, staged.relation, mapped, grain === 'line' && item.format.orderFields === 'first_row')
+      : staged.relation;
     const checked = await validateStage(db, spec, {
       runTime: options.runTime, currency: options.currency, earliestDate: options.earliestDate, grain, mapped,
       format: { decimal: item.format.decimal, thousands: item.format.thousands, dateFormats: item.format.dateFormats },
-    }, staged.relation);
+    }, relation);
+    const statuses = item.kind === 'orders' && mapped.has('order_status') ? orderStatuses(item.format.statuses) : undefined;
+    if (statuses) await rejectUnknownStatuses(db, statuses);
     await rejectBeforeMerge(db, spec, grain);
     await checkMisread(db, item, staged, options);
     const result = await db.transaction(async () => {
-      const counts = await (grain === 'line'
-        ? mergeLines(db, item.name, options.runId, staged.pendingLines)
-        : mergeChecked(db, spec, item.name, options.runId, checked.inFileOrder, staged.pendingLines));
+      const leftOut = statuses ? await setAsideNonSales(db, statuses, item.name, options.runId) : undefined;
+      const merging = await (grain === 'line'
+        ? mergeLines(db, item.name, options.runId, staged.pendingLines, true)
+        : mergeChecked(db, spec, item.name, options.runId, checked.inFileOrder, staged.pendingLines, true));
+      if (item.kind === 'orders' && ORDER_CUSTOMER_COLUMNS.some((c) => mapped.has(c))) await recordOrderCustomers(db);
+      // The lines of orders that never became sales were read and understood: accepted, and counted apart.
+      const counts = leftOut ? { ...merging, rows_accepted: merging.rows_accepted + leftOut.lines, orders_left_out: leftOut.orders } : merging;
       const merged: FileIngest = {
         path: item.name,
         kind: item.kind,
         sha256,
         rows_read: staged.rowsRead,
+        ...(staged.physicalLines !== undefined ? { physical_lines: staged.physicalLines } : {}),
         ...counts,
         exact_lines: staged.exactLines,
         ...(item.kind === 'orders' ? { grain } : {}),
@@ -262,6 +283,10 @@ async function ingestPlanned(db: Database, plan: PlannedFile[], options: IngestO
       bar.tick(results.length);
       results.push(await ingestFile(db, item, options, session, log));
     }
+    // Customers no customers file gives take their profile from their orders (when the orders carry one).
+    const fromOrders = plan.some((p) => p.kind === 'orders' && ORDER_CUSTOMER_COLUMNS.some((c) => p.columnMap.get(c) !== undefined))
+      || (await db.value<number>('SELECT count(*) FROM customers WHERE from_orders'))! > 0;
+    if (fromOrders) log.info({ customers: await profileCustomersFromOrders(db) }, 'customer profiles from the orders');
   } finally {
     bar.end();
     await db.run('DROP TABLE IF EXISTS stage; DROP TABLE IF EXISTS stage_records; DROP TABLE IF EXISTS checked; DROP TABLE IF EXISTS stage_lines');

@@ -50,6 +50,8 @@ function kindFormats(c: Config): Record<InputKind, KindFormat> {
       delimiter: f.delimiter ?? c.csv.delimiter, decimal: f.decimal, thousands: f.thousands,
       dateFormats: f.dateFormat === undefined ? [] : Array.isArray(f.dateFormat) ? f.dateFormat : [f.dateFormat],
       encoding: f.encoding, grain: kind === 'orders' ? f.grain : 'order',
+      ...(kind === 'orders' && f.orderFields === 'first_row' ? { orderFields: 'first_row' as const } : {}),
+      ...(kind === 'orders' && f.statuses ? { statuses: f.statuses } : {}),
     };
   };
   return { orders: of('orders'), customers: of('customers'), tickets: of('tickets'), referrals: of('referrals') };
@@ -84,7 +86,7 @@ export function ingestParams(c: Config): IngestParams {
 export const ingestStage: Stage<IngestParams, unknown, IngestOutput> = {
   name: 'ingest',
   reads: [],
-  writes: ['orders', 'order_lines', 'customers', 'tickets', 'referrals', 'rejected_rows', 'loaded_files'],
+  writes: ['orders', 'order_lines', 'orders_left_out', 'customers', 'tickets', 'referrals', 'rejected_rows', 'loaded_files'],
   outside: 'reads the input files (writes the demo data set when there is none)',
   params: ingestParams,
   async run(ctx, p) {

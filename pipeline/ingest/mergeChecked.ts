@@ -51,10 +51,11 @@ export async function rejectChangedFixed(db: Database, spec: InputSpec): Promise
  * Merges temp table `checked` (one row per key) into the spec's table and
  * records its rejects. Into an empty table every accepted row is new: then
  * there is nothing to match, delete or re-sort (`inFileOrder`: checked is
- * already in file order).
+ * already in file order; `fixedRejected`: the caller already rejected the
+ * rows that would change a fixed column, rejectChangedFixed).
  */
-export async function mergeChecked(db: Database, spec: InputSpec, path: string, runId: string, inFileOrder: boolean, pendingLines?: string): Promise<MergeCounts> {
-  await rejectChangedFixed(db, spec);
+export async function mergeChecked(db: Database, spec: InputSpec, path: string, runId: string, inFileOrder: boolean, pendingLines?: string, fixedRejected = false): Promise<MergeCounts> {
+  if (!fixedRejected) await rejectChangedFixed(db, spec);
   await recordRejects(db, spec.kind, path, runId, pendingLines);
   const key = ident(spec.key);
   const cols = storedColumns(spec);

@@ -36,26 +36,36 @@ export async function rejectDisagreeingOrders(db: Database): Promise<void> {
  * orders: its amount the sum of its lines (returns, with negative
  * quantities, deducted; an order whose net is negative is a refund), its
  * time the earliest line's, its category and channel those of its first
- * line. Every line counts, one repeating another of its order too (the same
- * item scanned twice). An order is the unit of a file sent again: one stored
- * with the same lines is a repeat (its lines count as duplicates); one stored
- * with other lines is replaced, lines and all.
+ * line; with the export's own order amount (order_total: a hosted shop's
+ * subtotal or total) the order's amount is that, less its refunded_amount
+ * (at least 0; without order_total, the lines' sum less it), and its lines
+ * stay its basket. Every line counts, one repeating another of its order too
+ * (the same item scanned twice). An order is the unit of a file sent again:
+ * one stored with the same lines is a repeat (its lines count as duplicates);
+ * one stored with other lines is replaced, lines and all.
  * Amounts in another currency are converted line by line through `fx`.
- * `pendingLines`: recordRejects'.
+ * `pendingLines`: recordRejects'; `disagreeingRejected`: the caller already
+ * rejected the orders whose lines disagree (rejectDisagreeingOrders).
  */
-export async function mergeLines(db: Database, path: string, runId: string, pendingLines?: string): Promise<LineMergeCounts> {
-  await rejectDisagreeingOrders(db);
+export async function mergeLines(db: Database, path: string, runId: string, pendingLines?: string, disagreeingRejected = false): Promise<LineMergeCounts> {
+  if (!disagreeingRejected) await rejectDisagreeingOrders(db);
   await recordRejects(db, 'orders', path, runId, pendingLines);
   await db.run(`CREATE OR REPLACE TEMP TABLE file_lines AS
-    SELECT c.*, CAST(c.amount * coalesce(fx.rate, 1) AS DECIMAL(18, 2)) AS amount_converted
+    SELECT c.*, CAST(c.amount * coalesce(fx.rate, 1) AS DECIMAL(18, 2)) AS amount_converted, coalesce(fx.rate, 1) AS fx_rate
     FROM checked c LEFT JOIN fx ON fx.currency = upper(c.currency) WHERE c.status = 'ok'`);
   // A line repeated in its order counts each time: its k-th copy hashes with k, so that an order's hash tells [a, a] from [] (bit_xor
   // cancels pairs); a line's first copy hashes as before, so orders stored by earlier versions still match.
   await db.run(`CREATE OR REPLACE TEMP TABLE file_lines AS
     SELECT *, row_number() OVER (PARTITION BY order_id, ${LINE_FIELDS} ORDER BY line) AS nth FROM file_lines`);
+  // With the export's own order amount (order_total) or refunds (refunded_amount): that amount (else the lines' sum) less
+  // the refunds, at least 0, is the order's, whatever its lines sum to; without them, the lines' sum as it is.
+  const first = (c: string) => `first(${c} ORDER BY line) FILTER (WHERE ${c} IS NOT NULL)`;
+  const stated = `CASE WHEN count(order_total) > 0 OR count(refunded_amount) > 0
+    THEN greatest(coalesce(${first('order_total')}, sum(amount)) - coalesce(${first('refunded_amount')}, 0), 0) END`;
   await db.run(`CREATE OR REPLACE TEMP TABLE file_orders AS
     SELECT order_id, any_value(customer_id) AS customer_id, min(order_ts) AS order_ts,
-      sum(amount_converted) AS amount, sum(amount) AS amount_original, any_value(currency) AS currency,
+      coalesce(CAST(${stated} * any_value(fx_rate) AS DECIMAL(18, 2)), sum(amount_converted)) AS amount,
+      coalesce(${stated}, sum(amount)) AS amount_original, any_value(currency) AS currency,
       first(category ORDER BY line) FILTER (WHERE category IS NOT NULL) AS category,
       first(channel ORDER BY line) FILTER (WHERE channel IS NOT NULL) AS channel,
       bool_or(discount_used) AS discount_used, CAST(count(*) AS INTEGER) AS line_count,

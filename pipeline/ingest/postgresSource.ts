@@ -65,8 +65,9 @@ export async function exportSources(url: string | undefined, entries: string[]):
   const sources = entries.map(parseSource);
   const dir = mkdtempSync(join(tmpdir(), 'fidelio-pg-source-'));
   const cleanup = () => rmSync(dir, { recursive: true, force: true });
-  const client = await connectPostgres(url, 'reading inputs from PostgreSQL', 'fidelio-ingest');
+  let client: Awaited<ReturnType<typeof connectPostgres>> | undefined;
   try {
+    client = await connectPostgres(url, 'reading inputs from PostgreSQL', 'fidelio-ingest');
     const files: ExportedSource[] = [];
     // Dates and times in ISO form, instants in UTC with their offset: what the CSV reading takes.
     await client.query(`SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'; SET extra_float_digits = 1`);
@@ -87,6 +88,6 @@ export async function exportSources(url: string | undefined, entries: string[]):
     cleanup();
     throw err instanceof FidelioError ? err : postgresError(err, url, 'reading inputs from PostgreSQL');
   } finally {
-    await client.end().catch(() => undefined);
+    await client?.end().catch(() => undefined);
   }
 }

@@ -1,14 +1,16 @@
 import { ident, literal, type Database } from '../db/Database.js';
 import { InputError } from '../errors.js';
 import type { InputFormat } from './resolveInputs.js';
-import { linesOf, MAX_ROW_BYTES, readableText, type TextEncoding } from './textCopy.js';
+import { linesOf, MAX_ROW_BYTES, readableText, type RecordSpan, type TextEncoding } from './textCopy.js';
 
 /** A delimiter no text file uses, so that DuckDB reads each physical line as one value. */
 const UNIT_SEPARATOR = String.fromCharCode(31);
 
 export interface StagedFile {
-  /** Rows read from the file: its physical data lines (blank lines and the header excluded), or Parquet rows. */
+  /** Rows read from the file: its data records (blank lines and the header excluded), or Parquet rows. */
   rowsRead: number;
+  /** The physical lines the records spanned, when some CSV record holds line breaks inside quotes (more than rowsRead). */
+  physicalLines?: number;
   /**
    * The staged rows as a relation: the temp table `stage`, or for a clean
    * CSV file (no rejected or blank line, so record k is line k + 1) a
@@ -52,7 +54,7 @@ export async function stageFile(
   header: string[],
   o: StageOptions,
 ): Promise<StagedFile> {
-  await db.run('DROP TABLE IF EXISTS stage; DROP TABLE IF EXISTS stage_lines; DROP TABLE IF EXISTS stage_records');
+  await db.run('DROP TABLE IF EXISTS stage; DROP TABLE IF EXISTS stage_lines; DROP TABLE IF EXISTS stage_records; DROP TABLE IF EXISTS stage_spans');
   if (format === 'parquet') {
     await db.run('CREATE TEMP TABLE stage_lines (line BIGINT, raw VARCHAR)');
     try {
@@ -64,16 +66,18 @@ export async function stageFile(
     }
   }
 
-  const { path: readable, rejects, cleanup, asIs } = await readableText(path, { kind: o.kind, encoding: o.encoding, checkQuotes: format === 'csv' });
+  const { path: readable, rejects, spans, cleanup, asIs } = await readableText(path, {
+    kind: o.kind, encoding: o.encoding, checkQuotes: format === 'csv', delimiter: o.delimiter, fields: header.length,
+  });
   try {
     // A clean CSV file without blank lines, its lines counted by the text check: its records are its lines in order,
     // and its lines' text is read only if a row is rejected.
     const counted = format === 'csv' && asIs !== undefined && asIs.blank === 0 ? asIs.lines : undefined;
-    if (counted === undefined) await readStageLines(db, readable);
+    if (counted === undefined) await readStageLines(db, readable, spans);
     else await db.run('CREATE TEMP TABLE stage_lines (line BIGINT, raw VARCHAR)');
     const staged =
       format === 'csv'
-        ? await stageCsv(db, readable, columnMap, header, o.delimiter, rejects.length === 0, counted)
+        ? await stageCsv(db, readable, columnMap, header, o.delimiter, rejects.length === 0, counted, spans.length > 0)
         : await stageJsonLines(db, columnMap);
     if (rejects.length) {
       await db.run('CREATE OR REPLACE TEMP TABLE text_rejects (line BIGINT, raw VARCHAR, reason VARCHAR, reason_class VARCHAR)');
@@ -83,21 +87,53 @@ export async function stageFile(
       await db.run(`INSERT INTO stage (line, raw, structural_error, structural_class) SELECT line, raw, reason, reason_class FROM text_rejects;
         DROP TABLE text_rejects`);
     }
-    return { ...staged, rowsRead: staged.rowsRead + rejects.length };
+    const rowsRead = staged.rowsRead + rejects.length;
+    const extra = spans.reduce((n, s) => n + s.lines - 1, 0);
+    return { ...staged, rowsRead, ...(extra ? { physicalLines: rowsRead + extra } : {}) };
   } finally {
     cleanup();
   }
 }
 
-/** The file's physical lines into temp table stage_lines (line, raw; raw NULL for a blank line). */
-async function readStageLines(db: Database, readable: string): Promise<void> {
+/**
+ * The file's records into temp table stage_lines (line, raw; raw NULL for a
+ * blank line): one per physical line, but a record spanning lines (`spans`)
+ * is one row, named by its first line, its lines joined. With spans, temp
+ * table stage_spans keeps them with the line number DuckDB's CSV reader
+ * gives the record (it counts records and blank lines, not the line breaks
+ * inside quotes), for the reader's rejects (stageCsv).
+ */
+async function readStageLines(db: Database, readable: string, spans: RecordSpan[] = []): Promise<void> {
   // A table keeps the reader's (file) order, so rowid numbers the physical lines.
   await db.run(`CREATE TEMP TABLE stage_lines_read AS
     SELECT raw FROM read_csv(${literal(readable)}, header = false, columns = {'raw': 'VARCHAR'},
       delim = ${literal(UNIT_SEPARATOR)}, quote = '', escape = '', auto_detect = false,
       max_line_size = ${2 * MAX_ROW_BYTES}, buffer_size = ${4 * MAX_ROW_BYTES})`);
-  await db.run(`CREATE OR REPLACE TEMP TABLE stage_lines AS SELECT rowid + 1 AS line, raw FROM stage_lines_read;
-    DROP TABLE stage_lines_read`);
+  await db.run('DROP TABLE IF EXISTS stage_spans');
+  if (spans.length === 0) {
+    await db.run(`CREATE OR REPLACE TEMP TABLE stage_lines AS SELECT rowid + 1 AS line, raw FROM stage_lines_read;
+      DROP TABLE stage_lines_read`);
+    return;
+  }
+  await db.run('CREATE TEMP TABLE stage_spans (line BIGINT, lines BIGINT)');
+  await db.appendColumns('stage_spans', [Float64Array.from(spans, (s) => s.line), Float64Array.from(spans, (s) => s.lines)]);
+  await db.run(`CREATE OR REPLACE TEMP TABLE stage_spans AS
+    SELECT line, lines, line - coalesce(sum(lines - 1) OVER (ORDER BY line ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS reader_line
+    FROM stage_spans`);
+  // Each line a record spans, with the record's first line: equality joins (a range join grouping every line is ten times slower).
+  const covered = spans.reduce((n, s) => n + s.lines, 0);
+  const line = new Float64Array(covered);
+  const first = new Float64Array(covered);
+  let k = 0;
+  for (const s of spans) for (let i = 0; i < s.lines; i++, k++) [line[k], first[k]] = [s.line + i, s.line];
+  await db.run('CREATE OR REPLACE TEMP TABLE stage_span_lines (line BIGINT, first_line BIGINT)');
+  await db.appendColumns('stage_span_lines', [line, first]);
+  await db.run(`CREATE OR REPLACE TEMP TABLE stage_lines AS
+    SELECT l.line, l.raw FROM (SELECT rowid + 1 AS line, raw FROM stage_lines_read) l ANTI JOIN stage_span_lines c USING (line)
+    UNION ALL
+    SELECT c.first_line AS line, string_agg(coalesce(l.raw, ''), chr(10) ORDER BY l.line) AS raw
+    FROM (SELECT rowid + 1 AS line, raw FROM stage_lines_read) l JOIN stage_span_lines c USING (line) GROUP BY c.first_line;
+    DROP TABLE stage_lines_read; DROP TABLE stage_span_lines`);
 }
 
 /**
@@ -167,6 +203,8 @@ async function stageCsv(
   allLinesRead: boolean,
   /** The file's physical lines when counted instead of read into stage_lines (none of them blank). */
   countedLines?: number,
+  /** Some records span lines (temp table stage_spans). */
+  spanning = false,
 ): Promise<StagedFile> {
   const columns = `{${header.map((h) => `${literal(h)}: 'VARCHAR'`).join(', ')}}`;
   await db.run('DROP TABLE IF EXISTS stage_records');
@@ -190,6 +228,10 @@ async function stageCsv(
         WHEN 'UNQUOTED VALUE' THEN 'malformed_quoting' WHEN 'LINE SIZE OVER MAXIMUM' THEN 'line_too_long'
         WHEN 'INVALID ENCODING' THEN 'invalid_utf8' ELSE replace(lower(error_type), ' ', '_') END ORDER BY column_idx) AS reason_class
     FROM stage_reject_errors GROUP BY line`);
+  // The reader numbers a record after others holding line breaks lower than its first physical line: numbered as the file's lines.
+  if (spanning) {
+    await db.run(`UPDATE stage_bad SET line = stage_bad.line + coalesce((SELECT sum(s.lines - 1) FROM stage_spans s WHERE s.reader_line < stage_bad.line), 0)`);
+  }
   const records = await db.value<number>('SELECT count(*) FROM stage_records');
   const canonical = canonicalSelect(columnMap, (c) => `r.${ident(c)}`);
   // The common case, a file without rejected or blank lines: record k is line k + 1, no matching needed.
@@ -200,7 +242,7 @@ async function stageCsv(
         count(*) FILTER (WHERE line > 1 AND raw IS NOT NULL) AS data_lines, max(line) FILTER (WHERE raw IS NOT NULL) AS last_line
       FROM stage_lines`))!;
   if (allLinesRead && bad === 0 && lines.data_lines === records && (lines.last_line ?? 1) === records + 1) {
-    await db.run('DROP TABLE stage_bad; DROP TABLE IF EXISTS stage_reject_errors; DROP TABLE IF EXISTS stage_reject_scans');
+    await db.run('DROP TABLE stage_bad; DROP TABLE IF EXISTS stage_reject_errors; DROP TABLE IF EXISTS stage_reject_scans; DROP TABLE IF EXISTS stage_spans');
     return {
       rowsRead: records,
       exactLines: true,
@@ -228,6 +270,6 @@ async function stageCsv(
     ${exactLines ? 'JOIN stage_data_lines d USING (k)' : ''}
     UNION ALL BY NAME
     SELECT line, csv_line AS raw, reason AS structural_error, reason_class AS structural_class FROM stage_bad`);
-  await db.run('DROP TABLE IF EXISTS stage_records; DROP TABLE IF EXISTS stage_bad; DROP TABLE IF EXISTS stage_data_lines; DROP TABLE IF EXISTS stage_reject_errors; DROP TABLE IF EXISTS stage_reject_scans');
+  await db.run('DROP TABLE IF EXISTS stage_records; DROP TABLE IF EXISTS stage_bad; DROP TABLE IF EXISTS stage_data_lines; DROP TABLE IF EXISTS stage_reject_errors; DROP TABLE IF EXISTS stage_reject_scans; DROP TABLE IF EXISTS stage_spans');
   return { rowsRead: records + (await db.value<number>('SELECT count(*) FROM stage WHERE structural_error IS NOT NULL')), exactLines, relation: 'stage' };
 }

@@ -16,9 +16,25 @@ export interface TextOptions {
   /** The input kind, for the messages' fixes (formats.<kind>.encoding). */
   kind: string;
   encoding: TextEncoding;
-  /** CSV: a line with an odd number of double quotes has a quoted field that runs past its end. */
+  /**
+   * CSV: records are read as RFC 4180 says, a quoted field may span lines;
+   * a quote left open that no later line closes into a record is a
+   * malformed line.
+   */
   checkQuotes: boolean;
+  /** CSV: the delimiter and the header's number of fields, which a record spanning lines must have. */
+  delimiter?: string;
+  fields?: number;
 }
+
+/** A CSV record holding line breaks inside quotes: its first physical line and how many lines it spans. */
+export interface RecordSpan {
+  line: number;
+  lines: number;
+}
+
+/** The most physical lines one record may span (a note or an address); an open quote beyond is a malformed line. */
+export const MAX_RECORD_LINES = 100;
 
 /** A line rejected before DuckDB reads the file, with its reason and class. */
 export interface LineReject {
@@ -43,15 +59,32 @@ function markedEncoding(path: string): 'utf-16le' | 'utf-16be' | undefined {
 }
 
 /** Why one line (no line end) cannot be read as a row, or undefined when it can. */
-function lineProblem(line: Buffer, o: TextOptions): { reason: string; reasonClass: string } | undefined {
+function lineProblem(line: Buffer, o: TextOptions, quotes = o.checkQuotes): { reason: string; reasonClass: string } | undefined {
   if (line.length > MAX_ROW_BYTES) return { reason: `line longer than ${MAX_ROW_BYTES} bytes (${line.length})`, reasonClass: 'line_too_long' };
   if (!isUtf8(line)) return { reason: `invalid UTF-8 bytes in the line (is the file Latin-1? set formats.${o.kind}.encoding: latin-1)`, reasonClass: 'invalid_utf8' };
   if (line.indexOf(0) !== -1) return { reason: `a NUL byte in the line (is the file UTF-16? set formats.${o.kind}.encoding: utf-16)`, reasonClass: 'nul_byte' };
   if (line.indexOf(0x0d) !== -1) return { reason: 'a carriage return inside the line', reasonClass: 'carriage_return' };
-  if (o.checkQuotes && countQuotes(line) % 2 === 1) {
-    return { reason: 'malformed quoting: a quoted field runs past the end of the line (fields holding line breaks are not read)', reasonClass: 'malformed_quoting' };
-  }
+  if (quotes && countQuotes(line) % 2 === 1) return OPEN_QUOTE;
   return undefined;
+}
+
+const OPEN_QUOTE = {
+  reason: 'malformed quoting: a quoted field opened on this line is not closed by a later line into one record of the header\'s fields',
+  reasonClass: 'malformed_quoting',
+};
+
+/** The fields of a CSV record (quotes respected), or undefined when the delimiter is not one byte. */
+function fieldCount(record: Buffer, delimiter: string): number | undefined {
+  const d = Buffer.from(delimiter);
+  if (d.length !== 1) return undefined;
+  let fields = 1;
+  let quoted = false;
+  for (let i = 0; i < record.length; i++) {
+    const b = record[i];
+    if (b === 0x22) quoted = !quoted;
+    else if (b === d[0] && !quoted) fields++;
+  }
+  return fields;
 }
 
 /** The kept text of a rejected line: valid UTF-8, carriage returns shown, long lines cut. */
@@ -142,21 +175,29 @@ function countQuotes(line: Buffer): number {
 }
 
 /**
- * The file as DuckDB's readers can take it, one row per physical line:
- * the file itself when it is clean UTF-8 (readableAsIs, with its lines
- * counted in `asIs`), otherwise a
- * temporary UTF-8 copy (decoded from Latin-1 or UTF-16, Windows line ends
- * made plain) in which every line that cannot be a row is blanked, so line
- * numbers keep, and returned as a reject with its reason. A quoting error
- * costs its own line only, never the lines after it.
+ * The file as DuckDB's readers can take it: the file itself when it is
+ * clean UTF-8 with no line break inside quotes (readableAsIs, with its
+ * lines counted in `asIs`), otherwise a temporary UTF-8 copy (decoded from
+ * Latin-1 or UTF-16, Windows line ends made plain) in which every record
+ * that cannot be a row is blanked, so line numbers keep, and returned as a
+ * reject with its reason. A CSV record may span lines inside quotes
+ * (RFC 4180): it is kept whole, listed in `spans`, and rejected (if it is)
+ * once, by its first line. A quote that no later line closes into a record
+ * of the header's fields (within MAX_RECORD_LINES lines and MAX_ROW_BYTES)
+ * costs its own line only, never the lines after it: they are read again
+ * as lines of their own.
  */
-export async function readableText(path: string, o: TextOptions): Promise<{ path: string; rejects: LineReject[]; cleanup: () => void; asIs?: LineCount }> {
+export async function readableText(
+  path: string,
+  o: TextOptions,
+): Promise<{ path: string; rejects: LineReject[]; spans: RecordSpan[]; cleanup: () => void; asIs?: LineCount }> {
   const marked = markedEncoding(path);
   const decoding = marked ?? (o.encoding === 'latin-1' ? 'latin1' : o.encoding === 'utf-16' ? 'utf-16le' : undefined);
   const asIs = decoding ? undefined : await readableAsIs(path, o);
-  if (asIs) return { path, rejects: [], cleanup: () => undefined, asIs };
+  if (asIs) return { path, rejects: [], spans: [], cleanup: () => undefined, asIs };
 
   const rejects: LineReject[] = [];
+  const spans: RecordSpan[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'fidelio-text-'));
   const copy = join(dir, 'text' + path.slice(path.lastIndexOf('.')));
   const out = createWriteStream(copy);
@@ -165,13 +206,55 @@ export async function readableText(path: string, o: TextOptions): Promise<{ path
   let skipping = false;
   let rest: Buffer = Buffer.alloc(0);
   const newline = Buffer.from('\n');
+  interface Held { no: number; bytes: Buffer; last: boolean }
+  /** The lines of a record whose quoted field is still open. */
+  let open: { lines: Held[]; parity: number; size: number } | undefined;
+  const emit = (l: Held, keep: boolean) => {
+    if (keep) out.write(l.bytes);
+    if (!l.last) out.write(newline);
+  };
+  const fail = () => {
+    const [first, ...later] = open!.lines;
+    open = undefined;
+    rejects.push({ line: first!.no, raw: keptText(first!.bytes), ...OPEN_QUOTE });
+    emit(first!, false);
+    for (const l of later) take1(l);
+  };
+  const close = () => {
+    const lines = open!.lines;
+    const record = Buffer.concat(lines.flatMap((l, i) => (i ? [newline, l.bytes] : [l.bytes])));
+    const fields = o.fields !== undefined && o.delimiter !== undefined ? fieldCount(record, o.delimiter) : undefined;
+    if (fields !== undefined && fields !== o.fields) return fail();
+    open = undefined;
+    const problem = lines.map((l) => lineProblem(l.bytes, o, false)).find((p) => p !== undefined);
+    if (problem) rejects.push({ line: lines[0]!.no, raw: keptText(record), ...problem });
+    else spans.push({ line: lines[0]!.no, lines: lines.length });
+    for (const l of lines) emit(l, !problem);
+  };
+  // One physical line, alone or as the next line of an open record.
+  const take1 = (l: Held) => {
+    if (open) {
+      open.lines.push(l);
+      open.parity ^= countQuotes(l.bytes) % 2;
+      open.size += l.bytes.length + 1;
+      if (open.parity === 0) return close();
+      if (l.last || open.size > MAX_ROW_BYTES || open.lines.length >= MAX_RECORD_LINES) fail();
+      return;
+    }
+    const problem = lineProblem(l.bytes, o, false);
+    if (!problem && o.checkQuotes && countQuotes(l.bytes) % 2 === 1 && !l.last) {
+      open = { lines: [l], parity: 1, size: l.bytes.length };
+      return;
+    }
+    const found = problem ?? lineProblem(l.bytes, o);
+    if (found) rejects.push({ line: l.no, raw: keptText(l.bytes), ...found });
+    emit(l, !found);
+  };
   const writeLine = (raw: Buffer, last: boolean) => {
     lineNo++;
     const line = raw.length && raw[raw.length - 1] === 0x0d ? raw.subarray(0, raw.length - 1) : raw;
-    const problem = lineProblem(line, o);
-    if (problem) rejects.push({ line: lineNo, raw: keptText(line), ...problem });
-    if (!problem) out.write(line);
-    if (!last) out.write(newline);
+    // A held line must not share its memory with a chunk that is reused.
+    take1({ no: lineNo, bytes: open || countQuotes(line) % 2 === 1 ? Buffer.from(line) : line, last });
   };
   const take = (bytes: Buffer) => {
     const buf: Buffer = rest.length ? Buffer.concat([rest, bytes]) : bytes;
@@ -183,6 +266,7 @@ export async function readableText(path: string, o: TextOptions): Promise<{ path
     rest = buf.subarray(start);
     // A line without end beyond the limit: rejected now, its remainder skipped as it streams.
     if (rest.length > 4 * MAX_ROW_BYTES) {
+      while (open) fail();
       rejects.push({ line: lineNo + 1, raw: keptText(rest), reason: `line longer than ${MAX_ROW_BYTES} bytes (${rest.length} or more)`, reasonClass: 'line_too_long' });
       skipping = true;
       rest = Buffer.alloc(0);
@@ -203,7 +287,10 @@ export async function readableText(path: string, o: TextOptions): Promise<{ path
   }
   if (decoder) take(Buffer.from(decoder.decode(), 'utf8'));
   if (rest.length && !skipping) writeLine(rest, true);
+  // A quote still open at the end of the file: its first line is malformed, the lines after it are read again.
+  while (open) fail();
+  rejects.sort((a, b) => a.line - b.line);
   out.end();
   await finished(out);
-  return { path: copy, rejects, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return { path: copy, rejects, spans, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -24,6 +24,14 @@ export const COLUMN_NAMES: Record<InputKind, Record<string, string[]>> = {
     discount_used: ['discountused', 'discounted', 'usedcoupon'],
     product_id: ['productid', 'stockcode', 'sku', 'lineitemsku', 'itemid', 'articleid', 'article', 'artikelnummer'],
     product_name: ['productname', 'description', 'lineitemname', 'itemname', 'title', 'product', 'bezeichnung', 'produit'],
+    // order_total is proposed by orderShape.ts (the subtotal, else the total), for an export whose orders' fields are on their first line only.
+    order_total: ['subtotal', 'subtotalprice', 'ordersubtotal', 'ordertotal', 'grandtotal'],
+    refunded_amount: ['refundedamount', 'refunded', 'refundamount', 'totalrefunded', 'amountrefunded', 'erstattet', 'rembourse'],
+    order_status: ['financialstatus', 'paymentstatus', 'orderstatus', 'status', 'zahlungsstatus', 'bestellstatus', 'statut', 'estado'],
+    discount_code: ['discountcode', 'discountcodes', 'couponcode', 'coupon', 'promocode', 'vouchercode', 'gutscheincode'],
+    customer_name: ['billingname', 'customername', 'shippingname', 'fullname'],
+    customer_country: ['billingcountry', 'customercountry', 'shippingcountry', 'country', 'countrycode', 'land', 'pays', 'pais'],
+    accepts_marketing: ['acceptsmarketing', 'acceptsemailmarketing', 'emailmarketingconsent', 'marketingoptin', 'emailoptin', 'newsletter', 'optin'],
   },
   customers: {
     customer_id: ['customerid', 'customerno', 'customer', 'clientid', 'client', 'householdid', 'userid', 'id', 'email'],
@@ -32,6 +40,8 @@ export const COLUMN_NAMES: Record<InputKind, Record<string, string[]>> = {
     country: ['country', 'countrycode', 'land', 'pays', 'pais'],
     acquisition_channel: ['acquisitionchannel', 'channel', 'source', 'utmsource'],
     opted_out: ['optedout', 'unsubscribed', 'donotcontact'],
+    name: ['name', 'fullname', 'customername', 'contactname', 'nom', 'nombre'],
+    email: ['email', 'emailaddress', 'mail', 'courriel'],
   },
   tickets: {
     ticket_id: ['ticketid', 'ticket', 'id', 'caseid', 'case'],

@@ -7,6 +7,7 @@ import { formatOf, readHeader, readablePath, splitCsvHeader, type InputFormat } 
 import { readableText, type TextEncoding } from '../ingest/textCopy.js';
 import { specs, type InputKind } from '../shared/inputSpecs.js';
 import { candidatesFor } from './columnNames.js';
+import { detectOrderFields, inspectStatuses, proposeOrderTotal, REFUND_EVIDENCE, type StatusFinding } from './orderShape.js';
 
 /** A setting inspect decided, with the evidence said beside it in the configuration. */
 export interface Finding<T> {
@@ -26,6 +27,10 @@ export interface FileInspection {
   thousands?: Finding<string>;
   dateFormat?: Finding<string>;
   grain?: Finding<'order' | 'line'>;
+  /** Line items whose orders' own fields are on each order's first line only (a hosted shop's export). */
+  orderFields?: Finding<'first_row'>;
+  /** The values of the order status column and what each is taken to mean. */
+  statuses?: StatusFinding[];
   currency?: Finding<string>;
   /** Canonical column -> the file's column. */
   columns: Record<string, Finding<string>>;
@@ -87,7 +92,7 @@ async function loadRows(db: Database, path: string, format: InputFormat, header:
     } else if (format === 'jsonl') {
       await db.run(`CREATE TEMP TABLE inspect_rows AS SELECT COLUMNS(*)::VARCHAR FROM read_json(${literal(readable.path)}, format = 'newline_delimited', ignore_errors = true)`);
     } else {
-      const text = await readableText(readable.path, { kind: 'orders', encoding, checkQuotes: true });
+      const text = await readableText(readable.path, { kind: 'orders', encoding, checkQuotes: true, delimiter, fields: header.length });
       try {
         const columns = `{${header.map((h) => `${literal(h)}: 'VARCHAR'`).join(', ')}}`;
         await db.run(`CREATE TEMP TABLE inspect_rows AS SELECT * FROM read_csv(${literal(text.path)}, header = true, delim = ${literal(delimiter)},
@@ -351,9 +356,38 @@ export async function inspectFile(db: Database, kind: InputKind, path: string): 
       out.undecided.push(`no amount column: an order's amount is ${out.columns.quantity.value} x ${out.columns.unit_price.value}`);
     }
   }
+  if (kind === 'orders' && out.columns.order_id) await inspectOrderShape(db, out, header);
   if (kind === 'orders') await inspectCurrency(db, out, header);
   await db.run('DROP TABLE IF EXISTS inspect_rows; DROP TABLE IF EXISTS inspect_sample');
   return out;
+}
+
+/**
+ * A hosted shop's export: the order's own fields on its first line, the
+ * revenue definition (the order's subtotal or total, less its refunds), and
+ * what each order status means.
+ */
+async function inspectOrderShape(db: Database, out: FileInspection, header: string[]): Promise<void> {
+  // The order's own amount is proposed for the first-row shape only (orderShape.ts), never taken by its name alone.
+  const named = out.columns.order_total?.value;
+  delete out.columns.order_total;
+  if (out.grain?.value === 'line') {
+    const shape = await detectOrderFields(db, out.columns);
+    if (shape) {
+      out.orderFields = shape;
+      const total = proposeOrderTotal(header.filter((h) => !Object.values(out.columns).some((c) => c.value === h)), out.columns.refunded_amount?.value);
+      if (total) out.columns.order_total = total;
+    }
+  }
+  if (named && !out.columns.order_total) {
+    out.undecided.push(`"${named}" is left out: an order's own amount is read from a line-items export that writes its orders' fields on their first line`);
+  }
+  if (out.grain?.value !== 'line' && out.columns.refunded_amount) {
+    out.undecided.push(`"${out.columns.refunded_amount.value}" is left out: refunds are read from a column for line items only; a refund is an order with a negative amount`);
+    delete out.columns.refunded_amount;
+  }
+  if (out.columns.refunded_amount) out.columns.refunded_amount.evidence = REFUND_EVIDENCE(out.columns.refunded_amount.value);
+  if (out.columns.order_status) out.statuses = await inspectStatuses(db, out.columns.order_status.value, out.columns.order_id!.value);
 }
 
 /** The orders' amount (or quantity and unit price) and customer must be found, or said not to be. */

@@ -9,13 +9,33 @@ const comment = (text: string) => `  # ${text.replaceAll('\n', ' ')}`;
 function sharedFindings(files: FileInspection[]): { first: FileInspection; refusal?: string } {
   const first = files[0]!;
   for (const f of files.slice(1)) {
-    for (const key of ['encoding', 'delimiter', 'decimal', 'thousands', 'dateFormat', 'grain'] as const) {
+    for (const key of ['encoding', 'delimiter', 'decimal', 'thousands', 'dateFormat', 'grain', 'orderFields'] as const) {
       if ((f[key] as Finding<string> | undefined)?.value !== (first[key] as Finding<string> | undefined)?.value) {
         return { first, refusal: `${first.path} and ${f.path} are written differently (${key}): the files of one kind share one format; inspect and load them apart` };
       }
     }
   }
   return { first };
+}
+
+/** What each order status means, one line per value with its orders: a sale (revenue) or not_sale (left out of every figure, counted). */
+function statusLines(files: FileInspection[]): string[] {
+  const f = files[0]!;
+  const column = f.columns.order_status?.value ?? 'order_status';
+  const orders = (n: number) => `${n.toLocaleString('en-US')} order${n === 1 ? '' : 's'}`;
+  // Every file's values, their orders summed: a value one file holds and another not is still said.
+  const merged = new Map<string, NonNullable<FileInspection['statuses']>[number]>();
+  for (const s of files.flatMap((x) => x.statuses ?? [])) {
+    const had = merged.get(s.value);
+    merged.set(s.value, had ? { ...had, orders: had.orders + s.orders } : { ...s });
+  }
+  const statuses = [...merged.values()].sort((a, b) => b.orders - a.orders || a.value.localeCompare(b.value));
+  return [
+    `    statuses:${comment(`what each "${column}" means: sale (revenue) or not_sale (an order that never became a sale: left out of every figure, counted in the manifest); change any`)}`,
+    ...statuses.map((s) => `      ${quoted(s.value)}: ${quoted(s.meaning)}${comment(s.known
+      ? `${orders(s.orders)}${s.meaning === 'not_sale' ? ': never paid, or voided or cancelled' : ''}`
+      : `${orders(s.orders)}: not a word inspect knows, taken as a sale; say not_sale if these orders never became sales`)}`),
+  ];
 }
 
 /**
@@ -53,9 +73,11 @@ export function inspectionConfig(inspections: Partial<Record<InputKind, FileInsp
       ['encoding', first.encoding], ['delimiter', first.delimiter], ['decimal', first.decimal], ['thousands', first.thousands],
       ['dateFormat', first.dateFormat], ...(kind === 'orders' ? [['grain', first.grain] as [string, Finding<string> | undefined]] : []),
     ];
+    if (kind === 'orders' && first.orderFields) format.push(['orderFields', first.orderFields]);
     const written = format.filter(([, f]) => f !== undefined);
-    if (!written.length) lines[lines.length - 1] += ' {}';
+    if (!written.length && !(kind === 'orders' && first.statuses?.length)) lines[lines.length - 1] += ' {}';
     for (const [key, f] of written) lines.push(`    ${key}: ${quoted(f!.value)}${comment(f!.evidence)}`);
+    if (kind === 'orders' && first.statuses?.length) lines.push(...statusLines(inspections[kind]!));
     const mapped = Object.entries(first.columns);
     columnLines.push(`  ${kind}:${mapped.length ? '' : ' {}'}`);
     for (const [canonical, f] of mapped) columnLines.push(`    ${canonical}: ${quoted(f.value)}${comment(f.evidence)}`);

@@ -44,7 +44,7 @@ export interface PublishOutput {
  */
 export const publishStage: Stage<PublishParams, Pick<FeaturesOutput, 'asOf'> & Pick<TrainOutput, 'models'> & { actionRates?: ActionRate[] }, PublishOutput> = {
   name: 'publish',
-  reads: ['customer_scores', 'orders', 'rejected_rows', 'customer_scores_history', 'customers', 'personas', 'segment_personas', 'persona_choice'],
+  reads: ['customer_scores', 'orders', 'orders_left_out', 'rejected_rows', 'customer_scores_history', 'customers', 'personas', 'segment_personas', 'persona_choice'],
   writes: ['kpis_monthly', 'kpis_by_group', 'action_effects', 'customer_scores_history', 'published_scores'],
   outside: 'writes the release folder and switches --out to it; publishes into PostgreSQL (publish.postgres)',
   params: (c: Config) => ({
@@ -62,15 +62,17 @@ export const publishStage: Stage<PublishParams, Pick<FeaturesOutput, 'asOf'> & P
       const cmgr = await step('KPIs', () => buildKpis(db, asOf, p));
       await step('action effects', () => buildActionEffects(db, runId, asOf, { ...p.effects, horizonDays: p.horizonDays }));
       const rejectedByReason = await db.all<NonNullable<RunManifest['rejected_by_reason']>[number]>(readSql('publish/rejected_by_reason.sql'), { run_id: runId });
+      const leftOut = await db.all<{ order_status: string; orders: number; amount: number }>(readSql('publish/report_left_out.sql'));
       const dir = publication.staging(runId);
       const report = async () => renderReport(await loadReportData(db, runId), {
         runId, asOf, horizonDays: p.horizonDays, currency: p.currency, modelVersion: models.version, metrics: models.metrics, cmgr: cmgr?.value ?? null, minGroup: p.effects.minGroup, actionRates,
       });
-      await writeRelease(db, dir, runId, p.horizonDays, models.metrics, report, step);
+      await writeRelease(db, dir, runId, p.horizonDays, models.metrics, report, step,
+        { runId, asOf, horizonDays: p.horizonDays, currency: p.currency, modelVersion: models.version });
       // The published manifest times publication up to its own writing; the database's copy has the full figure.
       const manifest = ctx.manifest();
       const published = {
-        ...manifest, cmgr, rejected_by_reason: rejectedByReason, outcome: 'succeeded', finished_at: new Date().toISOString(),
+        ...manifest, cmgr, rejected_by_reason: rejectedByReason, ...(leftOut.length ? { orders_left_out: leftOut.map((r) => ({ order_status: r.order_status, orders: Number(r.orders), amount: Number(r.amount) })) } : {}), outcome: 'succeeded', finished_at: new Date().toISOString(),
         stages: [...manifest.stages, { name: 'publish', seconds: secondsSince(started) }],
         ...(target ? { postgres: target } : {}),
       };

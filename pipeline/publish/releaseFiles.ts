@@ -5,22 +5,32 @@ import { copyCsv } from '../db/csvCopy.js';
 import { readSql } from '../db/sqlFile.js';
 import type { Step } from '../measure.js';
 import { ACTION_EFFECTS_ORDER } from './buildActionEffects.js';
+import { DATA_DICTIONARY } from '../shared/dataDictionary.js';
+import { releaseReadme, type ReleaseFacts } from './releaseReadme.js';
 
 /** The tables BI tools read, copied whole into the published database. */
 const PUBLISHED_TABLES = ['customer_scores', 'kpis_monthly', 'kpis_by_group', 'action_effects', 'personas', 'segment_personas', 'persona_choice'] as const;
 
-/** customer_scores, action_effects and personas as Parquet and CSV, the KPI tables and the segments' persona mix as CSV, in a stable order. */
+/** The order each published file's rows are written in (a stable order: the same bytes on every run). */
+const FILE_ORDER: Record<string, string> = {
+  customer_scores: 'customer_id', kpis_monthly: 'month', kpis_by_group: 'dimension, grp', action_effects: ACTION_EFFECTS_ORDER,
+  personas: 'persona_id', segment_personas: 'segment, persona_id', persona_choice: 'k',
+};
+
+/**
+ * Every table the data dictionary publishes as files, as Parquet and CSV
+ * (its sinks say which), in a stable order. CSV text is made
+ * spreadsheet-safe (a customer id "=HYPERLINK(...)" is written
+ * '=HYPERLINK(...)); Parquet keeps it.
+ */
 export async function writeTableFiles(db: Database, dir: string): Promise<void> {
-  await db.run(`COPY (SELECT * FROM customer_scores ORDER BY customer_id) TO ${literal(join(dir, 'customer_scores.parquet'))} (FORMAT parquet)`);
-  // CSV text is made spreadsheet-safe (a customer id "=HYPERLINK(...)" is written '=HYPERLINK(...)); Parquet keeps it.
-  await copyCsv(db, 'SELECT * FROM customer_scores ORDER BY customer_id', join(dir, 'customer_scores.csv'));
-  await copyCsv(db, 'SELECT * FROM kpis_monthly ORDER BY month', join(dir, 'kpis_monthly.csv'));
-  await copyCsv(db, 'SELECT * FROM kpis_by_group ORDER BY dimension, grp', join(dir, 'kpis_by_group.csv'));
-  await db.run(`COPY (SELECT * FROM action_effects ORDER BY ${ACTION_EFFECTS_ORDER}) TO ${literal(join(dir, 'action_effects.parquet'))} (FORMAT parquet)`);
-  await copyCsv(db, `SELECT * FROM action_effects ORDER BY ${ACTION_EFFECTS_ORDER}`, join(dir, 'action_effects.csv'));
-  await db.run(`COPY (SELECT * FROM personas ORDER BY persona_id) TO ${literal(join(dir, 'personas.parquet'))} (FORMAT parquet)`);
-  await copyCsv(db, 'SELECT * FROM personas ORDER BY persona_id', join(dir, 'personas.csv'));
-  await copyCsv(db, 'SELECT * FROM segment_personas ORDER BY segment, persona_id', join(dir, 'segment_personas.csv'));
+  for (const entry of DATA_DICTIONARY) {
+    const order = FILE_ORDER[entry.name];
+    if (!order || !(entry.sinks.includes('parquet') || entry.sinks.includes('csv'))) continue;
+    const select = `SELECT * FROM ${entry.name} ORDER BY ${order}`;
+    if (entry.sinks.includes('parquet')) await db.run(`COPY (${select}) TO ${literal(join(dir, `${entry.name}.parquet`))} (FORMAT parquet)`);
+    if (entry.sinks.includes('csv')) await copyCsv(db, select, join(dir, `${entry.name}.csv`));
+  }
 }
 
 /**
@@ -34,8 +44,8 @@ export async function writeDatabaseCopy(db: Database, path: string, runId: strin
   try {
     for (const table of PUBLISHED_TABLES) await db.run(`CREATE TABLE publication.${table} AS SELECT * FROM ${table}`);
     await db.run('CREATE TABLE publication.rejected_rows AS SELECT * FROM rejected_rows WHERE run_id = $run_id', { run_id: runId });
-    // Countries, for `fidelio list --country` on the copy.
-    await db.run('CREATE TABLE publication.customers AS SELECT customer_id, country FROM customers ORDER BY customer_id');
+    // Countries, for `fidelio list --country` on the copy; names and emails, for its lists.
+    await db.run('CREATE TABLE publication.customers AS SELECT customer_id, country, name, email FROM customers ORDER BY customer_id');
     await db.run(`CREATE TABLE publication.customer_scores_history AS SELECT * FROM customer_scores_history
       UNION ALL ${readSql('publish/customer_scores_history.sql')}`, { run_id: runId, horizon: horizonDays });
   } finally {
@@ -49,8 +59,10 @@ export function writeJson(path: string, value: unknown): void {
 }
 
 /** The whole release folder's content but the manifest, each part timed. */
-export async function writeRelease(db: Database, dir: string, runId: string, horizonDays: number, metrics: unknown, report: () => Promise<string>, step: Step): Promise<void> {
+export async function writeRelease(db: Database, dir: string, runId: string, horizonDays: number, metrics: unknown, report: () => Promise<string>, step: Step, facts?: ReleaseFacts): Promise<void> {
   await step('Parquet and CSV files', () => writeTableFiles(db, dir));
+  // What the folder's files are, generated from the data dictionary.
+  if (facts) writeFileSync(join(dir, 'README.md'), releaseReadme(facts));
   writeJson(join(dir, 'model_metrics.json'), metrics);
   const html = await step('report', report);
   writeFileSync(join(dir, 'report.html'), html);

@@ -2,6 +2,7 @@ import { effectSentence, verdict, whoItWorksOn } from './actionEffectWords.js';
 import { ACTIONS, type ActionRate } from '../shared/actionRate.js';
 import type { ActionEffect } from './buildActionEffects.js';
 import type { ReportData, Transition } from './reportData.js';
+import { glossarySection } from './glossary.js';
 import { barChart, lineChart } from './svgCharts.js';
 
 const esc = (v: unknown) =>
@@ -10,10 +11,11 @@ const money = (v: unknown) => (typeof v === 'number' ? v.toLocaleString('en-US',
 const pct = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : '–');
 const num = (v: unknown, d = 3) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(d) : '–');
 
-function table(headers: string[], rows: unknown[][], align: ('l' | 'r')[] = []): string {
+/** A table; `wrap` lets its headers and text cells wrap (a wide table of long names fits the page instead of being cut). */
+function table(headers: string[], rows: unknown[][], align: ('l' | 'r')[] = [], wrap = false): string {
   const th = headers.map((h, i) => `<th class="${align[i] ?? 'l'}">${esc(h)}</th>`).join('');
   const tr = rows.map((r) => `<tr>${r.map((c, i) => `<td class="${align[i] ?? 'l'}">${esc(c)}</td>`).join('')}</tr>`).join('\n');
-  return `<table><thead><tr>${th}</tr></thead><tbody>${tr}</tbody></table>`;
+  return `<table${wrap ? ' class="wrap"' : ''}><thead><tr>${th}</tr></thead><tbody>${tr}</tbody></table>`;
 }
 
 export interface ReportContext {
@@ -42,10 +44,19 @@ interface Metrics {
   value?: Record<string, number>;
   candidates?: { churn?: Record<string, Record<string, number>>; value?: Record<string, Record<string, number>> };
   btyd_model?: { model: string; reason: string; candidates: Record<string, { holdout_log_likelihood: number | null; sound: boolean; degenerate: string[] }> };
-  btyd?: { season?: { months: number[]; years: number; weight: number } | null };
+  btyd?: { season?: { months: number[]; years: number; weight: number; from?: string; to?: string; short?: { seen: number[]; level: number } } | null };
+  aggregate?: {
+    customers: number; actual_spend: number; observed_churn: number;
+    baselines: Record<string, { spend: number; spend_ratio: number | null; churn: number } | null | string>;
+    value: Record<string, { spend: number; spend_ratio: number | null }>;
+    churn: Record<string, { mean: number; error: number }>;
+    worse_than_baselines: string[];
+  };
+  season_ahead?: { words: string } | null;
   baselines?: { historic_value?: { normalized_gini: number; spearman: number; decile_mape: number; beaten_by: string[] } };
   flagged?: { model: string; why: string }[];
   notes?: string[];
+  choice?: { churn: { text: string }; value: { text: string }; purchase: string };
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -56,6 +67,11 @@ function purchaseModelPart(m: Metrics): string {
   if (!b) return '';
   const chosen = b.candidates[b.model];
   const season = m.btyd?.season;
+  const seasonWords = season?.short
+    ? `Seasonal profile, learnt from ${season.short.seen.length} whole months (${esc(season.from?.slice(0, 7))} to ${esc(season.to?.slice(0, 7))}: under a year, each quarter's lift from the months of it seen, shrunk toward none): ${season.months.map((v, i) => `${MONTHS[i]} ${num(v, 2)}`).join(' · ')}; the base's recent level ${num(season.short.level, 3)}. The projections count a day of each month as that many days, at that level.`
+    : season
+      ? `Seasonal profile, learnt from ${num(season.years, 1)} years of history (kept at ${pct(season.weight)} of its strength, the rest flat): ${season.months.map((v, i) => `${MONTHS[i]} ${num(v, 2)}`).join(' · ')}. The projections count a day of each month as that many days.`
+      : 'No seasonal profile: too short a history (under three whole months) or turned off, so the projections assume a steady year.';
   return `<h3>Purchase model (P(alive), expected purchases, the CLV's time profile)</h3>
 <p class="muted">Chosen on the holdout likelihood: how probable each candidate, fitted before the holdout, made what customers then did (higher is better). A fit that the data push to a boundary is not sound: its P(alive) says nothing.</p>
 ${table(['candidate', 'holdout log-likelihood per customer', 'sound', 'what the data leave undetermined'],
@@ -63,9 +79,31 @@ ${table(['candidate', 'holdout log-likelihood per customer', 'sound', 'what the 
   ['l', 'r', 'l', 'l'])}
 <p>${esc(b.reason)}.</p>
 ${chosen && !chosen.sound ? `<p class="warn">Warning: ${esc(chosen.degenerate[0] ?? 'the purchase model is not sound')}. Read p_alive as uninformative; churn_probability comes from the churn model.</p>` : ''}
-<p class="muted">${season
-    ? `Seasonal profile, learnt from ${num(season.years, 1)} years of history (kept at ${pct(season.weight)} of its strength, the rest flat): ${season.months.map((v, i) => `${MONTHS[i]} ${num(v, 2)}`).join(' · ')}. The projections count a day of each month as that many days.`
-    : 'No seasonal profile: under a year of whole months of history, so the projections assume a steady year.'}</p>`;
+<p class="muted">${seasonWords}</p>
+${m.season_ahead ? `<p class="warn">${esc(m.season_ahead.words)}.</p>` : ''}`;
+}
+
+/** The aggregate level on the holdout: the champions' total spend and mean churn against the naive baselines. */
+function aggregatePart(m: Metrics): string {
+  const a = m.aggregate;
+  if (!a) return '';
+  const valueModel = (m.value as { model?: string } | undefined)?.model;
+  const churnModel = m.churn?.model;
+  const v = valueModel ? a.value[valueModel] : undefined;
+  const c = churnModel ? a.churn[churnModel] : undefined;
+  const base = (k: string) => (typeof a.baselines[k] === 'object' ? (a.baselines[k] as { spend: number; spend_ratio: number | null; churn: number } | null) : null);
+  const rows: unknown[][] = [
+    ['what the holdout\'s customers did', money(a.actual_spend), '1.00', pct(a.observed_churn)],
+    ...(v || c ? [[`the champions (${valueModel ?? '–'}, ${churnModel ?? '–'})`, v ? money(v.spend) : '–', v ? num(v.spend_ratio, 2) : '–', c ? pct(c.mean) : '–']] : []),
+    ...(base('repeats') ? [['the last horizon repeating (baseline)', money(base('repeats')!.spend), num(base('repeats')!.spend_ratio, 2), pct(base('repeats')!.churn)]] : []),
+    ...(base('last_year_trend') ? [['the same period last year x the trend (baseline)', money(base('last_year_trend')!.spend), num(base('last_year_trend')!.spend_ratio, 2), pct(base('last_year_trend')!.churn)]] : []),
+  ];
+  const missing = typeof a.baselines.last_year_trend_missing === 'string' ? a.baselines.last_year_trend_missing : null;
+  return `<h3>The aggregate level: the holdout's total spend and churn</h3>
+<p class="muted">What the ${a.customers.toLocaleString('en-US')} customers of the holdout spent in it and the share who did not buy, against the champions' forecasts and the forecasts that need no model.</p>
+${table(['forecast', 'spend', 'of the actual', 'churn'], rows, ['l', 'r', 'r', 'r'])}
+${missing ? `<p class="muted">No same-period-last-year baseline: ${esc(missing)}.</p>` : ''}
+${a.worse_than_baselines.map((w) => `<p class="warn">Warning: ${esc(w)}.</p>`).join('\n')}`;
 }
 
 const PALETTE = ['#3b6fd6', '#d6863b', '#4c9a5a', '#8a5ad6'];
@@ -110,12 +148,16 @@ function modelCharts(m: Metrics): { gain: string; calibration: string } {
 }
 
 const STYLE = `<style>
-body{font:15px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1100px;padding:16px;color:#1d2433}
+body{font:15px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1240px;padding:16px;color:#1d2433}
 h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.15em;margin-top:1.8em;border-bottom:1px solid #dde;padding-bottom:4px}
 .cards{display:flex;flex-wrap:wrap;gap:10px}.card{flex:1 1 150px;background:#f3f5fa;border-radius:8px;padding:10px}
 .card b{display:block;font-size:1.4em}.chart{width:100%;max-width:720px;height:auto;display:block;margin:8px 0}table{border-collapse:collapse;width:100%;font-size:.9em;display:block;overflow-x:auto}
 th,td{padding:4px 8px;border-bottom:1px solid #eee;white-space:nowrap}td.l,th.l{text-align:left}td.r,th.r{text-align:right}
 td:last-child{white-space:normal;min-width:260px}.muted{color:#667}.warn{color:#a33;font-weight:600}
+table.wrap th,table.wrap td.l{white-space:normal;min-width:0}table.wrap th{vertical-align:bottom}table.wrap td:last-child{min-width:0}
+dl.glossary{display:grid;grid-template-columns:max-content 1fr;gap:4px 14px;font-size:.92em}dl.glossary dt{font-weight:600}dl.glossary dd{margin:0}
+@media (max-width:640px){dl.glossary{grid-template-columns:1fr}dl.glossary dd{margin:0 0 6px 0}td:last-child{min-width:180px}
+table.wrap th,table.wrap td.l{white-space:nowrap}table.wrap td.l:last-child{white-space:normal;min-width:220px}}
 </style>`;
 
 function headline(d: ReportData, ctx: ReportContext): string {
@@ -148,26 +190,50 @@ const HELD_BACK: Record<string, string> = {
   budget: 'beyond the budget',
 };
 
-function actionsSection(d: ReportData): string {
-  const toContact = d.atRisk.filter((c) => c.contact === true).slice(0, 25);
-  const heldBack = d.atRisk.filter((c) => c.contact !== true).slice(0, 15);
-  const row = (c: (typeof d.atRisk)[number]) => [c.customer_id, pct(c.churn_probability), money(c.predicted_clv_12m), money(c.value_at_risk), c.days_since_last_order, c.segment, c.reasons];
-  const headers = ['customer', 'churn probability', '12-month CLV', 'value at risk', 'days since last order', 'segment', 'why'];
-  const align: ('l' | 'r')[] = ['l', 'r', 'r', 'r', 'r', 'l', 'l'];
+/** A list's column as the report heads it (the CLI's column name is in the glossary's words). */
+const LIST_HEADERS: Record<string, string> = {
+  priority: '#', customer_id: 'customer', value_tier: 'value tier', segment: 'segment', persona: 'persona', churn_probability_pct: 'churn probability',
+  action: 'action', reasons: 'why', last_order_date: 'last order',
+};
+
+/** A list's columns the report shows (names and emails stay in the CLI's list, not on a page that is passed around). */
+function listTable(list: ReportData['atRiskList'], currency: string, id: string): string {
+  // The reasons last: the one long text, it wraps in the room the others leave.
+  const shown = list.columns.filter((c) => c !== 'name' && c !== 'email' && c !== 'value_tier' && c !== 'reasons').concat(list.columns.includes('reasons') ? ['reasons'] : []);
+  const header = (c: string) => {
+    const base = c.replace(new RegExp(`_${currency}$`), '');
+    const words = LIST_HEADERS[base] ?? base.replaceAll('_', ' ').replace('predicted clv 12m', '12-month CLV');
+    return c === list.ranking.column ? `${words} (${currency}), ranked by` : c.endsWith(`_${currency}`) ? `${words} (${currency})` : words;
+  };
+  const cell = (c: string, v: unknown) => (c === 'churn_probability_pct' && typeof v === 'number' ? `${v.toFixed(1)}%` : c.endsWith(`_${currency}`) ? money(v) : v);
+  const align = shown.map((c) => (c === 'priority' || c === 'churn_probability_pct' || c.endsWith(`_${currency}`) ? 'r' : 'l') as 'l' | 'r');
+  const rows = list.rows.map((r) => shown.map((c) => cell(c, r[c])));
+  return table(shown.map(header), rows, align, true).replace('<table class="wrap">', `<table id="${esc(id)}" class="wrap">`);
+}
+
+function actionsSection(d: ReportData, ctx: ReportContext): string {
+  const list = d.atRiskList;
+  const heldBack = d.atRisk.filter((c) => c.contact !== true);
   return `<h2>Actions</h2>
+<p class="muted">What each action means is in the glossary at the end of the page.</p>
 ${table(['action', 'customers', 'value at risk', '12-month CLV'], d.actions.map((a) => [a.action, a.customers, money(a.var), money(a.clv)]), ['l', 'r', 'r', 'r'])}
 <h2>VIPs most worth saving: to contact</h2>
-${toContact.length ? table(headers, toContact.map(row), align) : '<p>No VIP to contact for a save.</p>'}
-${heldBack.length ? `<h3>VIPs to save, held back (not to contact)</h3>
-${table([...headers.slice(0, 2), '12-month CLV', 'not contacted because'], heldBack.map((c) => [c.customer_id, pct(c.churn_probability), money(c.predicted_clv_12m), HELD_BACK[String(c.contact_blocked_by)] ?? c.contact_blocked_by]), ['l', 'r', 'r', 'l'])}` : ''}`;
+<p>The first ${list.rows.length} of <code>fidelio list at-risk-vip</code>, the same customers in the same order: VIPs at medium or high churn risk who are to be contacted, ranked by <b>${esc(list.ranking.column.replace(`_${ctx.currency}`, '').replaceAll('_', ' '))}</b>, ${esc(list.ranking.meaning)}.</p>
+${list.rows.length ? listTable(list, ctx.currency, 'list-at-risk-vip') : '<p>No at-risk VIP to contact.</p>'}
+${heldBack.length ? `<h3>At-risk VIPs held back (not to contact)</h3>
+${table(['customer', 'churn probability', `value at stake (${ctx.currency})`, '12-month CLV', 'not contacted because'], heldBack.map((c) => [c.customer_id, pct(c.churn_probability), money(c.value_at_stake), money(c.predicted_clv_12m), HELD_BACK[String(c.contact_blocked_by)] ?? c.contact_blocked_by]), ['l', 'r', 'r', 'r', 'l'])}` : ''}`;
 }
 
 function movementsSection(d: ReportData): string {
   const moved = (dimension: string) => d.transitions.filter((t: Transition) => t.dimension === dimension && t.previous !== t.current);
   const count = (dimension: string) => moved(dimension).reduce((a, t) => a + t.customers, 0);
-  const body = d.transitions.length === 0 ? '<p>No earlier run to compare with: movements appear from the second run on.</p>' : `
+  const moves = [...moved('value_tier'), ...moved('churn_risk'), ...moved('is_vip')].sort((a, b) => b.customers - a.customers).slice(0, 20);
+  const words: Record<string, string> = { value_tier: 'value tier', churn_risk: 'churn risk', is_vip: 'VIP' };
+  const still = moves.length === 0 && count('segment') === 0 && d.vipsToHigh.length === 0;
+  const body = d.transitions.length === 0 ? '<p>No earlier run to compare with: movements appear from the second run on.</p>'
+    : still ? '<p>No customer changed value tier, segment, churn risk band or VIP status since the last run.</p>' : `
 <p>${count('value_tier')} customers changed value tier, ${count('segment')} changed segment, ${count('churn_risk')} changed churn risk band, ${d.vipsToHigh.length} VIPs moved to high risk.</p>
-${table(['dimension', 'from', 'to', 'customers'], [...moved('value_tier'), ...moved('churn_risk'), ...moved('is_vip')].sort((a, b) => b.customers - a.customers).slice(0, 20).map((t) => [t.dimension, t.previous, t.current, t.customers]), ['l', 'l', 'l', 'r'])}
+${moves.length ? table(['what changed', 'from', 'to', 'customers'], moves.map((t) => [words[t.dimension] ?? t.dimension, t.previous, t.current, t.customers]), ['l', 'l', 'l', 'r']) : ''}
 ${d.vipsToHigh.length ? `<h3>VIPs now at high risk</h3>${table(['customer', 'risk before', 'churn probability', '12-month CLV', 'contact', 'why'], d.vipsToHigh.map((v) => [v.customer_id, v.before, pct(v.churn_probability), money(v.predicted_clv_12m), v.contact === true ? 'yes' : `no: ${HELD_BACK[String(v.contact_blocked_by)] ?? 'no action'}`, v.reasons]), ['l', 'l', 'r', 'r', 'l', 'l'])}` : ''}`;
   return `<h2>Since the last run</h2>\n${body}`;
 }
@@ -220,11 +286,17 @@ ${table(['month', 'revenue', 'orders', 'active', 'customers', 'active VIPs', 'VI
   ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'])}`;
 }
 
+// What the run did about its models (trained, kept, nothing changed) is in the log and the manifest, not here: a
+// publication is the same bytes whether its champion was trained by this run or kept from an earlier one.
 function modelSection(m: Metrics): string {
   const charts = modelCharts(m);
   const historic = m.baselines?.historic_value;
+  const choice = m.choice;
   return `<h2>Model quality on the latest held-out period</h2>
 <p class="muted">Every candidate was trained on earlier periods, scored at the holdout cutoff, and compared with what customers did next. The champion scores.</p>
+${choice ? `<h3>Which models score, and why</h3>
+<ul class="choice"><li>${esc(choice.churn.text)}</li><li>${esc(choice.value.text)}</li><li>The purchase model: ${esc(choice.purchase)}</li></ul>` : ''}
+
 ${table(['churn model', 'AUC', 'PR AUC', 'Brier', 'log loss', 'lift, top decile'],
   Object.entries(m.candidates?.churn ?? {}).map(([name, c]) => [name === m.churn?.model ? `${name} (champion)` : name, num(c.auc), num(c.pr_auc), num(c.brier), num(c.log_loss), num(c.lift_top_decile, 2)]),
   ['l', 'r', 'r', 'r', 'r', 'r'])}
@@ -239,6 +311,7 @@ ${table(['value model', 'normalized Gini', 'Spearman', 'decile MAPE'],
 ${historic && historic.beaten_by.length === 0 ? '<p class="warn">Warning: no value model ranks next-period spend better than historic value alone (net spend to date). Treat value tiers as no better than sorting by what customers have spent.</p>' : ''}
 ${(m.flagged ?? []).map((f) => `<p class="warn">Left out of the choice: ${esc(f.model)}, ${esc(f.why)}.</p>`).join('\n')}
 ${(m.notes ?? []).map((n) => `<p class="warn">${esc(n)}.</p>`).join('\n')}
+${aggregatePart(m)}
 ${purchaseModelPart(m)}`;
 }
 
@@ -266,15 +339,24 @@ function personasSection(d: ReportData): string {
 <ol>${d.personas.map((p) => `<li>${esc(p.description)}</li>`).join('')}</ol>
 ${table(['persona', 'customers', 'share', 'share of value', 'mean churn', 'actions', 'contacted', 'ambassadors'],
     d.personas.map((p) => [p.persona, money(p.customers), pct(p.share_of_customers), pct(p.share_of_value), pct(p.mean_churn_probability), actions(p), money(p.contacted), money(p.ambassadors)]),
-    ['l', 'r', 'r', 'r', 'r', 'l', 'r', 'r'])}
+    ['l', 'r', 'r', 'r', 'r', 'l', 'r', 'r'], true)}
 <h3>Each segment's persona mix</h3>
-${table(['segment', 'customers', ...d.personas.map((p) => String(p.persona))], mix, ['l', 'r', ...d.personas.map(() => 'r' as const)])}`;
+${table(['segment', 'customers', ...d.personas.map((p) => String(p.persona))], mix, ['l', 'r', ...d.personas.map(() => 'r' as const)], true)}`;
 }
 
 function dataQualitySection(d: ReportData, ctx: ReportContext): string {
   return `<h2>Data quality</h2>
 ${d.rejects.length ? table(['input', 'reason class', 'lines rejected', 'first line', 'its reason'], d.rejects.map((r) => [r.kind, r.reason_class, r.lines, r.example_line, r.example_reason]), ['l', 'l', 'r', 'r', 'l']) : '<p>No rows rejected in this run.</p>'}
-<p class="muted">Every rejected line is in the database's rejected_rows table: <code>fidelio rejected --run ${esc(ctx.runId)}</code> lists them.</p>`;
+<p class="muted">Every rejected line is in the database's rejected_rows table: <code>fidelio rejected --run ${esc(ctx.runId)}</code> lists them.</p>${leftOutPart(d)}`;
+}
+
+/** The orders whose status says they never became sales: left out of every figure, and said how many (nothing when there are none). */
+function leftOutPart(d: ReportData): string {
+  if (!d.leftOut?.length) return '';
+  const orders = d.leftOut.reduce((n, r) => n + Number(r.orders), 0);
+  return `
+<p>${money(orders)} order${orders === 1 ? '' : 's'} never became sales (their status: formats.orders.statuses) and ${orders === 1 ? 'is' : 'are'} left out of revenue, order counts and every score; they are kept in the database's orders_left_out table.</p>
+${table(['status', 'orders', 'amount (the orders\' own currency)'], d.leftOut.map((r) => [r.order_status, money(Number(r.orders)), Number(r.amount).toFixed(2)]), ['l', 'r', 'r'])}`;
 }
 
 /**
@@ -293,7 +375,7 @@ export function renderReport(d: ReportData, ctx: ReportContext): string {
 ${STYLE}</head><body>
 ${headline(d, ctx)}
 ${valueSection(d)}
-${actionsSection(d)}
+${actionsSection(d, ctx)}
 ${movementsSection(d)}
 ${effectsSection(d, ctx)}
 ${ambassadorsSection(d)}
@@ -301,6 +383,7 @@ ${personasSection(d)}
 ${kpiSection(d)}
 ${modelSection(m)}
 ${dataQualitySection(d, ctx)}
+${glossarySection()}
 </body></html>
 `;
 }

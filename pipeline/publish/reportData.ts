@@ -1,6 +1,7 @@
 import type { ActionEffect } from './buildActionEffects.js';
 import type { Database, Row } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
+import { listFilter, selectList, type CustomerList } from './customerList.js';
 
 /** A movement between the previous run's and this run's scores (transitions.sql). */
 export interface Transition extends Row {
@@ -15,9 +16,14 @@ export interface ReportData {
   head: Record<string, number>;
   tiers: Row[];
   actions: Row[];
+  /** The at-risk VIPs to contact: `fidelio list at-risk-vip --top REPORT_LIST_TOP`, the same selection. */
+  atRiskList: CustomerList;
+  /** The at-risk VIPs given an action but held back (control, opted out, cooldown, budget), most at stake first. */
   atRisk: Row[];
   kpis: Row[];
   rejects: Row[];
+  /** The orders that never became sales, by status (report_left_out.sql). */
+  leftOut?: Row[];
   transitions: Transition[];
   vipsToHigh: Row[];
   effects: ActionEffect[];
@@ -34,6 +40,15 @@ export interface ReportData {
   concentration: { customers: number; value: number }[];
 }
 
+/** How many customers the report's list shows (the CLI's with --top this). */
+export const REPORT_LIST_TOP = 25;
+
+/** The report's list of at-risk VIPs: the CLI's own selection (customerList.ts) on this run's scores, the CLI's default filters. */
+export async function reportList(db: Database): Promise<CustomerList> {
+  const { what, where, params } = listFilter('at-risk-vip', { format: 'csv', risk: 'medium,high' });
+  return selectList(db, { scores: 'customer_scores', customers: await db.hasTable('customers') }, { what, where, params, top: REPORT_LIST_TOP });
+}
+
 export async function loadReportData(db: Database, runId: string): Promise<ReportData> {
   const sql = (name: string) => readSql(`publish/${name}.sql`);
   const monthly = await db.all<ReportData['monthly'][number]>(sql('report_monthly'));
@@ -41,9 +56,11 @@ export async function loadReportData(db: Database, runId: string): Promise<Repor
     head: (await db.one<Record<string, number>>(sql('report_headline')))!,
     tiers: await db.all(sql('report_tiers')),
     actions: await db.all(sql('report_actions')),
+    atRiskList: await reportList(db),
     atRisk: await db.all(sql('report_at_risk_vips')),
     kpis: await db.all(sql('report_kpis')),
     rejects: await db.all(sql('report_rejects'), { run_id: runId }),
+    leftOut: await db.all(sql('report_left_out')),
     transitions: await db.all<Transition>(sql('transitions'), { run_id: runId }),
     vipsToHigh: await db.all(sql('report_vips_to_high'), { run_id: runId }),
     effects: await db.all<ActionEffect>("SELECT * FROM action_effects WHERE breakdown = 'all' ORDER BY as_of DESC, run_id DESC, action"),

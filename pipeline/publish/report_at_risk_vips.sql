@@ -1,7 +1,7 @@
--- The VIPs most worth saving: action save (medium or high churn risk, not a recent buyer), in
--- action_priority (most value a save keeps first, as the budget ranks them), with whether they are to be contacted and, if not, why (control group, opted out,
--- cooldown, budget): the report lists the ones to contact apart from those held back.
-SELECT customer_id, churn_probability, predicted_clv_12m, value_at_risk, days_since_last_order, segment, reasons,
-  contact, contact_blocked_by
-FROM customer_scores WHERE is_vip AND action = 'save'
-ORDER BY contact DESC, action_priority, customer_id LIMIT 50
+-- The at-risk VIPs held back: the VIPs at medium or high churn risk given an action (those fidelio list
+-- at-risk-vip would list) who are not to be contacted, most value at stake (value_if_retained x churn)
+-- first, with why (control group, opted out, cooldown, budget). The ones to contact are the CLI's list.
+SELECT customer_id, churn_probability, predicted_clv_12m, value_if_retained * churn_probability AS value_at_stake,
+  days_since_last_order, segment, reasons, contact, contact_blocked_by
+FROM customer_scores WHERE is_vip AND churn_risk IN ('medium', 'high') AND action <> 'none' AND NOT contact
+ORDER BY value_if_retained * churn_probability DESC, customer_id LIMIT 15

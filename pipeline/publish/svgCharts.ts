@@ -24,6 +24,33 @@ function ticks(min: number, max: number, count = 5): number[] {
   return out;
 }
 
+/** The axis's top: the first tick at or above the largest value, so that no bar or line rises above the last gridline. */
+export function niceMax(min: number, max: number, count = 5): number {
+  if (max <= min) return max;
+  const step = Math.pow(10, Math.floor(Math.log10((max - min) / count)));
+  const nice = [1, 2, 5, 10].map((m) => m * step).find((s) => (max - min) / s <= count) ?? step * 10;
+  return Number((Math.ceil(max / nice - 1e-9) * nice).toPrecision(10));
+}
+
+/** About how wide a legend label is at the charts' 11px font (a generous average glyph width, so that labels never touch). */
+const labelWidth = (text: string) => text.length * 6.6;
+
+/** Legend entries laid out left to right by their own widths, wrapping to a new line before the right edge. */
+function legendLayout(names: string[]): { x: number; y: number }[] {
+  let x = M.left + 8;
+  let y = M.top;
+  return names.map((name) => {
+    const width = 16 + labelWidth(name) + 18;
+    if (x + width > W - M.right && x > M.left + 8) {
+      x = M.left + 8;
+      y += 14;
+    }
+    const at = { x, y };
+    x += width;
+    return at;
+  });
+}
+
 const fmt = (v: number, percent: boolean) => (percent ? `${Math.round(v * 100)}%` : Math.abs(v) >= 1000 ? `${Math.round(v / 1000)}k` : String(Number(v.toPrecision(3))));
 
 function frame(title: string, xs: [number, number], ys: [number, number], o: { xPercent?: boolean; yPercent?: boolean; xLabel: string; yLabel: string; xTickLabels?: Map<number, string> }) {
@@ -45,20 +72,24 @@ function frame(title: string, xs: [number, number], ys: [number, number], o: { x
 export function lineChart(title: string, series: Series[], o: { xLabel: string; yLabel: string; xPercent?: boolean; yPercent?: boolean; xRange?: [number, number]; yRange?: [number, number]; markers?: boolean }): string {
   const all = series.flatMap((s) => s.points);
   const xs: [number, number] = o.xRange ?? [Math.min(...all.map((p) => p[0])), Math.max(...all.map((p) => p[0]))];
-  const ys: [number, number] = o.yRange ?? [Math.min(0, ...all.map((p) => p[1])), Math.max(...all.map((p) => p[1]))];
+  const low = Math.min(0, ...all.map((p) => p[1]));
+  const ys: [number, number] = o.yRange ?? [low, niceMax(low, Math.max(...all.map((p) => p[1])))];
   const { x, y, head } = frame(title, xs, ys, o);
   const paths = series.map((s) => {
     const d = s.points.map(([px, py], i) => `${i ? 'L' : 'M'}${x(px).toFixed(1)} ${y(py).toFixed(1)}`).join(' ');
     const dots = o.markers ? s.points.map(([px, py]) => `<circle cx="${x(px).toFixed(1)}" cy="${y(py).toFixed(1)}" r="3" fill="${s.color}"/>`).join('') : '';
     return `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 4"' : ''}/>${dots}`;
   }).join('');
-  const legend = series.map((s, i) => `<g transform="translate(${M.left + 8 + i * 150} ${M.top})"><rect width="12" height="3" y="-4" fill="${s.color}"/><text x="16">${esc(s.name)}</text></g>`).join('');
+  const places = legendLayout(series.map((s) => s.name));
+  // A white backing keeps the labels readable where a line passes under them.
+  const legend = series.map((s, i) => `<g transform="translate(${places[i]!.x} ${places[i]!.y})"><rect x="-3" y="-10" width="${(16 + labelWidth(s.name) + 6).toFixed(1)}" height="13" fill="#fff" fill-opacity="0.85"/><rect width="12" height="3" y="-4" fill="${s.color}"/><text x="16">${esc(s.name)}</text></g>`).join('');
   return `${head}${paths}${legend}</svg>`;
 }
 
 /** Vertical bars over categories (months, tiers). */
 export function barChart(title: string, bars: { label: string; value: number; color?: string }[], o: { xLabel: string; yLabel: string; yPercent?: boolean; everyNthLabel?: number }): string {
-  const ys: [number, number] = [Math.min(0, ...bars.map((b) => b.value)), Math.max(1e-9, ...bars.map((b) => b.value))];
+  const low = Math.min(0, ...bars.map((b) => b.value));
+  const ys: [number, number] = [low, niceMax(low, Math.max(1e-9, ...bars.map((b) => b.value)))];
   const n = bars.length;
   const labels = new Map(bars.flatMap((b, i) => (i % (o.everyNthLabel ?? 1) === 0 ? [[i + 0.5, b.label] as const] : [])));
   const { x, y, head } = frame(title, [0, n], ys, { ...o, xTickLabels: labels });

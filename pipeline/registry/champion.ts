@@ -22,6 +22,8 @@ export interface ModelDecision {
   trained: string | null;
   promoted: boolean;
   reason: string;
+  /** Trained again and came out the champion itself: nothing changed. */
+  unchanged?: boolean;
 }
 
 /**
@@ -68,11 +70,11 @@ export async function adoptChallenger(db: Database, trained: TrainedModels, mode
   await registerModel(db, trained, path, asOf, runId);
   const current = await champion(db);
   const challenger = (await listModels(db)).find((r) => r.model_version === trained.version)!;
-  const { promoted, reason } = decidePromotion(challenger, current);
+  const { promoted, reason, unchanged } = decidePromotion(challenger, current);
   if (promoted) await promote(db, trained.version);
-  log.info({ model_version: trained.version, promoted, reason }, promoted ? 'the new model is the champion' : 'the champion stays');
-  const decision = { trained: trained.version, promoted, reason };
-  if (promoted) return { models: trained, decision };
+  log.info({ model_version: trained.version, promoted, reason }, unchanged ? 'retrained: the same model as the champion, nothing changed' : promoted ? 'the new model is the champion' : 'the champion stays');
+  const decision = { trained: trained.version, promoted, reason, ...(unchanged ? { unchanged } : {}) };
+  if (promoted || unchanged) return { models: trained, decision };
   const kept = await loadModelVersion(current!.path);
   trained.neural?.churn.model.dispose();
   trained.neural?.value.model.dispose();

@@ -3,6 +3,8 @@ import type { RegistryRow } from './registry.js';
 export interface PromotionDecision {
   promoted: boolean;
   reason: string;
+  /** The challenger is the champion itself (the same content, so the same version): nothing changes. */
+  unchanged?: boolean;
 }
 
 /**
@@ -14,7 +16,9 @@ export interface PromotionDecision {
  */
 export function decidePromotion(challenger: RegistryRow, current: RegistryRow | undefined): PromotionDecision {
   const beatsRecency = (challenger.churn_auc ?? 0) > (challenger.recency_auc ?? 1);
-  if (current && current.model_version === challenger.model_version) return { promoted: true, reason: 'the same model is already the champion' };
+  if (current && current.model_version === challenger.model_version) {
+    return { promoted: false, unchanged: true, reason: `retrained on the same data, the models came out the same as the champion ${current.model_version}: nothing changed, it stays the champion` };
+  }
   if (!current || current.holdout_cutoff !== challenger.holdout_cutoff) {
     const context = current ? `the champion ${current.model_version} was backtested on another holdout (${current.holdout_cutoff})` : 'there is no champion yet';
     return beatsRecency

@@ -17,7 +17,8 @@
 --                       value score, at most $vip_cap of customers; top_share: the top $vip_cap;
 --                       expression: the configured SQL condition (inlined where the marker stands)
 --   r_score, f_score, m_score   1..5 quintiles of recency (5 = most recent), purchase days, net spend
---   segment             the RFM grid (README), 'new' for first purchase within $new_days
+--   segment             the RFM grid (README), 'new' for first purchase within $new_days; the recency it reads is at
+--                       most 2 for a customer at high churn risk who has not bought recently (what they are now)
 --   action              win_back, save, surprise, nurture, grow or none (README, "Actions")
 --   action_priority     1 = first to act on within its action: highest value_kept, then value_at_risk, then CLV
 --   value_at_risk       predicted_clv_12m x churn_probability (the CLV already holds the chance of leaving: counted
@@ -35,16 +36,19 @@
 --                       (the action's uplift model, used by the budget, predicts contact makes them likelier to leave)
 --                       or budget
 --   expected_value_retained   for contacted customers, value_kept + the cost of the contact: value_if_retained x
---                             churn_probability x the action's rate (before issue 18: value_at_risk x the rate), or
---                             value_if_retained x predicted_uplift where the budget uses the action's uplift model
+--                             churn_probability x the action's rate, at most predicted_clv_12m (before issue 18:
+--                             value_at_risk x the rate); value_if_retained x predicted_uplift, bound alike, where the
+--                             budget uses the action's uplift model
 --   predicted_uplift    the action's uplift model's P(buy | proposed) - P(buy | control) for the customer (uplift_terms,
 --                       upliftModel.ts); NULL without an action or a model
 --   currency            the currency of every amount above
 --   value_if_retained   the 12-month value if the customer stays: the BTYD model's 12-month CLV / its P(alive), the
---                       value given alive (predicted_clv_12m where P(alive) < $min_p_alive or there is none)
---   value_kept          what contacting can keep: value_if_retained x churn_probability x the action's rate - cost per contact
---                       (value_if_retained x predicted_uplift - cost where the budget uses the action's uplift model)
---                       (NULL without an action); the budget and action_priority rank by it
+--                       value given alive (predicted_clv_12m where P(alive) < $min_p_alive or there is none), at most
+--                       the customer's yearly spend to date (net spend x 365 / max(tenure, 365)) or predicted_clv_12m,
+--                       whichever is larger: a save brings a customer back as they were, not better
+--   value_kept          what contacting can keep: value_if_retained x churn_probability x the action's rate, at most
+--                       predicted_clv_12m, - cost per contact (NULL without an action); the budget and action_priority rank by it
+--                       (value_if_retained x predicted_uplift, bound alike, where the budget uses the action's uplift model)
 --   is_ambassador       to invite into a refer-a-friend programme: value tier <= $amb_max_tier (or the value credited
 --                       with referrals reaching that tier), at least
 --                       $amb_min_purchase_days purchase days, tenure >= $amb_min_tenure_days, low churn risk, no
@@ -141,29 +145,39 @@ flagged AS (
       WHEN 'expression' THEN coalesce((/*vip_expression*/), false)
       ELSE coalesce(value_before, 0) < $vip_share * value_total AND value_rank <= greatest(1, floor($vip_cap * n_customers))
     END AS is_vip,
-    CAST(round((f_score + m_score) / 2.0 + 0.01) AS INTEGER) AS fm_score
+    CAST(round((f_score + m_score) / 2.0 + 0.01) AS INTEGER) AS fm_score,
+    -- The recency the segment reads: a customer at high churn risk who has not bought recently is at most 2,
+    -- whatever their silence ranks among everyone (a segment says what the customer is now: 93 silent days
+    -- can be the top fifth of recency in a slow shop, yet a 99.9% churn probability is no champion).
+    CASE WHEN churn_risk = 'high' AND NOT recent THEN least(r_score, 2) ELSE r_score END AS r_now
   FROM ranked LEFT JOIN referred USING (customer_id)
 ),
 segmented AS (
   SELECT *,
     CASE
       WHEN tenure_days <= $new_days THEN 'new'
-      WHEN r_score >= 4 AND fm_score >= 4 AND (r_score = 5 OR fm_score = 5) THEN 'champions'
-      WHEN r_score >= 3 AND fm_score >= 4 THEN 'loyal'
-      WHEN r_score >= 4 AND fm_score >= 2 THEN 'potential_loyalist'
-      WHEN r_score >= 4 THEN 'promising'
-      WHEN r_score = 3 AND fm_score = 3 THEN 'need_attention'
-      WHEN r_score = 3 THEN 'about_to_sleep'
+      WHEN r_now >= 4 AND fm_score >= 4 AND (r_now = 5 OR fm_score = 5) THEN 'champions'
+      WHEN r_now >= 3 AND fm_score >= 4 THEN 'loyal'
+      WHEN r_now >= 4 AND fm_score >= 2 THEN 'potential_loyalist'
+      WHEN r_now >= 4 THEN 'promising'
+      WHEN r_now = 3 AND fm_score = 3 THEN 'need_attention'
+      WHEN r_now = 3 THEN 'about_to_sleep'
       WHEN fm_score = 5 THEN 'cant_lose'
-      WHEN fm_score >= 3 AND (r_score = 2 OR fm_score = 4) THEN 'at_risk'
-      WHEN r_score = 2 OR fm_score = 3 THEN 'hibernating'
+      WHEN fm_score >= 3 AND (r_now = 2 OR fm_score = 4) THEN 'at_risk'
+      WHEN r_now = 2 OR fm_score = 3 THEN 'hibernating'
       ELSE 'lost'
     END AS segment,
     predicted_clv_12m * churn_probability AS value_at_risk,
     -- the 12-month value if the customer stays: the BTYD model's value is P(alive) x the value given alive,
     -- so its CLV divided by its own P(alive) undoes the chance of leaving (both from btyd_scores: a network's
-    -- CLV divided by the BTYD P(alive) would mix two models); without a usable P(alive), the champion's CLV
-    coalesce(CASE WHEN isfinite(p_alive) AND p_alive >= $min_p_alive AND isfinite(btyd_clv_12m) THEN btyd_clv_12m / p_alive END, predicted_clv_12m) AS value_if_retained
+    -- CLV divided by the BTYD P(alive) would mix two models); without a usable P(alive), the champion's CLV.
+    -- Bounded by what a save can bring back: the customer as they were, not better. Dividing by a P(alive)
+    -- of 0.07 values a customer almost surely gone at 15 times their forecast; a save returns them at most
+    -- to their own yearly spend to date (net spend over their tenure, a tenure under a year counted as one),
+    -- and never below the 12-month CLV that is forecast anyway.
+    least(
+      coalesce(CASE WHEN isfinite(p_alive) AND p_alive >= $min_p_alive AND isfinite(btyd_clv_12m) THEN btyd_clv_12m / p_alive END, predicted_clv_12m),
+      greatest(predicted_clv_12m, greatest(historic_value, 0) * 365.0 / greatest(tenure_days, 365))) AS value_if_retained
   FROM flagged
 ),
 acted AS (
@@ -223,18 +237,20 @@ disciplined AS (
   FROM acted a
   LEFT JOIN terms u USING (customer_id)
 ),
--- what a contact keeps before its cost: value if retained x the predicted uplift where the budget uses the
--- action's uplift model, else value if retained x churn x the action's rate
-kept AS (
-  SELECT *, value_if_retained * CASE WHEN uplift_used THEN predicted_uplift ELSE churn_probability * action_rate END AS kept_gross
+-- What a contact keeps before its cost: the value at stake x the action's rate, and never more than the
+-- customer's whole 12-month forecast (predicted_clv_12m). The bound binds only where P(alive) is below about
+-- rate x churn: a customer almost surely gone is no longer valued at many times what the models expect of them.
+-- Where the budget uses the action's uplift model, the value at stake x the predicted uplift instead, bound alike.
+contactable AS (
+  SELECT *, least(value_if_retained * CASE WHEN uplift_used THEN predicted_uplift ELSE churn_probability * action_rate END, predicted_clv_12m) AS gross_kept
   FROM disciplined
 ),
 budgeted AS (
   SELECT customer_id,
-    row_number() OVER (ORDER BY kept_gross - $cost_per_action DESC, customer_id) AS rank_all,
-    row_number() OVER (PARTITION BY in_holdout ORDER BY kept_gross - $cost_per_action DESC, customer_id) AS rank_in_group,
+    row_number() OVER (ORDER BY gross_kept - $cost_per_action DESC, customer_id) AS rank_all,
+    row_number() OVER (PARTITION BY in_holdout ORDER BY gross_kept - $cost_per_action DESC, customer_id) AS rank_in_group,
     in_holdout
-  FROM kept WHERE action <> 'none' AND pre_blocked IS NULL
+  FROM contactable WHERE action <> 'none' AND pre_blocked IS NULL
 ),
 -- A contact's place in the budget is its rank among the customers to contact; a control's, the place it
 -- would have had among them.
@@ -248,10 +264,10 @@ chosen AS (
         b.budget_rank > coalesce($max_actions, 9223372036854775807)
         OR b.budget_rank * $cost_per_action > coalesce($max_spend, 1e300)
         -- nothing to keep: the contact costs more than it keeps, or the action's measured rate is not above zero
-        OR (($cost_per_action > 0 OR d.action_rate <= 0) AND d.kept_gross <= $cost_per_action)
+        OR (($cost_per_action > 0 OR d.action_rate <= 0) AND d.gross_kept <= $cost_per_action)
       ) THEN 'budget' END,
       CASE WHEN d.action <> 'none' AND d.in_holdout THEN 'control' END) AS contact_blocked_by
-  FROM kept d LEFT JOIN placed b USING (customer_id)
+  FROM contactable d LEFT JOIN placed b USING (customer_id)
 )
 SELECT
   customer_id,
@@ -278,7 +294,7 @@ SELECT
   m_score,
   segment,
   action,
-  row_number() OVER (PARTITION BY action ORDER BY CASE WHEN action <> 'none' THEN kept_gross END DESC NULLS LAST, value_at_risk DESC, predicted_clv_12m DESC, customer_id) AS action_priority,
+  row_number() OVER (PARTITION BY action ORDER BY CASE WHEN action <> 'none' THEN gross_kept END DESC NULLS LAST, value_at_risk DESC, predicted_clv_12m DESC, customer_id) AS action_priority,
   value_at_risk,
   gap_mean_days AS avg_days_between_orders,
   coalesce(birth_date IS NOT NULL AND date_diff('day', CAST(as_of AS DATE),
@@ -291,7 +307,7 @@ SELECT
   coalesce(contact_blocked_by = 'control', false) AS is_control,
   action <> 'none' AND contact_blocked_by IS NULL AS contact,
   contact_blocked_by,
-  CASE WHEN action <> 'none' AND contact_blocked_by IS NULL THEN kept_gross ELSE 0 END AS expected_value_retained,
+  CASE WHEN action <> 'none' AND contact_blocked_by IS NULL THEN gross_kept ELSE 0 END AS expected_value_retained,
   -- Replaced by the network's occlusion attribution when the network is the churn champion (reasons.ts);
   -- otherwise what drives the probabilistic models and the table: recency against the customer's rhythm, frequency.
   coalesce(NULLIF(concat_ws('; ',
@@ -308,7 +324,7 @@ SELECT
   CAST($model_version AS VARCHAR) AS model_version,
   CAST($currency AS VARCHAR) AS currency,
   value_if_retained,
-  CASE WHEN action <> 'none' THEN kept_gross - $cost_per_action END AS value_kept,
+  CASE WHEN action <> 'none' THEN gross_kept - $cost_per_action END AS value_kept,
   coalesce(NOT coalesce(opted_out, false) AND (value_tier <= $amb_max_tier
     OR (coalesce(referred_customers, 0) > 0 AND value_score + referred_value >= amb_tier_cut))
     AND purchase_days >= $amb_min_purchase_days

@@ -105,7 +105,7 @@ const kpisMonthly: TableEntry = {
   name: 'kpis_monthly',
   meaning: 'One row per calendar month from the first order to as-of: revenue, orders, customers and churn as a finance person would sign them.',
   key: ['month'],
-  sinks: ['duckdb', 'csv', 'postgres'],
+  sinks: ALL_FILES,
   columns: [
     { name: 'month', type: 'DATE', notNull: true, meaning: 'The month\'s first day.' },
     { name: 'is_partial_month', type: 'BOOLEAN', notNull: true, meaning: 'The as-of month, not yet over.' },
@@ -134,7 +134,7 @@ const kpisByGroup: TableEntry = {
   name: 'kpis_by_group',
   meaning: 'Per value tier and per RFM segment, this run\'s membership and its business figures.',
   key: ['dimension', 'grp'],
-  sinks: ['duckdb', 'csv', 'postgres'],
+  sinks: ALL_FILES,
   columns: [
     { name: 'dimension', type: 'VARCHAR', notNull: true, values: ['value_tier', 'segment'], meaning: 'What the group is: a value tier or a segment.' },
     { name: 'grp', type: 'VARCHAR', notNull: true, meaning: 'The tier (1..5) or the segment\'s name.' },
@@ -229,7 +229,7 @@ const segmentPersonas: TableEntry = {
   name: 'segment_personas',
   meaning: 'Each RFM segment\'s persona mix.',
   key: ['segment', 'persona_id'],
-  sinks: ['duckdb', 'csv', 'postgres'],
+  sinks: ALL_FILES,
   columns: [
     { name: 'segment', type: 'VARCHAR', notNull: true, values: SEGMENTS, meaning: 'The RFM segment.' },
     { name: 'persona_id', type: 'INTEGER', notNull: true, range: { min: 1 }, meaning: 'The persona\'s number.' },
@@ -243,7 +243,7 @@ const personaChoice: TableEntry = {
   name: 'persona_choice',
   meaning: 'Each number of personas tried, with its mean silhouette: the highest is kept (ties: fewer personas).',
   key: ['k'],
-  sinks: ['duckdb', 'postgres'],
+  sinks: ALL_FILES,
   columns: [
     { name: 'k', type: 'INTEGER', notNull: true, range: { min: 2 }, meaning: 'The number of personas tried.' },
     { name: 'silhouette', type: 'DOUBLE', notNull: true, range: { min: -1, max: 1 }, meaning: 'The mean silhouette on scoring.personas.silhouetteCustomers of the sample.' },
@@ -278,12 +278,14 @@ const customerScoresHistory: TableEntry = {
 
 const customers: TableEntry = {
   name: 'customers',
-  meaning: 'The customers\' countries (customers input), for lists filtered by country.',
+  meaning: 'The customers\' countries, names and emails (customers input), for lists filtered by country and lists a campaign contacts.',
   key: ['customer_id'],
   sinks: ['duckdb', 'postgres'],
   columns: [
     { name: 'customer_id', type: 'VARCHAR', notNull: true, meaning: 'The shop\'s customer id.' },
     { name: 'country', type: 'VARCHAR', meaning: 'The customer\'s country as given by the customers input; empty when not given.' },
+    { name: 'name', type: 'VARCHAR', meaning: 'The customer\'s name as given by the customers input (optional column name); empty when not given. Shown in fidelio list, never used to score.' },
+    { name: 'email', type: 'VARCHAR', meaning: 'The customer\'s email as given by the customers input (optional column email); empty when not given. Shown in fidelio list, never used to score.' },
   ],
 };
 

@@ -16,6 +16,11 @@ export interface ColumnSpec {
   id?: boolean;
   /** Header names read as this column when the file has no column of the canonical name (and the config maps none). */
   aliases?: string[];
+  /**
+   * Orders: a field of the order, not of one of its lines (in a hosted
+   * shop's export, on the order's first row only: formats.orders.orderFields).
+   */
+  orderLevel?: boolean;
 }
 
 export interface InputSpec {
@@ -39,19 +44,31 @@ export const specs: Record<InputKind, InputSpec> = {
     columns: [
       { name: 'order_id', type: 'text', required: true, id: true },
       // Empty: a guest order, counted in the revenue KPIs and not scored.
-      { name: 'customer_id', type: 'text', required: false, id: true },
-      { name: 'order_ts', type: 'timestamp', required: true },
+      { name: 'customer_id', type: 'text', required: false, id: true, orderLevel: true },
+      { name: 'order_ts', type: 'timestamp', required: true, orderLevel: true },
       // Required unless the file is line items with quantity and unit_price (lineItemColumns).
       { name: 'amount', type: 'decimal', required: true },
-      { name: 'currency', type: 'text', required: false },
+      { name: 'currency', type: 'text', required: false, orderLevel: true },
       { name: 'category', type: 'text', required: false },
-      { name: 'channel', type: 'text', required: false },
-      { name: 'discount_used', type: 'boolean', required: false },
+      { name: 'channel', type: 'text', required: false, orderLevel: true },
+      { name: 'discount_used', type: 'boolean', required: false, orderLevel: true },
       // Line items: one row per item of an order.
       { name: 'quantity', type: 'decimal', required: false, scale: 3 },
       { name: 'unit_price', type: 'decimal', required: false, scale: 4 },
       { name: 'product_id', type: 'text', required: false },
       { name: 'product_name', type: 'text', required: false },
+      // A hosted shop's export (line items with the order's own fields): the order's amount as the export states it
+      // (its subtotal after discounts, or its total), which is then the order's revenue in place of its lines' sum,
+      // less refunded_amount (refunds of that order); order_status says whether it became a sale (formats.orders.statuses).
+      { name: 'order_total', type: 'decimal', required: false, orderLevel: true },
+      { name: 'refunded_amount', type: 'decimal', required: false, orderLevel: true },
+      { name: 'order_status', type: 'text', required: false, orderLevel: true },
+      // A discount code on the order: discount_used when no column gives it.
+      { name: 'discount_code', type: 'text', required: false, orderLevel: true },
+      // The customer as the order gives them: their profile when no customers file gives it (customerProfiles.ts).
+      { name: 'customer_name', type: 'text', required: false, orderLevel: true },
+      { name: 'customer_country', type: 'text', required: false, orderLevel: true },
+      { name: 'accepts_marketing', type: 'boolean', required: false, orderLevel: true },
     ],
     timestamp: { column: 'order_ts', dateColumn: 'order_date' },
   },
@@ -66,6 +83,9 @@ export const specs: Record<InputKind, InputSpec> = {
       { name: 'country', type: 'text', required: false },
       { name: 'acquisition_channel', type: 'text', required: false },
       { name: 'opted_out', type: 'boolean', required: false },
+      // To contact: shown in fidelio list, never used to score.
+      { name: 'name', type: 'text', required: false },
+      { name: 'email', type: 'text', required: false },
     ],
   },
   tickets: {

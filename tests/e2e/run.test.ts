@@ -152,7 +152,7 @@ describe('fidelio run on the demo data', () => {
   });
 
   test('list at-risk-vip prints VIPs at medium or high risk, most value at stake (value if retained x churn) first', async () => {
-    const { code, stdout } = await cli(['list', 'at-risk-vip', '--db', join(dir, 'db', 'fidelio.duckdb'), '--top', '5', '--format', 'json']);
+    const { code, stdout } = await cli(['list', 'at-risk-vip', '--db', join(dir, 'db', 'fidelio.duckdb'), '--top', '5', '--format', 'json', '--all-columns']);
     expect(code).toBe(0);
     const rows = JSON.parse(stdout) as { is_vip: boolean; churn_risk: string; value_if_retained: number; churn_probability: number }[];
     expect(rows).toHaveLength(5);
@@ -164,8 +164,27 @@ describe('fidelio run on the demo data', () => {
     expect(stake[0]).toBeCloseTo(best, 6);
   });
 
+  test("the report's list of VIPs to save is the CLI's: the same customers in the same order, with the value it ranks by", async () => {
+    const html = readFileSync(join(dir, 'out', 'report.html'), 'utf8');
+    const table = /<table id="list-at-risk-vip"[^>]*>([\s\S]*?)<\/table>/.exec(html)?.[1] ?? '';
+    const cells = [...table.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].slice(1).map((m) => [...m[1]!.matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((c) => c[1]!));
+    const heads = [...table.matchAll(/<th class="[lr]">([\s\S]*?)<\/th>/g)].map((m) => m[1]!);
+    const { code, stdout } = await cli(['list', 'at-risk-vip', '--db', join(dir, 'db', 'fidelio.duckdb'), '--top', '25', '--format', 'json']);
+    expect(code).toBe(0);
+    const listed = JSON.parse(stdout) as Record<string, number | string>[];
+    expect(listed.length).toBeGreaterThan(3);
+    const stakeColumn = Object.keys(listed[0]!).find((k) => k.startsWith('value_at_stake_'))!;
+    expect(stakeColumn).toBe('value_at_stake_USD');
+    const at = (name: string) => heads.findIndex((h) => h.startsWith(name));
+    expect(cells.map((r) => r[at('customer')])).toEqual(listed.map((r) => r.customer_id));
+    expect(cells.map((r) => Number(r[at('#')]))).toEqual(listed.map((_, i) => i + 1));
+    // The ranking column is shown and named: its figures are the CLI's, rounded to whole units for the page.
+    expect(heads[at('value at stake')]).toBe('value at stake (USD), ranked by');
+    expect(cells.map((r) => r[at('value at stake')])).toEqual(listed.map((r) => Math.round(Number(r[stakeColumn])).toLocaleString('en-US')));
+  });
+
   test('list ACTION with filters: only contactable customers of that action, tier and segment', async () => {
-    const { code, stdout } = await cli(['list', 'surprise', '--db', join(dir, 'db', 'fidelio.duckdb'), '--tier', '1', '--format', 'json']);
+    const { code, stdout } = await cli(['list', 'surprise', '--db', join(dir, 'db', 'fidelio.duckdb'), '--tier', '1', '--format', 'json', '--all-columns']);
     expect(code).toBe(0);
     const rows = JSON.parse(stdout) as { action: string; value_tier: number; contact: boolean; is_control: boolean }[];
     expect(rows.length).toBeGreaterThan(0);

@@ -9,6 +9,7 @@ import { runPipeline } from '../../pipeline/run.js';
 import type { StageAudit } from '../../pipeline/stageAudit.js';
 import { STAGES } from '../../pipeline/stages.js';
 import { runCli } from '../helpers/cli.js';
+import { hostedExport } from '../helpers/hostedExport.js';
 import { withTempDir } from '../helpers/withDb.js';
 
 /** Tables the runner itself keeps (the run record, the schema version), not any stage's. */
@@ -22,7 +23,8 @@ function expectDeclared(audit: StageAudit, stage: (typeof STAGES)[number]) {
 
 // Some declared reads happen only on some paths (the networks read btyd_features when one is a champion), so a
 // declared read need not show on every run; an undeclared one must never. Likewise order_lines changes only
-// when an input comes as line items, so a second ingest reads a line-item export.
+// when an input comes as line items, so a second ingest reads a line-item export; and orders_left_out only when an
+// export's statuses leave orders out, so a third reads a hosted shop's export with voided and pending orders.
 test('on a demo run each stage changes exactly the tables it declares and names no table it does not declare', async () => {
   await withTempDir(async (dir) => {
     const config = loadConfig(undefined, {
@@ -47,7 +49,13 @@ test('on a demo run each stage changes exactly the tables it declares and names 
     const lineAudits: StageAudit[] = [];
     await runPipeline(lineConfig, silentLogger, new Date(), { audit: (a) => lineAudits.push(a), stages: [ingestStage] });
     expectDeclared(lineAudits[0]!, ingestStage);
-    const ingestChanged = new Set([...audits[0]!.changed, ...lineAudits[0]!.changed]);
+    const hosted = join(dir, 'hosted.csv');
+    writeFileSync(hosted, hostedExport(5, 20, 40).csv);
+    writeFileSync(join(dir, 'hosted.yaml'), (await runCli(['inspect', '--orders', hosted])).stdout);
+    const hostedConfig = loadConfig(join(dir, 'hosted.yaml'), { db: config.db, out: config.out, models: config.models });
+    await runPipeline(hostedConfig, silentLogger, new Date(), { audit: (a) => lineAudits.push(a), stages: [ingestStage] });
+    expectDeclared(lineAudits[1]!, ingestStage);
+    const ingestChanged = new Set([...audits[0]!.changed, ...lineAudits[0]!.changed, ...lineAudits[1]!.changed]);
     expect([...ingestChanged].sort(), 'ingest changed, over both runs').toEqual([...ingestStage.writes].sort());
   });
 }, 180_000);

@@ -119,7 +119,8 @@ export async function servedFixture(): Promise<ServedFixture> {
     async publishAgain(runId, modelVersion) {
       const w = await Database.open(path);
       try {
-        await w.run('UPDATE customer_scores SET model_version = $v', { v: modelVersion });
+        // The model version in the reasons too, so that a list's default columns (no model_version) show which publication they come from.
+        await w.run("UPDATE customer_scores SET model_version = $v, reasons = reasons || ' (' || $v || ')'", { v: modelVersion });
         await publish(w, out, runId);
       } finally {
         w.close();

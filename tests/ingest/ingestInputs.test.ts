@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { migrate } from '../../pipeline/db/migrations.js';
 import { InputError } from '../../pipeline/errors.js';
 import { ingestInputs, plainIngestOptions, type IngestOptions } from '../../pipeline/ingest/ingestInputs.js';
 import { silentLogger } from '../../pipeline/log.js';
@@ -135,6 +136,24 @@ describe('ingest validation: one rejected row per bad line, with its reason', ()
       expect(orders).toEqual([{ order_id: '1', customer_id: 'c1', amount: '11.00', order_date: '2025-01-01' }]);
       expect(rejected.map((r) => r.reason)).toEqual(["currency 'GBP' is not USD and no exchange rate was given for it (config exchangeRates)"]);
     });
+  });
+});
+
+describe('customers: names and emails to contact', () => {
+  test("a customers file's optional name and email columns are kept as text (Latin-1 names, a formula-like name as it is), never required", async () => {
+    await withTempDir((dir) =>
+      withDb(async (db) => {
+        await migrate(db);
+        const path = writeFile(dir, 'customers.csv', ['customer_id,country,name,email', 'c1,ES,José Núñez,jose@example.es', 'c2,FR,=1+1,', 'c3,DE,,'].join('\n') + '\n');
+        const plain = writeFile(dir, 'customers-plain.csv', ['customer_id,country', 'c4,IT'].join('\n') + '\n');
+        const files = await ingestInputs(db, { customers: [path, plain] }, options, silentLogger);
+        expect(files.map((f) => [f.rows_accepted, f.rows_rejected])).toEqual([[3, 0], [1, 0]]);
+        expect(await db.all('SELECT customer_id, name, email FROM customers ORDER BY customer_id')).toEqual([
+          { customer_id: 'c1', name: 'José Núñez', email: 'jose@example.es' }, { customer_id: 'c2', name: '=1+1', email: null },
+          { customer_id: 'c3', name: null, email: null }, { customer_id: 'c4', name: null, email: null },
+        ]);
+      }),
+    );
   });
 });
 

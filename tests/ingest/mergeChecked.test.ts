@@ -6,10 +6,10 @@ import { withDb } from '../helpers/withDb.js';
 /** `checked` as validateStage leaves it for a customers file. */
 async function checked(db: Parameters<typeof mergeChecked>[0], rows: [number, string, string | null, string][]) {
   await db.run(`CREATE OR REPLACE TEMP TABLE checked (line BIGINT, raw VARCHAR, reason VARCHAR, reason_class VARCHAR, status VARCHAR, customer_id VARCHAR, signup_date DATE,
-    birth_date DATE, country VARCHAR, acquisition_channel VARCHAR, opted_out BOOLEAN)`);
+    birth_date DATE, country VARCHAR, acquisition_channel VARCHAR, opted_out BOOLEAN, name VARCHAR, email VARCHAR)`);
   await db.run('CREATE OR REPLACE TEMP TABLE stage_lines (line BIGINT, raw VARCHAR)');
   for (const [line, id, country, status] of rows) {
-    await db.run(`INSERT INTO checked VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL, $7, NULL, NULL)`,
+    await db.run(`INSERT INTO checked VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL, $7, NULL, NULL, NULL, NULL)`,
       [line, status === 'rejected' ? `raw ${line}` : null, status === 'rejected' ? 'missing customer_id' : null, status === 'rejected' ? 'missing_customer_id' : null, status, id, country]);
   }
 }

@@ -90,3 +90,29 @@ test('a Parquet file whose pages are corrupt is refused whole with an input erro
     expect((err as Error).message).toMatch(/^exports\/o\.parquet cannot be read as Parquet: .+nothing of it was loaded/);
   }));
 });
+
+test('records holding line breaks inside quotes are one row each, named by their first line; the reader\'s rejects after them keep their own lines', async () => {
+  await withTempDir((dir) => withDb(async (db) => {
+    const path = writeFile(dir, 'o.csv', 'id,total,note\nA,1.50,"two\nlines"\n\nB,2.00,"three\n\nlines"\nC,3,x,extra\nD,4,"x\ny"\nE,5,z\n');
+    const staged = await stageFile(db, path, 'csv', new Map([...columns, ['category', 'note']]), ['id', 'total', 'note'], { kind: 'orders', delimiter: ',', encoding: 'utf-8' });
+    expect(staged).toMatchObject({ rowsRead: 5, physicalLines: 9, exactLines: true });
+    const rows = await db.all<{ line: number; order_id: string | null; category: string | null; structural_class: string | null; raw: string | null }>(
+      `SELECT line, order_id, category, structural_class, raw FROM ${staged.relation} ORDER BY line`);
+    expect(rows.map((r) => [r.line, r.order_id, r.category, r.structural_class])).toEqual([
+      [2, 'A', 'two\nlines', null], [5, 'B', 'three\n\nlines', null], [8, null, null, 'too_many_columns'], [9, 'D', 'x\ny', null], [11, 'E', 'z', null],
+    ]);
+    expect(await db.all(`SELECT line, raw FROM stage_lines WHERE line IN (5, 9) ORDER BY line`)).toEqual([{ line: 5, raw: 'B,2.00,"three\n\nlines"' }, { line: 9, raw: 'D,4,"x\ny"' }]);
+  }));
+});
+
+test('a Latin-1 file with a record spanning lines: decoded, the record whole, a rejected record after it named by its own line with its text', async () => {
+  await withTempDir((dir) => withDb(async (db) => {
+    const path = writeFile(dir, 'o.csv', Buffer.from('id,total,note\r\nA,1,"crème\r\nbrûlée"\r\nB,x,"déjà\r\nvu"\r\nC,3,ok\r\n', 'latin1'));
+    const staged = await stageFile(db, path, 'csv', new Map([...columns, ['category', 'note']]), ['id', 'total', 'note'], { kind: 'orders', delimiter: ',', encoding: 'latin-1' });
+    expect(staged).toMatchObject({ rowsRead: 3, physicalLines: 5 });
+    expect(await db.all(`SELECT line, order_id, amount, category FROM ${staged.relation} ORDER BY line`)).toEqual([
+      { line: 2, order_id: 'A', amount: '1', category: 'crème\nbrûlée' }, { line: 4, order_id: 'B', amount: 'x', category: 'déjà\nvu' }, { line: 6, order_id: 'C', amount: '3', category: 'ok' },
+    ]);
+    expect(await db.value('SELECT raw FROM stage_lines WHERE line = 4')).toBe('B,x,"déjà\nvu"');
+  }));
+});

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
-import { linesOf, MAX_ROW_BYTES, readableText } from '../../pipeline/ingest/textCopy.js';
+import { linesOf, MAX_RECORD_LINES, MAX_ROW_BYTES, readableText } from '../../pipeline/ingest/textCopy.js';
 import { withTempDir, writeFile } from '../helpers/withDb.js';
 
 const csv = { kind: 'orders', encoding: 'utf-8' as const, checkQuotes: true };
@@ -65,5 +65,58 @@ test('the lines a clean file\'s rejected rows need are read by number, however m
     const texts = await linesOf(path, wanted);
     expect(texts.size).toBe(n / 2);
     expect([texts.get(1), texts.get(299_999), texts.get(2)]).toEqual(['L1,x', 'L299999,x', undefined]);
+  });
+});
+
+test('RFC 4180: a quoted field may span lines; the record is kept whole and listed by its first line', async () => {
+  await withTempDir(async (dir) => {
+    const path = writeFile(dir, 'o.csv', 'id,note,total\r\n1,"first\r\nsecond\r\n\r\nfourth",10\r\n2,plain,20\r\n');
+    const r = await readableText(path, { ...csv, delimiter: ',', fields: 3 });
+    try {
+      expect(r.rejects).toEqual([]);
+      expect(r.spans).toEqual([{ line: 2, lines: 4 }]);
+      expect(readFileSync(r.path, 'utf8')).toBe('id,note,total\n1,"first\nsecond\n\nfourth",10\n2,plain,20\n');
+    } finally {
+      r.cleanup();
+    }
+  });
+});
+
+test('a quote no later line closes into a record of the header\'s fields costs its own line only; the lines after it are read again', async () => {
+  await withTempDir(async (dir) => {
+    // Line 2 opens a quote that line 4 closes, but the record would have 4 fields: line 2 alone is malformed (and so is line 4, read again).
+    // Line 5 opens a record that line 6 closes into 3 fields, with invalid bytes: rejected once, by its first line.
+    // Line 7 opens a quote that never closes.
+    const path = writeFile(dir, 'o.csv', Buffer.concat([
+      Buffer.from('id,note,total\n2,"open,1\n3,ok,2\n4,close",3,x\n5,"a\n'), Buffer.from([0xff]), Buffer.from('",6\n7,"never,7\n8,ok,8\n'),
+    ]));
+    const r = await readableText(path, { ...csv, delimiter: ',', fields: 3 });
+    try {
+      expect(r.rejects.map((x) => [x.line, x.reasonClass])).toEqual([[2, 'malformed_quoting'], [4, 'malformed_quoting'], [5, 'invalid_utf8'], [7, 'malformed_quoting']]);
+      expect(r.rejects[2]!.raw).toBe('5,"a\n\ufffd",6');
+      expect(r.spans).toEqual([]);
+      expect(readFileSync(r.path, 'utf8').split('\n')).toEqual(['id,note,total', '', '3,ok,2', '', '', '', '', '8,ok,8', '']);
+    } finally {
+      r.cleanup();
+    }
+  });
+});
+
+test(`a record may span at most ${MAX_RECORD_LINES} lines`, async () => {
+  await withTempDir(async (dir) => {
+    const note = (n: number) => Array.from({ length: n }, (_, i) => `n${i}`).join('\n');
+    const fits = await readableText(writeFile(dir, 'a.csv', `id,note\n1,"${note(MAX_RECORD_LINES)}"\n2,x\n`), { ...csv, delimiter: ',', fields: 2 });
+    expect(fits.rejects).toEqual([]);
+    expect(fits.spans).toEqual([{ line: 2, lines: MAX_RECORD_LINES }]);
+    fits.cleanup();
+    const r = await readableText(writeFile(dir, 'b.csv', `id,note\n1,"${note(MAX_RECORD_LINES + 1)}"\n2,x\n`), { ...csv, delimiter: ',', fields: 2 });
+    try {
+      expect(r.rejects[0]).toMatchObject({ line: 2, reasonClass: 'malformed_quoting' });
+      // Every line of the long note is then read alone; its last line opens a quote of its own that never closes.
+      expect(r.rejects.map((x) => x.line)).toEqual([2, 2 + MAX_RECORD_LINES]);
+      expect(r.spans).toEqual([]);
+    } finally {
+      r.cleanup();
+    }
   });
 });

@@ -12,7 +12,8 @@ async function stage(db: Database, rows: Row[]) {
   await db.run(`CREATE TEMP TABLE fx (currency VARCHAR, rate DECIMAL(18, 8)); INSERT INTO fx VALUES ('EUR', 1.1)`);
   await db.run(`CREATE TEMP TABLE stage (line BIGINT, raw VARCHAR, structural_error VARCHAR, structural_class VARCHAR, order_id VARCHAR, customer_id VARCHAR,
     order_ts VARCHAR, amount VARCHAR, currency VARCHAR, category VARCHAR, channel VARCHAR, discount_used VARCHAR,
-    quantity VARCHAR, unit_price VARCHAR, product_id VARCHAR, product_name VARCHAR)`);
+    quantity VARCHAR, unit_price VARCHAR, product_id VARCHAR, product_name VARCHAR, order_total VARCHAR, refunded_amount VARCHAR, order_status VARCHAR,
+    discount_code VARCHAR, customer_name VARCHAR, customer_country VARCHAR, accepts_marketing VARCHAR)`);
   for (const [i, r] of rows.entries()) {
     await db.run(`INSERT INTO stage (line, ${COLUMNS.join(', ')}) VALUES ($1, ${COLUMNS.map((_, k) => `$${k + 2}`).join(', ')})`, [i + 2, ...COLUMNS.map((c) => r[c] ?? null)]);
   }

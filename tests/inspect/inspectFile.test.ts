@@ -18,7 +18,10 @@ describe('the shapes shops export', () => {
       const f = await inspectFile(db, 'orders', path);
       expect(values(f)).toEqual({
         encoding: 'utf-8', delimiter: ',', decimal: '.', thousands: '', dateFormat: '%m/%d/%Y %H:%M', grain: 'line', currency: undefined,
-        columns: { order_id: 'InvoiceNo', customer_id: 'CustomerID', order_ts: 'InvoiceDate', quantity: 'Quantity', unit_price: 'UnitPrice', product_id: 'StockCode', product_name: 'Description' },
+        columns: {
+          order_id: 'InvoiceNo', customer_id: 'CustomerID', order_ts: 'InvoiceDate', quantity: 'Quantity', unit_price: 'UnitPrice', product_id: 'StockCode', product_name: 'Description',
+          customer_country: 'Country',
+        },
       });
       expect(f.grain!.evidence).toMatch(/"InvoiceNo" repeats \([\d,]+ distinct for [\d,]+ lines\)/);
       expect(f.refusals).toEqual([]);

@@ -16,8 +16,14 @@ test('publishes the release at once and records its contacts in the history in t
   const input = run.state as Parameters<typeof publishStage.run>[2];
   const out = await publishStage.run(run.ctx, params, input);
   expect(readdirSync(join(run.dir, 'out')).sort()).toEqual([
-    'action_effects.csv', 'action_effects.parquet', 'customer_scores.csv', 'customer_scores.parquet', 'fidelio.duckdb', 'kpis_by_group.csv', 'kpis_monthly.csv', 'model_metrics.json', 'personas.csv', 'personas.parquet', 'report.html', 'run_manifest.json', 'segment_personas.csv',
+    'README.md', 'action_effects.csv', 'action_effects.parquet', 'customer_scores.csv', 'customer_scores.parquet', 'fidelio.duckdb', 'kpis_by_group.csv', 'kpis_by_group.parquet',
+    'kpis_monthly.csv', 'kpis_monthly.parquet', 'model_metrics.json', 'persona_choice.csv', 'persona_choice.parquet', 'personas.csv', 'personas.parquet', 'report.html', 'run_manifest.json',
+    'segment_personas.csv', 'segment_personas.parquet',
   ]);
+  // The release's README names every file beside it, from the data dictionary.
+  const readme = readFileSync(join(run.dir, 'out', 'README.md'), 'utf8');
+  for (const file of readdirSync(join(run.dir, 'out'))) expect(readme, file).toContain(`| \`${file}\` |`);
+  expect(readme).toContain(`Run \`test-run\`, scores as of ${run.state.asOf}`);
   expect(out.release).toBe(join(run.dir, '.out.releases', 'test-run'));
   expect(out.rejectedByReason!.reduce((s, r) => s + r.lines, 0)).toBe(7);
   const manifest = JSON.parse(readFileSync(join(run.dir, 'out', 'run_manifest.json'), 'utf8'));

@@ -26,6 +26,13 @@ test('the tables as Parquet and CSV in customer order, and a read-only copy with
     expect([...ids].sort()).toEqual(ids);
     expect(await run.db.value(`SELECT count(*) FROM read_parquet('${join(dir, 'customer_scores.parquet')}')`)).toBe(n);
     expect(readFileSync(join(dir, 'kpis_monthly.csv'), 'utf8').split('\n')[0]).toMatch(/^month,is_partial_month,revenue,/);
+    // Every table written as files is in Parquet too, row for row as its CSV and its table.
+    for (const table of ['kpis_monthly', 'kpis_by_group', 'segment_personas', 'persona_choice', 'personas', 'action_effects']) {
+      const rows = await run.db.value<number>(`SELECT count(*) FROM ${table}`);
+      expect(await run.db.value(`SELECT count(*) FROM read_parquet('${join(dir, `${table}.parquet`)}')`), table).toBe(rows);
+      expect(readFileSync(join(dir, `${table}.csv`), 'utf8').trim().split('\n').length - 1, table).toBe(rows);
+    }
+    expect(await run.db.value(`SELECT count(*) FROM (SELECT * FROM kpis_monthly EXCEPT SELECT * FROM read_parquet('${join(dir, 'kpis_monthly.parquet')}'))`)).toBe(0);
 
     await writeDatabaseCopy(run.db, join(dir, 'copy.duckdb'), 'test-run', 90);
     const copy = await Database.open(join(dir, 'copy.duckdb'), { readOnly: true });

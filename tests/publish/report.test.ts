@@ -6,9 +6,13 @@ const data: ReportData = {
   head: { customers: 1200, vips: 80, vips_at_risk: 12, value_at_risk: 34567.8, clv: 99999.4, mean_churn: 0.4 },
   tiers: [{ value_tier: 1, customers: 240, historic: 5000, share: 0.7, clv: 6000, churn: 0.2 }],
   actions: [{ action: 'save', customers: 40, var: 1000, clv: 4000 }],
+  atRiskList: {
+    columns: ['priority', 'customer_id', 'name', 'value_tier', 'segment', 'persona', 'churn_probability_pct', 'value_at_stake_EUR', 'predicted_clv_12m_EUR', 'action', 'reasons', 'last_order_date'],
+    rows: [{ priority: 1, customer_id: '<img src=x onerror=alert(1)>', name: 'Zoë', value_tier: 1, segment: 'at_risk', persona: 'weekday web buyers', churn_probability_pct: 80, value_at_stake_EUR: 1234.56, predicted_clv_12m_EUR: 900, action: 'save', reasons: 'no order for 120 days', last_order_date: '2026-06-02' }],
+    ranking: { column: 'value_at_stake_EUR', meaning: 'what the customer is worth over 12 months if they stay times the probability that they leave' },
+  },
   atRisk: [
-    { customer_id: '<img src=x onerror=alert(1)>', churn_probability: 0.8, predicted_clv_12m: 900, value_at_risk: 720, days_since_last_order: 120, segment: 'at_risk', reasons: 'no order for 120 days', contact: true, contact_blocked_by: null },
-    { customer_id: 'C-CONTROL', churn_probability: 0.7, predicted_clv_12m: 800, value_at_risk: 560, days_since_last_order: 100, segment: 'at_risk', reasons: 'no order for 100 days', contact: false, contact_blocked_by: 'control' },
+    { customer_id: 'C-CONTROL', churn_probability: 0.7, predicted_clv_12m: 800, value_at_stake: 560, days_since_last_order: 100, segment: 'at_risk', reasons: 'no order for 100 days', contact: false, contact_blocked_by: 'control' },
   ],
   kpis: [{ month: '2026-09', revenue: 1234.5, orders: 10, customers_active: 9, customers_total: 100, vips_active: 3, vips_total: 8, churn_rate: 0.1, mom_growth: null, yoy_growth: 0.25, is_partial_month: true }],
   rejects: [{ kind: 'orders', reason_class: 'amount_not_a_number', lines: 3, example_line: 12, example_reason: "amount 'x' is not a number" }],
@@ -77,10 +81,15 @@ test('the report is one self-contained page: every section, figures formatted, e
 
 test('the lists a marketer works from hold only customers to contact; the held-back ones are apart, with why', () => {
   const html = renderReport(data, ctx);
-  const toContact = html.slice(html.indexOf('<h2>VIPs most worth saving: to contact</h2>'), html.indexOf('<h3>VIPs to save, held back'));
+  const toContact = html.slice(html.indexOf('<h2>VIPs most worth saving: to contact</h2>'), html.indexOf('<h3>At-risk VIPs held back'));
   expect(toContact).toContain('&lt;img src=x onerror=alert(1)&gt;');
   expect(toContact).not.toContain('C-CONTROL');
-  const heldBack = html.slice(html.indexOf('<h3>VIPs to save, held back'), html.indexOf('<h2>Since the last run</h2>'));
+  // The column it ranks by is shown, named and said in words; the name stays in the CLI's list.
+  expect(toContact).toContain('ranked by <b>value at stake</b>, what the customer is worth over 12 months if they stay');
+  expect(toContact).toContain('<th class="r">value at stake (EUR), ranked by</th>');
+  expect(toContact).toContain('<td class="r">80.0%</td><td class="r">1,235</td><td class="r">900</td>');
+  expect(toContact).not.toContain('Zoë');
+  const heldBack = html.slice(html.indexOf('<h3>At-risk VIPs held back'), html.indexOf('<h2>Since the last run</h2>'));
   expect(heldBack).toContain('<td class="l">C-CONTROL</td>');
   expect(heldBack).toContain('control group: left untouched to measure what the action does');
 });
@@ -95,4 +104,69 @@ test('the model section says which purchase model was chosen and why, what the d
   expect(html).toContain('historic value alone (baseline)');
   expect(html).toContain('no value model ranks next-period spend better than historic value alone');
   expect(html).toContain('Left out of the choice: neural, its mean absolute error per customer (445.12) is worse than the mean spend for everyone (195.85).');
+});
+
+test('the aggregate level beside the naive baselines, a champion further off than one warned, and a season the history never showed', () => {
+  const metrics = {
+    ...ctx.metrics,
+    aggregate: {
+      customers: 1944, actual_spend: 72544.87, observed_churn: 0.54064,
+      baselines: { repeats: { spend: 94478.66, spend_ratio: 1.30235, churn: 0.24949 }, last_year_trend: null, last_year_trend_missing: 'the history starts on 2010-12-01, under a year and a horizon before the holdout (2010-03-14): no same period last year to scale' },
+      value: { bgnbd: { spend: 86236.37, spend_ratio: 1.18873 } },
+      churn: { bgnbd: { mean: 0.4755, error: -0.06514 } },
+      worse_than_baselines: ['churn: bgnbd\'s mean churn probability on the holdout is 0.476 against 0.541 observed, further off than <the last horizon repeating>'],
+    },
+    btyd: { season: { months: [1.06, 1.06, 1.06, 0.97, 0.97, 0.97, 0.96, 0.96, 0.96, 1.37, 1.37, 1.37], years: 0.75, weight: 0, from: '2010-12-01', to: '2011-08-01', short: { seen: [1, 2, 3, 4, 5, 6, 7, 8, 12], level: 0.995 } } },
+    season_ahead: { words: 'The 90 days after as-of (2011-09-10 to 2011-12-08) reach September, October and November, which this history never showed' },
+  };
+  const html = renderReport(data, { ...ctx, metrics });
+  expect(html).toContain("<h3>The aggregate level: the holdout's total spend and churn</h3>");
+  expect(html).toContain('<tr><td class="l">what the holdout\'s customers did</td><td class="r">72,545</td><td class="r">1.00</td><td class="r">54.1%</td></tr>');
+  expect(html).toContain('<tr><td class="l">the champions (bgnbd, bgnbd)</td><td class="r">86,236</td><td class="r">1.19</td><td class="r">47.5%</td></tr>');
+  expect(html).toContain('<tr><td class="l">the last horizon repeating (baseline)</td><td class="r">94,479</td><td class="r">1.30</td><td class="r">24.9%</td></tr>');
+  expect(html).not.toContain('the same period last year x the trend (baseline)');
+  expect(html).toContain('No same-period-last-year baseline: the history starts on 2010-12-01');
+  expect(html).toContain('<p class="warn">Warning: churn: bgnbd\'s mean churn probability on the holdout is 0.476 against 0.541 observed, further off than &lt;the last horizon repeating&gt;.</p>');
+  expect(html).toContain('Seasonal profile, learnt from 9 whole months (2010-12 to 2011-08');
+  expect(html).toContain("the base's recent level 0.995");
+  expect(html).toContain('<p class="warn">The 90 days after as-of (2011-09-10 to 2011-12-08) reach September, October and November, which this history never showed.</p>');
+});
+
+test('orders that never became sales are said in the data quality section, by status; nothing is said when there are none', () => {
+  expect(renderReport(data, ctx)).not.toContain('never became sales');
+  const html = renderReport({ ...data, leftOut: [{ order_status: 'voided', orders: 3, amount: 41.5 }, { order_status: 'pending', orders: 1, amount: 8 }] }, ctx);
+  expect(html).toContain('4 orders never became sales');
+  expect(html).toContain('voided</td><td class="r">3</td><td class="r">41.50</td>');
+});
+
+test('a second run where nobody moved says so in one sentence, never an empty table', () => {
+  const still = renderReport({ ...data, transitions: [{ dimension: 'value_tier', previous: '1', current: '1', customers: 240 }, { dimension: 'segment', previous: 'loyal', current: 'loyal', customers: 80 }] }, ctx);
+  const section = still.slice(still.indexOf('<h2>Since the last run</h2>'), still.indexOf('<h2>Did the actions work?</h2>'));
+  expect(section).toContain('<p>No customer changed value tier, segment, churn risk band or VIP status since the last run.</p>');
+  expect(section).not.toContain('<table');
+  const moved = renderReport({ ...data, transitions: [{ dimension: 'value_tier', previous: '1', current: '2', customers: 7 }] }, ctx);
+  expect(moved).toContain('<td class="l">value tier</td><td class="l">1</td><td class="l">2</td><td class="r">7</td>');
+});
+
+test('the model choice in words and a glossary of every term the page uses', () => {
+  const html = renderReport(data, {
+    ...ctx,
+    metrics: { ...ctx.metrics, choice: { churn: { text: 'bgnbd scores churn: the lowest log loss on the holdout (0.40000, the only candidate left).' }, value: { text: 'bgnbd predicts value: ...' }, purchase: 'bgnbd_penalized: the highest holdout likelihood.' } },
+  });
+  expect(html).toContain('<li>bgnbd scores churn: the lowest log loss on the holdout (0.40000, the only candidate left).</li>');
+  const glossary = html.slice(html.indexOf('<h2 id="glossary">Glossary</h2>'));
+  const terms = [...glossary.matchAll(/<dt>([^<]*)<\/dt>/g)].map((m) => m[1]!);
+  // The terms issue 31 found unexplained, every action, every segment, every figure of the model tables.
+  for (const term of ['CMGR', 'mean silhouette', 'cant_lose', 'scoring.budget.saveRate', 'save', 'surprise', 'grow', 'nurture', 'win_back', 'none', 'champions', 'loyal',
+    'potential_loyalist', 'new', 'promising', 'need_attention', 'about_to_sleep', 'at_risk', 'hibernating', 'lost', 'AUC', 'PR AUC', 'Brier', 'log loss', 'lift, top decile',
+    'normalized Gini', 'Spearman', 'decile MAPE', 'value at stake', 'value kept', 'value at risk', '12-month CLV', 'VIP', 'control group', 'P(alive)', 'rf_table', 'neural',
+    'bgnbd, mbgnbd, pareto (and _penalized)', 'holdout log-likelihood', 'sound', 'MoM, YoY', 'calibration', 'gain', 'recency alone']) {
+    expect(terms, term).toContain(term);
+  }
+  // Every segment and action the page's tables name has its entry.
+  for (const word of new Set([...html.matchAll(/<td class="l">([a-z_]+)<\/td>/g)].map((m) => m[1]!))) {
+    if (['save', 'surprise', 'grow', 'nurture', 'win_back', 'none', 'champions', 'loyal', 'potential_loyalist', 'new', 'promising', 'need_attention', 'about_to_sleep', 'at_risk', 'cant_lose', 'hibernating', 'lost'].includes(word)) {
+      expect(terms).toContain(word);
+    }
+  }
 });

@@ -27,3 +27,11 @@ test('on another holdout the challenger must beat recency alone', () => {
   expect(only).toMatchObject({ promoted: true });
   expect(only.reason).toContain('promoted for want of any other');
 });
+
+test('a retrain that comes out the champion itself is not a promotion: nothing changed, and it says so', () => {
+  const champion = row({ model_version: 'fidelio-champ', status: 'champion' });
+  expect(decidePromotion(row({ model_version: 'fidelio-champ' }), champion)).toEqual({
+    promoted: false, unchanged: true,
+    reason: 'retrained on the same data, the models came out the same as the champion fidelio-champ: nothing changed, it stays the champion',
+  });
+});

@@ -194,13 +194,61 @@ describe('contact discipline', () => {
     expect([a.action, b.action]).toEqual(['save', 'save']);
     expect(a.value_if_retained).toBeCloseTo(1000 / 0.2, 9);
     expect(b.value_if_retained).toBeCloseTo(1200 / 0.9, 9);
-    expect(a.value_kept).toBeCloseTo((1000 / 0.2) * 0.8 * 0.5 - 10, 9);
+    // a's save would keep 5,000 x 0.8 x 0.5 = 2,000, twice its whole forecast: a save keeps at most the 12-month CLV.
+    expect(a.value_kept).toBeCloseTo(Math.min((1000 / 0.2) * 0.8 * 0.5, 1000) - 10, 9);
     expect(b.value_kept).toBeCloseTo((1200 / 0.9) * 0.7 * 0.5 - 10, 9);
     expect((b.value_at_risk as number) > (a.value_at_risk as number)).toBe(true);
     expect([a.contact, b.contact, b.contact_blocked_by]).toEqual([true, false, 'budget']);
     expect([a.action_priority, b.action_priority]).toEqual([1, 2]);
     // Without an action there is nothing to keep.
     expect(rows.filter((r) => r.action === 'none').every((r) => r.value_kept === null)).toBe(true);
+  });
+
+  test("a save's value is bounded: value if retained at most what the customer spent a year, and what a save keeps at most the 12-month forecast", async () => {
+    // gone: CLV 564, P(alive) 0.07: CLV / P(alive) = 8,057, fifteen times the forecast. They spent 2,000 over 800 days:
+    // 912.50 a year is what a save can bring back. alive: P(alive) 0.9, the same spend: CLV / P(alive) (667) is under the bound.
+    // young: 300 spent over 100 days counts as a year (300), under its CLV 400, so the CLV is the floor.
+    // dead: P(alive) 0.01, CLV 40 (4,000 if retained, 8,212 spent a year): a save would keep 4,000 x 0.99 x 0.25 = 990,
+    // 25 times its forecast; it keeps at most the forecast, 40.
+    const people: Customer[] = [
+      { id: 'gone', churn: 0.999, clv: 564, historic: 2000, tenure: 800, pAlive: 0.07, purchaseDays: 6 },
+      { id: 'dead', churn: 0.99, clv: 40, historic: 9000, tenure: 400, pAlive: 0.01, purchaseDays: 6 },
+      { id: 'alive', churn: 0.8, clv: 600, historic: 2000, tenure: 800, pAlive: 0.9, purchaseDays: 6 },
+      { id: 'young', churn: 0.8, clv: 400, historic: 300, tenure: 100, pAlive: 0.05, purchaseDays: 6 },
+      ...base,
+    ];
+    const rate = 0.25;
+    const cost = 2;
+    const rows = await withDb((db) => score(db, people, { controlShare: 0, budget: { saveRate: rate, costPerAction: cost } }));
+    const by = (id: string) => rows.find((r) => r.customer_id === id)!;
+    expect(by('gone').value_if_retained).toBeCloseTo(2000 * 365 / 800, 9);
+    expect(by('alive').value_if_retained).toBeCloseTo(600 / 0.9, 9);
+    expect(by('young').value_if_retained).toBeCloseTo(400, 9);
+    // The rule on everyone: value_if_retained <= max(predicted CLV, yearly spend to date), so a save keeps at most
+    // rate x churn x that bound, less the contact's cost.
+    const tenure = (id: string) => people.find((p) => p.id === id)!.tenure ?? 400;
+    for (const r of rows) {
+      const bound = Math.max(r.predicted_clv_12m as number, Math.max(r.historic_value as number, 0) * 365 / Math.max(tenure(r.customer_id), 365));
+      expect(r.value_if_retained as number, r.customer_id).toBeLessThanOrEqual(bound + 1e-9);
+      if (r.value_kept !== null) {
+        expect(r.value_kept as number, r.customer_id).toBeLessThanOrEqual(Math.min(rate * (r.churn_probability as number) * bound, r.predicted_clv_12m as number) - cost + 1e-9);
+      }
+    }
+    expect(by('gone').value_kept).toBeCloseTo((2000 * 365 / 800) * 0.999 * rate - cost, 9);
+    expect(by('dead').value_if_retained).toBeCloseTo(40 / 0.01, 9);
+    expect(by('dead').value_kept).toBeCloseTo(40 - cost, 9);
+    // The budget and the action's order use the bounded figure: dead's save comes after gone's.
+    expect((by('dead').action_priority as number) > (by('gone').action_priority as number)).toBe(true);
+  });
+
+  test('a segment says what the customer is now: a recent-ranking big spender at high churn risk is no champion', async () => {
+    // Everyone else silent for 30 days: 25 days ranks in the top fifth of recency, yet beyond half the usual gap (40 days).
+    const people = (churn: number): Customer[] => [{ id: 'x', churn, clv: 5000, historic: 9000, purchaseDays: 8, tenure: 800, recency: 25 }, ...base.slice(2)];
+    const now = async (churn: number) => (await withDb((db) => score(db, people(churn), { controlShare: 0 }))).find((r) => r.customer_id === 'x')!;
+    const calm = await now(0.3);
+    const leaving = await now(0.999);
+    expect([calm.r_score, calm.segment]).toEqual([5, 'champions']);
+    expect([leaving.r_score, leaving.segment]).toEqual([5, 'cant_lose']);
   });
 
   test('ambassadors: valuable, loyal, long-standing, low risk, no unresolved complaint, recently active, not opted out, in no control group', async () => {

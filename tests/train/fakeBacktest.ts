@@ -35,6 +35,11 @@ export function fakeBacktest(): Backtest {
       { name: 'pareto', holdout_log_likelihood: -1.6, degenerate: [], sound: true },
     ] },
     windows: { btyd_calibration_end: '2026-07-02', table_cutoffs: ['2026-04-03'], networks_fit_cutoffs: [], networks_validation_cutoff: '2026-04-03', networks_validation_same_season: false },
+    // The eight customers spent 100 in the holdout and half of them bought; in the horizon before, 80 and 5 of 8.
+    aggregate: {
+      customers: 8, actual_spend: 100, observed_churn: 0.5,
+      repeats: { spend: 80, spend_ratio: 0.8, churn: 0.375 }, last_year_trend: null, last_year_trend_missing: 'the history starts on 2026-01-01, under a year and a horizon before the holdout (2025-04-04): no same period last year to scale',
+    },
     notes: ['a note'],
   };
 }

@@ -31,7 +31,10 @@ test('the first run trains and promotes; the next reuses the recent champion; --
   expect(await trainStage.rows!(run.ctx, second)).toEqual({ rows_in: 0 });
 
   const third = await trainStage.run(run.ctx, { ...params, retrain: { ...params.retrain, always: true } }, input);
-  expect(third.model).toMatchObject({ trained: first.models.version, promoted: true, reason: 'the same model is already the champion' });
+  // The same data gives the same model: said as nothing changed, not as a promotion.
+  expect(third.model).toEqual({ trained: first.models.version, promoted: false, unchanged: true,
+    reason: `retrained on the same data, the models came out the same as the champion ${first.models.version}: nothing changed, it stays the champion` });
+  expect(third.models.version).toBe(first.models.version);
   expect(await trainStage.rows!(run.ctx, third)).toEqual({ rows_in: await run.db.value('SELECT count(*) FROM training_snapshots') });
   // Training again rebuilds the training cutoffs' BG/NBD rows, never adds them twice.
   expect(await run.db.value('SELECT count(*) FROM training_btyd_features')).toBe(btydRows);
