@@ -30,7 +30,7 @@ export interface ScoreOutput {
 
 export const scoreStage: Stage<ScoreParams, Pick<FeaturesOutput, 'asOf'> & Pick<TrainOutput, 'models'>, ScoreOutput> = {
   name: 'score',
-  reads: ['customer_features', 'btyd_features', 'orders', 'customers', 'customer_scores_history', 'referrals'],
+  reads: ['customer_features', 'btyd_features', 'orders', 'customers', 'customer_scores_history', 'recorded_contacts', 'referrals'],
   writes: ['uplift_terms', 'btyd_scores', 'neural_scores', 'churn_scores', 'value_scores', 'persona_traits', 'customer_personas', 'persona_labels', 'persona_choice', 'customer_scores', 'personas', 'segment_personas'],
   params: scoreParams,
   async run({ db, step, log }, p, { asOf, models }) {
