@@ -22,7 +22,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Database } from '../pipeline/db/Database.js';
-import type { ActionEffect } from '../pipeline/publish/buildActionEffects.js';
+import { OVERALL_EFFECTS, type ActionEffect } from '../pipeline/publish/buildActionEffects.js';
 import { effectSentence } from '../pipeline/publish/actionEffectWords.js';
 import type { ActionRate } from '../pipeline/shared/actionRate.js';
 import { esc, page, runCells, section, table, type Cell } from './notebook.js';
@@ -79,7 +79,7 @@ const personaCells: Cell[] = [
 
 /** The earlier runs' actions against their controls, in words (action_effects), and the rates the budget used (run_manifest.json). */
 async function effectsSection(db: Database, published: string): Promise<string> {
-  const effects = await db.all<ActionEffect>('SELECT * FROM action_effects ORDER BY as_of DESC, run_id DESC, action');
+  const effects = await db.all<ActionEffect>(`SELECT * FROM action_effects e WHERE ${OVERALL_EFFECTS} ORDER BY as_of DESC, run_id DESC, action`);
   const currency = (await db.value<string>('SELECT any_value(currency) FROM customer_scores')) ?? '';
   const measured = effects.filter((e) => e.status === 'measured');
   const sentences = effects.map((e) => `<li>${esc(effectSentence(e, currency, 30))}</li>`).join('');

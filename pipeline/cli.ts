@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { btydCommand } from './cli/btydCommand.js';
+import { contactsCommand } from './cli/contactsCommand.js';
 import { demoDataCommand } from './cli/demoDataCommand.js';
 import { featuresCommand } from './cli/featuresCommand.js';
 import { inspectCommand } from './cli/inspectCommand.js';
@@ -39,6 +40,7 @@ export function buildProgram(log: Logger, stdout: Stdout): Command {
   runsCommand(program, stdout);
   rejectedCommand(program, stdout);
   serveCommand(program, log);
+  contactsCommand(program, stdout);
   return program;
 }
 

@@ -6,7 +6,7 @@ import { runCli } from './helpers/cli.js';
 
 test('the program has one command per file under cli/, in the README\'s order', () => {
   const names = buildProgram(silentLogger, () => undefined).commands.map((c) => c.name());
-  expect(names).toEqual(['run', 'inspect', 'features', 'btyd', 'list', 'models', 'demo-data', 'score-partition', 'runs', 'rejected', 'serve']);
+  expect(names).toEqual(['run', 'inspect', 'features', 'btyd', 'list', 'models', 'demo-data', 'score-partition', 'runs', 'rejected', 'serve', 'contacts']);
 });
 
 test('exit codes: 0 for help, 2 for usage, the error class\'s code for failures', async () => {

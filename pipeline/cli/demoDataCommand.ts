@@ -22,13 +22,19 @@ export function demoDataCommand(program: Command, stdout: Stdout): void {
     .option('--bad-rows', 'append a few malformed order lines')
     .option('--follow-up <published>', 'instead, the orders of the days after that publication\'s as-of (follow-up.csv), its contacts given a true effect per action (surprise: a placebo), for a second run to measure')
     .option('--days <n>', 'with --follow-up: days to simulate (default: the run\'s horizon)', integer('--days'))
+    .option('--by-type', 'with --follow-up: each buyer type of the demo its own true effect per action (positive for one, none for another, negative for a third)')
+    .option('--demo-seed <n>', 'with --by-type: the seed the demo data was made with (default 42), which sets each customer\'s buyer type', integer('--demo-seed'))
+    .option('--reach <share>', 'with --follow-up: the share of the contacted that marketing reached (e.g. 0.8): only they get the effect, written to contacts.csv for fidelio contacts --file', Number)
     .addOption(new Option('--shape <shape>', 'instead, one orders file in the shape a real shop exports (try "fidelio inspect" on it), or a real shop\'s history (seasonal-shop, steady-shop, growing-shop)').choices([...EXPORT_SHAPES, ...HISTORY_SHAPES]))
-    .action(async (o: { out: string; customers?: number; months?: number; seed?: number; endDate?: string; badRows?: boolean; followUp?: string; days?: number; shape?: ExportShape | HistoryShape }) => {
+    .action(async (o: { out: string; customers?: number; months?: number; seed?: number; endDate?: string; badRows?: boolean; followUp?: string; days?: number; byType?: boolean; demoSeed?: number; reach?: number; shape?: ExportShape | HistoryShape }) => {
       if (o.followUp) {
         if (o.shape) throw new UsageError('demo-data: --follow-up and --shape are two different data sets; give one');
-        stdout(JSON.stringify(await writeFollowUp(o.followUp, o.out, { seed: o.seed ?? 42, days: o.days }), null, 2) + '\n');
+        if (o.reach !== undefined && !(o.reach > 0 && o.reach <= 1)) throw new UsageError(`demo-data: --reach must be a share above 0 and at most 1, got ${o.reach}`);
+        const byType = o.byType ? { demoSeed: o.demoSeed ?? 42 } : undefined;
+        stdout(JSON.stringify(await writeFollowUp(o.followUp, o.out, { seed: o.seed ?? 42, days: o.days, byType, reach: o.reach }), null, 2) + '\n');
         return;
       }
+      if (o.byType || o.reach !== undefined || o.demoSeed !== undefined) throw new UsageError('demo-data: --by-type, --demo-seed and --reach go with --follow-up');
       if (o.shape && (HISTORY_SHAPES as string[]).includes(o.shape)) {
         mkdirSync(o.out, { recursive: true });
         const path = join(o.out, `${o.shape}.csv`);

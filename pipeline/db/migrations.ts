@@ -251,6 +251,19 @@ export const migrations: Migration[] = [
   },
   {
     version: 11,
+    name: 'persona in the contact history; contacts read from files',
+    // The effects by persona read each contact's persona as it was published. Contacts read by `fidelio
+    // contacts --file` land in recorded_contacts beside the page's: their line in the file, and a cost
+    // only where the file gives one.
+    sql: `
+      ALTER TABLE customer_scores_history ADD COLUMN persona VARCHAR;
+      ALTER TABLE recorded_contacts ALTER cost_per_contact DROP NOT NULL;
+      ALTER TABLE recorded_contacts ADD COLUMN source_file VARCHAR;
+      ALTER TABLE recorded_contacts ADD COLUMN source_line BIGINT;
+    `,
+  },
+  {
+    version: 12,
     name: "the part of an order's stated amount its refunds took off",
     // A hosted shop's export gives an order's total and what was refunded of it: the order's amount is the net, this the
     // refund, so that kpis_monthly tells gross revenue and refunds apart (NULL where the file states no total or refund).

@@ -35,3 +35,50 @@ export function effectSentence(e: ActionEffect, currency: string, minGroup: numb
     : ' Not shown to pay for itself yet: the interval includes zero.';
   return `${e.action}: ${r}; ${s}; ${v}; ${who} (${run}).${tail}`;
 }
+
+/** The effect a group row is judged on: on those reached where the contact rate is known, else of being proposed. */
+function groupEffect(e: ActionEffect): { value: number; low: number; high: number; on: 'reached' | 'proposed' } | undefined {
+  if (e.retention_uplift_on_contacted !== null && e.retention_uplift_on_contacted_low !== null && e.retention_uplift_on_contacted_high !== null) {
+    return { value: e.retention_uplift_on_contacted, low: e.retention_uplift_on_contacted_low, high: e.retention_uplift_on_contacted_high, on: 'reached' };
+  }
+  if (e.retention_uplift !== null && e.retention_uplift_low !== null && e.retention_uplift_high !== null) {
+    return { value: e.retention_uplift, low: e.retention_uplift_low, high: e.retention_uplift_high, on: 'proposed' };
+  }
+  return undefined;
+}
+
+/**
+ * Whom each action works on, in words, from the persona rows of each
+ * action's newest measured run (`rows`: action_effects, any order): the
+ * personas whose 90% interval lies above zero (it keeps them), below zero
+ * (it drives them away) and the others (no effect shown), each with its
+ * effect on those reached (or of being proposed, where no contact was
+ * recorded) and the personas too small to tell.
+ */
+export function whoItWorksOn(rows: readonly ActionEffect[]): string[] {
+  const newest = new Map<string, ActionEffect>();
+  for (const e of rows) {
+    if (e.breakdown !== 'all' || e.status !== 'measured') continue;
+    const seen = newest.get(e.action);
+    if (!seen || e.as_of > seen.as_of || (e.as_of === seen.as_of && e.run_id > seen.run_id)) newest.set(e.action, e);
+  }
+  const out: string[] = [];
+  for (const [action, all] of [...newest.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    const groups = rows.filter((e) => e.breakdown === 'persona' && e.run_id === all.run_id && e.action === action);
+    const judged = groups.filter((e) => e.status === 'measured').map((e) => ({ e, g: groupEffect(e)! })).filter((x) => x.g);
+    if (!judged.length) continue;
+    const say = (x: { e: ActionEffect; g: NonNullable<ReturnType<typeof groupEffect>> }) =>
+      `${x.e.group_name} (${points(x.g.value)} points, ${points(x.g.low)} to ${points(x.g.high)})`;
+    const works = judged.filter((x) => x.g.low > 0).sort((a, b) => b.g.value - a.g.value);
+    const harms = judged.filter((x) => x.g.high < 0).sort((a, b) => a.g.value - b.g.value);
+    const none = judged.filter((x) => x.g.low <= 0 && x.g.high >= 0);
+    const parts: string[] = [];
+    parts.push(works.length ? `works on ${works.map(say).join(', ')}` : 'is shown to work on no persona');
+    if (none.length) parts.push(`no effect shown on ${none.map(say).join(', ')}`);
+    if (harms.length) parts.push(`drives away ${harms.map(say).join(', ')}: do not contact them for it`);
+    const small = groups.filter((e) => e.status === 'too_few_customers').map((e) => e.group_name);
+    const on = judged.some((x) => x.g.on === 'reached') ? 'on those reached' : 'of being proposed (no contact recorded)';
+    out.push(`${action} (run as of ${all.as_of}, retention ${on}, 90% intervals): ${parts.join('; ')}.${small.length ? ` Too few to tell: ${small.join(', ')}.` : ''}`);
+  }
+  return out;
+}

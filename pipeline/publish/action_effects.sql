@@ -21,15 +21,38 @@
 --   save_rate              the share of the control group's churn the action prevented:
 --                          retention_uplift / (1 - retention_control), the measured
 --                          counterpart of scoring.budget.saveRate (_low/_high from the uplift's)
--- Only measured rows carry figures; the others carry their counts and dates.
+--   (the columns above compare the customers the run proposed, whether or not marketing reached them:
+--   the effect of being proposed, intention to treat)
+--   breakdown, group_name  'all' (one row per run and action, group_name 'all'); 'persona' and
+--                          'churn_risk' (one row per persona, or per churn-risk band, as published
+--                          with the contact; '(none)' where it had none): the same figures within the group
+--   reached                the proposed whom recorded_contacts holds as contacted for this action (or
+--                          with no action named) between the run's as-of and the end of its horizon
+--   contact_rate           reached / contacted; empty when no contact of the run's action is recorded
+--   retention_uplift_on_contacted  the effect on those reached: retention_uplift / contact_rate (the
+--                          complier adjustment: the unreached proposed were told nothing); _low/_high by the
+--                          delta method with the contact rate's own binomial variance
+--   retention_uplift_adjusted  regression adjustment on the churn score each customer started from
+--                          (churn_probability as published): each side's mean retention moved to the
+--                          group's mean score along that side's own least-squares line (Lin's estimator);
+--                          _low/_high from the sides' residual variances
+--   interval_narrowing     1 - the adjusted interval's width / the unadjusted normal interval's width
+--   retention_uplift_shrunk  group rows: the group's uplift shrunk toward the action's overall uplift
+--                          (empirical Bayes: weight tau2 / (tau2 + se2), tau2 the spread of the groups'
+--                          uplifts around the overall beyond their own noise); _low/_high the shrunk
+--                          estimate's 90% interval; given for every group with 2 or more on each side
+-- Only measured rows carry figures (a group row below $min_group carries its shrunk uplift); the others
+-- carry their counts and dates.
 WITH contacts AS (
-  SELECT run_id, as_of, coalesce(horizon_days, $horizon) AS horizon_days, customer_id, action, contact, is_control
+  SELECT run_id, as_of, coalesce(horizon_days, $horizon) AS horizon_days, customer_id, action, contact, is_control,
+    churn_probability, churn_risk, persona
   FROM customer_scores_history
   WHERE action <> 'none' AND (contact OR is_control) AND run_id <> $run_id
   UNION ALL
   -- this run's contacts, recorded in the history when it publishes (left out when the
   -- score stage reads the measured rates before this run has scored: $with_this_run false)
-  SELECT CAST($run_id AS VARCHAR), CAST(as_of AS DATE), $horizon, customer_id, action, contact, is_control
+  SELECT CAST($run_id AS VARCHAR), CAST(as_of AS DATE), $horizon, customer_id, action, contact, is_control,
+    churn_probability, churn_risk, persona
   FROM customer_scores
   WHERE $with_this_run AND action <> 'none' AND (contact OR is_control)
 ),
@@ -38,19 +61,37 @@ WITH contacts AS (
 latest AS (
   SELECT as_of, max(run_id) AS run_id FROM contacts GROUP BY as_of
 ),
+-- Whom marketing reached: a proposed customer with a recorded contact of this action (or of none named)
+-- from the run's as-of to the end of its horizon.
+reached AS (
+  SELECT DISTINCT c.run_id, c.as_of, c.customer_id, c.action
+  FROM contacts c
+  JOIN latest USING (run_id, as_of)
+  JOIN recorded_contacts rc ON rc.customer_id = c.customer_id AND (rc.action = c.action OR rc.action IS NULL)
+    AND rc.contacted_on >= c.as_of AND rc.contacted_on <= c.as_of + c.horizon_days
+  WHERE c.contact
+),
 outcomes AS (
   SELECT c.run_id, c.as_of, c.horizon_days, c.action, c.contact, c.is_control,
+    any_value(coalesce(c.persona, '(none)')) AS persona, any_value(coalesce(c.churn_risk, '(none)')) AS churn_risk,
+    CAST(any_value(coalesce(c.churn_probability, 0)) AS DOUBLE) AS x,
+    bool_or(r.customer_id IS NOT NULL) AS reached,
     coalesce(sum(o.amount), 0) AS spend,
     CASE WHEN count(o.order_id) FILTER (WHERE o.amount >= 0) > 0 THEN 1.0 ELSE 0.0 END AS retained
   FROM contacts c
   JOIN latest USING (run_id, as_of)
+  LEFT JOIN reached r ON r.run_id = c.run_id AND r.as_of = c.as_of AND r.customer_id = c.customer_id AND r.action = c.action
   LEFT JOIN orders o ON o.customer_id = c.customer_id AND o.order_date > c.as_of AND o.order_date <= c.as_of + c.horizon_days
   GROUP BY c.run_id, c.as_of, c.horizon_days, c.customer_id, c.action, c.contact, c.is_control
 ),
 grouped AS (
-  SELECT run_id, as_of, action, max(horizon_days) AS horizon_days,
+  SELECT run_id, as_of, action,
+    CASE WHEN GROUPING(persona) = 0 THEN 'persona' WHEN GROUPING(churn_risk) = 0 THEN 'churn_risk' ELSE 'all' END AS breakdown,
+    CASE WHEN GROUPING(persona) = 0 THEN persona WHEN GROUPING(churn_risk) = 0 THEN churn_risk ELSE 'all' END AS group_name,
+    max(horizon_days) AS horizon_days,
     count(*) FILTER (WHERE contact) AS contacted,
     count(*) FILTER (WHERE is_control) AS controls,
+    count(*) FILTER (WHERE contact AND reached) AS reached,
     avg(retained) FILTER (WHERE contact) AS r1,
     avg(retained) FILTER (WHERE is_control) AS r0,
     avg(CAST(spend AS DOUBLE)) FILTER (WHERE contact) AS m1,
@@ -58,9 +99,17 @@ grouped AS (
     coalesce(var_samp(CAST(spend AS DOUBLE)) FILTER (WHERE contact), 0) AS v1,
     coalesce(var_samp(CAST(spend AS DOUBLE)) FILTER (WHERE is_control), 0) AS v0,
     (sum(retained) FILTER (WHERE contact) + 1) / (count(*) FILTER (WHERE contact) + 2) AS a1,
-    (sum(retained) FILTER (WHERE is_control) + 1) / (count(*) FILTER (WHERE is_control) + 2) AS a0
+    (sum(retained) FILTER (WHERE is_control) + 1) / (count(*) FILTER (WHERE is_control) + 2) AS a0,
+    -- for the regression adjustment: each side's mean score, and its score's (co)variances with retention
+    avg(x) FILTER (WHERE contact OR is_control) AS x_all,
+    avg(x) FILTER (WHERE contact) AS x1,
+    avg(x) FILTER (WHERE is_control) AS x0,
+    coalesce(var_pop(x) FILTER (WHERE contact), 0) AS sxx1,
+    coalesce(var_pop(x) FILTER (WHERE is_control), 0) AS sxx0,
+    coalesce(covar_pop(x, retained) FILTER (WHERE contact), 0) AS sxy1,
+    coalesce(covar_pop(x, retained) FILTER (WHERE is_control), 0) AS sxy0
   FROM outcomes
-  GROUP BY run_id, as_of, action
+  GROUP BY GROUPING SETS ((run_id, as_of, action), (run_id, as_of, action, persona), (run_id, as_of, action, churn_risk))
 ),
 judged AS (
   SELECT *,
@@ -72,11 +121,51 @@ judged AS (
     END AS status,
     -- Agresti-Caffo: one success and one failure added to each side, so that shares of 0 or 1 keep a width
     1.6448536269514722 * sqrt(a1 * (1 - a1) / (contacted + 2) + a0 * (1 - a0) / (controls + 2)) AS r_half,
-    1.6448536269514722 * sqrt(v1 / nullif(contacted, 0) + v0 / nullif(controls, 0)) AS m_half
+    1.6448536269514722 * sqrt(v1 / nullif(contacted, 0) + v0 / nullif(controls, 0)) AS m_half,
+    -- each side's least-squares slope of retention on the score (none where the score does not vary)
+    CASE WHEN sxx1 > 0 THEN sxy1 / sxx1 ELSE 0 END AS b1,
+    CASE WHEN sxx0 > 0 THEN sxy0 / sxx0 ELSE 0 END AS b0,
+    reached / nullif(contacted, 0) AS c_rate,
+    max(reached) OVER (PARTITION BY run_id, as_of, action) > 0 AS any_reached
   FROM grouped
 ),
+adjusted AS (
+  SELECT *,
+    r1 + b1 * (x_all - x1) - (r0 + b0 * (x_all - x0)) AS adj,
+    -- residual variances (n - 2 degrees of freedom) over each side's count; the unadjusted counterpart (n - 1)
+    1.6448536269514722 * sqrt(
+      greatest(r1 * (1 - r1) - b1 * sxy1, 0) * contacted / nullif(contacted - 2, 0) / nullif(contacted, 0)
+      + greatest(r0 * (1 - r0) - b0 * sxy0, 0) * controls / nullif(controls - 2, 0) / nullif(controls, 0)) AS adj_half,
+    1.6448536269514722 * sqrt(
+      r1 * (1 - r1) * contacted / nullif(contacted - 1, 0) / nullif(contacted, 0)
+      + r0 * (1 - r0) * controls / nullif(controls - 1, 0) / nullif(controls, 0)) AS plain_half
+  FROM judged
+),
+-- The spread of the groups' uplifts around the action's overall uplift beyond their sampling noise
+-- (method of moments, never below zero), per run, action and breakdown.
+spread AS (
+  SELECT g.run_id, g.as_of, g.action, g.breakdown,
+    greatest(avg(((g.r1 - g.r0) - (a.r1 - a.r0)) ^ 2) - avg((g.r_half / 1.6448536269514722) ^ 2), 0) AS tau2
+  FROM adjusted g
+  JOIN adjusted a ON a.run_id = g.run_id AND a.as_of = g.as_of AND a.action = g.action AND a.breakdown = 'all'
+  WHERE g.breakdown <> 'all' AND g.contacted >= 2 AND g.controls >= 2
+  GROUP BY ALL
+),
+shrunk AS (
+  SELECT g.*, a.r1 - a.r0 AS overall, s.tau2,
+    s.tau2 / nullif(s.tau2 + (g.r_half / 1.6448536269514722) ^ 2, 0) AS w
+  FROM adjusted g
+  LEFT JOIN adjusted a ON a.run_id = g.run_id AND a.as_of = g.as_of AND a.action = g.action AND a.breakdown = 'all' AND g.breakdown <> 'all'
+  LEFT JOIN spread s ON s.run_id = g.run_id AND s.as_of = g.as_of AND s.action = g.action AND s.breakdown = g.breakdown
+    AND g.contacted >= 2 AND g.controls >= 2
+),
 measured AS (
-  SELECT *, status = 'measured' AS ok FROM judged
+  SELECT *, status = 'measured' AS ok,
+    status <> 'horizon_not_passed' AND breakdown <> 'all' AND tau2 IS NOT NULL AS shrinkable,
+    -- the delta method's variance of ITT / rate, with the rate's binomial variance
+    1.6448536269514722 * sqrt((r_half / 1.6448536269514722) ^ 2 / c_rate ^ 2
+      + (r1 - r0) ^ 2 * c_rate * (1 - c_rate) / contacted / c_rate ^ 4) AS c_half
+  FROM shrunk
 )
 SELECT run_id, CAST(as_of AS DATE) AS as_of, action, horizon_days, measurable_from, status, contacted, controls,
   CASE WHEN ok THEN r1 END AS retention_contacted,
@@ -95,6 +184,18 @@ SELECT run_id, CAST(as_of AS DATE) AS as_of, action, horizon_days, measurable_fr
   CASE WHEN ok THEN ($margin * (m1 - m0) - $cost_per_action) * contacted END AS net_value_total,
   CASE WHEN ok AND r0 < 1 THEN (r1 - r0) / (1 - r0) END AS save_rate,
   CASE WHEN ok AND r0 < 1 THEN (r1 - r0 - r_half) / (1 - r0) END AS save_rate_low,
-  CASE WHEN ok AND r0 < 1 THEN (r1 - r0 + r_half) / (1 - r0) END AS save_rate_high
+  CASE WHEN ok AND r0 < 1 THEN (r1 - r0 + r_half) / (1 - r0) END AS save_rate_high,
+  breakdown, group_name, reached,
+  CASE WHEN any_reached THEN c_rate END AS contact_rate,
+  CASE WHEN ok AND any_reached AND c_rate > 0 THEN (r1 - r0) / c_rate END AS retention_uplift_on_contacted,
+  CASE WHEN ok AND any_reached AND c_rate > 0 THEN (r1 - r0) / c_rate - c_half END AS retention_uplift_on_contacted_low,
+  CASE WHEN ok AND any_reached AND c_rate > 0 THEN (r1 - r0) / c_rate + c_half END AS retention_uplift_on_contacted_high,
+  CASE WHEN ok THEN adj END AS retention_uplift_adjusted,
+  CASE WHEN ok THEN adj - adj_half END AS retention_uplift_adjusted_low,
+  CASE WHEN ok THEN adj + adj_half END AS retention_uplift_adjusted_high,
+  CASE WHEN ok AND plain_half > 0 THEN 1 - adj_half / plain_half END AS interval_narrowing,
+  CASE WHEN shrinkable THEN overall + coalesce(w, 0) * (r1 - r0 - overall) END AS retention_uplift_shrunk,
+  CASE WHEN shrinkable THEN overall + coalesce(w, 0) * (r1 - r0 - overall) - 1.6448536269514722 * sqrt(coalesce(w, 0)) * r_half / 1.6448536269514722 END AS retention_uplift_shrunk_low,
+  CASE WHEN shrinkable THEN overall + coalesce(w, 0) * (r1 - r0 - overall) + 1.6448536269514722 * sqrt(coalesce(w, 0)) * r_half / 1.6448536269514722 END AS retention_uplift_shrunk_high
 FROM measured
-ORDER BY as_of DESC, run_id DESC, action
+ORDER BY as_of DESC, run_id DESC, action, CASE breakdown WHEN 'all' THEN 0 WHEN 'persona' THEN 1 ELSE 2 END, group_name

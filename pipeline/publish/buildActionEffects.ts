@@ -44,17 +44,42 @@ export interface ActionEffect extends Row {
   save_rate: number | null;
   save_rate_low: number | null;
   save_rate_high: number | null;
+  /** 'all' (one row per run and action), or the group kind of a breakdown row. */
+  breakdown: 'all' | 'persona' | 'churn_risk';
+  group_name: string;
+  reached: number;
+  contact_rate: number | null;
+  retention_uplift_on_contacted: number | null;
+  retention_uplift_on_contacted_low: number | null;
+  retention_uplift_on_contacted_high: number | null;
+  retention_uplift_adjusted: number | null;
+  retention_uplift_adjusted_low: number | null;
+  retention_uplift_adjusted_high: number | null;
+  interval_narrowing: number | null;
+  retention_uplift_shrunk: number | null;
+  retention_uplift_shrunk_low: number | null;
+  retention_uplift_shrunk_high: number | null;
 }
+
+/**
+ * A condition on `action_effects e` for one row per run and action: its overall rows (breakdown 'all'),
+ * and every row of a publication made before the breakdown existed (no breakdown column).
+ */
+export const OVERALL_EFFECTS = `coalesce(json_extract_string(to_json(e), '$.breakdown'), 'all') = 'all'`;
+
+/** The order action_effects is read and written in: newest run first, each action's overall row before its groups. */
+export const ACTION_EFFECTS_ORDER = `as_of DESC, run_id DESC, action, CASE breakdown WHEN 'all' THEN 0 WHEN 'persona' THEN 1 ELSE 2 END, group_name`;
 
 /**
  * Builds `action_effects` (action_effects.sql): every run's actions, this
  * run's included (as not yet measurable), contacted against control. The
  * history is that of the contacts actually published, so runs whose champion
- * changed in between are measured alike.
+ * changed in between are measured alike. Each action's overall row
+ * (breakdown 'all') comes with one row per persona and per churn-risk band.
  */
 export async function buildActionEffects(db: Database, runId: string, asOf: string, p: EffectParams): Promise<ActionEffect[]> {
   await db.run(`CREATE OR REPLACE TABLE action_effects AS ${readSql('publish/action_effects.sql')}`, {
     ...actionEffectsParams(runId, asOf, p), with_this_run: true,
   });
-  return db.all<ActionEffect>('SELECT * FROM action_effects');
+  return db.all<ActionEffect>(`SELECT * FROM action_effects ORDER BY ${ACTION_EFFECTS_ORDER}`);
 }

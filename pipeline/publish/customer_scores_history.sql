@@ -3,5 +3,7 @@
 SELECT CAST($run_id AS VARCHAR) AS run_id, as_of, customer_id, model_version, churn_probability, churn_risk,
   predicted_clv_12m, value_tier, is_vip, segment, action, contact, is_control,
   -- the horizon over which this run's contacts are measured against their controls (action_effects.sql)
-  CAST($horizon AS INTEGER) AS horizon_days
+  CAST($horizon AS INTEGER) AS horizon_days,
+  -- the buyer persona, for the effects by persona (migration 11 put it last)
+  persona
 FROM customer_scores

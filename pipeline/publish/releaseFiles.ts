@@ -4,6 +4,7 @@ import { literal, type Database } from '../db/Database.js';
 import { copyCsv } from '../db/csvCopy.js';
 import { readSql } from '../db/sqlFile.js';
 import type { Step } from '../measure.js';
+import { ACTION_EFFECTS_ORDER } from './buildActionEffects.js';
 import { DATA_DICTIONARY } from '../shared/dataDictionary.js';
 import { releaseReadme, type ReleaseFacts } from './releaseReadme.js';
 
@@ -12,7 +13,7 @@ const PUBLISHED_TABLES = ['customer_scores', 'kpis_monthly', 'kpis_by_group', 'a
 
 /** The order each published file's rows are written in (a stable order: the same bytes on every run). */
 const FILE_ORDER: Record<string, string> = {
-  customer_scores: 'customer_id', kpis_monthly: 'month', kpis_by_group: 'dimension, grp', action_effects: 'as_of DESC, run_id DESC, action',
+  customer_scores: 'customer_id', kpis_monthly: 'month', kpis_by_group: 'dimension, grp', action_effects: ACTION_EFFECTS_ORDER,
   personas: 'persona_id', segment_personas: 'segment, persona_id', persona_choice: 'k',
 };
 

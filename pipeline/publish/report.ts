@@ -1,4 +1,4 @@
-import { effectSentence, verdict } from './actionEffectWords.js';
+import { effectSentence, verdict, whoItWorksOn } from './actionEffectWords.js';
 import { ACTIONS, type ActionRate } from '../shared/actionRate.js';
 import type { ActionEffect } from './buildActionEffects.js';
 import type { ReportData, Transition } from './reportData.js';
@@ -186,6 +186,7 @@ const HELD_BACK: Record<string, string> = {
   control: 'control group: left untouched to measure what the action does',
   opted_out: 'opted out of contact',
   cooldown: 'contacted by an earlier run within the cooldown',
+  negative_uplift: 'the action would make them likelier to leave (its uplift model)',
   budget: 'beyond the budget',
 };
 
@@ -245,7 +246,20 @@ function ratesParagraph(ctx: ReportContext): string {
   if (!rates.length) return '';
   const said = measured.map((r) => `${r.action} ${pct(r.rate)} (measured on the run as of ${r.measured!.as_of}, 90% interval ${pct(r.measured!.low)} to ${pct(r.measured!.high)})`);
   if (assumed.length) said.push(`${assumed.map((r) => r.action).join(', ')} ${pct(assumed[0]!.rate)} (assumed: scoring.budget.saveRate, until measured precisely enough)`);
-  return `<p>The budget priced this run's contacts with the share of its customers' churn each action prevents: ${esc(said.join('; '))}.</p>`;
+  const uplift = rates.filter((r) => r.uplift).map((r) => {
+    const u = r.uplift!;
+    const backtest = u.qini_model !== undefined ? `Qini ${u.qini_model.toFixed(4)} against ${u.qini_risk!.toFixed(4)} for risk ranking on the campaign as of ${u.test_as_of}` : 'no later campaign to backtest it on yet';
+    return u.budget_ranks_by === 'predicted_uplift'
+      ? `${r.action}: ranked by value if retained x predicted uplift (its uplift model beat risk ranking: ${backtest}); ${u.negative_uplift} customer${u.negative_uplift === 1 ? '' : 's'} whose predicted uplift is negative not contacted`
+      : `${r.action}: ranked by churn x the rate (its uplift model did not beat risk ranking: ${backtest})`;
+  });
+  return `<p>The budget priced this run's contacts with the share of its customers' churn each action prevents: ${esc(said.join('; '))}.</p>${uplift.length ? `\n<p>Uplift targeting: ${esc(uplift.join('; '))}.</p>` : ''}`;
+}
+
+/** Whom each action works on, by persona (actionEffectWords.whoItWorksOn). */
+function whoSection(d: ReportData): string {
+  const said = whoItWorksOn(d.effectGroups);
+  return said.length ? `<h3>Whom each action works on</h3>\n<ul>\n${said.map((s) => `<li>${esc(s)}</li>`).join('\n')}\n</ul>` : '';
 }
 
 function effectsSection(d: ReportData, ctx: ReportContext): string {
@@ -259,6 +273,7 @@ ${ratesParagraph(ctx)}`;
   return `<h2>Did the actions work?</h2>
 <p>Each run's contacted customers against the control group of the same action (never contacted), over that run's horizon; the full table is <code>action_effects</code>.</p>
 ${measured.length ? `<ul>\n${measured.map(line).join('\n')}\n</ul>` : '<p>No action measured yet.</p>'}
+${whoSection(d)}
 ${ratesParagraph(ctx)}
 ${d.effects.length > measured.length ? `<h3>Not measured yet</h3>\n<ul>\n${d.effects.filter((e) => e.status !== 'measured').slice(0, 12).map(line).join('\n')}\n</ul>` : ''}`;
 }

@@ -27,6 +27,8 @@ export interface ReportData {
   transitions: Transition[];
   vipsToHigh: Row[];
   effects: ActionEffect[];
+  /** action_effects' persona rows (whoItWorksOn picks each action's newest measured run). */
+  effectGroups: ActionEffect[];
   /** The most valuable 20 ambassadors, each row with the totals (report_ambassadors.sql). */
   ambassadors: Row[];
   /** The buyer personas (score/personas.sql), each segment's mix (segment_personas.sql) and each k tried (persona_choice). */
@@ -61,7 +63,8 @@ export async function loadReportData(db: Database, runId: string): Promise<Repor
     leftOut: await db.all(sql('report_left_out')),
     transitions: await db.all<Transition>(sql('transitions'), { run_id: runId }),
     vipsToHigh: await db.all(sql('report_vips_to_high'), { run_id: runId }),
-    effects: await db.all<ActionEffect>('SELECT * FROM action_effects ORDER BY as_of DESC, run_id DESC, action'),
+    effects: await db.all<ActionEffect>("SELECT * FROM action_effects WHERE breakdown = 'all' ORDER BY as_of DESC, run_id DESC, action"),
+    effectGroups: await db.all<ActionEffect>("SELECT * FROM action_effects WHERE breakdown IN ('all', 'persona') ORDER BY as_of DESC, run_id DESC, action, group_name"),
     ambassadors: await db.all(sql('report_ambassadors')),
     personas: await db.all('SELECT * FROM personas ORDER BY persona_id'),
     segmentPersonas: await db.all('SELECT * FROM segment_personas ORDER BY segment, persona_id'),

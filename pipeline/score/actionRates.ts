@@ -24,7 +24,7 @@ export async function actionRates(db: Database, asOf: string, horizonDays: numbe
   const measured = await db.all<{ action: string; run_id: string; as_of: string; save_rate: number; low: number; high: number; contacted: number; controls: number }>(`
     SELECT action, run_id, CAST(as_of AS VARCHAR) AS as_of, save_rate, save_rate_low AS low, save_rate_high AS high, contacted, controls
     FROM (${readSql('publish/action_effects.sql')})
-    WHERE status = 'measured' AND save_rate IS NOT NULL AND (save_rate_high - save_rate_low) / 2 <= $precision
+    WHERE breakdown = 'all' AND status = 'measured' AND save_rate IS NOT NULL AND (save_rate_high - save_rate_low) / 2 <= $precision
       -- a measurement older than a year is not today's effect
       AND as_of > CAST($as_of AS DATE) - INTERVAL 365 DAY
     QUALIFY row_number() OVER (PARTITION BY action ORDER BY as_of DESC, run_id DESC) = 1`, {

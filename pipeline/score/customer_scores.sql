@@ -32,10 +32,15 @@
 --   is_control          in the control group: one of the customers the budget would contact for the action, held
 --                       back (a seeded $control_share of customers, the same for every action) to measure its effect
 --   contact             to be contacted for the action: not opted out, not control, not in cooldown, within budget
---   contact_blocked_by  why an action's customer is not contacted: opted_out, control, cooldown or budget
+--   contact_blocked_by  why an action's customer is not contacted: opted_out, control, cooldown, negative_uplift
+--                       (the action's uplift model, used by the budget, predicts contact makes them likelier to leave)
+--                       or budget
 --   expected_value_retained   for contacted customers, value_kept + the cost of the contact: value_if_retained x
 --                             churn_probability x the action's rate, at most predicted_clv_12m (before issue 18:
---                             value_at_risk x the rate)
+--                             value_at_risk x the rate); value_if_retained x predicted_uplift, bound alike, where the
+--                             budget uses the action's uplift model
+--   predicted_uplift    the action's uplift model's P(buy | proposed) - P(buy | control) for the customer (uplift_terms,
+--                       upliftModel.ts); NULL without an action or a model
 --   currency            the currency of every amount above
 --   value_if_retained   the 12-month value if the customer stays: the BTYD model's 12-month CLV / its P(alive), the
 --                       value given alive (predicted_clv_12m where P(alive) < $min_p_alive or there is none), at most
@@ -43,6 +48,7 @@
 --                       whichever is larger: a save brings a customer back as they were, not better
 --   value_kept          what contacting can keep: value_if_retained x churn_probability x the action's rate, at most
 --                       predicted_clv_12m, - cost per contact (NULL without an action); the budget and action_priority rank by it
+--                       (value_if_retained x predicted_uplift, bound alike, where the budget uses the action's uplift model)
 --   is_ambassador       to invite into a refer-a-friend programme: value tier <= $amb_max_tier (or the value credited
 --                       with referrals reaching that tier), at least
 --                       $amb_min_purchase_days purchase days, tenure >= $amb_min_tenure_days, low churn risk, no
@@ -198,12 +204,26 @@ acted AS (
 -- The control group is a seeded share of the customers (one draw per customer, whatever the action,
 -- so that a control of one action is never contacted for another) taken from those the budget would
 -- contact: controls and contacted are alike but for the contact, which is what action_effects compares.
+-- each customer's coefficients of their action's uplift model: their persona's, else the model's base (a
+-- persona the model has not seen)
+terms AS (
+  SELECT a.customer_id, coalesce(p.t0, b.t0) AS t0, coalesce(p.t1, b.t1) AS t1, coalesce(p.c0, b.c0) AS c0, coalesce(p.c1, b.c1) AS c1,
+    coalesce(p.used, b.used) AS used
+  FROM acted a
+  LEFT JOIN uplift_terms p ON p.action = a.action AND p.persona = coalesce(a.persona, '(none)')
+  LEFT JOIN uplift_terms b ON b.action = a.action AND b.persona = '(base)'
+),
 disciplined AS (
   SELECT a.*,
     hash(a.customer_id || '|' || $seed) % 10000 < $control_share * 10000 AS in_holdout,
     -- the share of the value at risk a contact keeps: the action's measured save rate, or the assumed one (actionRates.ts)
     CASE a.action WHEN 'save' THEN $rate_save WHEN 'surprise' THEN $rate_surprise WHEN 'grow' THEN $rate_grow
       WHEN 'nurture' THEN $rate_nurture WHEN 'win_back' THEN $rate_win_back ELSE $save_rate END AS action_rate,
+    -- the action's uplift model (upliftModel.ts, its coefficients in uplift_terms): P(buy | proposed) - P(buy | control)
+    -- at the customer's persona and churn score; empty where the action has no model
+    1 / (1 + exp(-(u.t0 + u.t1 * a.churn_probability))) - 1 / (1 + exp(-(u.c0 + u.c1 * a.churn_probability))) AS predicted_uplift,
+    -- the budget ranks by the model's uplift where it beat risk ranking on its backtest
+    coalesce(u.used, false) AS uplift_used,
     CASE
       WHEN a.action = 'none' THEN NULL
       WHEN a.opted_out THEN 'opted_out'
@@ -211,14 +231,19 @@ disciplined AS (
         SELECT customer_id FROM customer_scores_history
         WHERE contact AND as_of < CAST(a.as_of AS DATE) AND as_of > CAST(a.as_of AS DATE) - $cooldown_days
       ) THEN 'cooldown'
+      -- contacting would make them more likely to leave
+      WHEN coalesce(u.used, false) AND 1 / (1 + exp(-(u.t0 + u.t1 * a.churn_probability))) < 1 / (1 + exp(-(u.c0 + u.c1 * a.churn_probability))) THEN 'negative_uplift'
     END AS pre_blocked
   FROM acted a
+  LEFT JOIN terms u USING (customer_id)
 ),
 -- What a contact keeps before its cost: the value at stake x the action's rate, and never more than the
 -- customer's whole 12-month forecast (predicted_clv_12m). The bound binds only where P(alive) is below about
 -- rate x churn: a customer almost surely gone is no longer valued at many times what the models expect of them.
+-- Where the budget uses the action's uplift model, the value at stake x the predicted uplift instead, bound alike.
 contactable AS (
-  SELECT *, least(value_if_retained * churn_probability * action_rate, predicted_clv_12m) AS gross_kept FROM disciplined
+  SELECT *, least(value_if_retained * CASE WHEN uplift_used THEN predicted_uplift ELSE churn_probability * action_rate END, predicted_clv_12m) AS gross_kept
+  FROM disciplined
 ),
 budgeted AS (
   SELECT customer_id,
@@ -308,6 +333,7 @@ SELECT
   persona_id,
   persona,
   coalesce(referred_customers, 0) AS referred_customers,
-  coalesce(referred_value, 0) AS referred_value
+  coalesce(referred_value, 0) AS referred_value,
+  CASE WHEN action <> 'none' THEN predicted_uplift END AS predicted_uplift
 FROM chosen
 ORDER BY customer_id

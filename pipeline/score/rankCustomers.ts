@@ -8,6 +8,7 @@ import type { ActionRate } from './actionRates.js';
 import { assignPersonas } from './personas.js';
 import { occlusionReasons } from './reasons.js';
 import { customerScoresParams, customerScoresSql, type ScoreParams } from './scoreParams.js';
+import { UPLIFT_TERMS_DDL } from './upliftModel.js';
 
 /**
  * value_scores: the value champion's horizon spend and 12-month CLV
@@ -22,6 +23,8 @@ async function buildValueScores(db: Database, models: TrainedModels): Promise<vo
 
 /** customer_scores (customer_scores.sql); a configured SQL condition that does not run is a usage error. */
 async function buildCustomerScores(db: Database, models: TrainedModels, p: ScoreParams, rates: readonly ActionRate[]): Promise<void> {
+  // The uplift models' coefficients (upliftModel.ts; the score stage writes them): none when it has not.
+  await db.run(UPLIFT_TERMS_DDL);
   try {
     await db.run(`CREATE OR REPLACE TABLE customer_scores AS ${customerScoresSql(p.scoring)}`, customerScoresParams(p, models.version, rates));
   } catch (err) {

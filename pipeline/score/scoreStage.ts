@@ -8,6 +8,8 @@ import { actionRates, type ActionRate } from './actionRates.js';
 import { rankCustomers } from './rankCustomers.js';
 import { scoreModels } from './scoreModels.js';
 import { scoreParams, type ScoreParams } from './scoreParams.js';
+import { upliftTargeting } from './upliftModel.js';
+import { ACTIONS } from '../shared/actionRate.js';
 
 /**
  * The score stage: every customer known at as-of, with the champion
@@ -28,8 +30,8 @@ export interface ScoreOutput {
 
 export const scoreStage: Stage<ScoreParams, Pick<FeaturesOutput, 'asOf'> & Pick<TrainOutput, 'models'>, ScoreOutput> = {
   name: 'score',
-  reads: ['customer_features', 'btyd_features', 'orders', 'customers', 'customer_scores_history', 'referrals'],
-  writes: ['btyd_scores', 'neural_scores', 'churn_scores', 'value_scores', 'persona_traits', 'customer_personas', 'persona_labels', 'persona_choice', 'customer_scores', 'personas', 'segment_personas'],
+  reads: ['customer_features', 'btyd_features', 'orders', 'customers', 'customer_scores_history', 'recorded_contacts', 'referrals'],
+  writes: ['uplift_terms', 'btyd_scores', 'neural_scores', 'churn_scores', 'value_scores', 'persona_traits', 'customer_personas', 'persona_labels', 'persona_choice', 'customer_scores', 'personas', 'segment_personas'],
   params: scoreParams,
   async run({ db, step, log }, p, { asOf, models }) {
     const rates = await actionRates(db, asOf, p.horizonDays, p.scoring);
@@ -39,7 +41,21 @@ export const scoreStage: Stage<ScoreParams, Pick<FeaturesOutput, 'asOf'> & Pick<
       if (m.high <= 0 || r.rate <= 0.01) log.warn({ action: r.action, rate: r.rate }, `${words}: the action keeps nothing measurable and is not paying for itself`);
       else log.info({ action: r.action, rate: r.rate }, words);
     }
-    return { scored: await scoreCustomers(db, models, asOf, p, step, rates), actionRates: rates };
+    const uplift = await step('uplift models', () => upliftTargeting(db, asOf, p.horizonDays, ACTIONS));
+    const scored = await scoreCustomers(db, models, asOf, p, step, rates);
+    const blocked = await db.all<{ action: string; n: number }>(`SELECT action, count(*) AS n FROM customer_scores WHERE contact_blocked_by = 'negative_uplift' GROUP BY action`);
+    const withUplift = rates.map((r): ActionRate => {
+      const u = uplift.find((x) => x.action === r.action && x.status === 'trained');
+      if (!u) return r;
+      const b = u.backtest;
+      const negative = Number(blocked.find((x) => x.action === r.action)?.n ?? 0);
+      const words = `${r.action}: uplift model trained on ${u.proposed} proposed and ${u.controls} controls; ${b
+        ? `backtested on the campaign as of ${b.test_as_of}, Qini ${b.qini_model.toFixed(4)} against ${b.qini_risk.toFixed(4)} for risk ranking`
+        : 'no later campaign to backtest it on'}: the budget ranks by ${u.budget_ranks_by === 'predicted_uplift' ? `value if retained x predicted uplift, and keeps ${negative} customers whose predicted uplift is negative from contact` : 'churn x the rate'}`;
+      log.info({ action: r.action, uplift: u.budget_ranks_by }, words);
+      return { ...r, uplift: { proposed: u.proposed, controls: u.controls, ...(b ? { test_as_of: b.test_as_of, qini_model: b.qini_model, qini_risk: b.qini_risk, uplift_by_decile: b.uplift_by_decile } : {}), budget_ranks_by: u.budget_ranks_by, negative_uplift: negative } };
+    });
+    return { scored, actionRates: withUplift };
   },
   rows: async ({ db }, out) => ({ rows_in: await db.value<number>('SELECT count(*) FROM customer_features'), rows_out: out.scored }),
 };

@@ -2,11 +2,11 @@ import { html } from 'hono/html';
 import type { Database, Row } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
 import { effectSentence } from '../publish/actionEffectWords.js';
-import type { ActionEffect } from '../publish/buildActionEffects.js';
+import { OVERALL_EFFECTS, type ActionEffect } from '../publish/buildActionEffects.js';
 import { chart, money, num, page, pct, signedPct, type Html, type PublicationInfo } from './layout.js';
 
 /** The latest measured effect of each action, newest publication first. */
-export const LATEST_EFFECTS = `SELECT * FROM action_effects QUALIFY row_number() OVER (PARTITION BY action ORDER BY as_of DESC, run_id DESC) = 1 ORDER BY action`;
+export const LATEST_EFFECTS = `SELECT * FROM action_effects e WHERE ${OVERALL_EFFECTS} QUALIFY row_number() OVER (PARTITION BY action ORDER BY as_of DESC, run_id DESC) = 1 ORDER BY action`;
 
 /** `/`: the month's KPIs and their trend, the tiers' share of value, today's actions, the last measured effects. */
 export async function overviewPage(db: Database, info: PublicationInfo, minGroup: number): Promise<Html> {

@@ -1,7 +1,7 @@
 import { html } from 'hono/html';
 import type { Database, Row } from '../db/Database.js';
 import { effectSentence, verdict } from '../publish/actionEffectWords.js';
-import type { ActionEffect } from '../publish/buildActionEffects.js';
+import { OVERALL_EFFECTS, type ActionEffect } from '../publish/buildActionEffects.js';
 import { chart, money, num, page, pct, type Html, type PublicationInfo } from './layout.js';
 
 /** `/personas`: each persona with its description and figures. */
@@ -27,7 +27,7 @@ ${personas.map((p: Row) => html`<section class="persona-card" id="persona-${Stri
 
 /** `/effects`: what each past action kept, with its interval, in words. */
 export async function effectsPage(db: Database, info: PublicationInfo, minGroup: number): Promise<Html> {
-  const effects = (await db.hasTable('action_effects')) ? await db.all<ActionEffect & Row>('SELECT * FROM action_effects ORDER BY as_of DESC, run_id DESC, action') : [];
+  const effects = (await db.hasTable('action_effects')) ? await db.all<ActionEffect & Row>(`SELECT * FROM action_effects e WHERE ${OVERALL_EFFECTS} ORDER BY as_of DESC, run_id DESC, action`) : [];
   const measured = effects.filter((e) => e.status === 'measured');
   const latest = [...new Map(measured.map((e) => [e.action, e])).values()];
   return page('Effects', 'effects', info, html`

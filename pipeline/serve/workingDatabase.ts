@@ -77,7 +77,7 @@ export class WorkingDatabase {
       if ((await db.value<number>('SELECT count(*) FROM recorded_contacts WHERE campaign_id = $id', { id })) > 0) {
         throw new DataError(`this campaign (${c.campaign}, ${c.channel}, ${c.contactedOn}, the same customers) is already recorded as ${id}`);
       }
-      await db.run(`INSERT INTO recorded_contacts
+      await db.run(`INSERT INTO recorded_contacts (campaign_id, campaign, customer_id, list_name, action, channel, contacted_on, cost_per_contact, currency, run_id, as_of, recorded_at)
         SELECT $id, $campaign, u.customer_id, $list_name, u.action, $channel, $contacted_on, $cost, $currency, $run_id, $as_of, $recorded_at
         FROM (SELECT unnest($ids) AS customer_id, unnest($actions) AS action) u`, {
         id, campaign: c.campaign, list_name: c.listName, channel: c.channel, contacted_on: dateParam(c.contactedOn),

@@ -12,4 +12,19 @@ export interface ActionRate {
   source: 'measured' | 'assumed';
   /** For a measured rate: the run it was measured on and its 90% interval. */
   measured?: { run_id: string; as_of: string; low: number; high: number; contacted: number; controls: number };
+  /**
+   * The action's uplift model, when the measured history trained one (score/upliftModel.ts): its backtest on
+   * the latest campaign against risk ranking, what the budget ranked by, and the customers it kept from
+   * contact because contact would make them likelier to leave.
+   */
+  uplift?: {
+    proposed: number;
+    controls: number;
+    test_as_of?: string;
+    qini_model?: number;
+    qini_risk?: number;
+    uplift_by_decile?: (number | null)[];
+    budget_ranks_by: 'predicted_uplift' | 'churn_x_rate';
+    negative_uplift: number;
+  };
 }

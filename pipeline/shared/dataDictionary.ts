@@ -85,7 +85,7 @@ const customerScores: TableEntry = {
     { name: 'flags', type: 'VARCHAR', notNull: true, meaning: 'High-impact flags beyond spend, ;-separated: top_value, high_frequency, vip_with_complaints, opted_out and the configured scoring.flags.custom rules; empty text without any.' },
     { name: 'is_control', type: 'BOOLEAN', notNull: true, meaning: 'In the control group: a customer the budget would have contacted for its action, held back (seeded hash of the customer, scoring.controlShare) so that later runs measure what the actions do.' },
     { name: 'contact', type: 'BOOLEAN', notNull: true, meaning: 'To be contacted for its action: not opted out, not control, not contacted within scoring.cooldownDays by an earlier run, and within the budget.' },
-    { name: 'contact_blocked_by', type: 'VARCHAR', values: ['opted_out', 'control', 'cooldown', 'budget'], meaning: 'Why a customer with an action is not contacted; empty otherwise.' },
+    { name: 'contact_blocked_by', type: 'VARCHAR', values: ['opted_out', 'control', 'cooldown', 'negative_uplift', 'budget'], meaning: 'Why a customer with an action is not contacted: negative_uplift when the action\'s uplift model, used by the budget, predicts contact makes them likelier to leave; empty otherwise.' },
     { name: 'expected_value_retained', type: 'DOUBLE', notNull: true, range: COUNT, meaning: 'For contacted customers, value_if_retained x churn_probability x the action\'s rate (measured save rate, else scoring.budget.saveRate); 0 for the others.' },
     { name: 'reasons', type: 'VARCHAR', notNull: true, meaning: 'The few inputs that most raised this customer\'s churn score, in words with the customer\'s own values.' },
     { name: 'model_version', type: 'VARCHAR', notNull: true, meaning: 'fidelio-<hash> of the trained models\' content.' },
@@ -97,6 +97,7 @@ const customerScores: TableEntry = {
     { name: 'persona', type: 'VARCHAR', meaning: 'The persona\'s name, from the traits that set it apart; empty when the base is too small to cluster.' },
     { name: 'referred_customers', type: 'BIGINT', notNull: true, range: COUNT, meaning: 'Scored customers this one referred by as-of (referrals input; 0 without it).' },
     { name: 'referred_value', type: 'DOUBLE', notNull: true, meaning: 'The sum of the referred customers\' value scores (money), credited to the referrer.' },
+    { name: 'predicted_uplift', type: 'DOUBLE', range: { min: -1, max: 1 }, meaning: 'For the action proposed, its uplift model\'s P(buy in the horizon | proposed) - P(buy | control) at the customer\'s persona and churn score (a two-model learner trained on the measured contact history once it holds 200 proposed and 200 controls); empty without an action or a model. Where the model beat risk ranking on its backtest the budget ranks by value_if_retained x predicted_uplift - cost, and a negative one is not contacted (contact_blocked_by negative_uplift).' },
   ],
 };
 
@@ -158,8 +159,8 @@ const interval = (name: string, what: string): ColumnEntry[] => [
 
 const actionEffects: TableEntry = {
   name: 'action_effects',
-  meaning: 'For every published run and every action it gave, the customers contacted against that action\'s control group over the run\'s horizon, with the orders known at this run\'s as-of.',
-  key: ['run_id', 'action'],
+  meaning: 'For every published run and every action it gave, the customers contacted against that action\'s control group over the run\'s horizon, with the orders known at this run\'s as-of: one overall row (breakdown = all), then one row per persona and per churn-risk band.',
+  key: ['run_id', 'action', 'breakdown', 'group_name'],
   sinks: ALL_FILES,
   columns: [
     { name: 'run_id', type: 'VARCHAR', notNull: true, meaning: 'The run that contacted.' },
@@ -179,6 +180,16 @@ const actionEffects: TableEntry = {
     ...interval('net_value_per_contact', 'margin x spend_uplift - costPerAction'),
     { name: 'net_value_total', type: 'DOUBLE', meaning: 'net_value_per_contact x contacted; empty unless measured.' },
     ...interval('save_rate', 'retention_uplift / (1 - retention_control): the share of the control group\'s churn the action prevented'),
+    { name: 'breakdown', type: 'VARCHAR', notNull: true, values: ['all', 'persona', 'churn_risk'], meaning: 'all: the action\'s overall row (one per run and action: filter on it for one row per action); persona or churn_risk: the same figures within one persona, or one churn-risk band, as published with the contact.' },
+    { name: 'group_name', type: 'VARCHAR', notNull: true, meaning: 'all on the overall row; else the persona or the churn-risk band (low, medium, high), (none) where the contact had none.' },
+    { name: 'reached', type: 'BIGINT', notNull: true, range: COUNT, meaning: 'The proposed (contacted) customers whom recorded_contacts holds as reached for this action (or with no action named) from the run\'s as-of to the end of its horizon (fidelio serve\'s campaigns, fidelio contacts --file).' },
+    { name: 'contact_rate', type: 'DOUBLE', range: SHARE, meaning: 'reached / contacted; empty when no contact of the run\'s action is recorded (the figures are then those of being proposed only).' },
+    ...interval('retention_uplift_on_contacted', 'The effect on those reached: retention_uplift / contact_rate (the proposed who were not reached were told nothing); interval by the delta method with the contact rate\'s own variance'),
+    ...interval('retention_uplift_adjusted', 'retention_uplift adjusted on the churn score each customer started from: each side\'s retention moved to the group\'s mean churn_probability along that side\'s least-squares line (Lin\'s estimator)'),
+    { name: 'interval_narrowing', type: 'DOUBLE', meaning: '1 - the adjusted interval\'s width / the unadjusted normal interval\'s width: how much knowing the starting churn score narrowed it; empty unless measured.' },
+    { name: 'retention_uplift_shrunk', type: 'DOUBLE', meaning: 'Group rows: the group\'s retention_uplift shrunk toward the action\'s overall one by tau2 / (tau2 + its own variance), tau2 the groups\' spread beyond their noise; given for every group with 2 or more on each side once the horizon has passed, the small ones leaning on the overall.' },
+    { name: 'retention_uplift_shrunk_low', type: 'DOUBLE', meaning: 'The low end of retention_uplift_shrunk\'s 90% interval.' },
+    { name: 'retention_uplift_shrunk_high', type: 'DOUBLE', meaning: 'The high end of retention_uplift_shrunk\'s 90% interval.' },
   ],
 };
 
@@ -261,6 +272,7 @@ const customerScoresHistory: TableEntry = {
     { name: 'contact', type: 'BOOLEAN', notNull: true, meaning: 'Contacted for that action by that run.' },
     { name: 'is_control', type: 'BOOLEAN', notNull: true, meaning: 'Held back as a control by that run.' },
     { name: 'horizon_days', type: 'INTEGER', notNull: true, range: { min: 1 }, meaning: 'The horizon over which that run\'s contacts are measured against their controls.' },
+    { name: 'persona', type: 'VARCHAR', meaning: 'customer_scores.persona in that run (empty in rows published before it was recorded), for the effects by persona.' },
   ],
 };
 

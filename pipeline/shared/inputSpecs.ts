@@ -24,7 +24,8 @@ export interface ColumnSpec {
 }
 
 export interface InputSpec {
-  kind: InputKind;
+  /** An input kind of the run, or the contacts that `fidelio contacts --file` records (contactSpec). */
+  kind: InputKind | 'contacts';
   /** The table the accepted rows are merged into. */
   table: string;
   key: string;
@@ -131,3 +132,24 @@ export const ORDER_LEVEL_COLUMNS = ['order_id', 'customer_id', 'order_ts', 'amou
 
 /** The item columns of a line-items file: with quantity and unit_price, a line's amount is their product. */
 export const LINE_ITEM_COLUMNS = ['quantity', 'unit_price', 'product_id', 'product_name'];
+
+/**
+ * What marketing actually sent, one line per customer contacted (`fidelio
+ * contacts --file`): read and checked like every input, recorded in
+ * recorded_contacts beside the campaigns the page records. A customer may be
+ * contacted many times: no key repeats a line's customer as a conflict (an
+ * exact repeat of customer, action, day and channel is a duplicate).
+ */
+export const contactSpec: InputSpec = {
+  kind: 'contacts',
+  table: 'recorded_contacts',
+  key: 'customer_id',
+  columns: [
+    { name: 'customer_id', type: 'text', required: true, id: true },
+    { name: 'action', type: 'text', required: true },
+    { name: 'contacted_at', type: 'timestamp', required: true, aliases: ['contacted_on', 'contact_date', 'sent_at'] },
+    { name: 'channel', type: 'text', required: true },
+    { name: 'cost', type: 'decimal', required: false, scale: 4, aliases: ['cost_per_contact'] },
+  ],
+  timestamp: { column: 'contacted_at', dateColumn: 'contacted_on' },
+};

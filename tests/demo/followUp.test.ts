@@ -2,7 +2,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { Database } from '../../pipeline/db/Database.js';
-import { TRUE_EFFECTS, writeFollowUp } from '../../pipeline/demo/followUp.js';
+import { TRUE_EFFECTS, TYPE_EFFECTS, writeFollowUp } from '../../pipeline/demo/followUp.js';
+import { demoArchetype } from '../../pipeline/demo/generateDemoData.js';
 import { withTempDir } from '../helpers/withDb.js';
 
 /** A publication's read-only database as far as the follow-up reads it: n customers, every other one contacted for `action`. */
@@ -58,5 +59,38 @@ test('the placebo changes nothing; fewer days than the horizon give the churn sc
 test('a folder without a publication is refused in words', async () => {
   await withTempDir(async (dir) => {
     await expect(writeFollowUp(join(dir, 'nothing'), join(dir, 'after'), { seed: 1 })).rejects.toThrow(/holds no readable publication/);
+  });
+});
+
+test('by buyer type, with 80% reached: only the reached get their type\'s effect, and they are the contacts file', async () => {
+  await withTempDir(async (dir) => {
+    const out = await publication(dir, 24000, 'save', 0.5);
+    const f = await writeFollowUp(out, join(dir, 'after'), { seed: 11, byType: { demoSeed: 7 }, reach: 0.8 });
+    expect(f.type_effects).toEqual(TYPE_EFFECTS);
+    const contacts = readFileSync(f.contacts_file!, 'utf8').trim().split('\n');
+    expect(contacts[0]).toBe('customer_id,action,contacted_at,channel,cost');
+    const reached = new Set(contacts.slice(1).map((l) => l.split(',')[0]!));
+    expect(reached.size).toBe(f.reached);
+    // Only contacted customers (even numbers), about 80% of the 12,000 (three standard errors: 110).
+    expect([...reached].every((id) => Number(id.slice(1)) % 2 === 0)).toBe(true);
+    expect(Math.abs(reached.size - 9600)).toBeLessThan(110);
+    expect(contacts.slice(1).every((l) => /^C\d{5},save,2026-07-0[1-7],email,$/.test(l))).toBe(true);
+    const buyers = new Set(readFileSync(f.orders, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[1]!));
+    // Each group's share of buyers against 0.5 + its true effect, recomputing every customer's type here.
+    const groups = new Map<string, { n: number; bought: number; effect: number }>();
+    for (let i = 0; i < 24000; i++) {
+      const id = `C${String(i).padStart(5, '0')}`;
+      const type = demoArchetype(7, i);
+      const group = i % 2 === 1 ? 'control' : reached.has(id) ? `reached ${type}` : 'not reached';
+      const g = groups.get(group) ?? { n: 0, bought: 0, effect: group.startsWith('reached') ? TYPE_EFFECTS.save![type] : 0 };
+      g.n++;
+      if (buyers.has(id)) g.bought++;
+      groups.set(group, g);
+    }
+    expect([...groups.keys()].sort()).toEqual(['control', 'not reached', 'reached app_bargain_hunter', 'reached mixed', 'reached store_big_basket', 'reached web_regular']);
+    for (const [group, g] of groups) {
+      const p = 0.5 + g.effect;
+      expect(Math.abs(g.bought / g.n - p), group).toBeLessThan(3 * Math.sqrt(p * (1 - p) / g.n));
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { effectSentence, verdict } from '../../pipeline/publish/actionEffectWords.js';
+import { effectSentence, verdict, whoItWorksOn } from '../../pipeline/publish/actionEffectWords.js';
 import type { ActionEffect } from '../../pipeline/publish/buildActionEffects.js';
 
 const base: ActionEffect = {
@@ -8,6 +8,10 @@ const base: ActionEffect = {
   spend_contacted: 80, spend_control: 68, spend_uplift: 12, spend_uplift_low: 3.5, spend_uplift_high: 20.5,
   net_value_per_contact: 8, net_value_per_contact_low: 0.5, net_value_per_contact_high: 15.5, net_value_total: 9920,
   save_rate: 0.109, save_rate_low: 0.036, save_rate_high: 0.18,
+  breakdown: 'all', group_name: 'all', reached: 0, contact_rate: null,
+  retention_uplift_on_contacted: null, retention_uplift_on_contacted_low: null, retention_uplift_on_contacted_high: null,
+  retention_uplift_adjusted: 0.06, retention_uplift_adjusted_low: 0.025, retention_uplift_adjusted_high: 0.095, interval_narrowing: 0.15,
+  retention_uplift_shrunk: null, retention_uplift_shrunk_low: null, retention_uplift_shrunk_high: null,
 };
 
 test('a measured effect in words, with its interval, counts and verdict; what is not known yet says why', () => {
@@ -24,4 +28,30 @@ test('a measured effect in words, with its interval, counts and verdict; what is
   expect(verdict(pending)).toBeUndefined();
   const few = { ...base, status: 'too_few_customers' as const, controls: 12 };
   expect(effectSentence(few, 'EUR', 30)).toBe('save (run as of 2026-06-30): too few customers to measure (12 controls; at least 30 needed on each side, scoring.effects.minGroup); 1,240 contacted against 12 controls.');
+});
+
+test('whom an action works on, in words: the personas it keeps, those it shows no effect on, those it drives away, and those too few to tell, from its newest measured run', () => {
+  const group = (run: string, asOf: string, name: string, value: number, low: number, high: number, status: ActionEffect['status'] = 'measured'): ActionEffect => ({
+    ...base, run_id: run, as_of: asOf, breakdown: 'persona', group_name: name, status, contact_rate: 0.8,
+    retention_uplift_on_contacted: value, retention_uplift_on_contacted_low: low, retention_uplift_on_contacted_high: high,
+  });
+  const rows: ActionEffect[] = [
+    { ...base, run_id: 'r1', as_of: '2026-03-31' },
+    group('r1', '2026-03-31', 'Loyal regulars', -0.15, -0.22, -0.08),
+    group('r1', '2026-03-31', 'Bargain hunters', 0.24, 0.17, 0.31),
+    group('r1', '2026-03-31', 'Big baskets', 0.01, -0.06, 0.08),
+    group('r1', '2026-03-31', 'Newcomers', 0, 0, 0, 'too_few_customers'),
+    // An older run of the same action is not the one said.
+    { ...base, run_id: 'r0', as_of: '2025-12-31' },
+    group('r0', '2025-12-31', 'Big baskets', 0.3, 0.2, 0.4),
+    // Not measured: says nothing.
+    { ...base, action: 'grow', status: 'horizon_not_passed' },
+  ];
+  expect(whoItWorksOn(rows)).toEqual([
+    'save (run as of 2026-03-31, retention on those reached, 90% intervals): works on Bargain hunters (+24.0 points, +17.0 to +31.0); '
+      + 'no effect shown on Big baskets (+1.0 points, −6.0 to +8.0); drives away Loyal regulars (−15.0 points, −22.0 to −8.0): do not contact them for it. Too few to tell: Newcomers.',
+  ]);
+  // Without recorded contacts the effect of being proposed is what is judged, and said so.
+  const proposed = rows.slice(0, 4).map((e) => (e.breakdown === 'persona' ? { ...e, contact_rate: null, retention_uplift_on_contacted: null, retention_uplift_on_contacted_low: null, retention_uplift_on_contacted_high: null } : e));
+  expect(whoItWorksOn(proposed)[0]).toMatch(/^save \(run as of 2026-03-31, retention of being proposed \(no contact recorded\), 90% intervals\): works on Loyal regulars \(\+6\.1 points, \+2\.0 to \+10\.2\), Bargain hunters \(\+6\.1 points/);
 });

@@ -19,6 +19,7 @@ const data: ReportData = {
   transitions: [],
   vipsToHigh: [],
   effects: [],
+  effectGroups: [],
   ambassadors: [{ customer_id: 'amb<1>', value_score: 5000, referred_customers: 3, referred_value: 1200, predicted_clv_12m: 3000, orders_count: 9, days_since_last_order: 12, segment: 'champions', ambassadors: 37, referrers: 5, share_of_customers: 0.0074, share_of_value: 0.081 }],
   personas: [
     { persona_id: 1, persona: 'weekday web buyers', description: 'weekday web buyers: 11% of purchase days on a weekend (everyone: 39%)', customers: 700, share_of_customers: 0.5833, share_of_value: 0.61, mean_churn_probability: 0.42, save: 20, surprise: 0, grow: 31, nurture: 0, win_back: 2, contacted: 40, ambassadors: 9 },

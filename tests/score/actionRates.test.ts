@@ -17,7 +17,7 @@ test('a precisely measured save rate replaces the assumed one, per action; impre
     await history('r0', 'save', 'k', 400, true);
     await history('r0', 'grow', 'g', 2000, false);
     await history('r0', 'grow', 'h', 2000, true);
-    await db.run(`CREATE TABLE customer_scores AS SELECT DATE '2026-03-01' AS as_of, 'x' AS customer_id, 'none' AS action, false AS contact, false AS is_control`);
+    await db.run(`CREATE TABLE customer_scores AS SELECT DATE '2026-03-01' AS as_of, 'x' AS customer_id, 'none' AS action, false AS contact, false AS is_control, 0.5 AS churn_probability, 'medium' AS churn_risk, 'p' AS persona`);
     const buy = (prefix: string, n: number) => db.run(`INSERT INTO orders (order_id, customer_id, order_ts, order_date, amount)
       SELECT 'o' || $prefix || range, $prefix || range, TIMESTAMPTZ '2026-01-10 12:00:00+00', DATE '2026-01-10', 10 FROM range($n)`, { prefix, n });
     await buy('s', 240);

@@ -3,6 +3,7 @@ import { scoringSchema } from '../../pipeline/config.js';
 import type { Database } from '../../pipeline/db/Database.js';
 import type { TrainedModels } from '../../pipeline/learn/trainedModels.js';
 import { rankCustomers } from '../../pipeline/score/rankCustomers.js';
+import { UPLIFT_TERMS_DDL } from '../../pipeline/score/upliftModel.js';
 import type { ScoreParams } from '../../pipeline/score/scoreParams.js';
 import { withDb } from '../helpers/withDb.js';
 import { NUMERIC_FEATURES } from '../../pipeline/learn/preprocess.js';
@@ -308,5 +309,53 @@ describe('contact discipline', () => {
   test('a VIP with an unresolved complaint is flagged', async () => {
     const rows = await withDb((db) => score(db, base.map((c) => (c.id === 'c01' ? { ...c, unresolved: 2 } : c)), { controlShare: 0 }));
     expect(String(rows.find((r) => r.customer_id === 'c01')!.flags)).toContain('vip_with_complaints');
+  });
+});
+
+describe('uplift targeting (issue 30)', () => {
+  // An uplift model that helps the low-risk and harms the high-risk: P(buy | proposed) = s(1 - 2 churn), P(buy | control) = s(-1 + 2 churn).
+  const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+  const uplift = (churn: number) => sigmoid(1 - 2 * churn) - sigmoid(-1 + 2 * churn);
+  const withModel = async (db: Database, used: boolean) => {
+    await db.run(UPLIFT_TERMS_DDL);
+    for (const action of ['save', 'surprise', 'grow', 'nurture', 'win_back']) {
+      await db.run(`INSERT INTO uplift_terms VALUES ($1, '(base)', 1, -2, -1, 2, $2)`, [action, used]);
+    }
+  };
+
+  test('the budget ranks by value if retained x predicted uplift - cost when the model beat risk ranking; a negative predicted uplift is not contacted, flagged with why', async () => {
+    const rows = await withDb(async (db) => {
+      await withModel(db, true);
+      return score(db, base, { controlShare: 0, budget: { costPerAction: 1 } });
+    });
+    const acted = rows.filter((r) => r.action !== 'none');
+    expect(acted.length).toBeGreaterThan(5);
+    for (const r of rows) {
+      if (r.action === 'none') {
+        expect(r.predicted_uplift).toBeNull();
+        continue;
+      }
+      const u = uplift(r.churn_probability as number);
+      expect(r.predicted_uplift).toBeCloseTo(u, 12);
+      expect(r.value_kept).toBeCloseTo((r.value_if_retained as number) * u - 1, 9);
+      if (u < 0) expect([r.contact, r.is_control, r.contact_blocked_by]).toEqual([false, false, 'negative_uplift']);
+      else if ((r.value_if_retained as number) * u > 1) expect(r.contact).toBe(true);
+    }
+    // The fixture's high-risk half (churn 0.8) is predicted to be driven away: none of them contacted.
+    expect(acted.filter((r) => r.churn_probability === 0.8).length).toBeGreaterThan(0);
+    expect(acted.filter((r) => r.churn_probability === 0.8).every((r) => r.contact_blocked_by === 'negative_uplift')).toBe(true);
+    expect(acted.some((r) => r.churn_probability === 0.2 && r.contact)).toBe(true);
+  });
+
+  test('a model that did not beat risk ranking is published as predicted_uplift but the budget keeps churn x rate', async () => {
+    const rows = await withDb(async (db) => {
+      await withModel(db, false);
+      return score(db, base, { controlShare: 0, budget: { costPerAction: 1 } });
+    });
+    for (const r of rows.filter((x) => x.action !== 'none')) {
+      expect(r.predicted_uplift).toBeCloseTo(uplift(r.churn_probability as number), 12);
+      expect(r.value_kept).toBeCloseTo((r.value_if_retained as number) * (r.churn_probability as number) * 0.25 - 1, 9);
+      expect(r.contact_blocked_by).not.toBe('negative_uplift');
+    }
   });
 });

@@ -64,7 +64,7 @@ test('each kind of check counts the rows that break it, and only those', async (
     const entry = tableEntry('customer_scores');
     const cols = entry.columns.map((c) => `CAST(NULL AS ${c.type}) AS ${c.name}`).join(', ');
     await db.run(`CREATE TABLE t AS SELECT ${cols} WHERE false`);
-    const good = `'x', DATE '2026-09-30', 0.5, 'low', 0.5, 1, 1, 1, 1, 1, 1, 1, 10, 1, 5, NULL, 1, 3, false, 1, 1, 1, 'loyal', 'none', NULL, 0.5, NULL, false, false, '', false, false, NULL, 0, '', 'fidelio-a', 'USD', 1, NULL, false, NULL, NULL, 0, 0`;
+    const good = `'x', DATE '2026-09-30', 0.5, 'low', 0.5, 1, 1, 1, 1, 1, 1, 1, 10, 1, 5, NULL, 1, 3, false, 1, 1, 1, 'loyal', 'none', NULL, 0.5, NULL, false, false, '', false, false, NULL, 0, '', 'fidelio-a', 'USD', 1, NULL, false, NULL, NULL, 0, 0, NULL`;
     const row = (id: string, change: (v: string[]) => void) => {
       const v = good.split(', ');
       v[0] = literal(id);
