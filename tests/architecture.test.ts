@@ -67,7 +67,7 @@ test('no folder of pipeline/ imports another in a circle (type-only imports incl
 
 test('every module of pipeline/ that has code has its own test file mirroring it', () => {
   // Modules that declare only types have nothing to run; the entry point only calls main().
-  const exempt = new Set(['bin.ts', 'manifest.ts', 'stage.ts', 'shared/actionRate.ts', 'serve/lists.ts']);
+  const exempt = new Set(['bin.ts', 'manifest.ts', 'stage.ts', 'shared/actionRate.ts', 'serve/lists.ts', 'inspect/finding.ts']);
   const missing = files(pipeline)
     .map((f) => relative(pipeline, f))
     .filter((rel) => !exempt.has(rel))
