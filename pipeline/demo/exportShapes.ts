@@ -159,16 +159,27 @@ function shop(path: string, rng: Random, customers: number): ExportTruth {
     const email = rng.bernoulli(0.08) ? '' : `customer${v.customer}@example.com`;
     const subtotal = 1500 + rng.int(20_000);
     const shipping = subtotal > 10_000 ? 0 : 495;
-    // The platform writes local times with their offset (Central European: +0100 in winter, +0200 in summer).
-    const summer = v.at.getUTCMonth() >= 3 && v.at.getUTCMonth() <= 9;
+    // The platform writes local times with their offset (Central European: +0100 in winter, +0200 in summer, the EU's
+    // rule: from the last Sunday of March to the last Sunday of October, at 01:00 UTC).
+    const summer = centralEuropeanSummer(v.at);
     const local = new Date(v.at.getTime() + (summer ? 2 : 1) * 3_600_000);
     const stamp = `${local.getUTCFullYear()}-${pad(local.getUTCMonth() + 1)}-${pad(local.getUTCDate())} ${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:00 ${summer ? '+0200' : '+0100'}`;
     const code = rng.bernoulli(0.2) ? 'WELCOME10' : '';
     out.push([id, email, 'paid', stamp, 'EUR', (subtotal / 100).toFixed(2), (shipping / 100).toFixed(2), ((subtotal + shipping) / 100).toFixed(2), code, rng.pick(['web', 'pos', 'shopify_draft_order'])].join(','));
-    truth.add(id, email, v.at, subtotal + shipping);
+    // The shop's month is its own: the local day the file writes (inspect proposes the zone from the offsets).
+    truth.add(id, email, local, subtotal + shipping);
   }
   writeFileSync(path, out.join('\n') + '\n');
   return truth.result();
+}
+
+/** Whether an instant falls in Central European Summer Time: from the last Sunday of March to the last Sunday of October, 01:00 UTC. */
+function centralEuropeanSummer(at: Date): boolean {
+  const lastSunday = (month: number) => {
+    const last = new Date(Date.UTC(at.getUTCFullYear(), month + 1, 0, 1));
+    return last.getTime() - last.getUTCDay() * 86_400_000;
+  };
+  return at.getTime() >= lastSunday(2) && at.getTime() < lastSunday(9);
 }
 
 function latin1(path: string, rng: Random, customers: number): ExportTruth {
