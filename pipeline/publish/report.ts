@@ -220,7 +220,7 @@ ${table(['action', 'customers', 'value at risk', '12-month CLV'], d.actions.map(
 <p>The first ${list.rows.length} of <code>fidelio list at-risk-vip</code>, the same customers in the same order: VIPs at medium or high churn risk who are to be contacted, ranked by <b>${esc(list.ranking.column.replace(`_${ctx.currency}`, '').replaceAll('_', ' '))}</b>, ${esc(list.ranking.meaning)}.</p>
 ${list.rows.length ? listTable(list, ctx.currency, 'list-at-risk-vip') : '<p>No at-risk VIP to contact.</p>'}
 ${heldBack.length ? `<h3>At-risk VIPs held back (not to contact)</h3>
-${table(['customer', 'churn probability', `value at stake (${ctx.currency})`, '12-month CLV', 'not contacted because'], heldBack.map((c) => [c.customer_id, pct(c.churn_probability), money(c.value_at_stake), money(c.predicted_clv_12m), HELD_BACK[String(c.contact_blocked_by)] ?? c.contact_blocked_by]), ['l', 'r', 'r', 'r', 'l'])}` : ''}`;
+${table(['customer', 'churn probability', `value kept (${ctx.currency}), ranked by`, `value at stake (${ctx.currency})`, '12-month CLV', 'not contacted because'], heldBack.map((c) => [c.customer_id, pct(c.churn_probability), money(c.value_kept), money(c.value_at_stake), money(c.predicted_clv_12m), HELD_BACK[String(c.contact_blocked_by)] ?? c.contact_blocked_by]), ['l', 'r', 'r', 'r', 'r', 'l'])}` : ''}`;
 }
 
 function movementsSection(d: ReportData): string {

@@ -12,7 +12,7 @@ const data: ReportData = {
     ranking: { column: 'value_at_stake_EUR', meaning: 'what the customer is worth over 12 months if they stay times the probability that they leave' },
   },
   atRisk: [
-    { customer_id: 'C-CONTROL', churn_probability: 0.7, predicted_clv_12m: 800, value_at_stake: 560, days_since_last_order: 100, segment: 'at_risk', reasons: 'no order for 100 days', contact: false, contact_blocked_by: 'control' },
+    { customer_id: 'C-CONTROL', churn_probability: 0.7, predicted_clv_12m: 800, value_kept: 111, value_at_stake: 560, days_since_last_order: 100, segment: 'at_risk', reasons: 'no order for 100 days', contact: false, contact_blocked_by: 'control' },
   ],
   kpis: [{ month: '2026-09', revenue: 1234.5, orders: 10, customers_active: 9, customers_total: 100, vips_active: 3, vips_total: 8, churn_rate: 0.1, mom_growth: null, yoy_growth: 0.25, is_partial_month: true }],
   rejects: [{ kind: 'orders', reason_class: 'amount_not_a_number', lines: 3, example_line: 12, example_reason: "amount 'x' is not a number" }],
@@ -90,6 +90,8 @@ test('the lists a marketer works from hold only customers to contact; the held-b
   expect(toContact).not.toContain('Zoë');
   const heldBack = html.slice(html.indexOf('<h3>At-risk VIPs held back'), html.indexOf('<h2>Since the last run</h2>'));
   expect(heldBack).toContain('<td class="l">C-CONTROL</td>');
+  expect(heldBack).toContain('value kept (EUR), ranked by');
+  expect(heldBack).toMatch(/C-CONTROL<\/td><td class="r">70.0%<\/td><td class="r">111<\/td><td class="r">560<\/td>/);
   expect(heldBack).toContain('control group: left untouched to measure what the action does');
 });
 
