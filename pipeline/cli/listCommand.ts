@@ -4,7 +4,7 @@ import { loadConfig, type ConfigInput } from '../config.js';
 import { Database } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
 import { InputError, UsageError } from '../errors.js';
-import { formatList, listFilter, rankOrder, selectList, type ListOptions } from '../publish/customerList.js';
+import { formatList, listFilter, rankingOf, rankOrder, selectList, type ListOptions } from '../publish/customerList.js';
 import { collect, writeOutput, type Stdout } from './options.js';
 
 export { filterValues, listFilter, type ListOptions } from '../publish/customerList.js';
@@ -62,6 +62,8 @@ export interface ListQuery {
   params: Record<string, string | number>;
   /** The columns of the published scores. */
   columns: Set<string>;
+  /** The figure the list ranks by (rankingOf): each row has it as `list_ranking`, shown under the CLI list's column name (before its currency code). */
+  ranking: { column: string; meaning: string };
 }
 
 /**
@@ -73,10 +75,11 @@ export interface ListQuery {
 export async function listQuery(db: Database, path: string, typed: string, o: ListOptions): Promise<ListQuery> {
   const { what, where, params } = listFilter(typed, o);
   const { scores, customers, published } = await listSource(db, path, what, o);
-  const from = `${readSql('publish/list_customers.sql').replace('/*columns*/', 's.*').replace('/*scores*/', scores)
+  const ranking = rankingOf(what, published);
+  const from = `${readSql('publish/list_customers.sql').replace('/*columns*/', `s.*, ${ranking.sql} AS list_ranking`).replace('/*scores*/', scores)
     .replace('/*customers*/', customers ? 'LEFT JOIN customers c USING (customer_id)' : '')}
           WHERE ${where.join(' AND ')}`;
-  return { from, order: rankOrder(what, published), params, columns: published };
+  return { from, order: rankOrder(what, published), params, columns: published, ranking: { column: ranking.column, meaning: ranking.meaning } };
 }
 
 /** What `fidelio list <what>` writes (CSV or JSON) from an open database: the one writer of a list, for the command and the page's download. */
