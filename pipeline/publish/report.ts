@@ -56,7 +56,7 @@ interface Metrics {
   baselines?: { historic_value?: { normalized_gini: number; spearman: number; decile_mape: number; beaten_by: string[] } };
   flagged?: { model: string; why: string }[];
   notes?: string[];
-  choice?: { churn: { text: string }; value: { text: string }; purchase: string };
+  choice?: { churn: { text: string; warning?: string | null }; value: { text: string; warning?: string | null }; purchase: string };
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -162,8 +162,11 @@ table.wrap th,table.wrap td.l{white-space:nowrap}table.wrap td.l:last-child{whit
 
 function headline(d: ReportData, ctx: ReportContext): string {
   const h = d.head;
+  // A choice no candidate won on its merit (none beat a constant on the holdout) is said on the first screen, not only in the model section.
+  const choice = (ctx.metrics as Metrics).choice;
   return `<h1>Customer value and churn report</h1>
 <p class="muted">As of ${esc(ctx.asOf)} · horizon ${ctx.horizonDays} days · amounts in ${esc(ctx.currency)} · model ${esc(ctx.modelVersion)} · run ${esc(ctx.runId)}</p>
+${[choice?.churn.warning, choice?.value.warning].filter((w): w is string => !!w).map((w) => `<p class="warn" role="alert">Warning: ${esc(w)} (see the model quality section below).</p>`).join('\n')}
 <div class="cards">
 <div class="card">Customers<b>${money(h.customers)}</b></div>
 <div class="card">VIPs<b>${money(h.vips)}</b></div>

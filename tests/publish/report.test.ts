@@ -171,3 +171,15 @@ test('the model choice in words and a glossary of every term the page uses', () 
     }
   }
 });
+
+test('no churn model beat the constant base rate: said on the first screen, before any section, and in the model section', () => {
+  const warning = "No churn model beat the constant base rate on the holdout: every candidate's log loss is worse than giving everyone the holdout's churn rate (0.67301), so the churn scores (churn_probability, churn_risk and what is ranked by them) are unreliable; bgnbd scores churn for want of a better one";
+  const choice = { churn: { text: `${warning}. bgnbd scores churn: the lowest log loss on the holdout of them all (0.70000).`, warning }, value: { text: 'bgnbd predicts value.', warning: null }, purchase: 'bgnbd.' };
+  const html = renderReport(data, { ...ctx, metrics: { ...ctx.metrics, choice } });
+  const first = html.slice(html.indexOf('<h1>'), html.indexOf('<h2>'));
+  expect(first).toContain(`<p class="warn" role="alert">Warning: ${warning} (see the model quality section below).</p>`);
+  expect(html.slice(html.indexOf('<h3>Which models score, and why</h3>'))).toContain('No churn model beat the constant base rate on the holdout');
+  // A choice some candidate won on its merit leaves the first screen alone.
+  const fine = renderReport(data, { ...ctx, metrics: { ...ctx.metrics, choice: { ...choice, churn: { text: 'bgnbd scores churn.', warning: null } } } });
+  expect(fine.slice(fine.indexOf('<h1>'), fine.indexOf('<h2>'))).not.toContain('class="warn"');
+});
