@@ -308,7 +308,8 @@ function ambassadorsSection(d: ReportData): string {
   if (!first) return `<h2>Ambassadors</h2>\n<p>No customer meets the ambassador rule (scoring.ambassador) this run.</p>`;
   return `<h2>Ambassadors</h2>
 <p>${esc(first.ambassadors)} customers (${pct(first.share_of_customers)} of all, ${pct(first.share_of_value)} of the value score) to invite into a refer-a-friend programme: valuable, loyal, long-standing, at low risk, with no unresolved complaint and a recent order (<code>fidelio list ambassador</code>)${Number(first.referrers) > 0 ? `; ${esc(first.referrers)} of them have already referred customers, whose value is credited to them (referred value)` : ''}.</p>
-${table(['customer', 'value score', 'referred', 'referred value', '12-month CLV', 'orders', 'days since last order', 'segment'], d.ambassadors.map((a) => [a.customer_id, money(a.value_score), a.referred_customers ?? 0, money(a.referred_value ?? 0), money(a.predicted_clv_12m), a.orders_count, a.days_since_last_order, a.segment]), ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'l'])}`;
+<p>Ranked by <b>value with referrals</b> (<code>value_with_referrals</code> in <code>fidelio list ambassador</code>): the customer's value score plus the value scores of the customers they referred.</p>
+${table(['customer', 'value with referrals, ranked by', 'value score', 'referred', 'referred value', '12-month CLV', 'orders', 'days since last order', 'segment'], d.ambassadors.map((a) => [a.customer_id, money(Number(a.value_score) + Number(a.referred_value ?? 0)), money(a.value_score), a.referred_customers ?? 0, money(a.referred_value ?? 0), money(a.predicted_clv_12m), a.orders_count, a.days_since_last_order, a.segment]), ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'])}`;
 }
 
 /** The buyer personas: what sets each apart, its size, value, churn and actions, and each segment's persona mix. */

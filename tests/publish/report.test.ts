@@ -66,7 +66,9 @@ test('the report is one self-contained page: every section, figures formatted, e
   expect(html).not.toMatch(/<script|<link|src="http/);
   expect(html).toContain('No earlier run to compare with');
   expect(html).toContain('37 customers (0.7% of all, 8.1% of the value score) to invite into a refer-a-friend programme');
-  expect(html).toContain('<td class="l">amb&lt;1&gt;</td><td class="r">5,000</td><td class="r">3</td><td class="r">1,200</td><td class="r">3,000</td>');
+  // The ambassadors are ranked by value score + referred value (5,000 + 1,200), shown beside the value score.
+  expect(html).toContain('<th class="l">customer</th><th class="r">value with referrals, ranked by</th><th class="r">value score</th>');
+  expect(html).toContain('<td class="l">amb&lt;1&gt;</td><td class="r">6,200</td><td class="r">5,000</td><td class="r">3</td><td class="r">1,200</td><td class="r">3,000</td>');
   expect(html).toContain('5 of them have already referred customers, whose value is credited to them (referred value).');
   // Personas: the criterion with each k's figure, each persona's actions, a segment's mix with a persona it lacks.
   expect(html).toContain('the number chosen by the highest mean silhouette among 4 to 5 (4: 0.21, 5: 0.25) on a seeded sample of 1,200 customers');
