@@ -4,7 +4,7 @@ import { loadConfig, type ConfigInput } from '../config.js';
 import { Database } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
 import { InputError, UsageError } from '../errors.js';
-import { formatList, listFilter, rankOrder, selectList, type ListOptions } from '../publish/customerList.js';
+import { formatList, listFilter, rankingOf, rankOrder, selectList, type ListOptions } from '../publish/customerList.js';
 import { collect, writeOutput, type Stdout } from './options.js';
 
 export { filterValues, listFilter, type ListOptions } from '../publish/customerList.js';
@@ -62,6 +62,8 @@ export interface ListQuery {
   params: Record<string, string | number>;
   /** The columns of the published scores. */
   columns: Set<string>;
+  /** The figure the list ranks by (rankingOf): each row has it as `list_ranking`, shown under the CLI list's column name (before its currency code). */
+  ranking: { column: string; meaning: string };
 }
 
 /**
@@ -73,10 +75,11 @@ export interface ListQuery {
 export async function listQuery(db: Database, path: string, typed: string, o: ListOptions): Promise<ListQuery> {
   const { what, where, params } = listFilter(typed, o);
   const { scores, customers, published } = await listSource(db, path, what, o);
-  const from = `${readSql('publish/list_customers.sql').replace('/*columns*/', 's.*').replace('/*scores*/', scores)
+  const ranking = rankingOf(what, published);
+  const from = `${readSql('publish/list_customers.sql').replace('/*columns*/', `s.*, ${ranking.sql} AS list_ranking`).replace('/*scores*/', scores)
     .replace('/*customers*/', customers ? 'LEFT JOIN customers c USING (customer_id)' : '')}
           WHERE ${where.join(' AND ')}`;
-  return { from, order: rankOrder(what, published), params, columns: published };
+  return { from, order: rankOrder(what, published), params, columns: published, ranking: { column: ranking.column, meaning: ranking.meaning } };
 }
 
 /** What `fidelio list <what>` writes (CSV or JSON) from an open database: the one writer of a list, for the command and the page's download. */
@@ -92,7 +95,7 @@ export function listCommand(program: Command, stdout: Stdout): void {
   program
     .command('list')
     .argument('<what>', 'at-risk-vip, ambassador, or an action: save, surprise, grow, nurture, win-back (hyphens or underscores alike)')
-    .description('customers to contact from the last published scores: at-risk-vip (VIPs whose churn_risk is medium or high, most value at stake first: value_if_retained x churn_probability), the customers of an action (in its action_priority: most value kept first), or ambassador (to invite into a refer-a-friend programme, most valuable first, counting the value of the customers they referred). Opted-out and control-group customers never appear; nor, in the action lists and at-risk-vip, cooldown and over-budget ones. By default the columns a campaign needs, figures rounded, amounts headed with their currency code, numbered 1.. in the priority column; --all-columns for every customer_scores column as published.')
+    .description('customers to contact from the last published scores: at-risk-vip (VIPs whose churn_risk is medium or high, most worth saving first: by value_kept, what a contact can keep, never more than the 12-month CLV, with the value at stake beside it), the customers of an action (in its action_priority: most value kept first), or ambassador (to invite into a refer-a-friend programme, most valuable first, counting the value of the customers they referred). Opted-out and control-group customers never appear; nor, in the action lists and at-risk-vip, cooldown and over-budget ones. By default the columns a campaign needs, figures rounded, amounts headed with their currency code, numbered 1.. in the priority column; --all-columns for every customer_scores column as published.')
     .option('--top <n>', 'how many (default all)', topCount)
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
     .option('--risk <levels>', 'at-risk-vip: churn_risk levels to include, comma separated', 'medium,high')

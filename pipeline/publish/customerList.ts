@@ -103,6 +103,12 @@ export function rankingOf(what: string, published: ReadonlySet<string>): { colum
       ? { column: 'value_with_referrals', sql: 's.value_score + s.referred_value', meaning: "the customer's value score plus the value scores of the customers they referred" }
       : { column: 'value_score', sql: 's.value_score', meaning: "the customer's value score" };
   }
+  // A customer almost surely gone has a large value at stake (their value if they stay, times a churn near 1)
+  // that no save brings back: the VIPs most worth saving rank by what a contact can keep, which is never
+  // more than the customer's 12-month CLV; the value at stake is shown beside it.
+  if (what === 'at-risk-vip' && published.has('value_kept')) {
+    return { column: 'value_kept', sql: 's.value_kept', meaning: "what a contact can keep: the value at stake (value_if_retained x churn_probability) times the action's save rate, never more than the 12-month CLV (a customer almost surely gone is worth at most what they are forecast to bring), less the cost of the contact" };
+  }
   if (what === 'at-risk-vip') {
     return published.has('value_if_retained')
       ? { column: 'value_at_stake', sql: 's.value_if_retained * s.churn_probability', meaning: 'what the customer is worth over 12 months if they stay (value_if_retained) times the probability that they leave: the value lost if nothing is done' }

@@ -56,7 +56,7 @@ interface Metrics {
   baselines?: { historic_value?: { normalized_gini: number; spearman: number; decile_mape: number; beaten_by: string[] } };
   flagged?: { model: string; why: string }[];
   notes?: string[];
-  choice?: { churn: { text: string }; value: { text: string }; purchase: string };
+  choice?: { churn: { text: string; warning?: string | null }; value: { text: string; warning?: string | null }; purchase: string };
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -162,8 +162,11 @@ table.wrap th,table.wrap td.l{white-space:nowrap}table.wrap td.l:last-child{whit
 
 function headline(d: ReportData, ctx: ReportContext): string {
   const h = d.head;
+  // A choice no candidate won on its merit (none beat a constant on the holdout) is said on the first screen, not only in the model section.
+  const choice = (ctx.metrics as Metrics).choice;
   return `<h1>Customer value and churn report</h1>
 <p class="muted">As of ${esc(ctx.asOf)} · horizon ${ctx.horizonDays} days · amounts in ${esc(ctx.currency)} · model ${esc(ctx.modelVersion)} · run ${esc(ctx.runId)}</p>
+${[choice?.churn.warning, choice?.value.warning].filter((w): w is string => !!w).map((w) => `<p class="warn" role="alert">Warning: ${esc(w)} (see the model quality section below).</p>`).join('\n')}
 <div class="cards">
 <div class="card">Customers<b>${money(h.customers)}</b></div>
 <div class="card">VIPs<b>${money(h.vips)}</b></div>
@@ -221,7 +224,7 @@ ${table(['action', 'customers', 'value at risk', '12-month CLV'], d.actions.map(
 <p>The first ${list.rows.length} of <code>fidelio list at-risk-vip</code>, the same customers in the same order: VIPs at medium or high churn risk who are to be contacted, ranked by <b>${esc(list.ranking.column.replace(`_${ctx.currency}`, '').replaceAll('_', ' '))}</b>, ${esc(list.ranking.meaning)}.</p>
 ${list.rows.length ? listTable(list, ctx.currency, 'list-at-risk-vip') : '<p>No at-risk VIP to contact.</p>'}
 ${heldBack.length ? `<h3>At-risk VIPs held back (not to contact)</h3>
-${table(['customer', 'churn probability', `value at stake (${ctx.currency})`, '12-month CLV', 'not contacted because'], heldBack.map((c) => [c.customer_id, pct(c.churn_probability), money(c.value_at_stake), money(c.predicted_clv_12m), HELD_BACK[String(c.contact_blocked_by)] ?? c.contact_blocked_by]), ['l', 'r', 'r', 'r', 'l'])}` : ''}`;
+${table(['customer', 'churn probability', `value kept (${ctx.currency}), ranked by`, `value at stake (${ctx.currency})`, '12-month CLV', 'not contacted because'], heldBack.map((c) => [c.customer_id, pct(c.churn_probability), money(c.value_kept), money(c.value_at_stake), money(c.predicted_clv_12m), HELD_BACK[String(c.contact_blocked_by)] ?? c.contact_blocked_by]), ['l', 'r', 'r', 'r', 'r', 'l'])}` : ''}`;
 }
 
 function movementsSection(d: ReportData): string {
@@ -320,7 +323,8 @@ function ambassadorsSection(d: ReportData): string {
   if (!first) return `<h2>Ambassadors</h2>\n<p>No customer meets the ambassador rule (scoring.ambassador) this run.</p>`;
   return `<h2>Ambassadors</h2>
 <p>${esc(first.ambassadors)} customers (${pct(first.share_of_customers)} of all, ${pct(first.share_of_value)} of the value score) to invite into a refer-a-friend programme: valuable, loyal, long-standing, at low risk, with no unresolved complaint and a recent order (<code>fidelio list ambassador</code>)${Number(first.referrers) > 0 ? `; ${esc(first.referrers)} of them have already referred customers, whose value is credited to them (referred value)` : ''}.</p>
-${table(['customer', 'value score', 'referred', 'referred value', '12-month CLV', 'orders', 'days since last order', 'segment'], d.ambassadors.map((a) => [a.customer_id, money(a.value_score), a.referred_customers ?? 0, money(a.referred_value ?? 0), money(a.predicted_clv_12m), a.orders_count, a.days_since_last_order, a.segment]), ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'l'])}`;
+<p>Ranked by <b>value with referrals</b> (<code>value_with_referrals</code> in <code>fidelio list ambassador</code>): the customer's value score plus the value scores of the customers they referred.</p>
+${table(['customer', 'value with referrals, ranked by', 'value score', 'referred', 'referred value', '12-month CLV', 'orders', 'days since last order', 'segment'], d.ambassadors.map((a) => [a.customer_id, money(Number(a.value_score) + Number(a.referred_value ?? 0)), money(a.value_score), a.referred_customers ?? 0, money(a.referred_value ?? 0), money(a.predicted_clv_12m), a.orders_count, a.days_since_last_order, a.segment]), ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'])}`;
 }
 
 /** The buyer personas: what sets each apart, its size, value, churn and actions, and each segment's persona mix. */

@@ -73,7 +73,7 @@ async function readChoices(db: Database): Promise<Choices> {
 export async function listPage(lists: ListFunctions, db: Database, path: string, name: string, q: ListRequest, info: PublicationInfo): Promise<Html> {
   const label = LIST_NAMES.find((l) => l.name === name)?.label ?? name;
   const o = listOptions(q);
-  const { from, order, params, columns } = await lists.listQuery(db, path, name, o);
+  const { from, order, params, columns, ranking } = await lists.listQuery(db, path, name, o);
   if (q.sort !== undefined && q.sort !== '' && !(q.sort in SORTABLE && columns.has(q.sort))) throw new UsageError(`sort: unknown column "${q.sort}"; expected one of ${Object.keys(SORTABLE).join(', ')}`);
   if (q.dir !== undefined && q.dir !== '' && q.dir !== 'asc' && q.dir !== 'desc') throw new UsageError(`dir: expected asc or desc, got "${q.dir}"`);
   const pageNo = q.page === undefined || q.page === '' ? 1 : /^\d{1,7}$/.test(q.page) && Number(q.page) >= 1 ? Number(q.page) : NaN;
@@ -96,6 +96,8 @@ export async function listPage(lists: ListFunctions, db: Database, path: string,
     return html`<a href="${query({ sort: col, dir, page: undefined })}">${SORTABLE[col]}${mark}</a>`;
   };
   const cur = info.currency;
+  // The column the list ranks by, under the name `fidelio list` gives it (its currency code appended), always shown.
+  const rankedBy = /^[A-Z]{3}$/.test(cur) ? `${ranking.column}_${cur}` : ranking.column;
   return page(label, name, info, html`
 <h1>${label} <small>${num(total)} customer${total === 1 ? '' : 's'}</small></h1>
 <p class="lead">${description(name)}</p>
@@ -110,17 +112,18 @@ ${q.sort ? html`<input type="hidden" name="sort" value="${q.sort}"><input type="
 <p class="actions"><a class="button" href="/lists/${name}${query({ format: 'csv', sort: undefined, dir: undefined })}" download>Download CSV</a>
 <a class="button" href="/lists/${name}/campaign${query({ sort: undefined, dir: undefined })}">Record a campaign sent to this list</a>
 ${q.sort ? html`<a href="${query({ sort: undefined, dir: undefined })}">Back to the list's order</a>` : ''}</p>
-<div class="scroll"><table class="list"><thead><tr><th class="n">#</th>${['customer_id', 'value_tier', 'segment', 'persona', 'churn_probability', 'predicted_clv_12m', 'value_if_retained', 'expected_value_retained'].map((col) => html`<th class="${[/_id|segment|persona/.test(col) ? '' : 'n', WIDE.includes(col) ? 'wide' : ''].join(' ').trim()}">${sortLink(col)}</th>`)}<th>Action</th><th class="wide">Why</th></tr></thead><tbody>
+<p class="muted">Ranked by <b>${rankedBy}</b>: ${ranking.meaning}.</p>
+<div class="scroll"><table class="list"><thead><tr><th class="n">#</th>${['customer_id', 'value_tier', 'segment', 'persona', 'churn_probability'].map((col) => html`<th class="${[/_id|segment|persona/.test(col) ? '' : 'n', WIDE.includes(col) ? 'wide' : ''].join(' ').trim()}">${sortLink(col)}</th>`)}<th class="n ranking" title="${ranking.meaning}">${rankedBy}</th>${['predicted_clv_12m', 'value_if_retained', 'expected_value_retained'].map((col) => html`<th class="n wide">${sortLink(col)}</th>`)}<th>Action</th><th class="wide">Why</th></tr></thead><tbody>
 ${rows.map((r, i) => html`<tr><td class="n">${num((pageNo - 1) * PAGE_SIZE + i + 1)}</td><td class="who"><a href="/customers/${encodeURIComponent(String(r.customer_id))}">${String(r.customer_id)}</a>${r.is_vip ? html` <span class="tag">VIP</span>` : ''}</td>
-<td class="n">${String(r.value_tier)}</td><td>${String(r.segment ?? '')}</td><td class="persona wide">${String(r.persona ?? '')}</td><td class="n">${pct(r.churn_probability, 0)} <span class="tag ${String(r.churn_risk)}">${String(r.churn_risk)}</span></td>
-<td class="n wide">${money(r.predicted_clv_12m, cur)}</td><td class="n wide">${money(r.value_if_retained, cur)}</td><td class="n wide">${money(r.expected_value_retained, cur)}</td><td>${String(r.action)}</td><td class="why wide">${String(r.reasons ?? '')}</td></tr>`)}
+<td class="n">${String(r.value_tier)}</td><td>${String(r.segment ?? '')}</td><td class="persona wide">${String(r.persona ?? '')}</td><td class="n">${pct(r.churn_probability, 1)} <span class="tag ${String(r.churn_risk)}">${String(r.churn_risk)}</span></td>
+<td class="n ranking">${money(r.list_ranking, cur, 2)}</td><td class="n wide">${money(r.predicted_clv_12m, cur)}</td><td class="n wide">${money(r.value_if_retained, cur)}</td><td class="n wide">${money(r.expected_value_retained, cur)}</td><td>${String(r.action)}</td><td class="why wide">${String(r.reasons ?? '')}</td></tr>`)}
 </tbody></table></div>
 ${total === 0 ? html`<p>No customer matches these filters.</p>` : ''}
 <nav class="pager" aria-label="Pages">${pageNo > 1 ? html`<a href="${query({ page: pageNo - 1 })}">← Previous</a>` : ''} <span>Page ${pageNo} of ${pages}</span> ${pageNo < pages ? html`<a href="${query({ page: pageNo + 1 })}">Next →</a>` : ''}</nav>`);
 }
 
 function description(name: string): string {
-  if (name === 'at-risk-vip') return 'VIPs whose churn risk is medium or high, most value at stake first (value if retained × churn probability). Opted-out, control-group, cooldown and over-budget customers are left out.';
+  if (name === 'at-risk-vip') return 'VIPs whose churn risk is medium or high, most worth saving first: by the value a contact can keep, never more than the 12-month CLV. Opted-out, control-group, cooldown and over-budget customers are left out.';
   if (name === 'ambassador') return 'Customers to invite into a refer-a-friend programme, most valuable first (counting the value of the customers they referred).';
   return `The customers the budget contacts for "${name}", in its priority (most value kept first). Control-group, opted-out and cooldown customers are left out.`;
 }

@@ -19,7 +19,7 @@ export interface ListFilters {
  * output, so both are the command's by construction.
  */
 export interface ListFunctions {
-  listQuery(db: Database, path: string, what: string, o: ListFilters): Promise<{ from: string; order: string; params: Record<string, string | number>; columns: Set<string> }>;
+  listQuery(db: Database, path: string, what: string, o: ListFilters): Promise<{ from: string; order: string; params: Record<string, string | number>; columns: Set<string>; ranking: { column: string; meaning: string } }>;
   listText(db: Database, path: string, what: string, o: ListFilters): Promise<string>;
   topCount(value: string): number;
 }

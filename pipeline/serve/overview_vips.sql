@@ -1,7 +1,8 @@
 -- fidelio serve, the overview: the VIPs at medium or high churn risk, how
 -- many of them the at-risk-vip list proposes to contact (not opted out, not
 -- control, not in cooldown, within budget), and what is at stake with them
--- (value_if_retained x churn_probability, the list's order).
+-- (value_if_retained x churn_probability, the value at stake the list shows beside
+-- value_kept, which it ranks by).
 SELECT count(*) AS vips_at_risk,
   count(*) FILTER (WHERE contact) AS to_contact,
   sum(value_if_retained * churn_probability ORDER BY customer_id) AS at_stake

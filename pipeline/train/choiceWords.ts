@@ -10,6 +10,10 @@ export interface ChoiceStatement {
   runner_up_figure: number | null;
   margin: number | null;
   baseline: { name: string; figure: number; margin: number };
+  /** False when every candidate was left out of the choice (churn: none beat the churn rate for everyone): the winner scores for want of another, its scores are unreliable. */
+  beats_constant: boolean;
+  /** What that means, in words, for the log's warning and the report's first screen; null when a candidate beat the constant. */
+  warning: string | null;
   text: string;
 }
 
@@ -38,7 +42,16 @@ export function describeChoice(c: Champions, recencyAuc: number, historicGini: n
   const churnNext = churnRivals[0];
   const churnRule = 'the lowest log loss on the holdout';
   const aucMargin = churn.auc - recencyAuc;
-  const churnText = `${c.churnModel} scores churn: ${churnRule} (${f(churn.log_loss, 5)}${churnNext ? ` against ${f(churnNext[1].log_loss, 5)} for ${churnNext[0]}, the next best: ${f(churnNext[1].log_loss - churn.log_loss, 5)} lower` : ', the only candidate left'}). `
+  // chooseChampions' rule for leaving a candidate out, applied to the winner (flags are by model name, shared by
+  // the churn and value choices): a winner no better than the holdout's churn rate for everyone means none was.
+  const rate = churn.churn_rate;
+  const constantLogLoss = rate > 0 && rate < 1 ? -(rate * Math.log(rate) + (1 - rate) * Math.log(1 - rate)) : 0;
+  const churnNone = !Number.isFinite(churn.log_loss) || churn.log_loss > constantLogLoss + 1e-9;
+  const churnWarning = churnNone
+    ? `No churn model beat the constant base rate on the holdout: every candidate's log loss is worse than giving everyone the holdout's churn rate (${f(constantLogLoss, 5)}), so the churn scores (churn_probability, churn_risk and what is ranked by them) are unreliable; ${c.churnModel} scores churn for want of a better one`
+    : null;
+  const churnText = (churnWarning ? `${churnWarning}. ${c.churnModel} scores churn: ${churnRule} of them all (${f(churn.log_loss, 5)}). `
+    : `${c.churnModel} scores churn: ${churnRule} (${f(churn.log_loss, 5)}${churnNext ? ` against ${f(churnNext[1].log_loss, 5)} for ${churnNext[0]}, the next best: ${f(churnNext[1].log_loss - churn.log_loss, 5)} lower` : ', the only candidate left'}). `)
     + `Its AUC ${f(churn.auc, 3)} is ${aucMargin > 0 ? `${f(aucMargin, 3)} above` : `${f(-aucMargin, 3)} below`} recency alone (${f(recencyAuc, 3)})`
     + `${churnNext ? `; ${churnNext[0]}'s AUC is ${f(churnNext[1].auc, 3)}` : ''}.`;
 
@@ -48,18 +61,23 @@ export function describeChoice(c: Champions, recencyAuc: number, historicGini: n
   const valueNext = valueRivals[0];
   const valueRule = 'the highest normalized Gini of holdout spend';
   const giniMargin = value.normalized_gini - historicGini;
-  const valueText = `${c.valueModel} predicts value: ${valueRule} (${f(value.normalized_gini, 3)}${valueNext ? ` against ${f(valueNext[1].normalized_gini, 3)} for ${valueNext[0]}: ${f(value.normalized_gini - valueNext[1].normalized_gini, 3)} higher` : ', the only candidate left'}). `
+  const valueNone = !(Number.isFinite(value.normalized_gini) && value.normalized_gini > 0);
+  const valueWarning = valueNone
+    ? `No value model ranked holdout spend better than chance (a normalized Gini above 0), so the value predictions (predicted_clv_12m and what is built on them) are unreliable; ${c.valueModel} predicts value for want of a better one`
+    : null;
+  const valueText = (valueWarning ? `${valueWarning}. ${c.valueModel} predicts value: ${valueRule} of them all (${f(value.normalized_gini, 3)}). `
+    : `${c.valueModel} predicts value: ${valueRule} (${f(value.normalized_gini, 3)}${valueNext ? ` against ${f(valueNext[1].normalized_gini, 3)} for ${valueNext[0]}: ${f(value.normalized_gini - valueNext[1].normalized_gini, 3)} higher` : ', the only candidate left'}). `)
     + `Historic value alone ranks ${f(historicGini, 3)}: the champion is ${giniMargin > 0 ? `${f(giniMargin, 3)} above` : `${f(-giniMargin, 3)} below`} it.`;
   const left = c.flagged.length ? ` Left out of the choice: ${c.flagged.map((x) => `${x.model} (${x.why})`).join('; ')}.` : '';
 
   return {
     churn: {
       winner: c.churnModel, rule: churnRule, figure: r(churn.log_loss), runner_up: churnNext?.[0] ?? null, runner_up_figure: churnNext ? r(churnNext[1].log_loss) : null,
-      margin: churnNext ? r(churnNext[1].log_loss - churn.log_loss) : null, baseline: { name: 'recency_only_auc', figure: r(recencyAuc), margin: r(aucMargin) }, text: churnText + left,
+      margin: churnNext ? r(churnNext[1].log_loss - churn.log_loss) : null, baseline: { name: 'recency_only_auc', figure: r(recencyAuc), margin: r(aucMargin) }, beats_constant: !churnNone, warning: churnWarning, text: churnText + left,
     },
     value: {
       winner: c.valueModel, rule: valueRule, figure: r(value.normalized_gini), runner_up: valueNext?.[0] ?? null, runner_up_figure: valueNext ? r(valueNext[1].normalized_gini) : null,
-      margin: valueNext ? r(value.normalized_gini - valueNext[1].normalized_gini) : null, baseline: { name: 'historic_value_gini', figure: r(historicGini), margin: r(giniMargin) }, text: valueText,
+      margin: valueNext ? r(value.normalized_gini - valueNext[1].normalized_gini) : null, baseline: { name: 'historic_value_gini', figure: r(historicGini), margin: r(giniMargin) }, beats_constant: !valueNone, warning: valueWarning, text: valueText,
     },
     purchase: `${c.btyd.reason}.`,
   };

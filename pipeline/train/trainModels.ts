@@ -40,6 +40,7 @@ export async function trainModels(db: Database, plan: SnapshotPlan, asOf: string
   backtest.networks?.value.model.dispose();
   logBacktest(champions, metrics.churn.recency_baseline_auc, [...backtest.notes, ...champions.flagged.map((f) => `${f.model} left out of the choice: ${f.why}`)], log);
   for (const said of [metrics.choice.churn.text, metrics.choice.value.text, `the purchase model: ${metrics.choice.purchase}`]) log.info(said);
+  for (const w of [metrics.choice.churn.warning, metrics.choice.value.warning]) if (w) log.warn(w);
 
   const { churnModel, valueModel, btydModel } = champions;
   const refit = await refitForScoring(db, plan, asOf, {

@@ -64,8 +64,8 @@ describe('fidelio list', () => {
       // Every column, unrounded, is still there.
       const all = JSON.parse((await runCli(['list', 'save', '--db', path, '--country', 'FR', '--all-columns', '--format', 'json'])).stdout) as Record<string, unknown>[];
       expect(all[0]).toMatchObject({ priority: 1, customer_id: 'c2', churn_probability: 0.9963995162287648, value_at_risk: 500, action_priority: 3, currency: 'EUR' });
-      // The at-risk VIPs rank by the value at stake, shown under that name.
-      expect((await runCli(['list', 'at-risk-vip', '--db', path])).stdout.split('\n')[0]).toBe('priority,customer_id,name,email,value_tier,segment,persona,churn_probability_pct,value_at_stake_EUR,predicted_clv_12m_EUR,action,reasons,last_order_date');
+      // The at-risk VIPs rank by the value kept (at most the 12-month CLV), the value at stake beside it.
+      expect((await runCli(['list', 'at-risk-vip', '--db', path])).stdout.split('\n')[0]).toBe('priority,customer_id,name,email,value_tier,segment,persona,churn_probability_pct,value_kept_EUR,value_at_stake_EUR,predicted_clv_12m_EUR,action,reasons,last_order_date');
     });
   });
 

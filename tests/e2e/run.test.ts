@@ -151,17 +151,20 @@ describe('fidelio run on the demo data', () => {
     expect(save.every((r) => r.reasons.length > 0)).toBe(true);
   });
 
-  test('list at-risk-vip prints VIPs at medium or high risk, most value at stake (value if retained x churn) first', async () => {
+  test('list at-risk-vip prints VIPs at medium or high risk, most value kept first, never more than the 12-month CLV', async () => {
     const { code, stdout } = await cli(['list', 'at-risk-vip', '--db', join(dir, 'db', 'fidelio.duckdb'), '--top', '5', '--format', 'json', '--all-columns']);
     expect(code).toBe(0);
-    const rows = JSON.parse(stdout) as { is_vip: boolean; churn_risk: string; value_if_retained: number; churn_probability: number }[];
+    const rows = JSON.parse(stdout) as { is_vip: boolean; churn_risk: string; value_if_retained: number; churn_probability: number; value_kept: number; predicted_clv_12m: number }[];
     expect(rows).toHaveLength(5);
     expect(rows.every((r) => r.is_vip && r.churn_risk !== 'low')).toBe(true);
-    const stake = rows.map((r) => r.value_if_retained * r.churn_probability);
-    expect(stake).toEqual([...stake].sort((a, b) => b - a));
-    // The first is the contactable at-risk VIP with the most at stake, recomputed from the published CSV.
-    const best = Math.max(...scores.filter((r) => r.is_vip === 'true' && r.churn_risk !== 'low' && r.contact === 'true').map((r) => Number(r.value_if_retained) * Number(r.churn_probability)));
-    expect(stake[0]).toBeCloseTo(best, 6);
+    const kept = rows.map((r) => r.value_kept);
+    expect(kept).toEqual([...kept].sort((a, b) => b - a));
+    // What a save brings back is bounded by the 12-month CLV, whatever the value at stake.
+    for (const r of rows) expect(r.value_kept).toBeLessThanOrEqual(r.predicted_clv_12m + 1e-9);
+    // The first is the contactable at-risk VIP who keeps the most, recomputed from the published CSV.
+    const vips = scores.filter((r) => r.is_vip === 'true' && r.churn_risk !== 'low' && r.contact === 'true');
+    expect(kept[0]).toBeCloseTo(Math.max(...vips.map((r) => Number(r.value_kept))), 6);
+    for (const r of vips) expect(Number(r.value_kept)).toBeLessThanOrEqual(Number(r.predicted_clv_12m) + 1e-9);
   });
 
   test("the report's list of VIPs to save is the CLI's: the same customers in the same order, with the value it ranks by", async () => {
@@ -178,8 +181,10 @@ describe('fidelio run on the demo data', () => {
     const at = (name: string) => heads.findIndex((h) => h.startsWith(name));
     expect(cells.map((r) => r[at('customer')])).toEqual(listed.map((r) => r.customer_id));
     expect(cells.map((r) => Number(r[at('#')]))).toEqual(listed.map((_, i) => i + 1));
-    // The ranking column is shown and named: its figures are the CLI's, rounded to whole units for the page.
-    expect(heads[at('value at stake')]).toBe('value at stake (USD), ranked by');
+    // The ranking column is shown and named, the value at stake beside it: their figures are the CLI's, rounded to whole units for the page.
+    expect(heads[at('value kept')]).toBe('value kept (USD), ranked by');
+    expect(cells.map((r) => r[at('value kept')])).toEqual(listed.map((r) => Math.round(Number(r.value_kept_USD)).toLocaleString('en-US')));
+    expect(heads[at('value at stake')]).toBe('value at stake (USD)');
     expect(cells.map((r) => r[at('value at stake')])).toEqual(listed.map((r) => Math.round(Number(r[stakeColumn])).toLocaleString('en-US')));
   });
 

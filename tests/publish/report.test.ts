@@ -12,7 +12,7 @@ const data: ReportData = {
     ranking: { column: 'value_at_stake_EUR', meaning: 'what the customer is worth over 12 months if they stay times the probability that they leave' },
   },
   atRisk: [
-    { customer_id: 'C-CONTROL', churn_probability: 0.7, predicted_clv_12m: 800, value_at_stake: 560, days_since_last_order: 100, segment: 'at_risk', reasons: 'no order for 100 days', contact: false, contact_blocked_by: 'control' },
+    { customer_id: 'C-CONTROL', churn_probability: 0.7, predicted_clv_12m: 800, value_kept: 111, value_at_stake: 560, days_since_last_order: 100, segment: 'at_risk', reasons: 'no order for 100 days', contact: false, contact_blocked_by: 'control' },
   ],
   kpis: [{ month: '2026-09', revenue: 1234.5, orders: 10, customers_active: 9, customers_total: 100, vips_active: 3, vips_total: 8, churn_rate: 0.1, mom_growth: null, yoy_growth: 0.25, is_partial_month: true }],
   rejects: [{ kind: 'orders', reason_class: 'amount_not_a_number', lines: 3, example_line: 12, example_reason: "amount 'x' is not a number" }],
@@ -67,7 +67,9 @@ test('the report is one self-contained page: every section, figures formatted, e
   expect(html).not.toMatch(/<script|<link|src="http/);
   expect(html).toContain('No earlier run to compare with');
   expect(html).toContain('37 customers (0.7% of all, 8.1% of the value score) to invite into a refer-a-friend programme');
-  expect(html).toContain('<td class="l">amb&lt;1&gt;</td><td class="r">5,000</td><td class="r">3</td><td class="r">1,200</td><td class="r">3,000</td>');
+  // The ambassadors are ranked by value score + referred value (5,000 + 1,200), shown beside the value score.
+  expect(html).toContain('<th class="l">customer</th><th class="r">value with referrals, ranked by</th><th class="r">value score</th>');
+  expect(html).toContain('<td class="l">amb&lt;1&gt;</td><td class="r">6,200</td><td class="r">5,000</td><td class="r">3</td><td class="r">1,200</td><td class="r">3,000</td>');
   expect(html).toContain('5 of them have already referred customers, whose value is credited to them (referred value).');
   // Personas: the criterion with each k's figure, each persona's actions, a segment's mix with a persona it lacks.
   expect(html).toContain('the number chosen by the highest mean silhouette among 4 to 5 (4: 0.21, 5: 0.25) on a seeded sample of 1,200 customers');
@@ -91,6 +93,8 @@ test('the lists a marketer works from hold only customers to contact; the held-b
   expect(toContact).not.toContain('Zoë');
   const heldBack = html.slice(html.indexOf('<h3>At-risk VIPs held back'), html.indexOf('<h2>Since the last run</h2>'));
   expect(heldBack).toContain('<td class="l">C-CONTROL</td>');
+  expect(heldBack).toContain('value kept (EUR), ranked by');
+  expect(heldBack).toMatch(/C-CONTROL<\/td><td class="r">70.0%<\/td><td class="r">111<\/td><td class="r">560<\/td>/);
   expect(heldBack).toContain('control group: left untouched to measure what the action does');
 });
 
@@ -169,4 +173,16 @@ test('the model choice in words and a glossary of every term the page uses', () 
       expect(terms).toContain(word);
     }
   }
+});
+
+test('no churn model beat the constant base rate: said on the first screen, before any section, and in the model section', () => {
+  const warning = "No churn model beat the constant base rate on the holdout: every candidate's log loss is worse than giving everyone the holdout's churn rate (0.67301), so the churn scores (churn_probability, churn_risk and what is ranked by them) are unreliable; bgnbd scores churn for want of a better one";
+  const choice = { churn: { text: `${warning}. bgnbd scores churn: the lowest log loss on the holdout of them all (0.70000).`, warning }, value: { text: 'bgnbd predicts value.', warning: null }, purchase: 'bgnbd.' };
+  const html = renderReport(data, { ...ctx, metrics: { ...ctx.metrics, choice } });
+  const first = html.slice(html.indexOf('<h1>'), html.indexOf('<h2>'));
+  expect(first).toContain(`<p class="warn" role="alert">Warning: ${warning} (see the model quality section below).</p>`);
+  expect(html.slice(html.indexOf('<h3>Which models score, and why</h3>'))).toContain('No churn model beat the constant base rate on the holdout');
+  // A choice some candidate won on its merit leaves the first screen alone.
+  const fine = renderReport(data, { ...ctx, metrics: { ...ctx.metrics, choice: { ...choice, churn: { text: 'bgnbd scores churn.', warning: null } } } });
+  expect(fine.slice(fine.indexOf('<h1>'), fine.indexOf('<h2>'))).not.toContain('class="warn"');
 });

@@ -38,3 +38,22 @@ test('a sort column outside the fixed set is refused before any SQL', async () =
     await expect(listPage(lists, db, path, 'save', { sort: 'historic_value' }, INFO)).rejects.toThrow(/sort: unknown column "historic_value"/);
   });
 });
+
+test('the page shows the column its list ranks by, under the name fidelio list gives it, with the same figures; churn to a tenth of a percent', async () => {
+  await onPublication(f, async (db, path) => {
+    // The fixture has no value_kept: at-risk-vip ranks by value at stake, save by value at risk, ambassador with referrals.
+    for (const [name, column] of [['at-risk-vip', 'value_at_stake_EUR'], ['save', 'value_at_risk_EUR'], ['ambassador', 'value_with_referrals_EUR']] as const) {
+      const html = String(await listPage(lists, db, path, name, {}, INFO));
+      const cli = JSON.parse(await listText(db, path, name, listOptions({}, 'json'))) as Record<string, number>[];
+      expect(cli.length).toBeGreaterThan(1);
+      // at-risk-vip and ambassador are in that column's order, descending (an action's list in its action_priority, the fixture's own).
+      if (name !== 'save') expect(cli.map((r) => r[column])).toEqual([...cli.map((r) => r[column]!)].sort((a, b) => b - a));
+      expect(html).toContain(`>${column}</th>`);
+      expect(html).toContain(`Ranked by <b>${column}</b>`);
+      const shown = [...html.matchAll(/<td class="n ranking">([^<]+)<\/td>/g)].map((m) => m[1]);
+      expect(shown).toEqual(cli.map((r) => `${r[column]!.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} EUR`));
+      const churn = [...html.matchAll(/<td class="n">([0-9.]+%) <span class="tag/g)].map((m) => m[1]);
+      expect(churn).toEqual(cli.map((r) => `${r.churn_probability_pct!.toFixed(1)}%`));
+    }
+  });
+});

@@ -33,3 +33,27 @@ test('a lone candidate and a champion below its baseline are said as such', () =
   expect(c.churn.runner_up).toBeNull();
   expect(c.value.text).toContain('the champion is 0.080 below it');
 });
+
+test('every churn candidate worse than the churn rate for everyone: said plainly, never "the only candidate left"', () => {
+  // Holdout churn rate 0.4: giving everyone 0.4 scores a log loss of 0.673; both candidates do worse.
+  const rate = 0.4;
+  const constant = -(rate * Math.log(rate) + (1 - rate) * Math.log(1 - rate));
+  const none = {
+    ...champions, churnModel: 'bgnbd',
+    churnCandidates: { bgnbd: churn(0.70, 0.55), neural: churn(0.75, 0.58) },
+    flagged: [
+      { model: 'bgnbd', why: `its log loss 0.7000 is worse than the churn rate for everyone (${constant.toFixed(4)})` },
+      { model: 'neural', why: `its log loss 0.7500 is worse than the churn rate for everyone (${constant.toFixed(4)})` },
+    ],
+  } as unknown as Champions;
+  const c = describeChoice(none, 0.6, 0.55);
+  expect(c.churn.text).not.toContain('the only candidate left');
+  expect(c.churn.text.startsWith('No churn model beat the constant base rate on the holdout')).toBe(true);
+  expect(c.churn.text).toContain('the churn scores (churn_probability, churn_risk and what is ranked by them) are unreliable');
+  expect(c.churn).toMatchObject({ winner: 'bgnbd', beats_constant: false, runner_up: null, figure: 0.7 });
+  expect(c.churn.warning).toMatch(/^No churn model beat the constant base rate on the holdout.*bgnbd scores churn for want of a better one$/);
+  // The value choice, whose winner was not left out, stays as it was.
+  expect(c.value).toMatchObject({ beats_constant: true, warning: null });
+  // With one candidate left, no warning.
+  expect(describeChoice(champions, 0.84712, 0.55).churn).toMatchObject({ beats_constant: true, warning: null });
+});
