@@ -295,6 +295,13 @@ export const configSchema = z
         maxRows: z.number().int().min(1000).default(50_000),
         /** The networks are trained only on at least this many snapshot rows (below it a note says so and they are left out). */
         minNetworkRows: z.number().int().min(50).default(1000),
+        /**
+         * When the networks' architectures are searched: 'when-needed' trains a
+         * challenger with the champion's architectures and searches only when
+         * there is no champion with networks or that challenger would lose to
+         * the champion; 'always' searches at every retrain.
+         */
+        architectureSearch: z.enum(['when-needed', 'always']).default('when-needed'),
       })
       .strict()
       .prefault({}),

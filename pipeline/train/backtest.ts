@@ -31,6 +31,8 @@ export interface BacktestOptions {
   season: boolean;
   /** The networks train only on at least this many snapshot rows. */
   minNetworkRows: number;
+  /** The networks' architectures to try (the champion's, kept); by default every candidate is searched. */
+  architectures?: { churn: number[][]; value: number[][] };
 }
 
 /** Every candidate's holdout scores, in customer order over the same customers, with the labels. */
@@ -119,7 +121,7 @@ export async function runBacktest(db: Database, plan: SnapshotPlan, o: BacktestO
     return result;
   }
   try {
-    const networks = await step('backtest: networks', () => trainNeuralModels(db, networksFitCutoffs, validationCutoff, o.seed, log, undefined, o.maxTrainingRows, o.minNetworkRows));
+    const networks = await step('backtest: networks', () => trainNeuralModels(db, networksFitCutoffs, validationCutoff, o.seed, log, o.architectures, o.maxTrainingRows, o.minNetworkRows));
     result.networks = networks;
     const scored = await step('backtest: networks on the holdout', () => scoreNeuralInOrder(db, networks, SNAPSHOTS_WITH_BTYD, `split = 'holdout'`));
     if (scored.n !== churned.length) throw new Error(`the networks' holdout has ${scored.n} customers, the snapshot ${churned.length}`);
