@@ -281,8 +281,8 @@ export const configSchema = z
         /**
          * Above this many customers, the models learn from a stratified sample
          * of this size (by purchase count and recency at as-of): the training
-         * snapshots, the table, the networks and the BTYD fits. The holdout
-         * backtest and the scores still cover every customer.
+         * snapshots, the table, the networks, the BTYD fits and the holdout
+         * backtest. The scores still cover every customer.
          */
         sampleCustomers: z.number().int().min(1000).default(100_000),
         /** The BTYD models are fitted on at most this many of the sample's customers (and applied to all). */

@@ -30,7 +30,7 @@ export async function trainModels(db: Database, plan: SnapshotPlan, asOf: string
   const step = o.step ?? untimed;
   const backtest = await runBacktest(db, plan, {
     horizonDays: o.horizonDays, annualDiscountRate: o.annualDiscountRate, seed: o.seed, neural: o.neural,
-    maxTrainingRows: o.maxTrainingRows, minNetworkRows: o.minNetworkRows, btydFitSource: o.btydFitSource, bgnbdAtHoldout: o.btydFits?.get(plan.holdoutCutoff),
+    maxTrainingRows: o.maxTrainingRows, minNetworkRows: o.minNetworkRows, btydFitSource: o.btydFitSource, holdoutSource: o.holdoutSource, bgnbdAtHoldout: o.btydFits?.get(plan.holdoutCutoff),
     btydPenalty: o.btydPenalty, season: o.season, architectures: o.architectures,
   }, step, log);
   const champions = chooseChampions(backtest);

@@ -62,7 +62,7 @@ export const trainStage: Stage<TrainParams, Pick<FeaturesOutput, 'asOf' | 'plan'
         const train = async (architectures?: { churn: number[][]; value: number[][] }) => trainModels(db, plan, asOf, {
           horizonDays: p.horizonDays, annualDiscountRate: p.annualDiscountRate, seed: p.seed, neural: p.neural,
           maxTrainingRows: p.maxTrainingRows, minNetworkRows: p.minNetworkRows, btydPenalty: p.btyd.penalty, season: p.btyd.season,
-          btydFitSource: await tables.orders(sampleUse(sample).fitOn), sample, btydFits: new Map([...btydFits, ...holdoutFits]), step,
+          btydFitSource: await tables.orders(sampleUse(sample).fitOn), holdoutSource: await tables.orders(sampleUse(sample).sampled), sample, btydFits: new Map([...btydFits, ...holdoutFits]), step,
           ...(architectures ? { architectures } : {}),
         }, log);
         // The champion's architectures are kept (no search) unless asked to search or it has no networks.
