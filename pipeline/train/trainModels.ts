@@ -36,16 +36,17 @@ export async function trainModels(db: Database, plan: SnapshotPlan, asOf: string
   const champions = chooseChampions(backtest);
   const metrics = backtestMetrics(backtest, champions, plan, asOf, o.horizonDays, o.sample);
   const architectures = backtest.networks && { churn: [backtest.networks.churn.hidden], value: [backtest.networks.value.hidden] };
-  backtest.networks?.churn.model.dispose();
-  backtest.networks?.value.model.dispose();
   logBacktest(champions, metrics.churn.recency_baseline_auc, [...backtest.notes, ...champions.flagged.map((f) => `${f.model} left out of the choice: ${f.why}`)], log);
 
   const { churnModel, valueModel, btydModel } = champions;
   const refit = await refitForScoring(db, plan, asOf, {
     seed: o.seed, maxTrainingRows: o.maxTrainingRows, btydFitSource: o.btydFitSource, bgnbdAtAsOf: o.btydFits?.get(asOf),
     btydPenalty: o.btydPenalty, season: o.season, minNetworkRows: o.minNetworkRows, horizonDays: o.horizonDays,
-    networks: churnModel === 'neural' || valueModel === 'neural' ? { architectures } : undefined,
-  }, step, log);
+    networks: churnModel === 'neural' || valueModel === 'neural' ? { architectures, ...(backtest.networks ? { start: backtest.networks } : {}) } : undefined,
+  }, step, log).finally(() => {
+    backtest.networks?.churn.model.dispose();
+    backtest.networks?.value.model.dispose();
+  });
   const fingerprint = await dataFingerprint(db, asOf);
   const profile = await profileFeatures(db);
   const models = { churnModel, valueModel, btydModel, ...refit };
