@@ -281,8 +281,8 @@ export const configSchema = z
         /**
          * Above this many customers, the models learn from a stratified sample
          * of this size (by purchase count and recency at as-of): the training
-         * snapshots, the table, the networks and the BTYD fits. The holdout
-         * backtest and the scores still cover every customer.
+         * snapshots, the table, the networks, the BTYD fits and the holdout
+         * backtest. The scores still cover every customer.
          */
         sampleCustomers: z.number().int().min(1000).default(100_000),
         /** The BTYD models are fitted on at most this many of the sample's customers (and applied to all). */
@@ -295,6 +295,13 @@ export const configSchema = z
         maxRows: z.number().int().min(1000).default(50_000),
         /** The networks are trained only on at least this many snapshot rows (below it a note says so and they are left out). */
         minNetworkRows: z.number().int().min(50).default(1000),
+        /**
+         * When the networks' architectures are searched: 'when-needed' trains a
+         * challenger with the champion's architectures and searches only when
+         * there is no champion with networks or that challenger would lose to
+         * the champion; 'always' searches at every retrain.
+         */
+        architectureSearch: z.enum(['when-needed', 'always']).default('when-needed'),
       })
       .strict()
       .prefault({}),

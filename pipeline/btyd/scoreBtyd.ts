@@ -25,10 +25,10 @@ export interface BtydScoreOptions {
 }
 
 /** The customers' summaries at `asOf` with their order-value bin (INTERVAL_GRID's logSpendStep): the one pass over the orders. */
-export async function createBtydSummary(db: Database, table: string, asOf: string, unitDays: number, grid: typeof INTERVAL_GRID = INTERVAL_GRID): Promise<void> {
+export async function createBtydSummary(db: Database, table: string, asOf: string, unitDays: number, grid: typeof INTERVAL_GRID = INTERVAL_GRID, orders = 'orders'): Promise<void> {
   await db.run(`CREATE OR REPLACE TABLE ${table} AS SELECT *,
       CASE WHEN x > 0 AND mean_repeat_value > 0 THEN round(ln(mean_repeat_value) / ${grid.logSpendStep}) END AS zbin
-    FROM (${summarySql()})`, summaryParams('orders', asOf, unitDays));
+    FROM (${summarySql()})`, summaryParams(orders, asOf, unitDays));
 }
 
 /**

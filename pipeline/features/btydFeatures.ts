@@ -46,8 +46,8 @@ function bgnbdFigures(fit: BgNbdFit, scored: Summary, horizon: number): [Float64
  * The training cutoffs hold the customers of the training snapshots
  * (`who.sampled`: the training sample's, or everyone's); the `everyone`
  * cutoffs (the holdout and as-of) every customer. Each fit reads
- * `who.fitOn`'s histories; the fits at the `everyone` cutoffs are returned
- * for the train stage to reuse.
+ * `who.fitOn`'s histories; every cutoff's fit is returned (the train stage
+ * reuses the holdout's and as-of's).
  */
 export async function buildBtydFeatures(
   db: Database,
@@ -69,7 +69,7 @@ export async function buildBtydFeatures(
     const scored = await summary(cutoff, scoredWho);
     if (scored.rows.length === 0) continue;
     const fit = fitBgNbd(who.fitOn === scoredWho ? scored.rows : (await summary(cutoff, who.fitOn)).rows);
-    if (everyone.has(cutoff)) fits.set(cutoff, fit);
+    fits.set(cutoff, fit);
     const profile = season ? await learnSeason(db, await tables.orders(who.fitOn), cutoff) : null;
     const seasonal = seasonalDays(profile, cutoff, horizonDays);
     await db.appendColumns(table, [

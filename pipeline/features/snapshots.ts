@@ -37,13 +37,14 @@ export function planSnapshots(options: SnapshotOptions, firstOrderDate: string):
 /**
  * Builds `training_snapshots`: for each cutoff of the plan, the features as
  * of the cutoff joined with the labels over (cutoff, cutoff + horizon]
- * (training_snapshots.sql). The training cutoffs read `trainSources` (the
- * training sample's rows when it is partial); the holdout cutoff, which
- * backtests the models, always holds every customer.
+ * (training_snapshots.sql). Every cutoff reads `trainSources` (the
+ * training sample's rows when it is partial): the holdout cutoff, which
+ * backtests the models, holds the same stratified sample of a fixed size
+ * (training.sampleCustomers) on a large base, every customer on a small one.
  */
 export async function buildSnapshots(db: Database, plan: SnapshotPlan, horizonDays: number, trainSources: FeatureSources = ALL_ROWS): Promise<number> {
   await db.run('DROP TABLE IF EXISTS training_snapshots');
-  const cutoffs = [...plan.trainCutoffs.map((c) => ({ c, split: 'train', sources: trainSources })), { c: plan.holdoutCutoff, split: 'holdout', sources: ALL_ROWS }];
+  const cutoffs = [...plan.trainCutoffs.map((c) => ({ c, split: 'train', sources: trainSources })), { c: plan.holdoutCutoff, split: 'holdout', sources: trainSources }];
   const bar = progress('features: snapshots', cutoffs.length);
   for (const [i, { c, split, sources }] of cutoffs.entries()) {
     bar.tick(i);

@@ -19,6 +19,8 @@ export interface NetworkOptions {
   patience?: number;
   batchSize?: number;
   learningRate?: number;
+  /** Weights to start from instead of the seeded initialisation (another network's of the same shape; ignored when the shapes differ). */
+  initialWeights?: tf.Tensor[];
 }
 
 export interface TrainResult {
@@ -57,10 +59,13 @@ const toTensor = (m: Matrix) => tf.tensor2d(m.data, [m.rows, m.cols]);
  * Trains with Adam, shuffling each epoch with a seeded permutation (tfjs's
  * own shuffle is not seeded), and stops early when the validation loss (on
  * a split later in time) has not improved for `patience` epochs; the best
- * epoch's weights are kept.
+ * epoch's weights are kept. With `initialWeights` it starts from them (the
+ * scoring networks' refit starts from the backtest's) and usually stops
+ * after fewer epochs.
  */
 export async function trainNetwork(x: Matrix, y: Matrix, xVal: Matrix, yVal: Matrix, o: NetworkOptions): Promise<TrainResult> {
   const model = buildMlp(x.cols, o);
+  if (o.initialWeights && sameShapes(model.getWeights(), o.initialWeights)) model.setWeights(o.initialWeights);
   model.compile({ optimizer: tf.train.adam(o.learningRate ?? 2e-3), loss: o.loss });
   const xt = toTensor(x);
   const yt = toTensor(y);
@@ -98,6 +103,11 @@ export async function trainNetwork(x: Matrix, y: Matrix, xVal: Matrix, yVal: Mat
     tf.dispose([xt, yt, xv, yv, ...best.weights]);
   }
   return { model, validationLoss: best.loss, bestEpoch: best.epoch, epochs: epoch };
+}
+
+/** Whether two lists of weights have the same shapes, layer by layer. */
+export function sameShapes(a: tf.Tensor[], b: tf.Tensor[]): boolean {
+  return a.length === b.length && a.every((t, i) => t.shape.length === b[i]!.shape.length && t.shape.every((d, j) => d === b[i]!.shape[j]));
 }
 
 /** Predicts in chunks of `chunk` rows with batchSize = chunk (a smaller batch copies the whole input per batch on wasm). */

@@ -21,6 +21,7 @@ export interface NeuralModels {
 }
 
 
+const sameHidden = (a: number[], b: number[]) => a.length === b.length && a.every((u, i) => u === b[i]);
 const column = (values: Float64Array): Matrix => ({ data: Float32Array.from(values), rows: values.length, cols: 1 });
 /** The ZILN target: spend in the first of three columns, shaped like the network's outputs. */
 const zilnTarget = (values: Float64Array): Matrix => {
@@ -48,6 +49,8 @@ export async function trainNeuralModels(
   maxRows = 50_000,
   /** Fewer fitting rows than this and the networks are not trained (an error the caller notes). */
   minRows = 1000,
+  /** Networks to start from (the backtest's, for the refit): each of the same architecture starts from its weights. */
+  start?: Pick<NeuralModels, 'churn' | 'value'>,
 ): Promise<NeuralModels> {
   const inList = (cs: string[]) => `CAST(as_of AS VARCHAR) IN (${cs.map(literal).join(', ')})`;
   const snapshots = SNAPSHOTS_WITH_BTYD;
@@ -70,11 +73,13 @@ export async function trainNeuralModels(
   const yChurnVal = column(val.data.churned as Float64Array);
   const churn = await choose(architectures.churn, 'churn', log, x, yChurn, xVal, yChurnVal, (hidden, i) => ({
     hidden, outputs: 1, activation: 'sigmoid', loss: 'binaryCrossentropy', seed: seed + 10 * i,
+    ...(start && sameHidden(start.churn.hidden, hidden) ? { initialWeights: start.churn.model.getWeights() } : {}),
   }));
   const rawVal = Float64Array.from(predict(churn.best.model, xVal));
   const platt = fitPlatt(rawVal, val.data.churned as Float64Array);
   const value = await choose(architectures.value, 'value', log, x, zilnTarget(fit.data.future_spend as Float64Array), xVal, zilnTarget(val.data.future_spend as Float64Array), (hidden, i) => ({
     hidden, outputs: 3, activation: 'linear', loss: zilnLoss, seed: seed + 1000 + 10 * i,
+    ...(start && sameHidden(start.value.hidden, hidden) ? { initialWeights: start.value.model.getWeights() } : {}),
   }));
   const fitted = tf.tensor2d(predict(value.best.model, x), [x.rows, 3]);
   const bounds = zilnBounds(fitted, (fit.data.future_spend as Float64Array).reduce((m, v) => Math.max(m, v), 0));

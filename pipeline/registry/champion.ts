@@ -60,6 +60,27 @@ export async function reusableChampion(db: Database, asOf: string, policy: Retra
 }
 
 /**
+ * The champion's network architectures (one each for churn and value), as
+ * its backtest chose them (recorded in its metrics: the networks train for
+ * the backtest even when neither wins), when it has them and loads.
+ */
+export async function championArchitectures(db: Database): Promise<{ churn: number[][]; value: number[][] } | undefined> {
+  const current = await champion(db);
+  if (!current) return undefined;
+  try {
+    const { metrics, neural } = await loadModelVersion(current.path);
+    neural?.churn.model.dispose();
+    neural?.value.model.dispose();
+    const networks = (metrics as { networks?: { churn?: { hidden?: number[] }; value?: { hidden?: number[] } } | null }).networks;
+    const churn = neural?.churn.hidden ?? networks?.churn?.hidden;
+    const value = neural?.value.hidden ?? networks?.value?.hidden;
+    return churn && value ? { churn: [churn], value: [value] } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Saves and registers a freshly trained challenger, promotes it when it
  * beats the champion (decidePromotion), and returns the models that score
  * this run: the challenger when promoted, otherwise the kept champion with

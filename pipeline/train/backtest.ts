@@ -24,6 +24,8 @@ export interface BacktestOptions {
   maxTrainingRows: number;
   /** The table of orders the BTYD models are fitted on (orders, or the fit subset's copy). */
   btydFitSource: string;
+  /** The table of the holdout's customers' orders (orders, or the training sample's copy when it is partial). */
+  holdoutSource?: string;
   /** A BG/NBD fit already made at the holdout cutoff. */
   bgnbdAtHoldout?: BgNbdFit;
   /** The strength of the penalized BTYD candidates' penalty (0: none) and whether the projections follow the season. */
@@ -31,6 +33,8 @@ export interface BacktestOptions {
   season: boolean;
   /** The networks train only on at least this many snapshot rows. */
   minNetworkRows: number;
+  /** The networks' architectures to try (the champion's, kept); by default every candidate is searched. */
+  architectures?: { churn: number[][]; value: number[][] };
 }
 
 /** Every candidate's holdout scores, in customer order over the same customers, with the labels. */
@@ -84,7 +88,7 @@ export async function runBacktest(db: Database, plan: SnapshotPlan, o: BacktestO
   await step('backtest: BTYD scores', async () => {
     // One summary of the holdout's histories for every model scored on it.
     const summary = 'holdout_btyd_summary';
-    await createBtydSummary(db, summary, plan.holdoutCutoff, btydAtHoldout.unit_days);
+    await createBtydSummary(db, summary, plan.holdoutCutoff, btydAtHoldout.unit_days, undefined, o.holdoutSource);
     try {
       await scoreBtyd(db, btydAtHoldout, plan.holdoutCutoff, 'holdout_bgnbd_scores', { ...btydOptions, model: 'bgnbd', summary });
       await scoreBtyd(db, btydAtHoldout, plan.holdoutCutoff, 'holdout_pareto_scores', { ...btydOptions, model: 'pareto', summary });
@@ -119,7 +123,7 @@ export async function runBacktest(db: Database, plan: SnapshotPlan, o: BacktestO
     return result;
   }
   try {
-    const networks = await step('backtest: networks', () => trainNeuralModels(db, networksFitCutoffs, validationCutoff, o.seed, log, undefined, o.maxTrainingRows, o.minNetworkRows));
+    const networks = await step('backtest: networks', () => trainNeuralModels(db, networksFitCutoffs, validationCutoff, o.seed, log, o.architectures, o.maxTrainingRows, o.minNetworkRows));
     result.networks = networks;
     const scored = await step('backtest: networks on the holdout', () => scoreNeuralInOrder(db, networks, SNAPSHOTS_WITH_BTYD, `split = 'holdout'`));
     if (scored.n !== churned.length) throw new Error(`the networks' holdout has ${scored.n} customers, the snapshot ${churned.length}`);

@@ -16,15 +16,15 @@ export interface RefitOptions {
   season: boolean;
   minNetworkRows: number;
   horizonDays: number;
-  /** Train the networks (one of them is a champion), with the backtest's chosen architectures. */
-  networks?: { architectures?: { churn: number[][]; value: number[][] } };
+  /** Train the networks (one of them is a champion), with the backtest's chosen architectures, starting from its networks' weights. */
+  networks?: { architectures?: { churn: number[][]; value: number[][] }; start?: Pick<NeuralModels, 'churn' | 'value'> };
 }
 
 /**
  * The scoring models, learnt one horizon later than the backtest's: the
  * table on every labelled cutoff, the BTYD models on the orders up to
  * as-of, and the networks (when one is a champion) on the cutoffs up to
- * the holdout's, stopping early and calibrating on the holdout cutoff (or on
+ * the holdout's, starting from the backtest's weights, stopping early and calibrating on the holdout cutoff (or on
  * the cutoff a year before as-of, the season ahead, when there is one:
  * networkWindows).
  */
@@ -37,7 +37,7 @@ export async function refitForScoring(db: Database, plan: SnapshotPlan, asOf: st
   const neural = o.networks
     ? await step('networks', () => {
         const w = networkWindows([...plan.trainCutoffs, plan.holdoutCutoff], asOf, plan.holdoutCutoff, o.horizonDays);
-        return trainNeuralModels(db, w.fit, w.validation, o.seed, log, o.networks!.architectures, o.maxTrainingRows, o.minNetworkRows);
+        return trainNeuralModels(db, w.fit, w.validation, o.seed, log, o.networks!.architectures, o.maxTrainingRows, o.minNetworkRows, o.networks!.start);
       })
     : undefined;
   return { cells: table.cells, btyd, neural };

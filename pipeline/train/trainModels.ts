@@ -30,14 +30,12 @@ export async function trainModels(db: Database, plan: SnapshotPlan, asOf: string
   const step = o.step ?? untimed;
   const backtest = await runBacktest(db, plan, {
     horizonDays: o.horizonDays, annualDiscountRate: o.annualDiscountRate, seed: o.seed, neural: o.neural,
-    maxTrainingRows: o.maxTrainingRows, minNetworkRows: o.minNetworkRows, btydFitSource: o.btydFitSource, bgnbdAtHoldout: o.btydFits?.get(plan.holdoutCutoff),
-    btydPenalty: o.btydPenalty, season: o.season,
+    maxTrainingRows: o.maxTrainingRows, minNetworkRows: o.minNetworkRows, btydFitSource: o.btydFitSource, holdoutSource: o.holdoutSource, bgnbdAtHoldout: o.btydFits?.get(plan.holdoutCutoff),
+    btydPenalty: o.btydPenalty, season: o.season, architectures: o.architectures,
   }, step, log);
   const champions = chooseChampions(backtest);
   const metrics = backtestMetrics(backtest, champions, plan, asOf, o.horizonDays, o.sample);
   const architectures = backtest.networks && { churn: [backtest.networks.churn.hidden], value: [backtest.networks.value.hidden] };
-  backtest.networks?.churn.model.dispose();
-  backtest.networks?.value.model.dispose();
   logBacktest(champions, metrics.churn.recency_baseline_auc, [...backtest.notes, ...champions.flagged.map((f) => `${f.model} left out of the choice: ${f.why}`)], log);
   for (const said of [metrics.choice.churn.text, metrics.choice.value.text, `the purchase model: ${metrics.choice.purchase}`]) log.info(said);
   for (const w of [metrics.choice.churn.warning, metrics.choice.value.warning]) if (w) log.warn(w);
@@ -46,8 +44,11 @@ export async function trainModels(db: Database, plan: SnapshotPlan, asOf: string
   const refit = await refitForScoring(db, plan, asOf, {
     seed: o.seed, maxTrainingRows: o.maxTrainingRows, btydFitSource: o.btydFitSource, bgnbdAtAsOf: o.btydFits?.get(asOf),
     btydPenalty: o.btydPenalty, season: o.season, minNetworkRows: o.minNetworkRows, horizonDays: o.horizonDays,
-    networks: churnModel === 'neural' || valueModel === 'neural' ? { architectures } : undefined,
-  }, step, log);
+    networks: churnModel === 'neural' || valueModel === 'neural' ? { architectures, ...(backtest.networks ? { start: backtest.networks } : {}) } : undefined,
+  }, step, log).finally(() => {
+    backtest.networks?.churn.model.dispose();
+    backtest.networks?.value.model.dispose();
+  });
   const fingerprint = await dataFingerprint(db, asOf);
   const profile = await profileFeatures(db);
   const models = { churnModel, valueModel, btydModel, ...refit };

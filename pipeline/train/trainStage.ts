@@ -3,7 +3,7 @@ import type { FeaturesOutput } from '../features/featuresStage.js';
 import { SampleTables, sampleUse } from '../features/trainingSample.js';
 import { initBackend } from '../learn/tfBackend.js';
 import type { TrainedModels } from '../learn/trainedModels.js';
-import { adoptChallenger, reusableChampion, type ModelDecision, type RetrainPolicy } from '../registry/champion.js';
+import { adoptChallenger, championArchitectures, reusableChampion, type ModelDecision, type RetrainPolicy } from '../registry/champion.js';
 import type { Stage } from '../stage.js';
 import { buildTrainingData } from './trainingData.js';
 import { trainModels } from './trainModels.js';
@@ -19,6 +19,8 @@ export interface TrainParams {
   retrain: RetrainPolicy;
   /** The folder model versions are saved in. */
   modelsDir: string;
+  /** Search the networks' architectures at every retrain ('always') or only when needed (the champion's are kept). */
+  architectureSearch: 'when-needed' | 'always';
 }
 
 export interface TrainOutput {
@@ -34,7 +36,11 @@ export interface TrainOutput {
  * has not drifted (reusableChampion), and nothing is built for training;
  * otherwise the training snapshots are built (buildTrainingData), every
  * candidate is backtested and relearnt (trainModels) and the challenger
- * replaces the champion only if it beats it (adoptChallenger).
+ * replaces the champion only if it beats it (adoptChallenger). The
+ * networks keep the champion's architectures (no search) unless
+ * training.architectureSearch is 'always', there is no champion with
+ * networks, or that challenger loses: then they are searched again and
+ * the searched challenger is the one weighed against the champion.
  */
 export const trainStage: Stage<TrainParams, Pick<FeaturesOutput, 'asOf' | 'plan' | 'sample' | 'btydFits'>, TrainOutput> = {
   name: 'train',
@@ -44,6 +50,7 @@ export const trainStage: Stage<TrainParams, Pick<FeaturesOutput, 'asOf' | 'plan'
   params: (c: Config) => ({
     horizonDays: c.horizonDays, annualDiscountRate: c.scoring.annualDiscountRate, seed: c.seed, neural: c.neural,
     maxTrainingRows: c.training.maxRows, minNetworkRows: c.training.minNetworkRows, btyd: c.btyd, retrain: { ...c.retrain, neural: c.neural }, modelsDir: c.models,
+    architectureSearch: c.training.architectureSearch,
   }),
   async run({ db, log, step, runId }, p, { asOf, plan, sample, btydFits }) {
     const backend = p.neural ? await initBackend(log) : undefined;
@@ -52,12 +59,22 @@ export const trainStage: Stage<TrainParams, Pick<FeaturesOutput, 'asOf' | 'plan'
       const tables = new SampleTables(db);
       try {
         const holdoutFits = await buildTrainingData(db, tables, plan, sample, { horizonDays: p.horizonDays, season: p.btyd.season }, step);
-        const trained = await trainModels(db, plan, asOf, {
+        const train = async (architectures?: { churn: number[][]; value: number[][] }) => trainModels(db, plan, asOf, {
           horizonDays: p.horizonDays, annualDiscountRate: p.annualDiscountRate, seed: p.seed, neural: p.neural,
           maxTrainingRows: p.maxTrainingRows, minNetworkRows: p.minNetworkRows, btydPenalty: p.btyd.penalty, season: p.btyd.season,
-          btydFitSource: await tables.orders(sampleUse(sample).fitOn), sample, btydFits: new Map([...btydFits, ...holdoutFits]), step,
+          btydFitSource: await tables.orders(sampleUse(sample).fitOn), holdoutSource: await tables.orders(sampleUse(sample).sampled), sample, btydFits: new Map([...btydFits, ...holdoutFits]), step,
+          ...(architectures ? { architectures } : {}),
         }, log);
-        return adoptChallenger(db, trained, p.modelsDir, asOf, runId, log);
+        // The champion's architectures are kept (no search) unless asked to search or it has no networks.
+        const kept = p.neural && p.architectureSearch === 'when-needed' ? await championArchitectures(db) : undefined;
+        if (kept) log.info({ churn: kept.churn[0], value: kept.value[0] }, "training with the champion's network architectures (training.architectureSearch: always searches)");
+        const adopted = await adoptChallenger(db, await train(kept), p.modelsDir, asOf, runId, log);
+        if (!kept || adopted.decision.promoted) return adopted;
+        // The challenger with the champion's architectures would lose: search them again.
+        log.info({ challenger: adopted.decision.trained }, "the challenger with the champion's architectures does not beat it: searching the architectures again");
+        adopted.models.neural?.churn.model.dispose();
+        adopted.models.neural?.value.model.dispose();
+        return adoptChallenger(db, await train(), p.modelsDir, asOf, runId, log);
       } finally {
         await tables.drop();
       }

@@ -7,9 +7,9 @@ import { untimed, type Step } from '../measure.js';
 
 /**
  * What the models learn from, built only when a challenger trains: the
- * labelled snapshots at the plan's training cutoffs (training_snapshots:
- * the training sample's customers at those cutoffs, everyone at the
- * holdout cutoff), and BG/NBD's view of them at those cutoffs
+ * labelled snapshots at the plan's training cutoffs and the holdout cutoff
+ * (training_snapshots: the training sample's customers, everyone when the
+ * base is small enough to learn from whole), and BG/NBD's view of them at those cutoffs
  * (training_btyd_features; btyd_features is the features stage's, at
  * as-of). Returns the BG/NBD fit made at the holdout cutoff, for the
  * backtest to reuse.
@@ -24,6 +24,7 @@ export async function buildTrainingData(
 ): Promise<Map<string, BgNbdFit>> {
   const use = sampleUse(sample);
   await step('training snapshots', async () => buildSnapshots(db, plan, o.horizonDays, await tables.sources(use.sampled)));
-  return step('BG/NBD features per cutoff', () =>
-    buildBtydFeatures(db, tables, { sample: plan.trainCutoffs, everyone: [plan.holdoutCutoff] }, o.horizonDays, use, 7, o.season, 'training_btyd_features'));
+  const fits = await step('BG/NBD features per cutoff', () =>
+    buildBtydFeatures(db, tables, { sample: [...plan.trainCutoffs, plan.holdoutCutoff], everyone: [] }, o.horizonDays, use, 7, o.season, 'training_btyd_features'));
+  return new Map([...fits].filter(([cutoff]) => cutoff === plan.holdoutCutoff));
 }

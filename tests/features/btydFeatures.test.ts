@@ -22,7 +22,8 @@ test("BG/NBD is fitted on part of the sample's histories at each cutoff and appl
   const tables = new SampleTables(db);
   await buildSnapshots(db, PLAN, 90, await tables.sources('sample'));
   const fits = await buildBtydFeatures(db, tables, { sample: PLAN.trainCutoffs, everyone: [PLAN.holdoutCutoff, AS_OF] }, 90, sampleUse(sample));
-  expect([...fits.keys()]).toEqual([PLAN.holdoutCutoff, AS_OF]);
+  // Every cutoff's fit is returned, in the order fitted.
+  expect([...fits.keys()]).toEqual([...PLAN.trainCutoffs, PLAN.holdoutCutoff, AS_OF]);
   const counts = await db.all<{ as_of: string; n: number; outside: number }>(`SELECT as_of, count(*) AS n,
       count(*) FILTER (WHERE customer_id NOT IN (SELECT customer_id FROM training_sample)) AS outside
     FROM btyd_features GROUP BY as_of ORDER BY as_of`);

@@ -60,7 +60,7 @@ describe('snapshots of a training sample', () => {
   });
   afterAll(() => base.close());
 
-  test("hold the sample's customers with the features the whole computation gives them; the holdout holds everyone", async () => {
+  test("hold the sample's customers with the features the whole computation gives them, at the holdout too", async () => {
     const { db } = base;
     await buildSnapshots(db, PLAN, 90);
     await db.run('CREATE OR REPLACE TABLE snapshots_whole AS SELECT * FROM training_snapshots');
@@ -69,14 +69,17 @@ describe('snapshots of a training sample', () => {
     await buildSnapshots(db, PLAN, 90, await tables.sources('sample'));
     await tables.drop();
 
-    expect(await db.value<number>(`SELECT count(*) FROM training_snapshots WHERE split = 'train'
-      AND customer_id NOT IN (SELECT customer_id FROM training_sample)`)).toBe(0);
+    expect(await db.value<number>(`SELECT count(*) FROM training_snapshots
+      WHERE customer_id NOT IN (SELECT customer_id FROM training_sample)`)).toBe(0);
     // Every column of every sampled row is what the whole computation gives for that customer and cutoff.
-    const restricted = `(SELECT * FROM snapshots_whole WHERE split = 'holdout' OR customer_id IN (SELECT customer_id FROM training_sample))`;
+    const restricted = `(SELECT * FROM snapshots_whole WHERE customer_id IN (SELECT customer_id FROM training_sample))`;
     expect(await db.value<number>(`SELECT count(*) FROM (SELECT * FROM training_snapshots EXCEPT ALL SELECT * FROM ${restricted})`)).toBe(0);
     expect(await db.value<number>(`SELECT count(*) FROM (SELECT * FROM ${restricted} EXCEPT ALL SELECT * FROM training_snapshots)`)).toBe(0);
+    // The holdout: the sample's customers who had bought by its cutoff, far fewer than the whole base's.
     const holdout = await db.value<number>(`SELECT count(*) FROM training_snapshots WHERE split = 'holdout'`);
-    expect(holdout).toBe(await db.value<number>(`SELECT count(DISTINCT customer_id) FROM orders WHERE order_date <= $1 AND amount >= 0`, [PLAN.holdoutCutoff]));
+    expect(holdout).toBe(await db.value<number>(`SELECT count(DISTINCT customer_id) FROM orders WHERE order_date <= $1 AND amount >= 0
+      AND customer_id IN (SELECT customer_id FROM training_sample)`, [PLAN.holdoutCutoff]));
+    expect(holdout).toBeLessThan(0.5 * (await db.value<number>(`SELECT count(*) FROM snapshots_whole WHERE split = 'holdout'`)));
     expect(await db.value<number>(`SELECT count(*) FROM training_snapshots WHERE split = 'train'`))
       .toBeLessThan(0.5 * (await db.value<number>(`SELECT count(*) FROM snapshots_whole WHERE split = 'train'`)));
   });

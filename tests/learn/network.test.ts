@@ -50,3 +50,27 @@ test('an MLP has the hidden layers asked for; predictions in chunks are the whol
   expect(tf.memory().numTensors).toBe(before);
   model.dispose();
 });
+
+test('a network started from another of the same shape starts where it ended; from another shape, from its own seed', async () => {
+  const trained = await train(5);
+  const fit = dataset(2000, 1);
+  const val = dataset(500, 2);
+  const test = dataset(300, 3);
+  // A learning rate too small to move the weights in one epoch: what comes out is where training started.
+  const still = { outputs: 1, activation: 'sigmoid' as const, loss: 'binaryCrossentropy' as const, seed: 9, maxEpochs: 1, batchSize: 64, learningRate: 1e-12 };
+  const started = await trainNetwork(fit.x, fit.y, val.x, val.y, { ...still, hidden: [8], initialWeights: trained.model.getWeights() });
+  const fresh = await trainNetwork(fit.x, fit.y, val.x, val.y, { ...still, hidden: [8] });
+  const pt = Array.from(predict(trained.model, test.x));
+  const ps = Array.from(predict(started.model, test.x));
+  const pf = Array.from(predict(fresh.model, test.x));
+  ps.forEach((p, i) => expect(p).toBeCloseTo(pt[i]!, 5));
+  expect(Math.max(...pf.map((p, i) => Math.abs(p - pt[i]!)))).toBeGreaterThan(0.05);
+  // Its first epoch is already as good as the trained network's best; the fresh one's is not.
+  expect(started.validationLoss).toBeCloseTo(trained.validationLoss, 4);
+  expect(fresh.validationLoss).toBeGreaterThan(trained.validationLoss + 0.05);
+  // Another architecture's weights are not used: the same as the seeded start.
+  const other = await trainNetwork(fit.x, fit.y, val.x, val.y, { ...still, hidden: [4, 4], initialWeights: trained.model.getWeights() });
+  const seeded = await trainNetwork(fit.x, fit.y, val.x, val.y, { ...still, hidden: [4, 4] });
+  expect(Array.from(predict(other.model, test.x))).toEqual(Array.from(predict(seeded.model, test.x)));
+  for (const m of [trained, started, fresh, other, seeded]) m.model.dispose();
+});

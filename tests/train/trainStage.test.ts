@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { trainStage, type TrainParams } from '../../pipeline/train/trainStage.js';
 import { stagedRun, type StagedRun } from '../helpers/stagedRun.js';
+import { CHURN_ARCHITECTURES, VALUE_ARCHITECTURES } from '../../pipeline/learn/neuralModels.js';
+import { listModels, loadModelVersion } from '../../pipeline/registry/registry.js';
 
 let run: StagedRun;
 beforeAll(async () => {
@@ -11,7 +13,7 @@ afterAll(() => run.close());
 test('the first run trains and promotes; the next reuses the recent champion; --retrain trains again and the same model stays', async () => {
   const params: TrainParams = {
     horizonDays: 90, annualDiscountRate: 0.1, seed: 42, neural: false, maxTrainingRows: 50_000, minNetworkRows: 50, btyd: { penalty: 0.001, season: true },
-    retrain: { always: false, maxAgeDays: 30, maxPsi: 0.2, neural: false }, modelsDir: `${run.dir}/models`,
+    retrain: { always: false, maxAgeDays: 30, maxPsi: 0.2, neural: false }, modelsDir: `${run.dir}/models`, architectureSearch: 'when-needed',
   };
   const input = run.state as Parameters<typeof trainStage.run>[2];
   const first = await trainStage.run(run.ctx, params, input);
@@ -39,3 +41,53 @@ test('the first run trains and promotes; the next reuses the recent champion; --
   // Training again rebuilds the training cutoffs' BG/NBD rows, never adds them twice.
   expect(await run.db.value('SELECT count(*) FROM training_btyd_features')).toBe(btydRows);
 });
+
+test("a retrain keeps the champion's network architectures (no search) unless training.architectureSearch is 'always' or that challenger loses", async () => {
+  const fresh = await stagedRun('features');
+  try {
+    const params: TrainParams = {
+      horizonDays: 90, annualDiscountRate: 0.1, seed: 42, neural: true, maxTrainingRows: 50_000, minNetworkRows: 50, btyd: { penalty: 0.001, season: true },
+      retrain: { always: true, maxAgeDays: 30, maxPsi: 0.2, neural: true }, modelsDir: `${fresh.dir}/models`, architectureSearch: 'when-needed',
+    };
+    const input = fresh.state as Parameters<typeof trainStage.run>[2];
+    // The backtest's networks as recorded with each model version: the architectures tried and the one chosen.
+    const searched = async (version: string) => {
+      const row = (await listModels(fresh.db)).find((r) => r.model_version === version)!;
+      const n = (await loadModelVersion(row.path)).metrics.networks as { churn: { hidden: number[]; candidates: { hidden: number[] }[] }; value: { hidden: number[]; candidates: { hidden: number[] }[] } };
+      return { churn: n.churn.candidates.map((c) => c.hidden), value: n.value.candidates.map((c) => c.hidden), chosen: { churn: n.churn.hidden, value: n.value.hidden } };
+    };
+    // No champion: every architecture is tried.
+    const first = await trainStage.run(fresh.ctx, params, input);
+    expect(first.model.promoted).toBe(true);
+    const firstNets = await searched(first.model.trained!);
+    expect(firstNets.churn).toEqual(CHURN_ARCHITECTURES);
+    expect(firstNets.value).toEqual(VALUE_ARCHITECTURES);
+    // The scoring networks (when one wins) are refitted with the backtest's choice.
+    if (first.models.neural) expect(first.models.neural.churn.hidden).toEqual(firstNets.chosen.churn);
+
+    // A retrain with a champion: the challenger tries only the champion's architectures.
+    const before = new Set((await listModels(fresh.db)).map((r) => r.model_version));
+    const second = await trainStage.run(fresh.ctx, params, input);
+    const added = (await listModels(fresh.db)).filter((r) => !before.has(r.model_version));
+    const keptNets = await Promise.all(added.map((r) => searched(r.model_version)));
+    const kept = keptNets.filter((n) => n.churn.length === 1);
+    expect(kept).toHaveLength(1);
+    expect(kept[0]!.churn).toEqual([firstNets.chosen.churn]);
+    expect(kept[0]!.value).toEqual([firstNets.chosen.value]);
+    if (second.model.promoted && second.model.trained !== first.model.trained) {
+      // It won: nothing else was trained.
+      expect(added).toHaveLength(1);
+    } else {
+      // It would have lost: the architectures were searched again, and that challenger (the first one, same seeds) was weighed.
+      expect(second.model.trained).toBe(first.model.trained);
+    }
+
+    // 'always': every architecture is tried again, whatever the champion.
+    const third = await trainStage.run(fresh.ctx, { ...params, architectureSearch: 'always' }, input);
+    const thirdNets = await searched(third.model.trained!);
+    expect(thirdNets.churn).toEqual(CHURN_ARCHITECTURES);
+    expect(thirdNets.value).toEqual(VALUE_ARCHITECTURES);
+  } finally {
+    fresh.close();
+  }
+}, 300_000);
