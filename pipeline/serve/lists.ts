@@ -1,15 +1,8 @@
 import type { Database } from '../db/Database.js';
+import type { ListOptions } from '../publish/customerList.js';
 
-/** The filters and format of a list, as `fidelio list` takes them (its ListOptions). */
-export interface ListFilters {
-  top?: number;
-  format: 'csv' | 'json';
-  risk: string;
-  tier?: string;
-  segment?: string;
-  country?: string[];
-  persona?: string;
-}
+/** The filters and format of a list, as `fidelio list` takes them (its ListOptions, less where it writes and reads). */
+export type ListFilters = Pick<ListOptions, 'top' | 'format' | 'risk' | 'tier' | 'segment' | 'country' | 'persona'>;
 
 /**
  * `fidelio list`'s own functions, handed to the server by the serve
