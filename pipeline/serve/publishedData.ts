@@ -28,6 +28,7 @@ interface Open {
  */
 export class PublishedData {
   private readonly open = new Map<string, Open>();
+  private closed = false;
 
   constructor(readonly out: string) {}
 
@@ -40,6 +41,7 @@ export class PublishedData {
 
   /** Runs `body` on the publication as it is now; the release stays open until `body` ends. */
   async with<T>(body: (s: Snapshot) => Promise<T>): Promise<T> {
+    if (this.closed) throw new Error('the publication is closed: the server is stopping');
     const release = this.release();
     let entry = this.open.get(release);
     if (!entry) {
@@ -69,7 +71,7 @@ export class PublishedData {
       now = undefined;
     }
     for (const [release, entry] of this.open) {
-      if (release !== now && entry.users === 0) {
+      if ((release !== now || this.closed) && entry.users === 0) {
         this.open.delete(release);
         entry.db.close();
       }
@@ -81,8 +83,9 @@ export class PublishedData {
     return [...this.open.keys()];
   }
 
+  /** Closes every release no request is reading; one still read closes when its last reader ends (a database is never closed under a query). */
   close(): void {
-    for (const entry of this.open.values()) entry.db.close();
-    this.open.clear();
+    this.closed = true;
+    this.sweep();
   }
 }

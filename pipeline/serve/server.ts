@@ -31,6 +31,8 @@ export interface ServeOptions {
   lists: ListFunctions;
   /** The clock, for the campaign's recorded_at and the form's default day. */
   now?: () => Date;
+  /** How often a newly switched-in release is looked for, to make its overview, personas and effects pages ahead (default 5 s). */
+  warmSeconds?: number;
 }
 
 const LIST_NAMES = ['at-risk-vip', 'ambassador', ...ACTIONS];
@@ -69,7 +71,7 @@ async function publicationInfo(s: Snapshot, cache: Map<string, PublicationInfo>)
  * recorded campaigns come from the working database opened for the moment,
  * and the one write is a campaign's contacts.
  */
-export function createApp(o: ServeOptions): { app: Hono; close(): void } {
+export function createApp(o: ServeOptions): { app: Hono; close(): void; ready: Promise<void> } {
   const published = new PublishedData(o.out);
   const working = new WorkingDatabase(o.db);
   const infos = new Map<string, PublicationInfo>();
@@ -87,21 +89,55 @@ export function createApp(o: ServeOptions): { app: Hono; close(): void } {
     const out = await body(s, info);
     return out instanceof Response ? out : c.html(await out);
   });
-  // The pages drawn from the publication alone (it never changes) are made once per release.
-  const cached = new Map<string, string>();
+  // The pages drawn from the publication alone (it never changes) are made once per release, and made ahead: at start
+  // and whenever a new release is switched in (checked every warmSeconds), so that no visitor waits for them.
+  const onceRoutes: Record<string, (s: Snapshot, info: PublicationInfo) => Promise<Html>> = {
+    '/': (s, info) => overviewPage(s.db, info, o.minGroup),
+    '/personas': (s, info) => personasPage(s.db, info),
+    '/effects': (s, info) => effectsPage(s.db, info, o.minGroup),
+  };
+  // Each page once per release, the making shared by whoever asks while it is made (the warmer or a request).
+  const cached = new Map<string, Promise<string>>();
   let cachedRelease = '';
-  const renderOnce = (c: Context, body: (s: Snapshot, info: PublicationInfo) => Promise<Html>) => published.with(async (s) => {
+  const build = (path: string, s: Snapshot): Promise<string> => {
     if (cachedRelease !== s.release) {
       cached.clear();
       cachedRelease = s.release;
     }
-    let text = cached.get(c.req.path);
+    let text = cached.get(path);
     if (text === undefined) {
-      text = String(await body(s, await publicationInfo(s, infos)));
-      if (cachedRelease === s.release) cached.set(c.req.path, text);
+      text = (async () => {
+        const made = String(await onceRoutes[path]!(s, await publicationInfo(s, infos)));
+        o.log.debug({ page: path, run: s.runId }, 'page made for this release');
+        return made;
+      })();
+      const release = s.release;
+      cached.set(path, text);
+      // A page that failed is made again by the next request, not kept as a failure.
+      text.catch(() => {
+        if (cachedRelease === release && cached.get(path) === text) cached.delete(path);
+      });
     }
-    return c.html(text);
-  });
+    return text;
+  };
+  const renderOnce = (c: Context) => published.with(async (s) => c.html(await build(c.req.path, s)));
+  let warming = false;
+  const warm = async () => {
+    if (warming) return;
+    warming = true;
+    try {
+      await published.with(async (s) => {
+        for (const path of Object.keys(onceRoutes)) await build(path, s);
+      });
+    } catch {
+      // Nothing published yet, or a release switched under it: the next tick (or the first request) tries again.
+    } finally {
+      warming = false;
+    }
+  };
+  const ready = warm();
+  const warmer = setInterval(() => void warm(), (o.warmSeconds ?? 5) * 1000);
+  warmer.unref();
   const listName = (name: string) => {
     if (!LIST_NAMES.includes(name)) throw new NotFound(`there is no list "${name}": the lists are ${LIST_NAMES.join(', ')}`);
     return name;
@@ -113,7 +149,7 @@ export function createApp(o: ServeOptions): { app: Hono; close(): void } {
     if (!f) return c.text('not found', 404);
     return c.body(f.body, 200, { 'Content-Type': f.type });
   });
-  app.get('/', (c) => renderOnce(c, (s, info) => overviewPage(s.db, info, o.minGroup)));
+  app.get('/', (c) => renderOnce(c));
   app.get('/lists', (c) => c.redirect('/lists/at-risk-vip', 302));
   app.get('/lists/:name', (c) => render(c, async (s, info) => {
     const name = listName(c.req.param('name'));
@@ -145,8 +181,8 @@ export function createApp(o: ServeOptions): { app: Hono; close(): void } {
     }
     return customerPage(scores, activity, info);
   }));
-  app.get('/personas', (c) => renderOnce(c, (s, info) => personasPage(s.db, info)));
-  app.get('/effects', (c) => renderOnce(c, (s, info) => effectsPage(s.db, info, o.minGroup)));
+  app.get('/personas', (c) => renderOnce(c));
+  app.get('/effects', (c) => renderOnce(c));
   app.get('/campaigns', (c) => render(c, async (_s, info) => {
     let campaigns: Awaited<ReturnType<WorkingDatabase['campaigns']>> = [];
     let busy: string | undefined;
@@ -191,7 +227,14 @@ export function createApp(o: ServeOptions): { app: Hono; close(): void } {
     if (status === 503) c.header('Retry-After', '60');
     return c.html(await problem(title, message), status);
   });
-  return { app, close: () => published.close() };
+  return {
+    app,
+    ready,
+    close: () => {
+      clearInterval(warmer);
+      published.close();
+    },
+  };
 }
 
 /** A page that does not exist (an unknown list or customer). */

@@ -6,13 +6,15 @@ import { checkBind } from './security.js';
 export interface RunningServer {
   /** The address to open, e.g. http://127.0.0.1:8080/ */
   url: string;
+  /** Settles once the pages made ahead (overview, personas, effects) are made for the publication found at start. */
+  ready: Promise<void>;
   close(): Promise<void>;
 }
 
 /** Starts `fidelio serve` on host:port (port 0: any free one); refuses a non-loopback host without a token first. */
 export async function startServer(o: ServeOptions & { port: number }): Promise<RunningServer> {
   checkBind(o.host, o.token);
-  const { app, close } = createApp(o);
+  const { app, close, ready } = createApp(o);
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: o.host, port: o.port }, () => resolve(s));
     s.once('error', reject);
@@ -21,6 +23,7 @@ export async function startServer(o: ServeOptions & { port: number }): Promise<R
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${host}:${address.port}/`,
+    ready,
     close: () => new Promise<void>((resolve) => {
       server.close(() => {
         close();

@@ -245,3 +245,27 @@ test('a run publishing while the page is open: each request shows one whole publ
   expect(csv).toBe((await runCli(['list', 'save', '--db', f.db])).stdout);
   expect((await get(served.app, '/')).text).toContain('(run r2, model fidelio-fixture)');
 });
+
+test('the overview, personas and effects are made ahead: at start, and for a release switched in later, before anyone asks for them', async () => {
+  const { pino } = await import('pino');
+  const own = await servedFixture();
+  const made: { page: string; run: string; at: number }[] = [];
+  const log = pino({ level: 'debug' }, { write: (line: string) => void made.push({ ...JSON.parse(line), at: made.length }) });
+  const app = createApp(own.options({ log, warmSeconds: 0.05 }));
+  try {
+    await app.ready;
+    expect(made.filter((m) => m.page).map((m) => [m.page, m.run])).toEqual([['/', 'r1'], ['/personas', 'r1'], ['/effects', 'r1']]);
+    // Asked for now, nothing is made again.
+    expect((await get(app.app, '/')).status).toBe(200);
+    expect(made.filter((m) => m.page)).toHaveLength(3);
+    await own.publishAgain('r2', 'fidelio-second');
+    for (let i = 0; i < 100 && !made.some((m) => m.run === 'r2' && m.page === '/effects'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(made.filter((m) => m.run === 'r2').map((m) => m.page)).toEqual(['/', '/personas', '/effects']);
+    const before = made.length;
+    expect((await get(app.app, '/')).text).toContain('(run r2, ');
+    expect(made.slice(before).filter((m) => m.page)).toEqual([]);
+  } finally {
+    app.close();
+    own.close();
+  }
+});
