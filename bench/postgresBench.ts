@@ -31,7 +31,9 @@ export async function benchPostgres(db: Database, target: PostgresTarget, custom
   };
   const scores = tableEntry('customer_scores');
   await db.run(`CREATE OR REPLACE TABLE customer_scores AS SELECT ${scores.columns.map((c) => `CAST(${value(c)} AS ${c.type}) AS ${c.name}`).join(', ')} FROM range(${customers}) t(i)`);
-  await db.run(`CREATE OR REPLACE TABLE customers AS SELECT customer_id, ['US', 'DE', 'FR', 'ES', 'GB', 'MX'][1 + CAST(hash(customer_id) % 6 AS INTEGER)] AS country FROM customer_scores`);
+  // The customers as a customers file with names and emails gives them (the lists' contact columns).
+  await db.run(`CREATE OR REPLACE TABLE customers AS SELECT customer_id, ['US', 'DE', 'FR', 'ES', 'GB', 'MX'][1 + CAST(hash(customer_id) % 6 AS INTEGER)] AS country,
+    'Customer ' || customer_id AS name, lower(customer_id) || '@example.com' AS email FROM customer_scores`);
   for (const entry of DATA_DICTIONARY.filter((t) => t.sinks.includes('postgres') && !['customer_scores', 'customers', 'customer_scores_history', 'model_metrics', 'runs'].includes(t.name))) {
     await db.run(`CREATE OR REPLACE TABLE ${entry.name} AS SELECT ${entry.columns.map((c) => `CAST(NULL AS ${c.type}) AS ${c.name}`).join(', ')} WHERE false`);
   }
