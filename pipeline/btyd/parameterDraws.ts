@@ -16,8 +16,12 @@ export function drawParameters(params: number[], logCovariance: number[][] | nul
   });
 }
 
-/** The lower Cholesky factor of a small symmetric matrix; null when it is not positive definite. */
-export function cholesky(m: number[][]): number[][] | null {
+/**
+ * The lower Cholesky factor of a small symmetric matrix; null when it is not
+ * positive definite, or, given `floor`, a pivot below it taken as `floor`
+ * (a Newton step on a nearly flat direction, never a failure).
+ */
+export function cholesky(m: number[][], floor?: number): number[][] | null {
   const n = m.length;
   const L = Array.from({ length: n }, () => new Array<number>(n).fill(0));
   for (let i = 0; i < n; i++) {
@@ -25,7 +29,8 @@ export function cholesky(m: number[][]): number[][] | null {
       let sum = m[i]![j]!;
       for (let k = 0; k < j; k++) sum -= L[i]![k]! * L[j]![k]!;
       if (i === j) {
-        if (sum <= 0) return null;
+        if (floor !== undefined) sum = Math.max(sum, floor);
+        else if (sum <= 0) return null;
         L[i]![i] = Math.sqrt(sum);
       } else L[i]![j] = sum / L[j]![j]!;
     }

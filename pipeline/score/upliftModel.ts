@@ -1,4 +1,5 @@
 import type { Database, Row } from '../db/Database.js';
+import { cholesky } from '../btyd/parameterDraws.js';
 import { readSql } from '../db/sqlFile.js';
 
 /**
@@ -72,17 +73,10 @@ export function predictUplift(m: UpliftModel, persona: string, churn: number): n
   return predict(m.treated, persona, churn) - predict(m.control, persona, churn);
 }
 
-/** Solves A x = b (A symmetric positive definite) by Cholesky. */
+/** Solves A x = b (A symmetric positive definite; a vanishing pivot floored) by Cholesky. */
 function solve(a: number[][], b: number[]): number[] {
   const n = b.length;
-  const l = Array.from({ length: n }, () => new Array<number>(n).fill(0));
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = a[i]![j]!;
-      for (let k = 0; k < j; k++) s -= l[i]![k]! * l[j]![k]!;
-      l[i]![j] = i === j ? Math.sqrt(Math.max(s, 1e-12)) : s / l[j]![j]!;
-    }
-  }
+  const l = cholesky(a, 1e-12)!;
   const y = new Array<number>(n).fill(0);
   for (let i = 0; i < n; i++) {
     let s = b[i]!;

@@ -8,6 +8,9 @@ test('the Cholesky factor rebuilds its matrix; a matrix that is not positive def
   const back = [[L[0]![0]! ** 2, L[0]![0]! * L[1]![0]!], [L[1]![0]! * L[0]![0]!, L[1]![0]! ** 2 + L[1]![1]! ** 2]];
   back.forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(m[i]![j]!, 12)));
   expect(cholesky([[1, 2], [2, 1]])).toBeNull();
+  // Given a floor, a vanishing pivot is taken as the floor (the uplift model's Newton step): a factor, the same where it is positive definite.
+  expect(cholesky([[1, 2], [2, 1]], 1e-12)).toEqual([[1, 0], [2, 1e-6]]);
+  expect(cholesky(m, 1e-12)).toEqual(L);
 });
 
 test('draws are lognormal around the estimate with the given log-scale covariance, the same for the same seed', () => {
