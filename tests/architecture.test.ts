@@ -84,3 +84,19 @@ test('every SQL file is read by the code beside it', () => {
   // Named whole (readSql('features/customer_features.sql')) or by its base name (reportData's sql('report_tiers')).
   expect(sqlFiles(pipeline).filter((sql) => !code.includes(sql.replace(/\.sql$/, '')) && !code.includes(`'${sql.split('/').pop()!.replace(/\.sql$/, '')}'`))).toEqual([]);
 });
+
+test('the model libraries (btyd/, learn/) take arrays and return arrays: none imports from db/ or reads SQL', () => {
+  const libraries = ['btyd', 'learn'];
+  const offending = [...importGraph()].filter(([file]) => libraries.includes(node(file))).flatMap(([file, targets]) => {
+    const rel = relative(pipeline, file);
+    const text = readFileSync(file, 'utf8');
+    return [
+      ...targets.filter((t) => node(t) === 'db').map((t) => `${rel} imports ${relative(pipeline, t)}`),
+      // A SQL file named in a string, the SQL file reader, or the DuckDB client itself (comments may name a SQL file).
+      ...(/readSql|['"`][^'"`\n]*\.sql['"`]|@duckdb\//.test(text) ? [`${rel} reads SQL or DuckDB`] : []),
+    ];
+  });
+  // Nor do SQL files live beside them: they move with the stage code that runs them.
+  const sqlBeside = libraries.flatMap((l) => readdirSync(join(pipeline, l)).filter((f) => f.endsWith('.sql')).map((f) => `${l}/${f}`));
+  expect([...offending, ...sqlBeside]).toEqual([]);
+});
