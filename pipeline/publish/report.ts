@@ -107,7 +107,8 @@ function modelCharts(m: ModelMetrics): { gain: string; calibration: string } {
   return {
     gain: churn?.gain
       ? lineChart('Gain: churners caught by targeting the riskiest first (held-out horizon)', [
-          ...Object.entries(churn.gain).map(([name, points], i) => ({ name, color: PALETTE[i % PALETTE.length]!, points })),
+          // A share that was not a number (no churner in the holdout) is null in the file: drawn at 0.
+          ...Object.entries(churn.gain).map(([name, points], i) => ({ name, color: PALETTE[i % PALETTE.length]!, points: points.map(([x, y]) => [x ?? 0, y ?? 0] as [number, number]) })),
           { name: 'random', color: '#aab', dashed: true, points: [[0, 0], [1, 1]] as [number, number][] },
         ], { xLabel: 'share of customers targeted', yLabel: 'share of churners caught', xPercent: true, yPercent: true, xRange: [0, 1], yRange: [0, 1] })
       : '',

@@ -36,7 +36,7 @@ export const modelMetricsSchema = z.object({
     recency_baseline_auc: figure,
     calibration: calibration.optional(),
     calibration_by_model: z.record(z.string(), calibration).optional(),
-    gain: z.record(z.string(), z.array(z.tuple([z.number(), z.number()]))).optional(),
+    gain: z.record(z.string(), z.array(z.tuple([figure, figure]))).optional(),
   }),
   value: z.object({ model: z.string(), normalized_gini: figure }),
   candidates: z.object({ churn: z.record(z.string(), figures), value: z.record(z.string(), figures) }).optional(),

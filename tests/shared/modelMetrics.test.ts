@@ -40,6 +40,8 @@ test('a key the readers rely on renamed, missing or of another type is an error 
 test('a figure that was not a number is null in the file; a kept champion carries its challenger, checked too', () => {
   const json = written();
   (json.churn as Record<string, unknown>).auc = null;
+  // A gain curve over a holdout without churners: the caught shares are not numbers.
+  (json.churn as Record<string, unknown>).gain = { bgnbd: [[0, 0], [0.05, null]] };
   expect(modelMetricsSchema.safeParse(json).success).toBe(true);
   const kept = { ...written(), challenger: written() };
   expect(parseModelMetrics(kept, 'm.json').challenger?.churn.model).toBe('bgnbd');
