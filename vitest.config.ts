@@ -13,7 +13,11 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'fast', include: ['tests/**/*.test.ts'], exclude: ['tests/e2e/**'], testTimeout: 30_000, hookTimeout: 30_000, isolate: false },
+        test: {
+          name: 'fast', include: ['tests/**/*.test.ts'], exclude: ['tests/e2e/**'], testTimeout: 30_000, hookTimeout: 30_000, isolate: false,
+          // The staged runs (tests/helpers/stagedRun.ts) are built once per suite run into the folder this makes.
+          globalSetup: ['tests/helpers/stagedCache.ts'],
+        },
       },
       {
         extends: true,
