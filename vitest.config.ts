@@ -2,7 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Two suites. `fast`: every unit, each module's own test file mirroring
- * pipeline/ (under 2 minutes on 2 cores). `e2e`: whole runs of the CLI,
+ * pipeline/ (about 3 minutes on 2 cores shared with other work; the
+ * staged runs its stage tests start from are built once, see
+ * tests/helpers/stagedRun.ts). `e2e`: whole runs of the CLI,
  * killed runs, parallel workers, the notebooks (tests/e2e/). `npm test`
  * runs both, the fast one first.
  */
