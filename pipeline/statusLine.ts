@@ -1,4 +1,4 @@
-/**
+/*
  * The one progress display of a run on a terminal: a single line at the
  * bottom of standard error saying which stage and step are running, for
  * how long, and how far a counted loop has got, redrawn on a timer so that
@@ -6,6 +6,7 @@
  * it (the logger clears the line, writes, and draws it again), never into
  * it. Off a terminal (piped, redirected, a scheduler) it draws nothing.
  */
+
 export interface StatusOutput {
   isTTY?: boolean;
   columns?: number;

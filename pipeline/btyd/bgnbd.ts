@@ -3,12 +3,13 @@ import { digamma, hyp2f1, lbeta, lgamma, logAddExp } from './special.js';
 import { bgFamilyDegeneracy, noRepeatDegeneracy } from './degeneracy.js';
 import { fitPositive, withDegeneracy, type FitLimits, type FitReport, type Penalty } from './fitReport.js';
 
-/**
+/*
  * BG/NBD (Fader, Hardie & Lee 2005, "Counting your customers the easy
  * way"): purchases while active are Poisson with a gamma(r, alpha)
  * heterogeneous rate; after each purchase a customer drops out with a
  * beta(a, b) heterogeneous probability.
  */
+
 export interface BgNbdParams {
   r: number;
   alpha: number;

@@ -1,4 +1,4 @@
-/**
+/*
  * Fits whose parameters run off to a boundary, told in words. The
  * likelihood of a history with no visible dropout is highest where the
  * dropout parameters leave no one (BG/NBD's a -> 0 or b -> infinity,
@@ -8,6 +8,7 @@
  * (everyone the same rate), which is a statement about the data rather
  * than a failure, but worth saying.
  */
+
 export type DegenerateIssue = 'no_dropout' | 'all_or_nothing_dropout' | 'same_purchase_rate' | 'same_dropout' | 'no_finite_mean_spend' | 'same_spend';
 
 export interface Degeneracy {

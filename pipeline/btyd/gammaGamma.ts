@@ -2,12 +2,13 @@ import { gammaGammaDegeneracy } from './degeneracy.js';
 import { fitPositive, withDegeneracy, type FitLimits, type FitReport } from './fitReport.js';
 import { digamma, lgamma } from './special.js';
 
-/**
+/*
  * Gamma-Gamma spend model (Fader, Hardie & Lee 2005, "RFM and CLV";
  * Fader & Hardie 2013 note 025): a customer's transaction values are
  * gamma(p, nu) around a personal mean, with nu gamma(q, gamma) across
  * customers. Fitted on repeat customers' (x, mean repeat value).
  */
+
 export interface GammaGammaParams {
   p: number;
   q: number;

@@ -1,4 +1,4 @@
-/**
+/*
  * The integral behind the Pareto/NBD likelihood,
  *
  *   F(t) = int_t^inf (alpha + tau)^-p (beta + tau)^-q dtau,   p > 0, q > 1,
@@ -21,6 +21,7 @@
  * in closed form; in between the nodes are summed until the rest is
  * negligible. A few dozen exponentials per (p, t), whatever the parameters.
  */
+
 const H = 1 / 3;
 /** Where the series of the two ends replace the nodes: the first neglected term is about SERIES_EPS^(ORDER+1) of the sum. */
 const SERIES_EPS = 0.02;

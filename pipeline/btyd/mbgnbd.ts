@@ -4,7 +4,7 @@ import { fitPositive, withDegeneracy, type FitReport } from './fitReport.js';
 import { digamma, hyp2f1, lgamma, logAddExp } from './special.js';
 import { groupSummaries, type CustomerSummary, type GroupedSummaries } from './summary.js';
 
-/**
+/*
  * The modified BG/NBD (Batislam, Denizel & Filiztekin 2007, "Empirical
  * validation and comparison of models for customer base analysis"): as
  * BG/NBD, purchases while active are Poisson with a gamma(r, alpha) rate
@@ -18,6 +18,7 @@ import { groupSummaries, type CustomerSummary, type GroupedSummaries } from './s
  *   L = B(a, b+x+1)/B(a, b) Gamma(r+x) alpha^r / Gamma(r)
  *       x [ (alpha+T)^-(r+x) + a/(b+x) (alpha+t_x)^-(r+x) ].
  */
+
 export type MbgNbdParams = BgNbdParams;
 
 export function mbgnbdLogLik(p: MbgNbdParams, x: number, t_x: number, T: number): number {

@@ -5,7 +5,7 @@ import { noRepeatDegeneracy, paretoDegeneracy } from './degeneracy.js';
 import { fitPositive, withDegeneracy, type FitReport } from './fitReport.js';
 import { logTail, RhoNodes, type LogTail } from './lifetimeIntegral.js';
 
-/**
+/*
  * Pareto/NBD (Schmittlein, Morrison & Colombo 1987; the likelihood as in
  * Fader, Hardie & Lee 2005, "A Note on Deriving the Pareto/NBD Model"):
  * purchases while alive are Poisson with a gamma(r, alpha) rate; lifetimes
@@ -20,6 +20,7 @@ import { logTail, RhoNodes, type LogTail } from './lifetimeIntegral.js';
  * parameters: each evaluation costs a few dozen exponentials per distinct
  * (x, t) pair, and the gradient comes in the same pass.
  */
+
 export interface ParetoNbdParams {
   r: number;
   alpha: number;

@@ -1,6 +1,6 @@
 import type { PurchaseModel } from './purchaseModel.js';
 
-/**
+/*
  * The seasonal profile of a history: how much more or less than its
  * average a customer buys in each calendar month. The BTYD models assume a
  * steady purchase rate; a shop whose fourth quarter doubles the summer's
@@ -28,6 +28,7 @@ import type { PurchaseModel } from './purchaseModel.js';
  * after the calibration end run at (a base buying more or less than the
  * model's average of its history).
  */
+
 export interface SeasonProfile {
   /** The index of each calendar month, January first; over a year they average 1 (weighted by days); under a year, the months seen average 1 (weighted by their expected repeat days). */
   months: number[];

@@ -1,10 +1,11 @@
-/**
+/*
  * Per-customer summary for the BTYD models, in the literature's
  * conventions: purchases collapsed to distinct customer-days, x = repeat
  * purchase days (the first excluded), t_x = time of the last purchase since
  * the first, T = time from the first purchase to the calibration end, all in
  * the chosen unit; mean_repeat_value = mean amount of the repeat days.
  */
+
 export interface CustomerSummary {
   x: number;
   t_x: number;

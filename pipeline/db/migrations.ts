@@ -1,6 +1,6 @@
 import type { Database } from './Database.js';
 
-/**
+/*
  * Versioned schema migrations. A database file records the versions it has
  * applied; opening an older file applies the missing ones in order, each in
  * its own transaction. Never edit a released migration: add the next one.
@@ -9,6 +9,7 @@ import type { Database } from './Database.js';
  * history). Derived tables (features, scores, KPIs) are rebuilt by their
  * stage with CREATE OR REPLACE.
  */
+
 export interface Migration {
   version: number;
   name: string;

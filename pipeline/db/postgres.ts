@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { DataError, UsageError } from '../errors.js';
 
-/**
+/*
  * PostgreSQL connections for the sink (publish) and the sources (ingest):
  * one client each, through node-postgres. The URL's password never leaves
  * this module: what is named (logs, manifest, errors) is `redactUrl`'s form,

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { Random } from '../shared/random.js';
 
-/**
+/*
  * Seeded files in the shapes real shops export, for trying `fidelio
  * inspect` and for the tests that take each shape from inspection to
  * published scores. Each writer also returns the truth computed from its
@@ -19,6 +19,7 @@ import { Random } from '../shared/random.js';
  *   latin-1     a French shop's orders in Latin-1: commande, client, date (YYYY-MM-DD), montant,
  *               catégorie with accented categories
  */
+
 export type ExportShape = 'line-items' | 'european' | 'shop' | 'latin-1';
 export const EXPORT_SHAPES: ExportShape[] = ['line-items', 'european', 'shop', 'latin-1'];
 

@@ -6,7 +6,7 @@ import { csvLine } from '../shared/csv.js';
 import { Random } from '../shared/random.js';
 import { demoArchetype, isoTs, type Archetype } from './generateDemoData.js';
 
-/**
+/*
  * What happened after a demo run, for the marketing loop: the orders of the
  * days after a publication's as-of, simulated from what it published. Each
  * customer buys (once) with the chance its churn score leaves them,
@@ -19,6 +19,7 @@ import { demoArchetype, isoTs, type Archetype } from './generateDemoData.js';
  * has its own effect (TYPE_EFFECTS); with reach only that share of the
  * contacted is reached (contacts.csv), the others getting no effect.
  */
+
 export const TRUE_EFFECTS: Record<string, number> = { save: 0.2, win_back: 0.12, grow: 0.08, nurture: 0.08, surprise: 0 };
 
 /**

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { Random } from '../shared/random.js';
 
-/**
+/*
  * Seeded order histories shaped like real shops', where the demo's
  * well-behaved models go wrong. One row per invoice
  * (order_id, customer_id, order_ts, amount).
@@ -35,6 +35,7 @@ import { Random } from '../shared/random.js';
  * Used by the tests of the models on real histories and by
  * `fidelio demo-data --shape seasonal-shop|steady-shop|growing-shop`.
  */
+
 export type HistoryShape = 'seasonal-shop' | 'steady-shop' | 'growing-shop';
 export const HISTORY_SHAPES: HistoryShape[] = ['seasonal-shop', 'steady-shop', 'growing-shop'];
 export interface HistoryTruth {

@@ -1,7 +1,7 @@
 import { literal, type Database } from '../db/Database.js';
 import { InputError } from '../errors.js';
 
-/**
+/*
  * The exchange rates of the run into temp table `fx` (currency, rate): from
  * a CSV of currency,rate that converts amounts into the configured
  * currency; empty without one. A file that would convert wrongly is refused
@@ -10,6 +10,7 @@ import { InputError } from '../errors.js';
  * or into refunds), a rate other than 1 for the run's own `currency` (every
  * amount multiplied by it), a line without a currency or a rate.
  */
+
 /** A rate as written, without the trailing zeros of its DECIMAL(18, 8). */
 const shownRate = `CASE WHEN rate = 0 THEN '0' ELSE rtrim(rtrim(CAST(rate AS VARCHAR), '0'), '.') END`;
 

@@ -6,7 +6,7 @@ import { to as copyTo } from 'pg-copy-streams';
 import { connectPostgres, pgIdent, postgresError, redactUrl } from '../db/postgres.js';
 import { FidelioError, UsageError } from '../errors.js';
 
-/**
+/*
  * Inputs read from a shop's PostgreSQL database: an input entry
  * `postgres:table=shop.orders` (a table or view, each part of its name
  * quoted as written) or `postgres:query=SELECT ...` (the operator's own

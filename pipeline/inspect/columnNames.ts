@@ -1,11 +1,12 @@
 import type { InputKind } from '../shared/inputSpecs.js';
 
-/**
+/*
  * The names shops, platforms and spreadsheets give each canonical column,
  * most telling first, compared without case, spaces or punctuation
  * ("Invoice No." is "invoiceno"). English first, then the common German,
  * French, Spanish and Italian ones.
  */
+
 export const COLUMN_NAMES: Record<InputKind, Record<string, string[]>> = {
   orders: {
     order_id: ['orderid', 'invoiceno', 'invoicenumber', 'invoice', 'invoiceid', 'ordernumber', 'orderno', 'order', 'basketid', 'transactionid',

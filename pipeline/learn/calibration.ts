@@ -1,9 +1,10 @@
-/**
+/*
  * Platt scaling: p' = sigmoid(a logit(p) + b), with a and b fitted by
  * Newton's method to minimise the log loss on a validation split (later in
  * time than the training data), so that a churn probability of 0.7 means
  * that about 70% of such customers do not buy.
  */
+
 export interface PlattScaling {
   a: number;
   b: number;

@@ -1,12 +1,13 @@
 import type { Random } from '../shared/random.js';
 
-/**
+/*
  * k-means on rows of a row-major matrix (n rows of d numbers): k-means++
  * seeding from a seeded generator, Lloyd's iterations (at most
  * `maxIterations`, stopping when no row changes cluster), the best of
  * `restarts` by within-cluster sum of squares; and the mean silhouette
  * that chooses k. Pure and deterministic for a given generator.
  */
+
 export interface KMeansResult {
   k: number;
   d: number;

@@ -1,7 +1,7 @@
 import { Random } from '../shared/random.js';
 import { kMeans, silhouette, type KMeansResult } from './kmeans.js';
 
-/**
+/*
  * Buyer personas' clusters (score/personas.ts reads the traits and writes
  * the tables): customers' traits (persona_traits.sql: rhythm, basket,
  * discount use, weekend buying, tenure, complaints, channel, favourite
@@ -15,6 +15,7 @@ import { kMeans, silhouette, type KMeansResult } from './kmeans.js';
  * k from `min` to `max` and the k with the highest mean silhouette on a
  * sub-sample is kept (ties: fewer personas).
  */
+
 export interface PersonaParams {
   min: number;
   max: number;

@@ -1,4 +1,4 @@
-/**
+/*
  * Preprocessing learnt on the training rows only and saved with the model:
  * a transform per feature (log for skewed counts, amounts and durations,
  * signed log for amounts that can be negative, clipping for ratios),
@@ -10,6 +10,7 @@
  * A feature missing in every training row (line-item features on an
  * orders-only history) is left out of the model: it would teach nothing.
  */
+
 export type Transform = 'log1p' | 'slog' | 'clip' | 'none';
 
 export interface NumericFeature {

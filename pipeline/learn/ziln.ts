@@ -1,6 +1,6 @@
 import { tf } from './tfBackend.js';
 
-/**
+/*
  * The zero-inflated lognormal loss of Wang, Liu & Miao (2019), "A Deep
  * Probabilistic Model for Customer Lifetime Value Prediction". The network
  * has three outputs per customer: the logit of buying at all, and the mu and
@@ -8,6 +8,7 @@ import { tf } from './tfBackend.js';
  * the cross-entropy of buying plus, for buyers, the negative lognormal
  * log-density of the amount. Labels are spend >= 0.
  */
+
 const SIGMA_FLOOR = 1e-4;
 
 export function zilnLoss(labels: tf.Tensor, outputs: tf.Tensor): tf.Scalar {

@@ -7,7 +7,7 @@ import { loadNeural, saveNeural } from '../learn/neuralIO.js';
 import type { TrainedModels } from '../learn/trainedModels.js';
 import { parseModelMetrics } from '../shared/modelMetrics.js';
 
-/**
+/*
  * The model registry. Each trained model is a versioned folder under
  * --models (model.json: the table, the BTYD fits and the champions' names;
  * neural/: the networks and their preprocessing; metrics.json: the
@@ -15,6 +15,7 @@ import { parseModelMetrics } from '../shared/modelMetrics.js';
  * version). The champion is recorded per database (`model_registry`), so a
  * database never scores with a model learnt on another business's data.
  */
+
 export interface RegistryRow {
   model_version: string;
   created_at: string;

@@ -1,4 +1,4 @@
-/**
+/*
  * A persona's name and description in a marketer's words, from what sets
  * it apart: the traits whose mean in the persona lies at least half a
  * standard deviation from everyone's (the centre's standardised
@@ -7,6 +7,7 @@
  * buyers: 81% of purchases discounted, 74% of purchase days on a weekend,
  * 90% through app; 1.4 orders a year, baskets of 38 USD".
  */
+
 export interface TraitScore {
   trait: string;
   /** The persona's centre on the trait, in standard deviations from everyone's mean. */

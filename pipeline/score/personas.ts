@@ -4,7 +4,7 @@ import { nearestCentroid } from '../learn/kmeans.js';
 import { choosePersonas, encode, fitEncoder, type PersonaParams, type Silhouette } from '../learn/personaClusters.js';
 import { describePersona, type PersonaStats, type TraitScore } from './personaWords.js';
 
-/**
+/*
  * Buyer personas (learn/personaClusters.ts encodes the traits and chooses
  * k): every customer takes the nearest centre, personas are numbered by
  * size (1 = the largest), and each is described by what sets it apart.
@@ -13,6 +13,7 @@ import { describePersona, type PersonaStats, type TraitScore } from './personaWo
  * persona_labels (persona_id, persona, description and its figures) and
  * persona_choice (each k tried, its silhouette, the one chosen).
  */
+
 export interface PersonaFit {
   /** The number of personas; null where the base is too small to cluster (fewer than 10 customers a persona). */
   k: number | null;

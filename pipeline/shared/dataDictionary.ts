@@ -1,4 +1,4 @@
-/**
+/*
  * The data dictionary: one declaration per published table, with its
  * columns in their published order, their types (as DuckDB gives them in
  * the published `fidelio.duckdb`), what each means and the checks its values

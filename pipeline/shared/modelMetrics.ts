@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DataError } from '../errors.js';
 
-/**
+/*
  * model_metrics.json (the backtest of the models that score, written by
  * train/modelMetrics.ts and train/trainModels.ts) as its readers rely on
  * it: the report, the notebooks, the registry and the champion's reuse.
@@ -15,6 +15,7 @@ import { DataError } from '../errors.js';
  * number (NaN is written as null). The parts marked optional are absent
  * from metrics written before they were added.
  */
+
 const figure = z.number().nullable();
 const figures = z.record(z.string(), figure);
 const calibration = z.array(z.object({ mean_predicted: figure, observed_rate: figure }));
