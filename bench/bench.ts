@@ -40,7 +40,7 @@ import { ingestOptions, ingestParams } from '../pipeline/ingest/ingestStage.js';
 import { writeExport } from '../pipeline/demo/exportShapes.js';
 import { writeFollowUp } from '../pipeline/demo/followUp.js';
 import { createLogger } from '../pipeline/log.js';
-import { runPipeline } from '../pipeline/run.js';
+import { runPipeline } from '../pipeline/runner/run.js';
 import { fitBgNbd } from '../pipeline/btyd/bgnbd.js';
 import { fitMbgNbd } from '../pipeline/btyd/mbgnbd.js';
 import { fitParetoNbd } from '../pipeline/btyd/paretoNbd.js';

@@ -22,8 +22,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Database } from '../pipeline/db/Database.js';
-import { OVERALL_EFFECTS, type ActionEffect } from '../pipeline/publish/buildActionEffects.js';
-import { effectSentence } from '../pipeline/publish/actionEffectWords.js';
+import { OVERALL_EFFECTS, type ActionEffect } from '../pipeline/effects/buildActionEffects.js';
+import { effectSentence } from '../pipeline/effects/actionEffectWords.js';
 import type { ActionRate } from '../pipeline/shared/actionRate.js';
 import { esc, page, runCells, section, table, type Cell } from './notebook.js';
 

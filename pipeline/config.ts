@@ -328,7 +328,7 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
-    /** The probabilistic models' candidates (README, "Models"). */
+    /** The probabilistic models' candidates (docs/models.md). */
     btyd: z
       .object({
         /**

@@ -31,7 +31,7 @@ export class PeakMemory {
   }
 }
 
-/** Times one named step of a stage (run.ts records it in the stage's record). */
+/** Times one named step of a stage (runner/run.ts records it in the stage's record). */
 export type Step = <T>(name: string, body: () => Promise<T>) => Promise<T>;
 /** A Step that only runs the body (for callers outside a run). */
 export const untimed: Step = (_name, body) => body();

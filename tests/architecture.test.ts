@@ -1,7 +1,9 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import ts from 'typescript';
 import { expect, test } from 'vitest';
 import { packageRoot } from '../pipeline/db/sqlFile.js';
+import { STAGES } from '../pipeline/stages.js';
 
 const pipeline = join(packageRoot, 'pipeline');
 
@@ -59,7 +61,7 @@ test('no folder of pipeline/ imports another in a circle (type-only imports incl
   }
   expect(cycles(folders)).toEqual([]);
   // The libraries import no stage: btyd (models), learn (networks), shared (metrics, random, specs).
-  const stages = ['ingest', 'features', 'train', 'score', 'publish', 'run.ts', 'stages.ts', 'cli', 'cli.ts'];
+  const stages = ['ingest', 'features', 'train', 'score', 'publish', 'runner', 'stages.ts', 'cli', 'cli.ts'];
   for (const library of ['btyd', 'learn', 'shared', 'db']) {
     expect([...(folders.get(library) ?? [])].filter((f) => stages.includes(f)), library).toEqual([]);
   }
@@ -67,7 +69,7 @@ test('no folder of pipeline/ imports another in a circle (type-only imports incl
 
 test('every module of pipeline/ that has code has its own test file mirroring it', () => {
   // Modules that declare only types have nothing to run; the entry point only calls main().
-  const exempt = new Set(['bin.ts', 'manifest.ts', 'stage.ts', 'shared/actionRate.ts', 'serve/lists.ts', 'inspect/finding.ts']);
+  const exempt = new Set(['bin.ts', 'manifest.ts', 'shared/actionRate.ts', 'serve/lists.ts', 'inspect/finding.ts']);
   const missing = files(pipeline)
     .map((f) => relative(pipeline, f))
     .filter((rel) => !exempt.has(rel))
@@ -83,4 +85,80 @@ test('every SQL file is read by the code beside it', () => {
   const code = files(pipeline).map((f) => readFileSync(f, 'utf8')).join('\n');
   // Named whole (readSql('features/customer_features.sql')) or by its base name (reportData's sql('report_tiers')).
   expect(sqlFiles(pipeline).filter((sql) => !code.includes(sql.replace(/\.sql$/, '')) && !code.includes(`'${sql.split('/').pop()!.replace(/\.sql$/, '')}'`))).toEqual([]);
+});
+
+/**
+ * What a module imports, as the TypeScript compiler reads it: static and
+ * type-only imports, `export ... from`, dynamic `import('...')` and
+ * `require`, comments ignored; and the SQL files of other folders it names
+ * ('publish/report_kpis.sql'), which tie it to that folder as an import does.
+ */
+function moduleImports(text: string): { modules: string[]; sql: string[] } {
+  const { importedFiles } = ts.preProcessFile(text, true, true);
+  return {
+    modules: importedFiles.map((f) => f.fileName).filter((f) => f.startsWith('.')),
+    sql: [...text.matchAll(/'([a-z]+\/[A-Za-z_]+\.sql)'/g)].map((m) => m[1]!),
+  };
+}
+
+/** pipeline/'s modules (relative to it) and, for each, the modules and SQL files it imports (relative to pipeline/). */
+function moduleGraph(): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const file of files(pipeline)) {
+    const { modules, sql } = moduleImports(readFileSync(file, 'utf8'));
+    graph.set(relative(pipeline, file), [...new Set([
+      ...modules.map((m) => relative(pipeline, resolve(dirname(file), m.replace(/\.js$/, '.ts')))),
+      ...sql,
+    ])]);
+  }
+  return graph;
+}
+
+/** A module's place: its folder under pipeline/, or its own name at the top level. */
+const place = (rel: string) => (rel.includes('/') ? rel.split('/')[0]! : rel);
+/** The stages' folders, in the order of the stage table. */
+const STAGE_ORDER = STAGES.map((s) => s.name);
+/** Above the stages: what runs them or serves and inspects for them (the runner, the commands, the stage list); these may import any stage. */
+const ABOVE_STAGES = ['runner', 'cli', 'serve', 'inspect', 'bin.ts', 'cli.ts', 'stages.ts'];
+
+test('the import reader sees type-only imports, re-exports, dynamic imports and SQL files, and not comments', () => {
+  const read = moduleImports(`import type { A } from './a.js';
+    export { B } from '../b/b.js';
+    export * from './c.js';
+    // import { D } from './d.js';
+    const e = await import('./e.js');
+    const sql = readSql('publish/report_kpis.sql');`);
+  expect(read).toEqual({ modules: ['./a.js', '../b/b.js', './c.js', './e.js'], sql: ['publish/report_kpis.sql'] });
+});
+
+test('no stage imports a later stage (the order of stages.ts), its modules or its SQL files', () => {
+  expect(STAGE_ORDER.filter((name) => !existsSync(join(pipeline, name, `${name}Stage.ts`))), 'stages without their folder').toEqual([]);
+  const later: string[] = [];
+  for (const [from, targets] of moduleGraph()) {
+    const i = STAGE_ORDER.indexOf(place(from));
+    if (i < 0) continue;
+    for (const to of targets) if (STAGE_ORDER.indexOf(place(to)) > i) later.push(`${from} imports ${to}`);
+  }
+  expect(later).toEqual([]);
+});
+
+test('no two modules import each other, directly or round a longer circle (type-only and dynamic imports included)', () => {
+  const graph = moduleGraph();
+  const edges = new Map([...graph].map(([from, targets]) => [from, new Set(targets.filter((t) => graph.has(t)))]));
+  expect(cycles(edges).map((c) => c.join(' → '))).toEqual([]);
+});
+
+test('the libraries import no stage, and neither they nor the stages import the runner, the commands or the stage list', () => {
+  const wrong: string[] = [];
+  for (const [from, targets] of moduleGraph()) {
+    const at = place(from);
+    if (ABOVE_STAGES.includes(at)) continue;
+    const stage = STAGE_ORDER.includes(at);
+    for (const to of targets) {
+      const there = place(to);
+      if (ABOVE_STAGES.includes(there)) wrong.push(`${from} imports ${to}, which is above the stages`);
+      else if (!stage && STAGE_ORDER.includes(there)) wrong.push(`${from} (a library) imports the ${there} stage's ${to}`);
+    }
+  }
+  expect(wrong).toEqual([]);
 });

@@ -4,7 +4,7 @@ import { buildProgram, main, VERSION } from '../pipeline/cli.js';
 import { silentLogger } from '../pipeline/log.js';
 import { runCli } from './helpers/cli.js';
 
-test('the program has one command per file under cli/, in the README\'s order', () => {
+test('the program has one command per file under cli/, in docs/commands.md\'s order', () => {
   const names = buildProgram(silentLogger, () => undefined).commands.map((c) => c.name());
   expect(names).toEqual(['run', 'inspect', 'features', 'btyd', 'list', 'models', 'demo-data', 'score-partition', 'runs', 'rejected', 'serve', 'contacts']);
 });

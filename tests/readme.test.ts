@@ -1,14 +1,15 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { configSchema } from '../pipeline/config.js';
 import { packageRoot } from '../pipeline/db/sqlFile.js';
 
-test('the configuration example in the README is a valid configuration', () => {
-  const readme = readFileSync(join(packageRoot, 'README.md'), 'utf8');
-  const start = readme.indexOf('```yaml') + '```yaml'.length;
-  const example = parse(readme.slice(start, readme.indexOf('```', start)));
+test('the configuration example in docs/configuration.md is a valid configuration', () => {
+  const page = readFileSync(join(packageRoot, 'docs', 'configuration.md'), 'utf8');
+  expect(page).toContain('```yaml');
+  const start = page.indexOf('```yaml') + '```yaml'.length;
+  const example = parse(page.slice(start, page.indexOf('```', start)));
   const parsed = configSchema.safeParse(example);
   expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
 });
@@ -44,4 +45,53 @@ test('docs/fidelio.example.yaml is a valid configuration, and the scheduling exa
   const fidelioLines = scheduling.split('\n').filter((l) => /fidelio (run|list|runs) /.test(l));
   expect(fidelioLines.length).toBeGreaterThan(3);
   for (const flag of new Set(fidelioLines.flatMap((l) => [...l.matchAll(/ (--[a-z-]+)/g)].map((m) => m[1]!)))) expect(known.has(flag), flag).toBe(true);
+});
+
+/** GitHub's anchor of a heading: lower case, punctuation but hyphens and underscores dropped, spaces to hyphens. */
+function anchorOf(heading: string): string {
+  return heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+}
+
+/** The anchors of a Markdown page's headings (outside code blocks), a repeated heading numbered as GitHub numbers it. */
+function anchorsOf(markdown: string): Set<string> {
+  const seen = new Map<string, number>();
+  const anchors = new Set<string>();
+  let fenced = false;
+  for (const line of markdown.split('\n')) {
+    if (line.startsWith('```')) fenced = !fenced;
+    const m = !fenced && /^#{1,6} (.+)$/.exec(line);
+    if (!m) continue;
+    const base = anchorOf(m[1]!);
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    anchors.add(n ? `${base}-${n}` : base);
+  }
+  return anchors;
+}
+
+test('a heading\'s anchor is the one GitHub gives it', () => {
+  expect(anchorOf('The page: `fidelio serve`')).toBe('the-page-fidelio-serve');
+  expect(anchorOf('Buyer personas: personas.csv, segment_personas.csv')).toBe('buyer-personas-personascsv-segment_personascsv');
+  expect(anchorOf('Scheduled runs: locks, kills and failures')).toBe('scheduled-runs-locks-kills-and-failures');
+  expect([...anchorsOf('# A\n## A\n```\n# not a heading\n```\n### B-c d')]).toEqual(['a', 'a-1', 'b-c-d']);
+});
+
+test('every relative link of the README and docs/ leads to a file that exists, and its anchor to a heading of it', () => {
+  const pages = ['README.md', ...readdirSync(join(packageRoot, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  expect(pages).toEqual(expect.arrayContaining(['docs/inputs.md', 'docs/configuration.md', 'docs/outputs.md', 'docs/models.md', 'docs/operations.md', 'docs/performance.md', 'docs/open-work.md']));
+  const broken: string[] = [];
+  let checked = 0;
+  for (const page of pages) {
+    const text = readFileSync(join(packageRoot, page), 'utf8').replace(/```[\s\S]*?```/g, '');
+    for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (/^[a-z]+:/i.test(target!)) continue;
+      checked++;
+      const [path, anchor] = target!.split('#') as [string, string | undefined];
+      const file = path ? join(packageRoot, dirname(page), path) : join(packageRoot, page);
+      if (!existsSync(file)) { broken.push(`${page}: ${target} (no file ${relative(packageRoot, file)})`); continue; }
+      if (anchor !== undefined && file.endsWith('.md') && !anchorsOf(readFileSync(file, 'utf8')).has(anchor)) broken.push(`${page}: ${target} (no heading #${anchor})`);
+    }
+  }
+  expect(broken).toEqual([]);
+  expect(checked).toBeGreaterThan(40);
 });

@@ -4,20 +4,15 @@ import type { FitLimits, FitReport } from './fitReport.js';
 import { fitGammaGamma, type GammaGammaParams } from './gammaGamma.js';
 import { fitMbgNbd } from './mbgnbd.js';
 import { fitParetoNbd, type ParetoNbdParams } from './paretoNbd.js';
-import { purchaseModel } from './purchaseModel.js';
+import { PURCHASE_FAMILIES, purchaseModel, type PurchaseFamily, type PurchaseModelName } from './purchaseModel.js';
 import { learnSeason, type SeasonProfile } from './season.js';
 import { readSummary } from './summary.js';
 
 /** A month, in days: 365.25 / 12. */
 export const MONTH_DAYS = 365.25 / 12;
 
-/** The purchase models' families: BG/NBD, the modified BG/NBD, Pareto/NBD. */
-export type PurchaseFamily = 'bgnbd' | 'mbgnbd' | 'pareto';
-export const PURCHASE_FAMILIES: readonly PurchaseFamily[] = ['bgnbd', 'mbgnbd', 'pareto'];
-/** A purchase-model candidate: a family, fitted by maximum likelihood or with the penalty on its log-parameters. */
-export type PurchaseModelName = PurchaseFamily | `${PurchaseFamily}_penalized`;
-
-export const familyOf = (name: PurchaseModelName): PurchaseFamily => name.replace(/_penalized$/, '') as PurchaseFamily;
+// The models' names are purchaseModel.ts's (which needs them without this file); here for the callers that fit.
+export { familyOf, PURCHASE_FAMILIES, type PurchaseFamily, type PurchaseModelName } from './purchaseModel.js';
 
 export type PurchaseFit = (BgNbdParams | ParetoNbdParams) & { report: FitReport };
 

@@ -1,7 +1,14 @@
 import { bgnbdCurveBracket, bgnbdCurveLead, bgnbdExpectedCurve, bgnbdPAlive, bgnbdProbabilityNoPurchase, type BgNbdParams } from './bgnbd.js';
-import { familyOf, type PurchaseModelName } from './fitBtyd.js';
 import { mbgnbdCurveBracket, mbgnbdCurveLead, mbgnbdExpectedCurve, mbgnbdPAlive, mbgnbdProbabilityNoPurchase } from './mbgnbd.js';
 import { paretoNbdExpectedCurve, paretoNbdPAlive, type ParetoNbdParams } from './paretoNbd.js';
+
+/** The purchase models' families: BG/NBD, the modified BG/NBD, Pareto/NBD. */
+export type PurchaseFamily = 'bgnbd' | 'mbgnbd' | 'pareto';
+export const PURCHASE_FAMILIES: readonly PurchaseFamily[] = ['bgnbd', 'mbgnbd', 'pareto'];
+/** A purchase-model candidate: a family, fitted by maximum likelihood or with the penalty on its log-parameters. */
+export type PurchaseModelName = PurchaseFamily | `${PurchaseFamily}_penalized`;
+
+export const familyOf = (name: PurchaseModelName): PurchaseFamily => name.replace(/_penalized$/, '') as PurchaseFamily;
 
 /** What scoring needs of a purchase model, in the fit's time unit. */
 export interface PurchaseModel {

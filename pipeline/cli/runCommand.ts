@@ -3,7 +3,7 @@ import { loadConfig, type ConfigInput } from '../config.js';
 import { UsageError } from '../errors.js';
 import { probePostgres } from '../db/postgres.js';
 import type { Logger } from '../log.js';
-import { runPipeline } from '../run.js';
+import { runPipeline } from '../runner/run.js';
 import { inputOptions, integer, overrides, type CommonOptions, type Stdout } from './options.js';
 
 /** --max-minutes: a positive number of minutes (fractions allowed). */

@@ -61,7 +61,7 @@ function explain(err: Error & { code?: string }, shown: string): string {
     case '3D000':
       return `PostgreSQL at ${shown}: ${message} (create it, or name another database in the URL)`;
     case '42501':
-      return `PostgreSQL at ${shown}: ${message} (the user lacks a right it needs; docs/operations.md lists them)`;
+      return `PostgreSQL at ${shown}: ${message} (the user lacks a right it needs; docs/postgres.md lists them)`;
     case 'ECONNREFUSED':
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':

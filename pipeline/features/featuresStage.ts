@@ -70,4 +70,5 @@ export const featuresStage: Stage<FeaturesParams, unknown, FeaturesOutput> = {
     rows_in: await db.value<number>('SELECT count(*) FROM orders WHERE order_date <= $1', [dateParam(out.asOf)]),
     rows_out: out.sample.customers,
   }),
+  manifest: (out) => ({ as_of: out.asOf }),
 };

@@ -8,7 +8,8 @@ import { contactSpec, headerColumn } from '../shared/inputSpecs.js';
 import { recordRejects } from './mergeChecked.js';
 import { formatOf, missingColumnsMessage, readablePath, readHeader, sha256File } from './resolveInputs.js';
 import { stageFile } from './stageFile.js';
-import { ISO_VALUES, show, validateStage } from './validateStage.js';
+import { ISO_VALUES } from '../shared/inputFormats.js';
+import { show, validateStage } from './validateStage.js';
 
 /** What a contacts file added to recorded_contacts: rows_read = rows_accepted + rows_rejected + rows_duplicate. */
 export interface ContactsIngest {

@@ -109,4 +109,10 @@ export const ingestStage: Stage<IngestParams, unknown, IngestOutput> = {
     rows_in: out.inputs.reduce((s, f) => s + f.rows_read, 0),
     rows_out: out.inputs.reduce((s, f) => s + f.rows_accepted, 0),
   }),
+  manifest: (out) => ({ inputs: out.inputs, rejected_by_class: out.rejectedByClass }),
+  // A run stopped in ingest (too many rejected lines, no usable order) still says why its lines were rejected.
+  async manifestIfFailed({ db, runId }) {
+    const classes = await rejectionClasses(db, runId);
+    return classes.length ? { rejected_by_class: classes } : {};
+  },
 };

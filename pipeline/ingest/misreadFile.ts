@@ -1,5 +1,5 @@
 import type { Database } from '../db/Database.js';
-import type { ValueFormat } from './validateStage.js';
+import type { ValueFormat } from '../shared/inputFormats.js';
 
 /** When a file counts as misread (ingest.maxRejectedShare, maxMisreadAmountShare, maxRejectedValueShare); undefined: no limit. */
 export interface MisreadLimits {

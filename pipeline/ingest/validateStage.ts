@@ -1,15 +1,6 @@
 import { ident, literal, type Database } from '../db/Database.js';
+import { CANDIDATE_DATE_FORMATS, type ValueFormat } from '../shared/inputFormats.js';
 import type { ColumnSpec, InputSpec } from '../shared/inputSpecs.js';
-
-/** How values are written in a file: its decimal and thousands separators and date formats (strftime style). */
-export interface ValueFormat {
-  decimal: '.' | ',';
-  thousands: string;
-  /** Tried after ISO 8601, in order. */
-  dateFormats: string[];
-}
-
-export const ISO_VALUES: ValueFormat = { decimal: '.', thousands: '', dateFormats: [] };
 
 export interface ValidationContext {
   /** The moment of the run: a timestamp after it is a clock or export error. */
@@ -24,17 +15,6 @@ export interface ValidationContext {
   /** The canonical columns the file provides; an order's amount is quantity x unit_price when amount is not among them. */
   mapped: ReadonlySet<string>;
 }
-
-/**
- * Date formats a value may be written in, to say in a rejection which of
- * them would have read it (so that the fix, formats.<kind>.dateFormat, is
- * one line away).
- */
-export const CANDIDATE_DATE_FORMATS = [
-  '%m/%d/%Y %H:%M', '%d/%m/%Y %H:%M', '%m/%d/%Y %H:%M:%S', '%d/%m/%Y %H:%M:%S', '%m/%d/%Y', '%d/%m/%Y',
-  '%d.%m.%Y %H:%M', '%d.%m.%Y', '%d-%m-%Y %H:%M', '%d-%m-%Y', '%m-%d-%Y', '%Y/%m/%d %H:%M:%S', '%Y/%m/%d', '%Y%m%d',
-  '%m/%d/%y %H:%M', '%d/%m/%y %H:%M', '%m/%d/%y', '%d/%m/%y', '%Y-%m-%d %H:%M:%S %z', '%d %b %Y', '%b %d, %Y',
-];
 
 /** SQL showing a value in a reason: quoted, its first 60 characters. */
 export const show = (col: string) => `'''' || left(${col}, 60) || ''''`;

@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { ident, literal, type Database } from '../db/Database.js';
 import { InputError } from '../errors.js';
-import { CANDIDATE_DATE_FORMATS } from '../ingest/validateStage.js';
+import { CANDIDATE_DATE_FORMATS } from '../shared/inputFormats.js';
 import { formatOf, readHeader, readablePath, splitCsvHeader, type InputFormat } from '../ingest/resolveInputs.js';
 import { readableText, type TextEncoding } from '../ingest/textCopy.js';
 import { specs, type InputKind } from '../shared/inputSpecs.js';

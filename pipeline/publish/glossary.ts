@@ -1,7 +1,7 @@
 /**
  * The report's glossary: every term, figure, segment, action and model
  * name the page uses, in plain words. The report links nothing outside
- * itself, so the definitions are here, not in the README (which says the
+ * itself, so the definitions are here, not in docs/ (which say the
  * same at more length). Order: as a reader meets them.
  */
 export interface GlossaryEntry {

@@ -7,10 +7,9 @@ import { readSql } from '../db/sqlFile.js';
 import { secondsSince } from '../measure.js';
 import type { Stage } from '../stage.js';
 import type { TrainOutput } from '../train/trainStage.js';
-import type { ActionRate } from '../shared/actionRate.js';
-import { buildActionEffects, type EffectParams } from './buildActionEffects.js';
+import type { ScoreOutput } from '../score/scoreStage.js';
+import { buildActionEffects, type EffectParams } from '../effects/buildActionEffects.js';
 import { buildKpis, type KpiParams } from './buildKpis.js';
-import { Publication } from './publication.js';
 import { publishPostgres, type PostgresTarget } from './publishPostgres.js';
 import { redactUrl } from '../db/postgres.js';
 import { renderReport } from './report.js';
@@ -18,8 +17,6 @@ import { loadReportData } from './reportData.js';
 import { writeJson, writeRelease } from './releaseFiles.js';
 
 export interface PublishParams extends KpiParams {
-  /** The publication folder (--out). */
-  out: string;
   effects: Omit<EffectParams, 'horizonDays'>;
   /** Publish into PostgreSQL too (publish.postgres.url set). */
   postgres?: PostgresTarget;
@@ -42,20 +39,20 @@ export interface PublishOutput {
  * serves are recorded in the same step, so the contact history and the
  * lists hold what was published and nothing else.
  */
-export const publishStage: Stage<PublishParams, Pick<FeaturesOutput, 'asOf'> & Pick<TrainOutput, 'models'> & { actionRates?: ActionRate[] }, PublishOutput> = {
+export const publishStage: Stage<PublishParams, Pick<FeaturesOutput, 'asOf'> & Pick<TrainOutput, 'models'> & Pick<ScoreOutput, 'actionRates'>, PublishOutput> = {
   name: 'publish',
   reads: ['customer_scores', 'orders', 'orders_left_out', 'rejected_rows', 'customer_scores_history', 'recorded_contacts', 'customers', 'personas', 'segment_personas', 'persona_choice'],
   writes: ['kpis_monthly', 'kpis_by_group', 'action_effects', 'customer_scores_history', 'published_scores'],
   outside: 'writes the release folder and switches --out to it; publishes into PostgreSQL (publish.postgres)',
   params: (c: Config) => ({
-    out: c.out, horizonDays: c.horizonDays, currency: c.currency, cmgrMonths: c.kpis.cmgrMonths, costs: c.costs,
+    horizonDays: c.horizonDays, currency: c.currency, cmgrMonths: c.kpis.cmgrMonths, costs: c.costs,
     effects: { minGroup: c.scoring.effects.minGroup, costPerAction: c.scoring.budget.costPerAction, margin: c.costs?.grossMargin ?? 1 },
     ...(c.publish.postgres.url ? { postgres: { url: c.publish.postgres.url, schema: c.publish.postgres.schema, lockTimeoutSeconds: c.publish.postgres.lockTimeoutSeconds } } : {}),
   }),
   async run(ctx, p, { asOf, models, actionRates }) {
     const started = performance.now();
     const { db, runId, step } = ctx;
-    const publication = new Publication(p.out);
+    const { publication } = ctx;
     const target = p.postgres && { target: redactUrl(p.postgres.url), schema: p.postgres.schema };
     let databaseSwitched = false;
     try {
@@ -104,4 +101,5 @@ export const publishStage: Stage<PublishParams, Pick<FeaturesOutput, 'asOf'> & P
       throw new DataError(`publication failed: ${(err as Error).message}. ${intact}; ${target && !databaseSwitched ? 'fix the cause' : 'free space or fix the folder'} and run again.`, { cause: err });
     }
   },
+  manifest: (out) => ({ cmgr: out.cmgr, rejected_by_reason: out.rejectedByReason, ...(out.postgres ? { postgres: out.postgres } : {}) }),
 };

@@ -4,7 +4,7 @@ import { literal, type Database } from '../db/Database.js';
 import { copyCsv } from '../db/csvCopy.js';
 import { readSql } from '../db/sqlFile.js';
 import type { Step } from '../measure.js';
-import { ACTION_EFFECTS_ORDER } from './buildActionEffects.js';
+import { ACTION_EFFECTS_ORDER } from '../effects/buildActionEffects.js';
 import { DATA_DICTIONARY } from '../shared/dataDictionary.js';
 import { releaseReadme, type ReleaseFacts } from './releaseReadme.js';
 

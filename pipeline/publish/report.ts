@@ -1,6 +1,6 @@
-import { effectSentence, verdict, whoItWorksOn } from './actionEffectWords.js';
+import { effectSentence, verdict, whoItWorksOn } from '../effects/actionEffectWords.js';
 import { ACTIONS, type ActionRate } from '../shared/actionRate.js';
-import type { ActionEffect } from './buildActionEffects.js';
+import type { ActionEffect } from '../effects/buildActionEffects.js';
 import type { ReportData, Transition } from './reportData.js';
 import { glossarySection } from './glossary.js';
 import { barChart, lineChart } from './svgCharts.js';

@@ -1,4 +1,4 @@
-import type { ActionEffect } from './buildActionEffects.js';
+import type { ActionEffect } from '../effects/buildActionEffects.js';
 import type { Database, Row } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
 import { listFilter, selectList, type CustomerList } from './customerList.js';

@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import type { Database } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
-import { actionEffectsParams } from '../publish/buildActionEffects.js';
+import { actionEffectsParams } from '../effects/buildActionEffects.js';
 import { ACTIONS, type ActionRate } from '../shared/actionRate.js';
 
 export type { ActionRate };
@@ -23,7 +23,7 @@ export async function actionRates(db: Database, asOf: string, horizonDays: numbe
   if ((await db.value<number>('SELECT count(*) FROM (SELECT 1 FROM customer_scores_history LIMIT 1)')) === 0) return assumed;
   const measured = await db.all<{ action: string; run_id: string; as_of: string; save_rate: number; low: number; high: number; contacted: number; controls: number }>(`
     SELECT action, run_id, CAST(as_of AS VARCHAR) AS as_of, save_rate, save_rate_low AS low, save_rate_high AS high, contacted, controls
-    FROM (${readSql('publish/action_effects.sql')})
+    FROM (${readSql('effects/action_effects.sql')})
     WHERE breakdown = 'all' AND status = 'measured' AND save_rate IS NOT NULL AND (save_rate_high - save_rate_low) / 2 <= $precision
       -- a measurement older than a year is not today's effect
       AND as_of > CAST($as_of AS DATE) - INTERVAL 365 DAY

@@ -58,4 +58,5 @@ export const scoreStage: Stage<ScoreParams, Pick<FeaturesOutput, 'asOf'> & Pick<
     return { scored, actionRates: withUplift };
   },
   rows: async ({ db }, out) => ({ rows_in: await db.value<number>('SELECT count(*) FROM customer_features'), rows_out: out.scored }),
+  manifest: (out) => ({ action_rates: out.actionRates }),
 };

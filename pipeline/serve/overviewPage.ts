@@ -1,8 +1,8 @@
 import { html } from 'hono/html';
 import type { Database, Row } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
-import { effectSentence } from '../publish/actionEffectWords.js';
-import { OVERALL_EFFECTS, type ActionEffect } from '../publish/buildActionEffects.js';
+import { effectSentence } from '../effects/actionEffectWords.js';
+import { OVERALL_EFFECTS, type ActionEffect } from '../effects/buildActionEffects.js';
 import { chart, money, num, page, pct, signedPct, type Html, type PublicationInfo } from './layout.js';
 
 /** The latest measured effect of each action, newest publication first. */

@@ -1,7 +1,7 @@
 import { html } from 'hono/html';
 import type { Database, Row } from '../db/Database.js';
-import { effectSentence, verdict } from '../publish/actionEffectWords.js';
-import { OVERALL_EFFECTS, type ActionEffect } from '../publish/buildActionEffects.js';
+import { effectSentence, verdict } from '../effects/actionEffectWords.js';
+import { OVERALL_EFFECTS, type ActionEffect } from '../effects/buildActionEffects.js';
 import { chart, money, num, page, pct, type Html, type PublicationInfo } from './layout.js';
 
 /** `/personas`: each persona with its description and figures. */

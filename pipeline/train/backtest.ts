@@ -11,7 +11,7 @@ import type { ChurnModelName, ValueModelName } from '../learn/trainedModels.js';
 import type { Logger } from '../log.js';
 import type { Step } from '../measure.js';
 import { aggregateBaselines, type AggregateBaselines } from './aggregateBaselines.js';
-import { chooseBtyd, type BtydChoice } from './champions.js';
+import { chooseBtyd, type BtydChoice } from './btydChoice.js';
 import { holdoutColumns } from './holdout.js';
 
 export interface BacktestOptions {

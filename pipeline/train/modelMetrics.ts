@@ -67,7 +67,7 @@ function btydChoiceFigures(c: Champions) {
 }
 
 /**
- * The aggregate level on the holdout (README, "The aggregate level"): what
+ * The aggregate level on the holdout (docs/models.md, "The aggregate level"): what
  * the holdout's customers spent and the share who did not buy, the naive
  * baselines, every value and churn candidate's total, and, in words, the
  * champions further off than a baseline.
@@ -86,7 +86,7 @@ function aggregateFigures(b: Backtest, c: Champions, horizonDays: number) {
 }
 
 /**
- * model_metrics.json's backtest figures (README, "model_metrics.json"): the
+ * model_metrics.json's backtest figures (docs/scoring.md, "model_metrics.json"): the
  * holdout, the windows each model learnt from, the champions' figures,
  * every candidate side by side, the baselines, the networks and the BTYD
  * fits at the holdout.

@@ -84,4 +84,5 @@ export const trainStage: Stage<TrainParams, Pick<FeaturesOutput, 'asOf' | 'plan'
     return { models: chosen.models, model: chosen.decision, ...(tfjsBackend ? { tfjsBackend } : {}) };
   },
   rows: async ({ db }, out) => ({ rows_in: out.model.trained === null ? 0 : await db.value<number>('SELECT count(*) FROM training_snapshots') }),
+  manifest: (out) => ({ ...(out.tfjsBackend ? { tfjs_backend: out.tfjsBackend } : {}), model: out.model, model_version: out.models.version }),
 };

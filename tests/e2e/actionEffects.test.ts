@@ -5,7 +5,7 @@ import { expect, test } from 'vitest';
 import { Database, literal } from '../../pipeline/db/Database.js';
 import { TRUE_EFFECTS, type FollowUp } from '../../pipeline/demo/followUp.js';
 import { generateDemoData } from '../../pipeline/demo/generateDemoData.js';
-import type { ActionEffect } from '../../pipeline/publish/buildActionEffects.js';
+import type { ActionEffect } from '../../pipeline/effects/buildActionEffects.js';
 import { runCli } from '../helpers/cli.js';
 import { withTempDir, writeFile } from '../helpers/withDb.js';
 

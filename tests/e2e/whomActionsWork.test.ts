@@ -4,7 +4,7 @@ import { expect, test } from 'vitest';
 import { Database, literal } from '../../pipeline/db/Database.js';
 import { TYPE_EFFECTS, type FollowUp } from '../../pipeline/demo/followUp.js';
 import { demoArchetype, generateDemoData } from '../../pipeline/demo/generateDemoData.js';
-import type { ActionEffect } from '../../pipeline/publish/buildActionEffects.js';
+import type { ActionEffect } from '../../pipeline/effects/buildActionEffects.js';
 import { runCli } from '../helpers/cli.js';
 import { withTempDir, writeFile } from '../helpers/withDb.js';
 
@@ -59,7 +59,7 @@ test('contacts recorded from a file turn the effect of being proposed into the e
     const trueOnReached = moved.reduce((a, b) => a + b, 0) / moved.length;
     expect(save.retention_uplift_on_contacted_low!).toBeLessThan(trueOnReached);
     expect(save.retention_uplift_on_contacted_high!).toBeGreaterThan(trueOnReached);
-    // Regression adjustment on the starting churn score narrows the interval (the demo's figure is in the README).
+    // Regression adjustment on the starting churn score narrows the interval (the demo's figure is in docs/scoring.md).
     expect(save.interval_narrowing!).toBeGreaterThan(0);
 
     // The persona made mostly of app bargain hunters: the save is shown to work on them, and the report says so.

@@ -5,7 +5,7 @@ import { listQuery, listText, topCount } from '../../pipeline/cli/listCommand.js
 import { Database, literal } from '../../pipeline/db/Database.js';
 import { migrate } from '../../pipeline/db/migrations.js';
 import { silentLogger } from '../../pipeline/log.js';
-import { Publication } from '../../pipeline/publish/publication.js';
+import { Publication } from '../../pipeline/runner/publication.js';
 import type { ServeOptions } from '../../pipeline/serve/server.js';
 
 /** Ids a page must show as text and a spreadsheet must not run. */

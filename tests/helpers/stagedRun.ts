@@ -8,7 +8,8 @@ import { silentLogger } from '../../pipeline/log.js';
 import type { RunManifest } from '../../pipeline/manifest.js';
 import { untimed } from '../../pipeline/measure.js';
 import type { StageContext } from '../../pipeline/stage.js';
-import { STAGES, type RunState } from '../../pipeline/stages.js';
+import { Publication } from '../../pipeline/runner/publication.js';
+import { PIPELINE, type RunState } from '../../pipeline/stages.js';
 import { SampleTables } from '../../pipeline/features/trainingSample.js';
 import { buildTrainingData } from '../../pipeline/train/trainingData.js';
 
@@ -33,13 +34,10 @@ export async function stagedRun(last: string, over: ConfigInput = {}): Promise<S
   const db = await Database.open(config.db);
   await migrate(db);
   const manifest: RunManifest = { run_id: 'test-run', started_at: '2026-11-01T00:00:00.000Z', outcome: 'failed', horizon_days: config.horizonDays, stages: [], inputs: [], demo: true };
-  const ctx: StageContext = { db, log: silentLogger, step: untimed, runId: 'test-run', runTime: new Date('2026-11-01T00:00:00Z'), manifest: () => manifest };
+  const ctx: StageContext = { db, log: silentLogger, step: untimed, runId: 'test-run', runTime: new Date('2026-11-01T00:00:00Z'), manifest: () => manifest, publication: new Publication(config.out) };
   await db.run(`INSERT INTO runs (run_id, started_at, outcome) VALUES ('test-run', TIMESTAMPTZ '2026-11-01 00:00:00Z', 'running')`);
   const state: Partial<RunState> = {};
-  for (const stage of STAGES) {
-    Object.assign(state, await stage.run(ctx, stage.params(config), state));
-    if (stage.name === last) break;
-  }
+  await PIPELINE.run(async (stage, input) => Object.assign(state, await stage.run(ctx, stage.params(config), input)), last);
   return {
     db, dir, config, state, ctx,
     close() {

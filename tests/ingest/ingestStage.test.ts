@@ -5,11 +5,12 @@ import { DataError } from '../../pipeline/errors.js';
 import { ingestParams, ingestStage } from '../../pipeline/ingest/ingestStage.js';
 import { silentLogger } from '../../pipeline/log.js';
 import { untimed } from '../../pipeline/measure.js';
+import { Publication } from '../../pipeline/runner/publication.js';
 import type { StageContext } from '../../pipeline/stage.js';
 import { withDb, withTempDir, writeFile } from '../helpers/withDb.js';
 
 const context = (db: StageContext['db']): StageContext => ({
-  db, log: silentLogger, step: untimed, runId: 'r', runTime: new Date('2026-11-01T00:00:00Z'), manifest: () => { throw new Error('not used'); },
+  db, log: silentLogger, step: untimed, runId: 'r', runTime: new Date('2026-11-01T00:00:00Z'), manifest: () => { throw new Error('not used'); }, publication: new Publication('out'),
 });
 
 test("the ingest slice of a configuration: the inputs, or the demo data set beside the database when there are none", () => {
@@ -36,10 +37,14 @@ test('the stage loads the demo data when given none, and accounts for every line
   }));
 });
 
-test('a file with no usable order stops the run with a data error', async () => {
+test('a file with no usable order stops the run with a data error; the failed run\'s manifest still says why its lines were rejected', async () => {
   await withTempDir((dir) => withDb(async (db) => {
-    const orders = writeFile(dir, 'o.csv', 'order_id,customer_id,order_ts,amount\n1,c1,someday,10\n');
+    const orders = writeFile(dir, 'o.csv', 'order_id,customer_id,order_ts,amount\n1,c1,someday,10\n2,c2,03/15/2026,12.50\n');
     const params = ingestParams(loadConfig(undefined, { orders: [orders] }));
     await expect(ingestStage.run(context(db), params, {})).rejects.toThrow(DataError);
+    const part = await ingestStage.manifestIfFailed!({ db, runId: 'r' });
+    expect(part.rejected_by_class!.map((c) => [c.kind, c.lines, c.example_line])).toEqual([['orders', 2, 2]]);
+    // Another run's lines are not this one's.
+    expect(await ingestStage.manifestIfFailed!({ db, runId: 'another' })).toEqual({});
   }));
 });

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { Database } from '../../pipeline/db/Database.js';
-import { ISO_VALUES, validateStage, type ValidationContext } from '../../pipeline/ingest/validateStage.js';
+import { validateStage, type ValidationContext } from '../../pipeline/ingest/validateStage.js';
+import { ISO_VALUES } from '../../pipeline/shared/inputFormats.js';
 import { specs } from '../../pipeline/shared/inputSpecs.js';
 import { withDb } from '../helpers/withDb.js';
 

@@ -26,7 +26,7 @@ beforeAll(async () => {
   url = server.url('fidelio_writer', PASSWORD, 'shop');
   run = await stagedRun('score', { neural: false });
   params = {
-    out: join(run.dir, 'out'), horizonDays: 90, currency: 'USD', cmgrMonths: 12, effects: { minGroup: 30, costPerAction: 0, margin: 1 },
+    horizonDays: 90, currency: 'USD', cmgrMonths: 12, effects: { minGroup: 30, costPerAction: 0, margin: 1 },
     postgres: { url, schema: 'fidelio', lockTimeoutSeconds: 10 },
   };
 }, 120_000);
@@ -78,7 +78,7 @@ test('publishes every table typed, keyed, indexed and commented, equal to the CS
   const out = await publishStage.run(run.ctx, params, input());
   expect(out.postgres).toMatchObject({ target: `postgres://fidelio_writer@127.0.0.1:${server.port}/shop`, schema: 'fidelio' });
   const c = await client();
-  const copy = await Database.open(join(params.out, 'fidelio.duckdb'), { readOnly: true });
+  const copy = await Database.open(join(run.ctx.publication.out, 'fidelio.duckdb'), { readOnly: true });
   try {
     let compared = 0;
     for (const entry of DATA_DICTIONARY.filter((t) => t.sinks.includes('duckdb'))) {
@@ -86,7 +86,7 @@ test('publishes every table typed, keyed, indexed and commented, equal to the CS
       expect(got.length, entry.name).toBeGreaterThan(0);
       expectSameRows(entry, got, await publishedRows(copy, entry, entry.name));
       if (entry.sinks.includes('csv')) {
-        const csv = `read_csv(${literal(join(params.out, `${entry.name}.csv`))}, all_varchar = true, header = true)`;
+        const csv = `read_csv(${literal(join(run.ctx.publication.out, `${entry.name}.csv`))}, all_varchar = true, header = true)`;
         expectSameRows(entry, got, await publishedRows(run.db, entry, csv), true);
       }
       compared += got.length;
@@ -126,7 +126,7 @@ test('publishes every table typed, keyed, indexed and commented, equal to the CS
     expect(runs.rows[0]).toMatchObject({ run_id: 'test-run', as_of: '2026-09-30', customers: '800' });
     expect(runs.rows[0].manifest.postgres).toEqual({ target: `postgres://fidelio_writer@127.0.0.1:${server.port}/shop`, schema: 'fidelio' });
     expect(JSON.stringify(runs.rows[0].manifest)).not.toContain(PASSWORD);
-    expect(readFileSync(join(params.out, 'run_manifest.json'), 'utf8')).not.toContain(PASSWORD);
+    expect(readFileSync(join(run.ctx.publication.out, 'run_manifest.json'), 'utf8')).not.toContain(PASSWORD);
   } finally {
     copy.close();
     await c.end();
@@ -234,7 +234,7 @@ test('a publication that fails inside its transaction leaves the previous one wh
     expect(message).not.toContain(PASSWORD);
     expect(await snapshot()).toEqual(before);
     // The files were not switched either.
-    expect(basename(readlinkSync(params.out))).toBe('test-run-2');
+    expect(basename(readlinkSync(run.ctx.publication.out))).toBe('test-run-2');
   } finally {
     await run.db.run(`UPDATE customer_scores SET churn_risk = 'low' WHERE churn_risk IS NULL`);
     await c.end();
@@ -254,7 +254,7 @@ test('a failure between the database and the files leaves PostgreSQL with the ne
   } finally {
     await c.end();
   }
-  expect(basename(readlinkSync(params.out))).toBe('test-run-2');
+  expect(basename(readlinkSync(run.ctx.publication.out))).toBe('test-run-2');
   // The working database's history and served scores changed with the files: not at all.
   expect(await run.db.value(`SELECT count(*) FROM customer_scores_history WHERE run_id = 'test-run-4'`)).toBe(0);
 });

@@ -12,7 +12,7 @@ beforeAll(async () => {
 afterAll(() => run.close());
 
 test('publishes the release at once and records its contacts in the history in the same step; a failure leaves the previous release', async () => {
-  const params: PublishParams = { out: join(run.dir, 'out'), horizonDays: 90, currency: 'USD', cmgrMonths: 12, effects: { minGroup: 30, costPerAction: 0, margin: 1 } };
+  const params: PublishParams = { horizonDays: 90, currency: 'USD', cmgrMonths: 12, effects: { minGroup: 30, costPerAction: 0, margin: 1 } };
   const input = run.state as Parameters<typeof publishStage.run>[2];
   const out = await publishStage.run(run.ctx, params, input);
   expect(readdirSync(join(run.dir, 'out')).sort()).toEqual([

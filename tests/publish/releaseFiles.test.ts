@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { Database } from '../../pipeline/db/Database.js';
-import { buildActionEffects } from '../../pipeline/publish/buildActionEffects.js';
+import { buildActionEffects } from '../../pipeline/effects/buildActionEffects.js';
 import { buildKpis } from '../../pipeline/publish/buildKpis.js';
 import { writeDatabaseCopy, writeTableFiles } from '../../pipeline/publish/releaseFiles.js';
 import { stagedRun, type StagedRun } from '../helpers/stagedRun.js';

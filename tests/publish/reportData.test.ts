@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { buildActionEffects } from '../../pipeline/publish/buildActionEffects.js';
+import { buildActionEffects } from '../../pipeline/effects/buildActionEffects.js';
 import { buildKpis } from '../../pipeline/publish/buildKpis.js';
 import { loadReportData } from '../../pipeline/publish/reportData.js';
 import { stagedRun, type StagedRun } from '../helpers/stagedRun.js';

@@ -13,7 +13,7 @@ let out: string;
 beforeAll(async () => {
   run = await stagedRun('score', { neural: false });
   out = join(run.dir, 'out');
-  const params: PublishParams = { out, horizonDays: 90, currency: 'USD', cmgrMonths: 12, effects: { minGroup: 30, costPerAction: 0, margin: 1 } };
+  const params: PublishParams = { horizonDays: 90, currency: 'USD', cmgrMonths: 12, effects: { minGroup: 30, costPerAction: 0, margin: 1 } };
   await publishStage.run(run.ctx, params, run.state as Parameters<typeof publishStage.run>[2]);
   published = await Database.open(join(out, 'fidelio.duckdb'), { readOnly: true });
 }, 120_000);

@@ -1,8 +1,7 @@
 import { expect, test } from 'vitest';
-import type { BtydModels } from '../../pipeline/btyd/fitBtyd.js';
-import { chooseBtyd, chooseChampions } from '../../pipeline/train/champions.js';
+import { chooseChampions } from '../../pipeline/train/champions.js';
 import { logLoss, normalizedGini } from '../../pipeline/shared/metrics.js';
-import { BTYD, fakeBacktest } from './fakeBacktest.js';
+import { fakeBacktest } from './fakeBacktest.js';
 
 test('churn: the lowest holdout log loss wins (not the best ranking); value: the highest Gini of spend among the networks and the chosen purchase model', () => {
   const b = fakeBacktest();
@@ -31,24 +30,4 @@ test('a candidate no better than a constant is flagged and left out while anothe
   expect(c.flagged[1]!.why).toMatch(/^its mean absolute error per customer \([\d.]+\) is worse than the mean spend for everyone/);
   expect(c.churnModel).not.toBe('neural');
   expect(c.valueModel).toBe('bgnbd');
-});
-
-test('the purchase model: the best holdout likelihood among the sound candidates; a degenerate fit only when none is sound', () => {
-  const report = BTYD.bgnbd.report;
-  const noDropout = [{ issue: 'no_dropout' as const, message: 'the data show no dropout (...): P(alive) is not informative' }];
-  const models: BtydModels = {
-    ...BTYD,
-    bgnbd: { ...BTYD.bgnbd, report: { ...report, degenerate: noDropout } },
-    mbgnbd: { ...BTYD.bgnbd, report },
-    penalized: { strength: 0.001, bgnbd: { ...BTYD.bgnbd, report } },
-  };
-  const choice = chooseBtyd(models, { bgnbd: -1.0, pareto: -1.4, mbgnbd: -1.2, bgnbd_penalized: -1.1 });
-  expect(choice.model).toBe('bgnbd_penalized');
-  expect(choice.reason).toBe('bgnbd_penalized: the highest holdout likelihood of the sound candidates (bgnbd scored higher but leave P(alive) uninformative)');
-  expect(choice.candidates.find((k) => k.name === 'bgnbd')).toMatchObject({ sound: false, degenerate: [noDropout[0]!.message] });
-  // Every candidate degenerate: the best of them, said to be uninformative.
-  const all = { ...models, pareto: { ...models.pareto, report: { ...report, degenerate: noDropout } }, mbgnbd: { ...BTYD.bgnbd, report: { ...report, degenerate: noDropout } }, penalized: undefined };
-  const none = chooseBtyd(all, { bgnbd: -1.0, pareto: -1.4, mbgnbd: -1.2 });
-  expect(none.model).toBe('bgnbd');
-  expect(none.reason).toMatch(/^bgnbd: no candidate is sound \(.*\); P\(alive\) is not informative$/);
 });

@@ -2,7 +2,7 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, realpathSy
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { UsageError } from '../../pipeline/errors.js';
-import { Publication } from '../../pipeline/publish/publication.js';
+import { Publication } from '../../pipeline/runner/publication.js';
 import { withTempDir } from '../helpers/withDb.js';
 
 const release = (p: Publication, runId: string, content: string) => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { DataError } from '../../pipeline/errors.js';
 import { silentLogger } from '../../pipeline/log.js';
-import { RunLock } from '../../pipeline/publish/runLock.js';
+import { RunLock } from '../../pipeline/runner/runLock.js';
 import { withTempDir } from '../helpers/withDb.js';
 
 test('a lock names its holder; a second run is refused naming it, or waits for it with --wait', async () => {

@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
-import { auditStage, tablesMentioned } from '../pipeline/stageAudit.js';
-import { withDb } from './helpers/withDb.js';
+import { auditStage, tablesMentioned } from '../../pipeline/runner/stageAudit.js';
+import { withDb } from '../helpers/withDb.js';
 
 test('the tables a statement names: not in comments, strings or aliases; bound table names count', () => {
   const tables = ['orders', 'customers', 'customer_scores'];

@@ -78,7 +78,7 @@ export const ACTION_EFFECTS_ORDER = `as_of DESC, run_id DESC, action, CASE break
  * (breakdown 'all') comes with one row per persona and per churn-risk band.
  */
 export async function buildActionEffects(db: Database, runId: string, asOf: string, p: EffectParams): Promise<ActionEffect[]> {
-  await db.run(`CREATE OR REPLACE TABLE action_effects AS ${readSql('publish/action_effects.sql')}`, {
+  await db.run(`CREATE OR REPLACE TABLE action_effects AS ${readSql('effects/action_effects.sql')}`, {
     ...actionEffectsParams(runId, asOf, p), with_this_run: true,
   });
   return db.all<ActionEffect>(`SELECT * FROM action_effects ORDER BY ${ACTION_EFFECTS_ORDER}`);

@@ -1,36 +1,42 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { loadConfig } from '../pipeline/config.js';
-import { Database } from '../pipeline/db/Database.js';
-import { DataError } from '../pipeline/errors.js';
-import { silentLogger } from '../pipeline/log.js';
-import { runPipeline } from '../pipeline/run.js';
-import type { AnyStage } from '../pipeline/stages.js';
-import { withTempDir } from './helpers/withDb.js';
+import { loadConfig } from '../../pipeline/config.js';
+import { Database } from '../../pipeline/db/Database.js';
+import { DataError } from '../../pipeline/errors.js';
+import { silentLogger } from '../../pipeline/log.js';
+import { runPipeline } from '../../pipeline/runner/run.js';
+import { Pipeline, type Stage } from '../../pipeline/stage.js';
+import { withTempDir } from '../helpers/withDb.js';
 
-/** A stage of a made-up pipeline, recording what it was given. */
-function fakeStage(name: string, body: (input: Record<string, unknown>, params: unknown) => Record<string, unknown>, seen: unknown[]): AnyStage {
+type Made = Record<string, unknown>;
+
+/** A stage of a made-up pipeline, recording what it was given; it reports the as-of date it makes, if any. */
+function fakeStage(name: string, body: (input: Made, params: unknown) => Made, seen: unknown[]): Stage<{ horizon: number }, Made, Made> {
   return {
     name, reads: [], writes: [],
     params: (c) => ({ horizon: c.horizonDays }),
     async run(ctx, params, input) {
       seen.push({ name, params, input: { ...input }, manifestStages: ctx.manifest().stages.map((s) => s.name) });
       await ctx.step(`${name} step`, async () => undefined);
-      return body(input as Record<string, unknown>, params) as never;
+      return body(input, params);
     },
+    manifest: (out) => (typeof out.asOf === 'string' ? { as_of: out.asOf } : {}),
   };
 }
+
+/** The made-up stages as a pipeline, in the order given. */
+const pipelineOf = (stages: Stage<{ horizon: number }, Made, Made>[]) => stages.reduce<Pipeline<Made>>((p, s) => p.then(s), Pipeline.empty);
 
 test('the runner executes the stage table in order, hands each its slice and what the earlier ones added, and records the run', async () => {
   await withTempDir(async (dir) => {
     const config = loadConfig(undefined, { db: join(dir, 'f.duckdb'), out: join(dir, 'out'), horizonDays: 30 });
     const seen: unknown[] = [];
-    const stages = [
+    const pipeline = pipelineOf([
       fakeStage('first', () => ({ asOf: '2026-01-31', inputs: [] }), seen),
       fakeStage('second', (input) => ({ scored: input.asOf === '2026-01-31' ? 7 : -1 }), seen),
-    ];
-    const { manifest } = await runPipeline(config, silentLogger, new Date('2026-02-01T00:00:00Z'), { stages });
+    ]);
+    const { manifest } = await runPipeline(config, silentLogger, new Date('2026-02-01T00:00:00Z'), { pipeline });
     expect(seen).toEqual([
       { name: 'first', params: { horizon: 30 }, input: {}, manifestStages: [] },
       { name: 'second', params: { horizon: 30 }, input: { asOf: '2026-01-31', inputs: [] }, manifestStages: ['first'] },
@@ -53,20 +59,25 @@ test('a failing stage stops the run: the error is recorded in the database and a
   await withTempDir(async (dir) => {
     const config = loadConfig(undefined, { db: join(dir, 'f.duckdb'), out: join(dir, 'out') });
     const seen: unknown[] = [];
-    const stages = [
+    const pipeline = pipelineOf([
       fakeStage('first', () => ({ asOf: '2026-01-31' }), seen),
-      fakeStage('broken', () => {
-        throw new DataError('the broken stage failed');
-      }, seen),
-      fakeStage('never', () => ({}), seen),
-    ];
-    await expect(runPipeline(config, silentLogger, new Date(), { stages })).rejects.toThrow('the broken stage failed');
+      {
+        ...fakeStage('broken', () => {
+          throw new DataError('the broken stage failed');
+        }, seen),
+        // What the failed stage says in the manifest (ingest: its rejected lines); a stage that did not fail says nothing of it.
+        manifestIfFailed: async ({ runId }) => ({ rejected_by_reason: [{ kind: 'orders', reason: `broken in ${runId}`, lines: 1 }] }),
+      },
+      { ...fakeStage('never', () => ({}), seen), manifestIfFailed: async () => ({ currency: 'never ran' }) },
+    ]);
+    await expect(runPipeline(config, silentLogger, new Date(), { pipeline })).rejects.toThrow('the broken stage failed');
     expect(seen.map((s) => (s as { name: string }).name)).toEqual(['first', 'broken']);
     const releases = join(dir, '.out.releases');
     const failed = readdirSync(releases).filter((f) => f.startsWith('failed-'));
     expect(failed).toHaveLength(1);
     const manifest = JSON.parse(readFileSync(join(releases, failed[0]!), 'utf8'));
-    expect(manifest).toMatchObject({ outcome: 'failed', error: 'the broken stage failed', as_of: '2026-01-31' });
+    expect(manifest).toMatchObject({ outcome: 'failed', error: 'the broken stage failed', as_of: '2026-01-31', currency: 'USD' });
+    expect(manifest.rejected_by_reason).toEqual([{ kind: 'orders', reason: `broken in ${manifest.run_id}`, lines: 1 }]);
     expect(manifest.stages.map((s: { name: string }) => s.name)).toEqual(['first']);
     expect(existsSync(join(dir, 'f.duckdb.lock'))).toBe(false);
     expect(existsSync(join(releases, '.lock'))).toBe(false);

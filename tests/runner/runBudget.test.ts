@@ -1,7 +1,7 @@
 import { expect, test } from 'vitest';
-import { Database } from '../pipeline/db/Database.js';
-import { DataError } from '../pipeline/errors.js';
-import { RunBudget } from '../pipeline/runBudget.js';
+import { Database } from '../../pipeline/db/Database.js';
+import { DataError } from '../../pipeline/errors.js';
+import { RunBudget } from '../../pipeline/runner/runBudget.js';
 
 test('a budget that has not passed lets the run go on; once past, check throws a data error naming where', () => {
   expect(() => new RunBudget(10).check('ingest')).not.toThrow();

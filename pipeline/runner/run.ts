@@ -1,23 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Config } from './config.js';
-import { Database } from './db/Database.js';
-import { InterruptedError } from './errors.js';
-import { migrate } from './db/migrations.js';
-import { rejectionClasses } from './ingest/rejectionClasses.js';
-import type { Logger } from './log.js';
-import type { RunManifest, StageRecord } from './manifest.js';
-import { PeakMemory, recordedSteps, secondsSince } from './measure.js';
-import { Publication } from './publish/publication.js';
-import { RunLock, type TakenOver } from './publish/runLock.js';
-import type { StageContext } from './stage.js';
-import { auditStage, type StageAudit } from './stageAudit.js';
+import type { Config } from '../config.js';
+import { Database } from '../db/Database.js';
+import { InterruptedError } from '../errors.js';
+import { migrate } from '../db/migrations.js';
+import type { Logger } from '../log.js';
+import type { RunManifest, StageRecord } from '../manifest.js';
+import { PeakMemory, recordedSteps, secondsSince } from '../measure.js';
+import type { Pipeline, StageContext, StageDeclaration, StageRunner } from '../stage.js';
+import { PIPELINE } from '../stages.js';
+import { status } from '../statusLine.js';
+import { Publication } from './publication.js';
 import { RunBudget } from './runBudget.js';
-import { status } from './statusLine.js';
-import { STAGES, type AnyStage, type RunState } from './stages.js';
+import { RunLock, type TakenOver } from './runLock.js';
+import { auditStage, type StageAudit } from './stageAudit.js';
 
-export type { RunManifest, StageRecord } from './manifest.js';
+export type { RunManifest, StageRecord } from '../manifest.js';
 
 export interface RunResult {
   manifest: RunManifest;
@@ -28,25 +27,9 @@ function newRunId(now: Date): string {
   return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
 }
 
-/** The manifest's figures from what the stages have produced so far. */
-function describe(manifest: RunManifest, s: Partial<RunState>): RunManifest {
-  return {
-    ...manifest,
-    ...(s.inputs ? { inputs: s.inputs } : {}),
-    ...(s.rejectedByClass ? { rejected_by_class: s.rejectedByClass } : {}),
-    ...(s.asOf ? { as_of: s.asOf } : {}),
-    ...(s.tfjsBackend ? { tfjs_backend: s.tfjsBackend } : {}),
-    ...(s.model ? { model: s.model } : {}),
-    ...(s.models ? { model_version: s.models.version } : {}),
-    ...(s.actionRates ? { action_rates: s.actionRates } : {}),
-    ...(s.release ? { cmgr: s.cmgr, rejected_by_reason: s.rejectedByReason } : {}),
-    ...(s.postgres ? { postgres: s.postgres } : {}),
-  };
-}
-
 /**
  * Runs the whole pipeline: takes the run's locks, migrates the database,
- * executes the stage table (stages.ts) in order and records the run. The
+ * executes the pipeline (stages.ts) in order and records the run. The
  * previous publication stays whole until the new one is complete.
  */
 export interface RunOptions {
@@ -54,8 +37,8 @@ export interface RunOptions {
   wait?: boolean;
   /** Called after each stage with what it changed and mentioned in the database (tests check the stage table with it). */
   audit?: (audit: StageAudit) => void;
-  /** The stage table to run (tests give their own); STAGES by default. */
-  stages?: readonly AnyStage[];
+  /** The stages to run (tests give their own); PIPELINE by default. */
+  pipeline?: Pipeline<object>;
 }
 
 export async function runPipeline(config: Config, log: Logger, runTime = new Date(), options: RunOptions = {}): Promise<RunResult> {
@@ -125,43 +108,46 @@ interface RunSession {
 }
 
 /** Executes the stages in order on one run's session, recording each in the manifest and the runs table, and the failure if one fails. */
-async function runStages(session: RunSession, { audit, stages = STAGES }: RunOptions): Promise<RunManifest> {
+async function runStages(session: RunSession, { audit, pipeline = PIPELINE }: RunOptions): Promise<RunManifest> {
   const { db, config, log, runTime, runId, publication, budget, takenOver } = session;
   let manifest: RunManifest = {
     run_id: runId, started_at: runTime.toISOString(), outcome: 'failed', horizon_days: config.horizonDays, currency: config.currency,
     stages: [], inputs: [], demo: config.orders.length === 0,
   };
-  const state: Partial<RunState> = {};
   const memory = new PeakMemory();
   let current = 'the start';
+  let running: StageDeclaration | undefined;
+  // Around each stage's body: the budget, its log, steps and audit, its record and its part of the manifest.
+  const runStage: StageRunner = async (stage, input) => {
+    current = stage.name;
+    running = stage;
+    budget.check(`the ${stage.name} stage`);
+    const stageLog = log.child({ stage: stage.name });
+    const started = performance.now();
+    const { step, steps } = recordedSteps((name, seconds) => stageLog.debug({ step: name, seconds }, 'step finished'), (name) => {
+      budget.check(`${stage.name}: ${name}`);
+      status.step(name);
+    });
+    const ctx: StageContext = { db, log: stageLog, step, runId, runTime, manifest: () => manifest, publication };
+    memory.reset();
+    status.stage(stage.name);
+    stageLog.info('started');
+    const watch = audit && (await auditStage(db, stage.name));
+    const out = await stage.run(ctx, stage.params(config), input);
+    if (watch) audit!(await watch.finish());
+    const record: StageRecord = {
+      name: stage.name, seconds: secondsSince(started), peak_rss_mib: memory.mib(), ...(stage.rows ? await stage.rows(ctx, out) : {}), ...(steps.length ? { steps } : {}),
+    };
+    manifest = { ...manifest, stages: [...manifest.stages, record], ...stage.manifest(out) };
+    stageLog.info(record, 'finished');
+    return out;
+  };
   try {
     const migration = await migrate(db);
     if (migration.to !== migration.from) log.info(migration, 'database schema migrated');
     await recordKilledRuns(db, takenOver, runId, log);
     await db.run(`INSERT INTO runs (run_id, started_at, outcome) VALUES ($1, CAST($2 AS TIMESTAMPTZ), 'running')`, [runId, runTime.toISOString()]);
-    for (const stage of stages) {
-      current = stage.name;
-      budget.check(`the ${stage.name} stage`);
-      const stageLog = log.child({ stage: stage.name });
-      const started = performance.now();
-      const { step, steps } = recordedSteps((name, seconds) => stageLog.debug({ step: name, seconds }, 'step finished'), (name) => {
-        budget.check(`${stage.name}: ${name}`);
-        status.step(name);
-      });
-      const ctx: StageContext = { db, log: stageLog, step, runId, runTime, manifest: () => manifest };
-      memory.reset();
-      status.stage(stage.name);
-      stageLog.info('started');
-      const watch = audit && (await auditStage(db, stage.name));
-      const out = await stage.run(ctx, stage.params(config), state);
-      if (watch) audit!(await watch.finish());
-      Object.assign(state, out);
-      const record: StageRecord = {
-        name: stage.name, seconds: secondsSince(started), peak_rss_mib: memory.mib(), ...(stage.rows ? await stage.rows(ctx, out) : {}), ...(steps.length ? { steps } : {}),
-      };
-      manifest = describe({ ...manifest, stages: [...manifest.stages, record] }, state);
-      stageLog.info(record, 'finished');
-    }
+    await pipeline.run(runStage);
     manifest = { ...manifest, outcome: 'succeeded', finished_at: new Date().toISOString() };
     await db.run(`UPDATE runs SET finished_at = now(), as_of = CAST(NULLIF($2, '') AS DATE), outcome = 'succeeded', manifest = $3 WHERE run_id = $1`, [runId, manifest.as_of ?? '', JSON.stringify(manifest)]);
     return manifest;
@@ -171,12 +157,9 @@ async function runStages(session: RunSession, { audit, stages = STAGES }: RunOpt
     const err = signal ? (caught instanceof InterruptedError ? caught : budget.interruption(`the ${current} stage`))
       : budget.expired() && !/passed run\.maxMinutes/.test((caught as Error).message) ? budget.error(`the ${current} stage`) : caught;
     const outcome = signal ? 'interrupted' : 'failed';
-    // A run stopped in ingest still says why its lines were rejected.
-    const rejected = manifest.rejected_by_class ?? (await rejectionClasses(db, runId).catch(() => undefined));
-    manifest = {
-      ...describe(manifest, state), ...(rejected?.length ? { rejected_by_class: rejected } : {}),
-      outcome, error: (err as Error).message, finished_at: new Date().toISOString(),
-    };
+    // The failed stage's own words in the manifest (a run stopped in ingest still says why its lines were rejected).
+    const failedPart = running?.manifestIfFailed ? await running.manifestIfFailed({ db, runId }).catch(() => ({})) : {};
+    manifest = { ...manifest, ...failedPart, outcome, error: (err as Error).message, finished_at: new Date().toISOString() };
     await db.run(`UPDATE runs SET finished_at = now(), outcome = $4, error = $2, manifest = $3 WHERE run_id = $1`, [runId, manifest.error!, JSON.stringify(manifest), outcome]).catch(() => undefined);
     // Kept beside the releases, never published: the previous publication stays as it was.
     try {

@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
-import { effectSentence, verdict, whoItWorksOn } from '../../pipeline/publish/actionEffectWords.js';
-import type { ActionEffect } from '../../pipeline/publish/buildActionEffects.js';
+import { effectSentence, verdict, whoItWorksOn } from '../../pipeline/effects/actionEffectWords.js';
+import type { ActionEffect } from '../../pipeline/effects/buildActionEffects.js';
 
 const base: ActionEffect = {
   run_id: 'r', as_of: '2026-06-30', action: 'save', horizon_days: 90, measurable_from: '2026-09-28', status: 'measured', contacted: 1240, controls: 140,

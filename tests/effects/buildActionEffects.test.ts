@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { buildActionEffects } from '../../pipeline/publish/buildActionEffects.js';
+import { buildActionEffects } from '../../pipeline/effects/buildActionEffects.js';
 import { Random } from '../../pipeline/shared/random.js';
 import { withDb } from '../helpers/withDb.js';
 

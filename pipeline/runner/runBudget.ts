@@ -1,5 +1,5 @@
-import type { Database } from './db/Database.js';
-import { DataError, InterruptedError } from './errors.js';
+import type { Database } from '../db/Database.js';
+import { DataError, InterruptedError } from '../errors.js';
 
 /**
  * How long a run may take (run.maxMinutes, --max-minutes): an unattended

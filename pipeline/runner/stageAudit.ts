@@ -1,4 +1,4 @@
-import type { Database, Params } from './db/Database.js';
+import type { Database, Params } from '../db/Database.js';
 
 /** What one stage did to the database: the tables it created, replaced or grew, and the tables its statements name. */
 export interface StageAudit {
