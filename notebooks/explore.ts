@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Database } from '../pipeline/db/Database.js';
 import { barChart, lineChart } from '../pipeline/publish/svgCharts.js';
+import { parseModelMetrics } from '../pipeline/shared/modelMetrics.js';
 import { esc, page, runCells, table, type Cell } from './notebook.js';
 
 const cells: Cell[] = [
@@ -62,10 +63,9 @@ const cells: Cell[] = [
 
 /** The model comparison comes from model_metrics.json, beside the database. */
 function modelCell(published: string): string {
-  const metrics = JSON.parse(readFileSync(join(published, 'model_metrics.json'), 'utf8')) as {
-    churn: { model: string; recency_baseline_auc: number };
-    candidates?: { churn?: Record<string, Record<string, number>>; value?: Record<string, Record<string, number>> };
-  };
+  const path = join(published, 'model_metrics.json');
+  // Checked against what model_metrics.json's readers rely on: a renamed key fails here, naming it.
+  const metrics = parseModelMetrics(JSON.parse(readFileSync(path, 'utf8')), path);
   const churn = Object.entries(metrics.candidates?.churn ?? {}).map(([name, m]) => ({ model: name, auc: m.auc, pr_auc: m.pr_auc, brier: m.brier, log_loss: m.log_loss }));
   const value = Object.entries(metrics.candidates?.value ?? {}).map(([name, m]) => ({ model: name, normalized_gini: m.normalized_gini, spearman: m.spearman, decile_mape: m.decile_mape }));
   return `<section><h2>Which model scores, and against what?</h2>

@@ -162,3 +162,15 @@ test('the libraries import no stage, and neither they nor the stages import the 
   }
   expect(wrong).toEqual([]);
 });
+
+test('the model libraries (btyd/, learn/) take arrays and return arrays: none imports from db/ or reads SQL', () => {
+  const libraries = ['btyd', 'learn'];
+  const offending = [...moduleGraph()].filter(([from]) => libraries.includes(place(from))).flatMap(([from, targets]) => [
+    ...targets.filter((to) => place(to) === 'db' || to.endsWith('.sql')).map((to) => `${from} imports ${to}`),
+    // The SQL file reader or the DuckDB client itself, however imported.
+    ...(/readSql|@duckdb\//.test(readFileSync(join(pipeline, from), 'utf8')) ? [`${from} reads SQL or DuckDB`] : []),
+  ]);
+  // Nor do SQL files live beside them: they move with the stage code that runs them.
+  const sqlBeside = libraries.flatMap((l) => readdirSync(join(pipeline, l)).filter((f) => f.endsWith('.sql')).map((f) => `${l}/${f}`));
+  expect([...offending, ...sqlBeside]).toEqual([]);
+});

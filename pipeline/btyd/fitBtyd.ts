@@ -1,12 +1,11 @@
-import type { Database } from '../db/Database.js';
 import { fitBgNbd, type BgNbdParams, type BtydFitOptions } from './bgnbd.js';
 import type { FitLimits, FitReport } from './fitReport.js';
 import { fitGammaGamma, type GammaGammaParams } from './gammaGamma.js';
 import { fitMbgNbd } from './mbgnbd.js';
 import { fitParetoNbd, type ParetoNbdParams } from './paretoNbd.js';
-import { PURCHASE_FAMILIES, purchaseModel, type PurchaseFamily, type PurchaseModelName } from './purchaseModel.js';
-import { learnSeason, type SeasonProfile } from './season.js';
-import { readSummary } from './summary.js';
+import { PURCHASE_FAMILIES, type PurchaseFamily, type PurchaseModelName } from './purchaseModel.js';
+import type { SeasonProfile } from './season.js';
+import type { CustomerSummary } from './summary.js';
 
 /** A month, in days: 365.25 / 12. */
 export const MONTH_DAYS = 365.25 / 12;
@@ -41,7 +40,7 @@ export interface FitOptions {
   bgnbd?: BgNbdFit;
   /** Strength of the penalty on the log-parameters of the penalized candidates (0: none are fitted). */
   penalty?: number;
-  /** Learn a seasonal profile (default true). */
+  /** Learn a seasonal profile (default true; from the orders, by train/fitBtydModels.ts). */
   season?: boolean;
   limits?: FitLimits;
 }
@@ -56,29 +55,26 @@ const asFit = <P>(f: { params: P; report: FitReport }): P & { report: FitReport 
 
 /**
  * Fits every purchase-model candidate (BG/NBD, the modified BG/NBD,
- * Pareto/NBD, and each again with the penalty when `penalty` > 0),
- * Gamma-Gamma, and the seasonal profile, on the orders of table `source`
- * (customer_id, order_date, amount) up to `calibrationEnd`.
+ * Pareto/NBD, and each again with the penalty when `penalty` > 0) and
+ * Gamma-Gamma on the customers' summaries at `calibrationEnd`. The seasonal
+ * profile is learnt from the orders themselves, against the BG/NBD fit
+ * (train/fitBtydModels.ts adds it).
  */
-export async function fitBtydModels(db: Database, source: string, calibrationEnd: string, options: FitOptions = {}): Promise<BtydModels> {
+export function fitBtyd(rows: readonly CustomerSummary[], calibrationEnd: string, options: FitOptions = {}): Omit<BtydModels, 'season'> {
   const unitDays = options.unitDays ?? 7;
-  const { rows } = await readSummary(db, source, calibrationEnd, unitDays);
   if (rows.length === 0) throw new Error(`no purchases on or before ${calibrationEnd} to fit the BTYD models on`);
   const limits = options.limits ?? {};
   const fit = (family: PurchaseFamily, penalty?: number) => asFit(family === 'bgnbd' && !penalty && options.bgnbd ? options.bgnbd : FITTERS[family](rows, { ...limits, penalty }));
   const penalty = options.penalty ?? 0;
-  const bgnbd = fit('bgnbd') as BgNbdParams & { report: FitReport };
   return {
     calibration_end: calibrationEnd,
     unit_days: unitDays,
     customers: rows.length,
-    bgnbd,
+    bgnbd: fit('bgnbd') as BgNbdParams & { report: FitReport },
     pareto: fit('pareto') as ParetoNbdParams & { report: FitReport },
     gamma_gamma: asFit(fitGammaGamma(rows, limits)),
     mbgnbd: fit('mbgnbd') as BgNbdParams & { report: FitReport },
     ...(penalty > 0 ? { penalized: { strength: penalty, ...Object.fromEntries(PURCHASE_FAMILIES.map((f) => [f, fit(f, penalty)])) } } : {}),
-    // Under a year of history, the season and the recent level are learnt against BG/NBD's expectations (season.ts).
-    season: options.season === false ? null : await learnSeason(db, source, calibrationEnd, purchaseModel('bgnbd', bgnbd), unitDays),
   };
 }
 

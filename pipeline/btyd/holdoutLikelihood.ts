@@ -1,9 +1,8 @@
-import type { Database } from '../db/Database.js';
 import { bgnbdTotalLogLik, type BgNbdParams } from './bgnbd.js';
 import { familyOf, purchaseFits, type BtydModels, type PurchaseModelName } from './fitBtyd.js';
 import { mbgnbdEvaluate } from './mbgnbd.js';
 import { paretoNbdTotalLogLik, prepareParetoGroups, type ParetoNbdParams } from './paretoNbd.js';
-import { groupSummaries, readSummary, type CustomerSummary } from './summary.js';
+import { groupSummaries, type CustomerSummary, type Summary } from './summary.js';
 
 /** A candidate's total log-likelihood of summaries. */
 export function totalLogLik(name: PurchaseModelName, params: BgNbdParams | ParetoNbdParams, rows: readonly CustomerSummary[]): number {
@@ -19,18 +18,19 @@ export function totalLogLik(name: PurchaseModelName, params: BgNbdParams | Paret
 }
 
 /**
- * How well each candidate fitted at `calibrationEnd` predicts what its
- * customers did next, up to `holdoutEnd`: the log-density of the holdout
- * period's purchases given each customer's history, averaged over the
- * customers known at calibrationEnd. The summary likelihoods are
- * densities of the purchase times, so this is exactly the likelihood of
- * the whole history to holdoutEnd minus that of its calibration part, for
- * every model alike: a proper score that compares BG/NBD, MBG/NBD and
- * Pareto/NBD, penalized or not, on data none of them learnt from.
+ * How well each candidate fitted at a calibration end predicts what its
+ * customers did next: the log-density of the holdout period's purchases
+ * given each customer's history, averaged over the customers known at the
+ * calibration end. `calibration` holds their summaries at the calibration
+ * end, `full` everyone's at the holdout's end (the same time unit as the
+ * models'). The summary likelihoods are densities of the purchase times,
+ * so this is exactly the likelihood of the whole history to the holdout's
+ * end minus that of its calibration part, for every model alike: a proper
+ * score that compares BG/NBD, MBG/NBD and Pareto/NBD, penalized or not, on
+ * data none of them learnt from. Empty when no customer is known or one of
+ * them is missing from `full`.
  */
-export async function holdoutLogLikelihoods(db: Database, models: BtydModels, source: string, calibrationEnd: string, holdoutEnd: string): Promise<Partial<Record<PurchaseModelName, number>>> {
-  const calibration = await readSummary(db, source, calibrationEnd, models.unit_days);
-  const full = await readSummary(db, source, holdoutEnd, models.unit_days);
+export function holdoutLogLikelihoods(models: BtydModels, calibration: Summary, full: Summary): Partial<Record<PurchaseModelName, number>> {
   const known = new Set(calibration.ids);
   const later = full.rows.filter((_, i) => known.has(full.ids[i]!));
   const n = calibration.rows.length;

@@ -1,11 +1,10 @@
-import type { Database } from '../db/Database.js';
 import { Random } from '../shared/random.js';
 import { MONTH_DAYS, purchaseFit, type BtydModels, type PurchaseModelName } from './fitBtyd.js';
 import { gammaGammaExpectedSpend, type GammaGammaParams } from './gammaGamma.js';
 import { drawParameters, quantile } from './parameterDraws.js';
 import { parameterNames, purchaseModel, type PurchaseModel } from './purchaseModel.js';
 import { seasonalDays } from './season.js';
-import { summaryParams, summarySql, type Summary } from './summary.js';
+import type { Summary } from './summary.js';
 
 export interface BtydScoreOptions {
   model: PurchaseModelName;
@@ -20,15 +19,6 @@ export interface BtydScoreOptions {
   intervalGrid?: typeof INTERVAL_GRID;
   /** The calendar day the projections start after (as-of): with the models' seasonal profile, they run on its seasonal time. */
   from?: string;
-  /** A table made by createBtydSummary for the same as-of, unit and grid, shared by several models' scores (kept). */
-  summary?: string;
-}
-
-/** The customers' summaries at `asOf` with their order-value bin (INTERVAL_GRID's logSpendStep): the one pass over the orders. */
-export async function createBtydSummary(db: Database, table: string, asOf: string, unitDays: number, grid: typeof INTERVAL_GRID = INTERVAL_GRID, orders = 'orders'): Promise<void> {
-  await db.run(`CREATE OR REPLACE TABLE ${table} AS SELECT *,
-      CASE WHEN x > 0 AND mean_repeat_value > 0 THEN round(ln(mean_repeat_value) / ${grid.logSpendStep}) END AS zbin
-    FROM (${summarySql()})`, summaryParams(orders, asOf, unitDays));
 }
 
 /**
@@ -198,80 +188,20 @@ export function btydScorer(models: BtydModels, o: BtydScoreOptions): (rows: Summ
 }
 
 /**
- * Scores every customer with purchases up to `asOf` (the orders table)
- * into table `target`: p_alive; p_no_purchase (the BG/NBD family's P(no purchase in
- * the horizon), NULL for Pareto/NBD); expected purchases over the horizon;
- * the Gamma-Gamma expected order value; expected spend over the horizon;
- * the 12-month CLV (the discounted monthly purchases times the expected
- * order value); and the 10th and 90th percentiles of expected purchases
- * and CLV over draws of the parameters from their estimated uncertainty
- * (BTYD and Gamma-Gamma together), taken per neighbourhood of histories
- * as ratios to the point estimate. The figures are computed once per
- * distinct history (x, t_x, T) and once per neighbourhood, in batches of
- * `batchRows`, and joined back to the customers in SQL: a million customers
- * hold far fewer histories, and no figure is written row by row.
+ * The figures the score tables are built from (train/btydScoreTable.ts),
+ * each computed once where customers share it: a history's point figures
+ * and its neighbourhood (INTERVAL_GRID), a neighbourhood's interval ratios
+ * for an order-value bin (undefined without parameter draws), and
+ * Gamma-Gamma's expected order value of a repeat count and mean repeat
+ * value (gammaGammaExpectedSpend, the one definition).
  */
-export async function scoreBtyd(db: Database, models: BtydModels, asOf: string, target: string, options: BtydScoreOptions): Promise<number> {
-  const o: BtydScoreOptions = { from: asOf, ...options };
+export function btydHistoryScorer(models: BtydModels, o: BtydScoreOptions) {
   const g = o.intervalGrid ?? INTERVAL_GRID;
   const histories = historyScorer(models, o);
-  const interval = intervalRatios(models, o, histories.model, histories.project);
-  // Work tables (batches read committed tables, not temp ones), dropped at the end.
-  const summary = options.summary ?? `${target}__summary`;
-  const [perHistory, perNeighbourhood] = [`${target}__histories`, `${target}__ratios`];
-  try {
-    if (!options.summary) await createBtydSummary(db, summary, asOf, models.unit_days, g);
-    // Each distinct history's point figures once (customers with the same history share them), and its neighbourhood.
-    await db.run(`CREATE OR REPLACE TABLE ${perHistory} (x DOUBLE, t_x DOUBLE, "T" DOUBLE, p_alive DOUBLE, p_no_purchase DOUBLE,
-      horizon DOUBLE, monthly DOUBLE, xr DOUBLE, txr DOUBLE, "Tr" DOUBLE)`);
-    for await (const batch of db.batches(`SELECT DISTINCT x, t_x, "T" FROM ${summary}`, undefined, options.batchRows)) {
-      const [x, t_x, T] = [batch.columns.x as Float64Array, batch.columns.t_x as Float64Array, batch.columns.T as Float64Array];
-      const cols = Array.from({ length: 7 }, () => new Float64Array(batch.n));
-      for (let i = 0; i < batch.n; i++) {
-        const p = histories.point(x[i]!, t_x[i]!, T[i]!);
-        const [xr, txr, Tr] = neighbourhood(g, x[i]!, t_x[i]!, T[i]!);
-        [cols[0]![i], cols[1]![i], cols[2]![i], cols[3]![i], cols[4]![i], cols[5]![i], cols[6]![i]] = [p.pAlive, p.pNone, p.horizon, p.monthly, xr, txr, Tr];
-      }
-      await db.appendColumns(perHistory, [x, t_x, T, ...cols]);
-    }
-    // The intervals' ratios once per neighbourhood and order-value bin.
-    await db.run(`CREATE OR REPLACE TABLE ${perNeighbourhood} (xr DOUBLE, txr DOUBLE, "Tr" DOUBLE, zbin DOUBLE,
-      purchases_p10 DOUBLE, purchases_p90 DOUBLE, clv_p10 DOUBLE, clv_p90 DOUBLE)`);
-    if (interval) {
-      const keys = `SELECT DISTINCT h.xr, h.txr, h."Tr", s.zbin FROM ${summary} s JOIN ${perHistory} h USING (x, t_x, "T")`;
-      for await (const batch of db.batches(keys, undefined, options.batchRows)) {
-        const c = batch.columns as Record<string, Float64Array>;
-        const cols = Array.from({ length: 4 }, () => new Float64Array(batch.n));
-        for (let i = 0; i < batch.n; i++) {
-          const zbin = Number.isNaN(c.zbin![i]!) ? null : c.zbin![i]!;
-          const r = interval(c.xr![i]!, c.txr![i]!, c.Tr![i]!, zbin);
-          [cols[0]![i], cols[1]![i], cols[2]![i], cols[3]![i]] = [r.purchases[0], r.purchases[1], r.clv[0], r.clv[1]];
-        }
-        await db.appendColumns(perNeighbourhood, [c.xr!, c.txr!, c.Tr!, c.zbin!, ...cols]);
-      }
-    }
-    // Every customer's figures from their history's and neighbourhood's, with Gamma-Gamma's expected order value
-    // (gammaGammaExpectedSpend, the same operations in the same order).
-    const gg = models.gamma_gamma;
-    const [p, q, gamma] = ['CAST($p AS DOUBLE)', 'CAST($q AS DOUBLE)', 'CAST($gamma AS DOUBLE)'];
-    const mean = gg.q > 1 ? `${p} * ${gamma} / (${q} - 1)` : gg.fallback_order_value !== undefined ? 'CAST($fallback AS DOUBLE)' : 'CAST(NULL AS DOUBLE)';
-    await db.run(`CREATE OR REPLACE TABLE ${target} AS
-      WITH v AS (
-        SELECT s.customer_id, h.*, r.purchases_p10, r.purchases_p90, r.clv_p10, r.clv_p90,
-          CASE WHEN s.x <= 0 THEN ${mean}
-            WHEN NOT coalesce(s.mean_repeat_value > 0, false) THEN 0
-            ELSE (${p} * (${gamma} + s.x * s.mean_repeat_value)) / (${p} * s.x + ${q} - 1) END AS expected_order_value
-        FROM ${summary} s JOIN ${perHistory} h USING (x, t_x, "T")
-        LEFT JOIN ${perNeighbourhood} r ON r.xr = h.xr AND r.txr = h.txr AND r."Tr" = h."Tr" AND r.zbin IS NOT DISTINCT FROM s.zbin
-      )
-      SELECT customer_id, p_alive, p_no_purchase, horizon AS expected_purchases,
-        horizon * purchases_p10 AS expected_purchases_p10, horizon * purchases_p90 AS expected_purchases_p90,
-        expected_order_value, horizon * expected_order_value AS expected_spend, monthly * expected_order_value AS clv_12m,
-        (monthly * expected_order_value) * clv_p10 AS clv_12m_p10, (monthly * expected_order_value) * clv_p90 AS clv_12m_p90
-      FROM v ORDER BY customer_id`, { p: gg.p, q: gg.q, gamma: gg.gamma, ...(gg.fallback_order_value !== undefined && !(gg.q > 1) ? { fallback: gg.fallback_order_value } : {}) });
-    return (await db.value<number>(`SELECT count(*) FROM ${target}`))!;
-  } finally {
-    if (!options.summary) await db.run(`DROP TABLE IF EXISTS ${summary}`);
-    await db.run(`DROP TABLE IF EXISTS ${perHistory}; DROP TABLE IF EXISTS ${perNeighbourhood}`);
-  }
+  return {
+    point: histories.point,
+    neighbourhood: (x: number, t_x: number, T: number) => neighbourhood(g, x, t_x, T),
+    ratios: intervalRatios(models, o, histories.model, histories.project),
+    orderValue: (x: number, zbar: number) => gammaGammaExpectedSpend(models.gamma_gamma, x, zbar),
+  };
 }

@@ -1,5 +1,3 @@
-import { dateParam, type Database } from '../db/Database.js';
-import { readSql } from '../db/sqlFile.js';
 import type { PurchaseModel } from './purchaseModel.js';
 
 /**
@@ -10,7 +8,7 @@ import type { PurchaseModel } from './purchaseModel.js';
  * that falls in January). With the profile, the projections run on
  * seasonal time: a day of November counts as `months[10]` days.
  *
- * Learnt from the repeat purchase days per whole month (season_months.sql)
+ * Learnt from the repeat purchase days per whole month (features/season_months.sql)
  * by a Poisson regression on the customers acquired before the month
  * (exposure), a month-of-year effect, and, from 24 months on, a linear
  * trend (the base ageing, growth beyond acquisition). It needs a full year;
@@ -215,7 +213,7 @@ const cohortKey = (month: string, part: number) => `${month}#${part}`;
 
 /**
  * The tracked months of a short history: each whole month's repeat
- * purchase days (season_months.sql) and the repeat purchase days `model`
+ * purchase days (features/season_months.sql) and the repeat purchase days `model`
  * (fitted on the same history, in units of `unitDays` days, on a steady
  * clock) expects in it of the customers who had bought first by then
  * (season_births.sql), from the expected purchases of a customer just
@@ -288,26 +286,6 @@ export function trackMonths(
     }
     return { month: m.month, month_of_year: m.month_of_year, days: m.days, actual: m.repeat_days, expected: scaled };
   });
-}
-
-/**
- * The profile of the orders of table `source` up to `calibrationEnd`: from
- * a year of whole months or more, the month-of-year regression; under a
- * year, with `model` (the steady purchase model fitted on the same orders,
- * in units of `unitDays` days), the short-history profile; null otherwise
- * (a flat season).
- */
-export async function learnSeason(db: Database, source: string, calibrationEnd: string, model?: PurchaseModel, unitDays = 7): Promise<SeasonProfile | null> {
-  const params = { source, calibration_end: dateParam(calibrationEnd) };
-  const rows = (await db.all<MonthRow>(readSql('btyd/season_months.sql'), params))
-    .map((r) => ({ ...r, month: String(r.month), month_of_year: Number(r.month_of_year), days: Number(r.days), repeat_days: Number(r.repeat_days), exposure: Number(r.exposure) }));
-  const full = seasonFromMonths(rows);
-  if (full || !model) return full;
-  const births = (await db.all<{ first_day: string; customers: number }>(readSql('btyd/season_births.sql'), params))
-    .map((b) => ({ first_day: String(b.first_day), customers: Number(b.customers) }));
-  const cohorts = (await db.all<{ cohort: string; part: number; month: string; repeat_days: number }>(readSql('btyd/season_cohorts.sql'), params))
-    .map((c) => ({ cohort: String(c.cohort), part: Number(c.part), month: String(c.month), repeat_days: Number(c.repeat_days) }));
-  return shortSeason(trackMonths(rows, births, cohorts, model, unitDays));
 }
 
 /**

@@ -1,6 +1,3 @@
-import { dateParam, type Columns, type Database } from '../db/Database.js';
-import { readSql } from '../db/sqlFile.js';
-
 /**
  * Per-customer summary for the BTYD models, in the literature's
  * conventions: purchases collapsed to distinct customer-days, x = repeat
@@ -71,33 +68,8 @@ export function groupSummaries(rows: readonly CustomerSummary[]): GroupedSummari
   return { ...grouped, txValues: tx.values, txAt: tx.at, TValues: tt.values, TAt: tt.at };
 }
 
-/** The summary query (summary.sql): bind $source (a table name), $calibration_end (DATE) and $unit_days. */
-export const summarySql = (): string => readSql('btyd/summary.sql');
-
-/** The summary query's parameters: the orders of table `source` up to `calibrationEnd`, in units of `unitDays` days. */
-export const summaryParams = (source: string, calibrationEnd: string, unitDays: number) => ({
-  source, calibration_end: dateParam(calibrationEnd), unit_days: unitDays,
-});
-
-/** Summaries as read by summarySql: customer ids and rows. */
+/** Summaries of a base: customer ids and, in the same order, their summary rows (features/btydSummary.ts reads them from the orders). */
 export interface Summary {
   ids: (string | null)[];
   rows: (CustomerSummary & { mean_repeat_value: number })[];
-}
-
-/** Columns of a summary query's result as summary rows. */
-export function toSummary(cols: Columns): Summary {
-  const x = cols.x as Float64Array;
-  const t_x = cols.t_x as Float64Array;
-  const T = cols.T as Float64Array;
-  const m = cols.mean_repeat_value as Float64Array;
-  return {
-    ids: cols.customer_id as (string | null)[],
-    rows: Array.from(x, (_, i) => ({ x: x[i]!, t_x: t_x[i]!, T: T[i]!, mean_repeat_value: m[i]! })),
-  };
-}
-
-/** The summaries at `calibrationEnd` of the orders in table `source`. */
-export async function readSummary(db: Database, source: string, calibrationEnd: string, unitDays: number): Promise<Summary> {
-  return toSummary(await db.columns(summarySql(), summaryParams(source, calibrationEnd, unitDays)));
 }

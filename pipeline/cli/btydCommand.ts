@@ -6,7 +6,7 @@ import { totalLogLik } from '../btyd/holdoutLikelihood.js';
 import { fitMbgNbd, mbgnbdExpectedCurve } from '../btyd/mbgnbd.js';
 import { fitGammaGamma, gammaGammaExpectedSpend } from '../btyd/gammaGamma.js';
 import { fitParetoNbd, paretoNbdConditionalExpected, type ParetoNbdParams } from '../btyd/paretoNbd.js';
-import { readSummary } from '../btyd/summary.js';
+import { readSummary } from '../features/btydSummary.js';
 import { Database, dateParam } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
 import { InputError, UsageError } from '../errors.js';

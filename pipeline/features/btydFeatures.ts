@@ -1,9 +1,11 @@
 import { bgnbdPAlive, bgnbdProbabilityNoPurchase, fitBgNbd } from '../btyd/bgnbd.js';
 import { purchaseModel } from '../btyd/purchaseModel.js';
 import type { BgNbdFit } from '../btyd/fitBtyd.js';
-import { learnSeason, seasonalDays } from '../btyd/season.js';
-import { readSummary, type Summary } from '../btyd/summary.js';
+import { seasonalDays } from '../btyd/season.js';
+import type { Summary } from '../btyd/summary.js';
 import type { Database } from '../db/Database.js';
+import { learnSeason } from './btydSeason.js';
+import { readSummary } from './btydSummary.js';
 import type { Customers, SampleTables } from './trainingSample.js';
 
 /** BG/NBD's three figures per customer of `scored`, computed once per distinct (x, t_x, T); `horizon` in the fit's (seasonal) time. */

@@ -1,8 +1,6 @@
-import { literal, type Database } from '../db/Database.js';
 import type { Logger } from '../log.js';
 import { choose } from './architectureSearch.js';
 import { applyPlatt, fitPlatt, type PlattScaling } from './calibration.js';
-import { SNAPSHOTS_WITH_BTYD, featureBatches, readFeatureColumns } from './featureColumns.js';
 import { predict, type Matrix } from './network.js';
 import { fitPreprocessor, transform, type FeatureColumns, type PreprocessorState } from './preprocess.js';
 import { tf } from './tfBackend.js';
@@ -30,38 +28,33 @@ const zilnTarget = (values: Float64Array): Matrix => {
   return { data, rows: values.length, cols: 3 };
 };
 
+/** Rows of model inputs with their labels (churned, future_spend), as columns. */
+export interface LabelledRows {
+  data: FeatureColumns;
+  n: number;
+}
+
 /**
  * Trains the churn classifier (an MLP with a sigmoid output, binary
  * cross-entropy, Platt-calibrated) and the value model (an MLP with the
- * zero-inflated lognormal head) on the snapshots at `fitCutoffs`, with early
- * stopping and calibration on the later `validationCutoff`. Each tries the
- * architectures above and keeps the one with the lowest validation loss.
+ * zero-inflated lognormal head) on the rows `fit`, with early stopping and
+ * calibration on the later rows `val`. Each tries the architectures above
+ * and keeps the one with the lowest validation loss. The window they come
+ * from is the caller's (train/neuralTraining.ts reads them from the
+ * training snapshots).
  */
-export async function trainNeuralModels(
-  db: Database,
-  fitCutoffs: string[],
-  validationCutoff: string,
+export async function fitNetworks(
+  fit: LabelledRows,
+  val: LabelledRows,
   seed: number,
   log: Logger,
   /** Architectures to try; by default the lists above (the scoring models reuse the backtest's choice). */
   architectures: { churn: number[][]; value: number[][] } = { churn: CHURN_ARCHITECTURES, value: VALUE_ARCHITECTURES },
-  /** Snapshot rows to fit on at most; more are sampled by customer. */
-  maxRows = 50_000,
   /** Fewer fitting rows than this and the networks are not trained (an error the caller notes). */
   minRows = 1000,
   /** Networks to start from (the backtest's, for the refit): each of the same architecture starts from its weights. */
   start?: Pick<NeuralModels, 'churn' | 'value'>,
-): Promise<NeuralModels> {
-  const inList = (cs: string[]) => `CAST(as_of AS VARCHAR) IN (${cs.map(literal).join(', ')})`;
-  const snapshots = SNAPSHOTS_WITH_BTYD;
-  // A large base trains on a sample of customers (the same customers in every cutoff, chosen by a
-  // seeded hash, so the sample is reproducible and about as churn-balanced as the base).
-  const rows = await db.value<number>(`SELECT count(*) FROM training_snapshots WHERE ${inList(fitCutoffs)}`);
-  const share = Math.min(1, maxRows / Math.max(1, rows));
-  const sample = share < 1 ? ` AND hash(customer_id || ${literal(String(seed))}) % 1000000 < ${Math.ceil(share * 1_000_000)}` : '';
-  const fit = await readFeatureColumns(db, snapshots, inList(fitCutoffs) + sample, true);
-  const val = await readFeatureColumns(db, snapshots, inList([validationCutoff]) + sample, true);
-  if (share < 1) log.info({ rows, sampled: fit.n, share: Number(share.toFixed(4)) }, 'training the networks on a sample of customers');
+): Promise<Omit<NeuralModels, 'window'>> {
   if (fit.n < Math.max(50, minRows) || val.n < 20) {
     throw new Error(`too few snapshot rows to train on (${fit.n.toLocaleString('en-US')} to fit, ${val.n.toLocaleString('en-US')} to validate; training.minNetworkRows is ${minRows.toLocaleString('en-US')}): the networks are left out`);
   }
@@ -97,12 +90,11 @@ export async function trainNeuralModels(
     preprocessor,
     churn: { model: churn.best.model, hidden: churn.best.hidden, platt, validationLoss: churn.best.validationLoss, epochs: churn.best.epochs, candidates: churn.candidates },
     value: { model: value.best.model, hidden: value.best.hidden, validationLoss: value.best.validationLoss, epochs: value.best.epochs, candidates: value.candidates, bounds },
-    window: { fitCutoffs, validationCutoff, fitRows: fit.n, validationRows: val.n },
   };
 }
 
 /** Calibrated churn probability, expected spend in the horizon and P(buy) for each row of `data`. */
-export function scoreNeural(models: NeuralModels, data: FeatureColumns, n: number): { churn: Float64Array; value: Float64Array; pBuy: Float64Array } {
+export function scoreNeural(models: Omit<NeuralModels, 'window'>, data: FeatureColumns, n: number): { churn: Float64Array; value: Float64Array; pBuy: Float64Array } {
   const x: Matrix = { data: transform(models.preprocessor, data, n), rows: n, cols: models.preprocessor.columns.length };
   const churn = applyPlatt(models.churn.platt, predict(models.churn.model, x));
   const raw = predict(models.value.model, x);
@@ -110,20 +102,4 @@ export function scoreNeural(models: NeuralModels, data: FeatureColumns, n: numbe
   const { mean, pBuy } = zilnPredict(outputs, models.value.bounds);
   outputs.dispose();
   return { churn, value: mean, pBuy };
-}
-
-/** Scores the rows of `source` (WHERE `where`) batch by batch, in customer order: whole columns of the scores. */
-export async function scoreNeuralInOrder(db: Database, models: NeuralModels, source: string, where: string): Promise<{ churn: Float64Array; value: Float64Array; n: number }> {
-  const parts: ReturnType<typeof scoreNeural>[] = [];
-  for await (const batch of featureBatches(db, source, where, 65_536, true)) parts.push(scoreNeural(models, batch.columns, batch.n));
-  const n = parts.reduce((s, p) => s + p.churn.length, 0);
-  const churn = new Float64Array(n);
-  const value = new Float64Array(n);
-  let at = 0;
-  for (const p of parts) {
-    churn.set(p.churn, at);
-    value.set(p.value, at);
-    at += p.churn.length;
-  }
-  return { churn, value, n };
 }

@@ -1,5 +1,3 @@
-import type { Columns } from '../db/Database.js';
-
 /**
  * Preprocessing learnt on the training rows only and saved with the model:
  * a transform per feature (log for skewed counts, amounts and durations,
@@ -48,8 +46,8 @@ export interface PreprocessorState {
   columns: string[];
 }
 
-/** Model inputs as columns, as Database.columns and Database.batches give them. */
-export type FeatureColumns = Columns;
+/** Model inputs as columns: numbers as Float64Array (missing as NaN), categories as text (missing as null). */
+export type FeatureColumns = Record<string, Float64Array | (string | null)[]>;
 
 function apply(transform: Transform, v: number): number {
   switch (transform) {

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { literal, type Database } from '../db/Database.js';
 
 /**
  * The recency-frequency table: the classic first churn model of retail
@@ -15,12 +14,6 @@ export const FREQUENCY_EDGES = [2, 3, 4, 6, 10] as const;
 /** Pseudo-count of the shrinkage towards the recency row. */
 const PRIOR_WEIGHT = 20;
 
-const bucket = (column: string, edges: readonly number[]) =>
-  `CASE ${edges.map((e, i) => `WHEN ${column} < ${e} THEN ${i}`).join(' ')} ELSE ${edges.length} END`;
-
-const recencyBucket = (column = 'recency_days') => bucket(column, RECENCY_EDGES);
-const frequencyBucket = (column = 'purchase_days') => bucket(column, FREQUENCY_EDGES);
-
 export interface RfCell {
   r: number;
   f: number;
@@ -31,16 +24,22 @@ export interface RfCell {
   spend_per_aov: number;
 }
 
-/** Learns the table from `training_snapshots` rows whose split is in `splits`. */
-export async function trainRfTable(db: Database, splits: string[]): Promise<{ cells: RfCell[]; version: string }> {
-  const rows = await db.all<{ r: number; f: number; n: number; churned: number; purchases: number; spend_ratio: number }>(
-    `SELECT ${recencyBucket()} AS r, ${frequencyBucket()} AS f, count(*) AS n,
-       sum(CASE WHEN churned THEN 1 ELSE 0 END) AS churned,
-       sum(future_orders) AS purchases,
-       -- summed as DECIMAL, exact, so that the table does not depend on the threads' order
-       CAST(sum(CAST(future_spend / greatest(avg_order_value, 1) AS DECIMAL(18, 6))) AS DOUBLE) AS spend_ratio
-     FROM training_snapshots WHERE split IN (${splits.map(literal).join(', ')}) GROUP BY ALL ORDER BY r, f`,
-  );
+/** A cell's training customers (recency bucket r, frequency bucket f): how many, how many churned, their future purchases, and their future spend over their average order value, summed. */
+export interface RfCounts {
+  r: number;
+  f: number;
+  n: number;
+  churned: number;
+  purchases: number;
+  spend_ratio: number;
+}
+
+/**
+ * Learns the table from each cell's counts (train/rfTable.ts sums them from
+ * the training snapshots; cells are buckets of RECENCY_EDGES and
+ * FREQUENCY_EDGES, a value below an edge falling in the bucket before it).
+ */
+export function learnRfTable(rows: readonly RfCounts[]): { cells: RfCell[]; version: string } {
   const byR = new Map<number, { n: number; churned: number; purchases: number; spend: number }>();
   for (const row of rows) {
     const acc = byR.get(row.r) ?? { n: 0, churned: 0, purchases: 0, spend: 0 };
@@ -85,21 +84,4 @@ function fillEmptyRows(cells: RfCell[]): void {
     c.purchases = near.purchases;
     c.spend_per_aov = near.spend_per_aov;
   }
-}
-
-/**
- * Applies the table to every row of `source` (a features table or query
- * with recency_days, purchase_days, avg_order_value), creating `target`
- * with customer_id, churn_probability, expected_purchases, predicted_value.
- */
-export async function applyRfTable(db: Database, cells: RfCell[], source: string, target: string): Promise<void> {
-  await db.run('CREATE OR REPLACE TEMP TABLE rf_cells (r INTEGER, f INTEGER, churn_rate DOUBLE, purchases DOUBLE, spend_per_aov DOUBLE)');
-  await db.run(
-    `INSERT INTO rf_cells SELECT * FROM (VALUES ${cells.map(() => '(?, ?, ?, ?, ?)').join(', ')})`,
-    cells.flatMap((c) => [c.r, c.f, c.churn_rate, c.purchases, c.spend_per_aov]),
-  );
-  await db.run(`CREATE OR REPLACE TABLE ${target} AS
-    SELECT s.customer_id, c.churn_rate AS churn_probability, c.purchases AS expected_purchases,
-      c.spend_per_aov * greatest(CAST(s.avg_order_value AS DOUBLE), 1) AS predicted_value
-    FROM ${source} s JOIN rf_cells c ON c.r = ${recencyBucket('s.recency_days')} AND c.f = ${frequencyBucket('s.purchase_days')}`);
 }

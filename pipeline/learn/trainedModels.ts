@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { summarizeBtyd, type BtydModels, type PurchaseModelName } from '../btyd/fitBtyd.js';
+import type { ModelMetrics } from '../shared/modelMetrics.js';
 import type { NeuralModels } from './neuralModels.js';
 import type { RfCell } from './rfTableModel.js';
 
@@ -23,7 +24,8 @@ export interface TrainedModels {
   cells: RfCell[];
   btyd: BtydModels;
   neural?: NeuralModels;
-  metrics: Record<string, unknown> & { holdout: { cutoff: string } };
+  /** The backtest, as model_metrics.json publishes it (shared/modelMetrics.ts). */
+  metrics: ModelMetrics;
   /** Fingerprint of the data the models learnt from. */
   dataFingerprint: string;
   /** Deciles of the main features at as-of, to measure drift against later. */

@@ -1,5 +1,6 @@
 import { effectSentence, verdict, whoItWorksOn } from '../effects/actionEffectWords.js';
 import { ACTIONS, type ActionRate } from '../shared/actionRate.js';
+import type { ModelMetrics } from '../shared/modelMetrics.js';
 import type { ActionEffect } from '../effects/buildActionEffects.js';
 import type { ReportData, Transition } from './reportData.js';
 import { glossarySection } from './glossary.js';
@@ -25,7 +26,8 @@ export interface ReportContext {
   /** The currency of every amount shown. */
   currency: string;
   modelVersion: string;
-  metrics: Record<string, unknown>;
+  /** The backtest (model_metrics.json: shared/modelMetrics.ts). */
+  metrics: ModelMetrics;
   cmgr: number | null;
   /** scoring.effects.minGroup: below it an action's effect is not measured. */
   minGroup: number;
@@ -33,36 +35,10 @@ export interface ReportContext {
   actionRates?: readonly ActionRate[];
 }
 
-/** The parts of model_metrics.json the report reads. */
-interface Metrics {
-  churn?: Record<string, number> & {
-    model?: string;
-    calibration?: { mean_predicted: number; observed_rate: number }[];
-    calibration_by_model?: Record<string, { mean_predicted: number; observed_rate: number }[]>;
-    gain?: Record<string, [number, number][]>;
-  };
-  value?: Record<string, number>;
-  candidates?: { churn?: Record<string, Record<string, number>>; value?: Record<string, Record<string, number>> };
-  btyd_model?: { model: string; reason: string; candidates: Record<string, { holdout_log_likelihood: number | null; sound: boolean; degenerate: string[] }> };
-  btyd?: { season?: { months: number[]; years: number; weight: number; from?: string; to?: string; short?: { seen: number[]; level: number } } | null };
-  aggregate?: {
-    customers: number; actual_spend: number; observed_churn: number;
-    baselines: Record<string, { spend: number; spend_ratio: number | null; churn: number } | null | string>;
-    value: Record<string, { spend: number; spend_ratio: number | null }>;
-    churn: Record<string, { mean: number; error: number }>;
-    worse_than_baselines: string[];
-  };
-  season_ahead?: { words: string } | null;
-  baselines?: { historic_value?: { normalized_gini: number; spearman: number; decile_mape: number; beaten_by: string[] } };
-  flagged?: { model: string; why: string }[];
-  notes?: string[];
-  choice?: { churn: { text: string; warning?: string | null }; value: { text: string; warning?: string | null }; purchase: string };
-}
-
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** The purchase-model choice, what each fit leaves undetermined, and the season the projections follow. */
-function purchaseModelPart(m: Metrics): string {
+function purchaseModelPart(m: ModelMetrics): string {
   const b = m.btyd_model;
   if (!b) return '';
   const chosen = b.candidates[b.model];
@@ -84,21 +60,21 @@ ${m.season_ahead ? `<p class="warn">${esc(m.season_ahead.words)}.</p>` : ''}`;
 }
 
 /** The aggregate level on the holdout: the champions' total spend and mean churn against the naive baselines. */
-function aggregatePart(m: Metrics): string {
+function aggregatePart(m: ModelMetrics): string {
   const a = m.aggregate;
   if (!a) return '';
-  const valueModel = (m.value as { model?: string } | undefined)?.model;
-  const churnModel = m.churn?.model;
+  const valueModel = m.value.model;
+  const churnModel = m.churn.model;
   const v = valueModel ? a.value[valueModel] : undefined;
   const c = churnModel ? a.churn[churnModel] : undefined;
-  const base = (k: string) => (typeof a.baselines[k] === 'object' ? (a.baselines[k] as { spend: number; spend_ratio: number | null; churn: number } | null) : null);
+  const base = (k: 'repeats' | 'last_year_trend') => a.baselines[k];
   const rows: unknown[][] = [
     ['what the holdout\'s customers did', money(a.actual_spend), '1.00', pct(a.observed_churn)],
     ...(v || c ? [[`the champions (${valueModel ?? '–'}, ${churnModel ?? '–'})`, v ? money(v.spend) : '–', v ? num(v.spend_ratio, 2) : '–', c ? pct(c.mean) : '–']] : []),
     ...(base('repeats') ? [['the last horizon repeating (baseline)', money(base('repeats')!.spend), num(base('repeats')!.spend_ratio, 2), pct(base('repeats')!.churn)]] : []),
     ...(base('last_year_trend') ? [['the same period last year x the trend (baseline)', money(base('last_year_trend')!.spend), num(base('last_year_trend')!.spend_ratio, 2), pct(base('last_year_trend')!.churn)]] : []),
   ];
-  const missing = typeof a.baselines.last_year_trend_missing === 'string' ? a.baselines.last_year_trend_missing : null;
+  const missing = a.baselines.last_year_trend_missing ?? null;
   return `<h3>The aggregate level: the holdout's total spend and churn</h3>
 <p class="muted">What the ${a.customers.toLocaleString('en-US')} customers of the holdout spent in it and the share who did not buy, against the champions' forecasts and the forecasts that need no model.</p>
 ${table(['forecast', 'spend', 'of the actual', 'churn'], rows, ['l', 'r', 'r', 'r'])}
@@ -126,12 +102,13 @@ function monthlyCharts(d: ReportData): string {
   return `${revenue}\n${active}`;
 }
 
-function modelCharts(m: Metrics): { gain: string; calibration: string } {
+function modelCharts(m: ModelMetrics): { gain: string; calibration: string } {
   const churn = m.churn;
   return {
     gain: churn?.gain
       ? lineChart('Gain: churners caught by targeting the riskiest first (held-out horizon)', [
-          ...Object.entries(churn.gain).map(([name, points], i) => ({ name, color: PALETTE[i % PALETTE.length]!, points })),
+          // A share that was not a number (no churner in the holdout) is null in the file: drawn at 0.
+          ...Object.entries(churn.gain).map(([name, points], i) => ({ name, color: PALETTE[i % PALETTE.length]!, points: points.map(([x, y]) => [x ?? 0, y ?? 0] as [number, number]) })),
           { name: 'random', color: '#aab', dashed: true, points: [[0, 0], [1, 1]] as [number, number][] },
         ], { xLabel: 'share of customers targeted', yLabel: 'share of churners caught', xPercent: true, yPercent: true, xRange: [0, 1], yRange: [0, 1] })
       : '',
@@ -163,7 +140,7 @@ table.wrap th,table.wrap td.l{white-space:nowrap}table.wrap td.l:last-child{whit
 function headline(d: ReportData, ctx: ReportContext): string {
   const h = d.head;
   // A choice no candidate won on its merit (none beat a constant on the holdout) is said on the first screen, not only in the model section.
-  const choice = (ctx.metrics as Metrics).choice;
+  const choice = ctx.metrics.choice;
   return `<h1>Customer value and churn report</h1>
 <p class="muted">As of ${esc(ctx.asOf)} · horizon ${ctx.horizonDays} days · amounts in ${esc(ctx.currency)} · model ${esc(ctx.modelVersion)} · run ${esc(ctx.runId)}</p>
 ${[choice?.churn.warning, choice?.value.warning].filter((w): w is string => !!w).map((w) => `<p class="warn" role="alert">Warning: ${esc(w)} (see the model quality section below).</p>`).join('\n')}
@@ -291,7 +268,7 @@ ${table(['month', 'revenue', 'orders', 'active', 'customers', 'active VIPs', 'VI
 
 // What the run did about its models (trained, kept, nothing changed) is in the log and the manifest, not here: a
 // publication is the same bytes whether its champion was trained by this run or kept from an earlier one.
-function modelSection(m: Metrics): string {
+function modelSection(m: ModelMetrics): string {
   const charts = modelCharts(m);
   const historic = m.baselines?.historic_value;
   const choice = m.choice;
@@ -308,7 +285,7 @@ ${(m.churn?.auc ?? 1) <= (m.churn?.recency_baseline_auc ?? 0) ? '<p class="warn"
 ${charts.gain}
 ${charts.calibration}
 ${table(['value model', 'normalized Gini', 'Spearman', 'decile MAPE'],
-  [...Object.entries(m.candidates?.value ?? {}).map(([name, c]) => [name === (m.value as { model?: string } | undefined)?.model ? `${name} (champion)` : name, num(c.normalized_gini), num(c.spearman), num(c.decile_mape, 2)]),
+  [...Object.entries(m.candidates?.value ?? {}).map(([name, c]) => [name === m.value.model ? `${name} (champion)` : name, num(c.normalized_gini), num(c.spearman), num(c.decile_mape, 2)]),
     ...(historic ? [['historic value alone (baseline)', num(historic.normalized_gini), num(historic.spearman), num(historic.decile_mape, 2)]] : [])],
   ['l', 'r', 'r', 'r'])}
 ${historic && historic.beaten_by.length === 0 ? '<p class="warn">Warning: no value model ranks next-period spend better than historic value alone (net spend to date). Treat value tiers as no better than sorting by what customers have spent.</p>' : ''}
@@ -372,7 +349,7 @@ ${table(['status', 'orders', 'amount (the orders\' own currency)'], d.leftOut.ma
  * KPIs, model quality against baselines, and the data quality of the inputs.
  */
 export function renderReport(d: ReportData, ctx: ReportContext): string {
-  const m = ctx.metrics as Metrics;
+  const m = ctx.metrics;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>fidelio report ${esc(ctx.asOf)}</title>

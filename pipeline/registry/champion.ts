@@ -71,9 +71,8 @@ export async function championArchitectures(db: Database): Promise<{ churn: numb
     const { metrics, neural } = await loadModelVersion(current.path);
     neural?.churn.model.dispose();
     neural?.value.model.dispose();
-    const networks = (metrics as { networks?: { churn?: { hidden?: number[] }; value?: { hidden?: number[] } } | null }).networks;
-    const churn = neural?.churn.hidden ?? networks?.churn?.hidden;
-    const value = neural?.value.hidden ?? networks?.value?.hidden;
+    const churn = neural?.churn.hidden ?? metrics.networks?.churn.hidden;
+    const value = neural?.value.hidden ?? metrics.networks?.value.hidden;
     return churn && value ? { churn: [churn], value: [value] } : undefined;
   } catch {
     return undefined;

@@ -5,6 +5,7 @@ import { packageRoot } from '../db/sqlFile.js';
 import { UsageError } from '../errors.js';
 import { loadNeural, saveNeural } from '../learn/neuralIO.js';
 import type { TrainedModels } from '../learn/trainedModels.js';
+import { parseModelMetrics } from '../shared/modelMetrics.js';
 
 /**
  * The model registry. Each trained model is a versioned folder under
@@ -55,11 +56,11 @@ export async function saveModelVersion(modelsDir: string, trained: TrainedModels
   return dir;
 }
 
-/** Reads a model version back from its folder. */
+/** Reads a model version back from its folder; its metrics.json is checked against what its readers rely on (shared/modelMetrics.ts). */
 export async function loadModelVersion(dir: string): Promise<TrainedModels> {
   if (!existsSync(join(dir, 'model.json'))) throw new UsageError(`${dir} holds no fidelio model (model.json is missing)`);
   const rest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as Omit<TrainedModels, 'neural' | 'metrics'>;
-  const metrics = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')) as TrainedModels['metrics'];
+  const metrics = parseModelMetrics(JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')), join(dir, 'metrics.json'));
   const neural = existsSync(join(dir, 'neural')) ? await loadNeural(join(dir, 'neural')) : undefined;
   return { ...rest, metrics, neural };
 }
@@ -79,7 +80,7 @@ export async function champion(db: Database): Promise<RegistryRow | undefined> {
  * champion retrained to itself is still the champion.
  */
 export async function registerModel(db: Database, trained: TrainedModels, path: string, asOf: string, runId: string): Promise<void> {
-  const m = trained.metrics as unknown as { churn: { log_loss: number; auc: number; recency_baseline_auc: number }; value: { normalized_gini: number } };
+  const m = trained.metrics;
   const known = await db.one<{ status: string; promoted_at: string | null }>('SELECT status, CAST(promoted_at AS VARCHAR) AS promoted_at FROM model_registry WHERE model_version = $1', [trained.version]);
   await db.run(`DELETE FROM model_registry WHERE model_version = $1`, [trained.version]);
   await db.run(`INSERT INTO model_registry (model_version, created_at, run_id, path, as_of, holdout_cutoff, churn_model, value_model,

@@ -1,137 +1,23 @@
-import type { Columns, Database } from '../db/Database.js';
+import type { Database } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
-import { kMeans, nearestCentroid, silhouette, type KMeansResult } from '../learn/kmeans.js';
-import { Random } from '../shared/random.js';
+import { nearestCentroid } from '../learn/kmeans.js';
+import { choosePersonas, encode, fitEncoder, type PersonaParams, type Silhouette } from '../learn/personaClusters.js';
 import { describePersona, type PersonaStats, type TraitScore } from './personaWords.js';
 
 /**
- * Buyer personas: customers clustered on behaviour (persona_traits.sql:
- * rhythm, basket, discount use, weekend buying, tenure, complaints, channel,
- * favourite category, country), seeded and reproducible. (The number of
- * categories and the refund rate are in persona_traits but not clustered
- * on: the first repeats the rhythm, the second is noise in most shops; on
- * generated data with known buyer types both made the personas worse.) The traits are
- * standardised on a seeded sample (logs of the skewed ones, z-scores clipped
- * at 3; each categorical trait one-hot, its block scaled to the weight of
- * one numeric trait); k-means runs for every k from `min` to `max` and the k
- * with the highest mean silhouette on a sub-sample is kept (ties: fewer
- * personas). Every customer takes the nearest centre, personas are
- * numbered by size (1 = the largest), and each is described by what sets
- * it apart.
+ * Buyer personas (learn/personaClusters.ts encodes the traits and chooses
+ * k): every customer takes the nearest centre, personas are numbered by
+ * size (1 = the largest), and each is described by what sets it apart.
  *
  * Writes persona_traits, customer_personas (customer_id, persona_id),
  * persona_labels (persona_id, persona, description and its figures) and
  * persona_choice (each k tried, its silhouette, the one chosen).
  */
-export interface PersonaParams {
-  min: number;
-  max: number;
-  /** Customers the clusters are fitted on (a seeded sample). */
-  fitCustomers: number;
-  /** Of which the silhouette that chooses k is measured on this many. */
-  silhouetteCustomers: number;
-  restarts: number;
-  maxIterations: number;
-}
-
 export interface PersonaFit {
   /** The number of personas; null where the base is too small to cluster (fewer than 10 customers a persona). */
   k: number | null;
-  silhouettes: { k: number; silhouette: number }[];
+  silhouettes: Silhouette[];
   fittedOn: number;
-}
-
-interface NumericTrait {
-  column: keyof TraitColumns;
-  transform: (v: number) => number;
-}
-
-type TraitColumns = Record<'orders_per_year' | 'avg_order_value' | 'discount_share' | 'weekend_share' | 'tenure_days' | 'complaints_365d', Float64Array>;
-
-const NUMERIC: NumericTrait[] = [
-  { column: 'orders_per_year', transform: Math.log1p },
-  { column: 'avg_order_value', transform: (v) => Math.log(Math.max(v, 1)) },
-  { column: 'discount_share', transform: (v) => v },
-  { column: 'weekend_share', transform: (v) => v },
-  { column: 'tenure_days', transform: Math.log1p },
-  { column: 'complaints_365d', transform: Math.log1p },
-];
-/** Categorical traits: the levels held by at least `minShare` of the sample (at most `maxLevels`) are one-hot columns. */
-const CATEGORICAL = [
-  { column: 'channel', minShare: 0.02, maxLevels: 6 },
-  { column: 'category', minShare: 0.03, maxLevels: 8 },
-  { column: 'country', minShare: 0.03, maxLevels: 8 },
-] as const;
-const CLIP = 3;
-
-/** How traits become a row of numbers: fitted on the sample, applied to everyone. */
-export interface Encoder {
-  numeric: { column: NumericTrait['column']; transform: NumericTrait['transform']; mean: number; sd: number }[];
-  categorical: { column: (typeof CATEGORICAL)[number]['column']; levels: string[]; means: number[]; scale: number }[];
-  d: number;
-}
-
-export function fitEncoder(columns: Columns, n: number): Encoder {
-  const numeric = NUMERIC.map((t) => {
-    const values = Array.from(columns[t.column] as Float64Array, (v) => t.transform(v)).filter(Number.isFinite);
-    const mean = values.reduce((a, b) => a + b, 0) / Math.max(values.length, 1);
-    const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(values.length - 1, 1));
-    return { ...t, mean, sd };
-  }).filter((t) => t.sd > 1e-9);
-  const categorical = CATEGORICAL.map((c) => {
-    const counts = new Map<string, number>();
-    for (const v of columns[c.column] as (string | null)[]) if (v !== null) counts.set(v, (counts.get(v) ?? 0) + 1);
-    const levels = [...counts].filter(([, m]) => m >= c.minShare * n).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, c.maxLevels).map(([v]) => v);
-    const means = levels.map((v) => counts.get(v)! / n);
-    const variance = means.reduce((a, p) => a + p * (1 - p), 0);
-    return { column: c.column, levels, means, scale: Math.sqrt(variance) };
-  }).filter((c) => c.levels.length >= 2 && c.scale > 1e-9);
-  return { numeric, categorical, d: numeric.length + categorical.reduce((a, c) => a + c.levels.length, 0) };
-}
-
-/** The n rows of `columns` in the encoder's space (row-major); a missing number sits at the mean. */
-export function encode(e: Encoder, columns: Columns, n: number): Float64Array {
-  const x = new Float64Array(n * e.d);
-  for (let i = 0; i < n; i++) {
-    let t = 0;
-    for (const f of e.numeric) {
-      const z = (f.transform((columns[f.column] as Float64Array)[i]!) - f.mean) / f.sd;
-      x[i * e.d + t++] = Number.isFinite(z) ? Math.max(-CLIP, Math.min(CLIP, z)) : 0;
-    }
-    for (const c of e.categorical) {
-      const v = (columns[c.column] as (string | null)[])[i];
-      c.levels.forEach((level, j) => (x[i * e.d + t++] = ((v === level ? 1 : 0) - c.means[j]!) / c.scale));
-    }
-  }
-  return x;
-}
-
-/** Clusters for each k, the silhouette of each, and the k kept. */
-export function choosePersonas(x: Float64Array, n: number, d: number, seed: number, p: PersonaParams): { best: KMeansResult; silhouettes: PersonaFit['silhouettes'] } {
-  const m = Math.min(n, p.silhouetteCustomers);
-  const silhouettes: PersonaFit['silhouettes'] = [];
-  let best: { fit: KMeansResult; score: number } | undefined;
-  for (let k = p.min; k <= Math.min(p.max, Math.floor(n / 10)); k++) {
-    const fit = kMeans(x, n, d, k, new Random(seed * 131 + k), { restarts: p.restarts, maxIterations: p.maxIterations });
-    const score = silhouette(x.subarray(0, m * d), m, d, fit.assignment.subarray(0, m), k);
-    silhouettes.push({ k, silhouette: score });
-    if (!best || score > best.score + 1e-12) best = { fit, score };
-  }
-  // Persona 1 is the largest in the sample (ties: the centre first in its coordinates).
-  const { fit } = best!;
-  const sizes = new Float64Array(fit.k);
-  for (const j of fit.assignment) sizes[j]!++;
-  const order = Array.from({ length: fit.k }, (_, j) => j).sort((a, b) => sizes[b]! - sizes[a]! || compareRows(fit.centroids, a, b, d));
-  const centroids = new Float64Array(fit.k * d);
-  order.forEach((j, to) => centroids.set(fit.centroids.subarray(j * d, j * d + d), to * d));
-  const rank = new Int32Array(fit.k);
-  order.forEach((j, to) => (rank[j] = to));
-  return { best: { ...fit, centroids, assignment: fit.assignment.map((j) => rank[j]!) }, silhouettes };
-}
-
-function compareRows(c: Float64Array, a: number, b: number, d: number): number {
-  for (let t = 0; t < d; t++) if (c[a * d + t] !== c[b * d + t]) return c[a * d + t]! - c[b * d + t]!;
-  return a - b;
 }
 
 const TRAITS_SELECT = 'SELECT * FROM persona_traits';

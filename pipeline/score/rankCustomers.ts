@@ -1,9 +1,9 @@
 import type { Database } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
 import { UsageError } from '../errors.js';
-import { featureBatches, withBtydFeatures } from '../learn/featureColumns.js';
 import type { TrainedModels } from '../learn/trainedModels.js';
 import { untimed, type Step } from '../measure.js';
+import { featureBatches, withBtydFeatures } from '../train/featureColumns.js';
 import type { ActionRate } from './actionRates.js';
 import { assignPersonas } from './personas.js';
 import { occlusionReasons } from './reasons.js';

@@ -1,10 +1,10 @@
-import { scoreBtyd } from '../btyd/scoreBtyd.js';
 import type { Database } from '../db/Database.js';
-import { featureBatches, withBtydFeatures } from '../learn/featureColumns.js';
 import { scoreNeural } from '../learn/neuralModels.js';
-import { applyRfTable } from '../learn/rfTableModel.js';
 import type { TrainedModels } from '../learn/trainedModels.js';
 import { untimed, type Step } from '../measure.js';
+import { scoreBtyd } from '../train/btydScoreTable.js';
+import { featureBatches, withBtydFeatures } from '../train/featureColumns.js';
+import { applyRfTable } from '../train/rfTable.js';
 import type { ScoreParams } from './scoreParams.js';
 
 /**

@@ -1,18 +1,21 @@
-import { fitBtydModels, type BgNbdFit, type BtydModels, type PurchaseModelName } from '../btyd/fitBtyd.js';
+import type { BgNbdFit, BtydModels, PurchaseModelName } from '../btyd/fitBtyd.js';
 import { holdoutLogLikelihoods } from '../btyd/holdoutLikelihood.js';
 import { hasNoPurchaseProbability } from '../btyd/purchaseModel.js';
-import { createBtydSummary, scoreBtyd } from '../btyd/scoreBtyd.js';
 import { addDays, type Database } from '../db/Database.js';
+import { readSummary } from '../features/btydSummary.js';
 import { networkWindows, type SnapshotPlan } from '../features/snapshots.js';
-import { SNAPSHOTS_WITH_BTYD } from '../learn/featureColumns.js';
-import { scoreNeuralInOrder, trainNeuralModels, type NeuralModels } from '../learn/neuralModels.js';
-import { applyRfTable, trainRfTable } from '../learn/rfTableModel.js';
+import type { NeuralModels } from '../learn/neuralModels.js';
 import type { ChurnModelName, ValueModelName } from '../learn/trainedModels.js';
 import type { Logger } from '../log.js';
 import type { Step } from '../measure.js';
 import { aggregateBaselines, type AggregateBaselines } from './aggregateBaselines.js';
 import { chooseBtyd, type BtydChoice } from './btydChoice.js';
+import { createBtydSummary, scoreBtyd } from './btydScoreTable.js';
+import { SNAPSHOTS_WITH_BTYD } from './featureColumns.js';
+import { fitBtydModels } from './fitBtydModels.js';
 import { holdoutColumns } from './holdout.js';
+import { scoreNeuralInOrder, trainNeuralModels } from './neuralTraining.js';
+import { applyRfTable, trainRfTable } from './rfTable.js';
 
 export interface BacktestOptions {
   horizonDays: number;
@@ -81,7 +84,11 @@ export async function runBacktest(db: Database, plan: SnapshotPlan, o: BacktestO
   });
   const holdoutEnd = addDays(plan.holdoutCutoff, o.horizonDays);
   const btydAtHoldout = await step('backtest: BTYD fits', () => fitBtydModels(db, o.btydFitSource, plan.holdoutCutoff, { bgnbd: o.bgnbdAtHoldout, penalty: o.btydPenalty, season: o.season }));
-  const btydChoice = chooseBtyd(btydAtHoldout, await step('backtest: BTYD holdout likelihood', () => holdoutLogLikelihoods(db, btydAtHoldout, o.btydFitSource, plan.holdoutCutoff, holdoutEnd)));
+  const btydChoice = chooseBtyd(btydAtHoldout, await step('backtest: BTYD holdout likelihood', async () => {
+    // The histories of the customers known at the holdout cutoff, then everyone's to the holdout's end.
+    const calibration = await readSummary(db, o.btydFitSource, plan.holdoutCutoff, btydAtHoldout.unit_days);
+    return holdoutLogLikelihoods(btydAtHoldout, calibration, await readSummary(db, o.btydFitSource, holdoutEnd, btydAtHoldout.unit_days));
+  }));
   const chosenName: PurchaseModelName = btydChoice.model;
   const btydOptions = { horizonDays: o.horizonDays, annualDiscountRate: o.annualDiscountRate, intervalDraws: 0, seed: o.seed };
   const extra = chosenName !== 'bgnbd' && chosenName !== 'pareto';

@@ -1,4 +1,4 @@
-import { summarizeBtyd } from '../btyd/fitBtyd.js';
+import { summarizeBtyd, type BtydModels } from '../btyd/fitBtyd.js';
 import { unseenSeason, type SeasonProfile } from '../btyd/season.js';
 import { addDays } from '../db/Database.js';
 import type { SnapshotPlan } from '../features/snapshots.js';
@@ -7,6 +7,7 @@ import type { NeuralModels } from '../learn/neuralModels.js';
 import type { ChurnModelName } from '../learn/trainedModels.js';
 import { calibrationTable, gainCurve, liftTopDecile, purchaseMetrics, rounded, valueDeciles, valueMetrics } from '../shared/evaluation.js';
 import { auc } from '../shared/metrics.js';
+import type { ModelMetrics } from '../shared/modelMetrics.js';
 import { aggregateLevels } from './aggregateBaselines.js';
 import type { Backtest } from './backtest.js';
 import type { Champions } from './champions.js';
@@ -75,7 +76,7 @@ function btydChoiceFigures(c: Champions) {
 function aggregateFigures(b: Backtest, c: Champions, horizonDays: number) {
   const a = b.aggregate;
   const levels = aggregateLevels(a, b.valueScores as Record<string, Float64Array>, b.churnScores as Record<string, Float64Array>, { value: c.valueModel, churn: c.churnModel }, horizonDays);
-  const r = (o: object | null) => (o === null ? null : rounded(o as Record<string, number>));
+  const r = <T extends object>(o: T | null) => (o === null ? null : rounded(o));
   return {
     customers: a.customers, actual_spend: value(a.actual_spend), observed_churn: value(a.observed_churn),
     baselines: { repeats: r(a.repeats), last_year_trend: r(a.last_year_trend), ...(a.last_year_trend_missing ? { last_year_trend_missing: a.last_year_trend_missing } : {}) },
@@ -120,6 +121,16 @@ export function backtestMetrics(b: Backtest, c: Champions, plan: SnapshotPlan, a
 }
 
 export type BacktestMetrics = ReturnType<typeof backtestMetrics>;
+
+/**
+ * model_metrics.json whole: the backtest's figures with the version of the
+ * models that score, their BTYD fits and the season ahead. Its type is the
+ * readers' (shared/modelMetrics.ts): a key they rely on renamed here fails
+ * the type check.
+ */
+export function modelMetrics(version: string, backtest: BacktestMetrics, scoring: BtydModels, seasonAhead: ReturnType<typeof seasonAheadFigures>): ModelMetrics {
+  return { model_version: version, ...backtest, btyd: summarizeBtyd(scoring), season_ahead: seasonAhead };
+}
 
 const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const QUARTER_NAMES = ['first', 'second', 'third', 'fourth'];

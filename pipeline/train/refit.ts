@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
-import { fitBtydModels, purchaseFits, type BgNbdFit, type BtydModels } from '../btyd/fitBtyd.js';
+import { purchaseFits, type BgNbdFit, type BtydModels } from '../btyd/fitBtyd.js';
 import type { Database } from '../db/Database.js';
 import { networkWindows, type SnapshotPlan } from '../features/snapshots.js';
-import { trainNeuralModels, type NeuralModels } from '../learn/neuralModels.js';
-import { trainRfTable, type RfCell } from '../learn/rfTableModel.js';
+import type { NeuralModels } from '../learn/neuralModels.js';
+import type { RfCell } from '../learn/rfTableModel.js';
 import type { Logger } from '../log.js';
 import type { Step } from '../measure.js';
+import { fitBtydModels } from './fitBtydModels.js';
+import { trainNeuralModels } from './neuralTraining.js';
+import { trainRfTable } from './rfTable.js';
 
 export interface RefitOptions {
   seed: number;

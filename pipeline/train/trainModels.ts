@@ -1,4 +1,4 @@
-import { summarizeBtyd, type BgNbdFit } from '../btyd/fitBtyd.js';
+import type { BgNbdFit } from '../btyd/fitBtyd.js';
 import type { Database } from '../db/Database.js';
 import type { SnapshotPlan } from '../features/snapshots.js';
 import type { TrainingSample } from '../features/trainingSample.js';
@@ -9,7 +9,7 @@ import { profileFeatures } from '../registry/drift.js';
 import { rounded } from '../shared/evaluation.js';
 import { runBacktest, type BacktestOptions } from './backtest.js';
 import { chooseChampions } from './champions.js';
-import { backtestMetrics, seasonAheadFigures } from './modelMetrics.js';
+import { backtestMetrics, modelMetrics, seasonAheadFigures } from './modelMetrics.js';
 import { dataFingerprint, refitForScoring } from './refit.js';
 
 export interface TrainOptions extends Omit<BacktestOptions, 'bgnbdAtHoldout'> {
@@ -58,7 +58,7 @@ export async function trainModels(db: Database, plan: SnapshotPlan, asOf: string
   for (const w of metrics.aggregate.worse_than_baselines) log.warn(w);
   return {
     version, ...models, dataFingerprint: fingerprint, profile,
-    metrics: { model_version: version, ...metrics, btyd: summarizeBtyd(refit.btyd), season_ahead: ahead },
+    metrics: modelMetrics(version, metrics, refit.btyd, ahead),
   };
 }
 

@@ -5,8 +5,8 @@ import { packageRoot, readSql } from '../../pipeline/db/sqlFile.js';
 
 test('SQL files are read from beside the pipeline source, from src or dist alike', () => {
   expect(existsSync(join(packageRoot, 'package.json'))).toBe(true);
-  const sql = readSql('btyd/summary.sql');
+  const sql = readSql('features/btyd_summary.sql');
   expect(sql).toContain('query_table($source)');
-  expect(readSql('btyd/summary.sql')).toBe(sql);
+  expect(readSql('features/btyd_summary.sql')).toBe(sql);
   expect(() => readSql('nowhere/none.sql')).toThrow(/ENOENT/);
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { bgnbdPAlive } from '../../pipeline/btyd/bgnbd.js';
-import { fitBtydModels } from '../../pipeline/btyd/fitBtyd.js';
-import { summaryParams, summarySql } from '../../pipeline/btyd/summary.js';
+import { fitBtydModels } from '../../pipeline/train/fitBtydModels.js';
+import { summaryParams, summarySql } from '../../pipeline/features/btydSummary.js';
 import { buildBtydFeatures } from '../../pipeline/features/btydFeatures.js';
 import { buildSnapshots, planSnapshots } from '../../pipeline/features/snapshots.js';
 import { SampleTables, buildTrainingSample, sampleUse } from '../../pipeline/features/trainingSample.js';

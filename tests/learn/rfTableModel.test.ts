@@ -1,27 +1,28 @@
 import { expect, test } from 'vitest';
-import { FREQUENCY_EDGES, RECENCY_EDGES, applyRfTable, trainRfTable } from '../../pipeline/learn/rfTableModel.js';
-import { withDb } from '../helpers/withDb.js';
+import { FREQUENCY_EDGES, RECENCY_EDGES, learnRfTable } from '../../pipeline/learn/rfTableModel.js';
 
-test('a cell\'s churn rate is its own, shrunk toward its recency row by 20 pseudo-customers; empty rows take the nearest learnt one', async () => {
-  await withDb(async (db) => {
-    await db.run(`CREATE TABLE training_snapshots AS SELECT * FROM (VALUES
-      ('a', 'train', 3, 1, true, 0, 0.0, 50.0), ('b', 'train', 3, 1, true, 0, 0.0, 50.0), ('c', 'train', 3, 1, false, 2, 100.0, 50.0),
-      ('d', 'train', 3, 5, false, 1, 50.0, 50.0), ('e', 'holdout', 400, 1, true, 0, 0.0, 20.0)
-    ) t(customer_id, split, recency_days, purchase_days, churned, future_orders, future_spend, avg_order_value)`);
-    const { cells, version } = await trainRfTable(db, ['train']);
-    expect(cells).toHaveLength((RECENCY_EDGES.length + 1) * (FREQUENCY_EDGES.length + 1));
-    // Recency bucket of 3 days is 0; one purchase day is frequency bucket 0, five is bucket 3.
-    const rowRate = 2 / 4;
-    const oneDay = cells.find((c) => c.r === 0 && c.f === 0)!;
-    expect(oneDay.churn_rate).toBeCloseTo((2 + 20 * rowRate) / (3 + 20), 12);
-    expect(cells.find((c) => c.r === 0 && c.f === 3)!.churn_rate).toBeCloseTo((0 + 20 * rowRate) / (1 + 20), 12);
-    // The 400-day row had no training customer: it takes the nearest learnt row's values.
-    expect(cells.find((c) => c.r === 9 && c.f === 0)!.churn_rate).toBeCloseTo(oneDay.churn_rate, 12);
-    expect(version).toMatch(/^rf-table-[0-9a-f]{12}$/);
-
-    await applyRfTable(db, cells, `(SELECT * FROM training_snapshots WHERE split = 'holdout')`, 'scored');
-    expect(await db.all('SELECT customer_id, churn_probability, predicted_value FROM scored')).toEqual([
-      { customer_id: 'e', churn_probability: oneDay.churn_rate, predicted_value: oneDay.spend_per_aov * 20 },
-    ]);
-  });
+test('from counts: each cell shrunk toward its recency row by 20 pseudo-customers, empty rows from the nearest learnt one, versioned by content', () => {
+  // Recency row 0: two cells (10 customers, 6 churned; 30 customers, 3 churned); row 4: one cell; the other rows empty.
+  const counts = [
+    { r: 0, f: 0, n: 10, churned: 6, purchases: 4, spend_ratio: 5 },
+    { r: 0, f: 2, n: 30, churned: 3, purchases: 60, spend_ratio: 45 },
+    { r: 4, f: 1, n: 5, churned: 5, purchases: 0, spend_ratio: 0 },
+  ];
+  const { cells, version } = learnRfTable(counts);
+  expect(cells).toHaveLength((RECENCY_EDGES.length + 1) * (FREQUENCY_EDGES.length + 1));
+  const at = (r: number, f: number) => cells.find((c) => c.r === r && c.f === f)!;
+  // Row 0's rate is 9 / 40: a cell's rate is (its churned + 20 x 9/40) / (its n + 20).
+  expect(at(0, 0).churn_rate).toBeCloseTo((6 + 20 * (9 / 40)) / 30, 12);
+  expect(at(0, 2).purchases).toBeCloseTo((60 + 20 * (64 / 40)) / 50, 12);
+  // An empty cell of a learnt row is the row's own rate.
+  expect(at(0, 5).churn_rate).toBeCloseTo(9 / 40, 12);
+  expect(at(0, 5).n).toBe(0);
+  // Row 1 is empty: it takes row 0's cells (one row away counts 10 columns), row 3 takes row 4's.
+  expect(at(1, 0).churn_rate).toBe(at(0, 0).churn_rate);
+  expect(at(3, 1).churn_rate).toBe(at(4, 1).churn_rate);
+  expect(at(4, 1).churn_rate).toBe(1);
+  // The same counts give the same version; other counts another.
+  expect(learnRfTable(counts).version).toBe(version);
+  expect(learnRfTable(counts.slice(1)).version).not.toBe(version);
+  expect(() => learnRfTable([])).toThrow(/no training rows/);
 });

@@ -37,8 +37,9 @@ const data: ReportData = {
 const ctx: ReportContext = {
   runId: 'r1', asOf: '2026-09-30', horizonDays: 90, currency: 'EUR', modelVersion: 'fidelio-abc', cmgr: 0.0123, minGroup: 30,
   metrics: {
-    churn: { model: 'bgnbd', auc: 0.8, recency_baseline_auc: 0.85 }, candidates: { churn: { bgnbd: { auc: 0.8, log_loss: 0.4 } }, value: { bgnbd: { normalized_gini: 0.5, spearman: 0.4, decile_mape: 0.3 } } },
-    value: { model: 'bgnbd' },
+    holdout: { cutoff: '2026-07-02' },
+    churn: { model: 'bgnbd', auc: 0.8, log_loss: 0.4, recency_baseline_auc: 0.85 }, candidates: { churn: { bgnbd: { auc: 0.8, log_loss: 0.4 } }, value: { bgnbd: { normalized_gini: 0.5, spearman: 0.4, decile_mape: 0.3 } } },
+    value: { model: 'bgnbd', normalized_gini: 0.5 },
     baselines: { historic_value: { normalized_gini: 0.6, spearman: 0.5, decile_mape: 1.2, beaten_by: [] } },
     flagged: [{ model: 'neural', why: 'its mean absolute error per customer (445.12) is worse than the mean spend for everyone (195.85)' }],
     btyd_model: {

@@ -19,7 +19,7 @@ async function features(db: Parameters<typeof profileFeatures>[0], shift = 0) {
 
 const model = async (db: Parameters<typeof profileFeatures>[0], version: string, logLoss: number): Promise<TrainedModels> => ({
   version, churnModel: 'bgnbd', valueModel: 'bgnbd', btydModel: 'bgnbd', cells: [], btyd: BTYD, dataFingerprint: 'f', profile: await profileFeatures(db),
-  metrics: { model_version: version, holdout: { cutoff: '2026-07-02' }, churn: { log_loss: logLoss, auc: 0.9, recency_baseline_auc: 0.8 }, value: { normalized_gini: 0.7 } },
+  metrics: { model_version: version, holdout: { cutoff: '2026-07-02' }, churn: { model: 'bgnbd', log_loss: logLoss, auc: 0.9, recency_baseline_auc: 0.8 }, value: { model: 'bgnbd', normalized_gini: 0.7 } },
 });
 
 const policy = { always: false, maxAgeDays: 30, maxPsi: 0.2, neural: true };

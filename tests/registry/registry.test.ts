@@ -1,3 +1,5 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, expect, test } from 'vitest';
 import type { TrainedModels } from '../../pipeline/learn/trainedModels.js';
 import { initBackend } from '../../pipeline/learn/tfBackend.js';
@@ -12,7 +14,7 @@ beforeAll(async () => {
 const model = (version: string): TrainedModels => ({
   version, churnModel: 'bgnbd', valueModel: 'pareto', btydModel: 'pareto', cells: [], btyd: BTYD, dataFingerprint: 'abc',
   profile: { recency_days: { edges: [1], shares: [0.5, 0.5] } },
-  metrics: { holdout: { cutoff: '2026-07-02' }, churn: { log_loss: 0.4, auc: 0.8, recency_baseline_auc: 0.7 }, value: { normalized_gini: 0.6 }, windows: {} },
+  metrics: { holdout: { cutoff: '2026-07-02' }, churn: { model: 'bgnbd', log_loss: 0.4, auc: 0.8, recency_baseline_auc: 0.7 }, value: { model: 'pareto', normalized_gini: 0.6 }, windows: {} },
 });
 
 test('a model version is saved to its folder and read back whole', async () => {
@@ -21,6 +23,19 @@ test('a model version is saved to its folder and read back whole', async () => {
     const back = await loadModelVersion(path);
     expect(back).toEqual({ ...model('fidelio-aaa'), neural: undefined });
     await expect(loadModelVersion(dir)).rejects.toThrow(/holds no fidelio model/);
+  });
+});
+
+test('a model version whose metrics.json lost a key its readers rely on is refused, naming the key', async () => {
+  await withTempDir(async (dir) => {
+    const path = await saveModelVersion(dir, model('fidelio-bbb'), '2026-09-30');
+    const file = join(path, 'metrics.json');
+    const metrics = JSON.parse(readFileSync(file, 'utf8')) as { churn: Record<string, unknown> };
+    // A later version renaming a key the report reads: the champion's metrics would blank that part of the report.
+    metrics.churn.log_loss_holdout = metrics.churn.log_loss;
+    delete metrics.churn.log_loss;
+    writeFileSync(file, JSON.stringify(metrics));
+    await expect(loadModelVersion(path)).rejects.toThrow(/metrics\.json does not hold the model metrics fidelio reads: churn\.log_loss: /);
   });
 });
 

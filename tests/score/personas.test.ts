@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { demoArchetype, type Archetype } from '../../pipeline/demo/generateDemoData.js';
-import { assignPersonas, type PersonaParams } from '../../pipeline/score/personas.js';
+import type { PersonaParams } from '../../pipeline/learn/personaClusters.js';
+import { assignPersonas } from '../../pipeline/score/personas.js';
 import { demoBase, type DemoBase } from '../helpers/demoBase.js';
 
 /**

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { scoreBtyd } from '../../pipeline/btyd/scoreBtyd.js';
+import { scoreBtyd } from '../../pipeline/train/btydScoreTable.js';
 import { SampleTables } from '../../pipeline/features/trainingSample.js';
 import { runBacktest } from '../../pipeline/train/backtest.js';
 import { silentLogger } from '../../pipeline/log.js';

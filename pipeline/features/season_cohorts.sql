@@ -3,7 +3,7 @@
 -- 6-10, ..., 26 on) in each calendar
 -- month, from the orders of the table named by $source up to
 -- $calibration_end (guests excluded): what the short-history season
--- (season.ts) learns each cohort's own level from.
+-- (features/btydSeason.ts, btyd/season.ts) learns each cohort's own level from.
 --   cohort (DATE, the first day of its month), part (0 to 5: its sixth), month (DATE, its first day), repeat_days
 WITH days AS (
   SELECT DISTINCT customer_id, order_date AS day FROM query_table($source)

@@ -1,7 +1,8 @@
 -- season_births: the first purchase days of the customers of the table
 -- named by $source up to $calibration_end (guests excluded), and how many
 -- customers bought first on each: what the short-history season
--- (season.ts) sets each month's repeat purchases against.
+-- (features/btydSeason.ts, btyd/season.ts) sets each
+-- month's repeat purchases against.
 --   first_day (DATE), customers
 WITH days AS (
   SELECT DISTINCT customer_id, order_date AS day FROM query_table($source)

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { featureBatches, featureColumnsSql, readFeatureColumns, withBtydFeatures } from '../../pipeline/learn/featureColumns.js';
+import { featureBatches, featureColumnsSql, readFeatureColumns, withBtydFeatures } from '../../pipeline/train/featureColumns.js';
 import { CATEGORICAL_FEATURES, NUMERIC_FEATURES } from '../../pipeline/learn/preprocess.js';
 import { buildBtydFeatures } from '../../pipeline/features/btydFeatures.js';
 import { SampleTables } from '../../pipeline/features/trainingSample.js';

@@ -1,4 +1,4 @@
--- season_months: what the seasonal profile (season.ts) is learnt from. One
+-- season_months: what the seasonal profile (features/btydSeason.ts, btyd/season.ts) is learnt from. One
 -- row per whole calendar month of the history up to $calibration_end, from
 -- the orders of the table named by $source: the repeat purchase days in it
 -- (a customer's purchase days after their first, guests excluded) and the

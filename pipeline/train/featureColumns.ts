@@ -1,5 +1,5 @@
 import type { Database } from '../db/Database.js';
-import { CATEGORICAL_FEATURES, NUMERIC_FEATURES, type FeatureColumns } from './preprocess.js';
+import { CATEGORICAL_FEATURES, NUMERIC_FEATURES, type FeatureColumns } from '../learn/preprocess.js';
 
 /**
  * A features table joined with BG/NBD's features at the same as-of:

@@ -1,0 +1,57 @@
+import { literal, type Database } from '../db/Database.js';
+import { CHURN_ARCHITECTURES, VALUE_ARCHITECTURES, fitNetworks, scoreNeural, type NeuralModels } from '../learn/neuralModels.js';
+import type { Logger } from '../log.js';
+import { SNAPSHOTS_WITH_BTYD, featureBatches, readFeatureColumns } from './featureColumns.js';
+
+/**
+ * Trains the networks (learn/neuralModels.ts, fitNetworks) on the training
+ * snapshots at `fitCutoffs` (with BG/NBD's view of each), with early
+ * stopping and calibration on the later `validationCutoff`. A large base
+ * trains on a sample of customers: at most `maxRows` snapshot rows to fit on.
+ */
+export async function trainNeuralModels(
+  db: Database,
+  fitCutoffs: string[],
+  validationCutoff: string,
+  seed: number,
+  log: Logger,
+  /** Architectures to try; by default every candidate (the scoring models reuse the backtest's choice). */
+  architectures: { churn: number[][]; value: number[][] } = { churn: CHURN_ARCHITECTURES, value: VALUE_ARCHITECTURES },
+  /** Snapshot rows to fit on at most; more are sampled by customer. */
+  maxRows = 50_000,
+  /** Fewer fitting rows than this and the networks are not trained (an error the caller notes). */
+  minRows = 1000,
+  /** Networks to start from (the backtest's, for the refit): each of the same architecture starts from its weights. */
+  start?: Pick<NeuralModels, 'churn' | 'value'>,
+): Promise<NeuralModels> {
+  const inList = (cs: string[]) => `CAST(as_of AS VARCHAR) IN (${cs.map(literal).join(', ')})`;
+  const snapshots = SNAPSHOTS_WITH_BTYD;
+  // A large base trains on a sample of customers (the same customers in every cutoff, chosen by a
+  // seeded hash, so the sample is reproducible and about as churn-balanced as the base).
+  const rows = await db.value<number>(`SELECT count(*) FROM training_snapshots WHERE ${inList(fitCutoffs)}`);
+  const share = Math.min(1, maxRows / Math.max(1, rows));
+  const sample = share < 1 ? ` AND hash(customer_id || ${literal(String(seed))}) % 1000000 < ${Math.ceil(share * 1_000_000)}` : '';
+  const fit = await readFeatureColumns(db, snapshots, inList(fitCutoffs) + sample, true);
+  const val = await readFeatureColumns(db, snapshots, inList([validationCutoff]) + sample, true);
+  if (share < 1) log.info({ rows, sampled: fit.n, share: Number(share.toFixed(4)) }, 'training the networks on a sample of customers');
+  return {
+    ...(await fitNetworks(fit, val, seed, log, architectures, minRows, start)),
+    window: { fitCutoffs, validationCutoff, fitRows: fit.n, validationRows: val.n },
+  };
+}
+
+/** Scores the rows of `source` (WHERE `where`) batch by batch, in customer order: whole columns of the scores. */
+export async function scoreNeuralInOrder(db: Database, models: NeuralModels, source: string, where: string): Promise<{ churn: Float64Array; value: Float64Array; n: number }> {
+  const parts: ReturnType<typeof scoreNeural>[] = [];
+  for await (const batch of featureBatches(db, source, where, 65_536, true)) parts.push(scoreNeural(models, batch.columns, batch.n));
+  const n = parts.reduce((s, p) => s + p.churn.length, 0);
+  const churn = new Float64Array(n);
+  const value = new Float64Array(n);
+  let at = 0;
+  for (const p of parts) {
+    churn.set(p.churn, at);
+    value.set(p.value, at);
+    at += p.churn.length;
+  }
+  return { churn, value, n };
+}
