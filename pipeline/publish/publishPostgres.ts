@@ -5,7 +5,6 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { literal, type Database } from '../db/Database.js';
 import { connectPostgres, pgIdent, postgresError, redactUrl } from '../db/postgres.js';
-import { readSql } from '../db/sqlFile.js';
 import type { Logger } from '../log.js';
 import { DATA_DICTIONARY, tableEntry, type TableEntry } from '../shared/dataDictionary.js';
 import { ChunkedExport, rangeBounds, type ExportJob } from './chunkedExport.js';
@@ -37,8 +36,26 @@ export interface PostgresPublishOptions {
   chunkRows?: number;
 }
 
-/** Tables given their rows by INSERT (the figures, the run), not copied from DuckDB. */
-const INSERTED = new Set(['model_metrics', 'runs']);
+/** Tables given their rows by INSERT (the figures, the run; this run's history from the scores just loaded), not copied from DuckDB. */
+const INSERTED = new Set(['model_metrics', 'runs', 'customer_scores_history']);
+
+/**
+ * This run's history rows, made by the server from the scores it was just
+ * given (publish/customer_scores_history.sql makes the same rows in DuckDB:
+ * the run, the horizon, and the columns of customer_scores it keeps, by
+ * name), so that a million rows are not exported and parsed a second time.
+ */
+export function historyFromScoresSql(schema: string, history: TableEntry, scores: TableEntry): string {
+  const have = new Set(scores.columns.map((c) => c.name));
+  const select = history.columns.map((c) => {
+    if (c.name === 'run_id') return 'CAST($1 AS text)';
+    if (c.name === 'horizon_days') return 'CAST($2 AS integer)';
+    if (!have.has(c.name)) throw new Error(`customer_scores_history.${c.name} is not a column of customer_scores: say how PostgreSQL makes it`);
+    return pgIdent(c.name);
+  });
+  return `INSERT INTO ${pgIdent(schema)}.${pgIdent(history.name)} (${history.columns.map((c) => pgIdent(c.name)).join(', ')})
+    SELECT ${select.join(', ')} FROM ${pgIdent(schema)}.${pgIdent(scores.name)} ORDER BY customer_id`;
+}
 
 /** What was published, for the manifest and the log. */
 export interface PostgresPublished {
@@ -51,14 +68,12 @@ export interface PostgresPublished {
 
 const roundSeconds = (ms: number) => Math.round(ms / 10) / 100;
 
-/** What gives a table's rows for this run from DuckDB (this run's history rows are not in DuckDB's table yet), in key order, in ranges of customer_id where the key starts with it. */
-function exportJob(entry: TableEntry, runId: string, horizonDays: number): ExportJob {
+/** What gives a table's rows for this run from DuckDB, in key order, in ranges of customer_id where the key starts with it. */
+function exportJob(entry: TableEntry, runId: string): ExportJob {
   const cols = entry.columns.map((c) => pgIdent(c.name)).join(', ');
   const orderBy = entry.key.length ? entry.key.map(pgIdent).join(', ') : undefined;
   const rangeColumn = entry.key[0] === 'customer_id' ? 'customer_id' : undefined;
   switch (entry.name) {
-    case 'customer_scores_history':
-      return { name: entry.name, query: `SELECT ${cols} FROM (${readSql('publish/customer_scores_history.sql')})`, params: { run_id: runId, horizon: horizonDays }, orderBy, rangeColumn };
     case 'rejected_rows':
       return { name: entry.name, query: `SELECT ${cols} FROM rejected_rows WHERE run_id = ${literal(runId)}`, orderBy: 'kind, file, line' };
     default:
@@ -132,9 +147,12 @@ async function copyRows(client: pg.Client, schema: string, entry: TableEntry, ro
  * COPY take row locks only, so readers are never blocked. A run that
  * fails or is killed before the COMMIT leaves the previous publication:
  * the server rolls the transaction back when its connection ends.
- * Each table's rows come from DuckDB as a CSV file (COPY TO, values
- * exact, NULL apart from the empty text) in `workDir`, streamed into
- * COPY FROM STDIN, then removed.
+ * Each table's rows come from DuckDB as CSV files (COPY TO, values
+ * exact, NULL apart from the empty text) in `workDir`, exported in ranges
+ * of customers ahead of the COPY FROM STDIN that streams them (the two at
+ * once) and removed once sent; this run's history rows are made by the
+ * server from the scores it was just given; a table made in this
+ * transaction gets its key and indexes once its rows are in.
  */
 export async function publishPostgres(db: Database, target: PostgresTarget, run: PostgresRun, workDir: string, log: Logger, options: PostgresPublishOptions = {}): Promise<PostgresPublished> {
   const started = performance.now();
@@ -144,7 +162,7 @@ export async function publishPostgres(db: Database, target: PostgresTarget, run:
   const copied = entries.filter((e) => !INSERTED.has(e.name));
   // DuckDB exports the rows ahead of the COPY that loads them: the two work at once, on two cores.
   const bounds = await rangeBounds(db, 'customer_scores', 'customer_id', options.chunkRows ?? 100_000);
-  const exports = new ChunkedExport(db, copied.map((e) => exportJob(e, run.runId, run.horizonDays)), bounds, workDir);
+  const exports = new ChunkedExport(db, copied.map((e) => exportJob(e, run.runId)), bounds, workDir);
   const tables: PostgresPublished['tables'] = [];
   const schema = pgIdent(target.schema);
   let client: pg.Client | undefined;
@@ -167,6 +185,14 @@ export async function publishPostgres(db: Database, target: PostgresTarget, run:
       const rows = await copyRows(client, target.schema, entry, exports.read(j));
       if (created.has(entry.name)) await addKeys(client, target.schema, entry);
       tables.push({ table: entry.name, rows, export_seconds: exports.exportSeconds(j), copy_seconds: roundSeconds(performance.now() - t) });
+      if (entry.name === 'customer_scores') {
+        const history = tableEntry('customer_scores_history');
+        const h = performance.now();
+        await client.query(`DELETE FROM ${schema}.${pgIdent(history.name)} WHERE run_id = $1`, [run.runId]);
+        const added = await client.query(historyFromScoresSql(target.schema, history, entry), [run.runId, run.horizonDays]);
+        if (created.has(history.name)) await addKeys(client, target.schema, history);
+        tables.push({ table: history.name, rows: added.rowCount ?? 0, copy_seconds: roundSeconds(performance.now() - h) });
+      }
     }
     // The figures and the run: a few hundred rows and one, inserted (the run's upsert needs its key in place).
     for (const name of ['model_metrics', 'runs']) if (created.has(name)) await addKeys(client, target.schema, tableEntry(name));

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { Database, literal } from '../../pipeline/db/Database.js';
 import { packageRoot } from '../../pipeline/db/sqlFile.js';
 import { publishStage, type PublishParams } from '../../pipeline/publish/publishStage.js';
-import { metricRows, publishPostgres, type PostgresRun } from '../../pipeline/publish/publishPostgres.js';
+import { historyFromScoresSql, metricRows, publishPostgres, type PostgresRun } from '../../pipeline/publish/publishPostgres.js';
 import { silentLogger } from '../../pipeline/log.js';
 import { DATA_DICTIONARY, tableEntry, type TableEntry } from '../../pipeline/shared/dataDictionary.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
@@ -296,10 +296,23 @@ test('exported in chunks of 97 customers ahead of the COPY: the same rows in eve
     await run.db.run('UPDATE customer_scores SET churn_probability = churn_probability / 3');
     await publishPostgres(run.db, target, runInfo('chunk-3'), workDir, silentLogger, { chunkRows: 97 });
     await same();
+    // The history rows the server made are the ones DuckDB's history query makes.
+    const history = tableEntry('customer_scores_history');
+    const duck = `(${readFileSync(join(packageRoot, 'pipeline', 'publish', 'customer_scores_history.sql'), 'utf8').replaceAll('$run_id', "'chunk-3'").replaceAll('$horizon', '90')})`;
+    expectSameRows(history, await pgRows(c, history, `WHERE run_id = 'chunk-3'`, 'chunked'), await publishedRows(run.db, history, duck));
     expect(await hash()).not.toBe(before);
   } finally {
     await c.end();
   }
+});
+
+test("the server makes this run's history rows from the scores by column name; a history column the scores lack is said, not guessed", () => {
+  const sql = historyFromScoresSql('fidelio', tableEntry('customer_scores_history'), tableEntry('customer_scores'));
+  expect(sql).toContain('SELECT CAST($1 AS text), "as_of", "customer_id"');
+  expect(sql).toContain('CAST($2 AS integer), "persona" FROM "fidelio"."customer_scores" ORDER BY customer_id');
+  const history = tableEntry('customer_scores_history');
+  expect(() => historyFromScoresSql('fidelio', { ...history, columns: [...history.columns, { name: 'reached', type: 'BOOLEAN', meaning: 'x' }] }, tableEntry('customer_scores')))
+    .toThrow('customer_scores_history.reached is not a column of customer_scores');
 });
 
 test('the backtest figures become one row per leaf, by path', () => {
