@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DuckDBDateValue, DuckDBInstance, DuckDBTypeId, JSDuckDBValueConverter, type DuckDBConnection, type DuckDBDataChunk, type DuckDBResult, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBDataChunk, DuckDBDateValue, DuckDBDoubleType, DuckDBInstance, DuckDBTypeId, DuckDBVarCharType, JSDuckDBValueConverter, type DuckDBConnection, type DuckDBResult, type DuckDBType, type DuckDBValue, type DuckDBVector } from '@duckdb/node-api';
 import { DataError, UsageError } from '../errors.js';
 
 export type Params = DuckDBValue[] | Record<string, DuckDBValue>;
@@ -158,25 +158,29 @@ export class Database {
 
   /**
    * Appends whole columns to an existing table through DuckDB's appender
-   * (never row-by-row INSERTs). Columns are given in the table's order.
+   * (never row-by-row INSERTs), a data chunk of up to 2,048 rows at a time:
+   * a Float64Array as DOUBLE (NaN as NULL), an array of strings as VARCHAR
+   * (null as NULL); DuckDB casts each to the table's column type as it
+   * would a single value. Columns are given in the table's order; a column
+   * shorter than the first is NULL past its end.
    */
   async appendColumns(table: string, columns: (Float64Array | readonly (string | null)[])[]): Promise<void> {
     this.listener?.(`APPEND TO ${table}`, undefined);
     const appender = await this.connection.createAppender(table);
     try {
       const n = columns[0]?.length ?? 0;
-      for (let i = 0; i < n; i++) {
-        for (const col of columns) {
-          const v = col[i];
-          if (typeof v === 'number') {
-            if (Number.isNaN(v)) appender.appendNull();
-            else appender.appendDouble(v);
-          } else if (v === null || v === undefined) appender.appendNull();
-          else appender.appendVarchar(v);
-        }
-        appender.endRow();
+      const types = columns.map((col) => (col instanceof Float64Array ? DOUBLE : VARCHAR));
+      for (let from = 0; from < n; from += CHUNK_ROWS) {
+        const rows = Math.min(CHUNK_ROWS, n - from);
+        const chunk = DuckDBDataChunk.create(types, rows);
+        columns.forEach((col, c) => fillVector(chunk.getColumnVector(c), col, from, rows));
+        appender.appendDataChunk(chunk);
       }
       appender.flushSync();
+    } catch (err) {
+      // Nothing of a refused append reaches the table (closing flushes what the appender holds).
+      appender.clear();
+      throw err;
     } finally {
       appender.closeSync();
     }
@@ -279,6 +283,30 @@ export function describeOpenError(path: string, err: Error): string {
     return `cannot open ${path} as a DuckDB database: ${msg}. Point --db at a fidelio database or a new path.`;
   }
   return `cannot open database ${path}: ${msg}`;
+}
+
+/** Rows in one appended data chunk: DuckDB's vector size, the most a chunk holds. */
+const CHUNK_ROWS = 2048;
+const DOUBLE = DuckDBDoubleType.instance;
+const VARCHAR = DuckDBVarCharType.instance;
+
+/**
+ * Writes rows `from` to `from + rows` of a column into a chunk's vector:
+ * NaN, null and values past the column's end as NULL. The values first and
+ * the NULLs after: a vector keeps no validity mask until its first NULL,
+ * and each value set once it has one costs a bit operation on a bigint.
+ */
+function fillVector(vector: DuckDBVector, col: Float64Array | readonly (string | null)[], from: number, rows: number): void {
+  const nulls: number[] = [];
+  const text = !(col instanceof Float64Array);
+  for (let i = 0; i < rows; i++) {
+    const v = col[from + i];
+    if (v === undefined || v === null || Number.isNaN(v)) nulls.push(i);
+    else if (text && typeof v !== 'string') throw new TypeError(`appendColumns: a text column holds a ${typeof v}, not a string`);
+    else vector.setItem(i, v);
+  }
+  for (const i of nulls) vector.setItem(i, null);
+  vector.flush();
 }
 
 /** One chunk's columns: DIRECT_TYPES as Float64Array (NULL as NaN), the others as the converter's values. */

@@ -44,6 +44,52 @@ describe('values and identifiers', () => {
     });
   });
 
+  test('columns longer than a chunk come back in the table\'s types: NULLs, 64-bit integers, decimals, doubles, dates, timestamps, quoted and unicode text', async () => {
+    await withDb(async (db) => {
+      await db.run(`CREATE TABLE t (n BIGINT, id VARCHAR, big BIGINT, amount DECIMAL(18, 2), share DOUBLE, day DATE, stamp TIMESTAMP, note VARCHAR)`);
+      const rows = 5000; // two whole chunks of 2,048 rows and part of a third
+      const texts = ['', "O'Brien", 'say "hi"', "it''s", 'naïve café', '東京', '😀 emoji', 'a,b;c', '=1+2', 'line\nbreak', 'Ærø\tØre'];
+      const bigs = ['9223372036854775807', '-9223372036854775808', '9007199254740993', '0', null];
+      const shares = [NaN, -0, 1 / 3, 1e308, 5e-324, Infinity, -Infinity, 0.1 + 0.2];
+      const n = Float64Array.from({ length: rows }, (_, i) => i);
+      const id = Array.from({ length: rows }, (_, i) => (i % 7 === 3 ? null : `${texts[i % texts.length]}#${i}`));
+      const big = Array.from({ length: rows }, (_, i) => bigs[i % bigs.length]!);
+      const amount = Float64Array.from({ length: rows }, (_, i) => (i % 9 === 0 ? NaN : (i - 2500) / 100));
+      const share = Float64Array.from({ length: rows }, (_, i) => shares[i % shares.length]!);
+      const day = Array.from({ length: rows }, (_, i) => (i % 11 === 0 ? null : addDays('2024-02-27', i % 400)));
+      const two = (k: number) => String(k).padStart(2, '0');
+      const at = Array.from({ length: rows }, (_, i) => (i % 13 === 0 ? null : `${addDays('2026-03-28', i % 3)} ${two(i % 24)}:${two(i % 60)}:07.123456`));
+      const note = ['only', 'two']; // shorter than the others: NULL past its end
+      await db.appendColumns('t', [n, id, big, amount, share, day, at, note]);
+
+      const back = await db.all<{ n: number; id: string | null; big: string | null; amount: string | null; share: number | null; day: string | null; at: string | null; note: string | null }>(
+        `SELECT n, id, CAST(big AS VARCHAR) AS big, CAST(amount AS VARCHAR) AS amount, share, CAST(day AS VARCHAR) AS day, CAST(stamp AS VARCHAR) AS at, note FROM t ORDER BY n`);
+      expect(back).toHaveLength(rows);
+      back.forEach((r, i) => {
+        expect(r.n).toBe(i);
+        expect(r.id).toBe(id[i]);
+        expect(r.big).toBe(big[i]);
+        expect(r.amount).toBe(i % 9 === 0 ? null : ((i - 2500) / 100).toFixed(2));
+        // toBe tells -0 from 0; NaN alone becomes NULL, the infinities stay.
+        expect(r.share).toBe(Number.isNaN(share[i]) ? null : share[i]);
+        expect(r.day).toBe(day[i]);
+        expect(r.at).toBe(at[i]);
+        expect(r.note).toBe(note[i] ?? null);
+      });
+      expect(await db.one('SELECT count(*) - count(id) AS id, count(*) - count(big) AS big, count(*) - count(amount) AS amount, count(*) - count(share) AS share FROM t'))
+        .toEqual({
+        id: id.filter((v) => v === null).length, big: big.filter((v) => v === null).length,
+        amount: amount.filter(Number.isNaN).length, share: share.filter(Number.isNaN).length,
+      });
+      // A value of another kind in a text column is refused, not written as something else.
+      await db.run('CREATE TABLE u (x DOUBLE, s VARCHAR)');
+      const refused = Array.from({ length: 3000 }, (_, i) => (i === 2500 ? (42 as unknown as string) : 'fine'));
+      await expect(db.appendColumns('u', [new Float64Array(3000), refused])).rejects.toThrow(/text column holds a number/);
+      // Not even the first chunk, whole before the refused value, is kept.
+      expect(await db.value('SELECT count(*) FROM u')).toBe(0);
+    });
+  });
+
   test('an unknown time zone is a usage error; so is a file that is not a database, named', async () => {
     await expect(Database.open(':memory:', { timezone: 'Mars/Olympus' })).rejects.toThrow(UsageError);
     await expect(Database.open('/dev/null/not-a-folder/x.duckdb')).rejects.toThrow();
