@@ -52,7 +52,7 @@ export async function benchPostgres(db: Database, target: PostgresTarget, custom
     clearInterval(sampler);
     const seconds = Number(((performance.now() - started) / 1000).toFixed(2));
     rows.push({ step: `**${n} customers into PostgreSQL: ${label}**`, seconds, peak_mib: memory.mib(),
-      note: done.tables.filter((t) => t.rows > 1).map((t) => `${t.table} ${t.rows.toLocaleString('en-US')}`).join(', ') + ` rows; one transaction; JavaScript heap at most ${Math.round(heapPeak / 2 ** 20)} MiB` });
+      note: done.tables.filter((t) => t.rows > 1).map((t) => `${t.table} ${t.rows.toLocaleString("en-US")} (${t.export_seconds === undefined ? `made by the server in ${t.copy_seconds} s` : `export ${t.export_seconds} s, COPY ${t.copy_seconds} s`})`).join(', ') + ` rows; one transaction; JavaScript heap at most ${Math.round(heapPeak / 2 ** 20)} MiB` });
   }
   return rows;
 }

@@ -39,11 +39,17 @@ export function pgTables(dictionary: readonly TableEntry[]): TableEntry[] {
   return dictionary.filter((t) => t.sinks.includes('postgres'));
 }
 
-/** CREATE TABLE for `entry` in `schema`: typed columns, NOT NULL where declared, the key as primary key (rejected_rows has none: a line may be carried). */
+/** CREATE TABLE for `entry` in `schema`: typed columns, NOT NULL where declared and on the key's columns (the key itself comes with primaryKeySql, once the rows are in). */
 export function createTableSql(schema: string, entry: TableEntry): string {
   const cols = entry.columns.map((c) => `${pgIdent(c.name)} ${pgType(c)}${c.notNull || entry.key.includes(c.name) ? ' NOT NULL' : ''}`);
-  const key = entry.key.length && entry.name !== 'rejected_rows' ? [`PRIMARY KEY (${entry.key.map(pgIdent).join(', ')})`] : [];
-  return `CREATE TABLE ${pgIdent(schema)}.${pgIdent(entry.name)} (\n  ${[...cols, ...key].join(',\n  ')}\n)`;
+  return `CREATE TABLE ${pgIdent(schema)}.${pgIdent(entry.name)} (\n  ${cols.join(',\n  ')}\n)`;
+}
+
+/** The key as primary key (named `<table>_pkey`, as PostgreSQL names it); rejected_rows has none (a line may be carried). */
+export function primaryKeySql(schema: string, entry: TableEntry): string[] {
+  return entry.key.length && entry.name !== 'rejected_rows'
+    ? [`ALTER TABLE ${pgIdent(schema)}.${pgIdent(entry.name)} ADD PRIMARY KEY (${entry.key.map(pgIdent).join(', ')})`]
+    : [];
 }
 
 /** CREATE INDEX statements for `entry` (named after the table and columns). */

@@ -1,14 +1,14 @@
-import { createReadStream, mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, rmSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { literal, type Database } from '../db/Database.js';
 import { connectPostgres, pgIdent, postgresError, redactUrl } from '../db/postgres.js';
-import { readSql } from '../db/sqlFile.js';
 import type { Logger } from '../log.js';
-import { DATA_DICTIONARY, type TableEntry } from '../shared/dataDictionary.js';
-import { APPENDED, commentSql, createIndexSql, createTableSql, pgTables, pgType } from './postgresTables.js';
+import { DATA_DICTIONARY, tableEntry, type TableEntry } from '../shared/dataDictionary.js';
+import { ChunkedExport, rangeBounds, type ExportJob } from './chunkedExport.js';
+import { APPENDED, commentSql, createIndexSql, createTableSql, pgTables, pgType, primaryKeySql } from './postgresTables.js';
 
 export interface PostgresTarget {
   /** postgres://user[:password]@host:port/database (the password may come from PGPASSWORD or ~/.pgpass instead). */
@@ -30,27 +30,54 @@ export interface PostgresRun {
   manifest: unknown;
 }
 
+/** How the rows travel (the defaults suit any size; tests make the chunks small). */
+export interface PostgresPublishOptions {
+  /** About how many customers' rows DuckDB exports at a time, ahead of the COPY. */
+  chunkRows?: number;
+}
+
+/** Tables given their rows by INSERT (the figures, the run; this run's history from the scores just loaded), not copied from DuckDB. */
+const INSERTED = new Set(['model_metrics', 'runs', 'customer_scores_history']);
+
+/**
+ * This run's history rows, made by the server from the scores it was just
+ * given (publish/customer_scores_history.sql makes the same rows in DuckDB:
+ * the run, the horizon, and the columns of customer_scores it keeps, by
+ * name), so that a million rows are not exported and parsed a second time.
+ */
+export function historyFromScoresSql(schema: string, history: TableEntry, scores: TableEntry): string {
+  const have = new Set(scores.columns.map((c) => c.name));
+  const select = history.columns.map((c) => {
+    if (c.name === 'run_id') return 'CAST($1 AS text)';
+    if (c.name === 'horizon_days') return 'CAST($2 AS integer)';
+    if (!have.has(c.name)) throw new Error(`customer_scores_history.${c.name} is not a column of customer_scores: say how PostgreSQL makes it`);
+    return pgIdent(c.name);
+  });
+  return `INSERT INTO ${pgIdent(schema)}.${pgIdent(history.name)} (${history.columns.map((c) => pgIdent(c.name)).join(', ')})
+    SELECT ${select.join(', ')} FROM ${pgIdent(schema)}.${pgIdent(scores.name)} ORDER BY customer_id`;
+}
+
 /** What was published, for the manifest and the log. */
 export interface PostgresPublished {
   target: string;
   schema: string;
-  tables: { table: string; rows: number }[];
+  /** Each table's rows and seconds (for a copied table: its export from DuckDB, and the COPY with its indexes). */
+  tables: { table: string; rows: number; export_seconds?: number; copy_seconds?: number }[];
   seconds: number;
 }
 
-/** The DuckDB query that gives a table's rows for this run (this run's history rows are not in DuckDB's table yet). */
-function sourceQuery(entry: TableEntry, runId: string): string {
+const roundSeconds = (ms: number) => Math.round(ms / 10) / 100;
+
+/** What gives a table's rows for this run from DuckDB, in key order, in ranges of customer_id where the key starts with it. */
+function exportJob(entry: TableEntry, runId: string): ExportJob {
   const cols = entry.columns.map((c) => pgIdent(c.name)).join(', ');
-  const order = entry.key.length ? ` ORDER BY ${entry.key.map(pgIdent).join(', ')}` : '';
+  const orderBy = entry.key.length ? entry.key.map(pgIdent).join(', ') : undefined;
+  const rangeColumn = entry.key[0] === 'customer_id' ? 'customer_id' : undefined;
   switch (entry.name) {
-    case 'customer_scores_history':
-      return `SELECT ${cols} FROM (${readSql('publish/customer_scores_history.sql')})${order}`;
     case 'rejected_rows':
-      return `SELECT ${cols} FROM rejected_rows WHERE run_id = ${literal(runId)} ORDER BY kind, file, line`;
-    case 'customers':
-      return `SELECT ${cols} FROM customers${order}`;
+      return { name: entry.name, query: `SELECT ${cols} FROM rejected_rows WHERE run_id = ${literal(runId)}`, orderBy: 'kind, file, line' };
     default:
-      return `SELECT ${cols} FROM ${pgIdent(entry.name)}${order}`;
+      return { name: entry.name, query: `SELECT ${cols} FROM ${pgIdent(entry.name)}`, orderBy, rangeColumn };
   }
 }
 
@@ -83,10 +110,10 @@ async function existingColumns(client: pg.Client, schema: string, table: string)
  * one (the history, the figures, the runs) is never dropped: a shape it
  * does not have stops the publication, naming the difference.
  */
-async function ensureTable(client: pg.Client, schema: string, entry: TableEntry): Promise<void> {
+async function ensureTable(client: pg.Client, schema: string, entry: TableEntry): Promise<'kept' | 'created'> {
   const wanted = entry.columns.map((c) => `${c.name} ${pgType(c)}`);
   const found = await existingColumns(client, schema, entry.name);
-  if (found.length && found.join(',') === wanted.join(',')) return;
+  if (found.length && found.join(',') === wanted.join(',')) return 'kept';
   if (found.length) {
     if (APPENDED.has(entry.name)) {
       throw new Error(`${schema}.${entry.name} has the columns (${found.join(', ')}), not the ones this fidelio publishes (${wanted.join(', ')}); rename the table to keep its rows and run again`);
@@ -94,14 +121,19 @@ async function ensureTable(client: pg.Client, schema: string, entry: TableEntry)
     await client.query(`DROP TABLE ${pgIdent(schema)}.${pgIdent(entry.name)}`);
   }
   await client.query(createTableSql(schema, entry));
-  for (const sql of createIndexSql(schema, entry)) await client.query(sql);
+  return 'created';
 }
 
-/** Streams a CSV file into a table with COPY (memory stays flat whatever the size). */
-async function copyFile(client: pg.Client, schema: string, entry: TableEntry, file: string): Promise<number> {
+/** The key and the indexes of a table made in this transaction: built once its rows are in, faster than kept up row by row. */
+async function addKeys(client: pg.Client, schema: string, entry: TableEntry): Promise<void> {
+  for (const sql of [...primaryKeySql(schema, entry), ...createIndexSql(schema, entry)]) await client.query(sql);
+}
+
+/** Streams CSV bytes into a table with COPY (memory stays flat whatever the size). */
+async function copyRows(client: pg.Client, schema: string, entry: TableEntry, rows: AsyncIterable<Buffer>): Promise<number> {
   const cols = entry.columns.map((c) => pgIdent(c.name)).join(', ');
   const stream = client.query(copyFrom(`COPY ${pgIdent(schema)}.${pgIdent(entry.name)} (${cols}) FROM STDIN WITH (FORMAT csv)`));
-  await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), stream);
+  await pipeline(Readable.from(rows), stream);
   return Number(stream.rowCount);
 }
 
@@ -115,51 +147,64 @@ async function copyFile(client: pg.Client, schema: string, entry: TableEntry, fi
  * COPY take row locks only, so readers are never blocked. A run that
  * fails or is killed before the COMMIT leaves the previous publication:
  * the server rolls the transaction back when its connection ends.
- * Each table's rows come from DuckDB as a CSV file (COPY TO, values
- * exact, NULL apart from the empty text) in `workDir`, streamed into
- * COPY FROM STDIN, then removed.
+ * Each table's rows come from DuckDB as CSV files (COPY TO, values
+ * exact, NULL apart from the empty text) in `workDir`, exported in ranges
+ * of customers ahead of the COPY FROM STDIN that streams them (the two at
+ * once) and removed once sent; this run's history rows are made by the
+ * server from the scores it was just given; a table made in this
+ * transaction gets its key and indexes once its rows are in.
  */
-export async function publishPostgres(db: Database, target: PostgresTarget, run: PostgresRun, workDir: string, log: Logger): Promise<PostgresPublished> {
+export async function publishPostgres(db: Database, target: PostgresTarget, run: PostgresRun, workDir: string, log: Logger, options: PostgresPublishOptions = {}): Promise<PostgresPublished> {
   const started = performance.now();
   const shown = redactUrl(target.url);
-  const client = await connectPostgres(target.url, `publishing into PostgreSQL schema ${target.schema}`);
   mkdirSync(workDir, { recursive: true });
+  const entries = pgTables(DATA_DICTIONARY);
+  const copied = entries.filter((e) => !INSERTED.has(e.name));
+  // DuckDB exports the rows ahead of the COPY that loads them: the two work at once, on two cores.
+  const bounds = await rangeBounds(db, 'customer_scores', 'customer_id', options.chunkRows ?? 100_000);
+  const exports = new ChunkedExport(db, copied.map((e) => exportJob(e, run.runId)), bounds, workDir);
   const tables: PostgresPublished['tables'] = [];
   const schema = pgIdent(target.schema);
+  let client: pg.Client | undefined;
   try {
+    client = await connectPostgres(target.url, `publishing into PostgreSQL schema ${target.schema}`);
     await client.query('BEGIN');
     await client.query(`SET LOCAL lock_timeout = '${Math.round(target.lockTimeoutSeconds * 1000)}ms'`);
     // One publication at a time per schema (two fidelio databases may publish into one).
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`fidelio publication ${target.schema}`]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    for (const entry of pgTables(DATA_DICTIONARY)) {
-      await ensureTable(client, target.schema, entry);
+    const created = new Set<string>();
+    for (const entry of entries) {
+      if ((await ensureTable(client, target.schema, entry)) === 'created') created.add(entry.name);
       for (const sql of commentSql(target.schema, entry)) await client.query(sql);
     }
-    for (const entry of pgTables(DATA_DICTIONARY)) {
+    for (const [j, entry] of copied.entries()) {
       const table = `${schema}.${pgIdent(entry.name)}`;
-      if (entry.name === 'runs') continue;
-      if (entry.name === 'model_metrics') {
-        await client.query(`DELETE FROM ${table} WHERE run_id = $1`, [run.runId]);
-        const rows = metricRows(run.metrics);
-        // A few hundred figures: one statement with arrays, not one per row.
-        await client.query(
-          `INSERT INTO ${table} (run_id, as_of, model_version, metric, value, text_value)
-           SELECT $1, CAST($2 AS date), $3, m, v, t FROM unnest($4::text[], $5::double precision[], $6::text[]) AS u(m, v, t)`,
-          [run.runId, run.asOf, run.modelVersion, rows.map((r) => r.metric), rows.map((r) => r.value), rows.map((r) => r.text)],
-        );
-        tables.push({ table: entry.name, rows: rows.length });
-        continue;
-      }
+      const t = performance.now();
       await client.query(APPENDED.has(entry.name) ? `DELETE FROM ${table} WHERE run_id = $1` : `DELETE FROM ${table}`, APPENDED.has(entry.name) ? [run.runId] : []);
-      const file = join(workDir, `${entry.name}.csv`);
-      await db.run(`COPY (${sourceQuery(entry, run.runId)}) TO ${literal(file)} (FORMAT csv, HEADER false)`, entry.name === 'customer_scores_history' ? { run_id: run.runId, horizon: run.horizonDays } : undefined);
-      try {
-        tables.push({ table: entry.name, rows: await copyFile(client, target.schema, entry, file) });
-      } finally {
-        rmSync(file, { force: true });
+      const rows = await copyRows(client, target.schema, entry, exports.read(j));
+      if (created.has(entry.name)) await addKeys(client, target.schema, entry);
+      tables.push({ table: entry.name, rows, export_seconds: exports.exportSeconds(j), copy_seconds: roundSeconds(performance.now() - t) });
+      if (entry.name === 'customer_scores') {
+        const history = tableEntry('customer_scores_history');
+        const h = performance.now();
+        await client.query(`DELETE FROM ${schema}.${pgIdent(history.name)} WHERE run_id = $1`, [run.runId]);
+        const added = await client.query(historyFromScoresSql(target.schema, history, entry), [run.runId, run.horizonDays]);
+        if (created.has(history.name)) await addKeys(client, target.schema, history);
+        tables.push({ table: history.name, rows: added.rowCount ?? 0, copy_seconds: roundSeconds(performance.now() - h) });
       }
     }
+    // The figures and the run: a few hundred rows and one, inserted (the run's upsert needs its key in place).
+    for (const name of ['model_metrics', 'runs']) if (created.has(name)) await addKeys(client, target.schema, tableEntry(name));
+    await client.query(`DELETE FROM ${schema}.model_metrics WHERE run_id = $1`, [run.runId]);
+    const figures = metricRows(run.metrics);
+    // One statement with arrays, not one per row.
+    await client.query(
+      `INSERT INTO ${schema}.model_metrics (run_id, as_of, model_version, metric, value, text_value)
+       SELECT $1, CAST($2 AS date), $3, m, v, t FROM unnest($4::text[], $5::double precision[], $6::text[]) AS u(m, v, t)`,
+      [run.runId, run.asOf, run.modelVersion, figures.map((r) => r.metric), figures.map((r) => r.value), figures.map((r) => r.text)],
+    );
+    tables.push({ table: 'model_metrics', rows: figures.length });
     const customers = tables.find((t) => t.table === 'customer_scores')?.rows ?? 0;
     await client.query(
       `INSERT INTO ${schema}.runs (run_id, started_at, published_at, as_of, horizon_days, model_version, currency, customers, manifest)
@@ -169,14 +214,15 @@ export async function publishPostgres(db: Database, target: PostgresTarget, run:
     );
     tables.push({ table: 'runs', rows: 1 });
     await client.query('COMMIT');
-    const seconds = Math.round((performance.now() - started) / 10) / 100;
+    const seconds = roundSeconds(performance.now() - started);
     log.info({ target: shown, schema: target.schema, tables, seconds }, 'published into PostgreSQL');
     return { target: shown, schema: target.schema, tables, seconds };
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    await client?.query('ROLLBACK').catch(() => undefined);
     throw postgresError(err, target.url, `publishing into PostgreSQL schema ${target.schema}`);
   } finally {
-    await client.end().catch(() => undefined);
+    await client?.end().catch(() => undefined);
+    await exports.close();
     rmSync(workDir, { recursive: true, force: true });
   }
 }

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { commentSql, createIndexSql, createTableSql, pgTables, pgType } from '../../pipeline/publish/postgresTables.js';
+import { commentSql, createIndexSql, createTableSql, pgTables, pgType, primaryKeySql } from '../../pipeline/publish/postgresTables.js';
 import { DATA_DICTIONARY, type TableEntry } from '../../pipeline/shared/dataDictionary.js';
 
 const entry: TableEntry = {
@@ -13,15 +13,17 @@ const entry: TableEntry = {
   ],
 };
 
-test('a declaration becomes a typed table with NOT NULL where declared and its key as primary key', () => {
+test('a declaration becomes a typed table with NOT NULL where declared and on its key, the key added as primary key once the rows are in', () => {
   expect(createTableSql('fidelio', entry)).toBe(`CREATE TABLE "fidelio"."customer_scores" (
   "customer_id" text NOT NULL,
   "as_of" date NOT NULL,
   "is_vip" boolean,
   "revenue" numeric,
-  "manifest" jsonb,
-  PRIMARY KEY ("customer_id")
+  "manifest" jsonb
 )`);
+  expect(primaryKeySql('fidelio', entry)).toEqual(['ALTER TABLE "fidelio"."customer_scores" ADD PRIMARY KEY ("customer_id")']);
+  // A rejected line may be carried from run to run: no key.
+  expect(primaryKeySql('fidelio', { ...entry, name: 'rejected_rows', key: ['run_id', 'file', 'line'] })).toEqual([]);
   expect(pgType(entry.columns[4]!)).toBe('jsonb');
 });
 

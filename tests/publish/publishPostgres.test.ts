@@ -1,11 +1,12 @@
-import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { Database, literal } from '../../pipeline/db/Database.js';
 import { packageRoot } from '../../pipeline/db/sqlFile.js';
 import { publishStage, type PublishParams } from '../../pipeline/publish/publishStage.js';
-import { metricRows } from '../../pipeline/publish/publishPostgres.js';
+import { historyFromScoresSql, metricRows, publishPostgres, type PostgresRun } from '../../pipeline/publish/publishPostgres.js';
+import { silentLogger } from '../../pipeline/log.js';
 import { DATA_DICTIONARY, tableEntry, type TableEntry } from '../../pipeline/shared/dataDictionary.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { stagedRun, type StagedRun } from '../helpers/stagedRun.js';
@@ -41,10 +42,10 @@ async function client(): Promise<pg.Client> {
 }
 
 /** A table's rows as text, in key order, from PostgreSQL. */
-async function pgRows(c: pg.Client, entry: TableEntry, where = ''): Promise<(string | null)[][]> {
+async function pgRows(c: pg.Client, entry: TableEntry, where = '', schema = 'fidelio'): Promise<(string | null)[][]> {
   const cols = entry.columns.map((col) => `"${col.name}"::text`).join(', ');
   const order = entry.key.length ? entry.key.join(', ') : entry.columns.map((col) => col.name).join(', ');
-  const res = await c.query({ text: `SELECT ${cols} FROM fidelio.${entry.name} ${where} ORDER BY ${order}`, rowMode: 'array' });
+  const res = await c.query({ text: `SELECT ${cols} FROM ${schema}.${entry.name} ${where} ORDER BY ${order}`, rowMode: 'array' });
   return res.rows as (string | null)[][];
 }
 
@@ -256,6 +257,62 @@ test('a failure between the database and the files leaves PostgreSQL with the ne
   expect(basename(readlinkSync(run.ctx.publication.out))).toBe('test-run-2');
   // The working database's history and served scores changed with the files: not at all.
   expect(await run.db.value(`SELECT count(*) FROM customer_scores_history WHERE run_id = 'test-run-4'`)).toBe(0);
+});
+
+test('exported in chunks of 97 customers ahead of the COPY: the same rows in every table, the key and indexes built after a first load, a failure in a middle chunk rolls the whole back and leaves no file', async () => {
+  const target = { url, schema: 'chunked', lockTimeoutSeconds: 10 };
+  const runInfo = (runId: string): PostgresRun => ({ runId, asOf: '2026-09-30', horizonDays: 90, startedAt: '2026-11-01T00:00:00.000Z', modelVersion: run.state.models!.version, currency: 'USD', metrics: run.state.models!.metrics, manifest: { run_id: runId } });
+  const workDir = join(run.dir, 'chunks.partial');
+  const c = await client();
+  const same = async () => {
+    for (const name of ['customer_scores', 'customers']) {
+      const entry = tableEntry(name);
+      expectSameRows(entry, await pgRows(c, entry, '', 'chunked'), await publishedRows(run.db, entry, name));
+    }
+  };
+  try {
+    const first = await publishPostgres(run.db, target, runInfo('chunk-1'), workDir, silentLogger, { chunkRows: 97 });
+    expect(first.tables.find((t) => t.table === 'customer_scores')!.rows).toBe(await run.db.value<number>('SELECT count(*)::INTEGER FROM customer_scores'));
+    await same();
+    expect(Number((await c.query(`SELECT count(*) AS n FROM chunked.customer_scores_history WHERE run_id = 'chunk-1'`)).rows[0].n)).toBe(first.tables.find((t) => t.table === 'customer_scores')!.rows);
+    const indexes = (await c.query(`SELECT indexname FROM pg_indexes WHERE schemaname = 'chunked' AND tablename = 'customer_scores' ORDER BY indexname`)).rows.map((r) => r.indexname);
+    expect(indexes).toEqual(['customer_scores_action_action_priority_idx', 'customer_scores_is_vip_churn_risk_idx', 'customer_scores_pkey', 'customer_scores_segment_idx', 'customer_scores_value_tier_idx']);
+    expect((await c.query(`SELECT count(*)::int AS n FROM pg_indexes WHERE schemaname = 'chunked' AND indexname IN ('customer_scores_history_pkey', 'customers_pkey', 'runs_pkey', 'model_metrics_pkey')`)).rows[0].n).toBe(4);
+    expect(existsSync(workDir)).toBe(false);
+
+    // A value PostgreSQL refuses in a customer of a middle chunk: nothing of the second publication stays.
+    const hash = async () => (await c.query(`SELECT md5(string_agg(t::text, '|' ORDER BY customer_id)) AS h FROM chunked.customer_scores t`)).rows[0].h;
+    const before = await hash();
+    const middle = await run.db.value<string>(`SELECT customer_id FROM customer_scores ORDER BY customer_id LIMIT 1 OFFSET 400`);
+    await run.db.run(`UPDATE customer_scores SET churn_risk = NULL WHERE customer_id = '${middle}'`);
+    await expect(publishPostgres(run.db, target, runInfo('chunk-2'), workDir, silentLogger, { chunkRows: 97 })).rejects.toThrow(/null value in column "churn_risk"/);
+    expect(await hash()).toBe(before);
+    expect(existsSync(workDir)).toBe(false);
+    expect((await c.query(`SELECT string_agg(run_id, ',') AS r FROM chunked.runs`)).rows[0].r).toBe('chunk-1');
+    // DuckDB is free again (no export left running on its connection).
+    await run.db.run(`UPDATE customer_scores SET churn_risk = 'low' WHERE churn_risk IS NULL`);
+
+    // A replacement in chunks: the same rows again.
+    await run.db.run('UPDATE customer_scores SET churn_probability = churn_probability / 3');
+    await publishPostgres(run.db, target, runInfo('chunk-3'), workDir, silentLogger, { chunkRows: 97 });
+    await same();
+    // The history rows the server made are the ones DuckDB's history query makes.
+    const history = tableEntry('customer_scores_history');
+    const duck = `(${readFileSync(join(packageRoot, 'pipeline', 'publish', 'customer_scores_history.sql'), 'utf8').replaceAll('$run_id', "'chunk-3'").replaceAll('$horizon', '90')})`;
+    expectSameRows(history, await pgRows(c, history, `WHERE run_id = 'chunk-3'`, 'chunked'), await publishedRows(run.db, history, duck));
+    expect(await hash()).not.toBe(before);
+  } finally {
+    await c.end();
+  }
+});
+
+test("the server makes this run's history rows from the scores by column name; a history column the scores lack is said, not guessed", () => {
+  const sql = historyFromScoresSql('fidelio', tableEntry('customer_scores_history'), tableEntry('customer_scores'));
+  expect(sql).toContain('SELECT CAST($1 AS text), "as_of", "customer_id"');
+  expect(sql).toContain('CAST($2 AS integer), "persona" FROM "fidelio"."customer_scores" ORDER BY customer_id');
+  const history = tableEntry('customer_scores_history');
+  expect(() => historyFromScoresSql('fidelio', { ...history, columns: [...history.columns, { name: 'reached', type: 'BOOLEAN', meaning: 'x' }] }, tableEntry('customer_scores')))
+    .toThrow('customer_scores_history.reached is not a column of customer_scores');
 });
 
 test('the backtest figures become one row per leaf, by path', () => {
