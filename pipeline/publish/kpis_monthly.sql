@@ -46,12 +46,15 @@ firsts AS (
   SELECT customer_id, min(order_date) AS first_date FROM o WHERE amount >= 0 AND customer_id IS NOT NULL GROUP BY customer_id
 ),
 vips AS (SELECT customer_id FROM customer_scores WHERE is_vip),
-days AS (SELECT DISTINCT customer_id, order_date FROM o WHERE amount >= 0 AND customer_id IS NOT NULL),
+-- each customer's purchase days, each with the next one (NULL after the last), computed once
+days AS MATERIALIZED (
+  SELECT customer_id, order_date, lead(order_date) OVER (PARTITION BY customer_id ORDER BY order_date) AS next_date
+  FROM (SELECT DISTINCT customer_id, order_date FROM o WHERE amount >= 0 AND customer_id IS NOT NULL)
+),
 churn_events AS (
   -- a purchase day followed by no purchase for $horizon days: the customer churns on day + horizon
-  SELECT customer_id, order_date + $horizon AS churn_date FROM (
-    SELECT customer_id, order_date, lead(order_date) OVER (PARTITION BY customer_id ORDER BY order_date) AS next_date FROM days
-  ) WHERE coalesce(next_date, DATE '9999-12-31') > order_date + $horizon AND order_date + $horizon <= $as_of
+  SELECT customer_id, order_date + $horizon AS churn_date FROM days
+  WHERE coalesce(next_date, DATE '9999-12-31') > order_date + $horizon AND order_date + $horizon <= $as_of
 ),
 monthly AS (
   SELECT date_trunc('month', order_date) AS month,
@@ -74,12 +77,26 @@ first_counts AS (
 churn_counts AS (
   SELECT CAST(date_trunc('month', churn_date) AS DATE) AS month, count(*) AS churned FROM churn_events GROUP BY ALL
 ),
--- The churn rate's base: customers with a purchase in the $horizon days before each month's first day
--- (one range join, not a subquery per month).
+-- The churn rate's base: customers with a purchase in the $horizon days before each month's first day.
+-- A customer's last purchase day d before a month start m is the purchase day whose next purchase day
+-- n comes on or after m, so the customer is in m's base through d exactly when d < m <= least(n, d +
+-- $horizon): these spans are disjoint per customer, each counted as +1 at its first month start and -1
+-- after its last, and the base is their running sum (no join of months with purchase days).
+base_spans AS (
+  SELECT CAST(date_trunc('month', order_date) + INTERVAL 1 MONTH AS DATE) AS span_start,
+    CAST(date_trunc('month', least(coalesce(next_date, DATE '9999-12-31'), order_date + $horizon)) + INTERVAL 1 MONTH AS DATE) AS span_end
+  FROM days
+),
+base_changes AS (
+  SELECT month, sum(change) AS change FROM (
+    SELECT span_start AS month, 1 AS change FROM base_spans WHERE span_start < span_end
+    UNION ALL
+    SELECT span_end, -1 FROM base_spans WHERE span_start < span_end
+  ) GROUP BY month
+),
 at_risk AS (
-  SELECT m.month, count(DISTINCT d.customer_id) AS at_risk_base
-  FROM months m JOIN days d ON d.order_date >= m.month - $horizon AND d.order_date < m.month
-  GROUP BY m.month
+  SELECT m.month, CAST(sum(coalesce(c.change, 0)) OVER (ORDER BY m.month) AS BIGINT) AS at_risk_base
+  FROM months m LEFT JOIN base_changes c USING (month)
 ),
 k AS (
   SELECT

@@ -72,3 +72,62 @@ test('a partial month is compared with the same days of the month before and of 
   expect(december).toMatchObject({ m: '2025-12', is_partial_month: true, revenue: '40.00', mom_growth: null, cost: null });
   expect(december.yoy_growth).toBeCloseTo(40 / 25 - 1, 12);
 });
+
+test("churn and its rate agree with a customer-by-customer count on a history of frequent and lapsing buyers, refunds and days with several orders", async () => {
+  // 120 customers over two years: some buy every few weeks (never lapse), some lapse for months and come
+  // back, several orders on a day, a refund now and then; the rate's base and the churned counted the slow
+  // way below, month by month, from the definitions in kpis_monthly.sql.
+  const day = (d: string, n: number) => new Date(Date.parse(`${d}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+  const orders: { id: string; c: string; d: string; a: number }[] = [];
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  for (let c = 0; c < 120; c++) {
+    let d = Math.floor(rand() * 200);
+    const gap = c % 3 === 0 ? 20 : c % 3 === 1 ? 70 : 140;
+    while (d < 730) {
+      const n = rand() < 0.2 ? 2 : 1;
+      for (let k = 0; k < n; k++) orders.push({ id: `${c}-${d}-${k}`, c: `C${c}`, d: day('2024-01-01', d), a: 10 + k });
+      if (rand() < 0.1) orders.push({ id: `${c}-${d}-r`, c: `C${c}`, d: day('2024-01-01', d + 3), a: -5 });
+      d += 1 + Math.floor(rand() * gap * 2);
+    }
+  }
+  const asOf = '2025-12-20';
+  const horizon = 90;
+  const rows = await withDb(async (db) => {
+    await db.run(`INSERT INTO orders (order_id, customer_id, order_ts, order_date, amount) SELECT id, c, CAST(d AS TIMESTAMPTZ), CAST(d AS DATE), a
+      FROM (VALUES ${orders.map((o) => `('${o.id}', '${o.c}', '${o.d}', ${o.a})`).join(', ')}) t(id, c, d, a)`);
+    await db.run(`CREATE TABLE customer_scores AS SELECT DISTINCT customer_id, false AS is_vip, 1 AS value_tier, 'x' AS segment, 0.0 AS historic_value, 0 AS days_since_last_order,
+      0.0 AS churn_probability, 0.0 AS predicted_clv_12m, 0.0 AS value_at_risk FROM orders`);
+    await buildKpis(db, asOf, { horizonDays: horizon, currency: 'EUR', cmgrMonths: 12 });
+    return db.all<{ m: string; churned_customers: bigint | null; churn_rate: number | null }>(`SELECT strftime(month, '%Y-%m-%d') AS m, churned_customers, churn_rate FROM kpis_monthly ORDER BY month`);
+  });
+  // Purchase days per customer (refunds are not purchases; a day with several orders is one day).
+  const days = new Map<string, string[]>();
+  for (const o of orders) if (o.a >= 0 && o.d <= asOf) days.set(o.c, [...new Set([...(days.get(o.c) ?? []), o.d])].sort());
+  const first = orders.filter((o) => o.d <= asOf).map((o) => o.d).sort()[0]!;
+  let checked = 0;
+  for (const r of rows) {
+    const start = r.m;
+    const end = day(new Date(Date.UTC(Number(start.slice(0, 4)), Number(start.slice(5, 7)), 1)).toISOString().slice(0, 10), -1);
+    if (day(start, -horizon) < first) {
+      expect(r.churned_customers, start).toBeNull();
+      continue;
+    }
+    let base = 0;
+    let churned = 0;
+    for (const list of days.values()) {
+      if (list.some((d) => d >= day(start, -horizon) && d < start)) base++;
+      for (const [i, d] of list.entries()) {
+        const churnDay = day(d, horizon);
+        const next = list[i + 1];
+        if ((next === undefined || next > churnDay) && churnDay <= asOf && churnDay >= start && churnDay <= end) churned++;
+      }
+    }
+    expect(Number(r.churned_customers), start).toBe(churned);
+    if (base === 0) expect(r.churn_rate, start).toBeNull();
+    else expect(r.churn_rate, start).toBeCloseTo(churned / base, 12);
+    checked++;
+  }
+  expect(checked).toBeGreaterThan(15);
+  expect(rows.filter((r) => (r.churn_rate ?? 0) > 0).length).toBeGreaterThan(10);
+});
