@@ -94,6 +94,24 @@ describe('tiers, VIPs and actions on a constructed base', () => {
     expect(rows.filter((r) => r.action === 'grow').every((r) => [2, 3].includes(r.value_tier as number) && r.churn_risk !== 'high')).toBe(true);
   });
 
+  test('grow is for active customers: a middle-tier customer gone quiet (hibernating, at risk...) is not grown', async () => {
+    // Five middle-value customers silent for 200 days (not lapsed: 365), at low churn risk, beside the base silent for 30:
+    // the last fifth of recency, so hibernating or at risk by the RFM grid, however their value ranks.
+    const quiet: Customer[] = Array.from({ length: 5 }, (_, i) => ({ id: `q${i}`, churn: 0.2, clv: 60 + 10 * i, historic: 120 + 10 * i, recency: 200, purchaseDays: 2 }));
+    const rows = await withDb((db) => score(db, [...base, ...quiet], { controlShare: 0 }));
+    const quietRows = rows.filter((r) => r.customer_id.startsWith('q'));
+    expect(quietRows.every((r) => r.r_score === 1)).toBe(true);
+    // What the old rule would have grown: tier 2-3, not at high risk, not lapsed; among them the hibernating.
+    const wouldGrow = quietRows.filter((r) => [2, 3].includes(r.value_tier as number) && r.churn_risk !== 'high');
+    expect(wouldGrow.length).toBeGreaterThan(0);
+    expect(wouldGrow.some((r) => r.segment === 'hibernating')).toBe(true);
+    for (const r of wouldGrow) expect([r.segment, r.action]).toEqual([r.segment, 'none']);
+    // grow still goes to the active middle tiers of the base.
+    const grown = rows.filter((r) => r.action === 'grow');
+    expect(grown.length).toBeGreaterThan(0);
+    for (const r of grown) expect(['champions', 'loyal', 'potential_loyalist', 'promising', 'need_attention', 'about_to_sleep']).toContain(r.segment);
+  });
+
   test('lapsed customers with past value are won back; new ones nurtured', async () => {
     const rows = await withDb((db) => score(db, [
       ...base,
