@@ -289,7 +289,7 @@ ${table(['value model', 'normalized Gini', 'Spearman', 'decile MAPE'],
     ...(historic ? [['historic value alone (baseline)', num(historic.normalized_gini), num(historic.spearman), num(historic.decile_mape, 2)]] : [])],
   ['l', 'r', 'r', 'r'])}
 ${historic && historic.beaten_by.length === 0 ? '<p class="warn">Warning: no value model ranks next-period spend better than historic value alone (net spend to date). Treat value tiers as no better than sorting by what customers have spent.</p>' : ''}
-${(m.flagged ?? []).map((f) => `<p class="warn">Left out of the choice: ${esc(f.model)}, ${esc(f.why)}.</p>`).join('\n')}
+${(m.flagged ?? []).map((f) => `<p class="warn">Left out of the ${f.choice ? `${f.choice} ` : ''}choice: ${esc(f.model)}, ${esc(f.why)}.</p>`).join('\n')}
 ${(m.notes ?? []).map((n) => `<p class="warn">${esc(n)}.</p>`).join('\n')}
 ${aggregatePart(m)}
 ${purchaseModelPart(m)}`;
