@@ -149,7 +149,7 @@ ${[choice?.churn.warning, choice?.value.warning].filter((w): w is string => !!w)
 <div class="card">VIPs<b>${money(h.vips)}</b></div>
 <div class="card">VIPs at risk<b>${money(h.vips_at_risk)}</b></div>
 <div class="card">12-month CLV<b>${money(h.clv)}</b></div>
-<div class="card">Value at risk<b>${money(h.value_at_risk)}</b></div>
+<div class="card">Value at risk, all customers<b>${money(h.value_at_risk)}</b></div>
 <div class="card">CMGR<b>${pct(ctx.cmgr)}</b></div>
 </div>`;
 }

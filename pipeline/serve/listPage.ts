@@ -13,7 +13,7 @@ export const PAGE_SIZE = 50;
 /** The columns a list can be sorted by (besides its own order), with their labels. */
 export const SORTABLE: Record<string, string> = {
   customer_id: 'Customer', value_tier: 'Tier', segment: 'Segment', persona: 'Persona', churn_probability: 'Churn',
-  predicted_clv_12m: 'CLV 12m', value_if_retained: 'If retained', value_at_risk: 'Value at risk', expected_value_retained: 'Value kept', days_since_last_order: 'Days since order',
+  predicted_clv_12m: 'CLV 12m', value_if_retained: 'If retained', value_at_risk: 'Value at risk', expected_value_retained: 'Expected retained', days_since_last_order: 'Days since order',
 };
 
 /** The filters of a list page, as its query string gives them (each checked by `fidelio list`'s own rules). */

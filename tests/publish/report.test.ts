@@ -60,6 +60,8 @@ test('the report is one self-contained page: every section, figures formatted, e
   }
   expect(html).toContain('<div class="card">Customers<b>1,200</b></div>');
   expect(html).toContain('<div class="card">CMGR<b>1.2%</b></div>');
+  // value at risk is the value_at_risk column summed over everyone, named as the glossary and the column name it; not the VIPs' value at stake.
+  expect(html).toContain('<div class="card">Value at risk, all customers<b>34,568</b></div>');
   expect(html).toContain('2026-09 (partial)');
   expect(html).toContain('amounts in EUR');
   expect(html).toContain('<td class="l">amount_not_a_number</td><td class="r">3</td><td class="r">12</td>');
