@@ -255,7 +255,7 @@ ${ratesParagraph(ctx)}`;
 ${measured.length ? `<ul>\n${measured.map(line).join('\n')}\n</ul>` : '<p>No action measured yet.</p>'}
 ${whoSection(d)}
 ${ratesParagraph(ctx)}
-${d.effects.length > measured.length ? `<h3>Not measured yet</h3>\n<ul>\n${d.effects.filter((e) => e.status !== 'measured').slice(0, 12).map(line).join('\n')}\n</ul>` : ''}`;
+${d.effects.length > measured.length ? `<h3>Not measured yet${d.effects.some((e) => e.status !== 'measured' && (e.controls === 0 || e.contacted === 0)) ? ', or not measurable (no control group)' : ''}</h3>\n<ul>\n${d.effects.filter((e) => e.status !== 'measured').slice(0, 12).map(line).join('\n')}\n</ul>` : ''}`;
 }
 
 function kpiSection(d: ReportData): string {

@@ -26,6 +26,9 @@ test('the month\'s KPIs (the last whole month), today\'s actions and the measure
   expect(html).toContain(`<div class="label">At-risk VIPs to contact</div><div class="value">${toContact}</div><div class="note">of ${atRisk} VIPs at medium or high risk; their value at stake (value if retained x churn) ${Math.round(atStake).toLocaleString('en-US')} EUR`);
   expect(html).toContain(`<td><a href="/lists/save">save</a></td><td class="n">${saveContact}</td><td class="n">${saveControls}</td><td class="n">${saveKept} EUR</td>`);
   expect(html).toContain('save: +10.0 points of retention, 90% interval +5.0 to +15.0');
+  // No save customer is held back in the fixture (controls are i % 7 = 0, saves i % 6 = 0): said in words, and only for it.
+  expect(saveControls).toBe(0);
+  expect(html).toContain('<p class="problem">No control group for save: no customer was held back');
   expect(html).toContain('grow (run as of 2026-09-30): not measurable before 2026-12-29');
   expect((html.match(/<canvas /g) ?? []).length).toBe(3);
 });
