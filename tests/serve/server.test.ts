@@ -56,6 +56,10 @@ describe('every route answers', () => {
     const list = await get(served.app, '/lists/everyone');
     expect(list.status).toBe(404);
     expect(list.text).toContain('there is no list &quot;everyone&quot;');
+    // The customer page names each figure's model from the release's model_metrics.json.
+    const named = await get(served.app, '/customers/C003');
+    expect(named.text).toContain('from the churn champion, the network</div>');
+    expect(named.text).toContain('<dt>MBG/NBD (penalized)&#39;s P(alive)</dt>');
     const who = await get(served.app, `/customers/${encodeURIComponent('<img src=x onerror=alert(1)>')}`);
     expect(who.status).toBe(404);
     expect(who.text).toContain('no customer &quot;&lt;img src=x onerror=alert(1)&gt;&quot;');
