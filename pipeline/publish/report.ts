@@ -198,7 +198,7 @@ function actionsSection(d: ReportData, ctx: ReportContext): string {
 <p class="muted">What each action means is in the glossary at the end of the page.</p>
 ${table(['action', 'customers', 'value at risk', '12-month CLV'], d.actions.map((a) => [a.action, a.customers, money(a.var), money(a.clv)]), ['l', 'r', 'r', 'r'])}
 <h2>VIPs most worth saving: to contact</h2>
-<p>The first ${list.rows.length} of <code>fidelio list at-risk-vip</code>, the same customers in the same order: VIPs at medium or high churn risk who are to be contacted, ranked by <b>${esc(list.ranking.column.replace(`_${ctx.currency}`, '').replaceAll('_', ' '))}</b>, ${esc(list.ranking.meaning)}.</p>
+<p>The first ${list.rows.length} of <code>fidelio list at-risk-vip</code>, the same customers in the same order: VIPs at medium or high churn risk to save or win back (not those who bought within half their usual gap: too recent to be at risk) who are to be contacted, ranked by <b>${esc(list.ranking.column.replace(`_${ctx.currency}`, '').replaceAll('_', ' '))}</b>, ${esc(list.ranking.meaning)}.</p>
 ${list.rows.length ? listTable(list, ctx.currency, 'list-at-risk-vip') : '<p>No at-risk VIP to contact.</p>'}
 ${heldBack.length ? `<h3>At-risk VIPs held back (not to contact)</h3>
 ${table(['customer', 'churn probability', `value kept (${ctx.currency}), ranked by`, `value at stake (${ctx.currency})`, '12-month CLV', 'not contacted because'], heldBack.map((c) => [c.customer_id, pct(c.churn_probability), money(c.value_kept), money(c.value_at_stake), money(c.predicted_clv_12m), HELD_BACK[String(c.contact_blocked_by)] ?? c.contact_blocked_by]), ['l', 'r', 'r', 'r', 'r', 'l'])}` : ''}`;

@@ -34,7 +34,7 @@ ${kpi('Active VIPs', `${num(month.vips_active)} of ${num(month.vips_total)}`, `o
 ${kpi('Churn', pct(month.churn_rate), `of the customers with a purchase in the ${info.horizonDays} days before ${month.month} lapsed in it`)}` : html`<p>No monthly KPIs were published.</p>`}
 ${kpi('Lifetime value, 12 months', money(n(head.clv) / Math.max(1, n(head.customers)), cur), `a customer on average; ${money(n(head.clv), cur)} in all`)}
 ${kpi('Monthly growth (CMGR)', info.cmgr ? signedPct(info.cmgr.value) : '–', info.cmgr ? `revenue from ${info.cmgr.from.slice(0, 7)} to ${info.cmgr.to.slice(0, 7)}` : 'not enough months yet')}
-${kpi('At-risk VIPs to contact', num(vips.to_contact), html`of ${num(vips.vips_at_risk)} VIPs at medium or high risk; their value at stake (value if retained x churn) ${money(n(vips.at_stake), cur)} · <a href="/lists/at-risk-vip">the list →</a>`)}
+${kpi('At-risk VIPs to contact', num(vips.to_contact), html`of ${num(vips.vips_at_risk)} VIPs at medium or high risk to save or win back; their value at stake (value if retained x churn) ${money(n(vips.at_stake), cur)} · <a href="/lists/at-risk-vip">the list →</a>`)}
 </section>
 <div class="charts">
 ${chart('Revenue by month, with the customers active each month', {
