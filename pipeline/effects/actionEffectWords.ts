@@ -16,11 +16,17 @@ export function verdict(e: ActionEffect): 'pays' | 'not_shown' | 'does_not_pay' 
  * One action's effect in a marketer's words: what is known ("save: +6.1
  * points of retention, 90% interval +2.0 to +10.2, 1,240 contacted against
  * 140 controls") and what is not yet (the horizon has not passed, too few
- * controls), with the verdict on its cost.
+ * controls) or never will be (no control group), with the verdict on its cost.
  */
 export function effectSentence(e: ActionEffect, currency: string, minGroup: number): string {
   const who = `${count(e.contacted)} contacted against ${count(e.controls)} control${e.controls === 1 ? '' : 's'}`;
   const run = `run as of ${e.as_of}`;
+  // An empty side (on a small base the control share can round to no customer) is said as such: waiting for the
+  // horizon, or more customers in the same run, will not make it measurable.
+  if (e.status !== 'measured' && (e.controls === 0 || e.contacted === 0)) {
+    const none = e.controls === 0 ? 'no control group: no customer was held back from it' : 'no customer was contacted';
+    return `${e.action} (${run}): ${none}, so its effect cannot be measured, now or after ${e.measurable_from}; ${who}.`;
+  }
   if (e.status === 'horizon_not_passed') return `${e.action} (${run}): not measurable before ${e.measurable_from}, when its ${e.horizon_days}-day horizon has passed; ${who}.`;
   if (e.status === 'too_few_customers') {
     const short = e.controls < minGroup ? `${count(e.controls)} controls` : `${count(e.contacted)} contacted`;

@@ -4,6 +4,15 @@ import { UsageError } from '../errors.js';
 import { ACTIONS } from '../shared/actionRate.js';
 import { csvLine } from '../shared/csv.js';
 
+/**
+ * Who is an at-risk VIP, over the scores `s`: a VIP the scoring proposes to keep (save, or win back once lapsed).
+ * A VIP at medium or high churn risk given neither bought within scoring.recentShare of their usual gap between
+ * purchase days (customer_scores.sql's rule: too recent to save, whatever the score, so given surprise): a churn
+ * score is the chance of no purchase within the horizon, high for a customer who buys every few months and bought
+ * today, who is not at risk in a marketer's eyes. The report's and the overview's at-risk VIPs are these too.
+ */
+export const AT_RISK_VIP = "s.action IN ('save', 'win_back')";
+
 /** The lists that are not an action's. */
 export const LISTS = ['at-risk-vip', 'ambassador'] as const;
 
@@ -62,7 +71,7 @@ export function listFilter(typed: string, o: ListOptions): { what: string; where
   };
   // Ambassadors are invited to a programme, not contacted for an action: is_ambassador already leaves out the opted-out.
   const where = what === 'ambassador' ? ['s.is_ambassador'] : ['s.contact'];
-  if (what === 'at-risk-vip') where.push('s.is_vip', inList('s.churn_risk', levels, 'risk'));
+  if (what === 'at-risk-vip') where.push('s.is_vip', inList('s.churn_risk', levels, 'risk'), AT_RISK_VIP);
   else if (what !== 'ambassador') where.push(inList('s.action', [what], 'action'));
   if (tiers.length) where.push(inList('CAST(s.value_tier AS VARCHAR)', tiers, 'tier'));
   const segments = filterValues('--segment', o.segment);

@@ -36,7 +36,7 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
   { term: 'save', text: 'a VIP or a tier 1-2 customer at medium or high churn risk who has not bought recently: a personal retention contact.' },
   { term: 'surprise', text: 'a VIP or tier 1 customer at low risk, or who bought recently: a thank-you without an offer.' },
   { term: 'nurture', text: 'a customer whose first purchase was recent: a welcome series towards a second order.' },
-  { term: 'grow', text: 'a tier 2-3 customer not at high risk: cross-selling and upselling.' },
+  { term: 'grow', text: 'an active tier 2-3 customer (not at high risk, not gone quiet: hibernating or at risk customers are not grown) to cross-sell and upsell to.' },
   { term: 'none', text: 'no action: other lapsed customers, and those no rule above fits.' },
   { term: 'control group', text: 'a seeded 10% of the customers the budget would contact, left untouched so that later runs can measure what the actions do.' },
   { term: 'cooldown', text: 'a customer contacted by an earlier run within the last 30 days (by default) is not contacted again.' },

@@ -149,7 +149,7 @@ ${[choice?.churn.warning, choice?.value.warning].filter((w): w is string => !!w)
 <div class="card">VIPs<b>${money(h.vips)}</b></div>
 <div class="card">VIPs at risk<b>${money(h.vips_at_risk)}</b></div>
 <div class="card">12-month CLV<b>${money(h.clv)}</b></div>
-<div class="card">Value at risk<b>${money(h.value_at_risk)}</b></div>
+<div class="card">Value at risk, all customers<b>${money(h.value_at_risk)}</b></div>
 <div class="card">CMGR<b>${pct(ctx.cmgr)}</b></div>
 </div>`;
 }
@@ -198,7 +198,7 @@ function actionsSection(d: ReportData, ctx: ReportContext): string {
 <p class="muted">What each action means is in the glossary at the end of the page.</p>
 ${table(['action', 'customers', 'value at risk', '12-month CLV'], d.actions.map((a) => [a.action, a.customers, money(a.var), money(a.clv)]), ['l', 'r', 'r', 'r'])}
 <h2>VIPs most worth saving: to contact</h2>
-<p>The first ${list.rows.length} of <code>fidelio list at-risk-vip</code>, the same customers in the same order: VIPs at medium or high churn risk who are to be contacted, ranked by <b>${esc(list.ranking.column.replace(`_${ctx.currency}`, '').replaceAll('_', ' '))}</b>, ${esc(list.ranking.meaning)}.</p>
+<p>The first ${list.rows.length} of <code>fidelio list at-risk-vip</code>, the same customers in the same order: VIPs at medium or high churn risk to save or win back (not those who bought within half their usual gap: too recent to be at risk) who are to be contacted, ranked by <b>${esc(list.ranking.column.replace(`_${ctx.currency}`, '').replaceAll('_', ' '))}</b>, ${esc(list.ranking.meaning)}.</p>
 ${list.rows.length ? listTable(list, ctx.currency, 'list-at-risk-vip') : '<p>No at-risk VIP to contact.</p>'}
 ${heldBack.length ? `<h3>At-risk VIPs held back (not to contact)</h3>
 ${table(['customer', 'churn probability', `value kept (${ctx.currency}), ranked by`, `value at stake (${ctx.currency})`, '12-month CLV', 'not contacted because'], heldBack.map((c) => [c.customer_id, pct(c.churn_probability), money(c.value_kept), money(c.value_at_stake), money(c.predicted_clv_12m), HELD_BACK[String(c.contact_blocked_by)] ?? c.contact_blocked_by]), ['l', 'r', 'r', 'r', 'r', 'l'])}` : ''}`;
@@ -255,7 +255,7 @@ ${ratesParagraph(ctx)}`;
 ${measured.length ? `<ul>\n${measured.map(line).join('\n')}\n</ul>` : '<p>No action measured yet.</p>'}
 ${whoSection(d)}
 ${ratesParagraph(ctx)}
-${d.effects.length > measured.length ? `<h3>Not measured yet</h3>\n<ul>\n${d.effects.filter((e) => e.status !== 'measured').slice(0, 12).map(line).join('\n')}\n</ul>` : ''}`;
+${d.effects.length > measured.length ? `<h3>Not measured yet${d.effects.some((e) => e.status !== 'measured' && (e.controls === 0 || e.contacted === 0)) ? ', or not measurable (no control group)' : ''}</h3>\n<ul>\n${d.effects.filter((e) => e.status !== 'measured').slice(0, 12).map(line).join('\n')}\n</ul>` : ''}`;
 }
 
 function kpiSection(d: ReportData): string {
@@ -289,7 +289,7 @@ ${table(['value model', 'normalized Gini', 'Spearman', 'decile MAPE'],
     ...(historic ? [['historic value alone (baseline)', num(historic.normalized_gini), num(historic.spearman), num(historic.decile_mape, 2)]] : [])],
   ['l', 'r', 'r', 'r'])}
 ${historic && historic.beaten_by.length === 0 ? '<p class="warn">Warning: no value model ranks next-period spend better than historic value alone (net spend to date). Treat value tiers as no better than sorting by what customers have spent.</p>' : ''}
-${(m.flagged ?? []).map((f) => `<p class="warn">Left out of the choice: ${esc(f.model)}, ${esc(f.why)}.</p>`).join('\n')}
+${(m.flagged ?? []).map((f) => `<p class="warn">Left out of the ${f.choice ? `${f.choice} ` : ''}choice: ${esc(f.model)}, ${esc(f.why)}.</p>`).join('\n')}
 ${(m.notes ?? []).map((n) => `<p class="warn">${esc(n)}.</p>`).join('\n')}
 ${aggregatePart(m)}
 ${purchaseModelPart(m)}`;

@@ -194,7 +194,10 @@ acted AS (
       WHEN (is_vip OR value_tier <= 2) AND churn_risk <> 'low' AND NOT recent THEN 'save'
       WHEN (is_vip OR value_tier = 1) THEN 'surprise'
       WHEN tenure_days <= $new_days THEN 'nurture'
-      WHEN value_tier IN (2, 3) AND churn_risk <> 'high' THEN 'grow'
+      -- grow is for active customers with room to spend more: recency in the top three fifths (the segments from
+      -- champions to about_to_sleep), never one gone quiet (hibernating, at_risk, cant_lose, lost: won back once
+      -- lapsed, else left alone)
+      WHEN value_tier IN (2, 3) AND churn_risk <> 'high' AND r_now >= 3 THEN 'grow'
       ELSE 'none'
     END AS action
   FROM segmented

@@ -20,6 +20,8 @@ export interface PublicationInfo {
   currency: string;
   horizonDays: number;
   cmgr: { months: number; from: string; to: string; value: number } | null;
+  /** The models behind the published figures (the release's model_metrics.json), when it says: churn_probability is the churn champion's, predicted_clv_12m the value champion's, p_alive and expected_purchases the purchase model's. */
+  models?: { churn: string; value: string; purchase: string };
 }
 
 export const money = (v: unknown, currency: string, digits = 0) => (typeof v === 'number' && Number.isFinite(v)

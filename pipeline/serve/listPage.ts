@@ -13,7 +13,7 @@ export const PAGE_SIZE = 50;
 /** The columns a list can be sorted by (besides its own order), with their labels. */
 export const SORTABLE: Record<string, string> = {
   customer_id: 'Customer', value_tier: 'Tier', segment: 'Segment', persona: 'Persona', churn_probability: 'Churn',
-  predicted_clv_12m: 'CLV 12m', value_if_retained: 'If retained', value_at_risk: 'Value at risk', expected_value_retained: 'Value kept', days_since_last_order: 'Days since order',
+  predicted_clv_12m: 'CLV 12m', value_if_retained: 'If retained', value_at_risk: 'Value at risk', expected_value_retained: 'Expected retained', days_since_last_order: 'Days since order',
 };
 
 /** The filters of a list page, as its query string gives them (each checked by `fidelio list`'s own rules). */
@@ -123,7 +123,7 @@ ${total === 0 ? html`<p>No customer matches these filters.</p>` : ''}
 }
 
 function description(name: string): string {
-  if (name === 'at-risk-vip') return 'VIPs whose churn risk is medium or high, most worth saving first: by the value a contact can keep, never more than the 12-month CLV. Opted-out, control-group, cooldown and over-budget customers are left out.';
+  if (name === 'at-risk-vip') return 'VIPs whose churn risk is medium or high, to save or win back (not those who bought within half their usual gap: too recent to be at risk), most worth saving first: by the value a contact can keep, never more than the 12-month CLV. Opted-out, control-group, cooldown and over-budget customers are left out.';
   if (name === 'ambassador') return 'Customers to invite into a refer-a-friend programme, most valuable first (counting the value of the customers they referred).';
   return `The customers the budget contacts for "${name}", in its priority (most value kept first). Control-group, opted-out and cooldown customers are left out.`;
 }

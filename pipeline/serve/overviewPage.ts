@@ -17,6 +17,8 @@ export async function overviewPage(db: Database, info: PublicationInfo, minGroup
   const actions = await db.all(readSql('serve/overview_actions.sql'));
   const vips = (await db.one(readSql('serve/overview_vips.sql')))!;
   const effects = await db.all<ActionEffect & Row>(LATEST_EFFECTS);
+  // Actions contacting customers with none held back: their effect will never be measured, which the page says.
+  const uncontrolled = actions.filter((a) => Number(a.to_contact) > 0 && Number(a.controls) === 0).map((a) => String(a.action));
   // The month: the last whole one (the as-of month is usually partial).
   const month = [...months].reverse().find((m) => !m.is_partial_month) ?? months.at(-1);
   const cur = info.currency;
@@ -32,7 +34,7 @@ ${kpi('Active VIPs', `${num(month.vips_active)} of ${num(month.vips_total)}`, `o
 ${kpi('Churn', pct(month.churn_rate), `of the customers with a purchase in the ${info.horizonDays} days before ${month.month} lapsed in it`)}` : html`<p>No monthly KPIs were published.</p>`}
 ${kpi('Lifetime value, 12 months', money(n(head.clv) / Math.max(1, n(head.customers)), cur), `a customer on average; ${money(n(head.clv), cur)} in all`)}
 ${kpi('Monthly growth (CMGR)', info.cmgr ? signedPct(info.cmgr.value) : '–', info.cmgr ? `revenue from ${info.cmgr.from.slice(0, 7)} to ${info.cmgr.to.slice(0, 7)}` : 'not enough months yet')}
-${kpi('At-risk VIPs to contact', num(vips.to_contact), html`of ${num(vips.vips_at_risk)} VIPs at medium or high risk, ${money(n(vips.at_stake), cur)} at stake · <a href="/lists/at-risk-vip">the list →</a>`)}
+${kpi('At-risk VIPs to contact', num(vips.to_contact), html`of ${num(vips.vips_at_risk)} VIPs at medium or high risk to save or win back; their value at stake (value if retained x churn) ${money(n(vips.at_stake), cur)} · <a href="/lists/at-risk-vip">the list →</a>`)}
 </section>
 <div class="charts">
 ${chart('Revenue by month, with the customers active each month', {
@@ -51,7 +53,8 @@ ${tiers.map((t) => html`<tr><td><a href="/lists/at-risk-vip?tier=${String(t.valu
 ${chart('Expected value kept by contacting each action\'s customers', { type: 'bar', labels: actions.map((a) => a.action), horizontal: true, datasets: [{ label: `Value kept (${cur})`, data: actions.map((a) => a.value_kept ?? 0) }] })}
 <div class="scroll"><table><thead><tr><th>Action</th><th class="n">To contact</th><th class="n">Controls</th><th class="n">Expected value kept</th></tr></thead><tbody>
 ${actions.map((a) => html`<tr><td><a href="/lists/${String(a.action)}">${String(a.action)}</a></td><td class="n">${num(a.to_contact)}</td><td class="n">${num(a.controls)}</td><td class="n">${money(a.value_kept, cur)}</td></tr>`)}
-</tbody></table></div></section>
+</tbody></table></div>
+${uncontrolled.length ? html`<p class="problem">No control group for ${uncontrolled.join(', ')}: no customer was held back (a base too small for scoring.controlShare, or a share of 0), so what these contacts keep cannot be measured.</p>` : ''}</section>
 <section><h2>What past actions kept</h2>
 ${effects.length ? html`<ul class="words">${effects.map((e) => html`<li>${effectSentence(e, cur, minGroup)}</li>`)}</ul>` : html`<p>No action has been measured yet: effects are measured once a publication's contacts have had their horizon (${info.horizonDays} days).</p>`}
 <p><a href="/effects">Every measured effect →</a></p></section>`);

@@ -49,6 +49,14 @@ function assets(): Record<string, { body: string; type: string }> {
   };
 }
 
+/** The champions a release's model_metrics.json names (churn, value, purchase model), or undefined where it does not say. */
+function championsOf(file: string): PublicationInfo['models'] {
+  if (!existsSync(file)) return undefined;
+  const m = JSON.parse(readFileSync(file, 'utf8')) as { churn?: { model?: unknown }; value?: { model?: unknown }; btyd_model?: unknown };
+  const [churn, value, purchase] = [m.churn?.model, m.value?.model, m.btyd_model];
+  return typeof churn === 'string' && typeof value === 'string' && typeof purchase === 'string' ? { churn, value, purchase } : undefined;
+}
+
 /** What a publication's footer says, read once per release from its manifest. */
 async function publicationInfo(s: Snapshot, cache: Map<string, PublicationInfo>): Promise<PublicationInfo> {
   let info = cache.get(s.release);
@@ -60,6 +68,8 @@ async function publicationInfo(s: Snapshot, cache: Map<string, PublicationInfo>)
       runId: s.runId, asOf: String(m.as_of ?? row?.as_of ?? '?'), modelVersion: String(m.model_version ?? row?.model_version ?? '?'),
       currency: String(m.currency ?? row?.currency ?? 'USD'), horizonDays: Number(m.horizon_days ?? 90), cmgr: (m.cmgr as PublicationInfo['cmgr']) ?? null,
     };
+    const models = championsOf(join(s.release, 'model_metrics.json'));
+    if (models) info.models = models;
     cache.set(s.release, info);
   }
   return info;

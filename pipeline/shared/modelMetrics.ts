@@ -79,7 +79,7 @@ export const modelMetricsSchema = z.object({
     churn: z.object({ hidden: z.array(z.number()) }),
     value: z.object({ hidden: z.array(z.number()) }),
   }).nullable().optional(),
-  flagged: z.array(z.object({ model: z.string(), why: z.string() })).optional(),
+  flagged: z.array(z.object({ model: z.string(), why: z.string(), choice: z.enum(['churn', 'value']).optional() })).optional(),
   notes: z.array(z.string()).optional(),
 });
 

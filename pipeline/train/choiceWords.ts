@@ -36,14 +36,16 @@ const r = (v: number) => Number(v.toFixed(6));
  * candidates are named as left out, not as runners-up.
  */
 export function describeChoice(c: Champions, recencyAuc: number, historicGini: number): ModelChoice {
-  const flagged = new Set(c.flagged.map((x) => x.model));
-  const churnRivals = Object.entries(c.churnCandidates).filter(([k]) => k !== c.churnModel && !flagged.has(k)).sort((a, b) => a[1].log_loss - b[1].log_loss);
+  // Each choice's own flags (a flag without its choice, from an older record, counts for both).
+  const flaggedFor = (choice: 'churn' | 'value') => new Set(c.flagged.filter((x) => (x.choice ?? choice) === choice).map((x) => x.model));
+  const churnFlagged = flaggedFor('churn');
+  const valueFlagged = flaggedFor('value');
+  const churnRivals = Object.entries(c.churnCandidates).filter(([k]) => k !== c.churnModel && !churnFlagged.has(k)).sort((a, b) => a[1].log_loss - b[1].log_loss);
   const churn = c.churnCandidates[c.churnModel];
   const churnNext = churnRivals[0];
   const churnRule = 'the lowest log loss on the holdout';
   const aucMargin = churn.auc - recencyAuc;
-  // chooseChampions' rule for leaving a candidate out, applied to the winner (flags are by model name, shared by
-  // the churn and value choices): a winner no better than the holdout's churn rate for everyone means none was.
+  // chooseChampions' rule for leaving a candidate out, applied to the winner: a winner no better than the holdout's churn rate for everyone means none was.
   const rate = churn.churn_rate;
   const constantLogLoss = rate > 0 && rate < 1 ? -(rate * Math.log(rate) + (1 - rate) * Math.log(1 - rate)) : 0;
   const churnNone = !Number.isFinite(churn.log_loss) || churn.log_loss > constantLogLoss + 1e-9;
@@ -55,7 +57,7 @@ export function describeChoice(c: Champions, recencyAuc: number, historicGini: n
     + `Its AUC ${f(churn.auc, 3)} is ${aucMargin > 0 ? `${f(aucMargin, 3)} above` : `${f(-aucMargin, 3)} below`} recency alone (${f(recencyAuc, 3)})`
     + `${churnNext ? `; ${churnNext[0]}'s AUC is ${f(churnNext[1].auc, 3)}` : ''}.`;
 
-  const valueEligible = (k: string) => (k === 'neural' || k === c.btydModel) && !flagged.has(k);
+  const valueEligible = (k: string) => (k === 'neural' || k === c.btydModel) && !valueFlagged.has(k);
   const valueRivals = Object.entries(c.valueCandidates).filter(([k]) => k !== c.valueModel && valueEligible(k)).sort((a, b) => b[1].normalized_gini - a[1].normalized_gini);
   const value = c.valueCandidates[c.valueModel];
   const valueNext = valueRivals[0];
@@ -68,7 +70,7 @@ export function describeChoice(c: Champions, recencyAuc: number, historicGini: n
   const valueText = (valueWarning ? `${valueWarning}. ${c.valueModel} predicts value: ${valueRule} of them all (${f(value.normalized_gini, 3)}). `
     : `${c.valueModel} predicts value: ${valueRule} (${f(value.normalized_gini, 3)}${valueNext ? ` against ${f(valueNext[1].normalized_gini, 3)} for ${valueNext[0]}: ${f(value.normalized_gini - valueNext[1].normalized_gini, 3)} higher` : ', the only candidate left'}). `)
     + `Historic value alone ranks ${f(historicGini, 3)}: the champion is ${giniMargin > 0 ? `${f(giniMargin, 3)} above` : `${f(-giniMargin, 3)} below`} it.`;
-  const left = c.flagged.length ? ` Left out of the choice: ${c.flagged.map((x) => `${x.model} (${x.why})`).join('; ')}.` : '';
+  const left = c.flagged.length ? ` Left out of the choice: ${c.flagged.map((x) => `${x.model} (${x.choice ? `${x.choice}: ` : ''}${x.why})`).join('; ')}.` : '';
 
   return {
     churn: {

@@ -36,7 +36,7 @@ export async function trainModels(db: Database, plan: SnapshotPlan, asOf: string
   const champions = chooseChampions(backtest);
   const metrics = backtestMetrics(backtest, champions, plan, asOf, o.horizonDays, o.sample);
   const architectures = backtest.networks && { churn: [backtest.networks.churn.hidden], value: [backtest.networks.value.hidden] };
-  logBacktest(champions, metrics.churn.recency_baseline_auc, [...backtest.notes, ...champions.flagged.map((f) => `${f.model} left out of the choice: ${f.why}`)], log);
+  logBacktest(champions, metrics.churn.recency_baseline_auc, [...backtest.notes, ...champions.flagged.map((f) => `${f.model} left out of the ${f.choice} choice: ${f.why}`)], log);
   for (const said of [metrics.choice.churn.text, metrics.choice.value.text, `the purchase model: ${metrics.choice.purchase}`]) log.info(said);
   for (const w of [metrics.choice.churn.warning, metrics.choice.value.warning]) if (w) log.warn(w);
 

@@ -23,9 +23,15 @@ test('a measured effect in words, with its interval, counts and verdict; what is
   const losing = { ...base, retention_uplift: -0.01, retention_uplift_low: -0.05, retention_uplift_high: 0.03, net_value_per_contact: -4, net_value_per_contact_low: -9, net_value_per_contact_high: -0.5 };
   expect(verdict(losing)).toBe('does_not_pay');
   expect(effectSentence(losing, 'EUR', 30)).toMatch(/^save: −1\.0 points of retention, 90% interval −5\.0 to \+3\.0;.* Not paying for itself: stop or change this action\.$/);
-  const pending = { ...base, status: 'horizon_not_passed' as const, controls: 0 };
-  expect(effectSentence(pending, 'EUR', 30)).toBe('save (run as of 2026-06-30): not measurable before 2026-09-28, when its 90-day horizon has passed; 1,240 contacted against 0 controls.');
+  const pending = { ...base, status: 'horizon_not_passed' as const, controls: 40 };
+  expect(effectSentence(pending, 'EUR', 30)).toBe('save (run as of 2026-06-30): not measurable before 2026-09-28, when its 90-day horizon has passed; 1,240 contacted against 40 controls.');
   expect(verdict(pending)).toBeUndefined();
+  // No control customer at all (a tiny base: the control share rounds to none): said as such, never as only "not yet".
+  const uncontrolled = { ...pending, contacted: 3, controls: 0 };
+  expect(effectSentence(uncontrolled, 'EUR', 30)).toBe('save (run as of 2026-06-30): no control group: no customer was held back from it, so its effect cannot be measured, now or after 2026-09-28; 3 contacted against 0 controls.');
+  expect(effectSentence({ ...uncontrolled, status: 'too_few_customers' }, 'EUR', 30)).toBe('save (run as of 2026-06-30): no control group: no customer was held back from it, so its effect cannot be measured, now or after 2026-09-28; 3 contacted against 0 controls.');
+  expect(effectSentence({ ...pending, contacted: 0, controls: 2 }, 'EUR', 30)).toBe('save (run as of 2026-06-30): no customer was contacted, so its effect cannot be measured, now or after 2026-09-28; 0 contacted against 2 controls.');
+  expect(verdict(uncontrolled)).toBeUndefined();
   const few = { ...base, status: 'too_few_customers' as const, controls: 12 };
   expect(effectSentence(few, 'EUR', 30)).toBe('save (run as of 2026-06-30): too few customers to measure (12 controls; at least 30 needed on each side, scoring.effects.minGroup); 1,240 contacted against 12 controls.');
 });

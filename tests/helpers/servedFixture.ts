@@ -67,6 +67,8 @@ async function publish(db: Database, out: string, runId: string): Promise<void> 
     await db.run('DETACH publication');
   }
   writeFileSync(join(dir, 'run_manifest.json'), JSON.stringify({ run_id: runId, as_of: '2026-09-30', horizon_days: 90, currency: 'EUR', model_version: 'fidelio-fixture', cmgr: { months: 12, from: '2025-09-01', to: '2026-09-01', value: 0.0125 } }));
+  // The champions (what the customer page names its figures by): the network for churn and value, MBG/NBD (penalized) for purchases.
+  writeFileSync(join(dir, 'model_metrics.json'), JSON.stringify({ model_version: 'fidelio-fixture', churn: { model: 'neural' }, value: { model: 'neural' }, btyd_model: 'mbgnbd_penalized' }));
   await db.run('CREATE OR REPLACE TABLE published_scores AS SELECT * FROM customer_scores');
   publication.commit(runId);
 }

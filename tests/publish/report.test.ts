@@ -1,4 +1,5 @@
 import { expect, test } from 'vitest';
+import { effectSentence } from '../../pipeline/effects/actionEffectWords.js';
 import { renderReport, type ReportContext } from '../../pipeline/publish/report.js';
 import type { ReportData } from '../../pipeline/publish/reportData.js';
 
@@ -60,6 +61,8 @@ test('the report is one self-contained page: every section, figures formatted, e
   }
   expect(html).toContain('<div class="card">Customers<b>1,200</b></div>');
   expect(html).toContain('<div class="card">CMGR<b>1.2%</b></div>');
+  // value at risk is the value_at_risk column summed over everyone, named as the glossary and the column name it; not the VIPs' value at stake.
+  expect(html).toContain('<div class="card">Value at risk, all customers<b>34,568</b></div>');
   expect(html).toContain('2026-09 (partial)');
   expect(html).toContain('amounts in EUR');
   expect(html).toContain('<td class="l">amount_not_a_number</td><td class="r">3</td><td class="r">12</td>');
@@ -186,4 +189,17 @@ test('no churn model beat the constant base rate: said on the first screen, befo
   // A choice some candidate won on its merit leaves the first screen alone.
   const fine = renderReport(data, { ...ctx, metrics: { ...ctx.metrics, choice: { ...choice, churn: { text: 'bgnbd scores churn.', warning: null } } } });
   expect(fine.slice(fine.indexOf('<h1>'), fine.indexOf('<h2>'))).not.toContain('class="warn"');
+});
+
+test('an action with no control customer is said to have none, not only "not measured yet"', () => {
+  const pending = {
+    run_id: 'r1', as_of: '2026-09-30', action: 'save', horizon_days: 90, measurable_from: '2026-12-29', status: 'horizon_not_passed', contacted: 4, controls: 0,
+    breakdown: 'all', group_name: 'all', reached: 0,
+  } as unknown as ReportData['effects'][number];
+  const html = renderReport({ ...data, effects: [pending] }, ctx);
+  expect(html).toContain('<h3>Not measured yet, or not measurable (no control group)</h3>');
+  expect(html).toContain('<li>save (run as of 2026-09-30): no control group: no customer was held back from it, so its effect cannot be measured, now or after 2026-12-29; 4 contacted against 0 controls.</li>');
+  expect(effectSentence(pending, 'EUR', 30)).toContain('no control group');
+  // With controls, the heading stays as it was.
+  expect(renderReport({ ...data, effects: [{ ...pending, controls: 3 }] }, ctx)).toContain('<h3>Not measured yet</h3>');
 });

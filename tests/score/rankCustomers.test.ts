@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { scoringSchema } from '../../pipeline/config.js';
 import type { Database } from '../../pipeline/db/Database.js';
 import type { TrainedModels } from '../../pipeline/learn/trainedModels.js';
+import { listFilter, selectList } from '../../pipeline/publish/customerList.js';
 import { rankCustomers } from '../../pipeline/score/rankCustomers.js';
 import { UPLIFT_TERMS_DDL } from '../../pipeline/score/upliftModel.js';
 import type { ScoreParams } from '../../pipeline/score/scoreParams.js';
@@ -92,6 +93,43 @@ describe('tiers, VIPs and actions on a constructed base', () => {
     const surprises = rows.filter((r) => r.action === 'surprise');
     expect(mean(surprises, 'churn_probability')).toBeLessThan(mean(rows, 'churn_probability'));
     expect(rows.filter((r) => r.action === 'grow').every((r) => [2, 3].includes(r.value_tier as number) && r.churn_risk !== 'high')).toBe(true);
+  });
+
+  test('grow is for active customers: a middle-tier customer gone quiet (hibernating, at risk...) is not grown', async () => {
+    // Five middle-value customers silent for 200 days (not lapsed: 365), at low churn risk, beside the base silent for 30:
+    // the last fifth of recency, so hibernating or at risk by the RFM grid, however their value ranks.
+    const quiet: Customer[] = Array.from({ length: 5 }, (_, i) => ({ id: `q${i}`, churn: 0.2, clv: 60 + 10 * i, historic: 120 + 10 * i, recency: 200, purchaseDays: 2 }));
+    const rows = await withDb((db) => score(db, [...base, ...quiet], { controlShare: 0 }));
+    const quietRows = rows.filter((r) => r.customer_id.startsWith('q'));
+    expect(quietRows.every((r) => r.r_score === 1)).toBe(true);
+    // What the old rule would have grown: tier 2-3, not at high risk, not lapsed; among them the hibernating.
+    const wouldGrow = quietRows.filter((r) => [2, 3].includes(r.value_tier as number) && r.churn_risk !== 'high');
+    expect(wouldGrow.length).toBeGreaterThan(0);
+    expect(wouldGrow.some((r) => r.segment === 'hibernating')).toBe(true);
+    for (const r of wouldGrow) expect([r.segment, r.action]).toEqual([r.segment, 'none']);
+    // grow still goes to the active middle tiers of the base.
+    const grown = rows.filter((r) => r.action === 'grow');
+    expect(grown.length).toBeGreaterThan(0);
+    for (const r of grown) expect(['champions', 'loyal', 'potential_loyalist', 'promising', 'need_attention', 'about_to_sleep']).toContain(r.segment);
+  });
+
+  test('a VIP who bought on the as-of day is not an at-risk VIP, whatever their churn score; one overdue by their own rhythm is', async () => {
+    // A tiny base: the twenty above and two big spenders who buy every 40 days (three gaps of their own), both scored
+    // 51% (no purchase within 90 days: a customer on a slow rhythm can score so the day they buy). One bought today,
+    // the other 30 days ago, beyond half their usual gap (scoring.recentShare 0.5 x 40 = 20 days).
+    const rows = await withDb(async (db) => {
+      await score(db, [...base, { id: 'today', churn: 0.51, clv: 6000, historic: 9000, recency: 0, purchaseDays: 4 }, { id: 'overdue', churn: 0.51, clv: 6000, historic: 9000, recency: 30, purchaseDays: 4 }], { controlShare: 0 });
+      const list = await selectList(db, { scores: 'customer_scores', customers: false }, listFilter('at-risk-vip', { format: 'csv', risk: 'medium,high' }));
+      const byId = new Map((await db.all<Record<string, unknown> & { customer_id: string }>('SELECT * FROM customer_scores')).map((r) => [r.customer_id, r]));
+      return { list: list.rows.map((r) => String(r.customer_id)), today: byId.get('today')!, overdue: byId.get('overdue')! };
+    });
+    // Both are VIPs at medium risk and to be contacted: the churn band alone does not tell them apart.
+    for (const r of [rows.today, rows.overdue]) expect(r).toMatchObject({ is_vip: true, churn_risk: 'medium', contact: true, days_since_last_order: r === rows.today ? 0 : 30 });
+    // The one who bought today is too recent to save (surprise); the at-risk VIP list proposes only the overdue one (and the whale at high risk).
+    expect([rows.today.action, rows.overdue.action]).toEqual(['surprise', 'save']);
+    expect(rows.list).toContain('overdue');
+    expect(rows.list).not.toContain('today');
+    expect([...rows.list].sort()).toEqual(['c00', 'overdue']);
   });
 
   test('lapsed customers with past value are won back; new ones nurtured', async () => {

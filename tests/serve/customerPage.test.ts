@@ -32,3 +32,28 @@ test('scores with their intervals, the action and why, control status, orders an
     expect(control).toContain('In the control group of this publication');
   });
 });
+
+test('the published champions\' figures first, each named with its model; the purchase model\'s P(alive) apart under its name; an interval only beside its own model\'s figure', async () => {
+  await onPublication(f, async (db) => {
+    const s = (await customerScores(db, HOSTILE))!;
+    // i = 1: churn 0.37, P(alive) 0.63, 12-month value 990 x 0.63 (p10 890 x 0.63, p90 1090 x 0.63), expected purchases 0.6 (0.4 to 0.9).
+    const clv = `${Math.round(990 * 0.63)} EUR`;
+    const range = `${Math.round(890 * 0.63)} EUR to ${Math.round(1090 * 0.63)} EUR`;
+    // The network scores churn and value; MBG/NBD (penalized) is the purchase model: its P(alive) is not the churn score.
+    const network = String(await customerPage(s, { orders: [], contacts: [] }, { ...INFO, models: { churn: 'neural', value: 'neural', purchase: 'mbgnbd_penalized' } }));
+    expect(network).toContain('<div class="value">37%</div><div class="note">risk medium; from the churn champion, the network</div>');
+    expect(network).toContain(`<div class="value">${clv}</div><div class="note">from the value champion, the network, which gives no interval of its own</div>`);
+    expect(network).toContain(`<dt>12-month value</dt><dd>${clv} <span class="range">(the network: no interval of its own)</span></dd>`);
+    expect(network).not.toContain(range);
+    expect(network).toContain('<dt>MBG/NBD (penalized)&#39;s P(alive)</dt><dd>63.0% <span class="range">(the purchase model&#39;s view, not the published churn probability)</span></dd>');
+    expect(network).toContain('<dt>MBG/NBD (penalized)&#39;s expected purchases (90 days)</dt><dd>0.60 <span class="range">(80% interval 0.40 to 0.90)</span></dd>');
+    // The old page put BTYD's P(alive) in the churn figure's note, unnamed.
+    expect(network).not.toContain('still active (BTYD)');
+    // BG/NBD scores everything: the interval is its own, and its P(alive) is the churn champion's view too.
+    const btyd = String(await customerPage(s, { orders: [], contacts: [] }, { ...INFO, models: { churn: 'bgnbd', value: 'bgnbd', purchase: 'bgnbd' } }));
+    expect(btyd).toContain('from the churn champion, BG/NBD</div>');
+    expect(btyd).toContain(`<div class="note">80% interval ${range} (BG/NBD, the value champion)</div>`);
+    expect(btyd).toContain(`<dt>12-month value</dt><dd>${clv} <span class="range">(80% interval ${range})</span></dd>`);
+    expect(btyd).toContain('<dt>BG/NBD&#39;s P(alive)</dt><dd>63.0% <span class="range">(the churn champion too)</span></dd>');
+  });
+});

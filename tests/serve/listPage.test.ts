@@ -50,6 +50,9 @@ test('the page shows the column its list ranks by, under the name fidelio list g
       if (name !== 'save') expect(cli.map((r) => r[column])).toEqual([...cli.map((r) => r[column]!)].sort((a, b) => b - a));
       expect(html).toContain(`>${column}</th>`);
       expect(html).toContain(`Ranked by <b>${column}</b>`);
+      // expected_value_retained (before the contact's cost) is not headed "Value kept", the glossary's name of value_kept (after it).
+      expect(html).toContain('dir=desc">Expected retained</a></th>');
+      expect(html).not.toContain('>Value kept');
       const shown = [...html.matchAll(/<td class="n ranking">([^<]+)<\/td>/g)].map((m) => m[1]);
       expect(shown).toEqual(cli.map((r) => `${r[column]!.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} EUR`));
       const churn = [...html.matchAll(/<td class="n">([0-9.]+%) <span class="tag/g)].map((m) => m[1]);

@@ -56,6 +56,10 @@ describe('every route answers', () => {
     const list = await get(served.app, '/lists/everyone');
     expect(list.status).toBe(404);
     expect(list.text).toContain('there is no list &quot;everyone&quot;');
+    // The customer page names each figure's model from the release's model_metrics.json.
+    const named = await get(served.app, '/customers/C003');
+    expect(named.text).toContain('from the churn champion, the network</div>');
+    expect(named.text).toContain('<dt>MBG/NBD (penalized)&#39;s P(alive)</dt>');
     const who = await get(served.app, `/customers/${encodeURIComponent('<img src=x onerror=alert(1)>')}`);
     expect(who.status).toBe(404);
     expect(who.text).toContain('no customer &quot;&lt;img src=x onerror=alert(1)&gt;&quot;');
@@ -101,11 +105,12 @@ describe('lists: fidelio list\'s customers, order and bytes', () => {
         expect(Object.fromEntries(new URLSearchParams(download.split('?')[1]))).toEqual({ ...Object.fromEntries(new URLSearchParams(query)), format: 'csv' });
       }
     }
-    // The at-risk VIPs by hand: VIPs (tiers 1-2) at medium or high churn (>= 0.3), to contact, most at stake first.
+    // The at-risk VIPs by hand: VIPs (tiers 1-2) at medium or high churn (>= 0.3) given save or win_back (not surprise:
+    // too recent to be at risk), to contact, most at stake first.
     const byHand = [];
     for (let i = 1; i <= 40; i++) {
       const churn = ((i * 37) % 100) / 100; const tier = 1 + (i % 5); const action = ['save', 'surprise', 'grow', 'nurture', 'win_back', 'none'][i % 6];
-      if (tier <= 2 && churn >= 0.3 && action !== 'none' && i % 7 !== 0) byHand.push({ i, stake: (1000 - 10 * i) * churn });
+      if (tier <= 2 && churn >= 0.3 && (action === 'save' || action === 'win_back') && i % 7 !== 0) byHand.push({ i, stake: (1000 - 10 * i) * churn });
     }
     byHand.sort((a, b) => b.stake - a.stake);
     const page = await get(served.app, '/lists/at-risk-vip');
@@ -135,7 +140,7 @@ describe('lists: fidelio list\'s customers, order and bytes', () => {
 
 describe('escaping', () => {
   test('a hostile id, persona and country are text on every page', async () => {
-    const pages = [await get(served.app, '/lists/at-risk-vip'), await get(served.app, `/customers/${encodeURIComponent(HOSTILE)}`), await get(served.app, '/personas')];
+    const pages = [await get(served.app, '/lists/surprise'), await get(served.app, `/customers/${encodeURIComponent(HOSTILE)}`), await get(served.app, '/personas')];
     for (const p of pages) {
       expect(p.text).not.toContain('<script>alert(1)');
       expect(p.text).not.toContain('<i>weekend</i>');

@@ -31,3 +31,22 @@ test('a candidate no better than a constant is flagged and left out while anothe
   expect(c.churnModel).not.toBe('neural');
   expect(c.valueModel).toBe('bgnbd');
 });
+
+test('a model left out of one choice still stands for the other: flags are per choice, not per model name', () => {
+  const b = fakeBacktest();
+  // BG/NBD's churn scores broken (worse than the churn rate for everyone), its value scores sound and the best.
+  const broken = Float64Array.from([0.01, 0.01, 0.01, 0.01, 0.5, 0.5, 0.5, 0.5]);
+  // A sound network that ranks spend worse than BG/NBD: the value champion must stay BG/NBD.
+  const neural = Float64Array.from([12, 1, 2, 1, 12, 11, 15, 10]);
+  expect(normalizedGini(neural, b.spend)).toBeGreaterThan(0);
+  expect(normalizedGini(neural, b.spend)).toBeLessThan(normalizedGini(b.valueScores.bgnbd!, b.spend));
+  const c = chooseChampions({ ...b, churnScores: { ...b.churnScores, bgnbd: broken }, valueScores: { ...b.valueScores, neural } });
+  expect(c.valueModel).toBe('bgnbd');
+  expect(c.churnModel).toBe('rf_table');
+  expect(c.flagged).toEqual([{ model: 'bgnbd', why: expect.stringMatching(/^its log loss [\d.]+ is worse than the churn rate/), choice: 'churn' }]);
+  // And the other way round: a value flag does not leave the model out of the churn choice.
+  const inflated = b.valueScores.bgnbd!.map((v) => v * 60);
+  const v = chooseChampions({ ...b, churnScores: { rf_table: b.churnScores.rf_table!, bgnbd: b.churnScores.bgnbd! }, valueScores: { ...b.valueScores, bgnbd: inflated, neural } });
+  expect(v.flagged.map((f) => [f.model, f.choice])).toEqual([['bgnbd', 'value']]);
+  expect([v.churnModel, v.valueModel]).toEqual(['bgnbd', 'neural']);
+});

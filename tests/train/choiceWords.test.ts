@@ -57,3 +57,11 @@ test('every churn candidate worse than the churn rate for everyone: said plainly
   // With one candidate left, no warning.
   expect(describeChoice(champions, 0.84712, 0.55).churn).toMatchObject({ beats_constant: true, warning: null });
 });
+
+test('a model flagged for churn is still the value runner-up, and the flag names its choice', () => {
+  const c = describeChoice({ ...champions, flagged: [{ model: 'mbgnbd_penalized', why: 'its log loss 0.9000 is worse than the churn rate for everyone (0.6730)', choice: 'churn' }] } as unknown as Champions, 0.84712, 0.55);
+  // Left out of churn: neural is the churn runner-up; still a value candidate: the value runner-up.
+  expect(c.churn.runner_up).toBe('neural');
+  expect(c.value.runner_up).toBe('mbgnbd_penalized');
+  expect(c.churn.text).toContain('Left out of the choice: mbgnbd_penalized (churn: its log loss 0.9000 is worse than the churn rate for everyone (0.6730)).');
+});
