@@ -39,7 +39,14 @@ export async function benchPostgres(db: Database, target: PostgresTarget, custom
   }
   const rows: { step: string; seconds: number; peak_mib: number; note?: string }[] = [];
   const n = customers.toLocaleString('en-US');
-  for (const [i, label] of [[1, 'first publication (creates the tables)'], [2, 'a scheduled run\'s publication (replaces every row, history grows)']] as const) {
+  for (const [i, label] of [[1, 'first publication (creates the tables)'], [2, 'the next day\'s publication (every score replaced, history grows, 1.5% of customers changed)']] as const) {
+    if (i === 2) {
+      // The next day: every score moves with the as-of; a few customers change their profile, leave or arrive.
+      await db.run(`UPDATE customer_scores SET as_of = as_of + 1, churn_probability = churn_probability * 0.99, days_since_last_order = days_since_last_order + 1`);
+      await db.run(`UPDATE customers SET email = 'moved.' || email WHERE hash(customer_id, 'moved') % 100 = 0`);
+      await db.run(`DELETE FROM customers WHERE hash(customer_id, 'gone') % 500 = 0`);
+      await db.run(`INSERT INTO customers SELECT 'N' || lpad(CAST(i AS VARCHAR), 8, '0'), 'US', 'New ' || i, 'n' || i || '@example.com' FROM range(${Math.round(customers * 0.003)}) t(i)`);
+    }
     memory.reset();
     // The JavaScript heap's peak while publishing: the rows go from file to socket, so it should not grow with the base.
     let heapPeak = process.memoryUsage().heapUsed;
@@ -52,7 +59,7 @@ export async function benchPostgres(db: Database, target: PostgresTarget, custom
     clearInterval(sampler);
     const seconds = Number(((performance.now() - started) / 1000).toFixed(2));
     rows.push({ step: `**${n} customers into PostgreSQL: ${label}**`, seconds, peak_mib: memory.mib(),
-      note: done.tables.filter((t) => t.rows > 1).map((t) => `${t.table} ${t.rows.toLocaleString("en-US")} (${t.export_seconds === undefined ? `made by the server in ${t.copy_seconds} s` : `export ${t.export_seconds} s, COPY ${t.copy_seconds} s`})`).join(', ') + ` rows; one transaction; JavaScript heap at most ${Math.round(heapPeak / 2 ** 20)} MiB` });
+      note: done.tables.filter((t) => t.rows > 1).map((t) => `${t.table} ${t.rows.toLocaleString("en-US")} (${t.export_seconds === undefined ? `made by the server in ${t.copy_seconds} s` : `export ${t.export_seconds} s, ${t.changed === undefined ? 'COPY' : `${t.changed.toLocaleString('en-US')} changed,`} ${t.copy_seconds} s`})`).join(', ') + ` rows; one transaction; JavaScript heap at most ${Math.round(heapPeak / 2 ** 20)} MiB` });
   }
   return rows;
 }

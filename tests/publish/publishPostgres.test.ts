@@ -292,10 +292,21 @@ test('exported in chunks of 97 customers ahead of the COPY: the same rows in eve
     // DuckDB is free again (no export left running on its connection).
     await run.db.run(`UPDATE customer_scores SET churn_risk = 'low' WHERE churn_risk IS NULL`);
 
-    // A replacement in chunks: the same rows again.
+    // A replacement in chunks: the same rows again. The customers are replaced by their difference: one gone,
+    // one with a new email, one new (and a text PostgreSQL must take as data), and nothing else written.
     await run.db.run('UPDATE customer_scores SET churn_probability = churn_probability / 3');
-    await publishPostgres(run.db, target, runInfo('chunk-3'), workDir, silentLogger, { chunkRows: 97 });
+    const [gone, moved] = (await run.db.all<{ customer_id: string }>('SELECT customer_id FROM customers ORDER BY customer_id LIMIT 2')).map((r) => r.customer_id);
+    await run.db.run(`DELETE FROM customers WHERE customer_id = '${gone}'`);
+    await run.db.run(`UPDATE customers SET email = 'new@example.com', country = NULL WHERE customer_id = '${moved}'`);
+    await run.db.run(`INSERT INTO customers (customer_id, country, name) VALUES ('ZZ-new', 'FR', 'O''Brien; DROP TABLE x')`);
+    const untouched = async () => (await c.query(`SELECT count(*)::int AS n FROM chunked.customers WHERE xmin::text::bigint = (SELECT min(xmin::text::bigint) FROM chunked.customers)`)).rows[0].n;
+    const before3 = await untouched();
+    const third = await publishPostgres(run.db, target, runInfo('chunk-3'), workDir, silentLogger, { chunkRows: 97 });
     await same();
+    expect(third.tables.find((t) => t.table === 'customers')).toMatchObject({ changed: 3 });
+    // Every other customer's row is the one the first publication wrote (same transaction id).
+    expect(await untouched()).toBe(before3 - 2);
+    expect((await c.query(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'chunked' AND tablename LIKE '%publishing%'`)).rows[0].n).toBe(0);
     // The history rows the server made are the ones DuckDB's history query makes.
     const history = tableEntry('customer_scores_history');
     const duck = `(${readFileSync(join(packageRoot, 'pipeline', 'publish', 'customer_scores_history.sql'), 'utf8').replaceAll('$run_id', "'chunk-3'").replaceAll('$horizon', '90')})`;
