@@ -207,6 +207,9 @@ test('across a kept persona model and a day with new customers, refunds and a la
     const choice = (out: string) => readFileSync(join(dir, out, 'persona_choice.csv'), 'utf8');
     expect(choice('out-daily')).toBe(choice('out-day1'));
     expect(choice('out-daily').split('\n')[1]).toMatch(new RegExp(`,${day1.as_of}$`));
+    const report = (out: string) => readFileSync(join(dir, out, 'report.html'), 'utf8');
+    expect(report('out-daily')).toContain(`customers as of ${day1.as_of}, kept with the model version ${day1.model_version}: this run assigned every customer to the nearest of its personas`);
+    expect(report('out-day1')).not.toContain('kept with the model version');
     // Each persona number keeps its name.
     const names = (out: string) => readFileSync(join(dir, out, 'personas.csv'), 'utf8').trimEnd().split('\n').slice(1).map((l) => l.split(',').slice(0, 2).join(','));
     expect(names('out-daily')).toEqual(names('out-day1'));
