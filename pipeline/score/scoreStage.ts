@@ -39,7 +39,13 @@ function keepPersonas(fit: PersonaFit, models: TrainedModels, dir: string, train
   // A version that scored before without keeping them was saved before personas were kept with it: fitted as before, kept from now on.
   if (!trainedNow) log.info({ model_version: models.version }, `personas: ${models.version} holds no persona model (saved before personas were kept with their model version): fitted on this run's customers`);
   if (!fit.model) return;
-  savePersonaModel(dir, fit.model);
+  try {
+    savePersonaModel(dir, fit.model);
+  } catch (err) {
+    // The publication stays right (these personas score this run); a later run with the version fits them again.
+    log.warn({ model_version: models.version, err }, `personas: could not keep them with ${models.version} in ${dir} (${(err as Error).message}): a later run with it fits them again and their numbers and names may change`);
+    return;
+  }
   log.info({ model_version: models.version, personas: fit.k, fitted_on: fit.fittedOn }, `personas: ${fit.k} fitted on ${fit.fittedOn} customers, kept with ${models.version} (personas.json) for its later runs`);
 }
 
