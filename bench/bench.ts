@@ -116,7 +116,7 @@ async function scorePhase(phase: 'score-prepare' | 'score'): Promise<{ step: str
   const config = loadConfig(undefined, { db: path, duckdb });
   const { step, steps } = recordedSteps();
   const t0 = performance.now();
-  const scored = await scoreCustomers(db, models, asOf, scoreParams(config), step);
+  const { scored } = await scoreCustomers(db, models, asOf, scoreParams(config), step);
   const scoring = (performance.now() - t0) / 1000;
   db.close();
   return [

@@ -129,3 +129,70 @@ function compareRows(c: Float64Array, a: number, b: number, d: number): number {
   for (let t = 0; t < d; t++) if (c[a * d + t] !== c[b * d + t]) return c[a * d + t]! - c[b * d + t]!;
   return a - b;
 }
+
+/** The name a persona was given when its model was fitted, and the channel, category and country that name holds (null where none). */
+export interface PersonaName {
+  persona_id: number;
+  /** As published (a repeated name with " (2)"...). */
+  name: string;
+  /** The name its description begins with (without the repeat's number). */
+  words: string;
+  channel: string | null;
+  category: string | null;
+  country: string | null;
+}
+
+/**
+ * A fitted persona model, as a model version keeps it (personas.json): the
+ * encoder, the centres in k-means' order, the persona number of each
+ * centre, the names, and the choice of k. With it a customer is assigned
+ * (nearest centre with the kept encoder) without refitting, so a persona's
+ * number and name stay from run to run.
+ */
+export interface PersonaModel {
+  format: 1;
+  /** The as-of of the customers it was fitted on. */
+  fitted_as_of: string;
+  /** Customers in the sample it was fitted on. */
+  fitted_on: number;
+  k: number;
+  d: number;
+  silhouettes: Silhouette[];
+  encoder: { numeric: { column: string; mean: number; sd: number }[]; categorical: Encoder['categorical'] };
+  /** k x d, row-major, in k-means' order. */
+  centroids: number[];
+  /** The persona number of each centre (1 = the largest of everyone when fitted). */
+  persona_ids: number[];
+  names: PersonaName[];
+}
+
+/** The encoder as JSON (a numeric trait by its column; its transform is the trait's own). */
+export function encoderToJson(e: Encoder): PersonaModel['encoder'] {
+  return { numeric: e.numeric.map((f) => ({ column: f.column, mean: f.mean, sd: f.sd })), categorical: e.categorical };
+}
+
+/** The encoder of a kept persona model; a trait this version of fidelio does not know is an error. */
+export function encoderFromJson(json: PersonaModel['encoder']): Encoder {
+  const numeric = json.numeric.map((f) => {
+    const trait = NUMERIC.find((t) => t.column === f.column);
+    if (!trait) throw new Error(`the persona model encodes an unknown trait ${f.column}`);
+    return { column: trait.column, transform: trait.transform, mean: f.mean, sd: f.sd };
+  });
+  const categorical = json.categorical.map((c) => {
+    if (!CATEGORICAL.some((t) => t.column === c.column)) throw new Error(`the persona model encodes an unknown trait ${c.column}`);
+    return c;
+  });
+  return { numeric, categorical, d: numeric.length + categorical.reduce((a, c) => a + c.levels.length, 0) };
+}
+
+/** A kept persona model read back (personas.json), checked for what assigning customers relies on. */
+export function parsePersonaModel(json: unknown, where: string): PersonaModel {
+  const m = json as PersonaModel;
+  const applies = () => { try { return encoderFromJson(m.encoder).d === m.d; } catch { return false; } };
+  const ok = m && m.format === 1 && Number.isInteger(m.k) && m.k >= 1 && Number.isInteger(m.d) && Array.isArray(m.centroids) && m.centroids.length === m.k * m.d
+    && m.centroids.every(Number.isFinite) && Array.isArray(m.persona_ids) && [...m.persona_ids].sort((a, b) => a - b).every((id, j) => id === j + 1)
+    && Array.isArray(m.names) && Array.isArray(m.silhouettes) && typeof m.fitted_as_of === 'string' && m.encoder
+    && applies();
+  if (!ok) throw new Error(`${where} does not hold a persona model fidelio can apply`);
+  return m;
+}

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { summarizeBtyd, type BtydModels, type PurchaseModelName } from '../btyd/fitBtyd.js';
 import type { ModelMetrics } from '../shared/modelMetrics.js';
 import type { NeuralModels } from './neuralModels.js';
+import type { PersonaModel } from './personaClusters.js';
 import type { RfCell } from './rfTableModel.js';
 
 /** The churn candidates: the recency-frequency table, the networks, and a BTYD model's P(no purchase) (the BG/NBD family). */
@@ -30,6 +31,12 @@ export interface TrainedModels {
   dataFingerprint: string;
   /** Deciles of the main features at as-of, to measure drift against later. */
   profile: FeatureProfile;
+  /**
+   * The buyer personas, fitted at the first scoring with this version and
+   * kept beside it (personas.json): absent until then, and in a version
+   * saved before personas were kept. Not part of the version's hash.
+   */
+  personas?: PersonaModel;
 }
 
 /** The version of a set of models: a hash of what they are (choices, table, fits, network weights), so the same models have the same version. */

@@ -305,10 +305,13 @@ ${table(['customer', 'value with referrals, ranked by', 'value score', 'referred
 }
 
 /** The buyer personas: what sets each apart, its size, value, churn and actions, and each segment's persona mix. */
-function personasSection(d: ReportData): string {
+function personasSection(d: ReportData, ctx: ReportContext): string {
   if (d.personas.length === 0) return `<h2>Buyer personas</h2>\n<p>Too few customers to cluster into personas this run.</p>`;
   const chosen = d.personaChoice.find((c) => c.chosen);
   const tried = d.personaChoice.map((c) => `${c.k}: ${num(c.silhouette, 2)}`).join(', ');
+  // The model version's personas, fitted at its first scoring: kept when that was before this run's as-of.
+  const fitted = chosen?.fitted_as_of === undefined ? undefined : String(chosen.fitted_as_of);
+  const kept = fitted && fitted !== ctx.asOf ? ` as of ${esc(fitted)}, kept with the model version ${esc(ctx.modelVersion)}: this run assigned every customer to the nearest of its personas (numbers and names stay, the figures are this run's)` : '';
   const actions = (p: Record<string, unknown>) => ACTIONS.filter((a) => Number(p[a]) > 0).map((a) => `${a.replace('_', ' ')} ${money(p[a])}`).join(', ') || 'none';
   const segments = [...new Set(d.segmentPersonas.map((r) => String(r.segment)))];
   const mix = segments.map((seg) => {
@@ -316,7 +319,7 @@ function personasSection(d: ReportData): string {
     return [seg, money(rows.reduce((a, r) => a + Number(r.customers), 0)), ...d.personas.map((p) => pct(rows.find((r) => r.persona_id === p.persona_id)?.share_of_segment ?? 0))];
   });
   return `<h2>Buyer personas</h2>
-<p>${d.personas.length} personas from behaviour (rhythm, basket, discounts, weekend buying, tenure, complaints, channel, favourite category, country), the number chosen by the highest mean silhouette among ${esc(d.personaChoice[0]?.k)} to ${esc(d.personaChoice.at(-1)?.k)} (${esc(tried)}) on a seeded sample of ${money(chosen?.fitted_on)} customers. Each is described by what sets it apart from everyone.</p>
+<p>${d.personas.length} personas from behaviour (rhythm, basket, discounts, weekend buying, tenure, complaints, channel, favourite category, country), the number chosen by the highest mean silhouette among ${esc(d.personaChoice[0]?.k)} to ${esc(d.personaChoice.at(-1)?.k)} (${esc(tried)}) on a seeded sample of ${money(chosen?.fitted_on)} customers${kept}. Each is described by what sets it apart from everyone.</p>
 <ol>${d.personas.map((p) => `<li>${esc(p.description)}</li>`).join('')}</ol>
 ${table(['persona', 'customers', 'share', 'share of value', 'mean churn', 'actions', 'contacted', 'ambassadors'],
     d.personas.map((p) => [p.persona, money(p.customers), pct(p.share_of_customers), pct(p.share_of_value), pct(p.mean_churn_probability), actions(p), money(p.contacted), money(p.ambassadors)]),
@@ -360,7 +363,7 @@ ${actionsSection(d, ctx)}
 ${movementsSection(d)}
 ${effectsSection(d, ctx)}
 ${ambassadorsSection(d)}
-${personasSection(d)}
+${personasSection(d, ctx)}
 ${kpiSection(d)}
 ${modelSection(m)}
 ${dataQualitySection(d, ctx)}

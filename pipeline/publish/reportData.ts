@@ -68,7 +68,7 @@ export async function loadReportData(db: Database, runId: string): Promise<Repor
     ambassadors: await db.all(sql('report_ambassadors')),
     personas: await db.all('SELECT * FROM personas ORDER BY persona_id'),
     segmentPersonas: await db.all('SELECT * FROM segment_personas ORDER BY segment, persona_id'),
-    personaChoice: await db.all('SELECT * FROM persona_choice ORDER BY k'),
+    personaChoice: await db.all('SELECT * REPLACE (CAST(fitted_as_of AS VARCHAR) AS fitted_as_of) FROM persona_choice ORDER BY k'),
     monthly: monthly.reverse(),
     concentration: await db.all<ReportData['concentration'][number]>(sql('report_concentration')),
   };

@@ -3,7 +3,7 @@ import type { TrainedModels } from '../learn/trainedModels.js';
 import type { Logger } from '../log.js';
 import { populationStability } from './drift.js';
 import { decidePromotion } from './promotion.js';
-import { champion, listModels, loadModelVersion, promote, registerModel, saveModelVersion } from './registry.js';
+import { champion, listModels, loadModelVersion, loadPersonaModel, promote, registerModel, saveModelVersion } from './registry.js';
 
 /** When a run may score with the champion instead of training. */
 export interface RetrainPolicy {
@@ -31,7 +31,7 @@ export interface ModelDecision {
  * champion's as-of at most maxAgeDays before this run's, its folder
  * intact, and no main feature drifted past maxPsi.
  */
-export async function reusableChampion(db: Database, asOf: string, policy: RetrainPolicy, log: Logger): Promise<{ models: TrainedModels; decision: ModelDecision } | undefined> {
+export async function reusableChampion(db: Database, asOf: string, policy: RetrainPolicy, log: Logger): Promise<{ models: TrainedModels; decision: ModelDecision; dir: string } | undefined> {
   if (policy.always) return undefined;
   const current = await champion(db);
   if (!current) return undefined;
@@ -56,7 +56,7 @@ export async function reusableChampion(db: Database, asOf: string, policy: Retra
   }
   const reason = `the champion ${current.model_version} (as of ${current.as_of}, ${age} days before) still fits: largest PSI ${worst.toFixed(3)}; --retrain forces training`;
   log.info({ psi }, reason);
-  return { models, decision: { trained: null, promoted: false, reason } };
+  return { models, decision: { trained: null, promoted: false, reason }, dir: current.path };
 }
 
 /**
@@ -85,7 +85,7 @@ export async function championArchitectures(db: Database): Promise<{ churn: numb
  * this run: the challenger when promoted, otherwise the kept champion with
  * the challenger's backtest published beside its own (`metrics.challenger`).
  */
-export async function adoptChallenger(db: Database, trained: TrainedModels, modelsDir: string, asOf: string, runId: string, log: Logger): Promise<{ models: TrainedModels; decision: ModelDecision }> {
+export async function adoptChallenger(db: Database, trained: TrainedModels, modelsDir: string, asOf: string, runId: string, log: Logger): Promise<{ models: TrainedModels; decision: ModelDecision; dir: string }> {
   const path = await saveModelVersion(modelsDir, trained, asOf);
   await registerModel(db, trained, path, asOf, runId);
   const current = await champion(db);
@@ -94,9 +94,13 @@ export async function adoptChallenger(db: Database, trained: TrainedModels, mode
   if (promoted) await promote(db, trained.version);
   log.info({ model_version: trained.version, promoted, reason }, unchanged ? 'retrained: the same model as the champion, nothing changed' : promoted ? 'the new model is the champion' : 'the champion stays');
   const decision = { trained: trained.version, promoted, reason, ...(unchanged ? { unchanged } : {}) };
-  if (promoted || unchanged) return { models: trained, decision };
+  if (promoted || unchanged) {
+    // A version scored before (the champion trained to itself, or an earlier version trained again) keeps its personas.
+    const personas = loadPersonaModel(path);
+    return { models: { ...trained, ...(personas ? { personas } : {}) }, decision, dir: path };
+  }
   const kept = await loadModelVersion(current!.path);
   trained.neural?.churn.model.dispose();
   trained.neural?.value.model.dispose();
-  return { models: { ...kept, metrics: { ...kept.metrics, challenger: trained.metrics } }, decision };
+  return { models: { ...kept, metrics: { ...kept.metrics, challenger: trained.metrics } }, decision, dir: current!.path };
 }

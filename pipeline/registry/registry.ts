@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Database } from '../db/Database.js';
 import { packageRoot } from '../db/sqlFile.js';
 import { UsageError } from '../errors.js';
 import { loadNeural, saveNeural } from '../learn/neuralIO.js';
+import { parsePersonaModel, type PersonaModel } from '../learn/personaClusters.js';
 import type { TrainedModels } from '../learn/trainedModels.js';
 import { parseModelMetrics } from '../shared/modelMetrics.js';
 
@@ -12,7 +13,8 @@ import { parseModelMetrics } from '../shared/modelMetrics.js';
  * --models (model.json: the table, the BTYD fits and the champions' names;
  * neural/: the networks and their preprocessing; metrics.json: the
  * backtest; meta.json: training window, data fingerprint, package
- * version). The champion is recorded per database (`model_registry`), so a
+ * version; personas.json: the buyer personas, written at the version's
+ * first scoring). The champion is recorded per database (`model_registry`), so a
  * database never scores with a model learnt on another business's data.
  */
 
@@ -41,7 +43,7 @@ const packageVersion = (): string => (JSON.parse(readFileSync(join(packageRoot, 
 export async function saveModelVersion(modelsDir: string, trained: TrainedModels, asOf: string): Promise<string> {
   const dir = resolve(modelsDir, trained.version);
   mkdirSync(dir, { recursive: true });
-  const { neural, metrics, ...rest } = trained;
+  const { neural, metrics, personas: _personas, ...rest } = trained;
   writeFileSync(join(dir, 'model.json'), JSON.stringify(rest, null, 2) + '\n');
   writeFileSync(join(dir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
   writeFileSync(join(dir, 'meta.json'), JSON.stringify({
@@ -63,7 +65,22 @@ export async function loadModelVersion(dir: string): Promise<TrainedModels> {
   const rest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as Omit<TrainedModels, 'neural' | 'metrics'>;
   const metrics = parseModelMetrics(JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')), join(dir, 'metrics.json'));
   const neural = existsSync(join(dir, 'neural')) ? await loadNeural(join(dir, 'neural')) : undefined;
-  return { ...rest, metrics, neural };
+  const personas = loadPersonaModel(dir);
+  return { ...rest, metrics, neural, ...(personas ? { personas } : {}) };
+}
+
+/** The persona model kept in a model version's folder (personas.json); undefined where it holds none (not yet scored, or saved before personas were kept). */
+export function loadPersonaModel(dir: string): PersonaModel | undefined {
+  const path = join(dir, 'personas.json');
+  if (!existsSync(path)) return undefined;
+  return parsePersonaModel(JSON.parse(readFileSync(path, 'utf8')), path);
+}
+
+/** Keeps a fitted persona model in its model version's folder (written beside and renamed: a killed run leaves no partial file). */
+export function savePersonaModel(dir: string, model: PersonaModel): void {
+  const path = join(dir, 'personas.json');
+  writeFileSync(`${path}.partial`, JSON.stringify(model) + '\n');
+  renameSync(`${path}.partial`, path);
 }
 
 export async function listModels(db: Database): Promise<RegistryRow[]> {

@@ -62,8 +62,23 @@ const WORDS: Record<string, { high: string; low?: string; figure?: (s: PersonaSt
 
 const held = (share: number | null, overall: number | null) => (share ?? 0) >= HELD_SHARE && (share ?? 0) >= (overall ?? 0) + HELD_LIFT;
 
-/** The persona's name ("discount-driven weekend app buyers") and its description with the figures behind each word. */
-export function describePersona(scores: TraitScore[], s: PersonaStats, all: PersonaStats, currency: string): { name: string; description: string } {
+/** The channel, category and country a persona's name holds (null where none). */
+export interface NamedLevels {
+  channel: string | null;
+  category: string | null;
+  country: string | null;
+}
+
+/**
+ * The persona's name ("discount-driven weekend app buyers") and its
+ * description with the figures behind each word. With `kept` (the name a
+ * kept persona model gave it and the levels that name holds) the name stays
+ * and the description quotes today's figures of the same words: a named
+ * channel, category or country while it is still the persona's most held.
+ */
+export function describePersona(
+  scores: TraitScore[], s: PersonaStats, all: PersonaStats, currency: string, kept?: NamedLevels & { words: string },
+): { name: string; description: string; named: NamedLevels } {
   const apart = scores
     .filter((t) => WORDS[t.trait] && Math.abs(t.z) >= APART_Z && (t.z > 0 || WORDS[t.trait]!.low))
     .sort((a, b) => Math.abs(b.z) - Math.abs(a.z) || (a.trait < b.trait ? -1 : 1));
@@ -71,11 +86,12 @@ export function describePersona(scores: TraitScore[], s: PersonaStats, all: Pers
   const words = named.map((t) => (t.z > 0 ? WORDS[t.trait]!.high : WORDS[t.trait]!.low!));
   const suffixes = words.filter((w) => w.startsWith('with '));
   const adjectives = words.filter((w) => !w.startsWith('with '));
-  const channel = held(s.top_channel_share, s.top_channel_overall_share) ? s.top_channel : null;
-  const category = held(s.top_category_share, s.top_category_overall_share) ? s.top_category : null;
-  const country = held(s.top_country_share, s.top_country_overall_share) ? s.top_country : null;
+  const still = (level: string | null, top: string | null) => (level !== null && level === top ? level : null);
+  const channel = kept ? still(kept.channel, s.top_channel) : held(s.top_channel_share, s.top_channel_overall_share) ? s.top_channel : null;
+  const category = kept ? still(kept.category, s.top_category) : held(s.top_category_share, s.top_category_overall_share) ? s.top_category : null;
+  const country = kept ? still(kept.country, s.top_country) : held(s.top_country_share, s.top_country_overall_share) ? s.top_country : null;
   const noun = channel ? `${channel} buyers` : words.length || category ? 'buyers' : 'typical buyers';
-  const name = [...adjectives, ...(category ? [category] : []), noun, ...suffixes].join(' ') + (country ? ` in ${country}` : '');
+  const name = kept ? kept.words : [...adjectives, ...(category ? [category] : []), noun, ...suffixes].join(' ') + (country ? ` in ${country}` : '');
 
   const facts = apart.map((t) => WORDS[t.trait]!.figure?.(s, all, currency)).filter((f): f is string => Boolean(f));
   if (channel) facts.push(`${pct(s.top_channel_share)} buy mostly through ${channel} (everyone: ${pct(s.top_channel_overall_share)})`);
@@ -86,5 +102,5 @@ export function describePersona(scores: TraitScore[], s: PersonaStats, all: Pers
     const f = WORDS[trait]!.figure!(s, all, currency);
     if (!facts.includes(f)) facts.push(f);
   }
-  return { name, description: `${name}: ${facts.join(', ')}` };
+  return { name, description: `${name}: ${facts.join(', ')}`, named: kept ? { channel: kept.channel, category: kept.category, country: kept.country } : { channel, category, country } };
 }

@@ -1,7 +1,9 @@
 import type { Database } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
 import { nearestCentroid } from '../learn/kmeans.js';
-import { choosePersonas, encode, fitEncoder, type PersonaParams, type Silhouette } from '../learn/personaClusters.js';
+import {
+  choosePersonas, encode, encoderFromJson, encoderToJson, fitEncoder, type Encoder, type PersonaModel, type PersonaName, type PersonaParams, type Silhouette,
+} from '../learn/personaClusters.js';
 import { describePersona, type PersonaStats, type TraitScore } from './personaWords.js';
 
 /*
@@ -11,7 +13,10 @@ import { describePersona, type PersonaStats, type TraitScore } from './personaWo
  *
  * Writes persona_traits, customer_personas (customer_id, persona_id),
  * persona_labels (persona_id, persona, description and its figures) and
- * persona_choice (each k tried, its silhouette, the one chosen).
+ * persona_choice (each k tried, its silhouette, the one chosen, the as-of
+ * it was fitted at). The fitted model belongs to the model version that
+ * scores (registry.ts keeps it beside it, personas.json): later runs with
+ * that version assign customers to its centres instead of refitting.
  */
 
 export interface PersonaFit {
@@ -19,60 +24,106 @@ export interface PersonaFit {
   k: number | null;
   silhouettes: Silhouette[];
   fittedOn: number;
+  /** The persona model this run used: fitted now (kept false), or the model version's kept one (kept true); none where k is null. */
+  model?: PersonaModel;
+  kept: boolean;
 }
 
 const TRAITS_SELECT = 'SELECT * FROM persona_traits';
 
-/** The persona of every customer of customer_features as of `asOf`, seeded by `seed`. */
-export async function assignPersonas(db: Database, asOf: string, seed: number, p: PersonaParams, currency: string, batchRows = 65_536): Promise<PersonaFit> {
+/**
+ * The persona of every customer of customer_features as of `asOf`: with
+ * `kept` (the model version's persona model) each customer takes the
+ * nearest of its centres, keeping its numbers and names; without it the
+ * personas are fitted on a sample seeded by `seed`, and the fitted model
+ * is returned for the model version to keep.
+ */
+export async function assignPersonas(db: Database, asOf: string, seed: number, p: PersonaParams, currency: string, batchRows = 65_536, kept?: PersonaModel): Promise<PersonaFit> {
   await db.run(`CREATE OR REPLACE TABLE persona_traits AS ${readSql('score/persona_traits.sql')}`, { as_of: asOf });
   await db.run(`CREATE OR REPLACE TABLE customer_personas (customer_id VARCHAR, persona_id INTEGER);
-    CREATE OR REPLACE TABLE persona_choice (k INTEGER, silhouette DOUBLE, chosen BOOLEAN, fitted_on BIGINT)`);
+    CREATE OR REPLACE TABLE persona_choice (k INTEGER, silhouette DOUBLE, chosen BOOLEAN, fitted_on BIGINT, fitted_as_of DATE)`);
+  if (kept) return applyPersonas(db, kept, currency, batchRows);
   const total = await db.value<number>('SELECT count(*) FROM persona_traits');
   const fitOn = Math.min(total, p.fitCustomers);
   if (fitOn < 10 * p.min) {
     await writeLabels(db, [], currency);
-    return { k: null, silhouettes: [], fittedOn: fitOn };
+    return { k: null, silhouettes: [], fittedOn: fitOn, kept: false };
   }
   // A seeded sample: the customers first in a hash of their id and the seed.
   const sample = await db.columns(`${TRAITS_SELECT} ORDER BY hash(customer_id || '|persona|' || $seed), customer_id LIMIT $n`, { seed: String(seed), n: fitOn });
   const encoder = fitEncoder(sample, fitOn);
   const { best, silhouettes } = choosePersonas(encode(encoder, sample, fitOn), fitOn, encoder.d, seed, p);
   for (const s of silhouettes) {
-    await db.run('INSERT INTO persona_choice VALUES ($1, $2, $3, $4)', [s.k, s.silhouette, s.k === best.k, fitOn]);
+    await db.run('INSERT INTO persona_choice VALUES ($1, $2, $3, $4, CAST($5 AS DATE))', [s.k, s.silhouette, s.k === best.k, fitOn, asOf]);
   }
-  for await (const batch of db.batches(`${TRAITS_SELECT} ORDER BY customer_id`, undefined, batchRows)) {
-    const x = encode(encoder, batch.columns, batch.n);
-    const ids = new Float64Array(batch.n);
-    for (let i = 0; i < batch.n; i++) ids[i] = nearestCentroid(x, i, best.centroids, best.k, encoder.d).index + 1;
-    await db.appendColumns('customer_personas', [batch.columns.customer_id as string[], ids]);
-  }
+  await assignNearest(db, encoder, best.centroids, best.k, Array.from({ length: best.k }, (_, j) => j + 1), batchRows);
   // Persona 1 is the largest of everyone (ties: the earlier in the sample's order).
   const sizes = await db.all<{ persona_id: number; n: number }>('SELECT persona_id, count(*) AS n FROM customer_personas GROUP BY persona_id');
   const size = (j: number) => sizes.find((s) => s.persona_id === j + 1)?.n ?? 0;
   const order = Array.from({ length: best.k }, (_, j) => j).sort((a, b) => size(b) - size(a) || a - b);
   await db.run(`UPDATE customer_personas SET persona_id = CASE persona_id ${order.map((j, to) => `WHEN ${j + 1} THEN ${to + 1}`).join(' ')} END`);
   const scores: TraitScore[][] = order.map((j) => encoder.numeric.map((f, t) => ({ trait: f.column, z: best.centroids[j * encoder.d + t]! })));
-  await writeLabels(db, scores, currency);
-  return { k: best.k, silhouettes, fittedOn: fitOn };
+  const names = await writeLabels(db, scores, currency);
+  const personaIds = new Array<number>(best.k);
+  order.forEach((j, to) => (personaIds[j] = to + 1));
+  const model: PersonaModel = {
+    format: 1, fitted_as_of: asOf, fitted_on: fitOn, k: best.k, d: encoder.d, silhouettes, encoder: encoderToJson(encoder),
+    centroids: Array.from(best.centroids), persona_ids: personaIds, names,
+  };
+  return { k: best.k, silhouettes, fittedOn: fitOn, model, kept: false };
 }
 
-/** persona_labels: each persona's name and description from its centre's traits and its customers' figures. */
-async function writeLabels(db: Database, scores: TraitScore[][], currency: string): Promise<void> {
+/** Every customer to the nearest centre (ties: the first in `centroids`), numbered by `personaIds`. */
+async function assignNearest(db: Database, encoder: Encoder, centroids: Float64Array, k: number, personaIds: readonly number[], batchRows: number): Promise<void> {
+  for await (const batch of db.batches(`${TRAITS_SELECT} ORDER BY customer_id`, undefined, batchRows)) {
+    const x = encode(encoder, batch.columns, batch.n);
+    const ids = new Float64Array(batch.n);
+    for (let i = 0; i < batch.n; i++) ids[i] = personaIds[nearestCentroid(x, i, centroids, k, encoder.d).index]!;
+    await db.appendColumns('customer_personas', [batch.columns.customer_id as string[], ids]);
+  }
+}
+
+/** The kept persona model applied: its choice of k as it was made, every customer to its nearest centre, its names kept and today's figures described. */
+async function applyPersonas(db: Database, kept: PersonaModel, currency: string, batchRows: number): Promise<PersonaFit> {
+  for (const s of kept.silhouettes) {
+    await db.run('INSERT INTO persona_choice VALUES ($1, $2, $3, $4, CAST($5 AS DATE))', [s.k, s.silhouette, s.k === kept.k, kept.fitted_on, kept.fitted_as_of]);
+  }
+  const encoder = encoderFromJson(kept.encoder);
+  await assignNearest(db, encoder, Float64Array.from(kept.centroids), kept.k, kept.persona_ids, batchRows);
+  const scores: TraitScore[][] = Array.from({ length: kept.k }, (_, to) => {
+    const j = kept.persona_ids.indexOf(to + 1);
+    return encoder.numeric.map((f, t) => ({ trait: f.column, z: kept.centroids[j * encoder.d + t]! }));
+  });
+  await writeLabels(db, scores, currency, kept.names);
+  return { k: kept.k, silhouettes: kept.silhouettes, fittedOn: kept.fitted_on, model: kept, kept: true };
+}
+
+/**
+ * persona_labels: each persona's name and description from its centre's
+ * traits and its customers' figures; with `kept`, the names a kept model
+ * gave (a persona it did not name is named now). Returns the names given.
+ */
+async function writeLabels(db: Database, scores: TraitScore[][], currency: string, kept: readonly PersonaName[] = []): Promise<PersonaName[]> {
   const stats = await db.all<PersonaStats>(readSql('score/persona_stats.sql'));
   const overall = stats.find((s) => s.persona_id === 0);
   await db.run(`CREATE OR REPLACE TABLE persona_labels (persona_id INTEGER, persona VARCHAR, description VARCHAR,
     orders_per_year DOUBLE, avg_order_value DOUBLE, discount_share DOUBLE, weekend_share DOUBLE, tenure_days DOUBLE,
     top_channel VARCHAR, top_channel_share DOUBLE, top_category VARCHAR, top_category_share DOUBLE, top_country VARCHAR, top_country_share DOUBLE)`);
-  const taken = new Set<string>();
+  const names: PersonaName[] = [];
+  const taken = new Set<string>(kept.map((n) => n.name));
   for (const s of stats.filter((x) => x.persona_id > 0)) {
-    const words = describePersona(scores[s.persona_id - 1]!, s, overall!, currency);
-    let name = words.name;
-    for (let extra = 2; taken.has(name); extra++) name = `${words.name} (${extra})`;
-    taken.add(name);
+    const given = kept.find((n) => n.persona_id === s.persona_id);
+    const words = describePersona(scores[s.persona_id - 1]!, s, overall!, currency, given);
+    let name = given?.name ?? words.name;
+    if (!given) {
+      for (let extra = 2; taken.has(name); extra++) name = `${words.name} (${extra})`;
+      taken.add(name);
+    }
+    names.push({ persona_id: s.persona_id, name, words: words.name, ...words.named });
     await db.run('INSERT INTO persona_labels VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)', [
       s.persona_id, name, words.description, s.orders_per_year, s.avg_order_value, s.discount_share, s.weekend_share, s.tenure_days,
       s.top_channel, s.top_channel_share, s.top_category, s.top_category_share, s.top_country, s.top_country_share,
     ]);
   }
+  return names;
 }

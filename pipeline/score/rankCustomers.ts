@@ -5,7 +5,7 @@ import type { TrainedModels } from '../learn/trainedModels.js';
 import { untimed, type Step } from '../measure.js';
 import { featureBatches, withBtydFeatures } from '../train/featureColumns.js';
 import type { ActionRate } from './actionRates.js';
-import { assignPersonas } from './personas.js';
+import { assignPersonas, type PersonaFit } from './personas.js';
 import { occlusionReasons } from './reasons.js';
 import { customerScoresParams, customerScoresSql, type ScoreParams } from './scoreParams.js';
 import { UPLIFT_TERMS_DDL } from './upliftModel.js';
@@ -77,11 +77,19 @@ export async function rankCustomers(
   /** The network's explanation of a batch (occlusionReasons; a test gives its own to see whom it explains). */
   explain: typeof occlusionReasons = occlusionReasons,
 ): Promise<number> {
+  return (await rankAndPersonas(db, models, p, step, batchRows, rates, explain)).scored;
+}
+
+/** rankCustomers, with the personas it used: the model version's kept ones (models.personas), or fitted now for the version to keep. */
+export async function rankAndPersonas(
+  db: Database, models: TrainedModels, p: ScoreParams, step: Step = untimed, batchRows = 65_536, rates: readonly ActionRate[] = [],
+  explain: typeof occlusionReasons = occlusionReasons,
+): Promise<{ scored: number; personas: PersonaFit }> {
   await buildValueScores(db, models);
   const asOf = await db.value<string>('SELECT CAST(max(as_of) AS VARCHAR) FROM customer_features');
-  await step('personas', () => assignPersonas(db, asOf ?? '1970-01-01', p.seed, p.scoring.personas, p.currency, batchRows));
+  const personas = await step('personas', () => assignPersonas(db, asOf ?? '1970-01-01', p.seed, p.scoring.personas, p.currency, batchRows, models.personas));
   await step('customer_scores', () => buildCustomerScores(db, models, p, rates));
   if (models.churnModel === 'neural' && models.neural) await step('reasons', () => networkReasons(db, models, p, batchRows, explain));
   await step('persona summaries', () => summarisePersonas(db));
-  return db.value<number>('SELECT count(*) FROM customer_scores');
+  return { scored: await db.value<number>('SELECT count(*) FROM customer_scores'), personas };
 }

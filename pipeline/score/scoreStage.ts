@@ -5,7 +5,10 @@ import { untimed, type Step } from '../measure.js';
 import type { Stage } from '../stage.js';
 import type { TrainOutput } from '../train/trainStage.js';
 import { actionRates, type ActionRate } from './actionRates.js';
-import { rankCustomers } from './rankCustomers.js';
+import { rankAndPersonas } from './rankCustomers.js';
+import type { PersonaFit } from './personas.js';
+import { savePersonaModel } from '../registry/registry.js';
+import type { Logger } from '../log.js';
 import { scoreModels } from './scoreModels.js';
 import { scoreParams, type ScoreParams } from './scoreParams.js';
 import { upliftTargeting } from './upliftModel.js';
@@ -14,12 +17,36 @@ import { ACTIONS } from '../shared/actionRate.js';
 /**
  * The score stage: every customer known at as-of, with the champion
  * models: the model tables (scoreModels, in batches: memory holds one
- * batch), then customer_scores (rankCustomers, in SQL).
+ * batch), then customer_scores (rankCustomers, in SQL), the personas
+ * those of the model version (fitted at its first scoring and kept).
  */
-/** Scores every customer of customer_features with `models`; returns how many. */
-export async function scoreCustomers(db: Database, models: TrainedModels, asOf: string, p: ScoreParams, step: Step = untimed, rates: readonly ActionRate[] = []): Promise<number> {
+/** Scores every customer of customer_features with `models`; returns how many, and the personas used. */
+export async function scoreCustomers(db: Database, models: TrainedModels, asOf: string, p: ScoreParams, step: Step = untimed, rates: readonly ActionRate[] = []): Promise<{ scored: number; personas: PersonaFit }> {
   await scoreModels(db, models, asOf, p, step);
-  return rankCustomers(db, models, p, step, undefined, rates);
+  return rankAndPersonas(db, models, p, step, undefined, rates);
+}
+
+/**
+ * The personas belong to the model version: a model fitted at its first
+ * scoring is kept in its folder, so that every later run with it (the
+ * daily run and a full run alike) assigns customers to the same personas.
+ */
+function keepPersonas(fit: PersonaFit, models: TrainedModels, dir: string, trainedNow: boolean, log: Logger): void {
+  if (fit.kept) {
+    log.info({ model_version: models.version, personas: fit.k, fitted_as_of: fit.model!.fitted_as_of }, `personas: customers assigned to the ${fit.k} personas kept with ${models.version} (fitted as of ${fit.model!.fitted_as_of}), not refitted`);
+    return;
+  }
+  // A version that scored before without keeping them was saved before personas were kept with it: fitted as before, kept from now on.
+  if (!trainedNow) log.info({ model_version: models.version }, `personas: ${models.version} holds no persona model (saved before personas were kept with their model version): fitted on this run's customers`);
+  if (!fit.model) return;
+  try {
+    savePersonaModel(dir, fit.model);
+  } catch (err) {
+    // The publication stays right (these personas score this run); a later run with the version fits them again.
+    log.warn({ model_version: models.version, err }, `personas: could not keep them with ${models.version} in ${dir} (${(err as Error).message}): a later run with it fits them again and their numbers and names may change`);
+    return;
+  }
+  log.info({ model_version: models.version, personas: fit.k, fitted_on: fit.fittedOn }, `personas: ${fit.k} fitted on ${fit.fittedOn} customers, kept with ${models.version} (personas.json) for its later runs`);
 }
 
 export interface ScoreOutput {
@@ -28,12 +55,13 @@ export interface ScoreOutput {
   actionRates: ActionRate[];
 }
 
-export const scoreStage: Stage<ScoreParams, Pick<FeaturesOutput, 'asOf'> & Pick<TrainOutput, 'models'>, ScoreOutput> = {
+export const scoreStage: Stage<ScoreParams, Pick<FeaturesOutput, 'asOf'> & Pick<TrainOutput, 'models' | 'modelDir' | 'model'>, ScoreOutput> = {
   name: 'score',
   reads: ['customer_features', 'btyd_features', 'orders', 'customers', 'customer_scores_history', 'recorded_contacts', 'referrals'],
   writes: ['uplift_terms', 'btyd_scores', 'neural_scores', 'churn_scores', 'value_scores', 'persona_traits', 'customer_personas', 'persona_labels', 'persona_choice', 'customer_scores', 'personas', 'segment_personas'],
+  outside: "writes the personas it fits into the scoring model version's folder (personas.json), at the version's first scoring",
   params: scoreParams,
-  async run({ db, step, log }, p, { asOf, models }) {
+  async run({ db, step, log }, p, { asOf, models, modelDir, model }) {
     const rates = await actionRates(db, asOf, p.horizonDays, p.scoring);
     for (const r of rates.filter((x) => x.source === 'measured')) {
       const m = r.measured!;
@@ -42,7 +70,8 @@ export const scoreStage: Stage<ScoreParams, Pick<FeaturesOutput, 'asOf'> & Pick<
       else log.info({ action: r.action, rate: r.rate }, words);
     }
     const uplift = await step('uplift models', () => upliftTargeting(db, asOf, p.horizonDays, ACTIONS));
-    const scored = await scoreCustomers(db, models, asOf, p, step, rates);
+    const { scored, personas } = await scoreCustomers(db, models, asOf, p, step, rates);
+    keepPersonas(personas, models, modelDir, model.trained === models.version, log);
     const blocked = await db.all<{ action: string; n: number }>(`SELECT action, count(*) AS n FROM customer_scores WHERE contact_blocked_by = 'negative_uplift' GROUP BY action`);
     const withUplift = rates.map((r): ActionRate => {
       const u = uplift.find((x) => x.action === r.action && x.status === 'trained');

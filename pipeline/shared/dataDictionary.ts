@@ -241,7 +241,7 @@ const segmentPersonas: TableEntry = {
 
 const personaChoice: TableEntry = {
   name: 'persona_choice',
-  meaning: 'Each number of personas tried, with its mean silhouette: the highest is kept (ties: fewer personas).',
+  meaning: 'Each number of personas tried, with its mean silhouette: the highest is kept (ties: fewer personas). Made when the model version is first scored, and shown again as it was on its later runs.',
   key: ['k'],
   sinks: ALL_FILES,
   columns: [
@@ -249,6 +249,7 @@ const personaChoice: TableEntry = {
     { name: 'silhouette', type: 'DOUBLE', notNull: true, range: { min: -1, max: 1 }, meaning: 'The mean silhouette on scoring.personas.silhouetteCustomers of the sample.' },
     { name: 'chosen', type: 'BOOLEAN', notNull: true, meaning: 'The k kept.' },
     { name: 'fitted_on', type: 'BIGINT', notNull: true, range: { min: 1 }, meaning: 'Customers in the sample the clustering was fitted on.' },
+    { name: 'fitted_as_of', type: 'DATE', notNull: true, meaning: "The as-of of the customers the personas were fitted on. They are fitted at the model version's first scoring and kept with it: a later run with the same version assigns customers to the kept personas (same numbers and names) and shows the choice made then, so a date before the run's as-of says the personas were kept, not refitted." },
   ],
 };
 

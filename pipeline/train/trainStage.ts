@@ -26,6 +26,8 @@ export interface TrainParams {
 export interface TrainOutput {
   /** The models that score this run: a new champion, or the kept one. */
   models: TrainedModels;
+  /** The folder of the model version that scores (its fitted personas are kept there at its first scoring). */
+  modelDir: string;
   model: ModelDecision;
   /** The TensorFlow.js backend, when networks train or score. */
   tfjsBackend?: string;
@@ -81,7 +83,7 @@ export const trainStage: Stage<TrainParams, Pick<FeaturesOutput, 'asOf' | 'plan'
     })();
     // A kept champion may have networks although this run trains none: they score with the same backend.
     const tfjsBackend = backend ?? (chosen.models.neural ? await initBackend(log) : undefined);
-    return { models: chosen.models, model: chosen.decision, ...(tfjsBackend ? { tfjsBackend } : {}) };
+    return { models: chosen.models, modelDir: chosen.dir, model: chosen.decision, ...(tfjsBackend ? { tfjsBackend } : {}) };
   },
   rows: async ({ db }, out) => ({ rows_in: out.model.trained === null ? 0 : await db.value<number>('SELECT count(*) FROM training_snapshots') }),
   manifest: (out) => ({ ...(out.tfjsBackend ? { tfjs_backend: out.tfjsBackend } : {}), model: out.model, model_version: out.models.version }),

@@ -4,7 +4,9 @@ import { initBackend } from '../../pipeline/learn/tfBackend.js';
 import { silentLogger } from '../../pipeline/log.js';
 import { adoptChallenger, reusableChampion } from '../../pipeline/registry/champion.js';
 import { profileFeatures } from '../../pipeline/registry/drift.js';
-import { champion } from '../../pipeline/registry/registry.js';
+import { join } from 'node:path';
+import type { PersonaModel } from '../../pipeline/learn/personaClusters.js';
+import { champion, loadModelVersion, savePersonaModel } from '../../pipeline/registry/registry.js';
 import { BTYD } from '../train/fakeBacktest.js';
 import { withDb, withTempDir } from '../helpers/withDb.js';
 
@@ -53,5 +55,34 @@ test('the champion is reused while recent and the base has not drifted; --retrai
     expect(await reusableChampion(db, '2026-12-31', policy, silentLogger)).toBeUndefined();
     await features(db, 80);
     expect(await reusableChampion(db, '2026-10-10', policy, silentLogger)).toBeUndefined();
+  }));
+});
+
+const PERSONAS: PersonaModel = {
+  format: 1, fitted_as_of: '2026-09-30', fitted_on: 40, k: 2, d: 1, silhouettes: [{ k: 2, silhouette: 0.6 }],
+  encoder: { numeric: [{ column: 'orders_per_year', mean: 0.5, sd: 0.25 }], categorical: [] },
+  centroids: [1, -1], persona_ids: [2, 1], names: [{ persona_id: 1, name: 'occasional buyers', words: 'occasional buyers', channel: null, category: null, country: null }],
+};
+
+test("a version's kept personas go with it: reused, kept against a worse challenger, trained again to itself; a new version has none", async () => {
+  await withTempDir((dir) => withDb(async (db) => {
+    await features(db);
+    const first = await adoptChallenger(db, await model(db, 'fidelio-one', 0.4), dir, '2026-09-30', 'r1', silentLogger);
+    expect(first.dir).toBe(join(dir, 'fidelio-one'));
+    expect(first.models.personas).toBeUndefined();
+    // The score stage keeps the personas it fitted at the version's first scoring.
+    savePersonaModel(first.dir, PERSONAS);
+    const reused = await reusableChampion(db, '2026-10-10', policy, silentLogger);
+    expect(reused!.dir).toBe(first.dir);
+    expect(reused!.models.personas).toEqual(PERSONAS);
+    const worse = await adoptChallenger(db, await model(db, 'fidelio-two', 0.45), dir, '2026-09-30', 'r2', silentLogger);
+    expect([worse.models.version, worse.dir]).toEqual(['fidelio-one', first.dir]);
+    expect(worse.models.personas).toEqual(PERSONAS);
+    expect((await loadModelVersion(join(dir, 'fidelio-two'))).personas).toBeUndefined();
+    const same = await adoptChallenger(db, await model(db, 'fidelio-one', 0.4), dir, '2026-09-30', 'r3', silentLogger);
+    expect(same.decision.unchanged).toBe(true);
+    expect(same.models.personas).toEqual(PERSONAS);
+    const better = await adoptChallenger(db, await model(db, 'fidelio-three', 0.35), dir, '2026-09-30', 'r4', silentLogger);
+    expect([better.models.version, better.dir, better.models.personas]).toEqual(['fidelio-three', join(dir, 'fidelio-three'), undefined]);
   }));
 });

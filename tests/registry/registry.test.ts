@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { beforeAll, expect, test } from 'vitest';
 import type { TrainedModels } from '../../pipeline/learn/trainedModels.js';
 import { initBackend } from '../../pipeline/learn/tfBackend.js';
-import { champion, listModels, loadModelVersion, promote, registerModel, rollback, saveModelVersion } from '../../pipeline/registry/registry.js';
+import { champion, listModels, loadModelVersion, loadPersonaModel, promote, registerModel, rollback, saveModelVersion, savePersonaModel } from '../../pipeline/registry/registry.js';
+import type { PersonaModel } from '../../pipeline/learn/personaClusters.js';
+import { existsSync } from 'node:fs';
 import { BTYD } from '../train/fakeBacktest.js';
 import { withDb, withTempDir } from '../helpers/withDb.js';
 
@@ -23,6 +25,27 @@ test('a model version is saved to its folder and read back whole', async () => {
     const back = await loadModelVersion(path);
     expect(back).toEqual({ ...model('fidelio-aaa'), neural: undefined });
     await expect(loadModelVersion(dir)).rejects.toThrow(/holds no fidelio model/);
+  });
+});
+
+test("a version's persona model is kept beside it (personas.json), read back with it, and a broken one is refused", async () => {
+  await withTempDir(async (dir) => {
+    const personas: PersonaModel = {
+      format: 1, fitted_as_of: '2026-09-30', fitted_on: 500, k: 2, d: 3, silhouettes: [{ k: 2, silhouette: 0.41 }, { k: 3, silhouette: 0.38 }],
+      encoder: { numeric: [{ column: 'avg_order_value', mean: 3.1, sd: 0.7 }], categorical: [{ column: 'channel', levels: ['web', 'app'], means: [0.6, 0.4], scale: 0.6928203230275509 }] },
+      centroids: [0.1, 0.2, -0.3, -1 / 3, 1e-17, 2.5], persona_ids: [2, 1],
+      names: [{ persona_id: 1, name: 'web buyers', words: 'web buyers', channel: 'web', category: null, country: null }, { persona_id: 2, name: 'big-basket buyers', words: 'big-basket buyers', channel: null, category: null, country: null }],
+    };
+    // A version saved with personas in hand writes them only into personas.json (model.json is the version's hash's content).
+    const path = await saveModelVersion(dir, { ...model('fidelio-ccc'), personas }, '2026-09-30');
+    expect(JSON.parse(readFileSync(join(path, 'model.json'), 'utf8'))).not.toHaveProperty('personas');
+    expect(loadPersonaModel(path)).toBeUndefined();
+    expect((await loadModelVersion(path)).personas).toBeUndefined();
+    savePersonaModel(path, personas);
+    expect(existsSync(join(path, 'personas.json.partial'))).toBe(false);
+    expect(await loadModelVersion(path)).toEqual({ ...model('fidelio-ccc'), neural: undefined, personas });
+    writeFileSync(join(path, 'personas.json'), JSON.stringify({ ...personas, d: 2 }));
+    await expect(loadModelVersion(path)).rejects.toThrow(/personas\.json does not hold a persona model fidelio can apply/);
   });
 });
 

@@ -44,3 +44,24 @@ test('a persona with nothing apart is "typical buyers"; a complaint trait below 
   expect(complaining.name).toBe('frequent buyers with complaints');
   expect(complaining.description.startsWith('frequent buyers with complaints: 100% complained in the last year (everyone: 10%), 2.2 orders a year')).toBe(true);
 });
+
+test("a kept persona keeps its name; its description quotes today's figures of the words in that name", () => {
+  const scores = [{ trait: 'discount_share', z: 1.9 }, { trait: 'weekend_share', z: 1.2 }];
+  const first: PersonaStats = { ...everyone, persona_id: 2, discount_share: 0.83, weekend_share: 0.72, top_channel: 'app', top_channel_share: 0.91, top_channel_overall_share: 0.37 };
+  const fitted = describePersona(scores, first, everyone, 'EUR');
+  expect(fitted.named).toEqual({ channel: 'app', category: null, country: null });
+  const kept = { words: fitted.name, ...fitted.named };
+  // Applied to the same figures, the kept name gives the same words.
+  expect(describePersona(scores, first, everyone, 'EUR', kept)).toEqual(fitted);
+  // Today app is held by fewer of its members (55%: no longer enough to name it), and the persona's figures moved: the name stays, the figures are today's.
+  const today = { ...first, discount_share: 0.8, top_channel_share: 0.55 };
+  expect(describePersona(scores, today, everyone, 'EUR').name).toBe('discount-driven weekend buyers');
+  const words = describePersona(scores, today, everyone, 'EUR', kept);
+  expect(words.name).toBe('discount-driven weekend app buyers');
+  expect(words.description).toBe('discount-driven weekend app buyers: 80% of purchases discounted (everyone: 30%), 72% of purchase days on a weekend (everyone: 35%), '
+    + '55% buy mostly through app (everyone: 37%), 2.2 orders a year (everyone: 2.2), baskets of 40 EUR (everyone: 40)');
+  // A kept name's channel that is no longer the persona's most held is not quoted; a channel the name does not hold is not added.
+  const moved = describePersona(scores, { ...today, top_channel: 'web', top_channel_share: 0.7 }, everyone, 'EUR', kept);
+  expect(moved.description).not.toContain('buy mostly through');
+  expect(moved.name).toBe('discount-driven weekend app buyers');
+});

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { demoArchetype, type Archetype } from '../../pipeline/demo/generateDemoData.js';
-import type { PersonaParams } from '../../pipeline/learn/personaClusters.js';
+import { parsePersonaModel, type PersonaModel, type PersonaParams } from '../../pipeline/learn/personaClusters.js';
 import { assignPersonas } from '../../pipeline/score/personas.js';
 import { demoBase, type DemoBase } from '../helpers/demoBase.js';
 
@@ -19,11 +19,14 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => base?.close());
 
-async function personasOf(seed: number): Promise<{ k: number | null; of: Map<string, number>; labels: { persona_id: number; persona: string; description: string }[] }> {
-  const fit = await assignPersonas(base.db, '2026-09-30', seed, PARAMS, 'USD');
+type Labels = { persona_id: number; persona: string; description: string }[];
+
+async function personasOf(seed: number, kept?: PersonaModel): Promise<{ k: number | null; of: Map<string, number>; labels: Labels; model?: PersonaModel; choice: unknown[] }> {
+  const fit = await assignPersonas(base.db, '2026-09-30', seed, PARAMS, 'USD', 700, kept);
   const rows = await base.db.all<{ customer_id: string; persona_id: number }>('SELECT customer_id, persona_id FROM customer_personas ORDER BY customer_id');
   const labels = await base.db.all<{ persona_id: number; persona: string; description: string }>('SELECT persona_id, persona, description FROM persona_labels ORDER BY persona_id');
-  return { k: fit.k, of: new Map(rows.map((r) => [r.customer_id, r.persona_id])), labels };
+  const choice = await base.db.all('SELECT k, silhouette, chosen, fitted_on, CAST(fitted_as_of AS VARCHAR) AS fitted_as_of FROM persona_choice ORDER BY k');
+  return { k: fit.k, of: new Map(rows.map((r) => [r.customer_id, r.persona_id])), labels, model: fit.model, choice };
 }
 
 const archetypeOf = (id: string): Archetype => demoArchetype(SEED, Number(id.slice(1)));
@@ -89,8 +92,58 @@ describe('buyer personas', () => {
 
   test('a base too small to cluster gets no personas, and says so', async () => {
     const fit = await assignPersonas(base.db, '2026-09-30', 1, { ...PARAMS, fitCustomers: 30 }, 'USD');
-    expect(fit).toEqual({ k: null, silhouettes: [], fittedOn: 30 });
+    expect(fit).toEqual({ k: null, silhouettes: [], fittedOn: 30, kept: false });
     expect(await base.db.value<number>('SELECT count(*) FROM customer_personas')).toBe(0);
     expect(await base.db.value<number>('SELECT count(*) FROM persona_labels')).toBe(0);
+  }, 60_000);
+
+  test('the fitted model, kept (as JSON) and applied to the same customers, gives the same personas, names and descriptions', async () => {
+    const fitted = await personasOf(1);
+    expect(fitted.model).toBeDefined();
+    expect(fitted.model!.k).toBe(fitted.k);
+    expect(fitted.model!.fitted_as_of).toBe('2026-09-30');
+    expect(fitted.choice.every((c) => (c as { fitted_as_of: string }).fitted_as_of === '2026-09-30')).toBe(true);
+    const kept = parsePersonaModel(JSON.parse(JSON.stringify(fitted.model)), 'personas.json');
+    // Another seed: a kept model is applied, not refitted, so the seed of a fit plays no part.
+    const applied = await personasOf(7, kept);
+    expect([...applied.of]).toEqual([...fitted.of]);
+    expect(applied.labels).toEqual(fitted.labels);
+    expect(applied.choice).toEqual(fitted.choice);
+    expect(applied.model).toBe(kept);
+    expect(() => parsePersonaModel({ ...kept, centroids: kept.centroids.slice(1) }, 'x/personas.json')).toThrow(/x\/personas.json does not hold a persona model/);
+    expect(() => parsePersonaModel({ ...kept, persona_ids: kept.persona_ids.map(() => 1) }, 'p')).toThrow(/does not hold a persona model/);
+  }, 60_000);
+
+  test("on a changed base the kept model keeps each persona's number and name, and unchanged customers keep their persona", async () => {
+    const fitted = await personasOf(1);
+    const kept = fitted.model!;
+    // Most of persona 1 (the largest when fitted) leaves: refitted, the personas would be renumbered by size.
+    const leaving = [...fitted.of].filter(([, p]) => p === 1).map(([id]) => id).filter((_, i) => i % 10 !== 0);
+    await base.db.run('CREATE OR REPLACE TABLE kept_features AS SELECT * FROM customer_features');
+    try {
+      await base.db.run(`DELETE FROM customer_features WHERE customer_id IN (${leaving.map((id) => `'${id}'`).join(', ')})`);
+      const refitted = await personasOf(1);
+      const stay = [...fitted.of.keys()].filter((id) => !leaving.includes(id));
+      // The old behaviour: refitting moves customers whose traits did not change to another persona number.
+      expect(stay.filter((id) => refitted.of.get(id) !== fitted.of.get(id)).length).toBeGreaterThan(stay.length / 10);
+      const applied = await personasOf(1, kept);
+      // Kept: every customer still there has the persona (number) it had, and each persona its name.
+      expect(applied.of.size).toBe(stay.length);
+      for (const id of stay) expect(applied.of.get(id), id).toBe(fitted.of.get(id));
+      const name = (l: Labels) => new Map(l.map((x) => [x.persona_id, x.persona]));
+      expect(name(applied.labels)).toEqual(name(fitted.labels));
+      expect(applied.choice).toEqual(fitted.choice);
+      // The figures describe today's members: persona 1's median rhythm, recomputed here from its members' traits.
+      const members = (await base.db.all<{ v: number }>(`SELECT t.orders_per_year AS v FROM persona_traits t JOIN customer_personas p USING (customer_id)
+        WHERE p.persona_id = 1 ORDER BY v`)).map((r) => r.v);
+      expect(members.length).toBe(stay.filter((id) => fitted.of.get(id) === 1).length);
+      const median = members.length % 2 ? members[(members.length - 1) / 2]! : (members[members.length / 2 - 1]! + members[members.length / 2]!) / 2;
+      const one = await base.db.one<{ orders_per_year: number; description: string }>('SELECT orders_per_year, description FROM persona_labels WHERE persona_id = 1');
+      expect(one!.orders_per_year).toBeCloseTo(median, 9);
+      expect(one!.description.startsWith(`${fitted.labels[0]!.persona}: `)).toBe(true);
+      expect(one!.description).toContain(`${median.toFixed(1)} orders a year`);
+    } finally {
+      await base.db.run('CREATE OR REPLACE TABLE customer_features AS SELECT * FROM kept_features; DROP TABLE kept_features');
+    }
   }, 60_000);
 });
