@@ -13,6 +13,7 @@ import { scoreModels } from './scoreModels.js';
 import { scoreParams, type ScoreParams } from './scoreParams.js';
 import { upliftTargeting } from './upliftModel.js';
 import { ACTIONS } from '../shared/actionRate.js';
+import { isProgrammingError } from '../errors.js';
 
 /**
  * The score stage: every customer known at as-of, with the champion
@@ -42,6 +43,7 @@ function keepPersonas(fit: PersonaFit, models: TrainedModels, dir: string, train
   try {
     savePersonaModel(dir, fit.model);
   } catch (err) {
+    if (isProgrammingError(err)) throw err;
     // The publication stays right (these personas score this run); a later run with the version fits them again.
     log.warn({ model_version: models.version, err }, `personas: could not keep them with ${models.version} in ${dir} (${(err as Error).message}): a later run with it fits them again and their numbers and names may change`);
     return;
