@@ -82,7 +82,7 @@ export function customerPage(s: { scores: Row; history: Row[]; country: string |
 <dt>12-month value</dt><dd>${ownInterval ? interval(r.predicted_clv_12m, r.predicted_clv_12m_p10, r.predicted_clv_12m_p90, m) : html`${m(r.predicted_clv_12m)} <span class="range">(${modelLabel(models.value)}: no interval of its own)</span>`}</dd>
 <dt>${purchase} P(alive)</dt><dd>${pct(r.p_alive, 1)} <span class="range">(${models && models.churn === models.purchase ? 'the churn champion too' : 'the purchase model\'s view, not the published churn probability'})</span></dd>
 <dt>${purchase} expected purchases (${info.horizonDays} days)</dt><dd>${interval(r.expected_purchases, r.expected_purchases_p10, r.expected_purchases_p90, (v) => num(v, 2))}</dd>
-<dt>Value if retained</dt><dd>${m(r.value_if_retained)}</dd>
+<dt>${purchase} value if retained</dt><dd>${m(r.value_if_retained)} <span class="range">(12 months if the customer stays: its 12-month value over its P(alive))</span></dd>
 <dt>Value at risk</dt><dd>${m(r.value_at_risk)}</dd>
 <dt>Expected next order</dt><dd>${String(r.expected_next_order_date ?? '–')}</dd>
 <dt>RFM</dt><dd>R ${String(r.r_score)} · F ${String(r.f_score)} · M ${String(r.m_score)}</dd>

@@ -55,5 +55,8 @@ test('the published champions\' figures first, each named with its model; the pu
     expect(btyd).toContain(`<div class="note">80% interval ${range} (BG/NBD, the value champion)</div>`);
     expect(btyd).toContain(`<dt>12-month value</dt><dd>${clv} <span class="range">(80% interval ${range})</span></dd>`);
     expect(btyd).toContain('<dt>BG/NBD&#39;s P(alive)</dt><dd>63.0% <span class="range">(the churn champion too)</span></dd>');
+    // The value if retained is the purchase model's (its 12-month value over its P(alive)): named so, whoever scores churn and value.
+    expect(network).toContain(`<dt>MBG/NBD (penalized)&#39;s value if retained</dt><dd>${Math.round(1000 - 10)} EUR <span class="range">(12 months if the customer stays: its 12-month value over its P(alive))</span></dd>`);
+    expect(btyd).toContain('<dt>BG/NBD&#39;s value if retained</dt>');
   });
 });
