@@ -39,10 +39,10 @@ export function pgTables(dictionary: readonly TableEntry[]): TableEntry[] {
   return dictionary.filter((t) => t.sinks.includes('postgres'));
 }
 
-/** CREATE TABLE for `entry` in `schema`: typed columns, NOT NULL where declared and on the key's columns (the key itself comes with primaryKeySql, once the rows are in). */
-export function createTableSql(schema: string, entry: TableEntry): string {
+/** CREATE TABLE (UNLOGGED for a staging table no crash needs) for `entry` in `schema`: typed columns, NOT NULL where declared and on the key's columns (the key itself comes with primaryKeySql, once the rows are in). */
+export function createTableSql(schema: string, entry: TableEntry, options: { unlogged?: boolean } = {}): string {
   const cols = entry.columns.map((c) => `${pgIdent(c.name)} ${pgType(c)}${c.notNull || entry.key.includes(c.name) ? ' NOT NULL' : ''}`);
-  return `CREATE TABLE ${pgIdent(schema)}.${pgIdent(entry.name)} (\n  ${cols.join(',\n  ')}\n)`;
+  return `CREATE ${options.unlogged ? 'UNLOGGED ' : ''}TABLE ${pgIdent(schema)}.${pgIdent(entry.name)} (\n  ${cols.join(',\n  ')}\n)`;
 }
 
 /** The key as primary key (named `<table>_pkey`, as PostgreSQL names it); rejected_rows has none (a line may be carried). */

@@ -145,9 +145,9 @@ async function replaceChanged(client: pg.Client, schema: string, entry: TableEnt
   const staging = { ...entry, name: `${entry.name}_publishing` };
   const staged = `${pgIdent(schema)}.${pgIdent(staging.name)}`;
   await client.query(`DROP TABLE IF EXISTS ${staged}`);
-  await client.query(createTableSql(schema, staging).replace(/^CREATE TABLE/, 'CREATE UNLOGGED TABLE'));
+  await client.query(createTableSql(schema, staging, { unlogged: true }));
   const n = await copyRows(client, schema, staging, rows);
-  await client.query(`ALTER TABLE ${staged} ADD PRIMARY KEY (${entry.key.map(pgIdent).join(', ')})`);
+  for (const sql of primaryKeySql(schema, staging)) await client.query(sql);
   const key = entry.key.map(pgIdent);
   const rest = entry.columns.map((c) => pgIdent(c.name)).filter((c) => !key.includes(c));
   const on = key.map((k) => `t.${k} = s.${k}`).join(' AND ');

@@ -21,6 +21,7 @@ test('a declaration becomes a typed table with NOT NULL where declared and on it
   "revenue" numeric,
   "manifest" jsonb
 )`);
+  expect(createTableSql('fidelio', entry, { unlogged: true })).toMatch(/^CREATE UNLOGGED TABLE "fidelio"\."customer_scores" \(\n  "customer_id" text NOT NULL,/);
   expect(primaryKeySql('fidelio', entry)).toEqual(['ALTER TABLE "fidelio"."customer_scores" ADD PRIMARY KEY ("customer_id")']);
   // A rejected line may be carried from run to run: no key.
   expect(primaryKeySql('fidelio', { ...entry, name: 'rejected_rows', key: ['run_id', 'file', 'line'] })).toEqual([]);
