@@ -46,28 +46,22 @@
 --   avg_basket_lines      line items: mean lines in a purchase
 --   distinct_products     line items: distinct products bought (by product_id, else name)
 --   returned_items_share  line items: items returned (negative quantities) over items bought
+--
+-- One pass over the orders: each row with the step from the customer's purchase before it (purchases only;
+-- the same day for a second purchase that day gives 0), then one aggregate per customer computing every
+-- order figure at once (a single sort and a single hash table: no materialised copy of the orders, no
+-- per-figure pass joined back). The gaps between purchase days are the steps that are not zero.
 WITH o AS (
-  SELECT customer_id, order_date, amount, category, channel, discount_used
+  SELECT customer_id, order_date, amount, category, channel, discount_used,
+    CASE WHEN amount >= 0 THEN order_date - lag(order_date) OVER (PARTITION BY customer_id, amount >= 0 ORDER BY order_date) END AS step
   FROM query_table($orders) WHERE order_date <= $as_of AND customer_id IS NOT NULL
 ),
-purchases AS (SELECT * FROM o WHERE amount >= 0),
--- Each purchase with the day of the customer's purchase before it (the same day for a second purchase that
--- day): the gaps between purchase days are the steps that are not zero, found without a pass for the
--- distinct days, and the first and last purchase days come from the same pass.
-lagged AS (
-  SELECT customer_id, order_date, order_date - lag(order_date) OVER (PARTITION BY customer_id ORDER BY order_date) AS step
-  FROM purchases
-),
-known AS (
-  -- from exact integer sums (not stddev_samp's floating accumulation) so that values repeat bit for bit
-  SELECT customer_id, min(order_date) AS first_order_date, max(order_date) AS last_order_date,
-    count(gap) + 1 AS purchase_days, avg(gap) AS gap_mean_days,
-    CASE WHEN count(gap) >= 2 THEN sqrt(greatest(0, (sum(gap * gap) - sum(gap) * sum(gap) / count(gap)) / (count(gap) - 1))) END AS gap_std_days
-  FROM (SELECT customer_id, order_date, CASE WHEN step > 0 THEN step END AS gap FROM lagged)
-  GROUP BY customer_id
-),
-money AS (
+m AS (
+  -- gap statistics from exact integer sums (not stddev_samp's floating accumulation) so that values repeat bit for bit
   SELECT customer_id,
+    min(order_date) FILTER (WHERE amount >= 0) AS first_order_date, max(order_date) FILTER (WHERE amount >= 0) AS last_order_date,
+    count(gap) + 1 AS purchase_days, avg(gap) AS gap_mean_days,
+    CASE WHEN count(gap) >= 2 THEN sqrt(greatest(0, (sum(gap * gap) - sum(gap) * sum(gap) / count(gap)) / (count(gap) - 1))) END AS gap_std_days,
     count(*) FILTER (WHERE amount >= 0) AS orders_count,
     coalesce(sum(amount), 0) AS net_spend,
     coalesce(sum(amount) FILTER (WHERE amount >= 0), 0) AS gross_spend,
@@ -86,16 +80,14 @@ money AS (
     count(*) FILTER (WHERE amount >= 0 AND order_date > $as_of - 180 AND order_date <= $as_of - 90) AS orders_prev_90d,
     coalesce(sum(amount) FILTER (WHERE order_date > $as_of - 60 AND order_date <= $as_of - 30), 0) AS spend_prev_30d,
     coalesce(sum(amount) FILTER (WHERE order_date > $as_of - 180 AND order_date <= $as_of - 90), 0) AS spend_prev_90d,
-    coalesce(sum(amount) FILTER (WHERE order_date > $as_of - 730 AND order_date <= $as_of - 365), 0) AS spend_prev_365d
-  FROM o GROUP BY customer_id
-),
-categories AS (
-  SELECT customer_id, count(category) AS category_count FROM (SELECT DISTINCT customer_id, category FROM o) GROUP BY customer_id
-),
-channel AS (
-  SELECT customer_id, first(channel ORDER BY n DESC, channel) AS preferred_channel FROM (
-    SELECT customer_id, channel, count(*) AS n FROM purchases WHERE channel IS NOT NULL GROUP BY ALL
-  ) GROUP BY customer_id
+    coalesce(sum(amount) FILTER (WHERE order_date > $as_of - 730 AND order_date <= $as_of - 365), 0) AS spend_prev_365d,
+    count(DISTINCT category) AS category_count,
+    -- the channel with most purchases, ties to the alphabetically first: the least of (-count, channel)
+    list_min(list_transform(map_entries(histogram(channel) FILTER (WHERE amount >= 0 AND channel IS NOT NULL)),
+      e -> {'n': -CAST(e.value AS BIGINT), 'channel': e.key})).channel AS preferred_channel
+  FROM (SELECT *, CASE WHEN step > 0 THEN step END AS gap FROM o)
+  GROUP BY customer_id
+  HAVING count(*) FILTER (WHERE amount >= 0) > 0
 ),
 line_orders AS (
   SELECT customer_id, order_id, CAST(sum(quantity) AS DOUBLE) AS items, count(*) AS line_count
@@ -134,22 +126,22 @@ c AS (
   FROM customers
 )
 SELECT
-  k.customer_id,
+  m.customer_id,
   CAST($as_of AS DATE) AS as_of,
-  k.first_order_date,
-  k.last_order_date,
-  $as_of - k.last_order_date AS recency_days,
-  $as_of - k.first_order_date AS tenure_days,
+  m.first_order_date,
+  m.last_order_date,
+  $as_of - m.last_order_date AS recency_days,
+  $as_of - m.first_order_date AS tenure_days,
   m.orders_count,
-  k.purchase_days,
+  m.purchase_days,
   m.net_spend,
   m.gross_spend,
   round(m.gross_spend / m.orders_count, 2) AS avg_order_value,
   m.max_order_value,
-  k.gap_mean_days,
-  k.gap_std_days,
-  ($as_of - k.last_order_date) - k.gap_mean_days AS days_overdue,
-  ($as_of - k.last_order_date) / nullif(k.gap_mean_days, 0) AS overdue_ratio,
+  m.gap_mean_days,
+  m.gap_std_days,
+  ($as_of - m.last_order_date) - m.gap_mean_days AS days_overdue,
+  ($as_of - m.last_order_date) / nullif(m.gap_mean_days, 0) AS overdue_ratio,
   m.orders_30d, m.orders_90d, m.orders_180d, m.orders_365d,
   m.spend_30d, m.spend_90d, m.spend_180d, m.spend_365d,
   m.orders_prev_90d, m.spend_prev_90d,
@@ -160,8 +152,8 @@ SELECT
   m.refunded_value,
   m.refund_count / m.orders_count AS refund_rate,
   m.discount_share,
-  coalesce(li.category_count, cat.category_count) AS category_count,
-  ch.preferred_channel,
+  coalesce(li.category_count, m.category_count) AS category_count,
+  m.preferred_channel,
   coalesce(t.tickets_365d, 0) AS tickets_365d,
   coalesce(t.complaints_90d, 0) AS complaints_90d,
   coalesce(t.complaints_365d, 0) AS complaints_365d,
@@ -174,11 +166,8 @@ SELECT
   li.avg_basket_lines,
   li.distinct_products,
   coalesce(li.returned_items_share, CASE WHEN li.customer_id IS NOT NULL THEN 0.0 END) AS returned_items_share
-FROM known k
-JOIN money m USING (customer_id)
-LEFT JOIN categories cat USING (customer_id)
-LEFT JOIN channel ch USING (customer_id)
+FROM m
 LEFT JOIN t USING (customer_id)
 LEFT JOIN c USING (customer_id)
 LEFT JOIN lines li USING (customer_id)
-ORDER BY k.customer_id
+ORDER BY m.customer_id
