@@ -2,35 +2,65 @@ import { bgnbdPAlive, bgnbdProbabilityNoPurchase, fitBgNbd } from '../btyd/bgnbd
 import { purchaseModel } from '../btyd/purchaseModel.js';
 import type { BgNbdFit } from '../btyd/fitBtyd.js';
 import { seasonalDays } from '../btyd/season.js';
-import type { Summary } from '../btyd/summary.js';
+import type { CustomerSummary } from '../btyd/summary.js';
 import type { Database } from '../db/Database.js';
+import { readHistories, type Histories } from './btydHistories.js';
 import { learnSeason } from './btydSeason.js';
 import { readSummary } from './btydSummary.js';
 import type { Customers, SampleTables } from './trainingSample.js';
 
-/** BG/NBD's three figures per customer of `scored`, computed once per distinct (x, t_x, T); `horizon` in the fit's (seasonal) time. */
-function bgnbdFigures(fit: BgNbdFit, scored: Summary, horizon: number): [Float64Array, Float64Array, Float64Array] {
+/**
+ * BG/NBD's three figures per customer of `scored`, computed once per distinct (x, t_x, T) (nested maps on
+ * numbers, not a string key per customer); `horizon` in the fit's (seasonal) time.
+ */
+function bgnbdFigures(fit: BgNbdFit, scored: { rows: readonly CustomerSummary[] }, horizon: number): [Float64Array, Float64Array, Float64Array] {
   const { rows } = scored;
   const pAlive = new Float64Array(rows.length);
   const expected = new Float64Array(rows.length);
   const pNone = new Float64Array(rows.length);
-  const cache = new Map<string, [number, number, number]>();
+  const cache = new Map<number, Map<number, Map<number, number>>>();
   const expectedIn = purchaseModel('bgnbd', fit.params).curve([horizon]);
   rows.forEach((r, i) => {
-    const key = `${r.x}|${r.t_x}|${r.T}`;
-    let hit = cache.get(key);
-    if (!hit) {
-      hit = [
-        bgnbdPAlive(fit.params, r.x, r.t_x, r.T),
-        expectedIn(r.x, r.t_x, r.T)[0]!,
-        bgnbdProbabilityNoPurchase(fit.params, horizon, r.x, r.t_x, r.T),
-      ];
-      cache.set(key, hit);
+    let byTx = cache.get(r.x);
+    if (!byTx) cache.set(r.x, (byTx = new Map()));
+    let byT = byTx.get(r.t_x);
+    if (!byT) byTx.set(r.t_x, (byT = new Map()));
+    const j = byT.get(r.T);
+    if (j === undefined) {
+      pAlive[i] = bgnbdPAlive(fit.params, r.x, r.t_x, r.T);
+      expected[i] = expectedIn(r.x, r.t_x, r.T)[0]!;
+      pNone[i] = bgnbdProbabilityNoPurchase(fit.params, horizon, r.x, r.t_x, r.T);
+      byT.set(r.T, i);
+    } else {
+      pAlive[i] = pAlive[j]!;
+      expected[i] = expected[j]!;
+      pNone[i] = pNone[j]!;
     }
-    [pAlive[i], expected[i], pNone[i]] = hit;
   });
   return [pAlive, expected, pNone];
 }
+
+/**
+ * Fits BG/NBD on `fitRows` and appends the figures of every customer of
+ * `scored` at `cutoff` to `table`, the horizon in the seasonal time of the
+ * profile learnt from the orders of table `seasonSource` (null without
+ * `season`). Returns the fit.
+ */
+async function appendCutoff(
+  db: Database, table: string, cutoff: string, scored: Histories, fitRows: readonly CustomerSummary[],
+  seasonSource: string, horizonDays: number, unitDays: number, season: boolean,
+): Promise<BgNbdFit> {
+  const fit = fitBgNbd(fitRows);
+  const profile = season ? await learnSeason(db, seasonSource, cutoff) : null;
+  const seasonal = seasonalDays(profile, cutoff, horizonDays);
+  await db.appendColumns(table, [
+    scored.ids.map(() => cutoff), scored.ids, ...bgnbdFigures(fit, scored, seasonal / unitDays), new Float64Array(scored.ids.length).fill(seasonal / horizonDays),
+  ]);
+  return fit;
+}
+
+const createTable = (db: Database, table: string) => db.run(`CREATE OR REPLACE TABLE ${table} (as_of VARCHAR, customer_id VARCHAR, btyd_p_alive DOUBLE,
+    btyd_expected_purchases DOUBLE, btyd_p_no_purchase DOUBLE, btyd_season_index DOUBLE)`);
 
 /**
  * BG/NBD's view of each customer as features for the learnt models: for
@@ -61,8 +91,7 @@ export async function buildBtydFeatures(
   season = true,
   table = 'btyd_features',
 ): Promise<Map<string, BgNbdFit>> {
-  await db.run(`CREATE OR REPLACE TABLE ${table} (as_of VARCHAR, customer_id VARCHAR, btyd_p_alive DOUBLE,
-    btyd_expected_purchases DOUBLE, btyd_p_no_purchase DOUBLE, btyd_season_index DOUBLE)`);
+  await createTable(db, table);
   const fits = new Map<string, BgNbdFit>();
   const everyone = new Set(cutoffs.everyone);
   const summary = async (cutoff: string, whose: Customers) => readSummary(db, await tables.orders(whose), cutoff, unitDays);
@@ -70,13 +99,34 @@ export async function buildBtydFeatures(
     const scoredWho = everyone.has(cutoff) ? 'all' : who.sampled;
     const scored = await summary(cutoff, scoredWho);
     if (scored.rows.length === 0) continue;
-    const fit = fitBgNbd(who.fitOn === scoredWho ? scored.rows : (await summary(cutoff, who.fitOn)).rows);
-    fits.set(cutoff, fit);
-    const profile = season ? await learnSeason(db, await tables.orders(who.fitOn), cutoff) : null;
-    const seasonal = seasonalDays(profile, cutoff, horizonDays);
-    await db.appendColumns(table, [
-      scored.ids.map(() => cutoff), scored.ids, ...bgnbdFigures(fit, scored, seasonal / unitDays), new Float64Array(scored.ids.length).fill(seasonal / horizonDays),
-    ]);
+    const fitRows = who.fitOn === scoredWho ? scored.rows : (await summary(cutoff, who.fitOn)).rows;
+    const seasonSource = season ? await tables.orders(who.fitOn) : '';
+    fits.set(cutoff, await appendCutoff(db, table, cutoff, scored, fitRows, seasonSource, horizonDays, unitDays, season));
   }
   return fits;
+}
+
+/**
+ * The features stage's `btyd_features`: BG/NBD's view of every customer of
+ * customer_features at its as-of `asOf`, as buildBtydFeatures gives it for
+ * an `everyone` cutoff (fitted on `fitOn`'s histories, applied to every
+ * customer, in the seasonal time of the profile of `fitOn`'s orders), the
+ * histories read from customer_features (btydHistories.ts) instead of
+ * another pass over the orders. Returns the fit, by as-of.
+ */
+export async function buildAsOfBtydFeatures(
+  db: Database,
+  tables: SampleTables,
+  asOf: string,
+  horizonDays: number,
+  fitOn: 'all' | 'fit',
+  unitDays = 7,
+  season = true,
+): Promise<Map<string, BgNbdFit>> {
+  await createTable(db, 'btyd_features');
+  const scored = await readHistories(db, 'all', unitDays);
+  if (scored.rows.length === 0) return new Map();
+  const fitRows = fitOn === 'all' ? scored.rows : (await readHistories(db, 'fit', unitDays)).rows;
+  const seasonSource = season ? await tables.purchases(fitOn) : '';
+  return new Map([[asOf, await appendCutoff(db, 'btyd_features', asOf, scored, fitRows, seasonSource, horizonDays, unitDays, season)]]);
 }

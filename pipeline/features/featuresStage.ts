@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import { dateParam } from '../db/Database.js';
 import { DataError } from '../errors.js';
 import type { Stage } from '../stage.js';
-import { buildBtydFeatures } from './btydFeatures.js';
+import { buildAsOfBtydFeatures } from './btydFeatures.js';
 import { buildFeatures } from './customerFeatures.js';
 import { planSnapshots, type SnapshotPlan } from './snapshots.js';
 import { SampleTables, buildTrainingSample, sampleUse, type TrainingSample } from './trainingSample.js';
@@ -56,7 +56,7 @@ export const featuresStage: Stage<FeaturesParams, unknown, FeaturesOutput> = {
     const tables = new SampleTables(db);
     try {
       const btydFits = await step('BG/NBD features', () =>
-        buildBtydFeatures(db, tables, { sample: [], everyone: [asOf] }, p.horizonDays, sampleUse(sample), 7, p.season));
+        buildAsOfBtydFeatures(db, tables, asOf, p.horizonDays, sampleUse(sample).fitOn, 7, p.season));
       log.info({ customers, ...plan }, 'features built');
       if (plan.trainCutoffs.length === 0) {
         throw new DataError(`the history from ${firstOrder} to ${asOf} is too short to learn from: it needs more than two horizons (${2 * p.horizonDays} days); lower --horizon-days or give a longer history`);

@@ -55,6 +55,22 @@ export class SampleTables {
     return this.copy('orders', who);
   }
 
+  /**
+   * The table holding the orders of `who` with only the columns the BTYD
+   * queries read (customer_id, order_date, amount): a narrow copy, for a
+   * computation that needs no more ('all' reads `orders` itself).
+   */
+  async purchases(who: Customers): Promise<string> {
+    if (who === 'all') return 'orders';
+    const name = `${who}_purchases`;
+    if (!this.made.has(name)) {
+      await this.db.run(`CREATE OR REPLACE TEMP TABLE ${name} AS SELECT customer_id, order_date, amount FROM orders
+        WHERE customer_id IN (SELECT customer_id FROM training_sample${who === 'fit' ? ' WHERE fits_btyd' : ''})`);
+      this.made.add(name);
+    }
+    return name;
+  }
+
   /** The tables holding the orders, order lines and tickets of `who`. */
   async sources(who: Customers): Promise<FeatureSources> {
     return { orders: await this.copy('orders', who), lines: await this.copy('order_lines', who), tickets: await this.copy('tickets', who) };
