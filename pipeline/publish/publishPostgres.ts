@@ -7,6 +7,7 @@ import { connectPostgres, pgIdent, postgresError, redactUrl } from '../db/postgr
 import type { Logger } from '../log.js';
 import { DATA_DICTIONARY, tableEntry, type TableEntry } from '../shared/dataDictionary.js';
 import { binaryCopyRows } from './pgBinaryCopy.js';
+import { differenceQueries, remember, rememberedMark, stillPublished } from './postgresRemembered.js';
 import { APPENDED, commentSql, createIndexSql, createTableSql, dropRetiredIndexSql, pgTables, pgType, primaryKeySql } from './postgresTables.js';
 
 export interface PostgresTarget {
@@ -54,8 +55,8 @@ export function historyFromScoresSql(schema: string, history: TableEntry, scores
 export interface PostgresPublished {
   target: string;
   schema: string;
-  /** Each table's rows and seconds (the COPY with its indexes, DuckDB's reading and encoding of the rows beside it); for a table replaced by its difference, the rows deleted, inserted or updated. */
-  tables: { table: string; rows: number; changed?: number; copy_seconds?: number }[];
+  /** Each table's rows and seconds (the COPY with its indexes, DuckDB's reading and encoding of the rows beside it); for a table replaced by its difference, the rows deleted, inserted or updated, and who found them (DuckDB against its memory of the last publication, or the server comparing every row). */
+  tables: { table: string; rows: number; changed?: number; compared_by?: 'duckdb' | 'server'; copy_seconds?: number }[];
   seconds: number;
 }
 
@@ -173,6 +174,36 @@ async function replaceChanged(client: pg.Client, schema: string, entry: TableEnt
   return { rows: n, changed: (gone.rowCount ?? 0) + (upserted.rowCount ?? 0) };
 }
 
+/**
+ * Applies the difference DuckDB worked out against its memory of the
+ * last publication (publish/postgresRemembered.ts): the keys gone and
+ * the rows new or changed go into unlogged staging tables made and
+ * dropped inside the transaction; the rows gone or changed are deleted
+ * and the new versions inserted, by the key. Only those rows are written;
+ * every other row stays the one an earlier publication wrote.
+ */
+async function applyDifference(client: pg.Client, db: Database, schema: string, entry: TableEntry): Promise<{ rows: number; changed: number }> {
+  const table = `${pgIdent(schema)}.${pgIdent(entry.name)}`;
+  const { gone, changed } = differenceQueries(entry);
+  const keyEntry = { ...entry, name: `${entry.name}_gone`, columns: entry.columns.filter((c) => entry.key.includes(c.name)) };
+  const staging = { ...entry, name: `${entry.name}_publishing` };
+  const key = entry.key.map(pgIdent);
+  const on = (a: string, b: string) => key.map((k) => `${a}.${k} = ${b}.${k}`).join(' AND ');
+  for (const e of [keyEntry, staging]) {
+    await client.query(`DROP TABLE IF EXISTS ${pgIdent(schema)}.${pgIdent(e.name)}`);
+    await client.query(createTableSql(schema, e, { unlogged: true }));
+  }
+  await copyRows(client, schema, keyEntry, binaryCopyRows(db, keyEntry, gone));
+  await copyRows(client, schema, staging, binaryCopyRows(db, staging, changed));
+  const removed = await client.query(`DELETE FROM ${table} t USING ${pgIdent(schema)}.${pgIdent(keyEntry.name)} g WHERE ${on('t', 'g')}`);
+  await client.query(`DELETE FROM ${table} t USING ${pgIdent(schema)}.${pgIdent(staging.name)} s WHERE ${on('t', 's')}`);
+  const cols = entry.columns.map((c) => pgIdent(c.name)).join(', ');
+  const inserted = await client.query(`INSERT INTO ${table} (${cols}) SELECT ${cols} FROM ${pgIdent(schema)}.${pgIdent(staging.name)} ORDER BY ${key.join(', ')}`);
+  for (const e of [keyEntry, staging]) await client.query(`DROP TABLE ${pgIdent(schema)}.${pgIdent(e.name)}`);
+  const rows = Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n);
+  return { rows, changed: (removed.rowCount ?? 0) + (inserted.rowCount ?? 0) };
+}
+
 /** Streams binary COPY bytes (publish/pgBinaryCopy.ts) into a table (memory stays flat whatever the size). */
 async function copyRows(client: pg.Client, schema: string, entry: TableEntry, rows: AsyncIterable<Buffer>): Promise<number> {
   const cols = entry.columns.map((c) => pgIdent(c.name)).join(', ');
@@ -217,6 +248,7 @@ export async function publishPostgres(db: Database, target: PostgresTarget, run:
     await client.query(`SET LOCAL lock_timeout = '${Math.round(target.lockTimeoutSeconds * 1000)}ms'`);
     // One publication at a time per schema (two fidelio databases may publish into one).
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`fidelio publication ${target.schema}`]);
+    const xid = (await client.query<{ x: string }>('SELECT txid_current()::text AS x')).rows[0]!.x;
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     const created = new Set<string>();
     for (const entry of entries) {
@@ -228,14 +260,19 @@ export async function publishPostgres(db: Database, target: PostgresTarget, run:
       const t = performance.now();
       let rows: number;
       let changed: number | undefined;
+      let comparedBy: 'duckdb' | 'server' | undefined;
       if (DIFFED.has(entry.name) && !created.has(entry.name)) {
-        ({ rows, changed } = await replaceChanged(client, target.schema, entry, rowsOf(entry)));
+        const mark = await rememberedMark(db, entry, shown, target.schema);
+        comparedBy = mark && (await stillPublished(client, target.schema, entry, mark)) ? 'duckdb' : 'server';
+        ({ rows, changed } = comparedBy === 'duckdb'
+          ? await applyDifference(client, db, target.schema, entry)
+          : await replaceChanged(client, target.schema, entry, rowsOf(entry)));
       } else {
         await client.query(APPENDED.has(entry.name) ? `DELETE FROM ${table} WHERE run_id = $1` : `DELETE FROM ${table}`, APPENDED.has(entry.name) ? [run.runId] : []);
         rows = await copyRows(client, target.schema, entry, rowsOf(entry));
         if (created.has(entry.name)) await addKeys(client, target.schema, entry);
       }
-      tables.push({ table: entry.name, rows, ...(changed === undefined ? {} : { changed }), copy_seconds: roundSeconds(performance.now() - t) });
+      tables.push({ table: entry.name, rows, ...(changed === undefined ? {} : { changed, compared_by: comparedBy }), copy_seconds: roundSeconds(performance.now() - t) });
       if (entry.name === 'customer_scores') {
         const history = tableEntry('customer_scores_history');
         const h = performance.now();
@@ -266,6 +303,11 @@ export async function publishPostgres(db: Database, target: PostgresTarget, run:
     tables.push({ table: 'runs', rows: 1 });
     await client.query('COMMIT');
     await dropRetiredIndexes(client, target, entries, log);
+    for (const entry of copied.filter((e) => DIFFED.has(e.name))) {
+      const rows = tables.find((t) => t.table === entry.name)!.rows;
+      await remember(db, entry, { target: shown, schema: target.schema, xid, rows }).catch((err: Error) =>
+        log.warn({ table: entry.name, err: err.message }, 'could not remember what was published into PostgreSQL; the next publication compares every row'));
+    }
     const seconds = roundSeconds(performance.now() - started);
     log.info({ target: shown, schema: target.schema, tables, seconds }, 'published into PostgreSQL');
     return { target: shown, schema: target.schema, tables, seconds };

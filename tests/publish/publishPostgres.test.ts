@@ -306,10 +306,28 @@ test('streamed as binary COPY: the same rows in every table, the key and indexes
     expect((await c.query(`SELECT indexname FROM pg_indexes WHERE schemaname = 'chunked' AND tablename = 'customer_scores' ORDER BY indexname`)).rows.map((r) => r.indexname))
       .toEqual(['customer_scores_action_action_priority_idx', 'customer_scores_is_vip_churn_risk_idx', 'customer_scores_pkey', 'dba_own_idx']);
     await same();
-    expect(third.tables.find((t) => t.table === 'customers')).toMatchObject({ changed: 3 });
+    // DuckDB found the three against its memory of the first publication (the failed second one left it as it was).
+    expect(third.tables.find((t) => t.table === 'customers')).toMatchObject({ changed: 3, compared_by: 'duckdb' });
     // Every other customer's row is the one the first publication wrote (same transaction id).
     expect(await untouched()).toBe(before3 - 2);
     expect((await c.query(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'chunked' AND tablename LIKE '%publishing%'`)).rows[0].n).toBe(0);
+    // Rows changed on the server by someone else: DuckDB's memory is not trusted, the server compares every row and
+    // puts them right (an edited row, a row deleted, a row added).
+    const [edited, deleted] = (await run.db.all<{ customer_id: string }>('SELECT customer_id FROM customers ORDER BY customer_id LIMIT 2 OFFSET 10')).map((r) => r.customer_id);
+    for (const [sql, changes] of [
+      [`UPDATE chunked.customers SET country = 'XX' WHERE customer_id = '${edited}'`, 1],
+      [`DELETE FROM chunked.customers WHERE customer_id = '${deleted}'`, 1],
+      [`INSERT INTO chunked.customers (customer_id, country) VALUES ('added-by-hand', 'US')`, 1],
+    ] as const) {
+      await c.query(sql);
+      const again = await publishPostgres(run.db, target, runInfo('chunk-4'), silentLogger);
+      expect(again.tables.find((t) => t.table === 'customers'), sql).toMatchObject({ changed: changes, compared_by: 'server' });
+      await same();
+    }
+    // And with nothing changed anywhere, DuckDB's memory again, nothing written.
+    const quiet = await publishPostgres(run.db, target, runInfo('chunk-3'), silentLogger);
+    expect(quiet.tables.find((t) => t.table === 'customers')).toMatchObject({ changed: 0, compared_by: 'duckdb' });
+    await same();
     // The history rows the server made are the ones DuckDB's history query makes.
     const history = tableEntry('customer_scores_history');
     const duck = `(${readFileSync(join(packageRoot, 'pipeline', 'publish', 'customer_scores_history.sql'), 'utf8').replaceAll('$run_id', "'chunk-3'").replaceAll('$horizon', '90')})`;
