@@ -273,7 +273,7 @@ if (args.mode === 'neural') {
   const db = await Database.open(path, duckdb);
   try {
     const url = process.env.FIDELIO_POSTGRES_URL ?? server!.adminUrl;
-    rows.push(...(await benchPostgres(db, { url, schema: 'fidelio_bench', lockTimeoutSeconds: 60 }, customers, work, memory)));
+    rows.push(...(await benchPostgres(db, { url, schema: 'fidelio_bench', lockTimeoutSeconds: 60 }, customers, memory)));
   } finally {
     db.close();
     rmSync(path, { force: true });

@@ -150,6 +150,30 @@ export class Database {
     }
   }
 
+  /**
+   * A query's result as DuckDB's own data chunks (up to 2,048 rows each,
+   * typed vectors with their validity), for a writer that encodes values
+   * itself; on a connection of its own, as `batches`. A chunk is valid
+   * until the next one is asked for.
+   */
+  async *dataChunks(sql: string, params?: Params): AsyncGenerator<DuckDBDataChunk> {
+    this.listener?.(sql, params);
+    const connection = await this.instance.connect();
+    this.streams.add(connection);
+    try {
+      await connection.run(`SET TimeZone = ${literal(this.timezone)}`);
+      const result = await connection.stream(sql, params);
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        yield chunk;
+      }
+    } finally {
+      this.streams.delete(connection);
+      connection.closeSync();
+    }
+  }
+
   /** Interrupts the query running on this database's connections (it fails with DuckDB's "Interrupted" error). */
   interrupt(): void {
     this.connection.interrupt();

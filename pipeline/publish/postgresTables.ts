@@ -24,12 +24,32 @@ export function pgType(c: ColumnEntry): string {
   return c.pgType ?? PG_TYPES[c.type];
 }
 
-/** Indexes beyond the primary key: what the lists and the BI queries filter and sort by. */
+/**
+ * Indexes beyond the primary key: what the lists and the BI queries filter
+ * and sort by, where an index is what the server would use. Each costs its
+ * share of every scheduled publication (the server keeps it up row by row
+ * as a million scores are replaced).
+ */
 export const PG_INDEXES: Record<string, readonly (readonly string[])[]> = {
-  customer_scores: [['action', 'action_priority'], ['segment'], ['is_vip', 'churn_risk'], ['value_tier']],
+  customer_scores: [['action', 'action_priority'], ['is_vip', 'churn_risk']],
   customers: [['country']],
   customer_scores_history: [['customer_id'], ['as_of']],
 };
+
+/**
+ * Indexes earlier versions made and this one drops from a publication it
+ * keeps: on `segment` (about a tenth of the customers each) and
+ * `value_tier` (a fifth each) PostgreSQL scans the table rather than the
+ * index (EXPLAIN at a million customers: a parallel sequential scan for
+ * `segment = 'champions'` and for `value_tier = 1`), so they only slowed
+ * the publication. Only these names are dropped; an index a DBA added
+ * stays.
+ */
+export const RETIRED_INDEXES: Record<string, readonly (readonly string[])[]> = {
+  customer_scores: [['segment'], ['value_tier']],
+};
+
+const indexName = (table: string, cols: readonly string[]) => `${table}_${cols.join('_')}_idx`;
 
 /** Tables whose rows accumulate run after run (this run's rows are added); the others are replaced whole. */
 export const APPENDED = new Set(['customer_scores_history', 'model_metrics', 'runs']);
@@ -55,7 +75,12 @@ export function primaryKeySql(schema: string, entry: TableEntry): string[] {
 /** CREATE INDEX statements for `entry` (named after the table and columns). */
 export function createIndexSql(schema: string, entry: TableEntry): string[] {
   return (PG_INDEXES[entry.name] ?? []).map((cols) =>
-    `CREATE INDEX ${pgIdent(`${entry.name}_${cols.join('_')}_idx`)} ON ${pgIdent(schema)}.${pgIdent(entry.name)} (${cols.map(pgIdent).join(', ')})`);
+    `CREATE INDEX ${pgIdent(indexName(entry.name, cols))} ON ${pgIdent(schema)}.${pgIdent(entry.name)} (${cols.map(pgIdent).join(', ')})`);
+}
+
+/** DROP INDEX IF EXISTS for the indexes `entry`'s table had in earlier versions and no longer has. */
+export function dropRetiredIndexSql(schema: string, entry: TableEntry): string[] {
+  return (RETIRED_INDEXES[entry.name] ?? []).map((cols) => `DROP INDEX IF EXISTS ${pgIdent(schema)}.${pgIdent(indexName(entry.name, cols))}`);
 }
 
 const text = (s: string) => `'${s.replaceAll("'", "''")}'`;

@@ -1,4 +1,3 @@
-import { mkdirSync, rmSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
@@ -7,8 +6,9 @@ import { literal, type Database } from '../db/Database.js';
 import { connectPostgres, pgIdent, postgresError, redactUrl } from '../db/postgres.js';
 import type { Logger } from '../log.js';
 import { DATA_DICTIONARY, tableEntry, type TableEntry } from '../shared/dataDictionary.js';
-import { ChunkedExport, rangeBounds, type ExportJob } from './chunkedExport.js';
-import { APPENDED, commentSql, createIndexSql, createTableSql, pgTables, pgType, primaryKeySql } from './postgresTables.js';
+import { binaryCopyRows } from './pgBinaryCopy.js';
+import { differenceQueries, remember, rememberedMark, stillPublished } from './postgresRemembered.js';
+import { APPENDED, commentSql, createIndexSql, createTableSql, dropRetiredIndexSql, pgTables, pgType, primaryKeySql } from './postgresTables.js';
 
 export interface PostgresTarget {
   /** postgres://user[:password]@host:port/database (the password may come from PGPASSWORD or ~/.pgpass instead). */
@@ -28,12 +28,6 @@ export interface PostgresRun {
   metrics: unknown;
   /** The run manifest as published (run_manifest.json). */
   manifest: unknown;
-}
-
-/** How the rows travel (the defaults suit any size; tests make the chunks small). */
-export interface PostgresPublishOptions {
-  /** About how many customers' rows DuckDB exports at a time, ahead of the COPY. */
-  chunkRows?: number;
 }
 
 /** Tables given their rows by INSERT (the figures, the run; this run's history from the scores just loaded), not copied from DuckDB. */
@@ -61,24 +55,18 @@ export function historyFromScoresSql(schema: string, history: TableEntry, scores
 export interface PostgresPublished {
   target: string;
   schema: string;
-  /** Each table's rows and seconds (for a copied table: its export from DuckDB, and the COPY with its indexes); for a table replaced by its difference, the rows deleted, inserted or updated. */
-  tables: { table: string; rows: number; changed?: number; export_seconds?: number; copy_seconds?: number }[];
+  /** Each table's rows and seconds (the COPY with its indexes, DuckDB's reading and encoding of the rows beside it); for a table replaced by its difference, the rows deleted, inserted or updated, and who found them (DuckDB against its memory of the last publication, or the server comparing every row). */
+  tables: { table: string; rows: number; changed?: number; compared_by?: 'duckdb' | 'server'; copy_seconds?: number }[];
   seconds: number;
 }
 
 const roundSeconds = (ms: number) => Math.round(ms / 10) / 100;
 
-/** What gives a table's rows for this run from DuckDB, in key order, in ranges of customer_id where the key starts with it. */
-function exportJob(entry: TableEntry, runId: string): ExportJob {
+/** The SELECT giving a table's rows for this run from DuckDB, and their order (the key's). */
+function source(entry: TableEntry, runId: string): { query: string; orderBy?: string } {
   const cols = entry.columns.map((c) => pgIdent(c.name)).join(', ');
-  const orderBy = entry.key.length ? entry.key.map(pgIdent).join(', ') : undefined;
-  const rangeColumn = entry.key[0] === 'customer_id' ? 'customer_id' : undefined;
-  switch (entry.name) {
-    case 'rejected_rows':
-      return { name: entry.name, query: `SELECT ${cols} FROM rejected_rows WHERE run_id = ${literal(runId)}`, orderBy: 'kind, file, line' };
-    default:
-      return { name: entry.name, query: `SELECT ${cols} FROM ${pgIdent(entry.name)}`, orderBy, rangeColumn };
-  }
+  if (entry.name === 'rejected_rows') return { query: `SELECT ${cols} FROM rejected_rows WHERE run_id = ${literal(runId)}`, orderBy: 'kind, file, line' };
+  return { query: `SELECT ${cols} FROM ${pgIdent(entry.name)}`, orderBy: entry.key.length ? entry.key.map(pgIdent).join(', ') : undefined };
 }
 
 /** The backtest figures as rows: every leaf of model_metrics.json by its path, numbers in `value`, texts and flags in `text_value`. */
@@ -129,6 +117,30 @@ async function addKeys(client: pg.Client, schema: string, entry: TableEntry): Pr
   for (const sql of [...primaryKeySql(schema, entry), ...createIndexSql(schema, entry)]) await client.query(sql);
 }
 
+/**
+ * Drops the indexes an earlier version made and this one no longer keeps
+ * (RETIRED_INDEXES), once the publication is committed: CONCURRENTLY, so
+ * that readers are never blocked, bounded by the lock timeout. One that
+ * cannot be dropped now is said and dropped by a later run; the
+ * publication stands either way.
+ */
+async function dropRetiredIndexes(client: pg.Client, target: PostgresTarget, entries: readonly TableEntry[], log: Logger): Promise<void> {
+  for (const entry of entries) {
+    for (const sql of dropRetiredIndexSql(target.schema, entry)) {
+      const name = /"([^"]+)"$/.exec(sql)![1]!;
+      const found = await client.query('SELECT 1 FROM pg_indexes WHERE schemaname = $1 AND indexname = $2', [target.schema, name]);
+      if (!found.rowCount) continue;
+      try {
+        await client.query(`SET lock_timeout = '${Math.round(target.lockTimeoutSeconds * 1000)}ms'`);
+        await client.query(sql.replace('DROP INDEX IF EXISTS', 'DROP INDEX CONCURRENTLY IF EXISTS'));
+        log.info({ schema: target.schema, index: name }, 'dropped an index this version no longer keeps (PostgreSQL does not use it; it slowed every publication)');
+      } catch (err) {
+        log.warn({ schema: target.schema, index: name, err: (err as Error).message }, 'could not drop an index this version no longer keeps; a later run will');
+      }
+    }
+  }
+}
+
 /** Replaced tables whose rows seldom change between runs (the customers' profiles): only the rows that changed are written. */
 const DIFFED = new Set(['customers']);
 
@@ -162,10 +174,40 @@ async function replaceChanged(client: pg.Client, schema: string, entry: TableEnt
   return { rows: n, changed: (gone.rowCount ?? 0) + (upserted.rowCount ?? 0) };
 }
 
-/** Streams CSV bytes into a table with COPY (memory stays flat whatever the size). */
+/**
+ * Applies the difference DuckDB worked out against its memory of the
+ * last publication (publish/postgresRemembered.ts): the keys gone and
+ * the rows new or changed go into unlogged staging tables made and
+ * dropped inside the transaction; the rows gone or changed are deleted
+ * and the new versions inserted, by the key. Only those rows are written;
+ * every other row stays the one an earlier publication wrote.
+ */
+async function applyDifference(client: pg.Client, db: Database, schema: string, entry: TableEntry): Promise<{ rows: number; changed: number }> {
+  const table = `${pgIdent(schema)}.${pgIdent(entry.name)}`;
+  const { gone, changed } = differenceQueries(entry);
+  const keyEntry = { ...entry, name: `${entry.name}_gone`, columns: entry.columns.filter((c) => entry.key.includes(c.name)) };
+  const staging = { ...entry, name: `${entry.name}_publishing` };
+  const key = entry.key.map(pgIdent);
+  const on = (a: string, b: string) => key.map((k) => `${a}.${k} = ${b}.${k}`).join(' AND ');
+  for (const e of [keyEntry, staging]) {
+    await client.query(`DROP TABLE IF EXISTS ${pgIdent(schema)}.${pgIdent(e.name)}`);
+    await client.query(createTableSql(schema, e, { unlogged: true }));
+  }
+  await copyRows(client, schema, keyEntry, binaryCopyRows(db, keyEntry, gone));
+  await copyRows(client, schema, staging, binaryCopyRows(db, staging, changed));
+  const removed = await client.query(`DELETE FROM ${table} t USING ${pgIdent(schema)}.${pgIdent(keyEntry.name)} g WHERE ${on('t', 'g')}`);
+  await client.query(`DELETE FROM ${table} t USING ${pgIdent(schema)}.${pgIdent(staging.name)} s WHERE ${on('t', 's')}`);
+  const cols = entry.columns.map((c) => pgIdent(c.name)).join(', ');
+  const inserted = await client.query(`INSERT INTO ${table} (${cols}) SELECT ${cols} FROM ${pgIdent(schema)}.${pgIdent(staging.name)} ORDER BY ${key.join(', ')}`);
+  for (const e of [keyEntry, staging]) await client.query(`DROP TABLE ${pgIdent(schema)}.${pgIdent(e.name)}`);
+  const rows = Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n);
+  return { rows, changed: (removed.rowCount ?? 0) + (inserted.rowCount ?? 0) };
+}
+
+/** Streams binary COPY bytes (publish/pgBinaryCopy.ts) into a table (memory stays flat whatever the size). */
 async function copyRows(client: pg.Client, schema: string, entry: TableEntry, rows: AsyncIterable<Buffer>): Promise<number> {
   const cols = entry.columns.map((c) => pgIdent(c.name)).join(', ');
-  const stream = client.query(copyFrom(`COPY ${pgIdent(schema)}.${pgIdent(entry.name)} (${cols}) FROM STDIN WITH (FORMAT csv)`));
+  const stream = client.query(copyFrom(`COPY ${pgIdent(schema)}.${pgIdent(entry.name)} (${cols}) FROM STDIN WITH (FORMAT binary)`));
   await pipeline(Readable.from(rows), stream);
   return Number(stream.rowCount);
 }
@@ -180,22 +222,23 @@ async function copyRows(client: pg.Client, schema: string, entry: TableEntry, ro
  * COPY take row locks only, so readers are never blocked. A run that
  * fails or is killed before the COMMIT leaves the previous publication:
  * the server rolls the transaction back when its connection ends.
- * Each table's rows come from DuckDB as CSV files (COPY TO, values
- * exact, NULL apart from the empty text) in `workDir`, exported in ranges
- * of customers ahead of the COPY FROM STDIN that streams them (the two at
- * once) and removed once sent; this run's history rows are made by the
- * server from the scores it was just given; a table made in this
- * transaction gets its key and indexes once its rows are in.
+ * Each table's rows stream from a DuckDB query of their own to COPY ...
+ * FROM STDIN in PostgreSQL's binary format (publish/pgBinaryCopy.ts):
+ * DuckDB reads the next rows while the server stores the last, nothing
+ * goes through a file, and memory holds one piece of about 1 MiB; this
+ * run's history rows are made by the server from the scores it was just
+ * given; a table made in this transaction gets its key and indexes once
+ * its rows are in.
  */
-export async function publishPostgres(db: Database, target: PostgresTarget, run: PostgresRun, workDir: string, log: Logger, options: PostgresPublishOptions = {}): Promise<PostgresPublished> {
+export async function publishPostgres(db: Database, target: PostgresTarget, run: PostgresRun, log: Logger): Promise<PostgresPublished> {
   const started = performance.now();
   const shown = redactUrl(target.url);
-  mkdirSync(workDir, { recursive: true });
   const entries = pgTables(DATA_DICTIONARY);
   const copied = entries.filter((e) => !INSERTED.has(e.name));
-  // DuckDB exports the rows ahead of the COPY that loads them: the two work at once, on two cores.
-  const bounds = await rangeBounds(db, 'customer_scores', 'customer_id', options.chunkRows ?? 100_000);
-  const exports = new ChunkedExport(db, copied.map((e) => exportJob(e, run.runId)), bounds, workDir);
+  const rowsOf = (entry: TableEntry) => {
+    const { query, orderBy } = source(entry, run.runId);
+    return binaryCopyRows(db, entry, query, orderBy);
+  };
   const tables: PostgresPublished['tables'] = [];
   const schema = pgIdent(target.schema);
   let client: pg.Client | undefined;
@@ -205,25 +248,31 @@ export async function publishPostgres(db: Database, target: PostgresTarget, run:
     await client.query(`SET LOCAL lock_timeout = '${Math.round(target.lockTimeoutSeconds * 1000)}ms'`);
     // One publication at a time per schema (two fidelio databases may publish into one).
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`fidelio publication ${target.schema}`]);
+    const xid = (await client.query<{ x: string }>('SELECT txid_current()::text AS x')).rows[0]!.x;
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     const created = new Set<string>();
     for (const entry of entries) {
       if ((await ensureTable(client, target.schema, entry)) === 'created') created.add(entry.name);
       for (const sql of commentSql(target.schema, entry)) await client.query(sql);
     }
-    for (const [j, entry] of copied.entries()) {
+    for (const entry of copied) {
       const table = `${schema}.${pgIdent(entry.name)}`;
       const t = performance.now();
       let rows: number;
       let changed: number | undefined;
+      let comparedBy: 'duckdb' | 'server' | undefined;
       if (DIFFED.has(entry.name) && !created.has(entry.name)) {
-        ({ rows, changed } = await replaceChanged(client, target.schema, entry, exports.read(j)));
+        const mark = await rememberedMark(db, entry, shown, target.schema);
+        comparedBy = mark && (await stillPublished(client, target.schema, entry, mark)) ? 'duckdb' : 'server';
+        ({ rows, changed } = comparedBy === 'duckdb'
+          ? await applyDifference(client, db, target.schema, entry)
+          : await replaceChanged(client, target.schema, entry, rowsOf(entry)));
       } else {
         await client.query(APPENDED.has(entry.name) ? `DELETE FROM ${table} WHERE run_id = $1` : `DELETE FROM ${table}`, APPENDED.has(entry.name) ? [run.runId] : []);
-        rows = await copyRows(client, target.schema, entry, exports.read(j));
+        rows = await copyRows(client, target.schema, entry, rowsOf(entry));
         if (created.has(entry.name)) await addKeys(client, target.schema, entry);
       }
-      tables.push({ table: entry.name, rows, ...(changed === undefined ? {} : { changed }), export_seconds: exports.exportSeconds(j), copy_seconds: roundSeconds(performance.now() - t) });
+      tables.push({ table: entry.name, rows, ...(changed === undefined ? {} : { changed, compared_by: comparedBy }), copy_seconds: roundSeconds(performance.now() - t) });
       if (entry.name === 'customer_scores') {
         const history = tableEntry('customer_scores_history');
         const h = performance.now();
@@ -253,6 +302,12 @@ export async function publishPostgres(db: Database, target: PostgresTarget, run:
     );
     tables.push({ table: 'runs', rows: 1 });
     await client.query('COMMIT');
+    await dropRetiredIndexes(client, target, entries, log);
+    for (const entry of copied.filter((e) => DIFFED.has(e.name))) {
+      const rows = tables.find((t) => t.table === entry.name)!.rows;
+      await remember(db, entry, { target: shown, schema: target.schema, xid, rows }).catch((err: Error) =>
+        log.warn({ table: entry.name, err: err.message }, 'could not remember what was published into PostgreSQL; the next publication compares every row'));
+    }
     const seconds = roundSeconds(performance.now() - started);
     log.info({ target: shown, schema: target.schema, tables, seconds }, 'published into PostgreSQL');
     return { target: shown, schema: target.schema, tables, seconds };
@@ -261,7 +316,5 @@ export async function publishPostgres(db: Database, target: PostgresTarget, run:
     throw postgresError(err, target.url, `publishing into PostgreSQL schema ${target.schema}`);
   } finally {
     await client?.end().catch(() => undefined);
-    await exports.close();
-    rmSync(workDir, { recursive: true, force: true });
   }
 }

@@ -81,7 +81,7 @@ export const publishStage: Stage<PublishParams, Pick<FeaturesOutput, 'asOf'> & P
         const pgTarget = p.postgres;
         const done = await step('PostgreSQL', () => publishPostgres(db, pgTarget, {
           runId, asOf, horizonDays: p.horizonDays, startedAt: manifest.started_at, modelVersion: models.version, currency: p.currency, metrics: models.metrics, manifest: published,
-        }, join(publication.releases, `${runId}.postgres.partial`), ctx.log));
+        }, ctx.log));
         databaseSwitched = true;
         postgres = { target: done.target, schema: done.schema, seconds: done.seconds };
       }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -103,7 +103,7 @@ test('publishes every table typed, keyed, indexed and commented, equal to the CS
     expect(nullable).toBe('NO');
     // The key and the indexes the lists filter by.
     const indexes = (await c.query(`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'fidelio' AND tablename = 'customer_scores' ORDER BY indexname`)).rows;
-    expect(indexes.map((r) => r.indexname)).toEqual(['customer_scores_action_action_priority_idx', 'customer_scores_is_vip_churn_risk_idx', 'customer_scores_pkey', 'customer_scores_segment_idx', 'customer_scores_value_tier_idx']);
+    expect(indexes.map((r) => r.indexname)).toEqual(['customer_scores_action_action_priority_idx', 'customer_scores_is_vip_churn_risk_idx', 'customer_scores_pkey']);
     expect(indexes.find((r) => r.indexname === 'customer_scores_pkey')!.indexdef).toContain('UNIQUE INDEX customer_scores_pkey ON fidelio.customer_scores USING btree (customer_id)');
 
     // COMMENT ON every table and column, the dictionary's words.
@@ -259,10 +259,9 @@ test('a failure between the database and the files leaves PostgreSQL with the ne
   expect(await run.db.value(`SELECT count(*) FROM customer_scores_history WHERE run_id = 'test-run-4'`)).toBe(0);
 });
 
-test('exported in chunks of 97 customers ahead of the COPY: the same rows in every table, the key and indexes built after a first load, a failure in a middle chunk rolls the whole back and leaves no file', async () => {
+test('streamed as binary COPY: the same rows in every table, the key and indexes built after a first load, a failure in a middle row rolls the whole back and frees DuckDB', async () => {
   const target = { url, schema: 'chunked', lockTimeoutSeconds: 10 };
   const runInfo = (runId: string): PostgresRun => ({ runId, asOf: '2026-09-30', horizonDays: 90, startedAt: '2026-11-01T00:00:00.000Z', modelVersion: run.state.models!.version, currency: 'USD', metrics: run.state.models!.metrics, manifest: { run_id: runId } });
-  const workDir = join(run.dir, 'chunks.partial');
   const c = await client();
   const same = async () => {
     for (const name of ['customer_scores', 'customers']) {
@@ -271,28 +270,26 @@ test('exported in chunks of 97 customers ahead of the COPY: the same rows in eve
     }
   };
   try {
-    const first = await publishPostgres(run.db, target, runInfo('chunk-1'), workDir, silentLogger, { chunkRows: 97 });
+    const first = await publishPostgres(run.db, target, runInfo('chunk-1'), silentLogger);
     expect(first.tables.find((t) => t.table === 'customer_scores')!.rows).toBe(await run.db.value<number>('SELECT count(*)::INTEGER FROM customer_scores'));
     await same();
     expect(Number((await c.query(`SELECT count(*) AS n FROM chunked.customer_scores_history WHERE run_id = 'chunk-1'`)).rows[0].n)).toBe(first.tables.find((t) => t.table === 'customer_scores')!.rows);
     const indexes = (await c.query(`SELECT indexname FROM pg_indexes WHERE schemaname = 'chunked' AND tablename = 'customer_scores' ORDER BY indexname`)).rows.map((r) => r.indexname);
-    expect(indexes).toEqual(['customer_scores_action_action_priority_idx', 'customer_scores_is_vip_churn_risk_idx', 'customer_scores_pkey', 'customer_scores_segment_idx', 'customer_scores_value_tier_idx']);
+    expect(indexes).toEqual(['customer_scores_action_action_priority_idx', 'customer_scores_is_vip_churn_risk_idx', 'customer_scores_pkey']);
     expect((await c.query(`SELECT count(*)::int AS n FROM pg_indexes WHERE schemaname = 'chunked' AND indexname IN ('customer_scores_history_pkey', 'customers_pkey', 'runs_pkey', 'model_metrics_pkey')`)).rows[0].n).toBe(4);
-    expect(existsSync(workDir)).toBe(false);
 
-    // A value PostgreSQL refuses in a customer of a middle chunk: nothing of the second publication stays.
+    // A value PostgreSQL refuses in a customer in the middle: nothing of the second publication stays.
     const hash = async () => (await c.query(`SELECT md5(string_agg(t::text, '|' ORDER BY customer_id)) AS h FROM chunked.customer_scores t`)).rows[0].h;
     const before = await hash();
     const middle = await run.db.value<string>(`SELECT customer_id FROM customer_scores ORDER BY customer_id LIMIT 1 OFFSET 400`);
     await run.db.run(`UPDATE customer_scores SET churn_risk = NULL WHERE customer_id = '${middle}'`);
-    await expect(publishPostgres(run.db, target, runInfo('chunk-2'), workDir, silentLogger, { chunkRows: 97 })).rejects.toThrow(/null value in column "churn_risk"/);
+    await expect(publishPostgres(run.db, target, runInfo('chunk-2'), silentLogger)).rejects.toThrow(/null value in column "churn_risk"/);
     expect(await hash()).toBe(before);
-    expect(existsSync(workDir)).toBe(false);
     expect((await c.query(`SELECT string_agg(run_id, ',') AS r FROM chunked.runs`)).rows[0].r).toBe('chunk-1');
     // DuckDB is free again (no export left running on its connection).
     await run.db.run(`UPDATE customer_scores SET churn_risk = 'low' WHERE churn_risk IS NULL`);
 
-    // A replacement in chunks: the same rows again. The customers are replaced by their difference: one gone,
+    // A replacement: the same rows again. The customers are replaced by their difference: one gone,
     // one with a new email, one new (and a text PostgreSQL must take as data), and nothing else written.
     await run.db.run('UPDATE customer_scores SET churn_probability = churn_probability / 3');
     const [gone, moved] = (await run.db.all<{ customer_id: string }>('SELECT customer_id FROM customers ORDER BY customer_id LIMIT 2')).map((r) => r.customer_id);
@@ -301,12 +298,36 @@ test('exported in chunks of 97 customers ahead of the COPY: the same rows in eve
     await run.db.run(`INSERT INTO customers (customer_id, country, name) VALUES ('ZZ-new', 'FR', 'O''Brien; DROP TABLE x')`);
     const untouched = async () => (await c.query(`SELECT count(*)::int AS n FROM chunked.customers WHERE xmin::text::bigint = (SELECT min(xmin::text::bigint) FROM chunked.customers)`)).rows[0].n;
     const before3 = await untouched();
-    const third = await publishPostgres(run.db, target, runInfo('chunk-3'), workDir, silentLogger, { chunkRows: 97 });
+    // A publication an earlier version made has indexes on segment and value_tier, which this one drops once its
+    // publication is committed; an index a DBA added stays.
+    for (const cols of ['segment', 'value_tier']) await c.query(`CREATE INDEX customer_scores_${cols}_idx ON chunked.customer_scores (${cols})`);
+    await c.query('CREATE INDEX dba_own_idx ON chunked.customer_scores (persona)');
+    const third = await publishPostgres(run.db, target, runInfo('chunk-3'), silentLogger);
+    expect((await c.query(`SELECT indexname FROM pg_indexes WHERE schemaname = 'chunked' AND tablename = 'customer_scores' ORDER BY indexname`)).rows.map((r) => r.indexname))
+      .toEqual(['customer_scores_action_action_priority_idx', 'customer_scores_is_vip_churn_risk_idx', 'customer_scores_pkey', 'dba_own_idx']);
     await same();
-    expect(third.tables.find((t) => t.table === 'customers')).toMatchObject({ changed: 3 });
+    // DuckDB found the three against its memory of the first publication (the failed second one left it as it was).
+    expect(third.tables.find((t) => t.table === 'customers')).toMatchObject({ changed: 3, compared_by: 'duckdb' });
     // Every other customer's row is the one the first publication wrote (same transaction id).
     expect(await untouched()).toBe(before3 - 2);
     expect((await c.query(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'chunked' AND tablename LIKE '%publishing%'`)).rows[0].n).toBe(0);
+    // Rows changed on the server by someone else: DuckDB's memory is not trusted, the server compares every row and
+    // puts them right (an edited row, a row deleted, a row added).
+    const [edited, deleted] = (await run.db.all<{ customer_id: string }>('SELECT customer_id FROM customers ORDER BY customer_id LIMIT 2 OFFSET 10')).map((r) => r.customer_id);
+    for (const [sql, changes] of [
+      [`UPDATE chunked.customers SET country = 'XX' WHERE customer_id = '${edited}'`, 1],
+      [`DELETE FROM chunked.customers WHERE customer_id = '${deleted}'`, 1],
+      [`INSERT INTO chunked.customers (customer_id, country) VALUES ('added-by-hand', 'US')`, 1],
+    ] as const) {
+      await c.query(sql);
+      const again = await publishPostgres(run.db, target, runInfo('chunk-4'), silentLogger);
+      expect(again.tables.find((t) => t.table === 'customers'), sql).toMatchObject({ changed: changes, compared_by: 'server' });
+      await same();
+    }
+    // And with nothing changed anywhere, DuckDB's memory again, nothing written.
+    const quiet = await publishPostgres(run.db, target, runInfo('chunk-3'), silentLogger);
+    expect(quiet.tables.find((t) => t.table === 'customers')).toMatchObject({ changed: 0, compared_by: 'duckdb' });
+    await same();
     // The history rows the server made are the ones DuckDB's history query makes.
     const history = tableEntry('customer_scores_history');
     const duck = `(${readFileSync(join(packageRoot, 'pipeline', 'publish', 'customer_scores_history.sql'), 'utf8').replaceAll('$run_id', "'chunk-3'").replaceAll('$horizon', '90')})`;
