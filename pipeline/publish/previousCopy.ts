@@ -29,6 +29,8 @@ export async function startFromPrevious(db: Database, previous: string, path: st
     attached = true;
     if (await sameHistory(db, tables)) {
       for (const table of tables) if (table !== 'customer_scores_history') await db.run(`DROP TABLE publication.${table}`);
+      // The dropped tables' blocks are free for the new ones only once checkpointed (else the file would grow by them).
+      await db.run('CHECKPOINT publication');
       return true;
     }
   } catch (err) {
