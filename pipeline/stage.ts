@@ -19,6 +19,8 @@ export interface ReleaseFolder {
   staging(runId: string): string;
   /** Publishes the staged release at once; returns its folder. */
   commit(runId: string): string;
+  /** The run id of the release published now (a folder in `releases`), if any. */
+  current(): string | undefined;
 }
 
 /** What the runner gives every stage besides its parameters. */

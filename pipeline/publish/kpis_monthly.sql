@@ -42,20 +42,36 @@ months AS (
     CAST(date_trunc('month', CAST($as_of AS DATE)) AS TIMESTAMP) + INTERVAL 1 MONTH,
     INTERVAL 1 MONTH) t(m)
 ),
-firsts AS (
-  SELECT customer_id, min(order_date) AS first_date FROM o WHERE amount >= 0 AND customer_id IS NOT NULL GROUP BY customer_id
-),
 vips AS (SELECT customer_id FROM customer_scores WHERE is_vip),
--- each customer's purchase days, each with the next one (NULL after the last), computed once
+-- Each customer's purchases in date order, each with the purchase date before (NULL before the first)
+-- and after (NULL after the last), in one pass over the orders, not grouped into days first: of a day
+-- with several purchases, the first row's date before is the previous purchase day's, and the last
+-- row's date after is the next purchase day's. Every count per month below comes from these rows: a
+-- customer's first purchase of a month is a row whose date before is in an earlier month (none: the
+-- first purchase), so no distinct count and no second grouping of the orders. Months are counted as
+-- integers (year * 12 + month - 1) and made dates again once per month.
 days AS MATERIALIZED (
-  SELECT customer_id, order_date, lead(order_date) OVER (PARTITION BY customer_id ORDER BY order_date) AS next_date
-  FROM (SELECT DISTINCT customer_id, order_date FROM o WHERE amount >= 0 AND customer_id IS NOT NULL)
+  SELECT customer_id, order_date,
+    lag(order_date) OVER w AS prev_date,
+    lead(order_date) OVER w AS next_date
+  FROM o WHERE amount >= 0 AND customer_id IS NOT NULL
+  WINDOW w AS (PARTITION BY customer_id ORDER BY order_date)
 ),
-churn_events AS (
-  -- a purchase day followed by no purchase for $horizon days: the customer churns on day + horizon
-  SELECT customer_id, order_date + $horizon AS churn_date FROM days
-  WHERE coalesce(next_date, DATE '9999-12-31') > order_date + $horizon AND order_date + $horizon <= $as_of
+-- the rows that start a customer's month (active that month) or a customer (first purchase)
+starts AS (
+  SELECT year(order_date) * 12 + month(order_date) - 1 AS mi, prev_date IS NULL AS is_first,
+    customer_id IN (SELECT customer_id FROM vips) AS is_vip
+  FROM days
+  WHERE prev_date IS NULL OR year(prev_date) * 12 + month(prev_date) <> year(order_date) * 12 + month(order_date)
 ),
+start_counts AS (
+  SELECT CAST(make_date(CAST(mi // 12 AS INTEGER), CAST(mi % 12 + 1 AS INTEGER), 1) AS DATE) AS month,
+    count(*) AS customers_active, count(*) FILTER (WHERE is_vip) AS vips_active,
+    count(*) FILTER (WHERE is_first) AS new_customers, count(*) FILTER (WHERE is_first AND is_vip) AS new_vips
+  FROM starts GROUP BY mi
+),
+-- each purchase day once, with the next purchase day
+last_of_day AS (SELECT customer_id, order_date, next_date FROM days WHERE next_date IS DISTINCT FROM order_date),
 monthly AS (
   SELECT date_trunc('month', order_date) AS month,
     sum(amount) AS revenue,
@@ -63,36 +79,35 @@ monthly AS (
     coalesce(sum(amount + refunded) FILTER (WHERE amount >= 0), 0) AS gross_revenue,
     coalesce(-sum(amount) FILTER (WHERE amount < 0), 0) + coalesce(sum(refunded) FILTER (WHERE amount >= 0), 0) AS refunds,
     coalesce(sum(amount) FILTER (WHERE customer_id IS NULL), 0) AS guest_revenue,
-    count(*) FILTER (WHERE amount >= 0) AS orders,
-    count(DISTINCT customer_id) FILTER (WHERE amount >= 0) AS customers_active,
-    count(DISTINCT customer_id) FILTER (WHERE amount >= 0 AND customer_id IN (SELECT customer_id FROM vips)) AS vips_active
+    count(*) FILTER (WHERE amount >= 0) AS orders
   FROM o GROUP BY ALL
 ),
--- Counts per month by window (running and grouped), not a subquery per month.
-first_counts AS (
-  SELECT CAST(date_trunc('month', f.first_date) AS DATE) AS month, count(*) AS new_customers,
-    count(*) FILTER (WHERE f.customer_id IN (SELECT customer_id FROM vips)) AS new_vips
-  FROM firsts f GROUP BY ALL
-),
 churn_counts AS (
-  SELECT CAST(date_trunc('month', churn_date) AS DATE) AS month, count(*) AS churned FROM churn_events GROUP BY ALL
+  -- a purchase day followed by no purchase for $horizon days: the customer churns on day + horizon
+  SELECT CAST(date_trunc('month', order_date + $horizon) AS DATE) AS month, count(*) AS churned FROM last_of_day
+  WHERE coalesce(next_date, DATE '9999-12-31') > order_date + $horizon AND order_date + $horizon <= $as_of
+  GROUP BY ALL
 ),
 -- The churn rate's base: customers with a purchase in the $horizon days before each month's first day.
 -- A customer's last purchase day d before a month start m is the purchase day whose next purchase day
 -- n comes on or after m, so the customer is in m's base through d exactly when d < m <= least(n, d +
 -- $horizon): these spans are disjoint per customer, each counted as +1 at its first month start and -1
--- after its last, and the base is their running sum (no join of months with purchase days).
+-- after its last, and the base is their running sum (no join of months with purchase days). As an
+-- integer month, the month after a date's is year * 12 + month.
 base_spans AS (
-  SELECT CAST(date_trunc('month', order_date) + INTERVAL 1 MONTH AS DATE) AS span_start,
-    CAST(date_trunc('month', least(coalesce(next_date, DATE '9999-12-31'), order_date + $horizon)) + INTERVAL 1 MONTH AS DATE) AS span_end
-  FROM days
+  SELECT year(order_date) * 12 + month(order_date) AS span_start,
+    year(least(coalesce(next_date, DATE '9999-12-31'), order_date + $horizon)) * 12
+      + month(least(coalesce(next_date, DATE '9999-12-31'), order_date + $horizon)) AS span_end
+  FROM last_of_day
 ),
 base_changes AS (
-  SELECT month, sum(change) AS change FROM (
-    SELECT span_start AS month, 1 AS change FROM base_spans WHERE span_start < span_end
-    UNION ALL
-    SELECT span_end, -1 FROM base_spans WHERE span_start < span_end
-  ) GROUP BY month
+  SELECT CAST(make_date(CAST(mi // 12 AS INTEGER), CAST(mi % 12 + 1 AS INTEGER), 1) AS DATE) AS month, change FROM (
+    SELECT mi, sum(change) AS change FROM (
+      SELECT span_start AS mi, 1 AS change FROM base_spans WHERE span_start < span_end
+      UNION ALL
+      SELECT span_end, -1 FROM base_spans WHERE span_start < span_end
+    ) GROUP BY mi
+  ) WHERE mi < 10000 * 12 -- make_date's years end at 9999
 ),
 at_risk AS (
   SELECT m.month, CAST(sum(coalesce(c.change, 0)) OVER (ORDER BY m.month) AS BIGINT) AS at_risk_base
@@ -111,15 +126,15 @@ k AS (
     coalesce(x.guest_revenue, 0) AS guest_revenue,
     coalesce(x.orders, 0) AS orders,
     round(x.gross_revenue / nullif(x.orders, 0), 2) AS average_order_value,
-    coalesce(x.customers_active, 0) AS customers_active,
+    coalesce(fc.customers_active, 0) AS customers_active,
     sum(coalesce(fc.new_customers, 0)) OVER (ORDER BY m.month) AS customers_total,
-    coalesce(x.vips_active, 0) AS vips_active,
+    coalesce(fc.vips_active, 0) AS vips_active,
     sum(coalesce(fc.new_vips, 0)) OVER (ORDER BY m.month) AS vips_total,
     coalesce(fc.new_customers, 0) AS new_customers,
     -- measurable once the horizon before the month's start lies within the history
     CASE WHEN m.month - $horizon >= (SELECT first_date FROM span) THEN coalesce(cc.churned, 0) END AS churned_customers,
     coalesce(ar.at_risk_base, 0) AS at_risk_base
-  FROM months m LEFT JOIN monthly x USING (month) LEFT JOIN first_counts fc USING (month) LEFT JOIN churn_counts cc USING (month)
+  FROM months m LEFT JOIN monthly x USING (month) LEFT JOIN start_counts fc USING (month) LEFT JOIN churn_counts cc USING (month)
     LEFT JOIN at_risk ar USING (month)
 ),
 compared AS (

@@ -64,8 +64,10 @@ export const publishStage: Stage<PublishParams, Pick<FeaturesOutput, 'asOf'> & P
       const report = async () => renderReport(await loadReportData(db, runId), {
         runId, asOf, horizonDays: p.horizonDays, currency: p.currency, modelVersion: models.version, metrics: models.metrics, cmgr: cmgr?.value ?? null, minGroup: p.effects.minGroup, actionRates,
       });
+      const current = publication.current();
       await writeRelease(db, dir, runId, p.horizonDays, models.metrics, report, step,
-        { runId, asOf, horizonDays: p.horizonDays, currency: p.currency, modelVersion: models.version });
+        { runId, asOf, horizonDays: p.horizonDays, currency: p.currency, modelVersion: models.version },
+        current ? join(publication.releases, current, 'fidelio.duckdb') : undefined);
       // The published manifest times publication up to its own writing; the database's copy has the full figure.
       const manifest = ctx.manifest();
       const published = {

@@ -6,6 +6,7 @@ import { readSql } from '../db/sqlFile.js';
 import type { Step } from '../measure.js';
 import { ACTION_EFFECTS_ORDER } from '../effects/buildActionEffects.js';
 import { DATA_DICTIONARY } from '../shared/dataDictionary.js';
+import { startFromPrevious } from './previousCopy.js';
 import { releaseReadme, type ReleaseFacts } from './releaseReadme.js';
 
 /** The tables BI tools read, copied whole into the published database. */
@@ -33,24 +34,36 @@ export async function writeTableFiles(db: Database, dir: string): Promise<void> 
   }
 }
 
+/** The tables of the read-only copy: the published ones, this run's rejected rows, the customers, the score history. */
+const COPY_TABLES = [...PUBLISHED_TABLES, 'rejected_rows', 'customers', 'customer_scores_history'] as const;
+
 /**
  * The read-only copy for BI tools (they never hold the working database):
  * the published tables, this run's rejected rows, the customers' countries,
  * and the score history with this run's rows (customer_scores_history.sql)
- * already in it.
+ * already in it. Given the previous release's copy, the history already in
+ * it is kept when it is the working database's, row for row
+ * (previousCopy.ts), and this run's rows are appended: the history, which
+ * grows with every run, is not written again. Returns whether it was kept.
  */
-export async function writeDatabaseCopy(db: Database, path: string, runId: string, horizonDays: number): Promise<void> {
-  await db.run(`ATTACH ${literal(path)} AS publication`);
+export async function writeDatabaseCopy(db: Database, path: string, runId: string, horizonDays: number, previous?: string): Promise<{ historyKept: boolean }> {
+  const historyKept = previous !== undefined && await startFromPrevious(db, previous, path, COPY_TABLES);
+  if (!historyKept) await db.run(`ATTACH ${literal(path)} AS publication`);
   try {
     for (const table of PUBLISHED_TABLES) await db.run(`CREATE TABLE publication.${table} AS SELECT * FROM ${table}`);
     await db.run('CREATE TABLE publication.rejected_rows AS SELECT * FROM rejected_rows WHERE run_id = $run_id', { run_id: runId });
     // Countries, for `fidelio list --country` on the copy; names and emails, for its lists.
     await db.run('CREATE TABLE publication.customers AS SELECT customer_id, country, name, email FROM customers ORDER BY customer_id');
-    await db.run(`CREATE TABLE publication.customer_scores_history AS SELECT * FROM customer_scores_history
-      UNION ALL ${readSql('publish/customer_scores_history.sql')}`, { run_id: runId, horizon: horizonDays });
+    if (historyKept) {
+      await db.run(`INSERT INTO publication.customer_scores_history ${readSql('publish/customer_scores_history.sql')}`, { run_id: runId, horizon: horizonDays });
+    } else {
+      await db.run(`CREATE TABLE publication.customer_scores_history AS SELECT * FROM customer_scores_history
+        UNION ALL ${readSql('publish/customer_scores_history.sql')}`, { run_id: runId, horizon: horizonDays });
+    }
   } finally {
     await db.run('DETACH publication');
   }
+  return { historyKept };
 }
 
 /** Writes a JSON file with a trailing newline. */
@@ -58,13 +71,13 @@ export function writeJson(path: string, value: unknown): void {
   writeFileSync(path, JSON.stringify(value, null, 2) + '\n');
 }
 
-/** The whole release folder's content but the manifest, each part timed. */
-export async function writeRelease(db: Database, dir: string, runId: string, horizonDays: number, metrics: unknown, report: () => Promise<string>, step: Step, facts?: ReleaseFacts): Promise<void> {
+/** The whole release folder's content but the manifest, each part timed; `previousCopy`: the published release's database copy, if any. */
+export async function writeRelease(db: Database, dir: string, runId: string, horizonDays: number, metrics: unknown, report: () => Promise<string>, step: Step, facts?: ReleaseFacts, previousCopy?: string): Promise<void> {
   await step('Parquet and CSV files', () => writeTableFiles(db, dir));
   // What the folder's files are, generated from the data dictionary.
   if (facts) writeFileSync(join(dir, 'README.md'), releaseReadme(facts));
   writeJson(join(dir, 'model_metrics.json'), metrics);
   const html = await step('report', report);
   writeFileSync(join(dir, 'report.html'), html);
-  await step('database copy', () => writeDatabaseCopy(db, join(dir, 'fidelio.duckdb'), runId, horizonDays));
+  await step('database copy', () => writeDatabaseCopy(db, join(dir, 'fidelio.duckdb'), runId, horizonDays, previousCopy));
 }

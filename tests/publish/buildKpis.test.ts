@@ -131,3 +131,50 @@ test("churn and its rate agree with a customer-by-customer count on a history of
   expect(checked).toBeGreaterThan(15);
   expect(rows.filter((r) => (r.churn_rate ?? 0) > 0).length).toBeGreaterThan(10);
 });
+
+test('active, new and total customers and VIPs per month agree with a customer-by-customer count: several orders a day, refunds, guests, a first purchase after a refund', async () => {
+  // 90 customers over two years and a half, every third a VIP; orders on the last and first days of months,
+  // several on a day, refunds (not purchases), guests (no customer), and customers whose first row is a refund.
+  const day = (d: string, n: number) => new Date(Date.parse(`${d}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+  const orders: { id: string; c: string | null; d: string; a: number }[] = [];
+  let seed = 11;
+  const rand = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  for (let c = 0; c < 90; c++) {
+    let d = Math.floor(rand() * 400);
+    if (c % 10 === 4) orders.push({ id: `${c}-r0`, c: `C${c}`, d: day('2023-06-01', d - 5), a: -7 });
+    while (d < 900) {
+      const n = rand() < 0.25 ? 3 : 1;
+      for (let k = 0; k < n; k++) orders.push({ id: `${c}-${d}-${k}`, c: `C${c}`, d: day('2023-06-01', d), a: 5 + k });
+      if (rand() < 0.15) orders.push({ id: `${c}-${d}-r`, c: `C${c}`, d: day('2023-06-01', d + 2), a: -3 });
+      if (rand() < 0.2) orders.push({ id: `g-${c}-${d}`, c: null, d: day('2023-06-01', d + 1), a: 9 });
+      d += 1 + Math.floor(rand() * (c % 2 ? 25 : 90));
+    }
+  }
+  const asOf = '2025-10-17';
+  const vip = (c: string) => Number(c.slice(1)) % 3 === 0;
+  const rows = await withDb(async (db) => {
+    await db.run(`INSERT INTO orders (order_id, customer_id, order_ts, order_date, amount) SELECT id, c, CAST(d AS TIMESTAMPTZ), CAST(d AS DATE), a
+      FROM (VALUES ${orders.map((o) => `('${o.id}', ${o.c === null ? 'NULL' : `'${o.c}'`}, '${o.d}', ${o.a})`).join(', ')}) t(id, c, d, a)`);
+    await db.run(`CREATE TABLE customer_scores AS SELECT DISTINCT customer_id, CAST(substr(customer_id, 2) AS INTEGER) % 3 = 0 AS is_vip, 1 AS value_tier, 'x' AS segment,
+      0.0 AS historic_value, 0 AS days_since_last_order, 0.0 AS churn_probability, 0.0 AS predicted_clv_12m, 0.0 AS value_at_risk FROM orders WHERE customer_id IS NOT NULL`);
+    await buildKpis(db, asOf, { horizonDays: 60, currency: 'EUR', cmgrMonths: 12 });
+    return db.all<Record<string, number | string>>(`SELECT strftime(month, '%Y-%m') AS m, orders, customers_active, vips_active, new_customers, customers_total, vips_total
+      FROM kpis_monthly ORDER BY month`);
+  });
+  const seen = orders.filter((o) => o.d <= asOf);
+  const months = [...new Set(seen.map((o) => o.d.slice(0, 7)))].sort();
+  expect(rows.map((r) => r.m)).toEqual(months); // every month from the first to as-of's has an order here
+  const firstPurchase = new Map<string, string>();
+  for (const o of seen) if (o.c && o.a >= 0 && (firstPurchase.get(o.c) ?? '9999') > o.d) firstPurchase.set(o.c, o.d);
+  for (const r of rows) {
+    const m = String(r.m);
+    const buying = new Set(seen.filter((o) => o.c && o.a >= 0 && o.d.startsWith(m)).map((o) => o.c!));
+    const firsts = [...firstPurchase].filter(([, d]) => d.slice(0, 7) === m).map(([c]) => c);
+    const upTo = [...firstPurchase].filter(([, d]) => d.slice(0, 7) <= m).map(([c]) => c);
+    expect({ m, orders: Number(r.orders), active: Number(r.customers_active), vips: Number(r.vips_active), new: Number(r.new_customers), total: Number(r.customers_total), vipsTotal: Number(r.vips_total) }).toEqual({
+      m, orders: seen.filter((o) => o.a >= 0 && o.d.startsWith(m)).length, active: buying.size, vips: [...buying].filter(vip).length,
+      new: firsts.length, total: upTo.length, vipsTotal: upTo.filter(vip).length,
+    });
+  }
+  expect(rows.filter((r) => Number(r.vips_active) > 0).length).toBeGreaterThan(10);
+});

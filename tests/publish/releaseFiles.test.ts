@@ -1,9 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { Database } from '../../pipeline/db/Database.js';
 import { buildActionEffects } from '../../pipeline/effects/buildActionEffects.js';
 import { buildKpis } from '../../pipeline/publish/buildKpis.js';
+import { readSql } from '../../pipeline/db/sqlFile.js';
 import { writeDatabaseCopy, writeTableFiles } from '../../pipeline/publish/releaseFiles.js';
 import { stagedRun, type StagedRun } from '../helpers/stagedRun.js';
 import { withTempDir } from '../helpers/withDb.js';
@@ -47,4 +49,73 @@ test('the tables as Parquet and CSV in customer order, and a read-only copy with
     // The working database's history is untouched until the publication commits.
     expect(await run.db.value('SELECT count(*) FROM customer_scores_history')).toBe(0);
   });
+});
+
+test('the next copy starts from the published one when its history is the working one, and holds what a fresh copy holds; otherwise it is written fresh', async () => {
+  const db = run.db;
+  const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+  // Every table of a copy, as sorted rows: what a reader sees, whatever the order rows were written in.
+  const contents = async (path: string) => {
+    await db.run(`ATTACH '${path}' AS c (READ_ONLY)`);
+    try {
+      const tables = (await db.all<{ t: string }>(`SELECT table_name AS t FROM duckdb_tables() WHERE database_name = 'c' ORDER BY 1`)).map((r) => r.t);
+      const out: Record<string, unknown> = {};
+      for (const t of tables) {
+        out[t] = {
+          columns: await db.all(`SELECT column_name, column_type FROM (DESCRIBE c.${t})`),
+          rows: (await db.all(`SELECT * FROM c.${t}`)).map((r) => JSON.stringify(r)).sort(),
+        };
+      }
+      return out;
+    } finally {
+      await db.run('DETACH c');
+    }
+  };
+  const commit = (runId: string) => db.run(`INSERT INTO customer_scores_history ${readSql('publish/customer_scores_history.sql')}`, { run_id: runId, horizon: 90 });
+  await withTempDir(async (dir) => {
+    const first = join(dir, 'first.duckdb');
+    expect(await writeDatabaseCopy(db, first, 'run-1', 90, join(dir, 'none.duckdb'))).toEqual({ historyKept: false });
+    await commit('run-1');
+    // The next run: other scores, another run id.
+    await db.run('UPDATE customer_scores SET churn_probability = churn_probability / 2, segment = segment || \'-next\'');
+    const before = sha(first);
+    const next = join(dir, 'next.duckdb');
+    expect(await writeDatabaseCopy(db, next, 'run-2', 60, first)).toEqual({ historyKept: true });
+    expect(sha(first)).toBe(before); // the published copy is left as it was
+    const fresh = join(dir, 'fresh.duckdb');
+    expect(await writeDatabaseCopy(db, fresh, 'run-2', 60)).toEqual({ historyKept: false });
+    const kept = await contents(next);
+    expect(kept).toEqual(await contents(fresh));
+    // The dropped tables' space is used again: the kept copy is no bigger than a fresh one (within a block of 256 KiB or two).
+    expect(statSync(next).size).toBeLessThanOrEqual(statSync(fresh).size + 2 * 262_144);
+    const n = await db.value<number>('SELECT count(*) FROM customer_scores');
+    expect((kept.customer_scores_history as { rows: string[] }).rows).toHaveLength(2 * n);
+    expect((kept.customer_scores_history as { rows: string[] }).rows.filter((r) => r.includes('"run-2"') && r.includes('"horizon_days":60'))).toHaveLength(n);
+
+    // The working history no longer the published copy's (a row changed since, say): written fresh, the same as a fresh copy.
+    await commit('run-2');
+    await db.run(`UPDATE customer_scores_history SET churn_risk = 'high' WHERE run_id = 'run-1' AND customer_id = (SELECT min(customer_id) FROM customer_scores)`);
+    const third = join(dir, 'third.duckdb');
+    expect(await writeDatabaseCopy(db, third, 'run-3', 90, next)).toEqual({ historyKept: false });
+    const fresh3 = join(dir, 'fresh3.duckdb');
+    await writeDatabaseCopy(db, fresh3, 'run-3', 90);
+    expect(await contents(third)).toEqual(await contents(fresh3));
+    // A copy with another table in it (another version's), the working history changed again (run-1 gone):
+    // written fresh too; and from a damaged copy, the same.
+    const other = join(dir, 'other.duckdb');
+    copyFileSync(third, other);
+    await db.run(`ATTACH '${other}' AS o`);
+    await db.run('CREATE TABLE o.extra AS SELECT 1 AS x');
+    await db.run('DETACH o');
+    await db.run(`DELETE FROM customer_scores_history WHERE run_id = 'run-1'`);
+    const fourth = join(dir, 'fourth.duckdb');
+    expect(await writeDatabaseCopy(db, fourth, 'run-4', 90, other)).toEqual({ historyKept: false });
+    const damaged = join(dir, 'damaged.duckdb');
+    writeFileSync(damaged, Buffer.concat([readFileSync(other).subarray(0, 4096), Buffer.alloc(8192, 0x5a)]));
+    const fifth = join(dir, 'fifth.duckdb');
+    expect(await writeDatabaseCopy(db, fifth, 'run-4', 90, damaged)).toEqual({ historyKept: false });
+    expect(await contents(fifth)).toEqual(await contents(fourth));
+    expect(existsSync(`${fifth}.wal`)).toBe(false);
+  });
+  await db.run('DELETE FROM customer_scores_history');
 });
