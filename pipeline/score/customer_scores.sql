@@ -273,8 +273,8 @@ placed AS (
 -- Each action's order of priority, on the few columns it reads (as ranks above).
 priority AS (
   SELECT customer_id,
-    row_number() OVER (PARTITION BY action ORDER BY CASE WHEN action <> 'none' THEN gross_kept END DESC NULLS LAST, value_at_risk DESC, predicted_clv_12m DESC, customer_id) AS action_priority
-  FROM contactable
+    row_number() OVER (PARTITION BY action ORDER BY kept DESC NULLS LAST, value_at_risk DESC, predicted_clv_12m DESC, customer_id) AS action_priority
+  FROM (SELECT customer_id, action, CASE WHEN action <> 'none' THEN gross_kept END AS kept, value_at_risk, predicted_clv_12m FROM contactable)
 ),
 chosen AS (
   SELECT d.*,
