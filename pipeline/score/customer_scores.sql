@@ -220,8 +220,8 @@ acted AS (
 -- each customer's coefficients of their action's uplift model: their persona's, else the model's base (a
 -- persona the model has not seen)
 terms AS (
-  SELECT a.customer_id, coalesce(p.t0, b.t0) AS t0, coalesce(p.t1, b.t1) AS t1, coalesce(p.c0, b.c0) AS c0, coalesce(p.c1, b.c1) AS c1,
-    coalesce(p.used, b.used) AS used
+  SELECT a.*, coalesce(p.t0, b.t0) AS u_t0, coalesce(p.t1, b.t1) AS u_t1, coalesce(p.c0, b.c0) AS u_c0, coalesce(p.c1, b.c1) AS u_c1,
+    coalesce(p.used, b.used) AS u_used
   FROM acted a
   LEFT JOIN uplift_terms p ON p.action = a.action AND p.persona = coalesce(a.persona, '(none)')
   LEFT JOIN uplift_terms b ON b.action = a.action AND b.persona = '(base)'
@@ -234,9 +234,9 @@ disciplined AS (
       WHEN 'nurture' THEN $rate_nurture WHEN 'win_back' THEN $rate_win_back ELSE $save_rate END AS action_rate,
     -- the action's uplift model (upliftModel.ts, its coefficients in uplift_terms): P(buy | proposed) - P(buy | control)
     -- at the customer's persona and churn score; empty where the action has no model
-    1 / (1 + exp(-(u.t0 + u.t1 * a.churn_probability))) - 1 / (1 + exp(-(u.c0 + u.c1 * a.churn_probability))) AS predicted_uplift,
+    1 / (1 + exp(-(a.u_t0 + a.u_t1 * a.churn_probability))) - 1 / (1 + exp(-(a.u_c0 + a.u_c1 * a.churn_probability))) AS predicted_uplift,
     -- the budget ranks by the model's uplift where it beat risk ranking on its backtest
-    coalesce(u.used, false) AS uplift_used,
+    coalesce(a.u_used, false) AS uplift_used,
     CASE
       WHEN a.action = 'none' THEN NULL
       WHEN a.opted_out THEN 'opted_out'
@@ -245,10 +245,9 @@ disciplined AS (
         WHERE contact AND as_of < CAST(a.as_of AS DATE) AND as_of > CAST(a.as_of AS DATE) - $cooldown_days
       ) THEN 'cooldown'
       -- contacting would make them more likely to leave
-      WHEN coalesce(u.used, false) AND 1 / (1 + exp(-(u.t0 + u.t1 * a.churn_probability))) < 1 / (1 + exp(-(u.c0 + u.c1 * a.churn_probability))) THEN 'negative_uplift'
+      WHEN coalesce(a.u_used, false) AND 1 / (1 + exp(-(a.u_t0 + a.u_t1 * a.churn_probability))) < 1 / (1 + exp(-(a.u_c0 + a.u_c1 * a.churn_probability))) THEN 'negative_uplift'
     END AS pre_blocked
-  FROM acted a
-  LEFT JOIN terms u USING (customer_id)
+  FROM terms a
 ),
 -- What a contact keeps before its cost: the value at stake x the action's rate, and never more than the
 -- customer's whole 12-month forecast (predicted_clv_12m). The bound binds only where P(alive) is below about
