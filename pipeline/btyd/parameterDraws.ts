@@ -39,7 +39,7 @@ export function cholesky(m: number[][], floor?: number): number[][] | null {
 }
 
 /** The q-quantile of sorted values, linearly interpolated. */
-export function quantile(sorted: number[], q: number): number {
+export function quantile(sorted: ArrayLike<number>, q: number): number {
   const pos = (sorted.length - 1) * q;
   const lo = Math.floor(pos);
   return sorted[lo]! + (sorted[Math.min(lo + 1, sorted.length - 1)]! - sorted[lo]!) * (pos - lo);

@@ -101,32 +101,55 @@ const spendBin = (g: typeof INTERVAL_GRID, x: number, zbar: number): number | nu
  */
 function intervalRatios(models: BtydModels, o: BtydScoreOptions, model: PurchaseModel, project: ReturnType<typeof projector>['project']) {
   const draws = parameterDraws(models, o);
+  if (draws.purchases.length === 0) return undefined;
   const g = o.intervalGrid ?? INTERVAL_GRID;
-  const projections = new Map<string, { h: number; monthly: number; draws: [number, number][] }>();
-  const ratios = new Map<string, { purchases: [number, number]; clv: [number, number] }>();
-  const bounds = (r: number[]): [number, number] => (r.every(Number.isFinite) ? [quantile(r, 0.1), quantile(r, 0.9)] : [1, 1]);
-  const at = (xr: number, txr: number, Tr: number, zbin: number | null) => {
-    const zr = zbin === null ? 0 : Math.exp(zbin * g.logSpendStep);
-    const key = `${xr}|${txr}|${Tr}|${zr}`;
-    let hit = ratios.get(key);
+  const n = draws.purchases.length;
+  // Keyed by the numbers themselves (a Map of Maps), not by a text made of them: writing three
+  // doubles as text for each of a base's ~70,000 neighbourhood-and-bin keys cost more than the ratios.
+  const neighbourhoods = new Map<number, Map<number, Map<number, Neighbourhood>>>();
+  const work = new Float64Array(n);
+  // The 10th and 90th percentiles of r (sorted in place), or [1, 1] when a draw is not finite.
+  const bounds = (r: Float64Array): [number, number] => {
+    for (let k = 0; k < n; k++) if (!Number.isFinite(r[k]!)) return [1, 1];
+    r.sort();
+    return [quantile(r, 0.1), quantile(r, 0.9)];
+  };
+  const figures = (xr: number, txr: number, Tr: number): Neighbourhood => {
+    let byTx = neighbourhoods.get(xr);
+    if (!byTx) neighbourhoods.set(xr, (byTx = new Map()));
+    let byT = byTx.get(txr);
+    if (!byT) byTx.set(txr, (byT = new Map()));
+    let hit = byT.get(Tr);
     if (!hit) {
-      const history = `${xr}|${txr}|${Tr}`;
-      let projected = projections.get(history);
-      if (!projected) {
-        const [h, monthly] = project(model, xr, txr, Tr);
-        projected = { h, monthly, draws: draws.purchases.map((m) => project(m, xr, txr, Tr)) };
-        projections.set(history, projected);
-      }
-      const { h, monthly } = projected;
-      const value = gammaGammaExpectedSpend(models.gamma_gamma, xr, zr);
-      const purchases = projected.draws.map((d) => d[0] / h).sort((a, b) => a - b);
-      const clv = projected.draws.map((d, k) => (d[1] * gammaGammaExpectedSpend(draws.spend[k]!, xr, zr)) / (monthly * value)).sort((a, b) => a - b);
-      hit = { purchases: bounds(purchases), clv: bounds(clv) };
-      ratios.set(key, hit);
+      const [h, monthly] = project(model, xr, txr, Tr);
+      const projected = draws.purchases.map((m) => project(m, xr, txr, Tr));
+      // The purchases' ratios are the neighbourhood's whatever the order-value bin.
+      for (let k = 0; k < n; k++) work[k] = projected[k]![0] / h;
+      hit = { monthly, draws: projected, purchases: bounds(work), clv: new Map() };
+      byT.set(Tr, hit);
     }
     return hit;
   };
-  return draws.purchases.length > 0 ? at : undefined;
+  return (xr: number, txr: number, Tr: number, zbin: number | null) => {
+    const zr = zbin === null ? 0 : Math.exp(zbin * g.logSpendStep);
+    const nb = figures(xr, txr, Tr);
+    let clv = nb.clv.get(zr);
+    if (!clv) {
+      const value = gammaGammaExpectedSpend(models.gamma_gamma, xr, zr);
+      for (let k = 0; k < n; k++) work[k] = (nb.draws[k]![1] * gammaGammaExpectedSpend(draws.spend[k]!, xr, zr)) / (nb.monthly * value);
+      clv = bounds(work);
+      nb.clv.set(zr, clv);
+    }
+    return { purchases: nb.purchases, clv };
+  };
+}
+
+/** A neighbourhood's projections under the point estimate and each draw, its purchases' bounds and its CLV bounds by order value. */
+interface Neighbourhood {
+  monthly: number;
+  draws: [number, number][];
+  purchases: [number, number];
+  clv: Map<number, [number, number]>;
 }
 
 /** A history's point figures: P(alive), P(no purchase in the horizon), expected purchases in it and the discounted 12-month count. */

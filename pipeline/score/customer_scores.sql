@@ -96,10 +96,19 @@ WITH base AS (
   LEFT JOIN btyd_scores b USING (customer_id)
   LEFT JOIN value_scores v USING (customer_id)
 ),
-valued AS (
-  SELECT *,
-    $predicted_weight * predicted_clv_12m + (1 - $predicted_weight) * greatest(historic_value, 0) AS value_score,
-    CASE WHEN churn_probability >= $high_risk THEN 'high' WHEN churn_probability >= $medium_risk THEN 'medium' ELSE 'low' END AS churn_risk,
+-- The rankings over everyone (quintiles, ranks, the running value share and the base's medians), computed on
+-- the few columns they read: a window sorts every column it carries, and the rows of base carry forty.
+scored AS (
+  SELECT f.customer_id,
+    $predicted_weight * coalesce(v.predicted_clv_12m, 0) + (1 - $predicted_weight) * greatest(CAST(f.net_spend AS DOUBLE), 0) AS value_score,
+    f.recency_days AS days_since_last_order, f.purchase_days, f.orders_count, CAST(f.net_spend AS DOUBLE) AS historic_value, f.gap_mean_days
+  FROM customer_features f
+  JOIN churn_scores c USING (customer_id)
+  LEFT JOIN value_scores v USING (customer_id)
+),
+ranks AS (
+  SELECT customer_id,
+    value_score,
     ntile(5) OVER (ORDER BY days_since_last_order DESC, customer_id) AS r_score,
     ntile(5) OVER (ORDER BY purchase_days, orders_count, customer_id) AS f_score,
     ntile(5) OVER (ORDER BY historic_value, customer_id) AS m_score,
@@ -109,8 +118,17 @@ valued AS (
     median(historic_value) OVER () AS median_historic_value,
     -- The typical gap between purchase days among customers with at least two gaps: the rhythm
     -- a customer with fewer is judged against (one gap, between two days of one visit, says nothing).
-    median(gap_mean_days) FILTER (WHERE purchase_days >= 3) OVER () AS typical_gap_days
-  FROM base
+    median(gap_mean_days) FILTER (WHERE purchase_days >= 3) OVER () AS typical_gap_days,
+    ntile(5) OVER (ORDER BY value_score DESC, customer_id) AS value_tier,
+    row_number() OVER (ORDER BY value_score DESC, customer_id) AS value_rank,
+    sum(greatest(value_score, 0)) OVER (ORDER BY value_score DESC, customer_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS value_before,
+    sum(greatest(value_score, 0)) OVER () AS value_total
+  FROM scored
+),
+valued AS (
+  SELECT base.*, r.* EXCLUDE (customer_id),
+    CASE WHEN churn_probability >= $high_risk THEN 'high' WHEN churn_probability >= $medium_risk THEN 'medium' ELSE 'low' END AS churn_risk
+  FROM base JOIN ranks r USING (customer_id)
 ),
 rhythm AS (
   SELECT *,
@@ -120,26 +138,18 @@ rhythm AS (
     coalesce(days_since_last_order <= $recent_share * CASE WHEN purchase_days >= 3 THEN gap_mean_days ELSE typical_gap_days END, false) AS recent
   FROM valued
 ),
-ranked AS (
-  SELECT *,
-    ntile(5) OVER (ORDER BY value_score DESC, customer_id) AS value_tier,
-    row_number() OVER (ORDER BY value_score DESC, customer_id) AS value_rank,
-    sum(greatest(value_score, 0)) OVER (ORDER BY value_score DESC, customer_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS value_before,
-    sum(greatest(value_score, 0)) OVER () AS value_total
-  FROM rhythm
-),
 -- Referrals (the referrals input): each referrer credited with the customers they brought by as_of and
 -- those customers' value scores (summed in customer order: the same bytes on every run).
 referred AS (
   SELECT r.referrer_id AS customer_id, count(x.customer_id) AS referred_customers, coalesce(sum(greatest(x.value_score, 0) ORDER BY x.customer_id), 0) AS referred_value
-  FROM referrals r JOIN ranked x ON x.customer_id = r.referred_id
+  FROM referrals r JOIN ranks x ON x.customer_id = r.referred_id
   WHERE r.referral_date <= (SELECT max(as_of) FROM customer_features)
   GROUP BY r.referrer_id
 ),
 flagged AS (
   SELECT *,
     -- the least value score in the ambassador tiers: a referrer whose own score and their referrals' reach it qualifies
-    min(value_score) FILTER (WHERE value_tier <= $amb_max_tier) OVER () AS amb_tier_cut,
+    (SELECT min(value_score) FROM ranks WHERE value_tier <= $amb_max_tier) AS amb_tier_cut,
     CASE $vip_rule
       WHEN 'top_share' THEN value_rank <= greatest(1, floor($vip_cap * n_customers))
       WHEN 'expression' THEN coalesce((/*vip_expression*/), false)
@@ -150,7 +160,7 @@ flagged AS (
     -- whatever their silence ranks among everyone (a segment says what the customer is now: 93 silent days
     -- can be the top fifth of recency in a slow shop, yet a 99.9% churn probability is no champion).
     CASE WHEN churn_risk = 'high' AND NOT recent THEN least(r_score, 2) ELSE r_score END AS r_now
-  FROM ranked LEFT JOIN referred USING (customer_id)
+  FROM rhythm LEFT JOIN referred USING (customer_id)
 ),
 segmented AS (
   SELECT *,
@@ -210,8 +220,8 @@ acted AS (
 -- each customer's coefficients of their action's uplift model: their persona's, else the model's base (a
 -- persona the model has not seen)
 terms AS (
-  SELECT a.customer_id, coalesce(p.t0, b.t0) AS t0, coalesce(p.t1, b.t1) AS t1, coalesce(p.c0, b.c0) AS c0, coalesce(p.c1, b.c1) AS c1,
-    coalesce(p.used, b.used) AS used
+  SELECT a.*, coalesce(p.t0, b.t0) AS u_t0, coalesce(p.t1, b.t1) AS u_t1, coalesce(p.c0, b.c0) AS u_c0, coalesce(p.c1, b.c1) AS u_c1,
+    coalesce(p.used, b.used) AS u_used
   FROM acted a
   LEFT JOIN uplift_terms p ON p.action = a.action AND p.persona = coalesce(a.persona, '(none)')
   LEFT JOIN uplift_terms b ON b.action = a.action AND b.persona = '(base)'
@@ -224,9 +234,9 @@ disciplined AS (
       WHEN 'nurture' THEN $rate_nurture WHEN 'win_back' THEN $rate_win_back ELSE $save_rate END AS action_rate,
     -- the action's uplift model (upliftModel.ts, its coefficients in uplift_terms): P(buy | proposed) - P(buy | control)
     -- at the customer's persona and churn score; empty where the action has no model
-    1 / (1 + exp(-(u.t0 + u.t1 * a.churn_probability))) - 1 / (1 + exp(-(u.c0 + u.c1 * a.churn_probability))) AS predicted_uplift,
+    1 / (1 + exp(-(a.u_t0 + a.u_t1 * a.churn_probability))) - 1 / (1 + exp(-(a.u_c0 + a.u_c1 * a.churn_probability))) AS predicted_uplift,
     -- the budget ranks by the model's uplift where it beat risk ranking on its backtest
-    coalesce(u.used, false) AS uplift_used,
+    coalesce(a.u_used, false) AS uplift_used,
     CASE
       WHEN a.action = 'none' THEN NULL
       WHEN a.opted_out THEN 'opted_out'
@@ -235,10 +245,9 @@ disciplined AS (
         WHERE contact AND as_of < CAST(a.as_of AS DATE) AND as_of > CAST(a.as_of AS DATE) - $cooldown_days
       ) THEN 'cooldown'
       -- contacting would make them more likely to leave
-      WHEN coalesce(u.used, false) AND 1 / (1 + exp(-(u.t0 + u.t1 * a.churn_probability))) < 1 / (1 + exp(-(u.c0 + u.c1 * a.churn_probability))) THEN 'negative_uplift'
+      WHEN coalesce(a.u_used, false) AND 1 / (1 + exp(-(a.u_t0 + a.u_t1 * a.churn_probability))) < 1 / (1 + exp(-(a.u_c0 + a.u_c1 * a.churn_probability))) THEN 'negative_uplift'
     END AS pre_blocked
-  FROM acted a
-  LEFT JOIN terms u USING (customer_id)
+  FROM terms a
 ),
 -- What a contact keeps before its cost: the value at stake x the action's rate, and never more than the
 -- customer's whole 12-month forecast (predicted_clv_12m). The bound binds only where P(alive) is below about
@@ -259,6 +268,12 @@ budgeted AS (
 -- would have had among them.
 placed AS (
   SELECT customer_id, CASE WHEN in_holdout THEN rank_all - rank_in_group + 1 ELSE rank_in_group END AS budget_rank FROM budgeted
+),
+-- Each action's order of priority, on the few columns it reads (as ranks above).
+priority AS (
+  SELECT customer_id,
+    row_number() OVER (PARTITION BY action ORDER BY kept DESC NULLS LAST, value_at_risk DESC, predicted_clv_12m DESC, customer_id) AS action_priority
+  FROM (SELECT customer_id, action, CASE WHEN action <> 'none' THEN gross_kept END AS kept, value_at_risk, predicted_clv_12m FROM contactable)
 ),
 chosen AS (
   SELECT d.*,
@@ -297,7 +312,7 @@ SELECT
   m_score,
   segment,
   action,
-  row_number() OVER (PARTITION BY action ORDER BY CASE WHEN action <> 'none' THEN gross_kept END DESC NULLS LAST, value_at_risk DESC, predicted_clv_12m DESC, customer_id) AS action_priority,
+  action_priority,
   value_at_risk,
   gap_mean_days AS avg_days_between_orders,
   coalesce(birth_date IS NOT NULL AND date_diff('day', CAST(as_of AS DATE),
@@ -338,5 +353,5 @@ SELECT
   coalesce(referred_customers, 0) AS referred_customers,
   coalesce(referred_value, 0) AS referred_value,
   CASE WHEN action <> 'none' THEN predicted_uplift END AS predicted_uplift
-FROM chosen
+FROM chosen JOIN priority USING (customer_id)
 ORDER BY customer_id

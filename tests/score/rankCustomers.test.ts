@@ -279,6 +279,60 @@ describe('contact discipline', () => {
     expect((by('dead').action_priority as number) > (by('gone').action_priority as number)).toBe(true);
   });
 
+  test('quintiles, ranks and priorities over everyone, with ties, as NTILE and ROW_NUMBER give them (a first fifth longer than the last when n is not a multiple of 5)', async () => {
+    // 23 customers (5, 5, 5, 4, 4 to a fifth) whose values tie in threes: the customer id breaks every tie.
+    const people: Customer[] = Array.from({ length: 23 }, (_, i) => ({
+      id: `t${String((i * 7) % 23).padStart(2, '0')}`,
+      churn: [0.9, 0.5, 0.2][i % 3]!,
+      clv: 100 * (i % 4),
+      historic: 50 * Math.floor(i / 3),
+      recency: 10 * (i % 5) + 5,
+      purchaseDays: 2 + (i % 3),
+    }));
+    const scoring = { controlShare: 0, flags: { topValueShare: 0.1, highFrequencyShare: 0.2 } };
+    const rows = await withDb((db) => score(db, people, scoring));
+    const n = people.length;
+    const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    // NTILE(5) of the 0-based place i in n: the first n % 5 fifths hold one more.
+    const fifth = (i: number) => {
+      const size = Math.floor(n / 5);
+      const big = n % 5;
+      return i < big * (size + 1) ? Math.floor(i / (size + 1)) + 1 : big + Math.floor((i - big * (size + 1)) / size) + 1;
+    };
+    const places = (order: (a: Customer, b: Customer) => number) => new Map([...people].sort((a, b) => order(a, b) || byId(a, b)).map((c, i) => [c.id, i]));
+    const recency = places((a, b) => b.recency! - a.recency!);
+    const frequency = places((a, b) => a.purchaseDays! - b.purchaseDays!);
+    const monetary = places((a, b) => a.historic - b.historic);
+    const value = (c: Customer) => 0.5 * c.clv + 0.5 * Math.max(c.historic, 0);
+    const valued = places((a, b) => value(b) - value(a));
+    const historicRank = places((a, b) => b.historic - a.historic);
+    const frequencyRank = places((a, b) => b.purchaseDays! - a.purchaseDays!);
+    expect([1, 2, 3, 4, 5].map((t) => rows.filter((r) => r.value_tier === t).length)).toEqual([5, 5, 5, 4, 4]);
+    for (const c of people) {
+      const r = rows.find((x) => x.customer_id === c.id)!;
+      expect([r.r_score, r.f_score, r.m_score, r.value_tier], c.id).toEqual([fifth(recency.get(c.id)!), fifth(frequency.get(c.id)!), fifth(monetary.get(c.id)!), fifth(valued.get(c.id)!)]);
+      const flags = String(r.flags ?? '').split(';');
+      expect(flags.includes('top_value'), c.id).toBe(historicRank.get(c.id)! < Math.floor(0.1 * n));
+      expect(flags.includes('high_frequency'), c.id).toBe(frequencyRank.get(c.id)! < Math.floor(0.2 * n));
+    }
+    // Within each action, the most value kept first, then value at risk, CLV and the customer id.
+    for (const action of new Set(rows.map((r) => r.action as string))) {
+      const mine = rows.filter((r) => r.action === action);
+      const key = (r: Record<string, unknown>) => [action === 'none' ? null : (r.value_kept as number), r.value_at_risk as number, r.predicted_clv_12m as number];
+      const expected = [...mine].sort((a, b) => {
+        const [ka, kb] = [key(a), key(b)];
+        for (let k = 0; k < 3; k++) {
+          if (ka[k] === kb[k]) continue;
+          if (ka[k] === null) return 1;
+          if (kb[k] === null) return -1;
+          return kb[k]! - ka[k]!;
+        }
+        return byId({ id: a.customer_id }, { id: b.customer_id });
+      });
+      expect(mine.map((r) => r.action_priority), action).toEqual(mine.map((r) => expected.indexOf(r) + 1));
+    }
+  });
+
   test('a segment says what the customer is now: a recent-ranking big spender at high churn risk is no champion', async () => {
     // Everyone else silent for 30 days: 25 days ranks in the top fifth of recency, yet beyond half the usual gap (40 days).
     const people = (churn: number): Customer[] => [{ id: 'x', churn, clv: 5000, historic: 9000, purchaseDays: 8, tenure: 800, recency: 25 }, ...base.slice(2)];
