@@ -35,7 +35,7 @@ export async function writeTableFiles(db: Database, dir: string): Promise<void> 
 }
 
 /** The tables of the read-only copy: the published ones, this run's rejected rows, the customers, the score history. */
-const COPY_TABLES = [...PUBLISHED_TABLES, 'rejected_rows', 'customers', 'customer_scores_history'] as const;
+export const COPY_TABLES = [...PUBLISHED_TABLES, 'rejected_rows', 'customers', 'customer_scores_history'] as const;
 
 /**
  * The read-only copy for BI tools (they never hold the working database):
