@@ -64,7 +64,7 @@ export async function reusableChampion(db: Database, asOf: string, policy: Retra
  * its backtest chose them (recorded in its metrics: the networks train for
  * the backtest even when neither wins), when it has them and loads.
  */
-export async function championArchitectures(db: Database): Promise<{ churn: number[][]; value: number[][] } | undefined> {
+export async function championArchitectures(db: Database): Promise<{ churn: number[][]; value: number[][]; version: string } | undefined> {
   const current = await champion(db);
   if (!current) return undefined;
   try {
@@ -73,7 +73,7 @@ export async function championArchitectures(db: Database): Promise<{ churn: numb
     neural?.value.model.dispose();
     const churn = neural?.churn.hidden ?? metrics.networks?.churn.hidden;
     const value = neural?.value.hidden ?? metrics.networks?.value.hidden;
-    return churn && value ? { churn: [churn], value: [value] } : undefined;
+    return churn && value ? { churn: [churn], value: [value], version: current.model_version } : undefined;
   } catch {
     return undefined;
   }
