@@ -25,8 +25,8 @@ export interface ArchitectureSearch {
 function networkFigures(n: NeuralModels, search?: ArchitectureSearch) {
   return {
     ...(search ? { architecture_search: search } : {}),
-    churn: { hidden: n.churn.hidden, epochs: n.churn.epochs, validation_loss: value(n.churn.validationLoss), candidates: n.churn.candidates, platt: n.churn.platt },
-    value: { hidden: n.value.hidden, epochs: n.value.epochs, validation_loss: value(n.value.validationLoss), candidates: n.value.candidates, ...(n.value.bounds ? { bounds: n.value.bounds } : {}) },
+    churn: { hidden: n.churn.hidden, epochs: n.churn.epochs, ...(n.churn.bestEpochs ? { best_epochs: n.churn.bestEpochs } : {}), validation_loss: value(n.churn.validationLoss), candidates: n.churn.candidates, platt: n.churn.platt },
+    value: { hidden: n.value.hidden, epochs: n.value.epochs, ...(n.value.bestEpochs ? { best_epochs: n.value.bestEpochs } : {}), validation_loss: value(n.value.validationLoss), candidates: n.value.candidates, ...(n.value.bounds ? { bounds: n.value.bounds } : {}) },
     rows: { fit: n.window.fitRows, validation: n.window.validationRows },
   };
 }

@@ -64,14 +64,14 @@ export const trainStage: Stage<TrainParams, Pick<FeaturesOutput, 'asOf' | 'plan'
         // The champion's architectures are kept (no search) unless asked to search or it has no networks.
         const kept = p.neural && p.architectureSearch === 'when-needed' ? await championArchitectures(db) : undefined;
         const architectureSearch = !p.neural ? undefined : kept
-          ? { searched: false, reason: `the champion ${kept.version}'s architectures kept (training.architectureSearch: always searches at every retrain)` }
+          ? { searched: false, reason: `the champion ${kept.version}'s architectures kept${kept.epochs ? `, trained for its epochs to the best (churn ${kept.epochs.churn ?? 'stopping early'}, value ${kept.epochs.value ?? 'stopping early'})` : ''} (training.architectureSearch: always searches at every retrain)` }
           : { searched: true, reason: p.architectureSearch === 'always' ? 'training.architectureSearch is always' : 'no champion with networks' };
         if (architectureSearch) log.info({ churn: kept?.churn[0], value: kept?.value[0] }, `the networks' architectures: ${architectureSearch.searched ? 'searched' : 'kept'}: ${architectureSearch.reason}`);
         const trained = await trainModels(db, plan, asOf, {
           horizonDays: p.horizonDays, annualDiscountRate: p.annualDiscountRate, seed: p.seed, neural: p.neural,
           maxTrainingRows: p.maxTrainingRows, minNetworkRows: p.minNetworkRows, btydPenalty: p.btyd.penalty, season: p.btyd.season,
           btydFitSource: await tables.orders(sampleUse(sample).fitOn), holdoutSource: await tables.orders(sampleUse(sample).sampled), sample, btydFits: new Map([...btydFits, ...holdoutFits]), step,
-          ...(kept ? { architectures: { churn: kept.churn, value: kept.value } } : {}), ...(architectureSearch ? { architectureSearch } : {}),
+          ...(kept ? { architectures: { churn: kept.churn, value: kept.value, ...(kept.epochs ? { epochs: kept.epochs } : {}) } } : {}), ...(architectureSearch ? { architectureSearch } : {}),
         }, log);
         return adoptChallenger(db, trained, p.modelsDir, asOf, runId, log);
       } finally {
