@@ -297,9 +297,9 @@ export const configSchema = z
         minNetworkRows: z.number().int().min(50).default(1000),
         /**
          * When the networks' architectures are searched: 'when-needed' trains a
-         * challenger with the champion's architectures and searches only when
-         * there is no champion with networks or that challenger would lose to
-         * the champion; 'always' searches at every retrain.
+         * challenger with the champion's architectures (whether it then wins
+         * or not) and searches only when there is no champion with networks;
+         * 'always' searches at every retrain.
          */
         architectureSearch: z.enum(['when-needed', 'always']).default('when-needed'),
       })

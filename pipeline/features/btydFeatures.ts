@@ -2,11 +2,11 @@ import { bgnbdPAlive, bgnbdProbabilityNoPurchase, fitBgNbd } from '../btyd/bgnbd
 import { purchaseModel } from '../btyd/purchaseModel.js';
 import type { BgNbdFit } from '../btyd/fitBtyd.js';
 import { seasonalDays } from '../btyd/season.js';
-import type { CustomerSummary } from '../btyd/summary.js';
+import type { CustomerSummary, Summary } from '../btyd/summary.js';
 import type { Database } from '../db/Database.js';
 import { readHistories, type Histories } from './btydHistories.js';
 import { learnSeason } from './btydSeason.js';
-import { readSummary } from './btydSummary.js';
+import { readSummaries, readSummary } from './btydSummary.js';
 import type { Customers, SampleTables } from './trainingSample.js';
 
 /**
@@ -79,7 +79,8 @@ const createTable = (db: Database, table: string) => db.run(`CREATE OR REPLACE T
  * (`who.sampled`: the training sample's, or everyone's); the `everyone`
  * cutoffs (the holdout and as-of) every customer. Each fit reads
  * `who.fitOn`'s histories; every cutoff's fit is returned (the train stage
- * reuses the holdout's and as-of's).
+ * reuses the holdout's and as-of's). The summaries of every cutoff are read
+ * in one pass per table of orders (readSummaries), not one per cutoff.
  */
 export async function buildBtydFeatures(
   db: Database,
@@ -94,12 +95,24 @@ export async function buildBtydFeatures(
   await createTable(db, table);
   const fits = new Map<string, BgNbdFit>();
   const everyone = new Set(cutoffs.everyone);
-  const summary = async (cutoff: string, whose: Customers) => readSummary(db, await tables.orders(whose), cutoff, unitDays);
-  for (const cutoff of [...new Set([...cutoffs.sample, ...cutoffs.everyone])]) {
-    const scoredWho = everyone.has(cutoff) ? 'all' : who.sampled;
-    const scored = await summary(cutoff, scoredWho);
+  const all = [...new Set([...cutoffs.sample, ...cutoffs.everyone])];
+  const scoredBy = (cutoff: string): Customers => (everyone.has(cutoff) ? 'all' : who.sampled);
+  // Every summary this needs, read in one pass per table of orders (whose cutoffs, each scored or fitted on).
+  const needs = new Map<Customers, string[]>();
+  for (const cutoff of all) {
+    for (const whose of new Set([scoredBy(cutoff), who.fitOn])) needs.set(whose, [...(needs.get(whose) ?? []), cutoff]);
+  }
+  const summaries = new Map<Customers, Map<string, Summary>>();
+  for (const [whose, at] of needs) {
+    const source = await tables.orders(whose);
+    summaries.set(whose, at.length === 1 ? new Map([[at[0]!, await readSummary(db, source, at[0]!, unitDays)]]) : await readSummaries(db, source, at, unitDays));
+  }
+  const summary = (cutoff: string, whose: Customers) => summaries.get(whose)!.get(cutoff)!;
+  for (const cutoff of all) {
+    const scoredWho = scoredBy(cutoff);
+    const scored = summary(cutoff, scoredWho);
     if (scored.rows.length === 0) continue;
-    const fitRows = who.fitOn === scoredWho ? scored.rows : (await summary(cutoff, who.fitOn)).rows;
+    const fitRows = who.fitOn === scoredWho ? scored.rows : summary(cutoff, who.fitOn).rows;
     const seasonSource = season ? await tables.orders(who.fitOn) : '';
     fits.set(cutoff, await appendCutoff(db, table, cutoff, scored, fitRows, seasonSource, horizonDays, unitDays, season));
   }

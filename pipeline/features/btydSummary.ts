@@ -26,3 +26,27 @@ export function toSummary(cols: Columns): Summary {
 export async function readSummary(db: Database, source: string, calibrationEnd: string, unitDays: number): Promise<Summary> {
   return toSummary(await db.columns(summarySql(), summaryParams(source, calibrationEnd, unitDays)));
 }
+
+/**
+ * The summaries at each of `cutoffs` of the orders in table `source`, in one
+ * query (btyd_summaries.sql): each the rows readSummary gives at that cutoff.
+ */
+export async function readSummaries(db: Database, source: string, cutoffs: readonly string[], unitDays: number): Promise<Map<string, Summary>> {
+  await db.run('CREATE OR REPLACE TEMP TABLE summary_cutoffs (position INTEGER, as_of DATE)');
+  try {
+    for (const [i, c] of cutoffs.entries()) await db.run('INSERT INTO summary_cutoffs VALUES ($1, $2)', [i, dateParam(c)]);
+    const cols = await db.columns(readSql('features/btyd_summaries.sql'), { cutoffs: 'summary_cutoffs', source, unit_days: unitDays });
+    const position = cols.position as Float64Array;
+    const out = new Map<string, Summary>(cutoffs.map((c) => [c, { ids: [], rows: [] }]));
+    const all = toSummary(cols);
+    // Rows come by position, then customer: each cutoff's are one run of them.
+    for (let i = 0; i < position.length; i++) {
+      const s = out.get(cutoffs[position[i]!]!)!;
+      s.ids.push(all.ids[i] ?? null);
+      s.rows.push(all.rows[i]!);
+    }
+    return out;
+  } finally {
+    await db.run('DROP TABLE IF EXISTS summary_cutoffs');
+  }
+}

@@ -1,7 +1,6 @@
 import { addDays, dateParam, type Database } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
-import { progress } from '../log.js';
-import { ALL_ROWS, buildFeatures, type FeatureSources } from './customerFeatures.js';
+import { ALL_ROWS, type FeatureSources } from './customerFeatures.js';
 
 export interface SnapshotOptions {
   asOf: string;
@@ -36,25 +35,27 @@ export function planSnapshots(options: SnapshotOptions, firstOrderDate: string):
 
 /**
  * Builds `training_snapshots`: for each cutoff of the plan, the features as
- * of the cutoff joined with the labels over (cutoff, cutoff + horizon]
- * (training_snapshots.sql). Every cutoff reads `trainSources` (the
- * training sample's rows when it is partial): the holdout cutoff, which
- * backtests the models, holds the same stratified sample of a fixed size
- * (training.sampleCustomers) on a large base, every customer on a small one.
+ * of the cutoff joined with the labels over (cutoff, cutoff + horizon], in
+ * one query over the rows for all the cutoffs (training_snapshots.sql: the
+ * same rows customer_features.sql gives at each cutoff). Every cutoff reads
+ * `trainSources` (the training sample's rows when it is partial): the
+ * holdout cutoff, which backtests the models, holds the same stratified
+ * sample of a fixed size (training.sampleCustomers) on a large base, every
+ * customer on a small one. Rows are in the plan's order of cutoffs (the
+ * training ones, then the holdout), then by customer.
  */
 export async function buildSnapshots(db: Database, plan: SnapshotPlan, horizonDays: number, trainSources: FeatureSources = ALL_ROWS): Promise<number> {
+  const cutoffs = [...plan.trainCutoffs.map((c) => ({ c, split: 'train' })), { c: plan.holdoutCutoff, split: 'holdout' }];
   await db.run('DROP TABLE IF EXISTS training_snapshots');
-  const cutoffs = [...plan.trainCutoffs.map((c) => ({ c, split: 'train', sources: trainSources })), { c: plan.holdoutCutoff, split: 'holdout', sources: trainSources }];
-  const bar = progress('features: snapshots', cutoffs.length);
-  for (const [i, { c, split, sources }] of cutoffs.entries()) {
-    bar.tick(i);
-    await buildFeatures(db, c, sources, 'snapshot_features');
-    const select = readSql('features/training_snapshots.sql');
-    const params = { as_of: dateParam(c), horizon: horizonDays, split, features: 'snapshot_features', orders: sources.orders };
-    await db.run(i === 0 ? `CREATE TABLE training_snapshots AS ${select}` : `INSERT INTO training_snapshots ${select}`, params);
+  await db.run('CREATE OR REPLACE TEMP TABLE snapshot_cutoffs (position INTEGER, as_of DATE, split VARCHAR)');
+  try {
+    for (const [i, { c, split }] of cutoffs.entries()) await db.run('INSERT INTO snapshot_cutoffs VALUES ($1, $2, $3)', [i, dateParam(c), split]);
+    await db.run(`CREATE TABLE training_snapshots AS ${readSql('features/training_snapshots.sql')}`, {
+      cutoffs: 'snapshot_cutoffs', horizon: horizonDays, orders: trainSources.orders, lines: trainSources.lines, tickets: trainSources.tickets,
+    });
+  } finally {
+    await db.run('DROP TABLE IF EXISTS snapshot_cutoffs');
   }
-  bar.end();
-  await db.run('DROP TABLE IF EXISTS snapshot_features');
   return db.value<number>('SELECT count(*) FROM training_snapshots');
 }
 

@@ -17,11 +17,17 @@ export interface NetworkOptions {
   seed: number;
   maxEpochs?: number;
   patience?: number;
+  /** Train exactly this many epochs, without early stopping (a kept champion's count): the last epoch's weights and validation loss. */
+  epochs?: number;
   batchSize?: number;
   learningRate?: number;
   /** Weights to start from instead of the seeded initialisation (another network's of the same shape; ignored when the shapes differ). */
   initialWeights?: tf.Tensor[];
 }
+
+/** Early stopping's defaults: at most MAX_EPOCHS epochs, stopping PATIENCE epochs after the best. */
+export const MAX_EPOCHS = 60;
+export const PATIENCE = 5;
 
 export interface TrainResult {
   model: tf.LayersModel;
@@ -61,7 +67,9 @@ const toTensor = (m: Matrix) => tf.tensor2d(m.data, [m.rows, m.cols]);
  * a split later in time) has not improved for `patience` epochs; the best
  * epoch's weights are kept. With `initialWeights` it starts from them (the
  * scoring networks' refit starts from the backtest's) and usually stops
- * after fewer epochs.
+ * after fewer epochs. With `epochs` it trains exactly that many (a retrain
+ * keeping the champion's count) and keeps the last epoch's weights: on the
+ * same data, the weights early stopping would have kept.
  */
 export async function trainNetwork(x: Matrix, y: Matrix, xVal: Matrix, yVal: Matrix, o: NetworkOptions): Promise<TrainResult> {
   const model = buildMlp(x.cols, o);
@@ -72,11 +80,12 @@ export async function trainNetwork(x: Matrix, y: Matrix, xVal: Matrix, yVal: Mat
   const xv = toTensor(xVal);
   const yv = toTensor(yVal);
   const rng = new Random(o.seed);
-  const patience = o.patience ?? 5;
+  const patience = o.patience ?? PATIENCE;
+  const fixed = o.epochs !== undefined ? Math.max(1, Math.min(o.epochs, o.maxEpochs ?? MAX_EPOCHS)) : undefined;
   let best = { loss: Infinity, epoch: -1, weights: [] as tf.Tensor[] };
   let epoch = 0;
   try {
-    for (; epoch < (o.maxEpochs ?? 60); epoch++) {
+    for (; epoch < (fixed ?? o.maxEpochs ?? MAX_EPOCHS); epoch++) {
       const order = Int32Array.from({ length: x.rows }, (_, i) => i);
       for (let i = order.length - 1; i > 0; i--) {
         const j = rng.int(i + 1);
@@ -87,10 +96,12 @@ export async function trainNetwork(x: Matrix, y: Matrix, xVal: Matrix, yVal: Mat
       const ys = tf.gather(yt, idx);
       await model.fit(xs, ys, { epochs: 1, batchSize: o.batchSize ?? 256, shuffle: false, verbose: 0 });
       tf.dispose([idx, xs, ys]);
+      // A fixed count is evaluated once, after its last epoch.
+      if (fixed !== undefined && epoch < fixed - 1) continue;
       const evaluated = model.evaluate(xv, yv, { batchSize: Math.max(1, Math.min(65_536, xVal.rows)) }) as tf.Scalar;
       const loss = (await evaluated.data())[0]!;
       evaluated.dispose();
-      if (loss < best.loss - 1e-6) {
+      if (fixed !== undefined || loss < best.loss - 1e-6) {
         tf.dispose(best.weights);
         best = { loss, epoch, weights: model.getWeights().map((w) => w.clone()) };
       } else if (epoch - best.epoch >= patience) {

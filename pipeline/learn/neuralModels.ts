@@ -10,11 +10,23 @@ import { zilnBounds, zilnLoss, zilnPredict, type ZilnBounds } from './ziln.js';
 export const CHURN_ARCHITECTURES = [[16], [32, 16], [64, 32]];
 export const VALUE_ARCHITECTURES = [[32, 16], [64, 32]];
 
+/**
+ * The architectures each model tries (validation loss decides) and, for a
+ * retrain keeping the champion's, the epochs each trains for instead of
+ * stopping early (its champion's count to the best epoch).
+ */
+export interface Architectures {
+  churn: number[][];
+  value: number[][];
+  epochs?: { churn?: number; value?: number };
+}
+
 export interface NeuralModels {
   preprocessor: PreprocessorState;
-  churn: { model: tf.LayersModel; hidden: number[]; platt: PlattScaling; validationLoss: number; epochs: number; candidates: { hidden: number[]; validationLoss: number }[] };
+  /** epochs: run; bestEpochs: to the best epoch, whose weights are kept (absent from models trained before it was recorded). */
+  churn: { model: tf.LayersModel; hidden: number[]; platt: PlattScaling; validationLoss: number; epochs: number; bestEpochs?: number; candidates: { hidden: number[]; validationLoss: number }[] };
   /** bounds: the ranges that keep its predictions within what it learnt (absent from models trained before them). */
-  value: { model: tf.LayersModel; hidden: number[]; validationLoss: number; epochs: number; candidates: { hidden: number[]; validationLoss: number }[]; bounds?: ZilnBounds };
+  value: { model: tf.LayersModel; hidden: number[]; validationLoss: number; epochs: number; bestEpochs?: number; candidates: { hidden: number[]; validationLoss: number }[]; bounds?: ZilnBounds };
   window: { fitCutoffs: string[]; validationCutoff: string; fitRows: number; validationRows: number };
 }
 
@@ -48,8 +60,8 @@ export async function fitNetworks(
   val: LabelledRows,
   seed: number,
   log: Logger,
-  /** Architectures to try; by default the lists above (the scoring models reuse the backtest's choice). */
-  architectures: { churn: number[][]; value: number[][] } = { churn: CHURN_ARCHITECTURES, value: VALUE_ARCHITECTURES },
+  /** Architectures to try; by default the lists above (the scoring models reuse the backtest's choice); with epochs, trained that long. */
+  architectures: Architectures = { churn: CHURN_ARCHITECTURES, value: VALUE_ARCHITECTURES },
   /** Fewer fitting rows than this and the networks are not trained (an error the caller notes). */
   minRows = 1000,
   /** Networks to start from (the backtest's, for the refit): each of the same architecture starts from its weights. */
@@ -66,12 +78,14 @@ export async function fitNetworks(
   const yChurnVal = column(val.data.churned as Float64Array);
   const churn = await choose(architectures.churn, 'churn', log, x, yChurn, xVal, yChurnVal, (hidden, i) => ({
     hidden, outputs: 1, activation: 'sigmoid', loss: 'binaryCrossentropy', seed: seed + 10 * i,
+    ...(architectures.epochs?.churn ? { epochs: architectures.epochs.churn } : {}),
     ...(start && sameHidden(start.churn.hidden, hidden) ? { initialWeights: start.churn.model.getWeights() } : {}),
   }));
   const rawVal = Float64Array.from(predict(churn.best.model, xVal));
   const platt = fitPlatt(rawVal, val.data.churned as Float64Array);
   const value = await choose(architectures.value, 'value', log, x, zilnTarget(fit.data.future_spend as Float64Array), xVal, zilnTarget(val.data.future_spend as Float64Array), (hidden, i) => ({
     hidden, outputs: 3, activation: 'linear', loss: zilnLoss, seed: seed + 1000 + 10 * i,
+    ...(architectures.epochs?.value ? { epochs: architectures.epochs.value } : {}),
     ...(start && sameHidden(start.value.hidden, hidden) ? { initialWeights: start.value.model.getWeights() } : {}),
   }));
   const fitted = tf.tensor2d(predict(value.best.model, x), [x.rows, 3]);
@@ -88,8 +102,8 @@ export async function fitNetworks(
   if (bounds.levelScale !== rawScale) log.warn({ scale: rawScale }, 'the value network\'s level on the validation cutoff is off by more than 10x: the correction is capped');
   return {
     preprocessor,
-    churn: { model: churn.best.model, hidden: churn.best.hidden, platt, validationLoss: churn.best.validationLoss, epochs: churn.best.epochs, candidates: churn.candidates },
-    value: { model: value.best.model, hidden: value.best.hidden, validationLoss: value.best.validationLoss, epochs: value.best.epochs, candidates: value.candidates, bounds },
+    churn: { model: churn.best.model, hidden: churn.best.hidden, platt, validationLoss: churn.best.validationLoss, epochs: churn.best.epochs, bestEpochs: churn.best.bestEpoch + 1, candidates: churn.candidates },
+    value: { model: value.best.model, hidden: value.best.hidden, validationLoss: value.best.validationLoss, epochs: value.best.epochs, bestEpochs: value.best.bestEpoch + 1, candidates: value.candidates, bounds },
   };
 }
 

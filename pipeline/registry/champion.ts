@@ -1,4 +1,6 @@
 import type { Database } from '../db/Database.js';
+import { MAX_EPOCHS, PATIENCE } from '../learn/network.js';
+import type { Architectures } from '../learn/neuralModels.js';
 import type { TrainedModels } from '../learn/trainedModels.js';
 import type { Logger } from '../log.js';
 import { populationStability } from './drift.js';
@@ -60,11 +62,23 @@ export async function reusableChampion(db: Database, asOf: string, policy: Retra
 }
 
 /**
+ * The epochs the champion's backtest network trained to its best epoch:
+ * recorded (best_epochs), or, for a version saved before it was, the epochs
+ * it ran less the early-stopping patience when it stopped before the cap
+ * (undefined otherwise: the retrain stops early as before).
+ */
+function epochsToBest(n: { epochs?: number | undefined; best_epochs?: number | undefined } | undefined): number | undefined {
+  if (n?.best_epochs) return n.best_epochs;
+  return n?.epochs && n.epochs < MAX_EPOCHS && n.epochs > PATIENCE ? n.epochs - PATIENCE : undefined;
+}
+
+/**
  * The champion's network architectures (one each for churn and value), as
  * its backtest chose them (recorded in its metrics: the networks train for
- * the backtest even when neither wins), when it has them and loads.
+ * the backtest even when neither wins), with the epochs its backtest took
+ * to the best epoch (epochsToBest), when it has them and loads.
  */
-export async function championArchitectures(db: Database): Promise<{ churn: number[][]; value: number[][] } | undefined> {
+export async function championArchitectures(db: Database): Promise<(Architectures & { version: string }) | undefined> {
   const current = await champion(db);
   if (!current) return undefined;
   try {
@@ -73,7 +87,9 @@ export async function championArchitectures(db: Database): Promise<{ churn: numb
     neural?.value.model.dispose();
     const churn = neural?.churn.hidden ?? metrics.networks?.churn.hidden;
     const value = neural?.value.hidden ?? metrics.networks?.value.hidden;
-    return churn && value ? { churn: [churn], value: [value] } : undefined;
+    if (!churn || !value) return undefined;
+    const epochs = { churn: epochsToBest(metrics.networks?.churn), value: epochsToBest(metrics.networks?.value) };
+    return { churn: [churn], value: [value], version: current.model_version, ...(epochs.churn || epochs.value ? { epochs } : {}) };
   } catch {
     return undefined;
   }

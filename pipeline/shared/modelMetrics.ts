@@ -76,8 +76,8 @@ export const modelMetricsSchema = z.object({
   }).optional(),
   /** The backtest's networks (null: none trained): the champion's architectures are reused from them. */
   networks: z.object({
-    churn: z.object({ hidden: z.array(z.number()) }),
-    value: z.object({ hidden: z.array(z.number()) }),
+    churn: z.object({ hidden: z.array(z.number()), epochs: z.number().optional(), best_epochs: z.number().optional() }),
+    value: z.object({ hidden: z.array(z.number()), epochs: z.number().optional(), best_epochs: z.number().optional() }),
   }).nullable().optional(),
   flagged: z.array(z.object({ model: z.string(), why: z.string(), choice: z.enum(['churn', 'value']).optional() })).optional(),
   notes: z.array(z.string()).optional(),

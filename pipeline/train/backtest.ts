@@ -4,7 +4,7 @@ import { hasNoPurchaseProbability } from '../btyd/purchaseModel.js';
 import { addDays, type Database } from '../db/Database.js';
 import { readSummary } from '../features/btydSummary.js';
 import { networkWindows, type SnapshotPlan } from '../features/snapshots.js';
-import type { NeuralModels } from '../learn/neuralModels.js';
+import type { Architectures, NeuralModels } from '../learn/neuralModels.js';
 import type { ChurnModelName, ValueModelName } from '../learn/trainedModels.js';
 import type { Logger } from '../log.js';
 import type { Step } from '../measure.js';
@@ -36,8 +36,8 @@ export interface BacktestOptions {
   season: boolean;
   /** The networks train only on at least this many snapshot rows. */
   minNetworkRows: number;
-  /** The networks' architectures to try (the champion's, kept); by default every candidate is searched. */
-  architectures?: { churn: number[][]; value: number[][] };
+  /** The networks' architectures to try (the champion's, kept, with its epoch counts); by default every candidate is searched. */
+  architectures?: Architectures;
 }
 
 /** Every candidate's holdout scores, in customer order over the same customers, with the labels. */

@@ -15,11 +15,18 @@ import { describeChoice } from './choiceWords.js';
 
 const value = (v: number) => rounded({ v }).v;
 
+/** Whether the networks' architectures were searched on this retrain or the champion's kept, and why. */
+export interface ArchitectureSearch {
+  searched: boolean;
+  reason: string;
+}
+
 /** The chosen architectures, epochs and validation losses of the backtest's networks. */
-function networkFigures(n: NeuralModels) {
+function networkFigures(n: NeuralModels, search?: ArchitectureSearch) {
   return {
-    churn: { hidden: n.churn.hidden, epochs: n.churn.epochs, validation_loss: value(n.churn.validationLoss), candidates: n.churn.candidates, platt: n.churn.platt },
-    value: { hidden: n.value.hidden, epochs: n.value.epochs, validation_loss: value(n.value.validationLoss), candidates: n.value.candidates, ...(n.value.bounds ? { bounds: n.value.bounds } : {}) },
+    ...(search ? { architecture_search: search } : {}),
+    churn: { hidden: n.churn.hidden, epochs: n.churn.epochs, ...(n.churn.bestEpochs ? { best_epochs: n.churn.bestEpochs } : {}), validation_loss: value(n.churn.validationLoss), candidates: n.churn.candidates, platt: n.churn.platt },
+    value: { hidden: n.value.hidden, epochs: n.value.epochs, ...(n.value.bestEpochs ? { best_epochs: n.value.bestEpochs } : {}), validation_loss: value(n.value.validationLoss), candidates: n.value.candidates, ...(n.value.bounds ? { bounds: n.value.bounds } : {}) },
     rows: { fit: n.window.fitRows, validation: n.window.validationRows },
   };
 }
@@ -92,7 +99,7 @@ function aggregateFigures(b: Backtest, c: Champions, horizonDays: number) {
  * every candidate side by side, the baselines, the networks and the BTYD
  * fits at the holdout.
  */
-export function backtestMetrics(b: Backtest, c: Champions, plan: SnapshotPlan, asOf: string, horizonDays: number, sample: TrainingSample | undefined) {
+export function backtestMetrics(b: Backtest, c: Champions, plan: SnapshotPlan, asOf: string, horizonDays: number, sample: TrainingSample | undefined, search?: ArchitectureSearch) {
   const recencyAuc = auc(b.recency, b.churned);
   return {
     as_of: asOf,
@@ -114,7 +121,7 @@ export function backtestMetrics(b: Backtest, c: Champions, plan: SnapshotPlan, a
     },
     baselines: baselineFigures(b, c, recencyAuc),
     aggregate: aggregateFigures(b, c, horizonDays),
-    networks: b.networks ? networkFigures(b.networks) : null,
+    networks: b.networks ? networkFigures(b.networks, search) : null,
     notes: b.notes,
     btyd_fit_at_holdout: summarizeBtyd(b.btydAtHoldout),
   };

@@ -1,5 +1,5 @@
 import { literal, type Database } from '../db/Database.js';
-import { CHURN_ARCHITECTURES, VALUE_ARCHITECTURES, fitNetworks, scoreNeural, type NeuralModels } from '../learn/neuralModels.js';
+import { CHURN_ARCHITECTURES, VALUE_ARCHITECTURES, fitNetworks, scoreNeural, type Architectures, type NeuralModels } from '../learn/neuralModels.js';
 import type { Logger } from '../log.js';
 import { SNAPSHOTS_WITH_BTYD, featureBatches, readFeatureColumns } from './featureColumns.js';
 
@@ -15,8 +15,8 @@ export async function trainNeuralModels(
   validationCutoff: string,
   seed: number,
   log: Logger,
-  /** Architectures to try; by default every candidate (the scoring models reuse the backtest's choice). */
-  architectures: { churn: number[][]; value: number[][] } = { churn: CHURN_ARCHITECTURES, value: VALUE_ARCHITECTURES },
+  /** Architectures to try; by default every candidate (the scoring models reuse the backtest's choice); with epochs, trained that long. */
+  architectures: Architectures = { churn: CHURN_ARCHITECTURES, value: VALUE_ARCHITECTURES },
   /** Snapshot rows to fit on at most; more are sampled by customer. */
   maxRows = 50_000,
   /** Fewer fitting rows than this and the networks are not trained (an error the caller notes). */

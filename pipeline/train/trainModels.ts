@@ -9,7 +9,7 @@ import { profileFeatures } from '../registry/drift.js';
 import { rounded } from '../shared/evaluation.js';
 import { runBacktest, type BacktestOptions } from './backtest.js';
 import { chooseChampions } from './champions.js';
-import { backtestMetrics, modelMetrics, seasonAheadFigures } from './modelMetrics.js';
+import { backtestMetrics, modelMetrics, seasonAheadFigures, type ArchitectureSearch } from './modelMetrics.js';
 import { dataFingerprint, refitForScoring } from './refit.js';
 
 export interface TrainOptions extends Omit<BacktestOptions, 'bgnbdAtHoldout'> {
@@ -18,6 +18,8 @@ export interface TrainOptions extends Omit<BacktestOptions, 'bgnbdAtHoldout'> {
   /** BG/NBD fits already made at the holdout cutoff and at as-of (the features stage's). */
   btydFits?: Map<string, BgNbdFit>;
   step?: Step;
+  /** Whether the networks' architectures were searched or the champion's kept, and why (model_metrics.json's networks.architecture_search). */
+  architectureSearch?: ArchitectureSearch;
 }
 
 /**
@@ -34,7 +36,7 @@ export async function trainModels(db: Database, plan: SnapshotPlan, asOf: string
     btydPenalty: o.btydPenalty, season: o.season, architectures: o.architectures,
   }, step, log);
   const champions = chooseChampions(backtest);
-  const metrics = backtestMetrics(backtest, champions, plan, asOf, o.horizonDays, o.sample);
+  const metrics = backtestMetrics(backtest, champions, plan, asOf, o.horizonDays, o.sample, o.architectureSearch);
   const architectures = backtest.networks && { churn: [backtest.networks.churn.hidden], value: [backtest.networks.value.hidden] };
   logBacktest(champions, metrics.churn.recency_baseline_auc, [...backtest.notes, ...champions.flagged.map((f) => `${f.model} left out of the ${f.choice} choice: ${f.why}`)], log);
   for (const said of [metrics.choice.churn.text, metrics.choice.value.text, `the purchase model: ${metrics.choice.purchase}`]) log.info(said);

@@ -40,9 +40,9 @@ export interface TrainOutput {
  * candidate is backtested and relearnt (trainModels) and the challenger
  * replaces the champion only if it beats it (adoptChallenger). The
  * networks keep the champion's architectures (no search) unless
- * training.architectureSearch is 'always', there is no champion with
- * networks, or that challenger loses: then they are searched again and
- * the searched challenger is the one weighed against the champion.
+ * training.architectureSearch is 'always' or there is no champion with
+ * networks: then they are searched. Which happened is logged and kept in
+ * model_metrics.json (networks.architecture_search).
  */
 export const trainStage: Stage<TrainParams, Pick<FeaturesOutput, 'asOf' | 'plan' | 'sample' | 'btydFits'>, TrainOutput> = {
   name: 'train',
@@ -61,22 +61,19 @@ export const trainStage: Stage<TrainParams, Pick<FeaturesOutput, 'asOf' | 'plan'
       const tables = new SampleTables(db);
       try {
         const holdoutFits = await buildTrainingData(db, tables, plan, sample, { horizonDays: p.horizonDays, season: p.btyd.season }, step);
-        const train = async (architectures?: { churn: number[][]; value: number[][] }) => trainModels(db, plan, asOf, {
+        // The champion's architectures are kept (no search) unless asked to search or it has no networks.
+        const kept = p.neural && p.architectureSearch === 'when-needed' ? await championArchitectures(db) : undefined;
+        const architectureSearch = !p.neural ? undefined : kept
+          ? { searched: false, reason: `the champion ${kept.version}'s architectures kept${kept.epochs ? `, trained for its epochs to the best (churn ${kept.epochs.churn ?? 'stopping early'}, value ${kept.epochs.value ?? 'stopping early'})` : ''} (training.architectureSearch: always searches at every retrain)` }
+          : { searched: true, reason: p.architectureSearch === 'always' ? 'training.architectureSearch is always' : 'no champion with networks' };
+        if (architectureSearch) log.info({ churn: kept?.churn[0], value: kept?.value[0] }, `the networks' architectures: ${architectureSearch.searched ? 'searched' : 'kept'}: ${architectureSearch.reason}`);
+        const trained = await trainModels(db, plan, asOf, {
           horizonDays: p.horizonDays, annualDiscountRate: p.annualDiscountRate, seed: p.seed, neural: p.neural,
           maxTrainingRows: p.maxTrainingRows, minNetworkRows: p.minNetworkRows, btydPenalty: p.btyd.penalty, season: p.btyd.season,
           btydFitSource: await tables.orders(sampleUse(sample).fitOn), holdoutSource: await tables.orders(sampleUse(sample).sampled), sample, btydFits: new Map([...btydFits, ...holdoutFits]), step,
-          ...(architectures ? { architectures } : {}),
+          ...(kept ? { architectures: { churn: kept.churn, value: kept.value, ...(kept.epochs ? { epochs: kept.epochs } : {}) } } : {}), ...(architectureSearch ? { architectureSearch } : {}),
         }, log);
-        // The champion's architectures are kept (no search) unless asked to search or it has no networks.
-        const kept = p.neural && p.architectureSearch === 'when-needed' ? await championArchitectures(db) : undefined;
-        if (kept) log.info({ churn: kept.churn[0], value: kept.value[0] }, "training with the champion's network architectures (training.architectureSearch: always searches)");
-        const adopted = await adoptChallenger(db, await train(kept), p.modelsDir, asOf, runId, log);
-        if (!kept || adopted.decision.promoted) return adopted;
-        // The challenger with the champion's architectures would lose: search them again.
-        log.info({ challenger: adopted.decision.trained }, "the challenger with the champion's architectures does not beat it: searching the architectures again");
-        adopted.models.neural?.churn.model.dispose();
-        adopted.models.neural?.value.model.dispose();
-        return adoptChallenger(db, await train(), p.modelsDir, asOf, runId, log);
+        return adoptChallenger(db, trained, p.modelsDir, asOf, runId, log);
       } finally {
         await tables.drop();
       }

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { bgnbdPAlive } from '../../pipeline/btyd/bgnbd.js';
 import { fitBtydModels } from '../../pipeline/train/fitBtydModels.js';
-import { summaryParams, summarySql } from '../../pipeline/features/btydSummary.js';
+import { readSummaries, readSummary, summaryParams, summarySql } from '../../pipeline/features/btydSummary.js';
+import { addDays } from '../../pipeline/db/Database.js';
 import { buildBtydFeatures } from '../../pipeline/features/btydFeatures.js';
 import { buildSnapshots, planSnapshots } from '../../pipeline/features/snapshots.js';
 import { SampleTables, buildTrainingSample, sampleUse } from '../../pipeline/features/trainingSample.js';
@@ -56,4 +57,41 @@ test("BG/NBD is fitted on part of the sample's histories at each cutoff and appl
   { ...summaryParams('orders', AS_OF, 7), as_of: AS_OF });
   expect(rows).toHaveLength(50);
   for (const r of rows) expect(r.btyd_p_alive).toBeCloseTo(bgnbdPAlive(fit.params, r.x, r.t_x, r.T), 12);
+});
+
+test('the summaries at every cutoff in one pass are the rows the summary gives at each cutoff', async () => {
+  const { db } = base;
+  const cutoffs = [...PLAN.trainCutoffs, PLAN.holdoutCutoff, AS_OF];
+  await db.run('CREATE OR REPLACE TEMP TABLE summary_orders AS SELECT customer_id, order_date, amount FROM orders');
+  const order = (customer: string | null, day: string, amount: string) =>
+    db.run('INSERT INTO summary_orders VALUES ($1, CAST($2 AS DATE), CAST($3 AS DECIMAL(18, 2)))', [customer, day, amount]);
+  // Three invoices on a cutoff's day and a refund the same day, one the day after; a refund before any purchase;
+  // a guest; a customer whose first purchase comes after the first cutoffs; a customer with refunds only.
+  for (const a of ['10.00', '20.50', '5.25', '-3.00']) await order('X', PLAN.trainCutoffs[1]!, a);
+  await order('X', addDays(PLAN.trainCutoffs[1]!, 1), '-4.00');
+  await order('X', addDays(PLAN.trainCutoffs[1]!, 20), '7.00');
+  await order('X', addDays(PLAN.trainCutoffs[0]!, -3), '8.00');
+  await order('X', addDays(PLAN.trainCutoffs[0]!, 1), '-2.00');
+  await order('Y', addDays(PLAN.trainCutoffs[2]!, -30), '-9.00');
+  await order('Y', PLAN.trainCutoffs[0]!, '30.00');
+  await order('Y', addDays(PLAN.holdoutCutoff, -1), '-30.00');
+  await order(null, PLAN.trainCutoffs[2]!, '99.00');
+  await order('Z', addDays(PLAN.trainCutoffs[2]!, -5), '-1.00');
+  const together = await readSummaries(db, 'summary_orders', cutoffs, 7);
+  expect([...together.keys()]).toEqual(cutoffs);
+  for (const c of cutoffs) {
+    const alone = await readSummary(db, 'summary_orders', c, 7);
+    expect(alone.rows.length).toBeGreaterThan(100);
+    expect(together.get(c)).toEqual(alone);
+  }
+  // X counted from its first day on, with its same-day refund on no repeat day; Y not before its first purchase; Z and the guest never.
+  const x = (c: string) => { const s = together.get(c)!; return s.rows[s.ids.indexOf('X')]; };
+  expect(x(PLAN.trainCutoffs[2]!)).toBeUndefined();
+  expect(x(PLAN.trainCutoffs[1]!)).toEqual({ x: 0, t_x: 0, T: 0, mean_repeat_value: NaN });
+  // The cutoffs are 60 days apart: at the later one, repeat days 20 and 57 days after the first, the refund after it left to later.
+  expect(x(PLAN.trainCutoffs[0]!)).toEqual({ x: 2, t_x: 57 / 7, T: 60 / 7, mean_repeat_value: (7 + 8 - 4) / 2 });
+  expect(x(PLAN.holdoutCutoff)).toMatchObject({ x: 2, mean_repeat_value: (7 + 8 - 4 - 2) / 2 });
+  expect(together.get(PLAN.trainCutoffs[1]!)!.ids).not.toContain('Y');
+  expect(together.get(PLAN.holdoutCutoff)!.rows[together.get(PLAN.holdoutCutoff)!.ids.indexOf('Y')]).toMatchObject({ x: 0 });
+  for (const s of together.values()) expect(s.ids.filter((id) => id === 'Z' || id === null)).toEqual([]);
 });

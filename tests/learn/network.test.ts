@@ -1,6 +1,6 @@
 import { beforeAll, expect, test } from 'vitest';
 import { Random } from '../../pipeline/shared/random.js';
-import { buildMlp, predict, predictRows, trainNetwork, type Matrix } from '../../pipeline/learn/network.js';
+import { buildMlp, predict, predictRows, trainNetwork, type Matrix, type NetworkOptions } from '../../pipeline/learn/network.js';
 import { initBackend, tf } from '../../pipeline/learn/tfBackend.js';
 
 beforeAll(async () => {
@@ -73,4 +73,26 @@ test('a network started from another of the same shape starts where it ended; fr
   const seeded = await trainNetwork(fit.x, fit.y, val.x, val.y, { ...still, hidden: [4, 4] });
   expect(Array.from(predict(other.model, test.x))).toEqual(Array.from(predict(seeded.model, test.x)));
   for (const m of [trained, started, fresh, other, seeded]) m.model.dispose();
+});
+
+test("a fixed count of epochs (a kept champion's) trains that long without stopping early: at the early-stopped run's best count, its very weights", async () => {
+  // Few rows and a wide network at a high rate: it overfits and stops early.
+  const fit = dataset(200, 1);
+  const val = dataset(500, 2);
+  const options: NetworkOptions = { hidden: [64, 32], outputs: 1, activation: 'sigmoid', loss: 'binaryCrossentropy', seed: 9, maxEpochs: 60, batchSize: 32, patience: 3, learningRate: 0.02 };
+  const stopped = await trainNetwork(fit.x, fit.y, val.x, val.y, options);
+  // It stopped early, patience epochs after its best.
+  expect(stopped.epochs).toBe(stopped.bestEpoch + 1 + 3);
+  const fixed = await trainNetwork(fit.x, fit.y, val.x, val.y, { ...options, epochs: stopped.bestEpoch + 1 });
+  expect(fixed.epochs).toBe(stopped.bestEpoch + 1);
+  expect(fixed.bestEpoch).toBe(stopped.bestEpoch);
+  expect(fixed.validationLoss).toBe(stopped.validationLoss);
+  const weights = (m: typeof fixed.model) => m.getWeights().map((w) => Array.from(w.dataSync()));
+  expect(weights(fixed.model)).toEqual(weights(stopped.model));
+  // Past the best, the last epoch's weights are kept, not the best's: its loss is the last epoch's.
+  const longer = await trainNetwork(fit.x, fit.y, val.x, val.y, { ...options, epochs: stopped.epochs });
+  expect(longer.epochs).toBe(stopped.epochs);
+  expect(longer.bestEpoch).toBe(stopped.epochs - 1);
+  expect(weights(longer.model)).not.toEqual(weights(stopped.model));
+  for (const m of [stopped, fixed, longer]) m.model.dispose();
 });

@@ -1,3 +1,4 @@
+import { pino } from 'pino';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { trainStage, type TrainParams } from '../../pipeline/train/trainStage.js';
 import { stagedRun, type StagedRun } from '../helpers/stagedRun.js';
@@ -42,7 +43,7 @@ test('the first run trains and promotes; the next reuses the recent champion; --
   expect(await run.db.value('SELECT count(*) FROM training_btyd_features')).toBe(btydRows);
 });
 
-test("a retrain keeps the champion's network architectures (no search) unless training.architectureSearch is 'always' or that challenger loses", async () => {
+test("a retrain keeps the champion's network architectures (no search, whatever the challenger's fate) unless training.architectureSearch is 'always'; model_metrics says which", async () => {
   const fresh = await stagedRun('features');
   try {
     const params: TrainParams = {
@@ -53,8 +54,12 @@ test("a retrain keeps the champion's network architectures (no search) unless tr
     // The backtest's networks as recorded with each model version: the architectures tried and the one chosen.
     const searched = async (version: string) => {
       const row = (await listModels(fresh.db)).find((r) => r.model_version === version)!;
-      const n = (await loadModelVersion(row.path)).metrics.networks as { churn: { hidden: number[]; candidates: { hidden: number[] }[] }; value: { hidden: number[]; candidates: { hidden: number[] }[] } };
-      return { churn: n.churn.candidates.map((c) => c.hidden), value: n.value.candidates.map((c) => c.hidden), chosen: { churn: n.churn.hidden, value: n.value.hidden } };
+      type Net = { hidden: number[]; epochs: number; best_epochs: number; candidates: { hidden: number[] }[] };
+      const n = (await loadModelVersion(row.path)).metrics.networks as { architecture_search: { searched: boolean; reason: string }; churn: Net; value: Net };
+      return {
+        churn: n.churn.candidates.map((c) => c.hidden), value: n.value.candidates.map((c) => c.hidden), chosen: { churn: n.churn.hidden, value: n.value.hidden }, search: n.architecture_search,
+        epochs: { churn: n.churn.epochs, value: n.value.epochs }, best: { churn: n.churn.best_epochs, value: n.value.best_epochs },
+      };
     };
     // No champion: every architecture is tried.
     const first = await trainStage.run(fresh.ctx, params, input);
@@ -62,24 +67,37 @@ test("a retrain keeps the champion's network architectures (no search) unless tr
     const firstNets = await searched(first.model.trained!);
     expect(firstNets.churn).toEqual(CHURN_ARCHITECTURES);
     expect(firstNets.value).toEqual(VALUE_ARCHITECTURES);
+    expect(firstNets.search).toEqual({ searched: true, reason: 'no champion with networks' });
+    // Stopped early: the best epoch came patience (5) epochs before the last.
+    expect(firstNets.best).toEqual({ churn: firstNets.epochs.churn - 5, value: firstNets.epochs.value - 5 });
     // The scoring networks (when one wins) are refitted with the backtest's choice.
     if (first.models.neural) expect(first.models.neural.churn.hidden).toEqual(firstNets.chosen.churn);
 
     // A retrain with a champion: the challenger tries only the champion's architectures.
     const before = new Set((await listModels(fresh.db)).map((r) => r.model_version));
-    const second = await trainStage.run(fresh.ctx, params, input);
+    const said: { msg: string }[] = [];
+    const second = await trainStage.run({ ...fresh.ctx, log: pino({ level: 'info' }, { write: (line: string) => void said.push(JSON.parse(line)) }) }, params, input);
+    const kept = `the champion ${first.model.trained}'s architectures kept, trained for its epochs to the best (churn ${firstNets.best.churn}, value ${firstNets.best.value}) (training.architectureSearch: always searches at every retrain)`;
+    // One challenger only, whether it won, lost or came out the champion itself: no second training with a search.
+    expect(said.filter((l) => l.msg.startsWith("the networks' architectures")).map((l) => l.msg)).toEqual([`the networks' architectures: kept: ${kept}`]);
+    expect(said.filter((l) => l.msg === 'backtest on the latest held-out horizon')).toHaveLength(1);
     const added = (await listModels(fresh.db)).filter((r) => !before.has(r.model_version));
-    const keptNets = await Promise.all(added.map((r) => searched(r.model_version)));
-    const kept = keptNets.filter((n) => n.churn.length === 1);
-    expect(kept).toHaveLength(1);
-    expect(kept[0]!.churn).toEqual([firstNets.chosen.churn]);
-    expect(kept[0]!.value).toEqual([firstNets.chosen.value]);
-    if (second.model.promoted && second.model.trained !== first.model.trained) {
-      // It won: nothing else was trained.
-      expect(added).toHaveLength(1);
+    const sameSeeds = firstNets.chosen.churn.join() === CHURN_ARCHITECTURES[0]!.join() && firstNets.chosen.value.join() === VALUE_ARCHITECTURES[0]!.join();
+    if (sameSeeds) {
+      // The chosen were the first candidates, so the kept ones train from the same seeds: on the same data, for the
+      // champion's epochs to its best, they come out with its very weights, and the challenger is the champion itself.
+      expect(added).toHaveLength(0);
+      expect(second.model).toMatchObject({ trained: first.model.trained, unchanged: true });
     } else {
-      // It would have lost: the architectures were searched again, and that challenger (the first one, same seeds) was weighed.
-      expect(second.model.trained).toBe(first.model.trained);
+      expect(added).toHaveLength(1);
+      // A new version: its backtest tried the champion's architectures alone, and says they were kept.
+      const secondNets = await searched(added[0]!.model_version);
+      expect(secondNets.churn).toEqual([firstNets.chosen.churn]);
+      expect(secondNets.value).toEqual([firstNets.chosen.value]);
+      expect(secondNets.search).toEqual({ searched: false, reason: kept });
+      // ...trained for the champion's epochs to its best, without stopping early.
+      expect(secondNets.epochs).toEqual(firstNets.best);
+      expect(secondNets.best).toEqual(firstNets.best);
     }
 
     // 'always': every architecture is tried again, whatever the champion.
@@ -87,6 +105,7 @@ test("a retrain keeps the champion's network architectures (no search) unless tr
     const thirdNets = await searched(third.model.trained!);
     expect(thirdNets.churn).toEqual(CHURN_ARCHITECTURES);
     expect(thirdNets.value).toEqual(VALUE_ARCHITECTURES);
+    expect(thirdNets.search).toEqual({ searched: true, reason: 'training.architectureSearch is always' });
   } finally {
     fresh.close();
   }
