@@ -37,7 +37,9 @@ const INSERTED = new Set(['model_metrics', 'runs', 'customer_scores_history']);
  * This run's history rows, made by the server from the scores it was just
  * given (publish/customer_scores_history.sql makes the same rows in DuckDB:
  * the run, the horizon, and the columns of customer_scores it keeps, by
- * name), so that a million rows are not exported and parsed a second time.
+ * name), so that a million rows are not exported and parsed a second time;
+ * unsorted (the scores were just copied in key order, and a sort of a
+ * million rows is time the publication does not need).
  */
 export function historyFromScoresSql(schema: string, history: TableEntry, scores: TableEntry): string {
   const have = new Set(scores.columns.map((c) => c.name));
@@ -48,7 +50,7 @@ export function historyFromScoresSql(schema: string, history: TableEntry, scores
     return pgIdent(c.name);
   });
   return `INSERT INTO ${pgIdent(schema)}.${pgIdent(history.name)} (${history.columns.map((c) => pgIdent(c.name)).join(', ')})
-    SELECT ${select.join(', ')} FROM ${pgIdent(schema)}.${pgIdent(scores.name)} ORDER BY customer_id`;
+    SELECT ${select.join(', ')} FROM ${pgIdent(schema)}.${pgIdent(scores.name)}`;
 }
 
 /** What was published, for the manifest and the log. */
@@ -118,25 +120,30 @@ async function addKeys(client: pg.Client, schema: string, entry: TableEntry): Pr
 }
 
 /**
- * Drops the indexes an earlier version made and this one no longer keeps
- * (RETIRED_INDEXES), once the publication is committed: CONCURRENTLY, so
- * that readers are never blocked, bounded by the lock timeout. One that
- * cannot be dropped now is said and dropped by a later run; the
- * publication stands either way.
+ * Brings the indexes of tables an earlier publication made to this
+ * version's, once the publication is committed: the declared ones it
+ * lacks are built, then the ones this version no longer keeps
+ * (RETIRED_INDEXES) dropped, each CONCURRENTLY (readers never blocked)
+ * and bounded by the lock timeout. One that cannot be built or dropped
+ * now is said and done by a later run; the publication stands either way.
  */
-async function dropRetiredIndexes(client: pg.Client, target: PostgresTarget, entries: readonly TableEntry[], log: Logger): Promise<void> {
-  for (const entry of entries) {
-    for (const sql of dropRetiredIndexSql(target.schema, entry)) {
-      const name = /"([^"]+)"$/.exec(sql)![1]!;
-      const found = await client.query('SELECT 1 FROM pg_indexes WHERE schemaname = $1 AND indexname = $2', [target.schema, name]);
-      if (!found.rowCount) continue;
-      try {
-        await client.query(`SET lock_timeout = '${Math.round(target.lockTimeoutSeconds * 1000)}ms'`);
-        await client.query(sql.replace('DROP INDEX IF EXISTS', 'DROP INDEX CONCURRENTLY IF EXISTS'));
-        log.info({ schema: target.schema, index: name }, 'dropped an index this version no longer keeps (PostgreSQL does not use it; it slowed every publication)');
-      } catch (err) {
-        log.warn({ schema: target.schema, index: name, err: (err as Error).message }, 'could not drop an index this version no longer keeps; a later run will');
-      }
+async function reconcileIndexes(client: pg.Client, target: PostgresTarget, entries: readonly TableEntry[], created: ReadonlySet<string>, log: Logger): Promise<void> {
+  const present = new Set((await client.query<{ i: string }>('SELECT indexname AS i FROM pg_indexes WHERE schemaname = $1', [target.schema])).rows.map((r) => r.i));
+  const named = (sql: string) => /INDEX (?:CONCURRENTLY )?(?:IF (?:NOT )?EXISTS )?(?:"[^"]+"\.)?"([^"]+)"/.exec(sql)![1]!;
+  const work = entries.flatMap((entry) => [
+    ...(created.has(entry.name) ? [] : createIndexSql(target.schema, entry, { concurrently: true }).filter((sql) => !present.has(named(sql)))),
+    ...dropRetiredIndexSql(target.schema, entry).filter((sql) => present.has(named(sql))).map((sql) => sql.replace('DROP INDEX IF EXISTS', 'DROP INDEX CONCURRENTLY IF EXISTS')),
+  ]);
+  if (!work.length) return;
+  await client.query(`SET lock_timeout = '${Math.round(target.lockTimeoutSeconds * 1000)}ms'`);
+  for (const sql of work) {
+    try {
+      await client.query(sql);
+      log.info({ schema: target.schema, index: named(sql) }, sql.startsWith('CREATE') ? 'built an index this version keeps' : 'dropped an index this version no longer keeps (PostgreSQL does not use it; it slowed every publication)');
+    } catch (err) {
+      // A CONCURRENTLY build that fails leaves an invalid index of that name: dropped, so that a later run builds it again.
+      if (sql.startsWith('CREATE')) await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${pgIdent(target.schema)}.${pgIdent(named(sql))}`).catch(() => undefined);
+      log.warn({ schema: target.schema, index: named(sql), err: (err as Error).message }, 'could not bring an index to this version now; a later run will');
     }
   }
 }
@@ -302,7 +309,7 @@ export async function publishPostgres(db: Database, target: PostgresTarget, run:
     );
     tables.push({ table: 'runs', rows: 1 });
     await client.query('COMMIT');
-    await dropRetiredIndexes(client, target, entries, log);
+    await reconcileIndexes(client, target, entries, created, log);
     for (const entry of copied.filter((e) => DIFFED.has(e.name))) {
       const rows = tables.find((t) => t.table === entry.name)!.rows;
       await remember(db, entry, { target: shown, schema: target.schema, xid, rows }).catch((err: Error) =>

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { commentSql, createIndexSql, createTableSql, pgTables, pgType, primaryKeySql } from '../../pipeline/publish/postgresTables.js';
+import { commentSql, createIndexSql, createTableSql, dropRetiredIndexSql, pgTables, pgType, primaryKeySql } from '../../pipeline/publish/postgresTables.js';
 import { DATA_DICTIONARY, type TableEntry } from '../../pipeline/shared/dataDictionary.js';
 
 const entry: TableEntry = {
@@ -29,7 +29,13 @@ test('a declaration becomes a typed table with NOT NULL where declared and on it
 });
 
 test('indexes on what the lists filter by, and a comment on the table and every column with quotes doubled', () => {
-  expect(createIndexSql('fidelio', entry)).toContain('CREATE INDEX "customer_scores_action_action_priority_idx" ON "fidelio"."customer_scores" ("action", "action_priority")');
+  expect(createIndexSql('fidelio', entry)).toEqual([
+    'CREATE INDEX "customer_scores_action_action_priority_idx" ON "fidelio"."customer_scores" ("action", "action_priority")',
+    'CREATE INDEX "customer_scores_churn_risk_where_is_vip_idx" ON "fidelio"."customer_scores" ("churn_risk") WHERE "is_vip"',
+  ]);
+  // On a table an earlier publication made, after the commit: without blocking readers, and only if missing.
+  expect(createIndexSql('fidelio', entry, { concurrently: true })[1]).toBe('CREATE INDEX CONCURRENTLY IF NOT EXISTS "customer_scores_churn_risk_where_is_vip_idx" ON "fidelio"."customer_scores" ("churn_risk") WHERE "is_vip"');
+  expect(dropRetiredIndexSql('fidelio', entry)).toEqual(['segment', 'value_tier', 'is_vip_churn_risk'].map((n) => `DROP INDEX IF EXISTS "fidelio"."customer_scores_${n}_idx"`));
   expect(commentSql('bi', entry)).toEqual([
     `COMMENT ON TABLE "bi"."customer_scores" IS 'the scores'' table'`,
     `COMMENT ON COLUMN "bi"."customer_scores"."customer_id" IS 'id'`,
