@@ -24,6 +24,8 @@ export interface GroupedSummaries {
   txAt: Int32Array;
   TValues: Float64Array;
   TAt: Int32Array;
+  /** Each input row's group (its position in x, t_x, T): a figure computed per group is every row's. */
+  rowGroup: Int32Array;
 }
 
 function distinct(values: Float64Array): { values: Float64Array; at: Int32Array } {
@@ -49,24 +51,29 @@ export function groupSummaries(rows: readonly CustomerSummary[]): GroupedSummari
   const t_x: number[] = [];
   const T: number[] = [];
   const w: number[] = [];
-  for (const r of rows) {
+  const rowGroup = new Int32Array(rows.length);
+  rows.forEach((r, k) => {
     let byTx = index.get(r.x);
     if (!byTx) index.set(r.x, (byTx = new Map()));
     let byT = byTx.get(r.t_x);
     if (!byT) byTx.set(r.t_x, (byT = new Map()));
     const i = byT.get(r.T);
     if (i === undefined) {
+      rowGroup[k] = x.length;
       byT.set(r.T, x.length);
       x.push(r.x);
       t_x.push(r.t_x);
       T.push(r.T);
       w.push(1);
-    } else w[i]!++;
-  }
+    } else {
+      rowGroup[k] = i;
+      w[i]!++;
+    }
+  });
   const grouped = { x: Float64Array.from(x), t_x: Float64Array.from(t_x), T: Float64Array.from(T), w: Float64Array.from(w) };
   const tx = distinct(grouped.t_x);
   const tt = distinct(grouped.T);
-  return { ...grouped, txValues: tx.values, txAt: tx.at, TValues: tt.values, TAt: tt.at };
+  return { ...grouped, txValues: tx.values, txAt: tx.at, TValues: tt.values, TAt: tt.at, rowGroup };
 }
 
 /** Summaries of a base: customer ids and, in the same order, their summary rows (features/btydSummary.ts reads them from the orders). */

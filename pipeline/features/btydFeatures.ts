@@ -2,42 +2,24 @@ import { bgnbdPAlive, bgnbdProbabilityNoPurchase, fitBgNbd } from '../btyd/bgnbd
 import { purchaseModel } from '../btyd/purchaseModel.js';
 import type { BgNbdFit } from '../btyd/fitBtyd.js';
 import { seasonalDays } from '../btyd/season.js';
-import type { CustomerSummary, Summary } from '../btyd/summary.js';
+import { groupSummaries, type CustomerSummary, type Summary } from '../btyd/summary.js';
 import type { Database } from '../db/Database.js';
 import { readHistories, type Histories } from './btydHistories.js';
 import { learnSeason } from './btydSeason.js';
 import { readSummaries, readSummary } from './btydSummary.js';
 import type { Customers, SampleTables } from './trainingSample.js';
 
-/**
- * BG/NBD's three figures per customer of `scored`, computed once per distinct (x, t_x, T) (nested maps on
- * numbers, not a string key per customer); `horizon` in the fit's (seasonal) time.
- */
+/** BG/NBD's three figures per customer of `scored`, computed once per distinct (x, t_x, T) (groupSummaries' groups); `horizon` in the fit's (seasonal) time. */
 function bgnbdFigures(fit: BgNbdFit, scored: { rows: readonly CustomerSummary[] }, horizon: number): [Float64Array, Float64Array, Float64Array] {
-  const { rows } = scored;
-  const pAlive = new Float64Array(rows.length);
-  const expected = new Float64Array(rows.length);
-  const pNone = new Float64Array(rows.length);
-  const cache = new Map<number, Map<number, Map<number, number>>>();
+  const g = groupSummaries(scored.rows);
   const expectedIn = purchaseModel('bgnbd', fit.params).curve([horizon]);
-  rows.forEach((r, i) => {
-    let byTx = cache.get(r.x);
-    if (!byTx) cache.set(r.x, (byTx = new Map()));
-    let byT = byTx.get(r.t_x);
-    if (!byT) byTx.set(r.t_x, (byT = new Map()));
-    const j = byT.get(r.T);
-    if (j === undefined) {
-      pAlive[i] = bgnbdPAlive(fit.params, r.x, r.t_x, r.T);
-      expected[i] = expectedIn(r.x, r.t_x, r.T)[0]!;
-      pNone[i] = bgnbdProbabilityNoPurchase(fit.params, horizon, r.x, r.t_x, r.T);
-      byT.set(r.T, i);
-    } else {
-      pAlive[i] = pAlive[j]!;
-      expected[i] = expected[j]!;
-      pNone[i] = pNone[j]!;
-    }
-  });
-  return [pAlive, expected, pNone];
+  const perGroup = Array.from(g.x, (x, k) => [
+    bgnbdPAlive(fit.params, x, g.t_x[k]!, g.T[k]!),
+    expectedIn(x, g.t_x[k]!, g.T[k]!)[0]!,
+    bgnbdProbabilityNoPurchase(fit.params, horizon, x, g.t_x[k]!, g.T[k]!),
+  ]);
+  const figure = (f: number) => Float64Array.from(g.rowGroup, (k) => perGroup[k]![f]!);
+  return [figure(0), figure(1), figure(2)];
 }
 
 /**
