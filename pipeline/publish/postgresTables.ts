@@ -84,13 +84,17 @@ export function primaryKeySql(schema: string, entry: TableEntry): string[] {
 
 /** CREATE INDEX statements for `entry` (named by indexName); CONCURRENTLY IF NOT EXISTS for a table an earlier publication made, outside its transaction. */
 export function createIndexSql(schema: string, entry: TableEntry, options: { concurrently?: boolean } = {}): string[] {
-  return (PG_INDEXES[entry.name] ?? []).map((index) =>
-    `CREATE INDEX ${options.concurrently ? 'CONCURRENTLY IF NOT EXISTS ' : ''}${pgIdent(indexName(entry.name, index))} ON ${pgIdent(schema)}.${pgIdent(entry.name)} (${index.columns.map(pgIdent).join(', ')})${index.where ? ` WHERE ${pgIdent(index.where)}` : ''}`);
+  return (PG_INDEXES[entry.name] ?? []).map((index) => indexSql(schema, entry.name, index, options));
 }
 
-/** DROP INDEX IF EXISTS for the indexes `entry`'s table had in earlier versions and no longer has. */
-export function dropRetiredIndexSql(schema: string, entry: TableEntry): string[] {
-  return (RETIRED_INDEXES[entry.name] ?? []).map((index) => `DROP INDEX IF EXISTS ${pgIdent(schema)}.${pgIdent(indexName(entry.name, index))}`);
+/** CREATE INDEX for one index of `table`. */
+export function indexSql(schema: string, table: string, index: PgIndex, options: { concurrently?: boolean } = {}): string {
+  return `CREATE INDEX ${options.concurrently ? 'CONCURRENTLY IF NOT EXISTS ' : ''}${pgIdent(indexName(table, index))} ON ${pgIdent(schema)}.${pgIdent(table)} (${index.columns.map(pgIdent).join(', ')})${index.where ? ` WHERE ${pgIdent(index.where)}` : ''}`;
+}
+
+/** DROP INDEX IF EXISTS for index `name` of `schema` (CONCURRENTLY: outside a transaction, readers never blocked). */
+export function dropIndexSql(schema: string, name: string, options: { concurrently?: boolean } = {}): string {
+  return `DROP INDEX ${options.concurrently ? 'CONCURRENTLY ' : ''}IF EXISTS ${pgIdent(schema)}.${pgIdent(name)}`;
 }
 
 const text = (s: string) => `'${s.replaceAll("'", "''")}'`;

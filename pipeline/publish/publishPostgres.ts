@@ -8,7 +8,7 @@ import type { Logger } from '../log.js';
 import { DATA_DICTIONARY, tableEntry, type TableEntry } from '../shared/dataDictionary.js';
 import { binaryCopyRows } from './pgBinaryCopy.js';
 import { differenceQueries, remember, rememberedMark, stillPublished } from './postgresRemembered.js';
-import { APPENDED, commentSql, createIndexSql, createTableSql, dropRetiredIndexSql, pgTables, pgType, primaryKeySql } from './postgresTables.js';
+import { APPENDED, commentSql, createIndexSql, createTableSql, dropIndexSql, indexName, indexSql, PG_INDEXES, pgTables, pgType, primaryKeySql, RETIRED_INDEXES } from './postgresTables.js';
 
 export interface PostgresTarget {
   /** postgres://user[:password]@host:port/database (the password may come from PGPASSWORD or ~/.pgpass instead). */
@@ -129,21 +129,22 @@ async function addKeys(client: pg.Client, schema: string, entry: TableEntry): Pr
  */
 async function reconcileIndexes(client: pg.Client, target: PostgresTarget, entries: readonly TableEntry[], created: ReadonlySet<string>, log: Logger): Promise<void> {
   const present = new Set((await client.query<{ i: string }>('SELECT indexname AS i FROM pg_indexes WHERE schemaname = $1', [target.schema])).rows.map((r) => r.i));
-  const named = (sql: string) => /INDEX (?:CONCURRENTLY )?(?:IF (?:NOT )?EXISTS )?(?:"[^"]+"\.)?"([^"]+)"/.exec(sql)![1]!;
   const work = entries.flatMap((entry) => [
-    ...(created.has(entry.name) ? [] : createIndexSql(target.schema, entry, { concurrently: true }).filter((sql) => !present.has(named(sql)))),
-    ...dropRetiredIndexSql(target.schema, entry).filter((sql) => present.has(named(sql))).map((sql) => sql.replace('DROP INDEX IF EXISTS', 'DROP INDEX CONCURRENTLY IF EXISTS')),
+    ...(created.has(entry.name) ? [] : (PG_INDEXES[entry.name] ?? []).map((index) => ({ name: indexName(entry.name, index), build: true, sql: indexSql(target.schema, entry.name, index, { concurrently: true }) }))
+      .filter((w) => !present.has(w.name))),
+    ...(RETIRED_INDEXES[entry.name] ?? []).map((index) => indexName(entry.name, index)).filter((name) => present.has(name))
+      .map((name) => ({ name, build: false, sql: dropIndexSql(target.schema, name, { concurrently: true }) })),
   ]);
   if (!work.length) return;
   await client.query(`SET lock_timeout = '${Math.round(target.lockTimeoutSeconds * 1000)}ms'`);
-  for (const sql of work) {
+  for (const { name, build, sql } of work) {
     try {
       await client.query(sql);
-      log.info({ schema: target.schema, index: named(sql) }, sql.startsWith('CREATE') ? 'built an index this version keeps' : 'dropped an index this version no longer keeps (PostgreSQL does not use it; it slowed every publication)');
+      log.info({ schema: target.schema, index: name }, build ? 'built an index this version keeps' : 'dropped an index this version no longer keeps (PostgreSQL does not use it; it slowed every publication)');
     } catch (err) {
       // A CONCURRENTLY build that fails leaves an invalid index of that name: dropped, so that a later run builds it again.
-      if (sql.startsWith('CREATE')) await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${pgIdent(target.schema)}.${pgIdent(named(sql))}`).catch(() => undefined);
-      log.warn({ schema: target.schema, index: named(sql), err: (err as Error).message }, 'could not bring an index to this version now; a later run will');
+      if (build) await client.query(dropIndexSql(target.schema, name, { concurrently: true })).catch(() => undefined);
+      log.warn({ schema: target.schema, index: name, err: (err as Error).message }, 'could not bring an index to this version now; a later run will');
     }
   }
 }

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { commentSql, createIndexSql, createTableSql, dropRetiredIndexSql, pgTables, pgType, primaryKeySql } from '../../pipeline/publish/postgresTables.js';
+import { commentSql, createIndexSql, createTableSql, dropIndexSql, indexName, pgTables, pgType, primaryKeySql, RETIRED_INDEXES } from '../../pipeline/publish/postgresTables.js';
 import { DATA_DICTIONARY, type TableEntry } from '../../pipeline/shared/dataDictionary.js';
 
 const entry: TableEntry = {
@@ -35,7 +35,9 @@ test('indexes on what the lists filter by, and a comment on the table and every 
   ]);
   // On a table an earlier publication made, after the commit: without blocking readers, and only if missing.
   expect(createIndexSql('fidelio', entry, { concurrently: true })[1]).toBe('CREATE INDEX CONCURRENTLY IF NOT EXISTS "customer_scores_churn_risk_where_is_vip_idx" ON "fidelio"."customer_scores" ("churn_risk") WHERE "is_vip"');
-  expect(dropRetiredIndexSql('fidelio', entry)).toEqual(['segment', 'value_tier', 'is_vip_churn_risk'].map((n) => `DROP INDEX IF EXISTS "fidelio"."customer_scores_${n}_idx"`));
+  expect(RETIRED_INDEXES.customer_scores!.map((index) => dropIndexSql('fidelio', indexName('customer_scores', index))))
+    .toEqual(['segment', 'value_tier', 'is_vip_churn_risk'].map((n) => `DROP INDEX IF EXISTS "fidelio"."customer_scores_${n}_idx"`));
+  expect(dropIndexSql('fidelio', 'customer_scores_segment_idx', { concurrently: true })).toBe('DROP INDEX CONCURRENTLY IF EXISTS "fidelio"."customer_scores_segment_idx"');
   expect(commentSql('bi', entry)).toEqual([
     `COMMENT ON TABLE "bi"."customer_scores" IS 'the scores'' table'`,
     `COMMENT ON COLUMN "bi"."customer_scores"."customer_id" IS 'id'`,
