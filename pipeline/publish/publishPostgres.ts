@@ -190,7 +190,7 @@ async function replaceChanged(client: pg.Client, schema: string, entry: TableEnt
  * and the new versions inserted, by the key. Only those rows are written;
  * every other row stays the one an earlier publication wrote.
  */
-async function applyDifference(client: pg.Client, db: Database, schema: string, entry: TableEntry): Promise<{ rows: number; changed: number }> {
+async function applyDifference(client: pg.Client, db: Database, schema: string, entry: TableEntry, before: number): Promise<{ rows: number; changed: number }> {
   const table = `${pgIdent(schema)}.${pgIdent(entry.name)}`;
   const { gone, changed } = differenceQueries(entry);
   const keyEntry = { ...entry, name: `${entry.name}_gone`, columns: entry.columns.filter((c) => entry.key.includes(c.name)) };
@@ -204,11 +204,12 @@ async function applyDifference(client: pg.Client, db: Database, schema: string, 
   await copyRows(client, schema, keyEntry, binaryCopyRows(db, keyEntry, gone));
   await copyRows(client, schema, staging, binaryCopyRows(db, staging, changed));
   const removed = await client.query(`DELETE FROM ${table} t USING ${pgIdent(schema)}.${pgIdent(keyEntry.name)} g WHERE ${on('t', 'g')}`);
-  await client.query(`DELETE FROM ${table} t USING ${pgIdent(schema)}.${pgIdent(staging.name)} s WHERE ${on('t', 's')}`);
+  const replaced = await client.query(`DELETE FROM ${table} t USING ${pgIdent(schema)}.${pgIdent(staging.name)} s WHERE ${on('t', 's')}`);
   const cols = entry.columns.map((c) => pgIdent(c.name)).join(', ');
   const inserted = await client.query(`INSERT INTO ${table} (${cols}) SELECT ${cols} FROM ${pgIdent(schema)}.${pgIdent(staging.name)} ORDER BY ${key.join(', ')}`);
   for (const e of [keyEntry, staging]) await client.query(`DROP TABLE ${pgIdent(schema)}.${pgIdent(e.name)}`);
-  const rows = Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n);
+  // The rows now: the count the memory was checked against, less those deleted, plus those inserted.
+  const rows = before - (removed.rowCount ?? 0) - (replaced.rowCount ?? 0) + (inserted.rowCount ?? 0);
   return { rows, changed: (removed.rowCount ?? 0) + (inserted.rowCount ?? 0) };
 }
 
@@ -271,9 +272,10 @@ export async function publishPostgres(db: Database, target: PostgresTarget, run:
       let comparedBy: 'duckdb' | 'server' | undefined;
       if (DIFFED.has(entry.name) && !created.has(entry.name)) {
         const mark = await rememberedMark(db, entry, shown, target.schema);
-        comparedBy = mark && (await stillPublished(client, target.schema, entry, mark)) ? 'duckdb' : 'server';
-        ({ rows, changed } = comparedBy === 'duckdb'
-          ? await applyDifference(client, db, target.schema, entry)
+        const trusted = mark && (await stillPublished(client, target.schema, entry, mark)) ? mark : undefined;
+        comparedBy = trusted ? 'duckdb' : 'server';
+        ({ rows, changed } = trusted
+          ? await applyDifference(client, db, target.schema, entry, trusted.rows)
           : await replaceChanged(client, target.schema, entry, rowsOf(entry)));
       } else {
         await client.query(APPENDED.has(entry.name) ? `DELETE FROM ${table} WHERE run_id = $1` : `DELETE FROM ${table}`, APPENDED.has(entry.name) ? [run.runId] : []);
