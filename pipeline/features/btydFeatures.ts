@@ -2,25 +2,38 @@ import { bgnbdPAlive, bgnbdProbabilityNoPurchase, fitBgNbd } from '../btyd/bgnbd
 import { purchaseModel } from '../btyd/purchaseModel.js';
 import type { BgNbdFit } from '../btyd/fitBtyd.js';
 import { seasonalDays } from '../btyd/season.js';
-import { groupSummaries, type CustomerSummary, type Summary } from '../btyd/summary.js';
+import type { CustomerSummary, Summary } from '../btyd/summary.js';
 import type { Database } from '../db/Database.js';
-import { readHistories, type Histories } from './btydHistories.js';
+import { historyRows, readHistories, type Histories } from './btydHistories.js';
 import { learnSeason } from './btydSeason.js';
 import { readSummaries, readSummary } from './btydSummary.js';
 import type { Customers, SampleTables } from './trainingSample.js';
 
-/** BG/NBD's three figures per customer of `scored`, computed once per distinct (x, t_x, T) (groupSummaries' groups); `horizon` in the fit's (seasonal) time. */
-function bgnbdFigures(fit: BgNbdFit, scored: { rows: readonly CustomerSummary[] }, horizon: number): [Float64Array, Float64Array, Float64Array] {
-  const g = groupSummaries(scored.rows);
+/**
+ * BG/NBD's three figures per customer of `scored`; `horizon` in the fit's
+ * (seasonal) time. Customer by customer: at as-of a million customers hold
+ * about two thirds of a million distinct histories, so grouping them first
+ * (groupSummaries) costs more than the few logarithms it would save.
+ */
+function bgnbdFigures(fit: BgNbdFit, scored: Histories, horizon: number): [Float64Array, Float64Array, Float64Array] {
   const expectedIn = purchaseModel('bgnbd', fit.params).curve([horizon]);
-  const perGroup = Array.from(g.x, (x, k) => [
-    bgnbdPAlive(fit.params, x, g.t_x[k]!, g.T[k]!),
-    expectedIn(x, g.t_x[k]!, g.T[k]!)[0]!,
-    bgnbdProbabilityNoPurchase(fit.params, horizon, x, g.t_x[k]!, g.T[k]!),
-  ]);
-  const figure = (f: number) => Float64Array.from(g.rowGroup, (k) => perGroup[k]![f]!);
-  return [figure(0), figure(1), figure(2)];
+  const n = scored.x.length;
+  const [pAlive, expected, pNone] = [new Float64Array(n), new Float64Array(n), new Float64Array(n)];
+  for (let i = 0; i < n; i++) {
+    const x = scored.x[i]!;
+    const t_x = scored.t_x[i]!;
+    const T = scored.T[i]!;
+    pAlive[i] = bgnbdPAlive(fit.params, x, t_x, T);
+    expected[i] = expectedIn(x, t_x, T)[0]!;
+    pNone[i] = bgnbdProbabilityNoPurchase(fit.params, horizon, x, t_x, T);
+  }
+  return [pAlive, expected, pNone];
 }
+
+/** A summary's rows (readSummary) as histories' columns. */
+const asHistories = (s: Summary): Histories => ({
+  ids: s.ids, x: Float64Array.from(s.rows, (r) => r.x), t_x: Float64Array.from(s.rows, (r) => r.t_x), T: Float64Array.from(s.rows, (r) => r.T),
+});
 
 /**
  * Fits BG/NBD on `fitRows` and appends the figures of every customer of
@@ -96,7 +109,7 @@ export async function buildBtydFeatures(
     if (scored.rows.length === 0) continue;
     const fitRows = who.fitOn === scoredWho ? scored.rows : summary(cutoff, who.fitOn).rows;
     const seasonSource = season ? await tables.orders(who.fitOn) : '';
-    fits.set(cutoff, await appendCutoff(db, table, cutoff, scored, fitRows, seasonSource, horizonDays, unitDays, season));
+    fits.set(cutoff, await appendCutoff(db, table, cutoff, asHistories(scored), fitRows, seasonSource, horizonDays, unitDays, season));
   }
   return fits;
 }
@@ -120,8 +133,8 @@ export async function buildAsOfBtydFeatures(
 ): Promise<Map<string, BgNbdFit>> {
   await createTable(db, 'btyd_features');
   const scored = await readHistories(db, 'all', unitDays);
-  if (scored.rows.length === 0) return new Map();
-  const fitRows = fitOn === 'all' ? scored.rows : (await readHistories(db, 'fit', unitDays)).rows;
+  if (scored.ids.length === 0) return new Map();
+  const fitRows = historyRows(fitOn === 'all' ? scored : await readHistories(db, 'fit', unitDays));
   const seasonSource = season ? await tables.purchases(fitOn) : '';
   return new Map([[asOf, await appendCutoff(db, 'btyd_features', asOf, scored, fitRows, seasonSource, horizonDays, unitDays, season)]]);
 }

@@ -2,11 +2,16 @@ import type { CustomerSummary } from '../btyd/summary.js';
 import type { Database } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
 
-/** Customers' BTYD histories (x, t_x, T), in customer order: what BG/NBD is fitted on and applied to. */
+/** Customers' BTYD histories (x, t_x, T) as columns, in customer order: what BG/NBD is fitted on and applied to. */
 export interface Histories {
   ids: (string | null)[];
-  rows: CustomerSummary[];
+  x: Float64Array;
+  t_x: Float64Array;
+  T: Float64Array;
 }
+
+/** The histories as rows, for a fit (a million customers' are applied as columns, never made into rows). */
+export const historyRows = (h: Histories): CustomerSummary[] => Array.from(h.x, (x, i) => ({ x, t_x: h.t_x[i]!, T: h.T[i]! }));
 
 /**
  * The BTYD histories at customer_features' as-of (btyd_histories.sql):
@@ -18,8 +23,5 @@ export async function readHistories(db: Database, whose: 'all' | 'fit', unitDays
   const sql = readSql('features/btyd_histories.sql');
   const cols = await db.columns(whose === 'all' ? sql
     : `SELECT * FROM (${sql}) WHERE customer_id IN (SELECT customer_id FROM training_sample WHERE fits_btyd) ORDER BY customer_id`, { unit_days: unitDays });
-  const x = cols.x as Float64Array;
-  const t_x = cols.t_x as Float64Array;
-  const T = cols.T as Float64Array;
-  return { ids: cols.customer_id as (string | null)[], rows: Array.from(x, (_, i) => ({ x: x[i]!, t_x: t_x[i]!, T: T[i]! })) };
+  return { ids: cols.customer_id as (string | null)[], x: cols.x as Float64Array, t_x: cols.t_x as Float64Array, T: cols.T as Float64Array };
 }

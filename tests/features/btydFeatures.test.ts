@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { bgnbdPAlive } from '../../pipeline/btyd/bgnbd.js';
+import { bgnbdConditionalExpected, bgnbdPAlive, bgnbdProbabilityNoPurchase } from '../../pipeline/btyd/bgnbd.js';
 import { fitBtydModels } from '../../pipeline/train/fitBtydModels.js';
 import { readSummaries, readSummary, summaryParams, summarySql } from '../../pipeline/features/btydSummary.js';
 import { addDays } from '../../pipeline/db/Database.js';
@@ -49,14 +49,21 @@ test("BG/NBD is fitted on part of the sample's histories at each cutoff and appl
   expect(onSubset.customers).toBeLessThan(onSample.customers);
   await tables.drop();
 
-  // ...and every customer's P(alive) is that fit applied to the customer's own history.
-  const rows = await db.all<{ customer_id: string; x: number; t_x: number; T: number; btyd_p_alive: number }>(`
-    SELECT s.customer_id, s.x, s.t_x, s."T", b.btyd_p_alive
+  // ...and every customer's figures are that fit applied to the customer's own history (expected purchases by the
+  // closed form, not the curve the features use), the horizon in the season's time (btyd_season_index x 90 days, in weeks).
+  const rows = await db.all<{ customer_id: string; x: number; t_x: number; T: number; btyd_p_alive: number; btyd_expected_purchases: number; btyd_p_no_purchase: number; btyd_season_index: number }>(`
+    SELECT s.customer_id, s.x, s.t_x, s."T", b.btyd_p_alive, b.btyd_expected_purchases, b.btyd_p_no_purchase, b.btyd_season_index
     FROM (${summarySql()}) s JOIN btyd_features b ON b.customer_id = s.customer_id AND b.as_of = $as_of
-    WHERE s.customer_id NOT IN (SELECT customer_id FROM training_sample) ORDER BY s.customer_id LIMIT 50`,
+    WHERE s.customer_id NOT IN (SELECT customer_id FROM training_sample) ORDER BY s.customer_id`,
   { ...summaryParams('orders', AS_OF, 7), as_of: AS_OF });
-  expect(rows).toHaveLength(50);
-  for (const r of rows) expect(r.btyd_p_alive).toBeCloseTo(bgnbdPAlive(fit.params, r.x, r.t_x, r.T), 12);
+  expect(rows.length).toBeGreaterThan(1000);
+  expect(new Set(rows.map((r) => r.x)).size).toBeGreaterThan(5);
+  for (const r of rows) {
+    const horizon = (r.btyd_season_index * 90) / 7;
+    expect(r.btyd_p_alive).toBeCloseTo(bgnbdPAlive(fit.params, r.x, r.t_x, r.T), 12);
+    expect(r.btyd_expected_purchases).toBeCloseTo(bgnbdConditionalExpected(fit.params, horizon, r.x, r.t_x, r.T), 9);
+    expect(r.btyd_p_no_purchase).toBeCloseTo(bgnbdProbabilityNoPurchase(fit.params, horizon, r.x, r.t_x, r.T), 12);
+  }
 });
 
 test('the summaries at every cutoff in one pass are the rows the summary gives at each cutoff', async () => {

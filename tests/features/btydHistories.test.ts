@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { buildAsOfBtydFeatures, buildBtydFeatures } from '../../pipeline/features/btydFeatures.js';
-import { readHistories } from '../../pipeline/features/btydHistories.js';
+import { historyRows, readHistories } from '../../pipeline/features/btydHistories.js';
 import { readSummary } from '../../pipeline/features/btydSummary.js';
 import { buildFeatures } from '../../pipeline/features/customerFeatures.js';
 import { SampleTables, buildTrainingSample, sampleUse } from '../../pipeline/features/trainingSample.js';
@@ -17,10 +17,10 @@ test('the histories read from customer_features are the summary of the orders: d
     const h = await readHistories(db, 'all', 7);
     expect(h.ids).toEqual(['A', 'B']);
     // by hand, in weeks: A's repeat days 03-01 and 06-10 (x 2), last 151 days after the first, as-of 171 days after it
-    expect(h.rows).toEqual([{ x: 2, t_x: 151 / 7, T: 171 / 7 }, { x: 0, t_x: 0, T: 0 }]);
+    expect(historyRows(h)).toEqual([{ x: 2, t_x: 151 / 7, T: 171 / 7 }, { x: 0, t_x: 0, T: 0 }]);
     const s = await readSummary(db, 'orders', AS_OF, 7);
     expect(s.ids).toEqual(h.ids);
-    expect(s.rows.map(({ x, t_x, T }) => ({ x, t_x, T }))).toEqual(h.rows);
+    expect(s.rows.map(({ x, t_x, T }) => ({ x, t_x, T }))).toEqual(historyRows(h));
   }));
 });
 
@@ -42,7 +42,7 @@ test('on a generated base, at as-of and at an earlier date: every customer\'s an
         const s = await readSummary(db, await tables.orders(whose), asOf, 7);
         expect(h.ids.length).toBe(whose === 'all' ? await db.value('SELECT count(*) FROM customer_features') : 300);
         expect(h.ids).toEqual(s.ids);
-        expect(h.rows).toEqual(s.rows.map(({ x, t_x, T }) => ({ x, t_x, T })));
+        expect(historyRows(h)).toEqual(s.rows.map(({ x, t_x, T }) => ({ x, t_x, T })));
       }
     } finally {
       await tables.drop();
