@@ -47,10 +47,13 @@
 --   distinct_products     line items: distinct products bought (by product_id, else name)
 --   returned_items_share  line items: items returned (negative quantities) over items bought
 --
--- One pass over the orders: each row with the step from the customer's purchase before it (purchases only;
--- the same day for a second purchase that day gives 0), then one aggregate per customer computing every
--- order figure at once (a single sort and a single hash table: no materialised copy of the orders, no
--- per-figure pass joined back). The gaps between purchase days are the steps that are not zero.
+-- The orders' figures in one pass: each row with the step from the customer's purchase before it (purchases
+-- only; the same day for a second purchase that day gives 0), then one aggregate per customer computing every
+-- sum, count and date at once (a single sort and a single hash table: no materialised copy of the orders, no
+-- per-figure pass joined back). The gaps between purchase days are the steps that are not zero. The distinct
+-- categories and the preferred channel are narrow aggregates of their own (cats, chan): inside the wide one, a
+-- DISTINCT and a histogram per customer cost more than two more scans of three columns (a million customers:
+-- CPU 17-20 s -> 14 s, 2.2 -> 1.6 GB).
 WITH o AS (
   SELECT customer_id, order_date, amount, category, channel, discount_used,
     CASE WHEN amount >= 0 THEN order_date - lag(order_date) OVER (PARTITION BY customer_id, amount >= 0 ORDER BY order_date) END AS step
@@ -80,14 +83,22 @@ m AS (
     count(*) FILTER (WHERE amount >= 0 AND order_date > $as_of - 180 AND order_date <= $as_of - 90) AS orders_prev_90d,
     coalesce(sum(amount) FILTER (WHERE order_date > $as_of - 60 AND order_date <= $as_of - 30), 0) AS spend_prev_30d,
     coalesce(sum(amount) FILTER (WHERE order_date > $as_of - 180 AND order_date <= $as_of - 90), 0) AS spend_prev_90d,
-    coalesce(sum(amount) FILTER (WHERE order_date > $as_of - 730 AND order_date <= $as_of - 365), 0) AS spend_prev_365d,
-    count(DISTINCT category) AS category_count,
-    -- the channel with most purchases, ties to the alphabetically first: the least of (-count, channel)
-    list_min(list_transform(map_entries(histogram(channel) FILTER (WHERE amount >= 0 AND channel IS NOT NULL)),
-      e -> {'n': -CAST(e.value AS BIGINT), 'channel': e.key})).channel AS preferred_channel
+    coalesce(sum(amount) FILTER (WHERE order_date > $as_of - 730 AND order_date <= $as_of - 365), 0) AS spend_prev_365d
   FROM (SELECT *, CASE WHEN step > 0 THEN step END AS gap FROM o)
   GROUP BY customer_id
   HAVING count(*) FILTER (WHERE amount >= 0) > 0
+),
+cats AS (
+  SELECT customer_id, count(DISTINCT category) AS category_count
+  FROM query_table($orders) WHERE order_date <= $as_of AND customer_id IS NOT NULL GROUP BY customer_id
+),
+chan AS (
+  -- the channel with most purchases, ties to the alphabetically first
+  SELECT customer_id, arg_min(channel, (-n, channel)) AS preferred_channel FROM (
+    SELECT customer_id, channel, count(*) AS n
+    FROM query_table($orders) WHERE order_date <= $as_of AND customer_id IS NOT NULL AND amount >= 0 AND channel IS NOT NULL
+    GROUP BY customer_id, channel)
+  GROUP BY customer_id
 ),
 line_orders AS (
   SELECT customer_id, order_id, CAST(sum(quantity) AS DOUBLE) AS items, count(*) AS line_count
@@ -152,8 +163,8 @@ SELECT
   m.refunded_value,
   m.refund_count / m.orders_count AS refund_rate,
   m.discount_share,
-  coalesce(li.category_count, m.category_count) AS category_count,
-  m.preferred_channel,
+  coalesce(li.category_count, cats.category_count) AS category_count,
+  chan.preferred_channel,
   coalesce(t.tickets_365d, 0) AS tickets_365d,
   coalesce(t.complaints_90d, 0) AS complaints_90d,
   coalesce(t.complaints_365d, 0) AS complaints_365d,
@@ -166,7 +177,7 @@ SELECT
   li.avg_basket_lines,
   li.distinct_products,
   coalesce(li.returned_items_share, CASE WHEN li.customer_id IS NOT NULL THEN 0.0 END) AS returned_items_share
-FROM m
+FROM m JOIN cats USING (customer_id) LEFT JOIN chan USING (customer_id)
 LEFT JOIN t USING (customer_id)
 LEFT JOIN c USING (customer_id)
 LEFT JOIN lines li USING (customer_id)
