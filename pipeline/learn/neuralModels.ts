@@ -4,7 +4,8 @@ import { applyPlatt, fitPlatt, type PlattScaling } from './calibration.js';
 import { predict, type Matrix } from './network.js';
 import { fitPreprocessor, transform, type FeatureColumns, type PreprocessorState } from './preprocess.js';
 import { tf } from './tfBackend.js';
-import { zilnBounds, zilnLoss, zilnPredict, type ZilnBounds } from './ziln.js';
+import { TrainPool, toWire } from './trainPool.js';
+import { zilnBounds, zilnPredict, type ZilnBounds } from './ziln.js';
 
 /** Architectures tried for each model; validation loss decides. */
 export const CHURN_ARCHITECTURES = [[16], [32, 16], [64, 32]];
@@ -66,6 +67,8 @@ export async function fitNetworks(
   minRows = 1000,
   /** Networks to start from (the backtest's, for the refit): each of the same architecture starts from its weights. */
   start?: Pick<NeuralModels, 'churn' | 'value'>,
+  /** Networks trained at once, each on a thread of its own (TrainPool); 1 trains them here, one after another. */
+  threads = 1,
 ): Promise<Omit<NeuralModels, 'window'>> {
   if (fit.n < Math.max(50, minRows) || val.n < 20) {
     throw new Error(`too few snapshot rows to train on (${fit.n.toLocaleString('en-US')} to fit, ${val.n.toLocaleString('en-US')} to validate; training.minNetworkRows is ${minRows.toLocaleString('en-US')}): the networks are left out`);
@@ -76,18 +79,28 @@ export async function fitNetworks(
 
   const yChurn = column(fit.data.churned as Float64Array);
   const yChurnVal = column(val.data.churned as Float64Array);
-  const churn = await choose(architectures.churn, 'churn', log, x, yChurn, xVal, yChurnVal, (hidden, i) => ({
-    hidden, outputs: 1, activation: 'sigmoid', loss: 'binaryCrossentropy', seed: seed + 10 * i,
-    ...(architectures.epochs?.churn ? { epochs: architectures.epochs.churn } : {}),
-    ...(start && sameHidden(start.churn.hidden, hidden) ? { initialWeights: start.churn.model.getWeights() } : {}),
-  }));
+  // The churn and the value networks (and each one's candidates) train side by side on the pool's threads.
+  const pool = new TrainPool(threads);
+  let churn: Awaited<ReturnType<typeof choose>>;
+  let value: Awaited<ReturnType<typeof choose>>;
+  try {
+    [churn, value] = await Promise.all([
+      choose(architectures.churn, 'churn', log, x, yChurn, xVal, yChurnVal, (hidden, i) => ({
+        hidden, outputs: 1, activation: 'sigmoid', loss: 'binaryCrossentropy', seed: seed + 10 * i,
+        ...(architectures.epochs?.churn ? { epochs: architectures.epochs.churn } : {}),
+        ...(start && sameHidden(start.churn.hidden, hidden) ? { initialWeights: start.churn.model.getWeights().map(toWire) } : {}),
+      }), pool),
+      choose(architectures.value, 'value', log, x, zilnTarget(fit.data.future_spend as Float64Array), xVal, zilnTarget(val.data.future_spend as Float64Array), (hidden, i) => ({
+        hidden, outputs: 3, activation: 'linear', loss: 'ziln', seed: seed + 1000 + 10 * i,
+        ...(architectures.epochs?.value ? { epochs: architectures.epochs.value } : {}),
+        ...(start && sameHidden(start.value.hidden, hidden) ? { initialWeights: start.value.model.getWeights().map(toWire) } : {}),
+      }), pool),
+    ]);
+  } finally {
+    await pool.close();
+  }
   const rawVal = Float64Array.from(predict(churn.best.model, xVal));
   const platt = fitPlatt(rawVal, val.data.churned as Float64Array);
-  const value = await choose(architectures.value, 'value', log, x, zilnTarget(fit.data.future_spend as Float64Array), xVal, zilnTarget(val.data.future_spend as Float64Array), (hidden, i) => ({
-    hidden, outputs: 3, activation: 'linear', loss: zilnLoss, seed: seed + 1000 + 10 * i,
-    ...(architectures.epochs?.value ? { epochs: architectures.epochs.value } : {}),
-    ...(start && sameHidden(start.value.hidden, hidden) ? { initialWeights: start.value.model.getWeights() } : {}),
-  }));
   const fitted = tf.tensor2d(predict(value.best.model, x), [x.rows, 3]);
   const bounds = zilnBounds(fitted, (fit.data.future_spend as Float64Array).reduce((m, v) => Math.max(m, v), 0));
   fitted.dispose();

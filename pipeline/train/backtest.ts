@@ -38,6 +38,8 @@ export interface BacktestOptions {
   minNetworkRows: number;
   /** The networks' architectures to try (the champion's, kept, with its epoch counts); by default every candidate is searched. */
   architectures?: Architectures;
+  /** Networks trained at once, each on a thread of its own (1 by default). */
+  threads?: number;
 }
 
 /** Every candidate's holdout scores, in customer order over the same customers, with the labels. */
@@ -130,7 +132,7 @@ export async function runBacktest(db: Database, plan: SnapshotPlan, o: BacktestO
     return result;
   }
   try {
-    const networks = await step('backtest: networks', () => trainNeuralModels(db, networksFitCutoffs, validationCutoff, o.seed, log, o.architectures, o.maxTrainingRows, o.minNetworkRows));
+    const networks = await step('backtest: networks', () => trainNeuralModels(db, networksFitCutoffs, validationCutoff, o.seed, log, o.architectures, o.maxTrainingRows, o.minNetworkRows, undefined, o.threads));
     result.networks = networks;
     const scored = await step('backtest: networks on the holdout', () => scoreNeuralInOrder(db, networks, SNAPSHOTS_WITH_BTYD, `split = 'holdout'`));
     if (scored.n !== churned.length) throw new Error(`the networks' holdout has ${scored.n} customers, the snapshot ${churned.length}`);

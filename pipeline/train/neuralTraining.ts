@@ -23,6 +23,8 @@ export async function trainNeuralModels(
   minRows = 1000,
   /** Networks to start from (the backtest's, for the refit): each of the same architecture starts from its weights. */
   start?: Pick<NeuralModels, 'churn' | 'value'>,
+  /** Networks trained at once, each on a thread of its own (learn/trainPool.ts). */
+  threads = 1,
 ): Promise<NeuralModels> {
   const inList = (cs: string[]) => `CAST(as_of AS VARCHAR) IN (${cs.map(literal).join(', ')})`;
   const snapshots = SNAPSHOTS_WITH_BTYD;
@@ -35,7 +37,7 @@ export async function trainNeuralModels(
   const val = await readFeatureColumns(db, snapshots, inList([validationCutoff]) + sample, true);
   if (share < 1) log.info({ rows, sampled: fit.n, share: Number(share.toFixed(4)) }, 'training the networks on a sample of customers');
   return {
-    ...(await fitNetworks(fit, val, seed, log, architectures, minRows, start)),
+    ...(await fitNetworks(fit, val, seed, log, architectures, minRows, start, threads)),
     window: { fitCutoffs, validationCutoff, fitRows: fit.n, validationRows: val.n },
   };
 }

@@ -21,6 +21,8 @@ export interface RefitOptions {
   horizonDays: number;
   /** Train the networks (one of them is a champion), with the backtest's chosen architectures, starting from its networks' weights. */
   networks?: { architectures?: { churn: number[][]; value: number[][] }; start?: Pick<NeuralModels, 'churn' | 'value'> };
+  /** Networks trained at once, each on a thread of its own (1 by default). */
+  threads?: number;
 }
 
 /**
@@ -40,7 +42,7 @@ export async function refitForScoring(db: Database, plan: SnapshotPlan, asOf: st
   const neural = o.networks
     ? await step('networks', () => {
         const w = networkWindows([...plan.trainCutoffs, plan.holdoutCutoff], asOf, plan.holdoutCutoff, o.horizonDays);
-        return trainNeuralModels(db, w.fit, w.validation, o.seed, log, o.networks!.architectures, o.maxTrainingRows, o.minNetworkRows, o.networks!.start);
+        return trainNeuralModels(db, w.fit, w.validation, o.seed, log, o.networks!.architectures, o.maxTrainingRows, o.minNetworkRows, o.networks!.start, o.threads);
       })
     : undefined;
   return { cells: table.cells, btyd, neural };

@@ -33,7 +33,7 @@ export async function trainModels(db: Database, plan: SnapshotPlan, asOf: string
   const backtest = await runBacktest(db, plan, {
     horizonDays: o.horizonDays, annualDiscountRate: o.annualDiscountRate, seed: o.seed, neural: o.neural,
     maxTrainingRows: o.maxTrainingRows, minNetworkRows: o.minNetworkRows, btydFitSource: o.btydFitSource, holdoutSource: o.holdoutSource, bgnbdAtHoldout: o.btydFits?.get(plan.holdoutCutoff),
-    btydPenalty: o.btydPenalty, season: o.season, architectures: o.architectures,
+    btydPenalty: o.btydPenalty, season: o.season, architectures: o.architectures, threads: o.threads,
   }, step, log);
   const champions = chooseChampions(backtest);
   const metrics = backtestMetrics(backtest, champions, plan, asOf, o.horizonDays, o.sample, o.architectureSearch);
@@ -45,7 +45,7 @@ export async function trainModels(db: Database, plan: SnapshotPlan, asOf: string
   const { churnModel, valueModel, btydModel } = champions;
   const refit = await refitForScoring(db, plan, asOf, {
     seed: o.seed, maxTrainingRows: o.maxTrainingRows, btydFitSource: o.btydFitSource, bgnbdAtAsOf: o.btydFits?.get(asOf),
-    btydPenalty: o.btydPenalty, season: o.season, minNetworkRows: o.minNetworkRows, horizonDays: o.horizonDays,
+    btydPenalty: o.btydPenalty, season: o.season, minNetworkRows: o.minNetworkRows, horizonDays: o.horizonDays, threads: o.threads,
     networks: churnModel === 'neural' || valueModel === 'neural' ? { architectures, ...(backtest.networks ? { start: backtest.networks } : {}) } : undefined,
   }, step, log).finally(() => {
     backtest.networks?.churn.model.dispose();

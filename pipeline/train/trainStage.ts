@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Config } from '../config.js';
 import type { FeaturesOutput } from '../features/featuresStage.js';
 import { SampleTables, sampleUse } from '../features/trainingSample.js';
@@ -21,6 +22,8 @@ export interface TrainParams {
   modelsDir: string;
   /** Search the networks' architectures at every retrain ('always') or only when needed (the champion's are kept). */
   architectureSearch: 'when-needed' | 'always';
+  /** Networks trained at once, each on a thread (duckdb.threads, by default every core). */
+  threads: number;
 }
 
 export interface TrainOutput {
@@ -52,7 +55,7 @@ export const trainStage: Stage<TrainParams, Pick<FeaturesOutput, 'asOf' | 'plan'
   params: (c: Config) => ({
     horizonDays: c.horizonDays, annualDiscountRate: c.scoring.annualDiscountRate, seed: c.seed, neural: c.neural,
     maxTrainingRows: c.training.maxRows, minNetworkRows: c.training.minNetworkRows, btyd: c.btyd, retrain: { ...c.retrain, neural: c.neural }, modelsDir: c.models,
-    architectureSearch: c.training.architectureSearch,
+    architectureSearch: c.training.architectureSearch, threads: c.duckdb.threads ?? availableParallelism(),
   }),
   async run({ db, log, step, runId }, p, { asOf, plan, sample, btydFits }) {
     const backend = p.neural ? await initBackend(log) : undefined;
@@ -69,7 +72,7 @@ export const trainStage: Stage<TrainParams, Pick<FeaturesOutput, 'asOf' | 'plan'
         if (architectureSearch) log.info({ churn: kept?.churn[0], value: kept?.value[0] }, `the networks' architectures: ${architectureSearch.searched ? 'searched' : 'kept'}: ${architectureSearch.reason}`);
         const trained = await trainModels(db, plan, asOf, {
           horizonDays: p.horizonDays, annualDiscountRate: p.annualDiscountRate, seed: p.seed, neural: p.neural,
-          maxTrainingRows: p.maxTrainingRows, minNetworkRows: p.minNetworkRows, btydPenalty: p.btyd.penalty, season: p.btyd.season,
+          maxTrainingRows: p.maxTrainingRows, minNetworkRows: p.minNetworkRows, btydPenalty: p.btyd.penalty, season: p.btyd.season, threads: p.threads,
           btydFitSource: await tables.orders(sampleUse(sample).fitOn), holdoutSource: await tables.orders(sampleUse(sample).sampled), sample, btydFits: new Map([...btydFits, ...holdoutFits]), step,
           ...(kept ? { architectures: { churn: kept.churn, value: kept.value, ...(kept.epochs ? { epochs: kept.epochs } : {}) } } : {}), ...(architectureSearch ? { architectureSearch } : {}),
         }, log);

@@ -2,6 +2,7 @@ import { beforeAll, expect, test } from 'vitest';
 import { choose } from '../../pipeline/learn/architectureSearch.js';
 import type { Matrix } from '../../pipeline/learn/network.js';
 import { initBackend } from '../../pipeline/learn/tfBackend.js';
+import { TrainPool } from '../../pipeline/learn/trainPool.js';
 import { silentLogger } from '../../pipeline/log.js';
 import { Random } from '../../pipeline/shared/random.js';
 
@@ -22,15 +23,27 @@ function dataset(n: number, seed: number): { x: Matrix; y: Matrix } {
   return { x: { data: x, rows: n, cols: 2 }, y: { data: y, rows: n, cols: 1 } };
 }
 
-test('the architecture with the lowest validation loss wins, every candidate reported', async () => {
+test('the architecture with the lowest validation loss wins, every candidate reported, the same here and on two threads', async () => {
   const fit = dataset(1500, 1);
   const val = dataset(400, 2);
-  const result = await choose([[1], [16, 8]], 'ring', silentLogger, fit.x, fit.y, val.x, val.y, (hidden, i) => ({
-    hidden, outputs: 1, activation: 'sigmoid', loss: 'binaryCrossentropy', seed: 10 * i, maxEpochs: 25,
-  }));
-  expect(result.candidates.map((c) => c.hidden)).toEqual([[1], [16, 8]]);
+  const results = [];
+  for (const threads of [1, 2]) {
+    const pool = new TrainPool(threads);
+    try {
+      results.push(await choose([[1], [16, 8]], 'ring', silentLogger, fit.x, fit.y, val.x, val.y, (hidden, i) => ({
+        hidden, outputs: 1, activation: 'sigmoid', loss: 'binaryCrossentropy', seed: 7 + 10 * i, maxEpochs: 25,
+      }), pool));
+    } finally {
+      await pool.close();
+    }
+  }
+  const [here, threaded] = results as [Awaited<ReturnType<typeof choose>>, Awaited<ReturnType<typeof choose>>];
+  expect(here.candidates.map((c) => c.hidden)).toEqual([[1], [16, 8]]);
   // One hidden unit cannot draw a ring; the wider network can.
-  expect(result.best.hidden).toEqual([16, 8]);
-  expect(result.best.validationLoss).toBe(Math.min(...result.candidates.map((c) => c.validationLoss)));
-  result.best.model.dispose();
+  expect(here.best.hidden).toEqual([16, 8]);
+  expect(here.best.validationLoss).toBe(Math.min(...here.candidates.map((c) => c.validationLoss)));
+  expect(threaded.candidates).toEqual(here.candidates);
+  expect(threaded.best.model.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(here.best.model.getWeights().map((w) => Array.from(w.dataSync())));
+  here.best.model.dispose();
+  threaded.best.model.dispose();
 });

@@ -14,7 +14,7 @@ afterAll(() => run.close());
 test('the first run trains and promotes; the next reuses the recent champion; --retrain trains again and the same model stays', async () => {
   const params: TrainParams = {
     horizonDays: 90, annualDiscountRate: 0.1, seed: 42, neural: false, maxTrainingRows: 50_000, minNetworkRows: 50, btyd: { penalty: 0.001, season: true },
-    retrain: { always: false, maxAgeDays: 30, maxPsi: 0.2, neural: false }, modelsDir: `${run.dir}/models`, architectureSearch: 'when-needed',
+    retrain: { always: false, maxAgeDays: 30, maxPsi: 0.2, neural: false }, modelsDir: `${run.dir}/models`, architectureSearch: 'when-needed', threads: 1,
   };
   const input = run.state as Parameters<typeof trainStage.run>[2];
   const first = await trainStage.run(run.ctx, params, input);
@@ -48,7 +48,7 @@ test("a retrain keeps the champion's network architectures (no search, whatever 
   try {
     const params: TrainParams = {
       horizonDays: 90, annualDiscountRate: 0.1, seed: 42, neural: true, maxTrainingRows: 50_000, minNetworkRows: 50, btyd: { penalty: 0.001, season: true },
-      retrain: { always: true, maxAgeDays: 30, maxPsi: 0.2, neural: true }, modelsDir: `${fresh.dir}/models`, architectureSearch: 'when-needed',
+      retrain: { always: true, maxAgeDays: 30, maxPsi: 0.2, neural: true }, modelsDir: `${fresh.dir}/models`, architectureSearch: 'when-needed', threads: 2,
     };
     const input = fresh.state as Parameters<typeof trainStage.run>[2];
     // The backtest's networks as recorded with each model version: the architectures tried and the one chosen.

@@ -1,0 +1,176 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { buildMlp, trainNetwork, type Matrix, type NetworkOptions, type TrainResult } from './network.js';
+import { tf } from './tfBackend.js';
+import { zilnLoss } from './ziln.js';
+
+/*
+ * Networks trained side by side. The wasm backend runs one thread per
+ * process, so on a machine with two cores the candidates of an
+ * architecture search, and the churn and value networks, each train on a
+ * thread of their own (trainWorker.ts) instead of one after another. A
+ * network's training is seeded on its own (its initial weights, its
+ * shuffles, Adam has no randomness), so it gives the same weights on
+ * whichever thread it runs: the pool only changes when it runs. With one
+ * thread, or where the compiled worker is not there (the sources run by
+ * a test runner), networks train here, one at a time, as before.
+ */
+
+/** A tensor as it crosses to a thread and back. */
+export interface WireTensor {
+  shape: number[];
+  data: Float32Array;
+}
+
+/** A network's training options as they cross to a thread: the loss by name, weights as arrays. */
+export interface WireOptions extends Omit<NetworkOptions, 'loss' | 'initialWeights'> {
+  loss: 'binaryCrossentropy' | 'ziln';
+  initialWeights?: WireTensor[];
+}
+
+/** The backends a training thread can be given (initBackend's). */
+export type Backend = 'tensorflow' | 'wasm' | 'cpu';
+
+export interface TrainRequest {
+  id: number;
+  backend: Backend;
+  x: Matrix;
+  y: Matrix;
+  xVal: Matrix;
+  yVal: Matrix;
+  options: WireOptions;
+}
+
+export type TrainReply = { id: number; weights: WireTensor[]; validationLoss: number; bestEpoch: number; epochs: number } | { id: number; error: string };
+
+export const toWire = (t: tf.Tensor): WireTensor => ({ shape: t.shape.slice(), data: Float32Array.from(t.dataSync() as Float32Array) });
+export const fromWire = (w: WireTensor): tf.Tensor => tf.tensor(w.data, w.shape, 'float32');
+
+/** The options trainNetwork takes, from their wire form (`initialWeights` made into tensors by the caller). */
+export function networkOptions(o: WireOptions, initialWeights?: tf.Tensor[]): NetworkOptions {
+  const { initialWeights: _wire, loss, ...rest } = o;
+  return { ...rest, loss: loss === 'ziln' ? zilnLoss : 'binaryCrossentropy', ...(initialWeights ? { initialWeights } : {}) };
+}
+
+/** The compiled worker beside this module (dist/), or, from the sources, the one the build put in dist/; undefined when neither exists. */
+function workerScript(): string | undefined {
+  const beside = fileURLToPath(new URL('./trainWorker.js', import.meta.url));
+  if (existsSync(beside)) return beside;
+  const built = fileURLToPath(new URL('../../dist/pipeline/learn/trainWorker.js', import.meta.url));
+  return existsSync(built) ? built : undefined;
+}
+
+interface Pending {
+  resolve: (r: TrainReply) => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * At most `threads` networks in training at once, each on a worker thread
+ * (started when first needed, stopped by close); with `threads` 1, or
+ * without the compiled worker, here, one at a time.
+ */
+export class TrainPool {
+  private readonly script: string | undefined;
+  private readonly idle: Worker[] = [];
+  private readonly all: Worker[] = [];
+  private readonly waiting: (() => void)[] = [];
+  private readonly pending = new Map<Worker, Pending>();
+  private busy = 0;
+  private nextId = 0;
+
+  /** `script`: the worker to start (false: none, train here). */
+  constructor(private readonly threads: number, script: string | false = workerScript() ?? false) {
+    this.script = threads > 1 && script ? script : undefined;
+  }
+
+  /** Whether networks train on worker threads. */
+  get parallel(): boolean {
+    return this.script !== undefined;
+  }
+
+  /** Trains one network (trainNetwork's result: the model, its best validation loss and epochs). */
+  async train(x: Matrix, y: Matrix, xVal: Matrix, yVal: Matrix, options: WireOptions): Promise<TrainResult> {
+    await this.slot();
+    try {
+      if (!this.script) {
+        const initial = options.initialWeights?.map(fromWire);
+        try {
+          return await trainNetwork(x, y, xVal, yVal, networkOptions(options, initial));
+        } finally {
+          tf.dispose(initial ?? []);
+        }
+      }
+      const reply = await this.send({ id: this.nextId++, backend: tf.getBackend() as Backend, x, y, xVal, yVal, options });
+      if ('error' in reply) throw new Error(`a network's training thread failed: ${reply.error}`);
+      // The same network, its trained weights put in.
+      const model = buildMlp(x.cols, options);
+      const weights = reply.weights.map(fromWire);
+      model.setWeights(weights);
+      tf.dispose(weights);
+      return { model, validationLoss: reply.validationLoss, bestEpoch: reply.bestEpoch, epochs: reply.epochs };
+    } finally {
+      this.release();
+    }
+  }
+
+  /** Stops the threads. */
+  async close(): Promise<void> {
+    const workers = this.all.splice(0);
+    this.idle.length = 0;
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+
+  private async slot(): Promise<void> {
+    const limit = this.script ? this.threads : 1;
+    if (this.busy < limit) {
+      this.busy++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.busy--;
+  }
+
+  private send(request: TrainRequest): Promise<TrainReply> {
+    const worker = this.idle.pop() ?? this.start();
+    return new Promise<TrainReply>((resolve, reject) => {
+      this.pending.set(worker, {
+        resolve: (r) => {
+          // An idle thread does not keep the process alive; a busy one does.
+          worker.unref();
+          this.idle.push(worker);
+          resolve(r);
+        },
+        reject,
+      });
+      worker.ref();
+      worker.postMessage(request);
+    });
+  }
+
+  private start(): Worker {
+    const worker = new Worker(this.script!);
+    const settle = (reply: TrainReply | Error) => {
+      const p = this.pending.get(worker);
+      this.pending.delete(worker);
+      if (reply instanceof Error) p?.reject(reply);
+      else p?.resolve(reply);
+    };
+    worker.on('message', (reply: TrainReply) => settle(reply));
+    worker.on('error', (err) => settle(err));
+    worker.on('exit', (code) => {
+      // A thread that stopped is not given work again.
+      const at = this.idle.indexOf(worker);
+      if (at >= 0) this.idle.splice(at, 1);
+      settle(new Error(`a network's training thread stopped (exit code ${code})`));
+    });
+    this.all.push(worker);
+    return worker;
+  }
+}
