@@ -22,6 +22,29 @@ export const featureParams = (asOf: string, sources: FeatureSources = ALL_ROWS) 
  */
 export async function buildFeatures(db: Database, asOf: string, sources: FeatureSources = ALL_ROWS, temp?: string): Promise<number> {
   const target = temp ?? 'customer_features';
-  await db.run(`CREATE OR REPLACE ${temp ? 'TEMP ' : ''}TABLE ${target} AS ${readSql('features/customer_features.sql')}`, featureParams(asOf, sources));
+  await withMoney((money) => db.run(`CREATE OR REPLACE ${temp ? 'TEMP ' : ''}TABLE ${target} AS ${moneySql('features/customer_features.sql', money)}`, featureParams(asOf, sources)));
   return db.value<number>(`SELECT count(*) FROM ${target}`);
+}
+
+/** The type customer_features and training_snapshots store their sums of money in: an order's amount's, DECIMAL(18, 2); WIDE_MONEY where a sum does not fit. */
+export const MONEY = 'DECIMAL(18, 2)';
+export const WIDE_MONEY = 'DECIMAL(38, 2)';
+
+/** A features query (customer_features.sql, training_snapshots.sql) with its sums of money stored as `money`. */
+export const moneySql = (file: string, money: string) => readSql(file).replaceAll('AS MONEY)', `AS ${money})`);
+
+/**
+ * Runs `build` with the sums of money as MONEY, or, when a customer's sum
+ * does not fit it (beyond 16 digits before the point: no real shop's, but
+ * the orders' amounts themselves fit), again as WIDE_MONEY, the exact sums'
+ * own type: the same figures, read more slowly.
+ */
+export async function withMoney(build: (money: string) => Promise<unknown>): Promise<void> {
+  try {
+    await build(MONEY);
+  } catch (err) {
+    const message = String((err as Error)?.message);
+    if (!(/Conversion Error/.test(message) && /DECIMAL\(18,\s*2\)/.test(message))) throw err;
+    await build(WIDE_MONEY);
+  }
 }

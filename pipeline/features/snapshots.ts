@@ -1,6 +1,5 @@
 import { addDays, dateParam, type Database } from '../db/Database.js';
-import { readSql } from '../db/sqlFile.js';
-import { ALL_ROWS, type FeatureSources } from './customerFeatures.js';
+import { ALL_ROWS, moneySql, withMoney, type FeatureSources } from './customerFeatures.js';
 
 export interface SnapshotOptions {
   asOf: string;
@@ -50,9 +49,9 @@ export async function buildSnapshots(db: Database, plan: SnapshotPlan, horizonDa
   await db.run('CREATE OR REPLACE TEMP TABLE snapshot_cutoffs (position INTEGER, as_of DATE, split VARCHAR)');
   try {
     for (const [i, { c, split }] of cutoffs.entries()) await db.run('INSERT INTO snapshot_cutoffs VALUES ($1, $2, $3)', [i, dateParam(c), split]);
-    await db.run(`CREATE TABLE training_snapshots AS ${readSql('features/training_snapshots.sql')}`, {
+    await withMoney((money) => db.run(`CREATE OR REPLACE TABLE training_snapshots AS ${moneySql('features/training_snapshots.sql', money)}`, {
       cutoffs: 'snapshot_cutoffs', horizon: horizonDays, orders: trainSources.orders, lines: trainSources.lines, tickets: trainSources.tickets,
-    });
+    }));
   } finally {
     await db.run('DROP TABLE IF EXISTS snapshot_cutoffs');
   }

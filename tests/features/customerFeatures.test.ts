@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ALL_ROWS, buildFeatures, featureParams } from '../../pipeline/features/customerFeatures.js';
+import { ALL_ROWS, MONEY, WIDE_MONEY, buildFeatures, featureParams } from '../../pipeline/features/customerFeatures.js';
 import { AS_OF, LATER_ORDERS, LATER_TICKETS, ORDERS, TICKETS, featuresOf, loadHistory } from '../helpers/handHistory.js';
 import { withDb, withTempDir } from '../helpers/withDb.js';
 
@@ -59,6 +59,31 @@ describe('customer_features on a hand-made history', () => {
     const without = await withTempDir((dir) => withDb((db) => featuresOf(db, dir, ORDERS, TICKETS)));
     const withLater = await withTempDir((dir) => withDb((db) => featuresOf(db, dir, [...ORDERS, ...LATER_ORDERS], [...TICKETS, ...LATER_TICKETS])));
     expect(withLater).toEqual(without);
+  });
+});
+
+describe('the sums of money', () => {
+  const MONEY_COLUMNS = ['net_spend', 'gross_spend', 'spend_30d', 'spend_90d', 'spend_180d', 'spend_365d', 'spend_prev_90d', 'refunded_value'];
+  const types = (db: Parameters<Parameters<typeof withDb>[0]>[0]) => db.all<{ column_name: string; data_type: string }>(
+    `SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'customer_features' AND data_type LIKE 'DECIMAL%' ORDER BY column_index`);
+
+  test("are stored in an order amount's type, DECIMAL(18,2), exactly; a customer's sum beyond it keeps the exact sum's DECIMAL(38,2) for the table, with the same figures", async () => {
+    await withTempDir((dir) => withDb(async (db) => {
+      await featuresOf(db, dir, ORDERS, TICKETS);
+      expect(await types(db)).toEqual([...MONEY_COLUMNS.slice(0, 2).map((c) => ({ column_name: c, data_type: 'DECIMAL(18,2)' })),
+        { column_name: 'max_order_value', data_type: 'DECIMAL(18,2)' }, ...MONEY_COLUMNS.slice(2).map((c) => ({ column_name: c, data_type: 'DECIMAL(18,2)' }))]);
+      expect(MONEY).toBe('DECIMAL(18, 2)');
+    }));
+    // W bought twice for 9,000,000,000,000,000.00: each order fits an amount's 16 digits, their sum does not.
+    const whale = ['W1,W,2025-03-01T09:00:00Z,9000000000000000.00,USD,art,web,false', 'W2,W,2025-06-01T09:00:00Z,9000000000000000.01,USD,art,web,false'];
+    await withTempDir((dir) => withDb(async (db) => {
+      const rows = await featuresOf(db, dir, [...ORDERS, ...whale], TICKETS);
+      expect((await types(db)).filter((t) => MONEY_COLUMNS.includes(t.column_name)).map((t) => t.data_type)).toEqual(MONEY_COLUMNS.map(() => WIDE_MONEY.replace(' ', '')));
+      const exact = await db.one<Record<string, string>>(`SELECT CAST(net_spend AS VARCHAR) AS net, CAST(spend_180d AS VARCHAR) AS s180, CAST(spend_90d AS VARCHAR) AS s90 FROM customer_features WHERE customer_id = 'W'`);
+      expect(exact).toEqual({ net: '18000000000000000.01', s180: '18000000000000000.01', s90: '9000000000000000.01' });
+      // everyone else's figures are the ones of the narrow table
+      expect(rows.find((r) => r.customer_id === 'A')).toMatchObject({ net_spend: 230, gross_spend: 250, spend_prev_90d: 160, refunded_value: 20 });
+    }));
   });
 });
 

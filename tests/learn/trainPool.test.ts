@@ -1,5 +1,5 @@
 import { beforeAll, expect, test } from 'vitest';
-import { trainNetwork, type Matrix } from '../../pipeline/learn/network.js';
+import { trainNetwork, type Matrix, type TrainResult } from '../../pipeline/learn/network.js';
 import { initBackend, tf } from '../../pipeline/learn/tfBackend.js';
 import { TrainPool, fromWire, networkOptions, toWire, type WireOptions } from '../../pipeline/learn/trainPool.js';
 import { zilnLoss } from '../../pipeline/learn/ziln.js';
@@ -35,7 +35,7 @@ test('a network trained on a pool thread is the one trained here, weight for wei
     { y: fit.churn, yVal: val.churn, options: { hidden: [8], outputs: 1, activation: 'sigmoid', loss: 'binaryCrossentropy', seed: 31, epochs: 4, initialWeights: start.model.getWeights().map(toWire) } },
   ];
   // Here, as the training always ran (trainNetwork, one after another).
-  const here = [];
+  const here: TrainResult[] = [];
   for (const j of jobs) {
     const initial = j.options.initialWeights?.map(fromWire);
     here.push(await trainNetwork(fit.x, j.y, val.x, j.yVal, networkOptions(j.options, initial)));
