@@ -18,7 +18,8 @@ import type { ScoreParams } from './scoreParams.js';
 export async function scoreModels(db: Database, models: TrainedModels, asOf: string, p: ScoreParams, step: Step = untimed, batchRows = 65_536): Promise<void> {
   // The customers' BTYD summary from customer_features (`asOf` is its as-of) and the orders' repeat values, shared by both BTYD scorings.
   const summary = 'btyd_scores__features_summary';
-  const btydOptions = { horizonDays: p.horizonDays, annualDiscountRate: p.scoring.annualDiscountRate, seed: p.seed, batchRows, summary };
+  // Unsorted: btyd_scores is read by joins on customer_id (value_scores, customer_scores) and partitions copy it sorted.
+  const btydOptions = { horizonDays: p.horizonDays, annualDiscountRate: p.scoring.annualDiscountRate, seed: p.seed, batchRows, summary, ordered: false };
   try {
     await step('BTYD scores', async () => {
       await createFeaturesBtydSummary(db, summary, asOf, models.btyd.unit_days);

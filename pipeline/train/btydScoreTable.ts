@@ -7,6 +7,8 @@ import { summaryParams, summarySql } from '../features/btydSummary.js';
 export interface BtydTableOptions extends BtydScoreOptions {
   /** A table made by createBtydSummary for the same as-of, unit and grid, shared by several models' scores (kept). */
   summary?: string;
+  /** Whether the table's rows are written in customer order (the default); the score stage's readers join it by customer and leave it unsorted. */
+  ordered?: boolean;
 }
 
 /** The customers' summaries at `asOf` with their order-value bin (INTERVAL_GRID's logSpendStep): the one pass over the orders. */
@@ -103,7 +105,7 @@ export async function scoreBtyd(db: Database, models: BtydModels, asOf: string, 
         horizon * purchases_p10 AS expected_purchases_p10, horizon * purchases_p90 AS expected_purchases_p90,
         expected_order_value, horizon * expected_order_value AS expected_spend, monthly * expected_order_value AS clv_12m,
         (monthly * expected_order_value) * clv_p10 AS clv_12m_p10, (monthly * expected_order_value) * clv_p90 AS clv_12m_p90
-      FROM v ORDER BY customer_id`);
+      FROM v${options.ordered === false ? '' : ' ORDER BY customer_id'}`);
     return (await db.value<number>(`SELECT count(*) FROM ${target}`))!;
   } finally {
     if (!options.summary) await db.run(`DROP TABLE IF EXISTS ${summary}`);
