@@ -3,7 +3,7 @@ import { scoreNeural } from '../learn/neuralModels.js';
 import type { TrainedModels } from '../learn/trainedModels.js';
 import { untimed, type Step } from '../measure.js';
 import { createFeaturesBtydSummary, scoreBtyd } from '../train/btydScoreTable.js';
-import { featureBatches, withBtydFeatures } from '../train/featureColumns.js';
+import { featureBatches, modelInputs, withBtydFeatures } from '../train/featureColumns.js';
 import { applyRfTable } from '../train/rfTable.js';
 import type { ScoreParams } from './scoreParams.js';
 
@@ -30,7 +30,8 @@ export async function scoreModels(db: Database, models: TrainedModels, asOf: str
     if (models.neural) {
       const networks = models.neural;
       await step('networks', async () => {
-        for await (const batch of featureBatches(db, withBtydFeatures('customer_features'), 'true', batchRows)) {
+        // Only the features the networks read (a feature missing from their training data is not read).
+        for await (const batch of featureBatches(db, withBtydFeatures('customer_features'), 'true', batchRows, false, modelInputs(networks.preprocessor))) {
           const scored = scoreNeural(networks, batch.columns, batch.n);
           await db.appendColumns('neural_scores', [batch.columns.customer_id as string[], scored.churn, scored.value]);
         }
