@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DuckDBDataChunk, DuckDBDateValue, DuckDBDoubleType, DuckDBInstance, DuckDBTypeId, DuckDBVarCharType, JSDuckDBValueConverter, type DuckDBConnection, type DuckDBResult, type DuckDBType, type DuckDBValue, type DuckDBVector } from '@duckdb/node-api';
+import { DuckDBDataChunk, DuckDBDateValue, DuckDBDoubleType, DuckDBDoubleVector, DuckDBInstance, DuckDBTypeId, DuckDBVarCharType, JSDuckDBValueConverter, type DuckDBConnection, type DuckDBResult, type DuckDBType, type DuckDBValue, type DuckDBVector } from '@duckdb/node-api';
 import { DataError, UsageError } from '../errors.js';
 
 export type Params = DuckDBValue[] | Record<string, DuckDBValue>;
@@ -323,6 +323,16 @@ const VARCHAR = DuckDBVarCharType.instance;
 function fillVector(vector: DuckDBVector, col: Float64Array | readonly (string | null)[], from: number, rows: number): void {
   const nulls: number[] = [];
   const text = !(col instanceof Float64Array);
+  const storage = text ? undefined : doubleStorage(vector);
+  if (storage && !storage.mask) {
+    // The numbers copied at once into the vector's own array; NaN and the rows past the column's end NULL after.
+    const values = (col as Float64Array).subarray(from, Math.min(col.length, from + rows));
+    storage.items.set(values);
+    for (let i = 0; i < rows; i++) if (i >= values.length || Number.isNaN(values[i]!)) nulls.push(i);
+    for (const i of nulls) vector.setItem(i, null);
+    vector.flush();
+    return;
+  }
   for (let i = 0; i < rows; i++) {
     const v = col[from + i];
     if (v === undefined || v === null || Number.isNaN(v)) nulls.push(i);
@@ -333,6 +343,26 @@ function fillVector(vector: DuckDBVector, col: Float64Array | readonly (string |
   vector.flush();
 }
 
+/**
+ * A DOUBLE vector's own storage in the DuckDB client (its numbers and its
+ * validity mask, one bit a row, clear for NULL; null while every row is
+ * valid), read and written whole instead of item by item: for a million
+ * customers' sixty features, tens of millions of calls saved. The client
+ * keeps them as fields without a public accessor; undefined for any other
+ * vector, or should a client hold them otherwise (the callers then go item
+ * by item).
+ */
+function doubleStorage(vector: DuckDBVector): { items: Float64Array; mask: Uint32Array | null; offset: number } | undefined {
+  if (!(vector instanceof DuckDBDoubleVector)) return undefined;
+  const v = vector as unknown as { items?: unknown; validity?: { data?: unknown; offset?: unknown } };
+  const data = v.validity?.data;
+  if (!(v.items instanceof Float64Array) || !(data === null || data instanceof BigUint64Array) || typeof v.validity?.offset !== 'number') return undefined;
+  // The mask's 64-bit words as 32-bit ones: row r's bit is bit r % 32 of word r / 32 on a little-endian machine.
+  const littleEndian = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+  if (data && !littleEndian) return undefined;
+  return { items: v.items, mask: data ? new Uint32Array(data.buffer, data.byteOffset, data.length * 2) : null, offset: v.validity.offset };
+}
+
 /** One chunk's columns: DIRECT_TYPES as Float64Array (NULL as NaN), the others as the converter's values. */
 type ChunkColumns = (Float64Array | unknown[])[];
 
@@ -340,6 +370,19 @@ function chunkColumns(chunk: DuckDBDataChunk, types: readonly DuckDBType[]): Chu
   return types.map((type, c) => {
     if (!DIRECT_TYPES.has(type.typeId)) return chunk.convertColumnValues(c, JSDuckDBValueConverter) as unknown[];
     const vector = chunk.getColumnVector(c);
+    const storage = doubleStorage(vector);
+    if (storage && storage.items.length === chunk.rowCount) {
+      // A DOUBLE vector's numbers copied at once, then its NULLs (clear bits of the validity mask) as NaN.
+      const out = Float64Array.from(storage.items);
+      const { mask, offset } = storage;
+      if (mask) {
+        for (let i = 0; i < out.length; i++) {
+          const bit = offset + i;
+          if (((mask[bit >>> 5]! >>> (bit & 31)) & 1) === 0) out[i] = NaN;
+        }
+      }
+      return out;
+    }
     const out = new Float64Array(chunk.rowCount);
     for (let i = 0; i < out.length; i++) {
       const v = vector.getItem(i) as number | bigint | null;

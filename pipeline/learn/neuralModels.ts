@@ -124,9 +124,6 @@ export async function fitNetworks(
 export function scoreNeural(models: Omit<NeuralModels, 'window'>, data: FeatureColumns, n: number): { churn: Float64Array; value: Float64Array; pBuy: Float64Array } {
   const x: Matrix = { data: transform(models.preprocessor, data, n), rows: n, cols: models.preprocessor.columns.length };
   const churn = applyPlatt(models.churn.platt, predict(models.churn.model, x));
-  const raw = predict(models.value.model, x);
-  const outputs = tf.tensor2d(raw, [n, 3]);
-  const { mean, pBuy } = zilnPredict(outputs, models.value.bounds);
-  outputs.dispose();
+  const { mean, pBuy } = zilnPredict(predict(models.value.model, x), models.value.bounds);
   return { churn, value: mean, pBuy };
 }

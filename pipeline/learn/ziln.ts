@@ -48,13 +48,26 @@ export interface ZilnBounds {
 /** How many times the largest training label a prediction may reach. */
 export const MAX_SPEND_MULTIPLE = 3;
 
-/** The outputs' mu and sigma as arrays (sigma through softplus, floored). */
-function parts(outputs: tf.Tensor): { logit: Float32Array; mu: Float32Array; sigma: Float32Array } {
-  return tf.tidy(() => {
-    const [logit, mu, rawSigma] = tf.split(outputs, 3, 1).map((t) => t.reshape([-1]));
-    const sigma = tf.maximum(tf.softplus(rawSigma!), SIGMA_FLOOR);
-    return { logit: logit!.dataSync() as Float32Array, mu: mu!.dataSync() as Float32Array, sigma: sigma.dataSync() as Float32Array };
-  });
+/**
+ * The outputs' logit, mu and sigma as arrays (sigma through softplus,
+ * floored), from the outputs' rows (three numbers each, row-major). The
+ * columns are taken apart here, not by tf.split (on wasm a strided copy that
+ * cost more than the rest of the prediction); softplus and the floor are
+ * still TensorFlow's, element by element on the same float32 numbers.
+ */
+function parts(outputs: tf.Tensor | Float32Array): { logit: Float32Array; mu: Float32Array; sigma: Float32Array } {
+  const rows = outputs instanceof Float32Array ? outputs : (outputs.dataSync() as Float32Array);
+  const n = rows.length / 3;
+  const logit = new Float32Array(n);
+  const mu = new Float32Array(n);
+  const rawSigma = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    logit[i] = rows[i * 3]!;
+    mu[i] = rows[i * 3 + 1]!;
+    rawSigma[i] = rows[i * 3 + 2]!;
+  }
+  const sigma = tf.tidy(() => tf.maximum(tf.softplus(tf.tensor1d(rawSigma)), SIGMA_FLOOR).dataSync() as Float32Array);
+  return { logit, mu, sigma };
 }
 
 /** The bounds from the network's outputs on its training rows and their largest label. */
@@ -75,8 +88,12 @@ export function zilnBounds(outputs: tf.Tensor, maxLabel: number): ZilnBounds {
 
 const clamp = (v: number, [lo, hi]: [number, number]) => Math.min(hi, Math.max(lo, v));
 
-/** Expected spend from the three outputs: P(buy) x exp(mu + sigma^2 / 2), within `bounds` when given; and P(buy). */
-export function zilnPredict(outputs: tf.Tensor, bounds?: ZilnBounds): { mean: Float64Array; pBuy: Float64Array } {
+/**
+ * Expected spend from the three outputs (a tensor of them, or their rows as
+ * predict gives them): P(buy) x exp(mu + sigma^2 / 2), within `bounds` when
+ * given; and P(buy).
+ */
+export function zilnPredict(outputs: tf.Tensor | Float32Array, bounds?: ZilnBounds): { mean: Float64Array; pBuy: Float64Array } {
   const { logit, mu, sigma } = parts(outputs);
   const n = mu.length;
   const mean = new Float64Array(n);

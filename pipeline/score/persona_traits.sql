@@ -12,11 +12,16 @@
 --   channel           the channel most bought through (NULL where never recorded)
 --   category          the category of most of the customer's purchases (order rows; ties: alphabetical; NULL where never recorded)
 --   country           from the customers input (NULL without it)
-WITH days AS (
-  SELECT customer_id,
-    avg(CASE WHEN dayofweek(order_date) IN (0, 6) THEN 1.0 ELSE 0.0 END) AS weekend_share
-  FROM (SELECT DISTINCT customer_id, order_date FROM orders
-        WHERE customer_id IS NOT NULL AND amount >= 0 AND order_date <= $as_of)
+--
+-- The weekend share is the customer's distinct weekend purchase days over all
+-- their purchase days, customer_features.purchase_days (distinct days with an
+-- amount >= 0 up to as_of): only the weekend's rows are read for it. Rows come
+-- in no particular order (personas.ts reads them row by row; persona_stats.sql
+-- aggregates them in customer order where order matters).
+WITH weekends AS (
+  SELECT customer_id, count(DISTINCT order_date) AS weekend_days
+  FROM orders
+  WHERE customer_id IS NOT NULL AND amount >= 0 AND order_date <= $as_of AND dayofweek(order_date) IN (0, 6)
   GROUP BY customer_id
 ),
 categories AS (
@@ -30,7 +35,7 @@ SELECT
   f.purchase_days * 365.0 / greatest(f.tenure_days, 365) AS orders_per_year,
   CAST(f.avg_order_value AS DOUBLE) AS avg_order_value,
   coalesce(f.discount_share, 0) AS discount_share,
-  coalesce(d.weekend_share, 0) AS weekend_share,
+  CAST(coalesce(w.weekend_days, 0) AS DOUBLE) / f.purchase_days AS weekend_share,
   CAST(f.tenure_days AS DOUBLE) AS tenure_days,
   CAST(f.category_count AS DOUBLE) AS category_count,
   CAST(coalesce(f.complaints_365d, 0) AS DOUBLE) AS complaints_365d,
@@ -39,6 +44,5 @@ SELECT
   c.category,
   f.country
 FROM customer_features f
-LEFT JOIN days d USING (customer_id)
+LEFT JOIN weekends w USING (customer_id)
 LEFT JOIN categories c USING (customer_id)
-ORDER BY f.customer_id

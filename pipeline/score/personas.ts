@@ -75,7 +75,8 @@ export async function assignPersonas(db: Database, asOf: string, seed: number, p
 
 /** Every customer to the nearest centre (ties: the first in `centroids`), numbered by `personaIds`. */
 async function assignNearest(db: Database, encoder: Encoder, centroids: Float64Array, k: number, personaIds: readonly number[], batchRows: number): Promise<void> {
-  for await (const batch of db.batches(`${TRAITS_SELECT} ORDER BY customer_id`, undefined, batchRows)) {
+  // In no particular order: each customer's centre is its own, and customer_personas is read by joins on customer_id.
+  for await (const batch of db.batches(TRAITS_SELECT, undefined, batchRows)) {
     const x = encode(encoder, batch.columns, batch.n);
     const ids = new Float64Array(batch.n);
     for (let i = 0; i < batch.n; i++) ids[i] = personaIds[nearestCentroid(x, i, centroids, k, encoder.d).index]!;

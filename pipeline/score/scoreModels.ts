@@ -2,8 +2,8 @@ import type { Database } from '../db/Database.js';
 import { scoreNeural } from '../learn/neuralModels.js';
 import type { TrainedModels } from '../learn/trainedModels.js';
 import { untimed, type Step } from '../measure.js';
-import { scoreBtyd } from '../train/btydScoreTable.js';
-import { featureBatches, withBtydFeatures } from '../train/featureColumns.js';
+import { createFeaturesBtydSummary, scoreBtyd } from '../train/btydScoreTable.js';
+import { featureBatches, modelInputs, withBtydFeatures } from '../train/featureColumns.js';
 import { applyRfTable } from '../train/rfTable.js';
 import type { ScoreParams } from './scoreParams.js';
 
@@ -16,35 +16,46 @@ import type { ScoreParams } from './scoreParams.js';
  * (scorePartition).
  */
 export async function scoreModels(db: Database, models: TrainedModels, asOf: string, p: ScoreParams, step: Step = untimed, batchRows = 65_536): Promise<void> {
-  const btydOptions = { horizonDays: p.horizonDays, annualDiscountRate: p.scoring.annualDiscountRate, seed: p.seed, batchRows };
-  await step('BTYD scores', () => scoreBtyd(db, models.btyd, asOf, 'btyd_scores', { ...btydOptions, model: models.btydModel, intervalDraws: p.scoring.intervalDraws }));
-
-  await db.run('CREATE OR REPLACE TABLE neural_scores (customer_id VARCHAR, churn_probability DOUBLE, predicted_value DOUBLE)');
-  if (models.neural) {
-    const networks = models.neural;
-    await step('networks', async () => {
-      for await (const batch of featureBatches(db, withBtydFeatures('customer_features'), 'true', batchRows)) {
-        const scored = scoreNeural(networks, batch.columns, batch.n);
-        await db.appendColumns('neural_scores', [batch.columns.customer_id as string[], scored.churn, scored.value]);
-      }
+  // The customers' BTYD summary from customer_features (`asOf` is its as-of) and the orders' repeat values, shared by both BTYD scorings.
+  const summary = 'btyd_scores__features_summary';
+  // Unsorted: btyd_scores is read by joins on customer_id (value_scores, customer_scores) and partitions copy it sorted.
+  const btydOptions = { horizonDays: p.horizonDays, annualDiscountRate: p.scoring.annualDiscountRate, seed: p.seed, batchRows, summary, ordered: false };
+  try {
+    await step('BTYD scores', async () => {
+      await createFeaturesBtydSummary(db, summary, asOf, models.btyd.unit_days);
+      await scoreBtyd(db, models.btyd, asOf, 'btyd_scores', { ...btydOptions, model: models.btydModel, intervalDraws: p.scoring.intervalDraws });
     });
-  }
 
-  switch (models.churnModel) {
-    case 'rf_table':
-      await applyRfTable(db, models.cells, 'customer_features', 'churn_scores');
-      break;
-    case 'neural':
-      await db.run('CREATE OR REPLACE TABLE churn_scores AS SELECT customer_id, churn_probability FROM neural_scores');
-      break;
-    default:
-      // A BTYD model's P(no purchase in the horizon): from btyd_scores when it is also the purchase model,
-      // otherwise scored apart (BG/NBD's, when Pareto/NBD gives the other BTYD figures).
-      if (models.churnModel === models.btydModel) {
-        await db.run('CREATE OR REPLACE TABLE churn_scores AS SELECT customer_id, p_no_purchase AS churn_probability FROM btyd_scores');
-      } else {
-        await scoreBtyd(db, models.btyd, asOf, 'btyd_churn_scores', { ...btydOptions, model: models.churnModel, intervalDraws: 0 });
-        await db.run('CREATE OR REPLACE TABLE churn_scores AS SELECT customer_id, p_no_purchase AS churn_probability FROM btyd_churn_scores; DROP TABLE btyd_churn_scores');
-      }
+    await db.run('CREATE OR REPLACE TABLE neural_scores (customer_id VARCHAR, churn_probability DOUBLE, predicted_value DOUBLE)');
+    if (models.neural) {
+      const networks = models.neural;
+      await step('networks', async () => {
+        // Only the features the networks read (a feature missing from their training data is not read).
+        for await (const batch of featureBatches(db, withBtydFeatures('customer_features'), 'true', batchRows, false, modelInputs(networks.preprocessor))) {
+          const scored = scoreNeural(networks, batch.columns, batch.n);
+          await db.appendColumns('neural_scores', [batch.columns.customer_id as string[], scored.churn, scored.value]);
+        }
+      });
+    }
+
+    switch (models.churnModel) {
+      case 'rf_table':
+        await applyRfTable(db, models.cells, 'customer_features', 'churn_scores');
+        break;
+      case 'neural':
+        await db.run('CREATE OR REPLACE TABLE churn_scores AS SELECT customer_id, churn_probability FROM neural_scores');
+        break;
+      default:
+        // A BTYD model's P(no purchase in the horizon): from btyd_scores when it is also the purchase model,
+        // otherwise scored apart (BG/NBD's, when Pareto/NBD gives the other BTYD figures).
+        if (models.churnModel === models.btydModel) {
+          await db.run('CREATE OR REPLACE TABLE churn_scores AS SELECT customer_id, p_no_purchase AS churn_probability FROM btyd_scores');
+        } else {
+          await scoreBtyd(db, models.btyd, asOf, 'btyd_churn_scores', { ...btydOptions, model: models.churnModel, intervalDraws: 0 });
+          await db.run('CREATE OR REPLACE TABLE churn_scores AS SELECT customer_id, p_no_purchase AS churn_probability FROM btyd_churn_scores; DROP TABLE btyd_churn_scores');
+        }
+    }
+  } finally {
+    await db.run(`DROP TABLE IF EXISTS ${summary}`);
   }
 }

@@ -1,11 +1,14 @@
 import type { BtydModels } from '../btyd/fitBtyd.js';
 import { btydHistoryScorer, INTERVAL_GRID, type BtydScoreOptions } from '../btyd/scoreBtyd.js';
-import type { Database } from '../db/Database.js';
+import { dateParam, type Database } from '../db/Database.js';
+import { readSql } from '../db/sqlFile.js';
 import { summaryParams, summarySql } from '../features/btydSummary.js';
 
 export interface BtydTableOptions extends BtydScoreOptions {
   /** A table made by createBtydSummary for the same as-of, unit and grid, shared by several models' scores (kept). */
   summary?: string;
+  /** Whether the table's rows are written in customer order (the default); the score stage's readers join it by customer and leave it unsorted. */
+  ordered?: boolean;
 }
 
 /** The customers' summaries at `asOf` with their order-value bin (INTERVAL_GRID's logSpendStep): the one pass over the orders. */
@@ -13,6 +16,19 @@ export async function createBtydSummary(db: Database, table: string, asOf: strin
   await db.run(`CREATE OR REPLACE TABLE ${table} AS SELECT *,
       CASE WHEN x > 0 AND mean_repeat_value > 0 THEN round(ln(mean_repeat_value) / ${grid.logSpendStep}) END AS zbin
     FROM (${summarySql()})`, summaryParams(orders, asOf, unitDays));
+}
+
+/**
+ * The same summary (createBtydSummary's rows, bit for bit) for the customers
+ * of customer_features at its own as-of `asOf` (btyd_features_summary.sql):
+ * x, t_x and T from what customer_features already aggregated, and one
+ * pass over the orders for the repeat value alone, a sum per customer
+ * instead of a sum per customer and day joined to two more aggregates.
+ */
+export async function createFeaturesBtydSummary(db: Database, table: string, asOf: string, unitDays: number, grid: typeof INTERVAL_GRID = INTERVAL_GRID): Promise<void> {
+  await db.run(`CREATE OR REPLACE TABLE ${table} AS SELECT *,
+      CASE WHEN x > 0 AND mean_repeat_value > 0 THEN round(ln(mean_repeat_value) / ${grid.logSpendStep}) END AS zbin
+    FROM (${readSql('train/btyd_features_summary.sql')})`, { as_of: dateParam(asOf), unit_days: unitDays });
 }
 
 /**
@@ -89,7 +105,7 @@ export async function scoreBtyd(db: Database, models: BtydModels, asOf: string, 
         horizon * purchases_p10 AS expected_purchases_p10, horizon * purchases_p90 AS expected_purchases_p90,
         expected_order_value, horizon * expected_order_value AS expected_spend, monthly * expected_order_value AS clv_12m,
         (monthly * expected_order_value) * clv_p10 AS clv_12m_p10, (monthly * expected_order_value) * clv_p90 AS clv_12m_p90
-      FROM v ORDER BY customer_id`);
+      FROM v${options.ordered === false ? '' : ' ORDER BY customer_id'}`);
     return (await db.value<number>(`SELECT count(*) FROM ${target}`))!;
   } finally {
     if (!options.summary) await db.run(`DROP TABLE IF EXISTS ${summary}`);

@@ -1,5 +1,5 @@
 import type { Database } from '../db/Database.js';
-import { CATEGORICAL_FEATURES, NUMERIC_FEATURES, type FeatureColumns } from '../learn/preprocess.js';
+import { CATEGORICAL_FEATURES, NUMERIC_FEATURES, type FeatureColumns, type PreprocessorState } from '../learn/preprocess.js';
 
 /**
  * A features table joined with BG/NBD's features at the same as-of:
@@ -12,11 +12,20 @@ export const withBtydFeatures = (table: string, btyd = 'btyd_features') =>
 /** The training snapshots with BG/NBD's view of each at its cutoff. */
 export const SNAPSHOTS_WITH_BTYD = withBtydFeatures('training_snapshots', 'training_btyd_features');
 
-/** The query of the model inputs (and labels when the source has them): numbers as DOUBLE, categories as text. */
-export function featureColumnsSql(source: string, where: string, labels: boolean): string {
-  const numeric = NUMERIC_FEATURES.map((f) => `CAST(${f.name} AS DOUBLE) AS ${f.name}`);
+/** The features a fitted preprocessor reads (those missing from its training data left out): what scoring with it needs to read. */
+export const modelInputs = (state: PreprocessorState): string[] => [...state.numeric.map((f) => f.name), ...state.categorical.map((c) => c.name)];
+
+/**
+ * The query of the model inputs (and labels when the source has them):
+ * numbers as DOUBLE, categories as text; with `only`, those of its
+ * features alone (modelInputs).
+ */
+export function featureColumnsSql(source: string, where: string, labels: boolean, only?: readonly string[]): string {
+  const read = (name: string) => !only || only.includes(name);
+  const numeric = NUMERIC_FEATURES.filter((f) => read(f.name)).map((f) => `, CAST(${f.name} AS DOUBLE) AS ${f.name}`);
+  const categorical = CATEGORICAL_FEATURES.filter(read).map((c) => `, CAST(${c} AS VARCHAR) AS ${c}`);
   const extra = labels ? [', CAST(churned AS DOUBLE) AS churned', ', CAST(greatest(future_spend, 0) AS DOUBLE) AS future_spend'] : [];
-  return `SELECT customer_id, ${numeric.join(', ')}, ${CATEGORICAL_FEATURES.map((c) => `CAST(${c} AS VARCHAR) AS ${c}`).join(', ')} ${extra.join('')}
+  return `SELECT customer_id${numeric.join('')}${categorical.join('')} ${extra.join('')}
     FROM ${source} WHERE ${where}`;
 }
 
@@ -28,8 +37,9 @@ export async function readFeatureColumns(db: Database, source: string, where = '
 
 /**
  * The same columns in batches of `rows` (no order: each row is scored on
- * its own), so that scoring holds one batch in memory whatever the base's size.
+ * its own), so that scoring holds one batch in memory whatever the base's size;
+ * with `only`, those features alone (a model's inputs, modelInputs).
  */
-export function featureBatches(db: Database, source: string, where = 'true', rows = 65_536, ordered = false): AsyncGenerator<{ columns: FeatureColumns; n: number }> {
-  return db.batches(featureColumnsSql(source, where, false) + (ordered ? ' ORDER BY customer_id' : ''), undefined, rows);
+export function featureBatches(db: Database, source: string, where = 'true', rows = 65_536, ordered = false, only?: readonly string[]): AsyncGenerator<{ columns: FeatureColumns; n: number }> {
+  return db.batches(featureColumnsSql(source, where, false, only) + (ordered ? ' ORDER BY customer_id' : ''), undefined, rows);
 }

@@ -124,6 +124,41 @@ describe('columns and batches', () => {
     });
   });
 
+  test('DOUBLE columns read whole are the values the row reader gives, NULL as NaN, across chunks, slices of a mask and every double', async () => {
+    await withDb(async (db) => {
+      // NULLs now and then, a chunk without any, a chunk all NULL; -0, subnormals, the infinities and the largest double.
+      const specials = ["'-0'", '5e-324', "'inf'", "'-inf'", '1.7976931348623157e308', '0.1 + 0.2', '-1 / 3'];
+      await db.run(`CREATE TABLE d AS SELECT i,
+          CASE WHEN i BETWEEN 2048 AND 4095 THEN NULL WHEN i % 5 = 1 AND i < 2048 THEN NULL
+            ELSE CASE i % 9 ${specials.map((v, k) => `WHEN ${k} THEN CAST(${v} AS DOUBLE)`).join(' ')} ELSE CAST(i AS DOUBLE) / 7 END END AS v,
+          CASE WHEN i % 64 = 63 THEN NULL ELSE CAST(i AS DOUBLE) END AS edge,
+          CAST(i AS DOUBLE) * 1.5 AS whole
+        FROM range(7000) t(i)`);
+      const rows = await db.all<{ v: number | null; edge: number | null; whole: number }>('SELECT v, edge, whole FROM d ORDER BY i');
+      const expected = (k: 'v' | 'edge' | 'whole') => rows.map((r) => r[k] ?? 'null');
+      const asRead = (col: Float64Array | (string | null)[]) => Array.from(col as Float64Array, (x) => (Number.isNaN(x) ? 'null' : x));
+      const whole = await db.columns('SELECT v, edge, whole FROM d ORDER BY i');
+      for (const k of ['v', 'edge', 'whole'] as const) {
+        // toEqual tells -0 from 0 (Object.is).
+        expect(asRead(whole[k]!)).toEqual(expected(k));
+      }
+      expect(expected('v').filter((x) => x === 'null')).toHaveLength(2048 + 410);
+      expect(asRead(whole.v!).slice(0, 4)).toEqual([-0, 'null', Infinity, -Infinity]);
+      const batched: Record<string, (number | string)[]> = { v: [], edge: [], whole: [] };
+      for await (const batch of db.batches('SELECT v, edge, whole FROM d ORDER BY i', undefined, 3000)) {
+        for (const k of ['v', 'edge', 'whole']) batched[k]!.push(...asRead(batch.columns[k]!));
+      }
+      for (const k of ['v', 'edge', 'whole'] as const) expect(batched[k]).toEqual(expected(k));
+      // Appended back whole (a column shorter than the others NULL past its end), the table holds the same.
+      await db.run('CREATE TABLE back (i DOUBLE, v DOUBLE, short DOUBLE)');
+      await db.appendColumns('back', [Float64Array.from({ length: 7000 }, (_, i) => i), whole.v as Float64Array, Float64Array.from([2.5, NaN, -0])]);
+      const again = await db.all<{ v: number | null; short: number | null }>('SELECT v, short FROM back ORDER BY i');
+      expect(again.map((r) => r.v ?? 'null')).toEqual(expected('v'));
+      expect(again.slice(0, 4).map((r) => r.short)).toEqual([2.5, null, -0, null]);
+      expect(await db.value('SELECT count(short) FROM back')).toBe(2);
+    });
+  });
+
   test('a numeric column of NULLs is numbers (NaN), in one read as in batches, so training and scoring see it alike', async () => {
     await withDb(async (db) => {
       const q = `SELECT CAST(NULL AS DOUBLE) AS never, CAST(NULL AS VARCHAR) AS label FROM range(3)`;

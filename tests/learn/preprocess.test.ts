@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { fitPreprocessor, transform } from '../../pipeline/learn/preprocess.js';
+import { fitPreprocessor, transform, type FeatureColumns, type NumericFeature } from '../../pipeline/learn/preprocess.js';
 
 const numeric = [
   { name: 'orders', transform: 'log1p' as const },
@@ -45,4 +45,43 @@ test('a value outside the training range is read as the nearest one seen: a netw
   const ages = [0, 1, 2, 3].map((i) => x[i * width + 3]!);
   expect(ages[1]).toBe(ages[0]);
   expect(ages[2]).toBeCloseTo((30 - state.numeric[3]!.mean) / state.numeric[3]!.std, 5);
+});
+
+test('the input matrix is each value transformed, clipped to its range and standardised, in float32, bit for bit', () => {
+  const n = 3000;
+  const wave = (i: number, k: number) => Math.sin(i * 12.9898 + k * 78.233) * 10 ** ((i % 7) - 2);
+  // Every transform, NaN now and then (missing indicators), negatives, zeros, -0 and values beyond the training range.
+  const train: FeatureColumns = {
+    counts: Float64Array.from({ length: n }, (_, i) => (i % 11 === 0 ? NaN : Math.abs(wave(i, 1)))),
+    amount: Float64Array.from({ length: n }, (_, i) => wave(i, 2)),
+    ratio: Float64Array.from({ length: n }, (_, i) => (i % 13 === 0 ? NaN : wave(i, 3))),
+    share: Float64Array.from({ length: n }, (_, i) => (i % 5) / 4),
+    channel: Array.from({ length: n }, (_, i) => (i % 9 === 0 ? null : ['web', 'app', 'store', 'phone'][i % 4]!)),
+  };
+  const numeric: NumericFeature[] = [{ name: 'counts', transform: 'log1p' }, { name: 'amount', transform: 'slog' }, { name: 'ratio', transform: 'clip' }, { name: 'share', transform: 'none' }];
+  const state = fitPreprocessor(train, numeric, ['channel']);
+  const scored: FeatureColumns = {
+    counts: Float64Array.from([NaN, -0, 0, -5, 1e9, 3.5]),
+    amount: Float64Array.from([-1e12, -0, 2.5, NaN, 1e12, -3]),
+    ratio: Float64Array.from([50, -50, NaN, 0.25, -0, 9.99]),
+    share: Float64Array.from([0, 1, 0.5, 2, -1, NaN]),
+    channel: ['web', null, 'kiosk', 'store', 'app', 'phone'],
+  };
+  const fn = { log1p: (v: number) => Math.log1p(Math.max(0, v)), slog: (v: number) => Math.sign(v) * Math.log1p(Math.abs(v)), clip: (v: number) => Math.min(10, Math.max(-10, v)), none: (v: number) => v };
+  for (const [cols, rows] of [[train, n], [scored, 6]] as const) {
+    const expected: number[] = [];
+    for (let i = 0; i < rows; i++) {
+      for (const f of state.numeric) {
+        const raw = (cols[f.name] as Float64Array)[i]!;
+        expected.push(Number.isNaN(raw) ? 0 : (Math.min(f.max!, Math.max(f.min!, fn[f.transform](raw))) - f.mean) / f.std);
+        if (f.missingIndicator) expected.push(Number.isNaN(raw) ? 1 : 0);
+      }
+      const values = state.categorical[0]!.values;
+      const k = values.indexOf((cols.channel as (string | null)[])[i] ?? '');
+      values.forEach((_, j) => expected.push(j === k ? 1 : 0));
+      expected.push(k === -1 ? 1 : 0);
+    }
+    expect(transform(state, cols, rows)).toEqual(Float32Array.from(expected));
+  }
+  expect(state.columns).toEqual(['counts', 'counts__missing', 'amount', 'ratio', 'ratio__missing', 'share', 'channel=phone', 'channel=store', 'channel=app', 'channel=web', 'channel=other']);
 });

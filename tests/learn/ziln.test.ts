@@ -51,3 +51,37 @@ test('within bounds: mu and sigma clipped to their training ranges, the level sc
   expect(learnt.sigma[1]).toBeCloseTo(softplus(1), 6);
   expect(learnt.maxSpend).toBe(3 * 120);
 });
+
+test("from predict's rows or from a tensor, the figures are TensorFlow's own split and softplus of the columns, bit for bit", () => {
+  // Outputs of every size: saturating softplus both ways, sigma under the floor, zeros, -0, tiny and huge logits.
+  const n = 5000;
+  const rows = new Float32Array(n * 3);
+  const specials = [0, -0, 1e-30, -1e-30, 30, -30, 88, -88, 100, -100, 1e-4, -9.21];
+  for (let i = 0; i < n * 3; i++) rows[i] = i < specials.length * 3 ? specials[Math.floor(i / 3)]! * (i % 3 === 1 ? 0.5 : 1) : Math.sin(i * 12.9898) * 20;
+  const bounds = { mu: [-3, 6] as [number, number], sigma: [0.05, 2.5] as [number, number], maxSpend: 5000, levelScale: 1.3 };
+  // The reference: the columns split by TensorFlow (as before), sigma = max(softplus(raw), 1e-4), then the same formula.
+  const [logit, mu, sigma] = tf.tidy(() => {
+    const [l, m, r] = tf.split(tf.tensor2d(rows, [n, 3]), 3, 1).map((t) => t.reshape([-1]));
+    return [l!.dataSync(), m!.dataSync(), tf.maximum(tf.softplus(r!), 1e-4).dataSync()];
+  });
+  for (const b of [undefined, bounds]) {
+    const fromRows = zilnPredict(rows, b);
+    const t = tf.tensor2d(rows, [n, 3]);
+    const fromTensor = zilnPredict(t, b);
+    t.dispose();
+    const clamp = (v: number, r?: [number, number]) => (r ? Math.min(r[1], Math.max(r[0], v)) : v);
+    const mean = Float64Array.from({ length: n }, (_, i) => {
+      const p = 1 / (1 + Math.exp(-logit[i]!));
+      const s = clamp(sigma[i]!, b?.sigma);
+      const spend = p * Math.exp(clamp(mu[i]!, b?.mu) + (s * s) / 2) * (b?.levelScale ?? 1);
+      return b ? Math.min(spend, b.maxSpend) : spend;
+    });
+    expect(fromRows.mean).toEqual(mean);
+    expect(fromTensor.mean).toEqual(mean);
+    expect(fromRows.pBuy).toEqual(Float64Array.from({ length: n }, (_, i) => 1 / (1 + Math.exp(-logit[i]!))));
+  }
+  // The training ranges likewise: the reference's extremes of mu and sigma.
+  const t = tf.tensor2d(rows, [n, 3]);
+  expect(zilnBounds(t, 10)).toEqual({ mu: [Math.min(...mu), Math.max(...mu)], sigma: [Math.min(...sigma), Math.max(...sigma)], maxSpend: 30 });
+  t.dispose();
+});

@@ -32,6 +32,40 @@ async function personasOf(seed: number, kept?: PersonaModel): Promise<{ k: numbe
 const archetypeOf = (id: string): Archetype => demoArchetype(SEED, Number(id.slice(1)));
 
 describe('buyer personas', () => {
+  test("persona_traits' weekend share and favourite category are those worked out from the order rows themselves", async () => {
+    await assignPersonas(base.db, '2026-09-30', 1, PARAMS, 'USD', 700);
+    const orders = await base.db.all<{ customer_id: string | null; day: string; amount: number; category: string | null }>(
+      `SELECT customer_id, CAST(order_date AS VARCHAR) AS day, CAST(amount AS DOUBLE) AS amount, category FROM orders WHERE order_date <= DATE '2026-09-30'`);
+    // The base has what the query must get right: guests, refunds, several purchases on one day (a weekend day among them).
+    const perDay = new Map<string, number>();
+    for (const o of orders) if (o.customer_id && o.amount >= 0) perDay.set(`${o.customer_id}|${o.day}`, (perDay.get(`${o.customer_id}|${o.day}`) ?? 0) + 1);
+    const weekend = (day: string) => [0, 6].includes(new Date(`${day}T00:00:00Z`).getUTCDay());
+    expect(orders.some((o) => o.customer_id === null)).toBe(true);
+    expect(orders.some((o) => o.amount < 0)).toBe(true);
+    expect([...perDay].some(([k, n]) => n > 1 && weekend(k.split('|')[1]!))).toBe(true);
+    // Each customer's distinct purchase days (amount >= 0), the weekend's among them, and purchases per category.
+    const days = new Map<string, Set<string>>();
+    const categories = new Map<string, Map<string, number>>();
+    for (const o of orders) {
+      if (!o.customer_id || o.amount < 0) continue;
+      if (!days.has(o.customer_id)) days.set(o.customer_id, new Set());
+      days.get(o.customer_id)!.add(o.day);
+      if (o.category === null) continue;
+      const c = categories.get(o.customer_id) ?? new Map<string, number>();
+      categories.set(o.customer_id, c.set(o.category, (c.get(o.category) ?? 0) + 1));
+    }
+    const traits = await base.db.all<{ customer_id: string; weekend_share: number; category: string | null }>('SELECT customer_id, weekend_share, category FROM persona_traits ORDER BY customer_id');
+    expect(traits).toHaveLength(days.size);
+    for (const t of traits) {
+      const d = [...days.get(t.customer_id)!];
+      expect(t.weekend_share, t.customer_id).toBe(d.filter(weekend).length / d.length);
+      // The most bought category, ties to the alphabetically first.
+      const top = [...(categories.get(t.customer_id) ?? [])].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0] ?? null;
+      expect(t.category, t.customer_id).toBe(top);
+    }
+    expect(traits.filter((t) => t.weekend_share > 0 && t.weekend_share < 1).length).toBeGreaterThan(100);
+  });
+
   test('every customer gets one persona; the same seed gives the same personas', async () => {
     const a = await personasOf(1);
     const customers = await base.db.value<number>('SELECT count(*) FROM customer_features');

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { scoringSchema } from '../../pipeline/config.js';
 import { scoreModels } from '../../pipeline/score/scoreModels.js';
+import { scoreBtyd } from '../../pipeline/train/btydScoreTable.js';
 import { stagedRun, type StagedRun } from '../helpers/stagedRun.js';
 
 let run: StagedRun;
@@ -11,18 +12,22 @@ afterAll(() => run.close());
 
 test("every customer gets the BTYD figures and the churn champion's probability; without networks neural_scores is empty", async () => {
   const models = run.state.models!;
+  const scoring = scoringSchema.parse({ intervalDraws: 0 });
   for (const churnModel of ['rf_table', 'bgnbd'] as const) {
     for (const btydModel of ['bgnbd', 'pareto'] as const) {
-      await scoreModels(run.db, { ...models, churnModel, btydModel }, run.state.asOf!, { horizonDays: 90, seed: 42, currency: 'USD', scoring: scoringSchema.parse({ intervalDraws: 0 }) });
+      await scoreModels(run.db, { ...models, churnModel, btydModel }, run.state.asOf!, { horizonDays: 90, seed: 42, currency: 'USD', scoring });
       const n = await run.db.value<number>('SELECT count(*) FROM customer_features');
       expect(await run.db.value('SELECT count(*) FROM btyd_scores')).toBe(n);
       expect(await run.db.value('SELECT count(*) FROM churn_scores WHERE churn_probability BETWEEN 0 AND 1')).toBe(n);
       expect(await run.db.value('SELECT count(*) FROM neural_scores')).toBe(0);
+      // The BTYD table from customer_features' summary is the one scored over the orders themselves, bit for bit.
+      await scoreBtyd(run.db, models.btyd, run.state.asOf!, 'btyd_over_orders', { model: btydModel, horizonDays: 90, annualDiscountRate: scoring.annualDiscountRate, intervalDraws: 0, seed: 42 });
+      expect(await run.db.columns('SELECT * FROM btyd_scores ORDER BY customer_id')).toEqual(await run.db.columns('SELECT * FROM btyd_over_orders ORDER BY customer_id'));
       if (churnModel === 'bgnbd') {
         // BG/NBD's P(no purchase), whichever BTYD model gives the other figures.
         expect(await run.db.value('SELECT count(*) FROM churn_scores c JOIN btyd_features b ON b.customer_id = c.customer_id AND b.as_of = $1 WHERE abs(c.churn_probability - b.btyd_p_no_purchase) > 1e-9', [run.state.asOf!])).toBe(0);
       }
     }
   }
-  expect(await run.db.value(`SELECT count(*) FROM duckdb_tables() WHERE table_name = 'btyd_churn_scores'`)).toBe(0);
+  expect(await run.db.value(`SELECT count(*) FROM duckdb_tables() WHERE table_name = 'btyd_churn_scores' OR table_name LIKE 'btyd_scores\\_\\_%' ESCAPE '\\'`)).toBe(0);
 });

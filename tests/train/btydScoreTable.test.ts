@@ -1,10 +1,16 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { BtydModels } from '../../pipeline/btyd/fitBtyd.js';
-import { BTYD_SCORE_COLUMNS, btydScorer } from '../../pipeline/btyd/scoreBtyd.js';
+import { BTYD_SCORE_COLUMNS, btydScorer, INTERVAL_GRID } from '../../pipeline/btyd/scoreBtyd.js';
+import { migrate } from '../../pipeline/db/migrations.js';
 import { readSummary } from '../../pipeline/features/btydSummary.js';
-import { createBtydSummary, scoreBtyd } from '../../pipeline/train/btydScoreTable.js';
+import { buildFeatures } from '../../pipeline/features/customerFeatures.js';
+import { ingestInputs } from '../../pipeline/ingest/ingestInputs.js';
+import { silentLogger } from '../../pipeline/log.js';
+import { createBtydSummary, createFeaturesBtydSummary, scoreBtyd } from '../../pipeline/train/btydScoreTable.js';
 import { fitBtydModels } from '../../pipeline/train/fitBtydModels.js';
 import { demoBase, type DemoBase } from '../helpers/demoBase.js';
+import { TEST_INGEST } from '../helpers/handHistory.js';
+import { withDb, withTempDir, writeFile } from '../helpers/withDb.js';
 
 const AS_OF = '2026-09-30';
 let base: DemoBase;
@@ -83,5 +89,86 @@ describe('intervals by neighbourhood', () => {
     await scoreBtyd(db, models, AS_OF, 'small_batches', { ...options, batchRows: 300 });
     expect(await db.value<number>('SELECT count(*) FROM (SELECT * FROM one_batch EXCEPT ALL SELECT * FROM small_batches)')).toBe(0);
     expect(await db.value<number>('SELECT count(*) FROM small_batches')).toBe(await db.value<number>('SELECT count(*) FROM customer_features'));
+  });
+});
+
+describe('the summary from customer_features', () => {
+  const ORDERS = [
+    'order_id,customer_id,order_ts,amount,currency,category,channel,discount_used',
+    // A: two orders on the first day and a refund that day (not a repeat), two orders on a later day, a refund after, an order after the as-of.
+    'A1,A,2025-01-06T09:00:00Z,100.00,USD,books,web,true',
+    'A2,A,2025-01-06T17:00:00Z,25.50,USD,books,app,false',
+    'AR0,A,2025-01-06T18:00:00Z,-10.00,USD,books,web,',
+    'A3,A,2025-02-03T10:00:00Z,40.00,USD,music,web,false',
+    'A4,A,2025-02-03T19:30:00Z,19.99,USD,music,web,false',
+    'AR1,A,2025-02-10T12:00:00Z,-19.99,USD,music,web,',
+    'A5,A,2025-05-12T08:00:00Z,70.01,USD,toys,app,true',
+    'A6,A,2025-07-01T08:00:00Z,999.00,USD,toys,app,true',
+    // One purchase only (no repeat value), and a guest's orders (no customer).
+    'O1,O,2025-03-03T09:00:00Z,12.00,USD,books,web,false',
+    'G1,,2025-03-03T09:00:00Z,500.00,USD,books,web,false',
+    'G2,,2025-04-03T09:00:00Z,-500.00,USD,books,web,false',
+    // Z: what the repeat day bought refunded: a repeat value of zero. N: refunded more than the repeat bought: negative.
+    'Z1,Z,2025-01-13T09:00:00Z,40.00,USD,books,web,false',
+    'Z2,Z,2025-03-17T09:00:00Z,30.00,USD,books,web,false',
+    'ZR,Z,2025-03-20T09:00:00Z,-30.00,USD,books,web,',
+    'N1,N,2025-02-01T09:00:00Z,80.00,USD,books,web,false',
+    'N2,N,2025-02-08T09:00:00Z,5.00,USD,books,web,false',
+    'NR,N,2025-02-09T09:00:00Z,-60.00,USD,books,web,',
+    // R: a refund before the first purchase (not a repeat), then purchases on the as-of day's eve and the as-of day.
+    'RR,R,2025-01-02T09:00:00Z,-15.00,USD,books,web,',
+    'R1,R,2025-06-29T09:00:00Z,8.00,USD,books,web,false',
+    'R2,R,2025-06-30T23:00:00Z,9.25,USD,books,web,false',
+  ];
+  const SUMMARY_AS_OF = '2025-06-30';
+
+  test('is the summary over the orders bit for bit, each repeat value the one worked out by hand', async () => {
+    await withTempDir(async (dir) => {
+      await withDb(async (db) => {
+        await migrate(db);
+        await ingestInputs(db, { orders: [writeFile(dir, 'orders.csv', ORDERS.join('\n') + '\n')] }, TEST_INGEST, silentLogger);
+        await buildFeatures(db, SUMMARY_AS_OF);
+        await createBtydSummary(db, 'from_orders', SUMMARY_AS_OF, 7);
+        await createFeaturesBtydSummary(db, 'from_features', SUMMARY_AS_OF, 7);
+        const rows = await db.all<{ customer_id: string; x: number; t_x: number; T: number; mean_repeat_value: number | null; zbin: number | null }>(
+          'SELECT * FROM from_features ORDER BY customer_id');
+        const days = (a: string, b: string) => (Date.parse(b) - Date.parse(a)) / 86_400_000;
+        // x repeat days; t_x and T in weeks from the first purchase day; (repeat days' purchases + refunds after the first day) / x.
+        expect(rows.map((r) => [r.customer_id, r.x, r.t_x, r.T, r.mean_repeat_value])).toEqual([
+          ['A', 2, days('2025-01-06', '2025-05-12') / 7, days('2025-01-06', SUMMARY_AS_OF) / 7, (40 + 19.99 - 19.99 + 70.01) / 2],
+          ['N', 1, 1, days('2025-02-01', SUMMARY_AS_OF) / 7, 5 - 60],
+          ['O', 0, 0, days('2025-03-03', SUMMARY_AS_OF) / 7, null],
+          ['R', 1, 1 / 7, 1 / 7, 9.25],
+          ['Z', 1, 9, days('2025-01-13', SUMMARY_AS_OF) / 7, 0],
+        ]);
+        // No order-value bin without a positive repeat value.
+        expect(rows.map((r) => r.zbin)).toEqual([Math.round(Math.log(55) / INTERVAL_GRID.logSpendStep), null, null, Math.round(Math.log(9.25) / INTERVAL_GRID.logSpendStep), null]);
+        // The summary over the orders: the same rows, every double the same bits.
+        const ordersRows = await db.columns('SELECT * FROM from_orders ORDER BY customer_id');
+        const featuresRows = await db.columns('SELECT * FROM from_features ORDER BY customer_id');
+        expect(Object.keys(featuresRows)).toEqual(Object.keys(ordersRows));
+        for (const c of Object.keys(ordersRows)) expect(featuresRows[c], c).toEqual(ordersRows[c]);
+      });
+    });
+  });
+
+  test('gives a generated base (guests, refunds, several orders a day) the summary over the orders, and the same score table', async () => {
+    const { db } = base;
+    await createBtydSummary(db, 'base_from_orders', AS_OF, models.unit_days);
+    await createFeaturesBtydSummary(db, 'base_from_features', AS_OF, models.unit_days);
+    const shape = await db.one<Record<string, number>>(`SELECT count(*) FILTER (WHERE customer_id IS NULL) AS guest_rows, count(*) FILTER (WHERE amount < 0) AS refunds,
+        (SELECT count(*) FROM (SELECT customer_id, order_date FROM orders WHERE customer_id IS NOT NULL GROUP BY ALL HAVING count(*) > 1)) AS busy_days
+      FROM orders WHERE order_date <= DATE '${AS_OF}'`);
+    expect(shape!.guest_rows).toBeGreaterThan(0);
+    expect(shape!.refunds).toBeGreaterThan(0);
+    expect(shape!.busy_days).toBeGreaterThan(0);
+    const a = await db.columns('SELECT * FROM base_from_orders ORDER BY customer_id');
+    const b = await db.columns('SELECT * FROM base_from_features ORDER BY customer_id');
+    expect((b.customer_id as string[]).length).toBe(await db.value<number>('SELECT count(*) FROM customer_features'));
+    expect(await db.value<number>('SELECT count(*) FROM base_from_features WHERE x = 0')).toBeGreaterThan(0);
+    for (const c of Object.keys(a)) expect(b[c], c).toEqual(a[c]);
+    await scoreBtyd(db, models, AS_OF, 'scored_from_orders', options);
+    await scoreBtyd(db, models, AS_OF, 'scored_from_features', { ...options, summary: 'base_from_features' });
+    expect(await db.columns('SELECT * FROM scored_from_features ORDER BY customer_id')).toEqual(await db.columns('SELECT * FROM scored_from_orders ORDER BY customer_id'));
   });
 });
