@@ -154,20 +154,29 @@ function choose(effects: ArrayLike<number>): number[] {
  */
 export function chooseWithin(lo: Float64Array, hi: Float64Array): number[] | null {
   const G = lo.length - 1;
-  const clear: number[] = [];
+  const pool = new Int32Array(G);
+  let clear = 0;
   for (let g = 0; g < G; g++) {
     // effect = own - copy, each within its bounds (PROBABILITY_SLACK covers the difference's rounding)
-    if (lo[0]! - hi[g + 1]! - PROBABILITY_SLACK > MIN_EFFECT) clear.push(g);
+    if (lo[0]! - hi[g + 1]! - PROBABILITY_SLACK > MIN_EFFECT) pool[clear++] = g;
     else if (!(hi[0]! - lo[g + 1]! + PROBABILITY_SLACK <= MIN_EFFECT)) return null;
   }
-  const pool = clear.length ? clear : Array.from({ length: G }, (_, g) => g);
-  const take = clear.length ? Math.min(MAX_REASONS, clear.length) : 1;
-  // A larger effect is a smaller copy: the order is decided where a copy's upper bound is below the next one's lower bound.
-  pool.sort((a, b) => lo[a + 1]! + hi[a + 1]! - (lo[b + 1]! + hi[b + 1]!));
+  // Without a clear group, the one that raised the score most among all.
+  const size = clear || G;
+  if (!clear) for (let g = 0; g < G; g++) pool[g] = g;
+  const take = clear ? Math.min(MAX_REASONS, clear) : 1;
+  const told: number[] = [];
+  // A larger effect is a smaller copy: each place goes to the copy whose upper bound is below every remaining one's lower bound.
   for (let i = 0; i < take; i++) {
-    for (let j = i + 1; j < pool.length; j++) if (!(hi[pool[i]! + 1]! < lo[pool[j]! + 1]!)) return null;
+    let m = i;
+    for (let j = i + 1; j < size; j++) if (hi[pool[j]! + 1]! < hi[pool[m]! + 1]!) m = j;
+    const top = pool[m]!;
+    pool[m] = pool[i]!;
+    pool[i] = top;
+    for (let j = i + 1; j < size; j++) if (!(hi[top + 1]! < lo[pool[j]! + 1]!)) return null;
+    told.push(top);
   }
-  return pool.slice(0, take);
+  return told;
 }
 
 /**
