@@ -66,5 +66,10 @@ export function fitPlatt(prob: ArrayLike<number>, label: ArrayLike<number>): Pla
 }
 
 export function applyPlatt(s: PlattScaling, prob: ArrayLike<number>): Float64Array {
-  return Float64Array.from(prob, (p) => sigmoid(s.a * logit(p) + s.b));
+  return Float64Array.from(prob, (p) => platt(s, p));
+}
+
+/** One probability calibrated (applyPlatt's figure for it). */
+export function platt(s: PlattScaling, p: number): number {
+  return sigmoid(s.a * logit(p) + s.b);
 }

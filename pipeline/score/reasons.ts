@@ -1,5 +1,6 @@
 import { applyPlatt } from '../learn/calibration.js';
 import { predict, type Matrix } from '../learn/network.js';
+import { denseStack, OcclusionBounder, PROBABILITY_SLACK } from '../learn/occlusionBounds.js';
 import type { NeuralModels } from '../learn/neuralModels.js';
 import { transform, type FeatureColumns } from '../learn/preprocess.js';
 
@@ -138,20 +139,82 @@ function layout(models: NeuralModels) {
   return { baseline, groups, width: columns.length };
 }
 
+/** The groups told for one customer from each group's effect: those that clearly raised the score, failing any the one that raised it most. */
+function choose(effects: ArrayLike<number>): number[] {
+  const ranked = Array.from(effects, (effect, g) => ({ g, effect })).sort((a, b) => b.effect - a.effect);
+  // The groups that clearly raised the score; failing any, the one that raised it most.
+  const clear = ranked.filter((e) => e.effect > MIN_EFFECT).slice(0, MAX_REASONS);
+  return (clear.length ? clear : ranked.slice(0, 1)).map((e) => e.g);
+}
+
+/**
+ * choose's answer where the bounds of the calibrated probabilities (index 0
+ * the customer's own, g + 1 the copy without group g) decide it whatever the
+ * exact figures within them; null where they do not.
+ */
+export function chooseWithin(lo: Float64Array, hi: Float64Array): number[] | null {
+  const G = lo.length - 1;
+  const pool = new Int32Array(G);
+  let clear = 0;
+  for (let g = 0; g < G; g++) {
+    // effect = own - copy, each within its bounds (PROBABILITY_SLACK covers the difference's rounding)
+    if (lo[0]! - hi[g + 1]! - PROBABILITY_SLACK > MIN_EFFECT) pool[clear++] = g;
+    else if (!(hi[0]! - lo[g + 1]! + PROBABILITY_SLACK <= MIN_EFFECT)) return null;
+  }
+  // Without a clear group, the one that raised the score most among all.
+  const size = clear || G;
+  if (!clear) for (let g = 0; g < G; g++) pool[g] = g;
+  const take = clear ? Math.min(MAX_REASONS, clear) : 1;
+  const told: number[] = [];
+  // A larger effect is a smaller copy: each place goes to the copy whose upper bound is below every remaining one's lower bound.
+  for (let i = 0; i < take; i++) {
+    let m = i;
+    for (let j = i + 1; j < size; j++) if (hi[pool[j]! + 1]! < hi[pool[m]! + 1]!) m = j;
+    const top = pool[m]!;
+    pool[m] = pool[i]!;
+    pool[i] = top;
+    for (let j = i + 1; j < size; j++) if (!(hi[top + 1]! < lo[pool[j]! + 1]!)) return null;
+    told.push(top);
+  }
+  return told;
+}
+
 /**
  * Reasons for the rows `which` of `data` (n rows in all): each a text of up to
  * three phrases separated by "; ", empty when nothing stands out.
+ *
+ * A churn network small enough (denseStack) is bounded here rather than run
+ * (learn/occlusionBounds.ts): for most customers the bounds already decide
+ * which groups are told, and in which order; the network runs on the own
+ * inputs and copies of the others only, so the texts are those of running it
+ * on everyone.
  */
 export function occlusionReasons(models: NeuralModels, data: FeatureColumns, n: number, which: number[], context: ReasonContext, chunk = 20_000): string[] {
   const { baseline, groups, width } = layout(models);
   const full = transform(models.preprocessor, data, n);
-  const out: string[] = [];
-  for (let start = 0; start < which.length; start += chunk) {
-    const rows = which.slice(start, start + chunk);
-    const G = groups.length;
+  const G = groups.length;
+  const chosen: number[][] = new Array(which.length);
+  const columns = groups.flatMap((g) => g.columns);
+  const stack = G > 0 && new Set(columns).size === columns.length ? denseStack(models.churn.model) : null;
+  let undecided: number[] = [];
+  if (stack) {
+    const bounder = new OcclusionBounder(stack, groups.map((g) => g.columns), baseline, models.churn.platt);
+    const bounds = { lo: new Float64Array(G + 1), hi: new Float64Array(G + 1) };
+    which.forEach((row, k) => {
+      bounder.bound(full, width, row, bounds);
+      const decided = chooseWithin(bounds.lo, bounds.hi);
+      if (decided) chosen[k] = decided;
+      else undecided.push(k);
+    });
+  } else {
+    undecided = which.map((_, k) => k);
+  }
+  for (let start = 0; start < undecided.length; start += chunk) {
+    const ks = undecided.slice(start, start + chunk);
     // Row r's own inputs, then one copy per group with that group set to the baseline's.
-    const m = new Float32Array(rows.length * (G + 1) * width);
-    rows.forEach((row, r) => {
+    const m = new Float32Array(ks.length * (G + 1) * width);
+    ks.forEach((k, r) => {
+      const row = which[k]!;
       const own = full.subarray(row * width, (row + 1) * width);
       for (let g = 0; g <= G; g++) {
         const at = (r * (G + 1) + g) * width;
@@ -159,24 +222,22 @@ export function occlusionReasons(models: NeuralModels, data: FeatureColumns, n: 
         if (g > 0) for (const c of groups[g - 1]!.columns) m[at + c] = baseline[c]!;
       }
     });
-    const matrix: Matrix = { data: m, rows: rows.length * (G + 1), cols: width };
+    const matrix: Matrix = { data: m, rows: ks.length * (G + 1), cols: width };
     const p = applyPlatt(models.churn.platt, predict(models.churn.model, matrix));
-    rows.forEach((row, r) => {
+    ks.forEach((k, r) => {
       const own = p[r * (G + 1)]!;
-      const ranked = groups.map(({ group }, g) => ({ group, effect: own - p[r * (G + 1) + g + 1]! })).sort((a, b) => b.effect - a.effect);
-      // The groups that clearly raised the score; failing any, the one that raised it most.
-      const clear = ranked.filter((e) => e.effect > MIN_EFFECT).slice(0, MAX_REASONS);
-      const effects = clear.length ? clear : ranked.slice(0, 1);
-      const value: Values = (name) => {
-        const col = data[name];
-        return col instanceof Float64Array ? col[row]! : NaN;
-      };
-      const text: Text = (name) => {
-        const col = data[name];
-        return Array.isArray(col) ? col[row] ?? null : null;
-      };
-      out.push(effects.map((e) => e.group.phrase(value, text, context)).filter((x): x is string => Boolean(x)).join('; '));
+      chosen[k] = choose(groups.map((_, g) => own - p[r * (G + 1) + g + 1]!));
     });
   }
-  return out;
+  return which.map((row, k) => {
+    const value: Values = (name) => {
+      const col = data[name];
+      return col instanceof Float64Array ? col[row]! : NaN;
+    };
+    const text: Text = (name) => {
+      const col = data[name];
+      return Array.isArray(col) ? col[row] ?? null : null;
+    };
+    return chosen[k]!.map((g) => groups[g]!.group.phrase(value, text, context)).filter((x): x is string => Boolean(x)).join('; ');
+  });
 }
