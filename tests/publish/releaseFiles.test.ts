@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { Database } from '../../pipeline/db/Database.js';
 import { buildActionEffects } from '../../pipeline/effects/buildActionEffects.js';
 import { buildKpis } from '../../pipeline/publish/buildKpis.js';
 import { readSql } from '../../pipeline/db/sqlFile.js';
-import { writeDatabaseCopy, writeTableFiles } from '../../pipeline/publish/releaseFiles.js';
+import { storedInOrder, writeDatabaseCopy, writeTableFiles } from '../../pipeline/publish/releaseFiles.js';
 import { stagedRun, type StagedRun } from '../helpers/stagedRun.js';
 import { withTempDir } from '../helpers/withDb.js';
 
@@ -118,4 +118,44 @@ test('the next copy starts from the published one when its history is the workin
     expect(existsSync(`${fifth}.wal`)).toBe(false);
   });
   await db.run('DELETE FROM customer_scores_history');
+});
+
+test('a table already stored in its file order is written from a scan, otherwise sorted: the same bytes either way', async () => {
+  const db = run.db;
+  // Stored in order: one key column, no NULL, each row's key above the row's before (in rowid order, what a scan reads).
+  await db.run(`CREATE TEMP TABLE o AS SELECT * FROM (VALUES ('A1', 1), ('A2', 2), ('B1', 3)) v(k, n)`);
+  expect(await storedInOrder(db, 'o', 'k')).toBe(true);
+  expect(await storedInOrder(db, 'o', 'n')).toBe(true);
+  expect(await storedInOrder(db, 'o', 'k, n')).toBe(false); // two columns: sorted, not checked
+  await db.run(`INSERT INTO o VALUES ('B1', 4)`); // a repeated key: ORDER BY would not say which comes first
+  expect(await storedInOrder(db, 'o', 'k')).toBe(false);
+  expect(await storedInOrder(db, 'o', 'n')).toBe(true);
+  await db.run(`INSERT INTO o VALUES ('C1', NULL)`);
+  expect(await storedInOrder(db, 'o', 'n')).toBe(false); // ORDER BY puts a NULL last whatever the scan
+  await db.run(`INSERT INTO o VALUES ('A0', 0)`);
+  expect(await storedInOrder(db, 'o', 'k')).toBe(false);
+  await db.run('DROP TABLE o');
+
+  const files = async (dir: string) => Object.fromEntries(readdirSync(dir).sort().map((f) => [f, createHash('sha256').update(readFileSync(join(dir, f))).digest('hex')]));
+  expect(await storedInOrder(db, 'customer_scores', 'customer_id')).toBe(true); // the score stage leaves it so
+  try {
+    await withTempDir(async (inOrder) => {
+      await withTempDir(async (reversed) => {
+        await writeTableFiles(db, inOrder);
+        await db.run('CREATE OR REPLACE TABLE customer_scores AS SELECT * FROM customer_scores ORDER BY customer_id DESC');
+        await db.run('CREATE OR REPLACE TABLE personas AS SELECT * FROM personas ORDER BY persona_id DESC');
+        expect(await storedInOrder(db, 'customer_scores', 'customer_id')).toBe(false);
+        await writeTableFiles(db, reversed);
+        const a = await files(inOrder);
+        expect(Object.keys(a)).toContain('customer_scores.parquet');
+        expect(await files(reversed)).toEqual(a);
+        const ids = readFileSync(join(reversed, 'customer_scores.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0]!);
+        expect(ids.length).toBeGreaterThan(100);
+        expect(ids).toEqual([...ids].sort());
+      });
+    });
+  } finally {
+    await db.run('CREATE OR REPLACE TABLE customer_scores AS SELECT * FROM customer_scores ORDER BY customer_id');
+    await db.run('CREATE OR REPLACE TABLE personas AS SELECT * FROM personas ORDER BY persona_id');
+  }
 });
