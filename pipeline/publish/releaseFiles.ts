@@ -85,13 +85,27 @@ export function writeJson(path: string, value: unknown): void {
   writeFileSync(path, JSON.stringify(value, null, 2) + '\n');
 }
 
-/** The whole release folder's content but the manifest, each part timed; `previousCopy`: the published release's database copy, if any. */
+/**
+ * The whole release folder's content but the manifest, each part timed; `previousCopy`: the published release's
+ * database copy, if any. The database copy is written on a connection of its own while the files and the report
+ * are written on `db`'s: each has long single-threaded parts (compressing a table into the copy, a window over a
+ * whole table) that the other's work fills. Both finish before this returns or throws.
+ */
 export async function writeRelease(db: Database, dir: string, runId: string, horizonDays: number, metrics: unknown, report: () => Promise<string>, step: Step, facts?: ReleaseFacts, previousCopy?: string): Promise<void> {
-  await step('Parquet and CSV files', () => writeTableFiles(db, dir));
-  // What the folder's files are, generated from the data dictionary.
-  if (facts) writeFileSync(join(dir, 'README.md'), releaseReadme(facts));
-  writeJson(join(dir, 'model_metrics.json'), metrics);
-  const html = await step('report', report);
-  writeFileSync(join(dir, 'report.html'), html);
-  await step('database copy', () => writeDatabaseCopy(db, join(dir, 'fidelio.duckdb'), runId, horizonDays, previousCopy));
+  const other = await db.beside();
+  try {
+    const copy = step('database copy', () => writeDatabaseCopy(other, join(dir, 'fidelio.duckdb'), runId, horizonDays, previousCopy));
+    const files = (async () => {
+      await step('Parquet and CSV files', () => writeTableFiles(db, dir));
+      // What the folder's files are, generated from the data dictionary.
+      if (facts) writeFileSync(join(dir, 'README.md'), releaseReadme(facts));
+      writeJson(join(dir, 'model_metrics.json'), metrics);
+      const html = await step('report', report);
+      writeFileSync(join(dir, 'report.html'), html);
+    })();
+    const failed = (await Promise.allSettled([files, copy])).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  } finally {
+    other.close();
+  }
 }

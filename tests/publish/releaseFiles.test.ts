@@ -6,7 +6,8 @@ import { Database } from '../../pipeline/db/Database.js';
 import { buildActionEffects } from '../../pipeline/effects/buildActionEffects.js';
 import { buildKpis } from '../../pipeline/publish/buildKpis.js';
 import { readSql } from '../../pipeline/db/sqlFile.js';
-import { storedInOrder, writeDatabaseCopy, writeTableFiles } from '../../pipeline/publish/releaseFiles.js';
+import { storedInOrder, writeDatabaseCopy, writeRelease, writeTableFiles } from '../../pipeline/publish/releaseFiles.js';
+import { recordedSteps } from '../../pipeline/measure.js';
 import { stagedRun, type StagedRun } from '../helpers/stagedRun.js';
 import { withTempDir } from '../helpers/withDb.js';
 
@@ -158,4 +159,49 @@ test('a table already stored in its file order is written from a scan, otherwise
     await db.run('CREATE OR REPLACE TABLE customer_scores AS SELECT * FROM customer_scores ORDER BY customer_id');
     await db.run('CREATE OR REPLACE TABLE personas AS SELECT * FROM personas ORDER BY persona_id');
   }
+});
+
+test('the release: the database copy written beside the files and the report holds what a copy written alone holds; a failure of either is thrown once both have stopped', async () => {
+  const db = run.db;
+  const tables = async (path: string) => {
+    const copy = await Database.open(path, { readOnly: true });
+    try {
+      const names = (await copy.all<{ t: string }>('SELECT table_name AS t FROM duckdb_tables() ORDER BY 1')).map((r) => r.t);
+      const out: Record<string, string[]> = {};
+      for (const t of names) out[t] = (await copy.all(`SELECT * FROM ${t}`)).map((r) => JSON.stringify(r)); // in stored order
+      return out;
+    } finally {
+      copy.close();
+    }
+  };
+  await withTempDir(async (dir) => {
+    const { step, steps } = recordedSteps();
+    await writeRelease(db, dir, 'run-r', 90, { auc: 0.7 }, async () => `<p>${await db.value('SELECT count(*) FROM customer_scores')}</p>`, step);
+    expect(steps.map((s) => s.name).sort()).toEqual(['Parquet and CSV files', 'database copy', 'report']);
+    expect(readdirSync(dir)).toEqual(expect.arrayContaining(['customer_scores.csv', 'customer_scores.parquet', 'fidelio.duckdb', 'model_metrics.json', 'report.html']));
+    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toBe(`<p>${await db.value('SELECT count(*) FROM customer_scores')}</p>`);
+    await withTempDir(async (alone) => {
+      await writeDatabaseCopy(db, join(alone, 'fidelio.duckdb'), 'run-r', 90);
+      const together = await tables(join(dir, 'fidelio.duckdb'));
+      expect(together.customer_scores!.length).toBeGreaterThan(100);
+      expect(together).toEqual(await tables(join(alone, 'fidelio.duckdb')));
+    });
+  });
+  // The report fails while the copy is being written: the error is the report's, thrown after the copy stopped (its file closed, no log beside it).
+  await withTempDir(async (dir) => {
+    const { step } = recordedSteps();
+    await expect(writeRelease(db, dir, 'run-f', 90, {}, async () => { throw new Error('report broke'); }, step)).rejects.toThrow('report broke');
+    expect(existsSync(join(dir, 'fidelio.duckdb.wal'))).toBe(false);
+    expect(existsSync(join(dir, 'report.html'))).toBe(false);
+    const copy = await Database.open(join(dir, 'fidelio.duckdb'), { readOnly: true });
+    try {
+      expect(await copy.value('SELECT count(*) FROM customer_scores')).toBe(await db.value('SELECT count(*) FROM customer_scores'));
+    } finally {
+      copy.close();
+    }
+    // The copy fails (its file's folder is gone): thrown, and the working database still answers.
+    const { step: step2 } = recordedSteps();
+    await expect(writeRelease(db, join(dir, 'missing'), 'run-g', 90, {}, async () => 'x', step2)).rejects.toThrow();
+    expect(await db.value('SELECT count(*) FROM duckdb_databases() WHERE database_name = \'publication\'')).toBe(0);
+  });
 });
