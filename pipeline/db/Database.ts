@@ -48,6 +48,8 @@ export class Database {
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
     private readonly timezone: string,
+    /** Set on a connection made by `beside`: what closing it does instead of closing the instance. */
+    private readonly release?: () => void,
   ) {}
 
   static async open(path: string, options: DatabaseOptions = {}): Promise<Database> {
@@ -174,6 +176,28 @@ export class Database {
     }
   }
 
+  /**
+   * Another connection to the same database, for work that runs beside this
+   * connection's (a statement on each at once: DuckDB runs them together). It
+   * has transactions of its own, so it reads the tables as committed, not
+   * this connection's temp tables or open transaction; it reports its
+   * statements to the same listener and is interrupted with this database.
+   * Its `close()` closes the connection only.
+   */
+  async beside(): Promise<Database> {
+    const connection = await this.instance.connect();
+    this.streams.add(connection);
+    const other = new Database(this.path, this.instance, connection, this.timezone, () => this.streams.delete(connection));
+    other.listener = this.listener;
+    try {
+      await other.run(`SET TimeZone = ${literal(this.timezone)}`);
+    } catch (err) {
+      other.close();
+      throw err;
+    }
+    return other;
+  }
+
   /** Interrupts the query running on this database's connections (it fails with DuckDB's "Interrupted" error). */
   interrupt(): void {
     this.connection.interrupt();
@@ -225,7 +249,8 @@ export class Database {
 
   close(): void {
     this.connection.closeSync();
-    this.instance.closeSync();
+    if (this.release) this.release();
+    else this.instance.closeSync();
   }
 }
 

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Config } from '../config.js';
+import type { Database } from '../db/Database.js';
 import { DataError, isProgrammingError } from '../errors.js';
 import type { FeaturesOutput } from '../features/featuresStage.js';
 import type { Cmgr, RunManifest } from '../manifest.js';
@@ -55,12 +56,25 @@ export const publishStage: Stage<PublishParams, Pick<FeaturesOutput, 'asOf'> & P
     const { publication } = ctx;
     const target = p.postgres && { target: redactUrl(p.postgres.url), schema: p.postgres.schema };
     let databaseSwitched = false;
+    let record: Database | undefined;
+    let recording: Promise<void> | undefined;
     try {
       const cmgr = await step('KPIs', () => buildKpis(db, asOf, p));
       await step('action effects', () => buildActionEffects(db, runId, asOf, { ...p.effects, horizonDays: p.horizonDays }));
       const rejectedByReason = await db.all<NonNullable<RunManifest['rejected_by_reason']>[number]>(readSql('publish/rejected_by_reason.sql'), { run_id: runId });
       const leftOut = await db.all<{ order_status: string; orders: number; amount: number }>(readSql('publish/report_left_out.sql'));
       const dir = publication.staging(runId);
+      // This run's rows of the score history and the scores `fidelio list` serves (the stage's largest writes but
+      // the release's) are made on a connection of their own while the release is written, in a transaction that
+      // commits only once the release is published: until then no other connection sees them.
+      record = await db.beside();
+      await record.run('BEGIN TRANSACTION');
+      const recordingOn = record;
+      recording = step('score history', async () => {
+        await recordingOn.run(`INSERT INTO customer_scores_history ${readSql('publish/customer_scores_history.sql')}`, { run_id: runId, horizon: p.horizonDays });
+        await recordingOn.run('CREATE OR REPLACE TABLE published_scores AS SELECT * FROM customer_scores');
+      });
+      recording.catch(() => undefined); // awaited below, or settled before the failure is handled
       const report = async () => renderReport(await loadReportData(db, runId), {
         runId, asOf, horizonDays: p.horizonDays, currency: p.currency, modelVersion: models.version, metrics: models.metrics, cmgr: cmgr?.value ?? null, minGroup: p.effects.minGroup, actionRates,
       });
@@ -88,19 +102,21 @@ export const publishStage: Stage<PublishParams, Pick<FeaturesOutput, 'asOf'> & P
         postgres = { target: done.target, schema: done.schema, seconds: done.seconds };
       }
       // The contact history and the scores that `fidelio list` serves change in the step that publishes them.
-      const release = await db.transaction(async () => {
-        await db.run(`INSERT INTO customer_scores_history ${readSql('publish/customer_scores_history.sql')}`, { run_id: runId, horizon: p.horizonDays });
-        await db.run('CREATE OR REPLACE TABLE published_scores AS SELECT * FROM customer_scores');
-        return publication.commit(runId);
-      });
+      await recording;
+      const release = publication.commit(runId);
+      await record.run('COMMIT');
       return { cmgr, rejectedByReason, release, ...(postgres ? { postgres } : {}) };
     } catch (err) {
+      await recording?.catch(() => undefined);
+      await record?.run('ROLLBACK').catch(() => undefined);
       if (isProgrammingError(err)) throw err;
       const where = target ? `${publication.out} and in PostgreSQL ${target.target} schema ${target.schema}` : publication.out;
       const intact = databaseSwitched
         ? `PostgreSQL ${target!.target} schema ${target!.schema} holds this run's tables, while ${publication.out} still holds the previous release (the next run publishes both again)`
         : `The previous publication in ${where} is intact`;
       throw new DataError(`publication failed: ${(err as Error).message}. ${intact}; ${target && !databaseSwitched ? 'fix the cause' : 'free space or fix the folder'} and run again.`, { cause: err });
+    } finally {
+      record?.close();
     }
   },
   manifest: (out) => ({ cmgr: out.cmgr, rejected_by_reason: out.rejectedByReason, ...(out.postgres ? { postgres: out.postgres } : {}) }),

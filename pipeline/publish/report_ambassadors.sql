@@ -8,7 +8,9 @@ WITH a AS (
 )
 SELECT customer_id, value_score, predicted_clv_12m, orders_count, days_since_last_order, segment, referred_customers, referred_value,
   count(*) OVER () AS ambassadors,
-  count(*) FILTER (WHERE referred_customers > 0) OVER () AS referrers,
+  -- counted as the non-NULL values of a CASE: DuckDB 1.5 took time growing with the square of the ambassadors
+  -- over count(*) FILTER (...) OVER () (0.1 s at 200,000 customers, 2.2 s at a million)
+  count(CASE WHEN referred_customers > 0 THEN 1 END) OVER () AS referrers,
   count(*) OVER () / any_value(customers) OVER () AS share_of_customers,
   sum(value_score) OVER () / nullif(any_value(value_total) OVER (), 0) AS share_of_value
 FROM a WHERE is_ambassador

@@ -23,7 +23,10 @@ const FORMULA_FIRST_SQL = ["'='", "'+'", "'-'", "'@'", 'chr(9)', 'chr(13)'];
  * character, not a regular expression (a million rows of ten text columns: seconds of CPU saved).
  */
 export const spreadsheetSafeSql = (expr: string): string =>
-  `CASE WHEN ${FORMULA_FIRST_SQL.map((c) => `starts_with(${expr}, ${c})`).join(' OR ')} THEN '''' || ${expr} ELSE ${expr} END`;
+  `CASE WHEN ${startsLikeFormulaSql(expr)} THEN '''' || ${expr} ELSE ${expr} END`;
+
+/** Whether a VARCHAR expression starts like a formula (FORMULA_START), as SQL: NULL for NULL. */
+export const startsLikeFormulaSql = (expr: string): string => FORMULA_FIRST_SQL.map((c) => `starts_with(${expr}, ${c})`).join(' OR ');
 
 /** One CSV line: text made spreadsheet-safe, fields quoted when they hold a quote, a comma or a line break; NULL as empty. */
 export function csvLine(values: unknown[]): string {

@@ -223,3 +223,37 @@ test('an existing file that is not a DuckDB database is refused (a usage error, 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a connection beside: the tables as committed, its own transactions, the same listener; interrupted with the database; closing it leaves the database open', async () => {
+  await withDb(async (db) => {
+    await db.run(`CREATE TABLE sales AS SELECT * FROM (VALUES ('C1', 10.5), ('C2', -3.0)) v(customer_id, amount)`);
+    await db.run('CREATE TEMP TABLE scratch AS SELECT 1 AS x');
+    const seen: string[] = [];
+    db.onQuery((sql) => seen.push(sql));
+    const other = await db.beside();
+    try {
+      expect(await other.value('SELECT sum(amount) FROM sales')).toBe(7.5);
+      await expect(other.value('SELECT x FROM scratch')).rejects.toThrow(/scratch/); // a temp table is its connection's
+      // What one connection has not committed the other does not see; once committed, it does.
+      await db.run('BEGIN TRANSACTION');
+      await db.run(`INSERT INTO sales VALUES ('C3', 10.0)`);
+      expect(await other.value('SELECT count(*) FROM sales')).toBe(2);
+      await db.run('COMMIT');
+      expect(await other.value('SELECT count(*) FROM sales')).toBe(3);
+      // Both at once: each statement's result is its own.
+      const [a, b] = await Promise.all([db.value('SELECT count(*) FROM range(3000000) WHERE range % 7 = 0'), other.value('SELECT max(customer_id) FROM sales')]);
+      expect(a).toBe(428572);
+      expect(b).toBe('C3');
+      expect(seen).toContain('SELECT max(customer_id) FROM sales');
+      // Interrupting the database stops the statement running beside it.
+      const long = other.value('SELECT sum(hash(i)) FROM range(100000000000) t(i)');
+      await new Promise((r) => setTimeout(r, 200));
+      db.interrupt();
+      await expect(long).rejects.toThrow(/interrupt/i);
+    } finally {
+      other.close();
+    }
+    expect(await db.value('SELECT count(*) FROM sales')).toBe(3);
+    expect(await db.value('SELECT x FROM scratch')).toBe(1);
+  });
+});

@@ -43,3 +43,44 @@ test('the SQL rule prefixes exactly the text the JavaScript rule prefixes', asyn
     expect(texts.filter((t) => spreadsheetSafe(t) !== t)).toHaveLength(6 * 3); // each of the six, alone, before "=1" and doubled
   });
 });
+
+test('the rule is written only for the text columns holding a formula-like value: the file is the one the rule on every text column writes', async () => {
+  // The earlier writer: the rule's CASE on every text column, FORCE_QUOTE on those holding a semicolon.
+  const everyColumn = async (db: Parameters<Parameters<typeof withDb>[0]>[0], query: string, path: string) => {
+    const columns = await db.all<{ column_name: string; column_type: string }>(`DESCRIBE ${query}`);
+    const text = columns.filter((c) => c.column_type === 'VARCHAR').map((c) => c.column_name);
+    const quoted: string[] = [];
+    for (const n of text) if (await db.value(`SELECT bool_or(contains("${n}", ';')) FROM (${query})`) === true) quoted.push(n);
+    const select = columns.map((c) => (c.column_type === 'VARCHAR' ? `${spreadsheetSafeSql(`q."${c.column_name}"`)} AS "${c.column_name}"` : `q."${c.column_name}"`)).join(', ');
+    await db.run(`COPY (SELECT ${select} FROM (${query}) q) TO ${literal(path)} (HEADER, DELIMITER ','${quoted.length ? `, FORCE_QUOTE (${quoted.map((n) => `"${n}"`).join(', ')})` : ''})`);
+  };
+  await withDb(async (db) => {
+    await withTempDir(async (dir) => {
+      // Line items of a European shop: ids, one of them formula-like far down, a note with a semicolon,
+      // a segment that never starts like a formula, amounts with refunds (negative numbers are no text), NULLs.
+      await db.run(`CREATE TABLE c AS SELECT 'C' || lpad(CAST(i AS VARCHAR), 6, '0') AS customer_id,
+          CASE WHEN i % 7 = 0 THEN NULL WHEN i % 5 = 0 THEN 'champions' ELSE 'at_risk' END AS segment,
+          CASE WHEN i % 3 = 0 THEN -1.5 * i ELSE 19.99 + i END AS amount,
+          CASE WHEN i % 11 = 0 THEN 'Zahlung; offen' WHEN i % 13 = 0 THEN NULL ELSE 'ok' END AS note,
+          CASE WHEN i % 2 = 0 THEN 'Müller' ELSE 'Ærø' END AS name
+        FROM range(1, 5000) t(i)`);
+      await db.run(`UPDATE c SET customer_id = '=HYPERLINK("http://x")' WHERE customer_id = 'C004321'`);
+      await db.run(`UPDATE c SET name = '-Dupont' WHERE customer_id = 'C000002'`);
+      for (const query of ['SELECT * FROM c ORDER BY customer_id', 'SELECT segment, amount FROM c ORDER BY amount, segment', 'SELECT * FROM c WHERE false']) {
+        const fast = join(dir, 'fast.csv');
+        const old = join(dir, 'old.csv');
+        await copyCsv(db, query, fast);
+        await everyColumn(db, query, old);
+        expect(readFileSync(fast, 'utf8'), query).toBe(readFileSync(old, 'utf8'));
+      }
+      const lines = readFileSync(join(dir, 'fast.csv'), 'utf8');
+      expect(lines).toBe('customer_id,segment,amount,note,name\n');
+      await copyCsv(db, 'SELECT * FROM c ORDER BY customer_id', join(dir, 'all.csv'));
+      const all = readFileSync(join(dir, 'all.csv'), 'utf8').split('\n');
+      expect(all[0]).toBe('customer_id,segment,amount,"note",name');
+      expect(all).toContain(`C000002,at_risk,21.99,"ok",'-Dupont`);
+      // '=' sorts before 'C': the first row, made text; its other cells as any row's.
+      expect(all[1]).toBe(`"'=HYPERLINK(""http://x"")",at_risk,4340.99,"ok",Ærø`);
+    });
+  });
+});

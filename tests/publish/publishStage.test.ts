@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { DataError } from '../../pipeline/errors.js';
@@ -46,4 +46,37 @@ test('publishes the release at once and records its contacts in the history in t
   expect(bug).not.toBeInstanceOf(DataError);
   expect(readFileSync(join(run.dir, 'out', 'run_manifest.json'), 'utf8')).toContain('"run_id": "test-run"');
   expect(await run.db.value(`SELECT count(*) FROM customer_scores_history WHERE run_id = 'broken-run'`)).toBe(0);
+});
+
+test('the history rows and the listed scores, made while the release is written, are committed with it and only with it', async () => {
+  const params: PublishParams = { horizonDays: 90, currency: 'USD', cmgrMonths: 12, effects: { minGroup: 30, costPerAction: 0, margin: 1 } };
+  const input = run.state as Parameters<typeof publishStage.run>[2];
+  const db = run.db;
+  const published = async () => (await db.all('SELECT * FROM published_scores ORDER BY customer_id')).map((r) => JSON.stringify(r));
+  await publishStage.run({ ...run.ctx, runId: 'run-a' }, params, input);
+  const n = await db.value<number>('SELECT count(*) FROM customer_scores');
+  expect(await db.value(`SELECT count(*) FROM customer_scores_history WHERE run_id = 'run-a'`)).toBe(n);
+  expect(await published()).toEqual((await db.all('SELECT * FROM customer_scores ORDER BY customer_id')).map((r) => JSON.stringify(r)));
+  const before = await published();
+  const historyBefore = await db.value<number>('SELECT count(*) FROM customer_scores_history');
+
+  // The next run's scores differ; its CSV cannot be written (a folder where the file goes) while the history rows are being made.
+  await db.run('UPDATE customer_scores SET churn_probability = churn_probability / 2');
+  try {
+    mkdirSync(join(run.dir, '.out.releases', 'run-b.partial', 'customer_scores.csv'), { recursive: true });
+    await expect(publishStage.run({ ...run.ctx, runId: 'run-b' }, params, input)).rejects.toThrow(/The previous publication in .* is intact/);
+    expect(readlinkSync(join(run.dir, 'out'))).toMatch(/run-a$/);
+    expect(await db.value('SELECT count(*) FROM customer_scores_history')).toBe(historyBefore);
+    expect(await db.value(`SELECT count(*) FROM customer_scores_history WHERE run_id = 'run-b'`)).toBe(0);
+    expect(await published()).toEqual(before);
+    // Nothing is left open: the next publication goes through, with the new scores.
+    rmSync(join(run.dir, '.out.releases', 'run-b.partial'), { recursive: true });
+    await publishStage.run({ ...run.ctx, runId: 'run-c' }, params, input);
+    expect(readlinkSync(join(run.dir, 'out'))).toMatch(/run-c$/);
+    expect(await db.value(`SELECT count(*) FROM customer_scores_history WHERE run_id = 'run-c'`)).toBe(n);
+    expect(await published()).not.toEqual(before);
+    expect(await db.value('SELECT count(*) FROM (SELECT * FROM published_scores EXCEPT SELECT * FROM customer_scores)')).toBe(0);
+  } finally {
+    await db.run('UPDATE customer_scores SET churn_probability = churn_probability * 2');
+  }
 });

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { Database } from '../../pipeline/db/Database.js';
 import { buildActionEffects } from '../../pipeline/effects/buildActionEffects.js';
 import { buildKpis } from '../../pipeline/publish/buildKpis.js';
 import { readSql } from '../../pipeline/db/sqlFile.js';
-import { writeDatabaseCopy, writeTableFiles } from '../../pipeline/publish/releaseFiles.js';
+import { storedInOrder, writeDatabaseCopy, writeRelease, writeTableFiles } from '../../pipeline/publish/releaseFiles.js';
+import { recordedSteps } from '../../pipeline/measure.js';
 import { stagedRun, type StagedRun } from '../helpers/stagedRun.js';
 import { withTempDir } from '../helpers/withDb.js';
 
@@ -118,4 +119,89 @@ test('the next copy starts from the published one when its history is the workin
     expect(existsSync(`${fifth}.wal`)).toBe(false);
   });
   await db.run('DELETE FROM customer_scores_history');
+});
+
+test('a table already stored in its file order is written from a scan, otherwise sorted: the same bytes either way', async () => {
+  const db = run.db;
+  // Stored in order: one key column, no NULL, each row's key above the row's before (in rowid order, what a scan reads).
+  await db.run(`CREATE TEMP TABLE o AS SELECT * FROM (VALUES ('A1', 1), ('A2', 2), ('B1', 3)) v(k, n)`);
+  expect(await storedInOrder(db, 'o', 'k')).toBe(true);
+  expect(await storedInOrder(db, 'o', 'n')).toBe(true);
+  expect(await storedInOrder(db, 'o', 'k, n')).toBe(false); // two columns: sorted, not checked
+  await db.run(`INSERT INTO o VALUES ('B1', 4)`); // a repeated key: ORDER BY would not say which comes first
+  expect(await storedInOrder(db, 'o', 'k')).toBe(false);
+  expect(await storedInOrder(db, 'o', 'n')).toBe(true);
+  await db.run(`INSERT INTO o VALUES ('C1', NULL)`);
+  expect(await storedInOrder(db, 'o', 'n')).toBe(false); // ORDER BY puts a NULL last whatever the scan
+  await db.run(`INSERT INTO o VALUES ('A0', 0)`);
+  expect(await storedInOrder(db, 'o', 'k')).toBe(false);
+  await db.run('DROP TABLE o');
+
+  const files = async (dir: string) => Object.fromEntries(readdirSync(dir).sort().map((f) => [f, createHash('sha256').update(readFileSync(join(dir, f))).digest('hex')]));
+  expect(await storedInOrder(db, 'customer_scores', 'customer_id')).toBe(true); // the score stage leaves it so
+  try {
+    await withTempDir(async (inOrder) => {
+      await withTempDir(async (reversed) => {
+        await writeTableFiles(db, inOrder);
+        await db.run('CREATE OR REPLACE TABLE customer_scores AS SELECT * FROM customer_scores ORDER BY customer_id DESC');
+        await db.run('CREATE OR REPLACE TABLE personas AS SELECT * FROM personas ORDER BY persona_id DESC');
+        expect(await storedInOrder(db, 'customer_scores', 'customer_id')).toBe(false);
+        await writeTableFiles(db, reversed);
+        const a = await files(inOrder);
+        expect(Object.keys(a)).toContain('customer_scores.parquet');
+        expect(await files(reversed)).toEqual(a);
+        const ids = readFileSync(join(reversed, 'customer_scores.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0]!);
+        expect(ids.length).toBeGreaterThan(100);
+        expect(ids).toEqual([...ids].sort());
+      });
+    });
+  } finally {
+    await db.run('CREATE OR REPLACE TABLE customer_scores AS SELECT * FROM customer_scores ORDER BY customer_id');
+    await db.run('CREATE OR REPLACE TABLE personas AS SELECT * FROM personas ORDER BY persona_id');
+  }
+});
+
+test('the release: the database copy written beside the files and the report holds what a copy written alone holds; a failure of either is thrown once both have stopped', async () => {
+  const db = run.db;
+  const tables = async (path: string) => {
+    const copy = await Database.open(path, { readOnly: true });
+    try {
+      const names = (await copy.all<{ t: string }>('SELECT table_name AS t FROM duckdb_tables() ORDER BY 1')).map((r) => r.t);
+      const out: Record<string, string[]> = {};
+      for (const t of names) out[t] = (await copy.all(`SELECT * FROM ${t}`)).map((r) => JSON.stringify(r)); // in stored order
+      return out;
+    } finally {
+      copy.close();
+    }
+  };
+  await withTempDir(async (dir) => {
+    const { step, steps } = recordedSteps();
+    await writeRelease(db, dir, 'run-r', 90, { auc: 0.7 }, async () => `<p>${await db.value('SELECT count(*) FROM customer_scores')}</p>`, step);
+    expect(steps.map((s) => s.name).sort()).toEqual(['Parquet and CSV files', 'database copy', 'report']);
+    expect(readdirSync(dir)).toEqual(expect.arrayContaining(['customer_scores.csv', 'customer_scores.parquet', 'fidelio.duckdb', 'model_metrics.json', 'report.html']));
+    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toBe(`<p>${await db.value('SELECT count(*) FROM customer_scores')}</p>`);
+    await withTempDir(async (alone) => {
+      await writeDatabaseCopy(db, join(alone, 'fidelio.duckdb'), 'run-r', 90);
+      const together = await tables(join(dir, 'fidelio.duckdb'));
+      expect(together.customer_scores!.length).toBeGreaterThan(100);
+      expect(together).toEqual(await tables(join(alone, 'fidelio.duckdb')));
+    });
+  });
+  // The report fails while the copy is being written: the error is the report's, thrown after the copy stopped (its file closed, no log beside it).
+  await withTempDir(async (dir) => {
+    const { step } = recordedSteps();
+    await expect(writeRelease(db, dir, 'run-f', 90, {}, async () => { throw new Error('report broke'); }, step)).rejects.toThrow('report broke');
+    expect(existsSync(join(dir, 'fidelio.duckdb.wal'))).toBe(false);
+    expect(existsSync(join(dir, 'report.html'))).toBe(false);
+    const copy = await Database.open(join(dir, 'fidelio.duckdb'), { readOnly: true });
+    try {
+      expect(await copy.value('SELECT count(*) FROM customer_scores')).toBe(await db.value('SELECT count(*) FROM customer_scores'));
+    } finally {
+      copy.close();
+    }
+    // The copy fails (its file's folder is gone): thrown, and the working database still answers.
+    const { step: step2 } = recordedSteps();
+    await expect(writeRelease(db, join(dir, 'missing'), 'run-g', 90, {}, async () => 'x', step2)).rejects.toThrow();
+    expect(await db.value('SELECT count(*) FROM duckdb_databases() WHERE database_name = \'publication\'')).toBe(0);
+  });
 });
