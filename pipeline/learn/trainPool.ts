@@ -61,6 +61,9 @@ function workerScript(): string | undefined {
   return existsSync(built) ? built : undefined;
 }
 
+/** The backends whose networks train on threads of their own. */
+const THREADED_BACKENDS = new Set(['wasm', 'cpu']);
+
 interface Pending {
   resolve: (r: TrainReply) => void;
   reject: (err: Error) => void;
@@ -80,9 +83,14 @@ export class TrainPool {
   private busy = 0;
   private nextId = 0;
 
-  /** `script`: the worker to start (false: none, train here). */
-  constructor(private readonly threads: number, script: string | false = workerScript() ?? false) {
-    this.script = threads > 1 && script ? script : undefined;
+  /**
+   * `script`: the worker to start (false: none, train here). Only the
+   * backends that run on one core (wasm, cpu) train on threads: native
+   * TensorFlow (tfjs-node) uses every core itself, and its addon is not
+   * one a worker thread may load.
+   */
+  constructor(private readonly threads: number, script: string | false = workerScript() ?? false, backend: string = tf.getBackend()) {
+    this.script = threads > 1 && script && THREADED_BACKENDS.has(backend) ? script : undefined;
   }
 
   /** Whether networks train on worker threads. */

@@ -70,6 +70,9 @@ test('a network trained on a pool thread is the one trained here, weight for wei
 test('without the compiled worker, or with one thread, networks train here one at a time; a thread that fails rejects its network only', async () => {
   expect(new TrainPool(1).parallel).toBe(false);
   expect(new TrainPool(4, false).parallel).toBe(false);
+  // native TensorFlow trains on every core itself (and its addon does not load in a worker thread): here
+  expect(new TrainPool(2, undefined, 'tensorflow').parallel).toBe(false);
+  expect(new TrainPool(2, undefined, 'wasm').parallel).toBe(true);
   const fit = rows(400, 5);
   const val = rows(100, 6);
   const pool = new TrainPool(2);
