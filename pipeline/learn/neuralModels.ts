@@ -98,6 +98,7 @@ export async function fitNetworks(
     ]);
   } finally {
     await pool.close();
+    if (pool.failures.length) log.warn({ failures: pool.failures.length, first: pool.failures[0]!.split('\n')[0] }, `${pool.failures.length} network(s) could not train on a thread of their own and trained in the main thread instead (the same weights, more slowly)`);
   }
   const rawVal = Float64Array.from(predict(churn.best.model, xVal));
   const platt = fitPlatt(rawVal, val.data.churned as Float64Array);

@@ -81,6 +81,8 @@ export class TrainPool {
   private readonly waiting: (() => void)[] = [];
   private readonly pending = new Map<Worker, Pending>();
   private busy = 0;
+  /** What the threads could not do (each such network then trained here): for the caller to say. */
+  readonly failures: string[] = [];
   private nextId = 0;
 
   /**
@@ -102,22 +104,26 @@ export class TrainPool {
   async train(x: Matrix, y: Matrix, xVal: Matrix, yVal: Matrix, options: WireOptions): Promise<TrainResult> {
     await this.slot();
     try {
-      if (!this.script) {
-        const initial = options.initialWeights?.map(fromWire);
-        try {
-          return await trainNetwork(x, y, xVal, yVal, networkOptions(options, initial));
-        } finally {
-          tf.dispose(initial ?? []);
+      if (this.script) {
+        const reply = await this.send({ id: this.nextId++, backend: tf.getBackend() as Backend, x, y, xVal, yVal, options }).catch((err: Error) => ({ error: err.message }));
+        if (!('error' in reply)) {
+          // The same network, its trained weights put in.
+          const model = buildMlp(x.cols, options);
+          const weights = reply.weights.map(fromWire);
+          model.setWeights(weights);
+          tf.dispose(weights);
+          return { model, validationLoss: reply.validationLoss, bestEpoch: reply.bestEpoch, epochs: reply.epochs };
         }
+        // A thread that could not train it (it failed to start, or the network fails anywhere): trained here,
+        // to the same weights, or failing here with the network's own error.
+        this.failures.push(reply.error);
       }
-      const reply = await this.send({ id: this.nextId++, backend: tf.getBackend() as Backend, x, y, xVal, yVal, options });
-      if ('error' in reply) throw new Error(`a network's training thread failed: ${reply.error}`);
-      // The same network, its trained weights put in.
-      const model = buildMlp(x.cols, options);
-      const weights = reply.weights.map(fromWire);
-      model.setWeights(weights);
-      tf.dispose(weights);
-      return { model, validationLoss: reply.validationLoss, bestEpoch: reply.bestEpoch, epochs: reply.epochs };
+      const initial = options.initialWeights?.map(fromWire);
+      try {
+        return await trainNetwork(x, y, xVal, yVal, networkOptions(options, initial));
+      } finally {
+        tf.dispose(initial ?? []);
+      }
     } finally {
       this.release();
     }

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, expect, test } from 'vitest';
 import { trainNetwork, type Matrix, type TrainResult } from '../../pipeline/learn/network.js';
 import { initBackend, tf } from '../../pipeline/learn/tfBackend.js';
@@ -67,7 +70,7 @@ test('a network trained on a pool thread is the one trained here, weight for wei
   }
 });
 
-test('without the compiled worker, or with one thread, networks train here one at a time; a thread that fails rejects its network only', async () => {
+test('without the compiled worker, or with one thread, networks train here one at a time; what a thread cannot train is trained here, to the same weights', async () => {
   expect(new TrainPool(1).parallel).toBe(false);
   expect(new TrainPool(4, false).parallel).toBe(false);
   // native TensorFlow trains on every core itself (and its addon does not load in a worker thread): here
@@ -75,16 +78,37 @@ test('without the compiled worker, or with one thread, networks train here one a
   expect(new TrainPool(2, undefined, 'wasm').parallel).toBe(true);
   const fit = rows(400, 5);
   const val = rows(100, 6);
-  const pool = new TrainPool(2);
+  const options: WireOptions = { hidden: [4], outputs: 1, activation: 'sigmoid', loss: 'binaryCrossentropy', seed: 3, epochs: 2 };
+  const alone = await trainNetwork(fit.x, fit.churn, val.x, val.churn, networkOptions(options));
+  // a thread that cannot even start (its script throws on load): every network is trained here instead, and said
+  const dir = mkdtempSync(join(tmpdir(), 'pool-'));
+  const broken = join(dir, 'broken.mjs');
+  writeFileSync(broken, "throw new Error('no wasm here');\n");
+  const pool = new TrainPool(2, broken, 'wasm');
   try {
-    // a request the thread cannot train (a layer of zero units): that network's promise is rejected with the thread's error
-    const bad = pool.train(fit.x, fit.churn, val.x, val.churn, { hidden: [0], outputs: 1, activation: 'sigmoid', loss: 'binaryCrossentropy', seed: 3, epochs: 1 });
-    await expect(bad).rejects.toThrow(/training thread failed/);
-    // and the pool still trains the next one
-    const ok = await pool.train(fit.x, fit.churn, val.x, val.churn, { hidden: [4], outputs: 1, activation: 'sigmoid', loss: 'binaryCrossentropy', seed: 3, epochs: 2 });
-    expect(ok.epochs).toBe(2);
-    ok.model.dispose();
+    expect(pool.parallel).toBe(true);
+    const [a, b] = await Promise.all([pool.train(fit.x, fit.churn, val.x, val.churn, options), pool.train(fit.x, fit.churn, val.x, val.churn, options)]);
+    expect(weightsOf(a.model)).toEqual(weightsOf(alone.model));
+    expect(weightsOf(b.model)).toEqual(weightsOf(alone.model));
+    expect(pool.failures).toHaveLength(2);
+    expect(pool.failures[0]).toMatch(/no wasm here/);
+    for (const m of [a, b]) m.model.dispose();
   } finally {
     await pool.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // a network no thread and no backend can train (a layer of zero units) fails with its own error, once tried here too
+  const real = new TrainPool(2);
+  try {
+    await expect(real.train(fit.x, fit.churn, val.x, val.churn, { ...options, hidden: [0] })).rejects.toThrow();
+    expect(real.failures).toHaveLength(1);
+    // and the pool still trains the next one on its thread
+    const ok = await real.train(fit.x, fit.churn, val.x, val.churn, options);
+    expect(weightsOf(ok.model)).toEqual(weightsOf(alone.model));
+    expect(real.failures).toHaveLength(1);
+    ok.model.dispose();
+  } finally {
+    await real.close();
+    alone.model.dispose();
   }
 });
