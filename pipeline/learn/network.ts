@@ -37,6 +37,15 @@ export interface TrainResult {
   epochs: number;
 }
 
+/**
+ * The seed a tfjs initializer is given: TensorFlow.js takes a seed of 0 for
+ * none (and draws from Math.random), so 0, which a configured seed of 0 or -1
+ * makes of a layer's, is given a fixed stand-in instead. Any other seed is
+ * itself.
+ */
+export const initializerSeed = (seed: number): number => (seed === 0 ? ZERO_SEED : seed);
+const ZERO_SEED = 0x5eed0;
+
 /** A small MLP with seeded initial weights. */
 export function buildMlp(inputs: number, o: Pick<NetworkOptions, 'hidden' | 'outputs' | 'activation' | 'seed'>): tf.Sequential {
   const model = tf.sequential();
@@ -45,7 +54,7 @@ export function buildMlp(inputs: number, o: Pick<NetworkOptions, 'hidden' | 'out
       units,
       activation: 'relu',
       ...(i === 0 ? { inputShape: [inputs] } : {}),
-      kernelInitializer: tf.initializers.heNormal({ seed: o.seed + i }),
+      kernelInitializer: tf.initializers.heNormal({ seed: initializerSeed(o.seed + i) }),
       biasInitializer: 'zeros',
     }));
   });
@@ -53,7 +62,7 @@ export function buildMlp(inputs: number, o: Pick<NetworkOptions, 'hidden' | 'out
     units: o.outputs,
     activation: o.activation,
     ...(o.hidden.length === 0 ? { inputShape: [inputs] } : {}),
-    kernelInitializer: tf.initializers.glorotUniform({ seed: o.seed + 100 }),
+    kernelInitializer: tf.initializers.glorotUniform({ seed: initializerSeed(o.seed + 100) }),
     biasInitializer: 'zeros',
   }));
   return model;

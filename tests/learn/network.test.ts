@@ -1,6 +1,6 @@
 import { beforeAll, expect, test } from 'vitest';
 import { Random } from '../../pipeline/shared/random.js';
-import { buildMlp, predict, predictRows, trainNetwork, type Matrix, type NetworkOptions } from '../../pipeline/learn/network.js';
+import { buildMlp, initializerSeed, predict, predictRows, trainNetwork, type Matrix, type NetworkOptions } from '../../pipeline/learn/network.js';
 import { initBackend, tf } from '../../pipeline/learn/tfBackend.js';
 
 beforeAll(async () => {
@@ -95,4 +95,19 @@ test("a fixed count of epochs (a kept champion's) trains that long without stopp
   expect(longer.bestEpoch).toBe(stopped.epochs - 1);
   expect(weights(longer.model)).not.toEqual(weights(stopped.model));
   for (const m of [stopped, fixed, longer]) m.model.dispose();
+});
+
+test('a seed of 0 (which TensorFlow.js takes for none) still gives the same initial weights every time, as any other seed does', () => {
+  const weights = (seed: number) => {
+    const m = buildMlp(3, { hidden: [4, 2], outputs: 1, activation: 'sigmoid', seed });
+    const w = m.getWeights().map((t) => Array.from(t.dataSync()));
+    m.dispose();
+    return w;
+  };
+  // seed 0: the first layer's own seed is 0; seed -1: the second's is
+  for (const seed of [0, -1, 42]) expect(weights(seed)).toEqual(weights(seed));
+  expect(weights(0)).not.toEqual(weights(-1));
+  // any seed but 0 is given as it is: the same first layer as a network whose first layer's seed is that one
+  expect(initializerSeed(42)).toBe(42);
+  expect(initializerSeed(0)).not.toBe(0);
 });
