@@ -24,8 +24,6 @@ export interface GroupedSummaries {
   txAt: Int32Array;
   TValues: Float64Array;
   TAt: Int32Array;
-  /** Each input row's group (its position in x, t_x, T): a figure computed per group is every row's. */
-  rowGroup: Int32Array;
 }
 
 function distinct(values: Float64Array): { values: Float64Array; at: Int32Array } {
@@ -51,29 +49,24 @@ export function groupSummaries(rows: readonly CustomerSummary[]): GroupedSummari
   const t_x: number[] = [];
   const T: number[] = [];
   const w: number[] = [];
-  const rowGroup = new Int32Array(rows.length);
-  rows.forEach((r, k) => {
+  for (const r of rows) {
     let byTx = index.get(r.x);
     if (!byTx) index.set(r.x, (byTx = new Map()));
     let byT = byTx.get(r.t_x);
     if (!byT) byTx.set(r.t_x, (byT = new Map()));
     const i = byT.get(r.T);
     if (i === undefined) {
-      rowGroup[k] = x.length;
       byT.set(r.T, x.length);
       x.push(r.x);
       t_x.push(r.t_x);
       T.push(r.T);
       w.push(1);
-    } else {
-      rowGroup[k] = i;
-      w[i]!++;
-    }
-  });
+    } else w[i]!++;
+  }
   const grouped = { x: Float64Array.from(x), t_x: Float64Array.from(t_x), T: Float64Array.from(T), w: Float64Array.from(w) };
   const tx = distinct(grouped.t_x);
   const tt = distinct(grouped.T);
-  return { ...grouped, txValues: tx.values, txAt: tx.at, TValues: tt.values, TAt: tt.at, rowGroup };
+  return { ...grouped, txValues: tx.values, txAt: tx.at, TValues: tt.values, TAt: tt.at };
 }
 
 /** Summaries of a base: customer ids and, in the same order, their summary rows (features/btydSummary.ts reads them from the orders). */
