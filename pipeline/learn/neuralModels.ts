@@ -102,14 +102,10 @@ export async function fitNetworks(
   }
   const rawVal = Float64Array.from(predict(churn.best.model, xVal));
   const platt = fitPlatt(rawVal, val.data.churned as Float64Array);
-  const fitted = tf.tensor2d(predict(value.best.model, x), [x.rows, 3]);
-  const bounds = zilnBounds(fitted, (fit.data.future_spend as Float64Array).reduce((m, v) => Math.max(m, v), 0));
-  fitted.dispose();
+  const bounds = zilnBounds(predict(value.best.model, x), (fit.data.future_spend as Float64Array).reduce((m, v) => Math.max(m, v), 0));
   // The level, calibrated like the churn probability: the validation cutoff's spend over the network's
   // prediction for it (the same season a year before when the plan has it), within [1/10, 10].
-  const onValidation = tf.tensor2d(predict(value.best.model, xVal), [xVal.rows, 3]);
-  const predictedTotal = zilnPredict(onValidation, bounds).mean.reduce((a, v) => a + v, 0);
-  onValidation.dispose();
+  const predictedTotal = zilnPredict(predict(value.best.model, xVal), bounds).mean.reduce((a, v) => a + v, 0);
   const actualTotal = (val.data.future_spend as Float64Array).reduce((a, v) => a + v, 0);
   const rawScale = predictedTotal > 0 && actualTotal > 0 ? actualTotal / predictedTotal : 1;
   bounds.levelScale = Math.min(10, Math.max(0.1, rawScale));

@@ -71,7 +71,7 @@ function parts(outputs: tf.Tensor | Float32Array): { logit: Float32Array; mu: Fl
 }
 
 /** The bounds from the network's outputs on its training rows and their largest label. */
-export function zilnBounds(outputs: tf.Tensor, maxLabel: number): ZilnBounds {
+export function zilnBounds(outputs: tf.Tensor | Float32Array, maxLabel: number): ZilnBounds {
   const { mu, sigma } = parts(outputs);
   let muLo = Infinity;
   let muHi = -Infinity;
