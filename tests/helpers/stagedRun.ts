@@ -14,6 +14,8 @@ import { Publication } from '../../pipeline/runner/publication.js';
 import { PIPELINE, type RunState } from '../../pipeline/stages.js';
 import { SampleTables } from '../../pipeline/features/trainingSample.js';
 import { buildTrainingData } from '../../pipeline/train/trainingData.js';
+import { buildActionEffects } from '../../pipeline/effects/buildActionEffects.js';
+import { buildKpis } from '../../pipeline/publish/buildKpis.js';
 import { decodeState, encodeState } from './stateCodec.js';
 
 export interface StagedRun {
@@ -101,6 +103,19 @@ export async function withTrainingData(run: StagedRun): Promise<StagedRun> {
   } finally {
     await tables.drop();
   }
+}
+
+/**
+ * A staged run taken through the score stage (no networks) with what the
+ * publish stage builds before it writes the release: the KPIs and the
+ * action effects (run id 'test-run'). What the tests of the release's
+ * parts start from.
+ */
+export async function publishableRun(): Promise<StagedRun> {
+  const run = await stagedRun('score', { neural: false });
+  await buildKpis(run.db, run.state.asOf!, { horizonDays: 90, currency: 'USD', cmgrMonths: 12 });
+  await buildActionEffects(run.db, 'test-run', run.state.asOf!, { horizonDays: 90, minGroup: 30, costPerAction: 0, margin: 1 });
+  return run;
 }
 
 /** The suite's cache folder (made by the fast project's global setup), if this test runs under it. */

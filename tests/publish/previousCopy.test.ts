@@ -3,20 +3,16 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { readSql } from '../../pipeline/db/sqlFile.js';
-import { buildActionEffects } from '../../pipeline/effects/buildActionEffects.js';
-import { buildKpis } from '../../pipeline/publish/buildKpis.js';
 import { startFromPrevious } from '../../pipeline/publish/previousCopy.js';
 import { COPY_TABLES, writeDatabaseCopy } from '../../pipeline/publish/releaseFiles.js';
-import { stagedRun, type StagedRun } from '../helpers/stagedRun.js';
+import { publishableRun, type StagedRun } from '../helpers/stagedRun.js';
 import { withTempDir } from '../helpers/withDb.js';
 
 // startFromPrevious on its own: when the published copy is a base to build on, and what it leaves when it is not.
 // (tests/publish/releaseFiles.test.ts holds a copy built this way equal to a fresh one, table by table.)
 let run: StagedRun;
 beforeAll(async () => {
-  run = await stagedRun('score', { neural: false });
-  await buildKpis(run.db, run.state.asOf!, { horizonDays: 90, currency: 'USD', cmgrMonths: 12 });
-  await buildActionEffects(run.db, 'test-run', run.state.asOf!, { horizonDays: 90, minGroup: 30, costPerAction: 0, margin: 1 });
+  run = await publishableRun();
 });
 afterAll(() => run.close());
 

@@ -3,19 +3,15 @@ import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFil
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { Database } from '../../pipeline/db/Database.js';
-import { buildActionEffects } from '../../pipeline/effects/buildActionEffects.js';
-import { buildKpis } from '../../pipeline/publish/buildKpis.js';
 import { readSql } from '../../pipeline/db/sqlFile.js';
 import { storedInOrder, writeDatabaseCopy, writeRelease, writeTableFiles } from '../../pipeline/publish/releaseFiles.js';
 import { recordedSteps } from '../../pipeline/measure.js';
-import { stagedRun, type StagedRun } from '../helpers/stagedRun.js';
+import { publishableRun, type StagedRun } from '../helpers/stagedRun.js';
 import { withTempDir } from '../helpers/withDb.js';
 
 let run: StagedRun;
 beforeAll(async () => {
-  run = await stagedRun('score', { neural: false });
-  await buildKpis(run.db, run.state.asOf!, { horizonDays: 90, currency: 'USD', cmgrMonths: 12 });
-  await buildActionEffects(run.db, 'test-run', run.state.asOf!, { horizonDays: 90, minGroup: 30, costPerAction: 0, margin: 1 });
+  run = await publishableRun();
 });
 afterAll(() => run.close());
 

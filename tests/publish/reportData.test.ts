@@ -1,14 +1,10 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { buildActionEffects } from '../../pipeline/effects/buildActionEffects.js';
-import { buildKpis } from '../../pipeline/publish/buildKpis.js';
 import { loadReportData } from '../../pipeline/publish/reportData.js';
-import { stagedRun, type StagedRun } from '../helpers/stagedRun.js';
+import { publishableRun, type StagedRun } from '../helpers/stagedRun.js';
 
 let run: StagedRun;
 beforeAll(async () => {
-  run = await stagedRun('score', { neural: false });
-  await buildKpis(run.db, run.state.asOf!, { horizonDays: 90, currency: 'USD', cmgrMonths: 12 });
-  await buildActionEffects(run.db, 'test-run', run.state.asOf!, { horizonDays: 90, minGroup: 30, costPerAction: 0, margin: 1 });
+  run = await publishableRun();
 });
 afterAll(() => run.close());
 
