@@ -50,12 +50,18 @@
 --   avg_basket_lines      line items: mean lines in a purchase
 --   distinct_products     line items: distinct products bought (by product_id, else name)
 --   returned_items_share  line items: items returned (negative quantities) over items bought
+--   weekend_share         distinct purchase days on a Saturday or Sunday over purchase_days
+--   top_category          the category of most of the customer's purchases (order rows;
+--                         ties: alphabetical; NULL if never recorded)
+--   (the last two are the buyer personas' traits, score/persona_traits.sql: computed in this
+--   pass over the orders instead of two more at scoring; the training snapshots leave them out)
 --
 -- The orders' figures in one pass: each row with the step from the customer's purchase before it (purchases
 -- only; the same day for a second purchase that day gives 0), then one aggregate per customer computing every
 -- sum, count and date at once (a single sort and a single hash table: no materialised copy of the orders, no
--- per-figure pass joined back). The gaps between purchase days are the steps that are not zero. The distinct
--- categories and the preferred channel are narrow aggregates of their own (cats, chan): inside the wide one, a
+-- per-figure pass joined back). The gaps between purchase days are the steps that are not zero; a purchase
+-- day's first row (in the window's order) is the one whose step is not zero, or NULL for the first day. The distinct
+-- categories (with the top category) and the preferred channel are narrow aggregates of their own (cats, chan): inside the wide one, a
 -- DISTINCT and a histogram per customer cost more than two more scans of three columns (a million customers:
 -- CPU 17-20 s -> 14 s, 2.2 -> 1.6 GB).
 WITH o AS (
@@ -70,6 +76,7 @@ m AS (
     count(gap) + 1 AS purchase_days, avg(gap) AS gap_mean_days,
     CASE WHEN count(gap) >= 2 THEN sqrt(greatest(0, (sum(gap * gap) - sum(gap) * sum(gap) / count(gap)) / (count(gap) - 1))) END AS gap_std_days,
     count(*) FILTER (WHERE amount >= 0) AS orders_count,
+    count(*) FILTER (WHERE amount >= 0 AND (step IS NULL OR step > 0) AND dayofweek(order_date) IN (0, 6)) AS weekend_days,
     coalesce(sum(amount), 0) AS net_spend,
     coalesce(sum(amount) FILTER (WHERE amount >= 0), 0) AS gross_spend,
     max(amount) AS max_order_value,
@@ -93,8 +100,11 @@ m AS (
   HAVING count(*) FILTER (WHERE amount >= 0) > 0
 ),
 cats AS (
-  SELECT customer_id, count(DISTINCT category) AS category_count
-  FROM query_table($orders) WHERE order_date <= $as_of AND customer_id IS NOT NULL GROUP BY customer_id
+  -- per category: its purchases; the customer's distinct categories and the one most bought (ties: alphabetical)
+  SELECT customer_id, count(category) AS category_count, arg_min(category, (-n, category)) FILTER (WHERE n > 0 AND category IS NOT NULL) AS top_category
+  FROM (SELECT customer_id, category, count(*) FILTER (WHERE amount >= 0) AS n
+        FROM query_table($orders) WHERE order_date <= $as_of AND customer_id IS NOT NULL GROUP BY customer_id, category)
+  GROUP BY customer_id
 ),
 chan AS (
   -- the channel with most purchases, ties to the alphabetically first
@@ -180,7 +190,9 @@ SELECT
   li.avg_basket_items,
   li.avg_basket_lines,
   li.distinct_products,
-  coalesce(li.returned_items_share, CASE WHEN li.customer_id IS NOT NULL THEN 0.0 END) AS returned_items_share
+  coalesce(li.returned_items_share, CASE WHEN li.customer_id IS NOT NULL THEN 0.0 END) AS returned_items_share,
+  CAST(m.weekend_days AS DOUBLE) / m.purchase_days AS weekend_share,
+  cats.top_category
 FROM m JOIN cats USING (customer_id) LEFT JOIN chan USING (customer_id)
 LEFT JOIN t USING (customer_id)
 LEFT JOIN c USING (customer_id)

@@ -1,8 +1,9 @@
 -- training_snapshots: for every cutoff of the table named by $cutoffs
 -- (position INTEGER, as_of DATE, split VARCHAR), the features as of the
 -- cutoff, exactly as customer_features.sql computes them at that date (the
--- same columns, types and values; tests/features/snapshots.test.ts holds the
--- two equal), with what each customer did in the horizon after it,
+-- same columns, types and values, but the buyer personas' two traits,
+-- weekend_share and top_category, which scoring alone reads;
+-- tests/features/snapshots.test.ts holds the two equal), with what each customer did in the horizon after it,
 -- (as_of, as_of + $horizon], from the orders, order lines and tickets of the
 -- tables named by $orders, $lines and $tickets (the whole tables, or a
 -- training sample's copies) and the `customers` table:

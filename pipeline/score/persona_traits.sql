@@ -13,36 +13,21 @@
 --   category          the category of most of the customer's purchases (order rows; ties: alphabetical; NULL where never recorded)
 --   country           from the customers input (NULL without it)
 --
--- The weekend share is the customer's distinct weekend purchase days over all
--- their purchase days, customer_features.purchase_days (distinct days with an
--- amount >= 0 up to as_of): only the weekend's rows are read for it. Rows come
--- in no particular order (personas.ts reads them row by row; persona_stats.sql
+-- Every trait is customer_features' (the weekend share and the category are computed
+-- there, in its pass over the orders: no order is read here). Rows come in no
+-- particular order (personas.ts reads them row by row; persona_stats.sql
 -- aggregates them in customer order where order matters).
-WITH weekends AS (
-  SELECT customer_id, count(DISTINCT order_date) AS weekend_days
-  FROM orders
-  WHERE customer_id IS NOT NULL AND amount >= 0 AND order_date <= $as_of AND dayofweek(order_date) IN (0, 6)
-  GROUP BY customer_id
-),
-categories AS (
-  SELECT customer_id, first(category ORDER BY n DESC, category) AS category
-  FROM (SELECT customer_id, category, count(*) AS n FROM orders
-        WHERE customer_id IS NOT NULL AND amount >= 0 AND order_date <= $as_of AND category IS NOT NULL GROUP BY ALL)
-  GROUP BY customer_id
-)
 SELECT
-  f.customer_id,
-  f.purchase_days * 365.0 / greatest(f.tenure_days, 365) AS orders_per_year,
-  CAST(f.avg_order_value AS DOUBLE) AS avg_order_value,
-  coalesce(f.discount_share, 0) AS discount_share,
-  CAST(coalesce(w.weekend_days, 0) AS DOUBLE) / f.purchase_days AS weekend_share,
-  CAST(f.tenure_days AS DOUBLE) AS tenure_days,
-  CAST(f.category_count AS DOUBLE) AS category_count,
-  CAST(coalesce(f.complaints_365d, 0) AS DOUBLE) AS complaints_365d,
-  coalesce(f.refund_rate, 0) AS refund_rate,
-  f.preferred_channel AS channel,
-  c.category,
-  f.country
-FROM customer_features f
-LEFT JOIN weekends w USING (customer_id)
-LEFT JOIN categories c USING (customer_id)
+  customer_id,
+  purchase_days * 365.0 / greatest(tenure_days, 365) AS orders_per_year,
+  CAST(avg_order_value AS DOUBLE) AS avg_order_value,
+  coalesce(discount_share, 0) AS discount_share,
+  weekend_share,
+  CAST(tenure_days AS DOUBLE) AS tenure_days,
+  CAST(category_count AS DOUBLE) AS category_count,
+  CAST(coalesce(complaints_365d, 0) AS DOUBLE) AS complaints_365d,
+  coalesce(refund_rate, 0) AS refund_rate,
+  preferred_channel AS channel,
+  top_category AS category,
+  country
+FROM customer_features

@@ -39,7 +39,7 @@ const TRAITS_SELECT = 'SELECT * FROM persona_traits';
  * is returned for the model version to keep.
  */
 export async function assignPersonas(db: Database, asOf: string, seed: number, p: PersonaParams, currency: string, batchRows = 65_536, kept?: PersonaModel): Promise<PersonaFit> {
-  await db.run(`CREATE OR REPLACE TABLE persona_traits AS ${readSql('score/persona_traits.sql')}`, { as_of: asOf });
+  await db.run(`CREATE OR REPLACE TABLE persona_traits AS ${readSql('score/persona_traits.sql')}`);
   await db.run(`CREATE OR REPLACE TABLE customer_personas (customer_id VARCHAR, persona_id INTEGER);
     CREATE OR REPLACE TABLE persona_choice (k INTEGER, silhouette DOUBLE, chosen BOOLEAN, fitted_on BIGINT, fitted_as_of DATE)`);
   if (kept) return applyPersonas(db, kept, currency, batchRows);

@@ -42,6 +42,9 @@ describe('customer_features on a hand-made history', () => {
       age_years: 34, // born 1990-07-01: turns 35 the day after as-of
       signup_tenure_days: 181,
       country: 'ES',
+      // 01-10 a Friday, 03-01 a Saturday (two orders: one day), 06-10 a Tuesday
+      weekend_share: 1 / 3,
+      top_category: 'books', // books 2 purchases (the books refund not one), music 1, toys 1
     });
     expect(a.gap_std_days as number).toBeCloseTo(Math.sqrt(((50 - 75.5) ** 2 + (101 - 75.5) ** 2) / 1), 10);
     expect(a.overdue_ratio as number).toBeCloseTo(20 / 75.5, 12);
@@ -52,6 +55,7 @@ describe('customer_features on a hand-made history', () => {
       gap_mean_days: null, gap_std_days: null, days_overdue: null, overdue_ratio: null, discount_share: null,
       preferred_channel: null, category_count: 0, tickets_365d: 0, complaints_90d: 0, unresolved_complaints: 0,
       days_since_last_complaint: null, age_years: null, signup_tenure_days: null, country: null,
+      weekend_share: 0, top_category: null, // 06-30 a Monday; no category recorded
     });
   });
 

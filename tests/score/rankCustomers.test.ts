@@ -37,7 +37,8 @@ async function score(db: Database, customers: Customer[], scoring: object = {}, 
   const params: ScoreParams = { horizonDays: 90, seed: 42, currency: 'USD', scoring: scoringSchema.parse(scoring) };
   await db.run(`CREATE TABLE customer_features (customer_id VARCHAR, as_of DATE, net_spend DECIMAL(18, 2), orders_count BIGINT, recency_days INTEGER,
     purchase_days BIGINT, tenure_days INTEGER, gap_mean_days DOUBLE, days_overdue DOUBLE, trend_90d DOUBLE, unresolved_complaints BIGINT, complaints_90d BIGINT,
-    avg_order_value DECIMAL(18, 2), discount_share DOUBLE, category_count BIGINT, complaints_365d BIGINT, refund_rate DOUBLE, preferred_channel VARCHAR, country VARCHAR)`);
+    avg_order_value DECIMAL(18, 2), discount_share DOUBLE, category_count BIGINT, complaints_365d BIGINT, refund_rate DOUBLE, preferred_channel VARCHAR, country VARCHAR,
+    weekend_share DOUBLE DEFAULT 0, top_category VARCHAR)`);
   await db.run('CREATE TABLE churn_scores (customer_id VARCHAR, churn_probability DOUBLE)');
   await db.run(`CREATE TABLE btyd_scores (customer_id VARCHAR, p_alive DOUBLE, expected_purchases DOUBLE, expected_purchases_p10 DOUBLE, expected_purchases_p90 DOUBLE,
     expected_spend DOUBLE, clv_12m DOUBLE, clv_12m_p10 DOUBLE, clv_12m_p90 DOUBLE)`);
