@@ -4,7 +4,7 @@ import { dateParam } from '../db/Database.js';
 import { DataError } from '../errors.js';
 import type { Stage } from '../stage.js';
 import { buildAsOfBtydFeatures } from './btydFeatures.js';
-import { buildFeatures } from './customerFeatures.js';
+import { buildCustomerFeatures } from './featuresState.js';
 import { planSnapshots, type SnapshotPlan } from './snapshots.js';
 import { SampleTables, buildTrainingSample, sampleUse, type TrainingSample } from './trainingSample.js';
 
@@ -38,7 +38,7 @@ export interface FeaturesOutput {
 export const featuresStage: Stage<FeaturesParams, unknown, FeaturesOutput> = {
   name: 'features',
   reads: ['orders', 'order_lines', 'customers', 'tickets'],
-  writes: ['customer_features', 'training_sample', 'btyd_features'],
+  writes: ['customer_features', 'features_state', 'features_state_meta', 'training_sample', 'btyd_features'],
   params: (c: Config) => ({
     asOf: c.asOf, horizonDays: c.horizonDays, snapshots: c.snapshots,
     sampleCustomers: c.training.sampleCustomers, btydFitCustomers: c.training.btydFitCustomers, seed: c.seed, season: c.btyd.season,
@@ -49,7 +49,10 @@ export const featuresStage: Stage<FeaturesParams, unknown, FeaturesOutput> = {
     const { first: firstOrder, last: lastOrder } = span!;
     const asOf = p.asOf ?? lastOrder;
     const plan = planSnapshots({ asOf, horizonDays: p.horizonDays, count: p.snapshots.count, spacingDays: p.snapshots.spacingDays }, firstOrder);
-    const customers = await step('customer_features', () => buildFeatures(db, asOf));
+    const built = await step('customer_features', () => buildCustomerFeatures(db, asOf));
+    const customers = built.customers;
+    if (built.how === 'kept') log.info({ customers, rebuilt: built.rebuilt }, `customer_features: ${built.rebuilt} customers rebuilt from their rows (rows changed or dated since the last run), the others' carried with what moves with the as-of computed again`);
+    else log.info({ customers, why: built.why }, `customer_features: built from every row (${built.why})`);
     if (customers === 0) throw new DataError(`no customer has an order on or before --as-of ${asOf}; the first order is dated ${firstOrder}`);
     const sample = await step('training sample', () => buildTrainingSample(db, p.sampleCustomers, p.seed, p.btydFitCustomers));
     if (sample.partial) log.info(sample, 'the models learn from a stratified sample of customers (training.sampleCustomers)');

@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import type { Database } from '../db/Database.js';
+import { dateParam } from '../db/Database.js';
+import { readSql } from '../db/sqlFile.js';
+import { MONEY, buildFeatures, featureParams, moneySql, type FeatureSources } from './customerFeatures.js';
+
+/*
+ * customer_features carried from run to run. Beside the table the features
+ * stage keeps features_state: each customer's fingerprint of the rows their
+ * features read (features_fingerprints.sql), and features_state_meta: the
+ * as-of it was built at, the definition it was built with and a fingerprint
+ * of the table itself. The next run computes the fingerprints again (one
+ * pass over the orders, no sort) and rebuilds from their rows only the
+ * customers whose rows changed (a new order, a refund, a late or corrected
+ * row, a deleted one) or who have rows dated since; everyone else keeps
+ * every figure their rows alone give and gets what moves with the as-of
+ * computed again (customer_features_kept.sql). The table is the one
+ * customer_features.sql gives at that as-of, value for value, type for type
+ * and row for row (tests/features/featuresState.test.ts): the daily run
+ * carries over work, never a result. Anything that does not hold (no state,
+ * another definition, an earlier as-of, a table changed since, wide sums of
+ * money) builds the whole table as before.
+ */
+
+/** What the kept rows depend on: the three queries' text and the type of the sums of money. A change of either rebuilds the table. */
+const definition = (): string => createHash('sha256')
+  .update(readSql('features/customer_features.sql')).update('\0').update(readSql('features/customer_features_kept.sql'))
+  .update('\0').update(readSql('features/features_fingerprints.sql')).update('\0').update(MONEY)
+  .digest('hex').slice(0, 16);
+
+/** A fingerprint of customer_features itself: the state belongs to the table it was made with, not to one built since (fidelio features, a failed run). */
+const TABLE_PRINT = `SELECT count(*) AS n, CAST(coalesce(sum(hash(customer_id, as_of, last_order_date, orders_count, purchase_days, net_spend, gross_spend, category_count)), 0) AS VARCHAR) AS h
+  FROM customer_features`;
+
+const ORDER_COLUMNS = 'customer_id, order_date, amount, category, channel, discount_used';
+const LINE_COLUMNS = 'customer_id, order_id, order_date, quantity, product_id, product_name, category';
+
+export interface FeaturesBuilt {
+  customers: number;
+  /** 'full': built from every row; 'kept': carried from the previous table, `rebuilt` customers from their rows. */
+  how: 'full' | 'kept';
+  rebuilt: number;
+  /** Why the whole table was built (no state, another definition...), when it was. */
+  why?: string;
+}
+
+/** The as-of of the kept state when it can carry customer_features to `asOf`; otherwise why not. */
+async function usableState(db: Database, asOf: string): Promise<{ since: string } | { why: string }> {
+  const has = async (t: string) => (await db.value<number>(`SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $1`, [t])) > 0;
+  if (!(await has('features_state_meta')) || !(await has('features_state')) || !(await has('customer_features'))) return { why: 'no features kept from an earlier run' };
+  const meta = await db.one<{ as_of: string; definition: string; n: number; h: string }>(
+    'SELECT CAST(as_of AS VARCHAR) AS as_of, definition, features_rows AS n, features_hash AS h FROM features_state_meta');
+  if (!meta) return { why: 'no features kept from an earlier run' };
+  if (meta.definition !== definition()) return { why: 'the features are defined differently since they were kept' };
+  if (meta.as_of > asOf) return { why: `the kept features are as of ${meta.as_of}, after ${asOf}` };
+  const money = await db.value<string>(`SELECT data_type FROM duckdb_columns() WHERE database_name = current_database() AND table_name = 'customer_features' AND column_name = 'net_spend'`);
+  if (money !== MONEY.replace(' ', '')) return { why: `the kept features' sums of money are ${money}` };
+  const now = await db.one<{ n: number; h: string }>(TABLE_PRINT);
+  if (Number(now!.n) !== Number(meta.n) || now!.h !== meta.h) return { why: 'customer_features changed since its state was kept' };
+  return { since: meta.as_of };
+}
+
+/** Keeps features_state (the fingerprints of features_next) and its meta for the table just built at `asOf`. */
+async function keepState(db: Database, asOf: string): Promise<void> {
+  const print = await db.one<{ n: number; h: string }>(TABLE_PRINT);
+  await db.run(`CREATE OR REPLACE TABLE features_state AS SELECT customer_id, order_rows, order_hash, line_rows, line_hash FROM features_next;
+    CREATE OR REPLACE TABLE features_state_meta AS SELECT CAST($as_of AS DATE) AS as_of, CAST($definition AS VARCHAR) AS definition,
+      CAST($n AS BIGINT) AS features_rows, CAST($h AS VARCHAR) AS features_hash`,
+  { as_of: dateParam(asOf), definition: definition(), n: Number(print!.n), h: print!.h });
+}
+
+/** features_next: the fresh fingerprints and windows (features_fingerprints.sql), rows since `since` counted. */
+const fingerprints = (db: Database, asOf: string, since: string | null) =>
+  db.run(`CREATE OR REPLACE TEMP TABLE features_next AS ${readSql('features/features_fingerprints.sql')}`,
+    { as_of: dateParam(asOf), since: since === null ? null : dateParam(since) });
+
+const dropTemps = (db: Database) => db.run(`DROP TABLE IF EXISTS features_next; DROP TABLE IF EXISTS features_touched;
+  DROP TABLE IF EXISTS features_orders; DROP TABLE IF EXISTS features_lines; DROP TABLE IF EXISTS features_rebuilt`);
+
+/**
+ * customer_features as of `asOf` (customer_features.sql for every column),
+ * carried from the previous run's table where it can be, and the state kept
+ * for the next run. Returns the customers and how it was built.
+ */
+export async function buildCustomerFeatures(db: Database, asOf: string): Promise<FeaturesBuilt> {
+  const state = await usableState(db, asOf);
+  try {
+    if ('since' in state) {
+      const kept = await carryFeatures(db, asOf, state.since);
+      if (kept) return kept;
+    }
+    const customers = await buildFeatures(db, asOf);
+    await fingerprints(db, asOf, null);
+    await keepState(db, asOf);
+    return { customers, how: 'full', rebuilt: customers, why: 'why' in state ? state.why : 'a customer\'s sum of money does not fit DECIMAL(18, 2)' };
+  } finally {
+    await dropTemps(db);
+  }
+}
+
+/** The previous table carried from `since` to `asOf`; null where a sum of money does not fit MONEY (the whole table is built then, as wide as it needs). */
+async function carryFeatures(db: Database, asOf: string, since: string): Promise<FeaturesBuilt | null> {
+  await fingerprints(db, asOf, since);
+  // Rebuilt from their rows: a customer whose rows are not those kept, or who has rows dated since.
+  await db.run(`CREATE OR REPLACE TEMP TABLE features_touched AS
+    SELECT n.customer_id FROM features_next n LEFT JOIN features_state s USING (customer_id)
+    WHERE s.customer_id IS NULL OR n.order_rows IS DISTINCT FROM s.order_rows OR n.order_hash IS DISTINCT FROM s.order_hash
+      OR n.line_rows IS DISTINCT FROM s.line_rows OR n.line_hash IS DISTINCT FROM s.line_hash
+      OR coalesce(n.order_rows_since, 0) > 0 OR coalesce(n.line_rows_since, 0) > 0;
+    CREATE OR REPLACE TEMP TABLE features_orders AS SELECT ${ORDER_COLUMNS} FROM orders WHERE customer_id IN (SELECT customer_id FROM features_touched);
+    CREATE OR REPLACE TEMP TABLE features_lines AS SELECT ${LINE_COLUMNS} FROM order_lines WHERE customer_id IN (SELECT customer_id FROM features_touched)`);
+  const sources: FeatureSources = { orders: 'features_orders', lines: 'features_lines', tickets: 'tickets' };
+  try {
+    await db.run(`CREATE OR REPLACE TEMP TABLE features_rebuilt AS ${moneySql('features/customer_features.sql', MONEY)}`, featureParams(asOf, sources));
+    await db.run(`CREATE OR REPLACE TABLE customer_features AS
+      SELECT * FROM (SELECT * FROM features_rebuilt UNION ALL BY NAME SELECT * FROM (${moneySql('features/customer_features_kept.sql', MONEY)})) ORDER BY customer_id`,
+    { as_of: dateParam(asOf) });
+  } catch (err) {
+    const message = String((err as Error)?.message);
+    if (/Conversion Error/.test(message) && /DECIMAL\(18,\s*2\)/.test(message)) return null;
+    throw err;
+  }
+  const rebuilt = await db.value<number>('SELECT count(*) FROM features_rebuilt');
+  await keepState(db, asOf);
+  return { customers: await db.value<number>('SELECT count(*) FROM customer_features'), how: 'kept', rebuilt };
+}
