@@ -4,7 +4,8 @@ import type { BgNbdFit } from '../btyd/fitBtyd.js';
 import { seasonalDays } from '../btyd/season.js';
 import type { CustomerSummary, Summary } from '../btyd/summary.js';
 import type { Database } from '../db/Database.js';
-import { historyRows, readHistories, type Histories } from './btydHistories.js';
+import { readSql } from '../db/sqlFile.js';
+import { historyColumns, historyRows, readHistories, type Histories, type HistoryColumns } from './btydHistories.js';
 import { learnSeason } from './btydSeason.js';
 import { readSummaries, readSummary } from './btydSummary.js';
 import type { Customers, SampleTables } from './trainingSample.js';
@@ -15,7 +16,7 @@ import type { Customers, SampleTables } from './trainingSample.js';
  * about two thirds of a million distinct histories, so grouping them first
  * (groupSummaries) costs more than the few logarithms it would save.
  */
-function bgnbdFigures(fit: BgNbdFit, scored: Histories, horizon: number): [Float64Array, Float64Array, Float64Array] {
+function bgnbdFigures(fit: BgNbdFit, scored: HistoryColumns, horizon: number): [Float64Array, Float64Array, Float64Array] {
   const expectedIn = purchaseModel('bgnbd', fit.params).curve([horizon]);
   const n = scored.x.length;
   const [pAlive, expected, pNone] = [new Float64Array(n), new Float64Array(n), new Float64Array(n)];
@@ -36,21 +37,28 @@ const asHistories = (s: Summary): Histories => ({
 });
 
 /**
- * Fits BG/NBD on `fitRows` and appends the figures of every customer of
- * `scored` at `cutoff` to `table`, the horizon in the seasonal time of the
- * profile learnt from the orders of table `seasonSource` (null without
- * `season`). Returns the fit.
+ * Fits BG/NBD on `fitRows` and gives the figures of every history of
+ * `scored` at `cutoff` (btyd_features' four columns but the as-of and the
+ * id), the horizon in the seasonal time of the profile learnt from the
+ * orders of table `seasonSource` (null without `season`), with the fit.
  */
+async function cutoffFigures(
+  db: Database, cutoff: string, scored: HistoryColumns, fitRows: readonly CustomerSummary[],
+  seasonSource: string, horizonDays: number, unitDays: number, season: boolean,
+): Promise<{ fit: BgNbdFit; figures: Float64Array[] }> {
+  const fit = fitBgNbd(fitRows);
+  const profile = season ? await learnSeason(db, seasonSource, cutoff) : null;
+  const seasonal = seasonalDays(profile, cutoff, horizonDays);
+  return { fit, figures: [...bgnbdFigures(fit, scored, seasonal / unitDays), new Float64Array(scored.x.length).fill(seasonal / horizonDays)] };
+}
+
+/** cutoffFigures' figures appended to `table` with the cutoff and each history's id. Returns the fit. */
 async function appendCutoff(
   db: Database, table: string, cutoff: string, scored: Histories, fitRows: readonly CustomerSummary[],
   seasonSource: string, horizonDays: number, unitDays: number, season: boolean,
 ): Promise<BgNbdFit> {
-  const fit = fitBgNbd(fitRows);
-  const profile = season ? await learnSeason(db, seasonSource, cutoff) : null;
-  const seasonal = seasonalDays(profile, cutoff, horizonDays);
-  await db.appendColumns(table, [
-    scored.ids.map(() => cutoff), scored.ids, ...bgnbdFigures(fit, scored, seasonal / unitDays), new Float64Array(scored.ids.length).fill(seasonal / horizonDays),
-  ]);
+  const { fit, figures } = await cutoffFigures(db, cutoff, scored, fitRows, seasonSource, horizonDays, unitDays, season);
+  await db.appendColumns(table, [scored.ids.map(() => cutoff), scored.ids, ...figures]);
   return fit;
 }
 
@@ -132,9 +140,22 @@ export async function buildAsOfBtydFeatures(
   season = true,
 ): Promise<Map<string, BgNbdFit>> {
   await createTable(db, 'btyd_features');
-  const scored = await readHistories(db, 'all', unitDays);
-  if (scored.ids.length === 0) return new Map();
-  const fitRows = historyRows(fitOn === 'all' ? scored : await readHistories(db, 'fit', unitDays));
-  const seasonSource = season ? await tables.purchases(fitOn) : '';
-  return new Map([[asOf, await appendCutoff(db, 'btyd_features', asOf, scored, fitRows, seasonSource, horizonDays, unitDays, season)]]);
+  // The ids stay in DuckDB: the histories are kept in a temp table, their figures appended as numbers alone and
+  // joined to them by position (a million customers' ids and as-of text appended cost more than the figures).
+  const histories = 'btyd_features__histories';
+  const figuresTable = 'btyd_features__figures';
+  try {
+    await db.run(`CREATE OR REPLACE TEMP TABLE ${histories} AS ${readSql('features/btyd_histories.sql')}`, { unit_days: unitDays });
+    const scored = await historyColumns(db, `SELECT x, t_x, "T" FROM ${histories} ORDER BY rowid`);
+    if (scored.x.length === 0) return new Map();
+    const fitRows = historyRows(fitOn === 'all' ? scored : await readHistories(db, 'fit', unitDays));
+    const seasonSource = season ? await tables.purchases(fitOn) : '';
+    const { fit, figures } = await cutoffFigures(db, asOf, scored, fitRows, seasonSource, horizonDays, unitDays, season);
+    await db.run(`CREATE OR REPLACE TEMP TABLE ${figuresTable} (btyd_p_alive DOUBLE, btyd_expected_purchases DOUBLE, btyd_p_no_purchase DOUBLE, btyd_season_index DOUBLE)`);
+    await db.appendColumns(figuresTable, figures);
+    await db.run(`INSERT INTO btyd_features SELECT CAST($as_of AS VARCHAR), h.customer_id, f.* FROM ${histories} h POSITIONAL JOIN ${figuresTable} f`, { as_of: asOf });
+    return new Map([[asOf, fit]]);
+  } finally {
+    await db.run(`DROP TABLE IF EXISTS ${histories}; DROP TABLE IF EXISTS ${figuresTable}`);
+  }
 }

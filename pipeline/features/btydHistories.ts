@@ -10,8 +10,11 @@ export interface Histories {
   T: Float64Array;
 }
 
+/** Histories' numbers alone. */
+export type HistoryColumns = Pick<Histories, 'x' | 't_x' | 'T'>;
+
 /** The histories as rows, for a fit (a million customers' are applied as columns, never made into rows). */
-export const historyRows = (h: Histories): CustomerSummary[] => Array.from(h.x, (x, i) => ({ x, t_x: h.t_x[i]!, T: h.T[i]! }));
+export const historyRows = (h: HistoryColumns): CustomerSummary[] => Array.from(h.x, (x, i) => ({ x, t_x: h.t_x[i]!, T: h.T[i]! }));
 
 /**
  * The BTYD histories at customer_features' as-of (btyd_histories.sql):
@@ -24,4 +27,10 @@ export async function readHistories(db: Database, whose: 'all' | 'fit', unitDays
   const cols = await db.columns(whose === 'all' ? sql
     : `SELECT * FROM (${sql}) WHERE customer_id IN (SELECT customer_id FROM training_sample WHERE fits_btyd) ORDER BY customer_id`, { unit_days: unitDays });
   return { ids: cols.customer_id as (string | null)[], x: cols.x as Float64Array, t_x: cols.t_x as Float64Array, T: cols.T as Float64Array };
+}
+
+/** The x, t_x and T columns of query `sql`, in its rows' order. */
+export async function historyColumns(db: Database, sql: string): Promise<HistoryColumns> {
+  const cols = await db.columns(sql);
+  return { x: cols.x as Float64Array, t_x: cols.t_x as Float64Array, T: cols.T as Float64Array };
 }
