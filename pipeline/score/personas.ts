@@ -73,14 +73,25 @@ export async function assignPersonas(db: Database, asOf: string, seed: number, p
   return { k: best.k, silhouettes, fittedOn: fitOn, model, kept: false };
 }
 
-/** Every customer to the nearest centre (ties: the first in `centroids`), numbered by `personaIds`. */
+/**
+ * Every customer to the nearest centre (ties: the first in `centroids`), numbered by `personaIds`.
+ * The ids stay in DuckDB: the traits are read in persona_traits' row order without them, the persona
+ * numbers appended alone and joined back by position (a million ids read and appended again cost
+ * more than the assignment).
+ */
 async function assignNearest(db: Database, encoder: Encoder, centroids: Float64Array, k: number, personaIds: readonly number[], batchRows: number): Promise<void> {
-  // In no particular order: each customer's centre is its own, and customer_personas is read by joins on customer_id.
-  for await (const batch of db.batches(TRAITS_SELECT, undefined, batchRows)) {
-    const x = encode(encoder, batch.columns, batch.n);
-    const ids = new Float64Array(batch.n);
-    for (let i = 0; i < batch.n; i++) ids[i] = personaIds[nearestCentroid(x, i, centroids, k, encoder.d).index]!;
-    await db.appendColumns('customer_personas', [batch.columns.customer_id as string[], ids]);
+  await db.run('CREATE OR REPLACE TEMP TABLE persona_assigned (persona_id DOUBLE)');
+  try {
+    for await (const batch of db.batches('SELECT * EXCLUDE (customer_id) FROM persona_traits ORDER BY rowid', undefined, batchRows)) {
+      const x = encode(encoder, batch.columns, batch.n);
+      const ids = new Float64Array(batch.n);
+      for (let i = 0; i < batch.n; i++) ids[i] = personaIds[nearestCentroid(x, i, centroids, k, encoder.d).index]!;
+      await db.appendColumns('persona_assigned', [ids]);
+    }
+    // customer_personas is read by joins on customer_id.
+    await db.run(`INSERT INTO customer_personas SELECT t.customer_id, CAST(a.persona_id AS INTEGER) FROM persona_traits t POSITIONAL JOIN persona_assigned a`);
+  } finally {
+    await db.run('DROP TABLE IF EXISTS persona_assigned');
   }
 }
 
