@@ -117,12 +117,16 @@ export async function rankAndPersonas(
   explain: typeof occlusionReasons = occlusionReasons,
   /** Where a reasons thread's failure is said (the texts are the same). */
   log?: Logger,
-  /** persona_traits built as of customer_features' as-of by the caller (scoreCustomers, beside the models' scoring); otherwise built here. */
-  traitsBuilt = false,
+  /** persona_traits being built as of customer_features' as-of by the caller (scoreCustomers, beside the models' scoring); otherwise built here. */
+  traits?: Promise<void>,
 ): Promise<{ scored: number; personas: PersonaFit }> {
   await buildValueScores(db, models);
   const asOf = await featuresAsOf(db);
-  const personas = await step('personas', () => assignPersonas(db, asOf, p.seed, p.scoring.personas, p.currency, batchRows, models.personas, traitsBuilt));
+  const personas = await step('personas', async () => {
+    // The part of the traits' building the models' scoring did not cover is the personas' time.
+    if (traits) await traits;
+    return assignPersonas(db, asOf, p.seed, p.scoring.personas, p.currency, batchRows, models.personas, traits !== undefined);
+  });
   await step('customer_scores', () => buildCustomerScores(db, models, p, rates));
   if (models.churnModel === 'neural' && models.neural) await step('reasons', () => networkReasons(db, models, p, batchRows, explain, log));
   await step('persona summaries', () => summarisePersonas(db));

@@ -24,24 +24,24 @@ import { isProgrammingError } from '../errors.js';
 /** Scores every customer of customer_features with `models`; returns how many, and the personas used. */
 export async function scoreCustomers(db: Database, models: TrainedModels, asOf: string, p: ScoreParams, step: Step = untimed, rates: readonly ActionRate[] = [], log?: Logger): Promise<{ scored: number; personas: PersonaFit }> {
   // The personas' traits (SQL over the orders, DuckDB's threads) on a connection of their own while the models score
-  // (mostly JavaScript in this thread): they read nothing the models write.
-  const traits = step('persona traits', async () => {
+  // (mostly JavaScript in this thread): they read nothing the models write. Their time is in the models' steps and,
+  // for what remains when those end, in the personas' step.
+  const traits = (async () => {
     const other = await db.beside();
     try {
       await buildPersonaTraits(other, await featuresAsOf(other));
     } finally {
       other.close();
     }
-  });
-  // Awaited below; a failure of the models' scoring first is not an unhandled rejection.
+  })();
+  // Awaited by the personas' step; a failure before it is not an unhandled rejection, and waits for the traits' connection to close.
   traits.catch(() => undefined);
   try {
     await scoreModels(db, models, asOf, p, step);
+    return await rankAndPersonas(db, models, p, step, undefined, rates, undefined, log, traits);
   } finally {
     await traits.catch(() => undefined);
   }
-  await traits;
-  return rankAndPersonas(db, models, p, step, undefined, rates, undefined, log, true);
 }
 
 /**
