@@ -38,12 +38,8 @@ const TRAITS_SELECT = 'SELECT * FROM persona_traits';
  * personas are fitted on a sample seeded by `seed`, and the fitted model
  * is returned for the model version to keep.
  */
-export async function assignPersonas(
-  db: Database, asOf: string, seed: number, p: PersonaParams, currency: string, batchRows = 65_536, kept?: PersonaModel,
-  /** Whether persona_traits is already built as of `asOf` (buildPersonaTraits, run beside other work). */
-  traitsBuilt = false,
-): Promise<PersonaFit> {
-  if (!traitsBuilt) await buildPersonaTraits(db, asOf);
+export async function assignPersonas(db: Database, asOf: string, seed: number, p: PersonaParams, currency: string, batchRows = 65_536, kept?: PersonaModel): Promise<PersonaFit> {
+  await db.run(`CREATE OR REPLACE TABLE persona_traits AS ${readSql('score/persona_traits.sql')}`, { as_of: asOf });
   await db.run(`CREATE OR REPLACE TABLE customer_personas (customer_id VARCHAR, persona_id INTEGER);
     CREATE OR REPLACE TABLE persona_choice (k INTEGER, silhouette DOUBLE, chosen BOOLEAN, fitted_on BIGINT, fitted_as_of DATE)`);
   if (kept) return applyPersonas(db, kept, currency, batchRows);
@@ -75,11 +71,6 @@ export async function assignPersonas(
     centroids: Array.from(best.centroids), persona_ids: personaIds, names,
   };
   return { k: best.k, silhouettes, fittedOn: fitOn, model, kept: false };
-}
-
-/** persona_traits as of `asOf` (persona_traits.sql: SQL over the orders and customer_features, nothing from the models' scores). */
-export async function buildPersonaTraits(db: Database, asOf: string): Promise<void> {
-  await db.run(`CREATE OR REPLACE TABLE persona_traits AS ${readSql('score/persona_traits.sql')}`, { as_of: asOf });
 }
 
 /** Every customer to the nearest centre (ties: the first in `centroids`), numbered by `personaIds`. */

@@ -91,11 +91,6 @@ export async function networkReasons(db: Database, models: TrainedModels, p: Sco
     DROP TABLE occlusion_reasons`);
 }
 
-/** The as-of of customer_features, the personas' (its first day of 1970 where it is empty). */
-export async function featuresAsOf(db: Database): Promise<string> {
-  return (await db.value<string | null>('SELECT CAST(max(as_of) AS VARCHAR) FROM customer_features')) ?? '1970-01-01';
-}
-
 /**
  * The part of scoring that ranks customers against each other (value
  * tiers, the VIP cut, segments, actions and their budget): value_scores and
@@ -117,16 +112,10 @@ export async function rankAndPersonas(
   explain: typeof occlusionReasons = occlusionReasons,
   /** Where a reasons thread's failure is said (the texts are the same). */
   log?: Logger,
-  /** persona_traits being built as of customer_features' as-of by the caller (scoreCustomers, beside the models' scoring); otherwise built here. */
-  traits?: Promise<void>,
 ): Promise<{ scored: number; personas: PersonaFit }> {
   await buildValueScores(db, models);
-  const asOf = await featuresAsOf(db);
-  const personas = await step('personas', async () => {
-    // The part of the traits' building the models' scoring did not cover is the personas' time.
-    if (traits) await traits;
-    return assignPersonas(db, asOf, p.seed, p.scoring.personas, p.currency, batchRows, models.personas, traits !== undefined);
-  });
+  const asOf = await db.value<string>('SELECT CAST(max(as_of) AS VARCHAR) FROM customer_features');
+  const personas = await step('personas', () => assignPersonas(db, asOf ?? '1970-01-01', p.seed, p.scoring.personas, p.currency, batchRows, models.personas));
   await step('customer_scores', () => buildCustomerScores(db, models, p, rates));
   if (models.churnModel === 'neural' && models.neural) await step('reasons', () => networkReasons(db, models, p, batchRows, explain, log));
   await step('persona summaries', () => summarisePersonas(db));

@@ -5,8 +5,8 @@ import { untimed, type Step } from '../measure.js';
 import type { Stage } from '../stage.js';
 import type { TrainOutput } from '../train/trainStage.js';
 import { actionRates, type ActionRate } from './actionRates.js';
-import { featuresAsOf, rankAndPersonas } from './rankCustomers.js';
-import { buildPersonaTraits, type PersonaFit } from './personas.js';
+import { rankAndPersonas } from './rankCustomers.js';
+import type { PersonaFit } from './personas.js';
 import { savePersonaModel } from '../registry/registry.js';
 import type { Logger } from '../log.js';
 import { scoreModels } from './scoreModels.js';
@@ -23,25 +23,8 @@ import { isProgrammingError } from '../errors.js';
  */
 /** Scores every customer of customer_features with `models`; returns how many, and the personas used. */
 export async function scoreCustomers(db: Database, models: TrainedModels, asOf: string, p: ScoreParams, step: Step = untimed, rates: readonly ActionRate[] = [], log?: Logger): Promise<{ scored: number; personas: PersonaFit }> {
-  // The personas' traits (SQL over the orders, DuckDB's threads) on a connection of their own while the models score
-  // (mostly JavaScript in this thread): they read nothing the models write. Their time is in the models' steps and,
-  // for what remains when those end, in the personas' step.
-  const traits = (async () => {
-    const other = await db.beside();
-    try {
-      await buildPersonaTraits(other, await featuresAsOf(other));
-    } finally {
-      other.close();
-    }
-  })();
-  // Awaited by the personas' step; a failure before it is not an unhandled rejection, and waits for the traits' connection to close.
-  traits.catch(() => undefined);
-  try {
-    await scoreModels(db, models, asOf, p, step);
-    return await rankAndPersonas(db, models, p, step, undefined, rates, undefined, log, traits);
-  } finally {
-    await traits.catch(() => undefined);
-  }
+  await scoreModels(db, models, asOf, p, step);
+  return rankAndPersonas(db, models, p, step, undefined, rates, undefined, log);
 }
 
 /**

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { scoringSchema } from '../../pipeline/config.js';
-import { readSql } from '../../pipeline/db/sqlFile.js';
 import { scoreStage } from '../../pipeline/score/scoreStage.js';
 import { stagedRun, type StagedRun } from '../helpers/stagedRun.js';
 
@@ -19,14 +18,6 @@ test('every customer known at as-of is scored once, with the champion', async ()
   expect(await run.db.value('SELECT count(*) FROM customer_scores WHERE model_version <> $1', [run.state.models!.version])).toBe(0);
   expect(await run.db.value('SELECT count(*) FROM customer_scores WHERE predicted_clv_12m_p10 IS NULL')).toBe(0);
   expect(await scoreStage.rows!(run.ctx, out)).toEqual({ rows_in: n, rows_out: n });
-  // persona_traits, built on a connection of its own beside the models' scoring, is the table persona_traits.sql makes here
-  // at the features' as-of, row for row (a customer each, every one of them)
-  const asOf = await run.db.value<string>('SELECT CAST(max(as_of) AS VARCHAR) FROM customer_features');
-  await run.db.run(`CREATE TEMP TABLE traits_here AS ${readSql('score/persona_traits.sql')}`, { as_of: asOf });
-  expect(await run.db.value('SELECT count(*) FROM persona_traits')).toBe(n);
-  expect(await run.db.value('SELECT count(*) FROM (SELECT * FROM persona_traits EXCEPT ALL SELECT * FROM traits_here)')).toBe(0);
-  expect(await run.db.value('SELECT count(*) FROM (SELECT * FROM traits_here EXCEPT ALL SELECT * FROM persona_traits)')).toBe(0);
-  expect(await run.db.value('SELECT count(DISTINCT weekend_share) FROM persona_traits')).toBeGreaterThan(1);
 });
 
 test("personas that cannot be kept in the version's folder are a warning, not a failed run: the scores are published as fitted", async () => {
