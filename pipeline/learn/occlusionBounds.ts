@@ -31,7 +31,7 @@ export const PROBABILITY_SLACK = 1e-12;
 /** Later layers' multiply-adds per copy beyond which running the network is the cheaper way. */
 const MAX_LATER_WORK = 256;
 
-interface Dense {
+export interface Dense {
   /** inputs x units, row-major (as tfjs keeps a dense kernel). */
   kernel: Float64Array;
   bias: Float64Array;

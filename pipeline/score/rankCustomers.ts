@@ -6,7 +6,9 @@ import { untimed, type Step } from '../measure.js';
 import { featureBatches, withBtydFeatures } from '../train/featureColumns.js';
 import type { ActionRate } from './actionRates.js';
 import { assignPersonas, type PersonaFit } from './personas.js';
-import { occlusionReasons } from './reasons.js';
+import type { Logger } from '../log.js';
+import { networkDecides, occlusionReasons, reasonPlan } from './reasons.js';
+import { ReasonsPool } from './reasonsPool.js';
 import { customerScoresParams, customerScoresSql, type ScoreParams } from './scoreParams.js';
 import { UPLIFT_TERMS_DDL } from './upliftModel.js';
 
@@ -51,15 +53,39 @@ async function summarisePersonas(db: Database): Promise<void> {
  * keep customer_scores.sql's plain reasons. Occlusion of each group of
  * inputs against a typical customer, streamed in batches.
  */
-async function networkReasons(db: Database, models: TrainedModels, p: ScoreParams, batchRows: number, explain: typeof occlusionReasons): Promise<void> {
+export async function networkReasons(db: Database, models: TrainedModels, p: ScoreParams, batchRows: number, explain: typeof occlusionReasons, log?: Logger): Promise<void> {
   const networks = models.neural!;
   const typicalGapDays = (await db.value<number | null>('SELECT median(gap_mean_days) FROM customer_features WHERE purchase_days >= 3')) ?? NaN;
   const context = { typicalGapDays, recentShare: p.scoring.recentShare };
   await db.run('CREATE OR REPLACE TEMP TABLE occlusion_reasons (customer_id VARCHAR, reasons VARCHAR)');
   const acted = `customer_id IN (SELECT customer_id FROM customer_scores WHERE contact OR (is_vip AND action <> 'none'))`;
-  for await (const batch of featureBatches(db, withBtydFeatures('customer_features'), acted, batchRows)) {
-    const reasons = explain(networks, batch.columns, batch.n, Array.from({ length: batch.n }, (_, i) => i), context);
-    await db.appendColumns('occlusion_reasons', [batch.columns.customer_id as string[], reasons]);
+  // The bounds of each batch on a thread of their own (reasonsPool.ts), the network here on what they leave undecided:
+  // the texts of occlusionReasons. Batches are kept in hand while their threads work and written in the order read.
+  const bounded = explain === occlusionReasons;
+  const plan = bounded ? reasonPlan(networks, context) : undefined;
+  const pool = new ReasonsPool(bounded ? p.threads ?? 1 : 1);
+  const inHand: { ids: string[]; texts: Promise<string[]> }[] = [];
+  const writeOldest = async () => {
+    const batch = inHand.shift()!;
+    await db.appendColumns('occlusion_reasons', [batch.ids, await batch.texts]);
+  };
+  try {
+    for await (const batch of featureBatches(db, withBtydFeatures('customer_features'), acted, batchRows)) {
+      const which = Array.from({ length: batch.n }, (_, i) => i);
+      // The features without the ids, which the texts do not read: less to copy to a thread.
+      const { customer_id: ids, ...features } = batch.columns;
+      const texts = plan
+        ? pool.bound(plan, features, batch.n, which).then((b) => networkDecides(networks.churn, plan, b, features, which))
+        : Promise.resolve().then(() => explain(networks, batch.columns, batch.n, which, context));
+      // Awaited in order by writeOldest; a batch left behind by an earlier failure is not an unhandled rejection.
+      texts.catch(() => undefined);
+      inHand.push({ ids: ids as string[], texts });
+      if (inHand.length >= pool.width) await writeOldest();
+    }
+    while (inHand.length) await writeOldest();
+  } finally {
+    await pool.close();
+    if (pool.failures.length) log?.warn({ failures: pool.failures.length, first: pool.failures[0]!.split('\n')[0] }, 'reasons: a thread could not bound its batch of customers; it and the later batches were bounded in the main thread instead (the same texts, more slowly)');
   }
   await db.run(`UPDATE customer_scores s SET reasons = r.reasons FROM occlusion_reasons r WHERE r.customer_id = s.customer_id AND r.reasons <> '';
     DROP TABLE occlusion_reasons`);
@@ -84,12 +110,14 @@ export async function rankCustomers(
 export async function rankAndPersonas(
   db: Database, models: TrainedModels, p: ScoreParams, step: Step = untimed, batchRows = 65_536, rates: readonly ActionRate[] = [],
   explain: typeof occlusionReasons = occlusionReasons,
+  /** Where a reasons thread's failure is said (the texts are the same). */
+  log?: Logger,
 ): Promise<{ scored: number; personas: PersonaFit }> {
   await buildValueScores(db, models);
   const asOf = await db.value<string>('SELECT CAST(max(as_of) AS VARCHAR) FROM customer_features');
   const personas = await step('personas', () => assignPersonas(db, asOf ?? '1970-01-01', p.seed, p.scoring.personas, p.currency, batchRows, models.personas));
   await step('customer_scores', () => buildCustomerScores(db, models, p, rates));
-  if (models.churnModel === 'neural' && models.neural) await step('reasons', () => networkReasons(db, models, p, batchRows, explain));
+  if (models.churnModel === 'neural' && models.neural) await step('reasons', () => networkReasons(db, models, p, batchRows, explain, log));
   await step('persona summaries', () => summarisePersonas(db));
   return { scored: await db.value<number>('SELECT count(*) FROM customer_scores'), personas };
 }

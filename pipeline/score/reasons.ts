@@ -1,8 +1,8 @@
-import { applyPlatt } from '../learn/calibration.js';
+import { applyPlatt, type PlattScaling } from '../learn/calibration.js';
 import { predict, type Matrix } from '../learn/network.js';
-import { denseStack, OcclusionBounder, PROBABILITY_SLACK } from '../learn/occlusionBounds.js';
+import { denseStack, OcclusionBounder, PROBABILITY_SLACK, type Dense } from '../learn/occlusionBounds.js';
 import type { NeuralModels } from '../learn/neuralModels.js';
-import { transform, type FeatureColumns } from '../learn/preprocess.js';
+import { transform, type FeatureColumns, type PreprocessorState } from '../learn/preprocess.js';
 
 /*
  * Why a customer's churn score is high, by occlusion against a baseline
@@ -123,8 +123,26 @@ export const REASON_GROUPS: ReasonGroup[] = [
   },
 ];
 
-/** The model-input columns of each group, and the baseline customer's input row. */
-function layout(models: NeuralModels) {
+/**
+ * What explaining a batch takes apart from running the churn network: plain
+ * data (no model object), so that a reasons thread (reasonsPool.ts) can be
+ * given it. groups: each told group's index in REASON_GROUPS and its
+ * model-input columns; baseline: the typical customer's input row; stack:
+ * the network as bounded layers (occlusionBounds.ts), or null where the
+ * network must run on every row.
+ */
+export interface ReasonPlan {
+  preprocessor: PreprocessorState;
+  baseline: Float32Array;
+  groups: { index: number; columns: number[] }[];
+  width: number;
+  stack: Dense[] | null;
+  platt: PlattScaling;
+  context: ReasonContext;
+}
+
+/** The plan for `models`' churn network. */
+export function reasonPlan(models: NeuralModels, context: ReasonContext): ReasonPlan {
   const columns = models.preprocessor.columns;
   const baseline = new Float32Array(columns.length);
   for (const c of models.preprocessor.categorical) {
@@ -132,11 +150,13 @@ function layout(models: NeuralModels) {
     else baseline[columns.indexOf(`${c.name}=other`)] = 1;
   }
   // Groups with no input in this model (line-item features on an orders-only history) are left out.
-  const groups = REASON_GROUPS.map((group) => ({
-    group,
+  const groups = REASON_GROUPS.map((group, index) => ({
+    index,
     columns: columns.flatMap((col, i) => (group.features.some((f) => col === f || col.startsWith(`${f}__`) || col.startsWith(`${f}=`)) ? [i] : [])),
   })).filter((g) => g.columns.length > 0);
-  return { baseline, groups, width: columns.length };
+  const all = groups.flatMap((g) => g.columns);
+  const stack = groups.length > 0 && new Set(all).size === all.length ? denseStack(models.churn.model) : null;
+  return { preprocessor: models.preprocessor, baseline, groups, width: columns.length, stack, platt: models.churn.platt, context };
 }
 
 /** The groups told for one customer from each group's effect: those that clearly raised the score, failing any the one that raised it most. */
@@ -180,6 +200,88 @@ export function chooseWithin(lo: Float64Array, hi: Float64Array): number[] | nul
 }
 
 /**
+ * Part of a batch's reasons: `texts` for the rows `which` of `data` (n rows),
+ * each where the bounds decide which groups are told; `undecided`: the
+ * positions in `which` they leave to the network (their texts empty here),
+ * with those rows' model inputs, one after another, in `inputs`. Needs no
+ * network: a reasons thread computes it (reasonsPool.ts).
+ */
+export interface BoundedReasons {
+  texts: string[];
+  undecided: number[];
+  inputs: Float32Array;
+}
+
+export function boundedReasons(plan: ReasonPlan, data: FeatureColumns, n: number, which: readonly number[]): BoundedReasons {
+  const { width, groups, stack } = plan;
+  const full = transform(plan.preprocessor, data, n);
+  const G = groups.length;
+  const texts: string[] = new Array(which.length);
+  const undecided: number[] = [];
+  if (stack) {
+    const bounder = new OcclusionBounder(stack, groups.map((g) => g.columns), plan.baseline, plan.platt);
+    const bounds = { lo: new Float64Array(G + 1), hi: new Float64Array(G + 1) };
+    which.forEach((row, k) => {
+      bounder.bound(full, width, row, bounds);
+      const decided = chooseWithin(bounds.lo, bounds.hi);
+      if (decided) texts[k] = tell(plan, decided, data, row);
+      else {
+        texts[k] = '';
+        undecided.push(k);
+      }
+    });
+  } else {
+    which.forEach((_, k) => {
+      texts[k] = '';
+      undecided.push(k);
+    });
+  }
+  const inputs = new Float32Array(undecided.length * width);
+  undecided.forEach((k, r) => inputs.set(full.subarray(which[k]! * width, (which[k]! + 1) * width), r * width));
+  return { texts, undecided, inputs };
+}
+
+/** The rest of a batch's reasons: the undecided rows' texts, from running the churn network on their inputs and copies, `chunk` rows at a time; returns `bounded.texts`, complete. */
+export function networkDecides(churn: Pick<NeuralModels['churn'], 'model' | 'platt'>, plan: ReasonPlan, bounded: BoundedReasons, data: FeatureColumns, which: readonly number[], chunk = 20_000): string[] {
+  const { width, groups, baseline } = plan;
+  const { undecided, inputs, texts } = bounded;
+  const G = groups.length;
+  for (let start = 0; start < undecided.length; start += chunk) {
+    const ks = undecided.slice(start, start + chunk);
+    // Row r's own inputs, then one copy per group with that group set to the baseline's.
+    const m = new Float32Array(ks.length * (G + 1) * width);
+    ks.forEach((_, r) => {
+      const own = inputs.subarray((start + r) * width, (start + r + 1) * width);
+      for (let g = 0; g <= G; g++) {
+        const at = (r * (G + 1) + g) * width;
+        m.set(own, at);
+        if (g > 0) for (const c of groups[g - 1]!.columns) m[at + c] = baseline[c]!;
+      }
+    });
+    const matrix: Matrix = { data: m, rows: ks.length * (G + 1), cols: width };
+    const p = applyPlatt(churn.platt, predict(churn.model, matrix));
+    ks.forEach((k, r) => {
+      const own = p[r * (G + 1)]!;
+      texts[k] = tell(plan, choose(groups.map((_, g) => own - p[r * (G + 1) + g + 1]!)), data, which[k]!);
+    });
+  }
+  return texts;
+}
+
+/** The phrases of the groups `chosen` (positions in plan.groups) for row `row` of `data`, separated by "; ". */
+function tell(plan: ReasonPlan, chosen: readonly number[], data: FeatureColumns, row: number): string {
+  const value: Values = (name) => {
+    const col = data[name];
+    return col instanceof Float64Array ? col[row]! : NaN;
+  };
+  const text: Text = (name) => {
+    const col = data[name];
+    return Array.isArray(col) ? col[row] ?? null : null;
+  };
+  return chosen.map((g) => REASON_GROUPS[plan.groups[g]!.index]!.phrase(value, text, plan.context)).filter((x): x is string => Boolean(x)).join('; ');
+}
+
+/**
  * Reasons for the rows `which` of `data` (n rows in all): each a text of up to
  * three phrases separated by "; ", empty when nothing stands out.
  *
@@ -190,54 +292,6 @@ export function chooseWithin(lo: Float64Array, hi: Float64Array): number[] | nul
  * on everyone.
  */
 export function occlusionReasons(models: NeuralModels, data: FeatureColumns, n: number, which: number[], context: ReasonContext, chunk = 20_000): string[] {
-  const { baseline, groups, width } = layout(models);
-  const full = transform(models.preprocessor, data, n);
-  const G = groups.length;
-  const chosen: number[][] = new Array(which.length);
-  const columns = groups.flatMap((g) => g.columns);
-  const stack = G > 0 && new Set(columns).size === columns.length ? denseStack(models.churn.model) : null;
-  let undecided: number[] = [];
-  if (stack) {
-    const bounder = new OcclusionBounder(stack, groups.map((g) => g.columns), baseline, models.churn.platt);
-    const bounds = { lo: new Float64Array(G + 1), hi: new Float64Array(G + 1) };
-    which.forEach((row, k) => {
-      bounder.bound(full, width, row, bounds);
-      const decided = chooseWithin(bounds.lo, bounds.hi);
-      if (decided) chosen[k] = decided;
-      else undecided.push(k);
-    });
-  } else {
-    undecided = which.map((_, k) => k);
-  }
-  for (let start = 0; start < undecided.length; start += chunk) {
-    const ks = undecided.slice(start, start + chunk);
-    // Row r's own inputs, then one copy per group with that group set to the baseline's.
-    const m = new Float32Array(ks.length * (G + 1) * width);
-    ks.forEach((k, r) => {
-      const row = which[k]!;
-      const own = full.subarray(row * width, (row + 1) * width);
-      for (let g = 0; g <= G; g++) {
-        const at = (r * (G + 1) + g) * width;
-        m.set(own, at);
-        if (g > 0) for (const c of groups[g - 1]!.columns) m[at + c] = baseline[c]!;
-      }
-    });
-    const matrix: Matrix = { data: m, rows: ks.length * (G + 1), cols: width };
-    const p = applyPlatt(models.churn.platt, predict(models.churn.model, matrix));
-    ks.forEach((k, r) => {
-      const own = p[r * (G + 1)]!;
-      chosen[k] = choose(groups.map((_, g) => own - p[r * (G + 1) + g + 1]!));
-    });
-  }
-  return which.map((row, k) => {
-    const value: Values = (name) => {
-      const col = data[name];
-      return col instanceof Float64Array ? col[row]! : NaN;
-    };
-    const text: Text = (name) => {
-      const col = data[name];
-      return Array.isArray(col) ? col[row] ?? null : null;
-    };
-    return chosen[k]!.map((g) => groups[g]!.group.phrase(value, text, context)).filter((x): x is string => Boolean(x)).join('; ');
-  });
+  const plan = reasonPlan(models, context);
+  return networkDecides(models.churn, plan, boundedReasons(plan, data, n, which), data, which, chunk);
 }

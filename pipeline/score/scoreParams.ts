@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Config } from '../config.js';
 import { literal } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
@@ -10,9 +11,11 @@ export interface ScoreParams {
   /** The currency of the amounts (a column of customer_scores). */
   currency: string;
   scoring: Config['scoring'];
+  /** Threads the JavaScript parts of scoring may use at once (duckdb.threads, by default every core); absent: one, the main thread. */
+  threads?: number;
 }
 
-export const scoreParams = (c: Config): ScoreParams => ({ horizonDays: c.horizonDays, seed: c.seed, currency: c.currency, scoring: c.scoring });
+export const scoreParams = (c: Config): ScoreParams => ({ horizonDays: c.horizonDays, seed: c.seed, currency: c.currency, scoring: c.scoring, threads: c.duckdb.threads ?? availableParallelism() });
 
 /**
  * customer_scores.sql with the operator's own conditions (the VIP rule and

@@ -22,9 +22,9 @@ import { isProgrammingError } from '../errors.js';
  * those of the model version (fitted at its first scoring and kept).
  */
 /** Scores every customer of customer_features with `models`; returns how many, and the personas used. */
-export async function scoreCustomers(db: Database, models: TrainedModels, asOf: string, p: ScoreParams, step: Step = untimed, rates: readonly ActionRate[] = []): Promise<{ scored: number; personas: PersonaFit }> {
+export async function scoreCustomers(db: Database, models: TrainedModels, asOf: string, p: ScoreParams, step: Step = untimed, rates: readonly ActionRate[] = [], log?: Logger): Promise<{ scored: number; personas: PersonaFit }> {
   await scoreModels(db, models, asOf, p, step);
-  return rankAndPersonas(db, models, p, step, undefined, rates);
+  return rankAndPersonas(db, models, p, step, undefined, rates, undefined, log);
 }
 
 /**
@@ -72,7 +72,7 @@ export const scoreStage: Stage<ScoreParams, Pick<FeaturesOutput, 'asOf'> & Pick<
       else log.info({ action: r.action, rate: r.rate }, words);
     }
     const uplift = await step('uplift models', () => upliftTargeting(db, asOf, p.horizonDays, ACTIONS));
-    const { scored, personas } = await scoreCustomers(db, models, asOf, p, step, rates);
+    const { scored, personas } = await scoreCustomers(db, models, asOf, p, step, rates, log);
     keepPersonas(personas, models, modelDir, model.trained === models.version, log);
     const blocked = await db.all<{ action: string; n: number }>(`SELECT action, count(*) AS n FROM customer_scores WHERE contact_blocked_by = 'negative_uplift' GROUP BY action`);
     const withUplift = rates.map((r): ActionRate => {

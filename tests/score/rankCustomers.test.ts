@@ -3,11 +3,17 @@ import { scoringSchema } from '../../pipeline/config.js';
 import type { Database } from '../../pipeline/db/Database.js';
 import type { TrainedModels } from '../../pipeline/learn/trainedModels.js';
 import { listFilter, selectList } from '../../pipeline/publish/customerList.js';
-import { rankCustomers } from '../../pipeline/score/rankCustomers.js';
+import { networkReasons, rankCustomers } from '../../pipeline/score/rankCustomers.js';
+import { occlusionReasons } from '../../pipeline/score/reasons.js';
 import { UPLIFT_TERMS_DDL } from '../../pipeline/score/upliftModel.js';
 import type { ScoreParams } from '../../pipeline/score/scoreParams.js';
+import type { Logger } from '../../pipeline/log.js';
 import { withDb } from '../helpers/withDb.js';
-import { NUMERIC_FEATURES } from '../../pipeline/learn/preprocess.js';
+import { NUMERIC_FEATURES, fitPreprocessor, transform } from '../../pipeline/learn/preprocess.js';
+import type { NeuralModels } from '../../pipeline/learn/neuralModels.js';
+import { trainNetwork } from '../../pipeline/learn/network.js';
+import { initBackend } from '../../pipeline/learn/tfBackend.js';
+import { shop } from '../helpers/shopFeatures.js';
 
 // The network's occlusion (reasons.test.ts tests its words) replaced by a marker, so that the test sees whom it explains.
 const explained: string[] = [];
@@ -452,3 +458,51 @@ describe('uplift targeting (issue 30)', () => {
     }
   });
 });
+
+test("the network's reasons with their bounds on two threads, batch after batch, are those of one thread and of occlusionReasons for the customers read", async () => {
+  await initBackend();
+  const train = shop(3000, 11);
+  const preprocessor = fitPreprocessor(train.data);
+  const x = { data: transform(preprocessor, train.data, train.n), rows: train.n, cols: preprocessor.columns.length };
+  const y = { data: train.churned, rows: train.n, cols: 1 };
+  const { model } = await trainNetwork(x, y, x, y, { hidden: [16], outputs: 1, activation: 'sigmoid', loss: 'binaryCrossentropy', seed: 3, maxEpochs: 6, batchSize: 128 });
+  const neural = { preprocessor, churn: { model, platt: { a: 1.1, b: -0.2 } } } as unknown as NeuralModels;
+  const models = { version: 'test', churnModel: 'neural', valueModel: 'bgnbd', neural } as TrainedModels;
+  const scored = shop(700, 21);
+  const ids = Array.from({ length: scored.n }, (_, i) => `c${String(i).padStart(4, '0')}`);
+  // Contacted: two in three; VIPs given an action: every fifth; the others keep their plain reasons.
+  const contact = ids.map((_, i) => i % 3 !== 0);
+  const vipActed = ids.map((_, i) => i % 5 === 0);
+  const read = ids.flatMap((_, i) => (contact[i] || vipActed[i] ? [i] : []));
+  const plain = NUMERIC_FEATURES.filter((f) => !f.name.startsWith('btyd_'));
+  const btyd = NUMERIC_FEATURES.filter((f) => f.name.startsWith('btyd_'));
+  const reasons = async (threads: number) => withDb(async (db) => {
+    await db.run(`CREATE TABLE customer_features (customer_id VARCHAR, as_of DATE, ${plain.map((f) => `${f.name} DOUBLE`).join(', ')}, preferred_channel VARCHAR, country VARCHAR)`);
+    await db.appendColumns('customer_features', [ids, ids.map(() => '2026-06-30'), ...plain.map((f) => scored.data[f.name] as Float64Array), scored.data.preferred_channel as (string | null)[], scored.data.country as (string | null)[]]);
+    await db.run(`CREATE TABLE btyd_features (as_of VARCHAR, customer_id VARCHAR, ${btyd.map((f) => `${f.name} DOUBLE`).join(', ')})`);
+    await db.appendColumns('btyd_features', [ids.map(() => '2026-06-30'), ids, ...btyd.map((f) => scored.data[f.name] as Float64Array)]);
+    await db.run('CREATE TABLE customer_scores (customer_id VARCHAR, contact BOOLEAN, is_vip BOOLEAN, action VARCHAR, reasons VARCHAR)');
+    await db.appendColumns('customer_scores', [ids, contact.map(String), vipActed.map(String), vipActed.map((v) => (v ? 'save' : 'none')), ids.map(() => 'plain')]);
+    const warned: string[] = [];
+    const log = { warn: (_o: unknown, msg: string) => warned.push(msg) } as unknown as Logger;
+    const params: ScoreParams = { horizonDays: 90, seed: 42, currency: 'USD', scoring: scoringSchema.parse({}), threads };
+    // Batches of 64 customers: eight of them, more than the threads keep in hand at once.
+    await networkReasons(db, models, params, 64, occlusionReasons, log);
+    expect(warned).toEqual([]);
+    return (await db.all<{ customer_id: string; reasons: string }>('SELECT customer_id, reasons FROM customer_scores ORDER BY customer_id')).map((r) => r.reasons);
+  });
+  const [one, two] = [await reasons(1), await reasons(2)];
+  expect(two).toEqual(one);
+  // Computed apart, on the customers read, all at once: the same texts (an empty one leaves the plain reasons).
+  const context = { typicalGapDays: median(read.length ? ids.flatMap((_, i) => ((scored.data.purchase_days as Float64Array)[i]! >= 3 && Number.isFinite((scored.data.gap_mean_days as Float64Array)[i]) ? [(scored.data.gap_mean_days as Float64Array)[i]!] : [])) : []), recentShare: scoringSchema.parse({}).recentShare };
+  const direct = occlusionReasons(neural, scored.data, scored.n, read, context);
+  const expected = ids.map(() => 'plain');
+  read.forEach((i, k) => (expected[i] = direct[k] || 'plain'));
+  expect(two).toEqual(expected);
+  expect(two.filter((r) => r !== 'plain').length).toBeGreaterThan(0.8 * read.length);
+});
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}

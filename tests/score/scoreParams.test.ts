@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { expect, test } from 'vitest';
 import { loadConfig, scoringSchema } from '../../pipeline/config.js';
 import { customerScoresParams, customerScoresSql, scoreParams } from '../../pipeline/score/scoreParams.js';
@@ -5,7 +6,9 @@ import { customerScoresParams, customerScoresSql, scoreParams } from '../../pipe
 test("the score stage's slice, customer_scores.sql's bound parameters, and the operator's conditions inlined", () => {
   const config = loadConfig(undefined, { horizonDays: 60, seed: 7, scoring: { budget: { maxActions: 100 } } });
   const p = scoreParams(config);
-  expect(p).toEqual({ horizonDays: 60, seed: 7, currency: 'USD', scoring: config.scoring });
+  expect(p).toEqual({ horizonDays: 60, seed: 7, currency: 'USD', scoring: config.scoring, threads: availableParallelism() });
+  // duckdb.threads bounds the threads scoring uses
+  expect(scoreParams(loadConfig(undefined, { duckdb: { threads: 1 } })).threads).toBe(1);
   const bound = customerScoresParams(p, 'fidelio-x');
   expect(bound).toMatchObject({ horizon: 60, seed: '7', model_version: 'fidelio-x', max_actions: 100, max_spend: null, control_share: 0.1 });
   for (const name of Object.keys(bound)) expect(customerScoresSql(p.scoring)).toContain(`$${name}`);
