@@ -69,10 +69,13 @@ async function keepState(db: Database, asOf: string): Promise<void> {
   { as_of: dateParam(asOf), definition: definition(), n: Number(print!.n), h: print!.h });
 }
 
-/** features_next: the fresh fingerprints and windows (features_fingerprints.sql), rows since `since` counted. */
+/**
+ * features_next: the fresh fingerprints and windows (features_fingerprints.sql), rows since `since` counted;
+ * without `since` (a table built from every row), the fingerprints alone (DuckDB leaves the unread sums out).
+ */
 const fingerprints = (db: Database, asOf: string, since: string | null) =>
-  db.run(`CREATE OR REPLACE TEMP TABLE features_next AS ${readSql('features/features_fingerprints.sql')}`,
-    { as_of: dateParam(asOf), since: since === null ? null : dateParam(since) });
+  db.run(`CREATE OR REPLACE TEMP TABLE features_next AS SELECT ${since === null ? 'customer_id, order_rows, order_hash, line_rows, line_hash' : '*'}
+    FROM (${readSql('features/features_fingerprints.sql')})`, { as_of: dateParam(asOf), since: since === null ? null : dateParam(since) });
 
 const dropTemps = (db: Database) => db.run(`DROP TABLE IF EXISTS features_next; DROP TABLE IF EXISTS features_touched;
   DROP TABLE IF EXISTS features_orders; DROP TABLE IF EXISTS features_lines; DROP TABLE IF EXISTS features_rebuilt`);
