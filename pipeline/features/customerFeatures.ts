@@ -43,8 +43,13 @@ export async function withMoney(build: (money: string) => Promise<unknown>): Pro
   try {
     await build(MONEY);
   } catch (err) {
-    const message = String((err as Error)?.message);
-    if (!(/Conversion Error/.test(message) && /DECIMAL\(18,\s*2\)/.test(message))) throw err;
+    if (!moneyOverflow(err)) throw err;
     await build(WIDE_MONEY);
   }
+}
+
+/** Whether `err` is DuckDB refusing a sum of money too large for MONEY. */
+export function moneyOverflow(err: unknown): boolean {
+  const message = String((err as Error)?.message);
+  return /Conversion Error/.test(message) && /DECIMAL\(18,\s*2\)/.test(message);
 }

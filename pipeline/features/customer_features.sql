@@ -134,6 +134,22 @@ lines AS (
   FROM line_orders o LEFT JOIN line_products p USING (customer_id)
   GROUP BY o.customer_id
 ),
+-- Each customer's figures from their own rows: all but what moves with the as-of by itself. When
+-- featuresState.ts carries the table forward, $orders and $lines hold only the customers it rebuilds and
+-- the others' figures are added where the marker below stands (features_carried.sql).
+customer_rows AS (
+  SELECT m.* EXCLUDE (weekend_days),
+    coalesce(li.category_count, cats.category_count) AS category_count,
+    chan.preferred_channel,
+    li.avg_basket_items,
+    li.avg_basket_lines,
+    li.distinct_products,
+    coalesce(li.returned_items_share, CASE WHEN li.customer_id IS NOT NULL THEN 0.0 END) AS returned_items_share,
+    CAST(m.weekend_days AS DOUBLE) / m.purchase_days AS weekend_share,
+    cats.top_category
+  FROM m JOIN cats USING (customer_id) LEFT JOIN chan USING (customer_id) LEFT JOIN lines li USING (customer_id)
+  /* carried customers */
+),
 t AS (
   SELECT customer_id,
     count(*) FILTER (WHERE opened_date > $as_of - 365) AS tickets_365d,
@@ -177,8 +193,8 @@ SELECT
   CAST(m.refunded_value AS MONEY) AS refunded_value,
   m.refund_count / m.orders_count AS refund_rate,
   m.discount_share,
-  coalesce(li.category_count, cats.category_count) AS category_count,
-  chan.preferred_channel,
+  m.category_count,
+  m.preferred_channel,
   coalesce(t.tickets_365d, 0) AS tickets_365d,
   coalesce(t.complaints_90d, 0) AS complaints_90d,
   coalesce(t.complaints_365d, 0) AS complaints_365d,
@@ -187,14 +203,13 @@ SELECT
   c.age_years,
   c.signup_tenure_days,
   c.country,
-  li.avg_basket_items,
-  li.avg_basket_lines,
-  li.distinct_products,
-  coalesce(li.returned_items_share, CASE WHEN li.customer_id IS NOT NULL THEN 0.0 END) AS returned_items_share,
-  CAST(m.weekend_days AS DOUBLE) / m.purchase_days AS weekend_share,
-  cats.top_category
-FROM m JOIN cats USING (customer_id) LEFT JOIN chan USING (customer_id)
+  m.avg_basket_items,
+  m.avg_basket_lines,
+  m.distinct_products,
+  m.returned_items_share,
+  m.weekend_share,
+  m.top_category
+FROM customer_rows m
 LEFT JOIN t USING (customer_id)
 LEFT JOIN c USING (customer_id)
-LEFT JOIN lines li USING (customer_id)
 ORDER BY m.customer_id

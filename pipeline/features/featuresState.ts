@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Database } from '../db/Database.js';
 import { dateParam } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
-import { MONEY, buildFeatures, featureParams, moneySql, type FeatureSources } from './customerFeatures.js';
+import { MONEY, buildFeatures, featureParams, moneyOverflow, moneySql, type FeatureSources } from './customerFeatures.js';
 
 /*
  * customer_features carried from run to run. Beside the table the features
@@ -14,7 +14,8 @@ import { MONEY, buildFeatures, featureParams, moneySql, type FeatureSources } fr
  * customers whose rows changed (a new order, a refund, a late or corrected
  * row, a deleted one) or who have rows dated since; everyone else keeps
  * every figure their rows alone give and gets what moves with the as-of
- * computed again (customer_features_kept.sql). The table is the one
+ * computed again (features_carried.sql, beside the rebuilt customers'
+ * figures in customer_features.sql itself). The table is the one
  * customer_features.sql gives at that as-of, value for value, type for type
  * and row for row (tests/features/featuresState.test.ts): the daily run
  * carries over work, never a result. Anything that does not hold (no state,
@@ -24,7 +25,7 @@ import { MONEY, buildFeatures, featureParams, moneySql, type FeatureSources } fr
 
 /** What the kept rows depend on: the three queries' text and the type of the sums of money. A change of either rebuilds the table. */
 const definition = (): string => createHash('sha256')
-  .update(readSql('features/customer_features.sql')).update('\0').update(readSql('features/customer_features_kept.sql'))
+  .update(readSql('features/customer_features.sql')).update('\0').update(readSql('features/features_carried.sql'))
   .update('\0').update(readSql('features/features_fingerprints.sql')).update('\0').update(MONEY)
   .digest('hex').slice(0, 16);
 
@@ -46,8 +47,9 @@ export interface FeaturesBuilt {
 
 /** The as-of of the kept state when it can carry customer_features to `asOf`; otherwise why not. */
 async function usableState(db: Database, asOf: string): Promise<{ since: string } | { why: string }> {
-  const has = async (t: string) => (await db.value<number>(`SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $1`, [t])) > 0;
-  if (!(await has('features_state_meta')) || !(await has('features_state')) || !(await has('customer_features'))) return { why: 'no features kept from an earlier run' };
+  for (const table of ['features_state_meta', 'features_state', 'customer_features']) {
+    if (!(await db.hasTable(table))) return { why: 'no features kept from an earlier run' };
+  }
   const meta = await db.one<{ as_of: string; definition: string; n: number; h: string }>(
     'SELECT CAST(as_of AS VARCHAR) AS as_of, definition, features_rows AS n, features_hash AS h FROM features_state_meta');
   if (!meta) return { why: 'no features kept from an earlier run' };
@@ -78,7 +80,7 @@ const fingerprints = (db: Database, asOf: string, since: string | null) =>
     FROM (${readSql('features/features_fingerprints.sql')})`, { as_of: dateParam(asOf), since: since === null ? null : dateParam(since) });
 
 const dropTemps = (db: Database) => db.run(`DROP TABLE IF EXISTS features_next; DROP TABLE IF EXISTS features_touched;
-  DROP TABLE IF EXISTS features_orders; DROP TABLE IF EXISTS features_lines; DROP TABLE IF EXISTS features_rebuilt`);
+  DROP TABLE IF EXISTS features_orders; DROP TABLE IF EXISTS features_lines`);
 
 /**
  * customer_features as of `asOf` (customer_features.sql for every column),
@@ -114,16 +116,15 @@ async function carryFeatures(db: Database, asOf: string, since: string): Promise
     CREATE OR REPLACE TEMP TABLE features_lines AS SELECT ${LINE_COLUMNS} FROM order_lines WHERE customer_id IN (SELECT customer_id FROM features_touched)`);
   const sources: FeatureSources = { orders: 'features_orders', lines: 'features_lines', tickets: 'tickets' };
   try {
-    await db.run(`CREATE OR REPLACE TEMP TABLE features_rebuilt AS ${moneySql('features/customer_features.sql', MONEY)}`, featureParams(asOf, sources));
-    await db.run(`CREATE OR REPLACE TABLE customer_features AS
-      SELECT * FROM (SELECT * FROM features_rebuilt UNION ALL BY NAME SELECT * FROM (${moneySql('features/customer_features_kept.sql', MONEY)})) ORDER BY customer_id`,
-    { as_of: dateParam(asOf) });
+    // customer_features.sql over the rebuilt customers' rows, the carried customers' figures beside theirs.
+    const sql = moneySql('features/customer_features.sql', MONEY)
+      .replace('/* carried customers */', `UNION ALL BY NAME SELECT * FROM (${readSql('features/features_carried.sql')})`);
+    await db.run(`CREATE OR REPLACE TABLE customer_features AS ${sql}`, featureParams(asOf, sources));
   } catch (err) {
-    const message = String((err as Error)?.message);
-    if (/Conversion Error/.test(message) && /DECIMAL\(18,\s*2\)/.test(message)) return null;
+    if (moneyOverflow(err)) return null;
     throw err;
   }
-  const rebuilt = await db.value<number>('SELECT count(*) FROM features_rebuilt');
+  const rebuilt = await db.value<number>('SELECT count(*) FROM customer_features WHERE customer_id IN (SELECT customer_id FROM features_touched)');
   await keepState(db, asOf);
   return { customers: await db.value<number>('SELECT count(*) FROM customer_features'), how: 'kept', rebuilt };
 }

@@ -7,7 +7,7 @@
 -- dated on or before $as_of). featuresState.ts keeps the fingerprints beside customer_features
 -- (features_state): a later run rebuilds from their orders only the customers whose
 -- fingerprint changed or who have rows since, and takes everyone else's other features as they
--- were (customer_features_kept.sql). A sum of 64-bit hashes with the row count: any change to
+-- were (features_carried.sql). A sum of 64-bit hashes with the row count: any change to
 -- a customer's rows changes it but with a chance of about 2^-64.
 WITH o AS (
   SELECT customer_id,
