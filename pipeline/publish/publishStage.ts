@@ -16,6 +16,7 @@ import { redactUrl } from '../db/postgres.js';
 import { renderReport } from './report.js';
 import { loadReportData } from './reportData.js';
 import { writeJson, writeRelease } from './releaseFiles.js';
+import { recordCopy } from './previousCopy.js';
 
 export interface PublishParams extends KpiParams {
   effects: Omit<EffectParams, 'horizonDays'>;
@@ -43,7 +44,7 @@ export interface PublishOutput {
 export const publishStage: Stage<PublishParams, Pick<FeaturesOutput, 'asOf'> & Pick<TrainOutput, 'models'> & Pick<ScoreOutput, 'actionRates'>, PublishOutput> = {
   name: 'publish',
   reads: ['customer_scores', 'orders', 'orders_left_out', 'rejected_rows', 'customer_scores_history', 'recorded_contacts', 'customers', 'personas', 'segment_personas', 'persona_choice'],
-  writes: ['kpis_monthly', 'kpis_by_group', 'action_effects', 'customer_scores_history', 'published_scores'],
+  writes: ['kpis_monthly', 'kpis_by_group', 'action_effects', 'customer_scores_history', 'published_scores', 'published_copy'],
   outside: 'writes the release folder and switches --out to it; publishes into PostgreSQL (publish.postgres)',
   params: (c: Config) => ({
     horizonDays: c.horizonDays, currency: c.currency, cmgrMonths: c.kpis.cmgrMonths, costs: c.costs,
@@ -103,6 +104,8 @@ export const publishStage: Stage<PublishParams, Pick<FeaturesOutput, 'asOf'> & P
       }
       // The contact history and the scores that `fidelio list` serves change in the step that publishes them.
       await recording;
+      // What the next run checks to start its copy from this one without reading either history.
+      await recordCopy(record, runId, join(dir, 'fidelio.duckdb'));
       const release = publication.commit(runId);
       await record.run('COMMIT');
       return { cmgr, rejectedByReason, release, ...(postgres ? { postgres } : {}) };

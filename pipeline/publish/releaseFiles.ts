@@ -6,7 +6,7 @@ import { readSql } from '../db/sqlFile.js';
 import type { Step } from '../measure.js';
 import { ACTION_EFFECTS_ORDER } from '../effects/buildActionEffects.js';
 import { DATA_DICTIONARY } from '../shared/dataDictionary.js';
-import { startFromPrevious } from './previousCopy.js';
+import { startFromPrevious, type HistoryCheck } from './previousCopy.js';
 import { releaseReadme, type ReleaseFacts } from './releaseReadme.js';
 
 /** The tables BI tools read, copied whole into the published database. */
@@ -58,10 +58,12 @@ export const COPY_TABLES = [...PUBLISHED_TABLES, 'rejected_rows', 'customers', '
  * already in it. Given the previous release's copy, the history already in
  * it is kept when it is the working database's, row for row
  * (previousCopy.ts), and this run's rows are appended: the history, which
- * grows with every run, is not written again. Returns whether it was kept.
+ * grows with every run, is not written again. Returns whether it was kept,
+ * and how its rows were known to be the working ones.
  */
-export async function writeDatabaseCopy(db: Database, path: string, runId: string, horizonDays: number, previous?: string): Promise<{ historyKept: boolean }> {
-  const historyKept = previous !== undefined && await startFromPrevious(db, previous, path, COPY_TABLES);
+export async function writeDatabaseCopy(db: Database, path: string, runId: string, horizonDays: number, previous?: string): Promise<{ historyKept: boolean; check?: HistoryCheck }> {
+  const check = previous !== undefined ? await startFromPrevious(db, previous, path, COPY_TABLES) : undefined;
+  const historyKept = check !== undefined;
   if (!historyKept) await db.run(`ATTACH ${literal(path)} AS publication`);
   try {
     for (const table of PUBLISHED_TABLES) await db.run(`CREATE TABLE publication.${table} AS SELECT * FROM ${table}`);
@@ -77,7 +79,7 @@ export async function writeDatabaseCopy(db: Database, path: string, runId: strin
   } finally {
     await db.run('DETACH publication');
   }
-  return { historyKept };
+  return { historyKept, ...(check ? { check } : {}) };
 }
 
 /** Writes a JSON file with a trailing newline. */

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { DataError } from '../../pipeline/errors.js';
@@ -31,6 +31,11 @@ test('publishes the release at once and records its contacts in the history in t
   expect(manifest.stages.at(-1).name).toBe('publish');
   const n = await run.db.value<number>('SELECT count(*) FROM customer_scores');
   expect(await run.db.value(`SELECT count(*) FROM customer_scores_history WHERE run_id = 'test-run'`)).toBe(n);
+  // The copy recorded with the history as committed: the next publication starts from it without reading either history.
+  const copy = statSync(join(run.dir, 'out', 'fidelio.duckdb'), { bigint: true });
+  expect(await run.db.one('SELECT release, file, history_rows FROM published_copy')).toEqual({
+    release: 'test-run', file: `${copy.ino}:${copy.size}:${copy.mtimeNs}`, history_rows: await run.db.value('SELECT count(*) FROM customer_scores_history'),
+  });
 
   // A second publication that cannot be written: a data error saying the previous one is intact; no history added.
   const ctx = { ...run.ctx, runId: 'broken-run' };
@@ -46,6 +51,7 @@ test('publishes the release at once and records its contacts in the history in t
   expect(bug).not.toBeInstanceOf(DataError);
   expect(readFileSync(join(run.dir, 'out', 'run_manifest.json'), 'utf8')).toContain('"run_id": "test-run"');
   expect(await run.db.value(`SELECT count(*) FROM customer_scores_history WHERE run_id = 'broken-run'`)).toBe(0);
+  expect(await run.db.value('SELECT release FROM published_copy')).toBe('test-run');
 });
 
 test('the history rows and the listed scores, made while the release is written, are committed with it and only with it', async () => {

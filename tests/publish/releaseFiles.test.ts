@@ -77,7 +77,7 @@ test('the next copy starts from the published one when its history is the workin
     await db.run('UPDATE customer_scores SET churn_probability = churn_probability / 2, segment = segment || \'-next\'');
     const before = sha(first);
     const next = join(dir, 'next.duckdb');
-    expect(await writeDatabaseCopy(db, next, 'run-2', 60, first)).toEqual({ historyKept: true });
+    expect(await writeDatabaseCopy(db, next, 'run-2', 60, first)).toEqual({ historyKept: true, check: 'compared' });
     expect(sha(first)).toBe(before); // the published copy is left as it was
     const fresh = join(dir, 'fresh.duckdb');
     expect(await writeDatabaseCopy(db, fresh, 'run-2', 60)).toEqual({ historyKept: false });
