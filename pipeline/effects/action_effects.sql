@@ -71,20 +71,38 @@ reached AS (
     AND rc.contacted_on >= c.as_of AND rc.contacted_on <= c.as_of + c.horizon_days
   WHERE c.contact
 ),
+-- What each proposed customer bought over their run's horizon, for the runs whose horizon has passed (the others
+-- carry their counts and dates alone): the orders of the horizons' span only, each run's proposed joined once.
+measurable AS (
+  SELECT c.run_id, c.as_of, c.horizon_days, c.customer_id, c.action
+  FROM contacts c
+  JOIN latest USING (run_id, as_of)
+  WHERE c.as_of + c.horizon_days <= CAST($as_of AS DATE)
+),
+bought AS (
+  SELECT m.run_id, m.as_of, m.customer_id, m.action, sum(o.amount) AS spend,
+    count(o.order_id) FILTER (WHERE o.amount >= 0) AS purchases
+  FROM measurable m
+  JOIN orders o ON o.customer_id = m.customer_id AND o.order_date > m.as_of AND o.order_date <= m.as_of + m.horizon_days
+  WHERE o.order_date > (SELECT min(as_of) FROM measurable) AND o.order_date <= (SELECT max(as_of + horizon_days) FROM measurable)
+  GROUP BY m.run_id, m.as_of, m.customer_id, m.action
+),
 outcomes AS (
   SELECT c.run_id, c.as_of, c.horizon_days, c.action, c.contact, c.is_control,
-    any_value(coalesce(c.persona, '(none)')) AS persona, any_value(coalesce(c.churn_risk, '(none)')) AS churn_risk,
-    CAST(any_value(coalesce(c.churn_probability, 0)) AS DOUBLE) AS x,
-    bool_or(r.customer_id IS NOT NULL) AS reached,
-    coalesce(sum(o.amount), 0) AS spend,
-    CASE WHEN count(o.order_id) FILTER (WHERE o.amount >= 0) > 0 THEN 1.0 ELSE 0.0 END AS retained
+    coalesce(c.persona, '(none)') AS persona, coalesce(c.churn_risk, '(none)') AS churn_risk,
+    r.customer_id IS NOT NULL AS reached,
+    CASE WHEN b.purchases > 0 THEN 1.0 ELSE 0.0 END AS retained,
+    -- in whole numbers, for sums that come out the same whatever order the rows are added in (so the same bytes on
+    -- every run): the spend in cents, the score in units of 1e-12, retention as 0 or 1
+    CAST(round(coalesce(b.spend, 0) * 100) AS HUGEINT) AS cents,
+    CAST(round(CAST(coalesce(c.churn_probability, 0) AS DOUBLE) * 1e12) AS HUGEINT) AS xi,
+    CASE WHEN b.purchases > 0 THEN 1 ELSE 0 END AS y
   FROM contacts c
   JOIN latest USING (run_id, as_of)
   LEFT JOIN reached r ON r.run_id = c.run_id AND r.as_of = c.as_of AND r.customer_id = c.customer_id AND r.action = c.action
-  LEFT JOIN orders o ON o.customer_id = c.customer_id AND o.order_date > c.as_of AND o.order_date <= c.as_of + c.horizon_days
-  GROUP BY c.run_id, c.as_of, c.horizon_days, c.customer_id, c.action, c.contact, c.is_control
+  LEFT JOIN bought b ON b.run_id = c.run_id AND b.as_of = c.as_of AND b.customer_id = c.customer_id AND b.action = c.action
 ),
-grouped AS (
+sums AS (
   SELECT run_id, as_of, action,
     CASE WHEN GROUPING(persona) = 0 THEN 'persona' WHEN GROUPING(churn_risk) = 0 THEN 'churn_risk' ELSE 'all' END AS breakdown,
     CASE WHEN GROUPING(persona) = 0 THEN persona WHEN GROUPING(churn_risk) = 0 THEN churn_risk ELSE 'all' END AS group_name,
@@ -94,22 +112,33 @@ grouped AS (
     count(*) FILTER (WHERE contact AND reached) AS reached,
     avg(retained) FILTER (WHERE contact) AS r1,
     avg(retained) FILTER (WHERE is_control) AS r0,
-    avg(CAST(spend AS DOUBLE)) FILTER (WHERE contact) AS m1,
-    avg(CAST(spend AS DOUBLE)) FILTER (WHERE is_control) AS m0,
-    coalesce(var_samp(CAST(spend AS DOUBLE)) FILTER (WHERE contact), 0) AS v1,
-    coalesce(var_samp(CAST(spend AS DOUBLE)) FILTER (WHERE is_control), 0) AS v0,
     (sum(retained) FILTER (WHERE contact) + 1) / (count(*) FILTER (WHERE contact) + 2) AS a1,
     (sum(retained) FILTER (WHERE is_control) + 1) / (count(*) FILTER (WHERE is_control) + 2) AS a0,
-    -- for the regression adjustment: each side's mean score, and its score's (co)variances with retention
-    avg(x) FILTER (WHERE contact OR is_control) AS x_all,
-    avg(x) FILTER (WHERE contact) AS x1,
-    avg(x) FILTER (WHERE is_control) AS x0,
-    coalesce(var_pop(x) FILTER (WHERE contact), 0) AS sxx1,
-    coalesce(var_pop(x) FILTER (WHERE is_control), 0) AS sxx0,
-    coalesce(covar_pop(x, retained) FILTER (WHERE contact), 0) AS sxy1,
-    coalesce(covar_pop(x, retained) FILTER (WHERE is_control), 0) AS sxy0
+    sum(cents) FILTER (WHERE contact) AS c1, sum(cents * cents) FILTER (WHERE contact) AS cc1,
+    sum(cents) FILTER (WHERE is_control) AS c0, sum(cents * cents) FILTER (WHERE is_control) AS cc0,
+    -- for the regression adjustment: each side's score, its square and its product with retention
+    sum(xi) FILTER (WHERE contact OR is_control) AS xs,
+    sum(xi) FILTER (WHERE contact) AS x1s, sum(xi * xi) FILTER (WHERE contact) AS xx1, sum(xi * y) FILTER (WHERE contact) AS xy1, sum(y) FILTER (WHERE contact) AS y1,
+    sum(xi) FILTER (WHERE is_control) AS x0s, sum(xi * xi) FILTER (WHERE is_control) AS xx0, sum(xi * y) FILTER (WHERE is_control) AS xy0, sum(y) FILTER (WHERE is_control) AS y0
   FROM outcomes
   GROUP BY GROUPING SETS ((run_id, as_of, action), (run_id, as_of, action, persona), (run_id, as_of, action, churn_risk))
+),
+-- Means, variances and covariances from the exact sums (spend's sample variance, the score's population ones).
+grouped AS (
+  SELECT run_id, as_of, action, breakdown, group_name, horizon_days, contacted, controls, reached, r1, r0,
+    CAST(c1 AS DOUBLE) / 100 / nullif(contacted, 0) AS m1,
+    CAST(c0 AS DOUBLE) / 100 / nullif(controls, 0) AS m0,
+    coalesce(CAST(contacted * cc1 - c1 * c1 AS DOUBLE) / nullif(contacted * (contacted - 1), 0) / 10000, 0) AS v1,
+    coalesce(CAST(controls * cc0 - c0 * c0 AS DOUBLE) / nullif(controls * (controls - 1), 0) / 10000, 0) AS v0,
+    a1, a0,
+    CAST(xs AS DOUBLE) / 1e12 / nullif(contacted + controls, 0) AS x_all,
+    CAST(x1s AS DOUBLE) / 1e12 / nullif(contacted, 0) AS x1,
+    CAST(x0s AS DOUBLE) / 1e12 / nullif(controls, 0) AS x0,
+    coalesce(greatest(CAST(xx1 AS DOUBLE) / contacted - (CAST(x1s AS DOUBLE) / contacted) ^ 2, 0) / 1e24, 0) AS sxx1,
+    coalesce(greatest(CAST(xx0 AS DOUBLE) / controls - (CAST(x0s AS DOUBLE) / controls) ^ 2, 0) / 1e24, 0) AS sxx0,
+    coalesce((CAST(xy1 AS DOUBLE) / contacted - CAST(x1s AS DOUBLE) / contacted * CAST(y1 AS DOUBLE) / contacted) / 1e12, 0) AS sxy1,
+    coalesce((CAST(xy0 AS DOUBLE) / controls - CAST(x0s AS DOUBLE) / controls * CAST(y0 AS DOUBLE) / controls) / 1e12, 0) AS sxy0
+  FROM sums
 ),
 judged AS (
   SELECT *,

@@ -29,6 +29,9 @@ test('contacted against control over each run\'s own horizon: retention and spen
     await history('20250101T000000Z-old', '2026-01-01', 30, 'save', 's', 40, false);
     // A run whose horizon (60 days) ends after this run's as-of.
     await history('r1', '2026-02-01', 60, 'save', 'x', 40, false);
+    // Another measured run, later than r0: its horizon (2026-01-20, 2026-02-19] starts after r0's as-of and ends after r0's horizon.
+    await history('r0b', '2026-01-20', 30, 'save', 't', 40, false);
+    await history('r0b', '2026-01-20', 30, 'save', 'u', 40, true);
     const order = (id: string, customer: string, day: string, amount: number) =>
       db.run(`INSERT INTO orders (order_id, customer_id, order_ts, order_date, amount) VALUES ($id, $c, CAST($d AS TIMESTAMPTZ), CAST($d AS DATE), $a)`, { id, c: customer, d: day, a: amount });
     // 30 of 40 contacted buy in the horizon (10 each), and one more buys and refunds it (a purchase, as the churn labels
@@ -39,6 +42,10 @@ test('contacted against control over each run\'s own horizon: retention and spen
     for (let i = 0; i < 20; i++) await order(`ok${i}`, `k${i}`, '2026-01-31', 10);
     await order('same-day', 'k30', '2026-01-01', 99);
     await order('late', 'k31', '2026-02-01', 99);
+    // r0b: 25 of 40 contacted buy after r0's horizon has ended, 10 of 40 controls within it; one buys the day after r0b's horizon.
+    for (let i = 0; i < 25; i++) await order(`ot${i}`, `t${i}`, '2026-02-15', 10);
+    for (let i = 0; i < 10; i++) await order(`ou${i}`, `u${i}`, '2026-01-25', 10);
+    await order('after-r0b', 't30', '2026-02-20', 10);
     // This run's own contacts: recorded, not yet measurable.
     await db.run(`CREATE TABLE customer_scores AS SELECT CAST('2026-03-01' AS DATE) AS as_of, 'g' || range AS customer_id, 'm' AS model_version,
       0.3 AS churn_probability, 'low' AS churn_risk, 100.0 AS predicted_clv_12m, 2 AS value_tier, false AS is_vip, 'loyal' AS segment,
@@ -48,6 +55,7 @@ test('contacted against control over each run\'s own horizon: retention and spen
     expect(effects.filter((e) => e.breakdown === 'all').map((e) => [e.run_id, e.action, e.status, e.contacted, e.controls, e.measurable_from])).toEqual([
       ['r2', 'grow', 'horizon_not_passed', 3, 1, '2026-05-30'],
       ['r1', 'save', 'horizon_not_passed', 40, 0, '2026-04-02'],
+      ['r0b', 'save', 'measured', 40, 40, '2026-02-19'],
       ['r0', 'save', 'measured', 40, 40, '2026-01-31'],
       ['r0', 'surprise', 'too_few_customers', 50, 5, '2026-01-31'],
     ]);
@@ -56,6 +64,8 @@ test('contacted against control over each run\'s own horizon: retention and spen
     const spendB = [...Array(20).fill(10), ...Array(20).fill(0)];
     const x = expected(31, 40, 20, 40, spendA, spendB);
     expect(save.retention_contacted).toBeCloseTo(0.775, 12);
+    const later = effects.find((e) => e.run_id === 'r0b' && e.action === 'save' && e.breakdown === 'all')!;
+    expect([later.retention_contacted, later.retention_control, later.spend_contacted, later.spend_control]).toEqual([25 / 40, 10 / 40, 250 / 40, 100 / 40]);
     expect(save.retention_control).toBeCloseTo(0.5, 12);
     expect(save.retention_uplift).toBeCloseTo(x.uplift, 12);
     expect(save.retention_uplift_low).toBeCloseTo(x.uplift - x.rHalf, 12);
