@@ -226,6 +226,12 @@ terms AS (
   LEFT JOIN uplift_terms p ON p.action = a.action AND p.persona = coalesce(a.persona, '(none)')
   LEFT JOIN uplift_terms b ON b.action = a.action AND b.persona = '(base)'
 ),
+-- The customers an earlier run contacted within the cooldown before as_of (customer_features' one as-of).
+cooled AS (
+  SELECT customer_id FROM customer_scores_history
+  WHERE contact AND as_of < (SELECT max(CAST(as_of AS DATE)) FROM customer_features)
+    AND as_of > (SELECT max(CAST(as_of AS DATE)) FROM customer_features) - $cooldown_days
+),
 disciplined AS (
   SELECT a.*,
     hash(a.customer_id || '|' || $seed) % 10000 < $control_share * 10000 AS in_holdout,
@@ -240,10 +246,7 @@ disciplined AS (
     CASE
       WHEN a.action = 'none' THEN NULL
       WHEN a.opted_out THEN 'opted_out'
-      WHEN a.customer_id IN (
-        SELECT customer_id FROM customer_scores_history
-        WHERE contact AND as_of < CAST(a.as_of AS DATE) AND as_of > CAST(a.as_of AS DATE) - $cooldown_days
-      ) THEN 'cooldown'
+      WHEN a.customer_id IN (SELECT customer_id FROM cooled) THEN 'cooldown'
       -- contacting would make them more likely to leave
       WHEN coalesce(a.u_used, false) AND 1 / (1 + exp(-(a.u_t0 + a.u_t1 * a.churn_probability))) < 1 / (1 + exp(-(a.u_c0 + a.u_c1 * a.churn_probability))) THEN 'negative_uplift'
     END AS pre_blocked

@@ -201,6 +201,20 @@ describe('contact discipline', () => {
     expect(rows.find((r) => r.customer_id === 'c00')).toMatchObject({ contact: false, contact_blocked_by: 'cooldown' });
   });
 
+  test('the cooldown is the days before as-of, its first day out: contacted 29 days before is held, 30 days before or on the as-of itself (a rerun) is not, a control is not', async () => {
+    const first = await withDb((db) => score(db, base, { controlShare: 0, cooldownDays: 30 }));
+    const [a, b, c, d] = first.filter((r) => r.contact).map((r) => r.customer_id as string);
+    expect(d).toBeDefined();
+    const rows = await withDb(async (db) => {
+      for (const [id, day, contact] of [[a, '2026-06-01', true], [b, '2026-05-31', true], [c, '2026-06-30', true], [d, '2026-06-20', false]] as const) {
+        await db.run(`INSERT INTO customer_scores_history (run_id, as_of, customer_id, action, contact, is_control) VALUES ('earlier', CAST($day AS DATE), $id, 'save', $contact, NOT $contact)`, { id, day, contact });
+      }
+      return score(db, base, { controlShare: 0, cooldownDays: 30 });
+    });
+    const blocked = (id: string) => rows.find((r) => r.customer_id === id)!.contact_blocked_by;
+    expect([blocked(a!), blocked(b!), blocked(c!), blocked(d!)]).toEqual(['cooldown', null, null, null]);
+  });
+
   test('a budget of N actions contacts the N with the highest expected gain and reports the value retained', async () => {
     const rows = await withDb((db) => score(db, base, { controlShare: 0, budget: { maxActions: 3, saveRate: 0.5 } }));
     const contacted = rows.filter((r) => r.contact);
