@@ -111,6 +111,16 @@ export class Database {
     return (await this.value<number>('SELECT count(*) FROM duckdb_tables() WHERE table_name = $1', [name])) > 0;
   }
 
+  /** Whether `name` in the database's own main schema is a view (not a table, not an attached database's). */
+  async isView(name: string): Promise<boolean> {
+    return (await this.value<number>(`SELECT count(*) FROM duckdb_views() WHERE view_name = $1 AND database_name = current_database() AND schema_name = 'main'`, [name])) > 0;
+  }
+
+  /** Whether `name` in the database's own main schema is a table (not a view, not an attached database's). */
+  async isTable(name: string): Promise<boolean> {
+    return (await this.value<number>(`SELECT count(*) FROM duckdb_tables() WHERE table_name = $1 AND database_name = current_database() AND schema_name = 'main'`, [name])) > 0;
+  }
+
   /**
    * A query's result as columns of numbers (DOUBLE, INTEGER, BIGINT and
    * DECIMAL become Float64Array; NULL becomes NaN) or strings, for code

@@ -65,15 +65,14 @@ export const publishStage: Stage<PublishParams, Pick<FeaturesOutput, 'asOf'> & P
       const rejectedByReason = await db.all<NonNullable<RunManifest['rejected_by_reason']>[number]>(readSql('publish/rejected_by_reason.sql'), { run_id: runId });
       const leftOut = await db.all<{ order_status: string; orders: number; amount: number }>(readSql('publish/report_left_out.sql'));
       const dir = publication.staging(runId);
-      // This run's rows of the score history and the scores `fidelio list` serves (the stage's largest writes but
-      // the release's) are made on a connection of their own while the release is written, in a transaction that
-      // commits only once the release is published: until then no other connection sees them.
+      // This run's rows of the score history (the stage's largest write but the release's) are made on a connection
+      // of their own while the release is written, in a transaction that also makes the scores `fidelio list`
+      // serves and commits only once the release is published: until then no other connection sees them.
       record = await db.beside();
       await record.run('BEGIN TRANSACTION');
       const recordingOn = record;
       recording = step('score history', async () => {
         await recordingOn.run(`INSERT INTO customer_scores_history ${readSql('publish/customer_scores_history.sql')}`, { run_id: runId, horizon: p.horizonDays });
-        await recordingOn.run('CREATE OR REPLACE TABLE published_scores AS SELECT * FROM customer_scores');
       });
       recording.catch(() => undefined); // awaited below, or settled before the failure is handled
       const report = async () => renderReport(await loadReportData(db, runId), {
@@ -104,6 +103,15 @@ export const publishStage: Stage<PublishParams, Pick<FeaturesOutput, 'asOf'> & P
       }
       // The contact history and the scores that `fidelio list` serves change in the step that publishes them.
       await recording;
+      // The scores `fidelio list` serves become published_scores by name, not by a copy of a million rows, and
+      // customer_scores stays as a view of them for its readers until the next run's score stage writes its own
+      // table (already a view when nothing was scored since the last publication). Done once the release is
+      // written: its database copy is detached by then, and a catalog change made while it was attached would
+      // hold it open past its DETACH (it would be left with a write-ahead log).
+      if (await record.isTable('customer_scores')) {
+        await record.run(`DROP TABLE IF EXISTS published_scores; ALTER TABLE customer_scores RENAME TO published_scores;
+          CREATE VIEW customer_scores AS SELECT * FROM published_scores`);
+      }
       // What the next run checks to start its copy from this one without reading either history.
       await recordCopy(record, runId, join(dir, 'fidelio.duckdb'));
       const release = publication.commit(runId);

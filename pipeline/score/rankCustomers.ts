@@ -27,6 +27,9 @@ async function buildValueScores(db: Database, models: TrainedModels): Promise<vo
 async function buildCustomerScores(db: Database, models: TrainedModels, p: ScoreParams, rates: readonly ActionRate[]): Promise<void> {
   // The uplift models' coefficients (upliftModel.ts; the score stage writes them): none when it has not.
   await db.run(UPLIFT_TERMS_DDL);
+  // After a publication, customer_scores is a view of the published_scores it became (publishStage): this run's
+  // table takes its name.
+  if (await db.isView('customer_scores')) await db.run('DROP VIEW customer_scores');
   try {
     await db.run(`CREATE OR REPLACE TABLE customer_scores AS ${customerScoresSql(p.scoring)}`, customerScoresParams(p, models.version, rates));
   } catch (err) {

@@ -193,3 +193,11 @@ async function preparedRun(cache: string, last: string, over: ConfigInput): Prom
     }
   }
 }
+
+/**
+ * customer_scores as the next run's score stage leaves it: a table again, holding the published scores for a
+ * test to change as a next run would score (a publication leaves customer_scores a view of published_scores).
+ */
+export async function scoreAgain(db: Database): Promise<void> {
+  if (await db.isView('customer_scores')) await db.run('DROP VIEW customer_scores; CREATE TABLE customer_scores AS SELECT * FROM published_scores');
+}

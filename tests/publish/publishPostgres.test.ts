@@ -9,7 +9,7 @@ import { historyFromScoresSql, metricRows, publishPostgres, type PostgresRun } f
 import { silentLogger } from '../../pipeline/log.js';
 import { DATA_DICTIONARY, tableEntry, type TableEntry } from '../../pipeline/shared/dataDictionary.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
-import { stagedRun, type StagedRun } from '../helpers/stagedRun.js';
+import { scoreAgain, stagedRun, type StagedRun } from '../helpers/stagedRun.js';
 
 // Values come back as PostgreSQL's text (cast in the queries), compared by the column's type.
 let server: TestPostgres;
@@ -199,7 +199,9 @@ test('a reader holding a repeatable-read transaction across a second publication
     expect(before).toMatchObject({ customers: '800', runs: 'test-run', history_runs: '1' });
 
     // A second run whose scores differ: the 100 first customers are gone and every probability halved.
+    await scoreAgain(run.db);
     await run.db.run(`DELETE FROM customer_scores WHERE customer_id IN (SELECT customer_id FROM customer_scores ORDER BY customer_id LIMIT 100)`);
+    await scoreAgain(run.db);
     await run.db.run('UPDATE customer_scores SET churn_probability = churn_probability / 2');
     const second = { ...run.ctx, runId: 'test-run-2' };
     await publishStage.run(second, params, input());
@@ -227,6 +229,7 @@ test('a publication that fails inside its transaction leaves the previous one wh
       (SELECT count(*) FROM fidelio.runs) AS runs, (SELECT count(*) FROM fidelio.customer_scores_history) AS history`)).rows[0];
     const before = await snapshot();
     // A value the declared type refuses, in the last table loaded before the run's row: the whole transaction rolls back.
+    await scoreAgain(run.db);
     await run.db.run(`UPDATE customer_scores SET churn_risk = NULL WHERE customer_id = (SELECT min(customer_id) FROM customer_scores)`);
     const third = { ...run.ctx, runId: 'test-run-3' };
     const failed = publishStage.run(third, params, input());
@@ -238,6 +241,7 @@ test('a publication that fails inside its transaction leaves the previous one wh
     // The files were not switched either.
     expect(basename(readlinkSync(run.ctx.publication.out))).toBe('test-run-2');
   } finally {
+    await scoreAgain(run.db);
     await run.db.run(`UPDATE customer_scores SET churn_risk = 'low' WHERE churn_risk IS NULL`);
     await c.end();
   }
@@ -284,15 +288,18 @@ test('streamed as binary COPY: the same rows in every table, the key and indexes
     const hash = async () => (await c.query(`SELECT md5(string_agg(t::text, '|' ORDER BY customer_id)) AS h FROM chunked.customer_scores t`)).rows[0].h;
     const before = await hash();
     const middle = await run.db.value<string>(`SELECT customer_id FROM customer_scores ORDER BY customer_id LIMIT 1 OFFSET 400`);
+    await scoreAgain(run.db);
     await run.db.run(`UPDATE customer_scores SET churn_risk = NULL WHERE customer_id = '${middle}'`);
     await expect(publishPostgres(run.db, target, runInfo('chunk-2'), silentLogger)).rejects.toThrow(/null value in column "churn_risk"/);
     expect(await hash()).toBe(before);
     expect((await c.query(`SELECT string_agg(run_id, ',') AS r FROM chunked.runs`)).rows[0].r).toBe('chunk-1');
     // DuckDB is free again (no export left running on its connection).
+    await scoreAgain(run.db);
     await run.db.run(`UPDATE customer_scores SET churn_risk = 'low' WHERE churn_risk IS NULL`);
 
     // A replacement: the same rows again. The customers are replaced by their difference: one gone,
     // one with a new email, one new (and a text PostgreSQL must take as data), and nothing else written.
+    await scoreAgain(run.db);
     await run.db.run('UPDATE customer_scores SET churn_probability = churn_probability / 3');
     const [gone, moved] = (await run.db.all<{ customer_id: string }>('SELECT customer_id FROM customers ORDER BY customer_id LIMIT 2')).map((r) => r.customer_id);
     await run.db.run(`DELETE FROM customers WHERE customer_id = '${gone}'`);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { DataError } from '../../pipeline/errors.js';
 import { publishStage, type PublishParams } from '../../pipeline/publish/publishStage.js';
-import { stagedRun, type StagedRun } from '../helpers/stagedRun.js';
+import { scoreAgain, stagedRun, type StagedRun } from '../helpers/stagedRun.js';
 
 let run: StagedRun;
 beforeAll(async () => {
@@ -31,6 +31,10 @@ test('publishes the release at once and records its contacts in the history in t
   expect(manifest.stages.at(-1).name).toBe('publish');
   const n = await run.db.value<number>('SELECT count(*) FROM customer_scores');
   expect(await run.db.value(`SELECT count(*) FROM customer_scores_history WHERE run_id = 'test-run'`)).toBe(n);
+  // The scores `fidelio list` serves are the table the score stage wrote, renamed; customer_scores reads them.
+  expect(await run.db.isTable('published_scores')).toBe(true);
+  expect(await run.db.isView('customer_scores')).toBe(true);
+  expect(await run.db.value('SELECT count(*) FROM customer_scores')).toBe(n);
   // The copy recorded with the history as committed: the next publication starts from it without reading either history.
   const copy = statSync(join(run.dir, 'out', 'fidelio.duckdb'), { bigint: true });
   expect(await run.db.one('SELECT release, file, history_rows FROM published_copy')).toEqual({
@@ -67,6 +71,7 @@ test('the history rows and the listed scores, made while the release is written,
   const historyBefore = await db.value<number>('SELECT count(*) FROM customer_scores_history');
 
   // The next run's scores differ; its CSV cannot be written (a folder where the file goes) while the history rows are being made.
+  await scoreAgain(db);
   await db.run('UPDATE customer_scores SET churn_probability = churn_probability / 2');
   try {
     mkdirSync(join(run.dir, '.out.releases', 'run-b.partial', 'customer_scores.csv'), { recursive: true });
@@ -83,6 +88,7 @@ test('the history rows and the listed scores, made while the release is written,
     expect(await published()).not.toEqual(before);
     expect(await db.value('SELECT count(*) FROM (SELECT * FROM published_scores EXCEPT SELECT * FROM customer_scores)')).toBe(0);
   } finally {
+    await scoreAgain(db);
     await db.run('UPDATE customer_scores SET churn_probability = churn_probability * 2');
   }
 });
