@@ -26,9 +26,10 @@ const MODES: readonly { mode: string; title: string; about: string }[] = [
     title: 'The whole run at a million customers',
     about: [
       '`npm run bench` (mode run) generates the history with the demo generator (kept in `bench/.data/`, not in git) and',
-      'times three runs on one database: the whole run (it trains), the same files again (the champion kept, every file',
-      'already loaded: the **champion-kept run**) and the **daily run** (one more day of orders, written by',
-      '`demo-data --follow-up` from the publication, the champion kept). In the same run it times **the reference Python',
+      'times three runs on one database, each in a process of its own as a user\'s runs are (its peak memory its own): the',
+      'whole run (it trains), the same files again (the champion kept, every file already loaded: the **champion-kept',
+      'run**) and the **daily run** (one more day of orders, written by `demo-data --follow-up` from the publication, the',
+      'champion kept). In the same bench run it times **the reference Python',
       'stack** on the same orders file (`bench/reference.py`: pandas RFM and rhythm features with a group-by at two',
       'cutoffs, an XGBoost churn classifier and an XGBoost 90-day spend regressor, 200 depth-6 histogram trees each,',
       'trained one horizon back and applied at as-of, scores written to CSV) and gives the ratio fidelio / Python; it',
