@@ -163,7 +163,7 @@ export function fitUplift(action: string, rows: readonly UpliftRow[]): UpliftMod
  * minus retained controls scaled to the proposed count (Radcliffe).
  */
 export function qiniCurve(rows: readonly UpliftRow[], score: (r: UpliftRow) => number): number[] {
-  const ranked = [...rows].sort((a, b) => score(b) - score(a) || (a.customer_id < b.customer_id ? -1 : 1));
+  const ranked = rankedBy(rows, score);
   const out: number[] = [];
   let [nt, nc, yt, yc] = [0, 0, 0, 0];
   let next = 1;
@@ -176,6 +176,13 @@ export function qiniCurve(rows: readonly UpliftRow[], score: (r: UpliftRow) => n
     }
   }
   return out;
+}
+
+/** `rows` best first by `score` (each row scored once), ties by customer id. */
+function rankedBy(rows: readonly UpliftRow[], score: (r: UpliftRow) => number): UpliftRow[] {
+  const scores = Float64Array.from(rows, score);
+  const order = Array.from(rows, (_, i) => i).sort((a, b) => scores[b]! - scores[a]! || (rows[a]!.customer_id < rows[b]!.customer_id ? -1 : 1));
+  return order.map((i) => rows[i]!);
 }
 
 /** The area between a Qini curve and random targeting's straight line, per customer (trapezoids over the tenths). */
@@ -203,7 +210,7 @@ export function backtestUplift(action: string, rows: readonly UpliftRow[]): Back
   const keptModel = qiniCurve(test, byModel);
   const keptRisk = qiniCurve(test, (r) => r.churn_probability);
   const total = keptModel[keptModel.length - 1] ?? 0;
-  const ranked = [...test].sort((a, b) => byModel(b) - byModel(a) || (a.customer_id < b.customer_id ? -1 : 1));
+  const ranked = rankedBy(test, byModel);
   const deciles = Array.from({ length: 10 }, (_, d) => {
     const part = ranked.slice(Math.round((d * ranked.length) / 10), Math.round(((d + 1) * ranked.length) / 10));
     const t = part.filter((r) => r.treated === 1);
