@@ -95,7 +95,7 @@ outcomes AS (
     -- in whole numbers, for sums that come out the same whatever order the rows are added in (so the same bytes on
     -- every run): the spend in cents, the score in units of 1e-12, retention as 0 or 1
     CAST(round(coalesce(b.spend, 0) * 100) AS HUGEINT) AS cents,
-    CAST(round(CAST(coalesce(c.churn_probability, 0) AS DOUBLE) * 1e12) AS HUGEINT) AS xi,
+    CAST(round(CASE WHEN isfinite(c.churn_probability) THEN CAST(c.churn_probability AS DOUBLE) ELSE 0 END * 1e12) AS HUGEINT) AS xi,
     CASE WHEN b.purchases > 0 THEN 1 ELSE 0 END AS y
   FROM contacts c
   JOIN latest USING (run_id, as_of)
@@ -128,8 +128,12 @@ grouped AS (
   SELECT run_id, as_of, action, breakdown, group_name, horizon_days, contacted, controls, reached, r1, r0,
     CAST(c1 AS DOUBLE) / 100 / nullif(contacted, 0) AS m1,
     CAST(c0 AS DOUBLE) / 100 / nullif(controls, 0) AS m0,
-    coalesce(CAST(contacted * cc1 - c1 * c1 AS DOUBLE) / nullif(contacted * (contacted - 1), 0) / 10000, 0) AS v1,
-    coalesce(CAST(controls * cc0 - c0 * c0 AS DOUBLE) / nullif(controls * (controls - 1), 0) / 10000, 0) AS v0,
+    -- (n x the sum of squares - the squared sum, exact while it fits a HUGEINT, as it does for any real shop's
+    -- spends; beyond, from the exact sums as DOUBLE, never below 0)
+    coalesce(CASE WHEN cc1 < CAST(1e30 AS HUGEINT) THEN CAST(contacted * cc1 - c1 * c1 AS DOUBLE)
+      ELSE greatest(CAST(cc1 AS DOUBLE) * contacted - CAST(c1 AS DOUBLE) ^ 2, 0) END / nullif(contacted * (contacted - 1), 0) / 10000, 0) AS v1,
+    coalesce(CASE WHEN cc0 < CAST(1e30 AS HUGEINT) THEN CAST(controls * cc0 - c0 * c0 AS DOUBLE)
+      ELSE greatest(CAST(cc0 AS DOUBLE) * controls - CAST(c0 AS DOUBLE) ^ 2, 0) END / nullif(controls * (controls - 1), 0) / 10000, 0) AS v0,
     a1, a0,
     CAST(xs AS DOUBLE) / 1e12 / nullif(contacted + controls, 0) AS x_all,
     CAST(x1s AS DOUBLE) / 1e12 / nullif(contacted, 0) AS x1,
@@ -152,8 +156,9 @@ judged AS (
     1.6448536269514722 * sqrt(a1 * (1 - a1) / (contacted + 2) + a0 * (1 - a0) / (controls + 2)) AS r_half,
     1.6448536269514722 * sqrt(v1 / nullif(contacted, 0) + v0 / nullif(controls, 0)) AS m_half,
     -- each side's least-squares slope of retention on the score (none where the score does not vary)
-    CASE WHEN sxx1 > 0 THEN sxy1 / sxx1 ELSE 0 END AS b1,
-    CASE WHEN sxx0 > 0 THEN sxy0 / sxx0 ELSE 0 END AS b0,
+    -- (a score that does not vary leaves rounding alone in its variance: below 1e-13, scores alike to 3e-7)
+    CASE WHEN sxx1 > 1e-13 THEN sxy1 / sxx1 ELSE 0 END AS b1,
+    CASE WHEN sxx0 > 1e-13 THEN sxy0 / sxx0 ELSE 0 END AS b0,
     reached / nullif(contacted, 0) AS c_rate,
     max(reached) OVER (PARTITION BY run_id, as_of, action) > 0 AS any_reached
   FROM grouped

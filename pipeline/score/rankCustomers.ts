@@ -28,11 +28,15 @@ async function buildCustomerScores(db: Database, models: TrainedModels, p: Score
   // The uplift models' coefficients (upliftModel.ts; the score stage writes them): none when it has not.
   await db.run(UPLIFT_TERMS_DDL);
   // After a publication, customer_scores is a view of the published_scores it became (publishStage): this run's
-  // table takes its name.
-  if (await db.isView('customer_scores')) await db.run('DROP VIEW customer_scores');
+  // table takes its name, in one transaction, so that a failure (a configured condition that does not run, a kill)
+  // leaves the view, which the next run's measured rates read (action_effects.sql).
+  const replacesView = await db.isView('customer_scores');
   try {
+    if (replacesView) await db.run('BEGIN TRANSACTION; DROP VIEW customer_scores');
     await db.run(`CREATE OR REPLACE TABLE customer_scores AS ${customerScoresSql(p.scoring)}`, customerScoresParams(p, models.version, rates));
+    if (replacesView) await db.run('COMMIT');
   } catch (err) {
+    if (replacesView) await db.run('ROLLBACK').catch(() => undefined);
     const s = p.scoring;
     const custom = [s.vip.expression, ...s.flags.custom.map((f) => f.expression)].filter(Boolean);
     if (custom.length && /Binder Error|Parser Error|Conversion Error/.test((err as Error).message)) {

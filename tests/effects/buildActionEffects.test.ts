@@ -208,3 +208,27 @@ test('effects by persona recover each sign within their intervals; the contact r
     expect(Math.abs(few.retention_uplift_shrunk! - f.itt)).toBeLessThan(0.6 * Math.abs(fewGroup.itt - f.itt));
   });
 });
+
+test('a spend as large as an amount can be and a score the same for every customer: measured without overflow, the adjustment left at the plain uplift', async () => {
+  await withDb(async (db) => {
+    // 40 proposed and 40 controls at the same churn score (one whose variance, from the sums, rounds to a little above 0);
+    // one proposed customer spends 9,999,999,999,999,999.99 three times over.
+    await db.run(`INSERT INTO customer_scores_history (run_id, as_of, customer_id, churn_probability, action, contact, is_control, horizon_days)
+      SELECT 'r0', DATE '2026-01-01', (CASE WHEN range < 40 THEN 's' ELSE 'k' END) || range, 0.006123, 'save', range < 40, range >= 40, 30 FROM range(80)`);
+    for (const [id, customer, amount] of [['big-1', 's0', '9999999999999999.99'], ['big-2', 's0', '9999999999999999.99'], ['big-3', 's0', '9999999999999999.99'], ['small', 's1', '10'], ['control', 'k40', '20']]) {
+      await db.run(`INSERT INTO orders (order_id, customer_id, order_ts, order_date, amount) VALUES ($id, $c, TIMESTAMPTZ '2026-01-10 10:00:00+00', DATE '2026-01-10', CAST($a AS DECIMAL(18, 2)))`, { id, c: customer, a: amount });
+    }
+    await db.run(`CREATE TABLE customer_scores AS SELECT DATE '2026-03-01' AS as_of, 'n' AS customer_id, 'none' AS action, false AS contact, false AS is_control,
+      0.5 AS churn_probability, 'medium' AS churn_risk, 'p' AS persona`);
+    const [e] = (await buildActionEffects(db, 'r1', '2026-03-01', { horizonDays: 30, minGroup: 30, costPerAction: 0, margin: 1 })).filter((r) => r.run_id === 'r0' && r.breakdown === 'all');
+    expect(e!.status).toBe('measured');
+    const spends = [3 * 9999999999999999.99, 10, ...Array(38).fill(0)];
+    const mean = spends.reduce((s, x) => s + x, 0) / 40;
+    expect(e!.spend_contacted! / mean).toBeCloseTo(1, 12);
+    const variance = spends.reduce((s, x) => s + (x - mean) ** 2, 0) / 39;
+    const controlVariance = (20 - 0.5) ** 2 / 39 + 39 * 0.5 ** 2 / 39;
+    expect((e!.spend_uplift_high! - e!.spend_uplift!) / (1.6448536269514722 * Math.sqrt(variance / 40 + controlVariance / 40))).toBeCloseTo(1, 9);
+    expect([e!.retention_contacted, e!.retention_control]).toEqual([2 / 40, 1 / 40]);
+    expect(e!.retention_uplift_adjusted).toBe(e!.retention_uplift);
+  });
+});

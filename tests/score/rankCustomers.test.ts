@@ -419,6 +419,22 @@ describe('contact discipline', () => {
     expect(rows.filter((r) => String(r.flags).includes('risky_whale')).map((r) => r.customer_id)).toEqual(['c00']);
   });
 
+  test('after a publication (customer_scores a view of published_scores), a configured condition that does not run leaves the view; the next scoring replaces it with its table', async () => {
+    await withDb(async (db) => {
+      await score(db, base, { controlShare: 0 });
+      await db.run('ALTER TABLE customer_scores RENAME TO published_scores; CREATE VIEW customer_scores AS SELECT * FROM published_scores');
+      const models = { version: 'test', churnModel: 'bgnbd', valueModel: 'bgnbd' } as TrainedModels;
+      const params = (scoring: object): ScoreParams => ({ horizonDays: 90, seed: 42, currency: 'USD', scoring: scoringSchema.parse(scoring) });
+      await expect(rankCustomers(db, models, params({ controlShare: 0, vip: { rule: 'expression', expression: 'no_such_column > 1' } }), undefined, undefined, undefined, markExplained))
+        .rejects.toThrow(/does not run/);
+      expect(await db.isView('customer_scores')).toBe(true);
+      expect(await db.value('SELECT count(*) FROM customer_scores')).toBe(20);
+      await rankCustomers(db, models, params({ controlShare: 0 }), undefined, undefined, undefined, markExplained);
+      expect(await db.isTable('customer_scores')).toBe(true);
+      expect(await db.value('SELECT count(*) FROM customer_scores')).toBe(20);
+    });
+  });
+
   test('a VIP with an unresolved complaint is flagged', async () => {
     const rows = await withDb((db) => score(db, base.map((c) => (c.id === 'c01' ? { ...c, unresolved: 2 } : c)), { controlShare: 0 }));
     expect(String(rows.find((r) => r.customer_id === 'c01')!.flags)).toContain('vip_with_complaints');
