@@ -16,10 +16,11 @@ import { readSql } from '../db/sqlFile.js';
  */
 export const UPLIFT_MIN_PER_SIDE = 200;
 /**
- * The most measured contacts an action's models learn from: a sample drawn alike from every campaign
- * (uplift_training.sql) where the history holds more, so that the models' data, and a scheduled run's time
- * and memory, stay the same as the history grows (a campaign to a million customers measures some 120,000
- * per action; a daily run's history adds one a month).
+ * The most measured contacts an action's models learn from in its campaigns before the latest: a sample drawn
+ * alike from each (uplift_training.sql) where the history holds more, so that the models' data, and a scheduled
+ * run's time and memory, stay the same as the history grows (a campaign to a million customers measures some
+ * 120,000 per action; a daily run's history adds one a month). The latest campaign, which the backtest holds
+ * out, is read whole.
  */
 export const UPLIFT_MAX_ROWS = 150_000;
 const FIT_ITERATIONS = 50;
