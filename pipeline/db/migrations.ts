@@ -272,6 +272,20 @@ export const migrations: Migration[] = [
       ALTER TABLE orders ADD COLUMN amount_refunded DECIMAL(18, 2);
     `,
   },
+  {
+    version: 13,
+    name: "input files' digests, so that an untouched file is not read again to be recognised",
+    // ingest/fileDigests.ts: a file's resolved path, what identifies it as untouched (device, inode, size, modification
+    // and status-change times) and its sha256 when last read; one row per path.
+    sql: `
+      CREATE TABLE file_digests (
+        path VARCHAR NOT NULL,
+        identity VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        recorded_at TIMESTAMPTZ NOT NULL
+      );
+    `,
+  },
 ];
 
 export async function migrate(db: Database): Promise<{ from: number; to: number }> {

@@ -13,6 +13,7 @@ import { settleOrderFields } from './orderFields.js';
 import { orderStatuses, rejectUnknownStatuses, setAsideNonSales, type StatusMeaning } from './orderStatus.js';
 import { describeClasses, rejectionClasses } from './rejectionClasses.js';
 import { exportSources, isPostgresSource, type ExportedSource } from './postgresSource.js';
+import { fileDigest } from './fileDigests.js';
 import { formatOf, missingColumnsMessage, readHeader, readablePath, resolveInputs, sha256File } from './resolveInputs.js';
 import { stageFile, type StagedFile } from './stageFile.js';
 import type { TextEncoding } from './textCopy.js';
@@ -186,7 +187,8 @@ function readSettings(item: PlannedFile, options: IngestOptions, session: { time
 async function ingestFile(db: Database, item: PlannedFile, options: IngestOptions, session: { timezone: string; exchangeRates?: string }, log: Logger): Promise<FileIngest> {
   const started = Date.now();
   const spec = specs[item.kind];
-  const sha256 = await sha256File(item.path);
+  // Read only when the file changed since its bytes were last read (fileDigests.ts), or when every file is to be read again.
+  const { sha256 } = await fileDigest(db, item.path, options.skipLoaded !== false);
   const settings = readSettings(item, options, session);
   const earlier = options.skipLoaded === false ? undefined : await earlierLoad(db, sha256, settings);
   if (earlier) {

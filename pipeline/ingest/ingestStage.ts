@@ -86,7 +86,7 @@ export function ingestParams(c: Config): IngestParams {
 export const ingestStage: Stage<IngestParams, unknown, IngestOutput> = {
   name: 'ingest',
   reads: [],
-  writes: ['orders', 'order_lines', 'orders_left_out', 'customers', 'tickets', 'referrals', 'rejected_rows', 'loaded_files'],
+  writes: ['orders', 'order_lines', 'orders_left_out', 'customers', 'tickets', 'referrals', 'rejected_rows', 'loaded_files', 'file_digests'],
   outside: 'reads the input files (writes the demo data set when there is none)',
   params: ingestParams,
   async run(ctx, p) {
