@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { Database, addDays, dateParam, describeOpenError, ident, literal } from '../../pipeline/db/Database.js';
+import { Database, addDays, dateParam, describeOpenError, ident, literal, shortTextKey } from '../../pipeline/db/Database.js';
 import { DataError, UsageError } from '../../pipeline/errors.js';
 import { withDb } from '../helpers/withDb.js';
 
@@ -156,6 +156,41 @@ describe('columns and batches', () => {
       expect(again.map((r) => r.v ?? 'null')).toEqual(expected('v'));
       expect(again.slice(0, 4).map((r) => r.short)).toEqual([2.5, null, -0, null]);
       expect(await db.value('SELECT count(short) FROM back')).toBe(2);
+    });
+  });
+
+  test('VARCHAR columns read whole are the texts the row reader gives: short and long, ASCII and not, repeated and not, NULL, across chunks', async () => {
+    await withDb(async (db) => {
+      // Texts of 0 to 13 bytes and longer, non-ASCII within and past 12 bytes (é is two bytes, the emoji four), a control
+      // character and a quote; a column of few values repeated (a category), one of many (ids), NULLs and a chunk all NULL.
+      const texts = ['', 'a', 'web', 'electronics', '123456789012', '1234567890123', 'a much longer text, past twelve bytes',
+        'café', 'cafés-crème!', '🙂', 'x🙂y', 'ab\u0001cd', 'say "no"', 'ÉÉÉÉÉÉ', 'ÉÉÉÉÉÉÉ', '=1+1'];
+      await db.run('CREATE TABLE tx (i INTEGER, few VARCHAR, many VARCHAR, sparse VARCHAR)');
+      const n = 7000;
+      const few = Array.from({ length: n }, (_, i) => texts[i % texts.length]!);
+      const many = Array.from({ length: n }, (_, i) => (i % 11 === 0 ? `${texts[i % texts.length]}${i}` : `C${String(i).padStart(7, '0')}`));
+      const sparse = Array.from({ length: n }, (_, i) => (i >= 2048 && i < 4096) || i % 7 === 3 ? null : texts[(i * 5) % texts.length]!);
+      await db.appendColumns('tx', [Float64Array.from({ length: n }, (_, i) => i), few, many, sparse]);
+      const rows = await db.all<{ few: string; many: string; sparse: string | null }>('SELECT few, many, sparse FROM tx ORDER BY i');
+      expect(rows.map((r) => r.few)).toEqual(few);
+      expect(rows.map((r) => r.sparse)).toEqual(sparse);
+      const whole = await db.columns('SELECT few, many, sparse FROM tx ORDER BY i');
+      expect(whole.few).toEqual(few);
+      expect(whole.many).toEqual(many);
+      expect(whole.sparse).toEqual(sparse);
+      const batched: Record<string, (string | null)[]> = { few: [], many: [], sparse: [] };
+      for await (const batch of db.batches('SELECT few, many, sparse FROM tx ORDER BY i', undefined, 3000)) {
+        for (const k of ['few', 'many', 'sparse']) batched[k]!.push(...(batch.columns[k] as (string | null)[]));
+      }
+      expect(batched).toEqual({ few, many, sparse });
+      // Two ids whose bytes hash alike (found by a search over C0000000 to C3000000) are told apart by the bytes themselves.
+      const pair = ['C0549599', 'C0712382'] as const;
+      const enc = pair.map((t) => new TextEncoder().encode(t));
+      expect(shortTextKey(enc[0]!, 0, 8)).toBe(shortTextKey(enc[1]!, 0, 8));
+      const lookalikes = Array.from({ length: 5000 }, (_, i) => pair[i % 3 === 0 ? 0 : 1]);
+      await db.run('CREATE TABLE look (k DOUBLE, v VARCHAR)');
+      await db.appendColumns('look', [Float64Array.from(lookalikes, (_, i) => i), lookalikes]);
+      expect((await db.columns('SELECT v FROM look ORDER BY k')).v).toEqual(lookalikes);
     });
   });
 
