@@ -82,9 +82,8 @@ function typedExpr(c: ColumnSpec, ctx: ValidationContext): string {
       return plain ? `coalesce(${typed}, CASE WHEN NOT contains(${v}, '_') THEN TRY_CAST(${normalizedNumber(`NULLIF(${v}, '')`, ctx.format)} AS ${type}) END)` : typed;
     }
     case 'boolean':
-      // list_contains, not IN: DuckDB makes an IN list of five a join, through which every column of every line passes.
-      return `CASE WHEN list_contains(['true', 't', '1', 'yes', 'y'], lower(${v})) THEN true
-                   WHEN list_contains(['false', 'f', '0', 'no', 'n'], lower(${v})) THEN false END`;
+      return `CASE WHEN lower(${v}) IN ('true', 't', '1', 'yes', 'y') THEN true
+                   WHEN lower(${v}) IN ('false', 'f', '0', 'no', 'n') THEN false END`;
   }
 }
 
