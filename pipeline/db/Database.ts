@@ -389,14 +389,33 @@ function fillVector(vector: DuckDBVector, col: Float64Array | readonly (string |
  */
 function doubleStorage(vector: DuckDBVector): { items: Float64Array; mask: Uint32Array | null; offset: number } | undefined {
   if (!(vector instanceof DuckDBDoubleVector)) return undefined;
-  const v = vector as unknown as { items?: unknown; validity?: { data?: unknown; offset?: unknown } };
+  const v = vector as unknown as { items?: unknown };
+  const validity = validityOf(vector);
+  if (!(v.items instanceof Float64Array) || !validity) return undefined;
+  return { items: v.items, ...validity };
+}
+
+/**
+ * A vector's validity mask as the client keeps it (one bit a row, clear for
+ * NULL; null while every row is valid), its 64-bit words as 32-bit ones: row
+ * r's bit is bit (offset + r) % 32 of word (offset + r) / 32 on a
+ * little-endian machine; undefined should the client hold it otherwise, or
+ * on a big-endian one.
+ */
+function validityOf(vector: DuckDBVector): { mask: Uint32Array | null; offset: number } | undefined {
+  const v = vector as unknown as { validity?: { data?: unknown; offset?: unknown } };
   const data = v.validity?.data;
-  if (!(v.items instanceof Float64Array) || !(data === null || data instanceof BigUint64Array) || typeof v.validity?.offset !== 'number') return undefined;
-  // The mask's 64-bit words as 32-bit ones: row r's bit is bit r % 32 of word r / 32 on a little-endian machine.
+  if (!(data === null || data instanceof BigUint64Array) || typeof v.validity?.offset !== 'number') return undefined;
   const littleEndian = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
   if (data && !littleEndian) return undefined;
-  return { items: v.items, mask: data ? new Uint32Array(data.buffer, data.byteOffset, data.length * 2) : null, offset: v.validity.offset };
+  return { mask: data ? new Uint32Array(data.buffer, data.byteOffset, data.length * 2) : null, offset: v.validity.offset };
 }
+
+/** Whether row `row` of a vector is NULL by its validityOf mask. */
+const isNull = (mask: Uint32Array, offset: number, row: number): boolean => {
+  const bit = offset + row;
+  return ((mask[bit >>> 5]! >>> (bit & 31)) & 1) === 0;
+};
 
 /**
  * A VARCHAR vector's own storage in the DuckDB client: its 16-byte string
@@ -406,13 +425,10 @@ function doubleStorage(vector: DuckDBVector): { items: Float64Array; mask: Uint3
  */
 function varcharStorage(vector: DuckDBVector, rows: number): { bytes: Uint8Array; view: DataView; mask: Uint32Array | null; offset: number } | undefined {
   if (!(vector instanceof DuckDBVarCharVector)) return undefined;
-  const v = vector as unknown as { dataView?: unknown; validity?: { data?: unknown; offset?: unknown } };
-  const data = v.validity?.data;
-  if (!(v.dataView instanceof DataView) || v.dataView.byteLength < rows * 16 || !(data === null || data instanceof BigUint64Array) || typeof v.validity?.offset !== 'number') return undefined;
-  const littleEndian = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
-  if (data && !littleEndian) return undefined;
-  const view = v.dataView;
-  return { bytes: new Uint8Array(view.buffer, view.byteOffset, rows * 16), view, mask: data ? new Uint32Array(data.buffer, data.byteOffset, data.length * 2) : null, offset: v.validity.offset };
+  const view = (vector as unknown as { dataView?: unknown }).dataView;
+  const validity = validityOf(vector);
+  if (!(view instanceof DataView) || view.byteLength < rows * 16 || !validity) return undefined;
+  return { bytes: new Uint8Array(view.buffer, view.byteOffset, rows * 16), view, ...validity };
 }
 
 /**
@@ -431,16 +447,13 @@ function varcharColumn(vector: DuckDBVector, rows: number): (string | null)[] {
   }
   const { bytes, view, mask, offset } = storage;
   // A column of few distinct texts (a category, a country) hands out the same string for the same bytes: a chunk's
-  // texts by their 16 header bytes, until the chunk shows itself a column of many (ids), where a lookup saves nothing.
+  // texts by a hash of their bytes, until the chunk shows itself a column of many (ids), where a lookup saves nothing.
   let seen: Map<number, string> | undefined = new Map();
   let misses = 0;
   for (let i = 0; i < rows; i++) {
-    if (mask) {
-      const bit = offset + i;
-      if (((mask[bit >>> 5]! >>> (bit & 31)) & 1) === 0) {
-        out[i] = null;
-        continue;
-      }
+    if (mask && isNull(mask, offset, i)) {
+      out[i] = null;
+      continue;
     }
     const at = i * 16;
     const length = view.getUint32(at, true);
@@ -510,10 +523,7 @@ function chunkColumns(chunk: DuckDBDataChunk, types: readonly DuckDBType[]): Chu
       const out = Float64Array.from(storage.items);
       const { mask, offset } = storage;
       if (mask) {
-        for (let i = 0; i < out.length; i++) {
-          const bit = offset + i;
-          if (((mask[bit >>> 5]! >>> (bit & 31)) & 1) === 0) out[i] = NaN;
-        }
+        for (let i = 0; i < out.length; i++) if (isNull(mask, offset, i)) out[i] = NaN;
       }
       return out;
     }
