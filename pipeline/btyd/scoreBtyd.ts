@@ -80,12 +80,29 @@ function parameterDraws(models: BtydModels, o: BtydScoreOptions): { purchases: P
   return spend.length === purchases.length ? { purchases, spend } : { purchases: [], spend: [] };
 }
 
-/** A history's neighbourhood (INTERVAL_GRID): purchases capped, the age and the last purchase's place in it rounded. */
-function neighbourhood(g: typeof INTERVAL_GRID, x: number, t_x: number, T: number): [number, number, number] {
-  const xr = Math.min(x, g.maxPurchases);
-  const Tr = Math.expm1(Math.round(Math.log1p(T) / g.logAgeStep) * g.logAgeStep);
-  const txr = T > 0 ? Math.round(t_x / T / g.recencyStep) * g.recencyStep * Tr : 0;
-  return [xr, txr, Tr];
+/**
+ * A history's neighbourhood (INTERVAL_GRID) as three whole numbers: its
+ * purchases capped, its age's bin in log(1 + T), and the last purchase's
+ * place in it, t_x / T in steps (-1 at age 0).
+ */
+function neighbourhoodBins(g: typeof INTERVAL_GRID, x: number, t_x: number, T: number): [number, number, number] {
+  return [Math.min(x, g.maxPurchases), Math.round(Math.log1p(T) / g.logAgeStep), T > 0 ? Math.round(t_x / T / g.recencyStep) : -1];
+}
+
+/** The history a neighbourhood's figures are computed at: its purchases, the last purchase's time and its age, from its bins. */
+function binHistory(g: typeof INTERVAL_GRID, xr: number, age: number, place: number): [number, number, number] {
+  const Tr = Math.expm1(age * g.logAgeStep);
+  return [xr, place >= 0 ? place * g.recencyStep * Tr : 0, Tr];
+}
+
+/**
+ * A neighbourhood's bins as one small integer (a key a Map hashes without
+ * boxing a number or writing a text: a million customers' lookups cost
+ * seconds otherwise), or -1 when a bin is outside the usual grid's range
+ * (a finer grid than INTERVAL_GRID's, such as the tests' exact one).
+ */
+function binKey(xr: number, age: number, place: number): number {
+  return Number.isInteger(xr) && xr >= 0 && xr < 1024 && age >= 0 && age < 4096 && place >= -1 && place < 63 ? ((xr * 4096 + age) * 64 + place + 1) | 0 : -1;
 }
 
 /** The order-value bin of a customer (INTERVAL_GRID's logSpendStep), as its index; null without a repeat value. */
@@ -96,17 +113,19 @@ const spendBin = (g: typeof INTERVAL_GRID, x: number, zbar: number): number | nu
  * histories (INTERVAL_GRID): the parameters' uncertainty changes slowly
  * from one history to the next, and exact per-history draws cost 40
  * projections for each of the ~700,000 distinct histories of a million
- * customers. `at(xr, txr, Tr, zbin)` takes a neighbourhood and an
- * order-value bin; undefined without parameter draws.
+ * customers. The function returned takes a history (x, t_x, T) and its
+ * order-value bin (spendBin, null without a repeat value) and computes each
+ * neighbourhood's figures once, and each of its order-value bins' once;
+ * undefined without parameter draws.
  */
 function intervalRatios(models: BtydModels, o: BtydScoreOptions, model: PurchaseModel, project: ReturnType<typeof projector>['project']) {
   const draws = parameterDraws(models, o);
   if (draws.purchases.length === 0) return undefined;
   const g = o.intervalGrid ?? INTERVAL_GRID;
   const n = draws.purchases.length;
-  // Keyed by the numbers themselves (a Map of Maps), not by a text made of them: writing three
-  // doubles as text for each of a base's ~70,000 neighbourhood-and-bin keys cost more than the ratios.
-  const neighbourhoods = new Map<number, Map<number, Map<number, Neighbourhood>>>();
+  // Keyed by the bins as one integer (binKey); bins outside its range by a text made of them.
+  const byKey = new Map<number, Neighbourhood>();
+  const byText = new Map<string, Neighbourhood>();
   const work = new Float64Array(n);
   // The 10th and 90th percentiles of r (sorted in place), or [1, 1] when a draw is not finite.
   const bounds = (r: Float64Array): [number, number] => {
@@ -114,38 +133,40 @@ function intervalRatios(models: BtydModels, o: BtydScoreOptions, model: Purchase
     r.sort();
     return [quantile(r, 0.1), quantile(r, 0.9)];
   };
-  const figures = (xr: number, txr: number, Tr: number): Neighbourhood => {
-    let byTx = neighbourhoods.get(xr);
-    if (!byTx) neighbourhoods.set(xr, (byTx = new Map()));
-    let byT = byTx.get(txr);
-    if (!byT) byTx.set(txr, (byT = new Map()));
-    let hit = byT.get(Tr);
+  const figures = (xr: number, age: number, place: number): Neighbourhood => {
+    const key = binKey(xr, age, place);
+    const text = key < 0 ? `${xr}|${age}|${place}` : '';
+    let hit = key < 0 ? byText.get(text) : byKey.get(key);
     if (!hit) {
-      const [h, monthly] = project(model, xr, txr, Tr);
-      const projected = draws.purchases.map((m) => project(m, xr, txr, Tr));
+      const [x, t_x, T] = binHistory(g, xr, age, place);
+      const [h, monthly] = project(model, x, t_x, T);
+      const projected = draws.purchases.map((m) => project(m, x, t_x, T));
       // The purchases' ratios are the neighbourhood's whatever the order-value bin.
       for (let k = 0; k < n; k++) work[k] = projected[k]![0] / h;
-      hit = { monthly, draws: projected, purchases: bounds(work), clv: new Map() };
-      byT.set(Tr, hit);
+      hit = { x, monthly, draws: projected, purchases: bounds(work), clv: new Map() };
+      if (key < 0) byText.set(text, hit);
+      else byKey.set(key, hit);
     }
     return hit;
   };
-  return (xr: number, txr: number, Tr: number, zbin: number | null) => {
-    const zr = zbin === null ? 0 : Math.exp(zbin * g.logSpendStep);
-    const nb = figures(xr, txr, Tr);
-    let clv = nb.clv.get(zr);
+  return (x: number, t_x: number, T: number, zbin: number | null) => {
+    const nb = figures(...neighbourhoodBins(g, x, t_x, T));
+    const bin = zbin ?? -Infinity;
+    let clv = nb.clv.get(bin);
     if (!clv) {
-      const value = gammaGammaExpectedSpend(models.gamma_gamma, xr, zr);
-      for (let k = 0; k < n; k++) work[k] = (nb.draws[k]![1] * gammaGammaExpectedSpend(draws.spend[k]!, xr, zr)) / (nb.monthly * value);
+      const zr = zbin === null ? 0 : Math.exp(zbin * g.logSpendStep);
+      const value = gammaGammaExpectedSpend(models.gamma_gamma, nb.x, zr);
+      for (let k = 0; k < n; k++) work[k] = (nb.draws[k]![1] * gammaGammaExpectedSpend(draws.spend[k]!, nb.x, zr)) / (nb.monthly * value);
       clv = bounds(work);
-      nb.clv.set(zr, clv);
+      nb.clv.set(bin, clv);
     }
     return { purchases: nb.purchases, clv };
   };
 }
 
-/** A neighbourhood's projections under the point estimate and each draw, its purchases' bounds and its CLV bounds by order value. */
+/** A neighbourhood's purchases, its projections under the point estimate and each draw, its purchases' bounds and its CLV bounds by order-value bin. */
 interface Neighbourhood {
+  x: number;
   monthly: number;
   draws: [number, number][];
   purchases: [number, number];
@@ -199,7 +220,7 @@ export function btydScorer(models: BtydModels, o: BtydScoreOptions): (rows: Summ
       out.expected_spend[i] = hit.horizon * orderValue;
       out.clv_12m[i] = hit.monthly * orderValue;
       if (interval) {
-        const ratios = interval(...neighbourhood(g, x, t_x, T), spendBin(g, x, zbar));
+        const ratios = interval(x, t_x, T, spendBin(g, x, zbar));
         out.expected_purchases_p10[i] = hit.horizon * ratios.purchases[0];
         out.expected_purchases_p90[i] = hit.horizon * ratios.purchases[1];
         out.clv_12m_p10[i] = out.clv_12m[i]! * ratios.clv[0];
@@ -211,19 +232,17 @@ export function btydScorer(models: BtydModels, o: BtydScoreOptions): (rows: Summ
 }
 
 /**
- * The figures the score tables are built from (train/btydScoreTable.ts),
- * each computed once where customers share it: a history's point figures
- * and its neighbourhood (INTERVAL_GRID), a neighbourhood's interval ratios
- * for an order-value bin (undefined without parameter draws), and
- * Gamma-Gamma's expected order value of a repeat count and mean repeat
- * value (gammaGammaExpectedSpend, the one definition).
+ * The figures the score tables are built from (train/btydScoreTable.ts):
+ * a history's point figures, the interval ratios of its neighbourhood
+ * (INTERVAL_GRID) and order-value bin (each neighbourhood's computed once;
+ * undefined without parameter draws), and Gamma-Gamma's expected order
+ * value of a repeat count and mean repeat value (gammaGammaExpectedSpend,
+ * the one definition).
  */
 export function btydHistoryScorer(models: BtydModels, o: BtydScoreOptions) {
-  const g = o.intervalGrid ?? INTERVAL_GRID;
   const histories = historyScorer(models, o);
   return {
     point: histories.point,
-    neighbourhood: (x: number, t_x: number, T: number) => neighbourhood(g, x, t_x, T),
     ratios: intervalRatios(models, o, histories.model, histories.project),
     orderValue: (x: number, zbar: number) => gammaGammaExpectedSpend(models.gamma_gamma, x, zbar),
   };

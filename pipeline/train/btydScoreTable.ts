@@ -1,5 +1,5 @@
 import type { BtydModels } from '../btyd/fitBtyd.js';
-import { btydHistoryScorer, INTERVAL_GRID, type BtydScoreOptions } from '../btyd/scoreBtyd.js';
+import { BTYD_SCORE_COLUMNS, btydHistoryScorer, INTERVAL_GRID, type BtydScoreOptions } from '../btyd/scoreBtyd.js';
 import { dateParam, type Database } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
 import { summaryParams, summarySql } from '../features/btydSummary.js';
@@ -11,11 +11,14 @@ export interface BtydTableOptions extends BtydScoreOptions {
   ordered?: boolean;
 }
 
-/** The customers' summaries at `asOf` with their order-value bin (INTERVAL_GRID's logSpendStep): the one pass over the orders. */
+/**
+ * The customers' summaries at `asOf` with their order-value bin (INTERVAL_GRID's logSpendStep): the one pass over
+ * the orders. Stored in history order (x, t_x, T): scoreBtyd computes a history's figures once for its run of rows.
+ */
 export async function createBtydSummary(db: Database, table: string, asOf: string, unitDays: number, grid: typeof INTERVAL_GRID = INTERVAL_GRID, orders = 'orders'): Promise<void> {
   await db.run(`CREATE OR REPLACE TABLE ${table} AS SELECT *,
       CASE WHEN x > 0 AND mean_repeat_value > 0 THEN round(ln(mean_repeat_value) / ${grid.logSpendStep}) END AS zbin
-    FROM (${summarySql()})`, summaryParams(orders, asOf, unitDays));
+    FROM (${summarySql()}) ORDER BY x, t_x, "T"`, summaryParams(orders, asOf, unitDays));
 }
 
 /**
@@ -24,11 +27,12 @@ export async function createBtydSummary(db: Database, table: string, asOf: strin
  * x, t_x and T from what customer_features already aggregated, and one
  * pass over the orders for the repeat value alone, a sum per customer
  * instead of a sum per customer and day joined to two more aggregates.
+ * Stored in history order, as createBtydSummary's.
  */
 export async function createFeaturesBtydSummary(db: Database, table: string, asOf: string, unitDays: number, grid: typeof INTERVAL_GRID = INTERVAL_GRID): Promise<void> {
   await db.run(`CREATE OR REPLACE TABLE ${table} AS SELECT *,
       CASE WHEN x > 0 AND mean_repeat_value > 0 THEN round(ln(mean_repeat_value) / ${grid.logSpendStep}) END AS zbin
-    FROM (${readSql('train/btyd_features_summary.sql')})`, { as_of: dateParam(asOf), unit_days: unitDays });
+    FROM (${readSql('train/btyd_features_summary.sql')}) ORDER BY x, t_x, "T"`, { as_of: dateParam(asOf), unit_days: unitDays });
 }
 
 /**
@@ -41,74 +45,78 @@ export async function createFeaturesBtydSummary(db: Database, table: string, asO
  * the 10th and 90th percentiles of expected purchases and CLV over draws
  * of the parameters from their estimated uncertainty (BTYD and Gamma-Gamma
  * together), taken per neighbourhood of histories as ratios to the point
- * estimate. The figures are computed once per distinct history (x, t_x, T),
- * once per neighbourhood and once per distinct (x, mean repeat value), in
- * batches of `batchRows`, and joined back to the customers in SQL: a
- * million customers hold far fewer histories, and no figure is written row
- * by row.
+ * estimate (computed once per neighbourhood and order-value bin).
+ *
+ * One pass over the summary in its stored order, `batchRows` customers at
+ * a time (memory holds one batch): a history's point figures are computed
+ * once per batch however many of its customers share it, the figures are
+ * appended as numbers alone, and the ids joined to them by position. The
+ * ids never leave DuckDB, and no DISTINCT or join over a million rows is
+ * needed to share the figures (they cost ten times the figures themselves).
  */
 export async function scoreBtyd(db: Database, models: BtydModels, asOf: string, target: string, options: BtydTableOptions): Promise<number> {
   const o: BtydTableOptions = { from: asOf, ...options };
   const g = o.intervalGrid ?? INTERVAL_GRID;
-  const scorer = btydHistoryScorer(models, o);
-  // Work tables (batches read committed tables, not temp ones), dropped at the end.
+  const scoreBatch = batchScorer(models, o);
+  // Work tables, dropped at the end: the summary a committed one (batches read it on a connection of their own), the figures temporary.
   const summary = options.summary ?? `${target}__summary`;
-  const [perHistory, perNeighbourhood, perValue] = [`${target}__histories`, `${target}__ratios`, `${target}__values`];
+  const figures = `${target}__figures`;
   try {
     if (!options.summary) await createBtydSummary(db, summary, asOf, models.unit_days, g);
-    // Each distinct history's point figures once (customers with the same history share them), and its neighbourhood.
-    await db.run(`CREATE OR REPLACE TABLE ${perHistory} (x DOUBLE, t_x DOUBLE, "T" DOUBLE, p_alive DOUBLE, p_no_purchase DOUBLE,
-      horizon DOUBLE, monthly DOUBLE, xr DOUBLE, txr DOUBLE, "Tr" DOUBLE)`);
-    for await (const batch of db.batches(`SELECT DISTINCT x, t_x, "T" FROM ${summary}`, undefined, options.batchRows)) {
-      const [x, t_x, T] = [batch.columns.x as Float64Array, batch.columns.t_x as Float64Array, batch.columns.T as Float64Array];
-      const cols = Array.from({ length: 7 }, () => new Float64Array(batch.n));
-      for (let i = 0; i < batch.n; i++) {
-        const p = scorer.point(x[i]!, t_x[i]!, T[i]!);
-        const [xr, txr, Tr] = scorer.neighbourhood(x[i]!, t_x[i]!, T[i]!);
-        [cols[0]![i], cols[1]![i], cols[2]![i], cols[3]![i], cols[4]![i], cols[5]![i], cols[6]![i]] = [p.pAlive, p.pNone, p.horizon, p.monthly, xr, txr, Tr];
-      }
-      await db.appendColumns(perHistory, [x, t_x, T, ...cols]);
+    await db.run(`CREATE OR REPLACE TEMP TABLE ${figures} (${BTYD_SCORE_COLUMNS.map((c) => `${c} DOUBLE`).join(', ')})`);
+    const read = `SELECT x, t_x, "T", mean_repeat_value, zbin FROM ${summary} ORDER BY rowid`;
+    for await (const batch of db.batches(read, undefined, options.batchRows)) {
+      const c = batch.columns as Summary;
+      const scored = scoreBatch(c, batch.n);
+      await db.appendColumns(figures, BTYD_SCORE_COLUMNS.map((name) => scored[name]));
     }
-    // The intervals' ratios once per neighbourhood and order-value bin.
-    await db.run(`CREATE OR REPLACE TABLE ${perNeighbourhood} (xr DOUBLE, txr DOUBLE, "Tr" DOUBLE, zbin DOUBLE,
-      purchases_p10 DOUBLE, purchases_p90 DOUBLE, clv_p10 DOUBLE, clv_p90 DOUBLE)`);
-    if (scorer.ratios) {
-      const keys = `SELECT DISTINCT h.xr, h.txr, h."Tr", s.zbin FROM ${summary} s JOIN ${perHistory} h USING (x, t_x, "T")`;
-      for await (const batch of db.batches(keys, undefined, options.batchRows)) {
-        const c = batch.columns as Record<string, Float64Array>;
-        const cols = Array.from({ length: 4 }, () => new Float64Array(batch.n));
-        for (let i = 0; i < batch.n; i++) {
-          const zbin = Number.isNaN(c.zbin![i]!) ? null : c.zbin![i]!;
-          const r = scorer.ratios(c.xr![i]!, c.txr![i]!, c.Tr![i]!, zbin);
-          [cols[0]![i], cols[1]![i], cols[2]![i], cols[3]![i]] = [r.purchases[0], r.purchases[1], r.clv[0], r.clv[1]];
-        }
-        await db.appendColumns(perNeighbourhood, [c.xr!, c.txr!, c.Tr!, c.zbin!, ...cols]);
-      }
-    }
-    // Gamma-Gamma's expected order value once per distinct repeat count and mean repeat value (NULL without repeats: NaN here).
-    await db.run(`CREATE OR REPLACE TABLE ${perValue} (x DOUBLE, mean_repeat_value DOUBLE, expected_order_value DOUBLE)`);
-    for await (const batch of db.batches(`SELECT DISTINCT x, mean_repeat_value FROM ${summary}`, undefined, options.batchRows)) {
-      const [x, zbar] = [batch.columns.x as Float64Array, batch.columns.mean_repeat_value as Float64Array];
-      const value = new Float64Array(batch.n);
-      for (let i = 0; i < batch.n; i++) value[i] = scorer.orderValue(x[i]!, zbar[i]!);
-      await db.appendColumns(perValue, [x, zbar, value]);
-    }
-    // Every customer's figures from their history's, neighbourhood's and order value's.
+    // Every customer's id beside their figures, by position (both in the summary's stored order).
     await db.run(`CREATE OR REPLACE TABLE ${target} AS
-      WITH v AS (
-        SELECT s.customer_id, h.*, r.purchases_p10, r.purchases_p90, r.clv_p10, r.clv_p90, e.expected_order_value
-        FROM ${summary} s JOIN ${perHistory} h USING (x, t_x, "T")
-        JOIN ${perValue} e ON e.x = s.x AND e.mean_repeat_value IS NOT DISTINCT FROM s.mean_repeat_value
-        LEFT JOIN ${perNeighbourhood} r ON r.xr = h.xr AND r.txr = h.txr AND r."Tr" = h."Tr" AND r.zbin IS NOT DISTINCT FROM s.zbin
-      )
-      SELECT customer_id, p_alive, p_no_purchase, horizon AS expected_purchases,
-        horizon * purchases_p10 AS expected_purchases_p10, horizon * purchases_p90 AS expected_purchases_p90,
-        expected_order_value, horizon * expected_order_value AS expected_spend, monthly * expected_order_value AS clv_12m,
-        (monthly * expected_order_value) * clv_p10 AS clv_12m_p10, (monthly * expected_order_value) * clv_p90 AS clv_12m_p90
-      FROM v${options.ordered === false ? '' : ' ORDER BY customer_id'}`);
+      SELECT s.customer_id, f.* FROM ${summary} s POSITIONAL JOIN ${figures} f
+      ${options.ordered === false ? '' : ' ORDER BY customer_id'}`);
     return (await db.value<number>(`SELECT count(*) FROM ${target}`))!;
   } finally {
     if (!options.summary) await db.run(`DROP TABLE IF EXISTS ${summary}`);
-    await db.run(`DROP TABLE IF EXISTS ${perHistory}; DROP TABLE IF EXISTS ${perNeighbourhood}; DROP TABLE IF EXISTS ${perValue}`);
+    await db.run(`DROP TABLE IF EXISTS ${figures}`);
   }
+}
+
+type Summary = Record<'x' | 't_x' | 'T' | 'mean_repeat_value' | 'zbin', Float64Array>;
+
+/**
+ * A scorer of batches of summary rows read in order: each batch's figures
+ * (BTYD_SCORE_COLUMNS; NaN where a figure is NULL: no intervals without
+ * parameter draws, P(no purchase) for Pareto/NBD). A history's point
+ * figures are computed once for a run of rows with that history: the
+ * summaries are stored in history order (createBtydSummary), so every
+ * history is computed once, with no lookup per row.
+ */
+function batchScorer(models: BtydModels, o: BtydScoreOptions): (c: Summary, n: number) => Record<(typeof BTYD_SCORE_COLUMNS)[number], Float64Array> {
+  const scorer = btydHistoryScorer(models, o);
+  let last = { x: NaN, t_x: NaN, T: NaN, point: scorer.point(0, 0, 0) };
+  return (c, n) => {
+    const out = Object.fromEntries(BTYD_SCORE_COLUMNS.map((name) => [name, new Float64Array(n).fill(NaN)])) as Record<(typeof BTYD_SCORE_COLUMNS)[number], Float64Array>;
+    for (let i = 0; i < n; i++) {
+      const [x, t_x, T] = [c.x[i]!, c.t_x[i]!, c.T[i]!];
+      if (x !== last.x || t_x !== last.t_x || T !== last.T) last = { x, t_x, T, point: scorer.point(x, t_x, T) };
+      const p = last.point;
+      const orderValue = scorer.orderValue(x, c.mean_repeat_value[i]!);
+      const clv = p.monthly * orderValue;
+      out.p_alive[i] = p.pAlive;
+      out.p_no_purchase[i] = p.pNone;
+      out.expected_purchases[i] = p.horizon;
+      out.expected_order_value[i] = orderValue;
+      out.expected_spend[i] = p.horizon * orderValue;
+      out.clv_12m[i] = clv;
+      if (scorer.ratios) {
+        const zbin = c.zbin[i]!;
+        const r = scorer.ratios(x, t_x, T, Number.isNaN(zbin) ? null : zbin);
+        out.expected_purchases_p10[i] = p.horizon * r.purchases[0];
+        out.expected_purchases_p90[i] = p.horizon * r.purchases[1];
+        out.clv_12m_p10[i] = clv * r.clv[0];
+        out.clv_12m_p90[i] = clv * r.clv[1];
+      }
+    }
+    return out;
+  };
 }

@@ -48,7 +48,7 @@ describe('the figures the score tables are built from', () => {
       const value = scorer.orderValue(r.x, r.mean_repeat_value);
       expect(value).toBe(out.expected_order_value[i]);
       expect(p.monthly * value).toBe(out.clv_12m[i]);
-      const ratios = scorer.ratios!(...scorer.neighbourhood(r.x, r.t_x, r.T), r.x > 0 && r.mean_repeat_value > 0 ? Math.round(Math.log(r.mean_repeat_value) / 0.25) : null);
+      const ratios = scorer.ratios!(r.x, r.t_x, r.T, r.x > 0 && r.mean_repeat_value > 0 ? Math.round(Math.log(r.mean_repeat_value) / 0.25) : null);
       expect(p.monthly * value * ratios.clv[1]).toBe(out.clv_12m_p90[i]);
     });
     // Gamma-Gamma's conditional expectation, written out here: (p (gamma + x zbar)) / (p x + q - 1); the population mean without repeats; 0 for a net refund.

@@ -56,7 +56,7 @@ describe('intervals by neighbourhood', () => {
       WHERE g.expected_purchases <> e.expected_purchases OR g.clv_12m <> e.clv_12m`)).toBe(0);
   });
 
-  test('the table, joined from each distinct history\'s figures, holds the per-row scorer\'s figures for every customer', async () => {
+  test('the table, its figures computed once per run of a history and joined to the ids by position, holds the per-row scorer\'s figures for every customer', async () => {
     const { db } = base;
     await scoreBtyd(db, models, AS_OF, 'joined', options);
     const summary = await readSummary(db, 'orders', AS_OF, models.unit_days);
@@ -81,6 +81,24 @@ describe('intervals by neighbourhood', () => {
     // The shared summary is the caller's: kept; the scorer's own work tables are gone.
     expect(await db.hasTable('shared_summary')).toBe(true);
     expect(await db.value<number>(`SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE '%\\_\\_%' ESCAPE '\\'`)).toBe(0);
+  });
+
+  test('a summary stored in any order gives the same table: figures are never carried from one history to another', async () => {
+    const { db } = base;
+    await createBtydSummary(db, 'in_order', AS_OF, models.unit_days);
+    // The same rows in an order that splits every history's run (and so every batch's), with batches of 7 rows.
+    await db.run('CREATE OR REPLACE TABLE shuffled AS SELECT * FROM in_order ORDER BY hash(customer_id)');
+    expect(await db.value<number>(`SELECT count(*) FROM (SELECT x, t_x, "T", lag(x) OVER (ORDER BY rowid) AS before_x,
+      lag(t_x) OVER (ORDER BY rowid) AS before_t_x, lag("T") OVER (ORDER BY rowid) AS before_age FROM shuffled) WHERE x = before_x AND t_x = before_t_x AND "T" = before_age`)).toBeLessThan(200);
+    await scoreBtyd(db, models, AS_OF, 'from_ordered', { ...options, summary: 'in_order' });
+    await scoreBtyd(db, models, AS_OF, 'from_shuffled', { ...options, summary: 'shuffled', batchRows: 7 });
+    expect(await db.value<number>('SELECT count(*) FROM (SELECT * FROM from_ordered EXCEPT ALL SELECT * FROM from_shuffled)')).toBe(0);
+    expect(await db.value<number>('SELECT count(*) FROM from_shuffled')).toBe(await db.value<number>('SELECT count(*) FROM in_order'));
+    // Stored in history order, a summary's customers with one history follow each other.
+    expect(await db.value<number>(`SELECT count(*) FROM (SELECT x, t_x, "T", lag(x) OVER (ORDER BY rowid) AS before_x,
+      lag(t_x) OVER (ORDER BY rowid) AS before_t_x, lag("T") OVER (ORDER BY rowid) AS before_age FROM in_order)
+      WHERE before_x IS NOT NULL AND [x, t_x, "T"] < [before_x, before_t_x, before_age]`)).toBe(0);
+    await db.run('DROP TABLE in_order; DROP TABLE shuffled');
   });
 
   test('scoring in small batches gives the same table as in one batch', async () => {
