@@ -21,22 +21,35 @@ export async function scoreModels(db: Database, models: TrainedModels, asOf: str
   // Unsorted: btyd_scores is read by joins on customer_id (value_scores, customer_scores) and partitions copy it sorted.
   const btydOptions = { horizonDays: p.horizonDays, annualDiscountRate: p.scoring.annualDiscountRate, seed: p.seed, batchRows, summary, ordered: false };
   try {
-    await step('BTYD scores', async () => {
-      await createFeaturesBtydSummary(db, summary, asOf, models.btyd.unit_days);
-      await scoreBtyd(db, models.btyd, asOf, 'btyd_scores', { ...btydOptions, model: models.btydModel, intervalDraws: p.scoring.intervalDraws });
-    });
-
-    await db.run('CREATE OR REPLACE TABLE neural_scores (customer_id VARCHAR, churn_probability DOUBLE, predicted_value DOUBLE)');
-    if (models.neural) {
-      const networks = models.neural;
+    // The BTYD scores on a connection of their own, their figures on a thread of their own (with more than one), while
+    // the networks score on this connection and thread: each is long stretches of one thread's work (a history's
+    // figures, a batch's prediction) between statements the other's work fills.
+    const btyd = (async () => {
+      const other = await db.beside();
+      try {
+        await step('BTYD scores', async () => {
+          await createFeaturesBtydSummary(other, summary, asOf, models.btyd.unit_days);
+          await scoreBtyd(other, models.btyd, asOf, 'btyd_scores', { ...btydOptions, model: models.btydModel, intervalDraws: p.scoring.intervalDraws, thread: (p.threads ?? 1) > 1 });
+        });
+      } finally {
+        other.close();
+      }
+    })();
+    const networks = (async () => {
+      await db.run('CREATE OR REPLACE TABLE neural_scores (customer_id VARCHAR, churn_probability DOUBLE, predicted_value DOUBLE)');
+      if (!models.neural) return;
+      const trained = models.neural;
       await step('networks', async () => {
         // Only the features the networks read (a feature missing from their training data is not read).
-        for await (const batch of featureBatches(db, withBtydFeatures('customer_features'), 'true', batchRows, false, modelInputs(networks.preprocessor))) {
-          const scored = scoreNeural(networks, batch.columns, batch.n);
+        for await (const batch of featureBatches(db, withBtydFeatures('customer_features'), 'true', batchRows, false, modelInputs(trained.preprocessor))) {
+          const scored = scoreNeural(trained, batch.columns, batch.n);
           await db.appendColumns('neural_scores', [batch.columns.customer_id as string[], scored.churn, scored.value]);
         }
       });
-    }
+    })();
+    // Both finish before anything reads their tables or the summary is dropped, whichever fails.
+    const failed = (await Promise.allSettled([btyd, networks])).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
 
     switch (models.churnModel) {
       case 'rf_table':

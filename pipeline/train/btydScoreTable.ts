@@ -1,5 +1,7 @@
 import type { BtydModels } from '../btyd/fitBtyd.js';
-import { BTYD_SCORE_COLUMNS, btydHistoryScorer, INTERVAL_GRID, type BtydScoreOptions } from '../btyd/scoreBtyd.js';
+import { BTYD_SCORE_COLUMNS, INTERVAL_GRID, type BtydScoreOptions } from '../btyd/scoreBtyd.js';
+import type { SummaryColumns, SummaryFigures } from '../btyd/summaryScorer.js';
+import { SummaryScorerThread } from '../btyd/summaryScorerThread.js';
 import { dateParam, type Database } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
 import { summaryParams, summarySql } from '../features/btydSummary.js';
@@ -9,6 +11,8 @@ export interface BtydTableOptions extends BtydScoreOptions {
   summary?: string;
   /** Whether the table's rows are written in customer order (the default); the score stage's readers join it by customer and leave it unsorted. */
   ordered?: boolean;
+  /** Whether the figures are computed on a thread of their own (summaryScorerThread.ts) while this one reads the batches: the same figures. */
+  thread?: boolean;
 }
 
 /**
@@ -57,66 +61,32 @@ export async function createFeaturesBtydSummary(db: Database, table: string, asO
 export async function scoreBtyd(db: Database, models: BtydModels, asOf: string, target: string, options: BtydTableOptions): Promise<number> {
   const o: BtydTableOptions = { from: asOf, ...options };
   const g = o.intervalGrid ?? INTERVAL_GRID;
-  const scoreBatch = batchScorer(models, o);
+  const scorer = new SummaryScorerThread(models, o, options.thread ? undefined : false);
   // Work tables, dropped at the end: the summary a committed one (batches read it on a connection of their own), the figures temporary.
   const summary = options.summary ?? `${target}__summary`;
   const figures = `${target}__figures`;
   try {
     if (!options.summary) await createBtydSummary(db, summary, asOf, models.unit_days, g);
     await db.run(`CREATE OR REPLACE TEMP TABLE ${figures} (${BTYD_SCORE_COLUMNS.map((c) => `${c} DOUBLE`).join(', ')})`);
+    // A batch is scored (on the thread) while the next is read; appended in the order read.
     const read = `SELECT x, t_x, "T", mean_repeat_value, zbin FROM ${summary} ORDER BY rowid`;
+    let scoring: Promise<SummaryFigures> | undefined;
+    const append = async (scored: SummaryFigures) => db.appendColumns(figures, BTYD_SCORE_COLUMNS.map((name) => scored[name]));
     for await (const batch of db.batches(read, undefined, options.batchRows)) {
-      const c = batch.columns as Summary;
-      const scored = scoreBatch(c, batch.n);
-      await db.appendColumns(figures, BTYD_SCORE_COLUMNS.map((name) => scored[name]));
+      const next = scorer.score(batch.columns as SummaryColumns, batch.n);
+      next.catch(() => undefined); // awaited in order below
+      if (scoring) await append(await scoring);
+      scoring = next;
     }
+    if (scoring) await append(await scoring);
     // Every customer's id beside their figures, by position (both in the summary's stored order).
     await db.run(`CREATE OR REPLACE TABLE ${target} AS
       SELECT s.customer_id, f.* FROM ${summary} s POSITIONAL JOIN ${figures} f
       ${options.ordered === false ? '' : ' ORDER BY customer_id'}`);
     return (await db.value<number>(`SELECT count(*) FROM ${target}`))!;
   } finally {
+    await scorer.close();
     if (!options.summary) await db.run(`DROP TABLE IF EXISTS ${summary}`);
     await db.run(`DROP TABLE IF EXISTS ${figures}`);
   }
-}
-
-type Summary = Record<'x' | 't_x' | 'T' | 'mean_repeat_value' | 'zbin', Float64Array>;
-
-/**
- * A scorer of batches of summary rows read in order: each batch's figures
- * (BTYD_SCORE_COLUMNS; NaN where a figure is NULL: no intervals without
- * parameter draws, P(no purchase) for Pareto/NBD). A history's point
- * figures are computed once for a run of rows with that history: the
- * summaries are stored in history order (createBtydSummary), so every
- * history is computed once, with no lookup per row.
- */
-function batchScorer(models: BtydModels, o: BtydScoreOptions): (c: Summary, n: number) => Record<(typeof BTYD_SCORE_COLUMNS)[number], Float64Array> {
-  const scorer = btydHistoryScorer(models, o);
-  let last = { x: NaN, t_x: NaN, T: NaN, point: scorer.point(0, 0, 0) };
-  return (c, n) => {
-    const out = Object.fromEntries(BTYD_SCORE_COLUMNS.map((name) => [name, new Float64Array(n).fill(NaN)])) as Record<(typeof BTYD_SCORE_COLUMNS)[number], Float64Array>;
-    for (let i = 0; i < n; i++) {
-      const [x, t_x, T] = [c.x[i]!, c.t_x[i]!, c.T[i]!];
-      if (x !== last.x || t_x !== last.t_x || T !== last.T) last = { x, t_x, T, point: scorer.point(x, t_x, T) };
-      const p = last.point;
-      const orderValue = scorer.orderValue(x, c.mean_repeat_value[i]!);
-      const clv = p.monthly * orderValue;
-      out.p_alive[i] = p.pAlive;
-      out.p_no_purchase[i] = p.pNone;
-      out.expected_purchases[i] = p.horizon;
-      out.expected_order_value[i] = orderValue;
-      out.expected_spend[i] = p.horizon * orderValue;
-      out.clv_12m[i] = clv;
-      if (scorer.ratios) {
-        const zbin = c.zbin[i]!;
-        const r = scorer.ratios(x, t_x, T, Number.isNaN(zbin) ? null : zbin);
-        out.expected_purchases_p10[i] = p.horizon * r.purchases[0];
-        out.expected_purchases_p90[i] = p.horizon * r.purchases[1];
-        out.clv_12m_p10[i] = clv * r.clv[0];
-        out.clv_12m_p90[i] = clv * r.clv[1];
-      }
-    }
-    return out;
-  };
 }

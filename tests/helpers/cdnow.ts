@@ -22,3 +22,16 @@ export function cdnowPublishedSummary(): number[][] {
 export function cdnowSummaryRows(): { id: number; x: number; t_x: number; T: number; mean_repeat_value: number }[] {
   return cdnowPublishedSummary().map(([id, x, t_x, T, zbar]) => ({ id: id!, x: x!, t_x: t_x!, T: T!, mean_repeat_value: zbar! }));
 }
+
+/**
+ * The CDNOW customers as a summary table's batch columns (btyd/summaryScorer.ts): in history order
+ * (x, t_x, T), as createBtydSummary stores them, with each order-value bin as its SQL computes it.
+ */
+export function cdnowSummaryColumns(): Record<'x' | 't_x' | 'T' | 'mean_repeat_value' | 'zbin', Float64Array> {
+  const sorted = cdnowSummaryRows().sort((a, b) => a.x - b.x || a.t_x - b.t_x || a.T - b.T);
+  const col = (f: (r: (typeof sorted)[number]) => number) => Float64Array.from(sorted, f);
+  return {
+    x: col((r) => r.x), t_x: col((r) => r.t_x), T: col((r) => r.T), mean_repeat_value: col((r) => r.mean_repeat_value),
+    zbin: col((r) => (r.x > 0 && r.mean_repeat_value > 0 ? Math.round(Math.log(r.mean_repeat_value) / 0.25) : NaN)),
+  };
+}
