@@ -52,11 +52,13 @@ export async function createFeaturesBtydSummary(db: Database, table: string, asO
  * estimate (computed once per neighbourhood and order-value bin).
  *
  * One pass over the summary in its stored order, `batchRows` customers at
- * a time (memory holds one batch): a history's point figures are computed
- * once per batch however many of its customers share it, the figures are
- * appended as numbers alone, and the ids joined to them by position. The
- * ids never leave DuckDB, and no DISTINCT or join over a million rows is
- * needed to share the figures (they cost ten times the figures themselves).
+ * a time (memory holds one batch, and one more being scored): a history's
+ * point figures are computed once for its run of rows (the summary is
+ * stored in history order; btyd/summaryScorer.ts), on a thread of their own
+ * with `thread`, the figures appended as numbers alone, and the ids joined
+ * to them by position. The ids never leave DuckDB, and no DISTINCT or join
+ * over a million rows is needed to share the figures (they cost more than
+ * the figures themselves).
  */
 export async function scoreBtyd(db: Database, models: BtydModels, asOf: string, target: string, options: BtydTableOptions): Promise<number> {
   const o: BtydTableOptions = { from: asOf, ...options };
