@@ -4,7 +4,6 @@ import { gammaGammaExpectedSpend, type GammaGammaParams } from './gammaGamma.js'
 import { drawParameters, quantile } from './parameterDraws.js';
 import { parameterNames, purchaseModel, type PurchaseModel } from './purchaseModel.js';
 import { seasonalDays } from './season.js';
-import type { Summary } from './summary.js';
 
 export interface BtydScoreOptions {
   model: PurchaseModelName;
@@ -33,8 +32,6 @@ export const INTERVAL_GRID = { logAgeStep: 0.1, recencyStep: 0.05, maxPurchases:
 /** The columns of a scoreBtyd table after customer_id, in order. */
 export const BTYD_SCORE_COLUMNS = ['p_alive', 'p_no_purchase', 'expected_purchases', 'expected_purchases_p10', 'expected_purchases_p90',
   'expected_order_value', 'expected_spend', 'clv_12m', 'clv_12m_p10', 'clv_12m_p90'] as const;
-
-type ScoreColumns = Record<(typeof BTYD_SCORE_COLUMNS)[number], Float64Array>;
 
 /**
  * Expected purchases over the horizon and the discounted 12-month purchase
@@ -105,16 +102,13 @@ function binKey(xr: number, age: number, place: number): number {
   return Number.isInteger(xr) && xr >= 0 && xr < 1024 && age >= 0 && age < 4096 && place >= -1 && place < 63 ? ((xr * 4096 + age) * 64 + place + 1) | 0 : -1;
 }
 
-/** The order-value bin of a customer (INTERVAL_GRID's logSpendStep), as its index; null without a repeat value. */
-const spendBin = (g: typeof INTERVAL_GRID, x: number, zbar: number): number | null => (x > 0 && zbar > 0 ? Math.round(Math.log(zbar) / g.logSpendStep) : null);
-
 /**
  * The intervals as ratios to the point estimate, per neighbourhood of
  * histories (INTERVAL_GRID): the parameters' uncertainty changes slowly
  * from one history to the next, and exact per-history draws cost 40
  * projections for each of the ~700,000 distinct histories of a million
  * customers. The function returned takes a history (x, t_x, T) and its
- * order-value bin (spendBin, null without a repeat value) and computes each
+ * order-value bin (round(ln(mean repeat value) / logSpendStep), null without a repeat value) and computes each
  * neighbourhood's figures once, and each of its order-value bins' once;
  * undefined without parameter draws.
  */
@@ -183,51 +177,6 @@ function historyScorer(models: BtydModels, o: BtydScoreOptions) {
       const [h, monthly] = project(model, x, t_x, T);
       return { pAlive: model.pAlive(x, t_x, T), pNone: model.pNoPurchase ? model.pNoPurchase(horizon, x, t_x, T) : NaN, horizon: h, monthly };
     },
-  };
-}
-
-/**
- * A scorer of summary rows: each row's figures (BTYD_SCORE_COLUMNS).
- * Customers with the same history share every purchase figure, computed
- * once per history within a batch (a cache across batches would grow with
- * the base: ~700,000 histories for a million customers).
- */
-export function btydScorer(models: BtydModels, o: BtydScoreOptions): (rows: Summary['rows']) => ScoreColumns {
-  const histories = historyScorer(models, o);
-  const interval = intervalRatios(models, o, histories.model, histories.project);
-  const g = o.intervalGrid ?? INTERVAL_GRID;
-  return (rows) => {
-    const cache = new Map<string, ReturnType<typeof histories.point>>();
-    const point = (x: number, t_x: number, T: number) => {
-      const key = `${x}|${t_x}|${T}`;
-      let hit = cache.get(key);
-      if (!hit) {
-        hit = histories.point(x, t_x, T);
-        cache.set(key, hit);
-      }
-      return hit;
-    };
-    const n = rows.length;
-    const out = Object.fromEntries(BTYD_SCORE_COLUMNS.map((c) => [c, new Float64Array(n).fill(/_p\d0$/.test(c) ? NaN : 0)])) as ScoreColumns;
-    for (let i = 0; i < n; i++) {
-      const { x, t_x, T, mean_repeat_value: zbar } = rows[i]!;
-      const hit = point(x, t_x, T);
-      const orderValue = gammaGammaExpectedSpend(models.gamma_gamma, x, zbar);
-      out.p_alive[i] = hit.pAlive;
-      out.p_no_purchase[i] = hit.pNone;
-      out.expected_purchases[i] = hit.horizon;
-      out.expected_order_value[i] = orderValue;
-      out.expected_spend[i] = hit.horizon * orderValue;
-      out.clv_12m[i] = hit.monthly * orderValue;
-      if (interval) {
-        const ratios = interval(x, t_x, T, spendBin(g, x, zbar));
-        out.expected_purchases_p10[i] = hit.horizon * ratios.purchases[0];
-        out.expected_purchases_p90[i] = hit.horizon * ratios.purchases[1];
-        out.clv_12m_p10[i] = out.clv_12m[i]! * ratios.clv[0];
-        out.clv_12m_p90[i] = out.clv_12m[i]! * ratios.clv[1];
-      }
-    }
-    return out;
   };
 }
 

@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { workerScript } from '../shared/workerScript.js';
 import type { BtydModels } from './fitBtyd.js';
 import type { BtydScoreOptions } from './scoreBtyd.js';
 import { summaryScorer, type SummaryColumns, type SummaryFigures } from './summaryScorer.js';
@@ -25,14 +24,6 @@ export interface ScoreRequest {
 }
 export type ScoreReply = { id: number; figures: SummaryFigures } | { id: number; error: string };
 
-/** The compiled worker beside this module (dist/), or, from the sources, the one the build put in dist/; undefined when neither exists. */
-function workerScript(): string | undefined {
-  const beside = fileURLToPath(new URL('./summaryScorerWorker.js', import.meta.url));
-  if (existsSync(beside)) return beside;
-  const built = fileURLToPath(new URL('../../dist/pipeline/btyd/summaryScorerWorker.js', import.meta.url));
-  return existsSync(built) ? built : undefined;
-}
-
 export class SummaryScorerThread {
   private worker: Worker | undefined;
   private here: ReturnType<typeof summaryScorer> | undefined;
@@ -42,7 +33,7 @@ export class SummaryScorerThread {
   readonly failures: string[] = [];
 
   /** `script`: the worker to start (false: none, score here). */
-  constructor(private readonly models: BtydModels, private readonly options: BtydScoreOptions, script: string | false = workerScript() ?? false) {
+  constructor(private readonly models: BtydModels, private readonly options: BtydScoreOptions, script: string | false = workerScript('btyd/summaryScorerWorker.js') ?? false) {
     if (!script) return;
     try {
       this.worker = new Worker(script, { workerData: { models, options } satisfies ScorerSetup });

@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { workerScript } from '../shared/workerScript.js';
 import { buildMlp, trainNetwork, type Matrix, type NetworkOptions, type TrainResult } from './network.js';
 import { tf } from './tfBackend.js';
 import { zilnLoss } from './ziln.js';
@@ -53,14 +52,6 @@ export function networkOptions(o: WireOptions, initialWeights?: tf.Tensor[]): Ne
   return { ...rest, loss: loss === 'ziln' ? zilnLoss : 'binaryCrossentropy', ...(initialWeights ? { initialWeights } : {}) };
 }
 
-/** The compiled worker beside this module (dist/), or, from the sources, the one the build put in dist/; undefined when neither exists. */
-function workerScript(): string | undefined {
-  const beside = fileURLToPath(new URL('./trainWorker.js', import.meta.url));
-  if (existsSync(beside)) return beside;
-  const built = fileURLToPath(new URL('../../dist/pipeline/learn/trainWorker.js', import.meta.url));
-  return existsSync(built) ? built : undefined;
-}
-
 /** The backends whose networks train on threads of their own. */
 const THREADED_BACKENDS = new Set(['wasm', 'cpu']);
 
@@ -91,7 +82,7 @@ export class TrainPool {
    * TensorFlow (tfjs-node) uses every core itself, and its addon is not
    * one a worker thread may load.
    */
-  constructor(private readonly threads: number, script: string | false = workerScript() ?? false, backend: string = tf.getBackend()) {
+  constructor(private readonly threads: number, script: string | false = workerScript('learn/trainWorker.js') ?? false, backend: string = tf.getBackend()) {
     this.script = threads > 1 && script && THREADED_BACKENDS.has(backend) ? script : undefined;
   }
 

@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { workerScript } from '../shared/workerScript.js';
 import type { FeatureColumns } from '../learn/preprocess.js';
 import { boundedReasons, type BoundedReasons, type ReasonPlan } from './reasons.js';
 
@@ -28,14 +27,6 @@ export interface ReasonsRequest {
 
 export type ReasonsReply = { id: number; bounded: BoundedReasons } | { id: number; error: string };
 
-/** The compiled worker beside this module (dist/), or, from the sources, the one the build put in dist/; undefined when neither exists. */
-function workerScript(): string | undefined {
-  const beside = fileURLToPath(new URL('./reasonsWorker.js', import.meta.url));
-  if (existsSync(beside)) return beside;
-  const built = fileURLToPath(new URL('../../dist/pipeline/score/reasonsWorker.js', import.meta.url));
-  return existsSync(built) ? built : undefined;
-}
-
 /** At most `threads` batches bounded at once, each on a worker thread of its own (`threads` of them, stopped by close); with `threads` 1, or without the compiled worker, here. */
 export class ReasonsPool {
   private script: string | undefined;
@@ -49,7 +40,7 @@ export class ReasonsPool {
   readonly failures: string[] = [];
 
   /** `script`: the worker to start (false: none, bound here). The threads start now, to load while the caller reads its first batch. */
-  constructor(private readonly threads: number, script: string | false = workerScript() ?? false) {
+  constructor(private readonly threads: number, script: string | false = workerScript('score/reasonsWorker.js') ?? false) {
     this.script = threads > 1 && script ? script : undefined;
     if (this.script) {
       for (let t = 0; t < threads; t++) {

@@ -2,6 +2,7 @@ import type { Database } from '../db/Database.js';
 import { scoreNeural } from '../learn/neuralModels.js';
 import type { TrainedModels } from '../learn/trainedModels.js';
 import { untimed, type Step } from '../measure.js';
+import type { Logger } from '../log.js';
 import { createFeaturesBtydSummary, scoreBtyd } from '../train/btydScoreTable.js';
 import { featureBatches, modelInputs, withBtydFeatures } from '../train/featureColumns.js';
 import { applyRfTable } from '../train/rfTable.js';
@@ -15,7 +16,7 @@ import type { ScoreParams } from './scoreParams.js';
  * probability). Independent per customer, so it splits across workers
  * (scorePartition).
  */
-export async function scoreModels(db: Database, models: TrainedModels, asOf: string, p: ScoreParams, step: Step = untimed, batchRows = 65_536): Promise<void> {
+export async function scoreModels(db: Database, models: TrainedModels, asOf: string, p: ScoreParams, step: Step = untimed, log?: Logger, batchRows = 65_536): Promise<void> {
   // The customers' BTYD summary from customer_features (`asOf` is its as-of) and the orders' repeat values, shared by both BTYD scorings.
   const summary = 'btyd_scores__features_summary';
   // Unsorted: btyd_scores is read by joins on customer_id (value_scores, customer_scores) and partitions copy it sorted.
@@ -29,7 +30,7 @@ export async function scoreModels(db: Database, models: TrainedModels, asOf: str
       try {
         await step('BTYD scores', async () => {
           await createFeaturesBtydSummary(other, summary, asOf, models.btyd.unit_days);
-          await scoreBtyd(other, models.btyd, asOf, 'btyd_scores', { ...btydOptions, model: models.btydModel, intervalDraws: p.scoring.intervalDraws, thread: (p.threads ?? 1) > 1 });
+          await scoreBtyd(other, models.btyd, asOf, 'btyd_scores', { ...btydOptions, model: models.btydModel, intervalDraws: p.scoring.intervalDraws, thread: (p.threads ?? 1) > 1, ...(log ? { log } : {}) });
         });
       } finally {
         other.close();

@@ -23,7 +23,7 @@ import { isProgrammingError } from '../errors.js';
  */
 /** Scores every customer of customer_features with `models`; returns how many, and the personas used. */
 export async function scoreCustomers(db: Database, models: TrainedModels, asOf: string, p: ScoreParams, step: Step = untimed, rates: readonly ActionRate[] = [], log?: Logger): Promise<{ scored: number; personas: PersonaFit }> {
-  await scoreModels(db, models, asOf, p, step);
+  await scoreModels(db, models, asOf, p, step, log);
   return rankAndPersonas(db, models, p, step, undefined, rates, undefined, log);
 }
 

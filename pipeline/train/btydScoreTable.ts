@@ -4,6 +4,7 @@ import type { SummaryColumns, SummaryFigures } from '../btyd/summaryScorer.js';
 import { SummaryScorerThread } from '../btyd/summaryScorerThread.js';
 import { dateParam, type Database } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
+import type { Logger } from '../log.js';
 import { summaryParams, summarySql } from '../features/btydSummary.js';
 
 export interface BtydTableOptions extends BtydScoreOptions {
@@ -13,6 +14,8 @@ export interface BtydTableOptions extends BtydScoreOptions {
   ordered?: boolean;
   /** Whether the figures are computed on a thread of their own (summaryScorerThread.ts) while this one reads the batches: the same figures. */
   thread?: boolean;
+  /** Where a thread that could not start or failed is told (its batches are then scored on this one, to the same figures). */
+  log?: Logger;
 }
 
 /**
@@ -61,7 +64,8 @@ export async function createFeaturesBtydSummary(db: Database, table: string, asO
  * the figures themselves).
  */
 export async function scoreBtyd(db: Database, models: BtydModels, asOf: string, target: string, options: BtydTableOptions): Promise<number> {
-  const o: BtydTableOptions = { from: asOf, ...options };
+  // What the figures need goes to the thread; the logger stays here (it could not be copied to a thread).
+  const { log, ...o }: BtydTableOptions = { from: asOf, ...options };
   const g = o.intervalGrid ?? INTERVAL_GRID;
   const scorer = new SummaryScorerThread(models, o, options.thread ? undefined : false);
   // Work tables, dropped at the end: the summary a committed one (batches read it on a connection of their own), the figures temporary.
@@ -81,6 +85,10 @@ export async function scoreBtyd(db: Database, models: BtydModels, asOf: string, 
       scoring = next;
     }
     if (scoring) await append(await scoring);
+    if (scorer.failures.length) {
+      log?.warn({ failures: scorer.failures.length, first: scorer.failures[0]!.split('\n')[0] },
+        'BTYD scores: the thread of their own could not start or failed; its batches were scored on the main thread instead (the same figures, more slowly)');
+    }
     // Every customer's id beside their figures, by position (both in the summary's stored order).
     await db.run(`CREATE OR REPLACE TABLE ${target} AS
       SELECT s.customer_id, f.* FROM ${summary} s POSITIONAL JOIN ${figures} f

@@ -2,7 +2,8 @@ import { describe, expect, test } from 'vitest';
 import { bgnbdExpectedCurve, bgnbdPAlive, bgnbdProbabilityNoPurchase } from '../../pipeline/btyd/bgnbd.js';
 import { MONTH_DAYS, fitBtyd } from '../../pipeline/btyd/fitBtyd.js';
 import { gammaGammaExpectedSpend } from '../../pipeline/btyd/gammaGamma.js';
-import { BTYD_SCORE_COLUMNS, btydHistoryScorer, btydScorer } from '../../pipeline/btyd/scoreBtyd.js';
+import { BTYD_SCORE_COLUMNS, btydHistoryScorer, type BtydScoreOptions } from '../../pipeline/btyd/scoreBtyd.js';
+import { summaryScorer, type SummaryColumns } from '../../pipeline/btyd/summaryScorer.js';
 import { cdnowSummaryRows } from '../helpers/cdnow.js';
 
 // Fitted on the published CDNOW summary, as arrays: no database.
@@ -10,11 +11,19 @@ const models = fitBtyd(cdnowSummaryRows(), '1997-09-30');
 
 const options = { model: 'bgnbd' as const, horizonDays: 90, annualDiscountRate: 0.1, intervalDraws: 40, seed: 42 };
 
+type Row = { x: number; t_x: number; T: number; mean_repeat_value: number };
+/** Rows as the batch scorer reads them from a summary table, the order-value bin as its SQL computes it (round(ln(value) / 0.25)). */
+const columns = (rows: Row[]): SummaryColumns => ({
+  x: Float64Array.from(rows, (r) => r.x), t_x: Float64Array.from(rows, (r) => r.t_x), T: Float64Array.from(rows, (r) => r.T),
+  mean_repeat_value: Float64Array.from(rows, (r) => r.mean_repeat_value),
+  zbin: Float64Array.from(rows, (r) => (r.x > 0 && r.mean_repeat_value > 0 ? Math.round(Math.log(r.mean_repeat_value) / 0.25) : NaN)),
+});
+const scoreRows = (o: BtydScoreOptions, rows: Row[]) => summaryScorer(models, o)(columns(rows), rows.length);
+
 describe('point scores', () => {
   test("each figure is the model's formula for the customer's history; the CLV discounts 12 monthly purchase counts", () => {
-    const score = btydScorer(models, { ...options, intervalDraws: 0 });
     const rows = [{ x: 3, t_x: 20, T: 40, mean_repeat_value: 55 }, { x: 0, t_x: 0, T: 10, mean_repeat_value: NaN }];
-    const out = score(rows);
+    const out = scoreRows({ ...options, intervalDraws: 0 }, rows);
     expect(Object.keys(out)).toEqual([...BTYD_SCORE_COLUMNS]);
     const p = models.bgnbd;
     const h = 90 / 7;
@@ -36,10 +45,10 @@ describe('point scores', () => {
 });
 
 describe('the figures the score tables are built from', () => {
-  test("a history's, a neighbourhood's and an order value's figures are the per-row scorer's", () => {
+  test("a history's, a neighbourhood's and an order value's figures are the batch scorer's", () => {
     const rows = [{ x: 3, t_x: 20, T: 40, mean_repeat_value: 55 }, { x: 0, t_x: 0, T: 10, mean_repeat_value: NaN }, { x: 2, t_x: 5, T: 30, mean_repeat_value: -4 }];
     const o = { ...options, from: '1997-09-30' };
-    const out = btydScorer(models, o)(rows);
+    const out = scoreRows(o, rows);
     const scorer = btydHistoryScorer(models, o);
     rows.forEach((r, i) => {
       const p = scorer.point(r.x, r.t_x, r.T);

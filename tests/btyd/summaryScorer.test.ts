@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { fitBtyd } from '../../pipeline/btyd/fitBtyd.js';
-import { BTYD_SCORE_COLUMNS, btydScorer, type BtydScoreOptions } from '../../pipeline/btyd/scoreBtyd.js';
+import { BTYD_SCORE_COLUMNS, type BtydScoreOptions } from '../../pipeline/btyd/scoreBtyd.js';
+import { btydRowScorer } from '../helpers/btydRowScorer.js';
 import { summaryScorer, type SummaryColumns } from '../../pipeline/btyd/summaryScorer.js';
 import { cdnowSummaryColumns, cdnowSummaryRows } from '../helpers/cdnow.js';
 
@@ -13,7 +14,7 @@ const pick = (c: SummaryColumns, order: number[]): SummaryColumns =>
   Object.fromEntries(Object.entries(c).map(([k, v]) => [k, Float64Array.from(order, (i) => v[i]!)])) as SummaryColumns;
 /** How many of `got`'s figures differ from the per-row scorer's, bit for bit (NaN where NULL), per column. */
 function differing(got: Record<string, Float64Array>, c: SummaryColumns, o: typeof options): Record<string, number> {
-  const want = btydScorer(models, o)(rowsOf(c));
+  const want = btydRowScorer(models, o)(rowsOf(c));
   return Object.fromEntries(BTYD_SCORE_COLUMNS.map((name) => [name, Array.from(got[name]!).filter((v, i) => !Object.is(v, want[name][i]!)).length]));
 }
 const none = Object.fromEntries(BTYD_SCORE_COLUMNS.map((name) => [name, 0]));

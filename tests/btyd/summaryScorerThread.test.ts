@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { fitBtyd } from '../../pipeline/btyd/fitBtyd.js';
-import { BTYD_SCORE_COLUMNS, btydScorer } from '../../pipeline/btyd/scoreBtyd.js';
+import { BTYD_SCORE_COLUMNS } from '../../pipeline/btyd/scoreBtyd.js';
+import { btydRowScorer } from '../helpers/btydRowScorer.js';
 import { summaryScorer, type SummaryColumns } from '../../pipeline/btyd/summaryScorer.js';
 import { SummaryScorerThread } from '../../pipeline/btyd/summaryScorerThread.js';
 import { cdnowSummaryColumns, cdnowSummaryRows } from '../helpers/cdnow.js';
@@ -35,7 +36,7 @@ describe('BTYD figures on a thread of their own', () => {
       expect(thread.failures).toEqual([]);
       const here = summaryScorer(models, options)(c, c.x.length);
       const rowsIn = Array.from({ length: c.x.length }, (_, i) => ({ x: c.x[i]!, t_x: c.t_x[i]!, T: c.T[i]!, mean_repeat_value: c.mean_repeat_value[i]! }));
-      const perRow = btydScorer(models, options)(rowsIn);
+      const perRow = btydRowScorer(models, options)(rowsIn);
       for (const name of BTYD_SCORE_COLUMNS) {
         expect(there[name]!.filter((v, i) => !Object.is(v, here[name][i]!)).length, name).toBe(0);
         expect(there[name]!.filter((v, i) => !Object.is(v, perRow[name][i]!)).length, name).toBe(0);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { BtydModels } from '../../pipeline/btyd/fitBtyd.js';
-import { BTYD_SCORE_COLUMNS, btydScorer, INTERVAL_GRID } from '../../pipeline/btyd/scoreBtyd.js';
+import { BTYD_SCORE_COLUMNS, INTERVAL_GRID } from '../../pipeline/btyd/scoreBtyd.js';
+import { btydRowScorer } from '../helpers/btydRowScorer.js';
 import { migrate } from '../../pipeline/db/migrations.js';
 import { readSummary } from '../../pipeline/features/btydSummary.js';
 import { buildFeatures } from '../../pipeline/features/customerFeatures.js';
@@ -60,7 +61,7 @@ describe('intervals by neighbourhood', () => {
     const { db } = base;
     await scoreBtyd(db, models, AS_OF, 'joined', options);
     const summary = await readSummary(db, 'orders', AS_OF, models.unit_days);
-    const out = btydScorer(models, { ...options, from: AS_OF })(summary.rows);
+    const out = btydRowScorer(models, { ...options, from: AS_OF })(summary.rows);
     const table = await db.columns('SELECT * FROM joined ORDER BY customer_id');
     expect(table.customer_id).toEqual(summary.ids);
     for (const c of BTYD_SCORE_COLUMNS) {
@@ -107,6 +108,26 @@ describe('intervals by neighbourhood', () => {
     await scoreBtyd(db, models, AS_OF, 'small_batches', { ...options, batchRows: 300 });
     expect(await db.value<number>('SELECT count(*) FROM (SELECT * FROM one_batch EXCEPT ALL SELECT * FROM small_batches)')).toBe(0);
     expect(await db.value<number>('SELECT count(*) FROM small_batches')).toBe(await db.value<number>('SELECT count(*) FROM customer_features'));
+  });
+
+  test('on a thread of their own, the same table; a thread that cannot start is told in the log and its batches scored here', async () => {
+    const { db } = base;
+    const { default: pino } = await import('pino');
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, { write: (s: string) => void lines.push(s) });
+    const warnings = () => lines.map((l) => JSON.parse(l) as { level: number; msg: string; first?: string }).filter((l) => l.level === 40);
+    await scoreBtyd(db, models, AS_OF, 'on_thread', { ...options, batchRows: 300, thread: true, log });
+    expect(warnings()).toEqual([]);
+    expect(await db.value<number>('SELECT count(*) FROM (SELECT * FROM one_batch EXCEPT ALL SELECT * FROM on_thread)')).toBe(0);
+    // Models holding a function cannot be copied to a thread: the thread never starts.
+    const uncopiable = { ...models, note: () => 'not data' };
+    await scoreBtyd(db, uncopiable, AS_OF, 'thread_lost', { ...options, batchRows: 300, thread: true, log });
+    expect(await db.value<number>('SELECT count(*) FROM (SELECT * FROM one_batch EXCEPT ALL SELECT * FROM thread_lost)')).toBe(0);
+    expect(await db.value<number>('SELECT count(*) FROM thread_lost')).toBe(await db.value<number>('SELECT count(*) FROM one_batch'));
+    const told = warnings();
+    expect(told).toHaveLength(1);
+    expect(told[0]!.msg).toMatch(/^BTYD scores: the thread of their own could not start or failed; its batches were scored on the main thread/);
+    expect(told[0]!.first).toMatch(/could not be cloned|DataCloneError/);
   });
 });
 
