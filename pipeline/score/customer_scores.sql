@@ -113,8 +113,6 @@ ranks AS (
     ntile(5) OVER (ORDER BY purchase_days, orders_count, customer_id) AS f_score,
     ntile(5) OVER (ORDER BY historic_value, customer_id) AS m_score,
     count(*) OVER () AS n_customers,
-    row_number() OVER (ORDER BY historic_value DESC, customer_id) AS historic_rank,
-    row_number() OVER (ORDER BY purchase_days DESC, orders_count DESC, customer_id) AS frequency_rank,
     median(historic_value) OVER () AS median_historic_value,
     -- The typical gap between purchase days among customers with at least two gaps: the rhythm
     -- a customer with fewer is judged against (one gap, between two days of one visit, says nothing).
@@ -124,6 +122,16 @@ ranks AS (
     sum(greatest(value_score, 0)) OVER (ORDER BY value_score DESC, customer_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS value_before,
     sum(greatest(value_score, 0)) OVER () AS value_total
   FROM scored
+),
+-- The top shares the flags name (top_value, high_frequency): the first rows of an order (a top-N), not a
+-- rank of everyone (a window sorts them all).
+top_value AS (
+  SELECT customer_id FROM scored ORDER BY historic_value DESC, customer_id
+  LIMIT (SELECT greatest(1, floor($top_value_share * count(*))) FROM scored)
+),
+high_frequency AS (
+  SELECT customer_id FROM scored ORDER BY purchase_days DESC, orders_count DESC, customer_id
+  LIMIT (SELECT greatest(1, floor($high_frequency_share * count(*))) FROM scored)
 ),
 valued AS (
   SELECT base.*, r.* EXCLUDE (customer_id),
@@ -193,8 +201,8 @@ segmented AS (
 acted AS (
   SELECT *,
     concat_ws(';',
-      CASE WHEN historic_rank <= greatest(1, floor($top_value_share * n_customers)) THEN 'top_value' END,
-      CASE WHEN frequency_rank <= greatest(1, floor($high_frequency_share * n_customers)) THEN 'high_frequency' END,
+      CASE WHEN customer_id IN (SELECT customer_id FROM top_value) THEN 'top_value' END,
+      CASE WHEN customer_id IN (SELECT customer_id FROM high_frequency) THEN 'high_frequency' END,
       CASE WHEN is_vip AND unresolved_complaints >= $vip_unresolved_complaints THEN 'vip_with_complaints' END,
       CASE WHEN opted_out THEN 'opted_out' END
       /*custom_flags*/) AS flags,

@@ -14,9 +14,10 @@
 --   country           from the customers input (NULL without it)
 --
 -- Every trait is customer_features' (the weekend share and the category are computed
--- there, in its pass over the orders: no order is read here). Rows come in no
--- particular order (personas.ts reads them row by row; persona_stats.sql
--- aggregates them in customer order where order matters).
+-- there, in its pass over the orders: no order is read here). A view (personas.ts):
+-- nothing is written, and its rows come in customer_features' order, which a scan
+-- keeps (personas.ts reads them row by row and joins the personas back by position;
+-- persona_stats.sql aggregates them in customer order where order matters).
 SELECT
   customer_id,
   purchase_days * 365.0 / greatest(tenure_days, 365) AS orders_per_year,

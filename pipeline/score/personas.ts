@@ -39,7 +39,11 @@ const TRAITS_SELECT = 'SELECT * FROM persona_traits';
  * is returned for the model version to keep.
  */
 export async function assignPersonas(db: Database, asOf: string, seed: number, p: PersonaParams, currency: string, batchRows = 65_536, kept?: PersonaModel): Promise<PersonaFit> {
-  await db.run(`CREATE OR REPLACE TABLE persona_traits AS ${readSql('score/persona_traits.sql')}`);
+  // A view of customer_features (every trait is one of its columns, computed in its pass over the orders): the
+  // traits are read once to assign and twice to describe, cheaper than a million rows written again (a table
+  // until issue 25: dropped where an earlier run left one).
+  if (await db.isTable('persona_traits')) await db.run('DROP TABLE persona_traits');
+  await db.run(`CREATE OR REPLACE VIEW persona_traits AS ${readSql('score/persona_traits.sql')}`);
   await db.run(`CREATE OR REPLACE TABLE customer_personas (customer_id VARCHAR, persona_id INTEGER);
     CREATE OR REPLACE TABLE persona_choice (k INTEGER, silhouette DOUBLE, chosen BOOLEAN, fitted_on BIGINT, fitted_as_of DATE)`);
   if (kept) return applyPersonas(db, kept, currency, batchRows);
@@ -75,14 +79,14 @@ export async function assignPersonas(db: Database, asOf: string, seed: number, p
 
 /**
  * Every customer to the nearest centre (ties: the first in `centroids`), numbered by `personaIds`.
- * The ids stay in DuckDB: the traits are read in persona_traits' row order without them, the persona
- * numbers appended alone and joined back by position (a million ids read and appended again cost
- * more than the assignment).
+ * The ids stay in DuckDB: the traits are read in persona_traits' row order (customer_features', which
+ * a scan keeps: preserve_insertion_order) without them, the persona numbers appended alone and joined
+ * back by position (a million ids read and appended again cost more than the assignment).
  */
 async function assignNearest(db: Database, encoder: Encoder, centroids: Float64Array, k: number, personaIds: readonly number[], batchRows: number): Promise<void> {
   await db.run('CREATE OR REPLACE TEMP TABLE persona_assigned (persona_id DOUBLE)');
   try {
-    for await (const batch of db.batches('SELECT * EXCLUDE (customer_id) FROM persona_traits ORDER BY rowid', undefined, batchRows)) {
+    for await (const batch of db.batches('SELECT * EXCLUDE (customer_id) FROM persona_traits', undefined, batchRows)) {
       const x = encode(encoder, batch.columns, batch.n);
       const ids = new Float64Array(batch.n);
       for (let i = 0; i < batch.n; i++) ids[i] = personaIds[nearestCentroid(x, i, centroids, k, encoder.d).index]!;

@@ -78,7 +78,11 @@ describe('buyer personas', () => {
     // Numbered by size: persona 1 is the largest of everyone.
     const sizes = a.labels.map((l) => [...a.of.values()].filter((p) => p === l.persona_id).length);
     expect(sizes).toEqual([...sizes].sort((x, y) => y - x));
+    // Again, over the table persona_traits was before issue 25 (a working database of an earlier version): it becomes the view again.
+    expect(await base.db.isView('persona_traits')).toBe(true);
+    await base.db.run('DROP VIEW persona_traits; CREATE TABLE persona_traits AS SELECT 1 AS stale');
     const again = await personasOf(1);
+    expect(await base.db.isView('persona_traits')).toBe(true);
     expect([...again.of]).toEqual([...a.of]);
     expect(again.labels).toEqual(a.labels);
   }, 60_000);
