@@ -174,3 +174,41 @@ test('the model libraries (btyd/, learn/) take arrays and return arrays: none im
   const sqlBeside = libraries.flatMap((l) => readdirSync(join(pipeline, l)).filter((f) => f.endsWith('.sql')).map((f) => `${l}/${f}`));
   expect([...offending, ...sqlBeside]).toEqual([]);
 });
+
+/** The modules `file` loads when it runs: its imports and re-exports but those that bring types alone (`import type`, or every name a type). */
+function valueImports(file: string): string[] {
+  const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest);
+  const out: string[] = [];
+  for (const s of source.statements) {
+    if (ts.isImportDeclaration(s)) {
+      const clause = s.importClause;
+      const named = clause?.namedBindings && ts.isNamedImports(clause.namedBindings) ? clause.namedBindings.elements : undefined;
+      const typesOnly = clause && (clause.isTypeOnly || (!clause.name && named !== undefined && named.length > 0 && named.every((e) => e.isTypeOnly)));
+      if (!typesOnly) out.push((s.moduleSpecifier as ts.StringLiteral).text);
+    } else if (ts.isExportDeclaration(s) && s.moduleSpecifier && !s.isTypeOnly) {
+      out.push((s.moduleSpecifier as ts.StringLiteral).text);
+    }
+  }
+  return out;
+}
+
+test('the threads that score BTYD figures and bound reasons load no TensorFlow.js (its loading costs each thread a third of a second and 50 MB)', () => {
+  const loads = (start: string): string[] => {
+    const seen = new Set<string>();
+    const packages: string[] = [];
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const spec of valueImports(file)) {
+        if (spec.startsWith('.')) visit(resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
+        else packages.push(`${relative(pipeline, file)} imports ${spec}`);
+      }
+    };
+    visit(join(pipeline, start));
+    return packages.filter((p) => /@tensorflow\//.test(p));
+  };
+  expect(loads('score/reasonsWorker.ts')).toEqual([]);
+  expect(loads('btyd/summaryScorerWorker.ts')).toEqual([]);
+  // The reader sees a value import: the networks' own module loads TensorFlow.js.
+  expect(loads('score/occlusionReasons.ts').length).toBeGreaterThan(0);
+});

@@ -1,5 +1,4 @@
-import { applyPlatt, type PlattScaling } from '../learn/calibration.js';
-import { predict, type Matrix } from '../learn/network.js';
+import type { PlattScaling } from '../learn/calibration.js';
 import { denseStack, OcclusionBounder, PROBABILITY_SLACK, type Dense } from '../learn/occlusionBounds.js';
 import type { NeuralModels } from '../learn/neuralModels.js';
 import { transform, type FeatureColumns, type PreprocessorState } from '../learn/preprocess.js';
@@ -13,6 +12,11 @@ import { transform, type FeatureColumns, type PreprocessorState } from '../learn
  * told in words with the customer's own values. A group with nothing true
  * to say for this customer (a silence reason for one who just bought) says
  * nothing; an empty result leaves the plain reasons of customer_scores.sql.
+ *
+ * Here: the groups, their words, and the bounds that decide most
+ * customers' reasons without running the network (no TensorFlow.js is
+ * loaded: the reasons threads import this module alone). The network runs
+ * on the rest in occlusionReasons.ts.
  */
 
 const MIN_EFFECT = 0.01;
@@ -160,7 +164,7 @@ export function reasonPlan(models: NeuralModels, context: ReasonContext): Reason
 }
 
 /** The groups told for one customer from each group's effect: those that clearly raised the score, failing any the one that raised it most. */
-function choose(effects: ArrayLike<number>): number[] {
+export function choose(effects: ArrayLike<number>): number[] {
   const ranked = Array.from(effects, (effect, g) => ({ g, effect })).sort((a, b) => b.effect - a.effect);
   // The groups that clearly raised the score; failing any, the one that raised it most.
   const clear = ranked.filter((e) => e.effect > MIN_EFFECT).slice(0, MAX_REASONS);
@@ -241,35 +245,8 @@ export function boundedReasons(plan: ReasonPlan, data: FeatureColumns, n: number
   return { texts, undecided, inputs };
 }
 
-/** The rest of a batch's reasons: the undecided rows' texts, from running the churn network on their inputs and copies, `chunk` rows at a time; returns `bounded.texts`, complete. */
-export function networkDecides(churn: Pick<NeuralModels['churn'], 'model' | 'platt'>, plan: ReasonPlan, bounded: BoundedReasons, data: FeatureColumns, which: readonly number[], chunk = 20_000): string[] {
-  const { width, groups, baseline } = plan;
-  const { undecided, inputs, texts } = bounded;
-  const G = groups.length;
-  for (let start = 0; start < undecided.length; start += chunk) {
-    const ks = undecided.slice(start, start + chunk);
-    // Row r's own inputs, then one copy per group with that group set to the baseline's.
-    const m = new Float32Array(ks.length * (G + 1) * width);
-    ks.forEach((_, r) => {
-      const own = inputs.subarray((start + r) * width, (start + r + 1) * width);
-      for (let g = 0; g <= G; g++) {
-        const at = (r * (G + 1) + g) * width;
-        m.set(own, at);
-        if (g > 0) for (const c of groups[g - 1]!.columns) m[at + c] = baseline[c]!;
-      }
-    });
-    const matrix: Matrix = { data: m, rows: ks.length * (G + 1), cols: width };
-    const p = applyPlatt(churn.platt, predict(churn.model, matrix));
-    ks.forEach((k, r) => {
-      const own = p[r * (G + 1)]!;
-      texts[k] = tell(plan, choose(groups.map((_, g) => own - p[r * (G + 1) + g + 1]!)), data, which[k]!);
-    });
-  }
-  return texts;
-}
-
 /** The phrases of the groups `chosen` (positions in plan.groups) for row `row` of `data`, separated by "; ". */
-function tell(plan: ReasonPlan, chosen: readonly number[], data: FeatureColumns, row: number): string {
+export function tell(plan: ReasonPlan, chosen: readonly number[], data: FeatureColumns, row: number): string {
   const value: Values = (name) => {
     const col = data[name];
     return col instanceof Float64Array ? col[row]! : NaN;
@@ -279,19 +256,4 @@ function tell(plan: ReasonPlan, chosen: readonly number[], data: FeatureColumns,
     return Array.isArray(col) ? col[row] ?? null : null;
   };
   return chosen.map((g) => REASON_GROUPS[plan.groups[g]!.index]!.phrase(value, text, plan.context)).filter((x): x is string => Boolean(x)).join('; ');
-}
-
-/**
- * Reasons for the rows `which` of `data` (n rows in all): each a text of up to
- * three phrases separated by "; ", empty when nothing stands out.
- *
- * A churn network small enough (denseStack) is bounded here rather than run
- * (learn/occlusionBounds.ts): for most customers the bounds already decide
- * which groups are told, and in which order; the network runs on the own
- * inputs and copies of the others only, so the texts are those of running it
- * on everyone.
- */
-export function occlusionReasons(models: NeuralModels, data: FeatureColumns, n: number, which: number[], context: ReasonContext, chunk = 20_000): string[] {
-  const plan = reasonPlan(models, context);
-  return networkDecides(models.churn, plan, boundedReasons(plan, data, n, which), data, which, chunk);
 }

@@ -4,7 +4,7 @@ import type { Database } from '../../pipeline/db/Database.js';
 import type { TrainedModels } from '../../pipeline/learn/trainedModels.js';
 import { listFilter, selectList } from '../../pipeline/publish/customerList.js';
 import { networkReasons, rankCustomers } from '../../pipeline/score/rankCustomers.js';
-import { occlusionReasons } from '../../pipeline/score/reasons.js';
+import { occlusionReasons } from '../../pipeline/score/occlusionReasons.js';
 import { UPLIFT_TERMS_DDL } from '../../pipeline/score/upliftModel.js';
 import type { ScoreParams } from '../../pipeline/score/scoreParams.js';
 import type { Logger } from '../../pipeline/log.js';

@@ -6,7 +6,8 @@ import { fitPreprocessor, transform } from '../../pipeline/learn/preprocess.js';
 import type { NeuralModels } from '../../pipeline/learn/neuralModels.js';
 import { trainNetwork } from '../../pipeline/learn/network.js';
 import { initBackend } from '../../pipeline/learn/tfBackend.js';
-import { boundedReasons, networkDecides, occlusionReasons, reasonPlan, type BoundedReasons } from '../../pipeline/score/reasons.js';
+import { networkDecides, occlusionReasons } from '../../pipeline/score/occlusionReasons.js';
+import { boundedReasons, reasonPlan, type BoundedReasons } from '../../pipeline/score/reasons.js';
 import { ReasonsPool } from '../../pipeline/score/reasonsPool.js';
 import { shop } from '../helpers/shopFeatures.js';
 
