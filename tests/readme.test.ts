@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { expect, test } from 'vitest';
 import { parse } from 'yaml';
@@ -94,4 +94,12 @@ test('every relative link of the README and docs/ leads to a file that exists, a
   }
   expect(broken).toEqual([]);
   expect(checked).toBeGreaterThan(40);
+});
+
+test("the command the README runs (npx fidelio) is executable as built: npx links it once and runs the file, rebuilt or not", () => {
+  const bin = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')).bin.fidelio as string;
+  // The test command builds first (npm run build, as npm install's prepare does): a build that left the file
+  // without its executable bits made `npx fidelio` fail with "Permission denied" wherever npx had run before.
+  expect(statSync(join(packageRoot, bin)).mode & 0o111).toBe(0o111);
+  expect(readFileSync(join(packageRoot, bin), 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
 });
