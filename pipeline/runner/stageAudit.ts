@@ -1,17 +1,23 @@
 import type { Database, Params } from '../db/Database.js';
 
-/** What one stage did to the database: the tables it created, replaced or grew, and the tables its statements name. */
+/** What one stage did to the database: the tables (and views) it created, replaced or grew, and the tables its statements name. */
 export interface StageAudit {
   stage: string;
   changed: string[];
   mentioned: string[];
 }
 
-/** Each persistent table's identity and size: a table created, replaced or appended to gets another. */
+/**
+ * Each persistent table's identity and size, and each view's identity: a table created, replaced or
+ * appended to gets another, and so does a view created or replaced (persona_traits, customer_scores once
+ * published), or a table made a view.
+ */
 async function tableVersions(db: Database): Promise<Map<string, string>> {
-  const rows = await db.all<{ table_name: string; table_oid: number; estimated_size: number }>(
-    `SELECT table_name, table_oid, estimated_size FROM duckdb_tables() WHERE NOT temporary AND database_name = current_database()`);
-  return new Map(rows.map((r) => [r.table_name, `${r.table_oid}/${r.estimated_size}`]));
+  const rows = await db.all<{ table_name: string; version: string }>(
+    `SELECT table_name, table_oid || '/' || estimated_size AS version FROM duckdb_tables() WHERE NOT temporary AND database_name = current_database()
+     UNION ALL
+     SELECT view_name, 'view ' || view_oid FROM duckdb_views() WHERE NOT internal AND NOT temporary AND database_name = current_database()`);
+  return new Map(rows.map((r) => [r.table_name, r.version]));
 }
 
 /**

@@ -25,3 +25,16 @@ test('a stage audit sees the tables created, replaced or appended to, and those 
     expect((await watch.finish()).mentioned).not.toContain('kept');
   });
 });
+
+test('a stage audit sees views created or replaced, and a table made a view, as changed; a view left alone is not', async () => {
+  await withDb(async (db) => {
+    await db.run(`CREATE TABLE base (x INTEGER); CREATE VIEW untouched AS SELECT x FROM base; CREATE VIEW redefined AS SELECT x FROM base;
+      CREATE TABLE scores (x INTEGER)`);
+    const watch = await auditStage(db, 'test');
+    await db.run('CREATE VIEW fresh AS SELECT x FROM base; CREATE OR REPLACE VIEW redefined AS SELECT x + 1 AS x FROM base');
+    // As the publication does: the table renamed, a view of it under the old name.
+    await db.run('ALTER TABLE scores RENAME TO published; CREATE VIEW scores AS SELECT * FROM published; CREATE TEMP VIEW scratch AS SELECT 1');
+    const audit = await watch.finish();
+    expect(audit.changed).toEqual(['fresh', 'published', 'redefined', 'scores']);
+  });
+});
