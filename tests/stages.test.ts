@@ -18,7 +18,9 @@ test('the stages run in the order data flows, each reading only what migrations 
 test('a derived table has one writer; the stores that outlive a run are appended to by the stage that owns them', () => {
   const writers = new Map<string, string[]>();
   for (const stage of STAGES) for (const t of stage.writes) writers.set(t, [...(writers.get(t) ?? []), stage.name]);
-  expect([...writers.entries()].filter(([, w]) => w.length > 1)).toEqual([]);
+  // One hand-over: the publication renames the scored table published_scores and leaves customer_scores a view of
+  // it (the same rows) for its readers until the next run's score stage writes its own.
+  expect([...writers.entries()].filter(([, w]) => w.length > 1)).toEqual([['customer_scores', ['score', 'publish']]]);
   expect(writers.get('orders')).toEqual(['ingest']);
   expect(writers.get('customer_scores_history')).toEqual(['publish']);
   expect(writers.get('model_registry')).toEqual(['train']);
