@@ -42,7 +42,7 @@ export async function buildKpis(db: Database, asOf: string, { horizonDays, curre
     as_of: dateParam(asOf), horizon: horizonDays, currency, has_costs: costs !== undefined,
     cost_per_order: costs?.perOrder ?? 0, cost_per_active_customer: costs?.perActiveCustomer ?? 0, gross_margin: costs?.grossMargin ?? 1,
   });
-  await db.run(`CREATE OR REPLACE TABLE kpis_by_group AS ${readSql('publish/kpis_by_group.sql')}`, { as_of: dateParam(asOf) });
+  await db.run(`CREATE OR REPLACE TABLE kpis_by_group AS ${readSql('publish/kpis_by_group.sql')}`);
   return cmgr(db, cmgrMonths);
 }
 

@@ -1,17 +1,15 @@
 -- kpis_by_group: the same business figures per value tier and per segment (this run's
--- membership), from orders on or before $as_of and the run's scores.
+-- membership), from the run's scores and customer_features (at the same as-of).
 --   dimension ('value_tier' or 'segment'), grp, customers, share_of_customers,
---   revenue_12m (net, the 12 months to as_of), share_of_revenue_12m, historic_value,
+--   revenue_12m (net, the 12 months to as_of: customer_features' spend_365d, each customer's
+--   orders in the 365 days to as-of summed exactly as a pass over the orders would),
+--   share_of_revenue_12m, historic_value,
 --   active_90d (a purchase in the last 90 days), vips, mean_churn_probability,
 --   predicted_clv_12m, value_at_risk
 -- Sums of DOUBLE columns are taken in customer order, so that the figures
 -- are the same bytes on every run (a parallel sum adds in any order).
-WITH revenue AS (
-  SELECT customer_id, sum(amount) AS revenue_12m FROM orders
-  WHERE order_date <= $as_of AND order_date > $as_of - 365 GROUP BY customer_id
-),
-s AS (
-  SELECT c.*, coalesce(r.revenue_12m, 0) AS revenue_12m FROM customer_scores c LEFT JOIN revenue r USING (customer_id)
+WITH s AS (
+  SELECT c.*, coalesce(f.spend_365d, 0) AS revenue_12m FROM customer_scores c LEFT JOIN customer_features f USING (customer_id)
 ),
 long AS (
   SELECT 'value_tier' AS dimension, CAST(value_tier AS VARCHAR) AS grp, * FROM s

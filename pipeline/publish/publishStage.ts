@@ -43,7 +43,7 @@ export interface PublishOutput {
  */
 export const publishStage: Stage<PublishParams, Pick<FeaturesOutput, 'asOf'> & Pick<TrainOutput, 'models'> & Pick<ScoreOutput, 'actionRates'>, PublishOutput> = {
   name: 'publish',
-  reads: ['customer_scores', 'orders', 'orders_left_out', 'rejected_rows', 'customer_scores_history', 'recorded_contacts', 'customers', 'personas', 'segment_personas', 'persona_choice'],
+  reads: ['customer_scores', 'customer_features', 'orders', 'orders_left_out', 'rejected_rows', 'customer_scores_history', 'recorded_contacts', 'customers', 'personas', 'segment_personas', 'persona_choice'],
   writes: ['kpis_monthly', 'kpis_by_group', 'action_effects', 'customer_scores_history', 'published_scores', 'customer_scores', 'published_copy'],
   outside: 'writes the release folder and switches --out to it; publishes into PostgreSQL (publish.postgres)',
   params: (c: Config) => ({

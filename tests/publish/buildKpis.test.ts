@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
 import type { Database } from '../../pipeline/db/Database.js';
+import { buildFeatures } from '../../pipeline/features/customerFeatures.js';
 import { buildKpis } from '../../pipeline/publish/buildKpis.js';
 import { withDb } from '../helpers/withDb.js';
 
@@ -27,6 +28,7 @@ const select = `SELECT strftime(month, '%Y-%m') AS m, is_partial_month, CAST(rev
 test('monthly KPIs agree with a hand computation, to the cent, guest orders in revenue', async () => {
   const { rows, cmgr } = await withDb(async (db) => {
     await history(db);
+    await buildFeatures(db, '2025-12-31');
     const cmgr = await buildKpis(db, '2025-12-31', { horizonDays: 90, currency: 'EUR', cmgrMonths: 12, costs: { perOrder: 2, perActiveCustomer: 1, grossMargin: 0.5 } });
     return { rows: await db.all(select), cmgr };
   });
@@ -60,9 +62,34 @@ test('monthly KPIs agree with a hand computation, to the cent, guest orders in r
   expect(cmgr!.value).toBeCloseTo(Math.pow(55 / 275, 1 / 12) - 1, 6);
 });
 
+test('figures per value tier and per segment agree with a hand computation: the 12 months\' revenue to the cent, refunds in, the window\'s first day, guests and later orders out', async () => {
+  const rows = await withDb(async (db) => {
+    await history(db);
+    // C's order exactly 365 days before as-of (outside the 12 months), A's after as-of (not yet).
+    await db.run(`INSERT INTO orders (order_id, customer_id, order_ts, order_date, amount) SELECT id, c, CAST(d AS TIMESTAMPTZ), CAST(d AS DATE), a FROM (VALUES
+      ('8', 'C', '2024-12-31', 500.00), ('9', 'A', '2026-01-05', 70.00)) t(id, c, d, a)`);
+    await buildFeatures(db, '2025-12-31');
+    await buildKpis(db, '2025-12-31', { horizonDays: 90, currency: 'EUR', cmgrMonths: 12 });
+    return db.all<Record<string, unknown>>(`SELECT dimension, grp, customers, share_of_customers, CAST(revenue_12m AS VARCHAR) AS revenue_12m, share_of_revenue_12m,
+      historic_value, active_90d, vips, mean_churn_probability, predicted_clv_12m, value_at_risk FROM kpis_by_group ORDER BY dimension, grp`);
+  });
+  // The 12 months to 2025-12-31 are 2025-01-01 to 2025-12-31: A 120.00 (11-10); B -50.00 (the refund of 01-15);
+  // C 30.00 + 40.00 (01-20, 12-01), not the 500.00 of 2024-12-31. Everyone: 140.00.
+  expect(rows.map((r) => [r.dimension, r.grp, r.customers, r.revenue_12m])).toEqual([
+    ['segment', 'champions', 1, '120.00'], ['segment', 'lost', 1, '-50.00'], ['segment', 'new', 1, '70.00'],
+    ['value_tier', '1', 1, '120.00'], ['value_tier', '2', 1, '-50.00'], ['value_tier', '3', 1, '70.00'],
+  ]);
+  const tier = (g: string) => rows.find((r) => r.dimension === 'value_tier' && r.grp === g)!;
+  expect(tier('1').share_of_revenue_12m).toBeCloseTo(120 / 140, 12);
+  expect(tier('2').share_of_revenue_12m).toBeCloseTo(-50 / 140, 12);
+  expect(tier('1')).toMatchObject({ share_of_customers: 1 / 3, historic_value: 270, active_90d: 1, vips: 1, mean_churn_probability: 0.3, predicted_clv_12m: 100, value_at_risk: 30 });
+  expect(tier('2')).toMatchObject({ active_90d: 0, vips: 0 });
+});
+
 test('a partial month is compared with the same days of the month before and of the year before', async () => {
   const rows = await withDb(async (db) => {
     await history(db);
+    await buildFeatures(db, '2025-12-02');
     await buildKpis(db, '2025-12-02', { horizonDays: 90, currency: 'USD', cmgrMonths: 12 });
     return db.all(select);
   });
@@ -98,6 +125,7 @@ test("churn and its rate agree with a customer-by-customer count on a history of
       FROM (VALUES ${orders.map((o) => `('${o.id}', '${o.c}', '${o.d}', ${o.a})`).join(', ')}) t(id, c, d, a)`);
     await db.run(`CREATE TABLE customer_scores AS SELECT DISTINCT customer_id, false AS is_vip, 1 AS value_tier, 'x' AS segment, 0.0 AS historic_value, 0 AS days_since_last_order,
       0.0 AS churn_probability, 0.0 AS predicted_clv_12m, 0.0 AS value_at_risk FROM orders`);
+    await buildFeatures(db, asOf);
     await buildKpis(db, asOf, { horizonDays: horizon, currency: 'EUR', cmgrMonths: 12 });
     return db.all<{ m: string; churned_customers: bigint | null; churn_rate: number | null }>(`SELECT strftime(month, '%Y-%m-%d') AS m, churned_customers, churn_rate FROM kpis_monthly ORDER BY month`);
   });
@@ -157,6 +185,7 @@ test('active, new and total customers and VIPs per month agree with a customer-b
       FROM (VALUES ${orders.map((o) => `('${o.id}', ${o.c === null ? 'NULL' : `'${o.c}'`}, '${o.d}', ${o.a})`).join(', ')}) t(id, c, d, a)`);
     await db.run(`CREATE TABLE customer_scores AS SELECT DISTINCT customer_id, CAST(substr(customer_id, 2) AS INTEGER) % 3 = 0 AS is_vip, 1 AS value_tier, 'x' AS segment,
       0.0 AS historic_value, 0 AS days_since_last_order, 0.0 AS churn_probability, 0.0 AS predicted_clv_12m, 0.0 AS value_at_risk FROM orders WHERE customer_id IS NOT NULL`);
+    await buildFeatures(db, asOf);
     await buildKpis(db, asOf, { horizonDays: 60, currency: 'EUR', cmgrMonths: 12 });
     return db.all<Record<string, number | string>>(`SELECT strftime(month, '%Y-%m') AS m, orders, customers_active, vips_active, new_customers, customers_total, vips_total
       FROM kpis_monthly ORDER BY month`);
