@@ -1,23 +1,17 @@
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { expect, test } from 'vitest';
 import { fitBtyd } from '../../pipeline/btyd/fitBtyd.js';
 import { summaryScorer, type SummaryColumns } from '../../pipeline/btyd/summaryScorer.js';
 import type { ScoreReply, ScoreRequest } from '../../pipeline/btyd/summaryScorerThread.js';
 import { cdnowSummaryColumns, cdnowSummaryRows } from '../helpers/cdnow.js';
+import { ask as askWorker, compiledWorker } from '../helpers/workerThread.js';
 
 // The compiled worker (npm test builds dist/ before the suites run).
-const script = fileURLToPath(new URL('../../dist/pipeline/btyd/summaryScorerWorker.js', import.meta.url));
+const script = compiledWorker('btyd/summaryScorerWorker.js');
 const models = fitBtyd(cdnowSummaryRows(), '1997-09-30');
 const options = { model: 'bgnbd' as const, horizonDays: 90, annualDiscountRate: 0.1, intervalDraws: 40, seed: 42, from: '1997-09-30' };
 
-function ask(worker: Worker, request: ScoreRequest): Promise<ScoreReply> {
-  return new Promise((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-    worker.postMessage(request);
-  });
-}
+const ask = (worker: Worker, request: ScoreRequest) => askWorker<ScoreRequest, ScoreReply>(worker, request);
 
 test('the BTYD thread answers a batch with the figures computed here; a batch it cannot score it answers as an error, and goes on', async () => {
   const c = cdnowSummaryColumns();

@@ -1,18 +1,12 @@
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { expect, test } from 'vitest';
 import type { TrainReply, TrainRequest } from '../../pipeline/learn/trainPool.js';
+import { ask as askWorker, compiledWorker } from '../helpers/workerThread.js';
 
 // The compiled worker (npm test builds dist/ before the suites run).
-const script = fileURLToPath(new URL('../../dist/pipeline/learn/trainWorker.js', import.meta.url));
+const script = compiledWorker('learn/trainWorker.js');
 
-function ask(worker: Worker, request: TrainRequest): Promise<TrainReply> {
-  return new Promise((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-    worker.postMessage(request);
-  });
-}
+const ask = (worker: Worker, request: TrainRequest) => askWorker<TrainRequest, TrainReply>(worker, request);
 
 const matrix = (rows: number, cols: number, f: (i: number) => number) => ({ data: Float32Array.from({ length: rows * cols }, (_, i) => f(i)), rows, cols });
 

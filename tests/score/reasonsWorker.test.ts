@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { beforeAll, expect, test } from 'vitest';
 import { fitPreprocessor, transform } from '../../pipeline/learn/preprocess.js';
@@ -8,21 +7,16 @@ import { initBackend } from '../../pipeline/learn/tfBackend.js';
 import { boundedReasons, reasonPlan } from '../../pipeline/score/reasons.js';
 import type { ReasonsReply, ReasonsRequest } from '../../pipeline/score/reasonsPool.js';
 import { shop } from '../helpers/shopFeatures.js';
+import { ask as askWorker, compiledWorker } from '../helpers/workerThread.js';
 
 // The compiled worker (npm test builds dist/ before the suites run).
-const script = fileURLToPath(new URL('../../dist/pipeline/score/reasonsWorker.js', import.meta.url));
+const script = compiledWorker('score/reasonsWorker.js');
 
 beforeAll(async () => {
   await initBackend();
 });
 
-function ask(worker: Worker, request: ReasonsRequest): Promise<ReasonsReply> {
-  return new Promise((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-    worker.postMessage(request);
-  });
-}
+const ask = (worker: Worker, request: ReasonsRequest) => askWorker<ReasonsRequest, ReasonsReply>(worker, request);
 
 test('the reasons thread answers a batch with the texts, undecided rows and inputs bounded here; a batch it cannot bound it answers as an error, and goes on', async () => {
   const train = shop(2000, 5);
