@@ -52,6 +52,7 @@ export const featuresStage: Stage<FeaturesParams, unknown, FeaturesOutput> = {
     const built = await step('customer_features', () => buildCustomerFeatures(db, asOf));
     const customers = built.customers;
     if (built.how === 'kept') log.info({ customers, rebuilt: built.rebuilt }, `customer_features: ${built.rebuilt} customers rebuilt from their rows (rows changed or dated since the last run), the others' carried with what moves with the as-of computed again`);
+    else if (built.how === 'unchanged') log.info({ customers }, `customer_features: kept as it is (built at the same as-of from the same orders, order lines, tickets and customers)`);
     else log.info({ customers, why: built.why }, `customer_features: built from every row (${built.why})`);
     if (customers === 0) throw new DataError(`no customer has an order on or before --as-of ${asOf}; the first order is dated ${firstOrder}`);
     const sample = await step('training sample', () => buildTrainingSample(db, p.sampleCustomers, p.seed, p.btydFitCustomers));

@@ -20,7 +20,11 @@ import { MONEY, buildFeatures, featureParams, moneyOverflow, moneySql, type Feat
  * and row for row (tests/features/featuresState.test.ts): the daily run
  * carries over work, never a result. Anything that does not hold (no state,
  * another definition, an earlier as-of, a table changed since, wide sums of
- * money) builds the whole table as before.
+ * money) builds the whole table as before. And when nothing it reads
+ * changed since it was built at the same as-of (no customer's fingerprint,
+ * no ticket, no customer's row: INPUTS_PRINT), the table is already the one
+ * a build would give and is kept as it is (a run again on the same data,
+ * after a change of the scoring's settings).
  */
 
 /** What the kept rows depend on: the three queries' text and the type of the sums of money. A change of either rebuilds the table. */
@@ -33,25 +37,37 @@ const definition = (): string => createHash('sha256')
 const TABLE_PRINT = `SELECT count(*) AS n, CAST(coalesce(sum(hash(customer_id, as_of, last_order_date, orders_count, purchase_days, net_spend, gross_spend, category_count)), 0) AS VARCHAR) AS h
   FROM customer_features`;
 
+/**
+ * A fingerprint of what customer_features reads beside the orders and order lines (which features_state
+ * fingerprints customer by customer): the tickets' and the customers' columns customer_features.sql reads.
+ */
+const INPUTS_PRINT = `SELECT
+    (SELECT count(*) || ':' || coalesce(sum(hash(customer_id, opened_date, kind, resolved)), 0) FROM tickets) || '|' ||
+    (SELECT count(*) || ':' || coalesce(sum(hash(customer_id, birth_date, signup_date, country)), 0) FROM customers) AS inputs`;
+
 const ORDER_COLUMNS = 'customer_id, order_date, amount, category, channel, discount_used';
 const LINE_COLUMNS = 'customer_id, order_id, order_date, quantity, product_id, product_name, category';
 
 export interface FeaturesBuilt {
   customers: number;
-  /** 'full': built from every row; 'kept': carried from the previous table, `rebuilt` customers from their rows. */
-  how: 'full' | 'kept';
+  /**
+   * 'full': built from every row; 'kept': carried from the previous table, `rebuilt` customers from their rows;
+   * 'unchanged': the previous table as it is, built at the same as-of from the same rows (none rebuilt).
+   */
+  how: 'full' | 'kept' | 'unchanged';
   rebuilt: number;
   /** Why the whole table was built (no state, another definition...), when it was. */
   why?: string;
 }
 
 /** The as-of of the kept state when it can carry customer_features to `asOf`; otherwise why not. */
-async function usableState(db: Database, asOf: string): Promise<{ since: string } | { why: string }> {
+async function usableState(db: Database, asOf: string): Promise<{ since: string; inputs: string | null } | { why: string }> {
   for (const table of ['features_state_meta', 'features_state', 'customer_features']) {
     if (!(await db.hasTable(table))) return { why: 'no features kept from an earlier run' };
   }
-  const meta = await db.one<{ as_of: string; definition: string; n: number; h: string }>(
-    'SELECT CAST(as_of AS VARCHAR) AS as_of, definition, features_rows AS n, features_hash AS h FROM features_state_meta');
+  // inputs_print: absent from a state kept before it was (never unchanged then).
+  const meta = await db.one<{ as_of: string; definition: string; n: number; h: string; inputs_print?: string }>(
+    'SELECT CAST(as_of AS VARCHAR) AS as_of, definition, features_rows AS n, features_hash AS h, * EXCLUDE (as_of, definition, features_rows, features_hash) FROM features_state_meta');
   if (!meta) return { why: 'no features kept from an earlier run' };
   if (meta.definition !== definition()) return { why: 'the features are defined differently since they were kept' };
   if (meta.as_of > asOf) return { why: `the kept features are as of ${meta.as_of}, after ${asOf}` };
@@ -59,7 +75,7 @@ async function usableState(db: Database, asOf: string): Promise<{ since: string 
   if (money !== MONEY.replace(' ', '')) return { why: `the kept features' sums of money are ${money}` };
   const now = await db.one<{ n: number; h: string }>(TABLE_PRINT);
   if (Number(now!.n) !== Number(meta.n) || now!.h !== meta.h) return { why: 'customer_features changed since its state was kept' };
-  return { since: meta.as_of };
+  return { since: meta.as_of, inputs: meta.inputs_print ?? null };
 }
 
 /** Keeps features_state (the fingerprints of features_next) and its meta for the table just built at `asOf`. */
@@ -67,8 +83,8 @@ async function keepState(db: Database, asOf: string): Promise<void> {
   const print = await db.one<{ n: number; h: string }>(TABLE_PRINT);
   await db.run(`CREATE OR REPLACE TABLE features_state AS SELECT customer_id, order_rows, order_hash, line_rows, line_hash FROM features_next;
     CREATE OR REPLACE TABLE features_state_meta AS SELECT CAST($as_of AS DATE) AS as_of, CAST($definition AS VARCHAR) AS definition,
-      CAST($n AS BIGINT) AS features_rows, CAST($h AS VARCHAR) AS features_hash`,
-  { as_of: dateParam(asOf), definition: definition(), n: Number(print!.n), h: print!.h });
+      CAST($n AS BIGINT) AS features_rows, CAST($h AS VARCHAR) AS features_hash, CAST($inputs AS VARCHAR) AS inputs_print`,
+  { as_of: dateParam(asOf), definition: definition(), n: Number(print!.n), h: print!.h, inputs: (await db.value<string>(INPUTS_PRINT))! });
 }
 
 /**
@@ -91,7 +107,7 @@ export async function buildCustomerFeatures(db: Database, asOf: string): Promise
   const state = await usableState(db, asOf);
   try {
     if ('since' in state) {
-      const kept = await carryFeatures(db, asOf, state.since);
+      const kept = await carryFeatures(db, asOf, state.since, state.inputs);
       if (kept) return kept;
     }
     const customers = await buildFeatures(db, asOf);
@@ -103,16 +119,28 @@ export async function buildCustomerFeatures(db: Database, asOf: string): Promise
   }
 }
 
-/** The previous table carried from `since` to `asOf`; null where a sum of money does not fit MONEY (the whole table is built then, as wide as it needs). */
-async function carryFeatures(db: Database, asOf: string, since: string): Promise<FeaturesBuilt | null> {
+/**
+ * The previous table carried from `since` to `asOf` (`inputs`: the INPUTS_PRINT it was built with); null where a
+ * sum of money does not fit MONEY (the whole table is built then, as wide as it needs).
+ */
+async function carryFeatures(db: Database, asOf: string, since: string, inputs: string | null): Promise<FeaturesBuilt | null> {
   await fingerprints(db, asOf, since);
   // Rebuilt from their rows: a customer whose rows are not those kept, or who has rows dated since.
   await db.run(`CREATE OR REPLACE TEMP TABLE features_touched AS
     SELECT n.customer_id FROM features_next n LEFT JOIN features_state s USING (customer_id)
     WHERE s.customer_id IS NULL OR n.order_rows IS DISTINCT FROM s.order_rows OR n.order_hash IS DISTINCT FROM s.order_hash
       OR n.line_rows IS DISTINCT FROM s.line_rows OR n.line_hash IS DISTINCT FROM s.line_hash
-      OR coalesce(n.order_rows_since, 0) > 0 OR coalesce(n.line_rows_since, 0) > 0;
-    CREATE OR REPLACE TEMP TABLE features_orders AS SELECT ${ORDER_COLUMNS} FROM orders WHERE customer_id IN (SELECT customer_id FROM features_touched);
+      OR coalesce(n.order_rows_since, 0) > 0 OR coalesce(n.line_rows_since, 0) > 0`);
+  // The same as-of, every customer's rows as kept (none touched, and none gone: as many as kept) and the same
+  // tickets and customers: the table is the one a build gives.
+  if (since === asOf && inputs !== null) {
+    const same = await db.one<{ same: boolean; customers: number }>(`SELECT
+        NOT EXISTS (SELECT 1 FROM features_touched) AND (SELECT count(*) FROM features_next) = (SELECT count(*) FROM features_state)
+          AND (${INPUTS_PRINT}) = $inputs AS same,
+        (SELECT count(*) FROM customer_features) AS customers`, { inputs });
+    if (same!.same) return { customers: Number(same!.customers), how: 'unchanged', rebuilt: 0 };
+  }
+  await db.run(`CREATE OR REPLACE TEMP TABLE features_orders AS SELECT ${ORDER_COLUMNS} FROM orders WHERE customer_id IN (SELECT customer_id FROM features_touched);
     CREATE OR REPLACE TEMP TABLE features_lines AS SELECT ${LINE_COLUMNS} FROM order_lines WHERE customer_id IN (SELECT customer_id FROM features_touched)`);
   const sources: FeatureSources = { orders: 'features_orders', lines: 'features_lines', tickets: 'tickets' };
   try {

@@ -52,9 +52,9 @@ describe('customer_features carried from the previous run', () => {
     expect(first).toMatchObject({ how: 'full', why: 'no features kept from an earlier run' });
     expect(await carried(db)).toEqual(await reference(db, '2026-08-31'));
 
-    // The same as-of again, nothing changed: carried, nobody rebuilt.
+    // The same as-of again, nothing changed: the table as it is.
     const again = await buildCustomerFeatures(db, '2026-08-31');
-    expect(again).toMatchObject({ how: 'kept', rebuilt: 0, customers: first.customers });
+    expect(again).toMatchObject({ how: 'unchanged', rebuilt: 0, customers: first.customers });
     expect(await carried(db)).toEqual(await reference(db, '2026-08-31'));
 
     // What a day's export and the shop's corrections bring.
@@ -106,6 +106,46 @@ describe('customer_features carried from the previous run', () => {
     const day = await buildCustomerFeatures(db, '2026-10-01');
     expect(day).toMatchObject({ how: 'kept', rebuilt: 1 });
     expect(await carried(db)).toEqual(await reference(db, '2026-10-01'));
+  }, 60_000);
+
+  test('is kept as it is at the same as-of only when nothing it reads changed: a ticket, a customer\'s row or a customer\'s orders gone rebuild it', async () => {
+    const { db } = base;
+    const asOf = '2026-10-01';
+    await buildCustomerFeatures(db, asOf);
+    expect(await buildCustomerFeatures(db, asOf)).toMatchObject({ how: 'unchanged', rebuilt: 0 });
+    const who = async (offset: number) => (await db.value<string>(`SELECT customer_id FROM customer_features ORDER BY hash(customer_id) LIMIT 1 OFFSET ${offset}`))!;
+
+    // A ticket: no customer's orders changed, yet the complaints did.
+    const complained = await who(0);
+    await db.run(`INSERT INTO tickets (ticket_id, customer_id, opened_ts, opened_date, kind, resolved) VALUES ('TS', $1, TIMESTAMPTZ '2026-09-28 10:00:00Z', DATE '2026-09-28', 'complaint', false)`, [complained]);
+    expect(await buildCustomerFeatures(db, asOf)).toMatchObject({ how: 'kept', rebuilt: 0 });
+    const want = await reference(db, asOf);
+    expect(await carried(db)).toEqual(want);
+    expect(Number(want.rows.find((r) => r.customer_id === complained)!.unresolved_complaints)).toBeGreaterThanOrEqual(1);
+    expect(await buildCustomerFeatures(db, asOf)).toMatchObject({ how: 'unchanged' });
+
+    // A customer's birth date (their age).
+    const born = await who(1);
+    await db.run(`UPDATE customers SET birth_date = DATE '1990-09-15' WHERE customer_id = $1`, [born]);
+    expect(await buildCustomerFeatures(db, asOf)).toMatchObject({ how: 'kept', rebuilt: 0 });
+    const aged = await reference(db, asOf);
+    expect(await carried(db)).toEqual(aged);
+    expect(Number(aged.rows.find((r) => r.customer_id === born)!.age_years)).toBe(36);
+
+    // Every order of a customer deleted: nobody's fingerprint is new or changed, but one is gone.
+    const gone = await who(2);
+    const before = (await carried(db)).rows.length;
+    await db.run(`DELETE FROM orders WHERE customer_id = $1`, [gone]);
+    await db.run(`DELETE FROM order_lines WHERE customer_id = $1`, [gone]);
+    expect(await buildCustomerFeatures(db, asOf)).toMatchObject({ how: 'kept', rebuilt: 0, customers: before - 1 });
+    expect(await carried(db)).toEqual(await reference(db, asOf));
+    expect((await carried(db)).rows.some((r) => r.customer_id === gone)).toBe(false);
+
+    // A state kept before the inputs' fingerprint was: carried, never taken as unchanged.
+    await db.run('ALTER TABLE features_state_meta DROP COLUMN inputs_print');
+    expect(await buildCustomerFeatures(db, asOf)).toMatchObject({ how: 'kept', rebuilt: 0 });
+    expect(await buildCustomerFeatures(db, asOf)).toMatchObject({ how: 'unchanged' });
+    expect(await carried(db)).toEqual(await reference(db, asOf));
   }, 60_000);
 
   test('is built from every row when the kept state does not belong to the table or the as-of goes back', async () => {
