@@ -11,6 +11,7 @@ SELECT p.customer_id, p.first_order_date, p.last_order_date, p.orders_count, p.p
   p.net_spend, p.gross_spend, p.max_order_value, p.gap_mean_days, p.gap_std_days,
   p.refund_count, p.refunded_value, p.discount_share, p.category_count, p.preferred_channel,
   p.avg_basket_items, p.avg_basket_lines, p.distinct_products, p.returned_items_share, p.weekend_share, p.top_category,
+  p.repeat_purchase_spend,
   n.orders_30d, n.orders_90d, n.orders_180d, n.orders_365d, n.spend_30d, n.spend_90d, n.spend_180d, n.spend_365d,
   n.orders_prev_90d, n.spend_prev_30d, n.spend_prev_90d, n.spend_prev_365d
 FROM customer_features p
