@@ -1,6 +1,6 @@
 import { beforeAll, expect, test } from 'vitest';
 import { Random } from '../../pipeline/shared/random.js';
-import { buildMlp, initializerSeed, predict, predictRows, trainNetwork, type Matrix, type NetworkOptions } from '../../pipeline/learn/network.js';
+import { buildMlp, initializerSeed, predict, predictRows, trainEpoch, trainNetwork, type Matrix, type NetworkOptions } from '../../pipeline/learn/network.js';
 import { initBackend, tf } from '../../pipeline/learn/tfBackend.js';
 
 beforeAll(async () => {
@@ -35,6 +35,38 @@ test('training is deterministic for a seed and learns the problem', async () => 
   const accuracy = Array.from(pa).filter((p, i) => (p > 0.5 ? 1 : 0) === test.y.data[i]).length / 300;
   expect(accuracy).toBeGreaterThan(0.85);
   expect(a.validationLoss).toBeLessThan(0.4);
+});
+
+test('an epoch of batches copied in order gives the weights model.fit gives on the rows in that order, bit for bit, a last short batch included', async () => {
+  const { x, y } = dataset(1000, 4); // 15 batches of 64 and one of 40
+  const rng = new Random(11);
+  const order = Int32Array.from({ length: x.rows }, (_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const compiled = () => {
+    const m = buildMlp(3, { hidden: [8, 4], outputs: 1, activation: 'sigmoid', seed: 3 });
+    m.compile({ optimizer: tf.train.adam(2e-3), loss: 'binaryCrossentropy' });
+    return m;
+  };
+  const ours = compiled();
+  const theirs = compiled();
+  const weightsOf = (m: tf.LayersModel) => m.getWeights().map((w) => Array.from(w.dataSync()));
+  expect(weightsOf(ours)).toEqual(weightsOf(theirs));
+  for (let epoch = 0; epoch < 2; epoch++) {
+    await trainEpoch(ours, x, y, order, 64);
+    const idx = tf.tensor1d(order, 'int32');
+    const [xs, ys] = [tf.gather(tf.tensor2d(x.data, [x.rows, x.cols]), idx), tf.gather(tf.tensor2d(y.data, [y.rows, y.cols]), idx)];
+    await theirs.fit(xs, ys, { epochs: 1, batchSize: 64, shuffle: false, verbose: 0 });
+    tf.dispose([idx, xs, ys]);
+  }
+  const after = weightsOf(ours);
+  expect(after).toEqual(weightsOf(theirs));
+  // It trained: the weights moved from where they started.
+  expect(after).not.toEqual(weightsOf(compiled()));
+  ours.dispose();
+  theirs.dispose();
 });
 
 test('an MLP has the hidden layers asked for; predictions in chunks are the whole prediction', async () => {
