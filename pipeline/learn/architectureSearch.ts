@@ -1,17 +1,12 @@
 import type { Logger } from '../log.js';
-import type { Matrix, TrainResult } from './network.js';
+import { pickRows, type Matrix, type TrainResult } from './network.js';
 import type { TrainPool, WireOptions } from './trainPool.js';
 
 /** Above this many rows the architectures are compared on an even subsample; the chosen one then trains on all. */
 const SEARCH_ROWS = 50_000;
 
 /** Every `step`-th row of a matrix. */
-function thin(m: Matrix, step: number): Matrix {
-  const rows = Math.ceil(m.rows / step);
-  const data = new Float32Array(rows * m.cols);
-  for (let r = 0; r < rows; r++) data.set(m.data.subarray(r * step * m.cols, (r * step + 1) * m.cols), r * m.cols);
-  return { data, rows, cols: m.cols };
-}
+const thin = (m: Matrix, step: number): Matrix => pickRows(m, Array.from({ length: Math.ceil(m.rows / step) }, (_, r) => r * step));
 
 /**
  * The best architecture for one model: compared on all rows when they are

@@ -119,11 +119,11 @@ export async function trainNetwork(x: Matrix, y: Matrix, xVal: Matrix, yVal: Mat
   return { model, validationLoss: best.loss, bestEpoch: best.epoch, epochs: epoch };
 }
 
-/** Rows `order[from, to)` of a matrix, in that order, as a tensor. */
-function rowsOf(m: Matrix, order: Int32Array, from: number, to: number): tf.Tensor2D {
-  const data = new Float32Array((to - from) * m.cols);
-  for (let r = from; r < to; r++) data.set(m.data.subarray(order[r]! * m.cols, (order[r]! + 1) * m.cols), (r - from) * m.cols);
-  return tf.tensor2d(data, [to - from, m.cols]);
+/** The rows `rows` of a matrix (their positions), in that order. */
+export function pickRows(m: Matrix, rows: ArrayLike<number>): Matrix {
+  const data = new Float32Array(rows.length * m.cols);
+  for (let r = 0; r < rows.length; r++) data.set(m.data.subarray(rows[r]! * m.cols, (rows[r]! + 1) * m.cols), r * m.cols);
+  return { data, rows: rows.length, cols: m.cols };
 }
 
 /**
@@ -136,9 +136,9 @@ function rowsOf(m: Matrix, order: Int32Array, from: number, to: number): tf.Tens
  */
 export async function trainEpoch(model: tf.LayersModel, x: Matrix, y: Matrix, order: Int32Array, batchSize: number): Promise<void> {
   for (let start = 0; start < order.length; start += batchSize) {
-    const end = Math.min(start + batchSize, order.length);
-    const xs = rowsOf(x, order, start, end);
-    const ys = rowsOf(y, order, start, end);
+    const batch = order.subarray(start, Math.min(start + batchSize, order.length));
+    const xs = toTensor(pickRows(x, batch));
+    const ys = toTensor(pickRows(y, batch));
     try {
       await model.trainOnBatch(xs, ys);
     } finally {
