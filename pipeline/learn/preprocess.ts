@@ -50,12 +50,25 @@ export interface PreprocessorState {
 /** Model inputs as columns: numbers as Float64Array (missing as NaN), categories as text (missing as null). */
 export type FeatureColumns = Record<string, Float64Array | (string | null)[]>;
 
+/**
+ * Math.log1p of the whole numbers below LOG1P_TABLE_SIZE, computed once: most model inputs are counts and days,
+ * and a table entry is the very figure Math.log1p gives for it, so a row's inputs are the same bit for bit.
+ */
+const LOG1P_TABLE_SIZE = 4096;
+const LOG1P_TABLE = Float64Array.from({ length: LOG1P_TABLE_SIZE }, (_, k) => Math.log1p(k));
+
+/** Math.log1p(v) for v >= 0 (or +Infinity), from the table when v is a whole number within it. */
+function log1pOfNonNegative(v: number): number {
+  const k = v | 0;
+  return k === v && k < LOG1P_TABLE_SIZE ? LOG1P_TABLE[k]! : Math.log1p(v);
+}
+
 function apply(transform: Transform, v: number): number {
   switch (transform) {
     case 'log1p':
-      return Math.log1p(Math.max(0, v));
+      return log1pOfNonNegative(Math.max(0, v));
     case 'slog':
-      return Math.sign(v) * Math.log1p(Math.abs(v));
+      return Math.sign(v) * log1pOfNonNegative(Math.abs(v));
     case 'clip':
       return Math.min(10, Math.max(-10, v));
     case 'none':
@@ -107,7 +120,11 @@ export function fitPreprocessor(data: FeatureColumns, numeric = NUMERIC_FEATURES
   return state;
 }
 
-/** The model's input matrix (rows x columns, row-major) for `n` rows of feature columns. */
+/**
+ * The model's input matrix (rows x columns, row-major) for `n` rows of feature columns. One loop per
+ * feature with its transform chosen once (not per value), the same arithmetic as `apply` in the same
+ * order: the same float32 inputs as before, bit for bit (tests/learn/preprocess.test.ts).
+ */
 export function transform(state: PreprocessorState, data: FeatureColumns, n: number): Float32Array {
   const width = state.columns.length;
   const out = new Float32Array(n * width);
@@ -116,20 +133,57 @@ export function transform(state: PreprocessorState, data: FeatureColumns, n: num
     const col = data[f.name] as Float64Array;
     const lo = f.min ?? -Infinity;
     const hi = f.max ?? Infinity;
-    for (let i = 0; i < n; i++) {
-      const raw = col[i]!;
-      const missing = Number.isNaN(raw);
-      // Within the training range: a network extrapolates linearly beyond it, without bound.
-      out[i * width + c] = missing ? 0 : (Math.min(hi, Math.max(lo, apply(f.transform, raw))) - f.mean) / f.std;
-      if (f.missingIndicator) out[i * width + c + 1] = missing ? 1 : 0;
+    const { mean, std, missingIndicator } = f;
+    // Within the training range: a network extrapolates linearly beyond it, without bound. A missing value is 0
+    // (the array's own), with its indicator 1.
+    const put = (i: number, t: number) => {
+      out[i * width + c] = (Math.min(hi, Math.max(lo, t)) - mean) / std;
+    };
+    const missing = (i: number) => {
+      if (missingIndicator) out[i * width + c + 1] = 1;
+    };
+    switch (f.transform) {
+      case 'log1p':
+        for (let i = 0; i < n; i++) {
+          const raw = col[i]!;
+          if (Number.isNaN(raw)) missing(i);
+          else put(i, log1pOfNonNegative(Math.max(0, raw)));
+        }
+        break;
+      case 'slog':
+        for (let i = 0; i < n; i++) {
+          const raw = col[i]!;
+          if (Number.isNaN(raw)) missing(i);
+          else put(i, Math.sign(raw) * log1pOfNonNegative(Math.abs(raw)));
+        }
+        break;
+      case 'clip':
+        for (let i = 0; i < n; i++) {
+          const raw = col[i]!;
+          if (Number.isNaN(raw)) missing(i);
+          else put(i, Math.min(10, Math.max(-10, raw)));
+        }
+        break;
+      case 'none':
+        for (let i = 0; i < n; i++) {
+          const raw = col[i]!;
+          if (Number.isNaN(raw)) missing(i);
+          else put(i, raw);
+        }
+        break;
     }
-    c += f.missingIndicator ? 2 : 1;
+    c += missingIndicator ? 2 : 1;
   }
   for (const f of state.categorical) {
     const col = (data[f.name] as (string | null)[] | undefined) ?? [];
+    // Each kept value's one-hot column (the first of equal values, as indexOf finds it); any other value, and none: "other".
+    const position = new Map<string, number>();
+    f.values.forEach((v, k) => {
+      if (!position.has(v)) position.set(v, k);
+    });
     for (let i = 0; i < n; i++) {
-      const k = f.values.indexOf(col[i] ?? '\u0000');
-      out[i * width + c + (k === -1 ? f.values.length : k)] = 1;
+      const k = position.get(col[i] ?? '\u0000');
+      out[i * width + c + (k ?? f.values.length)] = 1;
     }
     c += f.values.length + 1;
   }

@@ -66,7 +66,11 @@ function parts(outputs: tf.Tensor | Float32Array): { logit: Float32Array; mu: Fl
     mu[i] = rows[i * 3 + 1]!;
     rawSigma[i] = rows[i * 3 + 2]!;
   }
-  const sigma = tf.tidy(() => tf.maximum(tf.softplus(tf.tensor1d(rawSigma)), SIGMA_FLOOR).dataSync() as Float32Array);
+  // The tensor leaves tidy, not its numbers: tidy looks for tensors in what it returns, element by element in an
+  // array (a fifth of a second for a million customers).
+  const floored = tf.tidy(() => tf.maximum(tf.softplus(tf.tensor1d(rawSigma)), SIGMA_FLOOR));
+  const sigma = floored.dataSync() as Float32Array;
+  floored.dispose();
   return { logit, mu, sigma };
 }
 

@@ -11,7 +11,9 @@ import type { ScoreParams } from './scoreParams.js';
 /**
  * The models' part of scoring, customer by customer, for every customer of
  * customer_features: btyd_scores (the BTYD model's figures and
- * intervals), neural_scores (the networks' churn probability and horizon
+ * intervals; a view of the customers of its summary,
+ * btyd_scores__features_summary, beside their figures,
+ * btyd_scores__figures, by position), neural_scores (the networks' churn probability and horizon
  * spend; empty without networks) and churn_scores (the churn champion's
  * probability). Independent per customer, so it splits across workers
  * (scorePartition).
@@ -21,6 +23,8 @@ export async function scoreModels(db: Database, models: TrainedModels, asOf: str
   const summary = 'btyd_scores__features_summary';
   // Unsorted: btyd_scores is read by joins on customer_id (value_scores, customer_scores) and partitions copy it sorted.
   const btydOptions = { horizonDays: p.horizonDays, annualDiscountRate: p.scoring.annualDiscountRate, seed: p.seed, batchRows, summary, ordered: false };
+  // btyd_scores is a view of the summary's ids beside its figures (scoreBtyd's `view`): the summary is kept for it once scored.
+  let keepSummary = false;
   try {
     // The BTYD scores on a connection of their own, their figures on a thread of their own (with more than one), while
     // the networks score on this connection and thread: each is long stretches of one thread's work (a history's
@@ -30,7 +34,10 @@ export async function scoreModels(db: Database, models: TrainedModels, asOf: str
       try {
         await step('BTYD scores', async () => {
           await createFeaturesBtydSummary(other, summary, asOf, models.btyd.unit_days);
-          await scoreBtyd(other, models.btyd, asOf, 'btyd_scores', { ...btydOptions, model: models.btydModel, intervalDraws: p.scoring.intervalDraws, thread: (p.threads ?? 1) > 1, ...(log ? { log } : {}) });
+          await scoreBtyd(other, models.btyd, asOf, 'btyd_scores', {
+            ...btydOptions, model: models.btydModel, intervalDraws: p.scoring.intervalDraws, thread: (p.threads ?? 1) > 1, view: true, ...(log ? { log } : {}),
+          });
+          keepSummary = true;
         });
       } finally {
         other.close();
@@ -69,7 +76,12 @@ export async function scoreModels(db: Database, models: TrainedModels, asOf: str
           await db.run('CREATE OR REPLACE TABLE churn_scores AS SELECT customer_id, p_no_purchase AS churn_probability FROM btyd_churn_scores; DROP TABLE btyd_churn_scores');
         }
     }
+  } catch (err) {
+    // The view would read a summary and figures of different runs: gone rather than wrong.
+    await db.run('DROP VIEW IF EXISTS btyd_scores').catch(() => undefined);
+    keepSummary = false;
+    throw err;
   } finally {
-    await db.run(`DROP TABLE IF EXISTS ${summary}`);
+    if (!keepSummary) await db.run(`DROP TABLE IF EXISTS ${summary}`);
   }
 }

@@ -107,6 +107,8 @@ export async function combinePartitions(db: Database, parts: string, models: Tra
   if (c.versions !== models.version) throw new InputError(`the partition files were scored by ${c.versions}, not the champion ${models.version}`);
   for (const [table, cols] of Object.entries(MODEL_TABLES)) {
     const select = cols.map((c) => `${c} AS ${c.replace('network_', '')}`).join(', ');
+    // btyd_scores is a view after a run that scored in one process (scoreModels): a table of the partitions' figures replaces it.
+    if (await db.isView(table)) await db.run(`DROP VIEW ${table}`);
     await db.run(`CREATE OR REPLACE TABLE ${table} AS SELECT customer_id, ${select} FROM ${source}`);
   }
   const p = scoreParams(config);

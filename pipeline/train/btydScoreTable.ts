@@ -16,6 +16,12 @@ export interface BtydTableOptions extends BtydScoreOptions {
   thread?: boolean;
   /** Where a thread that could not start or failed is told (its batches are then scored on this one, to the same figures). */
   log?: Logger;
+  /**
+   * Leave `target` a view of the summary's ids beside the figures, by position, instead of a table of both written
+   * again: the figures stay in a table of their own (`<target>__figures`) and the caller keeps the summary (`summary`,
+   * required) for the view to read. A million customers' ids and twelve figures are then written once, not twice.
+   */
+  view?: boolean;
 }
 
 /**
@@ -71,9 +77,11 @@ export async function scoreBtyd(db: Database, models: BtydModels, asOf: string, 
   // Work tables, dropped at the end: the summary a committed one (batches read it on a connection of their own), the figures temporary.
   const summary = options.summary ?? `${target}__summary`;
   const figures = `${target}__figures`;
+  if (options.view && !options.summary) throw new Error('scoreBtyd: a view of the scores needs the summary it reads, kept by the caller (options.summary)');
+  let viewed = false;
   try {
     if (!options.summary) await createBtydSummary(db, summary, asOf, models.unit_days, g);
-    await db.run(`CREATE OR REPLACE TEMP TABLE ${figures} (${BTYD_SCORE_COLUMNS.map((c) => `${c} DOUBLE`).join(', ')})`);
+    await db.run(`CREATE OR REPLACE ${options.view ? '' : 'TEMP '}TABLE ${figures} (${BTYD_SCORE_COLUMNS.map((c) => `${c} DOUBLE`).join(', ')})`);
     // A batch is scored (on the thread) while the next is read; appended in the order read.
     const read = `SELECT x, t_x, "T", mean_repeat_value, zbin FROM ${summary} ORDER BY rowid`;
     let scoring: Promise<SummaryFigures> | undefined;
@@ -90,13 +98,19 @@ export async function scoreBtyd(db: Database, models: BtydModels, asOf: string, 
         'BTYD scores: the thread of their own could not start or failed; its batches were scored on the main thread instead (the same figures, more slowly)');
     }
     // Every customer's id beside their figures, by position (both in the summary's stored order).
-    await db.run(`CREATE OR REPLACE TABLE ${target} AS
-      SELECT s.customer_id, f.* FROM ${summary} s POSITIONAL JOIN ${figures} f
-      ${options.ordered === false ? '' : ' ORDER BY customer_id'}`);
+    const joined = `SELECT s.customer_id, f.* FROM ${summary} s POSITIONAL JOIN ${figures} f`;
+    if (options.view) {
+      // A table of that name left by an earlier version (btyd_scores was a table until issue 25) gives way to the view.
+      if (await db.isTable(target)) await db.run(`DROP TABLE ${target}`);
+      await db.run(`CREATE OR REPLACE VIEW ${target} AS ${joined}`);
+      viewed = true;
+    } else {
+      await db.run(`CREATE OR REPLACE TABLE ${target} AS ${joined}${options.ordered === false ? '' : ' ORDER BY customer_id'}`);
+    }
     return (await db.value<number>(`SELECT count(*) FROM ${target}`))!;
   } finally {
     await scorer.close();
     if (!options.summary) await db.run(`DROP TABLE IF EXISTS ${summary}`);
-    await db.run(`DROP TABLE IF EXISTS ${figures}`);
+    if (!viewed) await db.run(`DROP TABLE IF EXISTS ${figures}`);
   }
 }

@@ -29,5 +29,21 @@ test("every customer gets the BTYD figures and the churn champion's probability;
       }
     }
   }
-  expect(await run.db.value(`SELECT count(*) FROM duckdb_tables() WHERE table_name = 'btyd_churn_scores' OR table_name LIKE 'btyd_scores\\_\\_%' ESCAPE '\\'`)).toBe(0);
+  // btyd_scores is a view of the two tables it reads (each scoring above replaced both under it); no other work table is left.
+  expect(await run.db.isView('btyd_scores')).toBe(true);
+  expect((await run.db.all<{ t: string }>(`SELECT table_name AS t FROM duckdb_tables() WHERE table_name = 'btyd_churn_scores' OR table_name LIKE 'btyd_scores\\_\\_%' ESCAPE '\\' ORDER BY 1`)).map((r) => r.t))
+    .toEqual(['btyd_scores__features_summary', 'btyd_scores__figures']);
+});
+
+test('a scoring that fails leaves no btyd_scores view reading a summary and figures of different runs', async () => {
+  const models = run.state.models!;
+  const scoring = scoringSchema.parse({ intervalDraws: 0 });
+  await scoreModels(run.db, { ...models, churnModel: 'bgnbd', btydModel: 'bgnbd' }, run.state.asOf!, { horizonDays: 90, seed: 42, currency: 'USD', scoring });
+  expect(await run.db.isView('btyd_scores')).toBe(true);
+  // The churn model's scoring fails once the BTYD scores are made (a model no registry knows).
+  await expect(scoreModels(run.db, { ...models, churnModel: 'no_such_model' as never, btydModel: 'bgnbd' }, run.state.asOf!, { horizonDays: 90, seed: 42, currency: 'USD', scoring }))
+    .rejects.toThrow();
+  expect(await run.db.isView('btyd_scores')).toBe(false);
+  expect(await run.db.isTable('btyd_scores')).toBe(false);
+  expect(await run.db.isTable('btyd_scores__features_summary')).toBe(false);
 });
