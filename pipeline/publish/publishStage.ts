@@ -16,7 +16,7 @@ import { redactUrl } from '../db/postgres.js';
 import { renderReport } from './report.js';
 import { loadReportData } from './reportData.js';
 import { writeJson, writeRelease } from './releaseFiles.js';
-import { recordCopy } from './previousCopy.js';
+import { copiedPrints, recordCopy } from './previousCopy.js';
 
 export interface PublishParams extends KpiParams {
   effects: Omit<EffectParams, 'horizonDays'>;
@@ -112,8 +112,8 @@ export const publishStage: Stage<PublishParams, Pick<FeaturesOutput, 'asOf'> & P
         await record.run(`DROP TABLE IF EXISTS published_scores; ALTER TABLE customer_scores RENAME TO published_scores;
           CREATE VIEW customer_scores AS SELECT * FROM published_scores`);
       }
-      // What the next run checks to start its copy from this one without reading either history.
-      await recordCopy(record, runId, join(dir, 'fidelio.duckdb'));
+      // What the next run checks to start its copy from this one without reading either history or writing the customers again.
+      await recordCopy(record, runId, join(dir, 'fidelio.duckdb'), await copiedPrints(record));
       const release = publication.commit(runId);
       await record.run('COMMIT');
       return { cmgr, rejectedByReason, release, ...(postgres ? { postgres } : {}) };

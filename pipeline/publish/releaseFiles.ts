@@ -6,7 +6,7 @@ import { readSql } from '../db/sqlFile.js';
 import type { Step } from '../measure.js';
 import { ACTION_EFFECTS_ORDER } from '../effects/buildActionEffects.js';
 import { DATA_DICTIONARY } from '../shared/dataDictionary.js';
-import { startFromPrevious, type HistoryCheck } from './previousCopy.js';
+import { COPIED_CUSTOMER_COLUMNS, copiedPrints, startFromPrevious, type HistoryCheck } from './previousCopy.js';
 import { releaseReadme, type ReleaseFacts } from './releaseReadme.js';
 
 /** The tables BI tools read, copied whole into the published database. */
@@ -59,18 +59,22 @@ export const COPY_TABLES = [...PUBLISHED_TABLES, 'rejected_rows', 'customers', '
  * already in it. Given the previous release's copy, the history already in
  * it is kept when it is the working database's, row for row
  * (previousCopy.ts), and this run's rows are appended: the history, which
- * grows with every run, is not written again. Returns whether it was kept,
- * and how its rows were known to be the working ones.
+ * grows with every run, is not written again; nor are the customers when the
+ * previous copy's are the working ones (the copy its publication recorded,
+ * with the same print of them). Returns whether the history was kept, how its
+ * rows were known to be the working ones, and whether the customers were kept.
  */
-export async function writeDatabaseCopy(db: Database, path: string, runId: string, horizonDays: number, previous?: string): Promise<{ historyKept: boolean; check?: HistoryCheck }> {
-  const check = previous !== undefined ? await startFromPrevious(db, previous, path, COPY_TABLES) : undefined;
+export async function writeDatabaseCopy(db: Database, path: string, runId: string, horizonDays: number, previous?: string): Promise<{ historyKept: boolean; check?: HistoryCheck; customersKept?: boolean }> {
+  const check = previous !== undefined ? await startFromPrevious(db, previous, path, COPY_TABLES, await copiedPrints(db)) : undefined;
   const historyKept = check !== undefined;
   if (!historyKept) await db.run(`ATTACH ${literal(path)} AS publication`);
+  let customersKept = false;
   try {
+    customersKept = historyKept && (await db.value<number>(`SELECT count(*) FROM duckdb_tables() WHERE database_name = 'publication' AND table_name = 'customers'`)) > 0;
     for (const table of PUBLISHED_TABLES) await db.run(`CREATE TABLE publication.${table} AS SELECT * FROM ${table}`);
     await db.run('CREATE TABLE publication.rejected_rows AS SELECT * FROM rejected_rows WHERE run_id = $run_id', { run_id: runId });
     // Countries, for `fidelio list --country` on the copy; names and emails, for its lists.
-    await db.run('CREATE TABLE publication.customers AS SELECT customer_id, country, name, email FROM customers ORDER BY customer_id');
+    if (!customersKept) await db.run(`CREATE TABLE publication.customers AS SELECT ${COPIED_CUSTOMER_COLUMNS.map(ident).join(', ')} FROM customers ORDER BY customer_id`);
     if (historyKept) {
       await db.run(`INSERT INTO publication.customer_scores_history ${readSql('publish/customer_scores_history.sql')}`, { run_id: runId, horizon: horizonDays });
     } else {
@@ -80,7 +84,7 @@ export async function writeDatabaseCopy(db: Database, path: string, runId: strin
   } finally {
     await db.run('DETACH publication');
   }
-  return { historyKept, ...(check ? { check } : {}) };
+  return { historyKept, ...(check ? { check } : {}), ...(customersKept ? { customersKept } : {}) };
 }
 
 /** Writes a JSON file with a trailing newline. */

@@ -15,18 +15,19 @@ export function spreadsheetSafe(text: string): string {
   return FORMULA_START.test(text) ? `'${text}` : text;
 }
 
-/** The characters FORMULA_START matches, as SQL: =, +, -, @, a tab, a carriage return. */
-const FORMULA_FIRST_SQL = ["'='", "'+'", "'-'", "'@'", 'chr(9)', 'chr(13)'];
+/** The characters FORMULA_START matches: =, +, -, @, a tab, a carriage return. */
+const FORMULA_FIRST = ['=', '+', '-', '@', '\t', '\r'];
 
-/**
- * The same rule as SQL over a VARCHAR expression (for DuckDB's COPY ... TO csv): a prefix test per
- * character, not a regular expression (a million rows of ten text columns: seconds of CPU saved).
- */
+/** The same rule as SQL over a VARCHAR expression (for DuckDB's COPY ... TO csv). */
 export const spreadsheetSafeSql = (expr: string): string =>
   `CASE WHEN ${startsLikeFormulaSql(expr)} THEN '''' || ${expr} ELSE ${expr} END`;
 
-/** Whether a VARCHAR expression starts like a formula (FORMULA_START), as SQL: NULL for NULL. */
-export const startsLikeFormulaSql = (expr: string): string => FORMULA_FIRST_SQL.map((c) => `starts_with(${expr}, ${c})`).join(' OR ');
+/**
+ * Whether a VARCHAR expression starts like a formula (FORMULA_START), as SQL: NULL for NULL. The code point of the
+ * first character (ord; -1 for '') among FORMULA_FIRST's, not a regular expression nor a prefix test per character:
+ * over a million rows of ten text columns, 0.14 s against 0.47 s with six starts_with.
+ */
+export const startsLikeFormulaSql = (expr: string): string => `ord(${expr}) IN (${FORMULA_FIRST.map((c) => c.codePointAt(0)).join(', ')})`;
 
 /** One CSV line: text made spreadsheet-safe, fields quoted when they hold a quote, a comma or a line break; NULL as empty. */
 export function csvLine(values: unknown[]): string {

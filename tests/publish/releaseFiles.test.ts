@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { Database } from '../../pipeline/db/Database.js';
 import { readSql } from '../../pipeline/db/sqlFile.js';
+import { copiedPrints, recordCopy } from '../../pipeline/publish/previousCopy.js';
 import { storedInOrder, writeDatabaseCopy, writeRelease, writeTableFiles } from '../../pipeline/publish/releaseFiles.js';
 import { recordedSteps } from '../../pipeline/measure.js';
 import { publishableRun, type StagedRun } from '../helpers/stagedRun.js';
@@ -14,6 +15,28 @@ beforeAll(async () => {
   run = await publishableRun();
 });
 afterAll(() => run.close());
+
+// Every table of a copy, as sorted rows: what a reader sees, whatever the order rows were written in.
+async function contents(path: string): Promise<Record<string, unknown>> {
+  const db = run.db;
+  await db.run(`ATTACH '${path}' AS c (READ_ONLY)`);
+  try {
+    const tables = (await db.all<{ t: string }>(`SELECT table_name AS t FROM duckdb_tables() WHERE database_name = 'c' ORDER BY 1`)).map((r) => r.t);
+    const out: Record<string, unknown> = {};
+    for (const t of tables) {
+      out[t] = {
+        columns: await db.all(`SELECT column_name, column_type FROM (DESCRIBE c.${t})`),
+        rows: (await db.all(`SELECT * FROM c.${t}`)).map((r) => JSON.stringify(r)).sort(),
+      };
+    }
+    return out;
+  } finally {
+    await db.run('DETACH c');
+  }
+}
+
+/** This run's rows appended to the working history, as a publication commits them. */
+const commit = (runId: string) => run.db.run(`INSERT INTO customer_scores_history ${readSql('publish/customer_scores_history.sql')}`, { run_id: runId, horizon: 90 });
 
 test('the tables as Parquet and CSV in customer order, and a read-only copy with the history including this run', async () => {
   await withTempDir(async (dir) => {
@@ -51,24 +74,6 @@ test('the tables as Parquet and CSV in customer order, and a read-only copy with
 test('the next copy starts from the published one when its history is the working one, and holds what a fresh copy holds; otherwise it is written fresh', async () => {
   const db = run.db;
   const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
-  // Every table of a copy, as sorted rows: what a reader sees, whatever the order rows were written in.
-  const contents = async (path: string) => {
-    await db.run(`ATTACH '${path}' AS c (READ_ONLY)`);
-    try {
-      const tables = (await db.all<{ t: string }>(`SELECT table_name AS t FROM duckdb_tables() WHERE database_name = 'c' ORDER BY 1`)).map((r) => r.t);
-      const out: Record<string, unknown> = {};
-      for (const t of tables) {
-        out[t] = {
-          columns: await db.all(`SELECT column_name, column_type FROM (DESCRIBE c.${t})`),
-          rows: (await db.all(`SELECT * FROM c.${t}`)).map((r) => JSON.stringify(r)).sort(),
-        };
-      }
-      return out;
-    } finally {
-      await db.run('DETACH c');
-    }
-  };
-  const commit = (runId: string) => db.run(`INSERT INTO customer_scores_history ${readSql('publish/customer_scores_history.sql')}`, { run_id: runId, horizon: 90 });
   await withTempDir(async (dir) => {
     const first = join(dir, 'first.duckdb');
     expect(await writeDatabaseCopy(db, first, 'run-1', 90, join(dir, 'none.duckdb'))).toEqual({ historyKept: false });
@@ -200,4 +205,54 @@ test('the release: the database copy written beside the files and the report hol
     await expect(writeRelease(db, join(dir, 'missing'), 'run-g', 90, {}, async () => 'x', step2)).rejects.toThrow();
     expect(await db.value('SELECT count(*) FROM duckdb_databases() WHERE database_name = \'publication\'')).toBe(0);
   });
+});
+
+test('the previous copy\'s customers are kept when its publication recorded the same customers, written again once one changed: the copy holds what a fresh one holds', async () => {
+  const db = run.db;
+  const someone = await db.value<string>('SELECT min(customer_id) FROM customers');
+  const email = await db.value<string | null>('SELECT email FROM customers WHERE customer_id = $1', [someone]);
+  // What a publication does: its copy in its release folder, its rows appended to the working history, the copy recorded.
+  const publish = async (dir: string, runId: string, previous?: string) => {
+    mkdirSync(join(dir, runId));
+    const path = join(dir, runId, 'fidelio.duckdb');
+    const written = await writeDatabaseCopy(db, path, runId, 90, previous);
+    await commit(runId);
+    await recordCopy(db, runId, path, await copiedPrints(db));
+    return { path, written };
+  };
+  try {
+    await withTempDir(async (dir) => {
+      const first = await publish(dir, 'run-1');
+      expect(first.written).toEqual({ historyKept: false });
+      // The next publication keeps the previous copy's history and, the same rows as the working ones, its customers.
+      const fresh2 = join(dir, 'fresh2.duckdb');
+      await writeDatabaseCopy(db, fresh2, 'run-2', 90);
+      const second = await publish(dir, 'run-2', first.path);
+      expect(second.written).toEqual({ historyKept: true, check: 'recorded', customersKept: true });
+      // (fresh2 was written before run-2's rows were committed: both hold the history with run-2's rows once.)
+      expect(await contents(second.path)).toEqual(await contents(fresh2));
+
+      // One customer's email changed since: the customers are written again, with it.
+      await db.run(`UPDATE customers SET email = 'changed@example.com' WHERE customer_id = $1`, [someone]);
+      const fresh3 = join(dir, 'fresh3.duckdb');
+      await writeDatabaseCopy(db, fresh3, 'run-3', 90);
+      const third = await publish(dir, 'run-3', second.path);
+      expect(third.written).toEqual({ historyKept: true, check: 'recorded' });
+      expect(await contents(third.path)).toEqual(await contents(fresh3));
+      await db.run(`ATTACH '${third.path}' AS t (READ_ONLY)`);
+      try {
+        expect(await db.value('SELECT email FROM t.customers WHERE customer_id = $1', [someone])).toBe('changed@example.com');
+      } finally {
+        await db.run('DETACH t');
+      }
+      // A record made before the prints were (an earlier version's): the history kept, the customers written again.
+      await db.run('ALTER TABLE published_copy DROP COLUMN prints');
+      const fourth = await publish(dir, 'run-4', third.path);
+      expect(fourth.written).toEqual({ historyKept: true, check: 'recorded' });
+    });
+  } finally {
+    await db.run('UPDATE customers SET email = $2 WHERE customer_id = $1', [someone, email]);
+    await db.run('DELETE FROM customer_scores_history');
+    await db.run('DROP TABLE IF EXISTS published_copy');
+  }
 });
