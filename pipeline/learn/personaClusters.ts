@@ -85,19 +85,38 @@ export function fitEncoder(columns: TraitRows, n: number): Encoder {
   return { numeric, categorical, d: numeric.length + categorical.reduce((a, c) => a + c.levels.length, 0) };
 }
 
-/** The n rows of `columns` in the encoder's space (row-major); a missing number sits at the mean. */
+/**
+ * The n rows of `columns` in the encoder's space (row-major); a missing number sits at the mean. Column by
+ * column, each trait's transform and figures taken once (a million customers at every scoring): the same
+ * arithmetic as row by row, the same numbers.
+ */
 export function encode(e: Encoder, columns: TraitRows, n: number): Float64Array {
   const x = new Float64Array(n * e.d);
-  for (let i = 0; i < n; i++) {
-    let t = 0;
-    for (const f of e.numeric) {
-      const z = (f.transform((columns[f.column] as Float64Array)[i]!) - f.mean) / f.sd;
-      x[i * e.d + t++] = Number.isFinite(z) ? Math.max(-CLIP, Math.min(CLIP, z)) : 0;
+  let t = 0;
+  for (const f of e.numeric) {
+    const col = columns[f.column] as Float64Array;
+    const { transform, mean, sd } = f;
+    for (let i = 0; i < n; i++) {
+      const z = (transform(col[i]!) - mean) / sd;
+      x[i * e.d + t] = Number.isFinite(z) ? Math.max(-CLIP, Math.min(CLIP, z)) : 0;
     }
-    for (const c of e.categorical) {
-      const v = (columns[c.column] as (string | null)[])[i];
-      c.levels.forEach((level, j) => (x[i * e.d + t++] = ((v === level ? 1 : 0) - c.means[j]!) / c.scale));
+    t++;
+  }
+  for (const c of e.categorical) {
+    const col = columns[c.column] as (string | null)[];
+    // Each level's column for a customer of another level (or none) and for one of that level.
+    const off = c.means.map((m) => (0 - m) / c.scale);
+    const on = c.means.map((m) => (1 - m) / c.scale);
+    const level = new Map<string, number>();
+    c.levels.forEach((l, j) => {
+      if (!level.has(l)) level.set(l, j);
+    });
+    for (let i = 0; i < n; i++) {
+      const v = col[i];
+      const hit = v === null || v === undefined ? -1 : (level.get(v) ?? -1);
+      for (let j = 0; j < c.levels.length; j++) x[i * e.d + t + j] = j === hit ? on[j]! : off[j]!;
     }
+    t += c.levels.length;
   }
   return x;
 }

@@ -74,3 +74,28 @@ test('k chosen by the silhouette finds well-separated groups, numbered by size, 
   expect(choosePersonas(x.subarray(0, 60), 30, 2, 7, params).silhouettes.map((s) => s.k)).toEqual([2, 3]);
   expect(Array.from(choosePersonas(x, n, 2, 7, params).best.assignment)).toEqual(Array.from(best.assignment));
 });
+
+test('the encoding column by column is the row-by-row formula, number for number: missing, unseen and absent values included', () => {
+  const n = 500;
+  const channels = ['web', 'app', 'store', null, 'fax'];
+  const cols = traits(n, (i) => ({
+    orders: (i * 7) % 13 + (i % 3) * 0.25, aov: i % 17 === 0 ? 0.5 : 10 + ((i * 31) % 97), discount: (i % 5) / 4, weekend: (i % 9) / 8, tenure: i % 11 === 0 ? NaN : 30 + i,
+    complaints: i % 23 === 0 ? 3 : 0, channel: channels[i % 5]!, category: ['shoes', 'bags', 'hats'][i % 3]!, country: ['DE', 'FR', 'ES', 'IT'][(i * 3) % 4]!,
+  }));
+  const e = fitEncoder(cols, 300);
+  // Rows the encoder was not fitted on reach every branch: an unseen channel ("fax" is rarer in the fit), none, NaN, an extreme value.
+  (cols.avg_order_value as Float64Array)[499] = 1e12;
+  const x = encode(e, cols, n);
+  for (let i = 0; i < n; i++) {
+    let t = 0;
+    for (const f of e.numeric) {
+      const z = (f.transform((cols[f.column] as Float64Array)[i]!) - f.mean) / f.sd;
+      expect(x[i * e.d + t++], `${f.column} of row ${i}`).toBe(Number.isFinite(z) ? Math.max(-3, Math.min(3, z)) : 0);
+    }
+    for (const c of e.categorical) {
+      const v = (cols[c.column] as (string | null)[])[i];
+      for (const [j, level] of c.levels.entries()) expect(x[i * e.d + t++], `${c.column}=${level} of row ${i}`).toBe(((v === level ? 1 : 0) - c.means[j]!) / c.scale);
+    }
+  }
+  expect(e.categorical.find((c) => c.column === 'channel')!.levels.length).toBeGreaterThanOrEqual(3);
+});
