@@ -53,18 +53,29 @@ const FITTERS: Record<PurchaseFamily, (rows: Parameters<typeof fitBgNbd>[0], o: 
 
 const asFit = <P>(f: { params: P; report: FitReport }): P & { report: FitReport } => ({ ...f.params, report: f.report });
 
+/** One purchase-model fit as its fitter gives it. */
+export type FamilyFit = { params: BgNbdParams | ParetoNbdParams; report: FitReport };
+
+/** One purchase family's fit on `rows`, penalised with `penalty` (undefined or 0: none): what fitBtyd fits, one at a time. */
+export function fitFamily(rows: readonly CustomerSummary[], family: PurchaseFamily, limits: FitLimits, penalty?: number): FamilyFit {
+  return FITTERS[family](rows, { ...limits, penalty });
+}
+
 /**
  * Fits every purchase-model candidate (BG/NBD, the modified BG/NBD,
  * Pareto/NBD, and each again with the penalty when `penalty` > 0) and
  * Gamma-Gamma on the customers' summaries at `calibrationEnd`. The seasonal
  * profile is learnt from the orders themselves, against the BG/NBD fit
- * (train/fitBtydModels.ts adds it).
+ * (train/fitBtydModels.ts adds it). `made`: fits already made elsewhere (a
+ * thread of their own: fitBtydBeside), by family and penalty, used instead
+ * of fitting them here; the same figures either way.
  */
-export function fitBtyd(rows: readonly CustomerSummary[], calibrationEnd: string, options: FitOptions = {}): Omit<BtydModels, 'season'> {
+export function fitBtyd(rows: readonly CustomerSummary[], calibrationEnd: string, options: FitOptions = {}, made: ReadonlyMap<string, FamilyFit> = new Map()): Omit<BtydModels, 'season'> {
   const unitDays = options.unitDays ?? 7;
   if (rows.length === 0) throw new Error(`no purchases on or before ${calibrationEnd} to fit the BTYD models on`);
   const limits = options.limits ?? {};
-  const fit = (family: PurchaseFamily, penalty?: number) => asFit(family === 'bgnbd' && !penalty && options.bgnbd ? options.bgnbd : FITTERS[family](rows, { ...limits, penalty }));
+  const fit = (family: PurchaseFamily, penalty?: number) =>
+    asFit(family === 'bgnbd' && !penalty && options.bgnbd ? options.bgnbd : made.get(fitKey(family, penalty)) ?? fitFamily(rows, family, limits, penalty));
   const penalty = options.penalty ?? 0;
   return {
     calibration_end: calibrationEnd,
@@ -77,6 +88,9 @@ export function fitBtyd(rows: readonly CustomerSummary[], calibrationEnd: string
     ...(penalty > 0 ? { penalized: { strength: penalty, ...Object.fromEntries(PURCHASE_FAMILIES.map((f) => [f, fit(f, penalty)])) } } : {}),
   };
 }
+
+/** How fitBtyd's `made` names a fit: its family and its penalty (none: 0). */
+export const fitKey = (family: PurchaseFamily, penalty?: number): string => `${family}/${penalty || 0}`;
 
 /** The candidates a set of fits holds, by name (older models hold only BG/NBD and Pareto/NBD). */
 export function purchaseFits(m: BtydModels): Partial<Record<PurchaseModelName, PurchaseFit>> {

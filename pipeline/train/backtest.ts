@@ -85,7 +85,7 @@ export async function runBacktest(db: Database, plan: SnapshotPlan, o: BacktestO
     await applyRfTable(db, table.cells, `(SELECT * FROM training_snapshots WHERE split = 'holdout')`, 'holdout_churn_scores');
   });
   const holdoutEnd = addDays(plan.holdoutCutoff, o.horizonDays);
-  const btydAtHoldout = await step('backtest: BTYD fits', () => fitBtydModels(db, o.btydFitSource, plan.holdoutCutoff, { bgnbd: o.bgnbdAtHoldout, penalty: o.btydPenalty, season: o.season }));
+  const btydAtHoldout = await step('backtest: BTYD fits', () => fitBtydModels(db, o.btydFitSource, plan.holdoutCutoff, { bgnbd: o.bgnbdAtHoldout, penalty: o.btydPenalty, season: o.season }, { threads: o.threads, log }));
   const btydChoice = chooseBtyd(btydAtHoldout, await step('backtest: BTYD holdout likelihood', async () => {
     // The histories of the customers known at the holdout cutoff, then everyone's to the holdout's end.
     const calibration = await readSummary(db, o.btydFitSource, plan.holdoutCutoff, btydAtHoldout.unit_days);

@@ -35,7 +35,7 @@ export interface RefitOptions {
  */
 export async function refitForScoring(db: Database, plan: SnapshotPlan, asOf: string, o: RefitOptions, step: Step, log: Logger): Promise<{ cells: RfCell[]; btyd: BtydModels; neural?: NeuralModels }> {
   const table = await trainRfTable(db, ['train', 'holdout']);
-  const btyd = await step('BTYD fits', () => fitBtydModels(db, o.btydFitSource, asOf, { bgnbd: o.bgnbdAtAsOf, penalty: o.btydPenalty, season: o.season }));
+  const btyd = await step('BTYD fits', () => fitBtydModels(db, o.btydFitSource, asOf, { bgnbd: o.bgnbdAtAsOf, penalty: o.btydPenalty, season: o.season }, { threads: o.threads, log }));
   for (const [name, fit] of [...Object.entries(purchaseFits(btyd)), ['gamma_gamma', btyd.gamma_gamma] as const]) {
     if (fit.report.warnings.length) log.warn({ model: name, warnings: fit.report.warnings }, 'BTYD fit warnings');
   }

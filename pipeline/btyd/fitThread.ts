@@ -1,0 +1,71 @@
+import { Worker } from 'node:worker_threads';
+import { workerScript } from '../shared/workerScript.js';
+import { fitBtyd, fitFamily, fitKey, type BtydModels, type FamilyFit, type FitOptions } from './fitBtyd.js';
+import type { FitLimits } from './fitReport.js';
+import type { PurchaseFamily } from './purchaseModel.js';
+import type { CustomerSummary } from './summary.js';
+
+/*
+ * fitBtyd with Pareto/NBD's fits (its own and, with a penalty, the penalised
+ * one: the longest, for its likelihood's integrals) on a thread of their own
+ * (fitWorker.ts) while the other candidates are fitted here. A fit is plain
+ * float64 arithmetic on the same summaries, the same on any thread, so the
+ * models are fitBtyd's, figure for figure. Without the compiled worker (the
+ * sources run by a test runner), or when the thread cannot start or fails,
+ * every fit is made here, and what went wrong is returned for the caller to say.
+ */
+
+/** What the thread is given: the summaries as columns (a clone of three arrays, not of a million objects) and the fits to make. */
+export interface FitRequest {
+  x: Float64Array;
+  t_x: Float64Array;
+  T: Float64Array;
+  fits: [PurchaseFamily, number | undefined][];
+  limits: FitLimits;
+}
+export type FitReply = { fits: FamilyFit[] } | { error: string };
+
+/** The summaries' rows from FitRequest's columns: what the fitters read of them. */
+export const rowsOf = (r: Pick<FitRequest, 'x' | 't_x' | 'T'>): CustomerSummary[] => Array.from(r.x, (x, i) => ({ x, t_x: r.t_x[i]!, T: r.T[i]! }));
+
+export async function fitBtydBeside(
+  rows: readonly CustomerSummary[], calibrationEnd: string, options: FitOptions = {}, script: string | false = workerScript('btyd/fitWorker.js') ?? false,
+): Promise<{ models: Omit<BtydModels, 'season'>; threaded: boolean; failure?: string }> {
+  const penalty = options.penalty ?? 0;
+  const limits = options.limits ?? {};
+  const away: [PurchaseFamily, number | undefined][] = [['pareto', undefined], ...(penalty > 0 ? [['pareto', penalty] as [PurchaseFamily, number]] : [])];
+  const here: [PurchaseFamily, number | undefined][] = [
+    ...(options.bgnbd ? [] : [['bgnbd', undefined] as [PurchaseFamily, undefined]]),
+    ['mbgnbd', undefined],
+    ...(penalty > 0 ? [['bgnbd', penalty], ['mbgnbd', penalty]] as [PurchaseFamily, number][] : []),
+  ];
+  if (!script || rows.length === 0) return { models: fitBtyd(rows, calibrationEnd, options), threaded: false };
+  let worker: Worker;
+  try {
+    worker = new Worker(script);
+  } catch (err) {
+    return { models: fitBtyd(rows, calibrationEnd, options), threaded: false, failure: (err as Error).stack ?? String(err) };
+  }
+  try {
+    const answer = new Promise<FitReply | { lost: string }>((resolve) => {
+      worker.once('message', resolve);
+      worker.once('error', (err) => resolve({ lost: err.stack ?? err.message }));
+      worker.once('exit', (code) => resolve({ lost: `the BTYD fitting thread stopped (exit code ${code})` }));
+    });
+    const request: FitRequest = {
+      x: Float64Array.from(rows, (r) => r.x), t_x: Float64Array.from(rows, (r) => r.t_x), T: Float64Array.from(rows, (r) => r.T), fits: away, limits,
+    };
+    worker.postMessage(request);
+    // Meanwhile here, the other candidates.
+    const made = new Map<string, FamilyFit>(here.map(([family, p]) => [fitKey(family, p), fitFamily(rows, family, limits, p)]));
+    const reply = await answer;
+    if ('fits' in reply) {
+      away.forEach(([family, p], i) => made.set(fitKey(family, p), reply.fits[i]!));
+      return { models: fitBtyd(rows, calibrationEnd, options, made), threaded: true };
+    }
+    // Pareto/NBD's fits made here instead: the same figures, later.
+    return { models: fitBtyd(rows, calibrationEnd, options, made), threaded: false, failure: 'error' in reply ? reply.error : reply.lost };
+  } finally {
+    await worker.terminate();
+  }
+}
