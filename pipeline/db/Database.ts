@@ -281,6 +281,15 @@ export function ident(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
+/**
+ * A print of a table's rows, as a scalar subquery: their count and the sum of a hash of `columns` per row,
+ * 'count:sum' (the same for the same rows in any order; another value in any row, a row more or less, changes it).
+ * What a run records to know, at the next, that a table it read or copied is as it was.
+ */
+export function rowsPrintSql(table: string, columns: readonly string[]): string {
+  return `(SELECT count(*) || ':' || coalesce(sum(hash(${columns.map(ident).join(', ')})), 0) FROM ${ident(table)})`;
+}
+
 /** Quotes a string literal, for the few places DuckDB takes no parameter (file paths in COPY, table functions' options). */
 export function literal(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;

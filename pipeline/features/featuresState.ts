@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Database } from '../db/Database.js';
-import { dateParam } from '../db/Database.js';
+import { dateParam, rowsPrintSql } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
 import { MONEY, buildFeatures, featureParams, moneyOverflow, moneySql, type FeatureSources } from './customerFeatures.js';
 
@@ -41,9 +41,8 @@ const TABLE_PRINT = `SELECT count(*) AS n, CAST(coalesce(sum(hash(customer_id, a
  * A fingerprint of what customer_features reads beside the orders and order lines (which features_state
  * fingerprints customer by customer): the tickets' and the customers' columns customer_features.sql reads.
  */
-const INPUTS_PRINT = `SELECT
-    (SELECT count(*) || ':' || coalesce(sum(hash(customer_id, opened_date, kind, resolved)), 0) FROM tickets) || '|' ||
-    (SELECT count(*) || ':' || coalesce(sum(hash(customer_id, birth_date, signup_date, country)), 0) FROM customers) AS inputs`;
+const INPUTS_PRINT = `SELECT ${rowsPrintSql('tickets', ['customer_id', 'opened_date', 'kind', 'resolved'])} || '|' ||
+    ${rowsPrintSql('customers', ['customer_id', 'birth_date', 'signup_date', 'country'])} AS inputs`;
 
 const ORDER_COLUMNS = 'customer_id, order_date, amount, category, channel, discount_used';
 const LINE_COLUMNS = 'customer_id, order_id, order_date, quantity, product_id, product_name, category';

@@ -1,6 +1,6 @@
 import { constants, copyFileSync, existsSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { ident, literal, type Database } from '../db/Database.js';
+import { ident, literal, rowsPrintSql, type Database } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
 import { isProgrammingError } from '../errors.js';
 
@@ -21,13 +21,11 @@ export const COPIED_CUSTOMER_COLUMNS = ['customer_id', 'country', 'name', 'email
 
 /**
  * What identifies the rows of each copied table a publication may keep from the previous copy (the customers,
- * written again at every run though they change seldom): a count and a sum of hashes of the columns the copy holds,
- * read from the working table (a few hundredths of a second for a million customers).
+ * written again at every run though they change seldom): their print (rowsPrintSql) over the columns the copy
+ * holds, read from the working table (a few hundredths of a second for a million customers).
  */
 export async function copiedPrints(db: Database): Promise<Record<string, string>> {
-  const r = await db.one<{ n: bigint | number; h: string | null }>(`SELECT count(*) AS n,
-    CAST(sum(hash(${COPIED_CUSTOMER_COLUMNS.map(ident).join(', ')})) AS VARCHAR) AS h FROM customers`);
-  return { customers: `${Number(r?.n ?? 0)}:${r?.h ?? ''}` };
+  return { customers: (await db.value<string>(`SELECT ${rowsPrintSql('customers', COPIED_CUSTOMER_COLUMNS)}`))! };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { Database, addDays, dateParam, describeOpenError, ident, literal, shortTextKey } from '../../pipeline/db/Database.js';
+import { Database, addDays, dateParam, describeOpenError, ident, literal, rowsPrintSql, shortTextKey } from '../../pipeline/db/Database.js';
 import { DataError, UsageError } from '../../pipeline/errors.js';
 import { withDb } from '../helpers/withDb.js';
 
@@ -215,6 +215,31 @@ test('a lock is told as a lock, a corrupt file as a corrupt file (its checksum e
   const corrupt = describeOpenError('f.duckdb', new Error('IO Error: Corrupt database file: computed checksum 1 does not match stored checksum 2 in block at location 262144'));
   expect(corrupt).toMatch(/^cannot open f\.duckdb as a DuckDB database: .*checksum.*Point --db at a fidelio database or a new path\.$/);
   expect(corrupt).not.toMatch(/locked/);
+});
+
+test("a table's print is the same for the same rows in any order, and another for a value changed, a row more or a row less", async () => {
+  await withDb(async (db) => {
+    const print = async (table: string) => db.value<string>(`SELECT ${rowsPrintSql(table, ['id', 'country', 'email'])}`);
+    await db.run(`CREATE TABLE p (id VARCHAR, country VARCHAR, email VARCHAR, untouched INTEGER);
+      INSERT INTO p VALUES ('C1', 'DE', 'a@x.de', 1), ('C2', NULL, 'b@x.fr', 2), ('C3', 'FR', NULL, 3);
+      CREATE TABLE q AS SELECT * FROM p ORDER BY id DESC`);
+    const first = await print('p');
+    expect(first).toMatch(/^3:\d+$/);
+    expect(await print('q')).toBe(first);
+    // A column outside the print does not count; one inside does, NULL or not.
+    await db.run(`UPDATE q SET untouched = 9`);
+    expect(await print('q')).toBe(first);
+    await db.run(`UPDATE q SET country = 'DE' WHERE id = 'C2'`);
+    expect(await print('q')).not.toBe(first);
+    await db.run(`UPDATE q SET country = NULL WHERE id = 'C2'`);
+    expect(await print('q')).toBe(first);
+    await db.run(`INSERT INTO q VALUES ('C4', 'IT', 'c@x.it', 4)`);
+    expect(await print('q')).toMatch(/^4:/);
+    await db.run(`DELETE FROM q WHERE id IN ('C1', 'C4')`);
+    expect(await print('q')).not.toBe(first);
+    await db.run('DELETE FROM q');
+    expect(await print('q')).toBe('0:0');
+  });
 });
 
 test('hasTable says whether a table of that name exists', async () => {
