@@ -89,6 +89,17 @@ export function fitBtyd(rows: readonly CustomerSummary[], calibrationEnd: string
   };
 }
 
+/** The purchase-model fits fitBtyd makes for `options`, each a family and its penalty (none: undefined): BG/NBD's left out when given. */
+export function plannedFits(options: FitOptions = {}): [PurchaseFamily, number | undefined][] {
+  const penalty = options.penalty ?? 0;
+  return [
+    ...(options.bgnbd ? [] : [['bgnbd', undefined] as [PurchaseFamily, undefined]]),
+    ['pareto', undefined],
+    ['mbgnbd', undefined],
+    ...(penalty > 0 ? PURCHASE_FAMILIES.map((f): [PurchaseFamily, number] => [f, penalty]) : []),
+  ];
+}
+
 /** How fitBtyd's `made` names a fit: its family and its penalty (none: 0). */
 export const fitKey = (family: PurchaseFamily, penalty?: number): string => `${family}/${penalty || 0}`;
 

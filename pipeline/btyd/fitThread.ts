@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { workerScript } from '../shared/workerScript.js';
-import { fitBtyd, fitFamily, fitKey, type BtydModels, type FamilyFit, type FitOptions } from './fitBtyd.js';
+import { fitBtyd, fitFamily, fitKey, plannedFits, type BtydModels, type FamilyFit, type FitOptions } from './fitBtyd.js';
 import type { FitLimits } from './fitReport.js';
 import type { PurchaseFamily } from './purchaseModel.js';
 import type { CustomerSummary } from './summary.js';
@@ -31,14 +31,10 @@ export const rowsOf = (r: Pick<FitRequest, 'x' | 't_x' | 'T'>): CustomerSummary[
 export async function fitBtydBeside(
   rows: readonly CustomerSummary[], calibrationEnd: string, options: FitOptions = {}, script: string | false = workerScript('btyd/fitWorker.js') ?? false,
 ): Promise<{ models: Omit<BtydModels, 'season'>; threaded: boolean; failure?: string }> {
-  const penalty = options.penalty ?? 0;
   const limits = options.limits ?? {};
-  const away: [PurchaseFamily, number | undefined][] = [['pareto', undefined], ...(penalty > 0 ? [['pareto', penalty] as [PurchaseFamily, number]] : [])];
-  const here: [PurchaseFamily, number | undefined][] = [
-    ...(options.bgnbd ? [] : [['bgnbd', undefined] as [PurchaseFamily, undefined]]),
-    ['mbgnbd', undefined],
-    ...(penalty > 0 ? [['bgnbd', penalty], ['mbgnbd', penalty]] as [PurchaseFamily, number][] : []),
-  ];
+  const planned = plannedFits(options);
+  const away = planned.filter(([family]) => family === 'pareto');
+  const here = planned.filter(([family]) => family !== 'pareto');
   if (!script || rows.length === 0) return { models: fitBtyd(rows, calibrationEnd, options), threaded: false };
   let worker: Worker;
   try {

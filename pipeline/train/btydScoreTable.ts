@@ -74,7 +74,8 @@ export async function scoreBtyd(db: Database, models: BtydModels, asOf: string, 
   const { log, ...o }: BtydTableOptions = { from: asOf, ...options };
   const g = o.intervalGrid ?? INTERVAL_GRID;
   const scorer = new SummaryScorerThread(models, o, options.thread ? undefined : false);
-  // Work tables, dropped at the end: the summary a committed one (batches read it on a connection of their own), the figures temporary.
+  // Work tables, dropped at the end: the summary a committed one (batches read it on a connection of their own), the figures
+  // temporary; with `view`, both kept (the caller's summary and a committed table of the figures) for the view to read.
   const summary = options.summary ?? `${target}__summary`;
   const figures = `${target}__figures`;
   if (options.view && !options.summary) throw new Error('scoreBtyd: a view of the scores needs the summary it reads, kept by the caller (options.summary)');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { fitBgNbd } from '../../pipeline/btyd/bgnbd.js';
-import { fitBtyd } from '../../pipeline/btyd/fitBtyd.js';
+import { fitBtyd, plannedFits, purchaseFits } from '../../pipeline/btyd/fitBtyd.js';
 import { fitBtydBeside } from '../../pipeline/btyd/fitThread.js';
 import { cdnowSummaryRows } from '../helpers/cdnow.js';
 import { compiledWorker } from '../helpers/workerThread.js';
@@ -20,6 +20,11 @@ test("Pareto/NBD's fits on a thread of their own give fitBtyd's models, figure f
   expect(beside.threaded).toBe(true);
   expect(beside.models).toEqual(here);
   expect(beside.models.penalized?.pareto?.report.penalty).toBeGreaterThan(0);
+  // The plan the thread and this one split is every candidate fitBtyd fits, no more, no less.
+  const named = (plan: ReturnType<typeof plannedFits>) => plan.map(([family, penalty]) => (penalty ? `${family}_penalized` : family)).sort();
+  expect(named(plannedFits(options))).toEqual(Object.keys(purchaseFits(here)).sort());
+  expect(named(plannedFits({ ...options, bgnbd: fitBgNbd(rows) }))).toEqual(Object.keys(purchaseFits(here)).filter((k) => k !== 'bgnbd').sort());
+  expect(named(plannedFits({}))).toEqual(['bgnbd', 'mbgnbd', 'pareto']);
   // As the pipeline calls it: BG/NBD already fitted on the same summary (the features stage's).
   const bgnbd = fitBgNbd(rows);
   const given = await fitBtydBeside(rows, '1997-09-30', { ...options, bgnbd }, script);
