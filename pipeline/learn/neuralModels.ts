@@ -69,6 +69,11 @@ export async function fitNetworks(
   start?: Pick<NeuralModels, 'churn' | 'value'>,
   /** Networks trained at once, each on a thread of its own (TrainPool); 1 trains them here, one after another. */
   threads = 1,
+  /**
+   * Called once when the first of the two networks is trained on a thread of its own and the other still trains:
+   * a core is free for other work from then on. Never called when they train here, one after another.
+   */
+  oneTrained?: () => void,
 ): Promise<Omit<NeuralModels, 'window'>> {
   if (fit.n < Math.max(50, minRows) || val.n < 20) {
     throw new Error(`too few snapshot rows to train on (${fit.n.toLocaleString('en-US')} to fit, ${val.n.toLocaleString('en-US')} to validate; training.minNetworkRows is ${minRows.toLocaleString('en-US')}): the networks are left out`);
@@ -84,7 +89,7 @@ export async function fitNetworks(
   let churn: Awaited<ReturnType<typeof choose>>;
   let value: Awaited<ReturnType<typeof choose>>;
   try {
-    [churn, value] = await Promise.all([
+    const training = [
       choose(architectures.churn, 'churn', log, x, yChurn, xVal, yChurnVal, (hidden, i) => ({
         hidden, outputs: 1, activation: 'sigmoid', loss: 'binaryCrossentropy', seed: seed + 10 * i,
         ...(architectures.epochs?.churn ? { epochs: architectures.epochs.churn } : {}),
@@ -95,7 +100,9 @@ export async function fitNetworks(
         ...(architectures.epochs?.value ? { epochs: architectures.epochs.value } : {}),
         ...(start && sameHidden(start.value.hidden, hidden) ? { initialWeights: start.value.model.getWeights().map(toWire) } : {}),
       }), pool),
-    ]);
+    ] as const;
+    if (oneTrained && pool.parallel) Promise.race(training).then(oneTrained, () => undefined);
+    [churn, value] = await Promise.all(training);
   } finally {
     await pool.close();
     if (pool.failures.length) log.warn({ failures: pool.failures.length, first: pool.failures[0]!.split('\n')[0] }, `${pool.failures.length} network(s) could not train on a thread of their own and trained in the main thread instead (the same weights, more slowly)`);

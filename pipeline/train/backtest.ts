@@ -14,7 +14,7 @@ import { createBtydSummary, scoreBtyd } from './btydScoreTable.js';
 import { SNAPSHOTS_WITH_BTYD } from './featureColumns.js';
 import { fitBtydModels } from './fitBtydModels.js';
 import { holdoutColumns } from './holdout.js';
-import { scoreNeuralInOrder, trainNeuralModels } from './neuralTraining.js';
+import { besideNetworks, scoreNeuralInOrder, trainNeuralModels } from './neuralTraining.js';
 import { applyRfTable, trainRfTable } from './rfTable.js';
 
 export interface BacktestOptions {
@@ -84,6 +84,39 @@ export async function runBacktest(db: Database, plan: SnapshotPlan, o: BacktestO
     const table = await trainRfTable(db, ['train']);
     await applyRfTable(db, table.cells, `(SELECT * FROM training_snapshots WHERE split = 'holdout')`, 'holdout_churn_scores');
   });
+  let train: ((oneTrained: () => void) => Promise<NeuralModels>) | undefined;
+  if (o.neural && networksFitCutoffs.length === 0) {
+    notes.push(`the history is too short for the networks' backtest: they need cutoffs at least ${o.horizonDays} days before ${validationCutoff}; give a longer history or more snapshots`);
+  } else if (o.neural) {
+    train = (oneTrained) => step('backtest: networks', () =>
+      trainNeuralModels(db, networksFitCutoffs, validationCutoff, o.seed, log, o.architectures, o.maxTrainingRows, o.minNetworkRows, undefined, o.threads, oneTrained));
+  }
+  // The probabilistic models' backtest on the core the networks leave free once one of them is trained.
+  const { result: btyd, networks } = await besideNetworks(train, () => backtestBtyd(db, plan, o, step, log));
+  const result: Backtest = {
+    ...btyd, notes,
+    windows: { btyd_calibration_end: plan.holdoutCutoff, table_cutoffs: plan.trainCutoffs, networks_fit_cutoffs: networksFitCutoffs, networks_validation_cutoff: validationCutoff, networks_validation_same_season: sameSeason },
+  };
+  if (!networks) return result;
+  try {
+    if (networks.status === 'rejected') throw networks.reason;
+    result.networks = networks.value;
+    const scored = await step('backtest: networks on the holdout', () => scoreNeuralInOrder(db, networks.value, SNAPSHOTS_WITH_BTYD, `split = 'holdout'`));
+    if (scored.n !== result.churned.length) throw new Error(`the networks' holdout has ${scored.n} customers, the snapshot ${result.churned.length}`);
+    result.churnScores.neural = scored.churn;
+    result.valueScores.neural = scored.value;
+  } catch (err) {
+    notes.push(`the networks were not trained for the backtest: ${(err as Error).message}`);
+  }
+  return result;
+}
+
+/**
+ * The backtest of the probabilistic models, the table and the aggregate baselines: the BTYD candidates fitted on
+ * the orders up to the holdout cutoff, the purchase model chosen on the holdout likelihood, their holdout scores
+ * and the table's, in customer order over the holdout's customers (the windows and the networks are runBacktest's).
+ */
+async function backtestBtyd(db: Database, plan: SnapshotPlan, o: BacktestOptions, step: Step, log: Logger): Promise<Omit<Backtest, 'windows' | 'notes' | 'networks'>> {
   const holdoutEnd = addDays(plan.holdoutCutoff, o.horizonDays);
   const btydAtHoldout = await step('backtest: BTYD fits', () => fitBtydModels(db, o.btydFitSource, plan.holdoutCutoff, { bgnbd: o.bgnbdAtHoldout, penalty: o.btydPenalty, season: o.season }, { threads: o.threads, log }));
   const btydChoice = chooseBtyd(btydAtHoldout, await step('backtest: BTYD holdout likelihood', async () => {
@@ -117,29 +150,11 @@ export async function runBacktest(db: Database, plan: SnapshotPlan, o: BacktestO
   for (const [name, cols] of [['bgnbd', bg], ['pareto', pn], [chosenName, chosen]] as const) {
     if (cols.churned!.length !== churned.length) throw new Error(`holdout scores of ${name} cover ${cols.churned!.length} customers, the snapshot ${churned.length}`);
   }
-
   const aggregate = await step('backtest: aggregate baselines', () => aggregateBaselines(db, plan.holdoutCutoff, o.horizonDays));
-  const result: Backtest = {
+  return {
     aggregate, churned, spend: rf.future_spend!, recency: rf.recency_days!, historic: rf.net_spend!,
     churnScores: { rf_table: rf.churn_probability!, bgnbd: bg.p_no_purchase!, ...(extra && hasNoPurchaseProbability(chosenName) ? { [chosenName]: chosen.p_no_purchase! } : {}) },
     valueScores: { bgnbd: bg.expected_spend!, pareto: pn.expected_spend!, ...(extra ? { [chosenName]: chosen.expected_spend! } : {}) },
-    bgnbd: bg, pareto: pn, chosen, btydAtHoldout, btydChoice, notes,
-    windows: { btyd_calibration_end: plan.holdoutCutoff, table_cutoffs: plan.trainCutoffs, networks_fit_cutoffs: networksFitCutoffs, networks_validation_cutoff: validationCutoff, networks_validation_same_season: sameSeason },
+    bgnbd: bg, pareto: pn, chosen, btydAtHoldout, btydChoice,
   };
-  if (!o.neural) return result;
-  if (networksFitCutoffs.length === 0) {
-    notes.push(`the history is too short for the networks' backtest: they need cutoffs at least ${o.horizonDays} days before ${validationCutoff}; give a longer history or more snapshots`);
-    return result;
-  }
-  try {
-    const networks = await step('backtest: networks', () => trainNeuralModels(db, networksFitCutoffs, validationCutoff, o.seed, log, o.architectures, o.maxTrainingRows, o.minNetworkRows, undefined, o.threads));
-    result.networks = networks;
-    const scored = await step('backtest: networks on the holdout', () => scoreNeuralInOrder(db, networks, SNAPSHOTS_WITH_BTYD, `split = 'holdout'`));
-    if (scored.n !== churned.length) throw new Error(`the networks' holdout has ${scored.n} customers, the snapshot ${churned.length}`);
-    result.churnScores.neural = scored.churn;
-    result.valueScores.neural = scored.value;
-  } catch (err) {
-    notes.push(`the networks were not trained for the backtest: ${(err as Error).message}`);
-  }
-  return result;
 }

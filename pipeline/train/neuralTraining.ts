@@ -25,6 +25,8 @@ export async function trainNeuralModels(
   start?: Pick<NeuralModels, 'churn' | 'value'>,
   /** Networks trained at once, each on a thread of its own (learn/trainPool.ts). */
   threads = 1,
+  /** Called once a core is free while the other network still trains (fitNetworks' oneTrained: besideNetworks). */
+  oneTrained?: () => void,
 ): Promise<NeuralModels> {
   const inList = (cs: string[]) => `CAST(as_of AS VARCHAR) IN (${cs.map(literal).join(', ')})`;
   const snapshots = SNAPSHOTS_WITH_BTYD;
@@ -37,9 +39,40 @@ export async function trainNeuralModels(
   const val = await readFeatureColumns(db, snapshots, inList([validationCutoff]) + sample, true);
   if (share < 1) log.info({ rows, sampled: fit.n, share: Number(share.toFixed(4)) }, 'training the networks on a sample of customers');
   return {
-    ...(await fitNetworks(fit, val, seed, log, architectures, minRows, start, threads)),
+    ...(await fitNetworks(fit, val, seed, log, architectures, minRows, start, threads, oneTrained)),
     window: { fitCutoffs, validationCutoff, fitRows: fit.n, validationRows: val.n },
   };
+}
+
+/**
+ * `work` beside the networks' training `train` (started with the callback for when one of its two networks is
+ * trained: trainNeuralModels' oneTrained), on the core that network frees. Training networks keeps both cores busy
+ * until the first is trained, and the other then trains alone for a while (the value network is the longer):
+ * work started earlier slows the networks by about what it takes, started then it fills the idle core. Without
+ * threads of their own the networks train here, and `work` waits until they are trained; without a training
+ * (`train` undefined) it runs at once. Returns `work`'s result and how the training ended (a failed training is
+ * the caller's to say); a failure of `work` is thrown once the training has ended, its threads stopped.
+ */
+export async function besideNetworks<T, N>(
+  train: ((oneTrained: () => void) => Promise<N>) | undefined, work: () => Promise<T>,
+): Promise<{ result: T; networks?: PromiseSettledResult<N> }> {
+  if (!train) return { result: await work() };
+  let free!: () => void;
+  const freed = new Promise<void>((resolve) => (free = resolve));
+  const settled = train(() => free()).then(
+    (value): PromiseSettledResult<N> => ({ status: 'fulfilled', value }),
+    (reason: unknown): PromiseSettledResult<N> => ({ status: 'rejected', reason }),
+  );
+  void settled.then(() => free());
+  await freed;
+  let result: T;
+  try {
+    result = await work();
+  } catch (err) {
+    await settled;
+    throw err;
+  }
+  return { result, networks: await settled };
 }
 
 /** Scores the rows of `source` (WHERE `where`) batch by batch, in customer order: whole columns of the scores. */

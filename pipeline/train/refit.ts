@@ -7,7 +7,7 @@ import type { RfCell } from '../learn/rfTableModel.js';
 import type { Logger } from '../log.js';
 import type { Step } from '../measure.js';
 import { fitBtydModels } from './fitBtydModels.js';
-import { trainNeuralModels } from './neuralTraining.js';
+import { besideNetworks, trainNeuralModels } from './neuralTraining.js';
 import { trainRfTable } from './rfTable.js';
 
 export interface RefitOptions {
@@ -35,17 +35,19 @@ export interface RefitOptions {
  */
 export async function refitForScoring(db: Database, plan: SnapshotPlan, asOf: string, o: RefitOptions, step: Step, log: Logger): Promise<{ cells: RfCell[]; btyd: BtydModels; neural?: NeuralModels }> {
   const table = await trainRfTable(db, ['train', 'holdout']);
-  const btyd = await step('BTYD fits', () => fitBtydModels(db, o.btydFitSource, asOf, { bgnbd: o.bgnbdAtAsOf, penalty: o.btydPenalty, season: o.season }, { threads: o.threads, log }));
+  const networks = o.networks;
+  const train = networks && ((oneTrained: () => void) => step('networks', () => {
+    const w = networkWindows([...plan.trainCutoffs, plan.holdoutCutoff], asOf, plan.holdoutCutoff, o.horizonDays);
+    return trainNeuralModels(db, w.fit, w.validation, o.seed, log, networks.architectures, o.maxTrainingRows, o.minNetworkRows, networks.start, o.threads, oneTrained);
+  }));
+  // The BTYD fits on the core the networks leave free once one of them is trained.
+  const { result: btyd, networks: trained } = await besideNetworks(train, () =>
+    step('BTYD fits', () => fitBtydModels(db, o.btydFitSource, asOf, { bgnbd: o.bgnbdAtAsOf, penalty: o.btydPenalty, season: o.season }, { threads: o.threads, log })));
   for (const [name, fit] of [...Object.entries(purchaseFits(btyd)), ['gamma_gamma', btyd.gamma_gamma] as const]) {
     if (fit.report.warnings.length) log.warn({ model: name, warnings: fit.report.warnings }, 'BTYD fit warnings');
   }
-  const neural = o.networks
-    ? await step('networks', () => {
-        const w = networkWindows([...plan.trainCutoffs, plan.holdoutCutoff], asOf, plan.holdoutCutoff, o.horizonDays);
-        return trainNeuralModels(db, w.fit, w.validation, o.seed, log, o.networks!.architectures, o.maxTrainingRows, o.minNetworkRows, o.networks!.start, o.threads);
-      })
-    : undefined;
-  return { cells: table.cells, btyd, neural };
+  if (trained?.status === 'rejected') throw trained.reason;
+  return { cells: table.cells, btyd, neural: trained?.value };
 }
 
 /** A digest of the orders the models learnt from (count, amounts, dates), recorded with each model. */

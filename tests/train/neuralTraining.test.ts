@@ -7,7 +7,7 @@ import { initBackend } from '../../pipeline/learn/tfBackend.js';
 import { silentLogger } from '../../pipeline/log.js';
 import { auc } from '../../pipeline/shared/metrics.js';
 import { SNAPSHOTS_WITH_BTYD, featureBatches, readFeatureColumns, withBtydFeatures } from '../../pipeline/train/featureColumns.js';
-import { scoreNeuralInOrder, trainNeuralModels } from '../../pipeline/train/neuralTraining.js';
+import { besideNetworks, scoreNeuralInOrder, trainNeuralModels } from '../../pipeline/train/neuralTraining.js';
 import { demoBase, type DemoBase } from '../helpers/demoBase.js';
 
 const AS_OF = '2026-09-30';
@@ -56,4 +56,58 @@ test('the networks learn churn better than chance, and score every customer alik
 
 test('too few snapshot rows to train on is an error that says so', async () => {
   await expect(trainNeuralModels(base.db, ['1999-01-01'], PLAN.trainCutoffs[0]!, 5, silentLogger)).rejects.toThrow(/too few snapshot rows/);
+});
+
+const weightsOf = (m: { getWeights: () => { dataSync: () => ArrayLike<number> }[] }) => m.getWeights().map((w) => Array.from(w.dataSync()));
+
+test('besideNetworks runs its work on the core the first trained network frees, and the networks are the same with it or without', async () => {
+  const { db } = base;
+  // The churn network trains for one epoch, the value network for forty: the churn network is trained first.
+  const architectures = { churn: [[8]], value: [[32, 16]], epochs: { churn: 1, value: 40 } };
+  const train = (threads: number) => (oneTrained: () => void) =>
+    trainNeuralModels(db, PLAN.trainCutoffs.slice(1), PLAN.trainCutoffs[0]!, 5, silentLogger, architectures, 5000, 1000, undefined, threads, oneTrained)
+      .finally(() => (trainedAt = performance.now()));
+  let trainedAt = Infinity;
+  let startedAt = -Infinity;
+  const work = async () => {
+    startedAt = performance.now();
+    return db.value<number>('SELECT count(*) FROM customer_features');
+  };
+  // On threads of their own (the compiled worker): the work starts while the value network still trains.
+  const side = await besideNetworks(train(2), work);
+  expect(side.result).toBe(await db.value<number>('SELECT count(*) FROM customer_features'));
+  expect(side.networks?.status).toBe('fulfilled');
+  expect(startedAt).toBeLessThan(trainedAt);
+  // Here, one network after the other: the work waits until both are trained.
+  trainedAt = Infinity;
+  const alone = await besideNetworks(train(1), work);
+  expect(startedAt).toBeGreaterThanOrEqual(trainedAt);
+  const [a, b] = [side.networks, alone.networks].map((n) => (n as PromiseFulfilledResult<Awaited<ReturnType<typeof trainNeuralModels>>>).value);
+  expect(weightsOf(a!.churn.model)).toEqual(weightsOf(b!.churn.model));
+  expect(weightsOf(a!.value.model)).toEqual(weightsOf(b!.value.model));
+  for (const m of [a!, b!]) {
+    m.churn.model.dispose();
+    m.value.model.dispose();
+  }
+  // Without a training the work runs at once.
+  expect(await besideNetworks(undefined, work)).toEqual({ result: side.result });
+});
+
+test('besideNetworks: a failed training is returned beside the work\'s result; a failed work is thrown once the training has ended', async () => {
+  const failing = () => Promise.reject(new Error('no network'));
+  const out = await besideNetworks(failing, async () => 7);
+  expect(out.result).toBe(7);
+  expect(out.networks).toMatchObject({ status: 'rejected', reason: new Error('no network') });
+  let ended = false;
+  const slow = (oneTrained: () => void) => new Promise<number>((resolve) => {
+    oneTrained();
+    setTimeout(() => {
+      ended = true;
+      resolve(1);
+    }, 50);
+  });
+  await expect(besideNetworks(slow, async () => {
+    throw new Error('work failed');
+  })).rejects.toThrow('work failed');
+  expect(ended).toBe(true);
 });
