@@ -28,6 +28,43 @@ export type FitReply = { fits: FamilyFit[] } | { error: string };
 /** The summaries' rows from FitRequest's columns: what the fitters read of them. */
 export const rowsOf = (r: Pick<FitRequest, 'x' | 't_x' | 'T'>): CustomerSummary[] => Array.from(r.x, (x, i) => ({ x, t_x: r.t_x[i]!, T: r.T[i]! }));
 
+/** The summaries' rows as FitRequest's columns (rowsOf's inverse). */
+export const columnsOf = (rows: readonly CustomerSummary[]): Pick<FitRequest, 'x' | 't_x' | 'T'> => ({
+  x: Float64Array.from(rows, (r) => r.x), t_x: Float64Array.from(rows, (r) => r.t_x), T: Float64Array.from(rows, (r) => r.T),
+});
+
+/**
+ * The fits each request asks for, on its own summaries, made one request after another on a thread of their own
+ * (fitWorker.ts) while the caller goes on: the same figures as fitFamily's here. Resolves to each request's fits in
+ * order, or to why the thread could not make them (it could not start, failed as it loaded or in a fit): the caller
+ * then fits them itself. `script` false (no compiled worker) answers so at once.
+ */
+export async function fitAway(requests: readonly FitRequest[], script: string | false = workerScript('btyd/fitWorker.js') ?? false): Promise<{ fits: FamilyFit[][] } | { failure: string }> {
+  if (!script) return { failure: 'no compiled BTYD fitting thread' };
+  let worker: Worker;
+  try {
+    worker = new Worker(script);
+  } catch (err) {
+    return { failure: (err as Error).stack ?? String(err) };
+  }
+  try {
+    const fits: FamilyFit[][] = [];
+    const answered = new Promise<string | undefined>((resolve) => {
+      worker.on('message', (reply: FitReply) => {
+        if ('error' in reply) resolve(reply.error);
+        else if (fits.push(reply.fits) === requests.length) resolve(undefined);
+      });
+      worker.once('error', (err) => resolve(err.stack ?? err.message));
+      worker.once('exit', (code) => resolve(`the BTYD fitting thread stopped (exit code ${code})`));
+    });
+    for (const request of requests) worker.postMessage(request);
+    const failure = requests.length ? await answered : undefined;
+    return failure === undefined ? { fits } : { failure };
+  } finally {
+    await worker.terminate();
+  }
+}
+
 export async function fitBtydBeside(
   rows: readonly CustomerSummary[], calibrationEnd: string, options: FitOptions = {}, script: string | false = workerScript('btyd/fitWorker.js') ?? false,
 ): Promise<{ models: Omit<BtydModels, 'season'>; threaded: boolean; failure?: string }> {
@@ -49,7 +86,7 @@ export async function fitBtydBeside(
       worker.once('exit', (code) => resolve({ lost: `the BTYD fitting thread stopped (exit code ${code})` }));
     });
     const request: FitRequest = {
-      x: Float64Array.from(rows, (r) => r.x), t_x: Float64Array.from(rows, (r) => r.t_x), T: Float64Array.from(rows, (r) => r.T), fits: away, limits,
+      ...columnsOf(rows), fits: away, limits,
     };
     worker.postMessage(request);
     // Meanwhile here, the other candidates.

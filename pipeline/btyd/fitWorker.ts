@@ -3,10 +3,10 @@ import { fitFamily } from './fitBtyd.js';
 import { rowsOf, type FitReply, type FitRequest } from './fitThread.js';
 
 /*
- * The thread of fitBtydBeside (fitThread.ts): the fits it is given, on the
- * summaries it is given, answered in the order asked.
+ * The thread of fitBtydBeside and fitAway (fitThread.ts): for each request,
+ * the fits it asks for on the summaries it gives, answered in the order asked.
  */
-parentPort!.once('message', (request: FitRequest) => {
+parentPort!.on('message', (request: FitRequest) => {
   let reply: FitReply;
   try {
     const rows = rowsOf(request);

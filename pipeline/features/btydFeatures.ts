@@ -1,10 +1,13 @@
 import { bgnbdPAlive, bgnbdProbabilityNoPurchase, fitBgNbd } from '../btyd/bgnbd.js';
 import { purchaseModel } from '../btyd/purchaseModel.js';
 import type { BgNbdFit } from '../btyd/fitBtyd.js';
+import { columnsOf, fitAway, type FitRequest } from '../btyd/fitThread.js';
 import { seasonalDays } from '../btyd/season.js';
-import type { CustomerSummary, Summary } from '../btyd/summary.js';
+import type { Summary } from '../btyd/summary.js';
 import type { Database } from '../db/Database.js';
+import type { Logger } from '../log.js';
 import { readSql } from '../db/sqlFile.js';
+import { workerScript } from '../shared/workerScript.js';
 import { historyColumns, historyRows, readHistories, type Histories, type HistoryColumns } from './btydHistories.js';
 import { learnSeason } from './btydSeason.js';
 import { readSummaries, readSummary } from './btydSummary.js';
@@ -37,29 +40,46 @@ const asHistories = (s: Summary): Histories => ({
 });
 
 /**
- * Fits BG/NBD on `fitRows` and gives the figures of every history of
- * `scored` at `cutoff` (btyd_features' four columns but the as-of and the
- * id), the horizon in the seasonal time of the profile learnt from the
- * orders of table `seasonSource` (null without `season`), with the fit.
+ * The figures of BG/NBD's `fit` for every history of `scored` at `cutoff`
+ * (btyd_features' four columns but the as-of and the id), the horizon in
+ * the seasonal time of the profile learnt from the orders of table
+ * `seasonSource` (null without `season`).
  */
 async function cutoffFigures(
-  db: Database, cutoff: string, scored: HistoryColumns, fitRows: readonly CustomerSummary[],
+  db: Database, cutoff: string, scored: HistoryColumns, fit: BgNbdFit,
   seasonSource: string, horizonDays: number, unitDays: number, season: boolean,
-): Promise<{ fit: BgNbdFit; figures: Float64Array[] }> {
-  const fit = fitBgNbd(fitRows);
+): Promise<Float64Array[]> {
   const profile = season ? await learnSeason(db, seasonSource, cutoff) : null;
   const seasonal = seasonalDays(profile, cutoff, horizonDays);
-  return { fit, figures: [...bgnbdFigures(fit, scored, seasonal / unitDays), new Float64Array(scored.x.length).fill(seasonal / horizonDays)] };
+  return [...bgnbdFigures(fit, scored, seasonal / unitDays), new Float64Array(scored.x.length).fill(seasonal / horizonDays)];
 }
 
-/** cutoffFigures' figures appended to `table` with the cutoff and each history's id. Returns the fit. */
+/** cutoffFigures' figures appended to `table` with the cutoff and each history's id. */
 async function appendCutoff(
-  db: Database, table: string, cutoff: string, scored: Histories, fitRows: readonly CustomerSummary[],
+  db: Database, table: string, cutoff: string, scored: Histories, fit: BgNbdFit,
   seasonSource: string, horizonDays: number, unitDays: number, season: boolean,
-): Promise<BgNbdFit> {
-  const { fit, figures } = await cutoffFigures(db, cutoff, scored, fitRows, seasonSource, horizonDays, unitDays, season);
+): Promise<void> {
+  const figures = await cutoffFigures(db, cutoff, scored, fit, seasonSource, horizonDays, unitDays, season);
   await db.appendColumns(table, [scored.ids.map(() => cutoff), scored.ids, ...figures]);
-  return fit;
+}
+
+/**
+ * BG/NBD fitted on each summary of `fitOn` (by cutoff, those with histories), on a thread of their own
+ * (btyd/fitThread.ts, fitAway) while the caller goes on: a promise of the fits by cutoff, the same figures as
+ * fitBgNbd's here. Where the thread cannot make them, an empty map after `log` says why (the caller fits here).
+ */
+async function bgnbdAway(fitOn: ReadonlyMap<string, Summary>, script: string | false | undefined, log?: Logger): Promise<Map<string, BgNbdFit>> {
+  const cutoffs = [...fitOn.keys()].filter((cutoff) => fitOn.get(cutoff)!.rows.length > 0);
+  if (cutoffs.length === 0 || script === false) return new Map();
+  const requests: FitRequest[] = cutoffs.map((cutoff) => ({ ...columnsOf(fitOn.get(cutoff)!.rows), fits: [['bgnbd', undefined]], limits: {} }));
+  const thread = script ?? workerScript('btyd/fitWorker.js');
+  if (!thread) return new Map();
+  const away = await fitAway(requests, thread).catch((err: Error) => ({ failure: err.stack ?? String(err) }));
+  if ('failure' in away) {
+    log?.warn({ failure: away.failure.split('\n')[0] }, 'BG/NBD\'s fits per cutoff could not be made on a thread of their own: they are made in the main thread instead (the same fits, more slowly)');
+    return new Map();
+  }
+  return new Map(cutoffs.map((cutoff, i) => [cutoff, away.fits[i]![0] as BgNbdFit]));
 }
 
 const createTable = (db: Database, table: string) => db.run(`CREATE OR REPLACE TABLE ${table} (as_of VARCHAR, customer_id VARCHAR, btyd_p_alive DOUBLE,
@@ -83,7 +103,9 @@ const createTable = (db: Database, table: string) => db.run(`CREATE OR REPLACE T
  * cutoffs (the holdout and as-of) every customer. Each fit reads
  * `who.fitOn`'s histories; every cutoff's fit is returned (the train stage
  * reuses the holdout's and as-of's). The summaries of every cutoff are read
- * in one pass per table of orders (readSummaries), not one per cutoff.
+ * in one pass per table of orders (readSummaries), not one per cutoff: the
+ * fitted-on ones first, whose fits are then made on a thread of their own
+ * (bgnbdAway) while the scored ones are read.
  */
 export async function buildBtydFeatures(
   db: Database,
@@ -94,30 +116,37 @@ export async function buildBtydFeatures(
   unitDays = 7,
   season = true,
   table = 'btyd_features',
+  /** Where a failure of the fitting thread is said; `script`: that thread's (false: fit here, as the sources run by a test runner do). */
+  threaded: { log?: Logger; script?: string | false } = {},
 ): Promise<Map<string, BgNbdFit>> {
   await createTable(db, table);
   const fits = new Map<string, BgNbdFit>();
   const everyone = new Set(cutoffs.everyone);
   const all = [...new Set([...cutoffs.sample, ...cutoffs.everyone])];
   const scoredBy = (cutoff: string): Customers => (everyone.has(cutoff) ? 'all' : who.sampled);
-  // Every summary this needs, read in one pass per table of orders (whose cutoffs, each scored or fitted on).
-  const needs = new Map<Customers, string[]>();
+  // Every summary this needs, read in one pass per table of orders (whose cutoffs, each scored or fitted on): those
+  // fitted on first, every cutoff's, so that their fits are made on a thread of their own while the others are read.
+  const needs = new Map<Customers, string[]>([[who.fitOn, all]]);
   for (const cutoff of all) {
-    for (const whose of new Set([scoredBy(cutoff), who.fitOn])) needs.set(whose, [...(needs.get(whose) ?? []), cutoff]);
+    const whose = scoredBy(cutoff);
+    if (whose !== who.fitOn) needs.set(whose, [...(needs.get(whose) ?? []), cutoff]);
   }
   const summaries = new Map<Customers, Map<string, Summary>>();
+  let away: Promise<Map<string, BgNbdFit>> | undefined;
   for (const [whose, at] of needs) {
     const source = await tables.orders(whose);
     summaries.set(whose, at.length === 1 ? new Map([[at[0]!, await readSummary(db, source, at[0]!, unitDays)]]) : await readSummaries(db, source, at, unitDays));
+    away ??= bgnbdAway(summaries.get(whose)!, threaded.script, threaded.log);
   }
+  const made = (await away) ?? new Map<string, BgNbdFit>();
   const summary = (cutoff: string, whose: Customers) => summaries.get(whose)!.get(cutoff)!;
   for (const cutoff of all) {
-    const scoredWho = scoredBy(cutoff);
-    const scored = summary(cutoff, scoredWho);
+    const scored = summary(cutoff, scoredBy(cutoff));
     if (scored.rows.length === 0) continue;
-    const fitRows = who.fitOn === scoredWho ? scored.rows : summary(cutoff, who.fitOn).rows;
+    const fit = made.get(cutoff) ?? fitBgNbd(summary(cutoff, who.fitOn).rows);
     const seasonSource = season ? await tables.orders(who.fitOn) : '';
-    fits.set(cutoff, await appendCutoff(db, table, cutoff, asHistories(scored), fitRows, seasonSource, horizonDays, unitDays, season));
+    await appendCutoff(db, table, cutoff, asHistories(scored), fit, seasonSource, horizonDays, unitDays, season);
+    fits.set(cutoff, fit);
   }
   return fits;
 }
@@ -150,7 +179,8 @@ export async function buildAsOfBtydFeatures(
     if (scored.x.length === 0) return new Map();
     const fitRows = historyRows(fitOn === 'all' ? scored : await readHistories(db, 'fit', unitDays));
     const seasonSource = season ? await tables.purchases(fitOn) : '';
-    const { fit, figures } = await cutoffFigures(db, asOf, scored, fitRows, seasonSource, horizonDays, unitDays, season);
+    const fit = fitBgNbd(fitRows);
+    const figures = await cutoffFigures(db, asOf, scored, fit, seasonSource, horizonDays, unitDays, season);
     await db.run(`CREATE OR REPLACE TEMP TABLE ${figuresTable} (btyd_p_alive DOUBLE, btyd_expected_purchases DOUBLE, btyd_p_no_purchase DOUBLE, btyd_season_index DOUBLE)`);
     await db.appendColumns(figuresTable, figures);
     await db.run(`INSERT INTO btyd_features SELECT CAST($as_of AS VARCHAR), h.customer_id, f.* FROM ${histories} h POSITIONAL JOIN ${figuresTable} f`, { as_of: asOf });

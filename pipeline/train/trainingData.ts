@@ -3,6 +3,7 @@ import type { Database } from '../db/Database.js';
 import { buildBtydFeatures } from '../features/btydFeatures.js';
 import { buildSnapshots, type SnapshotPlan } from '../features/snapshots.js';
 import { sampleUse, type SampleTables, type TrainingSample } from '../features/trainingSample.js';
+import type { Logger } from '../log.js';
 import { untimed, type Step } from '../measure.js';
 
 /**
@@ -21,10 +22,12 @@ export async function buildTrainingData(
   sample: TrainingSample,
   o: { horizonDays: number; season: boolean },
   step: Step = untimed,
+  /** Where a failure of the BG/NBD fitting thread is said. */
+  log?: Logger,
 ): Promise<Map<string, BgNbdFit>> {
   const use = sampleUse(sample);
   await step('training snapshots', async () => buildSnapshots(db, plan, o.horizonDays, await tables.sources(use.sampled)));
   const fits = await step('BG/NBD features per cutoff', () =>
-    buildBtydFeatures(db, tables, { sample: [...plan.trainCutoffs, plan.holdoutCutoff], everyone: [] }, o.horizonDays, use, 7, o.season, 'training_btyd_features'));
+    buildBtydFeatures(db, tables, { sample: [...plan.trainCutoffs, plan.holdoutCutoff], everyone: [] }, o.horizonDays, use, 7, o.season, 'training_btyd_features', { log }));
   return new Map([...fits].filter(([cutoff]) => cutoff === plan.holdoutCutoff));
 }

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { fitBgNbd } from '../../pipeline/btyd/bgnbd.js';
-import { fitBtyd, plannedFits, purchaseFits } from '../../pipeline/btyd/fitBtyd.js';
-import { fitBtydBeside } from '../../pipeline/btyd/fitThread.js';
+import { fitBtyd, fitFamily, plannedFits, purchaseFits } from '../../pipeline/btyd/fitBtyd.js';
+import { fitAway, fitBtydBeside } from '../../pipeline/btyd/fitThread.js';
+import type { PurchaseFamily } from '../../pipeline/btyd/purchaseModel.js';
 import { cdnowSummaryRows } from '../helpers/cdnow.js';
 import { compiledWorker } from '../helpers/workerThread.js';
 
@@ -48,4 +49,26 @@ test('a thread that cannot start, fails as it loads or cannot fit leaves its fit
   // Without a worker at all (false): made here, nothing to say.
   const none = await fitBtydBeside(rows, '1997-09-30', options, false);
   expect(none).toEqual({ models: here, threaded: false });
+});
+
+test('fitAway makes each request\'s fits on its own summaries, in order, one thread for all: the fits made here; a thread that fails says why', async () => {
+  // Three summaries: CDNOW's, its first half and its repeat customers alone.
+  const parts = [rows, rows.slice(0, Math.floor(rows.length / 2)), rows.filter((r) => r.x > 0)];
+  const requests = parts.map((part, i) => ({
+    x: Float64Array.from(part, (r) => r.x), t_x: Float64Array.from(part, (r) => r.t_x), T: Float64Array.from(part, (r) => r.T),
+    fits: i === 1 ? [['bgnbd', undefined], ['mbgnbd', 0.001]] as [PurchaseFamily, number | undefined][] : [['bgnbd', undefined]] as [PurchaseFamily, number | undefined][],
+    limits: {},
+  }));
+  const away = await fitAway(requests, compiledWorker('btyd/fitWorker.js'));
+  if ('failure' in away) throw new Error(away.failure);
+  expect(away.fits).toEqual([[fitBgNbd(parts[0]!)], [fitBgNbd(parts[1]!), fitFamily(parts[1]!, 'mbgnbd', {}, 0.001)], [fitBgNbd(parts[2]!)]]);
+  // the three fits differ: each read its own summaries
+  expect(new Set(away.fits.map((f) => f[0]!.params.r)).size).toBe(3);
+  // No thread (the sources alone), one that fails as it loads, one asked for a fit it cannot make: each says why.
+  expect(await fitAway(requests, false)).toEqual({ failure: expect.stringMatching(/no compiled/) });
+  const broken = join(mkdtempSync(join(tmpdir(), 'fidelio-fit-')), 'broken.mjs');
+  writeFileSync(broken, 'throw new Error("the thread fails as it loads");\n');
+  expect(await fitAway(requests, broken)).toEqual({ failure: expect.stringMatching(/the thread fails as it loads/) });
+  const unknown = await fitAway([{ ...requests[0]!, fits: [['no_such_family' as never, undefined]] }], compiledWorker('btyd/fitWorker.js'));
+  expect(unknown).toEqual({ failure: expect.stringMatching(/TypeError|not a function/) });
 });

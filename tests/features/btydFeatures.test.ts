@@ -1,4 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { Logger } from '../../pipeline/log.js';
+import { compiledWorker } from '../helpers/workerThread.js';
 import { bgnbdConditionalExpected, bgnbdPAlive, bgnbdProbabilityNoPurchase } from '../../pipeline/btyd/bgnbd.js';
 import { fitBtydModels } from '../../pipeline/train/fitBtydModels.js';
 import { readSummaries, readSummary, summaryParams, summarySql } from '../../pipeline/features/btydSummary.js';
@@ -101,4 +106,31 @@ test('the summaries at every cutoff in one pass are the rows the summary gives a
   expect(together.get(PLAN.trainCutoffs[1]!)!.ids).not.toContain('Y');
   expect(together.get(PLAN.holdoutCutoff)!.rows[together.get(PLAN.holdoutCutoff)!.ids.indexOf('Y')]).toMatchObject({ x: 0 });
   for (const s of together.values()) expect(s.ids.filter((id) => id === 'Z' || id === null)).toEqual([]);
+});
+
+test('the fits per cutoff made on a thread of their own are the ones made here: the same table and the same fits, figure for figure', async () => {
+  const { db } = base;
+  const sample = await buildTrainingSample(db, 700, 42, 400);
+  const tables = new SampleTables(db);
+  const cutoffs = { sample: PLAN.trainCutoffs, everyone: [PLAN.holdoutCutoff] };
+  const warnings: unknown[] = [];
+  const log = { warn: (...a: unknown[]) => warnings.push(a) } as unknown as Logger;
+  const away = await buildBtydFeatures(db, tables, cutoffs, 90, sampleUse(sample), 7, true, 'btyd_features_away', { log, script: compiledWorker('btyd/fitWorker.js') });
+  const here = await buildBtydFeatures(db, tables, cutoffs, 90, sampleUse(sample), 7, true, 'btyd_features_here', { script: false });
+  await tables.drop();
+  expect(warnings).toEqual([]);
+  expect([...away.keys()]).toEqual([...here.keys()]);
+  expect([...away.values()]).toEqual([...here.values()]);
+  const table = (name: string) => db.all(`SELECT * FROM ${name} ORDER BY rowid`);
+  const rows = await table('btyd_features_here');
+  expect(rows.length).toBeGreaterThan(2000);
+  expect(await table('btyd_features_away')).toEqual(rows);
+  // A thread that fails as it loads: said, and the same fits made here.
+  const broken = join(mkdtempSync(join(tmpdir(), 'fidelio-fit-')), 'broken.mjs');
+  writeFileSync(broken, 'throw new Error("the thread fails as it loads");\n');
+  const again = await buildBtydFeatures(db, new SampleTables(db), cutoffs, 90, sampleUse(sample), 7, true, 'btyd_features_again', { log, script: broken });
+  expect(warnings).toHaveLength(1);
+  expect(JSON.stringify(warnings[0])).toContain('the thread fails as it loads');
+  expect([...again.values()]).toEqual([...here.values()]);
+  expect(await table('btyd_features_again')).toEqual(rows);
 });
