@@ -23,6 +23,8 @@ export interface RefitOptions {
   networks?: { architectures?: { churn: number[][]; value: number[][] }; start?: Pick<NeuralModels, 'churn' | 'value'> };
   /** Networks trained at once, each on a thread of its own (1 by default). */
   threads?: number;
+  /** More work for the core the networks free, after the BTYD fits: what the caller computes from the data alone (no model). */
+  alsoBeside?: () => Promise<void>;
 }
 
 /**
@@ -34,15 +36,18 @@ export interface RefitOptions {
  * networkWindows).
  */
 export async function refitForScoring(db: Database, plan: SnapshotPlan, asOf: string, o: RefitOptions, step: Step, log: Logger): Promise<{ cells: RfCell[]; btyd: BtydModels; neural?: NeuralModels }> {
-  const table = await trainRfTable(db, ['train', 'holdout']);
   const networks = o.networks;
   const train = networks && ((oneTrained: () => void) => step('networks', () => {
     const w = networkWindows([...plan.trainCutoffs, plan.holdoutCutoff], asOf, plan.holdoutCutoff, o.horizonDays);
     return trainNeuralModels(db, w.fit, w.validation, o.seed, log, networks.architectures, o.maxTrainingRows, o.minNetworkRows, networks.start, o.threads, oneTrained);
   }));
-  // The BTYD fits on the core the networks leave free once one of them is trained.
-  const { result: btyd, networks: trained } = await besideNetworks(train, () =>
-    step('BTYD fits', () => fitBtydModels(db, o.btydFitSource, asOf, { bgnbd: o.bgnbdAtAsOf, penalty: o.btydPenalty, season: o.season }, { threads: o.threads, log })));
+  // The table, the BTYD fits (and alsoBeside) on the core the networks leave free once one of them is trained.
+  const { result: { table, btyd }, networks: trained } = await besideNetworks(train, async () => {
+    const table = await trainRfTable(db, ['train', 'holdout']);
+    const btyd = await step('BTYD fits', () => fitBtydModels(db, o.btydFitSource, asOf, { bgnbd: o.bgnbdAtAsOf, penalty: o.btydPenalty, season: o.season }, { threads: o.threads, log }));
+    await o.alsoBeside?.();
+    return { table, btyd };
+  });
   for (const [name, fit] of [...Object.entries(purchaseFits(btyd)), ['gamma_gamma', btyd.gamma_gamma] as const]) {
     if (fit.report.warnings.length) log.warn({ model: name, warnings: fit.report.warnings }, 'BTYD fit warnings');
   }

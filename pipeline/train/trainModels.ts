@@ -2,7 +2,7 @@ import type { BgNbdFit } from '../btyd/fitBtyd.js';
 import type { Database } from '../db/Database.js';
 import type { SnapshotPlan } from '../features/snapshots.js';
 import type { TrainingSample } from '../features/trainingSample.js';
-import { modelVersion, type TrainedModels } from '../learn/trainedModels.js';
+import { modelVersion, type FeatureProfile, type TrainedModels } from '../learn/trainedModels.js';
 import type { Logger } from '../log.js';
 import { untimed, type Step } from '../measure.js';
 import { profileFeatures } from '../registry/drift.js';
@@ -43,16 +43,22 @@ export async function trainModels(db: Database, plan: SnapshotPlan, asOf: string
   for (const w of [metrics.choice.churn.warning, metrics.choice.value.warning]) if (w) log.warn(w);
 
   const { churnModel, valueModel, btydModel } = champions;
+  // What the models learnt from (the orders' digest, the features' profile for drift), beside the refit's networks.
+  let fingerprint = '';
+  let profile: FeatureProfile = {};
+  const describeData = async () => {
+    fingerprint = await dataFingerprint(db, asOf);
+    profile = await profileFeatures(db);
+  };
   const refit = await refitForScoring(db, plan, asOf, {
     seed: o.seed, maxTrainingRows: o.maxTrainingRows, btydFitSource: o.btydFitSource, bgnbdAtAsOf: o.btydFits?.get(asOf),
     btydPenalty: o.btydPenalty, season: o.season, minNetworkRows: o.minNetworkRows, horizonDays: o.horizonDays, threads: o.threads,
     networks: churnModel === 'neural' || valueModel === 'neural' ? { architectures, ...(backtest.networks ? { start: backtest.networks } : {}) } : undefined,
+    alsoBeside: describeData,
   }, step, log).finally(() => {
     backtest.networks?.churn.model.dispose();
     backtest.networks?.value.model.dispose();
   });
-  const fingerprint = await dataFingerprint(db, asOf);
-  const profile = await profileFeatures(db);
   const models = { churnModel, valueModel, btydModel, ...refit };
   const version = modelVersion(models);
   const ahead = seasonAheadFigures(refit.btyd.season, asOf, o.horizonDays);
