@@ -76,9 +76,10 @@ async function bgnbdAway(fitOn: ReadonlyMap<string, Summary>, script: string | f
   if (!thread) return new Map();
   const away = await fitAway(requests, thread).catch((err: Error) => ({ failure: err.stack ?? String(err) }));
   if ('failure' in away) {
-    log?.warn({ failure: away.failure.split('\n')[0] }, 'BG/NBD\'s fits per cutoff could not be made on a thread of their own: they are made in the main thread instead (the same fits, more slowly)');
+    log?.warn({ failure: away.failure.split('\n')[0] }, 'BG/NBD\'s fits per cutoff could not be made on a thread of their own: they are made in the main thread instead');
     return new Map();
   }
+  // Each request asked for BG/NBD's fit alone: its parameters are BG/NBD's.
   return new Map(cutoffs.map((cutoff, i) => [cutoff, away.fits[i]![0] as BgNbdFit]));
 }
 
@@ -105,7 +106,8 @@ const createTable = (db: Database, table: string) => db.run(`CREATE OR REPLACE T
  * reuses the holdout's and as-of's). The summaries of every cutoff are read
  * in one pass per table of orders (readSummaries), not one per cutoff: the
  * fitted-on ones first, whose fits are then made on a thread of their own
- * (bgnbdAway) while the scored ones are read.
+ * (bgnbdAway, with `threaded.threads` above 1) while the scored ones are
+ * read, when those are other customers' (a sample scored, a part of it fitted).
  */
 export async function buildBtydFeatures(
   db: Database,
@@ -116,8 +118,11 @@ export async function buildBtydFeatures(
   unitDays = 7,
   season = true,
   table = 'btyd_features',
-  /** Where a failure of the fitting thread is said; `script`: that thread's (false: fit here, as the sources run by a test runner do). */
-  threaded: { log?: Logger; script?: string | false } = {},
+  /**
+   * With `threads` above 1 the fits are made on a thread of their own (`script`, the compiled worker by default;
+   * false: here), a failure of it said in `log`; with one thread (the default), here.
+   */
+  threaded: { threads?: number; log?: Logger; script?: string | false } = {},
 ): Promise<Map<string, BgNbdFit>> {
   await createTable(db, table);
   const fits = new Map<string, BgNbdFit>();
@@ -133,10 +138,16 @@ export async function buildBtydFeatures(
   }
   const summaries = new Map<Customers, Map<string, Summary>>();
   let away: Promise<Map<string, BgNbdFit>> | undefined;
-  for (const [whose, at] of needs) {
-    const source = await tables.orders(whose);
-    summaries.set(whose, at.length === 1 ? new Map([[at[0]!, await readSummary(db, source, at[0]!, unitDays)]]) : await readSummaries(db, source, at, unitDays));
-    away ??= bgnbdAway(summaries.get(whose)!, threaded.script, threaded.log);
+  try {
+    for (const [whose, at] of needs) {
+      const source = await tables.orders(whose);
+      summaries.set(whose, at.length === 1 ? new Map([[at[0]!, await readSummary(db, source, at[0]!, unitDays)]]) : await readSummaries(db, source, at, unitDays));
+      away ??= (threaded.threads ?? 1) > 1 ? bgnbdAway(summaries.get(whose)!, threaded.script, threaded.log) : Promise.resolve(new Map());
+    }
+  } catch (err) {
+    // The thread's fits are not needed: it ends with them (bgnbdAway never rejects) before the failure is thrown.
+    await away;
+    throw err;
   }
   const made = (await away) ?? new Map<string, BgNbdFit>();
   const summary = (cutoff: string, whose: Customers) => summaries.get(whose)!.get(cutoff)!;

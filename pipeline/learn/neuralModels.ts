@@ -70,8 +70,9 @@ export async function fitNetworks(
   /** Networks trained at once, each on a thread of its own (TrainPool); 1 trains them here, one after another. */
   threads = 1,
   /**
-   * Called once when the first of the two networks is trained on a thread of its own and the other still trains:
-   * a core is free for other work from then on. Never called when they train here, one after another.
+   * Called once when the first of the two networks is trained, the pool's threads training them side by side (a
+   * core is free for other work from then on while the other trains). Never called when they train here, one
+   * after another (one thread, no compiled worker, native TensorFlow).
    */
   oneTrained?: () => void,
 ): Promise<Omit<NeuralModels, 'window'>> {
@@ -101,7 +102,8 @@ export async function fitNetworks(
         ...(start && sameHidden(start.value.hidden, hidden) ? { initialWeights: start.value.model.getWeights().map(toWire) } : {}),
       }), pool),
     ] as const;
-    if (oneTrained && pool.parallel) Promise.race(training).then(oneTrained, () => undefined);
+    // A failed network is thrown below; the callback's own failure is the caller's to see, not an unhandled rejection.
+    if (oneTrained && pool.parallel) Promise.race(training).then(oneTrained).catch(() => undefined);
     [churn, value] = await Promise.all(training);
   } finally {
     await pool.close();

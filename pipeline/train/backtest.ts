@@ -14,7 +14,7 @@ import { createBtydSummary, scoreBtyd } from './btydScoreTable.js';
 import { SNAPSHOTS_WITH_BTYD } from './featureColumns.js';
 import { fitBtydModels } from './fitBtydModels.js';
 import { holdoutColumns } from './holdout.js';
-import { besideNetworks, scoreNeuralInOrder, trainNeuralModels } from './neuralTraining.js';
+import { besideNetworks, disposeNetworks, scoreNeuralInOrder, trainNeuralModels } from './neuralTraining.js';
 import { applyRfTable, trainRfTable } from './rfTable.js';
 
 export interface BacktestOptions {
@@ -92,7 +92,7 @@ export async function runBacktest(db: Database, plan: SnapshotPlan, o: BacktestO
       trainNeuralModels(db, networksFitCutoffs, validationCutoff, o.seed, log, o.architectures, o.maxTrainingRows, o.minNetworkRows, undefined, o.threads, oneTrained));
   }
   // The probabilistic models' backtest on the core the networks leave free once one of them is trained.
-  const { result: btyd, networks } = await besideNetworks(train, () => backtestBtyd(db, plan, o, step, log));
+  const { result: btyd, networks } = await besideNetworks(train, () => backtestBtyd(db, plan, o, step, log), disposeNetworks);
   const result: Backtest = {
     ...btyd, notes,
     windows: { btyd_calibration_end: plan.holdoutCutoff, table_cutoffs: plan.trainCutoffs, networks_fit_cutoffs: networksFitCutoffs, networks_validation_cutoff: validationCutoff, networks_validation_same_season: sameSeason },

@@ -51,10 +51,19 @@ export async function trainNeuralModels(
  * work started earlier slows the networks by about what it takes, started then it fills the idle core. Without
  * threads of their own the networks train here, and `work` waits until they are trained; without a training
  * (`train` undefined) it runs at once. Returns `work`'s result and how the training ended (a failed training is
- * the caller's to say); a failure of `work` is thrown once the training has ended, its threads stopped.
+ * the caller's to say); a failure of `work` is thrown once the training has ended, its threads stopped, and the
+ * networks it trained discarded.
  */
+/** Frees both networks' models. */
+export function disposeNetworks(models: Pick<NeuralModels, 'churn' | 'value'>): void {
+  models.churn.model.dispose();
+  models.value.model.dispose();
+}
+
 export async function besideNetworks<T, N>(
   train: ((oneTrained: () => void) => Promise<N>) | undefined, work: () => Promise<T>,
+  /** Frees trained networks that a failed work leaves unused. */
+  discard: (networks: N) => void = () => undefined,
 ): Promise<{ result: T; networks?: PromiseSettledResult<N> }> {
   if (!train) return { result: await work() };
   let free!: () => void;
@@ -69,7 +78,8 @@ export async function besideNetworks<T, N>(
   try {
     result = await work();
   } catch (err) {
-    await settled;
+    const trained = await settled;
+    if (trained.status === 'fulfilled') discard(trained.value);
     throw err;
   }
   return { result, networks: await settled };

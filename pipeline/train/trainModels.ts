@@ -2,15 +2,14 @@ import type { BgNbdFit } from '../btyd/fitBtyd.js';
 import type { Database } from '../db/Database.js';
 import type { SnapshotPlan } from '../features/snapshots.js';
 import type { TrainingSample } from '../features/trainingSample.js';
-import { modelVersion, type FeatureProfile, type TrainedModels } from '../learn/trainedModels.js';
+import { modelVersion, type TrainedModels } from '../learn/trainedModels.js';
 import type { Logger } from '../log.js';
 import { untimed, type Step } from '../measure.js';
-import { profileFeatures } from '../registry/drift.js';
 import { rounded } from '../shared/evaluation.js';
 import { runBacktest, type BacktestOptions } from './backtest.js';
 import { chooseChampions } from './champions.js';
 import { backtestMetrics, modelMetrics, seasonAheadFigures, type ArchitectureSearch } from './modelMetrics.js';
-import { dataFingerprint, refitForScoring } from './refit.js';
+import { refitForScoring } from './refit.js';
 
 export interface TrainOptions extends Omit<BacktestOptions, 'bgnbdAtHoldout'> {
   /** The customers the models learn from (every customer when the sample is not partial). */
@@ -43,29 +42,22 @@ export async function trainModels(db: Database, plan: SnapshotPlan, asOf: string
   for (const w of [metrics.choice.churn.warning, metrics.choice.value.warning]) if (w) log.warn(w);
 
   const { churnModel, valueModel, btydModel } = champions;
-  // What the models learnt from (the orders' digest, the features' profile for drift), beside the refit's networks.
-  let fingerprint = '';
-  let profile: FeatureProfile = {};
-  const describeData = async () => {
-    fingerprint = await dataFingerprint(db, asOf);
-    profile = await profileFeatures(db);
-  };
   const refit = await refitForScoring(db, plan, asOf, {
     seed: o.seed, maxTrainingRows: o.maxTrainingRows, btydFitSource: o.btydFitSource, bgnbdAtAsOf: o.btydFits?.get(asOf),
     btydPenalty: o.btydPenalty, season: o.season, minNetworkRows: o.minNetworkRows, horizonDays: o.horizonDays, threads: o.threads,
     networks: churnModel === 'neural' || valueModel === 'neural' ? { architectures, ...(backtest.networks ? { start: backtest.networks } : {}) } : undefined,
-    alsoBeside: describeData,
   }, step, log).finally(() => {
     backtest.networks?.churn.model.dispose();
     backtest.networks?.value.model.dispose();
   });
-  const models = { churnModel, valueModel, btydModel, ...refit };
+  const { data, ...fitted } = refit;
+  const models = { churnModel, valueModel, btydModel, ...fitted };
   const version = modelVersion(models);
   const ahead = seasonAheadFigures(refit.btyd.season, asOf, o.horizonDays);
   if (ahead) log.warn({ unseen_months: ahead.unseen_months, expected_error: ahead.expected_error }, ahead.words);
   for (const w of metrics.aggregate.worse_than_baselines) log.warn(w);
   return {
-    version, ...models, dataFingerprint: fingerprint, profile,
+    version, ...models, dataFingerprint: data.fingerprint, profile: data.profile,
     metrics: modelMetrics(version, metrics, refit.btyd, ahead),
   };
 }

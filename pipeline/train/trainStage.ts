@@ -63,7 +63,7 @@ export const trainStage: Stage<TrainParams, Pick<FeaturesOutput, 'asOf' | 'plan'
     const chosen = reused ?? await (async () => {
       const tables = new SampleTables(db);
       try {
-        const holdoutFits = await buildTrainingData(db, tables, plan, sample, { horizonDays: p.horizonDays, season: p.btyd.season }, step, log);
+        const holdoutFits = await buildTrainingData(db, tables, plan, sample, { horizonDays: p.horizonDays, season: p.btyd.season, threads: p.threads }, step, log);
         // The champion's architectures are kept (no search) unless asked to search or it has no networks.
         const kept = p.neural && p.architectureSearch === 'when-needed' ? await championArchitectures(db) : undefined;
         const architectureSearch = !p.neural ? undefined : kept

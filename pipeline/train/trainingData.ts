@@ -20,7 +20,8 @@ export async function buildTrainingData(
   tables: SampleTables,
   plan: SnapshotPlan,
   sample: TrainingSample,
-  o: { horizonDays: number; season: boolean },
+  /** threads: BG/NBD's fits per cutoff on a thread of their own above 1 (buildBtydFeatures). */
+  o: { horizonDays: number; season: boolean; threads?: number },
   step: Step = untimed,
   /** Where a failure of the BG/NBD fitting thread is said. */
   log?: Logger,
@@ -28,6 +29,6 @@ export async function buildTrainingData(
   const use = sampleUse(sample);
   await step('training snapshots', async () => buildSnapshots(db, plan, o.horizonDays, await tables.sources(use.sampled)));
   const fits = await step('BG/NBD features per cutoff', () =>
-    buildBtydFeatures(db, tables, { sample: [...plan.trainCutoffs, plan.holdoutCutoff], everyone: [] }, o.horizonDays, use, 7, o.season, 'training_btyd_features', { log }));
+    buildBtydFeatures(db, tables, { sample: [...plan.trainCutoffs, plan.holdoutCutoff], everyone: [] }, o.horizonDays, use, 7, o.season, 'training_btyd_features', { threads: o.threads, log }));
   return new Map([...fits].filter(([cutoff]) => cutoff === plan.holdoutCutoff));
 }

@@ -1,6 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Logger } from '../../pipeline/log.js';
 import { compiledWorker } from '../helpers/workerThread.js';
@@ -115,8 +116,15 @@ test('the fits per cutoff made on a thread of their own are the ones made here: 
   const cutoffs = { sample: PLAN.trainCutoffs, everyone: [PLAN.holdoutCutoff] };
   const warnings: unknown[] = [];
   const log = { warn: (...a: unknown[]) => warnings.push(a) } as unknown as Logger;
-  const away = await buildBtydFeatures(db, tables, cutoffs, 90, sampleUse(sample), 7, true, 'btyd_features_away', { log, script: compiledWorker('btyd/fitWorker.js') });
-  const here = await buildBtydFeatures(db, tables, cutoffs, 90, sampleUse(sample), 7, true, 'btyd_features_here', { script: false });
+  // The compiled fitting thread, behind a script that leaves a mark when a thread loads it.
+  const dir = mkdtempSync(join(tmpdir(), 'fidelio-fit-'));
+  const marked = join(dir, 'marked.mjs');
+  writeFileSync(marked, `import { appendFileSync } from 'node:fs';\nappendFileSync(${JSON.stringify(join(dir, 'loaded'))}, 'x');\nawait import(${JSON.stringify(pathToFileURL(compiledWorker('btyd/fitWorker.js')).href)});\n`);
+  const away = await buildBtydFeatures(db, tables, cutoffs, 90, sampleUse(sample), 7, true, 'btyd_features_away', { threads: 2, log, script: marked });
+  expect(readFileSync(join(dir, 'loaded'), 'utf8')).toBe('x');
+  // with one thread, here (no thread loads the script)
+  const here = await buildBtydFeatures(db, tables, cutoffs, 90, sampleUse(sample), 7, true, 'btyd_features_here', { threads: 1, log, script: marked });
+  expect(readFileSync(join(dir, 'loaded'), 'utf8')).toBe('x');
   await tables.drop();
   expect(warnings).toEqual([]);
   expect([...away.keys()]).toEqual([...here.keys()]);
@@ -126,9 +134,9 @@ test('the fits per cutoff made on a thread of their own are the ones made here: 
   expect(rows.length).toBeGreaterThan(2000);
   expect(await table('btyd_features_away')).toEqual(rows);
   // A thread that fails as it loads: said, and the same fits made here.
-  const broken = join(mkdtempSync(join(tmpdir(), 'fidelio-fit-')), 'broken.mjs');
+  const broken = join(dir, 'broken.mjs');
   writeFileSync(broken, 'throw new Error("the thread fails as it loads");\n');
-  const again = await buildBtydFeatures(db, new SampleTables(db), cutoffs, 90, sampleUse(sample), 7, true, 'btyd_features_again', { log, script: broken });
+  const again = await buildBtydFeatures(db, new SampleTables(db), cutoffs, 90, sampleUse(sample), 7, true, 'btyd_features_again', { threads: 2, log, script: broken });
   expect(warnings).toHaveLength(1);
   expect(JSON.stringify(warnings[0])).toContain('the thread fails as it loads');
   expect([...again.values()]).toEqual([...here.values()]);

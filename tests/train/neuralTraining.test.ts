@@ -4,6 +4,7 @@ import { buildSnapshots, planSnapshots } from '../../pipeline/features/snapshots
 import { SampleTables } from '../../pipeline/features/trainingSample.js';
 import { scoreNeural } from '../../pipeline/learn/neuralModels.js';
 import { initBackend } from '../../pipeline/learn/tfBackend.js';
+import { TrainPool } from '../../pipeline/learn/trainPool.js';
 import { silentLogger } from '../../pipeline/log.js';
 import { auc } from '../../pipeline/shared/metrics.js';
 import { SNAPSHOTS_WITH_BTYD, featureBatches, readFeatureColumns, withBtydFeatures } from '../../pipeline/train/featureColumns.js';
@@ -64,24 +65,34 @@ test('besideNetworks runs its work on the core the first trained network frees, 
   const { db } = base;
   // The churn network trains for one epoch, the value network for forty: the churn network is trained first.
   const architectures = { churn: [[8]], value: [[32, 16]], epochs: { churn: 1, value: 40 } };
-  const train = (threads: number) => (oneTrained: () => void) =>
-    trainNeuralModels(db, PLAN.trainCutoffs.slice(1), PLAN.trainCutoffs[0]!, 5, silentLogger, architectures, 5000, 1000, undefined, threads, oneTrained)
-      .finally(() => (trainedAt = performance.now()));
   let trainedAt = Infinity;
   let startedAt = -Infinity;
+  let firedAt = Infinity;
+  const train = (threads: number) => (oneTrained: () => void) =>
+    trainNeuralModels(db, PLAN.trainCutoffs.slice(1), PLAN.trainCutoffs[0]!, 5, silentLogger, architectures, 5000, 1000, undefined, threads, () => {
+      firedAt = performance.now();
+      oneTrained();
+    }).finally(() => (trainedAt = performance.now()));
   const work = async () => {
     startedAt = performance.now();
     return db.value<number>('SELECT count(*) FROM customer_features');
   };
-  // On threads of their own (the compiled worker): the work starts while the value network still trains.
+  // On threads of their own (the compiled worker, wasm): the work starts once the churn network is trained, while the
+  // value network still trains. (Native TensorFlow trains them here, one after the other: then the work waits.)
+  const threaded = new TrainPool(2).parallel;
   const side = await besideNetworks(train(2), work);
   expect(side.result).toBe(await db.value<number>('SELECT count(*) FROM customer_features'));
   expect(side.networks?.status).toBe('fulfilled');
-  expect(startedAt).toBeLessThan(trainedAt);
-  // Here, one network after the other: the work waits until both are trained.
+  if (threaded) {
+    expect(firedAt).toBeLessThanOrEqual(startedAt);
+    expect(startedAt).toBeLessThan(trainedAt);
+  } else expect(startedAt).toBeGreaterThanOrEqual(trainedAt);
+  // Here, one network after the other: the work waits until both are trained, and nothing says one is.
   trainedAt = Infinity;
+  firedAt = Infinity;
   const alone = await besideNetworks(train(1), work);
   expect(startedAt).toBeGreaterThanOrEqual(trainedAt);
+  expect(firedAt).toBe(Infinity);
   const [a, b] = [side.networks, alone.networks].map((n) => (n as PromiseFulfilledResult<Awaited<ReturnType<typeof trainNeuralModels>>>).value);
   expect(weightsOf(a!.churn.model)).toEqual(weightsOf(b!.churn.model));
   expect(weightsOf(a!.value.model)).toEqual(weightsOf(b!.value.model));
@@ -106,8 +117,11 @@ test('besideNetworks: a failed training is returned beside the work\'s result; a
       resolve(1);
     }, 50);
   });
+  const discarded: number[] = [];
   await expect(besideNetworks(slow, async () => {
     throw new Error('work failed');
-  })).rejects.toThrow('work failed');
+  }, (n) => discarded.push(n))).rejects.toThrow('work failed');
   expect(ended).toBe(true);
+  // the networks the failed work leaves unused are discarded
+  expect(discarded).toEqual([1]);
 });
