@@ -44,6 +44,12 @@ export async function trainNeuralModels(
   };
 }
 
+/** Frees both networks' models. */
+export function disposeNetworks(models: Pick<NeuralModels, 'churn' | 'value'>): void {
+  models.churn.model.dispose();
+  models.value.model.dispose();
+}
+
 /**
  * `work` beside the networks' training `train` (started with the callback for when one of its two networks is
  * trained: trainNeuralModels' oneTrained), on the core that network frees. Training networks keeps both cores busy
@@ -54,12 +60,6 @@ export async function trainNeuralModels(
  * the caller's to say); a failure of `work` is thrown once the training has ended, its threads stopped, and the
  * networks it trained discarded.
  */
-/** Frees both networks' models. */
-export function disposeNetworks(models: Pick<NeuralModels, 'churn' | 'value'>): void {
-  models.churn.model.dispose();
-  models.value.model.dispose();
-}
-
 export async function besideNetworks<T, N>(
   train: ((oneTrained: () => void) => Promise<N>) | undefined, work: () => Promise<T>,
   /** Frees trained networks that a failed work leaves unused. */
