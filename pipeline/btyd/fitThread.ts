@@ -73,32 +73,12 @@ export async function fitBtydBeside(
   const away = planned.filter(([family]) => family === 'pareto');
   const here = planned.filter(([family]) => family !== 'pareto');
   if (!script || rows.length === 0) return { models: fitBtyd(rows, calibrationEnd, options), threaded: false };
-  let worker: Worker;
-  try {
-    worker = new Worker(script);
-  } catch (err) {
-    return { models: fitBtyd(rows, calibrationEnd, options), threaded: false, failure: (err as Error).stack ?? String(err) };
-  }
-  try {
-    const answer = new Promise<FitReply | { lost: string }>((resolve) => {
-      worker.once('message', resolve);
-      worker.once('error', (err) => resolve({ lost: err.stack ?? err.message }));
-      worker.once('exit', (code) => resolve({ lost: `the BTYD fitting thread stopped (exit code ${code})` }));
-    });
-    const request: FitRequest = {
-      ...columnsOf(rows), fits: away, limits,
-    };
-    worker.postMessage(request);
-    // Meanwhile here, the other candidates.
-    const made = new Map<string, FamilyFit>(here.map(([family, p]) => [fitKey(family, p), fitFamily(rows, family, limits, p)]));
-    const reply = await answer;
-    if ('fits' in reply) {
-      away.forEach(([family, p], i) => made.set(fitKey(family, p), reply.fits[i]!));
-      return { models: fitBtyd(rows, calibrationEnd, options, made), threaded: true };
-    }
-    // Pareto/NBD's fits made here instead: the same figures, later.
-    return { models: fitBtyd(rows, calibrationEnd, options, made), threaded: false, failure: 'error' in reply ? reply.error : reply.lost };
-  } finally {
-    await worker.terminate();
-  }
+  // The thread starts (fitAway posts its request before it first waits); meanwhile here, the other candidates.
+  const thread = fitAway([{ ...columnsOf(rows), fits: away, limits }], script);
+  const made = new Map<string, FamilyFit>(here.map(([family, p]) => [fitKey(family, p), fitFamily(rows, family, limits, p)]));
+  const reply = await thread;
+  // Pareto/NBD's fits made here instead when the thread could not: the same figures, later.
+  if ('failure' in reply) return { models: fitBtyd(rows, calibrationEnd, options, made), threaded: false, failure: reply.failure };
+  away.forEach(([family, p], i) => made.set(fitKey(family, p), reply.fits[0]![i]!));
+  return { models: fitBtyd(rows, calibrationEnd, options, made), threaded: true };
 }

@@ -31,6 +31,11 @@ export interface NeuralModels {
   window: { fitCutoffs: string[]; validationCutoff: string; fitRows: number; validationRows: number };
 }
 
+/** Frees both networks' models. */
+export function disposeNetworks(models: Pick<NeuralModels, 'churn' | 'value'>): void {
+  models.churn.model.dispose();
+  models.value.model.dispose();
+}
 
 const sameHidden = (a: number[], b: number[]) => a.length === b.length && a.every((u, i) => u === b[i]);
 const column = (values: Float64Array): Matrix => ({ data: Float32Array.from(values), rows: values.length, cols: 1 });

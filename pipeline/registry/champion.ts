@@ -1,6 +1,6 @@
 import type { Database } from '../db/Database.js';
 import { MAX_EPOCHS, PATIENCE } from '../learn/network.js';
-import type { Architectures } from '../learn/neuralModels.js';
+import { disposeNetworks, type Architectures } from '../learn/neuralModels.js';
 import type { TrainedModels } from '../learn/trainedModels.js';
 import type { Logger } from '../log.js';
 import { populationStability } from './drift.js';
@@ -83,8 +83,7 @@ export async function championArchitectures(db: Database): Promise<(Architecture
   if (!current) return undefined;
   try {
     const { metrics, neural } = await loadModelVersion(current.path);
-    neural?.churn.model.dispose();
-    neural?.value.model.dispose();
+    if (neural) disposeNetworks(neural);
     const churn = neural?.churn.hidden ?? metrics.networks?.churn.hidden;
     const value = neural?.value.hidden ?? metrics.networks?.value.hidden;
     if (!churn || !value) return undefined;
@@ -116,7 +115,6 @@ export async function adoptChallenger(db: Database, trained: TrainedModels, mode
     return { models: { ...trained, ...(personas ? { personas } : {}) }, decision, dir: path };
   }
   const kept = await loadModelVersion(current!.path);
-  trained.neural?.churn.model.dispose();
-  trained.neural?.value.model.dispose();
+  if (trained.neural) disposeNetworks(trained.neural);
   return { models: { ...kept, metrics: { ...kept.metrics, challenger: trained.metrics } }, decision, dir: current!.path };
 }

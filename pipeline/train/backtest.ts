@@ -4,7 +4,7 @@ import { hasNoPurchaseProbability } from '../btyd/purchaseModel.js';
 import { addDays, type Database } from '../db/Database.js';
 import { readSummary } from '../features/btydSummary.js';
 import { networkWindows, type SnapshotPlan } from '../features/snapshots.js';
-import type { Architectures, NeuralModels } from '../learn/neuralModels.js';
+import { disposeNetworks, type Architectures, type NeuralModels } from '../learn/neuralModels.js';
 import type { ChurnModelName, ValueModelName } from '../learn/trainedModels.js';
 import type { Logger } from '../log.js';
 import type { Step } from '../measure.js';
@@ -14,7 +14,7 @@ import { createBtydSummary, scoreBtyd } from './btydScoreTable.js';
 import { SNAPSHOTS_WITH_BTYD } from './featureColumns.js';
 import { fitBtydModels } from './fitBtydModels.js';
 import { holdoutColumns } from './holdout.js';
-import { besideNetworks, disposeNetworks, scoreNeuralInOrder, trainNeuralModels } from './neuralTraining.js';
+import { besideNetworks, scoreNeuralInOrder, trainNeuralModels } from './neuralTraining.js';
 import { applyRfTable, trainRfTable } from './rfTable.js';
 
 export interface BacktestOptions {

@@ -44,12 +44,6 @@ export async function trainNeuralModels(
   };
 }
 
-/** Frees both networks' models. */
-export function disposeNetworks(models: Pick<NeuralModels, 'churn' | 'value'>): void {
-  models.churn.model.dispose();
-  models.value.model.dispose();
-}
-
 /**
  * `work` beside the networks' training `train` (started with the callback for when one of its two networks is
  * trained: trainNeuralModels' oneTrained), on the core that network frees. Training networks keeps both cores busy

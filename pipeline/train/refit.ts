@@ -2,14 +2,14 @@ import { createHash } from 'node:crypto';
 import { purchaseFits, type BgNbdFit, type BtydModels } from '../btyd/fitBtyd.js';
 import type { Database } from '../db/Database.js';
 import { networkWindows, type SnapshotPlan } from '../features/snapshots.js';
-import type { NeuralModels } from '../learn/neuralModels.js';
+import { disposeNetworks, type NeuralModels } from '../learn/neuralModels.js';
 import type { RfCell } from '../learn/rfTableModel.js';
 import type { FeatureProfile } from '../learn/trainedModels.js';
 import { profileFeatures } from '../registry/drift.js';
 import type { Logger } from '../log.js';
 import type { Step } from '../measure.js';
 import { fitBtydModels } from './fitBtydModels.js';
-import { besideNetworks, disposeNetworks, trainNeuralModels } from './neuralTraining.js';
+import { besideNetworks, trainNeuralModels } from './neuralTraining.js';
 import { trainRfTable } from './rfTable.js';
 
 export interface RefitOptions {

@@ -2,6 +2,7 @@ import type { BgNbdFit } from '../btyd/fitBtyd.js';
 import type { Database } from '../db/Database.js';
 import type { SnapshotPlan } from '../features/snapshots.js';
 import type { TrainingSample } from '../features/trainingSample.js';
+import { disposeNetworks } from '../learn/neuralModels.js';
 import { modelVersion, type TrainedModels } from '../learn/trainedModels.js';
 import type { Logger } from '../log.js';
 import { untimed, type Step } from '../measure.js';
@@ -47,8 +48,7 @@ export async function trainModels(db: Database, plan: SnapshotPlan, asOf: string
     btydPenalty: o.btydPenalty, season: o.season, minNetworkRows: o.minNetworkRows, horizonDays: o.horizonDays, threads: o.threads,
     networks: churnModel === 'neural' || valueModel === 'neural' ? { architectures, ...(backtest.networks ? { start: backtest.networks } : {}) } : undefined,
   }, step, log).finally(() => {
-    backtest.networks?.churn.model.dispose();
-    backtest.networks?.value.model.dispose();
+    if (backtest.networks) disposeNetworks(backtest.networks);
   });
   const { data, ...fitted } = refit;
   const models = { churnModel, valueModel, btydModel, ...fitted };

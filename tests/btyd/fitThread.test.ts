@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { fitBgNbd } from '../../pipeline/btyd/bgnbd.js';
 import { fitBtyd, fitFamily, plannedFits, purchaseFits } from '../../pipeline/btyd/fitBtyd.js';
-import { fitAway, fitBtydBeside } from '../../pipeline/btyd/fitThread.js';
+import { columnsOf, fitAway, fitBtydBeside } from '../../pipeline/btyd/fitThread.js';
 import type { PurchaseFamily } from '../../pipeline/btyd/purchaseModel.js';
 import { cdnowSummaryRows } from '../helpers/cdnow.js';
 import { compiledWorker } from '../helpers/workerThread.js';
@@ -55,7 +55,7 @@ test('fitAway makes each request\'s fits on its own summaries, in order, one thr
   // Three summaries: CDNOW's, its first half and its repeat customers alone.
   const parts = [rows, rows.slice(0, Math.floor(rows.length / 2)), rows.filter((r) => r.x > 0)];
   const requests = parts.map((part, i) => ({
-    x: Float64Array.from(part, (r) => r.x), t_x: Float64Array.from(part, (r) => r.t_x), T: Float64Array.from(part, (r) => r.T),
+    ...columnsOf(part),
     fits: i === 1 ? [['bgnbd', undefined], ['mbgnbd', 0.001]] as [PurchaseFamily, number | undefined][] : [['bgnbd', undefined]] as [PurchaseFamily, number | undefined][],
     limits: {},
   }));
