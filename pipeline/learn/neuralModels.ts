@@ -4,7 +4,7 @@ import { applyPlatt, fitPlatt, type PlattScaling } from './calibration.js';
 import { predict, type Matrix } from './network.js';
 import { fitPreprocessor, transform, type FeatureColumns, type PreprocessorState } from './preprocess.js';
 import { tf } from './tfBackend.js';
-import { TrainPool, toWire } from './trainPool.js';
+import { TrainPool, toWire, type WireTensor } from './trainPool.js';
 import { zilnBounds, zilnPredict, type ZilnBounds } from './ziln.js';
 
 /** Architectures tried for each model; validation loss decides. */
@@ -46,6 +46,39 @@ const zilnTarget = (values: Float64Array): Matrix => {
   return { data, rows: values.length, cols: 3 };
 };
 
+/** The weights a network starts from (another network's, copied: it may be disposed meanwhile), and its architecture. */
+export interface StartWeights {
+  hidden: number[];
+  weights: WireTensor[];
+}
+
+/** Both networks' starting weights: a copy of `models`' (the backtest's, for the refit), taken now. */
+export function startWeights(models: Pick<NeuralModels, 'churn' | 'value'>): { churn: StartWeights; value: StartWeights } {
+  return {
+    churn: { hidden: models.churn.hidden, weights: models.churn.model.getWeights().map(toWire) },
+    value: { hidden: models.value.hidden, weights: models.value.model.getWeights().map(toWire) },
+  };
+}
+
+/** How the two networks are trained, beside what they learn: where they start, on how many threads, what is told when, and when to stop. */
+export interface NetworkRun {
+  /** Networks to start from (the backtest's, for the refit): each of the same architecture starts from its weights. */
+  start?: { churn: StartWeights; value: StartWeights };
+  /** Networks trained at once, each on a thread of its own (TrainPool); 1 (the default) trains them here, one after another. */
+  threads?: number;
+  /**
+   * Called once when the first of the two networks is trained, the pool's threads training them side by side (a
+   * core is free for other work from then on while the other trains). Never called when they train here, one
+   * after another (one thread, no compiled worker, native TensorFlow).
+   */
+  oneTrained?: () => void;
+  /** Stops the training (its threads; TrainPool): the networks' training then fails with TrainingStopped. */
+  signal?: AbortSignal;
+}
+
+/** Whether fitNetworks with `threads` trains the networks on threads of their own, beside the main thread. */
+export const trainsOnThreads = (threads: number): boolean => new TrainPool(threads).parallel;
+
 /** Rows of model inputs with their labels (churned, future_spend), as columns. */
 export interface LabelledRows {
   data: FeatureColumns;
@@ -70,16 +103,7 @@ export async function fitNetworks(
   architectures: Architectures = { churn: CHURN_ARCHITECTURES, value: VALUE_ARCHITECTURES },
   /** Fewer fitting rows than this and the networks are not trained (an error the caller notes). */
   minRows = 1000,
-  /** Networks to start from (the backtest's, for the refit): each of the same architecture starts from its weights. */
-  start?: Pick<NeuralModels, 'churn' | 'value'>,
-  /** Networks trained at once, each on a thread of its own (TrainPool); 1 trains them here, one after another. */
-  threads = 1,
-  /**
-   * Called once when the first of the two networks is trained, the pool's threads training them side by side (a
-   * core is free for other work from then on while the other trains). Never called when they train here, one
-   * after another (one thread, no compiled worker, native TensorFlow).
-   */
-  oneTrained?: () => void,
+  { start, threads = 1, oneTrained, signal }: NetworkRun = {},
 ): Promise<Omit<NeuralModels, 'window'>> {
   if (fit.n < Math.max(50, minRows) || val.n < 20) {
     throw new Error(`too few snapshot rows to train on (${fit.n.toLocaleString('en-US')} to fit, ${val.n.toLocaleString('en-US')} to validate; training.minNetworkRows is ${minRows.toLocaleString('en-US')}): the networks are left out`);
@@ -91,7 +115,7 @@ export async function fitNetworks(
   const yChurn = column(fit.data.churned as Float64Array);
   const yChurnVal = column(val.data.churned as Float64Array);
   // The churn and the value networks (and each one's candidates) train side by side on the pool's threads.
-  const pool = new TrainPool(threads);
+  const pool = new TrainPool(threads, undefined, undefined, signal);
   let churn: Awaited<ReturnType<typeof choose>>;
   let value: Awaited<ReturnType<typeof choose>>;
   try {
@@ -99,12 +123,12 @@ export async function fitNetworks(
       choose(architectures.churn, 'churn', log, x, yChurn, xVal, yChurnVal, (hidden, i) => ({
         hidden, outputs: 1, activation: 'sigmoid', loss: 'binaryCrossentropy', seed: seed + 10 * i,
         ...(architectures.epochs?.churn ? { epochs: architectures.epochs.churn } : {}),
-        ...(start && sameHidden(start.churn.hidden, hidden) ? { initialWeights: start.churn.model.getWeights().map(toWire) } : {}),
+        ...(start && sameHidden(start.churn.hidden, hidden) ? { initialWeights: start.churn.weights } : {}),
       }), pool),
       choose(architectures.value, 'value', log, x, zilnTarget(fit.data.future_spend as Float64Array), xVal, zilnTarget(val.data.future_spend as Float64Array), (hidden, i) => ({
         hidden, outputs: 3, activation: 'linear', loss: 'ziln', seed: seed + 1000 + 10 * i,
         ...(architectures.epochs?.value ? { epochs: architectures.epochs.value } : {}),
-        ...(start && sameHidden(start.value.hidden, hidden) ? { initialWeights: start.value.model.getWeights().map(toWire) } : {}),
+        ...(start && sameHidden(start.value.hidden, hidden) ? { initialWeights: start.value.weights } : {}),
       }), pool),
     ] as const;
     // A failed network is thrown below; the callback's own failure is the caller's to see, not an unhandled rejection.

@@ -60,10 +60,20 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
+/** The error a network's training fails with once its pool's `signal` stopped it. */
+export class TrainingStopped extends Error {
+  constructor() {
+    super('the networks\' training was stopped before it ended (its networks were no longer wanted)');
+    this.name = 'TrainingStopped';
+  }
+}
+
 /**
  * At most `threads` networks in training at once, each on a worker thread
  * (started when first needed, stopped by close); with `threads` 1, or
- * without the compiled worker, here, one at a time.
+ * without the compiled worker, here, one at a time. Once `signal` aborts,
+ * the threads are stopped and every network in training or waiting fails
+ * with TrainingStopped (none is trained here instead).
  */
 export class TrainPool {
   private readonly script: string | undefined;
@@ -82,8 +92,15 @@ export class TrainPool {
    * TensorFlow (tfjs-node) uses every core itself, and its addon is not
    * one a worker thread may load.
    */
-  constructor(private readonly threads: number, script: string | false = workerScript('learn/trainWorker.js') ?? false, backend: string = tf.getBackend()) {
+  constructor(
+    private readonly threads: number, script: string | false = workerScript('learn/trainWorker.js') ?? false, backend: string = tf.getBackend(),
+    private readonly signal?: AbortSignal,
+  ) {
     this.script = threads > 1 && script && THREADED_BACKENDS.has(backend) ? script : undefined;
+    signal?.addEventListener('abort', () => {
+      for (const resolve of this.waiting.splice(0)) resolve();
+      void this.close();
+    }, { once: true });
   }
 
   /** Whether networks train on worker threads. */
@@ -95,8 +112,11 @@ export class TrainPool {
   async train(x: Matrix, y: Matrix, xVal: Matrix, yVal: Matrix, options: WireOptions): Promise<TrainResult> {
     await this.slot();
     try {
+      if (this.signal?.aborted) throw new TrainingStopped();
       if (this.script) {
         const reply = await this.send({ id: this.nextId++, backend: tf.getBackend() as Backend, x, y, xVal, yVal, options }).catch((err: Error) => ({ error: err.message }));
+        // A thread stopped with the training: not trained here instead.
+        if (this.signal?.aborted) throw new TrainingStopped();
         if (!('error' in reply)) {
           // The same network, its trained weights put in.
           const model = buildMlp(x.cols, options);
@@ -128,6 +148,8 @@ export class TrainPool {
   }
 
   private async slot(): Promise<void> {
+    // A stopped pool gives no slot: the network fails at once.
+    if (this.signal?.aborted) return;
     const limit = this.script ? this.threads : 1;
     if (this.busy < limit) {
       this.busy++;
@@ -137,6 +159,8 @@ export class TrainPool {
   }
 
   private release(): void {
+    // Once stopped, the waiting networks were let go at once (each fails), not handed a slot.
+    if (this.signal?.aborted) return;
     const next = this.waiting.shift();
     if (next) next();
     else this.busy--;

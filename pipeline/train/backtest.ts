@@ -40,6 +40,11 @@ export interface BacktestOptions {
   architectures?: Architectures;
   /** Networks trained at once, each on a thread of its own (1 by default). */
   threads?: number;
+  /**
+   * Told the backtest's networks as soon as they are trained, while the probabilistic models' backtest may still
+   * run (the refit's networks start from them then: trainModels). They stay the backtest's (Backtest.networks).
+   */
+  onNetworks?: (networks: NeuralModels) => void;
 }
 
 /** Every candidate's holdout scores, in customer order over the same customers, with the labels. */
@@ -88,8 +93,12 @@ export async function runBacktest(db: Database, plan: SnapshotPlan, o: BacktestO
   if (o.neural && networksFitCutoffs.length === 0) {
     notes.push(`the history is too short for the networks' backtest: they need cutoffs at least ${o.horizonDays} days before ${validationCutoff}; give a longer history or more snapshots`);
   } else if (o.neural) {
-    train = (oneTrained) => step('backtest: networks', () =>
-      trainNeuralModels(db, networksFitCutoffs, validationCutoff, o.seed, log, o.architectures, o.maxTrainingRows, o.minNetworkRows, undefined, o.threads, oneTrained));
+    train = async (oneTrained) => {
+      const networks = await step('backtest: networks', () =>
+        trainNeuralModels(db, networksFitCutoffs, validationCutoff, o.seed, log, o.architectures, o.maxTrainingRows, o.minNetworkRows, { threads: o.threads, oneTrained }));
+      o.onNetworks?.(networks);
+      return networks;
+    };
   }
   // The probabilistic models' backtest on the core the networks leave free once one of them is trained.
   const { result: btyd, networks } = await besideNetworks(train, () => backtestBtyd(db, plan, o, step, log), disposeNetworks);

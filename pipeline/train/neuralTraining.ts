@@ -1,5 +1,5 @@
 import { literal, type Database } from '../db/Database.js';
-import { CHURN_ARCHITECTURES, VALUE_ARCHITECTURES, fitNetworks, scoreNeural, type Architectures, type NeuralModels } from '../learn/neuralModels.js';
+import { CHURN_ARCHITECTURES, VALUE_ARCHITECTURES, fitNetworks, scoreNeural, type Architectures, type NetworkRun, type NeuralModels } from '../learn/neuralModels.js';
 import type { Logger } from '../log.js';
 import { SNAPSHOTS_WITH_BTYD, featureBatches, readFeatureColumns } from './featureColumns.js';
 
@@ -21,12 +21,8 @@ export async function trainNeuralModels(
   maxRows = 50_000,
   /** Fewer fitting rows than this and the networks are not trained (an error the caller notes). */
   minRows = 1000,
-  /** Networks to start from (the backtest's, for the refit): each of the same architecture starts from its weights. */
-  start?: Pick<NeuralModels, 'churn' | 'value'>,
-  /** Networks trained at once, each on a thread of its own (learn/trainPool.ts). */
-  threads = 1,
-  /** Called once a core is free while the other network still trains (fitNetworks' oneTrained: besideNetworks). */
-  oneTrained?: () => void,
+  /** Where they start, their threads, the callback for when one of them is trained (besideNetworks), what stops them. */
+  run: NetworkRun = {},
 ): Promise<NeuralModels> {
   const inList = (cs: string[]) => `CAST(as_of AS VARCHAR) IN (${cs.map(literal).join(', ')})`;
   const snapshots = SNAPSHOTS_WITH_BTYD;
@@ -39,7 +35,7 @@ export async function trainNeuralModels(
   const val = await readFeatureColumns(db, snapshots, inList([validationCutoff]) + sample, true);
   if (share < 1) log.info({ rows, sampled: fit.n, share: Number(share.toFixed(4)) }, 'training the networks on a sample of customers');
   return {
-    ...(await fitNetworks(fit, val, seed, log, architectures, minRows, start, threads, oneTrained)),
+    ...(await fitNetworks(fit, val, seed, log, architectures, minRows, run)),
     window: { fitCutoffs, validationCutoff, fitRows: fit.n, validationRows: val.n },
   };
 }

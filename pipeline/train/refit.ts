@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { purchaseFits, type BgNbdFit, type BtydModels } from '../btyd/fitBtyd.js';
 import type { Database } from '../db/Database.js';
 import { networkWindows, type SnapshotPlan } from '../features/snapshots.js';
-import { disposeNetworks, type NeuralModels } from '../learn/neuralModels.js';
+import { disposeNetworks, startWeights, type NetworkRun, type NeuralModels } from '../learn/neuralModels.js';
 import type { RfCell } from '../learn/rfTableModel.js';
 import type { FeatureProfile } from '../learn/trainedModels.js';
 import { profileFeatures } from '../registry/drift.js';
@@ -21,8 +21,11 @@ export interface RefitOptions {
   season: boolean;
   minNetworkRows: number;
   horizonDays: number;
-  /** Train the networks (one of them is a champion), with the backtest's chosen architectures, starting from its networks' weights. */
-  networks?: { architectures?: { churn: number[][]; value: number[][] }; start?: Pick<NeuralModels, 'churn' | 'value'> };
+  /**
+   * Train the networks (one of them is a champion), with the backtest's chosen architectures, starting from its
+   * networks' weights; or take them from `trained`, their training already started (RefitNetworksAhead).
+   */
+  networks?: { architectures?: { churn: number[][]; value: number[][] }; start?: Pick<NeuralModels, 'churn' | 'value'>; trained?: Promise<NeuralModels> };
   /** Networks trained at once, each on a thread of its own (1 by default). */
   threads?: number;
 }
@@ -41,10 +44,15 @@ export async function refitForScoring(db: Database, plan: SnapshotPlan, asOf: st
   data: { fingerprint: string; profile: FeatureProfile };
 }> {
   const networks = o.networks;
-  const train = networks && ((oneTrained: () => void) => step('networks', () => {
-    const w = networkWindows([...plan.trainCutoffs, plan.holdoutCutoff], asOf, plan.holdoutCutoff, o.horizonDays);
-    return trainNeuralModels(db, w.fit, w.validation, o.seed, log, networks.architectures, o.maxTrainingRows, o.minNetworkRows, networks.start, o.threads, oneTrained);
-  }));
+  const started = networks?.trained;
+  // Networks whose training started earlier leave a core free already (the work starts at once).
+  const train = started
+    ? (oneTrained: () => void) => {
+        oneTrained();
+        return started;
+      }
+    : networks && ((oneTrained: () => void) =>
+      step('networks', () => refitNetworks(db, plan, asOf, o, { ...(networks.start ? { start: startWeights(networks.start) } : {}), threads: o.threads, oneTrained }, log)));
   // The table, the BTYD fits and the description of the data on the core the networks leave free once one of them is trained.
   const { result: { table, btyd, data }, networks: trained } = await besideNetworks(train, async () => {
     const table = await trainRfTable(db, ['train', 'holdout']);
@@ -56,6 +64,64 @@ export async function refitForScoring(db: Database, plan: SnapshotPlan, asOf: st
   }
   if (trained?.status === 'rejected') throw trained.reason;
   return { cells: table.cells, btyd, neural: trained?.value, data };
+}
+
+/**
+ * The refit's networks: trained on the cutoffs up to the holdout's, stopping early and calibrating on the holdout
+ * cutoff or the season ahead (networkWindows), with the backtest's chosen architectures
+ * (`o.networks.architectures`) and `run` (where they start, their threads).
+ */
+function refitNetworks(db: Database, plan: SnapshotPlan, asOf: string, o: RefitOptions, run: NetworkRun, log: Logger): Promise<NeuralModels> {
+  const w = networkWindows([...plan.trainCutoffs, plan.holdoutCutoff], asOf, plan.holdoutCutoff, o.horizonDays);
+  return trainNeuralModels(db, w.fit, w.validation, o.seed, log, o.networks?.architectures, o.maxTrainingRows, o.minNetworkRows, run);
+}
+
+/**
+ * The refit's networks started as soon as the backtest's are trained (runBacktest's onNetworks), while the
+ * backtest's probabilistic models end and the champions are chosen: they train on threads of their own from
+ * the backtest's weights (copied when started) with its architectures, reading their rows on a connection of
+ * their own, and give the networks refitForScoring would have trained after the choice, weight for weight.
+ * Started only where the networks train on threads (trainsOnThreads): in the main thread they would only
+ * interleave with the backtest's work. Should no network become a champion, `stop` ends their training.
+ */
+export class RefitNetworksAhead {
+  private readonly stopping = new AbortController();
+  private started?: Promise<NeuralModels>;
+  private taken = false;
+
+  constructor(
+    private readonly db: Database, private readonly plan: SnapshotPlan, private readonly asOf: string,
+    private readonly o: Omit<RefitOptions, 'networks'>, private readonly step: Step, private readonly log: Logger,
+  ) {}
+
+  /** Starts the training from the backtest's `networks` (their architectures and weights). */
+  start(networks: NeuralModels): void {
+    const options: RefitOptions = { ...this.o, networks: { architectures: { churn: [networks.churn.hidden], value: [networks.value.hidden] } } };
+    const run: NetworkRun = { start: startWeights(networks), threads: this.o.threads, signal: this.stopping.signal };
+    this.started = this.step('networks', async () => {
+      const reading = await this.db.beside();
+      try {
+        return await refitNetworks(reading, this.plan, this.asOf, options, run, this.log);
+      } finally {
+        reading.close();
+      }
+    });
+    // Awaited by refitForScoring, or settled by stop.
+    this.started.catch(() => undefined);
+  }
+
+  /** The networks' training, once started, taken by the caller: the networks are theirs (stop no longer disposes them). */
+  take(): Promise<NeuralModels> | undefined {
+    this.taken = this.started !== undefined;
+    return this.started;
+  }
+
+  /** Stops the training, if started, and waits until it has ended; networks it trained meanwhile and nobody took are disposed. */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    const trained = await this.started?.catch(() => undefined);
+    if (trained && !this.taken) disposeNetworks(trained);
+  }
 }
 
 /** A digest of the orders the models learnt from (count, amounts, dates), recorded with each model. */

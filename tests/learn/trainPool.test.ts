@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, expect, test } from 'vitest';
 import { trainNetwork, type Matrix, type TrainResult } from '../../pipeline/learn/network.js';
 import { initBackend, tf } from '../../pipeline/learn/tfBackend.js';
-import { TrainPool, fromWire, networkOptions, toWire, type WireOptions } from '../../pipeline/learn/trainPool.js';
+import { TrainPool, TrainingStopped, fromWire, networkOptions, toWire, type WireOptions } from '../../pipeline/learn/trainPool.js';
 import { zilnLoss } from '../../pipeline/learn/ziln.js';
 import { Random } from '../../pipeline/shared/random.js';
 
@@ -111,4 +111,26 @@ test('without the compiled worker, or with one thread, networks train here one a
     await real.close();
     alone.model.dispose();
   }
+});
+
+test('once its signal aborts, the pool stops its threads: the networks in training and those waiting fail with TrainingStopped, none is trained here', async () => {
+  const fit = rows(3000, 7);
+  const val = rows(300, 8);
+  // Long enough not to end before the stop (400 epochs): each would resolve with its network if it were not stopped.
+  const long: WireOptions = { hidden: [32, 16], outputs: 1, activation: 'sigmoid', loss: 'binaryCrossentropy', seed: 3, epochs: 400 };
+  const stopping = new AbortController();
+  const pool = new TrainPool(2, undefined, undefined, stopping.signal);
+  expect(pool.parallel).toBe(true);
+  // two train on the threads, the third waits for one of them
+  const training = [1, 2, 3].map((k) => pool.train(fit.x, fit.churn, val.x, val.churn, { ...long, seed: k }));
+  for (const t of training) t.catch(() => undefined);
+  setTimeout(() => stopping.abort(), 500);
+  const settled = await Promise.allSettled(training);
+  expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected']);
+  for (const s of settled) expect((s as PromiseRejectedResult).reason).toBeInstanceOf(TrainingStopped);
+  // stopped, not handed to the main thread as a failed thread's network would be
+  expect(pool.failures).toEqual([]);
+  // a network given to a stopped pool fails at once
+  await expect(pool.train(fit.x, fit.churn, val.x, val.churn, { ...long, epochs: 1 })).rejects.toBeInstanceOf(TrainingStopped);
+  await pool.close();
 });

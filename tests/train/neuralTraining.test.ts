@@ -69,10 +69,10 @@ test('besideNetworks runs its work on the core the first trained network frees, 
   let startedAt = -Infinity;
   let firedAt = Infinity;
   const train = (threads: number) => (oneTrained: () => void) =>
-    trainNeuralModels(db, PLAN.trainCutoffs.slice(1), PLAN.trainCutoffs[0]!, 5, silentLogger, architectures, 5000, 1000, undefined, threads, () => {
+    trainNeuralModels(db, PLAN.trainCutoffs.slice(1), PLAN.trainCutoffs[0]!, 5, silentLogger, architectures, 5000, 1000, { threads, oneTrained: () => {
       firedAt = performance.now();
       oneTrained();
-    }).finally(() => (trainedAt = performance.now()));
+    } }).finally(() => (trainedAt = performance.now()));
   const work = async () => {
     startedAt = performance.now();
     return db.value<number>('SELECT count(*) FROM customer_features');
