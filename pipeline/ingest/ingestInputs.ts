@@ -138,8 +138,15 @@ async function planFiles(db: Database, inputs: IngestInputs, options: IngestOpti
  * few bad rows but the wrong setting: stopped before anything of it loads.
  */
 async function checkSingleCurrency(db: Database, relation: string, path: string, currency: string): Promise<void> {
-  const found = await db.all<{ currency: string }>(`SELECT DISTINCT upper(trim(currency)) AS currency FROM ${relation}
-    WHERE structural_error IS NULL AND NULLIF(trim(currency), '') IS NOT NULL LIMIT 2`);
+  // Most files write one currency the same way on every line: then the least and the greatest text are the same, read
+  // without trimming or upper-casing every line (a tenth of the time at 10 million lines); else the distinct currencies.
+  const bounds = await db.one<{ least: string | null; greatest: string | null }>(`SELECT min(currency) AS least, max(currency) AS greatest FROM ${relation}
+    WHERE structural_error IS NULL`);
+  const text = bounds?.least ?? null;
+  const found = text !== null && text === bounds?.greatest
+    ? await db.all<{ currency: string }>(`SELECT upper(trim(currency)) AS currency FROM (SELECT CAST($1 AS VARCHAR) AS currency) WHERE NULLIF(trim(currency), '') IS NOT NULL`, [text])
+    : await db.all<{ currency: string }>(`SELECT DISTINCT upper(trim(currency)) AS currency FROM ${relation}
+      WHERE structural_error IS NULL AND NULLIF(trim(currency), '') IS NOT NULL LIMIT 2`);
   const only = found.length === 1 ? found[0]!.currency : undefined;
   if (!only || only === currency) return;
   const rated = await db.value<number>('SELECT count(*) FROM fx WHERE currency = $1', [only]);

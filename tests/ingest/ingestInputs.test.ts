@@ -139,6 +139,24 @@ describe('ingest validation: one rejected row per bad line, with its reason', ()
   });
 });
 
+describe('a file in one other currency is the wrong setting: stopped before anything of it loads', () => {
+  test.each([
+    ['written the same on every line', ['1,c1,2025-01-01,10.00,EUR', '2,c1,2025-01-02,12.00,EUR'], 'EUR'],
+    ['written differently (case, spaces) on its lines', ['1,c1,2025-01-01,10.00, eur', '2,c1,2025-01-02,12.00,EUR', '3,c2,2025-01-02,12.00,Eur '], 'EUR'],
+    ['with lines that give none', ['1,c1,2025-01-01,10.00,', '2,c1,2025-01-02,12.00,GBP', '3,c2,2025-01-03,1.00,  '], 'GBP'],
+  ])('%s', async (_name, lines, only) => {
+    await expect(ingestLines(lines)).rejects.toThrow(`holds amounts in ${only} only, not USD: run with --currency ${only}`);
+  });
+
+  test('the configured currency, none at all, or several currencies load (a line in another currency is rejected)', async () => {
+    expect((await ingestLines(['1,c1,2025-01-01,10.00,USD', '2,c1,2025-01-02,12.00,usd '])).orders).toHaveLength(2);
+    expect((await ingestLines(['1,c1,2025-01-01,10.00,', '2,c1,2025-01-02,12.00, '])).orders).toHaveLength(2);
+    const several = await ingestLines(['1,c1,2025-01-01,10.00,EUR', '2,c1,2025-01-02,12.00,USD']);
+    expect(several.orders).toHaveLength(1);
+    expect(several.rejected.map((r) => r.reason)).toEqual(["currency 'EUR' is not USD and no exchange rate was given for it (config exchangeRates)"]);
+  });
+});
+
 describe('customers: names and emails to contact', () => {
   test("a customers file's optional name and email columns are kept as text (Latin-1 names, a formula-like name as it is), never required", async () => {
     await withTempDir((dir) =>
