@@ -77,7 +77,7 @@ export interface NetworkRun {
 }
 
 /** Whether fitNetworks with `threads` trains the networks on threads of their own, beside the main thread. */
-export const trainsOnThreads = (threads: number): boolean => new TrainPool(threads).parallel;
+export const trainsOnThreads = (threads: number): boolean => TrainPool.onThreads(threads);
 
 /** Rows of model inputs with their labels (churned, future_spend), as columns. */
 export interface LabelledRows {
@@ -133,7 +133,14 @@ export async function fitNetworks(
     ] as const;
     // A failed network is thrown below; the callback's own failure is the caller's to see, not an unhandled rejection.
     if (oneTrained && pool.parallel) Promise.race(training).then(oneTrained).catch(() => undefined);
-    [churn, value] = await Promise.all(training);
+    // Both settled before anything is thrown: a network trained while the other failed (or was stopped) is disposed, not left behind.
+    const settled = await Promise.allSettled(training);
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) {
+      for (const r of settled) if (r.status === 'fulfilled') r.value.best.model.dispose();
+      throw failed.reason;
+    }
+    [churn, value] = settled.map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<typeof choose>>>).value) as [typeof churn, typeof value];
   } finally {
     await pool.close();
     if (pool.failures.length) log.warn({ failures: pool.failures.length, first: pool.failures[0]!.split('\n')[0] }, `${pool.failures.length} network(s) could not train on a thread of their own and trained in the main thread instead (the same weights, more slowly)`);

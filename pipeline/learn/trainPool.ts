@@ -72,8 +72,9 @@ export class TrainingStopped extends Error {
  * At most `threads` networks in training at once, each on a worker thread
  * (started when first needed, stopped by close); with `threads` 1, or
  * without the compiled worker, here, one at a time. Once `signal` aborts,
- * the threads are stopped and every network in training or waiting fails
- * with TrainingStopped (none is trained here instead).
+ * the threads are stopped and every network training on them or waiting
+ * fails with TrainingStopped (none is trained here instead); one already
+ * training here (where its thread failed) ends first.
  */
 export class TrainPool {
   private readonly script: string | undefined;
@@ -85,6 +86,7 @@ export class TrainPool {
   /** What the threads could not do (each such network then trained here): for the caller to say. */
   readonly failures: string[] = [];
   private nextId = 0;
+  private closing?: Promise<void>;
 
   /**
    * `script`: the worker to start (false: none, train here). Only the
@@ -96,11 +98,16 @@ export class TrainPool {
     private readonly threads: number, script: string | false = workerScript('learn/trainWorker.js') ?? false, backend: string = tf.getBackend(),
     private readonly signal?: AbortSignal,
   ) {
-    this.script = threads > 1 && script && THREADED_BACKENDS.has(backend) ? script : undefined;
+    this.script = script !== false && TrainPool.onThreads(threads, script, backend) ? script : undefined;
     signal?.addEventListener('abort', () => {
       for (const resolve of this.waiting.splice(0)) resolve();
       void this.close();
     }, { once: true });
+  }
+
+  /** Whether a pool of `threads` trains its networks on worker threads (the compiled worker `script`, a backend that runs on one core). */
+  static onThreads(threads: number, script: string | false = workerScript('learn/trainWorker.js') ?? false, backend: string = tf.getBackend()): boolean {
+    return threads > 1 && script !== false && THREADED_BACKENDS.has(backend);
   }
 
   /** Whether networks train on worker threads. */
@@ -140,11 +147,13 @@ export class TrainPool {
     }
   }
 
-  /** Stops the threads. */
-  async close(): Promise<void> {
+  /** Stops the threads; resolves once every thread has stopped (a second call waits for the first's). */
+  close(): Promise<void> {
     const workers = this.all.splice(0);
     this.idle.length = 0;
-    await Promise.all(workers.map((w) => w.terminate()));
+    const stopping = Promise.all(workers.map((w) => w.terminate())).then(() => undefined);
+    this.closing = this.closing ? Promise.all([this.closing, stopping]).then(() => undefined) : stopping;
+    return this.closing;
   }
 
   private async slot(): Promise<void> {

@@ -48,7 +48,7 @@ export function orderBy(values: ArrayLike<number>, ascending = false): number[] 
 }
 
 /** orderBy by comparison: each pair by its values' difference, then its rows. */
-export function orderByComparison(values: ArrayLike<number>, ascending = false): number[] {
+function orderByComparison(values: ArrayLike<number>, ascending = false): number[] {
   const sign = ascending ? 1 : -1;
   return Array.from({ length: values.length }, (_, i) => i).sort((a, b) => sign * (values[a]! - values[b]!) || a - b);
 }

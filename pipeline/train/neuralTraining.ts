@@ -1,5 +1,6 @@
 import { literal, type Database } from '../db/Database.js';
 import { CHURN_ARCHITECTURES, VALUE_ARCHITECTURES, fitNetworks, scoreNeural, type Architectures, type NetworkRun, type NeuralModels } from '../learn/neuralModels.js';
+import { TrainingStopped } from '../learn/trainPool.js';
 import type { Logger } from '../log.js';
 import { SNAPSHOTS_WITH_BTYD, featureBatches, readFeatureColumns } from './featureColumns.js';
 
@@ -31,8 +32,14 @@ export async function trainNeuralModels(
   const rows = await db.value<number>(`SELECT count(*) FROM training_snapshots WHERE ${inList(fitCutoffs)}`);
   const share = Math.min(1, maxRows / Math.max(1, rows));
   const sample = share < 1 ? ` AND hash(customer_id || ${literal(String(seed))}) % 1000000 < ${Math.ceil(share * 1_000_000)}` : '';
+  // Stopped (run.signal), the rows are not read, or not trained on.
+  const stopped = () => {
+    if (run.signal?.aborted) throw new TrainingStopped();
+  };
+  stopped();
   const fit = await readFeatureColumns(db, snapshots, inList(fitCutoffs) + sample, true);
   const val = await readFeatureColumns(db, snapshots, inList([validationCutoff]) + sample, true);
+  stopped();
   if (share < 1) log.info({ rows, sampled: fit.n, share: Number(share.toFixed(4)) }, 'training the networks on a sample of customers');
   return {
     ...(await fitNetworks(fit, val, seed, log, architectures, minRows, run)),

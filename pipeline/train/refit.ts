@@ -94,8 +94,9 @@ export class RefitNetworksAhead {
     private readonly o: Omit<RefitOptions, 'networks'>, private readonly step: Step, private readonly log: Logger,
   ) {}
 
-  /** Starts the training from the backtest's `networks` (their architectures and weights). */
+  /** Starts the training from the backtest's `networks` (their architectures and weights); not once stopped. */
   start(networks: NeuralModels): void {
+    if (this.stopping.signal.aborted) return;
     const options: RefitOptions = { ...this.o, networks: { architectures: { churn: [networks.churn.hidden], value: [networks.value.hidden] } } };
     const run: NetworkRun = { start: startWeights(networks), threads: this.o.threads, signal: this.stopping.signal };
     this.started = this.step('networks', async () => {
@@ -110,16 +111,21 @@ export class RefitNetworksAhead {
     this.started.catch(() => undefined);
   }
 
-  /** The networks' training, once started, taken by the caller: the networks are theirs (stop no longer disposes them). */
+  /** The networks' training, once started and not stopped, taken by the caller: the networks are theirs (stop no longer disposes them). */
   take(): Promise<NeuralModels> | undefined {
     this.taken = this.started !== undefined;
     return this.started;
   }
 
-  /** Stops the training, if started, and waits until it has ended; networks it trained meanwhile and nobody took are disposed. */
+  /**
+   * Stops the training, if started, and waits until it has ended; networks it trained meanwhile and nobody took are
+   * disposed. Once stopped there is nothing to take, and stopping again does nothing.
+   */
   async stop(): Promise<void> {
     this.stopping.abort();
-    const trained = await this.started?.catch(() => undefined);
+    const started = this.started;
+    this.started = undefined;
+    const trained = await started?.catch(() => undefined);
     if (trained && !this.taken) disposeNetworks(trained);
   }
 }

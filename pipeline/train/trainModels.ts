@@ -7,7 +7,7 @@ import { modelVersion, type TrainedModels } from '../learn/trainedModels.js';
 import type { Logger } from '../log.js';
 import { untimed, type Step } from '../measure.js';
 import { rounded } from '../shared/evaluation.js';
-import { runBacktest, type BacktestOptions } from './backtest.js';
+import { runBacktest, type Backtest, type BacktestOptions } from './backtest.js';
 import { chooseChampions } from './champions.js';
 import { backtestMetrics, modelMetrics, seasonAheadFigures, type ArchitectureSearch } from './modelMetrics.js';
 import { RefitNetworksAhead, refitForScoring } from './refit.js';
@@ -34,50 +34,55 @@ export async function trainModels(db: Database, plan: SnapshotPlan, asOf: string
     seed: o.seed, maxTrainingRows: o.maxTrainingRows, btydFitSource: o.btydFitSource, bgnbdAtAsOf: o.btydFits?.get(asOf),
     btydPenalty: o.btydPenalty, season: o.season, minNetworkRows: o.minNetworkRows, horizonDays: o.horizonDays, threads: o.threads,
   };
-  // The refit's networks start once the backtest's are trained, on their threads, while the backtest ends and the
-  // champions are chosen (they train only if one of them is a champion: else they are stopped).
+  // On threads, the refit's networks start once the backtest's are trained, while the backtest ends and the
+  // champions are chosen: kept if a network is a champion, stopped if not.
   const refitAhead = o.neural && trainsOnThreads(o.threads ?? 1) ? new RefitNetworksAhead(db, plan, asOf, refitOptions, step, log) : undefined;
-  let backtest: Awaited<ReturnType<typeof runBacktest>> | undefined;
+  let backtest: Backtest | undefined;
   try {
-    backtest = await runBacktest(db, plan, {
-      horizonDays: o.horizonDays, annualDiscountRate: o.annualDiscountRate, seed: o.seed, neural: o.neural,
-      maxTrainingRows: o.maxTrainingRows, minNetworkRows: o.minNetworkRows, btydFitSource: o.btydFitSource, holdoutSource: o.holdoutSource, bgnbdAtHoldout: o.btydFits?.get(plan.holdoutCutoff),
-      btydPenalty: o.btydPenalty, season: o.season, architectures: o.architectures, threads: o.threads,
-      ...(refitAhead ? { onNetworks: (networks: NeuralModels) => refitAhead.start(networks) } : {}),
-    }, step, log);
-    const champions = chooseChampions(backtest);
-    const metrics = backtestMetrics(backtest, champions, plan, asOf, o.horizonDays, o.sample, o.architectureSearch);
-    const architectures = backtest.networks && { churn: [backtest.networks.churn.hidden], value: [backtest.networks.value.hidden] };
-    logBacktest(champions, metrics.churn.recency_baseline_auc, [...backtest.notes, ...champions.flagged.map((f) => `${f.model} left out of the ${f.choice} choice: ${f.why}`)], log);
-    for (const said of [metrics.choice.churn.text, metrics.choice.value.text, `the purchase model: ${metrics.choice.purchase}`]) log.info(said);
-    for (const w of [metrics.choice.churn.warning, metrics.choice.value.warning]) if (w) log.warn(w);
-
-    const { churnModel, valueModel, btydModel } = champions;
+    const chosen = await backtestAndChoose(db, plan, asOf, o, step, log, refitAhead && ((networks) => refitAhead.start(networks)));
+    backtest = chosen.backtest;
+    const { churnModel, valueModel, btydModel } = chosen.champions;
     const withNetworks = churnModel === 'neural' || valueModel === 'neural';
-    // Networks started ahead of the choice are kept only for a champion (and only with the backtest's: always so when started).
-    const trained = withNetworks && backtest.networks ? refitAhead?.take() : undefined;
-    if (!trained) await refitAhead?.stop();
+    // (A network is a champion only where the backtest trained the networks, which started those ahead.)
+    const earlyTraining = withNetworks ? refitAhead?.take() : undefined;
+    if (!earlyTraining) await refitAhead?.stop();
+    const architectures = backtest.networks && { churn: [backtest.networks.churn.hidden], value: [backtest.networks.value.hidden] };
     const refit = await refitForScoring(db, plan, asOf, {
       ...refitOptions,
-      networks: withNetworks ? { architectures, ...(backtest.networks ? { start: backtest.networks } : {}), ...(trained ? { trained } : {}) } : undefined,
+      networks: withNetworks ? { architectures, ...(backtest.networks ? { start: backtest.networks } : {}), ...(earlyTraining ? { trained: earlyTraining } : {}) } : undefined,
     }, step, log);
     const { data, ...fitted } = refit;
     const models = { churnModel, valueModel, btydModel, ...fitted };
     const version = modelVersion(models);
     const ahead = seasonAheadFigures(refit.btyd.season, asOf, o.horizonDays);
     if (ahead) log.warn({ unseen_months: ahead.unseen_months, expected_error: ahead.expected_error }, ahead.words);
-    for (const w of metrics.aggregate.worse_than_baselines) log.warn(w);
+    for (const w of chosen.metrics.aggregate.worse_than_baselines) log.warn(w);
     return {
       version, ...models, dataFingerprint: data.fingerprint, profile: data.profile,
-      metrics: modelMetrics(version, metrics, refit.btyd, ahead),
+      metrics: modelMetrics(version, chosen.metrics, refit.btyd, ahead),
     };
   } catch (err) {
-    // A failure before the refit took the networks started ahead: their training stopped, not left running.
+    // Networks started ahead and not taken by the refit: their training stopped, not left running.
     await refitAhead?.stop();
     throw err;
   } finally {
     if (backtest?.networks) disposeNetworks(backtest.networks);
   }
+}
+
+/** The backtest (told `onNetworks` as soon as its networks are trained), the champions chosen on it and its figures, said in the log. */
+async function backtestAndChoose(db: Database, plan: SnapshotPlan, asOf: string, o: TrainOptions, step: Step, log: Logger, onNetworks?: (networks: NeuralModels) => void) {
+  const backtest = await runBacktest(db, plan, {
+    horizonDays: o.horizonDays, annualDiscountRate: o.annualDiscountRate, seed: o.seed, neural: o.neural,
+    maxTrainingRows: o.maxTrainingRows, minNetworkRows: o.minNetworkRows, btydFitSource: o.btydFitSource, holdoutSource: o.holdoutSource, bgnbdAtHoldout: o.btydFits?.get(plan.holdoutCutoff),
+    btydPenalty: o.btydPenalty, season: o.season, architectures: o.architectures, threads: o.threads, ...(onNetworks ? { onNetworks } : {}),
+  }, step, log);
+  const champions = chooseChampions(backtest);
+  const metrics = backtestMetrics(backtest, champions, plan, asOf, o.horizonDays, o.sample, o.architectureSearch);
+  logBacktest(champions, metrics.churn.recency_baseline_auc, [...backtest.notes, ...champions.flagged.map((f) => `${f.model} left out of the ${f.choice} choice: ${f.why}`)], log);
+  for (const said of [metrics.choice.churn.text, metrics.choice.value.text, `the purchase model: ${metrics.choice.purchase}`]) log.info(said);
+  for (const w of [metrics.choice.churn.warning, metrics.choice.value.warning]) if (w) log.warn(w);
+  return { backtest, champions, metrics };
 }
 
 function logBacktest(c: ReturnType<typeof chooseChampions>, recencyAuc: number | null, notes: string[], log: Logger): void {

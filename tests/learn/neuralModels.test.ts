@@ -1,7 +1,8 @@
 import { beforeAll, expect, test } from 'vitest';
 import { fitNetworks, scoreNeural, type LabelledRows } from '../../pipeline/learn/neuralModels.js';
 import { NUMERIC_FEATURES } from '../../pipeline/learn/preprocess.js';
-import { initBackend } from '../../pipeline/learn/tfBackend.js';
+import { initBackend, tf } from '../../pipeline/learn/tfBackend.js';
+import { TrainPool, TrainingStopped } from '../../pipeline/learn/trainPool.js';
 import { silentLogger } from '../../pipeline/log.js';
 import { auc } from '../../pipeline/shared/metrics.js';
 import { Random } from '../../pipeline/shared/random.js';
@@ -54,4 +55,18 @@ test('the networks learn churn from arrays far better than chance, and score any
 test('too few rows to fit or to validate on is an error that says how many', async () => {
   await expect(fitNetworks(rows(999, 1), rows(400, 2), 5, silentLogger, undefined, 1000)).rejects.toThrow(/too few snapshot rows to train on \(999 to fit, 400 to validate; training.minNetworkRows is 1,000\)/);
   await expect(fitNetworks(rows(1200, 1), rows(19, 2), 5, silentLogger, undefined, 1000)).rejects.toThrow(/19 to validate/);
+});
+
+test('stopped once the first network is trained, the training fails with TrainingStopped and leaves no network behind', async () => {
+  const fit = rows(3000, 3);
+  const val = rows(400, 4);
+  const stopping = new AbortController();
+  const before = tf.memory().numTensors;
+  // The churn network trains one epoch, the value network four hundred: the stop comes while the value network trains.
+  const training = fitNetworks(fit, val, 5, silentLogger, { churn: [[8]], value: [[32, 16]], epochs: { churn: 1, value: 400 } }, 1000,
+    { threads: 2, oneTrained: () => stopping.abort(), signal: stopping.signal });
+  expect(TrainPool.onThreads(2)).toBe(true);
+  await expect(training).rejects.toBeInstanceOf(TrainingStopped);
+  // the churn network, trained, was disposed with the stop
+  expect(tf.memory().numTensors).toBe(before);
 });

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { auc, averagePrecision, averageRanks, brier, decileMape, logLoss, normalizedGini, orderBy, orderByComparison, pearson, spearman } from '../../pipeline/shared/metrics.js';
+import { auc, averagePrecision, averageRanks, brier, decileMape, logLoss, normalizedGini, orderBy, pearson, spearman } from '../../pipeline/shared/metrics.js';
 import { Random } from '../../pipeline/shared/random.js';
 
 test('metrics against values computed by hand', () => {
@@ -24,6 +24,10 @@ test('metrics against values computed by hand', () => {
   const actual = [5, 9, 8, 7, 6, 5, 4, 3, 2, 2];
   expect(decileMape(predicted, actual)).toBeCloseTo((1 + 0.5) / 10, 12);
 });
+
+/** The order orderBy gives, by definition: a comparison sort of the values' difference, then the rows. */
+const orderByComparison = (values: ArrayLike<number>, ascending = false) =>
+  Array.from({ length: values.length }, (_, i) => i).sort((a, b) => (ascending ? 1 : -1) * (values[a]! - values[b]!) || a - b);
 
 test('orderBy gives the order of the comparison of values then rows, exactly: ties, -0 and 0, infinities, both directions; with a NaN it is that comparison', () => {
   const rng = new Random(17);

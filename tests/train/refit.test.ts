@@ -60,12 +60,17 @@ test('the refit\'s networks started ahead (RefitNetworksAhead) are the ones refi
     const fromSeed = await refitForScoring(run.db, plan!, asOf!, { ...options, networks: { architectures } }, untimed, silentLogger);
     expect(weightsOf(fromSeed.neural!.churn.model)).not.toEqual(weightsOf(after.neural!.churn.model));
     for (const r of [after, ahead, fromSeed]) disposeNetworks(r.neural!);
-    // Stopped before anyone takes them: the training ends (stopped or done) and nothing is left to take.
+    // Stopped as soon as started: the training fails with TrainingStopped (its rows not even read); once stopped there is
+    // nothing to take, stopping again does nothing, and it starts no more.
     const unwanted = new RefitNetworksAhead(run.db, plan!, asOf!, options, untimed, silentLogger);
     unwanted.start(backtest);
+    const training = unwanted.take()!;
     await unwanted.stop();
-    const settled = await Promise.allSettled([unwanted.take()!]);
-    if (settled[0]!.status === 'rejected') expect(settled[0]!.reason).toBeInstanceOf(TrainingStopped);
+    await expect(training).rejects.toBeInstanceOf(TrainingStopped);
+    expect(unwanted.take()).toBeUndefined();
+    await unwanted.stop();
+    unwanted.start(backtest);
+    expect(unwanted.take()).toBeUndefined();
   } finally {
     disposeNetworks(backtest);
   }
