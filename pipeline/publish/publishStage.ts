@@ -75,7 +75,7 @@ export const publishStage: Stage<PublishParams, Pick<FeaturesOutput, 'asOf'> & P
         await recordingOn.run(`INSERT INTO customer_scores_history ${readSql('publish/customer_scores_history.sql')}`, { run_id: runId, horizon: p.horizonDays });
       });
       recording.catch(() => undefined); // awaited below, or settled before the failure is handled
-      const report = async () => renderReport(await loadReportData(db, runId), {
+      const report = async (on: Database) => renderReport(await loadReportData(on, runId), {
         runId, asOf, horizonDays: p.horizonDays, currency: p.currency, modelVersion: models.version, metrics: models.metrics, cmgr: cmgr?.value ?? null, minGroup: p.effects.minGroup, actionRates,
       });
       const current = publication.current();

@@ -94,11 +94,12 @@ export function writeJson(path: string, value: unknown): void {
 
 /**
  * The whole release folder's content but the manifest, each part timed; `previousCopy`: the published release's
- * database copy, if any. The database copy is written on a connection of its own while the files and the report
- * are written on `db`'s: each has long single-threaded parts (compressing a table into the copy, a window over a
- * whole table) that the other's work fills. Both finish before this returns or throws.
+ * database copy, if any. The database copy is written on a connection of its own while the files are written on
+ * `db`'s: each has long single-threaded parts (compressing a table into the copy, a window over a whole table) that
+ * the other's work fills. The report (`report`, given the connection to read with) is made on the connection of
+ * whichever of the two ends first, while the other ends. Everything finishes before this returns or throws.
  */
-export async function writeRelease(db: Database, dir: string, runId: string, horizonDays: number, metrics: unknown, report: () => Promise<string>, step: Step, facts?: ReleaseFacts, previousCopy?: string): Promise<void> {
+export async function writeRelease(db: Database, dir: string, runId: string, horizonDays: number, metrics: unknown, report: (on: Database) => Promise<string>, step: Step, facts?: ReleaseFacts, previousCopy?: string): Promise<void> {
   const other = await db.beside();
   try {
     const copy = step('database copy', () => writeDatabaseCopy(other, join(dir, 'fidelio.duckdb'), runId, horizonDays, previousCopy));
@@ -107,10 +108,16 @@ export async function writeRelease(db: Database, dir: string, runId: string, hor
       // What the folder's files are, generated from the data dictionary.
       if (facts) writeFileSync(join(dir, 'README.md'), releaseReadme(facts));
       writeJson(join(dir, 'model_metrics.json'), metrics);
-      const html = await step('report', report);
+    })();
+    // The first connection free (undefined where a part failed first: no report, the failure is thrown below).
+    const free = Promise.race([copy.then(() => other, () => undefined), files.then(() => db, () => undefined)]);
+    const reported = (async () => {
+      const on = await free;
+      if (!on) return;
+      const html = await step('report', () => report(on));
       writeFileSync(join(dir, 'report.html'), html);
     })();
-    const failed = (await Promise.allSettled([files, copy])).find((r) => r.status === 'rejected');
+    const failed = (await Promise.allSettled([files, copy, reported])).find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
   } finally {
     other.close();

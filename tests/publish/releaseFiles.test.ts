@@ -176,9 +176,18 @@ test('the release: the database copy written beside the files and the report hol
     }
   };
   await withTempDir(async (dir) => {
-    const { step, steps } = recordedSteps();
-    await writeRelease(db, dir, 'run-r', 90, { auc: 0.7 }, async () => `<p>${await db.value('SELECT count(*) FROM customer_scores')}</p>`, step);
+    const events: string[] = [];
+    const { step, steps } = recordedSteps((name) => events.push(`end ${name}`), (name) => events.push(`start ${name}`));
+    let reportedOn: Database | undefined;
+    await writeRelease(db, dir, 'run-r', 90, { auc: 0.7 }, async (on) => {
+      reportedOn = on;
+      return `<p>${await on.value('SELECT count(*) FROM customer_scores')}</p>`;
+    }, step);
     expect(steps.map((s) => s.name).sort()).toEqual(['Parquet and CSV files', 'database copy', 'report']);
+    // The report starts once the first of the copy and the files has ended, on that part's connection (the copy's is not db).
+    const firstEnded = events.find((e) => e === 'end database copy' || e === 'end Parquet and CSV files');
+    expect(events.indexOf('start report')).toBeGreaterThan(events.indexOf(firstEnded!));
+    expect(reportedOn === db).toBe(firstEnded === 'end Parquet and CSV files');
     expect(readdirSync(dir)).toEqual(expect.arrayContaining(['customer_scores.csv', 'customer_scores.parquet', 'fidelio.duckdb', 'model_metrics.json', 'report.html']));
     expect(readFileSync(join(dir, 'report.html'), 'utf8')).toBe(`<p>${await db.value('SELECT count(*) FROM customer_scores')}</p>`);
     await withTempDir(async (alone) => {
