@@ -121,9 +121,21 @@ export async function rankAndPersonas(
   /** Where a reasons thread's failure is said (the texts are the same). */
   log?: Logger,
 ): Promise<{ scored: number; personas: PersonaFit }> {
-  await buildValueScores(db, models);
+  // value_scores on a connection of its own while the personas are assigned (mostly one thread's work on this one).
+  const valueScores = (async () => {
+    const other = await db.beside();
+    try {
+      await buildValueScores(other, models);
+    } finally {
+      other.close();
+    }
+  })();
   const asOf = await db.value<string>('SELECT CAST(max(as_of) AS VARCHAR) FROM customer_features');
-  const personas = await step('personas', () => assignPersonas(db, asOf ?? '1970-01-01', p.seed, p.scoring.personas, p.currency, batchRows, models.personas));
+  const assigned = step('personas', () => assignPersonas(db, asOf ?? '1970-01-01', p.seed, p.scoring.personas, p.currency, batchRows, models.personas));
+  // Both end before either's failure is thrown.
+  const [personasDone, valueDone] = await Promise.allSettled([assigned, valueScores]);
+  for (const r of [personasDone, valueDone]) if (r.status === 'rejected') throw r.reason;
+  const personas = (personasDone as PromiseFulfilledResult<PersonaFit>).value;
   await step('customer_scores', () => buildCustomerScores(db, models, p, rates));
   if (models.churnModel === 'neural' && models.neural) await step('reasons', () => networkReasons(db, models, p, batchRows, explain, log));
   await step('persona summaries', () => summarisePersonas(db));

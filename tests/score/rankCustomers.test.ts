@@ -39,7 +39,7 @@ interface Customer {
  * Runs customer_scores.sql on hand-made inputs: the features, the champions'
  * scores and the customers file as the earlier stages would leave them.
  */
-async function score(db: Database, customers: Customer[], scoring: object = {}, referrals: [string, string, string][] = [], churnModel = 'bgnbd') {
+async function score(db: Database, customers: Customer[], scoring: object = {}, referrals: [string, string, string][] = [], churnModel = 'bgnbd', valueModel = 'bgnbd') {
   const params: ScoreParams = { horizonDays: 90, seed: 42, currency: 'USD', scoring: scoringSchema.parse(scoring) };
   await db.run(`CREATE TABLE customer_features (customer_id VARCHAR, as_of DATE, net_spend DECIMAL(18, 2), orders_count BIGINT, recency_days INTEGER,
     purchase_days BIGINT, tenure_days INTEGER, gap_mean_days DOUBLE, days_overdue DOUBLE, trend_90d DOUBLE, unresolved_complaints BIGINT, complaints_90d BIGINT,
@@ -65,8 +65,8 @@ async function score(db: Database, customers: Customer[], scoring: object = {}, 
     for (const f of NUMERIC_FEATURES) if (!have.has(f.name) && !f.name.startsWith('btyd_')) await db.run(`ALTER TABLE customer_features ADD COLUMN ${f.name} DOUBLE DEFAULT 0`);
     await db.run(`CREATE TABLE btyd_features (as_of VARCHAR, customer_id VARCHAR, btyd_p_alive DOUBLE, btyd_expected_purchases DOUBLE, btyd_p_no_purchase DOUBLE, btyd_season_index DOUBLE)`);
   }
-  // A BTYD value champion: value_scores is btyd_scores' spend and CLV (value_scores_btyd.sql).
-  const models = { version: 'test', churnModel, valueModel: 'bgnbd', ...(churnModel === 'neural' ? { neural: {} } : {}) } as TrainedModels;
+  // A BTYD value champion (by default): value_scores is btyd_scores' spend and CLV (value_scores_btyd.sql).
+  const models = { version: 'test', churnModel, valueModel, ...(churnModel === 'neural' ? { neural: {} } : {}) } as TrainedModels;
   await rankCustomers(db, models, params, undefined, undefined, undefined, markExplained);
   return db.all<Record<string, unknown> & { customer_id: string }>('SELECT * FROM customer_scores ORDER BY customer_id');
 }
@@ -78,6 +78,16 @@ const base: Customer[] = Array.from({ length: 20 }, (_, i) => ({
   clv: i < 2 ? 5000 : 50 + i,
   historic: i < 2 ? 8000 : 100 + i,
 }));
+
+test('value_scores is built on a connection of its own beside the personas: its failure is thrown once the personas are assigned too', async () => {
+  await withDb(async (db) => {
+    // The network as value champion without its scores (neural_scores): value_scores cannot be built.
+    await expect(score(db, base, {}, [], 'bgnbd', 'neural')).rejects.toThrow(/neural_scores/);
+    // the personas' step ended (persona_labels is its last table; too few customers here to cluster)
+    expect(await db.hasTable('persona_labels')).toBe(true);
+    expect(await db.hasTable('customer_scores')).toBe(false);
+  });
+});
 
 describe('tiers, VIPs and actions on a constructed base', () => {
   test('tiers hold a fifth each; VIPs are the smallest top group carrying 80%, capped at 20%; value at risk = CLV x churn', async () => {
