@@ -130,6 +130,8 @@ export async function rankAndPersonas(
       other.close();
     }
   })();
+  // Awaited below with the personas; a failure before then is not an unhandled rejection.
+  valueScores.catch(() => undefined);
   const asOf = await db.value<string>('SELECT CAST(max(as_of) AS VARCHAR) FROM customer_features');
   const assigned = step('personas', () => assignPersonas(db, asOf ?? '1970-01-01', p.seed, p.scoring.personas, p.currency, batchRows, models.personas));
   // Both end before either's failure is thrown.
