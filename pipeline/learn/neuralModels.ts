@@ -60,6 +60,11 @@ export function startWeights(models: Pick<NeuralModels, 'churn' | 'value'>): { c
   };
 }
 
+/** The architectures `models` have, each network's as the only one to try (the refit keeps the backtest's choice). */
+export function chosenArchitectures(models: Pick<NeuralModels, 'churn' | 'value'>): Architectures {
+  return { churn: [models.churn.hidden], value: [models.value.hidden] };
+}
+
 /** How the two networks are trained, beside what they learn: where they start, on how many threads, what is told when, and when to stop. */
 export interface NetworkRun {
   /** Networks to start from (the backtest's, for the refit): each of the same architecture starts from its weights. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { purchaseFits, type BgNbdFit, type BtydModels } from '../btyd/fitBtyd.js';
 import type { Database } from '../db/Database.js';
 import { networkWindows, type SnapshotPlan } from '../features/snapshots.js';
-import { disposeNetworks, startWeights, type NetworkRun, type NeuralModels } from '../learn/neuralModels.js';
+import { chosenArchitectures, disposeNetworks, startWeights, type NetworkRun, type NeuralModels } from '../learn/neuralModels.js';
 import type { RfCell } from '../learn/rfTableModel.js';
 import type { FeatureProfile } from '../learn/trainedModels.js';
 import { profileFeatures } from '../registry/drift.js';
@@ -97,7 +97,7 @@ export class RefitNetworksAhead {
   /** Starts the training from the backtest's `networks` (their architectures and weights); not once stopped. */
   start(networks: NeuralModels): void {
     if (this.stopping.signal.aborted) return;
-    const options: RefitOptions = { ...this.o, networks: { architectures: { churn: [networks.churn.hidden], value: [networks.value.hidden] } } };
+    const options: RefitOptions = { ...this.o, networks: { architectures: chosenArchitectures(networks) } };
     const run: NetworkRun = { start: startWeights(networks), threads: this.o.threads, signal: this.stopping.signal };
     this.started = this.step('networks', async () => {
       const reading = await this.db.beside();

@@ -2,7 +2,7 @@ import type { BgNbdFit } from '../btyd/fitBtyd.js';
 import type { Database } from '../db/Database.js';
 import type { SnapshotPlan } from '../features/snapshots.js';
 import type { TrainingSample } from '../features/trainingSample.js';
-import { disposeNetworks, trainsOnThreads, type NeuralModels } from '../learn/neuralModels.js';
+import { chosenArchitectures, disposeNetworks, trainsOnThreads, type NeuralModels } from '../learn/neuralModels.js';
 import { modelVersion, type TrainedModels } from '../learn/trainedModels.js';
 import type { Logger } from '../log.js';
 import { untimed, type Step } from '../measure.js';
@@ -46,11 +46,9 @@ export async function trainModels(db: Database, plan: SnapshotPlan, asOf: string
     // (A network is a champion only where the backtest trained the networks, which started those ahead.)
     const earlyTraining = withNetworks ? refitAhead?.take() : undefined;
     if (!earlyTraining) await refitAhead?.stop();
-    const architectures = backtest.networks && { churn: [backtest.networks.churn.hidden], value: [backtest.networks.value.hidden] };
-    const refit = await refitForScoring(db, plan, asOf, {
-      ...refitOptions,
-      networks: withNetworks ? { architectures, ...(backtest.networks ? { start: backtest.networks } : {}), ...(earlyTraining ? { trained: earlyTraining } : {}) } : undefined,
-    }, step, log);
+    // The networks started ahead, else trained now from the backtest's (their architectures, their weights).
+    const networks = earlyTraining ? { trained: earlyTraining } : backtest.networks && { architectures: chosenArchitectures(backtest.networks), start: backtest.networks };
+    const refit = await refitForScoring(db, plan, asOf, { ...refitOptions, networks: withNetworks ? networks ?? {} : undefined }, step, log);
     const { data, ...fitted } = refit;
     const models = { churnModel, valueModel, btydModel, ...fitted };
     const version = modelVersion(models);
