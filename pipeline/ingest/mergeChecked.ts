@@ -77,7 +77,7 @@ export async function mergeChecked(db: Database, spec: InputSpec, path: string, 
   const values = cols.map((c) => `m.${ident(c)}`);
   if (spec.timestamp) {
     insertCols.push(spec.timestamp.dateColumn);
-    values.push(`CAST(m.${ident(spec.timestamp.column)} AS DATE)`);
+    values.push(db.dateOf(`m.${ident(spec.timestamp.column)}`));
   }
   const converts = spec.kind === 'orders' && (await db.value<number>('SELECT count(*) FROM fx')) > 0;
   if (spec.kind === 'orders') {

@@ -86,12 +86,12 @@ export async function mergeLines(db: Database, path: string, runId: string, pend
   const params = { file: path, run_id: runId };
   await db.run(`INSERT INTO orders (order_id, customer_id, order_ts, order_date, amount, amount_refunded, amount_original, currency, category, channel,
       discount_used, line_count, lines_hash, source_file, source_line, loaded_run)
-    SELECT order_id, customer_id, order_ts, CAST(order_ts AS DATE), amount, amount_refunded, amount_original, currency, category, channel,
+    SELECT order_id, customer_id, order_ts, ${db.dateOf('order_ts')}, amount, amount_refunded, amount_original, currency, category, channel,
       discount_used, line_count, lines_hash, $file, first_line, $run_id
     FROM merge_plan WHERE outcome IN ('new', 'updated') ORDER BY first_line`, params);
   await db.run(`INSERT INTO order_lines (order_id, customer_id, order_ts, order_date, product_id, product_name, category, quantity, unit_price,
       amount, amount_original, currency, channel, discount_used, source_file, source_line, loaded_run)
-    SELECT l.order_id, l.customer_id, l.order_ts, CAST(l.order_ts AS DATE), l.product_id, l.product_name, l.category, l.quantity, l.unit_price,
+    SELECT l.order_id, l.customer_id, l.order_ts, ${db.dateOf('l.order_ts')}, l.product_id, l.product_name, l.category, l.quantity, l.unit_price,
       l.amount_converted, l.amount, l.currency, l.channel, l.discount_used, $file, l.line, $run_id
     FROM file_lines l JOIN merge_plan m USING (order_id) WHERE m.outcome IN ('new', 'updated') ORDER BY l.line`, params);
   const row = (await db.one<Record<string, number>>(`SELECT

@@ -75,7 +75,7 @@ export async function setAsideNonSales(db: Database, statuses: Record<string, St
     DELETE FROM order_lines WHERE order_id IN (SELECT order_id FROM not_sales);
     DELETE FROM orders_left_out WHERE order_id IN (SELECT order_id FROM checked WHERE status = 'ok')`);
   await db.run(`INSERT INTO orders_left_out (order_id, customer_id, order_ts, order_date, amount, currency, order_status, source_file, source_line, loaded_run)
-    SELECT order_id, customer_id, order_ts, CAST(order_ts AS DATE), amount, currency, order_status, $file, first_line, $run_id FROM not_sales ORDER BY first_line`,
+    SELECT order_id, customer_id, order_ts, ${db.dateOf('order_ts')}, amount, currency, order_status, $file, first_line, $run_id FROM not_sales ORDER BY first_line`,
   { file: path, run_id: runId });
   await db.run(`UPDATE checked SET status = 'left_out' WHERE status = 'ok' AND order_id IN (SELECT order_id FROM not_sales)`);
   const r = (await db.one<{ orders: number; lines: number }>('SELECT count(*) AS orders, coalesce(sum(lines), 0) AS lines FROM not_sales'))!;

@@ -317,3 +317,37 @@ test('a connection beside: the tables as committed, its own transactions, the sa
     expect(await db.value('SELECT x FROM scratch')).toBe(1);
   });
 });
+
+test("dateOf gives every timestamp's calendar date in the connection's time zone, as a cast does: in UTC by arithmetic, elsewhere by the cast", async () => {
+  const day = 86_400_000_000;
+  // Instants around midnights before and after 1970, a leap day, the first and late years, and infinities.
+  const micros = [0, -1, 1, day - 1, day, -day, -day - 1, -day + 1, 1_709_251_199_999_999, 1_709_251_200_000_000, -62_135_596_800_000_000,
+    -62_135_596_800_000_000 + day - 1, 253_402_300_799_999_999, 1_785_000_000_123_456, -2_208_988_800_000_001];
+  const values = micros.map((us) => `make_timestamptz(${us})`).concat(["TIMESTAMPTZ 'infinity'", "TIMESTAMPTZ '-infinity'"]);
+  // And a spread of ordinary instants (every hour of two years, at an odd microsecond).
+  const spread = `SELECT make_timestamptz(1_700_000_000_000_000 + i * 3_600_000_001) AS t FROM range(17_520) r(i)`;
+  for (const zone of ['UTC', 'America/New_York', 'Asia/Kolkata']) {
+    const db = await Database.open(':memory:', { timezone: zone });
+    try {
+      await db.run(`CREATE TABLE ts AS SELECT unnest([${values.join(', ')}]) AS t UNION ALL ${spread}`);
+      const rows = await db.all<{ n: number; differ: number; type: string }>(
+        `SELECT count(*) AS n, count(*) FILTER (WHERE (${db.dateOf('t')}) IS DISTINCT FROM CAST(t AS DATE)) AS differ, any_value(typeof(${db.dateOf('t')})) AS type FROM ts`);
+      expect(rows[0]).toEqual({ n: values.length + 17_520, differ: 0, type: 'DATE' });
+      // UTC's is arithmetic (no cast of a finite value), another zone's the cast itself.
+      expect(db.dateOf('t').startsWith('CASE')).toBe(zone === 'UTC');
+    } finally {
+      db.close();
+    }
+  }
+  // The zone matters: 02:00 UTC is the day before in New York, the same day in UTC.
+  const ny = await Database.open(':memory:', { timezone: 'America/New_York' });
+  const utc = await Database.open(':memory:');
+  try {
+    const t = "TIMESTAMPTZ '2026-03-01 02:00:00+00'";
+    expect(await ny.value(`SELECT CAST(${ny.dateOf(t)} AS VARCHAR)`)).toBe('2026-02-28');
+    expect(await utc.value(`SELECT CAST(${utc.dateOf(t)} AS VARCHAR)`)).toBe('2026-03-01');
+  } finally {
+    ny.close();
+    utc.close();
+  }
+});
