@@ -15,7 +15,9 @@ import { MONEY, buildFeatures, featureParams, moneyOverflow, moneySql, type Feat
  * row, a deleted one) or who have rows dated since; everyone else keeps
  * every figure their rows alone give and gets what moves with the as-of
  * computed again (features_carried.sql, beside the rebuilt customers'
- * figures in customer_features.sql itself). The table is the one
+ * figures in customer_features.sql itself): their windows moved by the rows
+ * at the windows' edges (features_window_changes.sql), not summed again
+ * from every order. The table is the one
  * customer_features.sql gives at that as-of, value for value, type for type
  * and row for row (tests/features/featuresState.test.ts): the daily run
  * carries over work, never a result. Anything that does not hold (no state,
@@ -27,10 +29,11 @@ import { MONEY, buildFeatures, featureParams, moneyOverflow, moneySql, type Feat
  * after a change of the scoring's settings).
  */
 
-/** What the kept rows depend on: the three queries' text and the type of the sums of money. A change of either rebuilds the table. */
+/** What the kept rows depend on: the four queries' text and the type of the sums of money. A change of either rebuilds the table. */
 const definition = (): string => createHash('sha256')
   .update(readSql('features/customer_features.sql')).update('\0').update(readSql('features/features_carried.sql'))
-  .update('\0').update(readSql('features/features_fingerprints.sql')).update('\0').update(MONEY)
+  .update('\0').update(readSql('features/features_fingerprints.sql')).update('\0').update(readSql('features/features_window_changes.sql'))
+  .update('\0').update(MONEY)
   .digest('hex').slice(0, 16);
 
 /** A fingerprint of customer_features itself: the state belongs to the table it was made with, not to one built since (fidelio features, a failed run). */
@@ -87,15 +90,16 @@ async function keepState(db: Database, asOf: string): Promise<void> {
 }
 
 /**
- * features_next: the fresh fingerprints and windows (features_fingerprints.sql), rows since `since` counted;
- * without `since` (a table built from every row), the fingerprints alone (DuckDB leaves the unread sums out).
+ * features_next: the fresh fingerprints (features_fingerprints.sql), rows since `since` counted, and the two
+ * windows' sums customer_features does not store; without `since` (a table built from every row), the
+ * fingerprints alone (DuckDB leaves the unread sums out).
  */
 const fingerprints = (db: Database, asOf: string, since: string | null) =>
   db.run(`CREATE OR REPLACE TEMP TABLE features_next AS SELECT ${since === null ? 'customer_id, order_rows, order_hash, line_rows, line_hash' : '*'}
     FROM (${readSql('features/features_fingerprints.sql')})`, { as_of: dateParam(asOf), since: since === null ? null : dateParam(since) });
 
 const dropTemps = (db: Database) => db.run(`DROP TABLE IF EXISTS features_next; DROP TABLE IF EXISTS features_touched;
-  DROP TABLE IF EXISTS features_orders; DROP TABLE IF EXISTS features_lines`);
+  DROP TABLE IF EXISTS features_orders; DROP TABLE IF EXISTS features_lines; DROP TABLE IF EXISTS features_window_changes`);
 
 /**
  * customer_features as of `asOf` (customer_features.sql for every column),
@@ -139,6 +143,9 @@ async function carryFeatures(db: Database, asOf: string, since: string, inputs: 
         (SELECT count(*) FROM customer_features) AS customers`, { inputs });
     if (same!.same) return { customers: Number(same!.customers), how: 'unchanged', rebuilt: 0 };
   }
+  // How the stored windows moved since: from the orders at the windows' edges alone, not from every order.
+  await db.run(`CREATE OR REPLACE TEMP TABLE features_window_changes AS ${readSql('features/features_window_changes.sql')}`,
+    { as_of: dateParam(asOf), since: dateParam(since) });
   await db.run(`CREATE OR REPLACE TEMP TABLE features_orders AS SELECT ${ORDER_COLUMNS} FROM orders WHERE customer_id IN (SELECT customer_id FROM features_touched);
     CREATE OR REPLACE TEMP TABLE features_lines AS SELECT ${LINE_COLUMNS} FROM order_lines WHERE customer_id IN (SELECT customer_id FROM features_touched)`);
   const sources: FeatureSources = { orders: 'features_orders', lines: 'features_lines', tickets: 'tickets' };

@@ -2,29 +2,20 @@
 -- what customer_features.sql reads of their rows, as a fingerprint (the rows and a sum of
 -- their hashes, of the orders and of the order lines), how many of those rows are dated in
 -- ($since, $as_of] (not yet read by features as of $since; none when $since is NULL), and the
--- figures of customer_features that move with the as-of by themselves, the windows' counts and
--- sums at $as_of (each as customer_features.sql's aggregate `m` computes it, from the orders
--- dated on or before $as_of). featuresState.ts keeps the fingerprints beside customer_features
+-- two sums of the windows customer_features does not store (its mom_spend_change and
+-- yoy_spend_change read them), at $as_of, each as customer_features.sql's aggregate `m`
+-- computes it. featuresState.ts keeps the fingerprints beside customer_features
 -- (features_state): a later run rebuilds from their orders only the customers whose
 -- fingerprint changed or who have rows since, and takes everyone else's other features as they
--- were (features_carried.sql). A sum of 64-bit hashes with the row count: any change to
--- a customer's rows changes it but with a chance of about 2^-64.
+-- were (features_carried.sql), their stored windows moved to the new as-of by the rows that
+-- entered and left them (features_window_changes.sql). A sum of 64-bit hashes with the row
+-- count: any change to a customer's rows changes it but with a chance of about 2^-64.
 WITH o AS (
   SELECT customer_id,
     count(*) AS order_rows,
     sum(hash(order_date, amount, category, channel, discount_used)) AS order_hash,
     count(*) FILTER (WHERE order_date > $since AND order_date <= $as_of) AS order_rows_since,
-    count(*) FILTER (WHERE amount >= 0 AND order_date > $as_of - 30 AND order_date <= $as_of) AS orders_30d,
-    count(*) FILTER (WHERE amount >= 0 AND order_date > $as_of - 90 AND order_date <= $as_of) AS orders_90d,
-    count(*) FILTER (WHERE amount >= 0 AND order_date > $as_of - 180 AND order_date <= $as_of) AS orders_180d,
-    count(*) FILTER (WHERE amount >= 0 AND order_date > $as_of - 365 AND order_date <= $as_of) AS orders_365d,
-    coalesce(sum(amount) FILTER (WHERE order_date > $as_of - 30 AND order_date <= $as_of), 0) AS spend_30d,
-    coalesce(sum(amount) FILTER (WHERE order_date > $as_of - 90 AND order_date <= $as_of), 0) AS spend_90d,
-    coalesce(sum(amount) FILTER (WHERE order_date > $as_of - 180 AND order_date <= $as_of), 0) AS spend_180d,
-    coalesce(sum(amount) FILTER (WHERE order_date > $as_of - 365 AND order_date <= $as_of), 0) AS spend_365d,
-    count(*) FILTER (WHERE amount >= 0 AND order_date > $as_of - 180 AND order_date <= $as_of - 90) AS orders_prev_90d,
     coalesce(sum(amount) FILTER (WHERE order_date > $as_of - 60 AND order_date <= $as_of - 30), 0) AS spend_prev_30d,
-    coalesce(sum(amount) FILTER (WHERE order_date > $as_of - 180 AND order_date <= $as_of - 90), 0) AS spend_prev_90d,
     coalesce(sum(amount) FILTER (WHERE order_date > $as_of - 730 AND order_date <= $as_of - 365), 0) AS spend_prev_365d
   FROM orders WHERE customer_id IS NOT NULL
   GROUP BY customer_id

@@ -106,6 +106,18 @@ describe('customer_features carried from the previous run', () => {
     const day = await buildCustomerFeatures(db, '2026-10-01');
     expect(day).toMatchObject({ how: 'kept', rebuilt: 1 });
     expect(await carried(db)).toEqual(await reference(db, '2026-10-01'));
+
+    // Runs months apart with no new row: every window moves by more than its own length, some rows enter and leave
+    // the windows between the runs (the rows at the windows' edges moved them; no customer is rebuilt).
+    for (const later of ['2027-01-20', '2027-12-01']) {
+      const built = await buildCustomerFeatures(db, later);
+      expect(built).toMatchObject({ how: 'kept', rebuilt: 0 });
+      const want = await reference(db, later);
+      expect(await carried(db)).toEqual(want);
+      // Not empty windows alike: in January the last year holds purchases, in December the year before it does.
+      expect(want.rows.some((r) => Number(r.orders_365d) > 0)).toBe(later === '2027-01-20');
+      expect(want.rows.some((r) => r.yoy_spend_change !== null)).toBe(true);
+    }
   }, 60_000);
 
   test('is kept as it is at the same as-of only when nothing it reads changed: a ticket, a customer\'s row or a customer\'s orders gone rebuild it', async () => {
