@@ -10,6 +10,7 @@ import { readSql } from '../db/sqlFile.js';
 import { workerScript } from '../shared/workerScript.js';
 import { historyColumns, historyRows, readHistories, type Histories, type HistoryColumns } from './btydHistories.js';
 import { learnSeason } from './btydSeason.js';
+import { BTYD_FEATURE_FIGURES, createBtydFeaturesView, createFigures, forgetBtydFeatures } from './btydFeaturesView.js';
 import { readSummaries, readSummary } from './btydSummary.js';
 import type { Customers, SampleTables } from './trainingSample.js';
 
@@ -168,7 +169,9 @@ export async function buildBtydFeatures(
  * an `everyone` cutoff (fitted on `fitOn`'s histories, applied to every
  * customer, in the seasonal time of the profile of `fitOn`'s orders), the
  * histories read from customer_features (btydHistories.ts) instead of
- * another pass over the orders. Returns the fit, by as-of.
+ * another pass over the orders. A view of customer_features' rows beside
+ * their figures by position (btydFeaturesView.ts): the figures are appended
+ * as numbers alone, in its row order. Returns the fit, by as-of.
  */
 export async function buildAsOfBtydFeatures(
   db: Database,
@@ -179,24 +182,18 @@ export async function buildAsOfBtydFeatures(
   unitDays = 7,
   season = true,
 ): Promise<Map<string, BgNbdFit>> {
-  await createTable(db, 'btyd_features');
-  // The ids stay in DuckDB: the histories are kept in a temp table, their figures appended as numbers alone and
-  // joined to them by position (a million customers' ids and as-of text appended cost more than the figures).
-  const histories = 'btyd_features__histories';
-  const figuresTable = 'btyd_features__figures';
-  try {
-    await db.run(`CREATE OR REPLACE TEMP TABLE ${histories} AS ${readSql('features/btyd_histories.sql')}`, { unit_days: unitDays });
-    const scored = await historyColumns(db, `SELECT x, t_x, "T" FROM ${histories} ORDER BY rowid`);
-    if (scored.x.length === 0) return new Map();
+  await forgetBtydFeatures(db);
+  await createFigures(db);
+  // The histories in customer_features' row order (btyd_histories.sql), which the view pairs the figures with.
+  const scored = await historyColumns(db, `SELECT x, t_x, "T" FROM (${readSql('features/btyd_histories.sql')})`, { unit_days: unitDays });
+  const fits = new Map<string, BgNbdFit>();
+  if (scored.x.length > 0) {
     const fitRows = historyRows(fitOn === 'all' ? scored : await readHistories(db, 'fit', unitDays));
     const seasonSource = season ? await tables.purchases(fitOn) : '';
     const fit = fitBgNbd(fitRows);
-    const figures = await cutoffFigures(db, asOf, scored, fit, seasonSource, horizonDays, unitDays, season);
-    await db.run(`CREATE OR REPLACE TEMP TABLE ${figuresTable} (btyd_p_alive DOUBLE, btyd_expected_purchases DOUBLE, btyd_p_no_purchase DOUBLE, btyd_season_index DOUBLE)`);
-    await db.appendColumns(figuresTable, figures);
-    await db.run(`INSERT INTO btyd_features SELECT CAST($as_of AS VARCHAR), h.customer_id, f.* FROM ${histories} h POSITIONAL JOIN ${figuresTable} f`, { as_of: asOf });
-    return new Map([[asOf, fit]]);
-  } finally {
-    await db.run(`DROP TABLE IF EXISTS ${histories}; DROP TABLE IF EXISTS ${figuresTable}`);
+    await db.appendColumns(BTYD_FEATURE_FIGURES, await cutoffFigures(db, asOf, scored, fit, seasonSource, horizonDays, unitDays, season));
+    fits.set(asOf, fit);
   }
+  await createBtydFeaturesView(db, asOf);
+  return fits;
 }

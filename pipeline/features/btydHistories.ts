@@ -1,5 +1,5 @@
 import type { CustomerSummary } from '../btyd/summary.js';
-import type { Database } from '../db/Database.js';
+import type { Database, Params } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
 
 /** Customers' BTYD histories (x, t_x, T) as columns, in customer order: what BG/NBD is fitted on and applied to. */
@@ -29,8 +29,8 @@ export async function readHistories(db: Database, whose: 'all' | 'fit', unitDays
   return { ids: cols.customer_id as (string | null)[], x: cols.x as Float64Array, t_x: cols.t_x as Float64Array, T: cols.T as Float64Array };
 }
 
-/** The x, t_x and T columns of query `sql`, in its rows' order. */
-export async function historyColumns(db: Database, sql: string): Promise<HistoryColumns> {
-  const cols = await db.columns(sql);
+/** The x, t_x and T columns of query `sql` (with its `params`), in its rows' order. */
+export async function historyColumns(db: Database, sql: string, params?: Params): Promise<HistoryColumns> {
+  const cols = await db.columns(sql, params);
   return { x: cols.x as Float64Array, t_x: cols.t_x as Float64Array, T: cols.T as Float64Array };
 }

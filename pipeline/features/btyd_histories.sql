@@ -9,10 +9,12 @@
 --   T     time from the first purchase day to as_of
 --
 -- customer_features holds exactly the customers with a purchase on or
--- before as_of (btyd_summary.sql's), one row each, in customer order.
+-- before as_of (btyd_summary.sql's), one row each, in customer order: read
+-- in its stored order (rowid), which btyd_features pairs the figures of
+-- these histories with (btydFeaturesView.ts).
 SELECT customer_id,
   purchase_days - 1 AS x,
   (last_order_date - first_order_date) / $unit_days AS t_x,
   (as_of - first_order_date) / $unit_days AS "T"
 FROM customer_features
-ORDER BY customer_id
+ORDER BY rowid

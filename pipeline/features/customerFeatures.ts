@@ -1,5 +1,6 @@
 import { dateParam, type Database } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
+import { forgetBtydFeatures } from './btydFeaturesView.js';
 
 /** The tables a feature query reads its orders, order lines and tickets from: the whole tables, or a sample's copies. */
 export interface FeatureSources {
@@ -22,6 +23,8 @@ export const featureParams = (asOf: string, sources: FeatureSources = ALL_ROWS) 
  */
 export async function buildFeatures(db: Database, asOf: string, sources: FeatureSources = ALL_ROWS, temp?: string): Promise<number> {
   const target = temp ?? 'customer_features';
+  // btyd_features pairs its figures with customer_features' rows by position: gone with the rows it was made for.
+  if (!temp) await forgetBtydFeatures(db);
   await withMoney((money) => db.run(`CREATE OR REPLACE ${temp ? 'TEMP ' : ''}TABLE ${target} AS ${moneySql('features/customer_features.sql', money)}`, featureParams(asOf, sources)));
   return db.value<number>(`SELECT count(*) FROM ${target}`);
 }

@@ -38,7 +38,7 @@ export interface FeaturesOutput {
 export const featuresStage: Stage<FeaturesParams, unknown, FeaturesOutput> = {
   name: 'features',
   reads: ['orders', 'order_lines', 'customers', 'tickets'],
-  writes: ['customer_features', 'features_state', 'features_state_meta', 'training_sample', 'btyd_features'],
+  writes: ['customer_features', 'features_state', 'features_state_meta', 'training_sample', 'btyd_features', 'btyd_features__figures'],
   params: (c: Config) => ({
     asOf: c.asOf, horizonDays: c.horizonDays, snapshots: c.snapshots,
     sampleCustomers: c.training.sampleCustomers, btydFitCustomers: c.training.btydFitCustomers, seed: c.seed, season: c.btyd.season,

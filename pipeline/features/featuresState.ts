@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Database } from '../db/Database.js';
 import { dateParam, rowsPrintSql } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
+import { forgetBtydFeatures } from './btydFeaturesView.js';
 import { MONEY, buildFeatures, featureParams, moneyOverflow, moneySql, type FeatureSources } from './customerFeatures.js';
 
 /*
@@ -153,6 +154,8 @@ async function carryFeatures(db: Database, asOf: string, since: string, inputs: 
     // customer_features.sql over the rebuilt customers' rows, the carried customers' figures beside theirs.
     const sql = moneySql('features/customer_features.sql', MONEY)
       .replace('/* carried customers */', `UNION ALL BY NAME SELECT * FROM (${readSql('features/features_carried.sql')})`);
+    // btyd_features pairs its figures with customer_features' rows by position: gone with the rows it was made for.
+    await forgetBtydFeatures(db);
     await db.run(`CREATE OR REPLACE TABLE customer_features AS ${sql}`, featureParams(asOf, sources));
   } catch (err) {
     if (moneyOverflow(err)) return null;

@@ -59,7 +59,8 @@ export async function scorePartition(config: Config, part: Partition, out: strin
   const db = await Database.open(':memory:', { ...config.duckdb, timezone: config.timezone });
   try {
     await db.run(`ATTACH ${literal(config.db)} AS working (READ_ONLY)`);
-    const has = async (table: string) => (await db.value<number>(`SELECT count(*) FROM duckdb_tables() WHERE database_name = 'working' AND table_name = $1`, [table])) > 0;
+    // A table or a view (btyd_features is one).
+    const has = async (table: string) => (await db.value<number>(`SELECT count(*) FROM information_schema.tables WHERE table_catalog = 'working' AND table_name = $1`, [table])) > 0;
     for (const table of ['customer_features', 'btyd_features', 'model_registry']) {
       if (!(await has(table))) throw new InputError(`${config.db} has no ${table} yet: run "fidelio run" first`);
     }

@@ -67,7 +67,8 @@ test('btyd_features at as-of from customer_features is, byte for byte, what fitt
       const fromOrders = await buildBtydFeatures(db, tables, { sample: [], everyone: [asOf] }, 90, who, 7, true, 'btyd_features_from_orders');
       const fromFeatures = await buildAsOfBtydFeatures(db, tables, asOf, 90, who.fitOn, 7, true);
       expect(fromFeatures.get(asOf)).toEqual(fromOrders.get(asOf));
-      const dump = (t: string) => db.all(`SELECT * FROM ${t} ORDER BY rowid`);
+      // A table in its stored order; btyd_features, a view, in its own (customer_features' rows beside their figures).
+      const dump = (t: string) => db.all(`SELECT * FROM ${t}${t === 'btyd_features' ? '' : ' ORDER BY rowid'}`);
       const rows = await dump('btyd_features');
       expect(rows).toHaveLength(sample.customers);
       expect(rows).toEqual(await dump('btyd_features_from_orders'));
@@ -79,4 +80,10 @@ test('btyd_features at as-of from customer_features is, byte for byte, what fitt
       await db.run('DROP TABLE IF EXISTS btyd_features_from_orders');
     }
   }
+  // The view pairs its figures with customer_features' rows by position: customer_features built again (another
+  // as-of, other rows) takes it away rather than leave it paired with rows it was not computed from.
+  expect(await db.isView('btyd_features')).toBe(true);
+  await buildFeatures(db, '2026-08-31');
+  expect(await db.isView('btyd_features')).toBe(false);
+  expect(await db.isTable('btyd_features__figures')).toBe(false);
 });

@@ -80,7 +80,12 @@ describe('customer_features carried from the previous run', () => {
     await db.run(`UPDATE customers SET country = 'PT' WHERE customer_id = $1`, [moved]);
 
     // A month later: every window moved; rebuilt are the customers with changed rows or rows dated since.
+    // BG/NBD's view of the last table (btyd_features, paired with its rows by position) goes with it.
+    await db.run(`CREATE TABLE btyd_features__figures (btyd_p_alive DOUBLE); CREATE VIEW btyd_features AS
+      SELECT f.customer_id, g.btyd_p_alive FROM customer_features f POSITIONAL JOIN btyd_features__figures g`);
     const month = await buildCustomerFeatures(db, '2026-09-30');
+    expect(await db.isView('btyd_features')).toBe(false);
+    expect(await db.isTable('btyd_features__figures')).toBe(false);
     const since = await datedIn(db, '2026-08-31', '2026-09-30');
     expect(month.how).toBe('kept');
     // late, corrected, deleted, lined changed rows dated before; refunded, NEW1, NEW2 are among those with rows since.
