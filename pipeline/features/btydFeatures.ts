@@ -125,6 +125,8 @@ export async function buildBtydFeatures(
    */
   threaded: { threads?: number; log?: Logger; script?: string | false } = {},
 ): Promise<Map<string, BgNbdFit>> {
+  // The features stage's btyd_features is a view (btydFeaturesView.ts): a table of that name replaces it and its figures.
+  if (table === 'btyd_features') await forgetBtydFeatures(db);
   await createTable(db, table);
   const fits = new Map<string, BgNbdFit>();
   const everyone = new Set(cutoffs.everyone);

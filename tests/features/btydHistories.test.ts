@@ -87,3 +87,21 @@ test('btyd_features at as-of from customer_features is, byte for byte, what fitt
   expect(await db.isView('btyd_features')).toBe(false);
   expect(await db.isTable('btyd_features__figures')).toBe(false);
 });
+
+test('btyd_features built as a table (buildBtydFeatures, as the bench does) replaces the view and its figures', async () => {
+  const { db } = base;
+  const asOf = '2026-09-30';
+  await buildFeatures(db, asOf);
+  const sample = await buildTrainingSample(db, 100_000, 42, 100_000);
+  const tables = new SampleTables(db);
+  try {
+    await buildAsOfBtydFeatures(db, tables, asOf, 90, sampleUse(sample).fitOn, 7, true);
+    const view = await db.all('SELECT * FROM btyd_features');
+    await buildBtydFeatures(db, tables, { sample: [], everyone: [asOf] }, 90);
+    expect(await db.isTable('btyd_features')).toBe(true);
+    expect(await db.isTable('btyd_features__figures')).toBe(false);
+    expect(await db.all('SELECT * FROM btyd_features ORDER BY rowid')).toEqual(view);
+  } finally {
+    await tables.drop();
+  }
+});
