@@ -221,6 +221,16 @@ export class Database {
     return other;
   }
 
+  /** `work` on a connection beside this one (beside()), closed once the work ends or fails: the work's result. */
+  async onBeside<T>(work: (other: Database) => Promise<T>): Promise<T> {
+    const other = await this.beside();
+    try {
+      return await work(other);
+    } finally {
+      other.close();
+    }
+  }
+
   /** Interrupts the query running on this database's connections (it fails with DuckDB's "Interrupted" error). */
   interrupt(): void {
     this.connection.interrupt();

@@ -122,14 +122,7 @@ export async function rankAndPersonas(
   log?: Logger,
 ): Promise<{ scored: number; personas: PersonaFit }> {
   // value_scores on a connection of its own while the personas are assigned (mostly one thread's work on this one).
-  const valueScores = (async () => {
-    const other = await db.beside();
-    try {
-      await buildValueScores(other, models);
-    } finally {
-      other.close();
-    }
-  })();
+  const valueScores = db.onBeside((other) => buildValueScores(other, models));
   // Awaited below with the personas; a failure before then is not an unhandled rejection.
   valueScores.catch(() => undefined);
   const asOf = await db.value<string>('SELECT CAST(max(as_of) AS VARCHAR) FROM customer_features');

@@ -29,20 +29,13 @@ export async function scoreModels(db: Database, models: TrainedModels, asOf: str
     // The BTYD scores on a connection of their own, their figures on a thread of their own (with more than one), while
     // the networks score on this connection and thread: each is long stretches of one thread's work (a history's
     // figures, a batch's prediction) between statements the other's work fills.
-    const btyd = (async () => {
-      const other = await db.beside();
-      try {
-        await step('BTYD scores', async () => {
-          await createFeaturesBtydSummary(other, summary, asOf, models.btyd.unit_days);
-          await scoreBtyd(other, models.btyd, asOf, 'btyd_scores', {
-            ...btydOptions, model: models.btydModel, intervalDraws: p.scoring.intervalDraws, thread: (p.threads ?? 1) > 1, view: true, ...(log ? { log } : {}),
-          });
-          keepSummary = true;
-        });
-      } finally {
-        other.close();
-      }
-    })();
+    const btyd = db.onBeside((other) => step('BTYD scores', async () => {
+      await createFeaturesBtydSummary(other, summary, asOf, models.btyd.unit_days);
+      await scoreBtyd(other, models.btyd, asOf, 'btyd_scores', {
+        ...btydOptions, model: models.btydModel, intervalDraws: p.scoring.intervalDraws, thread: (p.threads ?? 1) > 1, view: true, ...(log ? { log } : {}),
+      });
+      keepSummary = true;
+    }));
     const networks = (async () => {
       await db.run('CREATE OR REPLACE TABLE neural_scores (customer_id VARCHAR, churn_probability DOUBLE, predicted_value DOUBLE)');
       if (!models.neural) return;

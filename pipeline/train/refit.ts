@@ -99,14 +99,7 @@ export class RefitNetworksAhead {
     if (this.stopping.signal.aborted) return;
     const options: RefitOptions = { ...this.o, networks: { architectures: chosenArchitectures(networks) } };
     const run: NetworkRun = { start: startWeights(networks), threads: this.o.threads, signal: this.stopping.signal };
-    this.started = this.step('networks', async () => {
-      const reading = await this.db.beside();
-      try {
-        return await refitNetworks(reading, this.plan, this.asOf, options, run, this.log);
-      } finally {
-        reading.close();
-      }
-    });
+    this.started = this.step('networks', () => this.db.onBeside((reading) => refitNetworks(reading, this.plan, this.asOf, options, run, this.log)));
     // Awaited by refitForScoring, or settled by stop.
     this.started.catch(() => undefined);
   }

@@ -318,6 +318,25 @@ test('a connection beside: the tables as committed, its own transactions, the sa
   });
 });
 
+test('onBeside gives the work a connection beside and closes it once the work ends or fails', async () => {
+  await withDb(async (db) => {
+    await db.run('CREATE TABLE t AS SELECT 41 AS x');
+    let used: Database | undefined;
+    expect(await db.onBeside(async (other) => {
+      used = other;
+      return (await other.value<number>('SELECT x + 1 FROM t'))!;
+    })).toBe(42);
+    await expect(used!.value('SELECT 1')).rejects.toThrow(); // closed
+    await expect(db.onBeside(async (other) => {
+      used = other;
+      throw new Error('the work failed');
+    })).rejects.toThrow('the work failed');
+    await expect(used!.value('SELECT 1')).rejects.toThrow();
+    // The database itself stays open.
+    expect(await db.value('SELECT x FROM t')).toBe(41);
+  });
+});
+
 test("dateOf gives every timestamp's calendar date in the connection's time zone, as a cast does: in UTC by arithmetic, elsewhere by the cast", async () => {
   const day = 86_400_000_000;
   // Instants around midnights before and after 1970, a leap day, the first and late years, and infinities.
