@@ -10,7 +10,7 @@ import { readSql } from '../db/sqlFile.js';
 import { workerScript } from '../shared/workerScript.js';
 import { historyColumns, historyRows, readHistories, type Histories, type HistoryColumns } from './btydHistories.js';
 import { learnSeason } from './btydSeason.js';
-import { BTYD_FEATURE_FIGURES, createBtydFeaturesView, createFigures, forgetBtydFeatures } from './btydFeaturesView.js';
+import { BTYD_FEATURE_COLUMNS, BTYD_FEATURE_FIGURES, createBtydFeaturesView, createFigures, forgetBtydFeatures } from './btydFeaturesView.js';
 import { readSummaries, readSummary } from './btydSummary.js';
 import type { Customers, SampleTables } from './trainingSample.js';
 
@@ -84,8 +84,8 @@ async function bgnbdAway(fitOn: ReadonlyMap<string, Summary>, script: string | f
   return new Map(cutoffs.map((cutoff, i) => [cutoff, away.fits[i]![0] as BgNbdFit]));
 }
 
-const createTable = (db: Database, table: string) => db.run(`CREATE OR REPLACE TABLE ${table} (as_of VARCHAR, customer_id VARCHAR, btyd_p_alive DOUBLE,
-    btyd_expected_purchases DOUBLE, btyd_p_no_purchase DOUBLE, btyd_season_index DOUBLE)`);
+const createTable = (db: Database, table: string) =>
+  db.run(`CREATE OR REPLACE TABLE ${table} (as_of VARCHAR, customer_id VARCHAR, ${BTYD_FEATURE_COLUMNS.map((c) => `${c} DOUBLE`).join(', ')})`);
 
 /**
  * BG/NBD's view of each customer as features for the learnt models: for

@@ -16,18 +16,27 @@ WITH r AS (
     OR (order_date > $since - 90 AND order_date <= $as_of - 90)
     OR (order_date > $since - 180 AND order_date <= $as_of - 180)
     OR (order_date > $since - 365 AND order_date <= $as_of - 365))
+),
+-- Each edge once: e<k> holds the purchases (n) and the sum of every amount (s) dated in ($since - k, $as_of - k].
+edges AS (
+  SELECT customer_id,
+    count(*) FILTER (WHERE purchase AND d > $since AND d <= $as_of) AS n0,
+    coalesce(sum(amount) FILTER (WHERE d > $since AND d <= $as_of), 0) AS s0,
+    count(*) FILTER (WHERE purchase AND d > $since - 30 AND d <= $as_of - 30) AS n30,
+    coalesce(sum(amount) FILTER (WHERE d > $since - 30 AND d <= $as_of - 30), 0) AS s30,
+    count(*) FILTER (WHERE purchase AND d > $since - 90 AND d <= $as_of - 90) AS n90,
+    coalesce(sum(amount) FILTER (WHERE d > $since - 90 AND d <= $as_of - 90), 0) AS s90,
+    count(*) FILTER (WHERE purchase AND d > $since - 180 AND d <= $as_of - 180) AS n180,
+    coalesce(sum(amount) FILTER (WHERE d > $since - 180 AND d <= $as_of - 180), 0) AS s180,
+    count(*) FILTER (WHERE purchase AND d > $since - 365 AND d <= $as_of - 365) AS n365,
+    coalesce(sum(amount) FILTER (WHERE d > $since - 365 AND d <= $as_of - 365), 0) AS s365
+  FROM r
+  GROUP BY customer_id
 )
+-- A window (t - a, t - b]: what entered at its edge b less what left at its edge a.
 SELECT customer_id,
-  count(*) FILTER (WHERE purchase AND d > $since AND d <= $as_of) - count(*) FILTER (WHERE purchase AND d > $since - 30 AND d <= $as_of - 30) AS orders_30d,
-  count(*) FILTER (WHERE purchase AND d > $since AND d <= $as_of) - count(*) FILTER (WHERE purchase AND d > $since - 90 AND d <= $as_of - 90) AS orders_90d,
-  count(*) FILTER (WHERE purchase AND d > $since AND d <= $as_of) - count(*) FILTER (WHERE purchase AND d > $since - 180 AND d <= $as_of - 180) AS orders_180d,
-  count(*) FILTER (WHERE purchase AND d > $since AND d <= $as_of) - count(*) FILTER (WHERE purchase AND d > $since - 365 AND d <= $as_of - 365) AS orders_365d,
-  coalesce(sum(amount) FILTER (WHERE d > $since AND d <= $as_of), 0) - coalesce(sum(amount) FILTER (WHERE d > $since - 30 AND d <= $as_of - 30), 0) AS spend_30d,
-  coalesce(sum(amount) FILTER (WHERE d > $since AND d <= $as_of), 0) - coalesce(sum(amount) FILTER (WHERE d > $since - 90 AND d <= $as_of - 90), 0) AS spend_90d,
-  coalesce(sum(amount) FILTER (WHERE d > $since AND d <= $as_of), 0) - coalesce(sum(amount) FILTER (WHERE d > $since - 180 AND d <= $as_of - 180), 0) AS spend_180d,
-  coalesce(sum(amount) FILTER (WHERE d > $since AND d <= $as_of), 0) - coalesce(sum(amount) FILTER (WHERE d > $since - 365 AND d <= $as_of - 365), 0) AS spend_365d,
+  n0 - n30 AS orders_30d, n0 - n90 AS orders_90d, n0 - n180 AS orders_180d, n0 - n365 AS orders_365d,
+  s0 - s30 AS spend_30d, s0 - s90 AS spend_90d, s0 - s180 AS spend_180d, s0 - s365 AS spend_365d,
   -- the 90 days before the last 90: (t - 180, t - 90]
-  count(*) FILTER (WHERE purchase AND d > $since - 90 AND d <= $as_of - 90) - count(*) FILTER (WHERE purchase AND d > $since - 180 AND d <= $as_of - 180) AS orders_prev_90d,
-  coalesce(sum(amount) FILTER (WHERE d > $since - 90 AND d <= $as_of - 90), 0) - coalesce(sum(amount) FILTER (WHERE d > $since - 180 AND d <= $as_of - 180), 0) AS spend_prev_90d
-FROM r
-GROUP BY customer_id
+  n90 - n180 AS orders_prev_90d, s90 - s180 AS spend_prev_90d
+FROM edges
