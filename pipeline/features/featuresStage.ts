@@ -26,6 +26,8 @@ export interface FeaturesOutput {
   sample: TrainingSample;
   /** The BG/NBD fit made for the features at as-of, for the train stage to reuse. */
   btydFits: Map<string, BgNbdFit>;
+  /** The table of each customer's fingerprint of their orders as they are in this run (features_state), for the KPIs' carried purchase days. */
+  customerPrints: string;
 }
 
 /**
@@ -65,7 +67,7 @@ export const featuresStage: Stage<FeaturesParams, unknown, FeaturesOutput> = {
       if (plan.trainCutoffs.length === 0) {
         throw new DataError(`the history from ${firstOrder} to ${asOf} is too short to learn from: it needs more than two horizons (${2 * p.horizonDays} days); lower --horizon-days or give a longer history`);
       }
-      return { asOf, plan, sample, btydFits };
+      return { asOf, plan, sample, btydFits, customerPrints: 'features_state' };
     } finally {
       await tables.drop();
     }

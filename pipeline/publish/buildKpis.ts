@@ -2,6 +2,7 @@ import { dateParam, literal, type Database } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
 import { InputError } from '../errors.js';
 import type { Cmgr } from '../manifest.js';
+import { buildCustomerDays, type CustomerDaysBuilt } from './kpisCustomerDays.js';
 
 export interface CostOptions {
   perOrder: number;
@@ -13,12 +14,6 @@ export interface CostOptions {
 }
 
 
-/**
- * The publish stage's business figures: `kpis_monthly` (one row per month,
- * kpis_monthly.sql), `kpis_by_group` (per tier and segment,
- * kpis_by_group.sql) and the compound monthly growth rate of revenue over
- * the last `cmgrMonths` complete months.
- */
 export interface KpiParams {
   horizonDays: number;
   /** The currency every amount is in (a column of kpis_monthly). */
@@ -28,7 +23,16 @@ export interface KpiParams {
   costs?: CostOptions;
 }
 
-export async function buildKpis(db: Database, asOf: string, { horizonDays, currency, cmgrMonths, costs }: KpiParams): Promise<Cmgr | undefined> {
+/**
+ * The publish stage's business figures: `kpis_monthly` (one row per month,
+ * kpis_monthly.sql, its per-customer counts from each customer's purchase
+ * days: kpisCustomerDays.ts), `kpis_by_group` (per tier and segment,
+ * kpis_by_group.sql) and the compound monthly growth rate of revenue over
+ * the last `cmgrMonths` complete months. `prints`: the table of each
+ * customer's order fingerprint as the orders are now (features_state), with
+ * which the purchase days are carried from the last run.
+ */
+export async function buildKpis(db: Database, asOf: string, { horizonDays, currency, cmgrMonths, costs }: KpiParams, prints?: string): Promise<{ cmgr?: Cmgr; days: CustomerDaysBuilt }> {
   await db.run('CREATE OR REPLACE TEMP TABLE monthly_costs (month DATE, cost DOUBLE)');
   if (costs?.monthlyFile) {
     try {
@@ -38,12 +42,14 @@ export async function buildKpis(db: Database, asOf: string, { horizonDays, curre
       throw new InputError(`costs file ${costs.monthlyFile} cannot be read as CSV month,cost (month as YYYY-MM): ${(err as Error).message}`, { cause: err });
     }
   }
+  const days = await buildCustomerDays(db, asOf, prints);
   await db.run(`CREATE OR REPLACE TABLE kpis_monthly AS ${readSql('publish/kpis_monthly.sql')}`, {
     as_of: dateParam(asOf), horizon: horizonDays, currency, has_costs: costs !== undefined,
     cost_per_order: costs?.perOrder ?? 0, cost_per_active_customer: costs?.perActiveCustomer ?? 0, gross_margin: costs?.grossMargin ?? 1,
   });
   await db.run(`CREATE OR REPLACE TABLE kpis_by_group AS ${readSql('publish/kpis_by_group.sql')}`);
-  return cmgr(db, cmgrMonths);
+  const growth = await cmgr(db, cmgrMonths);
+  return { ...(growth ? { cmgr: growth } : {}), days };
 }
 
 /** Compound monthly growth rate of revenue: (last / first)^(1 / months) - 1 over the last complete months. */

@@ -43,19 +43,18 @@ months AS (
     INTERVAL 1 MONTH) t(m)
 ),
 vips AS (SELECT customer_id FROM customer_scores WHERE is_vip),
--- Each customer's purchases in date order, each with the purchase date before (NULL before the first)
--- and after (NULL after the last), in one pass over the orders, not grouped into days first: of a day
--- with several purchases, the first row's date before is the previous purchase day's, and the last
--- row's date after is the next purchase day's. Every count per month below comes from these rows: a
--- customer's first purchase of a month is a row whose date before is in an earlier month (none: the
--- first purchase), so no distinct count and no second grouping of the orders. Months are counted as
--- integers (year * 12 + month - 1) and made dates again once per month.
+-- Each customer's purchase days in date order (kpis_customer_days: distinct days on or before $as_of,
+-- kpisCustomerDays.ts), each with the purchase day before (NULL before the first) and after (NULL after
+-- the last). Every count per month below comes from these rows: a customer's first purchase of a month
+-- is a day whose day before is in an earlier month (none: the first purchase), so no distinct count and
+-- no second grouping. Months are counted as integers (year * 12 + month - 1) and made dates again once
+-- per month.
 days AS MATERIALIZED (
-  SELECT customer_id, order_date,
-    lag(order_date) OVER w AS prev_date,
-    lead(order_date) OVER w AS next_date
-  FROM o WHERE amount >= 0 AND customer_id IS NOT NULL
-  WINDOW w AS (PARTITION BY customer_id ORDER BY order_date)
+  SELECT customer_id,
+    unnest(days) AS order_date,
+    unnest(list_prepend(CAST(NULL AS DATE), list_slice(days, 1, len(days) - 1))) AS prev_date,
+    unnest(list_append(days[2:], CAST(NULL AS DATE))) AS next_date
+  FROM kpis_customer_days
 ),
 -- the rows that start a customer's month (active that month) or a customer (first purchase)
 starts AS (
@@ -70,8 +69,8 @@ start_counts AS (
     count(*) FILTER (WHERE is_first) AS new_customers, count(*) FILTER (WHERE is_first AND is_vip) AS new_vips
   FROM starts GROUP BY mi
 ),
--- each purchase day once, with the next purchase day
-last_of_day AS (SELECT customer_id, order_date, next_date FROM days WHERE next_date IS DISTINCT FROM order_date),
+-- each purchase day with the next purchase day
+last_of_day AS (SELECT customer_id, order_date, next_date FROM days),
 monthly AS (
   SELECT date_trunc('month', order_date) AS month,
     sum(amount) AS revenue,

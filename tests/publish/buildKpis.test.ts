@@ -29,7 +29,7 @@ test('monthly KPIs agree with a hand computation, to the cent, guest orders in r
   const { rows, cmgr } = await withDb(async (db) => {
     await history(db);
     await buildFeatures(db, '2025-12-31');
-    const cmgr = await buildKpis(db, '2025-12-31', { horizonDays: 90, currency: 'EUR', cmgrMonths: 12, costs: { perOrder: 2, perActiveCustomer: 1, grossMargin: 0.5 } });
+    const { cmgr } = await buildKpis(db, '2025-12-31', { horizonDays: 90, currency: 'EUR', cmgrMonths: 12, costs: { perOrder: 2, perActiveCustomer: 1, grossMargin: 0.5 } });
     return { rows: await db.all(select), cmgr };
   });
   expect(rows).toHaveLength(14); // 2024-11 to 2025-12
