@@ -52,6 +52,9 @@ export async function reportList(db: Database): Promise<CustomerList> {
 export async function loadReportData(db: Database, runId: string): Promise<ReportData> {
   const sql = (name: string) => readSql(`publish/${name}.sql`);
   const monthly = await db.all<ReportData['monthly'][number]>(sql('report_monthly'));
+  // The run the movements compare with, found once for both queries that read its rows.
+  const previous = await db.one<{ run_id: string; as_of: string }>(sql('report_previous_run'), { run_id: runId });
+  const previousRun = { previous_run: previous?.run_id ?? null, previous_as_of: previous?.as_of ?? null };
   return {
     head: (await db.one<Record<string, number>>(sql('report_headline')))!,
     tiers: await db.all(sql('report_tiers')),
@@ -61,8 +64,8 @@ export async function loadReportData(db: Database, runId: string): Promise<Repor
     kpis: await db.all(sql('report_kpis')),
     rejects: await db.all(sql('report_rejects'), { run_id: runId }),
     leftOut: await db.all(sql('report_left_out')),
-    transitions: await db.all<Transition>(sql('transitions'), { run_id: runId }),
-    vipsToHigh: await db.all(sql('report_vips_to_high'), { run_id: runId }),
+    transitions: await db.all<Transition>(sql('transitions'), previousRun),
+    vipsToHigh: await db.all(sql('report_vips_to_high'), previousRun),
     effects: await db.all<ActionEffect>("SELECT * FROM action_effects WHERE breakdown = 'all' ORDER BY as_of DESC, run_id DESC, action"),
     effectGroups: await db.all<ActionEffect>("SELECT * FROM action_effects WHERE breakdown IN ('all', 'persona') ORDER BY as_of DESC, run_id DESC, action, group_name"),
     ambassadors: await db.all(sql('report_ambassadors')),

@@ -1,12 +1,9 @@
--- Movements since the previous run: the latest earlier run in customer_scores_history
--- (as_of on or before this run's), compared with customer_scores, customer by customer.
+-- Movements since the previous run ($previous_run of $previous_as_of, report_previous_run.sql:
+-- the latest earlier run in customer_scores_history), compared with customer_scores, customer by
+-- customer; no row without one. Its rows are found by their as-of too, which the history's
+-- row groups are ordered by (each run's rows are appended together): read without the others.
 -- Columns: dimension (value_tier, segment, churn_risk, is_vip), previous, current, customers.
-WITH previous_run AS (
-  SELECT run_id FROM customer_scores_history
-  WHERE as_of <= (SELECT max(as_of) FROM customer_scores) AND run_id <> $run_id
-  ORDER BY as_of DESC, run_id DESC LIMIT 1
-),
-prev AS (SELECT * FROM customer_scores_history WHERE run_id = (SELECT run_id FROM previous_run)),
+WITH prev AS (SELECT * FROM customer_scores_history WHERE run_id = $previous_run AND as_of = CAST($previous_as_of AS DATE)),
 pairs AS (
   SELECT p.customer_id,
     CAST(p.value_tier AS VARCHAR) AS prev_tier, CAST(c.value_tier AS VARCHAR) AS cur_tier,

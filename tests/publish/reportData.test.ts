@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { readSql } from '../../pipeline/db/sqlFile.js';
 import { loadReportData } from '../../pipeline/publish/reportData.js';
 import { publishableRun, type StagedRun } from '../helpers/stagedRun.js';
 
@@ -47,4 +48,41 @@ test("the ambassadors' counts and shares are customer_scores', counted here row 
   }
   const ranked = [...ambassadors].sort((x, y) => (y.value_score + (y.referred_value ?? 0)) - (x.value_score + (x.referred_value ?? 0)) || (x.customer_id < y.customer_id ? -1 : 1));
   expect(d.ambassadors.map((a) => a.customer_id)).toEqual(ranked.slice(0, 20).map((r) => r.customer_id));
+});
+
+test('the movements and the VIPs now at high risk compare with the latest earlier run of the history, counted here customer by customer', async () => {
+  const db = run.db;
+  const insertRun = (runId: string, days: number, change: string) => db.run(`INSERT INTO customer_scores_history
+    SELECT * REPLACE (CAST(as_of AS DATE) + ${days} AS as_of, ${change}) FROM (${readSql('publish/customer_scores_history.sql')})`, { run_id: runId, horizon: 90 });
+  // Each candidate run changes other customers' figures: only the right one's give the counts below. An earlier run, two
+  // runs of the previous as-of (the greater id is the latest), a later as-of (not earlier) and this run's own rows.
+  await insertRun('r-60', -60, `CASE WHEN hash(customer_id) % 3 = 0 THEN 6 - value_tier ELSE value_tier END AS value_tier`);
+  await insertRun('r-30-a', -30, `CASE WHEN hash(customer_id) % 5 = 0 THEN 'lost' ELSE segment END AS segment`);
+  await insertRun('r-30-b', -30, `CASE WHEN hash(customer_id) % 4 = 0 THEN 'low' ELSE churn_risk END AS churn_risk, CASE WHEN hash(customer_id) % 7 = 0 THEN NOT is_vip ELSE is_vip END AS is_vip`);
+  await insertRun('r+10', 10, `'new' AS segment`);
+  await insertRun('test-run', 0, `1 AS value_tier`);
+  try {
+    const d = await loadReportData(db, 'test-run');
+    const now = await db.all<{ customer_id: string; value_tier: number; segment: string; churn_risk: string; is_vip: boolean; value_at_risk: number }>(
+      'SELECT customer_id, value_tier, segment, churn_risk, is_vip, value_at_risk FROM customer_scores');
+    const before = new Map((await db.all<{ customer_id: string; value_tier: number; segment: string; churn_risk: string; is_vip: boolean }>(
+      `SELECT customer_id, value_tier, segment, churn_risk, is_vip FROM customer_scores_history WHERE run_id = 'r-30-b'`)).map((r) => [r.customer_id, r]));
+    const counts = new Map<string, number>();
+    for (const c of now) {
+      const p = before.get(c.customer_id)!;
+      for (const [dimension, previous, current] of [['value_tier', String(p.value_tier), String(c.value_tier)], ['segment', p.segment, c.segment],
+        ['churn_risk', p.churn_risk, c.churn_risk], ['is_vip', String(p.is_vip), String(c.is_vip)]] as const) {
+        const key = `${dimension}|${previous}|${current}`;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+    }
+    expect(new Map(d.transitions.map((t) => [`${t.dimension}|${t.previous}|${t.current}`, Number(t.customers)]))).toEqual(counts);
+    expect(d.transitions.filter((t) => t.dimension === 'churn_risk' && t.previous !== t.current).length).toBeGreaterThan(0);
+    const toHigh = now.filter((c) => c.is_vip && c.churn_risk === 'high' && before.get(c.customer_id)!.churn_risk !== 'high')
+      .sort((a, b) => b.value_at_risk - a.value_at_risk || (a.customer_id < b.customer_id ? -1 : 1));
+    expect(toHigh.length).toBeGreaterThan(0);
+    expect(d.vipsToHigh.map((r) => r.customer_id)).toEqual(toHigh.slice(0, 25).map((c) => c.customer_id));
+  } finally {
+    await db.run(`DELETE FROM customer_scores_history WHERE run_id IN ('r-60', 'r-30-a', 'r-30-b', 'r+10', 'test-run')`);
+  }
 });
