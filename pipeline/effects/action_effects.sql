@@ -1,5 +1,5 @@
 -- action_effects: what each run's actions did. For every run in
--- customer_scores_history, and this run ($run_id, from customer_scores),
+-- customer_scores_history ($with_history), and this run ($run_id, from customer_scores, $with_this_run),
 -- and every action it gave, the customers contacted
 -- against that action's control group (chosen by a seeded hash, never
 -- contacted), over the run's own horizon (as_of, as_of + horizon_days].
@@ -47,13 +47,13 @@ WITH contacts AS (
   SELECT run_id, as_of, coalesce(horizon_days, $horizon) AS horizon_days, customer_id, action, contact, is_control,
     churn_probability, churn_risk, persona
   FROM customer_scores_history
-  WHERE action <> 'none' AND (contact OR is_control) AND run_id <> $run_id
+  WHERE $with_history AND action <> 'none' AND (contact OR is_control) AND run_id <> $run_id
   UNION ALL
   -- this run's contacts, recorded in the history when it publishes (left out when the
   -- score stage reads the measured rates before this run has scored: $with_this_run false)
   SELECT CAST($run_id AS VARCHAR), CAST(as_of AS DATE), $horizon, customer_id, action, contact, is_control,
     churn_probability, churn_risk, persona
-  FROM customer_scores
+  FROM customer_scores /* this run's scores */
   WHERE $with_this_run AND action <> 'none' AND (contact OR is_control)
 ),
 -- A run republished on the same as-of replaces the earlier one's contacts: the latest publication is

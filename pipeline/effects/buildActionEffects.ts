@@ -1,4 +1,4 @@
-import type { Database, Row } from '../db/Database.js';
+import { ident, type Database, type Row } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
 
 /** The publish stage's slice for measuring the actions. */
@@ -12,10 +12,37 @@ export interface EffectParams {
   margin: number;
 }
 
-/** action_effects.sql's bound parameters, but whether this run's own contacts are included. */
+/** action_effects.sql's bound parameters, but whether the history's runs and this run's own contacts are included. */
 export const actionEffectsParams = (runId: string, asOf: string, p: EffectParams) => ({
   run_id: runId, as_of: asOf, horizon: p.horizonDays, min_group: p.minGroup, cost_per_action: p.costPerAction, margin: p.margin,
 });
+
+/** The working table of the earlier runs' effects (buildPastActionEffects). */
+export const PAST_EFFECTS = 'action_effects_past';
+
+/** The earlier runs' effects as built for a run: their table and what they were built for (the run, its as-of, the parameters). */
+export interface PastEffects {
+  table: string;
+  key: string;
+}
+
+/** No scores of this run, in the columns action_effects.sql reads of customer_scores. */
+const THIS_RUN_NONE = `(SELECT CAST(NULL AS DATE) AS as_of, CAST(NULL AS VARCHAR) AS customer_id, CAST(NULL AS VARCHAR) AS action, CAST(NULL AS BOOLEAN) AS contact,
+  CAST(NULL AS BOOLEAN) AS is_control, CAST(NULL AS DOUBLE) AS churn_probability, CAST(NULL AS VARCHAR) AS churn_risk, CAST(NULL AS VARCHAR) AS persona WHERE false)`;
+
+const pastKey = (runId: string, asOf: string, p: EffectParams) => JSON.stringify(actionEffectsParams(runId, asOf, p));
+
+/**
+ * action_effects' rows of the runs the history holds (action_effects.sql without this run's contacts) as of
+ * `asOf`, into PAST_EFFECTS: the score stage's measured rates read them, and the publication adds this run's rows
+ * to them instead of measuring every earlier run again (buildActionEffects).
+ */
+export async function buildPastActionEffects(db: Database, runId: string, asOf: string, p: EffectParams): Promise<PastEffects> {
+  // Without this run's contacts the query reads no customer_scores (a first run has none yet).
+  const sql = readSql('effects/action_effects.sql').replace("customer_scores /* this run's scores */", THIS_RUN_NONE);
+  await db.run(`CREATE OR REPLACE TABLE ${PAST_EFFECTS} AS ${sql}`, { ...actionEffectsParams(runId, asOf, p), with_history: true, with_this_run: false });
+  return { table: PAST_EFFECTS, key: pastKey(runId, asOf, p) };
+}
 
 /** One row of action_effects (action_effects.sql has each column's meaning). */
 export interface ActionEffect extends Row {
@@ -76,10 +103,20 @@ export const ACTION_EFFECTS_ORDER = `as_of DESC, run_id DESC, action, CASE break
  * history is that of the contacts actually published, so runs whose champion
  * changed in between are measured alike. Each action's overall row
  * (breakdown 'all') comes with one row per persona and per churn-risk band.
+ *
+ * With `past` (buildPastActionEffects' table for this run, as-of and
+ * parameters) the earlier runs' rows are taken from it and only this run's
+ * are computed: each run's rows are figures of its own contacts alone, but
+ * for one thing: of runs on the same as-of only the latest is measured, so
+ * when an earlier run has this one's as-of every run is measured again.
  */
-export async function buildActionEffects(db: Database, runId: string, asOf: string, p: EffectParams): Promise<ActionEffect[]> {
-  await db.run(`CREATE OR REPLACE TABLE action_effects AS ${readSql('effects/action_effects.sql')}`, {
-    ...actionEffectsParams(runId, asOf, p), with_this_run: true,
-  });
+export async function buildActionEffects(db: Database, runId: string, asOf: string, p: EffectParams, past?: PastEffects): Promise<ActionEffect[]> {
+  const params = actionEffectsParams(runId, asOf, p);
+  const reuse = past !== undefined && past.key === pastKey(runId, asOf, p) && (await db.hasTable(past.table))
+    && (await db.value<number>(`SELECT count(*) FROM ${ident(past.table)} WHERE as_of = CAST($as_of AS DATE)`, { as_of: asOf })) === 0;
+  const sql = reuse
+    ? `SELECT * FROM (SELECT * FROM ${ident(past!.table)} UNION ALL (${readSql('effects/action_effects.sql')})) ORDER BY ${ACTION_EFFECTS_ORDER}`
+    : readSql('effects/action_effects.sql');
+  await db.run(`CREATE OR REPLACE TABLE action_effects AS ${sql}`, { ...params, with_history: !reuse, with_this_run: true });
   return db.all<ActionEffect>(`SELECT * FROM action_effects ORDER BY ${ACTION_EFFECTS_ORDER}`);
 }

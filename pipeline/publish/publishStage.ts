@@ -41,9 +41,9 @@ export interface PublishOutput {
  * serves are recorded in the same step, so the contact history and the
  * lists hold what was published and nothing else.
  */
-export const publishStage: Stage<PublishParams, Pick<FeaturesOutput, 'asOf' | 'customerPrints'> & Pick<TrainOutput, 'models'> & Pick<ScoreOutput, 'actionRates'>, PublishOutput> = {
+export const publishStage: Stage<PublishParams, Pick<FeaturesOutput, 'asOf' | 'customerPrints'> & Pick<TrainOutput, 'models'> & Pick<ScoreOutput, 'actionRates' | 'pastEffects'>, PublishOutput> = {
   name: 'publish',
-  reads: ['customer_scores', 'customer_features', 'features_state', 'orders', 'orders_left_out', 'rejected_rows', 'customer_scores_history', 'recorded_contacts', 'customers', 'personas', 'segment_personas', 'persona_choice'],
+  reads: ['customer_scores', 'customer_features', 'features_state', 'action_effects_past', 'orders', 'orders_left_out', 'rejected_rows', 'customer_scores_history', 'recorded_contacts', 'customers', 'personas', 'segment_personas', 'persona_choice'],
   writes: ['kpis_customer_days', 'kpis_state_meta', 'kpis_monthly', 'kpis_by_group', 'action_effects', 'customer_scores_history', 'published_scores', 'customer_scores', 'published_copy'],
   outside: 'writes the release folder and switches --out to it; publishes into PostgreSQL (publish.postgres)',
   params: (c: Config) => ({
@@ -51,7 +51,7 @@ export const publishStage: Stage<PublishParams, Pick<FeaturesOutput, 'asOf' | 'c
     effects: { minGroup: c.scoring.effects.minGroup, costPerAction: c.scoring.budget.costPerAction, margin: c.costs?.grossMargin ?? 1 },
     ...(c.publish.postgres.url ? { postgres: { url: c.publish.postgres.url, schema: c.publish.postgres.schema, lockTimeoutSeconds: c.publish.postgres.lockTimeoutSeconds } } : {}),
   }),
-  async run(ctx, p, { asOf, customerPrints, models, actionRates }) {
+  async run(ctx, p, { asOf, customerPrints, models, actionRates, pastEffects }) {
     const started = performance.now();
     const { db, runId, step } = ctx;
     const { publication } = ctx;
@@ -63,7 +63,7 @@ export const publishStage: Stage<PublishParams, Pick<FeaturesOutput, 'asOf' | 'c
       const { cmgr, days } = await step('KPIs', () => buildKpis(db, asOf, p, customerPrints));
       if (days.how === 'kept') ctx.log.info({ rebuilt: days.rebuilt }, `kpis_monthly: the purchase days of ${days.rebuilt} customers read again from their orders (orders changed or dated since the last run), the others' carried`);
       else if (days.how === 'full') ctx.log.info({ customers: days.rebuilt, why: days.why }, `kpis_monthly: every customer's purchase days read from the orders (${days.why})`);
-      await step('action effects', () => buildActionEffects(db, runId, asOf, { ...p.effects, horizonDays: p.horizonDays }));
+      await step('action effects', () => buildActionEffects(db, runId, asOf, { ...p.effects, horizonDays: p.horizonDays }, pastEffects));
       const rejectedByReason = await db.all<NonNullable<RunManifest['rejected_by_reason']>[number]>(readSql('publish/rejected_by_reason.sql'), { run_id: runId });
       const leftOut = await db.all<{ order_status: string; orders: number; amount: number }>(readSql('publish/report_left_out.sql'));
       const dir = publication.staging(runId);

@@ -13,9 +13,13 @@ export interface ScoreParams {
   scoring: Config['scoring'];
   /** Threads the JavaScript parts of scoring may use at once (duckdb.threads, by default every core); absent: one, the main thread. */
   threads?: number;
+  /** The share of spend that is margin (costs.grossMargin; 1 without costs), for the earlier runs' effects the publication reuses. */
+  margin?: number;
 }
 
-export const scoreParams = (c: Config): ScoreParams => ({ horizonDays: c.horizonDays, seed: c.seed, currency: c.currency, scoring: c.scoring, threads: c.duckdb.threads ?? availableParallelism() });
+export const scoreParams = (c: Config): ScoreParams => ({
+  horizonDays: c.horizonDays, seed: c.seed, currency: c.currency, scoring: c.scoring, threads: c.duckdb.threads ?? availableParallelism(), margin: c.costs?.grossMargin ?? 1,
+});
 
 /**
  * customer_scores.sql with the operator's own conditions (the VIP rule and

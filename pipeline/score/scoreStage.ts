@@ -14,6 +14,7 @@ import { scoreParams, type ScoreParams } from './scoreParams.js';
 import { upliftTargeting } from './upliftModel.js';
 import { ACTIONS } from '../shared/actionRate.js';
 import { isProgrammingError } from '../errors.js';
+import { buildPastActionEffects, type PastEffects } from '../effects/buildActionEffects.js';
 
 /**
  * The score stage: every customer known at as-of, with the champion
@@ -55,16 +56,21 @@ export interface ScoreOutput {
   scored: number;
   /** The budget's rate per action and whether it was measured (actionRates.ts). */
   actionRates: ActionRate[];
+  /** The earlier runs' action effects as of this run (buildPastActionEffects), which the publication completes with this run's. */
+  pastEffects: PastEffects;
 }
 
 export const scoreStage: Stage<ScoreParams, Pick<FeaturesOutput, 'asOf'> & Pick<TrainOutput, 'models' | 'modelDir' | 'model'>, ScoreOutput> = {
   name: 'score',
   reads: ['customer_features', 'btyd_features', 'orders', 'customers', 'customer_scores_history', 'recorded_contacts', 'referrals'],
-  writes: ['uplift_terms', 'btyd_scores', 'btyd_scores__features_summary', 'btyd_scores__figures', 'neural_scores', 'churn_scores', 'value_scores', 'persona_traits', 'customer_personas', 'persona_labels', 'persona_choice', 'customer_scores', 'personas', 'segment_personas'],
+  writes: ['action_effects_past', 'uplift_terms', 'btyd_scores', 'btyd_scores__features_summary', 'btyd_scores__figures', 'neural_scores', 'churn_scores', 'value_scores', 'persona_traits', 'customer_personas', 'persona_labels', 'persona_choice', 'customer_scores', 'personas', 'segment_personas'],
   outside: "writes the personas it fits into the scoring model version's folder (personas.json), at the version's first scoring",
   params: scoreParams,
-  async run({ db, step, log }, p, { asOf, models, modelDir, model }) {
-    const rates = await actionRates(db, asOf, p.horizonDays, p.scoring);
+  async run({ db, step, log, runId }, p, { asOf, models, modelDir, model }) {
+    const pastEffects = await buildPastActionEffects(db, runId, asOf, {
+      horizonDays: p.horizonDays, minGroup: p.scoring.effects.minGroup, costPerAction: p.scoring.budget.costPerAction, margin: p.margin ?? 1,
+    });
+    const rates = await actionRates(db, asOf, p.horizonDays, p.scoring, pastEffects.table);
     for (const r of rates.filter((x) => x.source === 'measured')) {
       const m = r.measured!;
       const words = `${r.action}: the budget uses the measured save rate ${r.rate.toFixed(3)} (90% interval ${m.low.toFixed(3)} to ${m.high.toFixed(3)}, run as of ${m.as_of}) instead of the assumed ${p.scoring.budget.saveRate}`;
@@ -86,7 +92,7 @@ export const scoreStage: Stage<ScoreParams, Pick<FeaturesOutput, 'asOf'> & Pick<
       log.info({ action: r.action, uplift: u.budget_ranks_by }, words);
       return { ...r, uplift: { proposed: u.proposed, controls: u.controls, ...(b ? { test_as_of: b.test_as_of, qini_model: b.qini_model, qini_risk: b.qini_risk, uplift_by_decile: b.uplift_by_decile } : {}), budget_ranks_by: u.budget_ranks_by, negative_uplift: negative } };
     });
-    return { scored, actionRates: withUplift };
+    return { scored, actionRates: withUplift, pastEffects };
   },
   rows: async ({ db }, out) => ({ rows_in: await db.value<number>('SELECT count(*) FROM customer_features'), rows_out: out.scored }),
   manifest: (out) => ({ action_rates: out.actionRates }),

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { buildActionEffects } from '../../pipeline/effects/buildActionEffects.js';
+import { buildActionEffects, buildPastActionEffects } from '../../pipeline/effects/buildActionEffects.js';
 import { Random } from '../../pipeline/shared/random.js';
 import { withDb } from '../helpers/withDb.js';
 
@@ -230,5 +230,46 @@ test('a spend as large as an amount can be and a score the same for every custom
     expect((e!.spend_uplift_high! - e!.spend_uplift!) / (1.6448536269514722 * Math.sqrt(variance / 40 + controlVariance / 40))).toBeCloseTo(1, 9);
     expect([e!.retention_contacted, e!.retention_control]).toEqual([2 / 40, 1 / 40]);
     expect(e!.retention_uplift_adjusted).toBe(e!.retention_uplift);
+  });
+});
+
+test('the earlier runs\' effects built by the score stage are reused by the publication: the same rows as measuring every run again, and every run measured again when an earlier run has this as-of', async () => {
+  await withDb(async (db) => {
+    const history = (run: string, asOf: string, action: string, prefix: string, n: number, control: boolean) =>
+      db.run(`INSERT INTO customer_scores_history (run_id, as_of, customer_id, action, contact, is_control, horizon_days, churn_probability, churn_risk, persona)
+        SELECT $run, CAST($as_of AS DATE), $prefix || range, $action, NOT $control, $control, 30, (range % 10) / 10, CASE WHEN range % 2 = 0 THEN 'high' ELSE 'low' END,
+          CASE WHEN range % 3 = 0 THEN 'Regulars' END FROM range($n)`,
+      { run, as_of: asOf, prefix, action, n, control });
+    await history('r0', '2026-01-01', 'save', 's', 40, false);
+    await history('r0', '2026-01-01', 'save', 'k', 40, true);
+    await history('r1', '2026-01-20', 'grow', 'g', 35, false);
+    await history('r1', '2026-01-20', 'grow', 'h', 35, true);
+    await db.run(`INSERT INTO orders (order_id, customer_id, order_ts, order_date, amount)
+      SELECT 'o' || range, CASE WHEN range < 60 THEN 's' || (range % 40) WHEN range < 80 THEN 'k' || range - 60 WHEN range < 100 THEN 'g' || range - 80 ELSE 'h' || range - 100 END,
+        CAST(DATE '2026-01-05' + CAST(range % 50 AS INTEGER) AS TIMESTAMPTZ), DATE '2026-01-05' + CAST(range % 50 AS INTEGER), 5 + range % 7 FROM range(110)`);
+    const thisRun = (asOf: string) => db.run(`CREATE OR REPLACE TABLE customer_scores AS SELECT CAST($as_of AS DATE) AS as_of, 'n' || range AS customer_id,
+      0.3 AS churn_probability, 'low' AS churn_risk, 'save' AS action, range > 2 AS contact, range <= 2 AS is_control, 'Regulars' AS persona FROM range(12)`, { as_of: asOf });
+    const p = { horizonDays: 30, minGroup: 30, costPerAction: 2, margin: 0.4 };
+
+    // This run on a new as-of: the earlier runs' rows from the score stage's table, this run's computed.
+    await thisRun('2026-03-01');
+    const full = await buildActionEffects(db, 'r2', '2026-03-01', p);
+    expect(full.filter((e) => e.status === 'measured').map((e) => [e.run_id, e.action, e.breakdown])).toEqual([['r1', 'grow', 'all'], ['r0', 'save', 'all']]);
+    const past = await buildPastActionEffects(db, 'r2', '2026-03-01', p);
+    expect(await buildActionEffects(db, 'r2', '2026-03-01', p, past)).toEqual(full);
+    // Taken from the table indeed: a figure changed in it shows in the result.
+    await db.run(`UPDATE ${past.table} SET contacted = -1 WHERE run_id = 'r0'`);
+    expect((await buildActionEffects(db, 'r2', '2026-03-01', p, past)).filter((e) => e.run_id === 'r0').every((e) => e.contacted === -1)).toBe(true);
+    // Built for other parameters: measured again.
+    expect(await buildActionEffects(db, 'r2', '2026-03-01', { ...p, margin: 0.5 }, past)).toEqual(await buildActionEffects(db, 'r2', '2026-03-01', { ...p, margin: 0.5 }));
+
+    // This run on r1's as-of replaces r1 (the latest run of an as-of is measured): every run measured again.
+    await thisRun('2026-01-20');
+    const again = await buildActionEffects(db, 'r3', '2026-01-20', p);
+    expect(again.some((e) => e.run_id === 'r1')).toBe(false);
+    expect(again.some((e) => e.run_id === 'r3')).toBe(true);
+    const pastAgain = await buildPastActionEffects(db, 'r3', '2026-01-20', p);
+    expect((await db.value<number>(`SELECT count(*) FROM ${pastAgain.table} WHERE run_id = 'r1'`))).toBeGreaterThan(0);
+    expect(await buildActionEffects(db, 'r3', '2026-01-20', p, pastAgain)).toEqual(again);
   });
 });

@@ -6,7 +6,9 @@ import { customerScoresParams, customerScoresSql, scoreParams } from '../../pipe
 test("the score stage's slice, customer_scores.sql's bound parameters, and the operator's conditions inlined", () => {
   const config = loadConfig(undefined, { horizonDays: 60, seed: 7, scoring: { budget: { maxActions: 100 } } });
   const p = scoreParams(config);
-  expect(p).toEqual({ horizonDays: 60, seed: 7, currency: 'USD', scoring: config.scoring, threads: availableParallelism() });
+  expect(p).toEqual({ horizonDays: 60, seed: 7, currency: 'USD', scoring: config.scoring, threads: availableParallelism(), margin: 1 });
+  // the margin the earlier runs' effects are built with is the publication's (costs.grossMargin)
+  expect(scoreParams(loadConfig(undefined, { costs: { perOrder: 1, perActiveCustomer: 0, grossMargin: 0.35 } })).margin).toBe(0.35);
   // duckdb.threads bounds the threads scoring uses
   expect(scoreParams(loadConfig(undefined, { duckdb: { threads: 1 } })).threads).toBe(1);
   const bound = customerScoresParams(p, 'fidelio-x');
