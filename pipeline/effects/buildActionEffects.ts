@@ -26,6 +26,9 @@ export interface PastEffects {
   key: string;
 }
 
+/** Where action_effects.sql reads this run's scores. */
+const THIS_RUN = "customer_scores /* this run's scores */";
+
 /** No scores of this run, in the columns action_effects.sql reads of customer_scores. */
 const THIS_RUN_NONE = `(SELECT CAST(NULL AS DATE) AS as_of, CAST(NULL AS VARCHAR) AS customer_id, CAST(NULL AS VARCHAR) AS action, CAST(NULL AS BOOLEAN) AS contact,
   CAST(NULL AS BOOLEAN) AS is_control, CAST(NULL AS DOUBLE) AS churn_probability, CAST(NULL AS VARCHAR) AS churn_risk, CAST(NULL AS VARCHAR) AS persona WHERE false)`;
@@ -39,7 +42,9 @@ const pastKey = (runId: string, asOf: string, p: EffectParams) => JSON.stringify
  */
 export async function buildPastActionEffects(db: Database, runId: string, asOf: string, p: EffectParams): Promise<PastEffects> {
   // Without this run's contacts the query reads no customer_scores (a first run has none yet).
-  const sql = readSql('effects/action_effects.sql').replace("customer_scores /* this run's scores */", THIS_RUN_NONE);
+  const text = readSql('effects/action_effects.sql');
+  if (!text.includes(THIS_RUN)) throw new Error(`effects/action_effects.sql has lost its marker ${THIS_RUN}`);
+  const sql = text.replace(THIS_RUN, THIS_RUN_NONE);
   await db.run(`CREATE OR REPLACE TABLE ${PAST_EFFECTS} AS ${sql}`, { ...actionEffectsParams(runId, asOf, p), with_history: true, with_this_run: false });
   return { table: PAST_EFFECTS, key: pastKey(runId, asOf, p) };
 }
@@ -115,7 +120,7 @@ export async function buildActionEffects(db: Database, runId: string, asOf: stri
   const reuse = past !== undefined && past.key === pastKey(runId, asOf, p) && (await db.hasTable(past.table))
     && (await db.value<number>(`SELECT count(*) FROM ${ident(past.table)} WHERE as_of = CAST($as_of AS DATE)`, { as_of: asOf })) === 0;
   const sql = reuse
-    ? `SELECT * FROM (SELECT * FROM ${ident(past!.table)} UNION ALL (${readSql('effects/action_effects.sql')})) ORDER BY ${ACTION_EFFECTS_ORDER}`
+    ? `SELECT * FROM (SELECT * FROM ${ident(past!.table)} UNION ALL BY NAME (${readSql('effects/action_effects.sql')})) ORDER BY ${ACTION_EFFECTS_ORDER}`
     : readSql('effects/action_effects.sql');
   await db.run(`CREATE OR REPLACE TABLE action_effects AS ${sql}`, { ...params, with_history: !reuse, with_this_run: true });
   return db.all<ActionEffect>(`SELECT * FROM action_effects ORDER BY ${ACTION_EFFECTS_ORDER}`);

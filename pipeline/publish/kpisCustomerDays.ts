@@ -29,11 +29,20 @@ import { readSql } from '../db/sqlFile.js';
  * summing them does.
  */
 
-/** The lists' definition: another query text builds them all again. */
-const definition = (): string => createHash('sha256').update(readSql('publish/kpis_customer_days.sql')).digest('hex').slice(0, 16);
+/**
+ * The lists' definition: another text of their query, or of the fingerprints they are carried by (which must hash
+ * every order's date and amount), builds them all again.
+ */
+const definition = (): string => createHash('sha256').update(readSql('publish/kpis_customer_days.sql'))
+  .update('\0').update(readSql('features/features_fingerprints.sql')).digest('hex').slice(0, 16);
 
-const daysSql = (touchedOnly: boolean) => readSql('publish/kpis_customer_days.sql')
-  .replace('/* touched customers */', touchedOnly ? 'AND customer_id IN (SELECT customer_id FROM kpis_touched)' : '');
+const TOUCHED = '/* touched customers */';
+
+function daysSql(touchedOnly: boolean): string {
+  const sql = readSql('publish/kpis_customer_days.sql');
+  if (!sql.includes(TOUCHED)) throw new Error(`publish/kpis_customer_days.sql has lost its marker ${TOUCHED}`);
+  return sql.replace(TOUCHED, touchedOnly ? 'AND customer_id IN (SELECT customer_id FROM kpis_touched)' : '');
+}
 
 export interface CustomerDaysBuilt {
   /** 'full': from every order; 'kept': carried, `rebuilt` customers from their orders; 'unchanged': as kept, none rebuilt. */
@@ -76,9 +85,9 @@ export async function buildCustomerDays(db: Database, asOf: string, prints?: str
       const rebuilt = await db.value<number>('SELECT count(*) FROM kpis_touched');
       if (rebuilt === 0 && state.since === asOf) return { how: 'unchanged', rebuilt: 0 };
       // Without its meta the state is not used: a run stopped in between builds every customer's days next time.
-      await db.run(`DROP TABLE kpis_state_meta;
-        DELETE FROM kpis_customer_days WHERE customer_id IN (SELECT customer_id FROM kpis_touched);
-        INSERT INTO kpis_customer_days
+      await db.run('DROP TABLE kpis_state_meta');
+      await db.run('DELETE FROM kpis_customer_days WHERE customer_id IN (SELECT customer_id FROM kpis_touched)');
+      await db.run(`INSERT INTO kpis_customer_days
           SELECT customer_id, p.order_rows, p.order_hash, d.days
           FROM (SELECT customer_id, order_rows, order_hash FROM ${p} WHERE customer_id IN (SELECT customer_id FROM kpis_touched)) p
           LEFT JOIN (${daysSql(true)}) d USING (customer_id)`, params);
@@ -91,7 +100,8 @@ export async function buildCustomerDays(db: Database, asOf: string, prints?: str
   const keys = prints
     ? `SELECT customer_id, p.order_rows, p.order_hash, d.days FROM (SELECT customer_id, order_rows, order_hash FROM ${ident(prints)}) p FULL JOIN (${daysSql(false)}) d USING (customer_id)`
     : `SELECT customer_id, CAST(NULL AS BIGINT) AS order_rows, CAST(NULL AS HUGEINT) AS order_hash, days FROM (${daysSql(false)})`;
-  await db.run(`DROP TABLE IF EXISTS kpis_state_meta; CREATE OR REPLACE TABLE kpis_customer_days AS ${keys}`, params);
+  await db.run('DROP TABLE IF EXISTS kpis_state_meta');
+  await db.run(`CREATE OR REPLACE TABLE kpis_customer_days AS ${keys}`, params);
   await keepMeta(db, asOf, prints !== undefined);
   return { how: 'full', rebuilt: await db.value<number>('SELECT count(*) FROM kpis_customer_days WHERE days IS NOT NULL'), why: state.why };
 }

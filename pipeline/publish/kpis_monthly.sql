@@ -54,7 +54,8 @@ days AS MATERIALIZED (
     unnest(days) AS order_date,
     unnest(list_prepend(CAST(NULL AS DATE), list_slice(days, 1, len(days) - 1))) AS prev_date,
     unnest(list_append(days[2:], CAST(NULL AS DATE))) AS next_date
-  FROM kpis_customer_days
+  -- a customer with no purchase day on or before $as_of (refunds, later orders or order lines only) has none
+  FROM kpis_customer_days WHERE days IS NOT NULL
 ),
 -- the rows that start a customer's month (active that month) or a customer (first purchase)
 starts AS (

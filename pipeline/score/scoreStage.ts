@@ -67,9 +67,9 @@ export const scoreStage: Stage<ScoreParams, Pick<FeaturesOutput, 'asOf'> & Pick<
   outside: "writes the personas it fits into the scoring model version's folder (personas.json), at the version's first scoring",
   params: scoreParams,
   async run({ db, step, log, runId }, p, { asOf, models, modelDir, model }) {
-    const pastEffects = await buildPastActionEffects(db, runId, asOf, {
+    const pastEffects = await step('earlier action effects', () => buildPastActionEffects(db, runId, asOf, {
       horizonDays: p.horizonDays, minGroup: p.scoring.effects.minGroup, costPerAction: p.scoring.budget.costPerAction, margin: p.margin ?? 1,
-    });
+    }));
     const rates = await actionRates(db, asOf, p.horizonDays, p.scoring, pastEffects.table);
     for (const r of rates.filter((x) => x.source === 'measured')) {
       const m = r.measured!;

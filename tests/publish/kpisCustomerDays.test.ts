@@ -33,6 +33,9 @@ function history(): Order[] {
       d += 1 + Math.floor(rand() * (c % 2 ? 30 : 100));
     }
   }
+  // A customer with a refund alone (no purchase day), and one whose only order is dated after the first as-of
+  // (no purchase day until a later as-of reaches it).
+  orders.push({ id: 'r-only', c: 'R1', d: '2025-03-01', a: -5 }, { id: 'later-only', c: 'L1', d: '2025-10-20', a: 15 });
   return orders;
 }
 
@@ -65,6 +68,9 @@ async function fromEveryOrder(db: Database, asOf: string) {
   const built = await buildKpis(db, asOf, PARAMS, 'features_state');
   expect(built.days.how).toBe('full');
   const rows = await kpis(db);
+  // The same figures from days built without the fingerprints (no customer without a purchase day kept then).
+  expect((await buildKpis(db, asOf, PARAMS)).days.how).toBe('full');
+  expect(await kpis(db)).toEqual(rows);
   const days = await keptDays(db);
   await db.run(`CREATE OR REPLACE TABLE kpis_customer_days AS SELECT * FROM saved_days; CREATE OR REPLACE TABLE kpis_state_meta AS SELECT * FROM saved_meta;
     DROP TABLE saved_days; DROP TABLE saved_meta`);
@@ -122,6 +128,8 @@ test('carried purchase days equal those of every order, and kpis_monthly the one
     const month = await buildKpis(db, '2025-11-05', PARAMS, 'features_state');
     expect(month.days).toEqual({ how: 'kept', rebuilt: reached });
     expect(await keptDays(db)).toEqual(await expectedDays(db, '2025-11-05'));
+    expect((await keptDays(db)).L1).toEqual(['2025-10-20']);
+    expect((await keptDays(db)).R1).toBeUndefined();
     expect({ rows: await kpis(db), days: await keptDays(db) }).toEqual(await fromEveryOrder(db, '2025-11-05'));
   });
 });

@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
 import { loadConfig } from '../../pipeline/config.js';
+import { buildPastActionEffects } from '../../pipeline/effects/buildActionEffects.js';
 import { actionRates } from '../../pipeline/score/actionRates.js';
 import { withDb } from '../helpers/withDb.js';
 
@@ -37,5 +38,9 @@ test('a precisely measured save rate replaces the assumed one, per action; impre
     expect(loose.find((r) => r.action === 'save')!.rate).toBeCloseTo(0.2, 12);
     // Before the horizon has passed nothing is measured.
     expect((await actionRates(db, '2026-01-20', 30, scoring)).every((r) => r.source === 'assumed')).toBe(true);
+    // From the earlier runs' effects the score stage builds (with the publication's costs and margin): the same rates.
+    const past = await buildPastActionEffects(db, 'r1', '2026-03-01', { horizonDays: 30, minGroup: 30, costPerAction: 3, margin: 0.4 });
+    expect(await actionRates(db, '2026-03-01', 30, scoring, past.table)).toEqual(rates);
+    expect(await actionRates(db, '2026-03-01', 30, { ...scoring, effects: { ...scoring.effects, ratePrecision: 0.2 } }, past.table)).toEqual(loose);
   });
 });
