@@ -103,6 +103,25 @@ export const OVERALL_EFFECTS = `coalesce(json_extract_string(to_json(e), '$.brea
 export const ACTION_EFFECTS_ORDER = `as_of DESC, run_id DESC, action, CASE breakdown WHEN 'all' THEN 0 WHEN 'persona' THEN 1 ELSE 2 END, group_name`;
 
 /**
+ * The earlier runs' rows of action_effects as a full measure with this run gives them, from `past`: all of
+ * them, or all but those of this run's as-of, which this run replaces (of runs on the same as-of only the latest
+ * is measured, and it is this one when it has contacts and a later id). Null where `past` was built for another
+ * run, as-of or parameters, or where this run would not replace an earlier one of its as-of that has an earlier
+ * id (measured again then, as before).
+ */
+async function earlierRows(db: Database, runId: string, asOf: string, p: EffectParams, past?: PastEffects): Promise<string | null> {
+  if (!past || past.key !== pastKey(runId, asOf, p) || !(await db.hasTable(past.table))) return null;
+  const table = ident(past.table);
+  const r = (await db.one<{ earlier: number; contacts: number; replaced: boolean | null }>(`SELECT
+      (SELECT count(*) FROM ${table} WHERE as_of = CAST($as_of AS DATE)) AS earlier,
+      (SELECT count(*) FROM customer_scores WHERE action <> 'none' AND (contact OR is_control)) AS contacts,
+      (SELECT max(run_id) FROM ${table} WHERE as_of = CAST($as_of AS DATE)) < $run_id AS replaced`, { as_of: asOf, run_id: runId }))!;
+  // No earlier run of this as-of, or none this run's contacts replace: every earlier row stands.
+  if (Number(r.earlier) === 0 || Number(r.contacts) === 0) return `SELECT * FROM ${table}`;
+  return r.replaced ? `SELECT * FROM ${table} WHERE as_of <> CAST($as_of AS DATE)` : null;
+}
+
+/**
  * Builds `action_effects` (action_effects.sql): every run's actions, this
  * run's included (as not yet measurable), contacted against control. The
  * history is that of the contacts actually published, so runs whose champion
@@ -110,18 +129,16 @@ export const ACTION_EFFECTS_ORDER = `as_of DESC, run_id DESC, action, CASE break
  * (breakdown 'all') comes with one row per persona and per churn-risk band.
  *
  * With `past` (buildPastActionEffects' table for this run, as-of and
- * parameters) the earlier runs' rows are taken from it and only this run's
- * are computed: each run's rows are figures of its own contacts alone, but
- * for one thing: of runs on the same as-of only the latest is measured, so
- * when an earlier run has this one's as-of every run is measured again.
+ * parameters) the earlier runs' rows are taken from it (earlierRows) and
+ * only this run's are computed: each run's rows are figures of its own
+ * contacts alone, but for which run of an as-of is measured.
  */
 export async function buildActionEffects(db: Database, runId: string, asOf: string, p: EffectParams, past?: PastEffects): Promise<ActionEffect[]> {
   const params = actionEffectsParams(runId, asOf, p);
-  const reuse = past !== undefined && past.key === pastKey(runId, asOf, p) && (await db.hasTable(past.table))
-    && (await db.value<number>(`SELECT count(*) FROM ${ident(past.table)} WHERE as_of = CAST($as_of AS DATE)`, { as_of: asOf })) === 0;
-  const sql = reuse
-    ? `SELECT * FROM (SELECT * FROM ${ident(past!.table)} UNION ALL BY NAME (${readSql('effects/action_effects.sql')})) ORDER BY ${ACTION_EFFECTS_ORDER}`
+  const earlier = await earlierRows(db, runId, asOf, p, past);
+  const sql = earlier !== null
+    ? `SELECT * FROM (${earlier} UNION ALL BY NAME (${readSql('effects/action_effects.sql')})) ORDER BY ${ACTION_EFFECTS_ORDER}`
     : readSql('effects/action_effects.sql');
-  await db.run(`CREATE OR REPLACE TABLE action_effects AS ${sql}`, { ...params, with_history: !reuse, with_this_run: true });
+  await db.run(`CREATE OR REPLACE TABLE action_effects AS ${sql}`, { ...params, with_history: earlier === null, with_this_run: true });
   return db.all<ActionEffect>(`SELECT * FROM action_effects ORDER BY ${ACTION_EFFECTS_ORDER}`);
 }

@@ -233,7 +233,7 @@ test('a spend as large as an amount can be and a score the same for every custom
   });
 });
 
-test('the earlier runs\' effects built by the score stage are reused by the publication: the same rows as measuring every run again, and every run measured again when an earlier run has this as-of', async () => {
+test('the earlier runs\' effects built by the score stage are reused by the publication: the same rows as measuring every run again, an earlier run of this as-of left out where this run replaces it', async () => {
   await withDb(async (db) => {
     const history = (run: string, asOf: string, action: string, prefix: string, n: number, control: boolean) =>
       db.run(`INSERT INTO customer_scores_history (run_id, as_of, customer_id, action, contact, is_control, horizon_days, churn_probability, churn_risk, persona)
@@ -263,7 +263,8 @@ test('the earlier runs\' effects built by the score stage are reused by the publ
     // Built for other parameters: measured again.
     expect(await buildActionEffects(db, 'r2', '2026-03-01', { ...p, margin: 0.5 }, past)).toEqual(await buildActionEffects(db, 'r2', '2026-03-01', { ...p, margin: 0.5 }));
 
-    // This run on r1's as-of replaces r1 (the latest run of an as-of is measured): every run measured again.
+    // This run on r1's as-of, with contacts and a later id, replaces r1 (the latest run of an as-of is measured): r1's
+    // rows left out of the table's, the others taken from it.
     await thisRun('2026-01-20');
     const again = await buildActionEffects(db, 'r3', '2026-01-20', p);
     expect(again.some((e) => e.run_id === 'r1')).toBe(false);
@@ -271,5 +272,22 @@ test('the earlier runs\' effects built by the score stage are reused by the publ
     const pastAgain = await buildPastActionEffects(db, 'r3', '2026-01-20', p);
     expect((await db.value<number>(`SELECT count(*) FROM ${pastAgain.table} WHERE run_id = 'r1'`))).toBeGreaterThan(0);
     expect(await buildActionEffects(db, 'r3', '2026-01-20', p, pastAgain)).toEqual(again);
+    await db.run(`UPDATE ${pastAgain.table} SET contacted = -1 WHERE run_id = 'r0'`);
+    expect((await buildActionEffects(db, 'r3', '2026-01-20', p, pastAgain)).filter((e) => e.run_id === 'r0').every((e) => e.contacted === -1)).toBe(true);
+    // An earlier id than r1's on its as-of: r1 stays the one measured, and this run's rows are none (as measuring every
+    // run gives); measured again, not read from the table.
+    const earlierId = await buildActionEffects(db, 'r0z', '2026-01-20', p);
+    expect(earlierId.some((e) => e.run_id === 'r0z')).toBe(false);
+    expect(earlierId.some((e) => e.run_id === 'r1')).toBe(true);
+    const pastEarlier = await buildPastActionEffects(db, 'r0z', '2026-01-20', p);
+    await db.run(`UPDATE ${pastEarlier.table} SET contacted = -1 WHERE run_id = 'r0'`);
+    expect(await buildActionEffects(db, 'r0z', '2026-01-20', p, pastEarlier)).toEqual(earlierId);
+    // No contacts in this run: r1 stays the one measured, every earlier row from the table.
+    await db.run(`UPDATE customer_scores SET contact = false, is_control = false`);
+    const none = await buildActionEffects(db, 'r3', '2026-01-20', p);
+    expect(none.some((e) => e.run_id === 'r1')).toBe(true);
+    expect(none.some((e) => e.run_id === 'r3')).toBe(false);
+    const pastNone = await buildPastActionEffects(db, 'r3', '2026-01-20', p);
+    expect(await buildActionEffects(db, 'r3', '2026-01-20', p, pastNone)).toEqual(none);
   });
 });
