@@ -1,4 +1,5 @@
 import type { Database } from '../db/Database.js';
+import { checkedFull } from './validateStage.js';
 
 /** The customer's attributes an order may carry (a hosted shop's export), kept on the order. */
 export const ORDER_CUSTOMER_COLUMNS = ['customer_name', 'customer_country', 'accepts_marketing'] as const;
@@ -9,10 +10,11 @@ export const ORDER_CUSTOMER_COLUMNS = ['customer_name', 'customer_country', 'acc
  * its first line.
  */
 export async function recordOrderCustomers(db: Database): Promise<void> {
+  const full = await checkedFull(db);
   await db.run(`UPDATE orders SET customer_name = a.customer_name, customer_country = a.customer_country, accepts_marketing = a.accepts_marketing
     FROM (SELECT order_id, first(customer_name ORDER BY line) AS customer_name, first(customer_country ORDER BY line) AS customer_country,
             first(accepts_marketing ORDER BY line) AS accepts_marketing
-          FROM checked WHERE status IN ('ok', 'duplicate') GROUP BY order_id) a
+          FROM ${full} WHERE status IN ('ok', 'duplicate') GROUP BY order_id) a
     WHERE orders.order_id = a.order_id`);
 }
 

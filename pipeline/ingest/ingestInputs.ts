@@ -9,7 +9,7 @@ import { mergeChecked, recordRejects, rejectChangedFixed } from './mergeChecked.
 import { mergeLines, rejectDisagreeingOrders } from './mergeLines.js';
 import { misreadReason, weighRejected, type MisreadLimits } from './misreadFile.js';
 import { ORDER_CUSTOMER_COLUMNS, profileCustomersFromOrders, recordOrderCustomers } from './customerProfiles.js';
-import { settleOrderFields } from './orderFields.js';
+import { settleOrderFields, settledColumns } from './orderFields.js';
 import { orderStatuses, rejectUnknownStatuses, setAsideNonSales, type StatusMeaning } from './orderStatus.js';
 import { describeClasses, rejectionClasses } from './rejectionClasses.js';
 import { exportSources, isPostgresSource, type ExportedSource } from './postgresSource.js';
@@ -17,7 +17,7 @@ import { fileDigest } from './fileDigests.js';
 import { formatOf, missingColumnsMessage, readHeader, readablePath, resolveInputs, sha256File } from './resolveInputs.js';
 import { stageFile, type StagedFile } from './stageFile.js';
 import type { TextEncoding } from './textCopy.js';
-import { validateStage } from './validateStage.js';
+import { CHECKED_FULL, validateStage } from './validateStage.js';
 
 /** How the files of one input kind are written (the configuration's formats.<kind>). */
 export interface KindFormat {
@@ -213,7 +213,8 @@ async function ingestFile(db: Database, item: PlannedFile, options: IngestOption
       ? await settleOrderFields(db, staged.relation, mapped, grain === 'line' && item.format.orderFields === 'first_row')
       : staged.relation;
     const checked = await validateStage(db, spec, {
-      runTime: options.runTime, currency: options.currency, earliestDate: options.earliestDate, grain, mapped,
+      runTime: options.runTime, currency: options.currency, earliestDate: options.earliestDate, grain,
+      mapped: item.kind === 'orders' ? settledColumns(mapped) : mapped,
       format: { decimal: item.format.decimal, thousands: item.format.thousands, dateFormats: item.format.dateFormats },
     }, relation);
     const statuses = item.kind === 'orders' && mapped.has('order_status') ? orderStatuses(item.format.statuses) : undefined;
@@ -298,7 +299,7 @@ async function ingestPlanned(db: Database, plan: PlannedFile[], options: IngestO
     if (fromOrders) log.info({ customers: await profileCustomersFromOrders(db) }, 'customer profiles from the orders');
   } finally {
     bar.end();
-    await db.run('DROP TABLE IF EXISTS stage; DROP TABLE IF EXISTS stage_records; DROP TABLE IF EXISTS checked; DROP TABLE IF EXISTS stage_lines');
+    await db.run(`DROP VIEW IF EXISTS ${CHECKED_FULL}; DROP TABLE IF EXISTS stage; DROP TABLE IF EXISTS stage_records; DROP TABLE IF EXISTS checked; DROP TABLE IF EXISTS stage_lines`);
   }
   return results;
 }

@@ -2,7 +2,7 @@ import { ident, type Database } from '../db/Database.js';
 import { ORDER_LEVEL_COLUMNS, type InputSpec } from '../shared/inputSpecs.js';
 import { forgetReplacedLoads } from './loadedFiles.js';
 import { linesForRejects } from './stageFile.js';
-import { show } from './validateStage.js';
+import { checkedFull, show } from './validateStage.js';
 
 /** What a file added: rows_accepted = rows_new + rows_updated; with rejected and duplicate rows, every row read. */
 export interface MergeCounts {
@@ -61,13 +61,14 @@ export async function mergeChecked(db: Database, spec: InputSpec, path: string, 
   const cols = storedColumns(spec);
   const stored = (c: string) => (spec.kind === 'orders' && c === 'amount' ? 'amount_original' : c);
   const empty = !(await db.value<boolean>(`SELECT EXISTS (SELECT 1 FROM ${ident(spec.table)})`));
+  const full = await checkedFull(db);
   if (empty) {
-    await db.run(`CREATE OR REPLACE TEMP VIEW merge_plan AS SELECT *, 'new' AS outcome FROM checked WHERE status = 'ok'`);
+    await db.run(`CREATE OR REPLACE TEMP VIEW merge_plan AS SELECT *, 'new' AS outcome FROM ${full} WHERE status = 'ok'`);
   } else {
     const same = cols.map((c) => `s.${ident(stored(c))} IS NOT DISTINCT FROM c.${ident(c)}`).join(' AND ');
     await db.run(`CREATE OR REPLACE TEMP TABLE merge_plan AS
       SELECT c.*, CASE WHEN s.${key} IS NULL THEN 'new' WHEN ${same} THEN 'duplicate' ELSE 'updated' END AS outcome
-      FROM checked c LEFT JOIN ${ident(spec.table)} s ON s.${key} = c.${key}
+      FROM ${full} c LEFT JOIN ${ident(spec.table)} s ON s.${key} = c.${key}
       WHERE c.status = 'ok'`);
     await forgetReplacedLoads(db, ident(spec.table), key, runId);
     await db.run(`DELETE FROM ${ident(spec.table)} WHERE ${key} IN (SELECT ${key} FROM merge_plan WHERE outcome = 'updated')`);

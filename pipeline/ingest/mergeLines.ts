@@ -1,6 +1,7 @@
 import type { Database } from '../db/Database.js';
 import { forgetReplacedLoads } from './loadedFiles.js';
 import { recordRejects, type MergeCounts } from './mergeChecked.js';
+import { checkedFull } from './validateStage.js';
 
 /** A line-items file's figures at the order level, beside the line counts. */
 export interface LineMergeCounts extends MergeCounts {
@@ -19,10 +20,11 @@ const ORDER_FIELDS = ['customer_id', 'order_ts', 'amount_original', 'currency', 
  * order whose lines name several is rejected whole, each line saying so.
  */
 export async function rejectDisagreeingOrders(db: Database): Promise<void> {
+  const full = await checkedFull(db);
   await db.run(`CREATE OR REPLACE TEMP TABLE disagreeing AS
     SELECT order_id, string_agg(DISTINCT coalesce(customer_id, '(guest)'), ', ' ORDER BY coalesce(customer_id, '(guest)')) AS customers,
       count(DISTINCT coalesce(upper(currency), '')) AS currencies
-    FROM checked WHERE status = 'ok' GROUP BY order_id
+    FROM ${full} WHERE status = 'ok' GROUP BY order_id
     HAVING count(DISTINCT coalesce(customer_id, '')) > 1 OR count(DISTINCT coalesce(upper(currency), '')) > 1`);
   await db.run(`UPDATE checked c SET status = 'rejected', reason_class = 'order_lines_disagree',
       reason = 'order_id ''' || left(c.order_id, 60) || ''' has lines of ' || CASE WHEN d.currencies > 1 THEN 'different currencies' ELSE 'different customers (' || left(d.customers, 120) || ')' END
@@ -50,9 +52,10 @@ export async function rejectDisagreeingOrders(db: Database): Promise<void> {
 export async function mergeLines(db: Database, path: string, runId: string, pendingLines?: string, disagreeingRejected = false): Promise<LineMergeCounts> {
   if (!disagreeingRejected) await rejectDisagreeingOrders(db);
   await recordRejects(db, 'orders', path, runId, pendingLines);
+  const full = await checkedFull(db);
   await db.run(`CREATE OR REPLACE TEMP TABLE file_lines AS
     SELECT c.*, CAST(c.amount * coalesce(fx.rate, 1) AS DECIMAL(18, 2)) AS amount_converted, coalesce(fx.rate, 1) AS fx_rate
-    FROM checked c LEFT JOIN fx ON fx.currency = upper(c.currency) WHERE c.status = 'ok'`);
+    FROM ${full} c LEFT JOIN fx ON fx.currency = upper(c.currency) WHERE c.status = 'ok'`);
   // A line repeated in its order counts each time: its k-th copy hashes with k, so that an order's hash tells [a, a] from [] (bit_xor
   // cancels pairs); a line's first copy hashes as before, so orders stored by earlier versions still match.
   await db.run(`CREATE OR REPLACE TEMP TABLE file_lines AS

@@ -1,6 +1,14 @@
 import { ident, type Database } from '../db/Database.js';
 import { specs } from '../shared/inputSpecs.js';
 
+/** discount_used is read from the discount code: a code is mapped, discount_used is not. */
+const discountFromCode = (mapped: ReadonlySet<string>) => mapped.has('discount_code') && !mapped.has('discount_used');
+
+/** The columns settleOrderFields' relation provides for an orders file providing `mapped`: discount_used too when its code gives it. */
+export function settledColumns(mapped: ReadonlySet<string>): ReadonlySet<string> {
+  return discountFromCode(mapped) ? new Set([...mapped, 'discount_used']) : mapped;
+}
+
 /**
  * The staged rows of an orders file with each line's order fields settled,
  * as a relation for validateStage: with `firstRow` (a hosted shop's
@@ -13,7 +21,7 @@ import { specs } from '../shared/inputSpecs.js';
  * when there is nothing to settle.
  */
 export async function settleOrderFields(db: Database, relation: string, mapped: ReadonlySet<string>, firstRow: boolean): Promise<string> {
-  const fromCode = mapped.has('discount_code') && !mapped.has('discount_used');
+  const fromCode = discountFromCode(mapped);
   if (!firstRow && !fromCode) return relation;
   const orderLevel = new Set(specs.orders.columns.filter((c) => c.orderLevel).map((c) => c.name));
   const value = (name: string) => (firstRow && orderLevel.has(name) ? `first_value(${ident(name)}) OVER w` : ident(name));

@@ -1,4 +1,5 @@
 import { literal, type Database } from '../db/Database.js';
+import { checkedFull } from './validateStage.js';
 
 export type StatusMeaning = 'sale' | 'not_sale';
 
@@ -64,12 +65,13 @@ export interface LeftOut {
  */
 export async function setAsideNonSales(db: Database, statuses: Record<string, StatusMeaning>, path: string, runId: string): Promise<LeftOut> {
   const notSale = listOf(statuses, 'not_sale');
+  const full = await checkedFull(db);
   await db.run(`CREATE OR REPLACE TEMP TABLE not_sales AS
     SELECT order_id, first(customer_id ORDER BY line) AS customer_id, min(order_ts) AS order_ts,
       coalesce(first(order_total ORDER BY line) FILTER (WHERE order_total IS NOT NULL), sum(amount)) AS amount,
       first(currency ORDER BY line) AS currency, first(${statusKey('order_status')} ORDER BY line) AS order_status,
       min(line) AS first_line, count(*) AS lines
-    FROM checked WHERE status = 'ok' AND order_status IS NOT NULL
+    FROM ${full} WHERE status = 'ok' AND order_status IS NOT NULL
     GROUP BY order_id HAVING first(${statusKey('order_status')} ORDER BY line) IN (${notSale.length ? notSale.join(', ') : 'NULL'})`);
   await db.run(`DELETE FROM orders WHERE order_id IN (SELECT order_id FROM not_sales);
     DELETE FROM order_lines WHERE order_id IN (SELECT order_id FROM not_sales);

@@ -12,8 +12,16 @@ export interface ValidationContext {
   earliestDate: string;
   /** Line items: no key check (an order has many lines), and a line repeated in its order is an item, not a duplicate. */
   grain: 'order' | 'line';
-  /** The canonical columns the file provides; an order's amount is quantity x unit_price when amount is not among them. */
+  /**
+   * The canonical columns the staged relation provides (the file's, and what settleOrderFields derives from them; the
+   * others are NULL on every line); an order's amount is quantity x unit_price when amount is not among them.
+   */
   mapped: ReadonlySet<string>;
+  /**
+   * 'present' (the default): `checked` holds the columns the file provides (and an order's amount), and the view
+   * `checked_full` adds the others as NULLs of their types; 'all': `checked` holds every column of the spec.
+   */
+  columns?: 'present' | 'all';
 }
 
 /** SQL showing a value in a reason: quoted, its first 60 characters. */
@@ -89,6 +97,34 @@ function typedExpr(c: ColumnSpec, ctx: ValidationContext): string {
 
 /** The column holding a staged column's typed value (computed once, in a subquery). */
 const typedRef = (c: ColumnSpec) => ident(`${c.name}__typed`);
+
+/** The SQL type a column is checked into. */
+function sqlType(c: ColumnSpec): string {
+  switch (c.type) {
+    case 'text':
+      return 'VARCHAR';
+    case 'timestamp':
+      return 'TIMESTAMPTZ';
+    case 'date':
+      return 'DATE';
+    case 'decimal':
+      return `DECIMAL(18, ${c.scale ?? 2})`;
+    case 'boolean':
+      return 'BOOLEAN';
+  }
+}
+
+/** The view of `checked` with every column of the spec: those it does not hold (the file does not provide them) as NULLs. */
+export const CHECKED_FULL = 'checked_full';
+
+/**
+ * The name of the view of `checked` with every column of the spec (CHECKED_FULL, which validateStage makes); a
+ * `checked` made otherwise, holding every column, is read as it is.
+ */
+export async function checkedFull(db: Database): Promise<string> {
+  await db.run(`CREATE TEMP VIEW IF NOT EXISTS ${CHECKED_FULL} AS SELECT * FROM checked`);
+  return CHECKED_FULL;
+}
 
 /** An order's amount: the file's, or for line items without one, quantity x unit_price to the cent. */
 function amountExpr(spec: InputSpec, ctx: ValidationContext): string | undefined {
@@ -243,14 +279,21 @@ function selfReferralCheck(spec: InputSpec): { usable: string[]; checks: Check[]
  */
 export async function validateStage(db: Database, spec: InputSpec, ctx: ValidationContext, relation = 'stage'): Promise<{ inFileOrder: boolean }> {
   const required = requiredColumns(spec, ctx);
-  const perColumn = spec.columns.map((c) => columnChecks(c, required.has(c.name), spec.kind, ctx));
+  const amount = amountExpr(spec, ctx);
+  // A column the file does not provide is NULL on every line: nothing to type or check (a required one is always provided),
+  // and with columns: 'present' not stored either (ten million lines of a dozen NULL columns are seconds of a temp table).
+  const provided = (c: ColumnSpec) => ctx.columns === 'all' || ctx.mapped.has(c.name) || required.has(c.name) || (c.name === 'amount' && amount !== undefined);
+  const held = spec.columns.filter(provided);
+  // An order's amount from quantity x unit_price is theirs: they are typed and checked, it is computed from them.
+  const typed = held.filter((c) => !(c.name === 'amount' && amount !== undefined));
+  const perColumn = typed.map((c) => columnChecks(c, required.has(c.name), spec.kind, ctx));
   const stamp = timestampChecks(spec);
   const money = await currencyCheck(db, spec);
   const self = selfReferralCheck(spec);
   const checks = [...perColumn, ...stamp.checks, ...money.checks, ...self.checks];
   const usable = [
     'structural_error IS NULL',
-    ...spec.columns.map((c) => columnUsable(c, required.has(c.name))).filter((u) => u !== undefined),
+    ...typed.map((c) => columnUsable(c, required.has(c.name))).filter((u) => u !== undefined),
     ...stamp.usable, ...money.usable, ...self.usable,
   ];
   // Bind only the parameters this kind's checks use: DuckDB rejects unused ones.
@@ -260,10 +303,9 @@ export async function validateStage(db: Database, spec: InputSpec, ctx: Validati
     params.earliest = ctx.earliestDate;
   }
   if (spec.kind === 'orders') params.currency = ctx.currency;
-  const amount = amountExpr(spec, ctx);
-  const typedCols = spec.columns.map((c) => `${c.name === 'amount' && amount ? amount : typedRef(c)} AS ${ident(c.name)}`).join(',\n      ');
-  const typing = spec.columns.map((c) => `${typedExpr(c, ctx)} AS ${typedRef(c)}`).join(',\n        ');
-  await db.run('DROP TABLE IF EXISTS checked_raw; DROP TABLE IF EXISTS checked');
+  const typedCols = held.map((c) => `${c.name === 'amount' && amount ? amount : typedRef(c)} AS ${ident(c.name)}`).join(',\n      ');
+  const typing = typed.map((c) => `${typedExpr(c, ctx)} AS ${typedRef(c)}`).join(',\n        ');
+  await db.run(`DROP VIEW IF EXISTS ${CHECKED_FULL}; DROP TABLE IF EXISTS checked_raw; DROP TABLE IF EXISTS checked`);
   await db.run(
     `CREATE TEMP TABLE checked_raw AS
     SELECT *, CASE WHEN reason IS NULL THEN 'ok' ELSE 'rejected' END AS status
@@ -279,11 +321,14 @@ export async function validateStage(db: Database, spec: InputSpec, ctx: Validati
     params,
   );
   await dateHints(db, spec);
-  return ctx.grain === 'line' ? markRepeatedLines(db) : markRepeatedKeys(db, spec);
+  const marked = await (ctx.grain === 'line' ? markRepeatedLines(db) : markRepeatedKeys(db, spec, held));
+  const absent = spec.columns.filter((c) => !held.includes(c));
+  await db.run(`CREATE TEMP VIEW ${CHECKED_FULL} AS SELECT *${absent.map((c) => `, CAST(NULL AS ${sqlType(c)}) AS ${ident(c.name)}`).join('')} FROM checked`);
+  return marked;
 }
 
 /** Orders: the first usable line of each key wins; later lines are exact duplicates or conflicts, named with the first line. */
-async function markRepeatedKeys(db: Database, spec: InputSpec): Promise<{ inFileOrder: boolean }> {
+async function markRepeatedKeys(db: Database, spec: InputSpec, held: readonly ColumnSpec[]): Promise<{ inFileOrder: boolean }> {
   const key = ident(spec.key);
   // Most files repeat no key: then every usable line is 'ok' and the window below is not needed.
   const repeated = await db.value<boolean>(`SELECT count(*) <> count(DISTINCT ${key}) FROM checked_raw WHERE reason IS NULL`);
@@ -291,7 +336,8 @@ async function markRepeatedKeys(db: Database, spec: InputSpec): Promise<{ inFile
     await db.run('ALTER TABLE checked_raw RENAME TO checked');
     return { inFileOrder: true };
   }
-  const names = spec.columns.map((c) => ident(c.name));
+  // The columns `checked` holds (one it does not is NULL on every line: the same on every repeat).
+  const names = held.map((c) => ident(c.name));
   const sameAsFirst = names.map((n) => `${n} IS NOT DISTINCT FROM first_value(${n}) OVER w`).join(' AND ');
   // One window pass: a self-join on the key is quadratic on files with many keys.
   await db.run(`CREATE TEMP TABLE checked AS

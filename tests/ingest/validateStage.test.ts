@@ -100,3 +100,41 @@ describe('line items', () => {
     });
   });
 });
+
+describe('columns the file does not provide', () => {
+  /** Every column of the spec and the check's own, in one order, with each column's type. */
+  async function snapshot(db: Database, relation: string) {
+    const names = ['line', 'status', 'reason', 'reason_class', ...specs.orders.columns.map((c) => c.name)];
+    const types = await db.all<{ column_name: string; column_type: string }>(`SELECT column_name, column_type FROM (DESCRIBE ${relation})`);
+    const typeOf = new Map(types.map((t) => [t.column_name, t.column_type]));
+    const rows = await db.all(`SELECT ${names.map((n) => `CAST(${n} AS VARCHAR) AS ${n}`).join(', ')} FROM ${relation} ORDER BY line`);
+    return { types: names.map((n) => [n, typeOf.get(n)]), rows };
+  }
+
+  test.each([
+    ['orders', context(), [
+      { order_id: 'O1', customer_id: 'A', order_ts: '2025-01-01T10:00:00Z', amount: '12.50', currency: 'USD', discount_used: 'yes' },
+      { order_id: 'O2', customer_id: '', order_ts: 'yesterday', amount: '12,50', currency: 'GBP', discount_used: 'maybe' },
+      { order_id: 'O3', customer_id: 'B', order_ts: '2025-02-01', amount: '5', currency: 'eur' },
+      { order_id: 'O1', customer_id: 'A', order_ts: '2025-01-01T10:00:00Z', amount: '12.50', currency: 'USD', discount_used: 'yes' },
+      { order_id: 'O1', customer_id: 'A', order_ts: '2025-01-01T10:00:00Z', amount: '99.00', currency: 'USD', discount_used: 'yes' },
+    ]],
+    ['line items', context({ grain: 'line', mapped: new Set(['order_id', 'customer_id', 'order_ts', 'quantity', 'unit_price', 'product_id']) }), [
+      { order_id: 'I1', customer_id: 'A', order_ts: '2025-01-01T10:00:00Z', quantity: '3', unit_price: '2.125', product_id: 'P1' },
+      { order_id: 'I1', customer_id: 'A', order_ts: '2025-01-01T10:00:00Z', quantity: '', unit_price: '4.00', product_id: 'P3' },
+      { order_id: 'I2', customer_id: 'B', order_ts: '2030-01-01', quantity: '1', unit_price: 'x', product_id: 'P1' },
+    ]],
+  ] as const)('%s: checked holds the columns the file provides, checked_full the rest as NULLs of their types; the same rows and types as checking every column', async (_, ctx, rows) => {
+    await withDb(async (db) => {
+      await stage(db, [...rows]);
+      await validateStage(db, specs.orders, { ...ctx, columns: 'all' });
+      const every = await snapshot(db, 'checked');
+      await validateStage(db, specs.orders, ctx);
+      const held = (await db.all<{ column_name: string }>('SELECT column_name FROM (DESCRIBE checked)')).map((c) => c.column_name);
+      const provided = [...ctx.mapped, ...(ctx.mapped.has('amount') ? [] : ['amount'])];
+      expect(held.filter((c) => specs.orders.columns.some((s) => s.name === c)).sort()).toEqual(provided.sort());
+      expect(await snapshot(db, 'checked_full')).toEqual(every);
+      expect(every.rows.length).toBe(rows.length);
+    });
+  });
+});
