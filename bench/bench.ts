@@ -460,9 +460,10 @@ if (args.mode === 'neural') {
   const ratioRows: typeof rows = [];
   const ratios: { name: string; ratio: number; note: string }[] = [];
   const against = (name: string, seconds: number, floorSeconds: number, what: string) => {
-    const ratio = (seconds / floorSeconds).toFixed(1);
-    const note = `${what}; the stage took ${seconds.toFixed(1)} s, ${ratio}x its floor (target 3x)`;
-    ratios.push({ name, ratio: Number(ratio), note });
+    // Met on the ratio itself, not on its rounding (3.04x is not within 3x).
+    const ratio = seconds / floorSeconds;
+    const note = `${what}; the stage took ${seconds.toFixed(1)} s, ${ratio.toFixed(2)}x its floor (target 3x)`;
+    ratios.push({ name, ratio, note });
     ratioRows.push({ step: `floor: ${name}`, seconds: Number(floorSeconds.toFixed(2)), peak_mib: NaN, note });
   };
   against('ingest', stage('ingest').seconds, ingestFloor, "DuckDB's typed read_csv of the three files with its reject table (store_rejects)");
@@ -499,7 +500,7 @@ if (args.mode === 'neural') {
       return { target: `peak memory under 3 GB (${label as string})`, measured: `${r.peak_mib.toLocaleString('en-US')} MiB`, met: r.peak_mib < 3072,
         stops: 'DuckDB holds up to its memory limit (2GB) while the JavaScript heap holds a stage\'s columns' };
     }),
-    ...ratios.map((r) => ({ target: `${r.name} within 3x its floor`, measured: `${r.ratio}x`, met: r.ratio <= 3, stops: r.note })),
+    ...ratios.map((r) => ({ target: `${r.name} within 3x its floor`, measured: `${r.ratio.toFixed(2)}x`, met: r.ratio <= 3, stops: r.note })),
   );
 }
 
