@@ -82,7 +82,7 @@ function typedExpr(c: ColumnSpec, ctx: ValidationContext): string {
     case 'date':
       return formats ? `coalesce(TRY_CAST(NULLIF(${v}, '') AS DATE), CAST(try_strptime(${v}, ${formats}) AS DATE))` : `TRY_CAST(NULLIF(${v}, '') AS DATE)`;
     case 'decimal': {
-      const type = `DECIMAL(18, ${c.scale ?? 2})`;
+      const type = sqlType(c);
       // DuckDB reads 1_000 as 1000: an underscore is not a number in an export.
       const plain = ctx.format.decimal === '.' && !ctx.format.thousands;
       const text = plain ? `NULLIF(${v}, '')` : normalizedNumber(`NULLIF(${v}, '')`, ctx.format);
