@@ -24,3 +24,13 @@ export function readSql(pathInPipeline: string): string {
   }
   return sql;
 }
+
+/**
+ * readSql's text with `marker` (a comment the file holds where a caller puts its own SQL) replaced by
+ * `replacement`; a file that has lost its marker is an error, not the query without the caller's part.
+ */
+export function readSqlWith(pathInPipeline: string, marker: string, replacement: string): string {
+  const sql = readSql(pathInPipeline);
+  if (!sql.includes(marker)) throw new Error(`${pathInPipeline} has lost its marker ${marker}`);
+  return sql.replace(marker, replacement);
+}

@@ -1,5 +1,6 @@
+import type { Config } from '../config.js';
 import { ident, type Database, type Row } from '../db/Database.js';
-import { readSql } from '../db/sqlFile.js';
+import { readSql, readSqlWith } from '../db/sqlFile.js';
 
 /** The publish stage's slice for measuring the actions. */
 export interface EffectParams {
@@ -11,6 +12,14 @@ export interface EffectParams {
   /** Share of spend that is margin (costs.grossMargin; 1 without costs): net value counts margin, not revenue. */
   margin: number;
 }
+
+/**
+ * The configuration's slice for measuring the actions, but the horizon: the score stage's earlier runs'
+ * effects and the publication's are made with the same (the publication reuses the former only when so).
+ */
+export const effectParams = (c: Config): Omit<EffectParams, 'horizonDays'> => ({
+  minGroup: c.scoring.effects.minGroup, costPerAction: c.scoring.budget.costPerAction, margin: c.costs?.grossMargin ?? 1,
+});
 
 /** action_effects.sql's bound parameters, but whether the history's runs and this run's own contacts are included. */
 export const actionEffectsParams = (runId: string, asOf: string, p: EffectParams) => ({
@@ -42,9 +51,7 @@ const pastKey = (runId: string, asOf: string, p: EffectParams) => JSON.stringify
  */
 export async function buildPastActionEffects(db: Database, runId: string, asOf: string, p: EffectParams): Promise<PastEffects> {
   // Without this run's contacts the query reads no customer_scores (a first run has none yet).
-  const text = readSql('effects/action_effects.sql');
-  if (!text.includes(THIS_RUN)) throw new Error(`effects/action_effects.sql has lost its marker ${THIS_RUN}`);
-  const sql = text.replace(THIS_RUN, THIS_RUN_NONE);
+  const sql = readSqlWith('effects/action_effects.sql', THIS_RUN, THIS_RUN_NONE);
   await db.run(`CREATE OR REPLACE TABLE ${PAST_EFFECTS} AS ${sql}`, { ...actionEffectsParams(runId, asOf, p), with_history: true, with_this_run: false });
   return { table: PAST_EFFECTS, key: pastKey(runId, asOf, p) };
 }

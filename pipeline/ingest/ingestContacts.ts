@@ -9,7 +9,7 @@ import { recordRejects } from './mergeChecked.js';
 import { formatOf, missingColumnsMessage, readablePath, readHeader, sha256File } from './resolveInputs.js';
 import { stageFile } from './stageFile.js';
 import { ISO_VALUES } from '../shared/inputFormats.js';
-import { CHECKED_FULL, show, validateStage } from './validateStage.js';
+import { dropStaged, show, validateStage } from './validateStage.js';
 
 /** What a contacts file added to recorded_contacts: rows_read = rows_accepted + rows_rejected + rows_duplicate. */
 export interface ContactsIngest {
@@ -104,6 +104,6 @@ export async function ingestContacts(db: Database, path: string, o: ContactsOpti
     });
   } finally {
     readable.cleanup();
-    await db.run(`DROP VIEW IF EXISTS ${CHECKED_FULL}; DROP TABLE IF EXISTS stage; DROP TABLE IF EXISTS stage_records; DROP TABLE IF EXISTS checked; DROP TABLE IF EXISTS stage_lines`);
+    await dropStaged(db);
   }
 }

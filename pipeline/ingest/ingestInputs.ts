@@ -17,7 +17,7 @@ import { fileDigest } from './fileDigests.js';
 import { formatOf, missingColumnsMessage, readHeader, readablePath, resolveInputs, sha256File } from './resolveInputs.js';
 import { stageFile, type StagedFile } from './stageFile.js';
 import type { TextEncoding } from './textCopy.js';
-import { CHECKED_FULL, validateStage } from './validateStage.js';
+import { dropStaged, validateStage } from './validateStage.js';
 
 /** How the files of one input kind are written (the configuration's formats.<kind>). */
 export interface KindFormat {
@@ -299,7 +299,7 @@ async function ingestPlanned(db: Database, plan: PlannedFile[], options: IngestO
     if (fromOrders) log.info({ customers: await profileCustomersFromOrders(db) }, 'customer profiles from the orders');
   } finally {
     bar.end();
-    await db.run(`DROP VIEW IF EXISTS ${CHECKED_FULL}; DROP TABLE IF EXISTS stage; DROP TABLE IF EXISTS stage_records; DROP TABLE IF EXISTS checked; DROP TABLE IF EXISTS stage_lines`);
+    await dropStaged(db);
   }
   return results;
 }

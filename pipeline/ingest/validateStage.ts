@@ -117,6 +117,10 @@ function sqlType(c: ColumnSpec): string {
 /** The view of `checked` with every column of the spec: those it does not hold (the file does not provide them) as NULLs. */
 export const CHECKED_FULL = 'checked_full';
 
+/** Drops what staging and checking a file leave: the staged rows (stageFile), the checked lines and their view. */
+export const dropStaged = (db: Database) =>
+  db.run(`DROP VIEW IF EXISTS ${CHECKED_FULL}; DROP TABLE IF EXISTS stage; DROP TABLE IF EXISTS stage_records; DROP TABLE IF EXISTS checked; DROP TABLE IF EXISTS stage_lines`);
+
 /**
  * The name of the view of `checked` with every column of the spec (CHECKED_FULL, which validateStage makes); a
  * `checked` made otherwise, holding every column, is read as it is.

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { dateParam, ident, type Database } from '../db/Database.js';
-import { readSql } from '../db/sqlFile.js';
+import { readSql, readSqlWith } from '../db/sqlFile.js';
 
 /*
  * kpis_customer_days: each customer's purchase days as of the run
@@ -36,13 +36,8 @@ import { readSql } from '../db/sqlFile.js';
 const definition = (): string => createHash('sha256').update(readSql('publish/kpis_customer_days.sql'))
   .update('\0').update(readSql('features/features_fingerprints.sql')).digest('hex').slice(0, 16);
 
-const TOUCHED = '/* touched customers */';
-
-function daysSql(touchedOnly: boolean): string {
-  const sql = readSql('publish/kpis_customer_days.sql');
-  if (!sql.includes(TOUCHED)) throw new Error(`publish/kpis_customer_days.sql has lost its marker ${TOUCHED}`);
-  return sql.replace(TOUCHED, touchedOnly ? 'AND customer_id IN (SELECT customer_id FROM kpis_touched)' : '');
-}
+const daysSql = (touchedOnly: boolean): string => readSqlWith('publish/kpis_customer_days.sql', '/* touched customers */',
+  touchedOnly ? 'AND customer_id IN (SELECT customer_id FROM kpis_touched)' : '');
 
 export interface CustomerDaysBuilt {
   /** 'full': from every order; 'kept': carried, `rebuilt` customers from their orders; 'unchanged': as kept, none rebuilt. */

@@ -9,7 +9,7 @@ import { secondsSince } from '../measure.js';
 import type { Stage } from '../stage.js';
 import type { TrainOutput } from '../train/trainStage.js';
 import type { ScoreOutput } from '../score/scoreStage.js';
-import { buildActionEffects, type EffectParams } from '../effects/buildActionEffects.js';
+import { buildActionEffects, effectParams, type EffectParams } from '../effects/buildActionEffects.js';
 import { buildKpis, type KpiParams } from './buildKpis.js';
 import { publishPostgres, type PostgresTarget } from './publishPostgres.js';
 import { redactUrl } from '../db/postgres.js';
@@ -48,7 +48,7 @@ export const publishStage: Stage<PublishParams, Pick<FeaturesOutput, 'asOf' | 'c
   outside: 'writes the release folder and switches --out to it; publishes into PostgreSQL (publish.postgres)',
   params: (c: Config) => ({
     horizonDays: c.horizonDays, currency: c.currency, cmgrMonths: c.kpis.cmgrMonths, costs: c.costs,
-    effects: { minGroup: c.scoring.effects.minGroup, costPerAction: c.scoring.budget.costPerAction, margin: c.costs?.grossMargin ?? 1 },
+    effects: effectParams(c),
     ...(c.publish.postgres.url ? { postgres: { url: c.publish.postgres.url, schema: c.publish.postgres.schema, lockTimeoutSeconds: c.publish.postgres.lockTimeoutSeconds } } : {}),
   }),
   async run(ctx, p, { asOf, customerPrints, models, actionRates, pastEffects }) {

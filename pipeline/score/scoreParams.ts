@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { literal } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
 import type { ActionRate } from './actionRates.js';
+import { effectParams } from '../effects/buildActionEffects.js';
 
 /** The score stage's slice of the configuration. */
 export interface ScoreParams {
@@ -18,7 +19,7 @@ export interface ScoreParams {
 }
 
 export const scoreParams = (c: Config): ScoreParams => ({
-  horizonDays: c.horizonDays, seed: c.seed, currency: c.currency, scoring: c.scoring, threads: c.duckdb.threads ?? availableParallelism(), margin: c.costs?.grossMargin ?? 1,
+  horizonDays: c.horizonDays, seed: c.seed, currency: c.currency, scoring: c.scoring, threads: c.duckdb.threads ?? availableParallelism(), margin: effectParams(c).margin,
 });
 
 /**
