@@ -27,7 +27,10 @@ export interface PersonaParams {
   maxIterations: number;
 }
 
-/** Customers' traits as columns: numbers as Float64Array (missing as NaN), categories as text (missing as null). */
+/**
+ * Customers' traits as columns: numbers as Float64Array (missing as NaN), categories as text (missing as null) or
+ * as their levels' positions in the encoder's levels (-1 for a missing value or a level it does not hold).
+ */
 export type TraitRows = Record<string, Float64Array | (string | null)[]>;
 
 /** One k tried and the mean silhouette of its clusters. */
@@ -88,37 +91,51 @@ export function fitEncoder(columns: TraitRows, n: number): Encoder {
 /**
  * The n rows of `columns` in the encoder's space (row-major); a missing number sits at the mean. Column by
  * column, each trait's transform and figures taken once (a million customers at every scoring): the same
- * arithmetic as row by row, the same numbers.
+ * arithmetic as row by row, the same numbers. A categorical trait is read as text or as its levels' positions
+ * (personas.ts reads them so): the same rows either way.
  */
 export function encode(e: Encoder, columns: TraitRows, n: number): Float64Array {
-  const x = new Float64Array(n * e.d);
+  const d = e.d;
+  const x = new Float64Array(n * d);
   let t = 0;
   for (const f of e.numeric) {
     const col = columns[f.column] as Float64Array;
     const { transform, mean, sd } = f;
     for (let i = 0; i < n; i++) {
       const z = (transform(col[i]!) - mean) / sd;
-      x[i * e.d + t] = Number.isFinite(z) ? Math.max(-CLIP, Math.min(CLIP, z)) : 0;
+      x[i * d + t] = Number.isFinite(z) ? Math.max(-CLIP, Math.min(CLIP, z)) : 0;
     }
     t++;
   }
   for (const c of e.categorical) {
-    const col = columns[c.column] as (string | null)[];
-    // Each level's column for a customer of another level (or none) and for one of that level.
-    const off = c.means.map((m) => (0 - m) / c.scale);
-    const on = c.means.map((m) => (1 - m) / c.scale);
-    const level = new Map<string, number>();
-    c.levels.forEach((l, j) => {
-      if (!level.has(l)) level.set(l, j);
-    });
+    const col = columns[c.column]!;
+    const codes = col instanceof Float64Array ? col : levelCodes(c.levels, col, n);
+    // Each level's column for a customer of another level (or none), and the one level's for a customer of it.
+    const off = Float64Array.from(c.means, (m) => (0 - m) / c.scale);
+    const on = Float64Array.from(c.means, (m) => (1 - m) / c.scale);
     for (let i = 0; i < n; i++) {
-      const v = col[i];
-      const hit = v === null || v === undefined ? -1 : (level.get(v) ?? -1);
-      for (let j = 0; j < c.levels.length; j++) x[i * e.d + t + j] = j === hit ? on[j]! : off[j]!;
+      const at = i * d + t;
+      x.set(off, at);
+      const hit = codes[i]!;
+      if (hit >= 0) x[at + hit] = on[hit]!;
     }
     t += c.levels.length;
   }
   return x;
+}
+
+/** Each value's position among `levels` (the first where a level repeats), -1 for null or another value. */
+function levelCodes(levels: readonly string[], values: readonly (string | null)[], n: number): Float64Array {
+  const level = new Map<string, number>();
+  levels.forEach((l, j) => {
+    if (!level.has(l)) level.set(l, j);
+  });
+  const codes = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    codes[i] = v === null || v === undefined ? -1 : (level.get(v) ?? -1);
+  }
+  return codes;
 }
 
 /** Clusters for each k, the silhouette of each, and the k kept. */

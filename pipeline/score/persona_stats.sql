@@ -3,24 +3,23 @@
 -- (personaWords.ts): medians of rhythm, basket and tenure, shares of
 -- discounted and weekend purchases, of customers who complained in the
 -- last year, the channel, favourite category and
--- country most held.
+-- country most held. Each customer is read once: everyone's figures are the
+-- grand total of a grouping set (persona_id NULL there, made 0).
 WITH t AS (
   SELECT t.*, p.persona_id FROM persona_traits t JOIN customer_personas p USING (customer_id)
-  UNION ALL
-  SELECT t.*, 0 AS persona_id FROM persona_traits t
 ),
 figures AS (
-  SELECT persona_id, count(*) AS customers,
+  SELECT coalesce(persona_id, 0) AS persona_id, count(*) AS customers,
     median(orders_per_year) AS orders_per_year, median(avg_order_value) AS avg_order_value,
     avg(discount_share ORDER BY customer_id) AS discount_share, avg(weekend_share ORDER BY customer_id) AS weekend_share, median(tenure_days) AS tenure_days,
     avg(CASE WHEN complaints_365d > 0 THEN 1.0 ELSE 0.0 END) AS complaint_share
-  FROM t GROUP BY persona_id
+  FROM t GROUP BY GROUPING SETS ((persona_id), ())
 ),
 -- The categorical traits in one long list (a NULL level is left out), counted per persona and level.
 levels AS (
-  SELECT persona_id, trait, level, count(*) AS n
+  SELECT coalesce(persona_id, 0) AS persona_id, trait, level, count(*) AS n
   FROM (UNPIVOT (SELECT persona_id, channel, category, country FROM t) ON channel, category, country INTO NAME trait VALUE level)
-  GROUP BY ALL
+  GROUP BY GROUPING SETS ((persona_id, trait, level), (trait, level))
 ),
 -- Each persona's most held level of each trait (ties: alphabetical), with how many of it and of everyone hold it.
 tops AS (

@@ -1,4 +1,4 @@
-import type { Database } from '../db/Database.js';
+import { literal, type Database } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
 import { nearestCentroid } from '../learn/kmeans.js';
 import {
@@ -86,7 +86,7 @@ export async function assignPersonas(db: Database, asOf: string, seed: number, p
 async function assignNearest(db: Database, encoder: Encoder, centroids: Float64Array, k: number, personaIds: readonly number[], batchRows: number): Promise<void> {
   await db.run('CREATE OR REPLACE TEMP TABLE persona_assigned (persona_id DOUBLE)');
   try {
-    for await (const batch of db.batches('SELECT * EXCLUDE (customer_id) FROM persona_traits', undefined, batchRows)) {
+    for await (const batch of db.batches(`SELECT ${encodedTraitsSql(encoder)} FROM persona_traits`, undefined, batchRows)) {
       const x = encode(encoder, batch.columns, batch.n);
       const ids = new Float64Array(batch.n);
       for (let i = 0; i < batch.n; i++) ids[i] = personaIds[nearestCentroid(x, i, centroids, k, encoder.d).index]!;
@@ -97,6 +97,19 @@ async function assignNearest(db: Database, encoder: Encoder, centroids: Float64A
   } finally {
     await db.run('DROP TABLE IF EXISTS persona_assigned');
   }
+}
+
+/**
+ * The traits `encoder` reads, as `encode` reads them: the numeric ones as they are, each categorical one as its
+ * level's position among the encoder's levels (the first where one repeats; -1 for NULL or a level it does not
+ * hold), compared in DuckDB rather than a million customers' texts made into strings to look up: the same rows.
+ */
+export function encodedTraitsSql(encoder: Encoder): string {
+  const codes = encoder.categorical.map((c) => {
+    const firsts = c.levels.flatMap((level, j) => (c.levels.indexOf(level) === j ? [`WHEN ${literal(level)} THEN ${j}`] : []));
+    return `CAST(CASE ${c.column} ${firsts.join(' ')} ELSE -1 END AS DOUBLE) AS ${c.column}`;
+  });
+  return [...encoder.numeric.map((f) => f.column), ...codes].join(', ');
 }
 
 /** The kept persona model applied: its choice of k as it was made, every customer to its nearest centre, its names kept and today's figures described. */

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { Database } from '../../pipeline/db/Database.js';
 import { demoArchetype, type Archetype } from '../../pipeline/demo/generateDemoData.js';
-import { parsePersonaModel, type PersonaModel, type PersonaParams } from '../../pipeline/learn/personaClusters.js';
-import { assignPersonas } from '../../pipeline/score/personas.js';
+import { encode, fitEncoder, parsePersonaModel, type PersonaModel, type PersonaParams, type TraitRows } from '../../pipeline/learn/personaClusters.js';
+import { assignPersonas, encodedTraitsSql } from '../../pipeline/score/personas.js';
 import { demoBase, type DemoBase } from '../helpers/demoBase.js';
 
 /**
@@ -184,4 +185,28 @@ describe('buyer personas', () => {
       await base.db.run('CREATE OR REPLACE TABLE customer_features AS SELECT * FROM kept_features; DROP TABLE kept_features');
     }
   }, 60_000);
+});
+
+test("the traits read as their levels' positions (encodedTraitsSql) encode to the rows they encode to as text: NULL, unseen levels and quotes included", async () => {
+  const db = await Database.open(':memory:');
+  try {
+    const channels = ['web', "O'Neil's shop", 'app', null, 'fax', 'Web'];
+    await db.run(`CREATE TABLE persona_traits AS SELECT 'C' || i AS customer_id, (i * 7) % 13 + (i % 3) * 0.25 AS orders_per_year,
+        10.0 + (i * 31) % 97 AS avg_order_value, (i % 5) / 4 AS discount_share, (i % 9) / 8 AS weekend_share,
+        CASE WHEN i % 11 = 0 THEN NULL ELSE 30.0 + i END AS tenure_days, CAST(i % 4 AS DOUBLE) AS category_count,
+        CASE WHEN i % 23 = 0 THEN 3.0 ELSE 0.0 END AS complaints_365d, 0.0 AS refund_rate,
+        [${channels.map((c) => (c === null ? 'NULL' : `'${c.replaceAll("'", "''")}'`)).join(', ')}][i % 6 + 1] AS channel,
+        ['shoes', 'bags', 'hats', NULL][i % 4 + 1] AS category, ['DE', 'FR', 'ES', 'IT', 'PT'][(i * 3) % 5 + 1] AS country
+      FROM range(600) r(i)`);
+    const text = await db.columns('SELECT * FROM persona_traits');
+    // Fitted on the first 300 rows: "fax" and "Web" are among its levels or not as they happen; a level with a quote is.
+    const fitted = Object.fromEntries(Object.entries(text).map(([k, v]) => [k, v.slice(0, 300)])) as TraitRows;
+    const e = fitEncoder(fitted, 300);
+    expect(e.categorical.find((c) => c.column === 'channel')!.levels).toContain("O'Neil's shop");
+    const codes = await db.columns(`SELECT ${encodedTraitsSql(e)} FROM persona_traits`);
+    expect(Array.from(codes.channel as Float64Array)).toContain(-1);
+    expect(Array.from(encode(e, codes as TraitRows, 600))).toEqual(Array.from(encode(e, text as TraitRows, 600)));
+  } finally {
+    db.close();
+  }
 });
