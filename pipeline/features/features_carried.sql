@@ -3,9 +3,9 @@
 -- built (features_state's fingerprints equal the fresh ones of features_fingerprints.sql, in the
 -- temp table features_next) and who have no row dated since its as-of (not in features_touched:
 -- the temp table features_carried_ids holds the others, so that the planner knows them to be most
--- customers; filtered here by NOT IN, they were estimated at a fifth, and the join with the
--- customers below built its hash table on these rows, forty columns wide, instead of on the
--- customers' four).
+-- customers; filtered here by NOT IN, they were estimated at a fifth, and customer_features.sql's
+-- join with the customers built its hash table on these rows, forty columns wide, instead of on
+-- the customers' four).
 -- Every figure their rows alone give is theirs unchanged (a customer's features read only the
 -- customer's own rows); the windows, which move with the as-of, are moved to the new as-of: the
 -- ones the previous table stores by the rows that entered and left them since (the temp table

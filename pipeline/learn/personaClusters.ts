@@ -216,6 +216,11 @@ export function encoderFromJson(json: PersonaModel['encoder']): Encoder {
   });
   const categorical = json.categorical.map((c) => {
     if (!CATEGORICAL.some((t) => t.column === c.column)) throw new Error(`the persona model encodes an unknown trait ${c.column}`);
+    // encode writes one column per level, each from its mean: a block whose levels and means disagree would spill into the next.
+    if (!Array.isArray(c.levels) || !c.levels.every((l) => typeof l === 'string') || !Array.isArray(c.means) || c.means.length !== c.levels.length
+      || !c.means.every(Number.isFinite) || !Number.isFinite(c.scale)) {
+      throw new Error(`the persona model's ${c.column} levels do not each have a mean`);
+    }
     return c;
   });
   return { numeric, categorical, d: numeric.length + categorical.reduce((a, c) => a + c.levels.length, 0) };

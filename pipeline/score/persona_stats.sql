@@ -4,7 +4,8 @@
 -- discounted and weekend purchases, of customers who complained in the
 -- last year, the channel, favourite category and
 -- country most held. Each customer is read once: everyone's figures are the
--- grand total of a grouping set (persona_id NULL there, made 0).
+-- grand total of a grouping set (persona_id NULL there, made 0; a customer's
+-- persona_id is never NULL: customer_personas declares it NOT NULL).
 WITH t AS (
   SELECT t.*, p.persona_id FROM persona_traits t JOIN customer_personas p USING (customer_id)
 ),

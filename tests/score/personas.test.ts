@@ -151,6 +151,13 @@ describe('buyer personas', () => {
     expect(applied.model).toBe(kept);
     expect(() => parsePersonaModel({ ...kept, centroids: kept.centroids.slice(1) }, 'x/personas.json')).toThrow(/x\/personas.json does not hold a persona model/);
     expect(() => parsePersonaModel({ ...kept, persona_ids: kept.persona_ids.map(() => 1) }, 'p')).toThrow(/does not hold a persona model/);
+    // A categorical block whose means outnumber its levels (encode would write into the next row), or a level that is not text.
+    const block = (change: (c: PersonaModel['encoder']['categorical'][number]) => object) => ({
+      ...kept, encoder: { ...kept.encoder, categorical: kept.encoder.categorical.map((c, i) => (i === 0 ? { ...c, ...change(c) } : c)) },
+    });
+    expect(kept.encoder.categorical.length).toBeGreaterThan(0);
+    expect(() => parsePersonaModel(block((c) => ({ means: [...c.means, 0.1] })), 'p')).toThrow(/does not hold a persona model/);
+    expect(() => parsePersonaModel(block((c) => ({ levels: [...c.levels.slice(1), 7] })), 'p')).toThrow(/does not hold a persona model/);
   }, 60_000);
 
   test("on a changed base the kept model keeps each persona's number and name, and unchanged customers keep their persona", async () => {
@@ -195,16 +202,25 @@ test("the traits read as their levels' positions (encodedTraitsSql) encode to th
         10.0 + (i * 31) % 97 AS avg_order_value, (i % 5) / 4 AS discount_share, (i % 9) / 8 AS weekend_share,
         CASE WHEN i % 11 = 0 THEN NULL ELSE 30.0 + i END AS tenure_days, CAST(i % 4 AS DOUBLE) AS category_count,
         CASE WHEN i % 23 = 0 THEN 3.0 ELSE 0.0 END AS complaints_365d, 0.0 AS refund_rate,
-        [${channels.map((c) => (c === null ? 'NULL' : `'${c.replaceAll("'", "''")}'`)).join(', ')}][i % 6 + 1] AS channel,
-        ['shoes', 'bags', 'hats', NULL][i % 4 + 1] AS category, ['DE', 'FR', 'ES', 'IT', 'PT'][(i * 3) % 5 + 1] AS country
+        -- rows the encoder is not fitted on (300 and after) also hold a channel and a category it has never seen
+        CASE WHEN i >= 300 AND i % 7 = 0 THEN 'fax machine'
+          ELSE [${channels.map((c) => (c === null ? 'NULL' : `'${c.replaceAll("'", "''")}'`)).join(', ')}][i % 6 + 1] END AS channel,
+        CASE WHEN i >= 300 AND i % 13 = 0 THEN 'lamps' ELSE ['shoes', 'bags', 'hats', NULL][i % 4 + 1] END AS category,
+        ['DE', 'FR', 'ES', 'IT', 'PT'][(i * 3) % 5 + 1] AS country
       FROM range(600) r(i)`);
     const text = await db.columns('SELECT * FROM persona_traits');
-    // Fitted on the first 300 rows: "fax" and "Web" are among its levels or not as they happen; a level with a quote is.
+    // Fitted on the first 300 rows: every channel there is a level, a level with quotes and two differing in case among them.
     const fitted = Object.fromEntries(Object.entries(text).map(([k, v]) => [k, v.slice(0, 300)])) as TraitRows;
     const e = fitEncoder(fitted, 300);
-    expect(e.categorical.find((c) => c.column === 'channel')!.levels).toContain("O'Neil's shop");
+    const channel = e.categorical.find((c) => c.column === 'channel')!;
+    expect(channel.levels).toEqual(expect.arrayContaining(["O'Neil's shop", 'web', 'Web']));
     const codes = await db.columns(`SELECT ${encodedTraitsSql(e)} FROM persona_traits`);
-    expect(Array.from(codes.channel as Float64Array)).toContain(-1);
+    // Each row's code is its level's position; NULL and a value the encoder never saw are -1 alike.
+    const texts = text.channel as (string | null)[];
+    const coded = codes.channel as Float64Array;
+    texts.forEach((v, i) => expect(coded[i], `row ${i}: ${v}`).toBe(v === null ? -1 : channel.levels.indexOf(v)));
+    expect(texts.filter((v, i) => v === 'fax machine' && coded[i] === -1)).toHaveLength(43);
+    expect(Array.from(codes.category as Float64Array).filter((c, i) => c === -1 && (text.category as (string | null)[])[i] === 'lamps').length).toBeGreaterThan(0);
     expect(Array.from(encode(e, codes as TraitRows, 600))).toEqual(Array.from(encode(e, text as TraitRows, 600)));
   } finally {
     db.close();
