@@ -40,13 +40,18 @@ export async function writeTableFiles(db: Database, dir: string): Promise<void> 
  * greater than the row's before it, and the connection keeps a scan's order in what it writes
  * (preserve_insertion_order). Then its files are written from a scan, not sorted again: the
  * score stage leaves customer_scores in customer_id order, and a million rows were sorted once
- * for each file.
+ * for each file. Each row is set beside the next by position (the table's scan beside the same
+ * scan less its first row: DuckDB runs each side of a positional join on one thread, in scan
+ * order), in one pass: a window over rowid sorted the million rows first (0.15-0.5 s for
+ * customer_scores, against 0.05 s).
  */
 export async function storedInOrder(db: Database, table: string, order: string): Promise<boolean> {
   // (A view has no rowid: customer_scores after a publication, published again without scoring.)
   if (!/^[a-z_][a-z0-9_]*$/.test(order) || (await db.isView(table))) return false;
+  const key = ident(order);
   return await db.value<boolean>(`SELECT current_setting('preserve_insertion_order') AND NOT EXISTS (
-    SELECT 1 FROM (SELECT ${ident(order)} AS k, lag(${ident(order)}) OVER (ORDER BY rowid) AS before FROM ${ident(table)}) WHERE k IS NULL OR k <= before)`);
+    SELECT 1 FROM (SELECT ${key} AS k FROM ${ident(table)}) POSITIONAL JOIN (SELECT ${key} AS next FROM ${ident(table)} OFFSET 1)
+    WHERE k IS NULL OR k >= next)`);
 }
 
 /** The tables of the read-only copy: the published ones, this run's rejected rows, the customers, the score history. */

@@ -137,6 +137,17 @@ test('a table already stored in its file order is written from a scan, otherwise
   await db.run(`INSERT INTO o VALUES ('A0', 0)`);
   expect(await storedInOrder(db, 'o', 'k')).toBe(false);
   await db.run('DROP TABLE o');
+  // Each row is compared with the next by position: across DuckDB's chunks (2,048 rows) and row groups (122,880), and at the last row.
+  const ordered = async (swap: number) => {
+    await db.run(`CREATE OR REPLACE TEMP TABLE big AS SELECT printf('C%07d', CASE WHEN i = ${swap} THEN i + 1 WHEN i = ${swap + 1} THEN i - 1 ELSE i END) AS k
+      FROM range(300000) t(i) ORDER BY i`);
+    return storedInOrder(db, 'big', 'k');
+  };
+  expect(await ordered(-5)).toBe(true); // no row swapped
+  for (const swap of [0, 2047, 122879, 245759, 299998]) expect(await ordered(swap)).toBe(false);
+  await db.run(`UPDATE big SET k = 'C0299998' WHERE k = 'C0299999'`); // the last two rows alike
+  expect(await storedInOrder(db, 'big', 'k')).toBe(false);
+  await db.run('DROP TABLE big');
 
   const files = async (dir: string) => Object.fromEntries(readdirSync(dir).sort().map((f) => [f, createHash('sha256').update(readFileSync(join(dir, f))).digest('hex')]));
   expect(await storedInOrder(db, 'customer_scores', 'customer_id')).toBe(true); // the score stage leaves it so
