@@ -9,7 +9,8 @@
  * mode run (the default): the whole `fidelio run`, each stage's seconds,
  * peak memory and steps from its manifest; then the same files again (the
  * champion kept, every file already loaded), the daily run (one more day
- * of orders, the champion kept), and each stage's floor with the ratio. Mode score (after mode run):
+ * of orders, the champion kept), and each stage's floor (the fastest of three measurements) with the
+ * ratio. Mode score (after mode run):
  * run's champion scores bases of each size in --customers (such as
  * 1000000,2000000), each in a process of its own, to show that scoring's
  * memory does not grow with the base. Mode features: ingest, then
@@ -137,6 +138,19 @@ interface ReferenceResult {
   steps: { step: string; seconds: number }[];
   versions: Record<string, string>;
 }
+
+/** How many times the bench measures each floor; the fastest is the floor. */
+const FLOOR_TIMES = 3;
+
+/** A floor's measurements, in seconds: the fastest (the floor itself) and the slowest. */
+interface Floor { seconds: number; slowest: number }
+
+const floorOf = (all: readonly number[]): Floor => ({ seconds: Math.min(...all), slowest: Math.max(...all) });
+
+/** The floor of parts done one after the other (the three files, the three tables): each part's fastest, summed. */
+const sumFloors = (parts: readonly Floor[]): Floor => ({
+  seconds: parts.reduce((a, p) => a + p.seconds, 0), slowest: parts.reduce((a, p) => a + p.slowest, 0),
+});
 
 /**
  * Runs the reference Python stack (bench/reference.py) on the orders, with Debian's python3 (whose
@@ -386,21 +400,31 @@ if (args.mode === 'neural') {
   const daily = runOnce(`daily, ${day.purchases.toLocaleString('en-US')} new orders`, [files.orders, day.orders]);
 
   // Floors (issue 25): each stage against the same work done natively, measured on the same data in the same process.
+  // Each is measured FLOOR_TIMES times and the fastest kept: a floor is the least the native work takes, and one
+  // measurement on a busy host can come out slower than the work (the features' floor once measured 5.12 s where the
+  // bench before had 3.51 s, and made a slower stage "within 3x"). The spread is said beside each.
   const db = await Database.open(dbPath, duckdb);
-  const floor = async (sql: string) => {
+  const timed = async (work: () => Promise<unknown> | unknown) => {
     const t0 = performance.now();
-    await db.run(sql);
+    await work();
     return (performance.now() - t0) / 1000;
   };
+  const fastest = async (work: () => Promise<unknown> | unknown): Promise<Floor> => {
+    const all: number[] = [];
+    for (let i = 0; i < FLOOR_TIMES; i++) all.push(await timed(work));
+    return floorOf(all);
+  };
+  const sql = (statement: string) => () => db.run(statement);
   // Ingest: DuckDB's typed read_csv of the three files (types detected, unreadable rows kept in its reject table).
-  let ingestFloor = 0;
+  const ingestEach: Floor[] = [];
   for (const f of [files.orders, files.customers, files.tickets]) {
-    ingestFloor += await floor(`CREATE OR REPLACE TEMP TABLE floor_read AS SELECT * FROM read_csv(${literal(f)}, store_rejects = true)`);
+    ingestEach.push(await fastest(sql(`CREATE OR REPLACE TEMP TABLE floor_read AS SELECT * FROM read_csv(${literal(f)}, store_rejects = true)`)));
   }
+  const ingestFloor = sumFloors(ingestEach);
   const asOfWhole = whole.result.manifest.as_of ?? asOf;
   // Features: one query computing customer_features' order aggregates (counts, spend, dates, purchase days,
   // refunds, recent windows, categories, channels, discounts).
-  const featuresFloor = await floor(`CREATE OR REPLACE TEMP TABLE floor_features AS
+  const featuresFloor = await fastest(sql(`CREATE OR REPLACE TEMP TABLE floor_features AS
     SELECT customer_id, count(*) FILTER (WHERE amount > 0) AS orders, count(*) FILTER (WHERE amount < 0) AS refunds,
       sum(amount) AS net_spend, sum(amount) FILTER (WHERE amount > 0) AS gross_spend, avg(amount) FILTER (WHERE amount > 0) AS mean_basket,
       max(amount) AS max_basket, min(order_date) AS first_order, max(order_date) AS last_order, count(DISTINCT order_date) AS purchase_days,
@@ -408,13 +432,14 @@ if (args.mode === 'neural') {
       sum(amount) FILTER (WHERE order_date > DATE '${asOfWhole}' - 30) AS spend_30d, sum(amount) FILTER (WHERE order_date > DATE '${asOfWhole}' - 90) AS spend_90d,
       sum(amount) FILTER (WHERE order_date > DATE '${asOfWhole}' - 365) AS spend_365d, count(DISTINCT category) AS categories,
       count(DISTINCT channel) AS channels, avg(CASE WHEN discount_used THEN 1 ELSE 0 END) AS discount_share
-    FROM orders WHERE order_date <= DATE '${asOfWhole}' GROUP BY customer_id`);
+    FROM orders WHERE order_date <= DATE '${asOfWhole}' GROUP BY customer_id`));
   // Publication: the same rows (customer_scores, kpis_monthly, personas) written to Parquet once.
   mkdirSync(join(work, 'floor'), { recursive: true });
-  let publishFloor = 0;
+  const publishEach: Floor[] = [];
   for (const t of ['customer_scores', 'kpis_monthly', 'personas']) {
-    publishFloor += await floor(`COPY (SELECT * FROM ${t}) TO ${literal(join(work, 'floor', `${t}.parquet`))} (FORMAT parquet)`);
+    publishEach.push(await fastest(sql(`COPY (SELECT * FROM ${t}) TO ${literal(join(work, 'floor', `${t}.parquet`))} (FORMAT parquet)`)));
   }
+  const publishFloor = sumFloors(publishEach);
   // Scoring: the networks' prediction plus one evaluation of the champion's purchase
   // model per distinct history (x, t_x, T) at as-of: its horizon and twelve months.
   const championModels = await loadModelVersion((await champion(db))!.path);
@@ -422,24 +447,26 @@ if (args.mode === 'neural') {
   const histories = groupSummaries(summary.rows);
   const purchase = purchaseModel(championModels.btydModel, purchaseFit(championModels.btyd, championModels.btydModel));
   const times = [90, ...Array.from({ length: 12 }, (_, k) => ((k + 1) * 365.25) / 12)].map((d) => d / championModels.btyd.unit_days);
-  const t0 = performance.now();
-  const curve = purchase.curve(times);
   let check = 0;
-  for (let i = 0; i < histories.w.length; i++) check += curve(histories.x[i]!, histories.t_x[i]!, histories.T[i]!)[0]!;
-  const btydFloor = (performance.now() - t0) / 1000;
+  const btydFloor = await fastest(() => {
+    const curve = purchase.curve(times);
+    check = 0;
+    for (let i = 0; i < histories.w.length; i++) check += curve(histories.x[i]!, histories.t_x[i]!, histories.T[i]!)[0]!;
+  });
   if (!Number.isFinite(check)) throw new Error('the BTYD floor evaluated to a non-finite sum');
   // The networks' prediction alone: every customer's model inputs read and both networks run, nothing written. (The
   // score stage's own step runs beside the BTYD scores and shares the main thread with them: not the networks' own time.)
-  let networks = 0;
+  let networks = floorOf([0]);
   if (championModels.neural) {
     const trained = championModels.neural;
     await initBackend(log);
-    const t1 = performance.now();
-    for await (const batch of featureBatches(db, withBtydFeatures('customer_features'), 'true', 65_536, false, modelInputs(trained.preprocessor))) {
-      scoreNeural(trained, batch.columns, batch.n);
-    }
-    networks = (performance.now() - t1) / 1000;
+    networks = await fastest(async () => {
+      for await (const batch of featureBatches(db, withBtydFeatures('customer_features'), 'true', 65_536, false, modelInputs(trained.preprocessor))) {
+        scoreNeural(trained, batch.columns, batch.n);
+      }
+    });
   }
+  const scoreFloor = sumFloors([networks, btydFloor]);
   await db.run('DROP TABLE floor_read; DROP TABLE floor_features');
   db.close();
   rmSync(join(work, 'floor'), { recursive: true, force: true });
@@ -459,17 +486,17 @@ if (args.mode === 'neural') {
 
   const ratioRows: typeof rows = [];
   const ratios: { name: string; ratio: number; note: string }[] = [];
-  const against = (name: string, seconds: number, floorSeconds: number, what: string) => {
+  const against = (name: string, seconds: number, floor: Floor, what: string) => {
     // Met on the ratio itself, not on its rounding (3.04x is not within 3x).
-    const ratio = seconds / floorSeconds;
-    const note = `${what}; the stage took ${seconds.toFixed(1)} s, ${ratio.toFixed(2)}x its floor (target 3x)`;
+    const ratio = seconds / floor.seconds;
+    const note = `${what}, the fastest of ${FLOOR_TIMES} measurements (${floor.seconds.toFixed(2)} to ${floor.slowest.toFixed(2)} s); the stage took ${seconds.toFixed(1)} s, ${ratio.toFixed(2)}x its floor (target 3x)`;
     ratios.push({ name, ratio, note });
-    ratioRows.push({ step: `floor: ${name}`, seconds: Number(floorSeconds.toFixed(2)), peak_mib: NaN, note });
+    ratioRows.push({ step: `floor: ${name}`, seconds: Number(floor.seconds.toFixed(2)), peak_mib: NaN, note });
   };
   against('ingest', stage('ingest').seconds, ingestFloor, "DuckDB's typed read_csv of the three files with its reject table (store_rejects)");
   against('features', stage('features').seconds, featuresFloor, "one DuckDB query computing customer_features' order aggregates");
-  against('score', stage('score').seconds, networks + btydFloor,
-    `the networks' prediction (every customer's inputs read and both networks run, ${networks.toFixed(1)} s) plus one evaluation of the champion's ${championModels.btydModel} per distinct history (${histories.w.length.toLocaleString('en-US')} histories, ${btydFloor.toFixed(2)} s)`);
+  against('score', stage('score').seconds, scoreFloor,
+    `the networks' prediction (every customer's inputs read and both networks run, ${networks.seconds.toFixed(1)} s) plus one evaluation of the champion's ${championModels.btydModel} per distinct history (${histories.w.length.toLocaleString('en-US')} histories, ${btydFloor.seconds.toFixed(2)} s)`);
   against('publish', stage('publish').seconds, publishFloor, 'writing the same rows (customer_scores, kpis_monthly, personas) to Parquet once');
   rows.push(...ratioRows);
 
@@ -479,17 +506,17 @@ if (args.mode === 'neural') {
   const [backtestNetworks, refitNetworks] = [stepIn(whole, 'train', 'backtest: networks'), stepIn(whole, 'train', 'networks')];
   const rescoring = (run: typeof whole) => `every customer is rescored (features ${s1(seconds(run, 'features'))}, score ${s1(seconds(run, 'score'))}, publish ${s1(seconds(run, 'publish'))})`;
   // What the floors allow a run that rescores everyone: each of its stages at 3x its floor, and how near its floor each must come for the target.
-  const rescoreFloors = featuresFloor + networks + btydFloor + publishFloor;
+  const rescoreFloors = featuresFloor.seconds + scoreFloor.seconds + publishFloor.seconds;
   const floorsAllow = (target: number, run: typeof whole) => {
     const ingest = seconds(run, 'ingest');
-    return `with features, score and publish each at 3x its floor a run would take ${s1(3 * rescoreFloors + ingest)} (floors ${s1(featuresFloor)}, ${s1(networks + btydFloor)} and ${s1(publishFloor)}, and this run's ingest ${s1(ingest)}): ${
+    return `with features, score and publish each at 3x its floor a run would take ${s1(3 * rescoreFloors + ingest)} (floors ${s1(featuresFloor.seconds)}, ${s1(scoreFloor.seconds)} and ${s1(publishFloor.seconds)}, and this run's ingest ${s1(ingest)}): ${
       3 * rescoreFloors + ingest <= target ? 'the floors allow the target' : `the target needs each within ${((target - ingest) / rescoreFloors).toFixed(1)}x its floor`}`;
   };
   targets.push(
     reference.ok
       ? { target: 'the whole run faster than the reference Python stack (goal: twice as fast)', measured: `${s1(whole.seconds)} against ${s1(reference.result.seconds)}: ${(whole.seconds / reference.result.seconds).toFixed(2)}x`,
           met: whole.seconds < reference.result.seconds,
-          stops: `training takes ${s1(seconds(whole, 'train'))}, of which the backtest's networks ${s1(backtestNetworks)} (the architecture search, then the chosen ones on all rows) and the refit's ${s1(refitNetworks)} (started once the backtest's are trained, beside the backtest's end and the choice of champions), on wasm with two cores, the training snapshots ${s1(stepIn(whole, 'train', 'training snapshots'))} and BG/NBD per cutoff ${s1(stepIn(whole, 'train', 'BG/NBD features per cutoff'))}; scoring ${s1(seconds(whole, 'score'))} against its floor of ${s1(networks + btydFloor)}` }
+          stops: `training takes ${s1(seconds(whole, 'train'))}, of which the backtest's networks ${s1(backtestNetworks)} (the architecture search, then the chosen ones on all rows) and the refit's ${s1(refitNetworks)} (started once the backtest's are trained, beside the backtest's end and the choice of champions), on wasm with two cores, the training snapshots ${s1(stepIn(whole, 'train', 'training snapshots'))} and BG/NBD per cutoff ${s1(stepIn(whole, 'train', 'BG/NBD features per cutoff'))}; scoring ${s1(seconds(whole, 'score'))} against its floor of ${s1(scoreFloor.seconds)}` }
       : { target: 'the whole run faster than the reference Python stack', measured: 'not measured', met: false, stops: reference.why },
     { target: 'a run that keeps the champion under 30 s', measured: s1(kept.seconds), met: kept.seconds < 30,
       stops: `${rescoring(kept)}; ${floorsAllow(30, kept)}` },
