@@ -137,7 +137,8 @@ test('a table already stored in its file order is written from a scan, otherwise
   await db.run(`INSERT INTO o VALUES ('A0', 0)`);
   expect(await storedInOrder(db, 'o', 'k')).toBe(false);
   await db.run('DROP TABLE o');
-  // Each row is compared with the next by position: across DuckDB's chunks (2,048 rows) and row groups (122,880), and at the last row.
+  // Each row is compared with the next by position: at the first row, at the positions of DuckDB's chunk (2,048 rows) and
+  // row group (122,880) boundaries in a table written in one go, and at the last row.
   const ordered = async (swap: number) => {
     await db.run(`CREATE OR REPLACE TEMP TABLE big AS SELECT printf('C%07d', CASE WHEN i = ${swap} THEN i + 1 WHEN i = ${swap + 1} THEN i - 1 ELSE i END) AS k
       FROM range(300000) t(i) ORDER BY i`);
@@ -145,7 +146,13 @@ test('a table already stored in its file order is written from a scan, otherwise
   };
   expect(await ordered(-5)).toBe(true); // no row swapped
   for (const swap of [0, 2047, 122879, 245759, 299998]) expect(await ordered(swap)).toBe(false);
+  expect(await ordered(-5)).toBe(true);
   await db.run(`UPDATE big SET k = 'C0299998' WHERE k = 'C0299999'`); // the last two rows alike
+  expect(await storedInOrder(db, 'big', 'k')).toBe(false);
+  expect(await ordered(-5)).toBe(true);
+  await db.run(`DELETE FROM big WHERE k IN ('C0150000', 'C0002048')`); // deleted rows: their neighbours are compared
+  expect(await storedInOrder(db, 'big', 'k')).toBe(true);
+  await db.run(`UPDATE big SET k = 'C0150001' WHERE k = 'C0149999'`); // neighbours across a deleted row alike
   expect(await storedInOrder(db, 'big', 'k')).toBe(false);
   await db.run('DROP TABLE big');
 
