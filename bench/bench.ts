@@ -7,9 +7,11 @@
  *   npm run bench -- [--mode run|score|features|btyd|neural|exports|postgres] [--customers N[,N...]] [--activity A] [--threads N] [--memory-limit 2GB]
  *
  * mode run (the default): the whole `fidelio run`, each stage's seconds,
- * peak memory and steps from its manifest; then the same files again (the
- * champion kept, every file already loaded), the daily run (one more day
- * of orders, the champion kept), and each stage's floor (the fastest of three measurements; a floor of
+ * peak memory and steps from its manifest; then the same files again at the
+ * same as-of (a rerun, every file already loaded), the daily run (one more
+ * day of orders, the champion kept), the champion-kept run (the base one
+ * day later, no new orders: the issue's "same base one day later with the
+ * champion kept"), and each stage's floor (the fastest of three measurements; a floor of
  * parts, each part's fastest summed) with the ratio. Mode score (after mode run):
  * run's champion scores bases of each size in --customers (such as
  * 1000000,2000000), each in a process of its own, to show that scoring's
@@ -29,7 +31,7 @@ import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../pipeline/config.js';
-import { Database, literal } from '../pipeline/db/Database.js';
+import { Database, addDays, literal } from '../pipeline/db/Database.js';
 import { migrate } from '../pipeline/db/migrations.js';
 import { packageRoot } from '../pipeline/db/sqlFile.js';
 import { generateDemoData, type DemoFiles } from '../pipeline/demo/generateDemoData.js';
@@ -209,12 +211,14 @@ if (args.phase) {
     process.exit(0);
   }
   if (args.phase === 'run') {
-    // A child of the run mode: one pipeline run on the orders FIDELIO_BENCH_ORDERS names (JSON), as a user's
-    // process has it; its seconds, peak resident set and manifest as JSON on standard output.
+    // A child of the run mode: one pipeline run on the orders FIDELIO_BENCH_ORDERS names (JSON), as of
+    // FIDELIO_BENCH_AS_OF when given (otherwise the last order's day), as a user's process has it; its seconds,
+    // peak resident set and manifest as JSON on standard output.
     const orders = JSON.parse(process.env.FIDELIO_BENCH_ORDERS ?? '[]') as string[];
+    const runAsOf = process.env.FIDELIO_BENCH_AS_OF;
     const config = loadConfig(undefined, {
       orders, customers: [files.customers], tickets: [files.tickets],
-      db: dbPath, out: join(work, 'out'), models: join(work, 'models'), duckdb,
+      db: dbPath, out: join(work, 'out'), models: join(work, 'models'), duckdb, ...(runAsOf ? { asOf: runAsOf } : {}),
     });
     const run = await timed(memory, () => runPipeline(config, log));
     process.stdout.write(JSON.stringify({ seconds: run.seconds, peak_mib: run.peak_mib, manifest: run.result.manifest }));
@@ -366,16 +370,17 @@ if (args.mode === 'neural') {
     rows.push(...(JSON.parse(child.stdout) as typeof rows));
   }
 } else {
-  // Three runs on the same database: the whole run (it trains), the same files again (the champion kept,
-  // every file already loaded) and the daily run (one more day of orders, the champion kept), each in a
-  // process of its own, as a user's runs are: its peak resident set is its own, not also what the runs
-  // before it left in one process (a JavaScript heap grown by the training). Then the floors the issue
-  // sets, measured on the same data in this process.
-  const runOnce = (label: string, orders: string[]) => {
+  // Four runs on the same database: the whole run (it trains), the same files again at the same as-of (a rerun,
+  // every file already loaded), the daily run (one more day of orders, the champion kept) and the champion-kept
+  // run (the base one day later, no new orders: the run the issue's "a run that keeps the champion" times, where
+  // every customer's recency moves and nothing is as it was), each in a process of its own, as a user's runs are:
+  // its peak resident set is its own, not also what the runs before it left in one process (a JavaScript heap
+  // grown by the training). Then the floors the issue sets, measured on the same data in this process.
+  const runOnce = (label: string, orders: string[], runAsOf?: string) => {
     const child = spawnSync(process.execPath, ['--max-old-space-size=8192', fileURLToPath(import.meta.url), '--mode', 'run', '--phase', 'run',
       '--customers', String(customers), '--activity', String(activity), '--threads', args.threads!,
       ...(args['memory-limit'] ? ['--memory-limit', args['memory-limit']] : [])],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FIDELIO_BENCH_ORDERS: JSON.stringify(orders) }, maxBuffer: 64 * 2 ** 20 });
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FIDELIO_BENCH_ORDERS: JSON.stringify(orders), ...(runAsOf ? { FIDELIO_BENCH_AS_OF: runAsOf } : {}) }, maxBuffer: 64 * 2 ** 20 });
     if (child.status !== 0) throw new Error(`bench run ${label || 'whole'} failed`);
     type Manifest = Awaited<ReturnType<typeof runPipeline>>['manifest'];
     const run = JSON.parse(child.stdout) as { seconds: number; peak_mib: number; manifest: Manifest; result: { manifest: Manifest } };
@@ -398,9 +403,10 @@ if (args.mode === 'neural') {
   const stageIn = (run: typeof whole, name: string) => run.result.manifest.stages.find((s) => s.name === name);
   const stepIn = (run: typeof whole, name: string, stepName: string) => stageIn(run, name)?.steps?.find((st) => st.name === stepName)?.seconds ?? NaN;
   const stage = (name: string) => stageIn(whole, name)!;
-  const kept = runOnce('champion kept', [files.orders]);
+  const rerun = runOnce('rerun, same as-of', [files.orders]);
   const day = await writeFollowUp(join(work, 'out'), join(work, 'day'), { days: 1, seed: 42 });
   const daily = runOnce(`daily, ${day.purchases.toLocaleString('en-US')} new orders`, [files.orders, day.orders]);
+  const kept = runOnce('champion kept, one day later', [files.orders, day.orders], addDays(daily.result.manifest.as_of!, 1));
 
   // Floors (issue 25): each stage against the same work done natively, measured on the same data in the same process.
   // Each is measured FLOOR_TIMES times and the fastest kept: a floor is the least the native work takes, and one
@@ -525,11 +531,11 @@ if (args.mode === 'neural') {
           met: whole.seconds < reference.result.seconds,
           stops: `training takes ${s1(seconds(whole, 'train'))}, of which the backtest's networks ${s1(backtestNetworks)} (the architecture search, then the chosen ones on all rows) and the refit's ${s1(refitNetworks)} (started once the backtest's are trained, beside the backtest's end and the choice of champions), on wasm with two cores, the training snapshots ${s1(stepIn(whole, 'train', 'training snapshots'))} and BG/NBD per cutoff ${s1(stepIn(whole, 'train', 'BG/NBD features per cutoff'))}; scoring ${s1(seconds(whole, 'score'))} against its floor of ${s1(scoreFloor.seconds)}` }
       : { target: 'the whole run faster than the reference Python stack', measured: 'not measured', met: false, stops: reference.why },
-    { target: 'a run that keeps the champion under 30 s', measured: s1(kept.seconds), met: kept.seconds < 30,
-      stops: `${rescoring(kept)}; ${floorsAllow(30, kept)}` },
+    { target: 'a run that keeps the champion under 30 s (the base one day later, no new orders)', measured: s1(kept.seconds), met: kept.seconds < 30,
+      stops: `customer_features is carried from the day before (${s1(stepIn(kept, 'features', 'customer_features'))}), but ${rescoring(kept)}; ${floorsAllow(30, kept)}; the same files again at the same as-of took ${s1(rerun.seconds)}` },
     { target: 'the daily run under 20 s', measured: s1(daily.seconds), met: daily.seconds < 20,
       stops: `ingest reads only the new day (${s1(seconds(daily, 'ingest'))}) and customer_features is carried from the last run, rebuilt from their rows for the customers the day touched only (${s1(stepIn(daily, 'features', 'customer_features'))}), but ${rescoring(daily)}; ${floorsAllow(20, daily)}` },
-    ...[['whole', whole], ['champion kept', kept], ['daily', daily]].map(([label, run]) => {
+    ...[['whole', whole], ['rerun', rerun], ['daily', daily], ['champion kept', kept]].map(([label, run]) => {
       const r = run as typeof whole;
       return { target: `peak memory under 3 GB (${label as string})`, measured: `${r.peak_mib.toLocaleString('en-US')} MiB`, met: r.peak_mib < 3072,
         stops: 'DuckDB holds up to its memory limit (2GB) while the JavaScript heap holds a stage\'s columns' };
