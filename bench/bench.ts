@@ -96,6 +96,19 @@ async function timed<T>(memory: PeakMemory, body: () => Promise<T> | T): Promise
   return { seconds: Number(((performance.now() - started) / 1000).toFixed(2)), peak_mib: memory.mib(), result };
 }
 
+/**
+ * Runs this bench again as a child process with `childArgs` (its mode, phase and size) and this run's activity,
+ * threads and memory limit, `env` added to its environment: its standard output (a phase's JSON). Throws `failure`
+ * when the child fails.
+ */
+function benchChild(childArgs: readonly string[], failure: string, env: Record<string, string> = {}): string {
+  const child = spawnSync(process.execPath, ['--max-old-space-size=8192', fileURLToPath(import.meta.url), ...childArgs,
+    '--activity', String(activity), '--threads', args.threads!, ...(args['memory-limit'] ? ['--memory-limit', args['memory-limit']] : [])],
+  { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env }, maxBuffer: 64 * 2 ** 20 });
+  if (child.status !== 0) throw new Error(failure);
+  return child.stdout;
+}
+
 /** Mode score's children: prepare a base of `customers` (ingest, features), or score it with --model. */
 async function scorePhase(phase: 'score-prepare' | 'score'): Promise<{ step: string; seconds: number; peak_mib: number; note?: string }[]> {
   const path = join(work, `score-${customers}.duckdb`);
@@ -155,12 +168,19 @@ async function networksPrediction(db: Database): Promise<number[]> {
   const trained = (await loadModelVersion((await champion(db))!.path)).neural;
   if (!trained) return [];
   await initBackend(log);
-  const all: number[] = [];
-  for (let i = 0; i < FLOOR_TIMES; i++) {
-    const t0 = performance.now();
+  return measureTimes(async () => {
     for await (const batch of featureBatches(db, withBtydFeatures('customer_features'), 'true', 65_536, false, modelInputs(trained.preprocessor))) {
       scoreNeural(trained, batch.columns, batch.n);
     }
+  });
+}
+
+/** `work` done FLOOR_TIMES times, one after the other: each time's seconds. */
+async function measureTimes(work: () => Promise<unknown> | unknown): Promise<number[]> {
+  const all: number[] = [];
+  for (let i = 0; i < FLOOR_TIMES; i++) {
+    const t0 = performance.now();
+    await work();
     all.push((performance.now() - t0) / 1000);
   }
   return all;
@@ -384,22 +404,16 @@ if (args.mode === 'neural') {
   if (!model) throw new Error(`no champion in ${dbPath}: run \`npm run bench\` (mode run) first`);
   for (const n of customerCounts) {
     for (const phase of ['score-prepare', 'score'] as const) {
-      const child = spawnSync(process.execPath, ['--max-old-space-size=8192', fileURLToPath(import.meta.url), '--mode', 'score', '--phase', phase,
-        '--customers', String(n), '--activity', String(activity), '--threads', args.threads!, '--model', model.path,
-        ...(args['memory-limit'] ? ['--memory-limit', args['memory-limit']] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-      if (child.status !== 0) throw new Error(`bench phase ${phase} (${n} customers) failed`);
-      rows.push(...(JSON.parse(child.stdout) as typeof rows));
+      const out = benchChild(['--mode', 'score', '--phase', phase, '--customers', String(n), '--model', model.path], `bench phase ${phase} (${n} customers) failed`);
+      rows.push(...(JSON.parse(out) as typeof rows));
     }
   }
 } else if (args.mode === 'features') {
   // Each phase in its own process, so that its peak resident set is its own (DuckDB keeps its
   // buffer pool for the life of the process) and is read exactly from getrusage at exit.
   for (const phase of ['ingest', 'features', 'snapshots'] as const) {
-    const child = spawnSync(process.execPath, ['--max-old-space-size=8192', fileURLToPath(import.meta.url), '--phase', phase,
-      '--customers', String(customers), '--activity', String(activity), '--threads', args.threads!,
-      ...(args['memory-limit'] ? ['--memory-limit', args['memory-limit']] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-    if (child.status !== 0) throw new Error(`bench phase ${phase} failed`);
-    rows.push(...(JSON.parse(child.stdout) as typeof rows));
+    const out = benchChild(['--phase', phase, '--customers', String(customers)], `bench phase ${phase} failed`);
+    rows.push(...(JSON.parse(out) as typeof rows));
   }
 } else {
   // Four runs on the same database: the whole run (it trains), the same files again at the same as-of (a rerun,
@@ -410,13 +424,10 @@ if (args.mode === 'neural') {
   // grown by the training). Then the floors the issue sets, measured on the same data (in this process but the
   // networks' prediction, measured in a process of its own).
   const runOnce = (label: string, orders: string[], runAsOf?: string) => {
-    const child = spawnSync(process.execPath, ['--max-old-space-size=8192', fileURLToPath(import.meta.url), '--mode', 'run', '--phase', 'run',
-      '--customers', String(customers), '--activity', String(activity), '--threads', args.threads!,
-      ...(args['memory-limit'] ? ['--memory-limit', args['memory-limit']] : [])],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FIDELIO_BENCH_ORDERS: JSON.stringify(orders), ...(runAsOf ? { FIDELIO_BENCH_AS_OF: runAsOf } : {}) }, maxBuffer: 64 * 2 ** 20 });
-    if (child.status !== 0) throw new Error(`bench run ${label || 'whole'} failed`);
+    const out = benchChild(['--mode', 'run', '--phase', 'run', '--customers', String(customers)], `bench run ${label || 'whole'} failed`,
+      { FIDELIO_BENCH_ORDERS: JSON.stringify(orders), ...(runAsOf ? { FIDELIO_BENCH_AS_OF: runAsOf } : {}) });
     type Manifest = Awaited<ReturnType<typeof runPipeline>>['manifest'];
-    const run = JSON.parse(child.stdout) as { seconds: number; peak_mib: number; manifest: Manifest; result: { manifest: Manifest } };
+    const run = JSON.parse(out) as { seconds: number; peak_mib: number; manifest: Manifest; result: { manifest: Manifest } };
     run.result = { manifest: run.manifest };
     const prefix = label ? `${label}: ` : '';
     for (const s of run.result.manifest.stages) {
@@ -449,23 +460,10 @@ if (args.mode === 'neural') {
   // The networks' prediction alone (networksPrediction), in a process of its own, before this one opens the database
   // (one process holds it at a time): measured in this one, after the runs and beside what it holds, it took 4.9-6.9 s,
   // against 3.2-4.5 s in a fresh process on the same database.
-  const networksChild = spawnSync(process.execPath, ['--max-old-space-size=8192', fileURLToPath(import.meta.url), '--mode', 'run', '--phase', 'networks-floor',
-    '--customers', String(customers), '--activity', String(activity), '--threads', args.threads!, ...(args['memory-limit'] ? ['--memory-limit', args['memory-limit']] : [])],
-  { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 2 ** 20 });
-  if (networksChild.status !== 0) throw new Error('bench phase networks-floor failed');
-  const networkTimes = JSON.parse(networksChild.stdout) as number[];
+  const networkTimes = JSON.parse(benchChild(['--mode', 'run', '--phase', 'networks-floor', '--customers', String(customers)], 'bench phase networks-floor failed')) as number[];
   const networks = networkTimes.length ? floorOf(networkTimes) : floorOf([0]);
   const db = await Database.open(dbPath, duckdb);
-  const timed = async (work: () => Promise<unknown> | unknown) => {
-    const t0 = performance.now();
-    await work();
-    return (performance.now() - t0) / 1000;
-  };
-  const fastest = async (work: () => Promise<unknown> | unknown): Promise<Floor> => {
-    const all: number[] = [];
-    for (let i = 0; i < FLOOR_TIMES; i++) all.push(await timed(work));
-    return floorOf(all);
-  };
+  const fastest = async (work: () => Promise<unknown> | unknown): Promise<Floor> => floorOf(await measureTimes(work));
   const sql = (statement: string) => () => db.run(statement);
   const asOfWhole = whole.result.manifest.as_of ?? asOf;
   // Scoring: the networks' prediction plus one evaluation of the champion's purchase model per distinct history
