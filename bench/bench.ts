@@ -4,7 +4,7 @@
  * order lines, kept in bench/.data/) and writes bench/REPORT-<mode>.md and
  * bench/REPORT-<mode>.json.
  *
- *   npm run bench -- [--mode run|score|features|btyd|neural|exports|postgres] [--customers N[,N...]] [--activity A] [--threads N] [--memory-limit 2GB]
+ *   npm run bench -- [--mode run|score|features|btyd|neural|exports|postgres] [--customers N[,N...]] [--activity A] [--threads N] [--memory-limit 2GB] [--block-allocator-memory 1.5GB]
  *
  * mode run (the default): the whole `fidelio run`, each stage's seconds,
  * peak memory and steps from its manifest; then the same files again at the
@@ -75,6 +75,7 @@ const { values: args } = parseArgs({
     mode: { type: 'string', default: 'run' },
     threads: { type: 'string', default: String(cpus().length) },
     'memory-limit': { type: 'string' },
+    'block-allocator-memory': { type: 'string' },
     phase: { type: 'string' },
     model: { type: 'string' },
   },
@@ -98,12 +99,13 @@ async function timed<T>(memory: PeakMemory, body: () => Promise<T> | T): Promise
 
 /**
  * Runs this bench again as a child process with `childArgs` (its mode, phase and size) and this run's activity,
- * threads and memory limit, `env` added to its environment: its standard output (a phase's JSON). Throws `failure`
+ * threads, memory limit and block allocator's memory, `env` added to its environment: its standard output (a phase's JSON). Throws `failure`
  * when the child fails.
  */
 function benchChild(childArgs: readonly string[], failure: string, env: Record<string, string> = {}): string {
   const child = spawnSync(process.execPath, ['--max-old-space-size=8192', fileURLToPath(import.meta.url), ...childArgs,
-    '--activity', String(activity), '--threads', args.threads!, ...(args['memory-limit'] ? ['--memory-limit', args['memory-limit']] : [])],
+    '--activity', String(activity), '--threads', args.threads!, ...(args['memory-limit'] ? ['--memory-limit', args['memory-limit']] : []),
+    ...(args['block-allocator-memory'] ? ['--block-allocator-memory', args['block-allocator-memory']] : [])],
   { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env }, maxBuffer: 64 * 2 ** 20 });
   if (child.status !== 0) throw new Error(failure);
   return child.stdout;
@@ -232,8 +234,9 @@ if (args.mode === 'btyd' || args.mode === 'neural' || args.mode === 'exports' ||
   rows.push({ step: 'generate (not a pipeline stage)', seconds: g.seconds, peak_mib: g.peak_mib });
 }
 const orderLines = files.stats.orders + files.stats.refunds;
-// The configuration's DuckDB settings (memory limit 2GB unless --memory-limit), as a run has them.
-const duckdb = loadConfig(undefined, { duckdb: { threads: Number(args.threads), ...(args['memory-limit'] ? { memoryLimit: args['memory-limit'] } : {}) } }).duckdb;
+// The configuration's DuckDB settings (memory limit 2GB unless --memory-limit, block allocator 1.5GB unless --block-allocator-memory), as a run has them.
+const duckdb = loadConfig(undefined, { duckdb: { threads: Number(args.threads), ...(args['memory-limit'] ? { memoryLimit: args['memory-limit'] } : {}),
+  ...(args['block-allocator-memory'] ? { blockAllocatorMemory: args['block-allocator-memory'] } : {}) } }).duckdb;
 const dbPath = join(work, 'bench.duckdb');
 const asOf = '2026-09-30';
 
@@ -612,7 +615,7 @@ if (args.mode === 'neural') {
     ...[['whole', whole], ['rerun', rerun], ['daily', daily], ['champion kept', kept]].map(([label, run]) => {
       const r = run as typeof whole;
       return { target: `peak memory under 3 GB (${label as string})`, measured: `${r.peak_mib.toLocaleString('en-US')} MiB`, met: r.peak_mib < 3072,
-        stops: 'DuckDB holds up to its memory limit (2GB) while the JavaScript heap holds a stage\'s columns' };
+        stops: `DuckDB holds up to its memory limit (${duckdb.memoryLimit}), and keeps what its blocks used up to the block allocator's memory (${duckdb.blockAllocatorMemory}), while the JavaScript heap holds a stage's columns` };
     }),
     ...ratios.map((r) => ({ target: `${r.name} within 3x its floor`, measured: `${r.ratio.toFixed(2)}x`, met: r.ratio <= 3, stops: r.note })),
   );
@@ -631,7 +634,7 @@ const fmt = (v: number) => (Number.isFinite(v) ? String(v) : '');
 const md = [
   `# fidelio benchmark (${report.mode})`,
   '',
-  `${report.date}, ${report.machine.cores} cores (${report.machine.cpu}), ${report.machine.memory_gib} GiB, Node ${report.machine.node}; DuckDB threads ${duckdb.threads}, memory limit ${duckdb.memoryLimit}.`,
+  `${report.date}, ${report.machine.cores} cores (${report.machine.cpu}), ${report.machine.memory_gib} GiB, Node ${report.machine.node}; DuckDB threads ${duckdb.threads}, memory limit ${duckdb.memoryLimit}, block allocator ${duckdb.blockAllocatorMemory}.`,
   args.mode === 'score'
     ? `Data: bases of ${customerCounts.map((c) => c.toLocaleString('en-US')).join(' and ')} customers from the demo generator (seed 42, activity ${activity}), scored by mode run's champion; each size's scoring runs in a process of its own, whose peak resident set is the figure.`
     : args.mode === 'neural'

@@ -13,7 +13,7 @@ export interface BenchReport {
   date: string;
   mode: string;
   machine: { cores: number; cpu: string; memory_gib: number; node: string };
-  duckdb: { threads?: number; memoryLimit?: string };
+  duckdb: { threads?: number; memoryLimit?: string; blockAllocatorMemory?: string };
   data: { customers: number; order_lines: number; tickets: number };
   steps: { step: string; seconds: number; peak_mib: number | null; note?: string }[];
   targets?: { target: string; measured: string; met: boolean; stops?: string }[];
@@ -99,9 +99,10 @@ const MODES: readonly { mode: string; title: string; about: string }[] = [
 
 const cell = (s: string) => s.replaceAll('|', '\\|');
 
-/** "2026-12-04, 2 cores (Intel(R) Xeon(R) Processor), 24 GiB, Node v20.20.2; DuckDB threads 2, memory limit 2GB." */
+/** "2026-12-04, 2 cores (Intel(R) Xeon(R) Processor), 24 GiB, Node v20.20.2; DuckDB threads 2, memory limit 2GB, block allocator 1.5GB." */
 export function machineLine(r: BenchReport): string {
-  const duckdb = [r.duckdb.threads !== undefined ? `threads ${r.duckdb.threads}` : '', r.duckdb.memoryLimit ? `memory limit ${r.duckdb.memoryLimit}` : '']
+  const duckdb = [r.duckdb.threads !== undefined ? `threads ${r.duckdb.threads}` : '', r.duckdb.memoryLimit ? `memory limit ${r.duckdb.memoryLimit}` : '',
+    r.duckdb.blockAllocatorMemory ? `block allocator ${r.duckdb.blockAllocatorMemory}` : '']
     .filter(Boolean).join(', ');
   return `Taken ${r.date} on ${r.machine.cores} cores (${r.machine.cpu}), ${r.machine.memory_gib} GiB, Node ${r.machine.node}${duckdb ? `; DuckDB ${duckdb}` : ''}.`;
 }
@@ -176,7 +177,7 @@ export function renderPerformanceDoc(dir: string): string {
     '',
     '[README](../README.md) · the figures of the latest bench reports, each with the date and machine it was taken on.',
     '`npm run bench` (by hand, never in the tests; `--mode run|score|features|btyd|neural|exports|postgres`,',
-    '`--customers N`, `--memory-limit`) generates a history with the demo generator (a million customers and about ten',
+    '`--customers N`, `--memory-limit`, `--block-allocator-memory`) generates a history with the demo generator (a million customers and about ten',
     'million order lines by default, seed 42), times it and writes `bench/REPORT-<mode>.md` and `.json`; then',
     '`npm run docs:performance` writes this page from them. Figures taken on different days or machines do not compare:',
     'each section says when and where its report was taken. What is not met is summed up in [open-work.md](open-work.md).',

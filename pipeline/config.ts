@@ -242,6 +242,17 @@ export const configSchema = z
           .string()
           .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size such as 4GB')
           .default('2GB'),
+        /**
+         * What DuckDB keeps of the memory its blocks used once they are freed, to use again rather than
+         * give back to the system and map afresh (DuckDB's block_allocator_memory, never returned while
+         * the run lasts; 0 gives back every freed block, DuckDB's own default). Mapping fresh pages was
+         * about a sixth of a million-customer run's CPU, most of it the kernel's; 1.5GB spares most of
+         * it and keeps that run under 3 GB in all (bench/REPORT-run.md).
+         */
+        blockAllocatorMemory: z
+          .string()
+          .regex(/^(0|\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB))$/i, 'a size such as 1GB, or 0')
+          .default('1.5GB'),
       })
       .strict()
       .prefault({}),

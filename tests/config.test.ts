@@ -72,3 +72,11 @@ test('two contract columns mapped to one file column are refused, naming both (i
   // Each column to its own: taken, a canonical name used for another column included.
   expect(refused({ orders: { order_id: 'Invoice', customer_id: 'order_id' } })).toBeUndefined();
 });
+
+test("DuckDB keeps 1.5GB of freed blocks by default; a size or 0 may be given, and nothing else", () => {
+  expect(loadConfig(undefined).duckdb).toEqual({ memoryLimit: '2GB', blockAllocatorMemory: '1.5GB' });
+  expect(loadConfig(undefined, { duckdb: { blockAllocatorMemory: '0' } } as never).duckdb.blockAllocatorMemory).toBe('0');
+  expect(loadConfig(undefined, { duckdb: { blockAllocatorMemory: '512MiB' } } as never).duckdb.blockAllocatorMemory).toBe('512MiB');
+  expect(() => loadConfig(undefined, { duckdb: { blockAllocatorMemory: 'plenty' } } as never)).toThrow(UsageError);
+  expect(() => loadConfig(undefined, { duckdb: { blockAllocatorMemory: '-1GB' } } as never)).toThrow(/a size such as 1GB, or 0/);
+});

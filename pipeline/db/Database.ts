@@ -27,6 +27,11 @@ export type Row = Record<string, unknown>;
 export interface DatabaseOptions {
   threads?: number;
   memoryLimit?: string;
+  /**
+   * What DuckDB's block allocator may keep of the memory its blocks used, never giving it back to the system
+   * (DuckDB's `block_allocator_memory`; 0, DuckDB's own default, returns every freed block).
+   */
+  blockAllocatorMemory?: string;
   readOnly?: boolean;
   /** Session time zone: naive timestamps are read in it and dates are taken in it. */
   timezone?: string;
@@ -69,6 +74,13 @@ export class Database {
     }
     const connection = await instance.connect();
     const db = new Database(path, instance, connection, options.timezone ?? 'UTC');
+    try {
+      // Set once the instance is made (DuckDB refuses it among the settings it is made with); 0 is DuckDB's own.
+      if (options.blockAllocatorMemory && !/^0+$/.test(options.blockAllocatorMemory)) await db.run(`SET GLOBAL block_allocator_memory = ${literal(options.blockAllocatorMemory)}`);
+    } catch (err) {
+      db.close();
+      throw new UsageError(`duckdb.blockAllocatorMemory "${options.blockAllocatorMemory}" is not a size DuckDB takes (such as 1GB, or 0): ${(err as Error).message}`, [], { cause: err });
+    }
     try {
       // Set on the connection: the time-zone extension loads after the instance's own settings.
       await db.run(`SET TimeZone = ${literal(options.timezone ?? 'UTC')}`);

@@ -33,7 +33,7 @@ test('a report that changes changes the page: a made-up report\'s figures, targe
     const report: BenchReport = {
       date: '2031-02-03', mode: 'score',
       machine: { cores: 8, cpu: 'Test CPU | fast', memory_gib: 64, node: 'v22.0.0' },
-      duckdb: { threads: 8 },
+      duckdb: { threads: 8, memoryLimit: '4GB', blockAllocatorMemory: '3GB' },
       data: { customers: 5, order_lines: 0, tickets: 0 },
       steps: [{ step: '**score**', seconds: 1.25, peak_mib: 512, note: 'a | b' }, { step: 'score › networks', seconds: 0.5, peak_mib: null }],
       targets: [{ target: 'under 2 s', measured: '1.25 s', met: true }, { target: 'under 1 s', measured: '1.25 s', met: false, stops: 'the networks' }],
@@ -42,7 +42,7 @@ test('a report that changes changes the page: a made-up report\'s figures, targe
     writeFileSync(join(dir, 'REPORT-score.md'), '# fidelio benchmark (score)\n\n2031-02-03, 8 cores\nData: five made-up customers.\n\n| step |\n');
     const doc = renderPerformanceDoc(dir);
     expect(doc).toContain("## Scoring's memory when the base doubles");
-    expect(doc).toContain('Taken 2031-02-03 on 8 cores (Test CPU | fast), 64 GiB, Node v22.0.0; DuckDB threads 8.\nData: five made-up customers.');
+    expect(doc).toContain('Taken 2031-02-03 on 8 cores (Test CPU | fast), 64 GiB, Node v22.0.0; DuckDB threads 8, memory limit 4GB, block allocator 3GB.\nData: five made-up customers.');
     expect(doc).toContain('| **score** | 1.25 | 512 | a \\| b |');
     expect(doc).toContain('| score › networks | 0.5 |  |  |');
     expect(doc).toContain('| under 2 s | 1.25 s | met |  |');

@@ -3,6 +3,25 @@ import { Database, addDays, dateParam, describeOpenError, ident, literal, rowsPr
 import { DataError, UsageError } from '../../pipeline/errors.js';
 import { withDb } from '../helpers/withDb.js';
 
+describe('opening', () => {
+  test("DuckDB is given the block allocator's memory and the memory limit asked for; without them, its own defaults", async () => {
+    const db = await Database.open(':memory:', { memoryLimit: '1GB', blockAllocatorMemory: '256MB' });
+    try {
+      expect(await db.one("SELECT current_setting('block_allocator_memory') AS kept, current_setting('memory_limit') AS limit"))
+        .toEqual({ kept: '244.1 MiB', limit: '953.6 MiB' });
+    } finally {
+      db.close();
+    }
+    const none = await Database.open(':memory:', { blockAllocatorMemory: '0' });
+    try {
+      expect(await none.value("SELECT current_setting('block_allocator_memory')")).toBe('0 bytes');
+    } finally {
+      none.close();
+    }
+    await expect(Database.open(':memory:', { blockAllocatorMemory: 'lots' })).rejects.toThrow(UsageError);
+  });
+});
+
 describe('values and identifiers', () => {
   test('literals and identifiers are quoted so that their text cannot end the quote', async () => {
     expect(literal("it's")).toBe("'it''s'");
