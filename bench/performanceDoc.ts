@@ -102,7 +102,8 @@ const cell = (s: string) => s.replaceAll('|', '\\|');
 /** "2026-12-04, 2 cores (Intel(R) Xeon(R) Processor), 24 GiB, Node v20.20.2; DuckDB threads 2, memory limit 2GB, block allocator 1.5GB." */
 export function machineLine(r: BenchReport): string {
   const duckdb = [r.duckdb.threads !== undefined ? `threads ${r.duckdb.threads}` : '', r.duckdb.memoryLimit ? `memory limit ${r.duckdb.memoryLimit}` : '',
-    r.duckdb.blockAllocatorMemory ? `block allocator ${r.duckdb.blockAllocatorMemory}` : '']
+    // A report from before the setting ran with DuckDB's own, 0.
+    r.duckdb.memoryLimit || r.duckdb.blockAllocatorMemory ? `block allocator ${r.duckdb.blockAllocatorMemory ?? '0'}` : '']
     .filter(Boolean).join(', ');
   return `Taken ${r.date} on ${r.machine.cores} cores (${r.machine.cpu}), ${r.machine.memory_gib} GiB, Node ${r.machine.node}${duckdb ? `; DuckDB ${duckdb}` : ''}.`;
 }

@@ -1,4 +1,5 @@
 import { readFileSync, existsSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -174,6 +175,15 @@ export const scoringSchema = z
   .strict()
   .prefault({});
 
+/**
+ * duckdb.blockAllocatorMemory's default on a machine of `totalBytes`: 1.5GB, or 40% of the machine's memory where
+ * that is less (DuckDB refuses more than 80% of it, and the run needs the rest).
+ */
+export function defaultBlockAllocatorMemory(totalBytes: number = totalmem()): string {
+  const mb = Math.floor((0.4 * totalBytes) / 1e6);
+  return mb >= 1500 ? '1.5GB' : `${mb}MB`;
+}
+
 export const configSchema = z
   .object({
     orders: z.array(z.string().min(1)).default([]),
@@ -244,15 +254,17 @@ export const configSchema = z
           .default('2GB'),
         /**
          * What DuckDB keeps of the memory its blocks used once they are freed, to use again rather than
-         * give back to the system and map afresh (DuckDB's block_allocator_memory, never returned while
-         * the run lasts; 0 gives back every freed block, DuckDB's own default). Mapping fresh pages was
-         * about a sixth of a million-customer run's CPU, most of it the kernel's; 1.5GB spares most of
-         * it and keeps that run under 3 GB in all (bench/REPORT-run.md).
+         * give back to the system and map afresh (DuckDB's block_allocator_memory; 0 gives back every
+         * freed block, DuckDB's own default). What is kept stays with the process for the whole run and
+         * adds to the later stages' peaks. In a million-customer run that keeps the champion, a quarter of
+         * the CPU was the kernel's; keeping up to 1.5GB took about two fifths of its page faults and 8-16%
+         * of the bench's runs' time away, and kept the run under 3 GB in all (bench/REPORT-run.md).
+         * DuckDB takes at most 80% of the machine's memory: the default is less on a small machine.
          */
         blockAllocatorMemory: z
           .string()
           .regex(/^(0|\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB))$/i, 'a size such as 1GB, or 0')
-          .default('1.5GB'),
+          .default(() => defaultBlockAllocatorMemory()),
       })
       .strict()
       .prefault({}),

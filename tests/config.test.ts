@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
-import { configSchema, loadConfig, scoringSchema } from '../pipeline/config.js';
+import { totalmem } from 'node:os';
+import { configSchema, defaultBlockAllocatorMemory, loadConfig, scoringSchema } from '../pipeline/config.js';
 import { UsageError } from '../pipeline/errors.js';
 import { specs } from '../pipeline/shared/inputSpecs.js';
 import { withTempDir, writeFile } from './helpers/withDb.js';
@@ -73,8 +74,12 @@ test('two contract columns mapped to one file column are refused, naming both (i
   expect(refused({ orders: { order_id: 'Invoice', customer_id: 'order_id' } })).toBeUndefined();
 });
 
-test("DuckDB keeps 1.5GB of freed blocks by default; a size or 0 may be given, and nothing else", () => {
-  expect(loadConfig(undefined).duckdb).toEqual({ memoryLimit: '2GB', blockAllocatorMemory: '1.5GB' });
+test("DuckDB keeps 1.5GB of freed blocks by default, 40% of a smaller machine's memory; a size or 0 may be given, and nothing else", () => {
+  expect(defaultBlockAllocatorMemory(24 * 2 ** 30)).toBe('1.5GB');
+  expect(defaultBlockAllocatorMemory(3.75e9)).toBe('1.5GB');
+  expect(defaultBlockAllocatorMemory(3.7e9)).toBe('1480MB');
+  expect(defaultBlockAllocatorMemory(2 * 2 ** 30)).toBe('858MB');
+  expect(loadConfig(undefined).duckdb).toEqual({ memoryLimit: '2GB', blockAllocatorMemory: defaultBlockAllocatorMemory(totalmem()) });
   expect(loadConfig(undefined, { duckdb: { blockAllocatorMemory: '0' } } as never).duckdb.blockAllocatorMemory).toBe('0');
   expect(loadConfig(undefined, { duckdb: { blockAllocatorMemory: '512MiB' } } as never).duckdb.blockAllocatorMemory).toBe('512MiB');
   expect(() => loadConfig(undefined, { duckdb: { blockAllocatorMemory: 'plenty' } } as never)).toThrow(UsageError);

@@ -75,11 +75,12 @@ export class Database {
     const connection = await instance.connect();
     const db = new Database(path, instance, connection, options.timezone ?? 'UTC');
     try {
-      // Set once the instance is made (DuckDB refuses it among the settings it is made with); 0 is DuckDB's own.
+      // Set once the instance is made, so that a size DuckDB refuses is the user's to correct (a usage error, not a
+      // database that cannot open); 0, DuckDB's own, is left as it is (DuckDB reads a bare 0 as a size without a unit).
       if (options.blockAllocatorMemory && !/^0+$/.test(options.blockAllocatorMemory)) await db.run(`SET GLOBAL block_allocator_memory = ${literal(options.blockAllocatorMemory)}`);
     } catch (err) {
       db.close();
-      throw new UsageError(`duckdb.blockAllocatorMemory "${options.blockAllocatorMemory}" is not a size DuckDB takes (such as 1GB, or 0): ${(err as Error).message}`, [], { cause: err });
+      throw new UsageError(`duckdb.blockAllocatorMemory "${options.blockAllocatorMemory}" is not a size DuckDB takes here (such as 1GB, or 0; at most 80% of the machine's memory): ${(err as Error).message}`, [], { cause: err });
     }
     try {
       // Set on the connection: the time-zone extension loads after the instance's own settings.

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { renderPerformanceDoc, type BenchReport } from '../../bench/performanceDoc.js';
+import { machineLine, renderPerformanceDoc, type BenchReport } from '../../bench/performanceDoc.js';
 import { packageRoot } from '../../pipeline/db/sqlFile.js';
 
 const bench = join(packageRoot, 'bench');
@@ -52,4 +52,13 @@ test('a report that changes changes the page: a made-up report\'s figures, targe
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("a report from before the block allocator's setting says it ran with DuckDB's own, 0", () => {
+  const before: BenchReport = {
+    date: '2026-11-23', mode: 'score', machine: { cores: 2, cpu: 'Test CPU', memory_gib: 24, node: 'v20.0.0' },
+    duckdb: { threads: 2, memoryLimit: '2GB' }, data: { customers: 5, order_lines: 0, tickets: 0 }, steps: [],
+  };
+  expect(machineLine(before)).toBe('Taken 2026-11-23 on 2 cores (Test CPU), 24 GiB, Node v20.0.0; DuckDB threads 2, memory limit 2GB, block allocator 0.');
+  expect(machineLine({ ...before, duckdb: { ...before.duckdb, blockAllocatorMemory: '1.5GB' } })).toContain('memory limit 2GB, block allocator 1.5GB.');
 });

@@ -4,7 +4,7 @@ import { DataError, UsageError } from '../../pipeline/errors.js';
 import { withDb } from '../helpers/withDb.js';
 
 describe('opening', () => {
-  test("DuckDB is given the block allocator's memory and the memory limit asked for; without them, its own defaults", async () => {
+  test("DuckDB is given the block allocator's memory and the memory limit asked for; 0 leaves DuckDB's own; a size it refuses is a usage error", async () => {
     const db = await Database.open(':memory:', { memoryLimit: '1GB', blockAllocatorMemory: '256MB' });
     try {
       expect(await db.one("SELECT current_setting('block_allocator_memory') AS kept, current_setting('memory_limit') AS limit"))
@@ -19,6 +19,8 @@ describe('opening', () => {
       none.close();
     }
     await expect(Database.open(':memory:', { blockAllocatorMemory: 'lots' })).rejects.toThrow(UsageError);
+    // More than DuckDB allows (80% of the machine's memory): said, not a database that fails to open.
+    await expect(Database.open(':memory:', { blockAllocatorMemory: '1000TB' })).rejects.toThrow(/at most 80% of the machine's memory/);
   });
 });
 
