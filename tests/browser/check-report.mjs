@@ -11,15 +11,18 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { main } from '../../dist/pipeline/cli.js';
-import { silentLogger } from '../../dist/pipeline/log.js';
+import { pino } from 'pino';
 
 const { values } = parseArgs({ options: { chromium: { type: 'string', default: '/usr/bin/chromium' }, out: { type: 'string', default: 'tests/browser/out' } } });
 const dir = mkdtempSync(join(tmpdir(), 'fidelio-report-'));
 const config = join(dir, 'config.json');
 writeFileSync(config, JSON.stringify({ demo: { customers: 1200 }, scoring: { intervalDraws: 0 } }));
 for (const time of ['first', 'second']) {
-  const code = await main(['run', '--db', join(dir, 'f.duckdb'), '--out', join(dir, 'out'), '--models', join(dir, 'models'), '--config', config], silentLogger, () => undefined);
-  if (code !== 0) throw new Error(`the ${time} fidelio run exited ${code}`);
+  // Quiet, but a run that fails says why (its error records, kept to be shown then).
+  const errors = [];
+  const log = pino({ level: 'error' }, { write: (record) => errors.push(record.trim()) });
+  const code = await main(['run', '--db', join(dir, 'f.duckdb'), '--out', join(dir, 'out'), '--models', join(dir, 'models'), '--config', config], log, () => undefined);
+  if (code !== 0) throw new Error(`the ${time} fidelio run exited ${code}:\n${errors.join('\n')}`);
 }
 
 const browser = await chromium.launch({
