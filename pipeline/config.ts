@@ -175,6 +175,9 @@ export const scoringSchema = z
   .strict()
   .prefault({});
 
+/** A size as DuckDB's memory settings take it: a number and a unit of 1000^i (KB...) or 1024^i (KiB...) bytes. */
+const SIZE = String.raw`\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)`;
+
 /**
  * duckdb.blockAllocatorMemory's default on a machine of `totalBytes`: 1.5GB, or 40% of the machine's memory where
  * that is less (DuckDB refuses more than 80% of it, and the run needs the rest).
@@ -250,7 +253,7 @@ export const configSchema = z
          */
         memoryLimit: z
           .string()
-          .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size such as 4GB')
+          .regex(new RegExp(`^${SIZE}$`, 'i'), 'a size such as 4GB')
           .default('2GB'),
         /**
          * What DuckDB keeps of the memory its blocks used once they are freed, to use again rather than
@@ -263,7 +266,7 @@ export const configSchema = z
          */
         blockAllocatorMemory: z
           .string()
-          .regex(/^(0|\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB))$/i, 'a size such as 1GB, or 0')
+          .regex(new RegExp(`^(0|${SIZE})$`, 'i'), 'a size such as 1GB, or 0')
           .default(() => defaultBlockAllocatorMemory()),
       })
       .strict()
