@@ -61,6 +61,13 @@ export interface StageRecord {
   seconds: number;
   /** The process's peak resident memory during the stage (DuckDB runs in-process). */
   peak_rss_mib?: number;
+  /**
+   * The process's CPU time during the stage, user and kernel, every thread's (DuckDB's and the worker threads'
+   * included): more than `seconds` where threads ran at once; its quotient by `seconds` is the cores kept busy.
+   */
+  cpu_seconds?: number;
+  /** Of cpu_seconds, the kernel's (system time: pages mapped, files read and written). */
+  cpu_system_seconds?: number;
   rows_in?: number;
   rows_out?: number;
   /** The stage's main steps, timed. */

@@ -31,6 +31,15 @@ export class PeakMemory {
   }
 }
 
+/**
+ * The process's CPU time since `start` (a process.cpuUsage() reading), user and kernel, every thread's, in
+ * seconds to the millisecond: what a stage's work cost, however many cores it kept busy.
+ */
+export function cpuSince(start: NodeJS.CpuUsage): { cpu_seconds: number; cpu_system_seconds: number } {
+  const used = process.cpuUsage(start);
+  return { cpu_seconds: Number(((used.user + used.system) / 1e6).toFixed(3)), cpu_system_seconds: Number((used.system / 1e6).toFixed(3)) };
+}
+
 /** Times one named step of a stage (runner/run.ts records it in the stage's record). */
 export type Step = <T>(name: string, body: () => Promise<T>) => Promise<T>;
 /** A Step that only runs the body (for callers outside a run). */

@@ -14,7 +14,7 @@ export interface ReleaseFacts {
 const OTHER_FILES: [string, string][] = [
   ['report.html', 'the report: one self-contained page for people (open it in a browser); its glossary explains every term'],
   ['model_metrics.json', 'the backtest of the models that scored this run, with which candidate won each choice and why (`choice`)'],
-  ['run_manifest.json', 'the run: its id, as-of, horizon, model version, every input file with its rows read, accepted, rejected and duplicate, and each stage\'s seconds'],
+  ['run_manifest.json', 'the run: its id, as-of, horizon, model version, every input file with its rows read, accepted, rejected and duplicate, and each stage\'s seconds, peak memory and CPU time'],
   ['fidelio.duckdb', 'a read-only DuckDB copy of the tables below, for BI tools and `fidelio list --db`'],
   ['README.md', 'this page'],
 ];

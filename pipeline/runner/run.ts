@@ -7,7 +7,7 @@ import { InterruptedError } from '../errors.js';
 import { migrate } from '../db/migrations.js';
 import type { Logger } from '../log.js';
 import type { RunManifest, StageRecord } from '../manifest.js';
-import { PeakMemory, recordedSteps, secondsSince } from '../measure.js';
+import { PeakMemory, cpuSince, recordedSteps, secondsSince } from '../measure.js';
 import type { Pipeline, StageContext, StageDeclaration, StageRunner } from '../stage.js';
 import { PIPELINE } from '../stages.js';
 import { status } from '../statusLine.js';
@@ -124,6 +124,7 @@ async function runStages(session: RunSession, { audit, pipeline = PIPELINE }: Ru
     budget.check(`the ${stage.name} stage`);
     const stageLog = log.child({ stage: stage.name });
     const started = performance.now();
+    const cpuAtStart = process.cpuUsage();
     const { step, steps } = recordedSteps((name, seconds) => stageLog.debug({ step: name, seconds }, 'step finished'), (name) => {
       budget.check(`${stage.name}: ${name}`);
       status.step(name);
@@ -136,7 +137,7 @@ async function runStages(session: RunSession, { audit, pipeline = PIPELINE }: Ru
     const out = await stage.run(ctx, stage.params(config), input);
     if (watch) audit!(await watch.finish());
     const record: StageRecord = {
-      name: stage.name, seconds: secondsSince(started), peak_rss_mib: memory.mib(), ...(stage.rows ? await stage.rows(ctx, out) : {}), ...(steps.length ? { steps } : {}),
+      name: stage.name, seconds: secondsSince(started), peak_rss_mib: memory.mib(), ...cpuSince(cpuAtStart), ...(stage.rows ? await stage.rows(ctx, out) : {}), ...(steps.length ? { steps } : {}),
     };
     manifest = { ...manifest, stages: [...manifest.stages, record], ...stage.manifest(out) };
     stageLog.info(record, 'finished');

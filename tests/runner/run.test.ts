@@ -1,5 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { expect, test } from 'vitest';
 import { loadConfig } from '../../pipeline/config.js';
 import { Database } from '../../pipeline/db/Database.js';
@@ -87,5 +89,31 @@ test('a failing stage stops the run: the error is recorded in the database and a
     } finally {
       db.close();
     }
+  });
+});
+
+test("each stage's record holds the process's CPU time during it, every thread's: a worker thread's work counts while the main thread waits", async () => {
+  await withTempDir(async (dir) => {
+    const config = loadConfig(undefined, { db: join(dir, 'f.duckdb'), out: join(dir, 'out') });
+    // A worker thread kept busy for 400 ms while the stage's own thread only waits for it; then a stage that sleeps.
+    const busyWorker = () => new Promise<void>((resolve, reject) => {
+      const worker = new Worker('const end = Date.now() + 400; let x = 0; while (Date.now() < end) x += Math.sqrt(x + 1);', { eval: true });
+      worker.once('error', reject);
+      worker.once('exit', () => resolve());
+    });
+    const pipeline = pipelineOf([
+      { ...fakeStage('worked', () => ({ asOf: '2026-01-31' }), []), run: async () => { await busyWorker(); return { asOf: '2026-01-31' }; } },
+      { ...fakeStage('slept', () => ({}), []), run: async () => { await new Promise((r) => setTimeout(r, 400)); return {}; } },
+    ]);
+    const { manifest } = await runPipeline(config, silentLogger, new Date(), { pipeline });
+    const [worked, slept] = manifest.stages;
+    // The worker's 400 ms of CPU are the stage's (a measure of the main thread alone would give almost none of it).
+    expect(worked!.cpu_seconds).toBeGreaterThanOrEqual(0.35);
+    expect(worked!.cpu_seconds).toBeLessThanOrEqual(worked!.seconds * availableParallelism() + 0.05);
+    expect(worked!.cpu_system_seconds).toBeGreaterThanOrEqual(0);
+    expect(worked!.cpu_system_seconds).toBeLessThanOrEqual(worked!.cpu_seconds!);
+    // 400 ms asleep cost next to no CPU.
+    expect(slept!.seconds).toBeGreaterThanOrEqual(0.39);
+    expect(slept!.cpu_seconds).toBeLessThan(0.2);
   });
 });
