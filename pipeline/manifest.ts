@@ -63,10 +63,11 @@ export interface StageRecord {
   peak_rss_mib?: number;
   /**
    * The process's CPU time during the stage, user and kernel, every thread's (DuckDB's and the worker threads'
-   * included): more than `seconds` where threads ran at once; its quotient by `seconds` is the cores kept busy.
+   * included): more than `seconds` where threads ran at once; its quotient by `seconds` is the average number of
+   * CPUs the process kept busy during the stage.
    */
   cpu_seconds?: number;
-  /** Of cpu_seconds, the kernel's (system time: pages mapped, files read and written). */
+  /** Of cpu_seconds, the kernel's (system time: pages mapped, files read and written), as the kernel estimates the split. */
   cpu_system_seconds?: number;
   rows_in?: number;
   rows_out?: number;
