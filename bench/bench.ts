@@ -100,7 +100,7 @@ async function timed<T>(memory: PeakMemory, body: () => Promise<T> | T): Promise
 /** A process's CPU time over a span (measure.ts, cpuSince): user and kernel, every thread's. */
 type Cpu = { cpu_seconds: number; cpu_system_seconds: number };
 
-/** A span's CPU time as the report says it: the CPU-seconds, the kernel's part, and the cores kept busy over `seconds`. */
+/** A span's CPU time as the report says it: the CPU-seconds, the kernel's part, and the average number of CPUs kept busy over `seconds`. */
 const cpuNote = (cpu: Cpu, seconds: number): string =>
   `${cpu.cpu_seconds.toFixed(1)} CPU-s (${cpu.cpu_system_seconds.toFixed(1)} in the kernel), ${busyCpus(cpu.cpu_seconds, seconds)} CPUs busy`;
 

@@ -33,7 +33,7 @@ export class PeakMemory {
 
 /**
  * The process's CPU time since `start` (a process.cpuUsage() reading), user and kernel, every thread's, in
- * seconds to the millisecond: what a stage's work cost, however many cores it kept busy.
+ * seconds to the millisecond: what a stage's work cost, however many CPUs it kept busy.
  */
 export function cpuSince(start: NodeJS.CpuUsage): { cpu_seconds: number; cpu_system_seconds: number } {
   const used = process.cpuUsage(start);
