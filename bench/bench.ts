@@ -97,8 +97,8 @@ async function timed<T>(memory: PeakMemory, body: () => Promise<T> | T): Promise
   return { seconds: Number(((performance.now() - started) / 1000).toFixed(2)), peak_mib: memory.mib(), result };
 }
 
-/** A process's CPU time over a span (measure.ts, cpuSince): user and kernel, every thread's. */
-type Cpu = { cpu_seconds: number; cpu_system_seconds: number };
+/** A process's CPU time over a span, as measure.ts's cpuSince gives it: user and kernel, every thread's. */
+type Cpu = ReturnType<typeof cpuSince>;
 
 /** A span's CPU time as the report says it: the CPU-seconds, the kernel's part, and the average number of CPUs kept busy over `seconds`. */
 const cpuNote = (cpu: Cpu, seconds: number): string =>
