@@ -81,11 +81,15 @@ async function usableState(db: Database, asOf: string): Promise<{ since: string;
   return { since: meta.as_of, inputs: meta.inputs_print ?? null };
 }
 
-/** Keeps features_state (the fingerprints of features_next) and its meta for the table just built at `asOf`. */
-async function keepState(db: Database, asOf: string): Promise<void> {
+/**
+ * Keeps features_state (the fingerprints of features_next) and its meta for the table just built at `asOf`;
+ * `sameFingerprints`: features_state already holds features_next's fingerprints, customer for customer (no row
+ * changed since they were kept), and is left as it is rather than written again.
+ */
+async function keepState(db: Database, asOf: string, sameFingerprints = false): Promise<void> {
   const print = await db.one<{ n: number; h: string }>(TABLE_PRINT);
-  await db.run(`CREATE OR REPLACE TABLE features_state AS SELECT customer_id, order_rows, order_hash, line_rows, line_hash FROM features_next;
-    CREATE OR REPLACE TABLE features_state_meta AS SELECT CAST($as_of AS DATE) AS as_of, CAST($definition AS VARCHAR) AS definition,
+  if (!sameFingerprints) await db.run('CREATE OR REPLACE TABLE features_state AS SELECT customer_id, order_rows, order_hash, line_rows, line_hash FROM features_next');
+  await db.run(`CREATE OR REPLACE TABLE features_state_meta AS SELECT CAST($as_of AS DATE) AS as_of, CAST($definition AS VARCHAR) AS definition,
       CAST($n AS BIGINT) AS features_rows, CAST($h AS VARCHAR) AS features_hash, CAST($inputs AS VARCHAR) AS inputs_print`,
   { as_of: dateParam(asOf), definition: definition(), n: Number(print!.n), h: print!.h, inputs: (await db.value<string>(INPUTS_PRINT))! });
 }
@@ -129,12 +133,13 @@ export async function buildCustomerFeatures(db: Database, asOf: string): Promise
  */
 async function carryFeatures(db: Database, asOf: string, since: string, inputs: string | null): Promise<FeaturesBuilt | null> {
   await fingerprints(db, asOf, since);
-  // Rebuilt from their rows: a customer whose rows are not those kept, or who has rows dated since.
-  await db.run(`CREATE OR REPLACE TEMP TABLE features_touched AS
-    SELECT n.customer_id FROM features_next n LEFT JOIN features_state s USING (customer_id)
-    WHERE s.customer_id IS NULL OR n.order_rows IS DISTINCT FROM s.order_rows OR n.order_hash IS DISTINCT FROM s.order_hash
-      OR n.line_rows IS DISTINCT FROM s.line_rows OR n.line_hash IS DISTINCT FROM s.line_hash
-      OR coalesce(n.order_rows_since, 0) > 0 OR coalesce(n.line_rows_since, 0) > 0`);
+  // Rebuilt from their rows: a customer whose rows are not those kept (`changed`), or who has rows dated since.
+  await db.run(`CREATE OR REPLACE TEMP TABLE features_touched AS SELECT customer_id, changed FROM (
+      SELECT n.customer_id, s.customer_id IS NULL OR n.order_rows IS DISTINCT FROM s.order_rows OR n.order_hash IS DISTINCT FROM s.order_hash
+          OR n.line_rows IS DISTINCT FROM s.line_rows OR n.line_hash IS DISTINCT FROM s.line_hash AS changed,
+        n.order_rows_since, n.line_rows_since
+      FROM features_next n LEFT JOIN features_state s USING (customer_id))
+    WHERE changed OR coalesce(order_rows_since, 0) > 0 OR coalesce(line_rows_since, 0) > 0`);
   // The same as-of, every customer's rows as kept (none touched, and none gone: as many as kept) and the same
   // tickets and customers: the table is the one a build gives.
   if (since === asOf && inputs !== null) {
@@ -164,6 +169,9 @@ async function carryFeatures(db: Database, asOf: string, since: string, inputs: 
     throw err;
   }
   const rebuilt = await db.value<number>('SELECT count(*) FROM customer_features WHERE customer_id IN (SELECT customer_id FROM features_touched)');
-  await keepState(db, asOf);
+  // No customer's rows changed and none is gone (as many as kept): the fingerprints kept are the fresh ones.
+  const sameFingerprints = await db.value<boolean>(`SELECT NOT EXISTS (SELECT 1 FROM features_touched WHERE changed)
+    AND (SELECT count(*) FROM features_next) = (SELECT count(*) FROM features_state)`);
+  await keepState(db, asOf, sameFingerprints === true);
   return { customers: await db.value<number>('SELECT count(*) FROM customer_features'), how: 'kept', rebuilt };
 }

@@ -97,7 +97,8 @@ export const ingestStage: Stage<IngestParams, unknown, IngestOutput> = {
       ctx.log.info({ ...files.stats, dir: p.demo.dir }, 'no --orders given: generated the demo data set');
     }
     const ingested = await ingestInputs(ctx.db, inputs, ingestOptions(p, ctx.runId, ctx.runTime), ctx.log);
-    const usable = await ctx.db.value<number>('SELECT count(*) FROM orders WHERE amount >= 0 AND customer_id IS NOT NULL');
+    // Whether one is left, not how many: the first found ends the scan of the orders.
+    const usable = await ctx.db.value<boolean>('SELECT EXISTS (SELECT 1 FROM orders WHERE amount >= 0 AND customer_id IS NOT NULL)');
     const classes = await rejectionClasses(ctx.db, ctx.runId);
     if (!usable) {
       const why = classes.length ? ` The reasons: ${describeClasses(classes)}; "fidelio rejected --run ${ctx.runId}" lists the lines.` : ' No line was rejected: the orders input holds no purchase of a known customer.';

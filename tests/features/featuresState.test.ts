@@ -123,6 +123,16 @@ describe('customer_features carried from the previous run', () => {
       expect(want.rows.some((r) => Number(r.orders_365d) > 0)).toBe(later === '2027-01-20');
       expect(want.rows.some((r) => r.yoy_spend_change !== null)).toBe(true);
     }
+    // Those runs left the kept fingerprints as they were (no row changed): a change after them is still seen, and
+    // only its customer is rebuilt.
+    const state = 'SELECT customer_id, order_rows, order_hash, line_rows, line_hash FROM features_state ORDER BY customer_id';
+    const kept = await db.all(state);
+    await db.run(`UPDATE orders SET amount = amount + 1 WHERE order_id = (SELECT min(order_id) FROM orders WHERE customer_id = $1)`, [late]);
+    const changed = await buildCustomerFeatures(db, '2027-12-02');
+    expect(changed).toMatchObject({ how: 'kept', rebuilt: 1 });
+    expect(await carried(db)).toEqual(await reference(db, '2027-12-02'));
+    const now = await db.all(state);
+    expect(now.filter((r, i) => JSON.stringify(r) !== JSON.stringify(kept[i])).map((r) => r.customer_id)).toEqual([late]);
   }, 60_000);
 
   test('is kept as it is at the same as-of only when nothing it reads changed: a ticket, a customer\'s row or a customer\'s orders gone rebuild it', async () => {
