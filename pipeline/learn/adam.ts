@@ -18,16 +18,25 @@ const states = new WeakMap<tf.Optimizer, Float32Adam>();
  * for operation as TensorFlow.js's AdamOptimizer (tfjs-core 4.22) computes it
  * with one kernel per operation, so that the weights are the same, bit for bit
  * (tests/learn/network.test.ts holds trainEpoch to model.fit; tests/learn/adam.test.ts
- * to the optimiser itself, step by step). The optimiser's eight kernels per weight
- * and step are each a call into the backend: on wasm, about a quarter of a
- * small network's step.
+ * to the optimiser itself, step by step), on the wasm and cpu backends. The
+ * optimiser's fourteen kernels per weight and step (and the scalars it uploads
+ * for them) are each a call into the backend: on wasm, a fifth of a small
+ * network's epoch (9-22% measured, the larger share the smaller network).
  *
  * Each operation is one float32 result: Math.fround of the double result.
  * For a sum, difference, product, quotient or square root of float32 values,
- * the double result rounded to float32 is the float32 result (a double holds
- * more than twice a float32's digits), so no operation rounds differently.
- * The constants are the float32 scalars TensorFlow.js makes of the
- * optimiser's numbers (1 - beta1 computed in double, then made a float32).
+ * the double result rounded to float32 is the float32 result (a double's 53
+ * bits are at least twice a float32's 24 and 2 more), so no operation rounds
+ * differently. The constants are the float32 scalars TensorFlow.js makes of
+ * the optimiser's numbers (1 - beta1 computed in double, then made a float32).
+ *
+ * Not on tfjs-node: native TensorFlow flushes subnormal results to zero, which
+ * JavaScript does not (the state's beta1 to the power of the steps is one after
+ * about 830 of them), so there the optimiser steps itself.
+ *
+ * The state is this class's, not the optimiser's: the optimiser still looks
+ * unused after these steps. An optimiser that stepped by itself (model.fit),
+ * before or after, is left to step itself from then on.
  */
 export class Float32Adam {
   private readonly beta1: number;
@@ -62,10 +71,14 @@ export class Float32Adam {
    * optimiser's earlier epochs; undefined for an optimiser other than Adam (trainEpoch then lets it step).
    */
   static of(optimizer: tf.Optimizer, weights: tf.Variable[]): Float32Adam | undefined {
-    let adam = states.get(optimizer);
-    // Another optimiser, or an Adam that already stepped by itself (its state is its own): it steps.
+    // Another optimiser, an Adam that stepped by itself (its state is its own) or native TensorFlow's: it steps.
     // (By its class's name: TensorFlow.js's optimisers answer instanceof by their methods, so an SGD is an Adam by it.)
-    if (!adam && (optimizer.getClassName() !== 'Adam' || optimizer.iterations !== 0)) return undefined;
+    if (optimizer.getClassName() !== 'Adam' || optimizer.iterations !== 0 || tf.getBackend() === 'tensorflow') {
+      states.delete(optimizer);
+      return undefined;
+    }
+    let adam = states.get(optimizer);
+    // Other weights than the state's (another model compiled with the same optimiser): a state of their own.
     if (!adam || adam.weights.length !== weights.length || adam.weights.some((w, i) => w !== weights[i])) {
       adam = new Float32Adam(weights, optimizer.getConfig() as unknown as AdamConfig);
       states.set(optimizer, adam);
@@ -80,7 +93,10 @@ export class Float32Adam {
     const bias2 = f(1 - this.accBeta2);
     const { beta1, oneMinusBeta1, beta2, oneMinusBeta2, epsilon, minusRate } = this;
     for (const [i, weight] of this.weights.entries()) {
-      const g = grads[weight.name]!.dataSync() as Float32Array;
+      const gradient = grads[weight.name];
+      // No gradient, no step (as the optimiser).
+      if (!gradient) continue;
+      const g = gradient.dataSync() as Float32Array;
       const m = this.first[i]!;
       const v = this.second[i]!;
       const w = this.values[i]!;
@@ -94,7 +110,7 @@ export class Float32Adam {
         const vHat = f(vj / bias2);
         w[j] = f(f(f(mHat / f(f(Math.sqrt(vHat)) + epsilon)) * minusRate) + w[j]!);
       }
-      // A copy: the cpu backend would keep `w` itself as the tensor's values, and the next step changes it in place.
+      // A copy: the cpu backend keeps the array it is given as the tensor's values, and the next step changes `w` in place.
       const moved = tf.tensor(w.slice(), weight.shape, 'float32');
       weight.assign(moved);
       moved.dispose();

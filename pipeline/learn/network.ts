@@ -142,7 +142,7 @@ export function pickRows(m: Matrix, rows: ArrayLike<number>): Matrix {
  * step and its mean computed again as a metric. A fifth of a small network's
  * training time on wasm. The optimiser's update, when it is Adam (always, in
  * fidelio), is computed in JavaScript to the same weights, bit for bit
- * (Float32Adam, adam.ts): a fifth of a small network's step again.
+ * (Float32Adam, adam.ts): a fifth of a small network's epoch again.
  */
 export async function trainEpoch(model: tf.LayersModel, x: Matrix, y: Matrix, order: Int32Array, batchSize: number, loss: NetworkOptions['loss']): Promise<void> {
   const lossOf = loss === 'binaryCrossentropy' ? tf.metrics.binaryCrossentropy : loss;

@@ -113,9 +113,13 @@ describe('customer_features carried from the previous run', () => {
     expect(await carried(db)).toEqual(await reference(db, '2026-10-01'));
 
     // Runs months apart with no new row: every window moves by more than its own length, some rows enter and leave
-    // the windows between the runs (the rows at the windows' edges moved them; no customer is rebuilt).
+    // the windows between the runs (the rows at the windows' edges moved them; no customer is rebuilt). No customer's
+    // rows changed either: the kept fingerprints are left as they are, not written again (the same table).
+    const stateTable = () => db.value<number>(`SELECT table_oid FROM duckdb_tables() WHERE database_name = current_database() AND table_name = 'features_state'`);
+    const keptTable = await stateTable();
     for (const later of ['2027-01-20', '2027-12-01']) {
       const built = await buildCustomerFeatures(db, later);
+      expect(await stateTable()).toBe(keptTable);
       expect(built).toMatchObject({ how: 'kept', rebuilt: 0 });
       const want = await reference(db, later);
       expect(await carried(db)).toEqual(want);
@@ -130,6 +134,7 @@ describe('customer_features carried from the previous run', () => {
     await db.run(`UPDATE orders SET amount = amount + 1 WHERE order_id = (SELECT min(order_id) FROM orders WHERE customer_id = $1)`, [late]);
     const changed = await buildCustomerFeatures(db, '2027-12-02');
     expect(changed).toMatchObject({ how: 'kept', rebuilt: 1 });
+    expect(await stateTable()).not.toBe(keptTable);
     expect(await carried(db)).toEqual(await reference(db, '2027-12-02'));
     const now = await db.all(state);
     expect(now.filter((r, i) => JSON.stringify(r) !== JSON.stringify(kept[i])).map((r) => r.customer_id)).toEqual([late]);

@@ -60,7 +60,9 @@ test.each([
   expect(steps).toBe(80);
   // They trained: the weights moved.
   expect(sameBits(weightsOf(ours), start)).toBe(false);
+  theirs.optimizer.dispose();
   theirs.dispose();
+  ours.optimizer.dispose();
   ours.dispose();
 });
 
@@ -79,13 +81,22 @@ test('the first step moves each weight by the learning rate against the sign of 
   optimizer.dispose();
 });
 
-test('another optimiser, or an Adam that already stepped by itself, is left to step itself', () => {
+test('another optimiser, or an Adam that stepped by itself, before or after, is left to step itself', () => {
   const w = tf.variable(tf.scalar(1));
   const sgd = tf.train.sgd(0.1);
   expect(Float32Adam.of(sgd, [w])).toBeUndefined();
   const stepped = tf.train.adam(0.1);
   stepped.minimize(() => tf.square(w) as tf.Scalar, false, [w]);
   expect(Float32Adam.of(stepped, [w])).toBeUndefined();
-  expect(Float32Adam.of(tf.train.adam(0.1), [w])).toBeDefined();
-  w.dispose();
+  // Stepped here, then by itself (as model.fit would): its own state from then on, not this one's.
+  const later = tf.train.adam(0.1);
+  const adam = Float32Adam.of(later, [w])!;
+  expect(adam).toBeDefined();
+  const grads = { [w.name]: tf.scalar(2) };
+  adam.step(grads);
+  expect(Float32Adam.of(later, [w])).toBeDefined();
+  later.minimize(() => tf.square(w) as tf.Scalar, false, [w]);
+  expect(Float32Adam.of(later, [w])).toBeUndefined();
+  tf.dispose([w, grads[w.name]!]);
+  [sgd, stepped, later].forEach((o) => o.dispose());
 });
