@@ -31,8 +31,9 @@ const states = new WeakMap<tf.Optimizer, Float32Adam>();
  * the optimiser's numbers (1 - beta1 computed in double, then made a float32).
  *
  * Not on tfjs-node: native TensorFlow flushes subnormal results to zero, which
- * JavaScript does not (the state's beta1 to the power of the steps is one after
- * about 830 of them), so there the optimiser steps itself.
+ * JavaScript does not (the state's beta1 to the power of the steps falls below
+ * the smallest normal float32 after about 830 of them), so there the optimiser
+ * steps itself.
  *
  * The state is this class's, not the optimiser's: the optimiser still looks
  * unused after these steps. An optimiser that stepped by itself (model.fit),
