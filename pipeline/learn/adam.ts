@@ -88,6 +88,17 @@ export class Float32Adam {
     return adam;
   }
 
+  /** One step down `loss`'s gradients over the weights, as the optimiser's minimize takes them (tf.variableGrads). */
+  minimize(loss: () => tf.Scalar): void {
+    const { value, grads } = tf.variableGrads(loss, this.weights);
+    value.dispose();
+    try {
+      this.step(grads);
+    } finally {
+      tf.dispose(grads);
+    }
+  }
+
   /** One step: the weights moved by their gradients (`grads`, by variable name, as tf.variableGrads gives them). */
   step(grads: tf.NamedTensorMap): void {
     const bias1 = f(1 - this.accBeta1);

@@ -157,18 +157,8 @@ export async function trainEpoch(model: tf.LayersModel, x: Matrix, y: Matrix, or
     const ys = toTensor(pickRows(y, batch));
     const batchLoss = () => tf.mean(lossOf(ys, model.apply(xs, { training: true }) as tf.Tensor)) as tf.Scalar;
     try {
-      if (!adam) {
-        optimizer.minimize(batchLoss, false, weights);
-        continue;
-      }
-      // What minimize computes before the optimiser's update (Optimizer.computeGradients).
-      const { value, grads } = tf.variableGrads(batchLoss, weights);
-      value.dispose();
-      try {
-        adam.step(grads);
-      } finally {
-        tf.dispose(grads);
-      }
+      if (adam) adam.minimize(batchLoss);
+      else optimizer.minimize(batchLoss, false, weights);
     } finally {
       tf.dispose([xs, ys]);
     }
