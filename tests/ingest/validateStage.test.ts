@@ -59,6 +59,24 @@ describe('orders', () => {
     });
   });
 
+  test('a boolean in any of its words, cased and spaced as exports write them; an empty one is unknown; anything else is rejected', async () => {
+    const words: [string, boolean | null][] = [
+      ['true', true], ['TRUE', true], [' True ', true], ['t', true], ['T', true], ['1', true], ['yes', true], ['Yes', true], ['y', true], ['Y ', true],
+      ['false', false], ['FALSE', false], ['f', false], ['F', false], ['0', false], [' 0', false], ['no', false], ['NO', false], ['n', false], ['N', false],
+      ['', null], ['  ', null],
+    ];
+    const refused = ['maybe', 'yess', '2', 'on', 'true1'];
+    await withDb(async (db) => {
+      await stage(db, [...words.map(([w]) => w), ...refused].map((w, i) => (
+        { order_id: `O${i}`, customer_id: 'A', order_ts: '2025-01-01T10:00:00Z', amount: '1.00', currency: 'USD', discount_used: w })));
+      await validateStage(db, specs.orders, context());
+      const rows = await db.all<{ line: number; status: string; discount_used: boolean | null; reason_class: string | null }>(
+        'SELECT line, status, discount_used, reason_class FROM checked ORDER BY line');
+      expect(rows.slice(0, words.length).map((r) => [r.status, r.discount_used])).toEqual(words.map(([, v]) => ['ok', v]));
+      expect(rows.slice(words.length).map((r) => [r.status, r.reason_class])).toEqual(refused.map(() => ['rejected', 'discount_used_not_a_boolean']));
+    });
+  });
+
   test("the file's own formats: decimal commas, thousands points, day-first dates, a currency sign", async () => {
     await withDb(async (db) => {
       await stage(db, [
