@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { ident, literal, type Database } from '../db/Database.js';
 import { InputError } from '../errors.js';
-import { CANDIDATE_DATE_FORMATS } from '../shared/inputFormats.js';
+import { BOOLEAN_WORDS, CANDIDATE_DATE_FORMATS } from '../shared/inputFormats.js';
 import { formatOf, readHeader, readablePath, splitCsvHeader, type InputFormat } from '../ingest/resolveInputs.js';
 import { readableText, type TextEncoding } from '../ingest/textCopy.js';
 import { specs, type InputKind } from '../shared/inputSpecs.js';
@@ -165,7 +165,7 @@ async function fits(db: Database, column: string, type: string): Promise<boolean
     return s.values > 0 && s.share >= 0.9;
   }
   if (type === 'boolean') {
-    const s = await share(db, column, `lower(v) IN ('true', 'false', 't', 'f', '1', '0', 'yes', 'no', 'y', 'n')`);
+    const s = await share(db, column, `lower(v) IN (${BOOLEAN_WORDS.map(([word]) => literal(word)).join(', ')})`);
     return s.values > 0 && s.share >= 0.99;
   }
   return true;

@@ -11,6 +11,12 @@ export interface ValueFormat {
 
 export const ISO_VALUES: ValueFormat = { decimal: '.', thousands: '', dateFormats: [] };
 
+/** The texts a yes/no column takes (trimmed, in any case), and what each means: what `run` reads and `inspect` recognises. */
+export const BOOLEAN_WORDS = [
+  ['true', true], ['t', true], ['1', true], ['yes', true], ['y', true],
+  ['false', false], ['f', false], ['0', false], ['no', false], ['n', false],
+] as const;
+
 /**
  * Date formats a value may be written in, to say in a rejection which of
  * them would have read it (so that the fix, formats.<kind>.dateFormat, is

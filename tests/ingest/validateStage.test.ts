@@ -60,15 +60,16 @@ describe('orders', () => {
   });
 
   test('a boolean in any of its words, cased and spaced as exports write them; an empty one is unknown; anything else is rejected', async () => {
-    const words: [string, boolean | null][] = [
+    // The words as an export writes them, and what they mean; null: the column left empty or absent.
+    const words: [string | null, boolean | null][] = [
       ['true', true], ['TRUE', true], [' True ', true], ['t', true], ['T', true], ['1', true], ['yes', true], ['Yes', true], ['y', true], ['Y ', true],
       ['false', false], ['FALSE', false], ['f', false], ['F', false], ['0', false], [' 0', false], ['no', false], ['NO', false], ['n', false], ['N', false],
-      ['', null], ['  ', null],
+      ['', null], ['  ', null], [null, null],
     ];
     const refused = ['maybe', 'yess', '2', 'on', 'true1'];
     await withDb(async (db) => {
       await stage(db, [...words.map(([w]) => w), ...refused].map((w, i) => (
-        { order_id: `O${i}`, customer_id: 'A', order_ts: '2025-01-01T10:00:00Z', amount: '1.00', currency: 'USD', discount_used: w })));
+        { order_id: `O${i}`, customer_id: 'A', order_ts: '2025-01-01T10:00:00Z', amount: '1.00', currency: 'USD', ...(w === null ? {} : { discount_used: w }) })));
       await validateStage(db, specs.orders, context());
       const rows = await db.all<{ line: number; status: string; discount_used: boolean | null; reason_class: string | null }>(
         'SELECT line, status, discount_used, reason_class FROM checked ORDER BY line');

@@ -139,6 +139,16 @@ describe('what the data cannot decide', () => {
     }));
   });
 
+  test("a yes/no column is mapped when its values are the words run reads (any case, spaced), not when they are other words", async () => {
+    await withTempDir((dir) => withDb(async (db) => {
+      const words = ['true', 'T', ' Yes ', 'y', '1', 'FALSE', 'f', 'No', 'N', '0'];
+      const file = (name: string, discount: (i: number) => string) => writeFile(dir, name, `order_id,customer_id,order_ts,amount,discount_used\n${
+        Array.from({ length: 40 }, (_, i) => `${i + 1},c${i % 7},2025-01-${String((i % 28) + 1).padStart(2, '0')},5.00,${discount(i)}`).join('\n')}\n`);
+      expect(values(await inspectFile(db, 'orders', file('yes.csv', (i) => words[i % words.length]!))).columns.discount_used).toBe('discount_used');
+      expect(values(await inspectFile(db, 'orders', file('maybe.csv', (i) => (i % 2 ? 'maybe' : 'yes')))).columns.discount_used).toBeUndefined();
+    }));
+  });
+
   test('JSON lines and UTF-16 files are read too', async () => {
     await withTempDir((dir) => withDb(async (db) => {
       const json = writeFile(dir, 'o.jsonl', '{"order_id": "1", "customer": "a", "created_at": "2025-01-02T10:00:00Z", "total": 12.5}\n{"order_id": "2", "customer": "b", "created_at": "2025-01-03T10:00:00Z", "total": 3}\n');
