@@ -5,6 +5,21 @@ import { linesOf, MAX_ROW_BYTES, readableText, type RecordSpan, type TextEncodin
 
 /** A delimiter no text file uses, so that DuckDB reads each physical line as one value. */
 const UNIT_SEPARATOR = String.fromCharCode(31);
+/**
+ * The size of the buffers DuckDB's CSV reader reads a file in. Each buffer's
+ * records are one batch of every table made from them, down to the stored
+ * orders: a batch of more rows than a row group (122,880) is stored as a
+ * full row group and a small one, and every checkpoint after then rewrites
+ * the small ones into their neighbours (DuckDB's vacuum). With the reader's
+ * default buffers, the bench's 10M-line orders file (66-byte lines) came in
+ * batches of about 125,000 records (8 MB), was stored in 162 row groups,
+ * half of them of about 2,000 rows, and its first checkpoint took 12.7 s
+ * (25 CPU-seconds) rewriting them; read 4 MB at a time, its batches of fewer
+ * records than a row group are joined as they are stored, in 89 row groups,
+ * and the checkpoint took 0.01 s. Lines of 34 bytes or more fill a buffer
+ * with fewer records than a row group. Twice the longest line the reader takes.
+ */
+const RECORD_BUFFER_BYTES = 4 * MAX_ROW_BYTES;
 
 export interface StagedFile {
   /** Rows read from the file: its data records (blank lines and the header excluded), or Parquet rows. */
@@ -108,7 +123,7 @@ async function readStageLines(db: Database, readable: string, spans: RecordSpan[
   await db.run(`CREATE TEMP TABLE stage_lines_read AS
     SELECT raw FROM read_csv(${literal(readable)}, header = false, columns = {'raw': 'VARCHAR'},
       delim = ${literal(UNIT_SEPARATOR)}, quote = '', escape = '', auto_detect = false,
-      max_line_size = ${2 * MAX_ROW_BYTES}, buffer_size = ${4 * MAX_ROW_BYTES})`);
+      max_line_size = ${2 * MAX_ROW_BYTES}, buffer_size = ${RECORD_BUFFER_BYTES})`);
   await db.run('DROP TABLE IF EXISTS stage_spans');
   if (spans.length === 0) {
     await db.run(`CREATE OR REPLACE TEMP TABLE stage_lines AS SELECT rowid + 1 AS line, raw FROM stage_lines_read;
@@ -212,7 +227,7 @@ async function stageCsv(
     SELECT * FROM read_csv(${literal(path)}, header = true, columns = ${columns}, delim = ${literal(delimiter)},
       quote = '"', escape = '"', auto_detect = false, store_rejects = true,
       rejects_table = 'stage_reject_errors', rejects_scan = 'stage_reject_scans',
-      max_line_size = ${2 * MAX_ROW_BYTES})`);
+      max_line_size = ${2 * MAX_ROW_BYTES}, buffer_size = ${RECORD_BUFFER_BYTES})`);
   await db.run(`CREATE OR REPLACE TEMP TABLE stage_bad AS
     SELECT line, first(csv_line ORDER BY column_idx) AS csv_line,
       -- the reader may report one line several times; its first error names the problem

@@ -3,7 +3,7 @@ import { migrate } from '../../pipeline/db/migrations.js';
 import { InputError } from '../../pipeline/errors.js';
 import { ingestInputs, plainIngestOptions, type IngestOptions } from '../../pipeline/ingest/ingestInputs.js';
 import { silentLogger } from '../../pipeline/log.js';
-import type { Database } from '../../pipeline/db/Database.js';
+import { Database } from '../../pipeline/db/Database.js';
 import { withDb, withTempDir, writeFile } from '../helpers/withDb.js';
 
 const options: IngestOptions = plainIngestOptions('run-1', new Date('2026-01-01T00:00:00Z'));
@@ -342,5 +342,37 @@ describe('referrals: who brought whom', () => {
         expect(file).toMatchObject({ rows_accepted: 1 });
       }),
     );
+  });
+});
+
+describe('a large file is stored in whole row groups', () => {
+  // DuckDB's CSV reader hands its records over a buffer at a time, and each buffer's records reach the orders table as
+  // one batch: a batch of more records than a row group (122,880 rows) was stored as a full row group and a small one,
+  // which every later checkpoint rewrote (stageFile.ts, RECORD_BUFFER_BYTES). 300,000 lines of 49 bytes came, with the
+  // reader's default buffers, in batches of about 170,000 records: stored in row groups of 122,880 and about 47,000.
+  test('300,000 orders: every row group but the last holds at least half a row group', async () => {
+    await withTempDir(async (dir) => {
+      const n = 300_000;
+      const lines = Array.from({ length: n }, (_, i) => {
+        const day = String(1 + (i % 28)).padStart(2, '0');
+        return `O${String(i).padStart(7, '0')},C${String(i % 50_000).padStart(7, '0')},2025-03-${day}T10:00:00Z,${(10 + (i % 900) / 10).toFixed(2)},USD`;
+      });
+      const path = writeFile(dir, 'orders.csv', [HEADER, ...lines].join('\n') + '\n');
+      const db = await Database.open(':memory:', { threads: 2 }); // the reader's batches are stored as batches on more than one thread
+      try {
+        await migrate(db);
+        const [file] = await ingestInputs(db, { orders: [path] }, options, silentLogger);
+        expect(file).toMatchObject({ rows_read: n, rows_accepted: n, rows_rejected: 0 });
+        const groups = (await db.all<{ rows: number }>(`SELECT sum(count) AS rows FROM pragma_storage_info('orders') WHERE column_path = '[0]' GROUP BY row_group_id ORDER BY row_group_id`)).map((g) => Number(g.rows));
+        expect(groups.reduce((a, b) => a + b, 0)).toBe(n);
+        expect(groups.slice(0, -1).filter((rows) => rows < 61_440)).toEqual([]);
+        // Still in the file's order: the first and the last line where the file has them.
+        expect(await db.all('SELECT order_id, source_line FROM orders WHERE rowid IN (0, $last) ORDER BY rowid', { last: n - 1 })).toEqual([
+          { order_id: 'O0000000', source_line: 2 }, { order_id: `O${String(n - 1).padStart(7, '0')}`, source_line: n + 1 },
+        ]);
+      } finally {
+        db.close();
+      }
+    });
   });
 });
