@@ -16,7 +16,7 @@ const UNIT_SEPARATOR = String.fromCharCode(31);
  * half of them of about 2,000 rows, and its first checkpoint took 12.7 s
  * (25 CPU-seconds) rewriting them; read 4 MB at a time, its batches of fewer
  * records than a row group are joined as they are stored, in 89 row groups,
- * and the checkpoint took 0.01 s. Lines of 34 bytes or more fill a buffer
+ * and the checkpoint took 0.01 s. Lines of 35 bytes or more fill a buffer
  * with fewer records than a row group. Twice the longest line the reader takes.
  */
 const RECORD_BUFFER_BYTES = 4 * MAX_ROW_BYTES;

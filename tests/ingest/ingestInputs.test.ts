@@ -349,7 +349,7 @@ describe('a large file is stored in whole row groups', () => {
   // DuckDB's CSV reader hands its records over a buffer at a time, and each buffer's records reach the orders table as
   // one batch: a batch of more records than a row group (122,880 rows) was stored as a full row group and a small one,
   // which every later checkpoint rewrote (stageFile.ts, RECORD_BUFFER_BYTES). 300,000 lines of 49 bytes came, with the
-  // reader's default buffers, in batches of about 170,000 records: stored in row groups of 122,880 and about 47,000.
+  // reader's default buffers, in batches of about 170,000 records: stored in row groups of 122,880 and about 48,000.
   test('300,000 orders: every row group but the last holds at least half a row group', async () => {
     await withTempDir(async (dir) => {
       const n = 300_000;
