@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Database } from '../../pipeline/db/Database.js';
+import { Database, type DatabaseOptions } from '../../pipeline/db/Database.js';
 import { migrate } from '../../pipeline/db/migrations.js';
 
-/** Runs `body` on a fresh, migrated in-memory database, closed afterwards. */
-export async function withDb<T>(body: (db: Database) => Promise<T>): Promise<T> {
-  const db = await Database.open(':memory:');
+/** Runs `body` on a fresh, migrated in-memory database (opened with `options`), closed afterwards. */
+export async function withDb<T>(body: (db: Database) => Promise<T>, options: DatabaseOptions = {}): Promise<T> {
+  const db = await Database.open(':memory:', options);
   try {
     await migrate(db);
     return await body(db);

@@ -3,7 +3,7 @@ import { migrate } from '../../pipeline/db/migrations.js';
 import { InputError } from '../../pipeline/errors.js';
 import { ingestInputs, plainIngestOptions, type IngestOptions } from '../../pipeline/ingest/ingestInputs.js';
 import { silentLogger } from '../../pipeline/log.js';
-import { Database } from '../../pipeline/db/Database.js';
+import type { Database } from '../../pipeline/db/Database.js';
 import { withDb, withTempDir, writeFile } from '../helpers/withDb.js';
 
 const options: IngestOptions = plainIngestOptions('run-1', new Date('2026-01-01T00:00:00Z'));
@@ -358,9 +358,8 @@ describe('a large file is stored in whole row groups', () => {
         return `O${String(i).padStart(7, '0')},C${String(i % 50_000).padStart(7, '0')},2025-03-${day}T10:00:00Z,${(10 + (i % 900) / 10).toFixed(2)},USD`;
       });
       const path = writeFile(dir, 'orders.csv', [HEADER, ...lines].join('\n') + '\n');
-      const db = await Database.open(':memory:', { threads: 2 }); // the reader's batches are stored as batches on more than one thread
-      try {
-        await migrate(db);
+      // On more than one thread: the reader's batches are stored as batches.
+      await withDb(async (db) => {
         const [file] = await ingestInputs(db, { orders: [path] }, options, silentLogger);
         expect(file).toMatchObject({ rows_read: n, rows_accepted: n, rows_rejected: 0 });
         const groups = (await db.all<{ rows: number }>(`SELECT sum(count) AS rows FROM pragma_storage_info('orders') WHERE column_path = '[0]' GROUP BY row_group_id ORDER BY row_group_id`)).map((g) => Number(g.rows));
@@ -370,9 +369,7 @@ describe('a large file is stored in whole row groups', () => {
         expect(await db.all('SELECT order_id, source_line FROM orders WHERE rowid IN (0, $last) ORDER BY rowid', { last: n - 1 })).toEqual([
           { order_id: 'O0000000', source_line: 2 }, { order_id: `O${String(n - 1).padStart(7, '0')}`, source_line: n + 1 },
         ]);
-      } finally {
-        db.close();
-      }
+      }, { threads: 2 });
     });
   });
 });
