@@ -123,15 +123,36 @@ ranks AS (
     sum(greatest(value_score, 0)) OVER () AS value_total
   FROM scored
 ),
--- The top shares the flags name (top_value, high_frequency): the first rows of an order (a top-N), not a
--- rank of everyone (a window sorts them all).
+-- The top shares the flags name (top_value, high_frequency): the first greatest(1, floor(share x customers))
+-- customers of an order, not a rank of everyone (a window sorts them all).
+-- top_value: the first rows by historic value, a top-N (DuckDB keeps only the first rows of a LIMIT that is a
+-- number, and sorts everyone for one computed in the query): the caller's number is the share of
+-- customer_features, at least the share of the customers scored (churn_scores holds a customer once), and the
+-- first of those rows up to the share of the customers scored are taken.
 top_value AS (
-  SELECT customer_id FROM scored ORDER BY historic_value DESC, customer_id
-  LIMIT (SELECT greatest(1, floor($top_value_share * count(*))) FROM scored)
+  SELECT customer_id FROM (
+    SELECT customer_id, historic_value FROM scored ORDER BY historic_value DESC, customer_id LIMIT /*top_value_limit*/
+  )
+  QUALIFY row_number() OVER (ORDER BY historic_value DESC, customer_id) <= (SELECT greatest(1, floor($top_value_share * count(*))) FROM scored)
+),
+-- high_frequency: purchase days and orders are counts with few values, so the customers are counted per pair of
+-- them, the pairs in the flag's order say how many customers come before each, and only the customers of the
+-- pairs that start within the top are ranked (by customer id within their pair): the same customers as the
+-- first rows of the whole order, without sorting everyone.
+high_frequency_pairs AS (
+  SELECT purchase_days, orders_count, count(*) AS customers FROM scored GROUP BY purchase_days, orders_count
+),
+high_frequency_cut AS (
+  SELECT purchase_days, orders_count,
+    coalesce(sum(customers) OVER (ORDER BY purchase_days DESC, orders_count DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before,
+    (SELECT greatest(1, floor($high_frequency_share * sum(customers))) FROM high_frequency_pairs) AS wanted
+  FROM high_frequency_pairs
 ),
 high_frequency AS (
-  SELECT customer_id FROM scored ORDER BY purchase_days DESC, orders_count DESC, customer_id
-  LIMIT (SELECT greatest(1, floor($high_frequency_share * count(*))) FROM scored)
+  SELECT s.customer_id FROM scored s JOIN high_frequency_cut g
+    ON s.purchase_days IS NOT DISTINCT FROM g.purchase_days AND s.orders_count IS NOT DISTINCT FROM g.orders_count
+  WHERE g.before < g.wanted
+  QUALIFY g.before + row_number() OVER (PARTITION BY g.purchase_days, g.orders_count ORDER BY s.customer_id) <= g.wanted
 ),
 valued AS (
   SELECT base.*, r.* EXCLUDE (customer_id),

@@ -34,7 +34,9 @@ async function buildCustomerScores(db: Database, models: TrainedModels, p: Score
   const replacesView = await db.isView('customer_scores');
   try {
     if (replacesView) await db.run('BEGIN TRANSACTION; DROP VIEW customer_scores');
-    await db.run(`CREATE OR REPLACE TABLE customer_scores AS ${customerScoresSql(p.scoring)}`, customerScoresParams(p, models.version, rates));
+    // Every customer scored is one of customer_features (a count DuckDB keeps, read without a scan).
+    const customers = Number(await db.value<number | bigint>('SELECT count(*) FROM customer_features'));
+    await db.run(`CREATE OR REPLACE TABLE customer_scores AS ${customerScoresSql(p.scoring, customers)}`, customerScoresParams(p, models.version, rates));
     if (replacesView) await db.run('COMMIT');
   } catch (err) {
     if (replacesView) await db.run('ROLLBACK').catch(() => undefined);

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { Config } from '../config.js';
 import { literal } from '../db/Database.js';
-import { readSql } from '../db/sqlFile.js';
+import { readSqlWith } from '../db/sqlFile.js';
 import type { ActionRate } from './actionRates.js';
 import { effectParams } from '../effects/buildActionEffects.js';
 
@@ -24,12 +24,24 @@ export const scoreParams = (c: Config): ScoreParams => ({
 
 /**
  * customer_scores.sql with the operator's own conditions (the VIP rule and
- * custom flags: SQL from the trusted config) inlined; values stay bound.
+ * custom flags: SQL from the trusted config) inlined, and the number of rows
+ * the top_value flag reads first (`customers`: how many customer_features
+ * holds; see the file); values stay bound.
  */
-export function customerScoresSql(s: ScoreParams['scoring']): string {
-  return readSql('score/customer_scores.sql')
+export function customerScoresSql(s: ScoreParams['scoring'], customers: number): string {
+  return readSqlWith('score/customer_scores.sql', '/*top_value_limit*/', String(topValueLimit(s.flags.topValueShare, customers)))
     .replace('/*vip_expression*/', s.vip.expression ?? 'false')
     .replace('/*custom_flags*/', s.flags.custom.map((f) => `, CASE WHEN coalesce((${f.expression}), false) THEN ${literal(f.name)} END`).join(''));
+}
+
+/**
+ * The top_value flag's customers among `customers` (customer_scores.sql's greatest(1, floor(share x customers)), in
+ * the same double arithmetic), as a whole number the file's LIMIT can take: a LIMIT DuckDB reads as a number keeps
+ * only the first rows, where one computed in the query sorts everyone.
+ */
+export function topValueLimit(share: number, customers: number): number {
+  if (!Number.isSafeInteger(customers) || customers < 0) throw new Error(`topValueLimit: ${customers} is not a count of customers`);
+  return Math.max(1, Math.floor(share * customers));
 }
 
 /** customer_scores.sql's bound parameters (see its header for each). */

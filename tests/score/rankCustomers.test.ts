@@ -30,6 +30,8 @@ interface Customer {
   recency?: number;
   tenure?: number;
   purchaseDays?: number;
+  /** orders_count (purchaseDays when absent). */
+  orders?: number;
   unresolved?: number;
   optedOut?: boolean;
   pAlive?: number;
@@ -51,7 +53,7 @@ async function score(db: Database, customers: Customer[], scoring: object = {}, 
   for (const c of customers) {
     const recency = c.recency ?? 30;
     await db.run(`INSERT INTO customer_features (customer_id, as_of, net_spend, orders_count, recency_days, purchase_days, tenure_days, gap_mean_days, days_overdue, trend_90d, unresolved_complaints, complaints_90d) VALUES ($1, DATE '2026-06-30', $2, $3, $4, $5, $6, 40, $7, 0, $8, 0)`,
-      [c.id, c.historic, c.purchaseDays ?? 3, recency, c.purchaseDays ?? 3, c.tenure ?? 400, recency - 40, c.unresolved ?? 0]);
+      [c.id, c.historic, c.orders ?? c.purchaseDays ?? 3, recency, c.purchaseDays ?? 3, c.tenure ?? 400, recency - 40, c.unresolved ?? 0]);
     await db.run('INSERT INTO churn_scores VALUES ($1, $2)', [c.id, c.churn]);
     await db.run('INSERT INTO btyd_scores VALUES ($1, $6, 1.0, 0.5, 1.5, $2, $3, $4, $5)', [c.id, c.clv / 4, c.clv, c.clv * 0.8, c.clv * 1.2, c.pAlive ?? 0.8]);
     if (c.optedOut) await db.run(`INSERT INTO customers (customer_id, opted_out) VALUES ($1, true)`, [c.id]);
@@ -362,6 +364,30 @@ describe('contact discipline', () => {
         return byId({ id: a.customer_id }, { id: b.customer_id });
       });
       expect(mine.map((r) => r.action_priority), action).toEqual(mine.map((r) => expected.indexOf(r) + 1));
+    }
+  });
+
+  test('the top_value and high_frequency flags are the first customers of their orders, ties broken by the customer id, at any share', async () => {
+    // 157 customers whose purchase days take four values and orders three within each, so that most cuts fall inside
+    // a group of ties on both; historic values tie in sevens. Ids are not in the order of any of them.
+    const people: Customer[] = Array.from({ length: 157 }, (_, i) => ({
+      id: `h${String((i * 61) % 157).padStart(3, '0')}`,
+      churn: 0.3,
+      clv: 10,
+      historic: 25 * Math.floor(i / 7),
+      purchaseDays: 1 + (i % 4),
+      orders: 1 + (i % 4) + ((i * 5) % 3),
+    }));
+    const byId = (a: Customer, b: Customer) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    const first = (order: (a: Customer, b: Customer) => number, share: number) =>
+      new Set([...people].sort((a, b) => order(a, b) || byId(a, b)).slice(0, Math.max(1, Math.floor(share * people.length))).map((c) => c.id));
+    const byValue = (a: Customer, b: Customer) => b.historic - a.historic;
+    const byFrequency = (a: Customer, b: Customer) => b.purchaseDays! - a.purchaseDays! || b.orders! - a.orders!;
+    for (const [topValueShare, highFrequencyShare] of [[0.01, 0.05], [0.1, 0.3], [0.5, 0.6], [0, 0], [1, 1], [0.0064, 0.999]]) {
+      const rows = await withDb((db) => score(db, people, { controlShare: 0, flags: { topValueShare, highFrequencyShare } }));
+      const flagged = (flag: string) => new Set(rows.filter((r) => String(r.flags ?? '').split(';').includes(flag)).map((r) => r.customer_id));
+      expect(flagged('top_value'), `top_value at ${topValueShare}`).toEqual(first(byValue, topValueShare));
+      expect(flagged('high_frequency'), `high_frequency at ${highFrequencyShare}`).toEqual(first(byFrequency, highFrequencyShare));
     }
   });
 
