@@ -126,19 +126,21 @@ ranks AS (
 -- The top shares the flags name (top_value, high_frequency): the first greatest(1, floor(share x customers))
 -- customers of an order, not a rank of everyone (a window sorts them all).
 -- top_value: the first rows by historic value, a top-N (DuckDB keeps only the first rows of a LIMIT that is a
--- number, and sorts everyone for one computed in the query): the caller's number is the share of
--- customer_features, at least the share of the customers scored (churn_scores holds a customer once), and the
--- first of those rows up to the share of the customers scored are taken.
+-- number, and sorts everyone for one computed in the query). The caller's number is greatest(1, floor(share x
+-- count(customer_features))): at least the number wanted, since scored has no more rows than customer_features
+-- (churn_scores holds a customer at most once; rankCustomers.ts checks the table's count against it). The
+-- QUALIFY keeps the number wanted of those rows.
 top_value AS (
   SELECT customer_id FROM (
     SELECT customer_id, historic_value FROM scored ORDER BY historic_value DESC, customer_id LIMIT /*top_value_limit*/
   )
   QUALIFY row_number() OVER (ORDER BY historic_value DESC, customer_id) <= (SELECT greatest(1, floor($top_value_share * count(*))) FROM scored)
 ),
--- high_frequency: purchase days and orders are counts with few values, so the customers are counted per pair of
--- them, the pairs in the flag's order say how many customers come before each, and only the customers of the
--- pairs that start within the top are ranked (by customer id within their pair): the same customers as the
--- first rows of the whole order, without sorting everyone.
+-- high_frequency: the customers are counted per pair of (purchase days, orders), the pairs in the flag's order say
+-- how many customers come before each, and only the customers of the pairs that start within the top are ranked
+-- (by customer id within their pair): the same customers as the first rows of the whole order. Those are counts
+-- with few values, so at the default share the ranking reads a few pairs' customers, not everyone (a large share,
+-- or one pair holding most customers, ranks most of them, as the sort did).
 high_frequency_pairs AS (
   SELECT purchase_days, orders_count, count(*) AS customers FROM scored GROUP BY purchase_days, orders_count
 ),

@@ -34,9 +34,12 @@ async function buildCustomerScores(db: Database, models: TrainedModels, p: Score
   const replacesView = await db.isView('customer_scores');
   try {
     if (replacesView) await db.run('BEGIN TRANSACTION; DROP VIEW customer_scores');
-    // Every customer scored is one of customer_features (a count DuckDB keeps, read without a scan).
+    // The top_value flag reads its first rows by a number from this count (customer_scores.sql): right while the
+    // table has at most one row per customer of customer_features (a count that reads no column).
     const customers = Number(await db.value<number | bigint>('SELECT count(*) FROM customer_features'));
     await db.run(`CREATE OR REPLACE TABLE customer_scores AS ${customerScoresSql(p.scoring, customers)}`, customerScoresParams(p, models.version, rates));
+    const scored = Number(await db.value<number | bigint>('SELECT count(*) FROM customer_scores'));
+    if (scored > customers) throw new Error(`customer_scores holds ${scored} rows for the ${customers} customers of customer_features: a model table holds a customer more than once`);
     if (replacesView) await db.run('COMMIT');
   } catch (err) {
     if (replacesView) await db.run('ROLLBACK').catch(() => undefined);

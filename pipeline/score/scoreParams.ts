@@ -35,9 +35,9 @@ export function customerScoresSql(s: ScoreParams['scoring'], customers: number):
 }
 
 /**
- * The top_value flag's customers among `customers` (customer_scores.sql's greatest(1, floor(share x customers)), in
- * the same double arithmetic), as a whole number the file's LIMIT can take: a LIMIT DuckDB reads as a number keeps
- * only the first rows, where one computed in the query sorts everyone.
+ * The top_value flag's customers among `customers` (customer_scores.sql's greatest(1, floor(share x customers)): a
+ * product of two doubles floored, as DuckDB computes it), as a whole number the file's LIMIT can take: a LIMIT
+ * DuckDB reads as a number keeps only the first rows, where one computed in the query sorts everyone.
  */
 export function topValueLimit(share: number, customers: number): number {
   if (!Number.isSafeInteger(customers) || customers < 0) throw new Error(`topValueLimit: ${customers} is not a count of customers`);

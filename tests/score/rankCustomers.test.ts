@@ -29,9 +29,14 @@ interface Customer {
   historic: number;
   recency?: number;
   tenure?: number;
-  purchaseDays?: number;
-  /** orders_count (purchaseDays when absent). */
-  orders?: number;
+  /** purchase_days (3 when absent; null: unknown). */
+  purchaseDays?: number | null;
+  /** orders_count (purchaseDays when absent; null: unknown). */
+  orders?: number | null;
+  /** No row in churn_scores: not scored. */
+  noChurn?: boolean;
+  /** Two rows in churn_scores (a model table no stage writes so). */
+  churnTwice?: boolean;
   unresolved?: number;
   optedOut?: boolean;
   pAlive?: number;
@@ -52,9 +57,11 @@ async function score(db: Database, customers: Customer[], scoring: object = {}, 
     expected_spend DOUBLE, clv_12m DOUBLE, clv_12m_p10 DOUBLE, clv_12m_p90 DOUBLE)`);
   for (const c of customers) {
     const recency = c.recency ?? 30;
+    const purchaseDays = c.purchaseDays === undefined ? 3 : c.purchaseDays;
     await db.run(`INSERT INTO customer_features (customer_id, as_of, net_spend, orders_count, recency_days, purchase_days, tenure_days, gap_mean_days, days_overdue, trend_90d, unresolved_complaints, complaints_90d) VALUES ($1, DATE '2026-06-30', $2, $3, $4, $5, $6, 40, $7, 0, $8, 0)`,
-      [c.id, c.historic, c.orders ?? c.purchaseDays ?? 3, recency, c.purchaseDays ?? 3, c.tenure ?? 400, recency - 40, c.unresolved ?? 0]);
-    await db.run('INSERT INTO churn_scores VALUES ($1, $2)', [c.id, c.churn]);
+      [c.id, c.historic, c.orders === undefined ? purchaseDays : c.orders, recency, purchaseDays, c.tenure ?? 400, recency - 40, c.unresolved ?? 0]);
+    if (!c.noChurn) await db.run('INSERT INTO churn_scores VALUES ($1, $2)', [c.id, c.churn]);
+    if (c.churnTwice) await db.run('INSERT INTO churn_scores VALUES ($1, $2)', [c.id, c.churn]);
     await db.run('INSERT INTO btyd_scores VALUES ($1, $6, 1.0, 0.5, 1.5, $2, $3, $4, $5)', [c.id, c.clv / 4, c.clv, c.clv * 0.8, c.clv * 1.2, c.pAlive ?? 0.8]);
     if (c.optedOut) await db.run(`INSERT INTO customers (customer_id, opted_out) VALUES ($1, true)`, [c.id]);
   }
@@ -369,26 +376,41 @@ describe('contact discipline', () => {
 
   test('the top_value and high_frequency flags are the first customers of their orders, ties broken by the customer id, at any share', async () => {
     // 157 customers whose purchase days take four values and orders three within each, so that most cuts fall inside
-    // a group of ties on both; historic values tie in sevens. Ids are not in the order of any of them.
+    // a group of ties on both; historic values tie in sevens. Ids are not in the order of any of them. Some have no
+    // purchase days or no orders known (NULL: last in a descending order, as DuckDB sorts them), and every ninth no
+    // churn score: not scored, so the flags' shares are of fewer customers than customer_features holds.
     const people: Customer[] = Array.from({ length: 157 }, (_, i) => ({
       id: `h${String((i * 61) % 157).padStart(3, '0')}`,
       churn: 0.3,
       clv: 10,
       historic: 25 * Math.floor(i / 7),
-      purchaseDays: 1 + (i % 4),
-      orders: 1 + (i % 4) + ((i * 5) % 3),
+      purchaseDays: i % 13 === 5 ? null : 1 + (i % 4),
+      orders: i % 11 === 4 ? null : 1 + (i % 4) + ((i * 5) % 3),
+      noChurn: i % 9 === 2,
     }));
+    const scored = people.filter((c) => !c.noChurn);
     const byId = (a: Customer, b: Customer) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    const descending = (a: number | null | undefined, b: number | null | undefined) => (a === b ? 0 : a === null ? 1 : b === null ? -1 : b! - a!);
     const first = (order: (a: Customer, b: Customer) => number, share: number) =>
-      new Set([...people].sort((a, b) => order(a, b) || byId(a, b)).slice(0, Math.max(1, Math.floor(share * people.length))).map((c) => c.id));
+      new Set([...scored].sort((a, b) => order(a, b) || byId(a, b)).slice(0, Math.max(1, Math.floor(share * scored.length))).map((c) => c.id));
     const byValue = (a: Customer, b: Customer) => b.historic - a.historic;
-    const byFrequency = (a: Customer, b: Customer) => b.purchaseDays! - a.purchaseDays! || b.orders! - a.orders!;
+    const byFrequency = (a: Customer, b: Customer) => descending(a.purchaseDays, b.purchaseDays) || descending(a.orders, b.orders);
     for (const [topValueShare, highFrequencyShare] of [[0.01, 0.05], [0.1, 0.3], [0.5, 0.6], [0, 0], [1, 1], [0.0064, 0.999]]) {
       const rows = await withDb((db) => score(db, people, { controlShare: 0, flags: { topValueShare, highFrequencyShare } }));
+      expect(rows.map((r) => r.customer_id).sort()).toEqual(scored.map((c) => c.id).sort());
       const flagged = (flag: string) => new Set(rows.filter((r) => String(r.flags ?? '').split(';').includes(flag)).map((r) => r.customer_id));
       expect(flagged('top_value'), `top_value at ${topValueShare}`).toEqual(first(byValue, topValueShare));
       expect(flagged('high_frequency'), `high_frequency at ${highFrequencyShare}`).toEqual(first(byFrequency, highFrequencyShare));
     }
+  });
+
+  test('a model table holding a customer twice is refused, not ranked with the flags read short', async () => {
+    // The top_value flag reads its first rows by a number taken from customer_features' count: right only while
+    // customer_scores has at most a row per customer of it.
+    const people = base.map((c, i) => (i === 3 ? { ...c, churnTwice: true } : c));
+    await expect(withDb((db) => score(db, people))).rejects.toThrow(/customer_scores holds \d+ rows for the 20 customers of customer_features: a model table holds a customer more than once/);
+    // One row each: ranked.
+    expect(await withDb((db) => score(db, base))).toHaveLength(20);
   });
 
   test('a segment says what the customer is now: a recent-ranking big spender at high churn risk is no champion', async () => {

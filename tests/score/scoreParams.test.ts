@@ -20,11 +20,12 @@ test("the score stage's slice, customer_scores.sql's bound parameters, and the o
   expect(sql).toContain("CASE WHEN coalesce((orders_count > 10), false) THEN 'big_basket' END");
   expect(customerScoresSql(scoringSchema.parse({}), 1000)).toContain('coalesce((false), false)');
   // The top_value flag's first rows, a number in the file: 1% of 1,000 customers, at least one.
-  expect(customerScoresSql(scoringSchema.parse({}), 1000)).toContain('ORDER BY historic_value DESC, customer_id LIMIT 10\n');
+  expect(customerScoresSql(scoringSchema.parse({}), 1000)).toMatch(/ORDER BY historic_value DESC, customer_id LIMIT 10\s/);
   expect(customerScoresSql(scoringSchema.parse({}), 1000)).not.toContain('/*top_value_limit*/');
   expect(topValueLimit(0.01, 1_000_000)).toBe(10_000);
   expect(topValueLimit(0.01, 99)).toBe(1);
   expect(topValueLimit(0, 0)).toBe(1);
-  expect(topValueLimit(0.29, 100)).toBe(Math.floor(0.29 * 100));
+  // 0.29 x 100 is 28.999999999999996 in doubles, in DuckDB as in JavaScript: floor(share x customers) is 28
+  expect(topValueLimit(0.29, 100)).toBe(28);
   expect(() => topValueLimit(0.01, 1.5)).toThrow(/not a count/);
 });
