@@ -24,8 +24,8 @@ async function buildValueScores(db: Database, models: TrainedModels): Promise<vo
   await db.run(`CREATE OR REPLACE TABLE value_scores AS ${sql}`);
 }
 
-/** customer_scores (customer_scores.sql); a configured SQL condition that does not run is a usage error. */
-async function buildCustomerScores(db: Database, models: TrainedModels, p: ScoreParams, rates: readonly ActionRate[]): Promise<void> {
+/** customer_scores (customer_scores.sql), returning its rows; a configured SQL condition that does not run is a usage error. */
+async function buildCustomerScores(db: Database, models: TrainedModels, p: ScoreParams, rates: readonly ActionRate[]): Promise<number> {
   // The uplift models' coefficients (upliftModel.ts; the score stage writes them): none when it has not.
   await db.run(UPLIFT_TERMS_DDL);
   // After a publication, customer_scores is a view of the published_scores it became (publishStage): this run's
@@ -36,11 +36,12 @@ async function buildCustomerScores(db: Database, models: TrainedModels, p: Score
     if (replacesView) await db.run('BEGIN TRANSACTION; DROP VIEW customer_scores');
     // The top_value flag reads its first rows by a number from this count (customer_scores.sql): right while the
     // table has at most one row per customer of customer_features (a count that reads no column).
-    const customers = Number(await db.value<number | bigint>('SELECT count(*) FROM customer_features'));
+    const customers = await db.value<number>('SELECT count(*) FROM customer_features');
     await db.run(`CREATE OR REPLACE TABLE customer_scores AS ${customerScoresSql(p.scoring, customers)}`, customerScoresParams(p, models.version, rates));
-    const scored = Number(await db.value<number | bigint>('SELECT count(*) FROM customer_scores'));
+    const scored = await db.value<number>('SELECT count(*) FROM customer_scores');
     if (scored > customers) throw new Error(`customer_scores holds ${scored} rows for the ${customers} customers of customer_features: a model table holds a customer more than once`);
     if (replacesView) await db.run('COMMIT');
+    return scored;
   } catch (err) {
     if (replacesView) await db.run('ROLLBACK').catch(() => undefined);
     const s = p.scoring;
@@ -139,8 +140,9 @@ export async function rankAndPersonas(
   const [personasDone, valueDone] = await Promise.allSettled([assigned, valueScores]);
   for (const r of [personasDone, valueDone]) if (r.status === 'rejected') throw r.reason;
   const personas = (personasDone as PromiseFulfilledResult<PersonaFit>).value;
-  await step('customer_scores', () => buildCustomerScores(db, models, p, rates));
+  // Its rows: the reasons and the persona summaries after it change no row's presence.
+  const scored = await step('customer_scores', () => buildCustomerScores(db, models, p, rates));
   if (models.churnModel === 'neural' && models.neural) await step('reasons', () => networkReasons(db, models, p, batchRows, explain, log));
   await step('persona summaries', () => summarisePersonas(db));
-  return { scored: await db.value<number>('SELECT count(*) FROM customer_scores'), personas };
+  return { scored, personas };
 }
