@@ -106,22 +106,86 @@ scored AS (
   JOIN churn_scores c USING (customer_id)
   LEFT JOIN value_scores v USING (customer_id)
 ),
-ranks AS (
-  SELECT customer_id,
-    value_score,
-    ntile(5) OVER (ORDER BY days_since_last_order DESC, customer_id) AS r_score,
-    ntile(5) OVER (ORDER BY purchase_days, orders_count, customer_id) AS f_score,
-    ntile(5) OVER (ORDER BY historic_value, customer_id) AS m_score,
-    count(*) OVER () AS n_customers,
-    median(historic_value) OVER () AS median_historic_value,
+-- The base's size and medians, and where each fifth of an order of everyone starts (its first row's place, counted
+-- from 0): NTILE(5)'s fifths, q = n // 5 rows each and the first n % 5 of them one row more.
+stats AS (
+  SELECT count(*) AS n_customers,
+    median(historic_value) AS median_historic_value,
     -- The typical gap between purchase days among customers with at least two gaps: the rhythm
     -- a customer with fewer is judged against (one gap, between two days of one visit, says nothing).
-    median(gap_mean_days) FILTER (WHERE purchase_days >= 3) OVER () AS typical_gap_days,
-    ntile(5) OVER (ORDER BY value_score DESC, customer_id) AS value_tier,
-    row_number() OVER (ORDER BY value_score DESC, customer_id) AS value_rank,
-    sum(greatest(value_score, 0)) OVER (ORDER BY value_score DESC, customer_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS value_before,
-    sum(greatest(value_score, 0)) OVER () AS value_total
+    median(gap_mean_days) FILTER (WHERE purchase_days >= 3) AS typical_gap_days
   FROM scored
+),
+fifths AS (
+  SELECT n_customers // 5 + least(1, n_customers % 5) AS s2, 2 * (n_customers // 5) + least(2, n_customers % 5) AS s3,
+    3 * (n_customers // 5) + least(3, n_customers % 5) AS s4, 4 * (n_customers // 5) + least(4, n_customers % 5) AS s5
+  FROM stats
+),
+-- r_score and f_score: NTILE(5) of the orders by recency (days_since_last_order DESC, customer_id) and by frequency
+-- (purchase_days, orders_count, customer_id), without sorting everyone (two sorts of a million rows). Those keys are
+-- counts with few values: the customers are counted per key, the keys in order say the place of each one's first
+-- customer (before), and a key whose customers all fall in one fifth gives them that fifth; only the customers of
+-- the few keys across a fifth's edge are ranked, by customer id within their key. An unknown key (NULL) is last in
+-- both orders, as DuckDB sorts NULLs: it stands as the extreme of the key's type (no count reaches it), so that the
+-- customers meet their key by equality, which the planner sizes right (IS NOT DISTINCT FROM was estimated at a
+-- thousand rows for a million and put the customers on the build side of the joins).
+r_keys AS (
+  SELECT k, before, before + g - 1 AS last FROM (
+    SELECT k, g, coalesce(sum(g) OVER (ORDER BY k DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+    FROM (SELECT coalesce(days_since_last_order, -9223372036854775807) AS k, count(*) AS g FROM scored GROUP BY ALL)
+  )
+),
+r_cut AS (
+  SELECT k, before, 1 + CAST(before >= s2 AS BIGINT) + CAST(before >= s3 AS BIGINT) + CAST(before >= s4 AS BIGINT) + CAST(before >= s5 AS BIGINT) AS first_fifth,
+    1 + CAST(last >= s2 AS BIGINT) + CAST(last >= s3 AS BIGINT) + CAST(last >= s4 AS BIGINT) + CAST(last >= s5 AS BIGINT) AS last_fifth
+  FROM r_keys, fifths
+),
+r_tied AS (
+  SELECT customer_id, 1 + CAST(place >= s2 AS BIGINT) + CAST(place >= s3 AS BIGINT) + CAST(place >= s4 AS BIGINT) + CAST(place >= s5 AS BIGINT) AS r_score
+  FROM (
+    SELECT s.customer_id, c.before + row_number() OVER (PARTITION BY c.k ORDER BY s.customer_id) - 1 AS place
+    FROM scored s JOIN r_cut c ON coalesce(s.days_since_last_order, -9223372036854775807) = c.k WHERE c.first_fifth <> c.last_fifth
+  ), fifths
+),
+f_keys AS (
+  SELECT k1, k2, before, before + g - 1 AS last FROM (
+    SELECT k1, k2, g, coalesce(sum(g) OVER (ORDER BY k1, k2 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+    FROM (SELECT coalesce(purchase_days, 9223372036854775807) AS k1, coalesce(orders_count, 9223372036854775807) AS k2, count(*) AS g FROM scored GROUP BY ALL)
+  )
+),
+f_cut AS (
+  SELECT k1, k2, before, 1 + CAST(before >= s2 AS BIGINT) + CAST(before >= s3 AS BIGINT) + CAST(before >= s4 AS BIGINT) + CAST(before >= s5 AS BIGINT) AS first_fifth,
+    1 + CAST(last >= s2 AS BIGINT) + CAST(last >= s3 AS BIGINT) + CAST(last >= s4 AS BIGINT) + CAST(last >= s5 AS BIGINT) AS last_fifth
+  FROM f_keys, fifths
+),
+f_tied AS (
+  SELECT customer_id, 1 + CAST(place >= s2 AS BIGINT) + CAST(place >= s3 AS BIGINT) + CAST(place >= s4 AS BIGINT) + CAST(place >= s5 AS BIGINT) AS f_score
+  FROM (
+    SELECT s.customer_id, c.before + row_number() OVER (PARTITION BY c.k1, c.k2 ORDER BY s.customer_id) - 1 AS place
+    FROM scored s JOIN f_cut c ON coalesce(s.purchase_days, 9223372036854775807) = c.k1 AND coalesce(s.orders_count, 9223372036854775807) = c.k2
+    WHERE c.first_fifth <> c.last_fifth
+  ), fifths
+),
+ranks AS (
+  SELECT w.customer_id, w.value_score,
+    CASE WHEN rc.first_fifth = rc.last_fifth THEN rc.first_fifth ELSE rt.r_score END AS r_score,
+    CASE WHEN fc.first_fifth = fc.last_fifth THEN fc.first_fifth ELSE ft.f_score END AS f_score,
+    w.m_score, st.n_customers, st.median_historic_value, st.typical_gap_days,
+    w.value_tier, w.value_rank, w.value_before, w.value_total
+  FROM (
+    SELECT customer_id, value_score, days_since_last_order, purchase_days, orders_count,
+      ntile(5) OVER (ORDER BY historic_value, customer_id) AS m_score,
+      ntile(5) OVER (ORDER BY value_score DESC, customer_id) AS value_tier,
+      row_number() OVER (ORDER BY value_score DESC, customer_id) AS value_rank,
+      sum(greatest(value_score, 0)) OVER (ORDER BY value_score DESC, customer_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS value_before,
+      sum(greatest(value_score, 0)) OVER () AS value_total
+    FROM scored
+  ) w
+  JOIN r_cut rc ON coalesce(w.days_since_last_order, -9223372036854775807) = rc.k
+  LEFT JOIN r_tied rt ON rt.customer_id = w.customer_id
+  JOIN f_cut fc ON coalesce(w.purchase_days, 9223372036854775807) = fc.k1 AND coalesce(w.orders_count, 9223372036854775807) = fc.k2
+  LEFT JOIN f_tied ft ON ft.customer_id = w.customer_id
+  CROSS JOIN stats st
 ),
 -- The top shares the flags name (top_value, high_frequency): the first greatest(1, floor(share x customers))
 -- customers of an order, not a rank of everyone (a window sorts them all).

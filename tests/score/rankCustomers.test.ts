@@ -28,7 +28,8 @@ interface Customer {
   churn: number;
   clv: number;
   historic: number;
-  recency?: number;
+  /** recency_days (30 when absent; null: unknown). */
+  recency?: number | null;
   tenure?: number;
   /** purchase_days (3 when absent; null: unknown). */
   purchaseDays?: number | null;
@@ -57,10 +58,10 @@ async function score(db: Database, customers: Customer[], scoring: object = {}, 
   await db.run(`CREATE TABLE btyd_scores (customer_id VARCHAR, p_alive DOUBLE, expected_purchases DOUBLE, expected_purchases_p10 DOUBLE, expected_purchases_p90 DOUBLE,
     expected_spend DOUBLE, clv_12m DOUBLE, clv_12m_p10 DOUBLE, clv_12m_p90 DOUBLE)`);
   for (const c of customers) {
-    const recency = c.recency ?? 30;
+    const recency = c.recency === undefined ? 30 : c.recency;
     const purchaseDays = c.purchaseDays === undefined ? 3 : c.purchaseDays;
     await db.run(`INSERT INTO customer_features (customer_id, as_of, net_spend, orders_count, recency_days, purchase_days, tenure_days, gap_mean_days, days_overdue, trend_90d, unresolved_complaints, complaints_90d) VALUES ($1, DATE '2026-06-30', $2, $3, $4, $5, $6, 40, $7, 0, $8, 0)`,
-      [c.id, c.historic, c.orders === undefined ? purchaseDays : c.orders, recency, purchaseDays, c.tenure ?? 400, recency - 40, c.unresolved ?? 0]);
+      [c.id, c.historic, c.orders === undefined ? purchaseDays : c.orders, recency, purchaseDays, c.tenure ?? 400, recency === null ? null : recency - 40, c.unresolved ?? 0]);
     if (!c.noChurn) await db.run('INSERT INTO churn_scores VALUES ($1, $2)', [c.id, c.churn]);
     if (c.churnTwice) await db.run('INSERT INTO churn_scores VALUES ($1, $2)', [c.id, c.churn]);
     await db.run('INSERT INTO btyd_scores VALUES ($1, $6, 1.0, 0.5, 1.5, $2, $3, $4, $5)', [c.id, c.clv / 4, c.clv, c.clv * 0.8, c.clv * 1.2, c.pAlive ?? 0.8]);
@@ -413,6 +414,42 @@ describe('contact discipline', () => {
         return byId({ id: a.customer_id }, { id: b.customer_id });
       });
       expect(mine.map((r) => r.action_priority), action).toEqual(mine.map((r) => expected.indexOf(r) + 1));
+    }
+  });
+
+  test("r_score and f_score are NTILE(5)'s fifths of recency and frequency at every size, with ties across and within fifths and unknown values", async () => {
+    // Recency takes six values and purchase days four, orders three within each: most keys hold customers of one
+    // fifth, a few straddle an edge, where the customer id decides. Some are unknown (NULL: last in both orders, as
+    // DuckDB sorts them) and every seventh customer has no churn score (not scored: the fifths are of the others).
+    const byId = (a: Customer, b: Customer) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    const nullsLast = (a: number | null | undefined, b: number | null | undefined, dir: 1 | -1) => (a === b ? 0 : a === null ? 1 : b === null ? -1 : dir * (a! - b!));
+    for (const n of [1, 2, 3, 4, 5, 6, 9, 23, 64, 157]) {
+      const people: Customer[] = Array.from({ length: n }, (_, i) => ({
+        id: `q${String((i * 37) % n).padStart(3, '0')}-${i}`,
+        churn: 0.4,
+        clv: 20,
+        historic: 10 + (i % 5),
+        recency: i % 17 === 3 ? null : 15 * (i % 6),
+        purchaseDays: i % 13 === 5 ? null : 1 + (i % 4),
+        orders: i % 11 === 4 ? null : 1 + (i % 4) + ((i * 5) % 3),
+        noChurn: n > 5 && i % 7 === 2,
+      }));
+      const scored = people.filter((c) => !c.noChurn);
+      const m = scored.length;
+      // NTILE(5) of the 0-based place i among m: the first m % 5 fifths one longer (with fewer than five, one each).
+      const fifth = (i: number) => {
+        const size = Math.floor(m / 5);
+        const big = m % 5;
+        return i < big * (size + 1) ? Math.floor(i / (size + 1)) + 1 : big + Math.floor((i - big * (size + 1)) / size) + 1;
+      };
+      const places = (order: (a: Customer, b: Customer) => number) => new Map([...scored].sort((a, b) => order(a, b) || byId(a, b)).map((c, i) => [c.id, i]));
+      const recency = places((a, b) => nullsLast(a.recency, b.recency, -1));
+      const frequency = places((a, b) => nullsLast(a.purchaseDays, b.purchaseDays, 1) || nullsLast(a.orders, b.orders, 1));
+      const rows = await withDb((db) => score(db, people, { controlShare: 0 }));
+      expect(rows.map((r) => r.customer_id).sort(), `n ${n}`).toEqual(scored.map((c) => c.id).sort());
+      for (const r of rows) expect([r.r_score, r.f_score], `n ${n}, ${r.customer_id}`).toEqual([fifth(recency.get(r.customer_id)!), fifth(frequency.get(r.customer_id)!)]);
+      // Each fifth as long as NTILE makes it.
+      expect([1, 2, 3, 4, 5].map((k) => rows.filter((r) => r.r_score === k).length), `n ${n}`).toEqual([1, 2, 3, 4, 5].map((k) => [...Array(m).keys()].filter((i) => fifth(i) === k).length));
     }
   });
 
