@@ -4,7 +4,8 @@ import type { TrainedModels } from '../learn/trainedModels.js';
 import { untimed, type Step } from '../measure.js';
 import type { Logger } from '../log.js';
 import { createFeaturesBtydSummary, scoreBtyd } from '../train/btydScoreTable.js';
-import { featureBatches, modelInputs, withBtydFeatures } from '../train/featureColumns.js';
+import { featureBatches, modelInputs } from '../train/featureColumns.js';
+import { customerFeaturesWithBtyd } from '../features/btydFeaturesView.js';
 import { applyRfTable } from '../train/rfTable.js';
 import type { ScoreParams } from './scoreParams.js';
 
@@ -41,8 +42,9 @@ export async function scoreModels(db: Database, models: TrainedModels, asOf: str
       if (!models.neural) return;
       const trained = models.neural;
       await step('networks', async () => {
-        // Only the features the networks read (a feature missing from their training data is not read).
-        for await (const batch of featureBatches(db, withBtydFeatures('customer_features'), 'true', batchRows, false, modelInputs(trained.preprocessor))) {
+        // Only the features the networks read (a feature missing from their training data is not read), BG/NBD's by position.
+        const source = await customerFeaturesWithBtyd(db);
+        for await (const batch of featureBatches(db, source, 'true', batchRows, false, modelInputs(trained.preprocessor))) {
           const scored = scoreNeural(trained, batch.columns, batch.n);
           await db.appendColumns('neural_scores', [batch.columns.customer_id as string[], scored.churn, scored.value]);
         }

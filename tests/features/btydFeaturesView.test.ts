@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
-import { BTYD_FEATURE_FIGURES, createBtydFeaturesView, createFigures, forgetBtydFeatures } from '../../pipeline/features/btydFeaturesView.js';
+import { BTYD_FEATURE_FIGURES, createBtydFeaturesView, createFigures, customerFeaturesWithBtyd, forgetBtydFeatures } from '../../pipeline/features/btydFeaturesView.js';
+import { withBtydFeatures } from '../../pipeline/train/featureColumns.js';
 import { withDb } from '../helpers/withDb.js';
 
 test('btyd_features pairs each row of customer_features with the figures appended in its row order, and is forgotten whole', async () => {
@@ -30,5 +31,31 @@ test('btyd_features pairs each row of customer_features with the figures appende
     expect(await db.isTable(BTYD_FEATURE_FIGURES)).toBe(false);
     // Forgetting nothing is no error.
     await forgetBtydFeatures(db);
+  });
+});
+
+test("every customer's features with BG/NBD's are read by position while btyd_features pairs customer_features' rows, the same rows as the join; joined otherwise", async () => {
+  await withDb(async (db) => {
+    await db.run(`CREATE TABLE customer_features AS SELECT 'C' || lpad(CAST((i * 7) % 11 AS VARCHAR), 3, '0') AS customer_id, DATE '2026-09-30' AS as_of, i * 1.5 AS net_spend
+      FROM range(11) t(i) ORDER BY customer_id`);
+    await forgetBtydFeatures(db);
+    await createFigures(db);
+    await db.appendColumns(BTYD_FEATURE_FIGURES, [0, 1, 2, 3].map((k) => Float64Array.from({ length: 11 }, (_, i) => 10 * i + k)));
+    await createBtydFeaturesView(db, '2026-09-30');
+    const read = async (source: string) => db.all(`SELECT * FROM ${source} ORDER BY customer_id`);
+    const joined = await read(withBtydFeatures('customer_features'));
+    expect(joined.map((r) => r.btyd_season_index)).toEqual(Array.from({ length: 11 }, (_, i) => 10 * i + 3));
+    const source = await customerFeaturesWithBtyd(db);
+    expect(source).toContain('POSITIONAL JOIN');
+    expect(await read(source)).toEqual(joined);
+    // Figures for another number of rows, or of another as-of, are not paired by position: the join reads them as it would.
+    await db.run(`CREATE OR REPLACE VIEW btyd_features AS SELECT '2026-09-29' AS as_of, f.customer_id, g.* FROM customer_features f POSITIONAL JOIN ${BTYD_FEATURE_FIGURES} g`);
+    expect(await customerFeaturesWithBtyd(db)).toBe(withBtydFeatures('customer_features'));
+    await createBtydFeaturesView(db, '2026-09-30');
+    await db.run(`INSERT INTO ${BTYD_FEATURE_FIGURES} VALUES (1, 2, 3, 4)`);
+    expect(await customerFeaturesWithBtyd(db)).toBe(withBtydFeatures('customer_features'));
+    // No view (a worker's views of a share of the customers are of another database's tables): joined.
+    await forgetBtydFeatures(db);
+    expect(await customerFeaturesWithBtyd(db)).toBe(withBtydFeatures('customer_features'));
   });
 });
