@@ -1,5 +1,4 @@
 import { literal, type Database } from '../db/Database.js';
-import { withBtydFeatures } from '../train/featureColumns.js';
 
 /*
  * btyd_features, the features stage's BG/NBD view of every customer at
@@ -37,24 +36,3 @@ export const createBtydFeaturesView = (db: Database, asOf: string) =>
   db.run(`CREATE OR REPLACE VIEW btyd_features AS
     SELECT CAST(${literal(asOf)} AS VARCHAR) AS as_of, f.customer_id, ${BTYD_FEATURE_COLUMNS.map((c) => `g.${c}`).join(', ')}
     FROM customer_features f POSITIONAL JOIN ${BTYD_FEATURE_FIGURES} g`);
-
-/**
- * customer_features with BG/NBD's features beside each row, the columns of
- * withBtydFeatures('customer_features'), as a query to read every customer
- * from: by position when btyd_features is this database's view of
- * customer_features' rows beside their figures at its own as-of (the
- * pairing the view itself makes: no join of a million ids, which is about
- * a CPU-second of reading every customer's model inputs at a million),
- * otherwise joined on the customer and the as-of (a scoring worker's
- * views of one share of the customers, or no view). A filtered read is
- * better served by the join, which filters customer_features first.
- */
-export async function customerFeaturesWithBtyd(db: Database): Promise<string> {
-  const joined = withBtydFeatures('customer_features');
-  if (!(await db.isView('btyd_features')) || !(await db.isTable(BTYD_FEATURE_FIGURES)) || !(await db.isTable('customer_features'))) return joined;
-  const same = await db.one<{ same: boolean }>(`SELECT (SELECT count(*) FROM customer_features) = (SELECT count(*) FROM ${BTYD_FEATURE_FIGURES})
-    AND coalesce((SELECT CAST(as_of AS DATE) FROM btyd_features LIMIT 1) = (SELECT max(as_of) FROM customer_features), true)
-    AND (SELECT count(DISTINCT as_of) FROM customer_features) <= 1 AS same`);
-  if (!same?.same) return joined;
-  return `(SELECT t.*, ${BTYD_FEATURE_COLUMNS.map((c) => `g.${c}`).join(', ')} FROM customer_features t POSITIONAL JOIN ${BTYD_FEATURE_FIGURES} g)`;
-}

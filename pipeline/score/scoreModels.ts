@@ -4,8 +4,7 @@ import type { TrainedModels } from '../learn/trainedModels.js';
 import { untimed, type Step } from '../measure.js';
 import type { Logger } from '../log.js';
 import { createFeaturesBtydSummary, scoreBtyd } from '../train/btydScoreTable.js';
-import { featureBatches, modelInputs } from '../train/featureColumns.js';
-import { customerFeaturesWithBtyd } from '../features/btydFeaturesView.js';
+import { customerFeaturesWithBtyd, featureBatches, modelInputs } from '../train/featureColumns.js';
 import { applyRfTable } from '../train/rfTable.js';
 import type { ScoreParams } from './scoreParams.js';
 

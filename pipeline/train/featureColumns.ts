@@ -1,4 +1,5 @@
 import type { Database } from '../db/Database.js';
+import { BTYD_FEATURE_COLUMNS, BTYD_FEATURE_FIGURES } from '../features/btydFeaturesView.js';
 import { CATEGORICAL_FEATURES, NUMERIC_FEATURES, type FeatureColumns, type PreprocessorState } from '../learn/preprocess.js';
 
 /**
@@ -42,4 +43,25 @@ export async function readFeatureColumns(db: Database, source: string, where = '
  */
 export function featureBatches(db: Database, source: string, where = 'true', rows = 65_536, ordered = false, only?: readonly string[]): AsyncGenerator<{ columns: FeatureColumns; n: number }> {
   return db.batches(featureColumnsSql(source, where, false, only) + (ordered ? ' ORDER BY customer_id' : ''), undefined, rows);
+}
+
+/**
+ * customer_features with BG/NBD's features beside each row, the columns of
+ * withBtydFeatures('customer_features'), as a query to read every customer
+ * from: by position when btyd_features is this database's view of
+ * customer_features' rows beside their figures at its own as-of (the
+ * pairing the view itself makes: no join of a million ids, which is about
+ * a CPU-second of reading every customer's model inputs at a million),
+ * otherwise joined on the customer and the as-of (a scoring worker's
+ * views of one share of the customers, or no view). A filtered read is
+ * better served by the join, which filters customer_features first.
+ */
+export async function customerFeaturesWithBtyd(db: Database): Promise<string> {
+  const joined = withBtydFeatures('customer_features');
+  if (!(await db.isView('btyd_features')) || !(await db.isTable(BTYD_FEATURE_FIGURES)) || !(await db.isTable('customer_features'))) return joined;
+  const same = await db.one<{ same: boolean }>(`SELECT (SELECT count(*) FROM customer_features) = (SELECT count(*) FROM ${BTYD_FEATURE_FIGURES})
+    AND coalesce((SELECT CAST(as_of AS DATE) FROM btyd_features LIMIT 1) = (SELECT max(as_of) FROM customer_features), true)
+    AND (SELECT count(DISTINCT as_of) FROM customer_features) <= 1 AS same`);
+  if (!same?.same) return joined;
+  return `(SELECT t.*, ${BTYD_FEATURE_COLUMNS.map((c) => `g.${c}`).join(', ')} FROM customer_features t POSITIONAL JOIN ${BTYD_FEATURE_FIGURES} g)`;
 }

@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
-import { BTYD_FEATURE_FIGURES, createBtydFeaturesView, createFigures, customerFeaturesWithBtyd, forgetBtydFeatures } from '../../pipeline/features/btydFeaturesView.js';
-import { withBtydFeatures } from '../../pipeline/train/featureColumns.js';
+import { BTYD_FEATURE_FIGURES, createBtydFeaturesView, createFigures, forgetBtydFeatures } from '../../pipeline/features/btydFeaturesView.js';
+import { customerFeaturesWithBtyd, withBtydFeatures } from '../../pipeline/train/featureColumns.js';
 import { withDb } from '../helpers/withDb.js';
 
 test('btyd_features pairs each row of customer_features with the figures appended in its row order, and is forgotten whole', async () => {
