@@ -62,7 +62,7 @@ export interface ScoreOutput {
 
 export const scoreStage: Stage<ScoreParams, Pick<FeaturesOutput, 'asOf'> & Pick<TrainOutput, 'models' | 'modelDir' | 'model'>, ScoreOutput> = {
   name: 'score',
-  reads: ['customer_features', 'btyd_features', 'orders', 'customers', 'customer_scores_history', 'recorded_contacts', 'referrals'],
+  reads: ['customer_features', 'btyd_features', 'btyd_features__figures', 'orders', 'customers', 'customer_scores_history', 'recorded_contacts', 'referrals'],
   writes: ['action_effects_past', 'uplift_terms', 'btyd_scores', 'btyd_scores__features_summary', 'btyd_scores__figures', 'neural_scores', 'churn_scores', 'value_scores', 'persona_traits', 'customer_personas', 'persona_labels', 'persona_choice', 'customer_scores', 'personas', 'segment_personas'],
   outside: "writes the personas it fits into the scoring model version's folder (personas.json), at the version's first scoring",
   params: scoreParams,
