@@ -60,30 +60,32 @@ async function summarisePersonas(db: Database): Promise<void> {
 }
 
 /**
- * The VIPs shown with their reasons whatever their contact, over customer_scores: those to save or win back
- * (`fidelio list at-risk-vip`, customerList.ts's AT_RISK_VIP, and the report's held-back at-risk VIPs,
- * report_at_risk_vips.sql) and those at high churn risk (the report's VIPs now at high risk, report_vips_to_high.sql).
+ * The customers shown with their reasons, over customer_scores: those to contact (every action's list and
+ * `fidelio list at-risk-vip` carry only them), the ambassadors (`fidelio list ambassador`, contacted or not), and
+ * the VIPs to save or win back (the report's held-back at-risk VIPs, report_at_risk_vips.sql) or at high churn
+ * risk (the report's VIPs now at high risk, report_vips_to_high.sql), whatever their contact.
  */
-export const SHOWN_VIPS = "is_vip AND (action IN ('save', 'win_back') OR churn_risk = 'high')";
+export const SHOWN_WITH_REASONS = "contact OR is_ambassador OR (is_vip AND (action IN ('save', 'win_back') OR churn_risk = 'high'))";
 
 /**
- * The network's reasons for the customers a marketer reads them for: those
- * to contact (`contact`: given an action, within budget, not opted out, in
- * cooldown or held back as control), whom the lists carry, and the VIPs to
- * save or win back or at high churn risk (SHOWN_VIPS), whom the report
- * shows even when held back and marketing pulls from the published table.
- * The others keep customer_scores.sql's plain reasons: among them the VIPs
- * to surprise at low or medium risk and not contacted (two thirds of the
- * VIPs given an action at a million customers), whom no list and no part
- * of the report shows. Occlusion of each group of inputs against a typical
- * customer, streamed in batches.
+ * The network's reasons for the customers a marketer reads them for
+ * (SHOWN_WITH_REASONS): those to contact (`contact`: given an action, within
+ * budget, not opted out, in cooldown or held back as control), whom the
+ * action lists carry, the ambassadors, whom their list carries, and the VIPs
+ * to save or win back or at high churn risk, whom the report shows even when
+ * held back and marketing pulls from the published table. The others keep
+ * customer_scores.sql's plain reasons: among them the held-back VIPs to
+ * surprise at low or medium risk who are not ambassadors, whom no list and
+ * no part of the report shows (the published table and the customer's page
+ * show every customer's reasons, of either kind). Occlusion of each group
+ * of inputs against a typical customer, streamed in batches.
  */
 export async function networkReasons(db: Database, models: TrainedModels, p: ScoreParams, batchRows: number, explain: typeof occlusionReasons, log?: Logger): Promise<void> {
   const networks = models.neural!;
   const typicalGapDays = (await db.value<number | null>('SELECT median(gap_mean_days) FROM customer_features WHERE purchase_days >= 3')) ?? NaN;
   const context = { typicalGapDays, recentShare: p.scoring.recentShare };
   await db.run('CREATE OR REPLACE TEMP TABLE occlusion_reasons (customer_id VARCHAR, reasons VARCHAR)');
-  const acted = `customer_id IN (SELECT customer_id FROM customer_scores WHERE contact OR (${SHOWN_VIPS}))`;
+  const acted = `customer_id IN (SELECT customer_id FROM customer_scores WHERE ${SHOWN_WITH_REASONS})`;
   // The bounds of each batch on a thread of their own (reasonsPool.ts), the network here on what they leave undecided:
   // the texts of occlusionReasons. Batches are kept in hand while their threads work and written in the order read.
   const bounded = explain === occlusionReasons;

@@ -3,7 +3,7 @@ import { scoringSchema } from '../../pipeline/config.js';
 import type { Database } from '../../pipeline/db/Database.js';
 import type { TrainedModels } from '../../pipeline/learn/trainedModels.js';
 import { listFilter, selectList } from '../../pipeline/publish/customerList.js';
-import { SHOWN_VIPS, networkReasons, rankCustomers } from '../../pipeline/score/rankCustomers.js';
+import { SHOWN_WITH_REASONS, networkReasons, rankCustomers } from '../../pipeline/score/rankCustomers.js';
 import { readSql } from '../../pipeline/db/sqlFile.js';
 import { occlusionReasons } from '../../pipeline/score/occlusionReasons.js';
 import { UPLIFT_TERMS_DDL } from '../../pipeline/score/upliftModel.js';
@@ -246,11 +246,11 @@ describe('contact discipline', () => {
     expect(rows.filter((r) => r.action !== 'none' && !r.contact).every((r) => r.contact_blocked_by === 'budget')).toBe(true);
   });
 
-  test('with the network as churn champion, its reasons go to the customers to contact and the VIPs to save or win back; other held-back ones keep the plain ones', async () => {
+  test('with the network as churn champion, its reasons go to the customers to contact, the ambassadors and the VIPs to save or win back; other held-back ones keep the plain ones', async () => {
     explained.length = 0;
     const rows = await withDb((db) => score(db, base, { controlShare: 0.3, budget: { maxActions: 4, saveRate: 0.5 } }, [], 'neural'));
     expect(rows.filter((r) => r.contact)).toHaveLength(4);
-    const read = rows.filter((r) => r.contact || (r.is_vip && (['save', 'win_back'].includes(r.action as string) || r.churn_risk === 'high'))).map((r) => r.customer_id);
+    const read = rows.filter((r) => r.contact || r.is_ambassador || (r.is_vip && (['save', 'win_back'].includes(r.action as string) || r.churn_risk === 'high'))).map((r) => r.customer_id);
     expect([...explained].sort()).toEqual(read.sort());
     // VIPs held back from both kinds of action: explained when to save or win back, not when only to surprise at low risk.
     const heldVips = rows.filter((r) => r.is_vip && !r.contact);
@@ -265,16 +265,16 @@ describe('contact discipline', () => {
     expect(held.every((r) => String(r.reasons).length > 0)).toBe(true);
   });
 
-  test("the network explains every customer a list or the report shows with the reasons (the lists' and the report's own selections)", async () => {
+  test("the network explains every customer a list or the report shows with the reasons (the lists' and the report's own selections, the ambassadors' among them)", async () => {
     const actions = ['save', 'win_back', 'surprise', 'grow', 'nurture', 'none'];
-    const combos = [true, false].flatMap((vip) => actions.flatMap((action) => ['low', 'medium', 'high'].flatMap((risk) => [true, false].map((contact) => ({ vip, action, risk, contact })))));
+    const combos = [true, false].flatMap((vip) => actions.flatMap((action) => ['low', 'medium', 'high'].flatMap((risk) => [true, false].flatMap((contact) => [true, false].map((amb) => ({ vip, action, risk, contact, amb }))))));
     const [shown, explainedIds] = await withDb(async (db) => {
       await db.run(`CREATE TABLE customer_scores (customer_id VARCHAR, is_vip BOOLEAN, action VARCHAR, churn_risk VARCHAR, contact BOOLEAN, is_ambassador BOOLEAN,
         churn_probability DOUBLE, predicted_clv_12m DOUBLE, value_kept DOUBLE, value_if_retained DOUBLE, days_since_last_order INTEGER, segment VARCHAR,
         reasons VARCHAR, contact_blocked_by VARCHAR, value_tier INTEGER, persona VARCHAR, action_priority BIGINT)`);
       for (const [i, c] of combos.entries()) {
-        await db.run(`INSERT INTO customer_scores VALUES ($id, $vip, $action, $risk, $contact, false, 0.5, 100, 10, 120, 40, 'at_risk', 'plain', NULL, 1, NULL, 1)`,
-          { id: `c${String(i).padStart(3, '0')}`, vip: c.vip, action: c.action, risk: c.risk, contact: c.contact });
+        await db.run(`INSERT INTO customer_scores VALUES ($id, $vip, $action, $risk, $contact, $amb, 0.5, 100, 10, 120, 40, 'at_risk', 'plain', NULL, 1, NULL, 1)`,
+          { id: `c${String(i).padStart(3, '0')}`, vip: c.vip, action: c.action, risk: c.risk, contact: c.contact, amb: c.amb });
       }
       const ids = new Set<string>();
       const add = async (sql: string, params: Record<string, string | number> = {}) => {
@@ -285,19 +285,20 @@ describe('contact discipline', () => {
       await db.run(`INSERT INTO customer_scores_history (run_id, as_of, customer_id, churn_risk) SELECT 'previous', DATE '2026-06-01', customer_id, 'low' FROM customer_scores`);
       await db.run('ALTER TABLE customer_scores ADD COLUMN value_at_risk DOUBLE DEFAULT 1');
       await add(readSql('publish/report_vips_to_high.sql').replace('LIMIT 25', ''), { previous_run: 'previous', previous_as_of: '2026-06-01' });
-      for (const list of ['at-risk-vip', ...actions.filter((a) => a !== 'none')]) {
+      for (const list of ['at-risk-vip', 'ambassador', ...actions.filter((a) => a !== 'none')]) {
         const { where, params } = listFilter(list, { format: 'csv', risk: 'low,medium,high' });
         await add(`SELECT s.customer_id FROM customer_scores s WHERE ${where.join(' AND ')}`, params);
       }
-      const explainedIds = (await db.all<{ customer_id: string }>(`SELECT customer_id FROM customer_scores WHERE contact OR (${SHOWN_VIPS})`)).map((r) => r.customer_id);
+      const explainedIds = (await db.all<{ customer_id: string }>(`SELECT customer_id FROM customer_scores WHERE ${SHOWN_WITH_REASONS}`)).map((r) => r.customer_id);
       return [[...ids].sort(), explainedIds.sort()];
     });
-    // Every one shown is explained (the held-back VIPs at high risk among them, whatever their action); VIPs
-    // held back at low or medium risk and not to save or win back are neither.
+    // Every one shown is explained (the held-back VIPs at high risk among them, whatever their action, and every
+    // ambassador); VIPs held back at low or medium risk, not to save or win back and not ambassadors are neither.
     expect(shown.filter((id) => !explainedIds.includes(id))).toEqual([]);
     const id = (i: number) => `c${String(i).padStart(3, '0')}`;
     expect(combos.flatMap((c, i) => (c.vip && !c.contact && c.risk === 'high' ? [id(i)] : [])).every((x) => shown.includes(x))).toBe(true);
-    const quiet = combos.flatMap((c, i) => (c.vip && !c.contact && c.risk !== 'high' && !['save', 'win_back'].includes(c.action) ? [id(i)] : []));
+    expect(combos.flatMap((c, i) => (c.amb ? [id(i)] : [])).every((x) => shown.includes(x))).toBe(true);
+    const quiet = combos.flatMap((c, i) => (c.vip && !c.contact && !c.amb && c.risk !== 'high' && !['save', 'win_back'].includes(c.action) ? [id(i)] : []));
     expect(quiet.length).toBe(8);
     expect(quiet.filter((x) => explainedIds.includes(x) || shown.includes(x))).toEqual([]);
   });
@@ -649,8 +650,8 @@ test("the network's reasons with their bounds on two threads, batch after batch,
     await db.appendColumns('customer_features', [ids, ids.map(() => '2026-06-30'), ...plain.map((f) => scored.data[f.name] as Float64Array), scored.data.preferred_channel as (string | null)[], scored.data.country as (string | null)[]]);
     await db.run(`CREATE TABLE btyd_features (as_of VARCHAR, customer_id VARCHAR, ${btyd.map((f) => `${f.name} DOUBLE`).join(', ')})`);
     await db.appendColumns('btyd_features', [ids.map(() => '2026-06-30'), ids, ...btyd.map((f) => scored.data[f.name] as Float64Array)]);
-    await db.run('CREATE TABLE customer_scores (customer_id VARCHAR, contact BOOLEAN, is_vip BOOLEAN, action VARCHAR, churn_risk VARCHAR, reasons VARCHAR)');
-    await db.appendColumns('customer_scores', [ids, contact.map(String), vipActed.map(String), vipActed.map((v) => (v ? 'save' : 'none')), ids.map(() => 'medium'), ids.map(() => 'plain')]);
+    await db.run('CREATE TABLE customer_scores (customer_id VARCHAR, contact BOOLEAN, is_vip BOOLEAN, is_ambassador BOOLEAN, action VARCHAR, churn_risk VARCHAR, reasons VARCHAR)');
+    await db.appendColumns('customer_scores', [ids, contact.map(String), vipActed.map(String), ids.map(() => 'false'), vipActed.map((v) => (v ? 'save' : 'none')), ids.map(() => 'medium'), ids.map(() => 'plain')]);
     const warned: string[] = [];
     const log = { warn: (_o: unknown, msg: string) => warned.push(msg) } as unknown as Logger;
     const params: ScoreParams = { horizonDays: 90, seed: 42, currency: 'USD', scoring: scoringSchema.parse({}), threads };
