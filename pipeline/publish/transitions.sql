@@ -11,9 +11,18 @@ pairs AS (
     p.churn_risk AS prev_risk, c.churn_risk AS cur_risk,
     CAST(p.is_vip AS VARCHAR) AS prev_vip, CAST(c.is_vip AS VARCHAR) AS cur_vip
   FROM prev p JOIN customer_scores c USING (customer_id)
+),
+-- The four dimensions' counts in one aggregate over the pairs (grouping sets: one pass, not the pairs kept for four).
+counted AS (
+  SELECT prev_tier, cur_tier, prev_segment, cur_segment, prev_risk, cur_risk, prev_vip, cur_vip,
+    GROUPING(prev_tier) = 0 AS by_tier, GROUPING(prev_segment) = 0 AS by_segment, GROUPING(prev_risk) = 0 AS by_risk,
+    count(*) AS customers
+  FROM pairs
+  GROUP BY GROUPING SETS ((prev_tier, cur_tier), (prev_segment, cur_segment), (prev_risk, cur_risk), (prev_vip, cur_vip))
 )
-SELECT 'value_tier' AS dimension, prev_tier AS previous, cur_tier AS current, count(*) AS customers FROM pairs GROUP BY ALL
-UNION ALL SELECT 'segment', prev_segment, cur_segment, count(*) FROM pairs GROUP BY ALL
-UNION ALL SELECT 'churn_risk', prev_risk, cur_risk, count(*) FROM pairs GROUP BY ALL
-UNION ALL SELECT 'is_vip', prev_vip, cur_vip, count(*) FROM pairs GROUP BY ALL
+SELECT CASE WHEN by_tier THEN 'value_tier' WHEN by_segment THEN 'segment' WHEN by_risk THEN 'churn_risk' ELSE 'is_vip' END AS dimension,
+  CASE WHEN by_tier THEN prev_tier WHEN by_segment THEN prev_segment WHEN by_risk THEN prev_risk ELSE prev_vip END AS previous,
+  CASE WHEN by_tier THEN cur_tier WHEN by_segment THEN cur_segment WHEN by_risk THEN cur_risk ELSE cur_vip END AS current,
+  customers
+FROM counted
 ORDER BY dimension, previous, current
