@@ -103,7 +103,7 @@ const fingerprints = (db: Database, asOf: string, since: string | null) =>
   db.run(`CREATE OR REPLACE TEMP TABLE features_next AS SELECT ${since === null ? 'customer_id, order_rows, order_hash, line_rows, line_hash' : '*'}
     FROM (${readSql('features/features_fingerprints.sql')})`, { as_of: dateParam(asOf), since: since === null ? null : dateParam(since) });
 
-const dropTemps = (db: Database) => db.run(`DROP TABLE IF EXISTS features_next; DROP TABLE IF EXISTS features_touched; DROP TABLE IF EXISTS features_carried_ids;
+const dropTemps = (db: Database) => db.run(`DROP TABLE IF EXISTS features_next; DROP TABLE IF EXISTS features_touched; DROP TABLE IF EXISTS features_carried_next;
   DROP TABLE IF EXISTS features_orders; DROP TABLE IF EXISTS features_lines; DROP TABLE IF EXISTS features_window_changes`);
 
 /**
@@ -149,8 +149,10 @@ async function carryFeatures(db: Database, asOf: string, since: string, inputs: 
         (SELECT count(*) FROM customer_features) AS customers`, { inputs });
     if (same!.same) return { customers: Number(same!.customers), how: 'unchanged', rebuilt: 0 };
   }
-  // The others, carried (features_carried.sql joins them: a table the planner knows the size of).
-  await db.run('CREATE OR REPLACE TEMP TABLE features_carried_ids AS SELECT customer_id FROM features_next ANTI JOIN features_touched USING (customer_id)');
+  // The others, carried, with the two windows features_next computed for them (features_carried.sql joins them: one
+  // table the planner knows the size of, instead of their ids and features_next joined apart).
+  await db.run(`CREATE OR REPLACE TEMP TABLE features_carried_next AS SELECT customer_id, spend_prev_30d, spend_prev_365d
+    FROM features_next ANTI JOIN features_touched USING (customer_id)`);
   // How the stored windows moved since: from the orders at the windows' edges alone, not from every order.
   await db.run(`CREATE OR REPLACE TEMP TABLE features_window_changes AS ${readSql('features/features_window_changes.sql')}`,
     { as_of: dateParam(asOf), since: dateParam(since) });

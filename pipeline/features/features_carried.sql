@@ -2,15 +2,15 @@
 -- table (featuresState.ts): those whose orders and order lines are what they were when it was
 -- built (features_state's fingerprints equal the fresh ones of features_fingerprints.sql, in the
 -- temp table features_next) and who have no row dated since its as-of (not in features_touched:
--- the temp table features_carried_ids holds the others, so that the planner knows them to be most
--- customers; filtered here by NOT IN, they were estimated at a fifth, and customer_features.sql's
--- join with the customers built its hash table on these rows, forty columns wide, instead of on
--- the customers' four).
+-- the temp table features_carried_next holds the others with features_next's figures for them, so
+-- that the planner knows them to be most customers; filtered here by NOT IN, they were estimated at
+-- a fifth, and customer_features.sql's join with the customers built its hash table on these rows,
+-- forty columns wide, instead of on the customers' four).
 -- Every figure their rows alone give is theirs unchanged (a customer's features read only the
 -- customer's own rows); the windows, which move with the as-of, are moved to the new as-of: the
 -- ones the previous table stores by the rows that entered and left them since (the temp table
 -- features_window_changes, features_window_changes.sql; a customer with none there kept them),
--- the two it does not store as features_next computed them at the new as-of. customer_features.sql
+-- the two it does not store as features_next computed them at the new as-of (features_carried_next). customer_features.sql
 -- takes these rows beside the ones it computes (customer_rows) and derives every other column,
 -- recency to tickets, from both alike; tests/features/featuresState holds the carried table equal
 -- to the one built from every row.
@@ -33,6 +33,5 @@ SELECT p.customer_id, p.first_order_date, p.last_order_date, p.orders_count, p.p
   CAST(p.spend_prev_90d AS DECIMAL(38, 2)) + coalesce(c.spend_prev_90d, 0) AS spend_prev_90d,
   n.spend_prev_365d
 FROM customer_features p
-JOIN features_next n USING (customer_id)
+JOIN features_carried_next n USING (customer_id)
 LEFT JOIN features_window_changes c USING (customer_id)
-JOIN features_carried_ids USING (customer_id)
