@@ -461,6 +461,12 @@ if (args.mode === 'neural') {
     return run;
   };
   const whole = runOnce('', [files.orders]);
+  // The reference stack (bench/reference.py): pandas features and XGBoost models on the same orders, in this run, right
+  // after fidelio's whole run, so that the ratio compares two runs one after the other rather than minutes apart: a
+  // shared host's speed drifts by 15-30% within minutes (issue 25's stop of 2026-12-07 measured the same build's whole
+  // run at 112 s and 130 s ten minutes apart, and two benches' whole runs at 143 s and 162 s while their reference, run
+  // after the other runs and the floors, took 86 s and 89 s).
+  const reference = runReference(files.orders, whole.result.manifest.as_of ?? asOf, join(work, 'reference'));
   const stageIn = (run: typeof whole, name: string) => run.result.manifest.stages.find((s) => s.name === name);
   const stepIn = (run: typeof whole, name: string, stepName: string) => stageIn(run, name)?.steps?.find((st) => st.name === stepName)?.seconds ?? NaN;
   const stage = (name: string) => stageIn(whole, name)!;
@@ -558,13 +564,11 @@ if (args.mode === 'neural') {
   db.close();
   rmSync(join(work, 'floor'), { recursive: true, force: true });
 
-  // The reference stack (bench/reference.py): pandas features and XGBoost models on the same orders, in this run.
-  const reference = runReference(files.orders, asOfWhole, join(work, 'reference'));
   if (reference.ok) {
     for (const st of reference.result.steps) rows.push({ step: `reference (Python) › ${st.step}`, seconds: st.seconds, peak_mib: NaN });
     const q = reference.result.quality;
     rows.push({ step: '**reference stack: pandas + XGBoost (bench/reference.py)**', seconds: reference.result.seconds, peak_mib: reference.result.peak_mib,
-      note: `${reference.result.cpu_seconds !== undefined ? `${reference.result.cpu_seconds.toFixed(1)} CPU-s, ${busyCpus(reference.result.cpu_seconds, reference.result.seconds)} CPUs busy; ` : ''}${reference.result.customers_scored.toLocaleString('en-US')} customers scored, trained on ${reference.result.training_rows.toLocaleString('en-US')}; pandas ${reference.result.versions.pandas}, xgboost ${reference.result.versions.xgboost}; not timed: its backtest windows give churn AUC ${q.churn_auc}, spend Gini ${q.value_gini} on ${q.holdout_customers.toLocaleString('en-US')} customers (${q.seconds} s)` });
+      note: `run right after fidelio's whole run; ${reference.result.cpu_seconds !== undefined ? `${reference.result.cpu_seconds.toFixed(1)} CPU-s, ${busyCpus(reference.result.cpu_seconds, reference.result.seconds)} CPUs busy; ` : ''}${reference.result.customers_scored.toLocaleString('en-US')} customers scored, trained on ${reference.result.training_rows.toLocaleString('en-US')}; pandas ${reference.result.versions.pandas}, xgboost ${reference.result.versions.xgboost}; not timed: its backtest windows give churn AUC ${q.churn_auc}, spend Gini ${q.value_gini} on ${q.holdout_customers.toLocaleString('en-US')} customers (${q.seconds} s)` });
     rows.push({ step: 'ratio fidelio / reference (whole run)', seconds: Number((whole.seconds / reference.result.seconds).toFixed(2)), peak_mib: NaN,
       note: `fidelio ${whole.seconds.toFixed(1)} s against the reference's ${reference.result.seconds.toFixed(1)} s (target below 1, goal 0.5)` });
   } else {
