@@ -216,6 +216,7 @@ async function ingestFile(db: Database, item: PlannedFile, options: IngestOption
       runTime: options.runTime, currency: options.currency, earliestDate: options.earliestDate, grain,
       mapped: item.kind === 'orders' ? settledColumns(mapped) : mapped,
       format: { decimal: item.format.decimal, thousands: item.format.thousands, dateFormats: item.format.dateFormats },
+      ...(staged.controlFree ? { controlFree: true } : {}),
     }, relation);
     const statuses = item.kind === 'orders' && mapped.has('order_status') ? orderStatuses(item.format.statuses) : undefined;
     if (statuses) await rejectUnknownStatuses(db, statuses);

@@ -181,7 +181,9 @@ export function missingColumnsMessage(path: string, missing: string[], header: s
 export function sha256File(path: string): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     const hash = createHash('sha256');
-    createReadStream(path)
+    // Read a megabyte at a time: in the stream's default 64 KB chunks the bench's 683 MB orders file took 0.9-1.1 s
+    // to hash, in 1 MB chunks 0.6 s (the calls per chunk, not the hashing, made the difference).
+    createReadStream(path, { highWaterMark: 1 << 20 })
       .on('data', (chunk) => hash.update(chunk))
       .on('error', reject)
       .on('end', () => resolvePromise(hash.digest('hex')));

@@ -22,6 +22,11 @@ export interface ValidationContext {
    * `checked_full` adds the others as NULLs of their types; 'all': `checked` holds every column of the spec.
    */
   columns?: 'present' | 'all';
+  /**
+   * The staged values hold no character an identifier may not hold (StagedFile.controlFree: the file's bytes were
+   * scanned for them): the identifiers' control-character check is left out, as it would reject no line.
+   */
+  controlFree?: boolean;
 }
 
 /** SQL showing a value in a reason: quoted, its first 60 characters. */
@@ -153,13 +158,16 @@ function requiredColumns(spec: InputSpec, ctx: ValidationContext): Set<string> {
 /** Characters an identifier may not hold: C0 and C1 controls, bidirectional embeddings, overrides and isolates. */
 const ID_CONTROL = "'[\\x00-\\x1f\\x7f-\\x9f\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}]'";
 
+/** Whether a column's values are checked for control characters: an identifier's, unless none can hold one. */
+const controlChecked = (c: ColumnSpec, ctx: ValidationContext): boolean => c.id === true && ctx.controlFree !== true;
+
 /** True when a staged column's value is usable (the cheap test that spares most rows the reasons). */
-function columnUsable(c: ColumnSpec, required: boolean): string | undefined {
+function columnUsable(c: ColumnSpec, required: boolean, ctx: ValidationContext): string | undefined {
   const raw = ident(c.name);
   const typed = typedRef(c);
-  const idClean = c.id ? ` AND NOT regexp_matches(${raw}, ${ID_CONTROL})` : '';
+  const idClean = controlChecked(c, ctx) ? ` AND NOT regexp_matches(${raw}, ${ID_CONTROL})` : '';
   if (required) return `(${typed} IS NOT NULL${idClean})`;
-  if (c.type === 'text') return c.id ? `(${raw} IS NULL OR NOT regexp_matches(${raw}, ${ID_CONTROL}))` : undefined;
+  if (c.type === 'text') return controlChecked(c, ctx) ? `(${raw} IS NULL OR NOT regexp_matches(${raw}, ${ID_CONTROL}))` : undefined;
   return `(${typed} IS NOT NULL OR ${raw} IS NULL OR trim(${raw}) = '')`;
 }
 
@@ -171,7 +179,7 @@ function columnChecks(c: ColumnSpec, required: boolean, kind: string, ctx: Valid
   const name = c.name;
   const checks: Check[] = [];
   if (required) checks.push({ when: blank, reason: `'missing ${name}'`, reasonClass: `missing_${name}` });
-  if (c.id) {
+  if (controlChecked(c, ctx)) {
     checks.push({
       // C0 and C1 controls, and the bidirectional overrides that make an id display as another.
       when: `regexp_matches(${raw}, ${ID_CONTROL})`,
@@ -298,7 +306,7 @@ export async function validateStage(db: Database, spec: InputSpec, ctx: Validati
   const checks = [...perColumn, ...stamp.checks, ...money.checks, ...self.checks];
   const usable = [
     'structural_error IS NULL',
-    ...typed.map((c) => columnUsable(c, required.has(c.name))).filter((u) => u !== undefined),
+    ...typed.map((c) => columnUsable(c, required.has(c.name), ctx)).filter((u) => u !== undefined),
     ...stamp.usable, ...money.usable, ...self.usable,
   ];
   // Bind only the parameters this kind's checks use: DuckDB rejects unused ones.

@@ -34,6 +34,13 @@ describe('ingest validation: one rejected row per bad line, with its reason', ()
     ['missing order_id', ',c1,2025-01-01,10.00,USD', 'missing order_id'],
     ['missing amount', '1,c1,2025-01-01,,USD', 'missing amount'],
     ['a control character in an id', '1,c\u00011,2025-01-01,10.00,USD', "customer_id 'c?1' holds control characters (shown as ?)"],
+    // The file's bytes are scanned for these before the check of every id is left out (textCopy.ts, holdsControls):
+    // each kind of character, in a UTF-8 file read as it is, still rejects its line.
+    ['a tab in an id', '1,c\t1,2025-01-01,10.00,USD', "customer_id 'c?1' holds control characters (shown as ?)"],
+    ['DEL in an id', '1\u007f,c1,2025-01-01,10.00,USD', "order_id '1?' holds control characters (shown as ?)"],
+    ['a C1 control in an id', '1,c\u00851,2025-01-01,10.00,USD', "customer_id 'c?1' holds control characters (shown as ?)"],
+    ['a right-to-left override in an id', '1,\u202Ec1,2025-01-01,10.00,USD', "customer_id '?c1' holds control characters (shown as ?)"],
+    ['a directional isolate in an id', '1\u2069,c1,2025-01-01,10.00,USD', "order_id '1?' holds control characters (shown as ?)"],
     ['unparseable date', "1,c1,2025-13-45,10.00,USD", "order_ts '2025-13-45' is not an ISO 8601 date or timestamp"],
     ['non-ISO date', '1,c1,03/04/2025,10.00,USD', "order_ts '03/04/2025' is not an ISO 8601 date or timestamp (it reads as %m/%d/%Y or %d/%m/%Y: set formats.orders.dateFormat)"],
     ['an implausible date', '1,c1,0001-01-01,10.00,USD', "order_ts '0001-01-01' is before 1990-01-01, too early to be true (ingest.earliestDate)"],

@@ -54,6 +54,23 @@ test('a short line and invalid bytes get a structural error on their own line; b
   }));
 });
 
+test('staged values are said free of control characters only for a UTF-8 CSV read as it is whose bytes hold none', async () => {
+  await withTempDir((dir) => withDb(async (db) => {
+    const staged = (name: string, text: string | Buffer, format: 'csv' | 'jsonl' = 'csv', encoding: 'utf-8' | 'latin-1' = 'utf-8') =>
+      stageFile(db, writeFile(dir, name, text), format, columns, format === 'csv' ? ['id', 'total'] : [], { kind: 'orders', delimiter: ',', encoding });
+    expect((await staged('a.csv', 'id,total\nA,1.50\nB,2.00\n')).controlFree).toBe(true);
+    // A control character anywhere, an id or not, leaves every id checked.
+    expect((await staged('b.csv', 'id,total\nA,1.50\nB,"2\t"\n')).controlFree).toBeUndefined();
+    // A file not read as it is (a line rejected before the reader, another encoding) is not scanned.
+    expect((await staged('c.csv', 'id,total\nA,1.50\nB,"2\n')).controlFree).toBeUndefined();
+    expect((await staged('d.csv', Buffer.from('id,total\nA\xe9,1.50\n', 'latin1'), 'csv', 'latin-1')).controlFree).toBeUndefined();
+    // A JSON line's escapes make characters its bytes do not hold.
+    const json = await staged('e.jsonl', '{"id": "A\\u0007", "total": 1}\n', 'jsonl');
+    expect(json.controlFree).toBeUndefined();
+    expect(await db.value(`SELECT order_id FROM ${json.relation}`)).toBe('A\u0007');
+  }));
+});
+
 test('JSON lines: each line one object, keys mapped; a line that is not an object says so', async () => {
   await withTempDir((dir) => withDb(async (db) => {
     const path = writeFile(dir, 'o.jsonl', '{"id": "A", "total": 1.5}\n[1, 2]\n{"id": "B"}\n');

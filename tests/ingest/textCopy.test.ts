@@ -1,18 +1,46 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
-import { linesOf, MAX_RECORD_LINES, MAX_ROW_BYTES, readableText } from '../../pipeline/ingest/textCopy.js';
+import { holdsControls, linesOf, MAX_RECORD_LINES, MAX_ROW_BYTES, readableText } from '../../pipeline/ingest/textCopy.js';
 import { withTempDir, writeFile } from '../helpers/withDb.js';
 
-const csv = { kind: 'orders', encoding: 'utf-8' as const, checkQuotes: true };
+const csv = { kind: 'orders', encoding: 'utf-8' as const, checkQuotes: true, scanControls: true };
 
 test('a clean UTF-8 file is read as it is: no copy, no reject', async () => {
   await withTempDir(async (dir) => {
     const path = writeFile(dir, 'o.csv', 'a,b\n1,"x,y"\n2,"say ""hi"""\n');
     const r = await readableText(path, csv);
-    expect(r).toMatchObject({ path, rejects: [], asIs: { lines: 3, blank: 0 } });
+    expect(r).toMatchObject({ path, rejects: [], asIs: { lines: 3, blank: 0, controls: false } });
     const last = writeFile(dir, 'p.csv', 'a,b\n\n1,2\n\n3,4');
-    expect((await readableText(last, csv)).asIs).toEqual({ lines: 5, blank: 2 });
+    expect((await readableText(last, csv)).asIs).toEqual({ lines: 5, blank: 2, controls: false });
   });
+});
+
+test('a file read as it is says whether any byte of it begins a character an identifier may not hold, wherever it stands', async () => {
+  await withTempDir(async (dir) => {
+    const asIs = async (text: string) => (await readableText(writeFile(dir, 'c.csv', text), csv)).asIs;
+    // Text a shop's export holds: accents, the euro sign, typographic quotes and dashes, a no-break space.
+    expect(await asIs('a,b\n1,Café — “été” 12 €\u00a0\n')).toMatchObject({ controls: false });
+    // One such character anywhere, in the header, a middle line or a last line without its end.
+    expect(await asIs('a\u0007,b\n1,2\n')).toMatchObject({ controls: true });
+    expect(await asIs(`a,b\n${'1,2\n'.repeat(300_000)}3,x\u202Ey\n4,5\n`)).toMatchObject({ controls: true });
+    expect(await asIs('a,b\n1,2\n3,\u2066')).toMatchObject({ lines: 3, controls: true });
+    // Not scanned (a format whose values are not its characters), a file may hold them.
+    expect((await readableText(writeFile(dir, 'j.jsonl', '{"a": 1}\n'), { ...csv, checkQuotes: false, scanControls: false })).asIs).toMatchObject({ controls: true });
+  });
+});
+
+test('holdsControls: C0 controls but the line feed, DEL, C1 controls and the bidirectional embeddings, overrides and isolates', () => {
+  const has = (text: string) => holdsControls(Buffer.from(text, 'utf8'));
+  expect(has('plain, ASCII text\n')).toBe(false);
+  for (const c of ['\u0000', '\u0001', '\t', '\u000b', '\r', '\u001f', '\u007f', '\u0080', '\u0085', '\u009f', '\u202a', '\u202e', '\u2066', '\u2069']) {
+    expect([c, has(`ab${c}cd`)]).toEqual([c, true]);
+  }
+  // Their neighbours in UTF-8 (the same lead bytes, another character) are text.
+  for (const c of ['\u00a0', '\u00e9', '\u2013', '\u201c', '\u2029', '\u202f', '\u2065', '\u206a', '\u20ac']) {
+    expect([c, has(`ab${c}cd`)]).toEqual([c, false]);
+  }
+  // A lead byte at the end of the bytes given (never a whole character there) reads no further.
+  expect(holdsControls(Uint8Array.from([0x61, 0xe2]))).toBe(false);
 });
 
 test('each line that cannot be a row is blanked in a copy (line numbers keep) and rejected with its reason; the others are untouched', async () => {
