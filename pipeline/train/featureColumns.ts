@@ -57,11 +57,23 @@ export function featureBatches(db: Database, source: string, where = 'true', row
  * better served by the join, which filters customer_features first.
  */
 export async function customerFeaturesWithBtyd(db: Database): Promise<string> {
-  const joined = withBtydFeatures('customer_features');
+  return (await customerFeaturesRead(db)).source;
+}
+
+/**
+ * customerFeaturesWithBtyd's query, and whether it reads customer_features' rows in their stored order, every one
+ * (`inOrder`: the positional read; a scan keeps its order, preserve_insertion_order): what is computed from its rows,
+ * read unfiltered, can then be paired with customer_features' rows by position instead of carrying their ids.
+ */
+export async function customerFeaturesRead(db: Database): Promise<{ source: string; inOrder: boolean }> {
+  const joined = { source: withBtydFeatures('customer_features'), inOrder: false };
   if (!(await db.isView('btyd_features')) || !(await db.isTable(BTYD_FEATURE_FIGURES)) || !(await db.isTable('customer_features'))) return joined;
   const same = await db.one<{ same: boolean }>(`SELECT (SELECT count(*) FROM customer_features) = (SELECT count(*) FROM ${BTYD_FEATURE_FIGURES})
     AND coalesce((SELECT CAST(as_of AS DATE) FROM btyd_features LIMIT 1) = (SELECT max(as_of) FROM customer_features), true)
     AND (SELECT count(DISTINCT as_of) FROM customer_features) <= 1 AS same`);
   if (!same?.same) return joined;
-  return `(SELECT t.*, ${BTYD_FEATURE_COLUMNS.map((c) => `g.${c}`).join(', ')} FROM customer_features t POSITIONAL JOIN ${BTYD_FEATURE_FIGURES} g)`;
+  return {
+    source: `(SELECT t.*, ${BTYD_FEATURE_COLUMNS.map((c) => `g.${c}`).join(', ')} FROM customer_features t POSITIONAL JOIN ${BTYD_FEATURE_FIGURES} g)`,
+    inOrder: (await db.value<boolean>("SELECT current_setting('preserve_insertion_order')")) === true,
+  };
 }

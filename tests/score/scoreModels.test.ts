@@ -2,6 +2,9 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { scoringSchema } from '../../pipeline/config.js';
 import { scoreModels } from '../../pipeline/score/scoreModels.js';
 import { scoreBtyd } from '../../pipeline/train/btydScoreTable.js';
+import { customerFeaturesRead } from '../../pipeline/train/featureColumns.js';
+import { trainNeuralModels } from '../../pipeline/train/neuralTraining.js';
+import { silentLogger } from '../../pipeline/log.js';
 import { stagedRun, type StagedRun } from '../helpers/stagedRun.js';
 
 let run: StagedRun;
@@ -46,4 +49,32 @@ test('a scoring that fails leaves no btyd_scores view reading a summary and figu
   expect(await run.db.isView('btyd_scores')).toBe(false);
   expect(await run.db.isTable('btyd_scores')).toBe(false);
   expect(await run.db.isTable('btyd_scores__features_summary')).toBe(false);
+});
+
+test("the networks' scores are paired with customer_features' rows by position where they read them in its order: the same figures as carried with their ids", async () => {
+  const trained = await stagedRun('train', { neural: false });
+  try {
+    // Networks trained here on the run's snapshots, one architecture each (the demo's champions are BTYD models).
+    const plan = trained.state.plan!;
+    const neural = await trainNeuralModels(trained.db, plan.trainCutoffs, plan.holdoutCutoff, 42, silentLogger, { churn: [[8]], value: [[8]] }, 50_000, 50);
+    const models = { ...trained.state.models!, neural };
+    const scoring = scoringSchema.parse({ intervalDraws: 0 });
+    const score = () => scoreModels(trained.db, { ...models, churnModel: 'neural' }, trained.state.asOf!, { horizonDays: 90, seed: 42, currency: 'USD', scoring }, undefined, undefined, 100);
+    // Read in batches of 100 rows, so that the pairing spans many appends.
+    expect((await customerFeaturesRead(trained.db)).inOrder).toBe(true);
+    await score();
+    const paired = await trained.db.columns('SELECT * FROM neural_scores ORDER BY customer_id');
+    const n = await trained.db.value<number>('SELECT count(*) FROM customer_features');
+    expect(paired.customer_id).toHaveLength(n);
+    expect(await trained.db.value("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'neural_scores__figures'")).toBe(0);
+    // Where a scan may give the rows in another order, the ids are carried with the scores: the same figures.
+    await trained.db.run('SET preserve_insertion_order = false');
+    expect((await customerFeaturesRead(trained.db)).inOrder).toBe(false);
+    await score();
+    expect(await trained.db.columns('SELECT * FROM neural_scores ORDER BY customer_id')).toEqual(paired);
+    // And the churn champion's probability is the network's, customer by customer.
+    expect(await trained.db.value('SELECT count(*) FROM churn_scores c JOIN neural_scores n USING (customer_id) WHERE c.churn_probability = n.churn_probability')).toBe(n);
+  } finally {
+    trained.close();
+  }
 });
