@@ -36,8 +36,10 @@ function identity(path: string): { key: string; changedMs: number } {
  * the digest recorded in file_digests when the file is untouched since
  * (`remembered` false: always read, as `--reingest` asks), else read from
  * the bytes and recorded for the next run when the file had settled.
+ * `besideHashing`: called when the bytes are to be read, which are then read and hashed on a thread of their own
+ * (sha256File) while the caller's work goes on here.
  */
-export async function fileDigest(db: Database, path: string, remembered = true, settleMs = SETTLE_MS): Promise<{ sha256: string; read: boolean }> {
+export async function fileDigest(db: Database, path: string, remembered = true, settleMs = SETTLE_MS, besideHashing?: () => void): Promise<{ sha256: string; read: boolean }> {
   const resolved = realpathSync(path);
   const before = identity(resolved);
   if (remembered) {
@@ -45,7 +47,8 @@ export async function fileDigest(db: Database, path: string, remembered = true, 
     if (known) return { sha256: known, read: false };
   }
   const started = Date.now();
-  const sha256 = await sha256File(resolved);
+  besideHashing?.();
+  const sha256 = await sha256File(resolved, besideHashing !== undefined);
   if (started - before.changedMs >= settleMs && identity(resolved).key === before.key) {
     await db.transaction(async () => {
       await db.run('DELETE FROM file_digests WHERE path = $path', { path: resolved });

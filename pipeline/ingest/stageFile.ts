@@ -55,6 +55,21 @@ export interface StageOptions {
   encoding: TextEncoding;
   /** The file's name as the user gave it, for messages (`path` may be a link to it). */
   displayPath?: string;
+  /** The text check of the same file with the same options, already started (checkText); stageFile cleans it up. */
+  text?: Promise<ReadableText>;
+}
+
+/** What readableText gives: the text DuckDB reads, the lines rejected before it, and how to remove a copy. */
+export type ReadableText = Awaited<ReturnType<typeof readableText>>;
+
+/**
+ * The text check stageFile makes of a CSV or JSON lines file (readableText), started on its own: the caller can
+ * overlap it with other work on the same file and hand it to stageFile (StageOptions.text), or clean it up itself.
+ */
+export function checkText(path: string, format: InputFormat, header: string[], o: Pick<StageOptions, 'kind' | 'delimiter' | 'encoding'>): Promise<ReadableText> {
+  return readableText(path, {
+    kind: o.kind, encoding: o.encoding, checkQuotes: format === 'csv', delimiter: o.delimiter, fields: header.length, scanControls: format === 'csv',
+  });
 }
 
 /**
@@ -88,9 +103,7 @@ export async function stageFile(
     }
   }
 
-  const { path: readable, rejects, spans, cleanup, asIs } = await readableText(path, {
-    kind: o.kind, encoding: o.encoding, checkQuotes: format === 'csv', delimiter: o.delimiter, fields: header.length, scanControls: format === 'csv',
-  });
+  const { path: readable, rejects, spans, cleanup, asIs } = await (o.text ?? checkText(path, format, header, o));
   try {
     // A clean CSV file without blank lines, its lines counted by the text check: its records are its lines in order,
     // and its lines' text is read only if a row is rejected.

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { fileDigest } from '../../pipeline/ingest/fileDigests.js';
+import { sha256File } from '../../pipeline/ingest/resolveInputs.js';
 import { ingestInputs, plainIngestOptions } from '../../pipeline/ingest/ingestInputs.js';
 import { silentLogger } from '../../pipeline/log.js';
 import { withDb, withTempDir, writeFile } from '../helpers/withDb.js';
@@ -87,6 +88,37 @@ describe('an untouched file is recognised without reading it again', () => {
         expect(changed).toMatchObject({ rows_read: 1, rows_updated: 1 });
         expect(changed!.sha256).toBe(sha(path));
         expect(await db.value('SELECT CAST(amount AS VARCHAR) FROM orders')).toBe('90.00');
+      }),
+    );
+  });
+});
+
+describe('a digest read on a thread of its own', () => {
+  test('is the digest read here, for an empty file and one of several megabytes; a file that cannot be read fails as here', async () => {
+    await withTempDir(async (dir) => {
+      const big = writeFile(dir, 'big.csv', Buffer.alloc(5 * 2 ** 20 + 17, 'order_id,amount\nO1,10.00\n'));
+      const empty = writeFile(dir, 'empty.csv', '');
+      for (const path of [big, empty]) {
+        expect(await sha256File(path, true)).toBe(sha(path));
+        expect(await sha256File(path, false)).toBe(sha(path));
+      }
+      expect(await sha256File(empty, true)).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+      await expect(sha256File(join(dir, 'missing.csv'), true)).rejects.toThrow(/ENOENT/);
+    });
+  });
+
+  test('fileDigest calls back beside the hashing only when it reads the bytes', async () => {
+    await withTempDir((dir) =>
+      withDb(async (db) => {
+        const path = writeFile(dir, 'orders.csv', 'order_id,amount\nO1,10.00\n');
+        const past = new Date(Date.now() - 120_000);
+        utimesSync(path, past, past);
+        let calls = 0;
+        expect(await fileDigest(db, path, true, 0, () => calls++)).toEqual({ sha256: sha(path), read: true });
+        expect(calls).toBe(1);
+        // Recorded: not read, no call.
+        expect(await fileDigest(db, path, true, 0, () => calls++)).toEqual({ sha256: sha(path), read: false });
+        expect(calls).toBe(1);
       }),
     );
   });
