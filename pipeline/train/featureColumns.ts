@@ -21,12 +21,12 @@ export const modelInputs = (state: PreprocessorState): string[] => [...state.num
  * numbers as DOUBLE, categories as text; with `only`, those of its
  * features alone (modelInputs).
  */
-export function featureColumnsSql(source: string, where: string, labels: boolean, only?: readonly string[]): string {
+export function featureColumnsSql(source: string, where: string, labels: boolean, only?: readonly string[], ids = true): string {
   const read = (name: string) => !only || only.includes(name);
-  const numeric = NUMERIC_FEATURES.filter((f) => read(f.name)).map((f) => `, CAST(${f.name} AS DOUBLE) AS ${f.name}`);
-  const categorical = CATEGORICAL_FEATURES.filter(read).map((c) => `, CAST(${c} AS VARCHAR) AS ${c}`);
-  const extra = labels ? [', CAST(churned AS DOUBLE) AS churned', ', CAST(greatest(future_spend, 0) AS DOUBLE) AS future_spend'] : [];
-  return `SELECT customer_id${numeric.join('')}${categorical.join('')} ${extra.join('')}
+  const numeric = NUMERIC_FEATURES.filter((f) => read(f.name)).map((f) => `CAST(${f.name} AS DOUBLE) AS ${f.name}`);
+  const categorical = CATEGORICAL_FEATURES.filter(read).map((c) => `CAST(${c} AS VARCHAR) AS ${c}`);
+  const extra = labels ? ['CAST(churned AS DOUBLE) AS churned', 'CAST(greatest(future_spend, 0) AS DOUBLE) AS future_spend'] : [];
+  return `SELECT ${[...(ids ? ['customer_id'] : []), ...numeric, ...categorical, ...extra].join(', ')}
     FROM ${source} WHERE ${where}`;
 }
 
@@ -39,10 +39,11 @@ export async function readFeatureColumns(db: Database, source: string, where = '
 /**
  * The same columns in batches of `rows` (no order: each row is scored on
  * its own), so that scoring holds one batch in memory whatever the base's size;
- * with `only`, those features alone (a model's inputs, modelInputs).
+ * with `only`, those features alone (a model's inputs, modelInputs); with
+ * `ids` false, without customer_id (a reader that pairs rows by position).
  */
-export function featureBatches(db: Database, source: string, where = 'true', rows = 65_536, ordered = false, only?: readonly string[]): AsyncGenerator<{ columns: FeatureColumns; n: number }> {
-  return db.batches(featureColumnsSql(source, where, false, only) + (ordered ? ' ORDER BY customer_id' : ''), undefined, rows);
+export function featureBatches(db: Database, source: string, where = 'true', rows = 65_536, ordered = false, only?: readonly string[], ids = true): AsyncGenerator<{ columns: FeatureColumns; n: number }> {
+  return db.batches(featureColumnsSql(source, where, false, only, ids) + (ordered ? ' ORDER BY customer_id' : ''), undefined, rows);
 }
 
 /**
