@@ -49,22 +49,17 @@ export function featureBatches(db: Database, source: string, where = 'true', row
 /**
  * customer_features with BG/NBD's features beside each row, the columns of
  * withBtydFeatures('customer_features'), as a query to read every customer
- * from: by position when btyd_features is this database's view of
+ * from (`source`): by position when btyd_features is this database's view of
  * customer_features' rows beside their figures at its own as-of (the
  * pairing the view itself makes: no join of a million ids, which is about
  * a CPU-second of reading every customer's model inputs at a million),
  * otherwise joined on the customer and the as-of (a scoring worker's
  * views of one share of the customers, or no view). A filtered read is
  * better served by the join, which filters customer_features first.
- */
-export async function customerFeaturesWithBtyd(db: Database): Promise<string> {
-  return (await customerFeaturesRead(db)).source;
-}
-
-/**
- * customerFeaturesWithBtyd's query, and whether it reads customer_features' rows in their stored order, every one
- * (`inOrder`: the positional read; a scan keeps its order, preserve_insertion_order): what is computed from its rows,
- * read unfiltered, can then be paired with customer_features' rows by position instead of carrying their ids.
+ * `inOrder`: the query reads customer_features' rows in their stored order,
+ * every one (the positional read; a scan keeps its order with
+ * preserve_insertion_order), so that what is computed from its rows, read
+ * unfiltered, can be paired with them by position instead of carrying ids.
  */
 export async function customerFeaturesRead(db: Database): Promise<{ source: string; inOrder: boolean }> {
   const joined = { source: withBtydFeatures('customer_features'), inOrder: false };

@@ -1,6 +1,8 @@
 import { expect, test } from 'vitest';
 import { BTYD_FEATURE_FIGURES, createBtydFeaturesView, createFigures, forgetBtydFeatures } from '../../pipeline/features/btydFeaturesView.js';
-import { customerFeaturesWithBtyd, withBtydFeatures } from '../../pipeline/train/featureColumns.js';
+import { customerFeaturesRead, withBtydFeatures } from '../../pipeline/train/featureColumns.js';
+
+const customerFeaturesWithBtyd = async (db: Parameters<typeof customerFeaturesRead>[0]) => (await customerFeaturesRead(db)).source;
 import { withDb } from '../helpers/withDb.js';
 
 test('btyd_features pairs each row of customer_features with the figures appended in its row order, and is forgotten whole', async () => {
@@ -47,6 +49,7 @@ test("every customer's features with BG/NBD's are read by position while btyd_fe
     expect(joined.map((r) => r.btyd_season_index)).toEqual(Array.from({ length: 11 }, (_, i) => 10 * i + 3));
     const source = await customerFeaturesWithBtyd(db);
     expect(source).toContain('POSITIONAL JOIN');
+    expect((await customerFeaturesRead(db)).inOrder).toBe(true);
     expect(await read(source)).toEqual(joined);
     // Figures for another number of rows, or of another as-of, are not paired by position: the join reads them as it would.
     await db.run(`CREATE OR REPLACE VIEW btyd_features AS SELECT '2026-09-29' AS as_of, f.customer_id, g.* FROM customer_features f POSITIONAL JOIN ${BTYD_FEATURE_FIGURES} g`);
@@ -54,8 +57,8 @@ test("every customer's features with BG/NBD's are read by position while btyd_fe
     await createBtydFeaturesView(db, '2026-09-30');
     await db.run(`INSERT INTO ${BTYD_FEATURE_FIGURES} VALUES (1, 2, 3, 4)`);
     expect(await customerFeaturesWithBtyd(db)).toBe(withBtydFeatures('customer_features'));
-    // No view (a worker's views of a share of the customers are of another database's tables): joined.
+    // No view (a worker's views of a share of the customers are of another database's tables): joined, not in order.
     await forgetBtydFeatures(db);
-    expect(await customerFeaturesWithBtyd(db)).toBe(withBtydFeatures('customer_features'));
+    expect(await customerFeaturesRead(db)).toEqual({ source: withBtydFeatures('customer_features'), inOrder: false });
   });
 });
