@@ -463,15 +463,15 @@ if (args.mode === 'neural') {
     return run;
   };
   const whole = runOnce('', [files.orders]);
+  const asOfWhole = whole.result.manifest.as_of ?? asOf;
   // The reference stack (bench/reference.py): pandas features and XGBoost models on the same orders, in this run, right
   // after fidelio's whole run, so that the ratio compares two runs one after the other rather than minutes apart: a
   // shared host's speed drifts by 15-30% within minutes (issue 25's stop of 2026-12-07 measured the same build's whole
   // run at 112 s and 130 s ten minutes apart, and two benches' whole runs at 143 s and 162 s while their reference, run
   // after the other runs and the floors, took 86 s and 89 s).
-  const reference = runReference(files.orders, whole.result.manifest.as_of ?? asOf, join(work, 'reference'));
+  const reference = runReference(files.orders, asOfWhole, join(work, 'reference'));
   // Then both again, in the same order (fidelio's whole run from nothing in a folder of its own, then the reference): one
-  // pair can fall across a change of the host's speed (the same build's whole runs took 112 s and 130 s ten minutes
-  // apart), and the ratio is the two pairs' sums. The second whole run's stages are not listed: the first's database is
+  // pair can fall across such a change of speed, and the ratio is the two pairs' sums. The second whole run's stages are not listed: the first's database is
   // the one the runs after it use.
   const scratch = join(work, 'again');
   rmSync(scratch, { recursive: true, force: true });
@@ -482,7 +482,7 @@ if (args.mode === 'neural') {
   rows.length = rowsBefore;
   rows.push({ ...againTotal, note: `${againTotal.note}; from nothing in a folder of its own, after the reference stack${again.result.manifest.model_version === whole.result.manifest.model_version ? ', the same model version as the first' : `: ANOTHER MODEL VERSION than the first's ${whole.result.manifest.model_version}`}` });
   rmSync(scratch, { recursive: true, force: true });
-  const referenceAgain = reference.ok ? runReference(files.orders, whole.result.manifest.as_of ?? asOf, join(work, 'reference')) : reference;
+  const referenceAgain = reference.ok ? runReference(files.orders, asOfWhole, join(work, 'reference')) : reference;
   // The pairs' sums, when both references ran.
   const paired = reference.ok && referenceAgain.ok
     ? { fidelio: whole.seconds + again.seconds, python: reference.result.seconds + referenceAgain.result.seconds, second: referenceAgain.result.seconds }
@@ -508,7 +508,6 @@ if (args.mode === 'neural') {
   const db = await Database.open(dbPath, duckdb);
   const fastest = async (work: () => Promise<unknown> | unknown): Promise<Floor> => floorOf(await measureTimes(work));
   const sql = (statement: string) => () => db.run(statement);
-  const asOfWhole = whole.result.manifest.as_of ?? asOf;
   // Scoring: the networks' prediction plus one evaluation of the champion's purchase model per distinct history
   // (x, t_x, T) at as-of: its horizon and twelve months. Measured first, before the floors that write (the typed reads,
   // the Parquet, CSV and copy): a floor measured slow flatters its stage.
