@@ -160,15 +160,17 @@ export class Database {
    * the size of the result. The stream has a connection of its own (a
    * connection's stream ends when it runs another query, and the caller
    * writes each batch's results meanwhile): it reads the database's tables
-   * as committed, not this connection's temp tables.
+   * as committed, not this connection's temp tables. With `shared`, the
+   * numeric columns are held in SharedArrayBuffers: handed to a worker thread
+   * (postMessage), they are shared with it rather than copied.
    */
-  async *batches(sql: string, params?: Params, rows = 65_536): AsyncGenerator<{ columns: Columns; n: number }> {
+  async *batches(sql: string, params?: Params, rows = 65_536, shared = false): AsyncGenerator<{ columns: Columns; n: number }> {
     this.listener?.(sql, params);
     const connection = await this.instance.connect();
     this.streams.add(connection);
     try {
       await connection.run(`SET TimeZone = ${literal(this.timezone)}`);
-      yield* readBatches(await connection.stream(sql, params), rows);
+      yield* readBatches(await connection.stream(sql, params), rows, shared);
     } finally {
       this.streams.delete(connection);
       connection.closeSync();
@@ -583,16 +585,18 @@ function chunkColumns(chunk: DuckDBDataChunk, types: readonly DuckDBType[]): Chu
 
 /**
  * Columns from parts of a result (each part one chunk's columns, in result
- * order): numeric types as one Float64Array (NULL as NaN), any other type
- * as strings. By type, so a column of NULLs keeps its kind.
+ * order): numeric types as one Float64Array (NULL as NaN; over a
+ * SharedArrayBuffer with `shared`), any other type as strings. By type, so
+ * a column of NULLs keeps its kind.
  */
-function toColumns(names: string[], types: readonly { typeId: DuckDBTypeId }[], parts: ChunkColumns[]): Columns {
+function toColumns(names: string[], types: readonly { typeId: DuckDBTypeId }[], parts: ChunkColumns[], shared = false): Columns {
   const columns: Columns = {};
   names.forEach((name, c) => {
     // A result with no rows has no column arrays.
     const values = parts.map((part) => part[c] ?? []);
     if (NUMERIC_TYPES.has(types[c]!.typeId)) {
-      const out = new Float64Array(values.reduce((s, v) => s + v.length, 0));
+      const length = values.reduce((s, v) => s + v.length, 0);
+      const out = shared ? new Float64Array(new SharedArrayBuffer(length * Float64Array.BYTES_PER_ELEMENT)) : new Float64Array(length);
       let at = 0;
       for (const part of values) {
         if (part instanceof Float64Array) {
@@ -615,7 +619,7 @@ function toColumns(names: string[], types: readonly { typeId: DuckDBTypeId }[], 
 }
 
 /** Gathers a stream's chunks into batches of at least `rows` rows, as columns. */
-async function* readBatches(result: DuckDBResult, rows: number): AsyncGenerator<{ columns: Columns; n: number }> {
+async function* readBatches(result: DuckDBResult, rows: number, shared: boolean): AsyncGenerator<{ columns: Columns; n: number }> {
   const names = result.columnNames();
   const types = result.columnTypes();
   let pending: ChunkColumns[] = [];
@@ -626,10 +630,10 @@ async function* readBatches(result: DuckDBResult, rows: number): AsyncGenerator<
     pending.push(chunkColumns(chunk, types));
     n += chunk.rowCount;
     if (n >= rows) {
-      yield { columns: toColumns(names, types, pending), n };
+      yield { columns: toColumns(names, types, pending, shared), n };
       pending = [];
       n = 0;
     }
   }
-  if (n > 0) yield { columns: toColumns(names, types, pending), n };
+  if (n > 0) yield { columns: toColumns(names, types, pending, shared), n };
 }

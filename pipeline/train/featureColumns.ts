@@ -40,10 +40,12 @@ export async function readFeatureColumns(db: Database, source: string, where = '
  * The same columns in batches of `rows` (no order: each row is scored on
  * its own), so that scoring holds one batch in memory whatever the base's size;
  * with `only`, those features alone (a model's inputs, modelInputs); with
- * `ids` false, without customer_id (a reader that pairs rows by position).
+ * `ids` false, without customer_id (a reader that pairs rows by position);
+ * with `shared`, the numbers in SharedArrayBuffers (Database.batches), for a
+ * reader that hands them to worker threads.
  */
-export function featureBatches(db: Database, source: string, where = 'true', rows = 65_536, ordered = false, only?: readonly string[], ids = true): AsyncGenerator<{ columns: FeatureColumns; n: number }> {
-  return db.batches(featureColumnsSql(source, where, false, only, ids) + (ordered ? ' ORDER BY customer_id' : ''), undefined, rows);
+export function featureBatches(db: Database, source: string, where = 'true', rows = 65_536, ordered = false, only?: readonly string[], ids = true, shared = false): AsyncGenerator<{ columns: FeatureColumns; n: number }> {
+  return db.batches(featureColumnsSql(source, where, false, only, ids) + (ordered ? ' ORDER BY customer_id' : ''), undefined, rows, shared);
 }
 
 /**

@@ -145,6 +145,38 @@ describe('columns and batches', () => {
     });
   });
 
+  test('shared batches hold the same numbers in SharedArrayBuffers, which a worker thread reads without a copy', async () => {
+    await withDb(async (db) => {
+      await db.run(`CREATE TABLE t AS ${sql}`);
+      const plain: Record<string, unknown>[] = [];
+      for await (const batch of db.batches('SELECT * FROM t ORDER BY id', undefined, 1000)) plain.push(batch.columns);
+      let k = 0;
+      for await (const batch of db.batches('SELECT * FROM t ORDER BY id', undefined, 1000, true)) {
+        const x = batch.columns.x as Float64Array;
+        const maybe = batch.columns.maybe as Float64Array;
+        expect(x.buffer).toBeInstanceOf(SharedArrayBuffer);
+        expect(maybe.buffer).toBeInstanceOf(SharedArrayBuffer);
+        // The texts stay plain strings.
+        expect(batch.columns.id).toEqual(plain[k]!.id);
+        expect(Array.from(x)).toEqual(Array.from(plain[k]!.x as Float64Array));
+        expect(Array.from(maybe, String)).toEqual(Array.from(plain[k]!.maybe as Float64Array, String));
+        k++;
+      }
+      expect(k).toBe(plain.length);
+      // Posted to a thread, the column is the same memory: what the thread writes, this one reads.
+      let column = new Float64Array(0);
+      for await (const batch of db.batches('SELECT x FROM t ORDER BY id', undefined, 1000, true)) if (!column.length) column = batch.columns.x as Float64Array;
+      const { Worker } = await import('node:worker_threads');
+      const worker = new Worker("require('node:worker_threads').parentPort.once('message', (x) => { x[0] = 42; require('node:worker_threads').parentPort.postMessage('done'); });", { eval: true });
+      await new Promise((resolve) => {
+        worker.once('message', resolve);
+        worker.postMessage(column);
+      });
+      await worker.terminate();
+      expect(column[0]).toBe(42);
+    });
+  });
+
   test('DOUBLE columns read whole are the values the row reader gives, NULL as NaN, across chunks, slices of a mask and every double', async () => {
     await withDb(async (db) => {
       // NULLs now and then, a chunk without any, a chunk all NULL; -0, subnormals, the infinities and the largest double.

@@ -101,6 +101,25 @@ test('an MLP has the hidden layers asked for; predictions in chunks are the whol
   model.dispose();
 });
 
+test("predictions are model.predict's figures, bit for bit, for a trained network and one of several outputs", async () => {
+  // predictRows runs each chunk through the layers as they are (model.apply, not in training) rather than through
+  // model.predict, whose batching copies the whole input out of the wasm memory and back: the figures must not move.
+  const trained = (await train(5)).model;
+  const wide = buildMlp(3, { hidden: [6, 4], outputs: 3, activation: 'linear', seed: 3 });
+  const x = dataset(700, 11).x;
+  for (const model of [trained, wide]) {
+    const theirs = tf.tidy(() => (model.predict(tf.tensor2d(x.data, [x.rows, x.cols]), { batchSize: 64 }) as tf.Tensor).dataSync() as Float32Array);
+    const ours = predict(model, x);
+    expect(ours.length).toBe(x.rows * (model === wide ? 3 : 1));
+    expect(Buffer.from(ours.buffer, ours.byteOffset, ours.byteLength).equals(Buffer.from(theirs.buffer, theirs.byteOffset, theirs.byteLength))).toBe(true);
+    // In chunks too (a chunk's rows are a slice of the input, run alone).
+    const parts = predictRows(model, x, 256);
+    expect(Buffer.from(Float32Array.from(parts.flatMap((p) => Array.from(p))).buffer).equals(Buffer.from(theirs.buffer, theirs.byteOffset, theirs.byteLength))).toBe(true);
+  }
+  trained.dispose();
+  wide.dispose();
+});
+
 test('a network started from another of the same shape starts where it ended; from another shape, from its own seed', async () => {
   const trained = await train(5);
   const fit = dataset(2000, 1);
