@@ -58,6 +58,11 @@
 --   repeat_purchase_spend purchases dated after the first purchase day (refunds not deducted):
 --                         the BTYD summary's repeat value reads it (train/btyd_features_summary.sql)
 --                         instead of another pass over the orders; the training snapshots leave it out
+--   repeat_refunds        the refund rows dated after the first purchase day, summed (negative, 0 without
+--                         refunds): read with repeat_purchase_spend by the BTYD summary (no pass over the
+--                         orders for them); NULL when a refund is dated on or before the first purchase
+--                         day, which the summary then sums from the orders (this aggregate sees neither
+--                         date beside the other); the training snapshots leave it out
 --
 -- The orders' figures in one pass: each row with the step from the customer's purchase before it (purchases
 -- only; the same day for a second purchase that day gives 0), then one aggregate per customer computing every
@@ -86,6 +91,9 @@ m AS (
     coalesce(sum(amount), 0) AS net_spend,
     coalesce(sum(amount) FILTER (WHERE amount >= 0), 0) AS gross_spend,
     coalesce(sum(amount) FILTER (WHERE amount >= 0 AND order_date > first_day), 0) AS repeat_purchase_spend,
+    -- every refund after the first purchase day when the first refund is (none: 0); otherwise unknown here
+    CASE WHEN coalesce(min(order_date) FILTER (WHERE amount < 0) > min(order_date) FILTER (WHERE amount >= 0), true)
+      THEN coalesce(sum(amount) FILTER (WHERE amount < 0), 0) END AS repeat_refunds,
     max(amount) AS max_order_value,
     count(*) FILTER (WHERE amount < 0) AS refund_count,
     coalesce(-sum(amount) FILTER (WHERE amount < 0), 0) AS refunded_value,
@@ -216,7 +224,8 @@ SELECT
   m.returned_items_share,
   m.weekend_share,
   m.top_category,
-  CAST(m.repeat_purchase_spend AS MONEY) AS repeat_purchase_spend
+  CAST(m.repeat_purchase_spend AS MONEY) AS repeat_purchase_spend,
+  CAST(m.repeat_refunds AS MONEY) AS repeat_refunds
 FROM customer_rows m
 LEFT JOIN t USING (customer_id)
 LEFT JOIN c USING (customer_id)

@@ -18,7 +18,7 @@ SELECT p.customer_id, p.first_order_date, p.last_order_date, p.orders_count, p.p
   p.net_spend, p.gross_spend, p.max_order_value, p.gap_mean_days, p.gap_std_days,
   p.refund_count, p.refunded_value, p.discount_share, p.category_count, p.preferred_channel,
   p.avg_basket_items, p.avg_basket_lines, p.distinct_products, p.returned_items_share, p.weekend_share, p.top_category,
-  p.repeat_purchase_spend,
+  p.repeat_purchase_spend, p.repeat_refunds,
   -- counts as BIGINT and sums as DECIMAL(38, 2), the types customer_features.sql's aggregate gives them
   p.orders_30d + coalesce(c.orders_30d, 0) AS orders_30d,
   p.orders_90d + coalesce(c.orders_90d, 0) AS orders_90d,

@@ -2,7 +2,7 @@
 -- (position INTEGER, as_of DATE, split VARCHAR), the features as of the
 -- cutoff, exactly as customer_features.sql computes them at that date (the
 -- same columns, types and values, but the buyer personas' two traits,
--- weekend_share and top_category, and repeat_purchase_spend (the BTYD
+-- weekend_share and top_category, and repeat_purchase_spend and repeat_refunds (the BTYD
 -- summary's), which scoring alone reads;
 -- tests/features/snapshots.test.ts holds the two equal), with what each customer did in the horizon after it,
 -- (as_of, as_of + $horizon], from the orders, order lines and tickets of the

@@ -46,6 +46,7 @@ describe('customer_features on a hand-made history', () => {
       weekend_share: 1 / 3,
       top_category: 'books', // books 2 purchases (the books refund not one), music 1, toys 1
       repeat_purchase_spend: 150, // 50 + 30 on 03-01 and 70 on 06-10: purchases after the first day, the refund not deducted
+      repeat_refunds: -20, // the refund on 03-05, after the first purchase day (01-10)
     });
     expect(a.gap_std_days as number).toBeCloseTo(Math.sqrt(((50 - 75.5) ** 2 + (101 - 75.5) ** 2) / 1), 10);
     expect(a.overdue_ratio as number).toBeCloseTo(20 / 75.5, 12);
@@ -58,6 +59,7 @@ describe('customer_features on a hand-made history', () => {
       days_since_last_complaint: null, age_years: null, signup_tenure_days: null, country: null,
       weekend_share: 0, top_category: null, // 06-30 a Monday; no category recorded
       repeat_purchase_spend: 0, // one purchase day
+      repeat_refunds: 0, // no refund
     });
   });
 
@@ -69,7 +71,7 @@ describe('customer_features on a hand-made history', () => {
 });
 
 describe('the sums of money', () => {
-  const MONEY_COLUMNS = ['net_spend', 'gross_spend', 'spend_30d', 'spend_90d', 'spend_180d', 'spend_365d', 'spend_prev_90d', 'refunded_value', 'repeat_purchase_spend'];
+  const MONEY_COLUMNS = ['net_spend', 'gross_spend', 'spend_30d', 'spend_90d', 'spend_180d', 'spend_365d', 'spend_prev_90d', 'refunded_value', 'repeat_purchase_spend', 'repeat_refunds'];
   const types = (db: Parameters<Parameters<typeof withDb>[0]>[0]) => db.all<{ column_name: string; data_type: string }>(
     `SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'customer_features' AND data_type LIKE 'DECIMAL%' ORDER BY column_index`);
 

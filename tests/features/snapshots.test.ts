@@ -126,7 +126,7 @@ describe('the snapshots at every cutoff in one pass', () => {
     const rows: Record<string, unknown>[] = [];
     for (const [c, split] of [...PLAN.trainCutoffs.map((c) => [c, 'train']), [PLAN.holdoutCutoff, 'holdout']] as const) {
       await buildFeatures(db, c, sources, 'reference_features');
-      rows.push(...await db.all(`SELECT f.* EXCLUDE (weekend_share, top_category, repeat_purchase_spend), CAST($split AS VARCHAR) AS split,
+      rows.push(...await db.all(`SELECT f.* EXCLUDE (weekend_share, top_category, repeat_purchase_spend, repeat_refunds), CAST($split AS VARCHAR) AS split,
           (SELECT count(*) FROM ${sources.orders} r WHERE r.customer_id = f.customer_id AND r.amount >= 0 AND r.order_date > $c AND r.order_date <= $end) AS future_orders,
           coalesce((SELECT sum(r.amount) FROM ${sources.orders} r WHERE r.customer_id = f.customer_id AND r.order_date > $c AND r.order_date <= $end), 0) AS future_spend
         FROM reference_features f ORDER BY f.customer_id`, { split, c: dateParam(c), end: dateParam(addDays(c, 90)) }));
@@ -149,7 +149,7 @@ describe('the snapshots at every cutoff in one pass', () => {
       // The same column names and types as the features table (but the personas' two traits and the repeat purchases, which only scoring reads) with the four label columns.
       const types = async (sql: string) => db.all(`SELECT column_name, column_type FROM (DESCRIBE ${sql})`);
       expect(await types('training_snapshots')).toEqual([
-        ...await types('(SELECT * EXCLUDE (weekend_share, top_category, repeat_purchase_spend) FROM reference_features)'),
+        ...await types('(SELECT * EXCLUDE (weekend_share, top_category, repeat_purchase_spend, repeat_refunds) FROM reference_features)'),
         { column_name: 'split', column_type: 'VARCHAR' }, { column_name: 'future_orders', column_type: 'BIGINT' },
         { column_name: 'future_spend', column_type: 'DECIMAL(38,2)' }, { column_name: 'churned', column_type: 'BOOLEAN' },
       ]);

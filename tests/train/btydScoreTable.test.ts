@@ -180,8 +180,14 @@ describe('the summary from customer_features', () => {
           ['R', 1, 1 / 7, 1 / 7, 9.25],
           ['Z', 1, 9, days('2025-01-13', SUMMARY_AS_OF) / 7, 0],
         ]);
+        // The refunds after the first purchase day as customer_features summed them: A's (a refund on the first
+        // purchase day, AR0, and one after) and R's (one before it) left to the summary, which sums them from the orders.
+        expect(await db.all('SELECT customer_id, CAST(repeat_refunds AS DOUBLE) AS r FROM customer_features ORDER BY customer_id')).toEqual([
+          { customer_id: 'A', r: null }, { customer_id: 'N', r: -60 }, { customer_id: 'O', r: 0 }, { customer_id: 'R', r: null }, { customer_id: 'Z', r: -30 },
+        ]);
         // No order-value bin without a positive repeat value.
-        expect(rows.map((r) => r.zbin)).toEqual([Math.round(Math.log(55) / INTERVAL_GRID.logSpendStep), null, null, Math.round(Math.log(9.25) / INTERVAL_GRID.logSpendStep), null]);
+        const bin = (v: number) => Math.round(Math.log(v) / INTERVAL_GRID.logSpendStep);
+        expect(rows.map((r) => r.zbin)).toEqual([bin(55), null, null, bin(9.25), null]);
         // The summary over the orders: the same rows, every double the same bits.
         const ordersRows = await db.columns('SELECT * FROM from_orders ORDER BY customer_id');
         const featuresRows = await db.columns('SELECT * FROM from_features ORDER BY customer_id');
