@@ -164,7 +164,7 @@ describe('columns and batches', () => {
       }
       expect(k).toBe(plain.length);
       // Posted to a thread, the column is the same memory: what the thread writes, this one reads.
-      let column = new Float64Array(0);
+      let column: Float64Array = new Float64Array(0);
       for await (const batch of db.batches('SELECT x FROM t ORDER BY id', undefined, 1000, true)) if (!column.length) column = batch.columns.x as Float64Array;
       const { Worker } = await import('node:worker_threads');
       const worker = new Worker("require('node:worker_threads').parentPort.once('message', (x) => { x[0] = 42; require('node:worker_threads').parentPort.postMessage('done'); });", { eval: true });
