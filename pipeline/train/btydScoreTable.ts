@@ -3,7 +3,7 @@ import { BTYD_SCORE_COLUMNS, INTERVAL_GRID, type BtydScoreOptions } from '../bty
 import type { SummaryColumns, SummaryFigures } from '../btyd/summaryScorer.js';
 import { SummaryScorerThread } from '../btyd/summaryScorerThread.js';
 import { dateParam, type Database } from '../db/Database.js';
-import { readSql } from '../db/sqlFile.js';
+import { readSqlWith } from '../db/sqlFile.js';
 import type { Logger } from '../log.js';
 import { summaryParams, summarySql } from '../features/btydSummary.js';
 
@@ -37,15 +37,21 @@ export async function createBtydSummary(db: Database, table: string, asOf: strin
 /**
  * The same summary (createBtydSummary's rows, bit for bit) for the customers
  * of customer_features at its own as-of `asOf` (btyd_features_summary.sql):
- * x, t_x and T from what customer_features already aggregated, and one
- * pass over the orders for the repeat value alone, a sum per customer
- * instead of a sum per customer and day joined to two more aggregates.
- * Stored in history order, as createBtydSummary's.
+ * x, t_x, T and the repeat value from what customer_features already
+ * aggregated; the orders are summed only for the refunds of the customers
+ * whose repeat_refunds it leaves NULL (everyone's, from a customer_features
+ * without the column), a sum per customer instead of a sum per customer
+ * and day joined to two more aggregates. Stored in history order, as
+ * createBtydSummary's.
  */
 export async function createFeaturesBtydSummary(db: Database, table: string, asOf: string, unitDays: number, grid: typeof INTERVAL_GRID = INTERVAL_GRID): Promise<void> {
+  // A customer_features built before it kept repeat_refunds (an earlier version's, read by fidelio score-partition):
+  // every customer's refunds are then summed from the orders, as they were before it.
+  const kept = await db.value<number>(`SELECT count(*) FROM (DESCRIBE SELECT * FROM customer_features) WHERE column_name = 'repeat_refunds'`);
+  const sql = readSqlWith('train/btyd_features_summary.sql', '/*repeat_refunds*/repeat_refunds', kept ? 'repeat_refunds' : 'CAST(NULL AS DECIMAL(18, 2)) AS repeat_refunds');
   await db.run(`CREATE OR REPLACE TABLE ${table} AS SELECT *,
       CASE WHEN x > 0 AND mean_repeat_value > 0 THEN round(ln(mean_repeat_value) / ${grid.logSpendStep}) END AS zbin
-    FROM (${readSql('train/btyd_features_summary.sql')}) ORDER BY x, t_x, "T"`, { as_of: dateParam(asOf), unit_days: unitDays });
+    FROM (${sql}) ORDER BY x, t_x, "T"`, { as_of: dateParam(asOf), unit_days: unitDays });
 }
 
 /**

@@ -23,7 +23,7 @@ WITH f AS (
   SELECT customer_id, first_order_date, purchase_days - 1 AS x,
     (last_order_date - first_order_date) / $unit_days AS t_x,
     ($as_of - first_order_date) / $unit_days AS "T",
-    repeat_purchase_spend, repeat_refunds
+    repeat_purchase_spend, /*repeat_refunds*/repeat_refunds
   FROM customer_features
 ),
 -- the orders' refunds after the first purchase day, for the customers customer_features could not sum them for

@@ -193,6 +193,11 @@ describe('the summary from customer_features', () => {
         const featuresRows = await db.columns('SELECT * FROM from_features ORDER BY customer_id');
         expect(Object.keys(featuresRows)).toEqual(Object.keys(ordersRows));
         for (const c of Object.keys(ordersRows)) expect(featuresRows[c], c).toEqual(ordersRows[c]);
+        // From a customer_features without repeat_refunds (an earlier version's), every refund from the orders: the same rows.
+        await db.run('ALTER TABLE customer_features DROP COLUMN repeat_refunds');
+        await createFeaturesBtydSummary(db, 'from_older_features', SUMMARY_AS_OF, 7);
+        const olderRows = await db.columns('SELECT * FROM from_older_features ORDER BY customer_id');
+        for (const c of Object.keys(ordersRows)) expect(olderRows[c], c).toEqual(ordersRows[c]);
       });
     });
   });
