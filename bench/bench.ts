@@ -183,7 +183,7 @@ async function networksPrediction(db: Database): Promise<number[]> {
   if (!trained) return [];
   await initBackend(log);
   return measureTimes(async () => {
-    for await (const batch of featureBatches(db, withBtydFeatures('customer_features'), 'true', 65_536, false, modelInputs(trained.preprocessor))) {
+    for await (const batch of featureBatches(db, withBtydFeatures('customer_features'), 'true', 65_536, { only: modelInputs(trained.preprocessor) })) {
       scoreNeural(trained, batch.columns, batch.n);
     }
   });

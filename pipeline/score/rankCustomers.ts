@@ -102,7 +102,7 @@ export async function networkReasons(db: Database, models: TrainedModels, p: Sco
     // the 200,000 explained were read in about 1.2 s unsorted and 0.6 s sorted). The texts are each customer's own.
     // The numbers in SharedArrayBuffers where threads bound the batches: each thread reads them in place (copied to it,
     // they were 0.9 s of this thread at a million customers, where 200,000 are explained).
-    for await (const batch of featureBatches(db, withBtydFeatures('customer_features'), acted, batchRows, true, undefined, true, pool.parallel)) {
+    for await (const batch of featureBatches(db, withBtydFeatures('customer_features'), acted, batchRows, { ordered: true, shared: pool.parallel })) {
       const which = Array.from({ length: batch.n }, (_, i) => i);
       // The features without the ids, which the texts do not read: less to copy to a thread.
       const { customer_id: ids, ...features } = batch.columns;

@@ -52,7 +52,7 @@ export async function scoreModels(db: Database, models: TrainedModels, asOf: str
         const into = inOrder ? NEURAL_FIGURES : 'neural_scores';
         if (inOrder) await db.run(`CREATE OR REPLACE TEMP TABLE ${NEURAL_FIGURES} (churn_probability DOUBLE, predicted_value DOUBLE)`);
         try {
-          for await (const batch of featureBatches(db, source, 'true', batchRows, false, modelInputs(trained.preprocessor), !inOrder)) {
+          for await (const batch of featureBatches(db, source, 'true', batchRows, { only: modelInputs(trained.preprocessor), ids: !inOrder })) {
             const scored = scoreNeural(trained, batch.columns, batch.n);
             await db.appendColumns(into, inOrder ? [scored.churn, scored.value] : [batch.columns.customer_id as string[], scored.churn, scored.value]);
           }

@@ -6,6 +6,7 @@ import { dateParam, type Database } from '../db/Database.js';
 import { readSqlWith } from '../db/sqlFile.js';
 import type { Logger } from '../log.js';
 import { summaryParams, summarySql } from '../features/btydSummary.js';
+import { MONEY } from '../features/customerFeatures.js';
 
 export interface BtydTableOptions extends BtydScoreOptions {
   /** A table made by createBtydSummary for the same as-of, unit and grid, shared by several models' scores (kept). */
@@ -48,7 +49,7 @@ export async function createFeaturesBtydSummary(db: Database, table: string, asO
   // A customer_features built before it kept repeat_refunds (an earlier version's, read by fidelio score-partition):
   // every customer's refunds are then summed from the orders, as they were before it.
   const kept = await db.value<number>(`SELECT count(*) FROM (DESCRIBE SELECT * FROM customer_features) WHERE column_name = 'repeat_refunds'`);
-  const sql = readSqlWith('train/btyd_features_summary.sql', '/*repeat_refunds*/repeat_refunds', kept ? 'repeat_refunds' : 'CAST(NULL AS DECIMAL(18, 2)) AS repeat_refunds');
+  const sql = readSqlWith('train/btyd_features_summary.sql', '/*repeat_refunds*/repeat_refunds', kept ? 'repeat_refunds' : `CAST(NULL AS ${MONEY}) AS repeat_refunds`);
   await db.run(`CREATE OR REPLACE TABLE ${table} AS SELECT *,
       CASE WHEN x > 0 AND mean_repeat_value > 0 THEN round(ln(mean_repeat_value) / ${grid.logSpendStep}) END AS zbin
     FROM (${sql}) ORDER BY x, t_x, "T"`, { as_of: dateParam(asOf), unit_days: unitDays });

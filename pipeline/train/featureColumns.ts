@@ -44,7 +44,10 @@ export async function readFeatureColumns(db: Database, source: string, where = '
  * with `shared`, the numbers in SharedArrayBuffers (Database.batches), for a
  * reader that hands them to worker threads.
  */
-export function featureBatches(db: Database, source: string, where = 'true', rows = 65_536, ordered = false, only?: readonly string[], ids = true, shared = false): AsyncGenerator<{ columns: FeatureColumns; n: number }> {
+export function featureBatches(
+  db: Database, source: string, where = 'true', rows = 65_536,
+  { ordered = false, only, ids = true, shared = false }: { ordered?: boolean; only?: readonly string[]; ids?: boolean; shared?: boolean } = {},
+): AsyncGenerator<{ columns: FeatureColumns; n: number }> {
   return db.batches(featureColumnsSql(source, where, false, only, ids) + (ordered ? ' ORDER BY customer_id' : ''), undefined, rows, shared);
 }
 

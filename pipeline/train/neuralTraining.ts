@@ -85,7 +85,7 @@ export async function besideNetworks<T, N>(
 /** Scores the rows of `source` (WHERE `where`) batch by batch, in customer order: whole columns of the scores. */
 export async function scoreNeuralInOrder(db: Database, models: NeuralModels, source: string, where: string): Promise<{ churn: Float64Array; value: Float64Array; n: number }> {
   const parts: ReturnType<typeof scoreNeural>[] = [];
-  for await (const batch of featureBatches(db, source, where, 65_536, true)) parts.push(scoreNeural(models, batch.columns, batch.n));
+  for await (const batch of featureBatches(db, source, where, 65_536, { ordered: true })) parts.push(scoreNeural(models, batch.columns, batch.n));
   const n = parts.reduce((s, p) => s + p.churn.length, 0);
   const churn = new Float64Array(n);
   const value = new Float64Array(n);

@@ -36,7 +36,7 @@ test("a model's inputs alone: the preprocessor's features, the same values, and 
   expect(inputs).toContain('btyd_p_alive');
   expect(inputs).toContain('country');
   const read: Record<string, unknown[]> = {};
-  for await (const batch of featureBatches(base.db, withBtydFeatures('customer_features'), 'true', 100, true, inputs)) {
+  for await (const batch of featureBatches(base.db, withBtydFeatures('customer_features'), 'true', 100, { ordered: true, only: inputs })) {
     expect(Object.keys(batch.columns).sort()).toEqual(['customer_id', ...inputs].sort());
     for (const [k, v] of Object.entries(batch.columns)) (read[k] ??= []).push(...v);
   }
