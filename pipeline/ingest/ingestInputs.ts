@@ -230,6 +230,7 @@ async function ingestFile(db: Database, item: PlannedFile, options: IngestOption
       mapped: item.kind === 'orders' ? settledColumns(mapped) : mapped,
       format: { decimal: item.format.decimal, thousands: item.format.thousands, dateFormats: item.format.dateFormats },
       ...(staged.controlFree ? { controlFree: true } : {}),
+      ...(staged.trimmed ? { trimmed: true } : {}),
     }, relation);
     const statuses = item.kind === 'orders' && mapped.has('order_status') ? orderStatuses(item.format.statuses) : undefined;
     if (statuses) await rejectUnknownStatuses(db, statuses);

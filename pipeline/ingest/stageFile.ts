@@ -47,6 +47,11 @@ export interface StagedFile {
    * for two identifiers of ten million lines).
    */
   controlFree?: boolean;
+  /**
+   * True when the staged values are a UTF-8 CSV file's text read as it is and no space separator stands where a value
+   * begins or ends (textCopy.ts, edgeSpaces): every value is its own trim, and validateStage does not trim them.
+   */
+  trimmed?: boolean;
 }
 
 export interface StageOptions {
@@ -68,7 +73,7 @@ export type ReadableText = Awaited<ReturnType<typeof readableText>>;
  */
 export function checkText(path: string, format: InputFormat, header: string[], o: Pick<StageOptions, 'kind' | 'delimiter' | 'encoding'>): Promise<ReadableText> {
   return readableText(path, {
-    kind: o.kind, encoding: o.encoding, checkQuotes: format === 'csv', delimiter: o.delimiter, fields: header.length, scanControls: format === 'csv',
+    kind: o.kind, encoding: o.encoding, checkQuotes: format === 'csv', delimiter: o.delimiter, fields: header.length, scanControls: format === 'csv', scanSpaces: format === 'csv',
   });
 }
 
@@ -126,7 +131,8 @@ export async function stageFile(
     const extra = spans.reduce((n, s) => n + s.lines - 1, 0);
     // CSV's only escape is a doubled quote: its values are the file's characters. (A JSON line's escapes can make any.)
     const controlFree = format === 'csv' && asIs !== undefined && !asIs.controls;
-    return { ...staged, rowsRead, ...(extra ? { physicalLines: rowsRead + extra } : {}), ...(controlFree ? { controlFree } : {}) };
+    const trimmed = format === 'csv' && asIs !== undefined && !asIs.edgeSpaces;
+    return { ...staged, rowsRead, ...(extra ? { physicalLines: rowsRead + extra } : {}), ...(controlFree ? { controlFree } : {}), ...(trimmed ? { trimmed } : {}) };
   } finally {
     cleanup();
   }

@@ -27,7 +27,15 @@ export interface ValidationContext {
    * scanned for them): the identifiers' control-character check is left out, as it would reject no line.
    */
   controlFree?: boolean;
+  /**
+   * No staged value begins or ends with a space separator (StagedFile.trimmed: the file's bytes were scanned for
+   * them): values are read as they are, not trimmed, as trimming would change none.
+   */
+  trimmed?: boolean;
 }
+
+/** A staged column's value without the spaces around it: trimmed, unless it has none (ValidationContext.trimmed). */
+const bare = (col: string, ctx: Pick<ValidationContext, 'trimmed'>) => (ctx.trimmed ? col : `trim(${col})`);
 
 /** SQL showing a value in a reason: quoted, its first 60 characters. */
 export const show = (col: string) => `'''' || left(${col}, 60) || ''''`;
@@ -77,7 +85,7 @@ function normalizedNumber(v: string, f: ValueFormat): string {
 
 /** The SQL expression that turns a staged text column into its type (NULL when it cannot). */
 function typedExpr(c: ColumnSpec, ctx: ValidationContext): string {
-  const v = `trim(${ident(c.name)})`;
+  const v = bare(ident(c.name), ctx);
   const formats = ctx.format.dateFormats.length ? `[${ctx.format.dateFormats.map(literal).join(', ')}]` : undefined;
   switch (c.type) {
     case 'text':
@@ -168,13 +176,13 @@ function columnUsable(c: ColumnSpec, required: boolean, ctx: ValidationContext):
   const idClean = controlChecked(c, ctx) ? ` AND NOT regexp_matches(${raw}, ${ID_CONTROL})` : '';
   if (required) return `(${typed} IS NOT NULL${idClean})`;
   if (c.type === 'text') return controlChecked(c, ctx) ? `(${raw} IS NULL OR NOT regexp_matches(${raw}, ${ID_CONTROL}))` : undefined;
-  return `(${typed} IS NOT NULL OR ${raw} IS NULL OR trim(${raw}) = '')`;
+  return `(${typed} IS NOT NULL OR ${raw} IS NULL OR ${bare(raw, ctx)} = '')`;
 }
 
 /** The problems a staged column's value can have. */
 function columnChecks(c: ColumnSpec, required: boolean, kind: string, ctx: ValidationContext): Check[] {
   const raw = ident(c.name);
-  const blank = `(${raw} IS NULL OR trim(${raw}) = '')`;
+  const blank = `(${raw} IS NULL OR ${bare(raw, ctx)} = '')`;
   const unparsed = `(NOT ${blank} AND ${typedRef(c)} IS NULL)`;
   const name = c.name;
   const checks: Check[] = [];
@@ -200,10 +208,10 @@ function columnChecks(c: ColumnSpec, required: boolean, kind: string, ctx: Valid
       break;
     }
     case 'decimal': {
-      const text = normalizedNumber(`trim(${raw})`, ctx.format);
+      const text = normalizedNumber(bare(raw, ctx), ctx.format);
       if (ctx.format.decimal === '.') {
         checks.push({
-          when: `${unparsed} AND regexp_matches(trim(${raw}), '^-?[0-9]+,[0-9]+$')`,
+          when: `${unparsed} AND regexp_matches(${bare(raw, ctx)}, '^-?[0-9]+,[0-9]+$')`,
           reason: `'${name} ' || ${show(raw)} || ' uses a decimal comma; expected a decimal point (set formats.${kind}.decimal: ",")'`,
           reasonClass: `${name}_decimal_comma`,
         });
@@ -254,29 +262,30 @@ function timestampChecks(spec: InputSpec): { usable: string[]; checks: Check[][]
 }
 
 /** Orders in another currency than the configured one need a rate in `fx`. */
-async function currencyCheck(db: Database, spec: InputSpec): Promise<{ usable: string[]; checks: Check[][] }> {
+async function currencyCheck(db: Database, spec: InputSpec, ctx: ValidationContext): Promise<{ usable: string[]; checks: Check[][] }> {
   if (spec.kind !== 'orders') return { usable: [], checks: [] };
+  const currency = bare('currency', ctx);
   // The rates are few: inlined as a list (a subquery would be a join over every row).
   const rates = await db.all<{ currency: string }>('SELECT currency FROM fx ORDER BY currency');
-  const known = rates.length ? ` AND upper(trim(currency)) NOT IN (${rates.map((r) => literal(r.currency)).join(', ')})` : '';
-  const foreign = `upper(NULLIF(trim(currency), '')) <> $currency${known}`;
+  const known = rates.length ? ` AND upper(${currency}) NOT IN (${rates.map((r) => literal(r.currency)).join(', ')})` : '';
+  const foreign = `upper(NULLIF(${currency}, '')) <> $currency${known}`;
   return {
     usable: [`NOT coalesce(${foreign}, false)`],
     checks: [[{
       when: foreign,
-      reason: `'currency ' || ${show('trim(currency)')} || ' is not ' || $currency || ' and no exchange rate was given for it (config exchangeRates)'`,
+      reason: `'currency ' || ${show(currency)} || ' is not ' || $currency || ' and no exchange rate was given for it (config exchangeRates)'`,
       reasonClass: 'currency_without_rate',
     }]],
   };
 }
 
 /** A referral names two customers: a customer who refers themself is rejected. */
-function selfReferralCheck(spec: InputSpec): { usable: string[]; checks: Check[][] } {
+function selfReferralCheck(spec: InputSpec, ctx: ValidationContext): { usable: string[]; checks: Check[][] } {
   if (spec.kind !== 'referrals') return { usable: [], checks: [] };
-  const same = 'trim(referrer_id) = trim(referred_id)';
+  const same = `${bare('referrer_id', ctx)} = ${bare('referred_id', ctx)}`;
   return {
     usable: [`NOT coalesce(${same}, false)`],
-    checks: [[{ when: same, reason: `'referrer_id ' || ${show('trim(referrer_id)')} || ' refers themself (referred_id is the same customer)'`, reasonClass: 'self_referral' }]],
+    checks: [[{ when: same, reason: `'referrer_id ' || ${show(bare('referrer_id', ctx))} || ' refers themself (referred_id is the same customer)'`, reasonClass: 'self_referral' }]],
   };
 }
 
@@ -301,8 +310,8 @@ export async function validateStage(db: Database, spec: InputSpec, ctx: Validati
   const typed = held.filter((c) => !(c.name === 'amount' && amount !== undefined));
   const perColumn = typed.map((c) => columnChecks(c, required.has(c.name), spec.kind, ctx));
   const stamp = timestampChecks(spec);
-  const money = await currencyCheck(db, spec);
-  const self = selfReferralCheck(spec);
+  const money = await currencyCheck(db, spec, ctx);
+  const self = selfReferralCheck(spec, ctx);
   const checks = [...perColumn, ...stamp.checks, ...money.checks, ...self.checks];
   const usable = [
     'structural_error IS NULL',

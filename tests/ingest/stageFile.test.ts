@@ -71,6 +71,25 @@ test('staged values are said free of control characters only for a UTF-8 CSV rea
   }));
 });
 
+test('staged values are said trimmed only for a UTF-8 CSV read as it is with no space separator where a value begins or ends', async () => {
+  await withTempDir((dir) => withDb(async (db) => {
+    const staged = (name: string, text: string | Buffer, format: 'csv' | 'jsonl' = 'csv', encoding: 'utf-8' | 'latin-1' = 'utf-8', delimiter = ',') =>
+      stageFile(db, writeFile(dir, name, text), format, columns, format === 'csv' ? ['id', 'total'] : [], { kind: 'orders', delimiter, encoding });
+    // Spaces between words and a no-break space inside a value leave every value its own trim.
+    expect((await staged('a.csv', 'id,total\nA 1,1.50\n"B\u00a02",2.00\n')).trimmed).toBe(true);
+    // The scan does not follow quotes: a space beside a comma within quotes is taken for one beside the delimiter.
+    expect((await staged('a2.csv', 'id,total\nA 1,1.50\n"B, 2",2.00\n')).trimmed).toBeUndefined();
+    // One at either end of a value, quoted or not, anywhere in the file.
+    expect((await staged('b.csv', 'id,total\nA,1.50\nB,2.00 \n')).trimmed).toBeUndefined();
+    expect((await staged('c.csv', 'id,total\nA,"\u00a01.50"\n')).trimmed).toBeUndefined();
+    // A delimiter of more than one byte is not looked for: its values may begin with a space.
+    expect((await staged('d.csv', 'id¦total\nA¦1.50\n', 'csv', 'utf-8', '¦')).trimmed).toBeUndefined();
+    // Not read as it is (another encoding), or not CSV.
+    expect((await staged('e.csv', Buffer.from('id,total\nA\xe9,1.50\n', 'latin1'), 'csv', 'latin-1')).trimmed).toBeUndefined();
+    expect((await staged('f.jsonl', '{"id": "A", "total": 1}\n', 'jsonl')).trimmed).toBeUndefined();
+  }));
+});
+
 test('JSON lines: each line one object, keys mapped; a line that is not an object says so', async () => {
   await withTempDir((dir) => withDb(async (db) => {
     const path = writeFile(dir, 'o.jsonl', '{"id": "A", "total": 1.5}\n[1, 2]\n{"id": "B"}\n');

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
-import { holdsControls, linesOf, MAX_RECORD_LINES, MAX_ROW_BYTES, readableText } from '../../pipeline/ingest/textCopy.js';
+import { edgeSpaces, holdsControls, linesOf, MAX_RECORD_LINES, MAX_ROW_BYTES, readableText } from '../../pipeline/ingest/textCopy.js';
+import { Database, literal } from '../../pipeline/db/Database.js';
 import { withTempDir, writeFile } from '../helpers/withDb.js';
 
 const csv = { kind: 'orders', encoding: 'utf-8' as const, checkQuotes: true, scanControls: true };
@@ -11,7 +12,8 @@ test('a clean UTF-8 file is read as it is: no copy, no reject', async () => {
     const r = await readableText(path, csv);
     expect(r).toMatchObject({ path, rejects: [], asIs: { lines: 3, blank: 0, controls: false } });
     const last = writeFile(dir, 'p.csv', 'a,b\n\n1,2\n\n3,4');
-    expect((await readableText(last, csv)).asIs).toEqual({ lines: 5, blank: 2, controls: false });
+    // (No delimiter given: not scanned for spaces where values begin or end, so they may be there.)
+    expect((await readableText(last, csv)).asIs).toEqual({ lines: 5, blank: 2, controls: false, edgeSpaces: true });
   });
 });
 
@@ -41,6 +43,71 @@ test('holdsControls: C0 controls but the line feed, DEL, C1 controls and the bid
   }
   // A lead byte at the end of the bytes given (never a whole character there) reads no further.
   expect(holdsControls(Uint8Array.from([0x61, 0xe2]))).toBe(false);
+});
+
+test('edgeSpaces: a space separator where a CSV value begins or ends (a line\'s ends, beside the delimiter or a quote), not between words', () => {
+  const edges = (text: string, delimiter = ',') => edgeSpaces(Buffer.from(text, 'utf8'), delimiter.charCodeAt(0));
+  expect(edges('id,name,total\nA1,Jane Doe,12.50\nA2,"Doe, Jane",1\n')).toBe(true);
+  expect(edges('id,name,total\nA1,Jane Doe,12.50\nA2,"Doe;Jane",€ 1\n')).toBe(false);
+  // Each character of Unicode's category Zs (what DuckDB's trim removes) at each kind of edge.
+  const zs = [' ', '\u00a0', '\u1680', '\u2000', '\u2005', '\u200a', '\u202f', '\u205f', '\u3000'];
+  for (const z of zs) {
+    for (const text of [`${z}a,b\n`, `a${z},b\n`, `a,${z}b\n`, `a,b${z}\n`, `a,b${z}`, `a,"${z}b"\n`, `a,"b${z}"\n`, `a\n${z}b\n`]) {
+      expect([text, edges(text)]).toEqual([text, true]);
+    }
+    expect([z, edges(`a,b${z}c\n`)]).toEqual([z, false]);
+  }
+  // Neighbours of those characters in UTF-8 (the same lead bytes) and the tab, which trim leaves, are not spaces.
+  for (const c of ['\u00a1', '\u00e9', '\u1681', '\u200b', '\u2013', '\u20ac', '\u205e', '\u3001', '\t']) {
+    expect([c, edges(`a,${c}b${c}\n`)]).toEqual([c, false]);
+  }
+  // Beside another delimiter it is no edge; beside this file's it is.
+  expect(edges('a; b\n', ';')).toBe(true);
+  expect(edges('a; b\n', '\t')).toBe(false);
+});
+
+test('a file said free of spaces where its values begin or end holds no value that trim() would change (DuckDB reads it)', async () => {
+  // Random CSV text from characters that make values, edges and quotes; wherever the scan finds no space at an edge,
+  // DuckDB's own read of the file (as stageFile reads it) gives no value unlike its trim.
+  const letters = ['a', 'b', '7', 'é', '€', '\t'];
+  const spaces = [' ', '\u00a0', '\u3000'];
+  let seed = 11;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const pick = <T>(from: readonly T[]) => from[Math.floor(next() * from.length)]!;
+  await withTempDir(async (dir) => {
+    const db = await Database.open(':memory:');
+    try {
+      let clean = 0;
+      let spaced = 0;
+      for (let f = 0; f < 300; f++) {
+        const lines = ['c1,c2,c3'];
+        for (let l = 0; l < 3; l++) {
+          const fields = Array.from({ length: 3 }, () => {
+            const quoted = next() < 0.4;
+            // Within quotes a value may hold the delimiter and a doubled quote too.
+            const inner = quoted ? [...letters, ',', '""'] : letters;
+            return (quoted ? '"' : '') + Array.from({ length: 1 + Math.floor(next() * 4) }, () => (next() < 0.06 ? pick(spaces) : pick(inner))).join('') + (quoted ? '"' : '');
+          });
+          lines.push(fields.join(','));
+        }
+        const text = `${lines.join('\n')}\n`;
+        const path = writeFile(dir, `f${f}.csv`, text);
+        const asIs = (await readableText(path, { ...csv, delimiter: ',', fields: 3, scanSpaces: true })).asIs;
+        expect(asIs).toBeDefined();
+        const changed = await db.value<boolean>(`SELECT coalesce(bool_or(trim(c1) <> c1 OR trim(c2) <> c2 OR trim(c3) <> c3), false)
+          FROM read_csv(${literal(path)}, header = true, columns = {'c1': 'VARCHAR', 'c2': 'VARCHAR', 'c3': 'VARCHAR'}, delim = ',', quote = '"', escape = '"', auto_detect = false)`);
+        if (!asIs!.edgeSpaces) {
+          clean++;
+          expect([text, changed]).toEqual([text, false]);
+        } else if (changed) spaced++;
+      }
+      // Both outcomes were met: files with no space at an edge, and files whose values trim() changes.
+      expect(clean).toBeGreaterThan(10);
+      expect(spaced).toBeGreaterThan(10);
+    } finally {
+      db.close();
+    }
+  });
 });
 
 test('each line that cannot be a row is blanked in a copy (line numbers keep) and rejected with its reason; the others are untouched', async () => {

@@ -98,6 +98,48 @@ describe('orders', () => {
   });
 });
 
+describe('values read as they are', () => {
+  // A file whose values have no space separator at either end (textCopy.ts, edgeSpaces) is checked without trimming
+  // them (ValidationContext.trimmed): every column of every line, its reasons and statuses too, as when trimmed.
+  test.each([
+    ['a point and ISO dates', {}, [
+      { order_id: 'O1', customer_id: 'A', order_ts: '2025-01-01T10:00:00Z', amount: '12.50', currency: 'USD', discount_used: 'yes' },
+      { order_id: 'O2', customer_id: '', order_ts: 'yesterday', amount: '12,50', currency: 'GBP', discount_used: 'maybe' },
+      { order_id: 'O3', customer_id: 'B', order_ts: '2027-01-01', amount: '1e30', currency: 'eur' },
+      { order_id: 'O4', customer_id: 'Jane Doe', order_ts: '2025-01-02 10:00', amount: '$5', currency: 'usd', discount_used: '' },
+      { order_id: 'O1', customer_id: 'A', order_ts: '2025-01-01T10:00:00Z', amount: '99.00', currency: 'USD', discount_used: 'yes' },
+      { order_id: '', customer_id: 'C', order_ts: '', amount: '', currency: '' },
+    ]],
+    ["a comma, thousands points and the file's own dates", { format: { decimal: ',', thousands: '.', dateFormats: ['%d/%m/%Y %H:%M'] } }, [
+      { order_id: 'O1', customer_id: 'A', order_ts: '31/12/2025 18:05', amount: '1.234,56' },
+      { order_id: 'O2', customer_id: 'A', order_ts: '2025-12-30', amount: '€ 7,5' },
+      { order_id: 'O3', customer_id: 'A', order_ts: '12/31/2025 18:05', amount: '3_0' },
+    ]],
+  ] as [string, Partial<ValidationContext>, Row[]][])('%s', async (_name, over, rows) => {
+    const run = (trimmed: boolean) => withDb(async (db) => {
+      await stage(db, rows);
+      await validateStage(db, specs.orders, context({ ...over, trimmed }));
+      return db.all('SELECT * FROM checked ORDER BY line');
+    });
+    const [read, trimmed] = [await run(true), await run(false)];
+    expect(read).toEqual(trimmed);
+    expect(read.filter((r) => r.status === 'ok').length).toBeGreaterThan(0);
+    expect(read.filter((r) => r.status === 'rejected').length).toBeGreaterThan(0);
+  });
+
+  test('a value with a space at its end is not what its trim is: read as it is, it is not taken for the trimmed one', async () => {
+    // Why the file is scanned first: the same line, trimmed and not.
+    const row = { order_id: 'O1', customer_id: 'A ', order_ts: '2025-01-01', amount: '1.00', currency: 'USD ' };
+    const run = (trimmed: boolean) => withDb(async (db) => {
+      await stage(db, [row]);
+      await validateStage(db, specs.orders, context({ trimmed }));
+      return db.one<{ customer_id: string; status: string }>('SELECT customer_id, status FROM checked');
+    });
+    expect(await run(false)).toEqual({ customer_id: 'A', status: 'ok' });
+    expect(await run(true)).toMatchObject({ customer_id: 'A ', status: 'rejected' });
+  });
+});
+
 describe('line items', () => {
   test("a line's amount is quantity x unit_price to the cent; a repeated line is an item of its order, not a duplicate; lines share their order's id", async () => {
     await withDb(async (db) => {
