@@ -127,6 +127,38 @@ describe('values read as they are', () => {
     expect(read.filter((r) => r.status === 'rejected').length).toBeGreaterThan(0);
   });
 
+  test('values with spaces around them (a file not said trimmed) are trimmed wherever they are read', async () => {
+    await withDb(async (db) => {
+      await stage(db, [
+        // A required id of spaces is missing; an optional boolean of spaces is unknown, not refused.
+        { order_id: '   ', customer_id: 'A', order_ts: '2025-01-01', amount: '1.00', currency: 'USD' },
+        { order_id: 'O2', customer_id: ' A ', order_ts: ' 2025-01-01 ', amount: ' 2.50 ', currency: ' usd ', discount_used: '  ' },
+        // A decimal comma is named as one, spaces around it or not.
+        { order_id: 'O3', customer_id: 'A', order_ts: '2025-01-01', amount: ' 12,50 ', currency: 'USD' },
+      ]);
+      await validateStage(db, specs.orders, context({ trimmed: false }));
+      const rows = await db.all<{ line: number; status: string; reason_class: string | null; customer_id: string | null; amount: string | null; currency: string | null; discount_used: boolean | null }>(
+        'SELECT line, status, reason_class, customer_id, CAST(amount AS VARCHAR) AS amount, currency, discount_used FROM checked ORDER BY line');
+      expect(rows).toEqual([
+        { line: 2, status: 'rejected', reason_class: 'missing_order_id', customer_id: 'A', amount: '1.00', currency: 'USD', discount_used: null },
+        { line: 3, status: 'ok', reason_class: null, customer_id: 'A', amount: '2.50', currency: 'usd', discount_used: null },
+        { line: 4, status: 'rejected', reason_class: 'amount_decimal_comma', customer_id: 'A', amount: null, currency: 'USD', discount_used: null },
+      ]);
+    });
+  });
+
+  test('a referral naming one customer twice, spaces around one of the two, refers that customer to themself', async () => {
+    await withDb(async (db) => {
+      await db.run(`CREATE TEMP TABLE stage (line BIGINT, raw VARCHAR, structural_error VARCHAR, structural_class VARCHAR, referrer_id VARCHAR, referred_id VARCHAR, referral_date VARCHAR);
+        INSERT INTO stage VALUES (2, NULL, NULL, NULL, ' C1', 'C1 ', '2025-01-01'), (3, NULL, NULL, NULL, 'C1', 'C2', '2025-01-01')`);
+      await validateStage(db, specs.referrals, context({ mapped: new Set(['referrer_id', 'referred_id', 'referral_date']), trimmed: false }));
+      expect(await db.all('SELECT line, status, reason_class FROM checked ORDER BY line')).toEqual([
+        { line: 2, status: 'rejected', reason_class: 'self_referral' },
+        { line: 3, status: 'ok', reason_class: null },
+      ]);
+    });
+  });
+
   test('a value with a space at its end is not what its trim is: read as it is, it is not taken for the trimmed one', async () => {
     // Why the file is scanned first: the same line, trimmed and not.
     const row = { order_id: 'O1', customer_id: 'A ', order_ts: '2025-01-01', amount: '1.00', currency: 'USD ' };
