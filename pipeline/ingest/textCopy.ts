@@ -232,7 +232,7 @@ async function readableAsIs(path: string, o: TextOptions): Promise<LineCount | u
   let controls = o.scanControls !== true;
   // Spaces are looked for beside a delimiter of one byte only (edgeSpaces); otherwise a value may begin or end with one.
   const delimiter = o.delimiter !== undefined && Buffer.byteLength(o.delimiter) === 1 ? Buffer.from(o.delimiter)[0]! : undefined;
-  const spaced = (lines: Uint8Array) => delimiter === undefined || edgeSpaces(lines, delimiter);
+  const spaced = (bytes: Uint8Array) => delimiter === undefined || edgeSpaces(bytes, delimiter);
   let spaces = o.scanSpaces !== true || delimiter === undefined;
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
     const data = tail.length ? Buffer.concat([tail, chunk as Buffer]) : (chunk as Buffer);
