@@ -9,7 +9,7 @@ import { recordRejects } from './mergeChecked.js';
 import { formatOf, missingColumnsMessage, readablePath, readHeader, sha256File } from './resolveInputs.js';
 import { stageFile } from './stageFile.js';
 import { ISO_VALUES } from '../shared/inputFormats.js';
-import { dropStaged, show, validateStage } from './validateStage.js';
+import { dropStaged, scannedValues, show, validateStage } from './validateStage.js';
 
 /** What a contacts file added to recorded_contacts: rows_read = rows_accepted + rows_rejected + rows_duplicate. */
 export interface ContactsIngest {
@@ -64,7 +64,7 @@ export async function ingestContacts(db: Database, path: string, o: ContactsOpti
   try {
     const staged = await stageFile(db, readable.path, format, columnMap, header, { kind: 'contacts', delimiter: ',', encoding: 'utf-8', displayPath: path });
     const mapped = new Set([...columnMap.entries()].filter(([, a]) => a !== undefined).map(([c]) => c));
-    await validateStage(db, contactSpec, { runTime: o.runTime, currency: o.currency, earliestDate: o.earliestDate, grain: 'line', mapped, format: ISO_VALUES, columns: 'all', ...(staged.controlFree ? { controlFree: true } : {}), ...(staged.trimmed ? { trimmed: true } : {}) }, staged.relation);
+    await validateStage(db, contactSpec, { runTime: o.runTime, currency: o.currency, earliestDate: o.earliestDate, grain: 'line', mapped, format: ISO_VALUES, columns: 'all', ...scannedValues(staged) }, staged.relation);
     const reject = (where: string, reason: string, reasonClass: string) => db.run(`UPDATE checked SET status = 'rejected',
         reason = ${reason}, reason_class = '${reasonClass}' WHERE status = 'ok' AND (${where})`, { actions: ACTIONS.join(',') });
     await reject(`NOT list_contains(string_split($actions, ','), lower(trim(action)))`,

@@ -17,7 +17,7 @@ import { fileDigest } from './fileDigests.js';
 import { formatOf, missingColumnsMessage, readHeader, readablePath, resolveInputs, sha256File } from './resolveInputs.js';
 import { checkText, stageFile, type ReadableText, type StagedFile } from './stageFile.js';
 import type { TextEncoding } from './textCopy.js';
-import { dropStaged, validateStage } from './validateStage.js';
+import { dropStaged, scannedValues, validateStage } from './validateStage.js';
 
 /** How the files of one input kind are written (the configuration's formats.<kind>). */
 export interface KindFormat {
@@ -229,8 +229,7 @@ async function ingestFile(db: Database, item: PlannedFile, options: IngestOption
       runTime: options.runTime, currency: options.currency, earliestDate: options.earliestDate, grain,
       mapped: item.kind === 'orders' ? settledColumns(mapped) : mapped,
       format: { decimal: item.format.decimal, thousands: item.format.thousands, dateFormats: item.format.dateFormats },
-      ...(staged.controlFree ? { controlFree: true } : {}),
-      ...(staged.trimmed ? { trimmed: true } : {}),
+      ...scannedValues(staged),
     }, relation);
     const statuses = item.kind === 'orders' && mapped.has('order_status') ? orderStatuses(item.format.statuses) : undefined;
     if (statuses) await rejectUnknownStatuses(db, statuses);

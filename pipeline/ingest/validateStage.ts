@@ -1,6 +1,7 @@
 import { ident, literal, type Database } from '../db/Database.js';
 import { BOOLEAN_WORDS, CANDIDATE_DATE_FORMATS, type ValueFormat } from '../shared/inputFormats.js';
 import type { ColumnSpec, InputSpec } from '../shared/inputSpecs.js';
+import type { StagedFile } from './stageFile.js';
 
 export interface ValidationContext {
   /** The moment of the run: a timestamp after it is a clock or export error. */
@@ -33,6 +34,12 @@ export interface ValidationContext {
    */
   trimmed?: boolean;
 }
+
+/** What the text check found of a staged file's values (StagedFile: no control character, no space at an edge), as validation takes it. */
+export const scannedValues = (staged: Pick<StagedFile, 'controlFree' | 'trimmed'>): Pick<ValidationContext, 'controlFree' | 'trimmed'> => ({
+  ...(staged.controlFree ? { controlFree: true } : {}),
+  ...(staged.trimmed ? { trimmed: true } : {}),
+});
 
 /** A staged column's value without the spaces around it: trimmed, unless it has none (ValidationContext.trimmed). */
 const bare = (col: string, ctx: Pick<ValidationContext, 'trimmed'>) => (ctx.trimmed ? col : `trim(${col})`);
