@@ -85,7 +85,7 @@ async function bgnbdAway(fitOn: ReadonlyMap<string, Summary>, script: string | f
 }
 
 const createTable = (db: Database, table: string) =>
-  db.run(`CREATE OR REPLACE TABLE ${table} (as_of VARCHAR, customer_id VARCHAR, ${BTYD_FEATURE_COLUMNS.map((c) => `${c} DOUBLE`).join(', ')})`);
+  db.run(`CREATE OR REPLACE TABLE ${table} (as_of VARCHAR USING COMPRESSION uncompressed, customer_id VARCHAR USING COMPRESSION uncompressed, ${BTYD_FEATURE_COLUMNS.map((c) => `${c} DOUBLE`).join(', ')})`);
 
 /**
  * BG/NBD's view of each customer as features for the learnt models: for

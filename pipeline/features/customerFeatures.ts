@@ -25,7 +25,10 @@ export async function buildFeatures(db: Database, asOf: string, sources: Feature
   const target = temp ?? 'customer_features';
   // btyd_features pairs its figures with customer_features' rows by position: gone with the rows it was made for.
   if (!temp) await forgetBtydFeatures(db);
-  await withMoney((money) => db.run(`CREATE OR REPLACE ${temp ? 'TEMP ' : ''}TABLE ${target} AS ${moneySql('features/customer_features.sql', money)}`, featureParams(asOf, sources)));
+  await withMoney((money) => {
+    const sql = moneySql('features/customer_features.sql', money);
+    return temp ? db.run(`CREATE OR REPLACE TEMP TABLE ${target} AS ${sql}`, featureParams(asOf, sources)) : db.replaceTablePlainText(target, sql, featureParams(asOf, sources));
+  });
   return db.value<number>(`SELECT count(*) FROM ${target}`);
 }
 

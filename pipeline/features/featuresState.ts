@@ -88,7 +88,7 @@ async function usableState(db: Database, asOf: string): Promise<{ since: string;
  */
 async function keepState(db: Database, asOf: string, sameFingerprints = false): Promise<void> {
   const print = await db.one<{ n: number; h: string }>(TABLE_PRINT);
-  if (!sameFingerprints) await db.run('CREATE OR REPLACE TABLE features_state AS SELECT customer_id, order_rows, order_hash, line_rows, line_hash FROM features_next');
+  if (!sameFingerprints) await db.replaceTablePlainText('features_state', 'SELECT customer_id, order_rows, order_hash, line_rows, line_hash FROM features_next');
   await db.run(`CREATE OR REPLACE TABLE features_state_meta AS SELECT CAST($as_of AS DATE) AS as_of, CAST($definition AS VARCHAR) AS definition,
       CAST($n AS BIGINT) AS features_rows, CAST($h AS VARCHAR) AS features_hash, CAST($inputs AS VARCHAR) AS inputs_print`,
   { as_of: dateParam(asOf), definition: definition(), n: Number(print!.n), h: print!.h, inputs: (await db.value<string>(INPUTS_PRINT))! });
@@ -165,7 +165,7 @@ async function carryFeatures(db: Database, asOf: string, since: string, inputs: 
       .replace('/* carried customers */', `UNION ALL BY NAME SELECT * FROM (${readSql('features/features_carried.sql')})`);
     // btyd_features pairs its figures with customer_features' rows by position: gone with the rows it was made for.
     await forgetBtydFeatures(db);
-    await db.run(`CREATE OR REPLACE TABLE customer_features AS ${sql}`, featureParams(asOf, sources));
+    await db.replaceTablePlainText('customer_features', sql, featureParams(asOf, sources));
   } catch (err) {
     if (moneyOverflow(err)) return null;
     throw err;

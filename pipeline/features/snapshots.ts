@@ -49,7 +49,7 @@ export async function buildSnapshots(db: Database, plan: SnapshotPlan, horizonDa
   await db.run('CREATE OR REPLACE TEMP TABLE snapshot_cutoffs (position INTEGER, as_of DATE, split VARCHAR)');
   try {
     for (const [i, { c, split }] of cutoffs.entries()) await db.run('INSERT INTO snapshot_cutoffs VALUES ($1, $2, $3)', [i, dateParam(c), split]);
-    await withMoney((money) => db.run(`CREATE OR REPLACE TABLE training_snapshots AS ${moneySql('features/training_snapshots.sql', money)}`, {
+    await withMoney((money) => db.replaceTablePlainText('training_snapshots', moneySql('features/training_snapshots.sql', money), {
       cutoffs: 'snapshot_cutoffs', horizon: horizonDays, orders: trainSources.orders, lines: trainSources.lines, tickets: trainSources.tickets,
     }));
   } finally {

@@ -96,7 +96,7 @@ export async function buildCustomerDays(db: Database, asOf: string, prints?: str
     ? `SELECT customer_id, p.order_rows, p.order_hash, d.days FROM (SELECT customer_id, order_rows, order_hash FROM ${ident(prints)}) p FULL JOIN (${daysSql(false)}) d USING (customer_id)`
     : `SELECT customer_id, CAST(NULL AS BIGINT) AS order_rows, CAST(NULL AS HUGEINT) AS order_hash, days FROM (${daysSql(false)})`;
   await db.run('DROP TABLE IF EXISTS kpis_state_meta');
-  await db.run(`CREATE OR REPLACE TABLE kpis_customer_days AS ${keys}`, params);
+  await db.replaceTablePlainText('kpis_customer_days', keys, params);
   await keepMeta(db, asOf, prints !== undefined);
   return { how: 'full', rebuilt: await db.value<number>('SELECT count(*) FROM kpis_customer_days WHERE days IS NOT NULL'), why: state.why };
 }

@@ -21,7 +21,7 @@ import { UPLIFT_TERMS_DDL } from './upliftModel.js';
  */
 async function buildValueScores(db: Database, models: TrainedModels): Promise<void> {
   const sql = readSql(models.valueModel === 'neural' ? 'score/value_scores_network.sql' : 'score/value_scores_btyd.sql');
-  await db.run(`CREATE OR REPLACE TABLE value_scores AS ${sql}`);
+  await db.replaceTablePlainText('value_scores', sql);
 }
 
 /** customer_scores (customer_scores.sql), returning its rows; a configured SQL condition that does not run is a usage error. */
@@ -37,7 +37,7 @@ async function buildCustomerScores(db: Database, models: TrainedModels, p: Score
     // The top_value flag reads its first rows by a number from this count (customer_scores.sql): right while the
     // table has at most one row per customer of customer_features (a count that reads no column).
     const customers = await db.value<number>('SELECT count(*) FROM customer_features');
-    await db.run(`CREATE OR REPLACE TABLE customer_scores AS ${customerScoresSql(p.scoring, customers)}`, customerScoresParams(p, models.version, rates));
+    await db.replaceTablePlainText('customer_scores', customerScoresSql(p.scoring, customers), customerScoresParams(p, models.version, rates), replacesView);
     const scored = await db.value<number>('SELECT count(*) FROM customer_scores');
     if (scored > customers) throw new Error(`customer_scores holds ${scored} rows for the ${customers} customers of customer_features: a model table holds a customer more than once`);
     if (replacesView) await db.run('COMMIT');

@@ -40,7 +40,7 @@ export async function scoreModels(db: Database, models: TrainedModels, asOf: str
       keepSummary = true;
     }));
     const networks = (async () => {
-      await db.run('CREATE OR REPLACE TABLE neural_scores (customer_id VARCHAR, churn_probability DOUBLE, predicted_value DOUBLE)');
+      await db.run('CREATE OR REPLACE TABLE neural_scores (customer_id VARCHAR USING COMPRESSION uncompressed, churn_probability DOUBLE, predicted_value DOUBLE)');
       if (!models.neural) return;
       const trained = models.neural;
       await step('networks', async () => {
@@ -59,8 +59,8 @@ export async function scoreModels(db: Database, models: TrainedModels, asOf: str
           if (inOrder) {
             const counts = await db.one<{ scored: number; customers: number }>(`SELECT (SELECT count(*) FROM ${NEURAL_FIGURES}) AS scored, (SELECT count(*) FROM customer_features) AS customers`);
             if (Number(counts!.scored) !== Number(counts!.customers)) throw new Error(`the networks scored ${counts!.scored} customers of customer_features' ${counts!.customers}`);
-            await db.run(`CREATE OR REPLACE TABLE neural_scores AS
-              SELECT f.customer_id, g.churn_probability, g.predicted_value FROM customer_features f POSITIONAL JOIN ${NEURAL_FIGURES} g`);
+            await db.replaceTablePlainText('neural_scores',
+              `SELECT f.customer_id, g.churn_probability, g.predicted_value FROM customer_features f POSITIONAL JOIN ${NEURAL_FIGURES} g`);
           }
         } finally {
           if (inOrder) await db.run(`DROP TABLE IF EXISTS ${NEURAL_FIGURES}`);
@@ -76,16 +76,17 @@ export async function scoreModels(db: Database, models: TrainedModels, asOf: str
         await applyRfTable(db, models.cells, 'customer_features', 'churn_scores');
         break;
       case 'neural':
-        await db.run('CREATE OR REPLACE TABLE churn_scores AS SELECT customer_id, churn_probability FROM neural_scores');
+        await db.replaceTablePlainText('churn_scores', 'SELECT customer_id, churn_probability FROM neural_scores');
         break;
       default:
         // A BTYD model's P(no purchase in the horizon): from btyd_scores when it is also the purchase model,
         // otherwise scored apart (BG/NBD's, when Pareto/NBD gives the other BTYD figures).
         if (models.churnModel === models.btydModel) {
-          await db.run('CREATE OR REPLACE TABLE churn_scores AS SELECT customer_id, p_no_purchase AS churn_probability FROM btyd_scores');
+          await db.replaceTablePlainText('churn_scores', 'SELECT customer_id, p_no_purchase AS churn_probability FROM btyd_scores');
         } else {
           await scoreBtyd(db, models.btyd, asOf, 'btyd_churn_scores', { ...btydOptions, model: models.churnModel, intervalDraws: 0 });
-          await db.run('CREATE OR REPLACE TABLE churn_scores AS SELECT customer_id, p_no_purchase AS churn_probability FROM btyd_churn_scores; DROP TABLE btyd_churn_scores');
+          await db.replaceTablePlainText('churn_scores', 'SELECT customer_id, p_no_purchase AS churn_probability FROM btyd_churn_scores');
+          await db.run('DROP TABLE btyd_churn_scores');
         }
     }
   } catch (err) {

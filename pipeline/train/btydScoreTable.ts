@@ -30,7 +30,7 @@ export interface BtydTableOptions extends BtydScoreOptions {
  * the orders. Stored in history order (x, t_x, T): scoreBtyd computes a history's figures once for its run of rows.
  */
 export async function createBtydSummary(db: Database, table: string, asOf: string, unitDays: number, grid: typeof INTERVAL_GRID = INTERVAL_GRID, orders = 'orders'): Promise<void> {
-  await db.run(`CREATE OR REPLACE TABLE ${table} AS SELECT *,
+  await db.replaceTablePlainText(table, `SELECT *,
       CASE WHEN x > 0 AND mean_repeat_value > 0 THEN round(ln(mean_repeat_value) / ${grid.logSpendStep}) END AS zbin
     FROM (${summarySql()}) ORDER BY x, t_x, "T"`, summaryParams(orders, asOf, unitDays));
 }
@@ -50,7 +50,7 @@ export async function createFeaturesBtydSummary(db: Database, table: string, asO
   // every customer's refunds are then summed from the orders, as they were before it.
   const kept = await db.value<number>(`SELECT count(*) FROM (DESCRIBE SELECT * FROM customer_features) WHERE column_name = 'repeat_refunds'`);
   const sql = readSqlWith('train/btyd_features_summary.sql', '/*repeat_refunds*/repeat_refunds', kept ? 'repeat_refunds' : `CAST(NULL AS ${MONEY}) AS repeat_refunds`);
-  await db.run(`CREATE OR REPLACE TABLE ${table} AS SELECT *,
+  await db.replaceTablePlainText(table, `SELECT *,
       CASE WHEN x > 0 AND mean_repeat_value > 0 THEN round(ln(mean_repeat_value) / ${grid.logSpendStep}) END AS zbin
     FROM (${sql}) ORDER BY x, t_x, "T"`, { as_of: dateParam(asOf), unit_days: unitDays });
 }

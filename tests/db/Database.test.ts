@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { Database, addDays, dateParam, describeOpenError, ident, literal, rowsPrintSql, shortTextKey } from '../../pipeline/db/Database.js';
 import { DataError, UsageError } from '../../pipeline/errors.js';
-import { withDb } from '../helpers/withDb.js';
+import { join } from 'node:path';
+import { withDb, withTempDir } from '../helpers/withDb.js';
 
 describe('opening', () => {
   test("DuckDB is given the block allocator's memory and the memory limit asked for; 0 leaves DuckDB's own; a size it refuses is a usage error", async () => {
@@ -115,6 +116,59 @@ describe('values and identifiers', () => {
     await expect(Database.open(':memory:', { timezone: 'Mars/Olympus' })).rejects.toThrow(UsageError);
     await expect(Database.open('/dev/null/not-a-folder/x.duckdb')).rejects.toThrow();
     await expect(Database.open('/etc/hostname')).rejects.toThrow(new UsageError('cannot open /etc/hostname as a DuckDB database: the file exists and is not one (it does not start as a DuckDB file does); nothing was run. Point --db at a fidelio database or a new path; fidelio never writes over a file of another kind.'));
+  });
+});
+
+describe('a table written with its text uncompressed', () => {
+  // Rows whose ids repeat a few values (DuckDB stores those as a dictionary), distinct ids, a decimal, a list, NULLs.
+  const query = `SELECT 'C' || lpad(CAST(i AS VARCHAR), 6, '0') AS customer_id, ['low', 'medium', 'high'][1 + i % 3] AS churn_risk,
+      CAST(i / 7 AS DECIMAL(18, 2)) AS spend, CASE WHEN i % 5 = 0 THEN NULL ELSE $label || i END AS note, [i, i + 1] AS pair, i * 0.5 AS half
+    FROM range(3000) t(i) ORDER BY i DESC`;
+  const compressions = (db: Database, table: string) => db.all<{ column_name: string; compression: string }>(
+    `SELECT DISTINCT column_name, compression FROM pragma_storage_info('${table}') WHERE segment_type = 'VARCHAR' ORDER BY ALL`);
+
+  test('holds the rows, order and types CREATE TABLE AS gives, its text stored uncompressed where DuckDB would compress it', async () => {
+    await withTempDir(async (dir) => {
+      const db = await Database.open(join(dir, 'plain.duckdb'));
+      try {
+        await db.run(`CREATE TABLE chosen AS ${query}`, { label: 'n' });
+        await db.replaceTablePlainText('plain', query, { label: 'n' });
+        await db.run('CHECKPOINT');
+        expect(await db.all('DESCRIBE plain')).toEqual(await db.all('DESCRIBE chosen'));
+        // Row for row, in the same order.
+        const rows = (table: string) => db.all(`SELECT rowid AS at, * FROM ${table} ORDER BY rowid`);
+        const plain = await rows('plain');
+        expect(plain).toEqual(await rows('chosen'));
+        expect(plain[0]).toMatchObject({ at: 0, customer_id: 'C002999', churn_risk: 'high', note: 'n2999', pair: [2999, 3000] });
+        expect(plain[4]).toMatchObject({ at: 4, customer_id: 'C002995', churn_risk: 'medium', note: null });
+        // DuckDB's own choice compresses the text columns; the plain table's are stored as they are.
+        expect((await compressions(db, 'chosen')).some((c) => c.compression !== 'Uncompressed')).toBe(true);
+        expect((await compressions(db, 'plain')).map((c) => `${c.column_name}:${c.compression}`))
+          .toEqual(['churn_risk:Uncompressed', 'customer_id:Uncompressed', 'note:Uncompressed']);
+      } finally {
+        db.close();
+      }
+    });
+  });
+
+  test('its query may read the table it replaces, as CREATE TABLE AS reads the table it replaces', async () => {
+    await withDb(async (db) => {
+      await db.replaceTablePlainText('plain', query, { label: 'n' });
+      await db.replaceTablePlainText('plain', "SELECT customer_id, spend + 1 AS spend FROM plain WHERE churn_risk = 'high' UNION ALL SELECT 'new', 0");
+      expect(await db.all('SELECT count(*) AS n, sum(spend) AS total FROM plain')).toEqual([{ n: 1001, total: 1000 + (await db.value<number>(`SELECT sum(CAST(i / 7 AS DECIMAL(18, 2))) FROM range(3000) t(i) WHERE i % 3 = 2`)) }]);
+      expect(await db.value(`SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'plain%'`)).toBe(1);
+    });
+  });
+
+  test('a query that fails leaves the table it would replace as it was, in its own transaction or in the caller\'s', async () => {
+    await withDb(async (db) => {
+      await db.replaceTablePlainText('plain', query, { label: 'n' });
+      const failing = `SELECT customer_id, CAST(churn_risk AS INTEGER) AS churn_risk FROM (${query})`;
+      await expect(db.replaceTablePlainText('plain', failing, { label: 'n' })).rejects.toThrow(/Conversion Error/);
+      expect(await db.value('SELECT count(*) FROM plain')).toBe(3000);
+      await expect(db.transaction(() => db.replaceTablePlainText('plain', failing, { label: 'n' }, true))).rejects.toThrow(/Conversion Error/);
+      expect(await db.all("SELECT count(*) AS n, count(note) AS notes, min(note) AS first FROM plain")).toEqual([{ n: 3000, notes: 2400, first: 'n1' }]);
+    });
   });
 });
 
