@@ -284,22 +284,24 @@ export class Database {
 
   /**
    * CREATE OR REPLACE TABLE `table` AS `query` (`params` bound): the same rows in the same order, the same columns
-   * and types, but its text columns (VARCHAR) stored uncompressed. For the tables a run writes anew for every
-   * customer and reads a few times before the next run replaces them (customer_features, the models' scores,
-   * customer_scores): DuckDB chooses each text column's compression by trying its methods on the values, and for a
-   * million distinct customer ids that and the compressing itself cost more than the table's other columns
-   * (measured at issue 25's stop of 2026-12-07: customer_scores written in 3.6-3.9 CPU-s, 2.35-2.9 with its text
-   * uncompressed; about 0.25 CPU-s less for each of the narrow score tables), while the file holds a few more blocks.
-   * Long-lived tables (the orders, the score history) keep DuckDB's choice. The rows are written to a table of
-   * their own, which then takes `table`'s place, as CREATE TABLE AS does: `query` may read the table it replaces
-   * (customer_features carried from the last run's). In a transaction of its own, so that a query that fails
-   * leaves the table as it was; `inTransaction`: the caller's transaction holds it instead.
+   * and types, but its text columns (VARCHAR) stored uncompressed. For the tables a run writes for every customer
+   * and reads a few times before a later run replaces them (customer_features, the models' scores, customer_scores):
+   * DuckDB chooses each text column's compression by trying its methods on the values, and for a million distinct
+   * customer ids that and the compressing itself cost more than the table's other columns (measured at issue 25's
+   * stop of 2026-12-07: customer_scores written in 3.6-3.9 CPU-s, 2.35-2.9 with its text uncompressed, in 1,155
+   * blocks instead of 523; about 0.25 CPU-s less for each of the narrow score tables). The tables that grow or live
+   * long (the orders, the score history) keep DuckDB's choice. The rows are written to a table of their own, which
+   * then takes `table`'s place, as CREATE TABLE AS does: `query` may read the table it replaces (customer_features
+   * carried from the last run's), and a query that fails leaves it as it was. In a transaction of its own, so that
+   * no half-written table is left and no other connection sees `table` missing between the drop and the rename;
+   * `inTransaction`: the caller's transaction holds it instead.
    */
   async replaceTablePlainText(table: string, query: string, params?: Params, inTransaction = false): Promise<void> {
-    const columns = await this.all<{ column_name: string; column_type: string }>(`DESCRIBE ${query}`, params);
-    const definition = columns.map((c) => `${ident(c.column_name)} ${c.column_type}${c.column_type === 'VARCHAR' ? ' USING COMPRESSION uncompressed' : ''}`);
     const written = `${table}__written`;
     const write = async () => {
+      const columns = await this.all<{ column_name: string; column_type: string }>(`DESCRIBE ${query}`, params);
+      // DESCRIBE gives the types CREATE TABLE AS stores (a column of bare NULLs as INTEGER).
+      const definition = columns.map(({ column_name: name, column_type: type }) => `${ident(name)} ${type}${type === 'VARCHAR' ? ' USING COMPRESSION uncompressed' : ''}`);
       await this.run(`CREATE OR REPLACE TABLE ${written} (${definition.join(', ')})`);
       await this.run(`INSERT INTO ${written} ${query}`, params);
       await this.run(`DROP TABLE IF EXISTS ${table}; ALTER TABLE ${written} RENAME TO ${table}`);

@@ -120,10 +120,12 @@ describe('values and identifiers', () => {
 });
 
 describe('a table written with its text uncompressed', () => {
-  // Rows whose ids repeat a few values (DuckDB stores those as a dictionary), distinct ids, a decimal, a list, NULLs.
+  // Rows whose ids repeat a few values (DuckDB stores those as a dictionary), distinct ids, a decimal, a list, NULLs
+  // and a column of bare NULLs; more than a row group (122,880 rows), which DuckDB writes to the file as it goes.
   const query = `SELECT 'C' || lpad(CAST(i AS VARCHAR), 6, '0') AS customer_id, ['low', 'medium', 'high'][1 + i % 3] AS churn_risk,
-      CAST(i / 7 AS DECIMAL(18, 2)) AS spend, CASE WHEN i % 5 = 0 THEN NULL ELSE $label || i END AS note, [i, i + 1] AS pair, i * 0.5 AS half
-    FROM range(3000) t(i) ORDER BY i DESC`;
+      CAST(i / 7 AS DECIMAL(18, 2)) AS spend, CASE WHEN i % 5 = 0 THEN NULL ELSE $label || i END AS note, [i, i + 1] AS pair, i * 0.5 AS half,
+      NULL AS nothing
+    FROM range(130000) t(i) ORDER BY i DESC`;
   const compressions = (db: Database, table: string) => db.all<{ column_name: string; compression: string }>(
     `SELECT DISTINCT column_name, compression FROM pragma_storage_info('${table}') WHERE segment_type = 'VARCHAR' ORDER BY ALL`);
 
@@ -132,6 +134,9 @@ describe('a table written with its text uncompressed', () => {
       const db = await Database.open(join(dir, 'plain.duckdb'));
       try {
         await db.run(`CREATE TABLE chosen AS ${query}`, { label: 'n' });
+        // Written, checkpointed, then replaced: the table a run replaces is in the file.
+        await db.replaceTablePlainText('plain', `SELECT 1 AS customer_id`);
+        await db.run('CHECKPOINT');
         await db.replaceTablePlainText('plain', query, { label: 'n' });
         await db.run('CHECKPOINT');
         expect(await db.all('DESCRIBE plain')).toEqual(await db.all('DESCRIBE chosen'));
@@ -139,8 +144,9 @@ describe('a table written with its text uncompressed', () => {
         const rows = (table: string) => db.all(`SELECT rowid AS at, * FROM ${table} ORDER BY rowid`);
         const plain = await rows('plain');
         expect(plain).toEqual(await rows('chosen'));
-        expect(plain[0]).toMatchObject({ at: 0, customer_id: 'C002999', churn_risk: 'high', note: 'n2999', pair: [2999, 3000] });
-        expect(plain[4]).toMatchObject({ at: 4, customer_id: 'C002995', churn_risk: 'medium', note: null });
+        expect(plain[0]).toMatchObject({ at: 0, customer_id: 'C129999', churn_risk: 'low', note: 'n129999', pair: [129999, 130000], nothing: null });
+        expect(plain[4]).toMatchObject({ at: 4, customer_id: 'C129995', churn_risk: 'high', note: null });
+        expect(await db.value("SELECT column_type FROM (DESCRIBE plain) WHERE column_name = 'nothing'")).toBe('INTEGER');
         // DuckDB's own choice compresses the text columns; the plain table's are stored as they are.
         expect((await compressions(db, 'chosen')).some((c) => c.compression !== 'Uncompressed')).toBe(true);
         expect((await compressions(db, 'plain')).map((c) => `${c.column_name}:${c.compression}`))
@@ -155,7 +161,7 @@ describe('a table written with its text uncompressed', () => {
     await withDb(async (db) => {
       await db.replaceTablePlainText('plain', query, { label: 'n' });
       await db.replaceTablePlainText('plain', "SELECT customer_id, spend + 1 AS spend FROM plain WHERE churn_risk = 'high' UNION ALL SELECT 'new', 0");
-      expect(await db.all('SELECT count(*) AS n, sum(spend) AS total FROM plain')).toEqual([{ n: 1001, total: 1000 + (await db.value<number>(`SELECT sum(CAST(i / 7 AS DECIMAL(18, 2))) FROM range(3000) t(i) WHERE i % 3 = 2`)) }]);
+      expect(await db.all('SELECT count(*) AS n, sum(spend) AS total FROM plain')).toEqual([{ n: 43334, total: 43333 + (await db.value<number>(`SELECT sum(CAST(i / 7 AS DECIMAL(18, 2))) FROM range(130000) t(i) WHERE i % 3 = 2`)) }]);
       expect(await db.value(`SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'plain%'`)).toBe(1);
     });
   });
@@ -165,9 +171,12 @@ describe('a table written with its text uncompressed', () => {
       await db.replaceTablePlainText('plain', query, { label: 'n' });
       const failing = `SELECT customer_id, CAST(churn_risk AS INTEGER) AS churn_risk FROM (${query})`;
       await expect(db.replaceTablePlainText('plain', failing, { label: 'n' })).rejects.toThrow(/Conversion Error/);
-      expect(await db.value('SELECT count(*) FROM plain')).toBe(3000);
+      expect(await db.value('SELECT count(*) FROM plain')).toBe(130000);
+      // Nothing half-written is left beside it.
+      expect(await db.hasTable('plain__written')).toBe(false);
       await expect(db.transaction(() => db.replaceTablePlainText('plain', failing, { label: 'n' }, true))).rejects.toThrow(/Conversion Error/);
-      expect(await db.all("SELECT count(*) AS n, count(note) AS notes, min(note) AS first FROM plain")).toEqual([{ n: 3000, notes: 2400, first: 'n1' }]);
+      expect(await db.all("SELECT count(*) AS n, count(note) AS notes, min(note) AS first FROM plain")).toEqual([{ n: 130000, notes: 104000, first: 'n1' }]);
+      expect(await db.hasTable('plain__written')).toBe(false);
     });
   });
 });
