@@ -24,6 +24,9 @@ const DIRECT_TYPES = new Set<DuckDBTypeId>([
 ]);
 export type Row = Record<string, unknown>;
 
+/** A text column stored as it is, for the tables a run writes for every customer (Database.replaceTablePlainText). */
+export const UNCOMPRESSED_TEXT = 'VARCHAR USING COMPRESSION uncompressed';
+
 export interface DatabaseOptions {
   threads?: number;
   memoryLimit?: string;
@@ -301,7 +304,7 @@ export class Database {
     const write = async () => {
       const columns = await this.all<{ column_name: string; column_type: string }>(`DESCRIBE ${query}`, params);
       // DESCRIBE gives the types CREATE TABLE AS stores (a column of bare NULLs as INTEGER).
-      const definition = columns.map(({ column_name: name, column_type: type }) => `${ident(name)} ${type}${type === 'VARCHAR' ? ' USING COMPRESSION uncompressed' : ''}`);
+      const definition = columns.map(({ column_name: name, column_type: type }) => `${ident(name)} ${type === 'VARCHAR' ? UNCOMPRESSED_TEXT : type}`);
       await this.run(`CREATE OR REPLACE TABLE ${written} (${definition.join(', ')})`);
       await this.run(`INSERT INTO ${written} ${query}`, params);
       await this.run(`DROP TABLE IF EXISTS ${table}; ALTER TABLE ${written} RENAME TO ${table}`);

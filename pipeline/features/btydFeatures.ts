@@ -4,7 +4,7 @@ import type { BgNbdFit } from '../btyd/fitBtyd.js';
 import { columnsOf, fitAway, type FitRequest } from '../btyd/fitThread.js';
 import { seasonalDays } from '../btyd/season.js';
 import type { Summary } from '../btyd/summary.js';
-import type { Database } from '../db/Database.js';
+import { UNCOMPRESSED_TEXT, type Database } from '../db/Database.js';
 import type { Logger } from '../log.js';
 import { readSql } from '../db/sqlFile.js';
 import { workerScript } from '../shared/workerScript.js';
@@ -85,7 +85,7 @@ async function bgnbdAway(fitOn: ReadonlyMap<string, Summary>, script: string | f
 }
 
 const createTable = (db: Database, table: string) =>
-  db.run(`CREATE OR REPLACE TABLE ${table} (as_of VARCHAR USING COMPRESSION uncompressed, customer_id VARCHAR USING COMPRESSION uncompressed, ${BTYD_FEATURE_COLUMNS.map((c) => `${c} DOUBLE`).join(', ')})`);
+  db.run(`CREATE OR REPLACE TABLE ${table} (as_of ${UNCOMPRESSED_TEXT}, customer_id ${UNCOMPRESSED_TEXT}, ${BTYD_FEATURE_COLUMNS.map((c) => `${c} DOUBLE`).join(', ')})`);
 
 /**
  * BG/NBD's view of each customer as features for the learnt models: for

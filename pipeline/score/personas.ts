@@ -1,4 +1,4 @@
-import { literal, type Database } from '../db/Database.js';
+import { UNCOMPRESSED_TEXT, literal, type Database } from '../db/Database.js';
 import { readSql } from '../db/sqlFile.js';
 import { nearestCentroid } from '../learn/kmeans.js';
 import {
@@ -44,7 +44,7 @@ export async function assignPersonas(db: Database, asOf: string, seed: number, p
   // until issue 25: dropped where an earlier run left one).
   if (await db.isTable('persona_traits')) await db.run('DROP TABLE persona_traits');
   await db.run(`CREATE OR REPLACE VIEW persona_traits AS ${readSql('score/persona_traits.sql')}`);
-  await db.run(`CREATE OR REPLACE TABLE customer_personas (customer_id VARCHAR USING COMPRESSION uncompressed, persona_id INTEGER NOT NULL);
+  await db.run(`CREATE OR REPLACE TABLE customer_personas (customer_id ${UNCOMPRESSED_TEXT}, persona_id INTEGER NOT NULL);
     CREATE OR REPLACE TABLE persona_choice (k INTEGER, silhouette DOUBLE, chosen BOOLEAN, fitted_on BIGINT, fitted_as_of DATE)`);
   if (kept) return applyPersonas(db, kept, currency, batchRows);
   const total = await db.value<number>('SELECT count(*) FROM persona_traits');

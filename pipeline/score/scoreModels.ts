@@ -1,4 +1,4 @@
-import type { Database } from '../db/Database.js';
+import { UNCOMPRESSED_TEXT, type Database } from '../db/Database.js';
 import { scoreNeural } from '../learn/neuralModels.js';
 import type { TrainedModels } from '../learn/trainedModels.js';
 import { untimed, type Step } from '../measure.js';
@@ -40,7 +40,7 @@ export async function scoreModels(db: Database, models: TrainedModels, asOf: str
       keepSummary = true;
     }));
     const networks = (async () => {
-      await db.run('CREATE OR REPLACE TABLE neural_scores (customer_id VARCHAR USING COMPRESSION uncompressed, churn_probability DOUBLE, predicted_value DOUBLE)');
+      await db.run(`CREATE OR REPLACE TABLE neural_scores (customer_id ${UNCOMPRESSED_TEXT}, churn_probability DOUBLE, predicted_value DOUBLE)`);
       if (!models.neural) return;
       const trained = models.neural;
       await step('networks', async () => {
