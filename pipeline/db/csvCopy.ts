@@ -38,4 +38,4 @@ export async function copyCsv(db: Database, query: string, path: string): Promis
  * (issue 25's stop of 2026-12-07). The same bytes either way (tests/db/csvCopy.test.ts holds both, and the plan this
  * gives).
  */
-export const IN_ONE_STREAM = ' POSITIONAL JOIN (SELECT NULL AS one_stream LIMIT 0) one_stream';
+const IN_ONE_STREAM = ' POSITIONAL JOIN (SELECT NULL AS one_stream LIMIT 0) one_stream';

@@ -122,7 +122,7 @@ test('a table of several row groups is written in its order, by one thread as it
         expect(streamed, name).not.toMatch(/BATCH_COPY_TO_FILE/);
         // The rule is no join with its list of starts: DuckDB writes a COPY whose plan holds a join by every thread at
         // once, out of order (an IN of six values was one, and wrote this table in a different order at each write).
-        expect(streamed, name).not.toMatch(/JOIN\s*│?\s*[\s\S]{0,200}MARK|HASH_JOIN/);
+        expect(streamed, name).not.toMatch(/HASH_JOIN/); // a MARK join is one
       }
     });
   }, { threads: 2 });
